@@ -1,0 +1,8 @@
+"""The autodiff core: Tensor, Function, the backward engine, grad modes and gradcheck."""
+from mathdl.autograd.engine import backward, grad
+from mathdl.autograd.function import Function
+from mathdl.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from mathdl.autograd.tensor import Tensor
+
+__all__ = ["Function", "Tensor", "backward", "enable_grad", "grad", "is_grad_enabled", "no_grad",
+           "set_grad_enabled"]

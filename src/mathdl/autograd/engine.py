@@ -1,0 +1,194 @@
+"""Reverse-mode differentiation over a recorded graph: topological order, chain rule, accumulate.
+
+For a result y and every tensor v in its graph, the adjoint  v̄ = ∂y/∂v  obeys the chain rule
+
+    v̄ = Σ_{f consumes v}  (∂f/∂v)ᵀ f̄
+
+so visiting the Functions from the result back to the leaves in reverse topological order, and
+summing each Function's contributions into its inputs' adjoints, gives every gradient exactly once.
+The sort is iterative (graphs of any depth), and nothing in the graph is changed by a pass, so
+calling ``backward`` twice on the same graph adds the same gradient twice, as PyTorch does with
+``retain_graph=True``.
+"""
+import numpy as np
+
+from mathdl.autograd import grad_mode
+from mathdl.autograd.function import _wrap
+from mathdl.autograd.tensor import Tensor
+
+
+def topological_order(roots):
+    """The Functions reachable from ``roots`` ordered so that each comes before those it consumes."""
+    order = []
+    expanded = set()
+    stack = [(function, False) for function in roots]
+    while stack:
+        function, finished = stack.pop()
+        if finished:
+            order.append(function)
+            continue
+        if id(function) in expanded:
+            continue
+        expanded.add(id(function))
+        stack.append((function, True))
+        for x in function.inputs:
+            creator = x.creator
+            if creator is not None and id(creator) not in expanded:
+                stack.append((creator, False))
+    order.reverse()
+    return order
+
+
+def _add(a, b):
+    return b if a is None else a + b
+
+
+def _run(outputs, grad_outputs, create_graph, targets=None):
+    """One backward pass. Returns {id(leaf or target): (tensor, gradient Tensor)}.
+
+    Without ``targets`` every leaf that requires a gradient is collected; with ``targets`` only
+    those tensors (leaves or not) are.
+    """
+    pending = {}                       # id(function) -> [gradient of each output]
+    collected = {}                     # id(tensor) -> [tensor, gradient]
+    target_ids = None if targets is None else {id(t) for t in targets}
+
+    def deliver(x, gx):
+        if target_ids is not None and id(x) in target_ids:
+            entry = collected.setdefault(id(x), [x, None])
+            entry[1] = _add(entry[1], gx)
+            if x.creator is None:
+                return
+        if x.creator is not None:
+            slots = pending.get(id(x.creator))
+            if slots is None:
+                slots = pending[id(x.creator)] = [None] * len(x.creator.output_meta)
+            slots[x.output_index] = _add(slots[x.output_index], gx)
+        elif target_ids is None:
+            entry = collected.setdefault(id(x), [x, None])
+            entry[1] = _add(entry[1], gx)
+
+    with grad_mode.set_grad_enabled(create_graph):
+        for y, gy in zip(outputs, grad_outputs):
+            deliver(y, gy)
+        roots = [y.creator for y in outputs if y.creator is not None]
+        for function in topological_order(roots):
+            grads = pending.pop(id(function), None)
+            if grads is None or all(g is None for g in grads):
+                continue
+            if target_ids is None:
+                for ref, g in zip(function.outputs, grads):
+                    y = ref()
+                    if y is not None and y._retain_grad and g is not None:
+                        y.grad = _add(y.grad, g if create_graph else _wrap(g.data.copy(), False))
+            grads = [g if g is not None else _wrap(np.zeros(shape, dtype), False)
+                     for g, (shape, dtype) in zip(grads, function.output_meta)]
+            input_grads = function.backward(*grads)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            if len(input_grads) != len(function.inputs):
+                raise RuntimeError(f"{type(function).__name__}.backward returned {len(input_grads)} "
+                                   f"gradients for {len(function.inputs)} inputs")
+            for x, gx in zip(function.inputs, input_grads):
+                if gx is None or not x.requires_grad:
+                    continue
+                if gx.shape != x.shape:
+                    raise RuntimeError(f"{type(function).__name__}.backward gave a gradient of shape "
+                                       f"{gx.shape} for an input of shape {x.shape}")
+                deliver(x, gx)
+    return collected
+
+
+def _root_buffer(array):
+    while array.base is not None and isinstance(array.base, np.ndarray):
+        array = array.base
+    return id(array)
+
+
+def _check_grad_output(y, gy, where):
+    if gy is None:
+        if y.data.size != 1:
+            raise RuntimeError(f"{where}: backward on a non-scalar needs a gradient: the output has "
+                               f"shape {y.shape}; pass grad= (the upstream gradient) of that shape")
+        return _wrap(np.ones(y.shape, dtype=y.dtype), False)
+    if not isinstance(gy, Tensor):
+        gy = Tensor(np.asarray(gy, dtype=y.dtype))
+    if gy.shape != y.shape:
+        raise ValueError(f"{where}: gradient of shape {gy.shape} does not match the output's shape {y.shape}")
+    return gy
+
+
+def backward(y, grad=None, create_graph=False):
+    """Accumulate ∂y/∂leaf (times ``grad``) into ``leaf.grad`` for every leaf requiring a gradient."""
+    if not isinstance(y, Tensor):
+        raise TypeError(f"backward: expected a Tensor, got {type(y).__name__}")
+    if not y.requires_grad:
+        raise RuntimeError("backward: this tensor does not require grad and has no graph: did you "
+                           "compute it under no_grad, or from tensors without requires_grad=True?")
+    gy = _check_grad_output(y, grad, "backward")
+    if grad is not None and not create_graph:
+        gy = _wrap(gy.data.copy(), False)   # the caller keeps its array; ours may become a .grad
+    collected = _run([y], [gy], create_graph)
+    handed_out = set()
+    for leaf, g in collected.values():
+        if create_graph:
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+            continue
+        data = g.data
+        if leaf.grad is None:
+            # Each .grad owns its buffer: formulas may pass one gradient array to several inputs.
+            buffer = _root_buffer(data)
+            if buffer in handed_out or not data.flags.writeable:
+                data = data.copy()
+            else:
+                handed_out.add(buffer)
+            if data.dtype != leaf.dtype:
+                data = data.astype(leaf.dtype)
+            leaf.grad = _wrap(data, False)
+        elif leaf.grad.requires_grad:
+            leaf.grad = _wrap(leaf.grad.data + data, False)
+        else:
+            leaf.grad.data += data          # reuse the buffer, as PyTorch accumulates in place
+
+
+def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad).
+
+    ``outputs`` and ``inputs`` are Tensors or sequences of them; ``grad_outputs`` gives the upstream
+    gradients for non-scalar outputs. With ``create_graph=True`` the results are themselves
+    differentiable, which gives exact higher-order derivatives (Hessian-vector products,
+    gradient penalties). Returns a list with one Tensor per input.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for x in inputs:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(x).__name__}")
+        if not x.requires_grad:
+            raise RuntimeError("grad: one of the inputs does not require grad; create it with "
+                               "requires_grad=True")
+    for y in outputs:
+        if not isinstance(y, Tensor) or not y.requires_grad:
+            raise RuntimeError("grad: an output does not require grad and has no graph")
+    grad_outputs = [_check_grad_output(y, g, "grad") for y, g in zip(outputs, grad_outputs)]
+    collected = _run(outputs, grad_outputs, create_graph, targets=inputs)
+    results = []
+    for position, x in enumerate(inputs):
+        entry = collected.get(id(x))
+        if entry is None:
+            if not allow_unused:
+                raise RuntimeError(f"grad: input {position} (shape {x.shape}) was not used to compute "
+                                   f"the outputs; pass allow_unused=True to get None for it")
+            results.append(None)
+            continue
+        g = entry[1]
+        if not create_graph and g.requires_grad:
+            g = g.detach()
+        results.append(g)
+    return results

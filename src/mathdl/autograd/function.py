@@ -1,0 +1,80 @@
+"""Function: one differentiable operation, with its forward and backward formulas side by side.
+
+A subclass implements ``forward(*arrays) -> array or tuple of arrays`` on NumPy arrays and
+``backward(*grad_outputs) -> gradient or tuple of gradients, one per input`` on Tensors. Writing
+``backward`` with differentiable Tensor operations is what makes higher-order derivatives work:
+when the engine runs backward with ``create_graph=True`` those operations are recorded too.
+"""
+import weakref
+
+import numpy as np
+
+from mathdl.autograd import grad_mode
+from mathdl.autograd.tensor import Tensor, _as_array
+
+
+def _wrap(array, requires_grad):
+    # The hot path of every op: a Tensor without _as_array's conversions (forward gave an array).
+    tensor = Tensor.__new__(Tensor)
+    tensor.data = array if type(array) is np.ndarray else np.asarray(array)
+    tensor.requires_grad = requires_grad
+    tensor.grad = None
+    tensor.creator = None
+    tensor.output_index = 0
+    tensor._retain_grad = False
+    tensor.name = None
+    return tensor
+
+
+class Function:
+    """Base class of every differentiable op. Call an instance on Tensors (or array-likes).
+
+    After a recorded call, ``inputs`` holds the input Tensors (strongly, they are needed by
+    ``backward``), ``outputs`` holds weak references to the outputs, and ``output_meta`` their
+    shapes and dtypes (so a gradient of zeros can be made for an output nobody used).
+    """
+
+    inputs = ()
+    outputs = ()
+
+    def __call__(self, *inputs):
+        inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+        outputs = self.forward(*[x.data for x in inputs])
+        single = not isinstance(outputs, tuple)
+        if single:
+            outputs = (outputs,)
+        record = grad_mode._enabled and any(x.requires_grad for x in inputs)
+        results = [_wrap(y, record) for y in outputs]
+        if record:
+            self.inputs = inputs
+            self.outputs = [weakref.ref(y) for y in results]
+            self.output_meta = [(y.shape, y.dtype) for y in results]
+            for index, y in enumerate(results):
+                y.creator = self
+                y.output_index = index
+        return results[0] if single else tuple(results)
+
+    def forward(self, *arrays):
+        raise NotImplementedError(f"{type(self).__name__}.forward")
+
+    def backward(self, *grad_outputs):
+        raise NotImplementedError(f"{type(self).__name__}.backward")
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def as_tensor(value, like=None):
+    """``value`` as a Tensor; a Python number or float array takes the floating dtype of ``like``.
+
+    This keeps float32 computations float32: NumPy 2 would promote ``float32_array * np.float64(2)``
+    to float64, PyTorch would not, and neither do we.
+    """
+    if isinstance(value, Tensor):
+        return value
+    if like is not None and like.dtype.kind == "f":
+        array = np.asarray(value)
+        if array.dtype.kind in "biuf":
+            return Tensor(array.astype(like.dtype, copy=False))
+        return Tensor(array)
+    return Tensor(_as_array(value))

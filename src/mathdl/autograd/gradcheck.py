@@ -1,0 +1,139 @@
+"""Finite-difference checks of gradients (float64 central differences).
+
+For a function f and a fixed random cotangent v, the scalar L(x) = ⟨v, f(x)⟩ has gradient
+∇L = J_fᵀ v, which the engine computes by backward. Central differences estimate the same thing
+element by element,
+
+    ∂L/∂xᵢ ≈ (L(x + h eᵢ) − L(x − h eᵢ)) / 2h,      error O(h²),
+
+so one random v tests the whole vector-Jacobian product without forming the Jacobian.
+"""
+import numpy as np
+
+from mathdl.autograd.engine import grad
+from mathdl.autograd.grad_mode import no_grad
+from mathdl.autograd.tensor import Tensor
+
+
+def _as_outputs(result):
+    return list(result) if isinstance(result, (tuple, list)) else [result]
+
+
+def numerical_gradients(function, inputs, cotangents, eps=1e-6):
+    """Central-difference estimate of ∇⟨v, f(x)⟩ for each input (arrays, one per input)."""
+    grads = []
+    with no_grad():
+        for x in inputs:
+            g = np.zeros(x.shape, dtype=np.float64)
+            flat = x.data.reshape(-1)
+            for i in range(flat.size):
+                saved = flat[i]
+                flat[i] = saved + eps
+                plus = sum(float((np.asarray(y.data, np.float64) * v).sum())
+                           for y, v in zip(_as_outputs(function(*inputs)), cotangents))
+                flat[i] = saved - eps
+                minus = sum(float((np.asarray(y.data, np.float64) * v).sum())
+                            for y, v in zip(_as_outputs(function(*inputs)), cotangents))
+                flat[i] = saved
+                g.reshape(-1)[i] = (plus - minus) / (2 * eps)
+            grads.append(g)
+    return grads
+
+
+def analytic_gradients(function, inputs, cotangents):
+    """∇⟨v, f(x)⟩ for each input by reverse mode (arrays, one per input)."""
+    outputs = _as_outputs(function(*inputs))
+    grads = grad(outputs, inputs, [Tensor(v.astype(y.dtype)) for y, v in zip(outputs, cotangents)],
+                 allow_unused=True)
+    return [np.zeros(x.shape) if g is None else np.asarray(g.data, np.float64)
+            for x, g in zip(inputs, grads)]
+
+
+def _check_inputs(inputs):
+    for x in inputs:
+        if not isinstance(x, Tensor) or x.dtype != np.float64 or not x.requires_grad:
+            raise TypeError("gradcheck: inputs must be float64 Tensors with requires_grad=True "
+                            "(finite differences in float32 are too coarse to check anything)")
+
+
+def compare_gradients(function, inputs, eps=1e-6, seed=0):
+    """(analytic, numerical) gradients of ⟨v, f(x)⟩ for a random cotangent v, one pair per input."""
+    _check_inputs(inputs)
+    rng = np.random.default_rng(seed)
+    with no_grad():
+        outputs = _as_outputs(function(*inputs))
+    cotangents = [rng.standard_normal(y.shape) for y in outputs]
+    analytic = analytic_gradients(function, inputs, cotangents)
+    numerical = numerical_gradients(function, inputs, cotangents, eps)
+    return list(zip(analytic, numerical))
+
+
+def gradcheck_error(function, inputs, eps=1e-6, seed=0):
+    """Largest |analytic − numerical| over all input elements, for a random cotangent.
+
+    ``inputs`` must be float64 Tensors with ``requires_grad=True``.
+    """
+    return max((float(np.max(np.abs(a - n))) if a.size else 0.0)
+               for a, n in compare_gradients(function, inputs, eps, seed))
+
+
+def gradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """True when reverse-mode gradients of ``function`` agree with central differences.
+
+    The tolerance is ``atol + rtol · max|numerical gradient|``; raises AssertionError with the error
+    otherwise (so it can be used directly in tests).
+    """
+    for position, (a, n) in enumerate(compare_gradients(function, inputs, eps, seed)):
+        error = float(np.max(np.abs(a - n))) if a.size else 0.0
+        scale = float(np.max(np.abs(n))) if n.size else 0.0
+        if error > atol + rtol * scale:
+            raise AssertionError(f"gradcheck: input {position} (shape {a.shape}): max |analytic - numerical| "
+                                 f"= {error:.3g} exceeds {atol} + {rtol}·{scale:.3g}")
+    return True
+
+
+def hessian_vector_product(function, inputs, vectors):
+    """(∇²f) v for a scalar function f, by differentiating ⟨∇f, v⟩ once more (exact, no differences)."""
+    y = function(*inputs)
+    grads = grad(y, inputs, create_graph=True)
+    inner = None
+    for g, v in zip(grads, vectors):
+        term = (g * Tensor(np.asarray(v, dtype=g.dtype))).sum()
+        inner = term if inner is None else inner + term
+    return [np.asarray(h.data) if h is not None else np.zeros(x.shape)
+            for x, h in zip(inputs, grad(inner, inputs, allow_unused=True))]
+
+
+def gradgradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Check second derivatives: the exact Hessian-vector product of ⟨w, f(x)⟩ against central
+    differences of its gradient."""
+    _check_inputs(inputs)
+    rng = np.random.default_rng(seed)
+    with no_grad():
+        outputs = _as_outputs(function(*inputs))
+    weights = [rng.standard_normal(y.shape) for y in outputs]
+    vectors = [rng.standard_normal(x.shape) for x in inputs]
+
+    def scalar(*xs):
+        total = None
+        for y, w in zip(_as_outputs(function(*xs)), weights):
+            term = (y * Tensor(w)).sum()
+            total = term if total is None else total + term
+        return total
+
+    exact = hessian_vector_product(scalar, inputs, vectors)
+    originals = [x.data.copy() for x in inputs]
+    for x, v in zip(inputs, vectors):
+        x.data += eps * v
+    plus = analytic_gradients(scalar, inputs, [np.ones(())])
+    for x, original, v in zip(inputs, originals, vectors):
+        x.data[...] = original - eps * v
+    minus = analytic_gradients(scalar, inputs, [np.ones(())])
+    for x, original in zip(inputs, originals):
+        x.data[...] = original
+    for position, (h, p, m) in enumerate(zip(exact, plus, minus)):
+        numerical = (p - m) / (2 * eps)
+        error = float(np.max(np.abs(h - numerical))) if h.size else 0.0
+        if error > atol + rtol * (float(np.max(np.abs(numerical))) if numerical.size else 0.0):
+            raise AssertionError(f"gradgradcheck: input {position}: Hessian-vector product error {error:.3g}")
+    return True

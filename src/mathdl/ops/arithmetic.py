@@ -1,0 +1,232 @@
+"""Arithmetic with NumPy broadcasting, and matrix multiplication.
+
+When broadcasting stretched an input, its gradient is summed back over the stretched axes
+(``grad_like``), because each input element contributed to every output it was copied into.
+"""
+import numpy as np
+
+from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
+from mathdl.ops.shape import grad_like, reshape, swapaxes, unsqueeze
+
+
+def _binary(a, b, op):
+    """Both operands as Tensors (numbers take the Tensor operand's dtype), shapes checked."""
+    if isinstance(a, Tensor):
+        b = as_tensor(b, like=a)
+    else:
+        b = as_tensor(b)
+        a = as_tensor(a, like=b)
+    if a.shape != b.shape:
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"{op}: cannot broadcast shapes {a.shape} and {b.shape}") from None
+    return a, b
+
+
+class Add(Function):
+    """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gz):
+        a, b = self.inputs
+        return grad_like(gz, a), grad_like(gz, b)
+
+
+class Sub(Function):
+    """z = a − b;  ∂z/∂a = 1, ∂z/∂b = −1."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gz):
+        a, b = self.inputs
+        return grad_like(gz, a), grad_like(-gz, b)
+
+
+class Mul(Function):
+    """z = a ⊙ b (elementwise);  ∂L/∂a = z̄ ⊙ b, ∂L/∂b = z̄ ⊙ a."""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gz):
+        a, b = self.inputs
+        return (grad_like(gz * b, a) if a.requires_grad else None,
+                grad_like(gz * a, b) if b.requires_grad else None)
+
+
+class Div(Function):
+    """z = a / b;  ∂L/∂a = z̄ / b, ∂L/∂b = −z̄ a / b²."""
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gz):
+        a, b = self.inputs
+        ga = grad_like(gz / b, a) if a.requires_grad else None
+        gb = grad_like(-gz * a / (b * b), b) if b.requires_grad else None
+        return ga, gb
+
+
+class Neg(Function):
+    """z = −x;  ∂L/∂x = −z̄."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gz):
+        return -gz
+
+
+class PowConstant(Function):
+    """z = xᶜ for a constant exponent c;  ∂L/∂x = z̄ · c · xᶜ⁻¹."""
+
+    def __init__(self, exponent):
+        self.exponent = exponent
+
+    def forward(self, x):
+        if self.exponent == 2:
+            return x * x
+        return np.power(x, self.exponent)
+
+    def backward(self, gz):
+        x, = self.inputs
+        c = self.exponent
+        if c == 2:
+            return gz * x * 2.0
+        return gz * c * x ** (c - 1)
+
+
+class Pow(Function):
+    """z = aᵇ with both differentiable;  ∂L/∂a = z̄ · b · aᵇ⁻¹,  ∂L/∂b = z̄ · aᵇ · ln a.
+
+    Where a = 0 the derivative in b is taken as 0 (the limit for b > 0), as PyTorch does.
+    """
+
+    def forward(self, a, b):
+        return np.power(a, b)
+
+    def backward(self, gz):
+        from mathdl.ops.elementwise import log, where
+        a, b = self.inputs
+        ga = grad_like(gz * b * a ** (b - 1), a) if a.requires_grad else None
+        gb = None
+        if b.requires_grad:
+            z = self.outputs[0]()
+            z = z if z is not None else a ** b
+            nonzero = Tensor(a.data != 0)
+            safe_a = where(nonzero, a, 1.0)
+            gb = grad_like(where(nonzero, gz * z * log(safe_a), 0.0), b)
+        return ga, gb
+
+
+class MatMul(Function):
+    """Z = A B (batched over leading axes, NumPy's matmul rules);
+    ∂L/∂A = Z̄ Bᵀ and ∂L/∂B = Aᵀ Z̄, each summed back over broadcast batch axes.
+
+    A 1-D left operand is a row vector and a 1-D right operand a column vector, as in NumPy.
+    """
+
+    def forward(self, a, b):
+        return np.matmul(a, b)
+
+    def backward(self, gz):
+        a, b = self.inputs
+        if a.ndim == 2 and b.ndim == 2:                   # the common case, kept short and fast
+            return (gz @ b.T if a.requires_grad else None,
+                    a.T @ gz if b.requires_grad else None)
+        a2 = a if a.ndim > 1 else reshape(a, (1, a.shape[0]))
+        b2 = b if b.ndim > 1 else reshape(b, (b.shape[0], 1))
+        g = gz
+        if a.ndim == 1:
+            g = unsqueeze(g, -2)
+        if b.ndim == 1:
+            g = unsqueeze(g, -1)
+        ga = gb = None
+        if a.requires_grad:
+            ga = reshape(grad_like(matmul(g, swapaxes(b2, -1, -2)), a2), a.shape)
+        if b.requires_grad:
+            gb = reshape(grad_like(matmul(swapaxes(a2, -1, -2), g), b2), b.shape)
+        return ga, gb
+
+
+class Identity(Function):
+    """z = x (a copy);  ∂L/∂x = z̄."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gz):
+        return gz
+
+
+class Cast(Function):
+    """z = x converted to another floating dtype;  ∂L/∂x = z̄ converted back."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, gz):
+        x, = self.inputs
+        return gz.astype(x.dtype) if x.dtype.kind == "f" else None
+
+
+def add(a, b):
+    """a + b with broadcasting."""
+    return Add()(*_binary(a, b, "add"))
+
+
+def sub(a, b):
+    """a − b with broadcasting."""
+    return Sub()(*_binary(a, b, "sub"))
+
+
+def mul(a, b):
+    """a ⊙ b (elementwise) with broadcasting."""
+    return Mul()(*_binary(a, b, "mul"))
+
+
+def div(a, b):
+    """a / b (true division) with broadcasting."""
+    return Div()(*_binary(a, b, "div"))
+
+
+def neg(x):
+    """−x."""
+    return Neg()(as_tensor(x))
+
+
+def pow(a, b):
+    """aᵇ. A constant Python-number exponent uses the cheaper one-input rule."""
+    if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
+        return PowConstant(float(b) if not float(b).is_integer() else int(b))(a)
+    return Pow()(*_binary(a, b, "pow"))
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules: (…, n, k) @ (…, k, m) -> (…, n, m); 1-D operands are
+    vectors."""
+    if isinstance(a, Tensor):
+        b = as_tensor(b, like=a)
+    else:
+        b = as_tensor(b)
+        a = as_tensor(a, like=b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if inner_a != inner_b:
+        raise ValueError(f"matmul: cannot multiply {a.shape} by {b.shape}: inner sizes {inner_a} != {inner_b}")
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ())
+        except ValueError:
+            raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+    return MatMul()(a, b)
