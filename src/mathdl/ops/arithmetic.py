@@ -83,7 +83,8 @@ class Neg(Function):
 
 
 class PowConstant(Function):
-    """z = xᶜ for a constant exponent c;  ∂L/∂x = z̄ · c · xᶜ⁻¹."""
+    """z = xᶜ for a constant exponent c;  ∂L/∂x = z̄ · c · xᶜ⁻¹  (0 for c = 0, also at x = 0, as
+    PyTorch)."""
 
     def __init__(self, exponent):
         self.exponent = exponent
@@ -98,13 +99,16 @@ class PowConstant(Function):
         c = self.exponent
         if c == 2:
             return gz * x * 2.0
+        if c == 0:                      # x⁰ = 1 is constant; c · x⁻¹ would give 0 · inf = nan at 0
+            return gz * 0.0
         return gz * c * x ** (c - 1)
 
 
 class Pow(Function):
     """z = aᵇ with both differentiable;  ∂L/∂a = z̄ · b · aᵇ⁻¹,  ∂L/∂b = z̄ · aᵇ · ln a.
 
-    Where a = 0 the derivative in b is taken as 0 (the limit for b > 0), as PyTorch does.
+    As PyTorch: ∂L/∂a = 0 where b = 0 (a⁰ is constant, even at a = 0), and ∂L/∂b = 0 where
+    a = 0 ≤ b (the limit of aᵇ ln a as a → 0⁺).
     """
 
     def forward(self, a, b):
@@ -113,14 +117,23 @@ class Pow(Function):
     def backward(self, gz):
         from mathdl.ops.elementwise import log, where
         a, b = self.inputs
-        ga = grad_like(gz * b * a ** (b - 1), a) if a.requires_grad else None
-        gb = None
+        ga = gb = None
+        if a.requires_grad:
+            exponent_zero = b.data == 0
+            if exponent_zero.any():     # b · aᵇ⁻¹ with b = 0 is 0, even where aᵇ⁻¹ = inf
+                ga = gz * b * a ** (where(exponent_zero, 1.0, b) - 1.0)
+            else:
+                ga = gz * b * a ** (b - 1.0)
+            ga = grad_like(ga, a)
         if b.requires_grad:
             z = self.outputs[0]()
             z = z if z is not None else a ** b
-            nonzero = Tensor(a.data != 0)
-            safe_a = where(nonzero, a, 1.0)
-            gb = grad_like(where(nonzero, gz * z * log(safe_a), 0.0), b)
+            limit_zero = (a.data == 0) & (b.data >= 0)
+            if limit_zero.any():
+                gb = where(limit_zero, 0.0, gz * z * log(where(limit_zero, 1.0, a)))
+            else:
+                gb = gz * z * log(a)
+            gb = grad_like(gb, b)
         return ga, gb
 
 
@@ -141,11 +154,11 @@ class MatMul(Function):
                     a.T @ gz if b.requires_grad else None)
         a2 = a if a.ndim > 1 else reshape(a, (1, a.shape[0]))
         b2 = b if b.ndim > 1 else reshape(b, (b.shape[0], 1))
-        g = gz
-        if a.ndim == 1:
-            g = unsqueeze(g, -2)
+        g = gz                          # restore the axes that 1-D operands dropped from Z
         if b.ndim == 1:
             g = unsqueeze(g, -1)
+        if a.ndim == 1:
+            g = unsqueeze(g, -2)
         ga = gb = None
         if a.requires_grad:
             ga = reshape(grad_like(matmul(g, swapaxes(b2, -1, -2)), a2), a.shape)
