@@ -1,0 +1,154 @@
+"""Per-op overhead and an MLP step, mathdl against baselines timed in the same run.
+
+1. The per-call cost of a small op (forward + graph recording + backward): a chain of K elementwise
+   multiplications on a 16-element tensor, then sum and backward, divided by K; against PyTorch CPU.
+   Target: ≤ 2× PyTorch's per-op overhead.
+2. One forward+backward step of a 784-512-10 MLP (float32, batch 128, cross-entropy) written with
+   mathdl ops (matmul, add, relu, log_softmax, indexing, mean), against the same step written by hand
+   in NumPy. Target: ≤ 1.10×.
+
+Runs are interleaved (ours, baseline, ours, ...) over several passes and the medians compared, because
+this machine's timings drift when other work shares its two cores.
+
+    python benchmarks/op_overhead.py [--passes 5]
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import mathdl as md
+
+
+def chain_mathdl(k):
+    a = md.tensor(np.linspace(0.5, 1.5, 16, dtype=np.float32), requires_grad=True)
+    b = md.tensor(np.full(16, 1.0001, dtype=np.float32))
+
+    def step():
+        y = a
+        for _ in range(k):
+            y = y * b
+        y.sum().backward()
+        a.grad = None
+    return step
+
+
+def chain_torch(k):
+    import torch
+    a = torch.linspace(0.5, 1.5, 16, requires_grad=True)
+    b = torch.full((16,), 1.0001)
+
+    def step():
+        y = a
+        for _ in range(k):
+            y = y * b
+        y.sum().backward()
+        a.grad = None
+    return step
+
+
+def mlp_data(batch=128, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((batch, 784), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    w1 = (rng.standard_normal((784, 512)) * 0.05).astype(np.float32)
+    b1 = np.zeros(512, np.float32)
+    w2 = (rng.standard_normal((512, 10)) * 0.05).astype(np.float32)
+    b2 = np.zeros(10, np.float32)
+    return x, y, w1, b1, w2, b2
+
+
+def mlp_mathdl():
+    x, y, *params = mlp_data()
+    x = md.tensor(x)
+    w1, b1, w2, b2 = (md.tensor(p, requires_grad=True) for p in params)
+    rows = np.arange(len(y))
+
+    def step():
+        hidden = md.relu(x @ w1 + b1)
+        logits = hidden @ w2 + b2
+        loss = -md.log_softmax(logits, axis=1)[rows, y].mean()
+        loss.backward()
+        for p in (w1, b1, w2, b2):
+            p.grad = None
+        return loss
+    return step
+
+
+def mlp_numpy():
+    x, y, w1, b1, w2, b2 = mlp_data()
+    n = len(y)
+    rows = np.arange(n)
+
+    def step():
+        z = x @ w1 + b1
+        hidden = np.maximum(z, 0)
+        logits = hidden @ w2 + b2
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        loss = -(shifted[rows, y] - np.log(total[:, 0])).mean()
+        g_logits = exp / total
+        g_logits[rows, y] -= 1
+        g_logits /= n
+        g_w2 = hidden.T @ g_logits
+        g_b2 = g_logits.sum(axis=0)
+        g_hidden = g_logits @ w2.T
+        g_hidden *= z > 0
+        g_w1 = x.T @ g_hidden
+        g_b1 = g_hidden.sum(axis=0)
+        return loss, g_w1, g_b1, g_w2, g_b2
+    return step
+
+
+def time_per_call(step, repeats):
+    step()                                   # warm up caches and lazy imports
+    start = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    return (time.perf_counter() - start) / repeats
+
+
+def interleaved(contenders, repeats, passes):
+    """Median seconds per call of each contender, timed alternately over ``passes`` passes."""
+    times = {name: [] for name in contenders}
+    for _ in range(passes):
+        for name, step in contenders.items():
+            times[name].append(time_per_call(step, repeats))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--passes", type=int, default=5)
+    parser.add_argument("--chain", type=int, default=50, help="ops per chain in the overhead test")
+    args = parser.parse_args()
+
+    try:
+        import torch
+        torch.set_num_threads(2)
+        have_torch = True
+    except ImportError:
+        have_torch = False
+        print("PyTorch is not installed: the per-op comparison needs it (pip install torch==2.13.0).")
+
+    if have_torch:
+        k = args.chain
+        medians = interleaved({"mathdl": chain_mathdl(k), "pytorch": chain_torch(k)}, 200, args.passes)
+        ours, theirs = medians["mathdl"] / k * 1e6, medians["pytorch"] / k * 1e6
+        print(f"per-op overhead (mul on 16 floats, forward + record + backward, chain of {k}):")
+        print(f"  mathdl  {ours:7.2f} µs/op")
+        print(f"  pytorch {theirs:7.2f} µs/op")
+        print(f"  ratio mathdl/pytorch = {ours / theirs:.2f}  (target ≤ 2.00)")
+
+    medians = interleaved({"mathdl": mlp_mathdl(), "numpy": mlp_numpy()}, 30, args.passes)
+    ours, theirs = medians["mathdl"] * 1e3, medians["numpy"] * 1e3
+    print("MLP 784-512-10 forward+backward step (float32, batch 128):")
+    print(f"  mathdl ops     {ours:7.3f} ms/step")
+    print(f"  hand NumPy     {theirs:7.3f} ms/step")
+    print(f"  ratio mathdl/numpy = {ours / theirs:.3f}  (target ≤ 1.10)")
+
+
+if __name__ == "__main__":
+    main()
