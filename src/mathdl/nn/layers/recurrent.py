@@ -1,0 +1,596 @@
+"""Recurrent layers: RNN (tanh or ReLU), LSTM (gates i, f, g, o), GRU (gates r, z, n), and cells.
+
+A recurrent layer maps an input sequence x₁ … x_T to hidden states h₁ … h_T with one update rule
+h_t = F(x_t, h_{t−1}) applied at every step (weights shared across time). The update rules, with
+W_ih (G·H, I), W_hh (G·H, H), b_ih and b_hh (G·H,) stacked gate by gate as in PyTorch:
+
+    RNN   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)                    (or ReLU)
+
+    LSTM  i = σ(W_ii x + b_ii + W_hi h + b_hi)        input gate
+          f = σ(W_if x + b_if + W_hf h + b_hf)        forget gate
+          g = tanh(W_ig x + b_ig + W_hg h + b_hg)     cell candidate
+          o = σ(W_io x + b_io + W_ho h + b_ho)        output gate
+          c_t = f ⊙ c_{t−1} + i ⊙ g,     h_t = o ⊙ tanh(c_t)
+
+    GRU   r = σ(W_ir x + b_ir + W_hr h + b_hr)        reset gate
+          z = σ(W_iz x + b_iz + W_hz h + b_hz)        update gate
+          n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+          h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
+
+How it is computed. The input projections of all time steps are one GEMM before the loop
+(x W_ihᵀ for the whole (T·B, I) block). The loop over time is then one fused Function per layer
+and direction (``RNNSequence``, ``LSTMSequence``, ``GRUSequence``): per step one GEMM h W_hhᵀ for
+all gates and a few in-place NumPy updates; its backward is back-propagation through time (BPTT)
+written out by hand, again one GEMM per step, with ∂L/∂W_hh = Σ_t δ_tᵀ h_{t−1} as a single GEMM
+over all steps at the end. When a graph of the gradient is requested (``create_graph=True``) the
+backward instead re-derives the gradient from the same recurrence composed of differentiable ops,
+so second derivatives are exact too.
+
+Shapes (PyTorch's): input (T, B, I), or (B, T, I) with ``batch_first``, or unbatched (T, I);
+h_0 and c_0 (num_layers · D, B, H) with D = 2 when bidirectional; output (T, B, D · H).
+Parameters are named ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``
+(suffix ``_reverse`` for the backward direction), all initialised U(−1/√H, 1/√H).
+"""
+import math
+import numbers
+
+import numpy as np
+
+from mathdl import backend
+from mathdl import ops
+from mathdl.autograd import grad_mode
+from mathdl.autograd.engine import grad as autograd_grad
+from mathdl.autograd.function import Function, _wrap
+from mathdl.autograd.tensor import Tensor
+from mathdl.nn.module import Module
+from mathdl.nn.parameter import Parameter
+from mathdl.random import generator
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _sigmoid_(a):
+    """σ(a) = (1 + tanh(a/2)) / 2 in place: no overflow for any a, and one transcendental call."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1.0
+    a *= 0.5
+    return a
+
+
+# ----- step rules from differentiable ops (cells, and the create_graph path of the fused ops) ---
+def rnn_step(xw, h, w_hh, nonlinearity="tanh"):
+    """h' = act(xw + h W_hhᵀ) where xw = x W_ihᵀ + b_ih + b_hh is already computed. (B, H)."""
+    a = xw + ops.matmul(h, w_hh.T)
+    return ops.tanh(a) if nonlinearity == "tanh" else ops.relu(a)
+
+
+def lstm_step(xw, h, c, w_hh):
+    """One LSTM step from xw = x W_ihᵀ + b_ih + b_hh (B, 4H): returns (h', c'), each (B, H)."""
+    hidden = h.shape[-1]
+    a = xw + ops.matmul(h, w_hh.T)
+    i = ops.sigmoid(a[..., :hidden])
+    f = ops.sigmoid(a[..., hidden:2 * hidden])
+    g = ops.tanh(a[..., 2 * hidden:3 * hidden])
+    o = ops.sigmoid(a[..., 3 * hidden:])
+    c = f * c + i * g
+    return o * ops.tanh(c), c
+
+
+def gru_step(xw, h, w_hh, b_hh):
+    """One GRU step from xw = x W_ihᵀ + b_ih (B, 3H); b_hh stays inside r ⊙ (W_hn h + b_hn)."""
+    hidden = h.shape[-1]
+    hw = ops.matmul(h, w_hh.T) + b_hh
+    r = ops.sigmoid(xw[..., :hidden] + hw[..., :hidden])
+    z = ops.sigmoid(xw[..., hidden:2 * hidden] + hw[..., hidden:2 * hidden])
+    n = ops.tanh(xw[..., 2 * hidden:] + r * hw[..., 2 * hidden:])
+    return (1.0 - z) * n + z * h
+
+
+def _composed_sequence(kind, inputs):
+    """The recurrence of a fused op rebuilt from differentiable steps: (outputs, h_T[, c_T])."""
+    xw = inputs[0]
+    outputs = []
+    if kind == "LSTM":
+        h, c, w_hh = inputs[1], inputs[2], inputs[3]
+        for t in range(xw.shape[0]):
+            h, c = lstm_step(xw[t], h, c, w_hh)
+            outputs.append(h)
+        return ops.stack(outputs, 0), h, c
+    h = inputs[1]
+    for t in range(xw.shape[0]):
+        if kind == "GRU":
+            h = gru_step(xw[t], h, inputs[2], inputs[3])
+        else:
+            h = rnn_step(xw[t], h, inputs[2], "tanh" if kind == "RNN_TANH" else "relu")
+        outputs.append(h)
+    return ops.stack(outputs, 0), h
+
+
+def _graph_backward(function, kind, grad_outputs):
+    # create_graph=True: differentiate the composed recurrence so the gradient has a graph too.
+    outputs = _composed_sequence(kind, function.inputs)
+    wanted = [x for x in function.inputs if x.requires_grad]
+    grads = iter(autograd_grad(list(outputs), wanted, list(grad_outputs), create_graph=True,
+                               allow_unused=True))
+    return tuple(next(grads) if x.requires_grad else None for x in function.inputs)
+
+
+class RNNSequence(Function):
+    """Elman recurrence over a whole sequence: h_t = act(a_t), a_t = xw_t + h_{t−1} W_hhᵀ.
+
+    Inputs xw (T, B, H) (the input projection plus both biases), h_0 (B, H), W_hh (H, H).
+    Outputs (h_1 … h_T) as (T, B, H) and h_T (B, H). BPTT, with δ_t = ∂L/∂a_t:
+
+        δ_t = (ȳ_t + δ_{t+1} W_hh) ⊙ act′(a_t),   tanh′ = 1 − h_t²,  relu′ = [h_t > 0]
+        ∂L/∂xw_t = δ_t,   ∂L/∂h_0 = δ_1 W_hh,   ∂L/∂W_hh = Σ_t δ_tᵀ h_{t−1}.
+    """
+
+    def __init__(self, nonlinearity="tanh"):
+        self.nonlinearity = nonlinearity
+
+    def forward(self, xw, h0, w_hh):
+        steps = xw.shape[0]
+        hs = np.empty((steps + 1,) + h0.shape, dtype=xw.dtype)
+        hs[0] = h0
+        for t in range(steps):
+            a = hs[t + 1]
+            np.matmul(hs[t], w_hh.T, out=a)
+            a += xw[t]
+            if self.nonlinearity == "tanh":
+                np.tanh(a, out=a)
+            else:
+                np.maximum(a, 0, out=a)
+        self.hs = hs
+        return hs[1:], hs[steps].copy()
+
+    def backward(self, g_out, g_last):
+        if grad_mode.is_grad_enabled():
+            return _graph_backward(self, "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU",
+                                   (g_out, g_last))
+        hs, w_hh = self.hs, self.inputs[2].data
+        gy = g_out.data
+        delta = np.empty(gy.shape, dtype=hs.dtype)
+        dh = g_last.data.astype(hs.dtype, copy=True)
+        for t in range(gy.shape[0] - 1, -1, -1):
+            dh += gy[t]
+            h = hs[t + 1]
+            d = delta[t]
+            if self.nonlinearity == "tanh":
+                np.multiply(h, h, out=d)
+                np.subtract(1.0, d, out=d)
+                d *= dh
+            else:
+                np.multiply(dh, h > 0, out=d)
+            dh = d @ w_hh
+        hidden = hs.shape[-1]
+        d_w = delta.reshape(-1, hidden).T @ hs[:-1].reshape(-1, hidden)
+        return _wrap(delta, False), _wrap(dh, False), _wrap(d_w, False)
+
+
+class LSTMSequence(Function):
+    """The LSTM recurrence over a whole sequence (gate order i, f, g, o).
+
+    Inputs xw (T, B, 4H) (input projection plus both biases), h_0, c_0 (B, H), W_hh (4H, H).
+    Outputs (h_1 … h_T) as (T, B, H), h_T and c_T (B, H). BPTT, with h̄ and c̄ carried backwards:
+
+        h̄_t = ȳ_t + (gate adjoints at t+1) W_hh,        c̄_t += h̄_t ⊙ o ⊙ (1 − tanh² c_t)
+        ō = h̄_t ⊙ tanh c_t,  ī = c̄_t ⊙ g,  f̄ = c̄_t ⊙ c_{t−1},  ḡ = c̄_t ⊙ i,  c̄_{t−1} = c̄_t ⊙ f
+        pre-activation adjoints: ī·i(1−i), f̄·f(1−f), ḡ·(1−g²), ō·o(1−o)
+        ∂L/∂W_hh = Σ_t (pre-activation adjoints)_tᵀ h_{t−1}.
+    """
+
+    def forward(self, xw, h0, c0, w_hh):
+        steps, batch, four_h = xw.shape
+        hidden = four_h // 4
+        gates = np.empty_like(xw)
+        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
+        cs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
+        tanh_c = np.empty((steps, batch, hidden), dtype=xw.dtype)
+        hs[0], cs[0] = h0, c0
+        for t in range(steps):
+            a = gates[t]
+            np.matmul(hs[t], w_hh.T, out=a)
+            a += xw[t]
+            _sigmoid_(a[:, :2 * hidden])
+            np.tanh(a[:, 2 * hidden:3 * hidden], out=a[:, 2 * hidden:3 * hidden])
+            _sigmoid_(a[:, 3 * hidden:])
+            i, f, g, o = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
+            c = cs[t + 1]
+            np.multiply(f, cs[t], out=c)
+            c += i * g
+            np.tanh(c, out=tanh_c[t])
+            np.multiply(o, tanh_c[t], out=hs[t + 1])
+        self.saved = (gates, hs, cs, tanh_c)
+        return hs[1:], hs[steps].copy(), cs[steps].copy()
+
+    def backward(self, g_out, g_h, g_c):
+        if grad_mode.is_grad_enabled():
+            return _graph_backward(self, "LSTM", (g_out, g_h, g_c))
+        gates, hs, cs, tanh_c = self.saved
+        w_hh = self.inputs[3].data
+        hidden = hs.shape[-1]
+        gy = g_out.data
+        delta = np.empty_like(gates)
+        dh = g_h.data.astype(gates.dtype, copy=True)
+        dc = g_c.data.astype(gates.dtype, copy=True)
+        for t in range(gates.shape[0] - 1, -1, -1):
+            dh += gy[t]
+            a, d, tc = gates[t], delta[t], tanh_c[t]
+            i, f, g, o = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
+            d_i, d_f, d_g, d_o = (d[:, :hidden], d[:, hidden:2 * hidden], d[:, 2 * hidden:3 * hidden],
+                                  d[:, 3 * hidden:])
+            np.multiply(dh, tc, out=d_o)
+            d_o *= o * (1.0 - o)
+            dc += dh * o * (1.0 - tc * tc)
+            np.multiply(dc, g, out=d_i)
+            d_i *= i * (1.0 - i)
+            np.multiply(dc, cs[t], out=d_f)
+            d_f *= f * (1.0 - f)
+            np.multiply(dc, i, out=d_g)
+            d_g *= 1.0 - g * g
+            dc *= f
+            dh = d @ w_hh
+        d_w = delta.reshape(-1, 4 * hidden).T @ hs[:-1].reshape(-1, hidden)
+        return _wrap(delta, False), _wrap(dh, False), _wrap(dc, False), _wrap(d_w, False)
+
+
+class GRUSequence(Function):
+    """The GRU recurrence over a whole sequence (gate order r, z, n).
+
+    Inputs xw (T, B, 3H) (input projection plus b_ih), h_0 (B, H), W_hh (3H, H), b_hh (3H,).
+    Outputs (h_1 … h_T) as (T, B, H) and h_T (B, H). With hw = h_{t−1} W_hhᵀ + b_hh:
+
+        n̄ = h̄ ⊙ (1 − z),  z̄ = h̄ ⊙ (h_{t−1} − n),  ā_n = n̄ ⊙ (1 − n²),  r̄ = ā_n ⊙ hw_n
+        ∂L/∂xw_t = [r̄·r(1−r), z̄·z(1−z), ā_n],   ∂L/∂hw_t = [r̄·r(1−r), z̄·z(1−z), ā_n ⊙ r]
+        h̄_{t−1} = h̄ ⊙ z + (∂L/∂hw_t) W_hh,   ∂L/∂W_hh = Σ_t (∂L/∂hw_t)ᵀ h_{t−1},   ∂L/∂b_hh = Σ_t ∂L/∂hw_t.
+    """
+
+    def forward(self, xw, h0, w_hh, b_hh):
+        steps, batch, three_h = xw.shape
+        hidden = three_h // 3
+        gates = np.empty_like(xw)
+        hw_n = np.empty((steps, batch, hidden), dtype=xw.dtype)
+        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
+        hs[0] = h0
+        hw = np.empty((batch, three_h), dtype=xw.dtype)
+        for t in range(steps):
+            np.matmul(hs[t], w_hh.T, out=hw)
+            hw += b_hh
+            a = gates[t]
+            np.add(xw[t, :, :2 * hidden], hw[:, :2 * hidden], out=a[:, :2 * hidden])
+            _sigmoid_(a[:, :2 * hidden])
+            hw_n[t] = hw[:, 2 * hidden:]
+            r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
+            np.multiply(r, hw_n[t], out=n)
+            n += xw[t, :, 2 * hidden:]
+            np.tanh(n, out=n)
+            h = hs[t + 1]
+            np.subtract(hs[t], n, out=h)
+            h *= z
+            h += n
+        self.saved = (gates, hw_n, hs)
+        return hs[1:], hs[steps].copy()
+
+    def backward(self, g_out, g_h):
+        if grad_mode.is_grad_enabled():
+            return _graph_backward(self, "GRU", (g_out, g_h))
+        gates, hw_n, hs = self.saved
+        w_hh = self.inputs[2].data
+        hidden = hs.shape[-1]
+        gy = g_out.data
+        d_x = np.empty_like(gates)
+        d_hw = np.empty_like(gates)
+        dh = g_h.data.astype(gates.dtype, copy=True)
+        for t in range(gates.shape[0] - 1, -1, -1):
+            dh += gy[t]
+            a = gates[t]
+            r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
+            dx, dw = d_x[t], d_hw[t]
+            d_an = dx[:, 2 * hidden:]
+            np.multiply(dh, 1.0 - z, out=d_an)
+            d_an *= 1.0 - n * n
+            d_z = dx[:, hidden:2 * hidden]
+            np.subtract(hs[t], n, out=d_z)
+            d_z *= dh
+            d_z *= z * (1.0 - z)
+            d_r = dx[:, :hidden]
+            np.multiply(d_an, hw_n[t], out=d_r)
+            d_r *= r * (1.0 - r)
+            dw[:, :2 * hidden] = dx[:, :2 * hidden]
+            np.multiply(d_an, r, out=dw[:, 2 * hidden:])
+            dh = dh * z
+            dh += dw @ w_hh
+        flat = d_hw.reshape(-1, 3 * hidden)
+        d_w = flat.T @ hs[:-1].reshape(-1, hidden)
+        d_b = flat.sum(axis=0)
+        return _wrap(d_x, False), _wrap(dh, False), _wrap(d_w, False), _wrap(d_b, False)
+
+
+# ----- modules ---------------------------------------------------------------------------------
+def _check_size(value, name, where, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _uniform_parameter(shape, bound):
+    dtype = backend.get_default_dtype()
+    return Parameter(generator().uniform(-bound, bound, size=shape).astype(dtype))
+
+
+class RNNBase(Module):
+    """Shared machinery of RNN, LSTM and GRU: parameters per layer and direction, the layer loop,
+    ``batch_first``, bidirectionality, dropout between layers, and initial states."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False):
+        super().__init__()
+        where = type(self).__name__
+        self.mode = mode
+        self.input_size = _check_size(input_size, "input_size", where)
+        self.hidden_size = _check_size(hidden_size, "hidden_size", where)
+        self.num_layers = _check_size(num_layers, "num_layers", where)
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
+            raise ValueError(f"{where}: dropout must be a probability in [0, 1], got {dropout!r}")
+        self.dropout = float(dropout)
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.bidirectional = bool(bidirectional)
+        directions = 2 if self.bidirectional else 1
+        gate_size = _GATES[mode] * self.hidden_size
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        self._weight_names = []
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                names = [f"weight_ih{suffix}", f"weight_hh{suffix}"]
+                setattr(self, names[0], _uniform_parameter((gate_size, layer_input), bound))
+                setattr(self, names[1], _uniform_parameter((gate_size, self.hidden_size), bound))
+                if self.bias:
+                    names += [f"bias_ih{suffix}", f"bias_hh{suffix}"]
+                    setattr(self, names[2], _uniform_parameter((gate_size,), bound))
+                    setattr(self, names[3], _uniform_parameter((gate_size,), bound))
+                self._weight_names.append(names)
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.bidirectional:
+            text += ", bidirectional=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        return text
+
+    # ----- checks --------------------------------------------------------------------------
+    def _check_input(self, input):
+        where = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{where}: input must be a Tensor, got {type(input).__name__}")
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{where}: expected a 3-D input ({'(B, T, I)' if self.batch_first else '(T, B, I)'})"
+                             f" or 2-D unbatched (T, I), got shape {input.shape}")
+        if input.shape[-1] != self.input_size:
+            raise ValueError(f"{where}: input has {input.shape[-1]} features (shape {input.shape}), "
+                             f"expected input_size={self.input_size}")
+        if input.dtype.kind != "f":
+            raise TypeError(f"{where}: input must be floating point, got dtype {input.dtype}")
+
+    def _check_state(self, state, batch, unbatched, name):
+        where = type(self).__name__
+        expected = (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
+        if not isinstance(state, Tensor):
+            raise TypeError(f"{where}: {name} must be a Tensor, got {type(state).__name__}")
+        shape = expected[:1] + expected[2:] if unbatched else expected
+        if state.shape != shape:
+            raise ValueError(f"{where}: expected {name} of shape {shape}, got {state.shape}")
+        return ops.unsqueeze(state, 1) if unbatched else state
+
+    def _initial_states(self, hx, batch, unbatched, dtype):
+        count = 2 if self.mode == "LSTM" else 1
+        if hx is None:
+            shape = (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
+            return [Tensor(np.zeros(shape, dtype=dtype)) for _ in range(count)]
+        if self.mode == "LSTM":
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError("LSTM: hx must be a tuple (h_0, c_0)")
+            names = ("h_0", "c_0")
+        else:
+            hx, names = (hx,), ("h_0",)
+        return [self._check_state(s, batch, unbatched, n) for s, n in zip(hx, names)]
+
+    # ----- forward ----------------------------------------------------------------------------
+    def _run_direction(self, x, names, h0, c0):
+        steps, batch, features = x.shape
+        params = [getattr(self, n) for n in names]
+        w_ih, w_hh = params[0], params[1]
+        xw = ops.matmul(ops.reshape(x, (steps * batch, features)), w_ih.T)
+        if self.bias:
+            b_ih, b_hh = params[2], params[3]
+            xw = xw + (b_ih if self.mode == "GRU" else b_ih + b_hh)
+        xw = ops.reshape(xw, (steps, batch, -1))
+        if self.mode == "LSTM":
+            return LSTMSequence()(xw, h0, c0, w_hh)
+        if self.mode == "GRU":
+            b_hh = params[3] if self.bias else Tensor(np.zeros(w_hh.shape[0], dtype=w_hh.dtype))
+            return GRUSequence()(xw, h0, w_hh, b_hh) + (None,)
+        return RNNSequence("tanh" if self.mode == "RNN_TANH" else "relu")(xw, h0, w_hh) + (None,)
+
+    def forward(self, input, hx=None):
+        """Run the layers over the sequence. Returns ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``).
+
+        output: (T, B, D·H) ((B, T, D·H) with batch_first; (T, D·H) unbatched);
+        h_n, c_n: (num_layers·D, B, H) ((num_layers·D, H) unbatched), whatever ``batch_first``.
+        """
+        self._check_input(input)
+        unbatched = input.ndim == 2
+        x = ops.unsqueeze(input, 1) if unbatched else (ops.swapaxes(input, 0, 1) if self.batch_first else input)
+        batch = x.shape[1]
+        states = self._initial_states(hx, batch, unbatched, x.dtype)
+        if any(s.dtype != x.dtype for s in states) or any(p.dtype != x.dtype for p in self.parameters()):
+            raise TypeError(f"{type(self).__name__}: input dtype {x.dtype} does not match the dtype of the "
+                            f"parameters/states ({self.weight_ih_l0.dtype}); convert with .double()/.float()")
+        directions = 2 if self.bidirectional else 1
+        last_h, last_c = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                h0 = states[0][k]
+                c0 = states[1][k] if self.mode == "LSTM" else None
+                sequence = x if direction == 0 else x[::-1]
+                out, h_n, c_n = self._run_direction(sequence, self._weight_names[k], h0, c0)
+                outputs.append(out if direction == 0 else out[::-1])
+                last_h.append(h_n)
+                last_c.append(c_n)
+            x = outputs[0] if directions == 1 else ops.concatenate(outputs, axis=2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                from mathdl.nn.functional.activation import dropout
+                x = dropout(x, self.dropout, True)
+        h_n = ops.stack(last_h, 0)
+        if unbatched:
+            output, h_n = ops.squeeze(x, 1), ops.squeeze(h_n, 1)
+        else:
+            output = ops.swapaxes(x, 0, 1) if self.batch_first else x
+        if self.mode != "LSTM":
+            return output, h_n
+        c_n = ops.stack(last_c, 0)
+        return output, (h_n, ops.squeeze(c_n, 1) if unbatched else c_n)
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) (``nonlinearity='relu'``: ReLU).
+
+    ``RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False)``; ``forward(input, h_0=None) -> (output, h_n)``.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
+                         num_layers, bias, batch_first, dropout, bidirectional)
+
+
+class LSTM(RNNBase):
+    """Long short-term memory (gate order i, f, g, o; formulas in the module docstring).
+
+    ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False)``; ``forward(input, (h_0, c_0)=None) -> (output, (h_n, c_n))``.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit (gate order r, z, n; formulas in the module docstring).
+
+    ``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False)``; ``forward(input, h_0=None) -> (output, h_n)``.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional)
+
+
+# ----- single-step cells ----------------------------------------------------------------------
+class RNNCellBase(Module):
+    """One step of a recurrence, composed of differentiable ops (parameters ``weight_ih`` (G·H, I),
+    ``weight_hh`` (G·H, H), ``bias_ih``, ``bias_hh``, as ``torch.nn.*Cell``)."""
+
+    gates = 1
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__()
+        where = type(self).__name__
+        self.input_size = _check_size(input_size, "input_size", where)
+        self.hidden_size = _check_size(hidden_size, "hidden_size", where)
+        self.bias = bool(bias)
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        self.weight_ih = _uniform_parameter((self.gates * self.hidden_size, self.input_size), bound)
+        self.weight_hh = _uniform_parameter((self.gates * self.hidden_size, self.hidden_size), bound)
+        if self.bias:
+            self.bias_ih = _uniform_parameter((self.gates * self.hidden_size,), bound)
+            self.bias_hh = _uniform_parameter((self.gates * self.hidden_size,), bound)
+
+    def _prepare(self, input, hx):
+        where = type(self).__name__
+        if not isinstance(input, Tensor) or input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(f"{where}: expected input of shape (B, {self.input_size}) or "
+                             f"({self.input_size},), got {getattr(input, 'shape', type(input).__name__)}")
+        batch = input.shape[0] if input.ndim == 2 else None
+        x = input if batch is not None else ops.unsqueeze(input, 0)
+        xw = ops.matmul(x, self.weight_ih.T)
+        if self.bias:
+            xw = xw + self.bias_ih
+        return x, xw, batch
+
+    def _state(self, state, x, batch, name):
+        if state is None:
+            return Tensor(np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype))
+        expected = (batch, self.hidden_size) if batch is not None else (self.hidden_size,)
+        if not isinstance(state, Tensor) or state.shape != expected:
+            raise ValueError(f"{type(self).__name__}: expected {name} of shape {expected}, got "
+                             f"{getattr(state, 'shape', type(state).__name__)}")
+        return state if batch is not None else ops.unsqueeze(state, 0)
+
+    @staticmethod
+    def _finish(h, batch):
+        return h if batch is not None else ops.squeeze(h, 0)
+
+
+class RNNCell(RNNCellBase):
+    """h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or ReLU). x (B, I), h (B, H) → h' (B, H)."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias)
+
+    def forward(self, input, hx=None):
+        x, xw, batch = self._prepare(input, hx)
+        h = self._state(hx, x, batch, "hx")
+        if self.bias:
+            xw = xw + self.bias_hh
+        return self._finish(rnn_step(xw, h, self.weight_hh, self.nonlinearity), batch)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step (gates i, f, g, o): (x (B, I), (h, c) (B, H)) → (h', c')."""
+
+    gates = 4
+
+    def forward(self, input, hx=None):
+        x, xw, batch = self._prepare(input, hx)
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise TypeError("LSTMCell: hx must be a tuple (h, c)")
+        h = self._state(None if hx is None else hx[0], x, batch, "h")
+        c = self._state(None if hx is None else hx[1], x, batch, "c")
+        if self.bias:
+            xw = xw + self.bias_hh
+        h, c = lstm_step(xw, h, c, self.weight_hh)
+        return self._finish(h, batch), self._finish(c, batch)
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step (gates r, z, n): x (B, I), h (B, H) → h' (B, H)."""
+
+    gates = 3
+
+    def forward(self, input, hx=None):
+        x, xw, batch = self._prepare(input, hx)
+        h = self._state(hx, x, batch, "hx")
+        b_hh = self.bias_hh if self.bias else Tensor(np.zeros(3 * self.hidden_size, dtype=x.dtype))
+        return self._finish(gru_step(xw, h, self.weight_hh, b_hh), batch)
