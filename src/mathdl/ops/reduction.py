@@ -17,7 +17,10 @@ from mathdl.ops.shape import broadcast_to, reshape
 
 
 def normalize_axes(axis, ndim, op="reduce"):
-    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
+    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes.
+
+    A 0-d tensor accepts axis 0 or -1 (as PyTorch does) and has no axes to reduce: ().
+    """
     if axis is None:
         return tuple(range(ndim))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
@@ -30,6 +33,8 @@ def normalize_axes(axis, ndim, op="reduce"):
         result.append(int(a) % builtins.max(ndim, 1))
     if len(set(result)) != len(result):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
+    if ndim == 0:
+        return ()
     return tuple(sorted(result))
 
 
@@ -72,7 +77,7 @@ class Mean(Function):
 
 class Var(Function):
     """y = Σᵢ (xᵢ − x̄)² / (n − c) over ``axes`` (c = ``correction``; 1 is the unbiased estimate);
-    ∂L/∂xᵢ = ȳ · 2 (xᵢ − x̄) / (n − c)."""
+    ∂L/∂xᵢ = ȳ · 2 (xᵢ − x̄) / (n − c).  (With n ≤ c the divisor is 0: inf or nan, as PyTorch.)"""
 
     def __init__(self, axes, keepdims, correction):
         self.axes, self.keepdims, self.correction = axes, keepdims, correction
@@ -85,7 +90,9 @@ class Var(Function):
         x = self.inputs[0]
         count = int(np.prod([x.shape[a] for a in self.axes])) if self.axes else 1
         centred = x - mean(x, self.axes, keepdims=True)
-        return _expand(gy, x.shape, self.axes) * centred * (2.0 / (count - self.correction))
+        dof = builtins.max(count - self.correction, 0)       # the divisor the forward used, as NumPy
+        factor = 2.0 / dof if dof else float("inf")          # no degrees of freedom: inf, as PyTorch
+        return _expand(gy, x.shape, self.axes) * centred * factor
 
 
 class MaxMin(Function):
@@ -172,6 +179,13 @@ class LogSoftmax(Function):
         return gy - exp(y) * sum(gy, self.axis, keepdims=True)
 
 
+def _single_axis(axis, ndim, op):
+    if isinstance(axis, (tuple, list)) or axis is None:
+        raise TypeError(f"{op}: axis must be one int, got {axis!r}")
+    axes = normalize_axes(axis, ndim, op)
+    return axes[0] if axes else None        # a 0-d tensor: NumPy's axis=None is its only axis
+
+
 def _check_nonempty(x, axes, op):
     if any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"{op}: cannot reduce an empty axis of a tensor of shape {x.shape}")
@@ -226,10 +240,10 @@ def logsumexp(x, axis=None, keepdims=False):
 def softmax(x, axis=-1):
     """Softmax along ``axis``: exp(x) / Σ exp(x), stable for any finite input."""
     x = as_tensor(x)
-    return Softmax(normalize_axes(axis, x.ndim, "softmax")[0])(x)
+    return Softmax(_single_axis(axis, x.ndim, "softmax"))(x)
 
 
 def log_softmax(x, axis=-1):
     """log softmax along ``axis``: x − logsumexp(x), stable for any finite input."""
     x = as_tensor(x)
-    return LogSoftmax(normalize_axes(axis, x.ndim, "log_softmax")[0])(x)
+    return LogSoftmax(_single_axis(axis, x.ndim, "log_softmax"))(x)
