@@ -1,0 +1,19 @@
+"""``mathdl.nn``: Modules, Parameters, layers, losses and initialisation, with PyTorch's names.
+
+    from mathdl import nn
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
+    loss = nn.functional.cross_entropy(model(x), labels)
+"""
+from mathdl.nn import functional, init, utils
+from mathdl.nn.containers import ModuleDict, ModuleList, Sequential
+from mathdl.nn.layers import (BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, Flatten, Identity, Linear,
+                              LogSoftmax, ReLU, Sigmoid, Softmax, Tanh)
+from mathdl.nn.layers.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
+                                   NLLLoss)
+from mathdl.nn.module import Module, StateDictError
+from mathdl.nn.parameter import Parameter
+
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout",
+           "Dropout2d", "Flatten", "Identity", "L1Loss", "Linear", "LogSoftmax", "MSELoss", "Module",
+           "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax",
+           "StateDictError", "Tanh", "functional", "init", "utils"]

@@ -1,0 +1,72 @@
+"""The affine map of a fully connected layer, fused into one op: y = x Wᵀ + b.
+
+Shapes: x (…, in), W (out, in), b (out,) → y (…, out). With X the input flattened to (N, in)
+and Ȳ the upstream gradient flattened to (N, out):
+
+    ∂L/∂X = Ȳ W          (N, out)(out, in)
+    ∂L/∂W = Ȳᵀ X         (out, N)(N, in)
+    ∂L/∂b = Σₙ Ȳₙ        summed over the N rows
+
+Forward is one GEMM plus an in-place bias add; backward is at most two GEMMs and a column sum,
+and skips the gradient of any input that does not need one (the images fed to a first layer).
+"""
+import numpy as np
+
+from mathdl.autograd import grad_mode
+from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
+from mathdl.ops.arithmetic import matmul
+from mathdl.ops.reduction import sum as tensor_sum
+from mathdl.ops.shape import reshape
+
+
+class LinearFunction(Function):
+    """y = x Wᵀ + b  (b optional);  x̄ = ȳ W,  W̄ = ȳᵀ x,  b̄ = Σ ȳ over the leading axes."""
+
+    def forward(self, x, weight, bias=None):
+        if x.ndim == 2:
+            y = x @ weight.T
+        else:
+            y = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(*x.shape[:-1], weight.shape[0])
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, gy):
+        x, weight = self.inputs[0], self.inputs[1]
+        has_bias = len(self.inputs) == 3
+        need_x = x.requires_grad
+        need_w = weight.requires_grad
+        need_b = has_bias and self.inputs[2].requires_grad
+        if grad_mode.is_grad_enabled():
+            # create_graph: the same formulas from differentiable ops, so they can be differentiated again
+            gy2 = reshape(gy, (-1, gy.shape[-1]))
+            x2 = reshape(x, (-1, x.shape[-1]))
+            gx = reshape(matmul(gy2, weight), x.shape) if need_x else None
+            gw = matmul(gy2.T, x2) if need_w else None
+            gb = tensor_sum(gy2, 0) if need_b else None
+        else:
+            g = gy.data.reshape(-1, gy.shape[-1])
+            gx = Tensor((g @ weight.data).reshape(x.shape)) if need_x else None
+            gw = Tensor(g.T @ x.data.reshape(-1, x.shape[-1])) if need_w else None
+            gb = Tensor(g.sum(axis=0)) if need_b else None
+        return (gx, gw, gb) if has_bias else (gx, gw)
+
+
+def linear(input, weight, bias=None):
+    """y = x Wᵀ + b.  input (…, in_features), weight (out_features, in_features), bias
+    (out_features,) or None → (…, out_features). Like ``torch.nn.functional.linear``."""
+    weight = as_tensor(weight)
+    input = as_tensor(input, like=weight)
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {input.shape} does not end in in_features = "
+                         f"{weight.shape[1]} (weight shape {weight.shape})")
+    if bias is None:
+        return LinearFunction()(input, weight)
+    bias = as_tensor(bias, like=weight)
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) to match weight "
+                         f"{weight.shape}, got {bias.shape}")
+    return LinearFunction()(input, weight, bias)

@@ -1,0 +1,145 @@
+"""Batch normalisation (Ioffe & Szegedy, 2015) as one fused op with a hand-derived backward.
+
+For x of shape (N, C) or (N, C, L) or (N, C, H, W), statistics are per channel c over the other
+axes: M = N·L (or N·H·W) values each.
+
+    μ = (1/M) Σ x,    σ² = (1/M) Σ (x − μ)²  (biased),    x̂ = (x − μ) / √(σ² + ε)
+    y = γ x̂ + β
+
+Backward (all sums per channel over the M positions):
+
+    ∂L/∂β = Σ ȳ,    ∂L/∂γ = Σ ȳ x̂,
+    ∂L/∂x = (γ / √(σ² + ε)) · (ȳ − (1/M) Σ ȳ − x̂ (1/M) Σ ȳ x̂)
+
+In evaluation mode (running statistics) the map is affine in x: y = γ (x − μ_run)/√(σ²_run + ε) + β.
+"""
+import numpy as np
+
+from mathdl.autograd import grad_mode
+from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
+from mathdl.ops import reduction
+from mathdl.ops.elementwise import sqrt
+from mathdl.ops.shape import reshape
+
+
+def _channel_shape(ndim, channels):
+    return (1, channels) + (1,) * (ndim - 2)
+
+
+def _reduce_axes(ndim):
+    return (0,) + tuple(range(2, ndim))
+
+
+class BatchNormFunction(Function):
+    """Training-mode batch norm with batch statistics: inputs (x, [γ, β]); see the module doc.
+
+    Keeps x̂ and 1/√(σ² + ε) from forward; ``mean`` and ``var`` (biased) are left on the instance
+    for the caller to update running estimates.
+    """
+
+    def __init__(self, eps, affine):
+        self.eps, self.affine = eps, affine
+
+    def forward(self, x, weight=None, bias=None):
+        axes = _reduce_axes(x.ndim)
+        shape = _channel_shape(x.ndim, x.shape[1])
+        self.mean = x.mean(axis=axes)
+        centred = x - self.mean.reshape(shape)
+        self.var = np.mean(centred * centred, axis=axes)
+        self.inv_std = 1.0 / np.sqrt(self.var + self.eps)
+        centred *= self.inv_std.reshape(shape)
+        self.normalized = centred
+        if not self.affine:
+            return centred.copy()
+        return centred * weight.reshape(shape) + bias.reshape(shape)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        axes = _reduce_axes(x.ndim)
+        shape = _channel_shape(x.ndim, x.shape[1])
+        count = x.size // x.shape[1]
+        if grad_mode.is_grad_enabled():
+            return self._differentiable_backward(gy, axes, shape, count)
+        g = gy.data
+        x_hat = self.normalized
+        sum_g = g.sum(axis=axes)
+        sum_g_xhat = np.einsum("nc...,nc...->c", g, x_hat) if x.ndim > 2 else (g * x_hat).sum(axis=0)
+        gx = None
+        if x.requires_grad:
+            scale = self.inv_std if not self.affine else self.inv_std * self.inputs[1].data
+            gx = g - (sum_g / count).reshape(shape)
+            gx -= x_hat * (sum_g_xhat / count).reshape(shape)
+            gx *= scale.reshape(shape)
+            gx = Tensor(gx.astype(x.dtype, copy=False))
+        if not self.affine:
+            return gx
+        weight, bias = self.inputs[1], self.inputs[2]
+        return (gx, Tensor(sum_g_xhat.astype(weight.dtype, copy=False)) if weight.requires_grad else None,
+                Tensor(sum_g.astype(bias.dtype, copy=False)) if bias.requires_grad else None)
+
+    def _differentiable_backward(self, gy, axes, shape, count):
+        # The same formulas from differentiable ops with x̂ and 1/σ recomputed from x, so that
+        # create_graph=True gives correct second derivatives (through μ and σ too).
+        x = self.inputs[0]
+        mean = reduction.mean(x, axes, keepdims=True)
+        centred = x - mean
+        inv_std = 1.0 / sqrt(reduction.mean(centred * centred, axes, keepdims=True) + self.eps)
+        x_hat = centred * inv_std
+        sum_g = reduction.sum(gy, axes, keepdims=True)
+        sum_g_xhat = reduction.sum(gy * x_hat, axes, keepdims=True)
+        scale = inv_std if not self.affine else inv_std * reshape(self.inputs[1], shape)
+        gx = (gy - sum_g * (1.0 / count) - x_hat * (sum_g_xhat * (1.0 / count))) * scale
+        if not self.affine:
+            return gx
+        return gx, reshape(sum_g_xhat, (x.shape[1],)), reshape(sum_g, (x.shape[1],))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation of input (N, C, …) per channel, like ``torch.nn.functional.batch_norm``.
+
+    training=True: normalise with the batch's mean and biased variance, and (when the running
+    tensors are given) update them in place:  r ← (1 − momentum) r + momentum · s, with the
+    unbiased variance σ²·M/(M − 1) going into ``running_var``.
+    training=False: normalise with ``running_mean``/``running_var``.
+    weight/bias (γ, β): (C,) or None. Returns a tensor of the input's shape.
+    """
+    input = as_tensor(input)
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input with a channel axis (N, C, ...), got shape {input.shape}")
+    channels = input.shape[1]
+    for name, tensor in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                         ("running_var", running_var)):
+        if tensor is not None and tuple(tensor.shape) != (channels,):
+            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for an input with "
+                             f"{channels} channels (shape {input.shape}), got {tuple(tensor.shape)}")
+    if (weight is None) != (bias is None):
+        raise ValueError("batch_norm: give both weight and bias, or neither")
+    affine = weight is not None
+    shape = _channel_shape(input.ndim, channels)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
+        mean = np.asarray(running_mean.data if isinstance(running_mean, Tensor) else running_mean)
+        var = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(input.dtype, copy=False)
+        normalized = (input - Tensor(mean.reshape(shape).astype(input.dtype, copy=False))) * Tensor(inv_std.reshape(shape))
+        if not affine:
+            return normalized
+        return normalized * reshape(as_tensor(weight, like=input), shape) + reshape(as_tensor(bias, like=input), shape)
+    count = input.size // channels
+    if count <= 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
+                         f"of shape {input.shape}")
+    function = BatchNormFunction(eps, affine)
+    output = function(input, weight, bias) if affine else function(input)
+    if running_mean is not None and running_var is not None:
+        rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
+        rv = running_var.data if isinstance(running_var, Tensor) else running_var
+        unbiased = function.var * (count / (count - 1))
+        rm *= 1.0 - momentum
+        rm += momentum * function.mean.astype(rm.dtype, copy=False)
+        rv *= 1.0 - momentum
+        rv += momentum * unbiased.astype(rv.dtype, copy=False)
+    return output

@@ -1,0 +1,33 @@
+"""Shape layers: Flatten and Identity."""
+from mathdl.autograd.function import as_tensor
+from mathdl.nn.module import Module
+from mathdl.ops.shape import flatten
+
+
+class Flatten(Module):
+    """Merge axes ``start_dim``…``end_dim`` into one: (N, C, H, W) → (N, C·H·W) by default
+    (start_dim=1, end_dim=−1, as PyTorch)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input):
+        input = as_tensor(input)
+        if input.ndim <= self.start_dim and input.ndim > 0 and self.start_dim >= 0:
+            raise ValueError(f"Flatten: start_dim={self.start_dim} is out of range for an input of "
+                             f"shape {input.shape}")
+        return flatten(input, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Identity(Module):
+    """y = x (a placeholder layer; any arguments to the constructor are ignored, as in PyTorch)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input

@@ -1,0 +1,4 @@
+"""``mathdl.nn.utils``: helpers for training networks."""
+from mathdl.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]

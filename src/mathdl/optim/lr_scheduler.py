@@ -1,0 +1,130 @@
+"""Learning-rate schedules: change each group's ``lr`` once per ``scheduler.step()`` (per epoch).
+
+The formulas are PyTorch's recursive ("chainable") forms, so the learning rates match PyTorch's
+step for step:
+
+    StepLR:             η_t = η_{t−1} · γ  when t is a positive multiple of step_size, else η_{t−1}
+                        (closed form η₀ γ^⌊t / step_size⌋)
+    ExponentialLR:      η_t = η_{t−1} · γ                 (η₀ γᵗ)
+    CosineAnnealingLR:  η_t = η_min + (η₀ − η_min)(1 + cos(π t / T_max)) / 2
+"""
+import math
+import numbers
+
+from mathdl.optim.optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base class: ``step()`` advances ``last_epoch`` and writes the new rates into the optimizer;
+    ``get_last_lr()`` returns them; ``state_dict()``/``load_state_dict()`` save and resume."""
+
+    def __init__(self, optimizer, last_epoch=-1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for position, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(f"{type(self).__name__}: param 'initial_lr' is not specified in "
+                                   f"param_groups[{position}] when resuming (last_epoch={last_epoch})")
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._step_count = 0
+        self.step()
+
+    def get_lr(self):
+        raise NotImplementedError(f"{type(self).__name__}.get_lr")
+
+    def step(self):
+        """Advance one epoch and set each group's ``lr``."""
+        self._step_count += 1
+        self.last_epoch += 1
+        values = self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self):
+        """The learning rates set by the latest ``step`` (one per group)."""
+        return list(self._last_lr)
+
+    def state_dict(self):
+        """Everything but the optimizer (which saves itself)."""
+        return {key: (list(value) if isinstance(value, list) else value)
+                for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        self.__dict__.update({key: value for key, value in state_dict.items() if key != "optimizer"})
+
+
+def _positive_int(value, name, where):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+class StepLR(LRScheduler):
+    """Multiply the rate by ``gamma`` every ``step_size`` epochs: η_t = η₀ γ^⌊t / step_size⌋."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        self.step_size = _positive_int(step_size, "step_size", "StepLR")
+        self.gamma = float(gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return [group["lr"] for group in self.optimizer.param_groups]
+        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the rate by ``gamma`` at each epoch listed in ``milestones``."""
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.milestones = sorted(_positive_int(m, "milestone", "MultiStepLR") for m in milestones)
+        self.gamma = float(gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        factor = self.gamma ** self.milestones.count(self.last_epoch)
+        return [group["lr"] * factor for group in self.optimizer.param_groups]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the rate by ``gamma`` every epoch: η_t = η₀ γᵗ."""
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = float(gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [group["lr"] for group in self.optimizer.param_groups]
+        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine annealing (Loshchilov & Hutter, 2017, without restarts):
+    η_t = η_min + (η₀ − η_min)(1 + cos(π t / T_max)) / 2, continuing periodically after T_max."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self.T_max = _positive_int(T_max, "T_max", "CosineAnnealingLR")
+        self.eta_min = float(eta_min)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        groups = self.optimizer.param_groups
+        t, T = self.last_epoch, self.T_max
+        if t == 0:
+            return [group["lr"] for group in groups]
+        if self._step_count == 1 and t > 0:
+            return [self.eta_min + (base - self.eta_min) * (1 + math.cos(t * math.pi / T)) / 2
+                    for base in self.base_lrs]
+        if (t - 1 - T) % (2 * T) == 0:
+            return [group["lr"] + (base - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
+                    for base, group in zip(self.base_lrs, groups)]
+        return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
+                * (group["lr"] - self.eta_min) + self.eta_min for group in groups]
