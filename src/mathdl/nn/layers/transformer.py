@@ -1,0 +1,183 @@
+"""Transformer layers: the encoder layer, the decoder layer, and stacks of them.
+
+An encoder layer is self-attention followed by a position-wise feed-forward network, each wrapped
+in a residual connection and layer normalisation (post-norm, the original and PyTorch's default):
+
+    x = LayerNorm₁(x + Dropout(SelfAttention(x)))
+    x = LayerNorm₂(x + Dropout(FFN(x))),      FFN(x) = W₂ Dropout(act(W₁ x + b₁)) + b₂
+
+With ``norm_first=True`` (pre-norm, easier to train deep) the norms move inside the branches:
+x = x + SA(LN₁(x)); x = x + FFN(LN₂(x)). A decoder layer adds cross-attention to the encoder's
+output ``memory`` between the two:  x = LN₂(x + Dropout(Attention(x, memory, memory))).
+Shapes follow PyTorch: (T, B, E), or (B, T, E) with ``batch_first``; sub-module names
+(``self_attn``, ``multihead_attn``, ``linear1``, ``linear2``, ``norm1``…) match, so state dicts
+copy across.
+"""
+import copy
+import numbers
+
+from mathdl import ops
+from mathdl.nn.containers import ModuleList
+from mathdl.nn.layers.attention import MultiheadAttention
+from mathdl.nn.layers.dropout import Dropout
+from mathdl.nn.layers.layernorm import LayerNorm
+from mathdl.nn.layers.linear import Linear
+from mathdl.nn.module import Module
+
+
+def _activation(activation, where):
+    if callable(activation):
+        return activation
+    if activation == "relu":
+        return ops.relu
+    if activation == "tanh":
+        return ops.tanh
+    raise ValueError(f"{where}: activation must be 'relu', 'tanh' or a callable, got {activation!r}")
+
+
+def _check_model_sizes(d_model, nhead, dim_feedforward, where):
+    for name, value in (("d_model", d_model), ("nhead", nhead), ("dim_feedforward", dim_feedforward)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
+
+
+class TransformerEncoderLayer(Module):
+    """``TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1,
+    activation='relu', layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True)``.
+
+    forward(src (T, B, E), src_mask=None (T, T), src_key_padding_mask=None (B, T),
+    is_causal=False) → (T, B, E). Formulas in the module docstring.
+    """
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
+                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True):
+        super().__init__()
+        _check_model_sizes(d_model, nhead, dim_feedforward, "TransformerEncoderLayer")
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.norm_first = bool(norm_first)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.activation = _activation(activation, "TransformerEncoderLayer")
+
+    def _self_attention(self, x, attn_mask, key_padding_mask, is_causal):
+        out = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                             need_weights=False, is_causal=is_causal and attn_mask is None)[0]
+        return self.dropout1(out)
+
+    def _feed_forward(self, x):
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        x = src
+        if self.norm_first:
+            x = x + self._self_attention(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            return x + self._feed_forward(self.norm2(x))
+        x = self.norm1(x + self._self_attention(x, src_mask, src_key_padding_mask, is_causal))
+        return self.norm2(x + self._feed_forward(x))
+
+
+class TransformerDecoderLayer(Module):
+    """``TransformerDecoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1,
+    activation='relu', layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True)``.
+
+    Self-attention over the target (usually causal), cross-attention to ``memory``, feed-forward:
+
+        x = LN₁(x + SA(x, tgt_mask)),  x = LN₂(x + Attention(x, memory, memory)),  x = LN₃(x + FFN(x))
+
+    forward(tgt (T, B, E), memory (S, B, E), tgt_mask=None, memory_mask=None,
+    tgt_key_padding_mask=None, memory_key_padding_mask=None, tgt_is_causal=False,
+    memory_is_causal=False) → (T, B, E).
+    """
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
+                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True):
+        super().__init__()
+        _check_model_sizes(d_model, nhead, dim_feedforward, "TransformerDecoderLayer")
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first)
+        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                 batch_first=batch_first)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.norm_first = bool(norm_first)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.dropout3 = Dropout(dropout)
+        self.activation = _activation(activation, "TransformerDecoderLayer")
+
+    def _self_attention(self, x, mask, padding, is_causal):
+        out = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False,
+                             is_causal=is_causal and mask is None)[0]
+        return self.dropout1(out)
+
+    def _cross_attention(self, x, memory, mask, padding, is_causal):
+        out = self.multihead_attn(x, memory, memory, attn_mask=mask, key_padding_mask=padding,
+                                  need_weights=False, is_causal=is_causal and mask is None)[0]
+        return self.dropout2(out)
+
+    def _feed_forward(self, x):
+        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
+        x = tgt
+        if self.norm_first:
+            x = x + self._self_attention(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + self._cross_attention(self.norm2(x), memory, memory_mask, memory_key_padding_mask,
+                                          memory_is_causal)
+            return x + self._feed_forward(self.norm3(x))
+        x = self.norm1(x + self._self_attention(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+        x = self.norm2(x + self._cross_attention(x, memory, memory_mask, memory_key_padding_mask,
+                                                 memory_is_causal))
+        return self.norm3(x + self._feed_forward(x))
+
+
+def _clones(layer, num_layers, where):
+    if isinstance(num_layers, bool) or not isinstance(num_layers, numbers.Integral) or num_layers < 1:
+        raise ValueError(f"{where}: num_layers must be a positive integer, got {num_layers!r}")
+    # Independent copies that start from the same weights, as torch.nn.TransformerEncoder does.
+    return ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+
+
+class TransformerEncoder(Module):
+    """A stack of ``num_layers`` copies of ``encoder_layer`` (names ``layers.0.…``), then ``norm``."""
+
+    def __init__(self, encoder_layer, num_layers, norm=None):
+        super().__init__()
+        self.layers = _clones(encoder_layer, num_layers, "TransformerEncoder")
+        self.num_layers = int(num_layers)
+        self.norm = norm
+
+    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=False):
+        x = src
+        for layer in self.layers:
+            x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=is_causal)
+        return self.norm(x) if self.norm is not None else x
+
+
+class TransformerDecoder(Module):
+    """A stack of ``num_layers`` copies of ``decoder_layer`` (names ``layers.0.…``), then ``norm``."""
+
+    def __init__(self, decoder_layer, num_layers, norm=None):
+        super().__init__()
+        self.layers = _clones(decoder_layer, num_layers, "TransformerDecoder")
+        self.num_layers = int(num_layers)
+        self.norm = norm
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
+        x = tgt
+        for layer in self.layers:
+            x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                      tgt_key_padding_mask=tgt_key_padding_mask,
+                      memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
+                      memory_is_causal=memory_is_causal)
+        return self.norm(x) if self.norm is not None else x
