@@ -91,11 +91,14 @@ class Einsum(Function):
             reachable = "".join(c for c in unique if c in elsewhere)
             g = Einsum([self.output] + [self.terms[j] for j in others], reachable, self.sizes)(
                 gout, *[self.inputs[j] for j in others])
+            full = tuple(self.sizes[c] for c in unique)
             if reachable != unique:                     # letters summed only inside A_k come back
-                kept = tuple(self.sizes[c] if c in reachable else 1 for c in unique)
-                g = broadcast_to(reshape(g, kept), tuple(self.sizes[c] for c in unique))
+                kept = tuple(g.shape[reachable.index(c)] if c in reachable else 1 for c in unique)
+                g = reshape(g, kept)
+            if g.shape != full:                         # (and size-1 operands broadcast a letter)
+                g = broadcast_to(g, full)
             if unique != term:                          # repeated letters: back onto the diagonal
-                g = DiagonalEmbed(unique, term, x.shape)(g)
+                g = DiagonalEmbed(unique, term, tuple(self.sizes[c] for c in term))(g)
             grads.append(sum_to(g, x.shape) if g.shape != x.shape else g)
         return tuple(grads)
 
