@@ -1,0 +1,129 @@
+"""conv2d / conv_transpose2d: finite-difference gradients, second derivatives, formulas, errors."""
+import numpy as np
+import pytest
+
+import mathdl as md
+from mathdl.autograd.gradcheck import gradcheck, gradgradcheck
+from mathdl.ops.convolution import conv2d, conv_transpose2d, same_padding
+
+
+def _t(rng, *shape):
+    return md.tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+def _direct_conv2d(x, w, b, stride, padding, dilation, groups):
+    """The convolution sum written out with loops (the textbook formula; small sizes only)."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    ho = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
+    wo = (wd + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+    y = np.zeros((n, o, ho, wo))
+    per_group = o // groups
+    for oc in range(o):
+        g = oc // per_group
+        for i in range(ho):
+            for j in range(wo):
+                patch = xp[:, g * cg:(g + 1) * cg, i * stride:i * stride + dilation * (kh - 1) + 1:dilation,
+                           j * stride:j * stride + dilation * (kw - 1) + 1:dilation]
+                y[:, oc, i, j] = (patch * w[oc]).sum(axis=(1, 2, 3)) + (0 if b is None else b[oc])
+    return y
+
+
+@pytest.mark.parametrize("stride,padding,dilation,groups", [(1, 0, 1, 1), (2, 1, 1, 1), (1, 2, 2, 2),
+                                                            (3, 1, 1, 4), (2, 0, 2, 1)])
+def test_conv2d_matches_the_convolution_sum(rng, stride, padding, dilation, groups):
+    x = rng.standard_normal((2, 4, 9, 8))
+    w = rng.standard_normal((4, 4 // groups, 3, 2))
+    b = rng.standard_normal(4)
+    y = conv2d(x, w, b, stride, padding, dilation, groups)
+    np.testing.assert_allclose(y.data, _direct_conv2d(x, w, b, stride, padding, dilation, groups),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("stride,padding,dilation,groups", [(1, 1, 1, 1), (2, 0, 1, 2), (2, 1, 2, 1)])
+def test_conv2d_gradients_match_finite_differences(rng, stride, padding, dilation, groups):
+    x, w, b = _t(rng, 2, 4, 6, 5), _t(rng, 4, 4 // groups, 3, 2), _t(rng, 4)
+    gradcheck(lambda x, w, b: conv2d(x, w, b, stride, padding, dilation, groups), [x, w, b])
+
+
+def test_conv2d_second_derivatives(rng):
+    x, w = _t(rng, 2, 2, 5, 5), _t(rng, 4, 1, 3, 3)
+    gradgradcheck(lambda x, w: conv2d(x, w, None, 2, 1, 1, 2), [x, w])
+
+
+def test_gradient_penalty_through_conv_matches_finite_differences(rng):
+    # WGAN-GP style: the loss is a function of ∂y/∂x, so it needs the derivative of a derivative.
+    w = _t(rng, 3, 2, 3, 3)
+    x = _t(rng, 2, 2, 5, 5)
+
+    def penalty(x, w):
+        with md.enable_grad():          # gradcheck evaluates f under no_grad for the differences
+            y = md.tanh(conv2d(x, w, padding=1)).sum()
+            gx, = md.grad(y, [x], create_graph=True)
+            return (gx * gx).sum()
+    gradcheck(penalty, [x, w])
+
+
+@pytest.mark.parametrize("stride,padding,output_padding,dilation,groups",
+                         [(2, 1, 1, 1, 1), (1, 0, 0, 2, 2), (3, 1, 2, 1, 1)])
+def test_conv_transpose2d_gradients_and_adjointness(rng, stride, padding, output_padding, dilation, groups):
+    x, w, b = _t(rng, 2, 4, 3, 4), _t(rng, 4, 6 // groups, 3, 3), _t(rng, 6)
+    gradcheck(lambda x, w, b: conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
+              [x, w, b])
+    # ⟨conv_transpose(u), v⟩ = ⟨u, conv(v)⟩: the two are adjoint linear maps.
+    y = conv_transpose2d(x.data, w.data, None, stride, padding, output_padding, groups, dilation)
+    v = rng.standard_normal(y.shape)
+    back = conv2d(v, w.data, None, stride, padding, dilation, groups)
+    assert back.shape == x.shape
+    np.testing.assert_allclose((y.data * v).sum(), (back.data * x.data).sum(), rtol=1e-10)
+
+
+def test_conv_transpose2d_second_derivatives(rng):
+    x, w = _t(rng, 1, 2, 3, 3), _t(rng, 2, 3, 2, 2)
+    gradgradcheck(lambda x, w: conv_transpose2d(x, w, stride=2, padding=1, output_padding=1), [x, w])
+
+
+def test_float32_stays_float32_and_unbatched_input(rng):
+    x = md.tensor(rng.standard_normal((3, 8, 8)).astype(np.float32), requires_grad=True)
+    w = md.tensor(rng.standard_normal((5, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    b = md.tensor(np.zeros(5, np.float32), requires_grad=True)
+    y = conv2d(x, w, b, padding="same")
+    assert y.shape == (5, 8, 8) and y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32 and b.grad.dtype == np.float32
+    np.testing.assert_allclose(b.grad.data, np.full(5, 64.0))
+
+
+def test_same_padding_keeps_size_and_tensorflow_rule():
+    x = np.ones((1, 1, 7, 6))
+    assert conv2d(x, np.ones((1, 1, 4, 3)), padding="same").shape == (1, 1, 7, 6)
+    assert same_padding((7, 6), 3, 2) == ((1, 1), (0, 1))          # ceil(7/2)=4, ceil(6/2)=3
+    pads = same_padding((7, 6), 3, 2)
+    assert conv2d(x, np.ones((1, 1, 3, 3)), stride=2, padding=pads).shape == (1, 1, 4, 3)
+
+
+def test_misuse_raises_clear_errors(rng):
+    x, w = rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3))
+    with pytest.raises(ValueError, match="3 channels"):
+        conv2d(x, rng.standard_normal((4, 2, 3, 3)))
+    with pytest.raises(ValueError, match="4-D"):
+        conv2d(rng.standard_normal((8, 8)), w)
+    with pytest.raises(ValueError, match="smaller than the dilated kernel"):
+        conv2d(x, rng.standard_normal((4, 3, 5, 5)), dilation=3)
+    with pytest.raises(ValueError, match="stride"):
+        conv2d(x, w, stride=0)
+    with pytest.raises(TypeError, match="stride"):
+        conv2d(x, w, stride=1.5)
+    with pytest.raises(ValueError, match="groups"):
+        conv2d(x, w, groups=0)
+    with pytest.raises(ValueError, match="divisible"):
+        conv2d(rng.standard_normal((2, 4, 8, 8)), rng.standard_normal((3, 2, 3, 3)), groups=2)
+    with pytest.raises(ValueError, match="bias must have shape"):
+        conv2d(x, w, np.zeros(3))
+    with pytest.raises(ValueError, match="'same'"):
+        conv2d(x, w, padding="same", stride=2)
+    with pytest.raises(TypeError, match="dtype"):
+        conv2d(x.astype(np.float32), w)
+    with pytest.raises(ValueError, match="output_padding"):
+        conv_transpose2d(x, rng.standard_normal((3, 2, 3, 3)), stride=2, output_padding=2)

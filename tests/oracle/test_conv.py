@@ -1,0 +1,77 @@
+"""conv2d and conv_transpose2d forward and backward against PyTorch (float64, 1e-6) over a grid of
+kernel sizes, strides, paddings, dilations and groups; float32 agreement at float32 precision."""
+import itertools
+
+import numpy as np
+import pytest
+
+import mathdl as md
+from mathdl.ops.convolution import conv2d, conv_transpose2d
+
+GRID = list(itertools.product([1, 3, (2, 3)], [1, 2, (1, 3)], [0, 1, (2, 0)], [1, 2], [1, 2]))
+
+
+def _compare(torch, rng, ours, theirs, arrays, dtype=np.float64, tol=1e-6):
+    mine = [md.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    ref = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    y, ty = ours(*mine), theirs(*ref)
+    assert y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=tol, atol=tol)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(md.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    for a, b in zip(mine, ref):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation,groups", GRID)
+def test_conv2d_matches_torch(torch, rng, kernel, stride, padding, dilation, groups):
+    k = kernel if isinstance(kernel, tuple) else (kernel, kernel)
+    x = rng.standard_normal((2, 4, 9, 8))
+    w = rng.standard_normal((6, 4 // groups) + k)
+    b = rng.standard_normal(6)
+    _compare(torch, rng, lambda x, w, b: conv2d(x, w, b, stride, padding, dilation, groups),
+             lambda x, w, b: torch.nn.functional.conv2d(x, w, b, stride, padding, dilation, groups),
+             [x, w, b])
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_conv2d_string_padding_matches_torch(torch, rng, padding):
+    x, w = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((2, 3, 4, 3))
+    _compare(torch, rng, lambda x, w: conv2d(x, w, padding=padding, dilation=(1, 2)),
+             lambda x, w: torch.nn.functional.conv2d(x, w, padding=padding, dilation=(1, 2)), [x, w])
+
+
+@pytest.mark.parametrize("kernel,stride,padding,output_padding,dilation,groups", [
+    (3, 2, 1, 1, 1, 1), (4, 2, 1, 0, 1, 1), (3, 1, 0, 0, 2, 2), ((2, 3), (2, 1), (0, 1), (1, 0), 1, 1),
+    (3, 3, 2, 2, 1, 2), (5, 2, 2, 1, 1, 1), (2, 1, 1, 1, 2, 1)])
+def test_conv_transpose2d_matches_torch(torch, rng, kernel, stride, padding, output_padding, dilation,
+                                        groups):
+    k = kernel if isinstance(kernel, tuple) else (kernel, kernel)
+    x = rng.standard_normal((2, 4, 5, 4))
+    w = rng.standard_normal((4, 6 // groups) + k)
+    b = rng.standard_normal(6)
+    _compare(torch, rng,
+             lambda x, w, b: conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
+             lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, stride, padding, output_padding,
+                                                                  groups, dilation),
+             [x, w, b])
+
+
+def test_conv2d_float32_matches_torch(torch, rng):
+    x, w, b = rng.standard_normal((8, 6, 14, 14)), rng.standard_normal((16, 6, 5, 5)), rng.standard_normal(16)
+    _compare(torch, rng, lambda x, w, b: conv2d(x, w, b, padding=2),
+             lambda x, w, b: torch.nn.functional.conv2d(x, w, b, padding=2), [x, w, b], np.float32, 2e-4)
+
+
+def test_conv2d_double_backward_matches_torch(torch, rng):
+    x, w = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3))
+    X, W = md.tensor(x, requires_grad=True), md.tensor(w, requires_grad=True)
+    TX, TW = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    gx, = md.grad(md.tanh(conv2d(X, W, stride=2, padding=1)).sum(), [X], create_graph=True)
+    tgx, = torch.autograd.grad(torch.tanh(torch.nn.functional.conv2d(TX, TW, stride=2, padding=1)).sum(),
+                               [TX], create_graph=True)
+    (gx * gx).sum().backward()
+    (tgx * tgx).sum().backward()
+    np.testing.assert_allclose(X.grad.data, TX.grad.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(W.grad.data, TW.grad.numpy(), rtol=1e-6, atol=1e-6)
