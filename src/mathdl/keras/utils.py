@@ -1,0 +1,27 @@
+"""``keras.utils``: ``to_categorical`` (one-hot encoding of integer labels)."""
+import numpy as np
+
+from mathdl.autograd.tensor import Tensor
+
+
+def to_categorical(y, num_classes=None, dtype="float32"):
+    """Integer class labels (N,) (or (N, 1), or any shape (…)) → one-hot rows (…, num_classes)
+    of ``dtype``: out[…, k] = 1 where y = k. ``num_classes`` defaults to max(y) + 1."""
+    y = y.data if isinstance(y, Tensor) else np.asarray(y)
+    if y.dtype.kind == "f":
+        if y.size and not np.all(np.mod(y, 1) == 0):
+            raise ValueError("to_categorical: labels must be integers")
+        y = y.astype(np.int64)
+    elif y.dtype.kind not in "iu":
+        raise TypeError(f"to_categorical: labels must be integers, got dtype {y.dtype}")
+    if y.ndim > 1 and y.shape[-1] == 1:
+        y = y.reshape(y.shape[:-1])
+    if num_classes is None:
+        num_classes = int(y.max()) + 1 if y.size else 0
+    num_classes = int(num_classes)
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"to_categorical: labels must lie in [0, {num_classes}), got range "
+                         f"[{int(y.min())}, {int(y.max())}]")
+    out = np.zeros(y.shape + (num_classes,), dtype=dtype)
+    np.put_along_axis(out, y[..., None].astype(np.intp), 1, axis=-1)
+    return out

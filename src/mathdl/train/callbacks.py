@@ -1,0 +1,176 @@
+"""Callbacks: code the fit loop runs at the edges of training, epochs and (optionally) steps.
+
+A callback sees the running ``Trainer`` as ``self.trainer`` (its ``model``, ``optimizer``,
+``history``, ``epoch``) and stops training by setting ``self.trainer.stop_training = True``.
+Hooks receive ``logs``, the numbers of the epoch so far (``loss``, ``accuracy``, ``val_loss`` …).
+Only callbacks that override ``on_train_batch_end`` are called per step, so the others add no
+per-step cost.
+"""
+import math
+import os
+import warnings
+
+import numpy as np
+
+
+class Callback:
+    """Base class: override any of the hooks below (each does nothing here)."""
+
+    trainer = None
+
+    def set_trainer(self, trainer):
+        """Called by the loop before training starts."""
+        self.trainer = trainer
+
+    def on_train_begin(self, logs=None):
+        """Before the first epoch of this ``fit`` call."""
+
+    def on_train_end(self, logs=None):
+        """After the last epoch (also after early stopping or a non-finite loss)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Before epoch ``epoch`` (0-based)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """After epoch ``epoch`` completed with a finite loss; ``logs`` has its training and
+        validation numbers."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        """After step ``batch`` (0-based within the epoch); ``logs`` has ``loss`` and ``size``."""
+
+
+def _resolve_mode(mode, monitor, where):
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{where}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode == "auto":
+        mode = "max" if ("acc" in monitor or monitor.endswith("auc")) else "min"
+    return mode
+
+
+def _improved(mode, current, best, min_delta):
+    if best is None:
+        return True
+    if mode == "min":
+        return current < best - min_delta
+    return current > best + min_delta
+
+
+class ModelCheckpoint(Callback):
+    """Save a full training checkpoint (model, optimiser, epoch, RNG state, config, history) at
+    the end of every epoch, or only when ``monitor`` improves (``save_best_only=True``).
+
+    ``filepath`` may hold ``str.format`` fields: ``{epoch}`` (1-based) and any log name, e.g.
+    ``'ckpt-{epoch:02d}-{val_loss:.3f}.npz'``. An epoch whose loss became NaN/Inf never reaches
+    ``on_epoch_end``, so the file always holds the last good state. ``last_path`` is the file
+    written most recently.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto", verbose=0):
+        self.filepath = os.fspath(filepath)
+        self.monitor = monitor
+        self.save_best_only = bool(save_best_only)
+        self.mode = _resolve_mode(mode, monitor, "ModelCheckpoint")
+        self.verbose = verbose
+        self.best = None
+        self.last_path = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(f"ModelCheckpoint: monitored value {self.monitor!r} is not in the logs "
+                              f"(available: {sorted(logs)}); saving every epoch instead", stacklevel=2)
+            elif not _improved(self.mode, current, self.best, 0.0):
+                return
+            else:
+                self.best = current
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"ModelCheckpoint: cannot fill filepath {self.filepath!r} with "
+                             f"epoch and logs {sorted(logs)}: {error}") from None
+        self.trainer.save_checkpoint(path)
+        self.last_path = path
+        if self.verbose:
+            self.trainer.progress.message(f"Epoch {epoch + 1}: checkpoint written to {path}")
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs
+    (Keras's semantics). ``restore_best_weights=True`` puts back the parameters of the best epoch
+    at the end of training. ``stopped_epoch`` is the 0-based epoch after which training stopped
+    (0 if it never stopped early)."""
+
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto", baseline=None,
+                 restore_best_weights=False, start_from_epoch=0, verbose=0):
+        if patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        self.monitor = monitor
+        self.min_delta = abs(float(min_delta))
+        self.patience = int(patience)
+        self.mode = _resolve_mode(mode, monitor, "EarlyStopping")
+        self.baseline = baseline
+        self.restore_best_weights = bool(restore_best_weights)
+        self.start_from_epoch = int(start_from_epoch)
+        self.verbose = verbose
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = self.baseline
+        self.best_epoch = None
+        self.best_weights = None
+        self._warned = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        current = logs.get(self.monitor)
+        if current is None:
+            if not self._warned:
+                warnings.warn(f"EarlyStopping: monitored value {self.monitor!r} is not in the logs "
+                              f"(available: {sorted(logs)}); not stopping early", stacklevel=2)
+                self._warned = True
+            return
+        if epoch < self.start_from_epoch or math.isnan(current):
+            return
+        if _improved(self.mode, current, self.best, self.min_delta):
+            self.best, self.best_epoch, self.wait = current, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = {k: np.array(v.data, copy=True)
+                                     for k, v in self.trainer.model.state_dict().items()}
+            return
+        self.wait += 1
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.trainer.stop_training = True
+            if self.verbose:
+                self.trainer.progress.message(
+                    f"Epoch {epoch + 1}: early stopping ({self.monitor} has not improved for "
+                    f"{self.wait} epochs; best {self.best:.4f} at epoch {self.best_epoch + 1})")
+
+    def on_train_end(self, logs=None):
+        if self.restore_best_weights and self.best_weights is not None:
+            self.trainer.model.load_state_dict(self.best_weights)
+            if self.verbose:
+                self.trainer.progress.message(f"Restored the weights of epoch {self.best_epoch + 1}")
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
+                 on_train_end=None, on_train_batch_end=None):
+        for name, function in (("on_epoch_begin", on_epoch_begin), ("on_epoch_end", on_epoch_end),
+                               ("on_train_begin", on_train_begin), ("on_train_end", on_train_end),
+                               ("on_train_batch_end", on_train_batch_end)):
+            if function is not None:
+                if not callable(function):
+                    raise TypeError(f"LambdaCallback: {name} must be callable")
+                setattr(self, name, function)
+
+
+def wants_batch_calls(callback):
+    """True when ``callback`` overrides ``on_train_batch_end`` (so the loop must call it)."""
+    hook = getattr(callback, "on_train_batch_end", None)
+    return getattr(hook, "__func__", hook) is not Callback.on_train_batch_end

@@ -1,0 +1,138 @@
+"""Figures of a training run: loss/accuracy curves, a confusion matrix, a grid of test images
+with their predictions. matplotlib is optional (the ``plot`` extra): without it each function
+prints one line saying so and returns None instead of failing.
+"""
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        print("mathdl: matplotlib is not installed, so no figure was drawn "
+              "(install the 'plot' extra: pip install 'mathdl[plot]')", file=sys.stderr)
+        return None
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")          # files only: never needs a display
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(figure, path, plt):
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    suffix = os.path.splitext(path)[1] or ".png"
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    os.close(handle)
+    try:
+        figure.savefig(temporary, dpi=110, bbox_inches="tight")
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        plt.close(figure)
+    return path
+
+
+def plot_history(history, path):
+    """Loss (left) and every other metric (right: accuracy …) per epoch, training solid and
+    validation dashed; ``history`` is a ``History`` or its ``.history`` dict. Returns ``path``."""
+    curves = history.history if hasattr(history, "history") else dict(history)
+    if not curves or not any(len(v) for v in curves.values()):
+        raise ValueError("plot_history: the history is empty (train at least one epoch)")
+    plt = _pyplot()
+    if plt is None:
+        return None
+    metric_names = [k for k in curves if not k.startswith("val_") and k not in ("loss", "lr")]
+    panels = 2 if metric_names else 1
+    figure, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4), squeeze=False)
+    for axis, names in zip(axes[0], (["loss"], metric_names)):
+        for name in names:
+            for key, style in ((name, "-"), (f"val_{name}", "--")):
+                if key in curves:
+                    values = curves[key]
+                    axis.plot(np.arange(1, len(values) + 1), values, style, marker="o", markersize=3, label=key)
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(names[0] if len(names) == 1 else "metric")
+        axis.grid(alpha=0.3)
+        axis.legend()
+    return _save(figure, path, plt)
+
+
+def plot_confusion_matrix(matrix, path, class_names=None, normalize=True):
+    """The confusion matrix (rows true class, columns predicted) as a heat map with the counts
+    written in the cells; colour is the row-normalised rate when ``normalize``."""
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"plot_confusion_matrix: expected a square matrix, got shape {matrix.shape}")
+    k = matrix.shape[0]
+    if class_names is not None and len(class_names) != k:
+        raise ValueError(f"plot_confusion_matrix: {len(class_names)} class names for {k} classes")
+    plt = _pyplot()
+    if plt is None:
+        return None
+    rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
+    figure, axis = plt.subplots(figsize=(0.6 * k + 3, 0.6 * k + 2.5))
+    image = axis.imshow(rates, cmap="Blues")
+    figure.colorbar(image, ax=axis, fraction=0.046)
+    names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
+    axis.set_xticks(range(k), names, rotation=45, ha="right")
+    axis.set_yticks(range(k), names)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    threshold = rates.max() / 2 if rates.size else 0
+    for i in range(k):
+        for j in range(k):
+            axis.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=7,
+                      color="white" if rates[i, j] > threshold else "black")
+    accuracy = np.trace(matrix) / max(matrix.sum(), 1)
+    axis.set_title(f"confusion matrix (accuracy {accuracy:.3f})")
+    return _save(figure, path, plt)
+
+
+def plot_predictions(images, labels, predictions, path, class_names=None, columns=8, probabilities=None):
+    """A grid of images titled 'predicted (true)', green when right and red when wrong.
+
+    images (N, H, W), (N, 1, H, W), (N, H, W, 1/3) or flat (N, H·W) for square H = W;
+    labels/predictions (N,) class indices; probabilities (N,) optional confidences.
+    """
+    images = np.asarray(images)
+    n = images.shape[0]
+    labels, predictions = np.asarray(labels).reshape(-1), np.asarray(predictions).reshape(-1)
+    if labels.shape[0] != n or predictions.shape[0] != n:
+        raise ValueError(f"plot_predictions: {n} images but {labels.shape[0]} labels and "
+                         f"{predictions.shape[0]} predictions")
+    if images.ndim == 2:
+        side = int(round(np.sqrt(images.shape[1])))
+        if side * side != images.shape[1]:
+            raise ValueError(f"plot_predictions: flat images of {images.shape[1]} pixels are not square")
+        images = images.reshape(n, side, side)
+    elif images.ndim == 4 and images.shape[1] in (1, 3) and images.shape[-1] not in (1, 3):
+        images = np.moveaxis(images, 1, -1)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4):
+        raise ValueError(f"plot_predictions: cannot show images of shape {images.shape}")
+    plt = _pyplot()
+    if plt is None:
+        return None
+    columns = max(1, min(columns, n))
+    rows = -(-n // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.5 * columns, 1.75 * rows), squeeze=False)
+    names = list(class_names) if class_names is not None else None
+    for index, axis in enumerate(axes.ravel()):
+        axis.axis("off")
+        if index >= n:
+            continue
+        axis.imshow(images[index], cmap="gray" if images.ndim == 3 else None)
+        predicted, true = int(predictions[index]), int(labels[index])
+        text = (f"{names[predicted]}\n({names[true]})" if names else f"{predicted} ({true})")
+        if probabilities is not None:
+            text = f"{text} {100 * float(probabilities[index]):.0f}%"
+        axis.set_title(text, fontsize=7, color="green" if predicted == true else "red")
+    return _save(figure, path, plt)
