@@ -26,7 +26,10 @@ def as_array(value, name="value"):
         return value.data
     if isinstance(value, np.ndarray):
         return value
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        array = np.empty(0, dtype=object)
     if array.dtype == object:
         raise TypeError(f"{name}: cannot make an array from {type(value).__name__} "
                         f"(ragged or non-numeric data)")

@@ -38,7 +38,8 @@ def _split_lengths(n, lengths):
             raise ValueError(f"random_split: lengths {lengths} must be non-negative and sum to the "
                              f"dataset length {n}")
         return [int(x) for x in lengths]
-    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in lengths):
+    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in lengths) \
+            or any(isinstance(x, (int, np.integer)) and x not in (0, 1) for x in lengths):
         raise TypeError(f"random_split: lengths must be all ints or all fractions, got {lengths}")
     if any(not 0 <= x <= 1 for x in lengths) or not math.isclose(sum(lengths), 1.0, abs_tol=1e-6):
         raise ValueError(f"random_split: fractions {lengths} must lie in [0, 1] and sum to 1")
