@@ -1,0 +1,276 @@
+"""The backward engine: depth, accumulation, repeated passes, freeing, retain_grad, md.grad
+(higher order, allow_unused, non-leaf inputs), buffer ownership and error messages."""
+import gc
+import sys
+import weakref
+
+import numpy as np
+import pytest
+
+import mathdl as md
+
+
+def test_graph_deeper_than_the_recursion_limit():
+    depth = 20_000
+    assert depth > sys.getrecursionlimit()
+    x = md.tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(depth):
+        y = y + 1.0
+    y.backward()
+    assert y.item() == pytest.approx(0.5 + depth)
+    assert x.grad.item() == 1.0
+    (g,) = md.grad(y, x)
+    assert g.item() == 1.0
+    del y                                           # freeing the chain must not recurse either
+
+
+def test_deep_product_chain_gradient_is_exact():
+    # y = x · 1.0001^n: dy/dx = 1.0001^n, through n multiplications
+    depth = 12_000
+    x = md.tensor(1.0, dtype=np.float64, requires_grad=True)
+    y = x
+    for _ in range(depth):
+        y = y * 1.0001
+    y.backward()
+    assert x.grad.item() == pytest.approx(1.0001 ** depth, rel=1e-10)
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = md.tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
+    (x * x).sum().backward()
+    first = x.grad
+    np.testing.assert_array_equal(first.data, [2.0, 4.0, 6.0])
+    (3 * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [5.0, 7.0, 9.0])
+    assert x.grad is first                          # accumulated in place, as PyTorch does
+    x.grad = None
+    x.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+
+
+def test_backward_twice_on_one_graph_gives_twice_the_gradient():
+    x = md.tensor([0.5, -1.0], dtype=np.float64, requires_grad=True)
+    w = md.tensor([2.0, 3.0], dtype=np.float64, requires_grad=True)
+    y = (md.tanh(x * w) ** 2).sum()
+    y.backward()
+    once_x, once_w = x.grad.data.copy(), w.grad.data.copy()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, 2 * once_x)
+    np.testing.assert_array_equal(w.grad.data, 2 * once_w)
+
+
+def test_shared_subexpression_gradients_add():
+    x = md.tensor(3.0, dtype=np.float64, requires_grad=True)
+    h = x * x                                       # used twice below: a diamond
+    y = h * h + h                                   # x⁴ + x², dy/dx = 4x³ + 2x
+    y.backward()
+    assert x.grad.item() == 4 * 27 + 6
+    z = md.tensor(2.0, dtype=np.float64, requires_grad=True)
+    (z + z + z).backward()
+    assert z.grad.item() == 3.0
+
+
+def test_backward_on_a_leaf_gives_ones():
+    x = md.tensor(4.0, requires_grad=True)
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_graph_is_freed_without_the_garbage_collector():
+    gc.collect()
+    gc.disable()
+    try:
+        x = md.tensor([1.0, 2.0], requires_grad=True)
+        hidden = md.exp(x * 2.0)
+        alive = weakref.ref(hidden)
+        creator = weakref.ref(hidden.creator)
+        y = (hidden * x).sum()
+        del hidden
+        assert alive() is not None                  # the graph of y still needs it
+        y.backward()
+        del y
+        assert alive() is None                      # no reference cycle kept it
+        assert creator() is None
+        assert x.grad is not None
+    finally:
+        gc.enable()
+
+
+def test_functions_hold_outputs_weakly():
+    gc.disable()
+    try:
+        x = md.tensor([1.0], requires_grad=True)
+        y = x * 2.0
+        function = y.creator
+        out = weakref.ref(y)
+        del y
+        assert out() is None
+        assert function.outputs[0]() is None
+    finally:
+        gc.enable()
+
+
+def test_no_grad_records_nothing():
+    x = md.tensor([1.0, 2.0], requires_grad=True)
+    with md.no_grad():
+        assert not md.is_grad_enabled()
+        y = md.exp(x) * 2 + x
+        z = y.sum()
+        with md.enable_grad():
+            assert md.is_grad_enabled()
+            recorded = x * 3
+        assert not md.is_grad_enabled()
+    assert md.is_grad_enabled()
+    assert not y.requires_grad and y.creator is None
+    assert not z.requires_grad and z.creator is None
+    assert recorded.requires_grad and recorded.creator is not None
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        z.backward()
+
+
+def test_grad_mode_is_restored_after_an_exception():
+    with pytest.raises(ZeroDivisionError):
+        with md.no_grad():
+            1 / 0
+    assert md.is_grad_enabled()
+    with md.set_grad_enabled(False):
+        assert not md.is_grad_enabled()
+    assert md.is_grad_enabled()
+
+
+def test_retain_grad_keeps_the_gradient_of_an_intermediate():
+    x = md.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    h = x * 3.0
+    h.retain_grad()
+    other = x + 1.0                                 # not retained: stays without .grad
+    (h * h + other).sum().backward()
+    np.testing.assert_array_equal(h.grad.data, 2 * h.data)
+    np.testing.assert_array_equal(x.grad.data, 18 * x.data + 1)
+    assert other.grad is None
+    assert not h.is_leaf and x.is_leaf
+
+
+def test_md_grad_higher_order_derivatives_are_exact():
+    # f = x⁴: f' = 4x³, f'' = 12x², f''' = 24x, f'''' = 24
+    x = md.tensor(1.7, dtype=np.float64, requires_grad=True)
+    derivatives = []
+    y = x ** 4
+    for _ in range(4):
+        (y,) = md.grad(y, x, create_graph=True)
+        derivatives.append(y.item())
+    np.testing.assert_allclose(derivatives, [4 * 1.7 ** 3, 12 * 1.7 ** 2, 24 * 1.7, 24], rtol=1e-14)
+    assert x.grad is None                           # md.grad returns, it does not accumulate
+
+
+def test_md_grad_of_a_product_rule_mixed_partials():
+    # f = x² y³: ∂²f/∂x∂y = 6 x y²
+    x = md.tensor(2.0, dtype=np.float64, requires_grad=True)
+    y = md.tensor(-1.5, dtype=np.float64, requires_grad=True)
+    (fx,) = md.grad(x * x * y ** 3, x, create_graph=True)
+    (fxy,) = md.grad(fx, y)
+    assert fxy.item() == pytest.approx(6 * 2.0 * 1.5 ** 2)
+    assert not fxy.requires_grad                    # without create_graph the result is plain
+
+
+def test_md_grad_allow_unused():
+    x = md.tensor(2.0, requires_grad=True)
+    unused = md.tensor(3.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        md.grad(x * 2, [x, unused])
+    gx, gu = md.grad(x * 2, [x, unused], allow_unused=True)
+    assert gx.item() == 2.0 and gu is None
+
+
+def test_md_grad_with_respect_to_an_intermediate():
+    x = md.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    h = x * x
+    y = (h * 3.0).sum()
+    gh, gx = md.grad(y, [h, x])
+    np.testing.assert_array_equal(gh.data, [3.0, 3.0])
+    np.testing.assert_array_equal(gx.data, 6 * x.data)
+
+
+def test_md_grad_several_outputs_with_grad_outputs():
+    x = md.tensor([1.0, -2.0], dtype=np.float64, requires_grad=True)
+    a, b = x * 2.0, x * x
+    (g,) = md.grad([a, b], x, [md.tensor([1.0, 1.0], dtype=np.float64), np.array([0.5, 2.0])])
+    np.testing.assert_array_equal(g.data, [2.0 + 0.5 * 2 * 1.0, 2.0 + 2.0 * 2 * -2.0])
+
+
+def test_backward_with_create_graph_makes_differentiable_grads():
+    x = md.tensor(3.0, dtype=np.float64, requires_grad=True)
+    (x ** 3).backward(create_graph=True)
+    assert x.grad.requires_grad and x.grad.item() == 27.0
+    (g2,) = md.grad(x.grad, x)
+    assert g2.item() == 18.0
+
+
+def test_leaf_grads_never_alias():
+    a = md.tensor([1.0, 2.0], requires_grad=True)
+    b = md.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data[0] = 100.0
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    # the same upstream array routed to several leaves through views (reshape, broadcast)
+    c = md.tensor([[1.0, 2.0]], requires_grad=True)
+    d = md.tensor([1.0, 2.0], requires_grad=True)
+    e = md.tensor(5.0, requires_grad=True)
+    upstream = md.tensor([[1.0, 1.0]])
+    (c + d.reshape(1, 2) - e).backward(upstream)
+    for p, q in [(c, d), (c, e), (d, e)]:
+        assert not np.shares_memory(p.grad.data, q.grad.data)
+    assert not np.shares_memory(c.grad.data, upstream.data)
+    c.grad.data[...] = 7.0
+    np.testing.assert_array_equal(d.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(upstream.data, [[1.0, 1.0]])
+    assert e.grad.item() == -2.0
+
+
+def test_leaf_grads_are_writeable_and_owned():
+    x = md.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x.sum().backward()                              # the gradient is a broadcast view of one number
+    assert x.grad.data.flags.writeable and x.grad.data.flags.owndata
+    x.grad.data += 1.0
+    np.testing.assert_array_equal(x.grad.data, 2.0)
+
+
+def test_grad_dtype_follows_the_leaf():
+    x = md.tensor([1.0, 2.0], requires_grad=True)
+    (x.astype(np.float64) * 2).sum().backward()
+    assert x.grad.dtype == np.float32
+    y = md.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    (y.astype(np.float32) * 2).sum().backward()
+    assert y.grad.dtype == np.float64
+
+
+def test_non_scalar_backward_needs_a_gradient():
+    x = md.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="backward on a non-scalar needs a gradient"):
+        (x * 2).backward()
+    with pytest.raises(RuntimeError, match="non-scalar needs a gradient"):
+        md.grad(x * 2, x)
+
+
+def test_gradient_of_the_wrong_shape_is_refused():
+    x = md.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"shape \(3,\) does not match the output's shape \(2,\)"):
+        (x * 2).backward(md.ones(3))
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        md.grad(x * 2, x, md.ones(3))
+    with pytest.raises(ValueError, match="grad_outputs"):
+        md.grad([x * 2, x * 3], x, [md.ones(2)])
+
+
+def test_misuse_of_md_grad_names_the_problem():
+    x = md.tensor([1.0, 2.0], requires_grad=True)
+    constant = md.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        md.grad((x * 2).sum(), constant)
+    with pytest.raises(TypeError, match="inputs must be Tensors"):
+        md.grad((x * 2).sum(), [np.ones(2)])
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        md.grad(constant.sum(), x)
+    with pytest.raises(TypeError, match="expected a Tensor"):
+        md.autograd.backward(np.ones(()), None)
