@@ -64,7 +64,8 @@ class BatchNormFunction(Function):
         g = gy.data
         x_hat = self.normalized
         sum_g = g.sum(axis=axes)
-        sum_g_xhat = np.einsum("nc...,nc...->c", g, x_hat) if x.ndim > 2 else (g * x_hat).sum(axis=0)
+        n, c = x.shape[0], x.shape[1]
+        sum_g_xhat = np.einsum("ncl,ncl->c", g.reshape(n, c, -1), x_hat.reshape(n, c, -1))
         gx = None
         if x.requires_grad:
             scale = self.inv_std if not self.affine else self.inv_std * self.inputs[1].data

@@ -1,0 +1,189 @@
+"""Losses of mathdl.nn.functional: finite-difference gradients, fused op == composition, errors."""
+import numpy as np
+import pytest
+
+import mathdl as md
+import mathdl.nn.functional as F
+from mathdl.autograd.gradcheck import gradcheck, gradgradcheck
+
+
+def leaf(array):
+    return md.tensor(np.asarray(array, dtype=np.float64), requires_grad=True)
+
+
+def composed_cross_entropy(logits, labels, reduction="mean"):
+    log_p = md.log_softmax(logits, axis=1)
+    picked = log_p[np.arange(len(labels)), labels]
+    if reduction == "none":
+        return -picked
+    return -(picked.mean() if reduction == "mean" else picked.sum())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_gradcheck_and_composition(rng, reduction):
+    z = leaf(rng.standard_normal((6, 5)) * 3)
+    labels = rng.integers(0, 5, 6)
+    gradcheck(lambda z: F.cross_entropy(z, labels, reduction=reduction), [z])
+    fused = F.cross_entropy(z, labels, reduction=reduction)
+    reference = composed_cross_entropy(z, labels, reduction)
+    np.testing.assert_allclose(fused.data, reference.data, rtol=1e-12, atol=1e-12)
+    g_fused = md.grad(fused.sum(), z)[0].data
+    g_composed = md.grad(reference.sum(), z)[0].data
+    np.testing.assert_allclose(g_fused, g_composed, rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n(rng):
+    z = leaf(rng.standard_normal((4, 3)))
+    labels = np.array([0, 2, 1, 2])
+    F.cross_entropy(z, labels).backward()
+    p = np.exp(z.data) / np.exp(z.data).sum(1, keepdims=True)
+    expected = (p - np.eye(3)[labels]) / 4
+    np.testing.assert_allclose(z.grad.data, expected, rtol=1e-12)
+
+
+def test_cross_entropy_weights_ignore_index_and_spatial(rng):
+    z = leaf(rng.standard_normal((3, 4, 2, 2)))
+    labels = rng.integers(0, 4, (3, 2, 2))
+    labels[0, 0, 0] = -100
+    weight = np.array([0.5, 1.0, 2.0, 1.5])
+    f = lambda z: F.cross_entropy(z, labels, weight=weight)   # noqa: E731
+    gradcheck(f, [z])
+    # reference by hand: per-position weighted NLL, mean over the weights of counted positions
+    log_p = z.data - np.log(np.exp(z.data).sum(1, keepdims=True))
+    n, _, h, w = z.shape
+    total, weights = 0.0, 0.0
+    for i in range(n):
+        for a in range(h):
+            for b in range(w):
+                t = labels[i, a, b]
+                if t == -100:
+                    continue
+                total -= weight[t] * log_p[i, t, a, b]
+                weights += weight[t]
+    np.testing.assert_allclose(f(z).item(), total / weights, rtol=1e-12)
+
+
+def test_cross_entropy_probability_targets(rng):
+    z = leaf(rng.standard_normal((5, 4)))
+    y = leaf(rng.dirichlet(np.ones(4), 5))
+    gradcheck(lambda z, y: F.cross_entropy(z, y), [z, y])
+    gradcheck(lambda z, y: F.cross_entropy(z, y, weight=np.array([1.0, 2.0, 0.5, 1.0]), reduction="sum"), [z, y])
+    log_p = z.data - np.log(np.exp(z.data).sum(1, keepdims=True))
+    np.testing.assert_allclose(F.cross_entropy(z, y).item(), -(y.data * log_p).sum(1).mean(), rtol=1e-12)
+    onehot = np.eye(4)[[0, 1, 2, 3, 0]]
+    np.testing.assert_allclose(F.cross_entropy(z, onehot).item(), F.cross_entropy(z, np.array([0, 1, 2, 3, 0])).item())
+
+
+def test_cross_entropy_second_derivative(rng):
+    z = leaf(rng.standard_normal((4, 3)))
+    labels = rng.integers(0, 3, 4)
+    gradgradcheck(lambda z: F.cross_entropy(z, labels), [z])
+    gradgradcheck(lambda z: F.cross_entropy(z, labels, reduction="none"), [z])
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    z = md.tensor(np.array([[1e4, 0.0, -1e4]], dtype=np.float32), requires_grad=True)
+    loss = F.cross_entropy(z, np.array([1]))
+    assert loss.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), 1e4, rtol=1e-6)
+    loss.backward()
+    np.testing.assert_allclose(z.grad.data, [[1, -1, 0]], atol=1e-6)
+
+
+def test_cross_entropy_errors_name_the_problem():
+    z = md.randn(3, 4)
+    with pytest.raises(ValueError, match="label 7 is out of range for 4 classes"):
+        F.cross_entropy(z, np.array([0, 7, 1]))
+    with pytest.raises(ValueError, match="label -2 is out of range"):
+        F.cross_entropy(z, np.array([0, -2, 1]))
+    with pytest.raises(ValueError, match="target shape \\(2,\\) does not match input shape \\(3, 4\\)"):
+        F.cross_entropy(z, np.array([0, 1]))
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        F.cross_entropy(z, np.array([0, 1, 2]), reduction="avg")
+    with pytest.raises(ValueError, match="probability targets must have the input's shape"):
+        F.cross_entropy(z, np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="weight must have shape \\(4,\\)"):
+        F.cross_entropy(z, np.array([0, 1, 2]), weight=np.ones(3))
+
+
+def test_cross_entropy_keeps_float32(rng):
+    z = md.tensor(rng.standard_normal((8, 10)).astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(z, rng.integers(0, 10, 8))
+    loss.backward()
+    assert loss.dtype == np.float32 and z.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss(rng, reduction):
+    x = leaf(rng.standard_normal((5, 3)))
+    labels = rng.integers(0, 3, 5)
+    labels[2] = -100
+    weight = np.array([1.0, 3.0, 0.5])
+    gradcheck(lambda x: F.nll_loss(x, labels, weight=weight, reduction=reduction), [x])
+    kept = labels != -100
+    picked = x.data[np.arange(5), np.where(kept, labels, 0)] * weight[np.where(kept, labels, 0)] * kept
+    expected = {"none": -picked, "sum": -picked.sum(), "mean": -picked.sum() / (weight[labels[kept]]).sum()}
+    np.testing.assert_allclose(F.nll_loss(x, labels, weight=weight, reduction=reduction).data,
+                               expected[reduction], rtol=1e-12)
+    # nll of log_softmax is cross entropy
+    np.testing.assert_allclose(F.nll_loss(F.log_softmax(x, 1), labels).item(),
+                               F.cross_entropy(x, labels).item(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_and_l1(rng, reduction):
+    x, y = leaf(rng.standard_normal((4, 3))), leaf(rng.standard_normal((4, 3)))
+    gradcheck(lambda x, y: F.mse_loss(x, y, reduction=reduction), [x, y])
+    gradcheck(lambda x, y: F.l1_loss(x, y, reduction=reduction), [x, y])
+    squared = (x.data - y.data) ** 2
+    expected = {"none": squared, "sum": squared.sum(), "mean": squared.mean()}[reduction]
+    np.testing.assert_allclose(F.mse_loss(x, y, reduction=reduction).data, expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="target shape \\(3,\\) must equal input shape \\(4, 3\\)"):
+        F.mse_loss(x, md.zeros(3))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy(rng, reduction):
+    p = leaf(rng.uniform(0.05, 0.95, (3, 4)))
+    y = leaf(rng.uniform(0, 1, (3, 4)))
+    w = rng.uniform(0.5, 2, (3, 4))
+    gradcheck(lambda p, y: F.binary_cross_entropy(p, y, weight=w, reduction=reduction), [p, y])
+    losses = -w * (y.data * np.log(p.data) + (1 - y.data) * np.log(1 - p.data))
+    expected = {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
+    np.testing.assert_allclose(F.binary_cross_entropy(p, y, weight=w, reduction=reduction).data, expected, rtol=1e-12)
+
+
+def test_binary_cross_entropy_clamps_logs_at_minus_100():
+    p = md.tensor(np.array([0.0, 1.0, 0.0]), requires_grad=True)
+    y = md.tensor(np.array([1.0, 0.0, 0.0]))
+    loss = F.binary_cross_entropy(p, y, reduction="none")
+    np.testing.assert_array_equal(loss.data, [100.0, 100.0, 0.0])
+    loss.sum().backward()
+    assert np.all(np.isfinite(p.grad.data))
+    with pytest.raises(ValueError, match="probabilities in \\[0, 1\\]"):
+        F.binary_cross_entropy(md.tensor([1.5]), md.tensor([1.0]))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy_with_logits(rng, reduction):
+    x = leaf(rng.standard_normal((3, 4)) * 3)
+    y = leaf(rng.uniform(0, 1, (3, 4)))
+    gradcheck(lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction=reduction), [x, y])
+    pos_weight = rng.uniform(0.5, 3, 4)
+    gradcheck(lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pos_weight),
+              [x, y])
+    s = 1 / (1 + np.exp(-x.data))
+    losses = -(pos_weight * y.data * np.log(s) + (1 - y.data) * np.log(1 - s))
+    expected = {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pos_weight).data,
+                               expected, rtol=1e-10)
+    gradgradcheck(lambda x: F.binary_cross_entropy_with_logits(x, y.detach()), [x])
+
+
+def test_binary_cross_entropy_with_logits_is_stable():
+    x = md.tensor(np.array([800.0, -800.0, 0.0]), requires_grad=True)
+    y = md.tensor(np.array([0.0, 1.0, 1.0]))
+    loss = F.binary_cross_entropy_with_logits(x, y, reduction="none")
+    np.testing.assert_allclose(loss.data, [800.0, 800.0, np.log(2)], rtol=1e-12)
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.0, -1.0, -0.5])
