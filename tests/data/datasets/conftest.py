@@ -62,3 +62,31 @@ def closed_port_url():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/"
+
+
+def write_fake_idx_dataset(folder, n_train=20, n_test=10, fill=0, compress=True, seed=0):
+    """Four small MNIST-shaped IDX files; pixel (0, 0) of every image is ``fill`` (a marker).
+
+    Returns {"train": (images, labels), "t10k": (images, labels)}.
+    """
+    import numpy as np
+
+    from mathdl.data.datasets.idx import write_idx
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {}
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        images[:, 0, 0] = fill
+        labels = (np.arange(n) % 10).astype(np.uint8)
+        suffix = ".gz" if compress else ""
+        write_idx(folder / f"{split}-images-idx3-ubyte{suffix}", images)
+        write_idx(folder / f"{split}-labels-idx1-ubyte{suffix}", labels)
+        arrays[split] = (images, labels)
+    return arrays
+
+
+@pytest.fixture
+def fake_idx():
+    """The function ``write_fake_idx_dataset(folder, n_train, n_test, fill, compress, seed)``."""
+    return write_fake_idx_dataset

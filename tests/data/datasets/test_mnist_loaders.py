@@ -15,22 +15,6 @@ from mathdl.data.datasets.mnist import (FASHION_MNIST_SPEC, MNIST_SPEC, DatasetN
 DEBIAN = "/usr/share/datasets/fashion-mnist"
 
 
-def write_fake_dataset(folder, n_train=20, n_test=10, fill=0, compress=True, seed=0):
-    """Four small MNIST-shaped IDX files; pixel (0, 0) of every image is ``fill`` (a marker)."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    arrays = {}
-    for split, n in (("train", n_train), ("t10k", n_test)):
-        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-        images[:, 0, 0] = fill
-        labels = (np.arange(n) % 10).astype(np.uint8)
-        suffix = ".gz" if compress else ""
-        write_idx(folder / f"{split}-images-idx3-ubyte{suffix}", images)
-        write_idx(folder / f"{split}-labels-idx1-ubyte{suffix}", labels)
-        arrays[split] = (images, labels)
-    return arrays
-
-
 def fake_spec(folder, system_folders=()):
     """A spec whose checksums are those of the .gz files in ``folder``."""
     files = {}
@@ -50,10 +34,10 @@ def empty_cache(tmp_path, monkeypatch):
     return cache
 
 
-def test_loads_a_named_folder_gz_or_plain(tmp_path, empty_cache):
+def test_loads_a_named_folder_gz_or_plain(tmp_path, empty_cache, fake_idx):
     for compress in (True, False):
         folder = tmp_path / f"data-{compress}"
-        arrays = write_fake_dataset(folder, compress=compress)
+        arrays = fake_idx(folder, compress=compress)
         (x_train, y_train), (x_test, y_test) = load_idx_dataset(FASHION_MNIST_SPEC, root=folder,
                                                                 download=False)
         assert x_train.dtype == np.uint8 and x_train.shape == (20, 28, 28)
@@ -62,11 +46,11 @@ def test_loads_a_named_folder_gz_or_plain(tmp_path, empty_cache):
         np.testing.assert_array_equal(y_test, arrays["t10k"][1])
 
 
-def test_search_order_root_then_cache_then_system(tmp_path, empty_cache):
+def test_search_order_root_then_cache_then_system(tmp_path, empty_cache, fake_idx):
     root, system = tmp_path / "root", tmp_path / "system"
-    write_fake_dataset(root, fill=1)
-    write_fake_dataset(empty_cache / "fake-mnist", fill=2)
-    write_fake_dataset(system, fill=3)
+    fake_idx(root, fill=1)
+    fake_idx(empty_cache / "fake-mnist", fill=2)
+    fake_idx(system, fill=3)
     spec = fake_spec(root, system_folders=[str(system)])
     assert search_folders(spec, root) == [str(root), str(empty_cache / "fake-mnist"), str(system)]
 
@@ -82,8 +66,8 @@ def test_search_order_root_then_cache_then_system(tmp_path, empty_cache):
     assert marker() == 3
 
 
-def test_nothing_found_without_download_lists_the_folders(tmp_path, empty_cache):
-    write_fake_dataset(tmp_path / "src")
+def test_nothing_found_without_download_lists_the_folders(tmp_path, empty_cache, fake_idx):
+    fake_idx(tmp_path / "src")
     spec = fake_spec(tmp_path / "src", system_folders=[str(tmp_path / "sys")])
     with pytest.raises(DatasetNotFoundError) as info:
         load_idx_dataset(spec, root=tmp_path / "mine", download=False)
@@ -93,9 +77,9 @@ def test_nothing_found_without_download_lists_the_folders(tmp_path, empty_cache)
     assert "download=True" in message
 
 
-def test_download_into_the_cache_then_reuse_it_offline(http_folder, empty_cache):
+def test_download_into_the_cache_then_reuse_it_offline(http_folder, empty_cache, fake_idx):
     served, base = http_folder
-    arrays = write_fake_dataset(served, fill=5)
+    arrays = fake_idx(served, fill=5)
     spec = fake_spec(served)
     (x_train, y_train), (x_test, _) = load_idx_dataset(spec, mirrors=[base])
     np.testing.assert_array_equal(x_train, arrays["train"][0])
@@ -107,9 +91,9 @@ def test_download_into_the_cache_then_reuse_it_offline(http_folder, empty_cache)
     np.testing.assert_array_equal(x_again, x_train)
 
 
-def test_download_goes_to_root_when_named(http_folder, tmp_path, empty_cache):
+def test_download_goes_to_root_when_named(http_folder, tmp_path, empty_cache, fake_idx):
     served, base = http_folder
-    write_fake_dataset(served)
+    fake_idx(served)
     spec = fake_spec(served)
     load_idx_dataset(spec, root=tmp_path / "mine", mirrors=[base])
     assert len(os.listdir(tmp_path / "mine")) == 4
@@ -117,9 +101,9 @@ def test_download_goes_to_root_when_named(http_folder, tmp_path, empty_cache):
 
 
 def test_corrupt_official_download_raises_and_leaves_nothing(http_folder, tmp_path, empty_cache,
-                                                             monkeypatch):
+                                                             monkeypatch, fake_idx):
     served, base = http_folder
-    write_fake_dataset(served)  # right names, wrong bytes: the official hashes cannot match
+    fake_idx(served)  # right names, wrong bytes: the official hashes cannot match
     monkeypatch.setattr(FASHION_MNIST_SPEC, "system_folders", [])
     with pytest.raises(DownloadError) as info:
         load_fashion_mnist(root=tmp_path / "root", mirrors=[base])
@@ -138,9 +122,9 @@ def test_unreachable_mirror_raises_clear_error(closed_port_url, tmp_path, empty_
     assert os.listdir(empty_cache / "mnist") == []
 
 
-def test_found_files_are_validated(tmp_path, empty_cache):
+def test_found_files_are_validated(tmp_path, empty_cache, fake_idx):
     folder = tmp_path / "bad"
-    write_fake_dataset(folder)
+    fake_idx(folder)
     write_idx(folder / "train-labels-idx1-ubyte.gz", (np.arange(20) % 11).astype(np.uint8))
     with pytest.raises(ValueError, match="label 10 is outside 0..9"):
         load_idx_dataset(FASHION_MNIST_SPEC, root=folder, download=False)
