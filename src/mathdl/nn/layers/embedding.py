@@ -88,7 +88,8 @@ class Embedding(Module):
             if data.shape != (self.num_embeddings, self.embedding_dim):
                 raise ValueError(f"Embedding: _weight must have shape ({num_embeddings}, {embedding_dim}), "
                                  f"got {data.shape}")
-        self.weight = Parameter(data)
+        # Given weights keep their floating dtype (as torch.nn.Embedding.from_pretrained does).
+        self.weight = Parameter(data, dtype=data.dtype if data.dtype.kind == "f" else None)
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):

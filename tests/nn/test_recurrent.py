@@ -1,0 +1,168 @@
+"""RNN, LSTM, GRU and their cells: finite-difference gradients (inputs, states, every weight),
+second derivatives through the fused recurrences, shapes, options and error messages."""
+import numpy as np
+import pytest
+
+import mathdl as md
+from mathdl.autograd.gradcheck import gradcheck, gradgradcheck
+from mathdl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+
+
+@pytest.fixture
+def float64():
+    previous = md.get_default_dtype()
+    md.set_default_dtype(np.float64)
+    yield
+    md.set_default_dtype(previous)
+
+
+def _tensor(rng, *shape):
+    return md.tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+def _run(module, x, states):
+    if isinstance(module, LSTM):
+        out, (h, c) = module(x, tuple(states))
+        return out, h, c
+    out, h = module(x, states[0])
+    return out, h
+
+
+CASES = [
+    (RNN, dict(nonlinearity="tanh")),
+    (RNN, dict(nonlinearity="relu")),
+    (LSTM, {}),
+    (GRU, {}),
+]
+
+
+@pytest.mark.parametrize("cls, extra", CASES)
+@pytest.mark.parametrize("layers, bidirectional, batch_first", [(1, False, False), (2, True, True)])
+def test_finite_differences(float64, rng, cls, extra, layers, bidirectional, batch_first):
+    md.manual_seed(1)
+    module = cls(3, 4, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first, **extra)
+    directions = 2 if bidirectional else 1
+    x = _tensor(rng, 2, 3, 3)
+    states = [_tensor(rng, layers * directions, 2 if batch_first else 3, 4)
+              for _ in range(2 if cls is LSTM else 1)]
+    params = list(module.parameters())
+    assert gradcheck(lambda x, *rest: _run(module, x, states), [x, *states, *params])
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_second_derivatives_through_the_fused_recurrence(float64, rng, cls):
+    md.manual_seed(2)
+    module = cls(2, 3)
+    x = _tensor(rng, 3, 2, 2)
+    w_hh = module.weight_hh_l0
+    assert gradgradcheck(lambda x, w: module(x)[0] ** 2, [x, w_hh])
+
+
+@pytest.mark.parametrize("cls, extra", [(RNNCell, {}), (RNNCell, dict(nonlinearity="relu")),
+                                        (LSTMCell, {}), (GRUCell, {})])
+def test_cells_finite_differences(float64, rng, cls, extra):
+    md.manual_seed(3)
+    cell = cls(3, 4, **extra)
+    x, h = _tensor(rng, 2, 3), _tensor(rng, 2, 4)
+    if cls is LSTMCell:
+        c = _tensor(rng, 2, 4)
+        assert gradcheck(lambda x, h, c, *p: cell(x, (h, c)), [x, h, c, *cell.parameters()])
+    else:
+        assert gradcheck(lambda x, h, *p: cell(x, h), [x, h, *cell.parameters()])
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_fused_sequence_equals_the_cell_applied_step_by_step(float64, rng, cls):
+    md.manual_seed(4)
+    layer = cls(3, 5)
+    cell = {RNN: RNNCell, LSTM: LSTMCell, GRU: GRUCell}[cls](3, 5)
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        getattr(cell, name).data[...] = getattr(layer, name + "_l0").data
+    x = md.tensor(rng.standard_normal((6, 2, 3)))
+    out = layer(x)[0]
+    state = None
+    for t in range(6):
+        state = cell(x[t], state)
+        h = state[0] if cls is LSTM else state
+        np.testing.assert_allclose(out.data[t], h.data, atol=1e-12)
+
+
+def test_shapes_unbatched_and_batch_first(rng):
+    lstm = LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+    out, (h, c) = lstm(md.tensor(rng.standard_normal((5, 7, 3)), dtype=np.float32))
+    assert out.shape == (5, 7, 8) and h.shape == (4, 5, 4) and c.shape == (4, 5, 4)
+    assert out.dtype == np.float32 and h.dtype == np.float32
+    gru = GRU(3, 4)
+    out, h = gru(md.tensor(rng.standard_normal((7, 3)), dtype=np.float32))
+    assert out.shape == (7, 4) and h.shape == (1, 4)
+    # unbatched equals batch of one
+    x = md.tensor(rng.standard_normal((7, 3)), dtype=np.float32)
+    np.testing.assert_allclose(gru(x)[0].data, gru(x.unsqueeze(1))[0].data[:, 0], atol=1e-6)
+
+
+def test_final_state_is_last_output_and_reverse_direction_reads_backwards(rng):
+    rnn = RNN(2, 3, bidirectional=True)
+    x = md.tensor(rng.standard_normal((4, 1, 2)), dtype=np.float32)
+    out, h = rnn(x)
+    np.testing.assert_allclose(h.data[0], out.data[-1, :, :3], atol=1e-6)
+    np.testing.assert_allclose(h.data[1], out.data[0, :, 3:], atol=1e-6)
+    # The reverse direction's first output depends on the whole sequence.
+    x2 = md.tensor(x.data.copy())
+    x2.data[-1] += 1.0
+    assert not np.allclose(rnn(x2)[0].data[0, :, 3:], out.data[0, :, 3:])
+    np.testing.assert_allclose(rnn(x2)[0].data[0, :, :3], out.data[0, :, :3])
+
+
+def test_parameter_names_shapes_and_initial_range():
+    lstm = LSTM(3, 4, num_layers=2, bidirectional=True)
+    shapes = {name: p.shape for name, p in lstm.named_parameters()}
+    assert shapes["weight_ih_l0"] == (16, 3) and shapes["weight_hh_l0_reverse"] == (16, 4)
+    assert shapes["weight_ih_l1"] == (16, 8) and shapes["bias_hh_l1_reverse"] == (16,)
+    assert len(shapes) == 16
+    assert all(np.abs(p.data).max() <= 0.5 for p in lstm.parameters())
+    assert len(list(GRU(3, 4, bias=False).parameters())) == 2
+
+
+def test_dropout_between_layers_only_in_training():
+    md.manual_seed(0)
+    lstm = LSTM(3, 8, num_layers=2, dropout=0.5)
+    x = md.randn(5, 2, 3)
+    lstm.eval()
+    a, b = lstm(x)[0].data, lstm(x)[0].data
+    np.testing.assert_array_equal(a, b)
+    lstm.train()
+    assert not np.allclose(lstm(x)[0].data, a)
+
+
+def test_no_bias_gru_matches_zero_bias(float64, rng):
+    md.manual_seed(5)
+    with_bias = GRU(2, 3)
+    without = GRU(2, 3, bias=False)
+    without.weight_ih_l0.data[...] = with_bias.weight_ih_l0.data
+    without.weight_hh_l0.data[...] = with_bias.weight_hh_l0.data
+    with_bias.bias_ih_l0.data[...] = 0
+    with_bias.bias_hh_l0.data[...] = 0
+    x = md.tensor(rng.standard_normal((4, 2, 2)))
+    np.testing.assert_allclose(with_bias(x)[0].data, without(x)[0].data, atol=1e-12)
+
+
+def test_misuse_raises_clear_errors():
+    lstm = LSTM(3, 4)
+    with pytest.raises(ValueError, match="input_size=3"):
+        lstm(md.randn(5, 2, 4))
+    with pytest.raises(ValueError, match="3-D input"):
+        lstm(md.randn(5))
+    with pytest.raises(ValueError, match=r"h_0 of shape \(1, 2, 4\)"):
+        lstm(md.randn(5, 2, 3), (md.randn(1, 3, 4), md.randn(1, 2, 4)))
+    with pytest.raises(TypeError, match="tuple"):
+        lstm(md.randn(5, 2, 3), md.randn(1, 2, 4))
+    with pytest.raises(TypeError, match="dtype"):
+        lstm(md.tensor(np.zeros((5, 2, 3))))
+    with pytest.raises(ValueError, match="nonlinearity"):
+        RNN(3, 4, nonlinearity="sigmoid")
+    with pytest.raises(ValueError, match="hidden_size"):
+        GRU(3, 0)
+    with pytest.raises(ValueError, match="dropout"):
+        LSTM(3, 4, dropout=1.5)
+    with pytest.raises(ValueError, match="input"):
+        LSTMCell(3, 4)(md.randn(2, 5))

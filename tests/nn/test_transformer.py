@@ -1,0 +1,76 @@
+"""Transformer layers: finite-difference gradients at small sizes, causal behaviour, stacks, errors."""
+import numpy as np
+import pytest
+
+import mathdl as md
+from mathdl.autograd.gradcheck import gradcheck
+from mathdl.nn.layers.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                          TransformerEncoderLayer)
+
+
+@pytest.fixture
+def float64():
+    previous = md.get_default_dtype()
+    md.set_default_dtype(np.float64)
+    yield
+    md.set_default_dtype(previous)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_encoder_layer_finite_differences(float64, rng, norm_first):
+    md.manual_seed(0)
+    layer = TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0, norm_first=norm_first)
+    x = md.tensor(rng.standard_normal((3, 2, 4)), requires_grad=True)
+    padding = np.array([[False, False, True], [False, False, False]])
+    assert gradcheck(lambda x, *p: layer(x, src_key_padding_mask=padding), [x, *layer.parameters()])
+
+
+def test_decoder_layer_finite_differences(float64, rng):
+    md.manual_seed(1)
+    layer = TransformerDecoderLayer(4, 2, dim_feedforward=6, dropout=0.0)
+    tgt = md.tensor(rng.standard_normal((3, 2, 4)), requires_grad=True)
+    memory = md.tensor(rng.standard_normal((2, 2, 4)), requires_grad=True)
+    assert gradcheck(lambda t, m, *p: layer(t, m, tgt_is_causal=True), [tgt, memory, *layer.parameters()])
+
+
+def test_causal_encoder_output_does_not_depend_on_the_future(rng):
+    layer = TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    x = rng.standard_normal((1, 6, 8)).astype(np.float32)
+    out = layer(md.tensor(x), is_causal=True).data
+    x[0, 4:] += 5.0
+    changed = layer(md.tensor(x), is_causal=True).data
+    np.testing.assert_allclose(changed[0, :4], out[0, :4], atol=1e-5)
+    assert not np.allclose(changed[0, 4:], out[0, 4:])
+
+
+def test_stacks_copy_the_layer_and_name_parameters_like_torch():
+    encoder = TransformerEncoder(TransformerEncoderLayer(8, 2, 16), num_layers=3)
+    names = [n for n, _ in encoder.named_parameters()]
+    assert "layers.2.linear2.bias" in names and "layers.0.self_attn.in_proj_weight" in names
+    assert len(names) == 3 * 12
+    first, second = encoder.layers[0].linear1.weight, encoder.layers[1].linear1.weight
+    np.testing.assert_array_equal(first.data, second.data)
+    assert first is not second
+    decoder = TransformerDecoder(TransformerDecoderLayer(8, 2, 16, dropout=0.0), num_layers=2)
+    assert decoder(md.randn(4, 1, 8), md.randn(5, 1, 8)).shape == (4, 1, 8)
+
+
+def test_eval_is_deterministic_and_training_uses_dropout():
+    md.manual_seed(0)
+    layer = TransformerEncoderLayer(8, 2, 16, dropout=0.5)
+    x = md.randn(4, 2, 8)
+    layer.eval()
+    np.testing.assert_array_equal(layer(x).data, layer(x).data)
+    layer.train()
+    assert not np.allclose(layer(x).data, layer(x).data)
+
+
+def test_misuse():
+    with pytest.raises(ValueError, match="activation"):
+        TransformerEncoderLayer(8, 2, activation="swish")
+    with pytest.raises(ValueError, match="divisible"):
+        TransformerEncoderLayer(6, 4)
+    with pytest.raises(ValueError, match="num_layers"):
+        TransformerEncoder(TransformerEncoderLayer(8, 2), 0)
+    with pytest.raises(ValueError, match="d_model"):
+        TransformerDecoderLayer(0, 2)

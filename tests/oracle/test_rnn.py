@@ -1,0 +1,105 @@
+"""RNN, LSTM, GRU (and cells) against PyTorch with copied weights: forward outputs, final states
+and every gradient agree to 1e-6 in float64 across layers, directions, batch_first and states."""
+import numpy as np
+import pytest
+
+import mathdl as md
+from mathdl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+
+
+@pytest.fixture
+def float64():
+    previous = md.get_default_dtype()
+    md.set_default_dtype(np.float64)
+    yield
+    md.set_default_dtype(previous)
+
+
+def copy_weights(torch_module, module):
+    ours = dict(module.named_parameters())
+    theirs = dict(torch_module.named_parameters())
+    assert set(ours) == set(theirs)
+    for name, p in theirs.items():
+        assert ours[name].shape == tuple(p.shape)
+        ours[name].data[...] = p.detach().numpy()
+
+
+def assert_grads_match(torch_module, module, atol=1e-6):
+    ours = dict(module.named_parameters())
+    for name, p in torch_module.named_parameters():
+        np.testing.assert_allclose(ours[name].grad.data, p.grad.numpy(), atol=atol, err_msg=name)
+
+
+@pytest.mark.parametrize("kind", ["rnn_tanh", "rnn_relu", "lstm", "gru"])
+@pytest.mark.parametrize("layers, bidirectional, batch_first, with_state", [
+    (1, False, False, False), (1, True, False, True), (2, False, True, True), (3, True, True, False)])
+def test_matches_torch(torch, float64, rng, kind, layers, bidirectional, batch_first, with_state):
+    torch.manual_seed(0)
+    kwargs = dict(num_layers=layers, bidirectional=bidirectional, batch_first=batch_first)
+    if kind.startswith("rnn"):
+        kwargs["nonlinearity"] = kind[4:]
+    cls, torch_cls = {"rnn": (RNN, torch.nn.RNN), "lstm": (LSTM, torch.nn.LSTM),
+                      "gru": (GRU, torch.nn.GRU)}[kind[:4].rstrip("_")]
+    reference = torch_cls(4, 6, dtype=torch.float64, **kwargs)
+    module = cls(4, 6, **kwargs)
+    copy_weights(reference, module)
+    batch, steps = 3, 7
+    x = rng.standard_normal((batch, steps, 4) if batch_first else (steps, batch, 4))
+    directions = 2 if bidirectional else 1
+    states = [rng.standard_normal((layers * directions, batch, 6)) for _ in range(2 if kind == "lstm" else 1)]
+    tx = torch.tensor(x, requires_grad=True)
+    mx = md.tensor(x, requires_grad=True)
+    t_states = [torch.tensor(s, requires_grad=True) for s in states]
+    m_states = [md.tensor(s, requires_grad=True) for s in states]
+    if kind == "lstm":
+        t_out, (t_h, t_c) = reference(tx, tuple(t_states) if with_state else None)
+        m_out, (m_h, m_c) = module(mx, tuple(m_states) if with_state else None)
+        t_finals, m_finals = [t_h, t_c], [m_h, m_c]
+    else:
+        t_out, t_h = reference(tx, t_states[0] if with_state else None)
+        m_out, m_h = module(mx, m_states[0] if with_state else None)
+        t_finals, m_finals = [t_h], [m_h]
+    np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
+    for m_f, t_f in zip(m_finals, t_finals):
+        np.testing.assert_allclose(m_f.data, t_f.detach().numpy(), atol=1e-6)
+    weights = rng.standard_normal(x.shape[:2] + (directions * 6,))
+    t_loss = (t_out * torch.tensor(weights)).sum() + sum((f ** 2).sum() for f in t_finals)
+    m_loss = (m_out * md.tensor(weights)).sum() + sum((f ** 2).sum() for f in m_finals)
+    t_loss.backward()
+    m_loss.backward()
+    np.testing.assert_allclose(mx.grad.data, tx.grad.numpy(), atol=1e-6)
+    if with_state:
+        for m_s, t_s in zip(m_states, t_states):
+            np.testing.assert_allclose(m_s.grad.data, t_s.grad.numpy(), atol=1e-6)
+    assert_grads_match(reference, module)
+
+
+@pytest.mark.parametrize("cell_name", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cells_match_torch(torch, float64, rng, cell_name):
+    torch.manual_seed(0)
+    reference = getattr(torch.nn, cell_name)(3, 5, dtype=torch.float64)
+    cell = {"RNNCell": RNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell}[cell_name](3, 5)
+    copy_weights(reference, cell)
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 5)), rng.standard_normal((2, 5))
+    tx, mx = torch.tensor(x, requires_grad=True), md.tensor(x, requires_grad=True)
+    if cell_name == "LSTMCell":
+        t_h, t_c = reference(tx, (torch.tensor(h), torch.tensor(c)))
+        m_h, m_c = cell(mx, (md.tensor(h), md.tensor(c)))
+        t_loss, m_loss = (t_h ** 2).sum() + t_c.sum(), (m_h ** 2).sum() + m_c.sum()
+    else:
+        t_h, m_h = reference(tx, torch.tensor(h)), cell(mx, md.tensor(h))
+        t_loss, m_loss = (t_h ** 2).sum(), (m_h ** 2).sum()
+    np.testing.assert_allclose(m_h.data, t_h.detach().numpy(), atol=1e-6)
+    t_loss.backward()
+    m_loss.backward()
+    np.testing.assert_allclose(mx.grad.data, tx.grad.numpy(), atol=1e-6)
+    assert_grads_match(reference, cell)
+
+
+def test_state_dict_loads_into_torch(torch):
+    lstm = LSTM(3, 4, num_layers=2, bidirectional=True)
+    reference = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    reference.load_state_dict({k: torch.tensor(np.asarray(v.data)) for k, v in lstm.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
+    np.testing.assert_allclose(lstm(md.tensor(x))[0].data, reference(torch.tensor(x))[0].detach().numpy(),
+                               atol=1e-5)
