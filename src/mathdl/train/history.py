@@ -10,24 +10,15 @@ import io
 import json
 import math
 import os
-import tempfile
 
 
 def write_text_atomic(path, text):
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``,
-    so a crash never leaves a half-written file."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and ``os.replace``
+    (``mathdl.io.atomic_write``), so a crash never leaves a half-written file."""
+    from mathdl.io import atomic_write
+    os.makedirs(os.path.dirname(os.path.abspath(os.fspath(path))), exist_ok=True)
+    with atomic_write(path) as stream:
+        stream.write(text.encode("utf-8"))
 
 
 class History:

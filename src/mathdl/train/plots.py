@@ -4,7 +4,6 @@ prints one line saying so and returns None instead of failing.
 """
 import os
 import sys
-import tempfile
 
 import numpy as np
 
@@ -23,18 +22,14 @@ def _pyplot():
 
 
 def _save(figure, path, plt):
+    from mathdl.io import atomic_write
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    suffix = os.path.splitext(path)[1] or ".png"
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
-    os.close(handle)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    file_format = os.path.splitext(path)[1].lstrip(".").lower() or "png"
     try:
-        figure.savefig(temporary, dpi=110, bbox_inches="tight")
-        os.replace(temporary, path)
+        with atomic_write(path) as stream:
+            figure.savefig(stream, format=file_format, dpi=110, bbox_inches="tight")
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
         plt.close(figure)
     return path
 

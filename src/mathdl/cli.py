@@ -1,0 +1,395 @@
+"""The ``mathdl`` command.
+
+    mathdl train                         # MLP on the shipped Fashion-MNIST subset → runs/<timestamp>/
+    mathdl train --model softmax --optimizer sgd --lr 0.1 --epochs 10 --dataset fashion-mnist
+    mathdl train --resume runs/20260101-120000          # continue a run to --epochs in total
+    mathdl evaluate runs/20260101-120000/checkpoint.npz --dataset fashion-mnist
+    mathdl gradcheck                     # the gradient-check table of every op
+
+Each subcommand is a pair of functions, ``add_<name>(subparsers)`` declaring its options and
+``run_<name>(args) -> exit code``, listed in ``COMMANDS``; adding one (``generate``, ``rl``,
+``benchmark``) means writing that pair and appending it. Nothing inside mathdl imports this file.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.01, "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3}
+TRAIN_DEFAULTS = {"model": "mlp", "dataset": "fashion-mnist-subset", "epochs": 10, "batch_size": 64,
+                  "optimizer": "adam", "lr": None, "seed": 0, "val_fraction": 0.1, "model_args": {}}
+CHECKPOINT_NAME = "checkpoint.npz"
+BEST_NAME = "best.npz"
+
+
+class CommandError(Exception):
+    """A user error in a subcommand: printed as ``mathdl <command>: error: …`` (exit code 2)."""
+
+
+# ----- shared helpers -----------------------------------------------------------------------
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _model_arg(text):
+    """KEY=VALUE with VALUE parsed as JSON when possible (hidden=[512,256], dropout=0.2)."""
+    key, separator, value = text.partition("=")
+    if not separator or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    return key.strip(), parsed
+
+
+def make_optimizer(name, parameters, lr):
+    """The ``mathdl.optim`` optimiser for a CLI name ('sgd', 'momentum', 'adagrad', 'rmsprop',
+    'adam', 'adamw')."""
+    from mathdl import optim
+    if name == "sgd":
+        return optim.SGD(parameters, lr=lr)
+    if name == "momentum":
+        return optim.SGD(parameters, lr=lr, momentum=0.9)
+    if name == "adagrad":
+        return optim.Adagrad(parameters, lr=lr)
+    if name == "rmsprop":
+        return optim.RMSprop(parameters, lr=lr)
+    if name == "adam":
+        return optim.Adam(parameters, lr=lr)
+    if name == "adamw":
+        return optim.AdamW(parameters, lr=lr)
+    raise CommandError(f"unknown optimizer {name!r}; choose from {', '.join(DEFAULT_LR)}")
+
+
+def prepare_images(images, labels):
+    """uint8 (N, 28, 28) images → float32 (N, 1, 28, 28) in [0, 1]; labels → int64."""
+    import numpy as np
+    from mathdl import backend
+    x = images.astype(backend.get_default_dtype())
+    x *= 1.0 / 255.0
+    if x.ndim == 3:
+        x = x[:, None, :, :]
+    return x, labels.astype(np.int64)
+
+
+def load_data(config):
+    """(train, val, test) pairs of arrays for a run config (the validation part is drawn from the
+    training set with the run's seed, stratified, so a resumed run gets the same split)."""
+    from mathdl.data import TensorDataset, load_dataset, train_val_split
+    try:
+        (x_train, y_train), (x_test, y_test) = load_dataset(config["dataset"])
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot load dataset {config['dataset']!r}: {error}") from None
+    x_train, y_train = prepare_images(x_train, y_train)
+    x_test, y_test = prepare_images(x_test, y_test)
+    val = None
+    if config["val_fraction"]:
+        train_part, val_part = train_val_split(TensorDataset(y_train), config["val_fraction"],
+                                               seed=config["seed"], stratify=y_train)
+        val = (x_train[val_part.indices], y_train[val_part.indices])
+        x_train, y_train = x_train[train_part.indices], y_train[train_part.indices]
+    return (x_train, y_train), val, (x_test, y_test)
+
+
+def build_model(model_config):
+    """Rebuild a model from ``{'name': ..., 'kwargs': ...}``; user errors become CommandError."""
+    from mathdl import models
+    try:
+        return models.build(model_config["name"], **model_config.get("kwargs", {}))
+    except (TypeError, ValueError) as error:
+        raise CommandError(str(error)) from None
+
+
+def find_checkpoint(path):
+    """A checkpoint file from a run folder (its checkpoint.npz) or a file path."""
+    if os.path.isdir(path):
+        candidate = os.path.join(path, CHECKPOINT_NAME)
+        if not os.path.isfile(candidate):
+            raise CommandError(f"{path} is a folder without {CHECKPOINT_NAME}; give a run folder "
+                               f"written by 'mathdl train' or a checkpoint file")
+        return candidate
+    if not os.path.isfile(path):
+        raise CommandError(f"no such run folder or checkpoint file: {path}")
+    return path
+
+
+def read_checkpoint(path):
+    from mathdl.io import CheckpointError
+    from mathdl.train import CheckpointFormatError, load_checkpoint
+    try:
+        return load_checkpoint(path)
+    except (CheckpointError, CheckpointFormatError) as error:
+        raise CommandError(str(error)) from None
+
+
+# ----- mathdl train -------------------------------------------------------------------------
+def add_train(subparsers):
+    from mathdl import models
+    parser = subparsers.add_parser(
+        "train", help="train a model and write a run folder",
+        description="Train a registered model on an image-classification dataset. With no options: "
+                    "an MLP (784-256-10, Adam) on the Fashion-MNIST subset shipped with mathdl, about "
+                    "a minute on two cores. Writes config.json, metrics.json, history.csv, "
+                    f"{CHECKPOINT_NAME} (last epoch), {BEST_NAME} (best val_loss) and figures.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--model", choices=models.available(), default=None,
+                        help=f"model name (default {TRAIN_DEFAULTS['model']})")
+    parser.add_argument("--model-arg", action="append", type=_model_arg, default=None, metavar="KEY=VALUE",
+                        help="constructor argument of the model, VALUE as JSON (repeatable), e.g. "
+                             "--model-arg hidden=[512,256] --model-arg dropout=0.2")
+    parser.add_argument("--dataset", default=None,
+                        help="fashion-mnist-subset (default, shipped), fashion-mnist, mnist, or a folder of "
+                             "IDX files")
+    parser.add_argument("--epochs", type=_positive_int, default=None,
+                        help=f"total epochs (with --resume: train until this many; default {TRAIN_DEFAULTS['epochs']})")
+    parser.add_argument("--batch-size", type=_positive_int, default=None,
+                        help=f"mini-batch size (default {TRAIN_DEFAULTS['batch_size']})")
+    parser.add_argument("--optimizer", choices=sorted(DEFAULT_LR), default=None,
+                        help=f"update rule (default {TRAIN_DEFAULTS['optimizer']})")
+    parser.add_argument("--lr", type=_positive_float, default=None,
+                        help="learning rate (default per optimizer: " +
+                             ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
+    parser.add_argument("--seed", type=int, default=None, help="seed of initialisation, split and shuffling (default 0)")
+    parser.add_argument("--val-fraction", type=float, default=None,
+                        help="share of the training set held out for validation, 0 for none (default 0.1)")
+    parser.add_argument("--patience", type=_positive_int, default=None,
+                        help="stop early when val_loss has not improved for this many epochs")
+    parser.add_argument("--out", default=None, help="run folder (default runs/<UTC timestamp>; with --resume "
+                                                    "the resumed run's folder)")
+    parser.add_argument("--resume", default=None, metavar="RUN_DIR_OR_CHECKPOINT",
+                        help="continue a run from its last checkpoint, exactly as if never interrupted")
+    parser.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
+                        help="0 quiet, 1 progress bar on a terminal (a line per epoch otherwise), 2 a line per epoch")
+    parser.set_defaults(handler=run_train)
+    return parser
+
+
+def _train_config(args):
+    given = {"model": args.model, "dataset": args.dataset, "epochs": args.epochs, "batch_size": args.batch_size,
+             "optimizer": args.optimizer, "lr": args.lr, "seed": args.seed, "val_fraction": args.val_fraction,
+             "model_args": dict(args.model_arg) if args.model_arg else None}
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def run_train(args):
+    import numpy as np
+    import mathdl as md
+    from mathdl.data import DataLoader, TensorDataset
+    from mathdl.train import EarlyStopping, ModelCheckpoint, Trainer
+
+    given = _train_config(args)
+    checkpoint = None
+    if args.resume:
+        checkpoint_path = find_checkpoint(args.resume)
+        checkpoint = read_checkpoint(checkpoint_path)
+        stored = checkpoint["config"].get("run")
+        if not stored:
+            raise CommandError(f"{checkpoint_path} was not written by 'mathdl train' (no run config)")
+        conflicts = {k: (v, stored.get(k)) for k, v in given.items() if k != "epochs" and stored.get(k) != v}
+        if conflicts:
+            text = ", ".join(f"--{k.replace('_', '-')} {v} (run has {s})" for k, (v, s) in conflicts.items())
+            raise CommandError(f"--resume continues the stored run; these options differ from it: {text}")
+        config = dict(stored, epochs=given.get("epochs", stored["epochs"]))
+        out = args.out or os.path.dirname(os.path.abspath(checkpoint_path))
+    else:
+        config = {**TRAIN_DEFAULTS, **given}
+        if config["lr"] is None:
+            config["lr"] = DEFAULT_LR[config["optimizer"]]
+        if not 0 <= config["val_fraction"] < 1:
+            raise CommandError(f"--val-fraction must be in [0, 1), got {config['val_fraction']}")
+        out = args.out or os.path.join("runs", time.strftime("%Y%m%d-%H%M%S", time.gmtime()))
+        if os.path.exists(os.path.join(out, CHECKPOINT_NAME)):
+            raise CommandError(f"{out} already holds a run; use --resume {out} to continue it or --out "
+                               f"another folder")
+    os.makedirs(out, exist_ok=True)
+
+    md.manual_seed(config["seed"])
+    train, val, test = load_data(config)
+    model_config = {"name": config["model"], "kwargs": config["model_args"]}
+    model = build_model(model_config)
+    optimizer = make_optimizer(config["optimizer"], model.parameters(), config["lr"])
+    trainer = Trainer(model, optimizer, verbose=args.verbose,
+                      config={"model": model_config, "run": config})
+    if checkpoint is not None:
+        trainer.load_checkpoint(checkpoint_path)
+        if trainer.epoch >= config["epochs"]:
+            print(f"mathdl train: {checkpoint_path} already has {trainer.epoch} epochs; give --epochs "
+                  f"above that to continue")
+    loader = DataLoader(TensorDataset(*train), batch_size=config["batch_size"], shuffle=True)
+    val_loader = DataLoader(TensorDataset(*val), batch_size=1000) if val is not None else None
+    test_loader = DataLoader(TensorDataset(*test), batch_size=1000)
+    callbacks = [ModelCheckpoint(os.path.join(out, CHECKPOINT_NAME))]
+    if val_loader is not None:
+        best = ModelCheckpoint(os.path.join(out, BEST_NAME), monitor="val_loss", save_best_only=True)
+        if "val_loss" in trainer.history.history:          # a resumed run remembers its best epoch
+            best.best = min(trainer.history["val_loss"])
+        callbacks.append(best)
+        if args.patience:
+            callbacks.append(EarlyStopping("val_loss", patience=args.patience))
+    if args.verbose:
+        print(f"mathdl train: {config['model']} on {config['dataset']} ({len(train[0])} training, "
+              f"{0 if val is None else len(val[0])} validation, {len(test[0])} test images), "
+              f"{config['optimizer']} lr {config['lr']:g}, batch {config['batch_size']}, run folder {out}")
+    start = time.perf_counter()
+    history = trainer.fit(loader, config["epochs"], val_data=val_loader, callbacks=callbacks)
+    seconds = time.perf_counter() - start
+    test_logs = trainer.evaluate(test_loader)
+    metrics = {"epochs": trainer.epoch, "train": history.last(), "test": test_logs,
+               "seconds": seconds, "stop_reason": trainer.stop_reason, "run": config}
+    _write_json(os.path.join(out, "metrics.json"), metrics)
+    _write_json(os.path.join(out, "config.json"), {"model": model_config, "run": config})
+    history.to_csv(os.path.join(out, "history.csv"))
+    if not args.no_plots and len(history):
+        _plots(trainer, history, test, out)
+    if args.verbose:
+        print(f"test loss {test_logs['loss']:.4f}, test accuracy {test_logs['accuracy']:.4f} "
+              f"({trainer.epoch} epochs, {seconds:.1f}s); written to {out}")
+    if trainer.stop_reason and trainer.stop_reason.startswith("non-finite"):
+        print(f"mathdl train: {trainer.stop_reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_json(path, data):
+    from mathdl.train.history import write_text_atomic
+    write_text_atomic(path, json.dumps(data, indent=2, allow_nan=True) + "\n")
+
+
+def _plots(trainer, history, test, out):
+    import numpy as np
+    from mathdl.data import FASHION_MNIST_CLASSES
+    from mathdl.train import confusion_matrix, plot_confusion_matrix, plot_history, plot_predictions
+    from mathdl.data import DataLoader, TensorDataset
+    scores = trainer.predict(DataLoader(TensorDataset(*test), batch_size=1000))
+    predicted = scores.argmax(axis=1)
+    names = FASHION_MNIST_CLASSES if "fashion" in str(trainer.config["run"]["dataset"]).lower() else None
+    classes = scores.shape[1]
+    if plot_history(history, os.path.join(out, "curves.png")) is None:
+        return
+    plot_confusion_matrix(confusion_matrix(test[1], predicted, classes), os.path.join(out, "confusion_matrix.png"),
+                          class_names=names if names is not None and len(names) == classes else None)
+    shown = np.arange(min(32, len(predicted)))
+    shifted = scores[shown] - scores[shown].max(axis=1, keepdims=True)
+    confidence = np.exp(shifted).max(axis=1) / np.exp(shifted).sum(axis=1)
+    plot_predictions(test[0][shown], test[1][shown], predicted[shown], os.path.join(out, "predictions.png"),
+                     class_names=names if names is not None and len(names) == classes else None,
+                     probabilities=confidence)
+
+
+# ----- mathdl evaluate ----------------------------------------------------------------------
+def add_evaluate(subparsers):
+    parser = subparsers.add_parser(
+        "evaluate", help="loss and accuracy of a checkpoint on a test set",
+        description="Rebuild the model stored in a checkpoint (or a run folder's checkpoint.npz) and "
+                    "print its loss and accuracy on the test split of a dataset.")
+    parser.add_argument("checkpoint", help="checkpoint file or run folder")
+    parser.add_argument("--dataset", default=None, help="dataset name or IDX folder (default: the run's dataset)")
+    parser.add_argument("--batch-size", type=_positive_int, default=1000, help="evaluation batch size")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(handler=run_evaluate)
+    return parser
+
+
+def run_evaluate(args):
+    from mathdl.data import DataLoader, TensorDataset, load_dataset
+    from mathdl.train import Trainer
+
+    path = find_checkpoint(args.checkpoint)
+    checkpoint = read_checkpoint(path)
+    model_config = checkpoint["config"].get("model")
+    if not model_config:
+        raise CommandError(f"{path} holds no model config (name and arguments), so the model cannot be rebuilt")
+    model = build_model(model_config)
+    try:
+        model.load_state_dict(checkpoint["model"])
+    except (KeyError, ValueError) as error:
+        raise CommandError(f"{path}: the stored weights do not fit model {model_config['name']!r}: {error}") from None
+    dataset = args.dataset or checkpoint["config"].get("run", {}).get("dataset", "fashion-mnist-subset")
+    try:
+        _, (x_test, y_test) = load_dataset(dataset)
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot load dataset {dataset!r}: {error}") from None
+    x_test, y_test = prepare_images(x_test, y_test)
+    from mathdl import optim
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.0), verbose=0)
+    logs = trainer.evaluate(DataLoader(TensorDataset(x_test, y_test), batch_size=args.batch_size))
+    result = {"checkpoint": path, "dataset": dataset, "samples": int(len(y_test)), "epoch": checkpoint["epoch"], **logs}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{path} (epoch {checkpoint['epoch']}) on {dataset} test ({len(y_test)} images): "
+              f"loss {logs['loss']:.4f}, accuracy {logs['accuracy']:.4f}")
+    return 0
+
+
+# ----- mathdl gradcheck ---------------------------------------------------------------------
+def add_gradcheck(subparsers):
+    parser = subparsers.add_parser(
+        "gradcheck", help="check every op's gradient against finite differences",
+        description="Print the gradient-check table (analytic vs central finite differences, float64). "
+                    "Options after 'gradcheck' go to the checker; see 'mathdl gradcheck --help'.",
+        add_help=False)
+    parser.set_defaults(handler=run_gradcheck, passthrough=True)
+    return parser
+
+
+def run_gradcheck(args):
+    from mathdl.autograd import gradcheck_report
+    return gradcheck_report.main(args.extra)
+
+
+COMMANDS = [add_train, add_evaluate, add_gradcheck]
+
+
+def build_parser():
+    """The argparse parser of ``mathdl`` with every subcommand in ``COMMANDS``."""
+    parser = argparse.ArgumentParser(
+        prog="mathdl", description="mathdl: deep learning built from the mathematics up.",
+        epilog="Run 'mathdl COMMAND --help' for a command's options.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``mathdl`` console script; returns the exit code."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "passthrough", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except CommandError as error:
+        print(f"mathdl {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nmathdl {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
