@@ -6,8 +6,20 @@ When broadcasting stretched an input, its gradient is summed back over the stret
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
+from mathdl.backend import get_default_dtype
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops.shape import grad_like, reshape, swapaxes, unsqueeze
+
+
+def _promote(a, b):
+    """PyTorch's rule for mixed dtypes: an integer or boolean operand takes the floating dtype of
+    the other (NumPy would make int64 ⊙ float32 float64); two floating dtypes give the wider."""
+    float_a, float_b = a.dtype.kind == "f", b.dtype.kind == "f"
+    if float_a and not float_b:
+        b = Tensor(b.data.astype(a.dtype))
+    elif float_b and not float_a:
+        a = Tensor(a.data.astype(b.dtype))
+    return a, b
 
 
 def _binary(a, b, op):
@@ -17,6 +29,8 @@ def _binary(a, b, op):
     else:
         b = as_tensor(b)
         a = as_tensor(a, like=b)
+    if a.dtype != b.dtype:
+        a, b = _promote(a, b)
     if a.shape != b.shape:
         try:
             np.broadcast_shapes(a.shape, b.shape)
@@ -207,8 +221,12 @@ def mul(a, b):
 
 
 def div(a, b):
-    """a / b (true division) with broadcasting."""
-    return Div()(*_binary(a, b, "div"))
+    """a / b (true division) with broadcasting; integer operands give the default float dtype."""
+    a, b = _binary(a, b, "div")
+    if a.dtype.kind != "f" and b.dtype.kind != "f":
+        dtype = get_default_dtype()
+        a, b = Tensor(a.data.astype(dtype)), Tensor(b.data.astype(dtype))
+    return Div()(a, b)
 
 
 def neg(x):
@@ -231,6 +249,8 @@ def matmul(a, b):
     else:
         b = as_tensor(b)
         a = as_tensor(a, like=b)
+    if a.dtype != b.dtype:
+        a, b = _promote(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
     inner_a = a.shape[-1]

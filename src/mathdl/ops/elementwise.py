@@ -6,6 +6,7 @@ import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
+from mathdl.backend import get_default_dtype
 from mathdl.ops.shape import grad_like
 
 
@@ -165,19 +166,27 @@ def _unary(function, x):
     return function(as_tensor(x))
 
 
+def _floating(function, x):
+    # exp, log, sqrt, tanh, sigmoid of integers are real numbers: the default float dtype, as PyTorch
+    x = as_tensor(x)
+    if x.dtype.kind not in "fc":
+        x = Tensor(x.data.astype(get_default_dtype()))
+    return function(x)
+
+
 def exp(x):
     """eˣ elementwise."""
-    return _unary(Exp(), x)
+    return _floating(Exp(), x)
 
 
 def log(x):
     """Natural logarithm elementwise."""
-    return _unary(Log(), x)
+    return _floating(Log(), x)
 
 
 def sqrt(x):
     """Square root elementwise."""
-    return _unary(Sqrt(), x)
+    return _floating(Sqrt(), x)
 
 
 def abs(x):
@@ -187,12 +196,12 @@ def abs(x):
 
 def tanh(x):
     """Hyperbolic tangent elementwise."""
-    return _unary(Tanh(), x)
+    return _floating(Tanh(), x)
 
 
 def sigmoid(x):
     """Logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|."""
-    return _unary(Sigmoid(), x)
+    return _floating(Sigmoid(), x)
 
 
 def relu(x):
