@@ -220,3 +220,8 @@ def test_damaged_headers(tmp_path, header, message):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         io.load(tmp_path / "nothing.npz")
+
+
+def test_folder_instead_of_file(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        io.load(tmp_path)

@@ -214,6 +214,8 @@ def load(path):
     format version. Never unpickles anything.
     """
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"load: {path} is a folder, not a checkpoint file")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load: no such file: {path}")
     with open(path, "rb") as stream:

@@ -146,3 +146,10 @@ def test_kfold_reproducible_with_seed_and_labels_count():
 def test_kfold_misuse(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         list(kfold_splits(*args, **kwargs))
+
+
+def test_generator_may_be_passed_positionally_like_pytorch():
+    ds = TensorDataset(np.arange(12))
+    a = random_split(ds, [6, 6], np.random.default_rng(4))
+    b = random_split(ds, [6, 6], generator=np.random.default_rng(4))
+    np.testing.assert_array_equal(_indices(a[0]), _indices(b[0]))

@@ -14,7 +14,13 @@ from mathdl.random import generator as global_generator
 
 
 def resolve_generator(seed=None, generator=None, where="split"):
-    """The generator to draw from: ``generator`` if given, else ``default_rng(seed)``, else global."""
+    """The generator to draw from: ``generator`` if given, else ``default_rng(seed)``, else global.
+
+    A ``numpy.random.Generator`` passed as ``seed`` (PyTorch's positional ``generator``) is used
+    as the generator.
+    """
+    if isinstance(seed, np.random.Generator) and generator is None:
+        seed, generator = None, seed
     if generator is not None:
         if seed is not None:
             raise ValueError(f"{where}: give seed or generator, not both")

@@ -61,8 +61,11 @@ class ImageDataset(Dataset):
     def __len__(self):
         return self.images.shape[0]
 
-    def _format(self, images):
-        """uint8 (B, H, W) -> the output layout and dtype, for a batch."""
+    def _format(self, images, owned):
+        """uint8 (B, H, W) -> the output layout and dtype, for a batch.
+
+        ``owned``: ``images`` is already a fresh array (fancy-indexed), not a view of the store.
+        """
         batch = images.shape[0]
         if self.layout == "chw":
             images = images[:, None, :, :]
@@ -71,7 +74,7 @@ class ImageDataset(Dataset):
         if self.scale:
             # One pass converts and divides; exact division matches torchvision's x.float() / 255.
             return np.divide(images, np.float32(255.0), dtype=np.float32)
-        return images.copy()
+        return images if owned else images.copy()
 
     def __getitem__(self, index):
         if not isinstance(index, (int, np.integer)):
@@ -80,7 +83,7 @@ class ImageDataset(Dataset):
         n = len(self)
         if not -n <= index < n:
             raise IndexError(f"{type(self).__name__}: index {index} is out of range for length {n}")
-        image = self._format(self.images[index][None])[0]
+        image = self._format(self.images[index][None], owned=False)[0]
         label = int(self.labels[index])
         if self.transform is not None:
             image = self.transform(image)
@@ -91,7 +94,7 @@ class ImageDataset(Dataset):
     def get_batch(self, indices):
         """Images and labels at ``indices`` (B,): ``(images (B, ...), labels (B,) int64)``."""
         indices = check_indices(indices, len(self), f"{type(self).__name__}.get_batch")
-        images = self._format(self.images[indices])
+        images = self._format(self.images[indices], owned=True)
         labels = self.labels[indices]
         if self.transform is not None:
             # A per-sample transform is the user's function of one image: it has to be called once
