@@ -95,11 +95,15 @@ def gradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
 def hessian_vector_product(function, inputs, vectors):
     """(∇²f) v for a scalar function f, by differentiating ⟨∇f, v⟩ once more (exact, no differences)."""
     y = function(*inputs)
-    grads = grad(y, inputs, create_graph=True)
+    grads = grad(y, inputs, create_graph=True, allow_unused=True)
     inner = None
     for g, v in zip(grads, vectors):
+        if g is None:                               # f does not depend on this input
+            continue
         term = (g * Tensor(np.asarray(v, dtype=g.dtype))).sum()
         inner = term if inner is None else inner + term
+    if inner is None or not inner.requires_grad:    # f is linear (or constant): ∇²f = 0
+        return [np.zeros(x.shape) for x in inputs]
     return [np.asarray(h.data) if h is not None else np.zeros(x.shape)
             for x, h in zip(inputs, grad(inner, inputs, allow_unused=True))]
 
