@@ -28,7 +28,8 @@ from mathdl.random import generator
 
 CORPORA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpora")
 SHIPPED_SHAKESPEARE = os.path.join(CORPORA_DIR, "shakespeare.txt.gz")
-FORTUNES_ZH_DIRS = ("/usr/share/games/fortunes/zh", "/usr/share/fortunes/zh")
+FORTUNES_ZH_DIRS = ("/usr/share/games/fortunes", "/usr/share/games/fortunes/zh", "/usr/share/fortunes")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class CorpusNotFoundError(FileNotFoundError):
@@ -102,9 +103,10 @@ def _read_folder(folder):
 
 
 def read_fortunes(path):
-    """The entries of a fortune file (entries separated by lines holding only ``%``)."""
+    """The entries of a fortune file (entries separated by lines holding only ``%``), without the
+    terminal colour codes that fortunes-zh puts around titles."""
     with open(path, encoding="utf-8", errors="replace") as handle:
-        entries = re.split(r"^%\s*$", handle.read(), flags=re.MULTILINE)
+        entries = re.split(r"^%\s*$", _ANSI.sub("", handle.read()), flags=re.MULTILINE)
     return [entry.strip("\n") for entry in entries if entry.strip()]
 
 
@@ -115,6 +117,10 @@ def load_corpus(name="shakespeare", path=None, full=True):
     instead. With ``full`` (default) a bigger installed copy is preferred to the shipped one (see
     the module docstring); ``full=False`` always gives the shipped file, for reproducible tests.
     """
+    if path is not None and name == "tang":
+        if not os.path.isfile(path):
+            raise CorpusNotFoundError(f"load_corpus: no such fortune file: {path}")
+        return "\n\n".join(read_fortunes(path)) + "\n"
     if path is not None:
         if os.path.isdir(path):
             return _read_folder(path)
