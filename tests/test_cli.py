@@ -1,0 +1,118 @@
+"""The mathdl command, run in-process on a tiny folder of IDX files."""
+import json
+
+import numpy as np
+import pytest
+
+import mathdl as md
+from mathdl.cli import TRAIN_DEFAULTS, build_parser, main
+from mathdl.data import load_dataset, write_idx
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """600 training and 200 test images of the shipped subset, as an IDX folder."""
+    folder = tmp_path_factory.mktemp("tiny-idx")
+    (x_train, y_train), (x_test, y_test) = load_dataset("fashion-mnist-subset")
+    write_idx(folder / "train-images-idx3-ubyte", x_train[:600])
+    write_idx(folder / "train-labels-idx1-ubyte", y_train[:600])
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", x_test[:200])
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", y_test[:200])
+    return str(folder)
+
+
+def _train(tiny, out, *extra, hidden=True):
+    model_args = ["--model-arg", "hidden=[32]"] if hidden else []
+    return main(["train", "--dataset", tiny, "--out", str(out), "--verbose", "0", "--no-plots",
+                 *model_args, *extra])
+
+
+def test_train_writes_a_run_folder_and_learns(tiny, tmp_path):
+    out = tmp_path / "run"
+    assert _train(tiny, out, "--epochs", "3", "--lr", "0.003") == 0
+    files = {p.name for p in out.iterdir()}
+    assert {"checkpoint.npz", "best.npz", "metrics.json", "config.json", "history.csv"} <= files
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 3 and metrics["run"]["model"] == "mlp" and metrics["run"]["lr"] == 0.003
+    assert metrics["test"]["accuracy"] > 0.6          # 10 classes: chance is 0.1
+    rows = (out / "history.csv").read_text().splitlines()
+    assert rows[0] == "epoch,loss,accuracy,val_loss,val_accuracy" and len(rows) == 4
+    assert json.loads((out / "config.json").read_text())["model"] == {"name": "mlp", "kwargs": {"hidden": [32]}}
+
+
+def test_resume_from_a_run_folder_equals_the_uninterrupted_run(tiny, tmp_path):
+    assert _train(tiny, tmp_path / "straight", "--epochs", "2", "--model-arg", "dropout=0.3") == 0
+    assert _train(tiny, tmp_path / "split", "--epochs", "1", "--model-arg", "dropout=0.3") == 0
+    assert main(["train", "--resume", str(tmp_path / "split"), "--epochs", "2", "--verbose", "0", "--no-plots"]) == 0
+    straight = md.load(tmp_path / "straight" / "checkpoint.npz")
+    resumed = md.load(tmp_path / "split" / "checkpoint.npz")
+    assert resumed["epoch"] == 2
+    for name, value in straight["model"].items():
+        np.testing.assert_array_equal(np.asarray(resumed["model"][name]), np.asarray(value), err_msg=name)
+    assert resumed["history"] == straight["history"]
+
+
+def test_resume_refuses_changed_options_and_missing_runs(tiny, tmp_path, capsys):
+    assert _train(tiny, tmp_path / "run", "--epochs", "1") == 0
+    assert main(["train", "--resume", str(tmp_path / "run"), "--lr", "0.5", "--epochs", "2"]) == 2
+    assert "--lr 0.5 (run has 0.001)" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path / "nowhere")]) == 2
+    assert "no such run folder" in capsys.readouterr().err
+    assert _train(tiny, tmp_path / "run", "--epochs", "1") == 2
+    assert "already holds a run" in capsys.readouterr().err
+
+
+def test_evaluate_prints_the_checkpoints_test_loss_and_accuracy(tiny, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(tiny, out, "--epochs", "1", "--model", "softmax", "--optimizer", "sgd", hidden=False) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert result["samples"] == 200 and result["epoch"] == 1
+    assert result["accuracy"] == pytest.approx(metrics["test"]["accuracy"])
+    assert result["loss"] == pytest.approx(metrics["test"]["loss"], rel=1e-6)
+    assert main(["evaluate", str(out / "checkpoint.npz"), "--dataset", tiny]) == 0
+    assert "accuracy" in capsys.readouterr().out
+    (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
+    assert main(["evaluate", str(tmp_path / "junk.npz")]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_bad_options_exit_with_usage_errors(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--model", "no-such-model"])
+    assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--epochs", "0"])
+    assert "positive integer" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["evaluate", "x", "--bogus"])
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+    assert main(["train", "--dataset", "/no/such/folder", "--verbose", "0"]) == 2
+    assert "cannot load dataset" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["train"], ["evaluate"], ["gradcheck"]])
+def test_help_everywhere(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv + ["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "usage: mathdl" in text
+    if argv == ["train"]:
+        assert all(option in text for option in ("--model", "--dataset", "--epochs", "--batch-size",
+                                                 "--optimizer", "--lr", "--seed", "--out", "--resume"))
+
+
+def test_no_command_prints_help_and_default_train_is_the_subset_mlp(capsys):
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().out
+    args = build_parser().parse_args(["train"])
+    assert args.model is None and TRAIN_DEFAULTS["model"] == "mlp"
+    assert TRAIN_DEFAULTS["dataset"] == "fashion-mnist-subset"
+
+
+def test_gradcheck_delegates_to_the_report(capsys):
+    assert main(["gradcheck", "--op", "add"]) == 0
+    assert "pass" in capsys.readouterr().out
