@@ -247,14 +247,16 @@ class WordVocab:
         return np.asarray(ids, dtype=np.int64)
 
     def decode(self, ids, skip_specials=True):
+        """Tokens of ``ids``; with ``skip_specials`` padding and ``<bos>`` are dropped and
+        decoding stops at ``<eos>`` (``<unk>`` is kept, it stands for a real word)."""
         out = []
         for i in np.asarray(ids).reshape(-1):
             if not 0 <= i < len(self.itos):
                 raise ValueError(f"WordVocab.decode: id {i} is out of range [0, {len(self.itos)})")
-            if skip_specials and i < len(self.SPECIALS):
-                if i == self.eos_id:
-                    break
+            if skip_specials and i in (self.pad_id, self.bos_id):
                 continue
+            if skip_specials and i == self.eos_id:
+                break
             out.append(self.itos[i])
         return out
 
