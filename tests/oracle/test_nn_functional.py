@@ -1,0 +1,154 @@
+"""mathdl.nn.functional against torch.nn.functional: forward values and gradients (float64) of
+linear, the losses (every reduction, class weights, ignore_index, spatial and probability targets)
+and one_hot."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import mathdl as md
+import mathdl.nn.functional as F
+
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def compare(torch, md_fn, torch_fn, arrays, seed=0, rtol=1e-10, atol=1e-12):
+    """Forward values and ∂⟨g, f(x)⟩/∂x of mathdl and PyTorch agree (float64; g random)."""
+    xs = [md.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+    y = md_fn(*xs)
+    g = np.random.default_rng(seed).standard_normal(y.shape)
+    grads = md.grad(y, xs, md.tensor(g), allow_unused=True)
+    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    ty = torch_fn(*ts)
+    t_grads = torch.autograd.grad(ty, ts, torch.tensor(g), allow_unused=True)
+    assert y.shape == tuple(ty.shape)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=rtol, atol=atol)
+    for ours, theirs in zip(grads, t_grads):
+        ours = 0.0 if ours is None else ours.data
+        theirs = 0.0 if theirs is None else theirs.numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("x_shape", [(5, 3), (2, 4, 3), (3,)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear(torch, rng, x_shape, bias):
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal((4, 3))] + ([rng.standard_normal(4)] if bias else [])
+    compare(torch, lambda *a: F.linear(*a), lambda *a: torch.nn.functional.linear(*a), arrays)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("shape", [(6, 5), (3, 4, 2, 3), (5,)])
+def test_cross_entropy_index_targets(torch, rng, reduction, weighted, shape):
+    labels = rng.integers(0, shape[1] if len(shape) > 1 else shape[0], shape[:1] + shape[2:] if len(shape) > 1 else ())
+    if labels.ndim:
+        labels.reshape(-1)[0] = -100                        # one ignored position
+    weight = rng.uniform(0.5, 2.0, shape[1] if len(shape) > 1 else shape[0]) if weighted else None
+    t_weight = torch.tensor(weight) if weighted else None
+    compare(torch, lambda z: F.cross_entropy(z, labels, weight=weight, reduction=reduction),
+            lambda z: torch.nn.functional.cross_entropy(z, torch.tensor(labels), weight=t_weight, reduction=reduction),
+            [rng.standard_normal(shape) * 3])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5)])
+def test_cross_entropy_probability_targets(torch, rng, reduction, shape):
+    targets = rng.dirichlet(np.ones(shape[1]), (shape[0],) + shape[2:])
+    targets = np.moveaxis(targets, -1, 1)
+    weight = rng.uniform(0.5, 2.0, shape[1])
+    compare(torch, lambda z, y: F.cross_entropy(z, y, weight=weight, reduction=reduction),
+            lambda z, y: torch.nn.functional.cross_entropy(z, y, weight=torch.tensor(weight), reduction=reduction),
+            [rng.standard_normal(shape), targets])
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 6), c=st.integers(1, 6))
+@SETTINGS
+def test_cross_entropy_random_shapes(torch, seed, n, c):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, c, n)
+    compare(torch, lambda z: F.cross_entropy(z, labels),
+            lambda z: torch.nn.functional.cross_entropy(z, torch.tensor(labels)), [rng.standard_normal((n, c)) * 5])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss(torch, rng, reduction):
+    labels = rng.integers(0, 4, (5, 2))
+    labels[1, 0] = -100
+    weight = rng.uniform(0.5, 2.0, 4)
+    compare(torch, lambda x: F.nll_loss(x, labels, weight=weight, reduction=reduction),
+            lambda x: torch.nn.functional.nll_loss(x, torch.tensor(labels), weight=torch.tensor(weight),
+                                                   reduction=reduction),
+            [rng.standard_normal((5, 4, 2))])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_and_l1(torch, rng, reduction):
+    arrays = [rng.standard_normal((3, 4)), rng.standard_normal((3, 4))]
+    compare(torch, lambda x, y: F.mse_loss(x, y, reduction=reduction),
+            lambda x, y: torch.nn.functional.mse_loss(x, y, reduction=reduction), arrays)
+    compare(torch, lambda x, y: F.l1_loss(x, y, reduction=reduction),
+            lambda x, y: torch.nn.functional.l1_loss(x, y, reduction=reduction), arrays)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy(torch, rng, reduction):
+    p = rng.uniform(0.02, 0.98, (4, 3))
+    y = rng.uniform(0, 1, (4, 3))
+    weight = rng.uniform(0.5, 2, (4, 3))
+    compare(torch, lambda p, y: F.binary_cross_entropy(p, y, weight=weight, reduction=reduction),
+            lambda p, y: torch.nn.functional.binary_cross_entropy(p, y, weight=torch.tensor(weight), reduction=reduction),
+            [p, y])
+    # at p ∈ {0, 1} the logs are clamped at −100 and ∂ℓ/∂p is guarded by max(p(1 − p), 1e-12) ≈ 1e10
+    # (both frameworks round there, hence rtol 1e-8). The target gradient is not compared there:
+    # PyTorch gives ±inf, mathdl the derivative of the clamped loss it computed (finite).
+    p[0, :2] = [0.0, 1.0]
+    y[0, :2] = [1.0, 0.0]
+    compare(torch, lambda p: F.binary_cross_entropy(p, md.tensor(y), weight=weight, reduction=reduction),
+            lambda p: torch.nn.functional.binary_cross_entropy(p, torch.tensor(y), weight=torch.tensor(weight),
+                                                               reduction=reduction),
+            [p], rtol=1e-8)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("pos_weight", [False, True])
+def test_binary_cross_entropy_with_logits(torch, rng, reduction, pos_weight):
+    x = rng.standard_normal((4, 3)) * 4
+    x[0, 0], x[0, 1] = 60.0, -60.0
+    y = rng.uniform(0, 1, (4, 3))
+    pw = rng.uniform(0.5, 3, 3) if pos_weight else None
+    weight = rng.uniform(0.5, 2, (4, 3))
+    compare(torch, lambda x, y: F.binary_cross_entropy_with_logits(x, y, weight=weight, reduction=reduction,
+                                                                  pos_weight=pw),
+            lambda x, y: torch.nn.functional.binary_cross_entropy_with_logits(
+                x, y, weight=torch.tensor(weight), reduction=reduction,
+                pos_weight=None if pw is None else torch.tensor(pw)),
+            [x, y])
+
+
+def test_activations(torch, rng):
+    x = [rng.standard_normal((3, 5)) * 3]
+    compare(torch, F.relu, torch.nn.functional.relu, x)
+    compare(torch, F.sigmoid, torch.sigmoid, x)
+    compare(torch, F.tanh, torch.tanh, x)
+    compare(torch, lambda z: F.softmax(z, 0), lambda z: torch.nn.functional.softmax(z, 0), x)
+    compare(torch, lambda z: F.log_softmax(z, 1), lambda z: torch.nn.functional.log_softmax(z, 1), x)
+
+
+def test_one_hot(torch, rng):
+    labels = rng.integers(0, 5, (3, 4))
+    np.testing.assert_array_equal(F.one_hot(labels, 7).data,
+                                  torch.nn.functional.one_hot(torch.tensor(labels), 7).numpy())
+    np.testing.assert_array_equal(F.one_hot(labels).data, torch.nn.functional.one_hot(torch.tensor(labels)).numpy())
+
+
+def test_cross_entropy_float32_matches_torch(torch, rng):
+    z = rng.standard_normal((64, 10)).astype(np.float32) * 10
+    labels = rng.integers(0, 10, 64)
+    ours = md.tensor(z, requires_grad=True)
+    loss = F.cross_entropy(ours, labels)
+    loss.backward()
+    theirs = torch.tensor(z, requires_grad=True)
+    t_loss = torch.nn.functional.cross_entropy(theirs, torch.tensor(labels))
+    t_loss.backward()
+    np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-6)
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-7)
