@@ -110,3 +110,19 @@ def test_cache_folder_follows_MATHDL_DATA(monkeypatch, tmp_path):
     assert cache_folder("mnist") == os.path.join(str(tmp_path), "mnist")
     monkeypatch.delenv("MATHDL_DATA")
     assert cache_root() == os.path.join(os.path.expanduser("~"), ".cache", "mathdl")
+
+
+def test_several_checksums_must_all_match(http_folder, tmp_path):
+    served, base = http_folder
+    (served / "file.bin").write_bytes(PAYLOAD)
+    both = {"sha256": _sha256(PAYLOAD), "md5": hashlib.md5(PAYLOAD).hexdigest()}
+    download(base + "file.bin", tmp_path / "ok.bin", both)
+    assert (tmp_path / "ok.bin").read_bytes() == PAYLOAD
+    wrong_md5 = {"sha256": _sha256(PAYLOAD), "md5": "0" * 32}
+    with pytest.raises(DownloadError, match="MD5 mismatch.*expected 0{32}"):
+        download(base + "file.bin", tmp_path / "bad.bin", wrong_md5)
+    assert not (tmp_path / "bad.bin").exists()
+    with pytest.raises(ValueError, match="algorithm must be"):
+        download(base + "file.bin", tmp_path / "x.bin", {"sha1": "00"})
+    with pytest.raises(ValueError, match="no checksum"):
+        download(base + "file.bin", tmp_path / "x.bin", {})

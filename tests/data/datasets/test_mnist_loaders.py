@@ -109,7 +109,7 @@ def test_corrupt_official_download_raises_and_leaves_nothing(http_folder, tmp_pa
         load_fashion_mnist(root=tmp_path / "root", mirrors=[base])
     message = str(info.value)
     assert base + "train-images-idx3-ubyte.gz" in message
-    assert FASHION_MNIST_SPEC.files["train_images"][1] in message
+    assert FASHION_MNIST_SPEC.files["train_images"][1]["sha256"] in message
     assert "mismatch" in message
     assert os.listdir(tmp_path / "root") == []
 
@@ -139,7 +139,8 @@ def test_found_files_are_validated(tmp_path, empty_cache, fake_idx):
 def test_mirror_list_is_replaceable_and_specs_are_complete():
     for spec in (FASHION_MNIST_SPEC, MNIST_SPEC):
         assert set(spec.files) == set(mnist_module.FILE_KEYS)
-        assert all(len(checksum) == 64 for _, checksum in spec.files.values())
+        for _, checksum in spec.files.values():
+            assert len(checksum["sha256"]) == 64 and len(checksum["md5"]) == 32
         assert all(url.endswith("/") for url in spec.mirrors)
     assert FASHION_MNIST_SPEC.system_folders == [DEBIAN]
 

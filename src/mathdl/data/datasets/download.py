@@ -46,24 +46,30 @@ class _Rejected(Exception):
     """Raised inside ``atomic_write`` so the temporary file of a bad download is removed."""
 
 
-def _fetch_one(url, destination, expected, algorithm, timeout):
-    """Download ``url`` into ``destination``; return None on success or a message saying why not."""
+def _fetch_one(url, destination, expected, timeout):
+    """Download ``url`` into ``destination``; return None on success or a message saying why not.
+
+    ``expected`` maps hash names to hex digests; every one of them must match.
+    """
     try:
         with atomic_write(destination) as out:
-            digest = hashlib.new(algorithm)
+            digests = {algorithm: hashlib.new(algorithm) for algorithm in expected}
             size = 0
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 declared = response.headers.get("Content-Length")
                 for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
-                    digest.update(chunk)
+                    for digest in digests.values():
+                        digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
             if declared is not None and declared.isdigit() and int(declared) != size:
                 raise _Rejected(f"{url}: the connection closed after {size} of {declared} bytes")
-            actual = digest.hexdigest()
-            if actual != expected:
-                raise _Rejected(f"{url}: {algorithm.upper()} mismatch (file damaged or not the "
-                                f"official one): expected {expected}, got {actual} ({size} bytes)")
+            for algorithm, digest in digests.items():
+                actual = digest.hexdigest()
+                if actual != expected[algorithm]:
+                    raise _Rejected(f"{url}: {algorithm.upper()} mismatch (file damaged or not the "
+                                    f"official one): expected {expected[algorithm]}, got {actual} "
+                                    f"({size} bytes)")
         return None
     except _Rejected as rejection:
         return str(rejection)
@@ -77,13 +83,13 @@ def _fetch_one(url, destination, expected, algorithm, timeout):
 
 
 def download(urls, destination, checksum, algorithm="sha256", timeout=60.0):
-    """Fetch the first of ``urls`` whose bytes hash to ``checksum`` into ``destination``.
+    """Fetch the first of ``urls`` whose bytes match ``checksum`` into ``destination``.
 
     Args:
         urls: candidate URLs of the same file (mirrors), tried in order.
         destination: the final path; its folder is created if needed.
-        checksum: the expected hex digest; ``algorithm`` is ``"sha256"`` (or ``"md5"`` for a file
-            whose only published checksum is an MD5).
+        checksum: the expected hex digest under ``algorithm`` (``"sha256"`` or ``"md5"``), or a
+            dict ``{"sha256": ..., "md5": ...}`` of digests that must all match.
         timeout: seconds before a silent connection is given up.
 
     Returns ``destination``. Raises ``DownloadError`` naming every URL tried and its failure
@@ -92,13 +98,19 @@ def download(urls, destination, checksum, algorithm="sha256", timeout=60.0):
     urls = [urls] if isinstance(urls, str) else list(urls)
     if not urls:
         raise ValueError("download: no URLs given")
-    if algorithm not in ("sha256", "md5"):
-        raise ValueError(f"download: algorithm must be 'sha256' or 'md5', got {algorithm!r}")
-    checksum = checksum.lower()
+    expected = dict(checksum) if isinstance(checksum, dict) else {algorithm: checksum}
+    if not expected:
+        raise ValueError("download: no checksum given")
+    for name, digest in expected.items():
+        if name not in ("sha256", "md5"):
+            raise ValueError(f"download: algorithm must be 'sha256' or 'md5', got {name!r}")
+        if not isinstance(digest, str):
+            raise TypeError(f"download: the {name} checksum must be a hex string, got {digest!r}")
+    expected = {name: digest.lower() for name, digest in expected.items()}
     os.makedirs(os.path.dirname(os.path.abspath(destination)), exist_ok=True)
     failures = []
     for url in urls:
-        failure = _fetch_one(url, destination, checksum, algorithm, timeout)
+        failure = _fetch_one(url, destination, expected, timeout)
         if failure is None:
             return destination
         failures.append(failure)

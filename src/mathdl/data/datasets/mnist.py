@@ -33,8 +33,9 @@ class DatasetNotFoundError(FileNotFoundError):
 class IDXDatasetSpec:
     """Where one IDX dataset lives: file names, checksums of the official archives, mirrors.
 
-    ``files`` maps each of ``FILE_KEYS`` to ``(file_name, checksum)``; ``algorithm`` says which
-    hash the checksums are. ``mirrors`` are base URLs ending in ``/`` (a file's URL is
+    ``files`` maps each of ``FILE_KEYS`` to ``(file_name, checksum)``; a checksum is a hex digest
+    under ``algorithm`` or a dict ``{"sha256": ..., "md5": ...}`` whose digests must all match.
+    ``mirrors`` are base URLs ending in ``/`` (a file's URL is
     ``mirror + file_name``); replace them (``spec.mirrors = [...]`` or the ``mirrors=`` argument
     of the loaders) to use another server. ``system_folders`` are searched after the cache.
     """
@@ -48,39 +49,49 @@ class IDXDatasetSpec:
     image_shape: tuple = (28, 28)
 
 
-# SHA-256 of the official .gz files as served by the Zalando mirrors (60,000 + 10,000 images).
-# These match the MD5s in the Fashion-MNIST README (8d4fb7e6..., 25c81989..., bef4ecab...,
-# bb300cfd...); see docs/data.md for how they were checked.
+# The official .gz files (60,000 + 10,000 images): the MD5s are the ones the Fashion-MNIST
+# README publishes; the SHA-256s are published identically by two independent third parties.
+# A download must match both. See docs/data.md ("Checksums and where they come from").
 FASHION_MNIST_SPEC = IDXDatasetSpec(
     name="fashion-mnist",
     files={
-        "train_images": ("train-images-idx3-ubyte.gz",
-                         "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc"),
-        "train_labels": ("train-labels-idx1-ubyte.gz",
-                         "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc"),
-        "test_images": ("t10k-images-idx3-ubyte.gz",
-                        "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229"),
-        "test_labels": ("t10k-labels-idx1-ubyte.gz",
-                        "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf"),
+        "train_images": ("train-images-idx3-ubyte.gz", {
+            "sha256": "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
+            "md5": "8d4fb7e6c68d591d4c3dfef9ec88bf0d"}),
+        "train_labels": ("train-labels-idx1-ubyte.gz", {
+            "sha256": "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
+            "md5": "25c81989df183df01b3e8a0aad5dffbe"}),
+        "test_images": ("t10k-images-idx3-ubyte.gz", {
+            "sha256": "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
+            "md5": "bef4ecab320f06d8554ea6380940ec79"}),
+        "test_labels": ("t10k-labels-idx1-ubyte.gz", {
+            "sha256": "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+            "md5": "bb300cfdad3c16e7a12a480ee83cd310"}),
     },
     mirrors=["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"],
+             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+             "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"],
     system_folders=["/usr/share/datasets/fashion-mnist"],
 )
 
-# SHA-256 of the original MNIST .gz files (LeCun, Cortes, Burges), as published by TensorFlow
-# Datasets and PyTorch's mirror; yann.lecun.com itself is unreliable, so the mirrors go first.
+# The original MNIST .gz files (LeCun, Cortes, Burges): SHA-256s as published by TensorFlow
+# Datasets and PyTorch's mirror scripts, MD5s as torchvision uses them; both must match.
+# yann.lecun.com itself is unreliable, so the mirrors go first.
 MNIST_SPEC = IDXDatasetSpec(
     name="mnist",
     files={
-        "train_images": ("train-images-idx3-ubyte.gz",
-                         "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
-        "train_labels": ("train-labels-idx1-ubyte.gz",
-                         "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-        "test_images": ("t10k-images-idx3-ubyte.gz",
-                        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-        "test_labels": ("t10k-labels-idx1-ubyte.gz",
-                        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+        "train_images": ("train-images-idx3-ubyte.gz", {
+            "sha256": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            "md5": "f68b3c2dcbeaaa9fbdd348bbdeb94873"}),
+        "train_labels": ("train-labels-idx1-ubyte.gz", {
+            "sha256": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            "md5": "d53e105ee54ea40749a09fcbcd1e9432"}),
+        "test_images": ("t10k-images-idx3-ubyte.gz", {
+            "sha256": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            "md5": "9fb629c4189551a2d022fa330f9573f3"}),
+        "test_labels": ("t10k-labels-idx1-ubyte.gz", {
+            "sha256": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+            "md5": "ec29112dd5afa0611ce80d1b7f02629c"}),
     },
     mirrors=["https://ossci-datasets.s3.amazonaws.com/mnist/",
              "https://storage.googleapis.com/cvdf-datasets/mnist/",
