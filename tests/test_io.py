@@ -225,3 +225,9 @@ def test_missing_file(tmp_path):
 def test_folder_instead_of_file(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a folder"):
         io.load(tmp_path)
+
+
+def test_unusual_strings_survive(tmp_path):
+    obj = {"\ud800lone surrogate": "tab\tnewline\n\x00nul", "": ["ü", "🙂"]}
+    io.save(obj, tmp_path / "s.npz")
+    assert io.load(tmp_path / "s.npz") == obj

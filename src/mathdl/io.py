@@ -120,7 +120,7 @@ def save(obj, path):
     arrays = {}
     structure = _encode(obj, arrays, "obj")
     header = json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION, "structure": structure},
-                        allow_nan=False, ensure_ascii=False)
+                        allow_nan=False)
     arrays[HEADER_ENTRY] = np.frombuffer(header.encode("utf-8"), dtype=np.uint8)
     with atomic_write(path) as stream:
         np.savez(stream, **arrays)
