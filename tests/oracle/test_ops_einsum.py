@@ -65,8 +65,8 @@ def test_einsum_like_torch(torch, subscripts, shapes):
 
 @st.composite
 def contraction(draw):
-    """Two operands over random letters from 'abcd' with random sizes, and an output of letters
-    taken from them (implicit or explicit)."""
+    """Two operands over random letters from 'abcd' with random sizes (sometimes 1), and an output
+    of letters taken from them (implicit or explicit)."""
     sizes = dict(zip("abcd", draw(st.lists(st.integers(1, 3), min_size=4, max_size=4))))
     first = "".join(draw(st.permutations("abcd"))[:draw(st.integers(1, 3))])
     second = "".join(draw(st.permutations("abcd"))[:draw(st.integers(1, 3))])
@@ -76,7 +76,10 @@ def contraction(draw):
     else:
         out = [c for c in letters if draw(st.booleans())]
         subscripts = f"{first},{second}->{''.join(draw(st.permutations(out)))}"
-    return subscripts, [tuple(sizes[c] for c in first), tuple(sizes[c] for c in second)]
+    # now and then an operand has size 1 for a letter: einsum broadcasts it, as NumPy does
+    def shape(term):
+        return tuple(1 if draw(st.integers(0, 4)) == 0 else sizes[c] for c in term)
+    return subscripts, [shape(first), shape(second)]
 
 
 @SETTINGS

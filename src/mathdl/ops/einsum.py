@@ -71,8 +71,8 @@ def _parse(subscripts, shapes):
 class Einsum(Function):
     """out = einsum(subscripts, *operands); see the module docstring for the gradient."""
 
-    def __init__(self, terms, output, sizes):
-        self.terms, self.output, self.sizes = terms, output, sizes
+    def __init__(self, terms, output):
+        self.terms, self.output = terms, output
         self.spec = ",".join(terms) + "->" + output
 
     def forward(self, *arrays):
@@ -89,17 +89,18 @@ class Einsum(Function):
             elsewhere = self.output + "".join(self.terms[j] for j in others)
             unique = "".join(dict.fromkeys(term))
             reachable = "".join(c for c in unique if c in elsewhere)
-            g = Einsum([self.output] + [self.terms[j] for j in others], reachable, self.sizes)(
+            g = Einsum([self.output] + [self.terms[j] for j in others], reachable)(
                 gout, *[self.inputs[j] for j in others])
-            full = tuple(self.sizes[c] for c in unique)
-            if reachable != unique:                     # letters summed only inside A_k come back
-                kept = tuple(g.shape[reachable.index(c)] if c in reachable else 1 for c in unique)
-                g = reshape(g, kept)
-            if g.shape != full:                         # (and size-1 operands broadcast a letter)
-                g = broadcast_to(g, full)
+            # Bring g (letters `reachable`) to A_k's own sizes for the letters `unique`: a letter
+            # summed only inside A_k comes back by broadcasting, and where one side had size 1
+            # (NumPy broadcasting of a subscript) the other is summed or broadcast to match.
+            sizes = tuple(x.shape[term.index(c)] for c in unique)
+            if reachable != unique:
+                g = reshape(g, tuple(g.shape[reachable.index(c)] if c in reachable else 1 for c in unique))
+            g = broadcast_to(sum_to(g, tuple(1 if n == 1 else m for m, n in zip(g.shape, sizes))), sizes)
             if unique != term:                          # repeated letters: back onto the diagonal
-                g = DiagonalEmbed(unique, term, tuple(self.sizes[c] for c in term))(g)
-            grads.append(sum_to(g, x.shape) if g.shape != x.shape else g)
+                g = DiagonalEmbed(unique, term, x.shape)(g)
+            grads.append(g)
         return tuple(grads)
 
 
@@ -119,8 +120,7 @@ class DiagonalEmbed(Function):
         return out
 
     def backward(self, gy):
-        sizes = dict(zip(self.term, gy.shape))
-        return Einsum([self.term], self.unique, sizes)(gy)
+        return Einsum([self.term], self.unique)(gy)
 
 
 def einsum(subscripts, *operands):
@@ -134,5 +134,5 @@ def einsum(subscripts, *operands):
     tensors = [as_tensor(x) for x in operands]
     if not tensors:
         raise ValueError("einsum: needs at least one operand")
-    terms, output, sizes = _parse(subscripts, [t.shape for t in tensors])
-    return Einsum(terms, output, sizes)(*tensors)
+    terms, output, _ = _parse(subscripts, [t.shape for t in tensors])
+    return Einsum(terms, output)(*tensors)
