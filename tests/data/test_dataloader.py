@@ -3,6 +3,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mathdl as md
 from mathdl.data import DataLoader, Dataset, TensorDataset, default_collate
@@ -160,3 +162,19 @@ def test_len_and_batch_sizes_match_pytorch(torch):
         ours = DataLoader(TensorDataset(np.arange(n)), batch_size=batch_size, drop_last=drop_last)
         assert len(ours) == len(reference)
         assert [len(x) for (x,) in ours] == [len(x) for (x,) in reference]
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 40), batch_size=st.integers(1, 12), drop_last=st.booleans(),
+       shuffle=st.booleans(), seed=st.integers(0, 2 ** 31))
+def test_an_epoch_visits_each_sample_at_most_once_property(n, batch_size, drop_last, shuffle, seed):
+    loader = DataLoader(TensorDataset(np.arange(n)), batch_size=batch_size, shuffle=shuffle,
+                        drop_last=drop_last, generator=np.random.default_rng(seed))
+    seen = [x.data for (x,) in loader]
+    assert len(seen) == len(loader)
+    assert all(len(b) == batch_size for b in seen[:-1])
+    flat = np.concatenate(seen) if seen else np.zeros(0, dtype=int)
+    assert len(set(flat.tolist())) == len(flat)
+    assert len(flat) == (n // batch_size * batch_size if drop_last else n)
+    if not shuffle:
+        np.testing.assert_array_equal(flat, np.arange(len(flat)))

@@ -1,6 +1,8 @@
 """random_split, train_val_split and kfold_splits."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mathdl as md
 from mathdl.data import Subset, TensorDataset, kfold_splits, random_split, train_val_split
@@ -153,3 +155,21 @@ def test_generator_may_be_passed_positionally_like_pytorch():
     a = random_split(ds, [6, 6], np.random.default_rng(4))
     b = random_split(ds, [6, 6], generator=np.random.default_rng(4))
     np.testing.assert_array_equal(_indices(a[0]), _indices(b[0]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(labels=st.lists(st.integers(0, 4), min_size=2, max_size=60), k=st.integers(2, 8),
+       stratified=st.booleans(), seed=st.integers(0, 2 ** 31))
+def test_kfold_partition_property(labels, k, stratified, seed):
+    labels = np.array(labels)
+    if k > len(labels):
+        k = len(labels)
+    counts = np.zeros(len(labels), dtype=int)
+    fold_sizes = []
+    for train_idx, val_idx in kfold_splits(labels, k, seed=seed, stratified=stratified):
+        counts[val_idx] += 1
+        fold_sizes.append(len(val_idx))
+        assert len(train_idx) + len(val_idx) == len(labels)
+        assert np.all(np.diff(val_idx) > 0) and np.all(np.diff(train_idx) > 0)
+    np.testing.assert_array_equal(counts, 1)
+    assert max(fold_sizes) - min(fold_sizes) <= 1
