@@ -29,7 +29,8 @@ class _TruncatingHandler(http.server.BaseHTTPRequestHandler):
 
 def _serve(handler):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     return server, thread
 
