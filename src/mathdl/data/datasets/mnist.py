@@ -10,9 +10,10 @@ Where the files are looked for, in order (the first folder holding all four wins
    or else the cache folder, verified against its published checksum and written atomically.
 
 A file may be gzip-compressed (``train-images-idx3-ubyte.gz``) or plain
-(``train-images-idx3-ubyte``). Files found locally are not re-hashed (Debian recompresses them,
-so their bytes differ from the official archives while the data is the same); they are validated
-structurally instead: IDX header, shapes (N, 28, 28) and (N,), uint8, labels in 0..9.
+(``train-images-idx3-ubyte``). Files found locally are not re-hashed (Debian's packaging rewrites
+their gzip headers, so their bytes differ from the official archives while the data is the same;
+downloads were hashed when they arrived); they are validated structurally instead: IDX header,
+uint8 shapes (N, 28, 28) and (N,), labels in 0..9, equal counts.
 """
 import os
 from dataclasses import dataclass, field
