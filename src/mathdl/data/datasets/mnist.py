@@ -51,22 +51,23 @@ class IDXDatasetSpec:
 
 
 # The official .gz files (60,000 + 10,000 images): the MD5s are the ones the Fashion-MNIST
-# README publishes; the SHA-256s are published identically by two independent third parties.
+# README publishes; the SHA-256s are those that many independent projects (torchvision's
+# dataset prototypes among them) publish next to those same MD5s and the official sizes.
 # A download must match both. See docs/data.md ("Checksums and where they come from").
 FASHION_MNIST_SPEC = IDXDatasetSpec(
     name="fashion-mnist",
     files={
         "train_images": ("train-images-idx3-ubyte.gz", {
-            "sha256": "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
+            "sha256": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
             "md5": "8d4fb7e6c68d591d4c3dfef9ec88bf0d"}),
         "train_labels": ("train-labels-idx1-ubyte.gz", {
-            "sha256": "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
+            "sha256": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
             "md5": "25c81989df183df01b3e8a0aad5dffbe"}),
         "test_images": ("t10k-images-idx3-ubyte.gz", {
-            "sha256": "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
+            "sha256": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
             "md5": "bef4ecab320f06d8554ea6380940ec79"}),
         "test_labels": ("t10k-labels-idx1-ubyte.gz", {
-            "sha256": "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+            "sha256": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
             "md5": "bb300cfdad3c16e7a12a480ee83cd310"}),
     },
     mirrors=["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
