@@ -27,12 +27,13 @@ class DQNAgent:
     """``DQNAgent(observation_dim, n_actions, hidden=(128, 128), gamma=0.99, lr=1e-3, ...)``.
 
     ``act(observation, explore=True)``, ``observe(obs, action, reward, next_obs, terminated)``
-    (stores the transition and takes a gradient step every ``train_every`` steps once
-    ``learning_starts`` transitions are stored), ``td_target(batch)``, ``learn()``.
+    (stores the transition and, once ``learning_starts`` transitions are stored, takes
+    ``gradient_steps`` gradient steps every ``train_every`` environment steps), ``td_target(batch)``,
+    ``learn()``. The target network is synchronised every ``target_update_every`` environment steps.
     """
 
     def __init__(self, observation_dim, n_actions, hidden=(128, 128), gamma=0.99, lr=1e-3,
-                 buffer_size=50_000, batch_size=64, learning_starts=1000, train_every=1,
+                 buffer_size=50_000, batch_size=64, learning_starts=1000, train_every=1, gradient_steps=1,
                  target_update_every=500, epsilon_start=1.0, epsilon_end=0.05, epsilon_decay_steps=10_000,
                  double=True, huber_delta=1.0, max_grad_norm=10.0):
         if not 0.0 <= gamma <= 1.0:
@@ -41,7 +42,7 @@ class DQNAgent:
             raise ValueError(f"DQNAgent: need 0 <= epsilon_end <= epsilon_start <= 1, got "
                              f"{epsilon_start!r}, {epsilon_end!r}")
         for name, value in (("batch_size", batch_size), ("train_every", train_every),
-                            ("target_update_every", target_update_every)):
+                            ("gradient_steps", gradient_steps), ("target_update_every", target_update_every)):
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"DQNAgent: {name} must be a positive integer, got {value!r}")
         self.n_actions = int(n_actions)
@@ -51,6 +52,7 @@ class DQNAgent:
         self.buffer = ReplayBuffer(buffer_size, observation_dim)
         self.gamma, self.batch_size = float(gamma), int(batch_size)
         self.learning_starts, self.train_every = int(learning_starts), int(train_every)
+        self.gradient_steps = int(gradient_steps)
         self.target_update_every = int(target_update_every)
         self.epsilon_start, self.epsilon_end = float(epsilon_start), float(epsilon_end)
         self.epsilon_decay_steps = max(1, int(epsilon_decay_steps))
@@ -105,18 +107,20 @@ class DQNAgent:
         self.buffer.add(observation, action, reward, next_observation, terminated)
         self.steps += 1
         if len(self.buffer) >= self.learning_starts and self.steps % self.train_every == 0:
-            self.losses.append(self.learn())
+            for _ in range(self.gradient_steps):
+                self.losses.append(self.learn())
         if self.steps % self.target_update_every == 0:
             self.sync_target()
 
 
 def train_dqn(env, agent=None, total_steps=50_000, target_return=None, eval_env=None, eval_episodes=100,
-              check_window=10, seed=None, callback=None, **agent_kwargs):
+              check_window=10, check_fraction=0.9, seed=None, callback=None, **agent_kwargs):
     """Train ``agent`` (built from the environment's spaces and ``agent_kwargs`` if None) for at
     most ``total_steps`` environment steps.
 
     With ``target_return`` (e.g. 475 for CartPole-v1): whenever the mean return of the last
-    ``check_window`` training episodes reaches it, the greedy policy is evaluated on ``eval_env``
+    ``check_window`` (ε-greedy) training episodes reaches ``check_fraction`` of it, the greedy
+    policy is evaluated on ``eval_env``
     (default ``env``) over ``eval_episodes`` episodes, and training stops at the first evaluation
     whose mean reaches it; ``RunLog.solved_at_step`` records the training steps taken by then.
     ``callback(log)`` runs after each episode. Returns ``(agent, RunLog)``.
@@ -140,7 +144,7 @@ def train_dqn(env, agent=None, total_steps=50_000, target_return=None, eval_env=
             observation, _ = env.reset()
             if callback is not None:
                 callback(log)
-            if target_return is not None and log.recent_mean(check_window) >= target_return:
+            if target_return is not None and log.recent_mean(check_window) >= check_fraction * target_return:
                 mean, _ = evaluate_policy(eval_env or env, lambda o: agent.act(o, explore=False),
                                           eval_episodes)
                 log.evaluations.append((agent.steps, mean))

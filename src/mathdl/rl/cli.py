@@ -1,0 +1,144 @@
+"""Library entry for ``mathdl rl``: train a deep agent on CartPole and report what it reached.
+
+    mathdl rl cartpole --agent dqn|a2c|reinforce [--steps N] [--seed S] [--backend auto|builtin|gymnasium]
+                       [--output DIR]
+
+The command-line file wires ``add_arguments(parser)`` and ``cli_entry(args) -> exit code``; the
+same settings are reachable from Python with ``run_cartpole(agent, ...)``.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+
+from mathdl.random import manual_seed
+
+# Settings that reach a greedy mean return ≥ 475 over 100 episodes on CartPole-v1 (measured by
+# examples/rl_cartpole.py); DQN's follow the rl-baselines3-zoo CartPole-v1 recipe: bursts of 128
+# gradient steps every 256 environment steps against a freshly synchronised target.
+DQN_SETTINGS = dict(hidden=(256, 256), lr=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1000,
+                    train_every=256, gradient_steps=128, target_update_every=10, epsilon_end=0.04,
+                    epsilon_decay_steps=16_000)
+A2C_SETTINGS = dict(n_steps=16, lr=1e-3, gamma=0.99, lam=0.95, entropy_coef=0.01, max_grad_norm=0.5)
+AGENTS = ("dqn", "a2c", "reinforce")
+DEFAULT_STEPS = {"dqn": 100_000, "a2c": 400_000, "reinforce": 400_000}
+
+
+def run_cartpole(agent="a2c", total_steps=None, seed=0, backend="auto", target_return=475.0, n_envs=8,
+                 eval_episodes=100, callback=None):
+    """Train ``agent`` on CartPole-v1 until its greedy policy averages ≥ ``target_return`` over
+    ``eval_episodes`` episodes or ``total_steps`` environment steps are used.
+
+    Returns a summary dict: agent, solved (bool), solved_at_step, the last evaluation's mean
+    return, steps used, episodes, seconds, and the per-episode training returns.
+    """
+    from mathdl.rl.dqn import train_dqn
+    from mathdl.rl.environments import evaluate_policy, make_env
+    from mathdl.rl.policy_gradient import train_a2c, train_reinforce
+
+    if agent not in AGENTS:
+        raise ValueError(f"run_cartpole: agent must be one of {AGENTS}, got {agent!r}")
+    total_steps = int(total_steps or DEFAULT_STEPS[agent])
+    manual_seed(seed)
+    eval_env = make_env("CartPole-v1", backend=backend)
+    start = time.perf_counter()
+    if agent == "dqn":
+        model, log = train_dqn(make_env("CartPole-v1", backend=backend), total_steps=total_steps,
+                               target_return=target_return, eval_env=eval_env, eval_episodes=eval_episodes,
+                               seed=seed, callback=callback, **DQN_SETTINGS)
+        act = lambda o: model.act(o, explore=False)  # noqa: E731
+    elif agent == "a2c":
+        envs = [make_env("CartPole-v1", backend=backend) for _ in range(n_envs)]
+        model, log = train_a2c(envs, total_steps=total_steps, target_return=target_return, eval_env=eval_env,
+                               eval_episodes=eval_episodes, seed=seed, callback=callback, **A2C_SETTINGS)
+        act = lambda o: model.act(o, explore=False)  # noqa: E731
+    else:
+        model, log = train_reinforce(make_env("CartPole-v1", backend=backend), episodes=total_steps, lr=3e-3,
+                                     target_return=target_return, eval_env=eval_env,
+                                     eval_episodes=eval_episodes, max_steps=total_steps, seed=seed,
+                                     callback=callback)
+        act = lambda o: model.act(o, explore=False)  # noqa: E731
+    seconds = time.perf_counter() - start
+    if log.evaluations and log.evaluations[-1][0] == log.total_steps:
+        final_mean = log.evaluations[-1][1]
+    else:
+        final_mean, _ = evaluate_policy(eval_env, act, eval_episodes, seed=seed + 1)
+    return {"agent": agent, "solved": log.solved_at_step is not None, "solved_at_step": log.solved_at_step,
+            "greedy_mean_return": float(final_mean), "eval_episodes": int(eval_episodes),
+            "steps": int(log.total_steps), "episodes": len(log.episode_returns), "seconds": round(seconds, 1),
+            "evaluations": [(int(s), float(m)) for s, m in log.evaluations],
+            "episode_returns": [float(r) for r in log.episode_returns],
+            "episode_end_steps": [int(s) for s in log.episode_end_steps]}
+
+
+def add_arguments(parser):
+    """Declare ``mathdl rl``'s options on an argparse parser."""
+    parser.add_argument("environment", choices=["cartpole"], help="the task (CartPole-v1)")
+    parser.add_argument("--agent", choices=AGENTS, default="a2c")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="environment-step budget (default: dqn 100000, a2c/reinforce 400000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--backend", choices=["auto", "builtin", "gymnasium"], default="auto",
+                        help="gymnasium's CartPole-v1 (auto: when installed) or mathdl's NumPy one")
+    parser.add_argument("--eval-episodes", type=int, default=100,
+                        help="greedy episodes averaged for the solved check and the final report")
+    parser.add_argument("--output", default=None, help="folder for summary.json (and returns.png)")
+    return parser
+
+
+def cli_entry(args):
+    """Run ``mathdl rl`` from parsed arguments (an argparse Namespace or a list of strings).
+    Prints the summary; returns the exit code (0 when the target return was reached)."""
+    if not isinstance(args, argparse.Namespace):
+        args = add_arguments(argparse.ArgumentParser(prog="mathdl rl")).parse_args(args)
+    if args.steps is not None and args.steps < 1:
+        raise ValueError(f"mathdl rl: --steps must be positive, got {args.steps}")
+
+    def progress(log):
+        if len(log.episode_returns) % 50 == 0:
+            print(f"  episode {len(log.episode_returns):5d}  step {log.episode_end_steps[-1]:7d}  "
+                  f"mean return (last 50) {np.mean(log.episode_returns[-50:]):6.1f}", flush=True)
+
+    if args.eval_episodes < 1:
+        raise ValueError(f"mathdl rl: --eval-episodes must be positive, got {args.eval_episodes}")
+    summary = run_cartpole(args.agent, args.steps, args.seed, args.backend, eval_episodes=args.eval_episodes,
+                           callback=progress)
+    print(f"{args.agent} on CartPole-v1: greedy mean return {summary['greedy_mean_return']:.1f} over "
+          f"{summary['eval_episodes']} episodes; "
+          + (f"reached ≥ 475 after {summary['solved_at_step']} environment steps"
+             if summary["solved"] else f"not solved within {summary['steps']} steps")
+          + f" ({summary['seconds']} s)")
+    if args.output:
+        os.makedirs(args.output, exist_ok=True)
+        with open(os.path.join(args.output, "summary.json"), "w") as handle:
+            json.dump(summary, handle, indent=1)
+        save_returns_plot(summary, os.path.join(args.output, "returns.png"))
+    return 0 if summary["solved"] else 1
+
+
+def save_returns_plot(summary, path):
+    """Training returns per episode against environment steps (needs matplotlib; skipped, with a
+    message, when it is not installed)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed (pip install 'mathdl[plot]'): no plot written")
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(summary["episode_end_steps"], summary["episode_returns"], lw=0.6, label="training episode return")
+    for step, mean in summary["evaluations"]:
+        ax.plot(step, mean, "o", color="C3")
+    if summary["solved"]:
+        ax.axvline(summary["solved_at_step"], color="C2", ls="--", label="greedy mean ≥ 475")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("return")
+    ax.set_title(f"{summary['agent']} on CartPole-v1")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
