@@ -127,3 +127,15 @@ def test_misuse_raises_clear_errors(rng):
         conv2d(x.astype(np.float32), w)
     with pytest.raises(ValueError, match="output_padding"):
         conv_transpose2d(x, rng.standard_normal((3, 2, 3, 3)), stride=2, output_padding=2)
+
+
+@pytest.mark.parametrize("channels,out_channels", [(1, 8), (16, 32)])   # tiny K·O (row-batched) and large
+def test_weight_gradient_equals_the_window_sum(rng, channels, out_channels):
+    x = rng.standard_normal((3, channels, 7, 6))
+    w = md.tensor(rng.standard_normal((out_channels, channels, 3, 3)), requires_grad=True)
+    gy = rng.standard_normal((3, out_channels, 7, 6))
+    conv2d(x, w, padding=1).backward(md.tensor(gy))
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))   # (n, c, i, j, u, v)
+    expected = np.einsum("noij,ncijuv->ocuv", gy, windows)
+    np.testing.assert_allclose(w.grad.data, expected, rtol=1e-10, atol=1e-10)
