@@ -255,6 +255,17 @@ class Tensor:
     def __ge__(self, other):
         return self._compare(other, np.greater_equal)
 
+    def __eq__(self, other):
+        # elementwise, as in PyTorch (identity stays the hash, so Tensors still work as dict keys)
+        if other is None:
+            return NotImplemented
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        if other is None:
+            return NotImplemented
+        return self._compare(other, np.not_equal)
+
     def eq(self, other):
         return self._compare(other, np.equal)
 
