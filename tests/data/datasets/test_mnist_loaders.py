@@ -1,6 +1,7 @@
 """MNIST / Fashion-MNIST loaders: the search order, downloads, and validation of what is found."""
 import hashlib
 import os
+import struct
 
 import numpy as np
 import pytest
@@ -171,3 +172,26 @@ def test_read_then_written_idx_bytes_are_the_published_raw_files(empty_cache, tm
         "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"
     assert digest["t10k-labels-idx1-ubyte"] == \
         "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"
+
+
+# Debian's copies are the official archives with the gzip header rewritten (file name dropped,
+# timestamp replaced). These are the original timestamps, recovered by search against the README's
+# MD5s; with them the official archives can be rebuilt byte for byte.
+ORIGINAL_GZIP_MTIME = {"train-images-idx3-ubyte": 1504176606, "train-labels-idx1-ubyte": 1504176606,
+                       "t10k-images-idx3-ubyte": 1504176627, "t10k-labels-idx1-ubyte": 1504176627}
+README_MD5 = {"train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+              "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+              "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+              "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310"}
+
+
+@pytest.mark.skipif(not os.path.isdir(DEBIAN), reason="Debian's dataset-fashion-mnist is not installed")
+def test_spec_checksums_are_those_of_the_official_archives_rebuilt_from_debian():
+    for name, checksum in FASHION_MNIST_SPEC.files.values():
+        debian = open(os.path.join(DEBIAN, name), "rb").read()
+        assert debian[:4] == b"\x1f\x8b\x08\x00"  # deflate, no flags: the file name was dropped
+        stem = name[:-3]
+        official = (b"\x1f\x8b\x08\x08" + struct.pack("<I", ORIGINAL_GZIP_MTIME[stem])
+                    + debian[8:10] + stem.encode() + b"\x00" + debian[10:])
+        assert hashlib.md5(official).hexdigest() == README_MD5[name] == checksum["md5"]
+        assert hashlib.sha256(official).hexdigest() == checksum["sha256"]

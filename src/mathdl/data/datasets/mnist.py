@@ -51,9 +51,8 @@ class IDXDatasetSpec:
 
 
 # The official .gz files (60,000 + 10,000 images): the MD5s are the ones the Fashion-MNIST
-# README publishes; the SHA-256s are those that many independent projects (torchvision's
-# dataset prototypes among them) publish next to those same MD5s and the official sizes.
-# A download must match both. See docs/data.md ("Checksums and where they come from").
+# README publishes; the SHA-256s were checked by rebuilding the official archives from Debian's
+# copies (see docs/data.md, "Checksums and where they come from"). A download must match both.
 FASHION_MNIST_SPEC = IDXDatasetSpec(
     name="fashion-mnist",
     files={
