@@ -187,3 +187,23 @@ def test_binary_cross_entropy_with_logits_is_stable():
     np.testing.assert_allclose(loss.data, [800.0, 800.0, np.log(2)], rtol=1e-12)
     loss.sum().backward()
     np.testing.assert_allclose(x.grad.data, [1.0, -1.0, -0.5])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_label_smoothing(rng, reduction):
+    z = leaf(rng.standard_normal((4, 3, 2)))
+    labels = rng.integers(0, 3, (4, 2))
+    labels[0, 0] = -100
+    weight = np.array([0.5, 2.0, 1.0])
+    for w in (None, weight):
+        f = lambda z: F.cross_entropy(z, labels, weight=w, reduction=reduction, label_smoothing=0.2)  # noqa: E731
+        gradcheck(f, [z])
+        gradgradcheck(f, [z])
+    # without weights and ignored samples, smoothing is the cross entropy against (1 − ε) onehot + ε/C
+    z2 = leaf(rng.standard_normal((5, 4)))
+    t = rng.integers(0, 4, 5)
+    soft = 0.9 * np.eye(4)[t] + 0.1 / 4
+    np.testing.assert_allclose(F.cross_entropy(z2, t, label_smoothing=0.1, reduction=reduction).data,
+                               F.cross_entropy(z2, soft, reduction=reduction).data, rtol=1e-12)
+    with pytest.raises(ValueError, match="label_smoothing must be in \\[0, 1\\]"):
+        F.cross_entropy(z2, t, label_smoothing=1.5)

@@ -152,3 +152,22 @@ def test_cross_entropy_float32_matches_torch(torch, rng):
     t_loss.backward()
     np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-6)
     np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-7)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_label_smoothing(torch, rng, reduction, weighted):
+    shape = (5, 4, 3)
+    labels = rng.integers(0, 4, (5, 3))
+    labels[1, 2] = -100
+    weight = rng.uniform(0.5, 2.0, 4) if weighted else None
+    t_weight = torch.tensor(weight) if weighted else None
+    compare(torch, lambda z: F.cross_entropy(z, labels, weight=weight, reduction=reduction, label_smoothing=0.15),
+            lambda z: torch.nn.functional.cross_entropy(z, torch.tensor(labels), weight=t_weight, reduction=reduction,
+                                                        label_smoothing=0.15),
+            [rng.standard_normal(shape)])
+    targets = np.moveaxis(rng.dirichlet(np.ones(4), (5, 3)), -1, 1)
+    compare(torch, lambda z, y: F.cross_entropy(z, y, weight=weight, reduction=reduction, label_smoothing=0.15),
+            lambda z, y: torch.nn.functional.cross_entropy(z, y, weight=t_weight, reduction=reduction,
+                                                           label_smoothing=0.15),
+            [rng.standard_normal(shape), targets])

@@ -276,9 +276,21 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype):
+    def to(self, dtype=None, device=None):
         """Convert floating parameters, their gradients and floating buffers to ``dtype`` in place
-        (the Parameter objects are kept, so optimisers built earlier still hold them)."""
+        (the Parameter objects are kept, so optimisers built earlier still hold them).
+
+        A device (``'cpu'``) is accepted and ignored, so PyTorch code calling ``model.to('cpu')``
+        runs; any other device raises ValueError.
+        """
+        for where in (dtype, device):
+            if isinstance(where, str):
+                if where.split(":")[0] != "cpu":
+                    raise ValueError(f"to: mathdl runs on the CPU only, got device {where!r}")
+                if where is dtype:
+                    dtype = None
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"to: expected a floating dtype, got {dtype}")

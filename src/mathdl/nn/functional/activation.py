@@ -51,10 +51,13 @@ class DropoutFunction(Function):
         self.p, self.mask_shape = p, mask_shape
 
     def forward(self, x):
-        dtype = x.dtype if x.dtype.kind == "f" else np.float64
-        keep = generator().random(self.mask_shape) >= self.p
-        self.scale = keep.astype(dtype) * (1.0 / (1.0 - self.p)) if self.p < 1 else keep.astype(dtype)
-        return x * self.scale
+        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        draws = generator().random(self.mask_shape, dtype=np.float32 if dtype == np.float32 else np.float64)
+        scale = np.greater_equal(draws, self.p).astype(dtype)
+        if self.p < 1:
+            scale *= 1.0 / (1.0 - self.p)
+        self.scale = scale
+        return x * scale
 
     def backward(self, gy):
         return gy * Tensor(self.scale)

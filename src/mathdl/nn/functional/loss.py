@@ -67,13 +67,16 @@ def _class_weights(weight, classes, dtype, where):
 
 
 def _sample_coefficients(labels, valid, weights, dtype, reduction_name):
-    """cₙ = w_{tₙ}·[tₙ ≠ ignore] / (Σ those, for 'mean'): each sample's share of the loss."""
+    """cₙ = w_{tₙ}·[tₙ ≠ ignore] / D and dₙ = [tₙ ≠ ignore] / D, with D = Σ w_{tₙ} over the kept
+    samples for 'mean' (1 otherwise): each sample's share of the loss and of its smoothing term."""
     safe = np.where(valid, labels, 0)
-    coefficients = valid.astype(dtype) if weights is None else np.where(valid, weights[safe], 0).astype(dtype)
+    kept = valid.astype(dtype)
+    coefficients = kept if weights is None else np.where(valid, weights[safe], 0).astype(dtype)
     if reduction_name == "mean":
         total = coefficients.sum()
-        coefficients = coefficients / total if total != 0 else coefficients * np.nan
-    return safe, coefficients
+        scale = 1.0 / total if total != 0 else np.nan
+        return safe, coefficients * scale, kept * scale
+    return safe, coefficients, kept
 
 
 def _to_class_last(array):
@@ -98,10 +101,16 @@ class CrossEntropy(Function):
 
     forward(z) with z (N, C, …): loss reduced per ``reduction``; the softmax probabilities are kept
     for backward, whose fast path is one subtraction and one scaling of that array.
+
+    Label smoothing ε mixes in the uniform target (PyTorch's definition): with
+    sₙ = −Σ_c w_c log p_{n,c},  ℓ = Σₙ (1 − ε) cₙ nllₙ + (ε/C) dₙ sₙ, and
+    ∂ℓ/∂z_{n,k} = (1 − ε) cₙ (p_{n,k} − [k = tₙ]) + (ε/C) dₙ (p_{n,k} Σ_c w_c − w_k).
     """
 
-    def __init__(self, labels, coefficients, reduction_name):
+    def __init__(self, labels, coefficients, reduction_name, smoothing=0.0, smoothing_coefficients=None,
+                 weights=None):
         self.labels, self.coefficients, self.reduction_name = labels, coefficients, reduction_name
+        self.smoothing, self.smoothing_coefficients, self.weights = smoothing, smoothing_coefficients, weights
 
     def forward(self, z):
         rows = _to_class_last(z)
@@ -112,26 +121,54 @@ class CrossEntropy(Function):
         self.probabilities = exps
         flat_labels = self.labels.reshape(-1)
         picked = shifted[np.arange(rows.shape[0]), flat_labels]
-        nll = (np.log(sums[:, 0]) - picked).reshape(self.labels.shape)
+        log_sums = np.log(sums)
+        nll = (log_sums[:, 0] - picked).reshape(self.labels.shape)
         losses = nll * self.coefficients
+        if self.smoothing:
+            log_p = shifted - log_sums
+            smooth = -(log_p.sum(axis=1) if self.weights is None else log_p @ self.weights)
+            losses = (1.0 - self.smoothing) * losses + (self.smoothing / rows.shape[1]) * (
+                smooth.reshape(self.labels.shape) * self.smoothing_coefficients)
         if self.reduction_name == "none":
             return losses.astype(z.dtype, copy=False)
         return np.asarray(losses.sum(), dtype=z.dtype)
 
+    def _smoothing_direction(self, p, classes):
+        """p Σ_c w_c − w, the gradient of sₙ (broadcast over rows or class-axis layouts)."""
+        if self.weights is None:
+            return p * float(classes) - 1.0
+        return p * float(self.weights.sum()) - self.weights
+
     def backward(self, gy):
         z = self.inputs[0]
+        axis = 1 if z.ndim > 1 else 0
+        classes = z.shape[axis]
+        epsilon = self.smoothing
         if grad_mode.is_grad_enabled():
-            # create_graph: (softmax(z) − onehot) ⊙ c ⊙ ȳ from differentiable ops
-            axis = 1 if z.ndim > 1 else 0
+            # create_graph: the same formula from differentiable ops
             onehot = np.zeros(z.shape, dtype=z.dtype)
             np.put_along_axis(onehot, np.expand_dims(self.labels, axis).astype(np.intp), 1, axis=axis)
-            coefficient = Tensor(np.expand_dims(self.coefficients, axis).astype(z.dtype))
+            coefficient = Tensor(np.expand_dims(self.coefficients * (1.0 - epsilon), axis).astype(z.dtype))
             g = gy if self.reduction_name != "none" else unsqueeze(gy, axis)
-            return (reduction.softmax(z, axis) - Tensor(onehot)) * (coefficient * g)
+            p = reduction.softmax(z, axis)
+            result = (p - Tensor(onehot)) * (coefficient * g)
+            if epsilon:
+                shape = (-1,) + (1,) * (z.ndim - axis - 1)
+                weights = None if self.weights is None else self.weights.reshape(shape)
+                direction = p * float(classes) - 1.0 if weights is None else p * float(weights.sum()) - Tensor(weights)
+                share = Tensor(np.expand_dims(self.smoothing_coefficients * (epsilon / classes), axis).astype(z.dtype))
+                result = result + direction * (share * g)
+            return result
         rows = self.probabilities.copy()     # kept intact: backward may run twice on one graph
         rows[np.arange(rows.shape[0]), self.labels.reshape(-1)] -= 1
-        scale = (gy.data * self.coefficients).astype(rows.dtype, copy=False)
-        rows *= scale.reshape(-1, 1)
+        g = gy.data
+        scale = (g * self.coefficients).astype(rows.dtype, copy=False).reshape(-1, 1)
+        if epsilon:
+            rows *= scale * (1.0 - epsilon)
+            share = (g * self.smoothing_coefficients * (epsilon / classes)).astype(rows.dtype, copy=False)
+            rows += self._smoothing_direction(self.probabilities, classes) * share.reshape(-1, 1)
+        else:
+            rows *= scale
         return Tensor(_from_class_last(rows, z.shape))
 
 
@@ -179,12 +216,13 @@ class SoftCrossEntropy(Function):
         return gz, gy_
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Cross entropy between class scores (logits) and targets, like ``torch.nn.functional.cross_entropy``.
 
     input: (N, C), (N, C, d₁, …) or (C,) unnormalised scores. target: int class indices (N) /
     (N, d₁, …) / () in [0, C), or probabilities shaped like input. ``weight``: (C,) class weights;
-    ``ignore_index``: a label whose samples contribute nothing (index targets only).
+    ``ignore_index``: a label whose samples contribute nothing (index targets only);
+    ``label_smoothing`` ε ∈ [0, 1]: the target becomes (1 − ε)·target + ε/C (PyTorch's definition).
     Returns the mean over (weighted, non-ignored) samples, the sum, or per-sample losses ('none').
     """
     _check_reduction(reduction, "cross_entropy")
@@ -194,15 +232,20 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
     classes = input.shape[1] if input.ndim > 1 else (input.shape[0] if input.ndim else 0)
     weights = _class_weights(weight, classes, input.dtype, "cross_entropy")
+    if isinstance(label_smoothing, bool) or not 0.0 <= float(label_smoothing) <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    label_smoothing = float(label_smoothing)
     if target_array.dtype.kind == "f":
         if target_array.shape != input.shape:
             raise ValueError(f"cross_entropy: probability targets must have the input's shape {input.shape}, "
                              f"got {target_array.shape}")
         target = as_tensor(target, like=input) if isinstance(target, Tensor) else Tensor(target_array.astype(input.dtype))
+        if label_smoothing:
+            target = target * (1.0 - label_smoothing) + label_smoothing / classes
         return SoftCrossEntropy(weights, reduction)(input, target)
     labels, valid, _ = _class_targets(input, target_array, "cross_entropy", ignore_index)
-    safe, coefficients = _sample_coefficients(labels, valid, weights, input.dtype, reduction)
-    return CrossEntropy(safe, coefficients, reduction)(input)
+    safe, coefficients, smoothing_coefficients = _sample_coefficients(labels, valid, weights, input.dtype, reduction)
+    return CrossEntropy(safe, coefficients, reduction, label_smoothing, smoothing_coefficients, weights)(input)
 
 
 class NLLLoss(Function):
@@ -237,7 +280,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     input = as_tensor(input)
     labels, valid, classes = _class_targets(input, target, "nll_loss", ignore_index)
     weights = _class_weights(weight, classes, input.dtype, "nll_loss")
-    safe, coefficients = _sample_coefficients(labels, valid, weights, input.dtype, reduction)
+    safe, coefficients, _ = _sample_coefficients(labels, valid, weights, input.dtype, reduction)
     return NLLLoss(safe, coefficients, reduction)(input)
 
 

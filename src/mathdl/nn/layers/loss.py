@@ -17,12 +17,12 @@ class CrossEntropyLoss(_Loss):
     """Cross entropy of logits (N, C, …) against int targets (N, …) or probabilities; see
     ``F.cross_entropy``: ℓₙ = w_{tₙ} (logsumexp(zₙ) − z_{n,tₙ})."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(reduction)
-        self.weight, self.ignore_index = weight, ignore_index
+        self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction)
+        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
 class NLLLoss(_Loss):
