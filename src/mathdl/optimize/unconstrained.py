@@ -4,8 +4,10 @@
     steepest   x ← x − α ∇f(x), α from an exact (quadratic), backtracking or strong-Wolfe line search
     momentum   v ← βv − η∇f(x),  x ← x + v                       (heavy ball; Nesterov evaluates
                                                                    ∇f at x + βv)
-    newton     (∇²f + μI) p = −∇f,  x ← x + αp                   (μ ≥ 0 grown until the matrix is
-                                                                   positive-definite; α backtracking)
+    newton     B p = −∇f,  x ← x + αp  (α backtracking) with B = ∇²f when it is positive-definite,
+               else B = V|Λ|Vᵀ (eigenvalues flipped to their absolute values, floored at 1e-8·max|λ|,
+               so saddles are escaped downhill) or, with hessian_modification='shift', ∇²f + μI
+               (μ grown tenfold until the Cholesky factorisation succeeds)
     cg         p ← −∇f + βp,  β = max(0, gₖ₊₁ᵀ(gₖ₊₁ − gₖ)/gₖᵀgₖ)  (Polak–Ribière+, strong Wolfe)
     bfgs       p = −H∇f,  H ← (I − ρsyᵀ) H (I − ρysᵀ) + ρssᵀ,  ρ = 1/yᵀs   (s = Δx, y = Δ∇f)
     lbfgs      p = −H∇f by the two-loop recursion over the last m pairs (s, y), H₀ = (sᵀy/yᵀy) I
@@ -15,6 +17,7 @@ All stop when ‖∇f‖∞ ≤ tol. Gradients and Hessians come from autograd (
 import numpy as np
 
 from mathdl.linalg.cholesky import cholesky_array
+from mathdl.linalg.eigh import jacobi_eigh
 from mathdl.linalg.lu import triangular_solve_array
 from mathdl.linalg.validation import LinAlgError
 from mathdl.optimize.line_search import LineSearchError, backtracking, exact_quadratic_step, strong_wolfe
@@ -128,14 +131,36 @@ def damped_newton_direction(hessian, gradient):
     raise LinAlgError("newton: could not make the Hessian positive-definite by damping")
 
 
-def newton(objective, x, tol, maxiter):
-    """Damped Newton: (∇²f + μI) p = −∇f, then a backtracking step along p."""
+def modified_newton_direction(hessian, gradient):
+    """p = −B⁻¹g with B = ∇²f if positive-definite (Cholesky), else B = V max(|Λ|, δ) Vᵀ from the
+    Jacobi eigendecomposition (δ = 1e-8 · max|λ|)."""
+    try:
+        lower = cholesky_array(hessian)
+    except LinAlgError:
+        eigenvalues, vectors, _ = jacobi_eigh(hessian)
+        magnitudes = np.abs(eigenvalues)
+        magnitudes = np.maximum(magnitudes, 1e-8 * max(float(magnitudes.max()), 1e-300))
+        return -(vectors @ ((vectors.T @ gradient) / magnitudes))
+    y = triangular_solve_array(lower, -gradient[:, None], lower=True)
+    return triangular_solve_array(lower.T, y, lower=False)[:, 0]
+
+
+def newton(objective, x, tol, maxiter, hessian_modification="eigenvalue"):
+    """Newton with a positive-definite modification of an indefinite Hessian, then a backtracking
+    step along p. ``hessian_modification``: 'eigenvalue' (|Λ|) or 'shift' (∇²f + μI)."""
+    if hessian_modification not in ("eigenvalue", "shift"):
+        raise ValueError(f"minimize(method='newton'): hessian_modification must be 'eigenvalue' or 'shift', "
+                         f"got {hessian_modification!r}")
     value, gradient = objective.value_and_grad(x)
     trajectory = [x.copy()]
     for nit in range(maxiter):
         if _converged(gradient, tol):
             return make_result(objective, x, value, gradient, nit, trajectory, True, CONVERGED, "newton")
-        direction, _ = damped_newton_direction(objective.hessian(x), gradient)
+        hessian = objective.hessian(x)
+        if hessian_modification == "eigenvalue":
+            direction = modified_newton_direction(hessian, gradient)
+        else:
+            direction, _ = damped_newton_direction(hessian, gradient)
         try:
             alpha, _ = backtracking(objective, x, value, gradient, direction, alpha=1.0)
         except LineSearchError as error:
@@ -178,7 +203,7 @@ def conjugate_gradient(objective, x, tol, maxiter, c2=0.1):
                        CONVERGED if _converged(gradient, tol) else MAXITER, "cg")
 
 
-def bfgs(objective, x, tol, maxiter):
+def bfgs(objective, x, tol, maxiter, scale_initial=True):
     """BFGS on the inverse Hessian H, strong Wolfe steps, H₀ rescaled by yᵀs/yᵀy after step one."""
     n = x.size
     value, gradient = objective.value_and_grad(x)
@@ -202,7 +227,7 @@ def bfgs(objective, x, tol, maxiter):
         trajectory.append(x.copy())
         curvature = y @ s
         if curvature > 1e-10 * np.sqrt((s @ s) * (y @ y)):
-            if nit == 0:
+            if nit == 0 and scale_initial:
                 inverse_hessian = (curvature / (y @ y)) * np.eye(n)
             rho = 1.0 / curvature
             left = np.eye(n) - rho * np.outer(s, y)
