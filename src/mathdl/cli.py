@@ -329,8 +329,7 @@ def run_evaluate(args):
     except (OSError, ValueError) as error:
         raise CommandError(f"cannot load dataset {dataset!r}: {error}") from None
     x_test, y_test = prepare_images(x_test, y_test)
-    from mathdl import optim
-    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.0), verbose=0)
+    trainer = Trainer(model, None, verbose=0)
     logs = trainer.evaluate(DataLoader(TensorDataset(x_test, y_test), batch_size=args.batch_size))
     result = {"checkpoint": path, "dataset": dataset, "samples": int(len(y_test)), "epoch": checkpoint["epoch"], **logs}
     if args.json:

@@ -42,3 +42,16 @@ def test_a_bare_state_dict_or_a_damaged_file_is_refused_clearly(tmp_path):
     damaged.write_bytes(b"PK\x03\x04 definitely not a zip archive")
     with pytest.raises(CheckpointError):
         load_checkpoint(damaged)
+
+
+def test_a_registry_model_puts_its_config_in_the_trainers_checkpoint(tmp_path):
+    from mathdl import models
+    from mathdl.train import Trainer
+    model = models.build("mlp", hidden=[5])
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), verbose=0)
+    trainer.save_checkpoint(tmp_path / "c.npz")
+    config = load_checkpoint(tmp_path / "c.npz")["config"]["model"]
+    assert config == {"name": "mlp", "kwargs": {"hidden": [5]}}
+    rebuilt = models.from_config(config)
+    rebuilt.load_state_dict(load_checkpoint(tmp_path / "c.npz")["model"])
+    np.testing.assert_array_equal(rebuilt.net[1].weight.data, model.net[1].weight.data)

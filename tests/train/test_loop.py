@@ -80,6 +80,7 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
     assert straight.history.history == resumed.history.history
     assert straight.optimizer.param_groups[0]["lr"] == resumed.optimizer.param_groups[0]["lr"] == 5e-3 / 4
     content = load_checkpoint(path)
+    assert content["config"] == {}                  # a plain nn.Sequential has no registry config
     assert content["epoch"] == 1 and content["history"]["history"]["loss"] == straight.history["loss"][:1]
 
 
@@ -192,4 +193,6 @@ def test_misuse_raises_clear_errors():
     with pytest.raises(ValueError, match="no batches"):
         trainer.fit([], 1)
     with pytest.raises(TypeError, match="optimizer"):
-        Trainer(model, None)
+        Trainer(model, "adam")
+    with pytest.raises(ValueError, match="no optimizer"):
+        Trainer(model, None).fit([], 1)

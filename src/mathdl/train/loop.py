@@ -50,13 +50,15 @@ class Trainer:
     Args:
         model: an ``nn.Module`` (anything callable with ``parameters()``, ``state_dict()``,
             ``load_state_dict()``, ``train()``, ``eval()``).
-        optimizer: a ``mathdl.optim`` optimiser over the model's parameters.
+        optimizer: a ``mathdl.optim`` optimiser over the model's parameters (None for a Trainer
+            that only evaluates and predicts).
         loss_fn: default ``F.cross_entropy`` (logits and integer class targets).
         metrics: names ('accuracy', 'binary_accuracy') or callables ``f(output_array,
             target_array) -> float`` (a batch mean); reported as ``name`` and ``val_name``.
         scheduler: an ``optim.lr_scheduler`` stepped once per epoch (then ``lr`` is logged).
         config: JSON-able description of the run, stored in checkpoints (for the CLI:
-            ``{'model': {'name': ..., 'kwargs': ...}, 'optimizer': ..., 'dataset': ...}``).
+            ``{'model': {'name': ..., 'kwargs': ...}, 'run': {...}}``); a model made by
+            ``mathdl.models.build`` contributes its ``model.config`` automatically.
         verbose: 0 silent, 1 live progress bar on a terminal (one line per epoch otherwise),
             2 one line per epoch.
         progress: 'auto', 'rich' or 'plain' (see ``mathdl.train.progress``).
@@ -69,8 +71,9 @@ class Trainer:
                  config=None, verbose=1, progress="auto", stream=None):
         if not callable(model) or not hasattr(model, "state_dict"):
             raise TypeError(f"Trainer: model must be an nn.Module, got {type(model).__name__}")
-        if optimizer is None or not hasattr(optimizer, "step"):
-            raise TypeError(f"Trainer: optimizer must be a mathdl.optim optimiser, got {type(optimizer).__name__}")
+        if optimizer is not None and not hasattr(optimizer, "step"):
+            raise TypeError(f"Trainer: optimizer must be a mathdl.optim optimiser (or None to only "
+                            f"evaluate and predict), got {type(optimizer).__name__}")
         if loss_fn is not None and not callable(loss_fn):
             raise TypeError(f"Trainer: loss_fn must be callable(output, target), got {type(loss_fn).__name__}")
         if isinstance(metrics, str):
@@ -81,6 +84,8 @@ class Trainer:
         self.metrics = [get_metric(metric) for metric in (metrics or ())]
         self.scheduler = scheduler
         self.config = dict(config or {})
+        if "model" not in self.config and isinstance(getattr(model, "config", None), dict):
+            self.config["model"] = model.config          # set by mathdl.models.build: name + kwargs
         self.progress = ProgressLine(verbose, stream=stream, style=progress)
         self.epoch = 0
         self.history = History()
@@ -95,6 +100,8 @@ class Trainer:
         ``train_data``/``val_data``: re-iterable sources of ``(inputs, targets)`` batches, such as
         ``mathdl.data.DataLoader`` (shuffling, if any, is the loader's). Returns ``history``.
         """
+        if self.optimizer is None:
+            raise ValueError("fit: this Trainer has no optimizer (it was built to evaluate/predict only)")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
         callbacks = list(callbacks or ())
