@@ -85,6 +85,17 @@ def test_array_facts_and_conversions():
     assert repr(md.tensor([1, 2])) == "tensor([1, 2], dtype=int64)"
 
 
+def test_numpy_conversion_copies_only_when_asked():
+    t = md.tensor([1.0, 2.0])
+    copied = np.array(t)
+    assert not np.shares_memory(copied, t.data)
+    copied[0] = 9.0
+    assert t.data[0] == 1.0
+    assert np.shares_memory(np.asarray(t), t.data)
+    assert np.array(t, dtype=np.float64).dtype == np.float64
+    np.testing.assert_array_equal(np.array(t, dtype=np.float64), [1.0, 2.0])
+
+
 def test_misuse_of_conversions_names_the_problem():
     x = md.ones(2, 2)
     with pytest.raises(ValueError, match=r"item\(\): only one-element tensors .* got shape \(2, 2\)"):

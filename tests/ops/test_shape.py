@@ -40,6 +40,24 @@ def test_shape_op_gradients(rng, name):
     assert gradgradcheck(lambda t: fn(t) ** 2, [x])
 
 
+JOIN_OPS = {
+    "concatenate": lambda x: md.concatenate([x, x * 2.0], axis=1),
+    "stack": lambda x: md.stack([x, x], axis=0),
+    "pad": lambda x: md.pad(x, 1, value=0.5),
+    "getitem": lambda x: x[[0, 0], 1:],
+}
+
+
+@pytest.mark.parametrize("name", sorted({**SHAPE_OPS, **JOIN_OPS}))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(name, dtype):
+    x = md.tensor(np.ones((2, 3, 2), dtype=dtype), requires_grad=True)
+    y = {**SHAPE_OPS, **JOIN_OPS}[name](x)
+    assert y.dtype == dtype
+    y.sum().backward()
+    assert x.grad.dtype == dtype
+
+
 def test_shape_values():
     x = md.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(x.T.data, np.arange(6.0).reshape(2, 3).T)

@@ -94,9 +94,11 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is None:
-            return self.data
-        return self.data.astype(dtype, copy=False)
+        # NumPy 2 passes copy=True for np.array(t) and trusts us to copy: without it the result
+        # would alias the tensor's data
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
 
     def __bool__(self):
         if self.data.size != 1:

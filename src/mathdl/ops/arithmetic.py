@@ -15,9 +15,9 @@ def _promote(a, b):
     """PyTorch's rule for mixed dtypes: an integer or boolean operand takes the floating dtype of
     the other (NumPy would make int64 ⊙ float32 float64); two floating dtypes give the wider."""
     float_a, float_b = a.dtype.kind == "f", b.dtype.kind == "f"
-    if float_a and not float_b:
+    if float_a and not float_b and b.dtype.kind != "b":      # NumPy already keeps float ⊙ bool
         b = Tensor(b.data.astype(a.dtype))
-    elif float_b and not float_a:
+    elif float_b and not float_a and a.dtype.kind != "b":
         a = Tensor(a.data.astype(b.dtype))
     return a, b
 
