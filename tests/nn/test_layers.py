@@ -168,3 +168,20 @@ def test_mlp_learns_xor_in_a_few_hundred_steps():
         opt.step()
     assert loss.item() < 0.05
     assert np.array_equal(model(x).data.argmax(1), y)
+
+
+@pytest.mark.parametrize("name,layer", [("leaky_relu", nn.LeakyReLU(0.2)), ("elu", nn.ELU(1.5)),
+                                        ("softplus", nn.Softplus(2.0, 5.0)), ("silu", nn.SiLU())])
+def test_more_activations_gradcheck(rng, name, layer):
+    x = leaf(rng.standard_normal((4, 5)) * 3)
+    gradcheck(lambda x: layer(x), [x])
+    gradgradcheck(lambda x: layer(x), [x])
+
+
+def test_more_activations_values_and_stability():
+    x = md.tensor(np.array([-1000.0, -1.0, 0.0, 2.0, 1000.0]))
+    np.testing.assert_allclose(F.leaky_relu(x, 0.1).data, [-100.0, -0.1, 0.0, 2.0, 1000.0])
+    np.testing.assert_allclose(F.elu(x).data, [-1.0, np.exp(-1) - 1, 0.0, 2.0, 1000.0])
+    np.testing.assert_allclose(F.softplus(x).data, [0.0, np.log1p(np.exp(-1)), np.log(2), np.log1p(np.exp(2)), 1000.0])
+    np.testing.assert_allclose(F.silu(x).data, [0.0, -1 / (1 + np.e), 0.0, 2 / (1 + np.exp(-2)), 1000.0])
+    assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"

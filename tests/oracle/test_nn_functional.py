@@ -171,3 +171,12 @@ def test_cross_entropy_label_smoothing(torch, rng, reduction, weighted):
             lambda z, y: torch.nn.functional.cross_entropy(z, y, weight=t_weight, reduction=reduction,
                                                            label_smoothing=0.15),
             [rng.standard_normal(shape), targets])
+
+
+def test_more_activations(torch, rng):
+    x = [rng.standard_normal((4, 6)) * 4]
+    tf = torch.nn.functional
+    compare(torch, lambda z: F.leaky_relu(z, 0.2), lambda z: tf.leaky_relu(z, 0.2), x)
+    compare(torch, lambda z: F.elu(z, 1.3), lambda z: tf.elu(z, 1.3), x)
+    compare(torch, lambda z: F.softplus(z, 1.5, 4.0), lambda z: tf.softplus(z, 1.5, 4.0), x)
+    compare(torch, F.silu, tf.silu, x)

@@ -132,3 +132,19 @@ def test_training_run_matches_torch(torch, rng):
         np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-10)
     for key, value in theirs.state_dict().items():
         np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-9, atol=1e-12, err_msg=key)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_clip_grad_norm_matches_torch(torch, rng, norm_type, max_norm):
+    from mathdl.nn.utils import clip_grad_norm_
+    grads = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
+    ours = [nn.Parameter(np.zeros(g.shape), dtype=np.float64) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for p, t, g in zip(ours, theirs, grads):
+        p.grad, t.grad = md.tensor(g.copy()), torch.tensor(g.copy())
+    total = clip_grad_norm_(ours, max_norm, norm_type)
+    t_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
+    np.testing.assert_allclose(total.item(), t_total.item(), rtol=1e-12)
+    for p, t in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-12)

@@ -6,14 +6,14 @@
 """
 from mathdl.nn import functional, init, utils
 from mathdl.nn.containers import ModuleDict, ModuleList, Sequential
-from mathdl.nn.layers import (BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, Flatten, Identity, Linear,
-                              LogSoftmax, ReLU, Sigmoid, Softmax, Tanh)
+from mathdl.nn.layers import (ELU, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, Flatten, Identity, LeakyReLU,
+                              Linear, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh)
 from mathdl.nn.layers.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
                                    NLLLoss)
 from mathdl.nn.module import Module, StateDictError
 from mathdl.nn.parameter import Parameter
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout",
-           "Dropout2d", "Flatten", "Identity", "L1Loss", "Linear", "LogSoftmax", "MSELoss", "Module",
-           "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax",
-           "StateDictError", "Tanh", "functional", "init", "utils"]
+           "Dropout2d", "ELU", "Flatten", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
+           "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "SiLU", "Sigmoid",
+           "Softmax", "Softplus", "StateDictError", "Tanh", "functional", "init", "utils"]

@@ -41,6 +41,35 @@ def log_softmax(input, dim=-1):
     return reduction.log_softmax(input, dim)
 
 
+def leaky_relu(input, negative_slope=0.01):
+    """y = x for x > 0, a·x otherwise (a = ``negative_slope``);  ∂y/∂x = 1 or a (a at 0, as PyTorch)."""
+    input = as_tensor(input)
+    return elementwise.where(input.data > 0, input, input * float(negative_slope))
+
+
+def elu(input, alpha=1.0):
+    """y = x for x > 0, α (eˣ − 1) otherwise;  ∂y/∂x = 1 or α eˣ. (eˣ is only evaluated at
+    min(x, 0), so large inputs do not overflow.)"""
+    input = as_tensor(input)
+    negative = elementwise.exp(elementwise.minimum(input, 0.0)) - 1.0
+    return elementwise.where(input.data > 0, input, negative * float(alpha))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """y = (1/β) log(1 + e^(βx)), computed as (max(βx, 0) + log(1 + e^(−|βx|)))/β, and y = x where
+    βx > ``threshold`` (as PyTorch);  ∂y/∂x = σ(βx)."""
+    input = as_tensor(input)
+    scaled = input * float(beta)
+    smooth = (elementwise.relu(scaled) + elementwise.log(1.0 + elementwise.exp(-elementwise.abs(scaled)))) * (1.0 / beta)
+    return elementwise.where(scaled.data > threshold, input, smooth)
+
+
+def silu(input):
+    """SiLU / swish: y = x σ(x);  ∂y/∂x = σ(x)(1 + x(1 − σ(x)))."""
+    input = as_tensor(input)
+    return input * elementwise.sigmoid(input)
+
+
 class DropoutFunction(Function):
     """y = x ⊙ s where s = m / (1 − p) is a fixed random scale (m ∈ {0, 1});  ∂L/∂x = ȳ ⊙ s.
 
