@@ -123,14 +123,15 @@ def test_non_finite_loss_stops_before_the_update_and_keeps_the_last_good_checkpo
 
 
 def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
+    model = nn.Linear(2, 1)
+
     class FakeTrainer:
         stop_training = False
         progress = None
 
-    model = nn.Linear(2, 1)
+    FakeTrainer.model = model
     stopper = EarlyStopping("val_loss", patience=2, restore_best_weights=True)
     stopper.set_trainer(FakeTrainer())
-    stopper.trainer.model = model
     stopper.on_train_begin()
     for epoch, value in enumerate([1.0, 0.8, 0.9, 0.85, 0.7]):
         model.weight.data[...] = epoch

@@ -99,7 +99,9 @@ class Sequential(nn.Module):
         if not self._stack and self._input_shape is None and layer.declared_input_shape is not None:
             self._input_shape = (None,) + layer.declared_input_shape
         self._stack.append(layer)
-        self.add_module(layer.name, layer)
+        # registered by position, as nn.Sequential: state_dict keys ('0.linear.weight', …) are the
+        # same for every instance of an architecture, so saved weights load into a fresh model
+        self.add_module(str(len(self._stack) - 1), layer)
         self.built = False
         if self._input_shape is not None:
             self.build(self._input_shape)
@@ -109,8 +111,20 @@ class Sequential(nn.Module):
         if not self._stack:
             raise TypeError("There are no layers in the model.")
         layer = self._stack.pop()
-        delattr(self, layer.name)
+        delattr(self, str(len(self._stack)))
+        self.built = bool(self._stack) and self.built
         return layer
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index``."""
+        if index is not None:
+            if not -len(self._stack) <= index < len(self._stack):
+                raise ValueError(f"get_layer: index {index} is out of range for {len(self._stack)} layers")
+            return self._stack[index]
+        for layer in self._stack:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self._stack]}")
 
     def build(self, input_shape=None):
         """Create every layer's weights for inputs of ``input_shape`` (batch axis first, None)."""

@@ -1,7 +1,7 @@
 """Callbacks: code the fit loop runs at the edges of training, epochs and (optionally) steps.
 
 A callback sees the running ``Trainer`` as ``self.trainer`` (its ``model``, ``optimizer``,
-``history``, ``epoch``) and stops training by setting ``self.trainer.stop_training = True``.
+``history``, ``epoch``) and the model as ``self.model`` (as in Keras) and stops training by setting ``self.trainer.stop_training = True``.
 Hooks receive ``logs``, the numbers of the epoch so far (``loss``, ``accuracy``, ``val_loss`` …).
 Only callbacks that override ``on_train_batch_end`` are called per step, so the others add no
 per-step cost.
@@ -17,10 +17,12 @@ class Callback:
     """Base class: override any of the hooks below (each does nothing here)."""
 
     trainer = None
+    model = None
 
     def set_trainer(self, trainer):
-        """Called by the loop before training starts."""
+        """Called by the loop before training starts; sets ``self.trainer`` and ``self.model``."""
         self.trainer = trainer
+        self.model = trainer.model
 
     def on_train_begin(self, logs=None):
         """Before the first epoch of this ``fit`` call."""
