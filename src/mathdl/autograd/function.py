@@ -40,10 +40,20 @@ class Function:
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
         outputs = self.forward(*[x.data for x in inputs])
-        single = not isinstance(outputs, tuple)
-        if single:
-            outputs = (outputs,)
-        record = grad_mode._enabled and any(x.requires_grad for x in inputs)
+        record = False
+        if grad_mode._enabled:
+            for x in inputs:
+                if x.requires_grad:
+                    record = True
+                    break
+        if not isinstance(outputs, tuple):          # the common single-output case, kept short
+            y = _wrap(outputs, record)
+            if record:
+                self.inputs = inputs
+                self.outputs = [weakref.ref(y)]
+                self.output_meta = [(y.data.shape, y.data.dtype)]
+                y.creator = self
+            return y
         results = [_wrap(y, record) for y in outputs]
         if record:
             self.inputs = inputs
@@ -52,7 +62,7 @@ class Function:
             for index, y in enumerate(results):
                 y.creator = self
                 y.output_index = index
-        return results[0] if single else tuple(results)
+        return tuple(results)
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__}.forward")
