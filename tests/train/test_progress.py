@@ -54,3 +54,14 @@ def test_format_duration():
     assert format_duration(3.25) == "3.2s"
     assert format_duration(125) == "2m05s"
     assert format_duration(3725) == "1h02m"
+
+
+def test_rich_draws_the_live_bar_when_installed():
+    pytest.importorskip("rich")
+    stream = Terminal()
+    progress = ProgressLine(1, stream=stream)
+    assert progress.use_rich
+    _run(progress, steps=5)
+    text = stream.getvalue()
+    assert "Epoch 1/1" in text and "loss: 0.5000" in text and "val_loss: 0.2500" in text
+    assert text.endswith("\n\x1b[?25h") or text.endswith("\n")
