@@ -89,7 +89,9 @@ class DropoutFunction(Function):
         return x * scale
 
     def backward(self, gy):
-        return gy * Tensor(self.scale)
+        if gy.requires_grad:
+            return gy * Tensor(self.scale)
+        return Tensor(gy.data * self.scale)
 
 
 def _check_p(p, where):
