@@ -91,3 +91,10 @@ def test_same_seed_same_draws():
     a = init.xavier_normal_(big((4, 4))).data.copy()
     md.manual_seed(5)
     np.testing.assert_array_equal(a, init.xavier_normal_(big((4, 4))).data)
+
+
+def test_zero_element_tensors_are_a_no_op():
+    t = nn.Parameter(np.zeros((3, 0)))
+    for scheme in (init.xavier_uniform_, init.xavier_normal_, init.kaiming_uniform_, init.kaiming_normal_):
+        assert scheme(t) is t and t.shape == (3, 0)
+    assert nn.Linear(0, 3)(md.zeros(2, 0)).shape == (2, 3)

@@ -250,3 +250,22 @@ def test_state_dict_survives_save_and_load(tmp_path):
     fresh.load_state_dict(loaded)
     assert fresh.param_groups[0]["lr"] == 0.01 and fresh.state[model.weight]["step"] == 1
     np.testing.assert_array_equal(fresh.state[model.weight]["square_avg"], opt.state[model.weight]["square_avg"])
+
+
+@pytest.mark.parametrize("cls,options", ALL)
+def test_a_step_allocates_no_arrays(cls, options):
+    import tracemalloc
+    p = param(np.ones((300, 300)), np.float32)
+    set_grad(p, np.full((300, 300), 0.5))
+    opt = cls([p], **options)
+    opt.step()
+    opt.step()                                   # buffers exist from here on
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        opt.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - before < p.data.nbytes // 20   # 360 kB parameter; a step may use only bookkeeping bytes

@@ -67,6 +67,11 @@ def calculate_fan_in_and_fan_out(tensor):
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _empty(tensor):
+    # PyTorch: initialising a zero-element tensor is a no-op (and its fans may be 0)
+    return tensor.data.size == 0
+
+
 def _fan(tensor, mode):
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
@@ -128,6 +133,8 @@ def ones_(tensor):
 def xavier_uniform_(tensor, gain=1.0):
     """Glorot uniform: U(−a, a), a = gain · √(6 / (fan_in + fan_out))."""
     _array(tensor, "xavier_uniform_")
+    if _empty(tensor):
+        return tensor
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
@@ -137,6 +144,8 @@ def xavier_uniform_(tensor, gain=1.0):
 def xavier_normal_(tensor, gain=1.0):
     """Glorot normal: N(0, std²), std = gain · √(2 / (fan_in + fan_out))."""
     _array(tensor, "xavier_normal_")
+    if _empty(tensor):
+        return tensor
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return _fill(tensor, generator().normal(0.0, std, size=tensor.shape))
@@ -147,6 +156,8 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
 
     ``nn.Linear``'s default, a = √5 with leaky_relu, gives b = 1/√fan_in."""
     _array(tensor, "kaiming_uniform_")
+    if _empty(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return _fill(tensor, generator().uniform(-bound, bound, size=tensor.shape))
@@ -155,6 +166,8 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     """He normal: N(0, std²), std = gain / √fan with gain = calculate_gain(nonlinearity, a)."""
     _array(tensor, "kaiming_normal_")
+    if _empty(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return _fill(tensor, generator().normal(0.0, std, size=tensor.shape))
 
