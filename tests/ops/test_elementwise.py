@@ -127,6 +127,15 @@ def test_dtype_is_kept(name, dtype):
     assert x.grad.dtype == dtype
 
 
+def test_numpy_scalar_bounds_keep_float32():
+    x = md.tensor([0.5, 2.0], requires_grad=True)
+    y = md.clip(x, np.float64(0.0), np.float64(1.0))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.data, [0.5, 1.0])
+    assert md.maximum(x, np.float64(1.0)).dtype == np.float32
+    assert md.where(x > 1, x, np.float64(0.0)).dtype == np.float32
+
+
 def test_integer_inputs():
     i = md.tensor([0, 1, 2])
     for fn in (md.exp, md.sqrt, md.tanh, md.sigmoid):

@@ -215,7 +215,11 @@ def clip(x, lo=None, hi=None):
         raise ValueError("clip: give at least one of lo and hi")
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo ({lo}) is greater than hi ({hi})")
-    return _unary(Clip(lo, hi), x)
+    x = as_tensor(x)
+    if x.dtype.kind == "f":     # a np.float64 bound would make NumPy 2 promote a float32 x
+        lo = float(lo) if isinstance(lo, np.floating) else lo
+        hi = float(hi) if isinstance(hi, np.floating) else hi
+    return Clip(lo, hi)(x)
 
 
 def _pair(a, b, op):
