@@ -232,3 +232,42 @@ def evaluate_loss(model, x, batch_size=500):
             batch = x[start:start + batch_size]
             total += float(model.loss(batch).item()) * len(batch)
     return total / len(x)
+
+
+def load_fashion_images(full=False):
+    """Fashion-MNIST as float32 in [0, 1]: ``(x_train, y_train), (x_test, y_test)`` with images
+    (N, 28, 28). ``full=False`` uses the subset shipped with mathdl (6,000 / 1,000 images)."""
+    from mathdl.data import load_dataset
+    (x, y), (x_test, y_test) = load_dataset("fashion-mnist" if full else "fashion-mnist-subset",
+                                            download=False)
+    return (x.astype(np.float32) / 255.0, y), (x_test.astype(np.float32) / 255.0, y_test)
+
+
+def train_on_fashion_mnist(kind="dense", epochs=10, full=False, seed=0, batch_size=128, lr=1e-3, latent_dim=32,
+                           noise="gaussian", level=0.3, callback=None):
+    """Train a ``'dense'``, ``'conv'`` or ``'denoising'`` (dense, ``noise``/``level``) autoencoder on
+    Fashion-MNIST; the library entry behind ``mathdl train --model ae``.
+
+    Returns ``(model, metrics)``: metrics holds the history and the test reconstruction MSE per
+    pixel (for the denoising model also the error on corrupted test images against clean ones,
+    and the error of the corrupted images themselves).
+    """
+    from mathdl.random import manual_seed
+    if kind not in ("dense", "conv", "denoising"):
+        raise ValueError(f"train_on_fashion_mnist: kind must be 'dense', 'conv' or 'denoising', got {kind!r}")
+    manual_seed(seed)
+    (x, _), (x_test, _) = load_fashion_images(full)
+    if kind == "dense":
+        model = DenseAutoencoder(hidden=(256,), latent_dim=latent_dim)
+    elif kind == "conv":
+        model = ConvAutoencoder(latent_dim=latent_dim)
+    else:
+        model = DenoisingAutoencoder(DenseAutoencoder(hidden=(256,), latent_dim=latent_dim), noise, level)
+    history = fit(model, x, epochs=epochs, batch_size=batch_size, lr=lr, x_val=x_test, callback=callback)
+    metrics = {"kind": kind, "history": history, "train_images": len(x), "test_images": len(x_test),
+               "test_reconstruction_mse": model.reconstruction_error(x_test)}
+    if kind == "denoising":
+        noisy = corrupt(x_test, noise, level)
+        metrics["test_noisy_input_mse"] = float(np.mean((noisy - x_test) ** 2))
+        metrics["test_denoised_mse"] = model.reconstruction_error(noisy, target=x_test)
+    return model, metrics

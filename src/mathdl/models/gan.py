@@ -284,3 +284,58 @@ def judge_samples(probabilities):
     kl = (p * (np.log(np.clip(p, 1e-12, None)) - np.log(np.clip(marginal, 1e-12, None)))).sum(axis=1)
     return {"class_distribution": distribution, "mean_confidence": float(p.max(axis=1).mean()),
             "score": float(np.exp(kl.mean()))}
+
+
+# ----- Fashion-MNIST ---------------------------------------------------------------------------
+def fashion_classifier(x, y, epochs=3, batch_size=128, lr=1e-3):
+    """A judge for generated images: an MLP 784 → 256 → 10 trained with cross-entropy on images in
+    [−1, 1] (the generators' range). Returns the classifier (in eval mode)."""
+    classifier = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    optimizer = optim.Adam(classifier.parameters(), lr=lr)
+    x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+    y = np.asarray(y, dtype=np.int64)
+    for _ in range(int(epochs)):
+        order = generator().permutation(len(x))
+        for start in range(0, len(x), batch_size):
+            index = order[start:start + batch_size]
+            loss = F.cross_entropy(classifier(Tensor(x[index])), Tensor(y[index]))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return classifier.eval()
+
+
+def class_probabilities(classifier, images, batch_size=1000):
+    """softmax(classifier(x)) for images in [−1, 1] of any (N, …) shape with 784 pixels."""
+    images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+    with no_grad():
+        return np.concatenate([classifier(Tensor(images[s:s + batch_size])).softmax(axis=-1).data
+                               for s in range(0, len(images), batch_size)])
+
+
+def train_on_fashion_mnist(kind="mlp", epochs=10, full=False, seed=0, batch_size=64, latent_dim=64, callback=None):
+    """Train a GAN on Fashion-MNIST: ``'mlp'`` (non-saturating loss), ``'dcgan'`` (convolutional,
+    non-saturating) or ``'wgan-gp'`` (MLP generator and critic); the library entry behind
+    ``mathdl train --model gan``. ``callback(epoch, generator, discriminator, history)`` after each
+    epoch (e.g. to save a sample grid). Returns ``(generator, discriminator, history)``.
+    """
+    from mathdl.models.autoencoder import load_fashion_images
+    from mathdl.random import manual_seed
+    if kind not in ("mlp", "dcgan", "wgan-gp"):
+        raise ValueError(f"train_on_fashion_mnist: kind must be 'mlp', 'dcgan' or 'wgan-gp', got {kind!r}")
+    manual_seed(seed)
+    (x, _), _ = load_fashion_images(full)
+    x = to_tanh_range(x)
+    if kind == "dcgan":
+        generator_net, discriminator = DCGenerator(latent_dim), DCDiscriminator()
+        x = x[:, None]
+        history = train_gan(generator_net, discriminator, x, epochs, batch_size, callback=callback)
+    elif kind == "mlp":
+        generator_net, discriminator = MLPGenerator(latent_dim), MLPDiscriminator()
+        history = train_gan(generator_net, discriminator, x.reshape(len(x), -1), epochs, batch_size,
+                            callback=callback)
+    else:
+        generator_net, discriminator = MLPGenerator(latent_dim), MLPDiscriminator()
+        history = train_gan(generator_net, discriminator, x.reshape(len(x), -1), epochs, batch_size,
+                            loss="wgan-gp", callback=callback)
+    return generator_net, discriminator, history

@@ -29,13 +29,14 @@ class DQNAgent:
     ``act(observation, explore=True)``, ``observe(obs, action, reward, next_obs, terminated)``
     (stores the transition and, once ``learning_starts`` transitions are stored, takes
     ``gradient_steps`` gradient steps every ``train_every`` environment steps), ``td_target(batch)``,
-    ``learn()``. The target network is synchronised every ``target_update_every`` environment steps.
+    ``learn()``. The target network is synchronised every ``target_update_every`` environment steps
+    (softly, θ⁻ ← τθ + (1 − τ)θ⁻, when ``tau`` is given).
     """
 
     def __init__(self, observation_dim, n_actions, hidden=(128, 128), gamma=0.99, lr=1e-3,
                  buffer_size=50_000, batch_size=64, learning_starts=1000, train_every=1, gradient_steps=1,
                  target_update_every=500, epsilon_start=1.0, epsilon_end=0.05, epsilon_decay_steps=10_000,
-                 double=True, huber_delta=1.0, max_grad_norm=10.0):
+                 double=True, huber_delta=1.0, max_grad_norm=10.0, tau=None):
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"DQNAgent: gamma must be in [0, 1], got {gamma!r}")
         if not 0.0 <= epsilon_end <= epsilon_start <= 1.0:
@@ -57,6 +58,9 @@ class DQNAgent:
         self.epsilon_start, self.epsilon_end = float(epsilon_start), float(epsilon_end)
         self.epsilon_decay_steps = max(1, int(epsilon_decay_steps))
         self.double, self.huber_delta, self.max_grad_norm = bool(double), float(huber_delta), max_grad_norm
+        if tau is not None and not 0.0 < tau <= 1.0:
+            raise ValueError(f"DQNAgent: tau must be in (0, 1], got {tau!r}")
+        self.tau = tau
         self.steps = 0
         self.losses = []
 
@@ -100,8 +104,13 @@ class DQNAgent:
         return float(loss.item())
 
     def sync_target(self):
-        """θ⁻ ← θ."""
-        self.target_network.load_state_dict(self.q_network.state_dict())
+        """θ⁻ ← θ, or with ``tau`` the soft (Polyak) update θ⁻ ← τ θ + (1 − τ) θ⁻."""
+        if self.tau is None:
+            self.target_network.load_state_dict(self.q_network.state_dict())
+            return
+        for target, online in zip(self.target_network.parameters(), self.q_network.parameters()):
+            target.data *= 1.0 - self.tau
+            target.data += self.tau * online.data
 
     def observe(self, observation, action, reward, next_observation, terminated):
         self.buffer.add(observation, action, reward, next_observation, terminated)
