@@ -51,7 +51,7 @@ def main(argv=None):
     seconds = time.perf_counter() - start
     test_loss, test_acc = model.evaluate(test_images, test_labels, verbose=2)
     print('\nTest accuracy:', test_acc)
-    probability_model = models.Sequential([model.layers[0], model.layers[1], model.layers[2], layers.Softmax()])
+    probability_model = models.Sequential([model, layers.Softmax()])
     predictions = probability_model.predict(test_images)
     # --------------------------------------------------------------------------------------------
 

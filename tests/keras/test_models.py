@@ -133,3 +133,17 @@ def test_get_layer_and_pop():
         net.get_layer("nothing")
     assert net.pop() is not first and len(net.layers) == 1
     assert list(net.state_dict()) == ["0.linear.weight", "0.linear.bias"]
+
+
+def test_a_model_nests_as_a_layer_like_the_tf_tutorials_probability_model():
+    x, y = data()
+    md.manual_seed(0)
+    logits_model = models.Sequential([layers.Dense(8, activation="relu", input_shape=(6,)), layers.Dense(4)])
+    probability_model = models.Sequential([logits_model, layers.Softmax()])
+    assert probability_model.output_shape == (None, 4)
+    logits = logits_model.predict(x)
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(probability_model.predict(x), expected, rtol=1e-5)
+    assert probability_model.count_params() == logits_model.count_params() == 6 * 8 + 8 + 8 * 4 + 4
+    with pytest.raises(ValueError, match=r"expected shape \(None, 6\), found \(None, 3\)"):
+        probability_model.predict(x[:, :3])

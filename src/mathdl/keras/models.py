@@ -90,7 +90,7 @@ class Sequential(nn.Module):
                 raise ValueError("Sequential: an Input can only be the first element of the model")
             self._input_shape = layer.shape
             return
-        if not isinstance(layer, Layer):
+        if not isinstance(layer, (Layer, Sequential)):
             raise TypeError(f"Only instances of keras Layer can be added to a Sequential model. Received: "
                             f"{layer!r} (of type {type(layer).__name__})")
         if any(existing.name == layer.name for existing in self._stack):
@@ -149,9 +149,31 @@ class Sequential(nn.Module):
             raise AttributeError("The model has not been built yet, so it has no output shape")
         return self._stack[-1].output_shape
 
-    def forward(self, x):
+    # ----- a Sequential is itself usable as a layer (Sequential([model, layers.Softmax()])) --
+    @property
+    def declared_input_shape(self):
+        return None if self._input_shape is None else tuple(self._input_shape[1:])
+
+    @property
+    def activation_name(self):
+        return getattr(self._stack[-1], "activation_name", None) if self._stack else None
+
+    def build_for(self, input_shape):
+        """Build for ``input_shape`` if needed (checking it otherwise); returns the output shape."""
+        if not self.built:
+            return self.build(input_shape)
+        self.check_input_shape(input_shape)
+        return self.output_shape
+
+    def check_input_shape(self, input_shape):
+        """Raise Keras's incompatibility error unless the model takes ``input_shape``."""
+        if tuple(input_shape[1:]) != self._input_shape[1:]:
+            self._input_mismatch(input_shape)
+
+    def forward(self, x, logits=None):
         """Apply the layers in order; x (N, …) → the last layer's output (its logits while
-        ``fit``/``evaluate`` fuse the output activation into the loss)."""
+        ``fit``/``evaluate`` fuse the output activation into the loss, or with ``logits=True``)."""
+        logits = self._logits_mode if logits is None else logits
         x = as_tensor(x)
         if not self._stack:
             raise ValueError("Sequential: the model has no layers; add some with model.add(...)")
@@ -161,7 +183,7 @@ class Sequential(nn.Module):
             self._input_mismatch(x.shape)
         last = len(self._stack) - 1
         for index, layer in enumerate(self._stack):
-            if index == last and self._logits_mode:
+            if index == last and logits:
                 x = layer.forward(x, logits=True)
             else:
                 x = layer.forward(x)
