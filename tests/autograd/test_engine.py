@@ -139,6 +139,38 @@ def test_grad_mode_is_restored_after_an_exception():
     assert md.is_grad_enabled()
 
 
+def test_grad_modes_as_decorators_and_calls():
+    x = md.tensor([1.0], requires_grad=True)
+
+    @md.no_grad()
+    def evaluate(depth):
+        assert not md.is_grad_enabled()
+        return x * 2 if depth == 0 else evaluate(depth - 1)   # re-entering one instance
+
+    assert not evaluate(3).requires_grad
+    assert md.is_grad_enabled()
+
+    @md.enable_grad()
+    def train_step():
+        return x * 2
+
+    with md.no_grad():
+        assert train_step().requires_grad
+        assert not md.is_grad_enabled()
+    md.set_grad_enabled(False)                      # as a plain call, like torch.set_grad_enabled
+    try:
+        assert not md.is_grad_enabled() and not (x * 2).requires_grad
+    finally:
+        md.set_grad_enabled(True)
+    assert md.is_grad_enabled()
+    with md.set_grad_enabled(False):
+        assert not md.is_grad_enabled()
+        with md.set_grad_enabled(True):
+            assert (x * 2).requires_grad
+        assert not md.is_grad_enabled()
+    assert md.is_grad_enabled()
+
+
 def test_retain_grad_keeps_the_gradient_of_an_intermediate():
     x = md.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
     h = x * 3.0

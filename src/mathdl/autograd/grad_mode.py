@@ -1,4 +1,9 @@
-"""Whether operations are being recorded for differentiation (``no_grad`` turns recording off)."""
+"""Whether operations are being recorded for differentiation (``no_grad`` turns recording off).
+
+As in PyTorch, ``no_grad()`` and ``enable_grad()`` work as context managers and as decorators,
+and ``set_grad_enabled(mode)`` also works as a plain call (it switches at once; used with ``with``
+it restores the previous mode on exit).
+"""
 import contextlib
 
 _enabled = True
@@ -9,26 +14,58 @@ def is_grad_enabled():
     return _enabled
 
 
-@contextlib.contextmanager
-def set_grad_enabled(mode):
-    """Context manager that turns graph recording on or off and restores the previous mode."""
+def _set(mode):
     global _enabled
-    previous = _enabled
     _enabled = bool(mode)
-    try:
-        yield
-    finally:
-        _enabled = previous
 
 
-def no_grad():
-    """Context manager in which nothing is recorded: results never require gradients.
+class _Mode(contextlib.ContextDecorator):
+    """Sets recording to ``self.mode`` inside the block and restores the previous mode after it
+    (also after an exception). One instance may be re-entered (a decorated recursive function),
+    so previous modes are kept on a stack."""
 
-    Use it for evaluation and for parameter updates, like ``torch.no_grad``.
+    mode = True
+
+    def __init__(self):
+        self._previous = []
+
+    def __enter__(self):
+        self._previous.append(_enabled)
+        _set(self.mode)
+        return self
+
+    def __exit__(self, *exc_info):
+        _set(self._previous.pop())
+        return False
+
+
+class no_grad(_Mode):
+    """Context manager (or decorator) in which nothing is recorded: results never require
+    gradients. Use it for evaluation and for parameter updates, like ``torch.no_grad``."""
+
+    mode = False
+
+
+class enable_grad(_Mode):
+    """Context manager (or decorator) that turns recording back on inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class set_grad_enabled:
+    """Turn recording on or off now; as a context manager, restore the previous mode on exit.
+
+    ``set_grad_enabled(False)`` (a call) switches recording off until switched back;
+    ``with set_grad_enabled(mode): ...`` limits the change to the block.
     """
-    return set_grad_enabled(False)
 
+    def __init__(self, mode):
+        self.previous = _enabled
+        _set(mode)
 
-def enable_grad():
-    """Context manager that turns recording back on inside a ``no_grad`` block."""
-    return set_grad_enabled(True)
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        _set(self.previous)
+        return False
