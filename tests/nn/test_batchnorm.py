@@ -122,3 +122,13 @@ def test_batch_norm_state_dict_keys_and_errors():
     with pytest.raises(ValueError, match="num_features must be a positive integer"):
         nn.BatchNorm1d(0)
     assert repr(nn.BatchNorm1d(4)) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+
+
+def test_eval_mode_gradients_reach_weight_and_bias(rng):
+    bn = nn.BatchNorm1d(3).double()
+    bn.running_mean.data[...] = [0.1, -0.2, 0.3]
+    bn.running_var.data[...] = [0.5, 2.0, 1.0]
+    bn.eval()
+    x = leaf(rng.standard_normal((4, 3)))
+    w, b = leaf(rng.standard_normal(3)), leaf(rng.standard_normal(3))
+    gradcheck(lambda x, w, b: F.batch_norm(x, bn.running_mean, bn.running_var, w, b, training=False), [x, w, b])

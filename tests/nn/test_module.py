@@ -249,3 +249,14 @@ def test_module_list_and_dict_register_parameters():
     assert [n for n, _ in heads.named_parameters()] == ["a.weight", "a.bias", "b.weight", "b.bias"]
     with pytest.raises(KeyError, match="no module named 'c'"):
         heads["c"]
+
+
+def test_state_dict_survives_save_and_load(tmp_path):
+    net = Net()
+    net(md.randn(2, 3))
+    path = tmp_path / "net.npz"
+    md.save(net.state_dict(), path)
+    other = Net()
+    other.load_state_dict(md.load(path))
+    x = md.randn(4, 3)
+    np.testing.assert_array_equal(other(x).data, net(x).data)

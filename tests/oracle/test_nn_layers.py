@@ -148,3 +148,32 @@ def test_clip_grad_norm_matches_torch(torch, rng, norm_type, max_norm):
     np.testing.assert_allclose(total.item(), t_total.item(), rtol=1e-12)
     for p, t in zip(ours, theirs):
         np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-12)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@given(seed=st.integers(0, 2**32 - 1), lead=st.lists(st.integers(1, 4), min_size=0, max_size=3),
+       sizes=st.tuples(st.integers(1, 6), st.integers(1, 6)), bias=st.booleans())
+@PROPERTY
+def test_linear_random_shapes(torch, seed, lead, sizes, bias):
+    rng = np.random.default_rng(seed)
+    theirs = torch.nn.Linear(*sizes, bias=bias).double()
+    ours = nn.Linear(*sizes, bias=bias).double()
+    copy_from_torch(ours, theirs)
+    check_step(torch, ours, theirs, rng.standard_normal(tuple(lead) + (sizes[0],)), seed=seed % 1000)
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 5), c=st.integers(1, 4),
+       spatial=st.lists(st.integers(1, 4), min_size=0, max_size=2))
+@PROPERTY
+def test_batch_norm_random_shapes(torch, seed, n, c, spatial):
+    rng = np.random.default_rng(seed)
+    layer = {0: "BatchNorm1d", 1: "BatchNorm1d", 2: "BatchNorm2d"}[len(spatial)]
+    theirs, ours = getattr(torch.nn, layer)(c).double(), getattr(nn, layer)(c).double()
+    check_step(torch, ours, theirs, rng.standard_normal((n, c) + tuple(spatial)) * 3, seed=seed % 1000)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-12, err_msg=key)
