@@ -154,6 +154,21 @@ def test_clone_and_astype_pass_gradients():
     np.testing.assert_array_equal(x.grad.data, [5.0, 5.0])
 
 
+def test_expand_minus_one_keeps_a_size():
+    x = md.tensor([[1.0], [2.0]], requires_grad=True)
+    y = x.expand(3, -1, 4)
+    assert y.shape == (3, 2, 4)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[12.0], [12.0]])
+
+
+def test_casting_to_integers_cuts_the_graph():
+    x = md.tensor([1.7, -2.2], requires_grad=True)
+    i = x.astype(np.int64)
+    assert i.dtype == np.int64 and not i.requires_grad
+    np.testing.assert_array_equal(i.data, [1, -2])
+
+
 def test_requires_grad_flags():
     x = md.tensor([1.0])
     assert x.requires_grad_() is x and x.requires_grad

@@ -148,6 +148,8 @@ class Tensor:
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
+        if dtype.kind not in "fc":                  # rounding to integers has no gradient (as torch)
+            return Tensor(self.data.astype(dtype))
         return arithmetic.Cast(dtype)(self)
 
     def float(self):
@@ -362,8 +364,11 @@ class Tensor:
         return _ops().unsqueeze(self, axis)
 
     def expand(self, *shape):
+        """``torch.Tensor.expand``: broadcast to ``shape``, where -1 keeps the existing size."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        lead = len(shape) - self.data.ndim
+        shape = tuple(self.data.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
         return _ops().broadcast_to(self, shape)
 
     def broadcast_to(self, shape):
