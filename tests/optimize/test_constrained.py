@@ -87,3 +87,15 @@ def test_rosenbrock_in_the_unit_disk():
 def test_bad_constraints(method, constraints, message):
     with pytest.raises(ValueError, match=message):
         optimize.minimize(lambda x: (x * x).sum(), np.ones(2), method=method, constraints=constraints)
+
+
+@pytest.mark.parametrize("start", [[-0.5, 0.8], [0.3, -0.9], [-1.0, -0.2]])
+def test_lagrange_finds_the_minimum_not_the_maximum(start):
+    # min (x − 2)² + (y − 1)² on the unit circle has two KKT points: the nearest point (2, 1)/√5
+    # (the minimum) and the farthest −(2, 1)/√5 (the maximum); plain Newton on the KKT system is
+    # drawn to the maximum from these starts, the tangent-space convexification is not
+    result = optimize.minimize(lambda x: (x[0] - 2.0) ** 2 + (x[1] - 1.0) ** 2, np.array(start), method="lagrange",
+                               constraints={"type": "eq", "fun": lambda x: (x * x).sum() - 1.0})
+    assert result.success
+    np.testing.assert_allclose(result.x, np.array([2.0, 1.0]) / np.sqrt(5.0), atol=1e-7)
+    assert result.multipliers[0] == pytest.approx(1 - np.sqrt(5.0), abs=1e-6)

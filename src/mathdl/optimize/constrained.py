@@ -10,7 +10,9 @@ the KKT matrix equation
     [  J      0  ] [Δλ] = − [    c     ],      ∇²ₓL = ∇²f − Σᵢ λᵢ ∇²cᵢ  (from autograd),
 
 taking the full step when it reduces the residual norm and halving it otherwise; it converges
-quadratically near a solution.
+quadratically near a solution. Any KKT point solves that system, maxima included, so where the
+reduced Hessian Zᵀ∇²ₓL Z (Z spanning the tangent space J d = 0) is not positive-definite, ∇²ₓL is
+shifted by δI until it is (the second-order condition of a minimum).
 
 **Augmented Lagrangian (equalities and inequalities; Powell–Hestenes–Rockafellar).** Minimise
 
@@ -25,7 +27,9 @@ import numpy as np
 from mathdl.autograd.engine import grad
 from mathdl.autograd.grad_mode import no_grad
 from mathdl.autograd.tensor import Tensor
+from mathdl.linalg.eigh import jacobi_eigh
 from mathdl.linalg.lu import solve_array
+from mathdl.linalg.qr import apply_reflections, householder_vectors
 from mathdl.linalg.validation import LinAlgError
 from mathdl.ops import concatenate, relu
 from mathdl.optimize.objective import Objective
@@ -112,6 +116,22 @@ def _result(objective, x, multipliers, nit, trajectory, success, message, method
     return result
 
 
+def _convexify_on_tangent_space(hessian, jacobian):
+    """W + δI with the smallest δ ≥ 0 (plus a margin) making the reduced Hessian ZᵀWZ positive-
+    definite, Z an orthonormal basis of the tangent space {d : J d = 0}. Without it, Newton on the
+    KKT system is as happy to converge to a constrained maximum or saddle as to a minimum."""
+    n, m = hessian.shape[0], jacobian.shape[0]
+    if m >= n:
+        return hessian, False
+    _, vectors = householder_vectors(jacobian.T)              # Jᵀ = Q R: Q's last n − m columns span null(J)
+    basis = apply_reflections(vectors, np.eye(n))[:, m:]
+    smallest = jacobi_eigh(basis.T @ hessian @ basis)[0][0]
+    scale = max(1.0, float(np.max(np.abs(hessian))))
+    if smallest > 1e-8 * scale:
+        return hessian, False
+    return hessian + (1e-3 * scale - smallest) * np.eye(n), True
+
+
 def lagrange_newton(objective, x, constraints, tol, maxiter):
     """Newton's method on the KKT conditions of an equality-constrained problem."""
     equalities, inequalities = _split(constraints, objective.shape)
@@ -153,20 +173,37 @@ def lagrange_newton(objective, x, constraints, tol, maxiter):
             return _result(objective, x, multipliers, nit, trajectory, True,
                            "Optimization terminated successfully: KKT residual ≤ tol.", "lagrange",
                            F[:n], np.max(np.abs(F[n:])))
-        kkt = np.block([[lagrangian_hessian(x, multipliers), -jacobian.T], [jacobian, np.zeros((m, m))]])
+        hessian, modified = _convexify_on_tangent_space(lagrangian_hessian(x, multipliers), jacobian)
+        kkt = np.block([[hessian, -jacobian.T], [jacobian, np.zeros((m, m))]])
         try:
             step = solve_array(kkt, -F[:, None])[:, 0]
         except LinAlgError:
             return _result(objective, x, multipliers, nit, trajectory, False,
                            "The KKT matrix is singular (are the constraint gradients linearly dependent?)",
                            "lagrange", F[:n], np.max(np.abs(F[n:])))
-        alpha, norm = 1.0, F @ F
-        while True:
+        alpha = 1.0
+        if modified:
+            # far from a minimum the modified step is not a Newton step for the KKT residual: accept it
+            # by the exact-penalty merit f + ρ‖c‖₁ instead (ρ above the multipliers), SQP-style
+            rho = np.max(np.abs(multipliers + step[n:]), initial=0.0) + 1.0
+            constraint_norm = np.sum(np.abs(F[n:]))
+            merit = objective.value(x) + rho * constraint_norm
+            slope = objective.gradient(x) @ step[:n] - rho * constraint_norm
+            while alpha > 1e-10:
+                trial_x = x + alpha * step[:n]
+                if objective.value(trial_x) + rho * np.sum(np.abs(equalities.values(trial_x))) <= merit + 1e-4 * alpha * slope:
+                    break
+                alpha *= 0.5
             trial_x, trial_multipliers = x + alpha * step[:n], multipliers + alpha * step[n:]
             trial_F, trial_jacobian = residual(trial_x, trial_multipliers)
-            if trial_F @ trial_F < (1 - 1e-4 * alpha) * norm or alpha < 1e-8:
-                break
-            alpha *= 0.5
+        else:
+            norm = F @ F
+            while True:
+                trial_x, trial_multipliers = x + alpha * step[:n], multipliers + alpha * step[n:]
+                trial_F, trial_jacobian = residual(trial_x, trial_multipliers)
+                if trial_F @ trial_F < (1 - 1e-4 * alpha) * norm or alpha < 1e-8:
+                    break
+                alpha *= 0.5
         x, multipliers, F, jacobian = trial_x, trial_multipliers, trial_F, trial_jacobian
         trajectory.append(x.copy())
     return _result(objective, x, multipliers, maxiter, trajectory, np.max(np.abs(F)) <= tol,
