@@ -260,6 +260,30 @@ def test_leaf_grads_never_alias():
     assert e.grad.item() == -2.0
 
 
+def test_create_graph_grads_do_not_alias_either():
+    a = md.tensor([1.0, 2.0], requires_grad=True)
+    b = md.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward(create_graph=True)       # a constant gradient: nothing to record
+    assert a.grad is not b.grad and not np.shares_memory(a.grad.data, b.grad.data)
+    (a + b).sum().backward()                        # accumulating must not hit a read-only view
+    np.testing.assert_array_equal(a.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(b.grad.data, [2.0, 2.0])
+    x = md.tensor([1.0, 2.0], requires_grad=True)
+    y = md.tensor([3.0, 4.0], requires_grad=True)
+    (x * x * y).sum().backward(create_graph=True)   # recorded gradients 2xy and x²
+    assert x.grad.requires_grad and y.grad.requires_grad
+    (gx,) = md.grad(x.grad.sum(), x)                # ∂(Σ 2xy)/∂x = 2y
+    np.testing.assert_array_equal(gx.data, 2 * y.data)
+    u = md.tensor([1.0, 2.0], requires_grad=True)
+    v = md.tensor([3.0, 4.0], requires_grad=True)
+    w = md.tensor([2.0, 2.0], requires_grad=True)
+    ((u + v) * w * w).sum().backward(create_graph=True)  # u and v receive the same recorded gradient
+    assert not np.shares_memory(u.grad.data, v.grad.data)
+    np.testing.assert_array_equal(u.grad.data, v.grad.data)
+    (gw,) = md.grad(v.grad.sum(), w)                # ∂(Σ w²)/∂w = 2w, through the copy
+    np.testing.assert_array_equal(gw.data, 2 * w.data)
+
+
 def test_leaf_grads_are_writeable_and_owned():
     x = md.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     x.sum().backward()                              # the gradient is a broadcast view of one number

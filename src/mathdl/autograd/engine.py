@@ -131,7 +131,15 @@ def backward(y, grad=None, create_graph=False):
     collected = _run([y], [gy], create_graph)
     handed_out = set()
     for leaf, g in collected.values():
-        if create_graph:
+        if create_graph and g.requires_grad:
+            # A recorded gradient: keep its graph, but still give every leaf its own buffer.
+            buffer = _root_buffer(g.data)
+            if buffer in handed_out:
+                g = g.clone()
+            else:
+                handed_out.add(buffer)
+            if g.dtype != leaf.dtype:
+                g = g.astype(leaf.dtype)
             leaf.grad = g if leaf.grad is None else leaf.grad + g
             continue
         data = g.data
@@ -145,8 +153,8 @@ def backward(y, grad=None, create_graph=False):
             if data.dtype != leaf.dtype:
                 data = data.astype(leaf.dtype)
             leaf.grad = _wrap(data, False)
-        elif leaf.grad.requires_grad:
-            leaf.grad = _wrap(leaf.grad.data + data, False)
+        elif leaf.grad.requires_grad or not leaf.grad.data.flags.writeable:
+            leaf.grad = _wrap((leaf.grad.data + data).astype(leaf.dtype, copy=False), False)
         else:
             leaf.grad.data += data          # reuse the buffer, as PyTorch accumulates in place
 
