@@ -46,13 +46,17 @@ class BatchNormFunction(Function):
         shape = _channel_shape(x.ndim, x.shape[1])
         self.mean = x.mean(axis=axes)
         centred = x - self.mean.reshape(shape)
-        self.var = np.mean(centred * centred, axis=axes)
+        rows = centred.reshape(x.shape[0], x.shape[1], -1)
+        count = rows.shape[0] * rows.shape[2]
+        self.var = np.einsum("ncl,ncl->c", rows, rows) / count      # Σ (x − μ)² without a temporary
         self.inv_std = 1.0 / np.sqrt(self.var + self.eps)
         centred *= self.inv_std.reshape(shape)
         self.normalized = centred
         if not self.affine:
             return centred.copy()
-        return centred * weight.reshape(shape) + bias.reshape(shape)
+        y = centred * weight.reshape(shape)
+        y += bias.reshape(shape)
+        return y
 
     def backward(self, gy):
         x = self.inputs[0]
