@@ -284,6 +284,19 @@ def test_create_graph_grads_do_not_alias_either():
     np.testing.assert_array_equal(gw.data, 2 * w.data)
 
 
+def test_md_grad_results_are_writeable_and_unshared():
+    x = md.tensor([1.0, 2.0], requires_grad=True)
+    y = md.tensor([3.0, 4.0], requires_grad=True)
+    (g,) = md.grad(x.sum(), x)                      # a broadcast of one number underneath
+    assert g.data.flags.writeable
+    gx, gy = md.grad((x + y).sum(), [x, y])
+    assert not np.shares_memory(gx.data, gy.data)
+    upstream = md.tensor([[5.0, 6.0]])
+    (gx,) = md.grad(x.reshape(1, 2), x, upstream)
+    gx.data[0] = 0.0
+    np.testing.assert_array_equal(upstream.data, [[5.0, 6.0]])
+
+
 def test_leaf_grads_are_writeable_and_owned():
     x = md.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     x.sum().backward()                              # the gradient is a broadcast view of one number

@@ -187,6 +187,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
     grad_outputs = [_check_grad_output(y, g, "grad") for y, g in zip(outputs, grad_outputs)]
     collected = _run(outputs, grad_outputs, create_graph, targets=inputs)
     results = []
+    handed_out = {_root_buffer(g.data) for g in grad_outputs}
     for position, x in enumerate(inputs):
         entry = collected.get(id(x))
         if entry is None:
@@ -196,7 +197,13 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
             results.append(None)
             continue
         g = entry[1]
-        if not create_graph and g.requires_grad:
-            g = g.detach()
+        if not create_graph:
+            # plain arrays the caller may modify: no read-only broadcast views, no shared buffers
+            data = g.data
+            buffer = _root_buffer(data)
+            if buffer in handed_out or not data.flags.writeable:
+                data = data.copy()
+            handed_out.add(buffer)
+            g = _wrap(data, False) if (data is not g.data or g.requires_grad) else g
         results.append(g)
     return results
