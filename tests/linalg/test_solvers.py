@@ -145,3 +145,12 @@ def test_norm_and_trace_gradients(rng):
         assert gradcheck(lambda x: linalg.norm(x, ord, axis=1), [x])
     assert gradcheck(lambda x: linalg.norm(x), [x])
     assert gradcheck(lambda x: linalg.trace(x @ x.T), [x])
+
+
+def test_norm_of_higher_dimensional_arrays_flattens_like_numpy():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    assert float(linalg.norm(x)) == pytest.approx(np.linalg.norm(x))
+    assert linalg.norm(x, keepdims=True).shape == (1, 1, 1)
+    np.testing.assert_allclose(arr(linalg.norm(x, axis=-1)), np.linalg.norm(x, axis=-1))
+    with pytest.raises(ValueError, match="matrix norm"):
+        linalg.norm(x[0, 0], "fro")

@@ -56,11 +56,11 @@ def norm(x, ord=None, axis=None, keepdims=False):
     (of the flattened array when ndim > 2 and no axis is given). Differentiable."""
     x = as_float_tensor(x, "norm")
     if axis is None:
-        if x.ndim == 2 and ord is not None:
-            return _matrix_norm(x, ord, keepdims)
-        if x.ndim <= 2 and ord in (None, "fro"):
+        if ord is None:                      # the 2-norm of the flattened array, for any ndim
             flat = sqrt((x * x).sum())
             return flat.reshape((1,) * x.ndim) if keepdims else flat
+        if x.ndim == 2:
+            return _matrix_norm(x, ord, keepdims)
         if x.ndim != 1:
             raise ValueError(f"norm: ord={ord!r} needs a 1-D or 2-D input (or an axis), got shape {x.shape}")
         return _vector_norm(x, ord, None, keepdims)
