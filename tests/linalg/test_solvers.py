@@ -154,3 +154,23 @@ def test_norm_of_higher_dimensional_arrays_flattens_like_numpy():
     np.testing.assert_allclose(arr(linalg.norm(x, axis=-1)), np.linalg.norm(x, axis=-1))
     with pytest.raises(ValueError, match="matrix norm"):
         linalg.norm(x[0, 0], "fro")
+
+
+def test_lstsq_matches_numpy(rng):
+    a = rng.standard_normal((8, 3))
+    for b in (rng.standard_normal(8), rng.standard_normal((8, 2))):
+        x, residuals, rank, s = linalg.lstsq(a, b)
+        reference = np.linalg.lstsq(a, b, rcond=None)
+        np.testing.assert_allclose(arr(x), reference[0], atol=1e-12)
+        np.testing.assert_allclose(arr(residuals), reference[1], rtol=1e-10)
+        assert rank == reference[2] == 3
+        np.testing.assert_allclose(arr(s), reference[3], atol=1e-12)
+    deficient = rng.standard_normal((6, 2)) @ rng.standard_normal((2, 4))
+    b = rng.standard_normal(6)
+    x, residuals, rank, _ = linalg.lstsq(deficient, b)
+    np.testing.assert_allclose(arr(x), np.linalg.lstsq(deficient, b, rcond=None)[0], atol=1e-10)
+    assert rank == 2 and arr(residuals).size == 0
+    ta, tb = _t(a), _t(rng.standard_normal(8))
+    assert gradcheck(lambda a, b: linalg.lstsq(a, b)[0], [ta, tb])
+    with pytest.raises(ValueError, match="b needs 8 rows"):
+        linalg.lstsq(a, np.ones(3))

@@ -2,7 +2,7 @@
 
 Decompositions: ``qr`` (Householder), ``eigh`` (Jacobi), ``eig`` (Hessenberg + shifted QR),
 ``svd`` (QR + one-sided Jacobi) and the textbook ``svd_via_eigh``, ``cholesky``, ``lu_factor``.
-Solvers and functions: ``solve``, ``solve_triangular``, ``inv``, ``det``, ``slogdet``, ``pinv``,
+Solvers and functions: ``solve``, ``solve_triangular``, ``lstsq``, ``inv``, ``det``, ``slogdet``, ``pinv``,
 ``norm``, ``trace``, ``matrix_rank``, ``cond``, ``power_iteration``, ``is_positive_definite``.
 Learning: ``PCA``, ``whiten``, ``DictionaryLearning``, ``sparse_encode`` (OMP, ISTA).
 ``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``eigh``, ``svd``, ``pinv``, ``norm`` and
@@ -13,6 +13,7 @@ from mathdl.linalg.cholesky import cholesky, is_positive_definite
 from mathdl.linalg.dictionary import DictionaryLearning, ista, omp, sparse_encode
 from mathdl.linalg.eig import eig, eigvals
 from mathdl.linalg.eigh import eigh, eigvalsh, power_iteration
+from mathdl.linalg.least_squares import lstsq
 from mathdl.linalg.lu import det, inv, lu_factor, slogdet, solve, solve_triangular
 from mathdl.linalg.norms import cond, matrix_rank, norm, pinv, trace
 from mathdl.linalg.pca import PCA, whiten
@@ -22,7 +23,7 @@ from mathdl.linalg.validation import LinAlgError
 
 __all__ = [
     "DictionaryLearning", "LinAlgError", "PCA", "cholesky", "cond", "det", "eig", "eigh", "eigvals",
-    "eigvalsh", "inv", "is_positive_definite", "ista", "lu_factor", "matrix_rank", "norm", "omp", "pinv",
+    "eigvalsh", "inv", "is_positive_definite", "ista", "lstsq", "lu_factor", "matrix_rank", "norm", "omp", "pinv",
     "power_iteration", "qr", "slogdet", "solve", "solve_triangular", "sparse_encode", "svd", "svd_via_eigh",
     "trace", "whiten",
 ]
