@@ -183,3 +183,16 @@ def test_cartpole_limits_and_adapters():
         make_env("Pong-v5", backend="builtin")
     with pytest.raises(ValueError, match="backend"):
         make_env("CartPole-v1", backend="jax")
+
+
+def test_soft_target_update_is_polyak_averaging():
+    md.manual_seed(0)
+    agent = DQNAgent(3, 2, hidden=(4,), tau=0.25)
+    online = [p.data.copy() for p in agent.q_network.parameters()]
+    for p in agent.target_network.parameters():
+        p.data[...] = 1.0
+    agent.sync_target()
+    for target, w in zip(agent.target_network.parameters(), online):
+        np.testing.assert_allclose(target.data, 0.25 * w + 0.75, rtol=1e-6)
+    with pytest.raises(ValueError, match="tau"):
+        DQNAgent(3, 2, tau=0.0)
