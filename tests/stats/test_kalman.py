@@ -53,12 +53,14 @@ def test_tracking_beats_the_raw_measurements(rng):
 
 def test_smoother_is_more_accurate_than_the_filter(rng):
     kf, truth, z = _track(rng)
-    filtered, _ = kf.filter(z)
-    kf2, _, _ = _track(np.random.default_rng(99))
-    smoothed, smoothed_covs = kf2.smooth(z)
+    fresh = lambda: stats.KalmanFilter.constant_velocity(dt=1.0, process_noise=0.05, measurement_noise=4.0)
+    filtered, filtered_covs = fresh().filter(z)
+    smoothed, smoothed_covs = fresh().smooth(z)
     error = lambda m: np.sqrt(np.mean((m[20:-20, :2] - truth[20:-20, :2]) ** 2))
-    assert error(smoothed) < error(filtered)
-    assert np.all(np.trace(smoothed_covs, axis1=1, axis2=2)[:-1] <= np.trace(kf.filter(z)[1], axis1=1, axis2=2)[:-1] + 1e-9)
+    assert error(smoothed) < 0.85 * error(filtered)
+    # conditioning on more data never increases the uncertainty; at the last step they agree
+    assert np.all(np.trace(smoothed_covs, axis1=1, axis2=2) <= np.trace(filtered_covs, axis1=1, axis2=2) + 1e-9)
+    np.testing.assert_allclose(smoothed[-1], filtered[-1])
 
 
 def test_missing_measurements_only_predict(rng):
