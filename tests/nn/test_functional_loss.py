@@ -207,3 +207,34 @@ def test_cross_entropy_label_smoothing(rng, reduction):
                                F.cross_entropy(z2, soft, reduction=reduction).data, rtol=1e-12)
     with pytest.raises(ValueError, match="label_smoothing must be in \\[0, 1\\]"):
         F.cross_entropy(z2, t, label_smoothing=1.5)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_huber_and_smooth_l1(rng, reduction):
+    x = leaf(rng.standard_normal(12) * 2)
+    y = leaf(rng.standard_normal(12))
+    gradcheck(lambda x, y: F.huber_loss(x, y, reduction, delta=0.7), [x, y])
+    gradcheck(lambda x, y: F.smooth_l1_loss(x, y, reduction, beta=0.7), [x, y])
+    d = np.abs(x.data - y.data)
+    losses = np.where(d <= 0.7, 0.5 * d ** 2, 0.7 * (d - 0.35))
+    expected = {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
+    np.testing.assert_allclose(F.huber_loss(x, y, reduction, 0.7).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction, 0.7).data, np.asarray(expected) / 0.7, rtol=1e-12)
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction, 0.0).data, F.l1_loss(x, y, reduction).data)
+    with pytest.raises(ValueError, match="delta must be positive"):
+        F.huber_loss(x, y, delta=0)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none", "batchmean"])
+def test_kl_div(rng, reduction):
+    q = rng.dirichlet(np.ones(4), 3)
+    p = rng.dirichlet(np.ones(4), 3)
+    p[0, 1] = 0.0                                           # 0 · log 0 = 0
+    log_q, target = leaf(np.log(q)), leaf(p)
+    gradcheck(lambda a, b: F.kl_div(a, b, reduction), [log_q, leaf(p + 0.05)])
+    gradcheck(lambda a: F.kl_div(a, target, reduction), [log_q])       # p log p is not differentiable at 0
+    gradcheck(lambda a, b: F.kl_div(a, b, reduction, log_target=True), [log_q, leaf(np.log(p + 0.1))])
+    if reduction == "batchmean":
+        mask = p > 0
+        expected = np.sum(np.where(mask, p * np.log(np.where(mask, p, 1) / q), 0)) / 3
+        np.testing.assert_allclose(F.kl_div(log_q, target, reduction).item(), expected, rtol=1e-12)

@@ -180,3 +180,30 @@ def test_more_activations(torch, rng):
     compare(torch, lambda z: F.elu(z, 1.3), lambda z: tf.elu(z, 1.3), x)
     compare(torch, lambda z: F.softplus(z, 1.5, 4.0), lambda z: tf.softplus(z, 1.5, 4.0), x)
     compare(torch, F.silu, tf.silu, x)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_huber_smooth_l1(torch, rng, reduction):
+    arrays = [rng.standard_normal((3, 5)) * 2, rng.standard_normal((3, 5))]
+    tf = torch.nn.functional
+    compare(torch, lambda x, y: F.huber_loss(x, y, reduction, 0.6),
+            lambda x, y: tf.huber_loss(x, y, reduction=reduction, delta=0.6), arrays)
+    compare(torch, lambda x, y: F.smooth_l1_loss(x, y, reduction, 0.6),
+            lambda x, y: tf.smooth_l1_loss(x, y, reduction=reduction, beta=0.6), arrays)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none", "batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")      # PyTorch's deprecation notice
+def test_kl_div(torch, rng, reduction, log_target):
+    log_q = np.log(rng.dirichlet(np.ones(5), 4))
+    p = rng.dirichlet(np.ones(5), 4)
+    target = np.log(p) if log_target else p
+    compare(torch, lambda a, b: F.kl_div(a, b, reduction, log_target),
+            lambda a, b: torch.nn.functional.kl_div(a, b, reduction=reduction, log_target=log_target),
+            [log_q, target])
+    # a zero probability: 0 · log 0 = 0 in both; the target's gradient there is nan in PyTorch and 0
+    # in mathdl, so only the input's gradient is compared
+    p[1, 2] = 0.0
+    compare(torch, lambda a: F.kl_div(a, md.tensor(p), reduction),
+            lambda a: torch.nn.functional.kl_div(a, torch.tensor(p), reduction=reduction), [log_q])

@@ -8,12 +8,13 @@ from mathdl.nn import functional, init, utils
 from mathdl.nn.containers import ModuleDict, ModuleList, Sequential
 from mathdl.nn.layers import (ELU, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, Flatten, Identity, LeakyReLU,
                               Linear, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh)
-from mathdl.nn.layers.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
-                                   NLLLoss)
+from mathdl.nn.layers.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                                   MSELoss, NLLLoss, SmoothL1Loss)
 from mathdl.nn.module import Module, StateDictError
 from mathdl.nn.parameter import Parameter
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout",
-           "Dropout2d", "ELU", "Flatten", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
-           "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "SiLU", "Sigmoid",
-           "Softmax", "Softplus", "StateDictError", "Tanh", "functional", "init", "utils"]
+           "Dropout2d", "ELU", "Flatten", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LeakyReLU", "Linear",
+           "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",
+           "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "StateDictError", "Tanh",
+           "functional", "init", "utils"]

@@ -7,9 +7,10 @@ from mathdl.nn.functional.activation import (dropout, dropout2d, elu, leaky_relu
                                              sigmoid, silu, softmax, softplus, tanh)
 from mathdl.nn.functional.linear import linear
 from mathdl.nn.functional.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
-                                       cross_entropy, l1_loss, mse_loss, nll_loss)
+                                       cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                                       smooth_l1_loss)
 from mathdl.nn.functional.normalization import batch_norm
 
 __all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
-           "dropout", "dropout2d", "elu", "l1_loss", "leaky_relu", "linear", "log_softmax", "mse_loss", "nll_loss",
-           "one_hot", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh"]
+           "dropout", "dropout2d", "elu", "huber_loss", "kl_div", "l1_loss", "leaky_relu", "linear", "log_softmax", "mse_loss", "nll_loss",
+           "one_hot", "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh"]

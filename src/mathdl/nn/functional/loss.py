@@ -16,6 +16,7 @@ from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import elementwise, reduction
+from mathdl.ops.reduction import sum as reduction_sum
 from mathdl.ops.shape import unsqueeze
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -307,6 +308,54 @@ def l1_loss(input, target, reduction="mean"):
     _check_reduction(reduction, "l1_loss")
     input, target = _pair(input, target, "l1_loss")
     return _reduce(elementwise.abs(input - target), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Huber loss, quadratic near 0 and linear beyond δ (d = x − y):
+
+        ℓ(d) = ½ d²  if |d| ≤ δ,   δ (|d| − ½ δ)  otherwise;      ∂ℓ/∂d = clip(d, −δ, δ)
+
+    computed as ½ q² + δ (|d| − q) with q = min(|d|, δ), the same function without a branch."""
+    _check_reduction(reduction, "huber_loss")
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
+    input, target = _pair(input, target, "huber_loss")
+    magnitude = elementwise.abs(input - target)
+    quadratic = elementwise.clip(magnitude, 0.0, float(delta))
+    return _reduce(quadratic * quadratic * 0.5 + (magnitude - quadratic) * float(delta), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """Smooth L1: ½ d²/β if |d| < β, |d| − ½ β otherwise (= huber_loss / β; β = 0 gives L1)."""
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta!r}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    return huber_loss(input, target, reduction, beta) * (1.0 / beta)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence pointwise, with ``input`` = log q (log-probabilities) and
+    ``target`` = p (or log p when ``log_target``):
+
+        ℓ = p (log p − log q)     (0 where p = 0, the limit of p log p)
+        ∂ℓ/∂input = −p,   ∂ℓ/∂p = log p + 1 − input   (taken as 0 where p = 0; PyTorch gives nan)
+
+    reduction: 'mean' (over all elements, as PyTorch), 'batchmean' (sum / N — the true KL(p ‖ q)
+    per sample for (N, C) inputs), 'sum' or 'none'."""
+    if reduction not in REDUCTIONS + ("batchmean",):
+        raise ValueError(f"kl_div: reduction must be one of {REDUCTIONS + ('batchmean',)}, got {reduction!r}")
+    input, target = _pair(input, target, "kl_div")
+    if log_target:
+        loss = elementwise.exp(target) * (target - input)
+    else:
+        positive = target.data > 0
+        safe = elementwise.where(positive, target, 1.0)
+        loss = elementwise.where(positive, target * (elementwise.log(safe) - input), 0.0)
+    if reduction == "batchmean":
+        return reduction_sum(loss) * (1.0 / (input.shape[0] if input.ndim else 1))
+    return _reduce(loss, reduction)
 
 
 class BinaryCrossEntropy(Function):
