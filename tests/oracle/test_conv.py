@@ -75,3 +75,15 @@ def test_conv2d_double_backward_matches_torch(torch, rng):
     (tgx * tgx).sum().backward()
     np.testing.assert_allclose(X.grad.data, TX.grad.numpy(), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(W.grad.data, TW.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kernel,padding,dilation,groups", list(itertools.product(
+    [3, (2, 3)], [0, 1, 2, (1, 2), "same"], [1, 2], [1, 2])))
+def test_conv2d_stride1_fewer_outputs_matches_torch(torch, rng, kernel, padding, dilation, groups):
+    # out_channels <= in_channels with stride 1: the input gradient is taken as a full correlation
+    # with the rotated kernel instead of col2im; both routes must agree with PyTorch.
+    k = kernel if isinstance(kernel, tuple) else (kernel, kernel)
+    x = rng.standard_normal((2, 6, 8, 7))
+    w = rng.standard_normal((4, 6 // groups) + k)
+    _compare(torch, rng, lambda x, w: conv2d(x, w, None, 1, padding, dilation, groups),
+             lambda x, w: torch.nn.functional.conv2d(x, w, None, 1, padding, dilation, groups), [x, w])

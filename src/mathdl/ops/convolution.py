@@ -195,9 +195,42 @@ def conv2d_forward(x, w, geometry, out_hw=None):
     return y, cols
 
 
+def _flipped_transposed_kernel(w, groups):
+    """w (O, C/g, kh, kw) -> w' (C, O/g, kh, kw) with w'[c, o] = w[o, c] rotated by 180° (per group)."""
+    out_channels, per_group, kh, kw = w.shape
+    wg = w.reshape(groups, out_channels // groups, per_group, kh, kw).transpose(0, 2, 1, 3, 4)
+    return np.ascontiguousarray(wg.reshape(groups * per_group, out_channels // groups, kh, kw)[:, :, ::-1, ::-1])
+
+
+def _full_correlation_padding(geometry, in_hw, out_hw):
+    """Padding of ȳ that turns a stride-1 input gradient into a plain correlation, or None."""
+    if geometry.stride != (1, 1):
+        return None
+    pads = []
+    for n, m, k, d, (before, _) in zip(in_hw, out_hw, geometry.kernel, geometry.dilation, geometry.padding):
+        top = d * (k - 1) - before
+        bottom = n - m + d * (k - 1) - top
+        if top < 0 or bottom < 0:
+            return None
+        pads.append((top, bottom))
+    return tuple(pads)
+
+
 def conv2d_grad_input(gy, w, geometry, in_hw):
-    """∂L/∂x = col2im(Wᵀ Ȳ) on arrays (also the forward of conv_transpose2d); NCHW view."""
+    """∂L/∂x = col2im(Wᵀ Ȳ) on arrays (also the forward of conv_transpose2d); NCHW view.
+
+    With stride 1 and no more input than output pixels per channel, it is computed instead as the
+    "full" correlation of ȳ (padded by d(k − 1) − p) with the kernel rotated by 180° and its channel
+    axes swapped, ∂L/∂x[n, c, h, w'] = Σ_{o,u,v} w[o, c, u, v] ȳ[n, o, h + p − d·u, w' + p − d·v]:
+    the same sum, but as a forward-shaped GEMM with no scatter."""
     groups = geometry.groups
+    out_hw = gy.shape[2:]
+    full = _full_correlation_padding(geometry, in_hw, out_hw)
+    if full is not None and w.shape[0] * in_hw[0] * in_hw[1] <= w.shape[1] * groups * out_hw[0] * out_hw[1]:
+        flipped = _flipped_transposed_kernel(w, groups)
+        gx, _ = conv2d_forward(gy, flipped, Geometry(geometry.kernel, (1, 1), full, geometry.dilation, groups),
+                               tuple(in_hw))
+        return gx.transpose(3, 0, 1, 2)
     gy_rows = _rows_chwn(gy)
     if groups == 1:
         gcols = w.reshape(w.shape[0], -1).T @ gy_rows
