@@ -209,3 +209,12 @@ def test_float32_parameters_stay_float32():
     d = stats.Normal(md.tensor([0.0, 1.0]), md.tensor([1.0, 2.0]))
     assert d.log_prob(np.array([0.5, 0.5], dtype=np.float32)).dtype == np.float32
     assert d.rsample((3,)).dtype == np.float32
+
+
+def test_entropy_sums_stay_accurate_for_large_counts():
+    # the windowed sums against the asymptotic ½ log(2πeσ²) − 1/(12λ) (Poisson) and SciPy (Binomial)
+    h = float(stats.Poisson(f64(1e6)).entropy().data)
+    assert h == pytest.approx(0.5 * np.log(2 * np.pi * np.e * 1e6) - 1 / 12e6, abs=1e-9)
+    scipy_stats = _scipy_stats()
+    assert float(stats.Binomial(5000, f64(0.3)).entropy().data) == pytest.approx(
+        scipy_stats.binom(5000, 0.3).entropy(), rel=1e-12)

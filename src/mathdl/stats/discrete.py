@@ -37,10 +37,18 @@ def _surprisal_term(log_mass):
     return -where(finite, exp(safe) * safe, 0.0)
 
 
-def _grid_sum(distribution, upper, mass_of):
-    """Σ_{k=0}^{K} f(k) elementwise over the batch, with f evaluated on a grid of counts."""
-    counts = np.arange(upper + 1, dtype=np.float64).reshape((-1,) + (1,) * len(distribution.batch_shape))
+def _grid_sum(distribution, lower, upper, mass_of):
+    """Σ_{k=lower}^{upper} f(k) elementwise over the batch, with f evaluated on a grid of counts."""
+    counts = np.arange(lower, upper + 1, dtype=np.float64).reshape((-1,) + (1,) * len(distribution.batch_shape))
     return mass_of(counts).sum(axis=0)
+
+
+def _window(mean, std, limit=None):
+    """Counts within mean ± (12 std + 30): the mass outside is below 1e-16 (by Chernoff bounds),
+    so entropy sums need not run over the whole support."""
+    lower = int(max(0.0, np.floor(np.min(mean - 12 * std - 30, initial=0.0))))
+    upper = int(np.ceil(np.max(mean + 12 * std + 30, initial=0.0)))
+    return lower, (upper if limit is None else min(upper, limit))
 
 
 class Bernoulli(Distribution):
@@ -104,7 +112,8 @@ class Binomial(Distribution):
     """Binomial(n, p): successes in n independent Bernoulli(p) trials, ``Binomial(total_count, probs)``.
 
     log p(k) = log n! − log k! − log (n − k)! + k log p + (n − k) log(1 − p) for k = 0…n;
-    F(k) = Σ_{j ≤ k} p(j);  mean np, variance np(1 − p), entropy −Σₖ p(k) log p(k) (a finite sum).
+    F(k) = Σ_{j ≤ k} p(j);  mean np, variance np(1 − p), entropy −Σₖ p(k) log p(k) (summed over
+    k = np ± (12√(np(1 − p)) + 30), where all but 1e-16 of the mass lies).
     """
 
     support = "{0, ..., n}"
@@ -156,14 +165,16 @@ class Binomial(Distribution):
     def entropy(self):
         def term(k):
             return _surprisal_term(self._log_mass(np.broadcast_to(k, k.shape[:1] + self.batch_shape)))
-        return _grid_sum(self, int(np.max(self.total_count.data, initial=0)), term)
+        n, p = self.total_count.data, self.probs.data
+        lower, upper = _window(n * p, np.sqrt(n * p * (1 - p)), int(np.max(n, initial=0)))
+        return _grid_sum(self, lower, upper, term)
 
 
 class Poisson(Distribution):
     """Poisson(λ), ``Poisson(rate)`` with λ ≥ 0, on {0, 1, 2, …}.
 
     log p(k) = k log λ − λ − log k!;  F(k) = Σ_{j ≤ k} p(j);  mean λ, variance λ;
-    entropy −Σₖ p(k) log p(k), summed to k = λ + 12√λ + 30 (the rest is below 1e-16).
+    entropy −Σₖ p(k) log p(k), summed over k = λ ± (12√λ + 30) (the rest is below 1e-16).
     """
 
     support = "{0, 1, 2, ...}"
@@ -204,12 +215,11 @@ class Poisson(Distribution):
         return self.rate
 
     def entropy(self):
-        largest = float(np.max(self.rate.data, initial=0.0))
-        upper = int(largest + 12 * np.sqrt(largest) + 30)
+        lower, upper = _window(self.rate.data, np.sqrt(self.rate.data))
 
         def term(k):
             return _surprisal_term(self._log_mass(np.broadcast_to(k, k.shape[:1] + self.batch_shape)))
-        return _grid_sum(self, upper, term)
+        return _grid_sum(self, lower, upper, term)
 
 
 class Categorical(Distribution):
