@@ -95,3 +95,25 @@ def test_sigmoid_output_with_binary_crossentropy_is_fused_and_uses_probability_a
     predictions = model.predict(x)
     assert predictions.min() >= 0 and predictions.max() <= 1
     assert np.mean((predictions[:, 0] > 0.5) == (y > 0.5)) == pytest.approx(accuracy)
+
+
+def test_one_hot_targets_take_the_integer_path_with_the_same_loss_and_gradient(batch):
+    logits, labels = batch
+    loss = losses.CategoricalCrossentropy(from_logits=True)
+    onehot = to_categorical(labels, 4)
+    prepared = loss.prepare_targets(onehot)
+    assert prepared.dtype == np.int64 and np.array_equal(prepared, labels)
+    soft = np.array([[0.5, 0.5, 0.0, 0.0]] * 6, np.float32)
+    assert loss.prepare_targets(soft).shape == (6, 4)                      # not one-hot: kept
+    assert losses.CategoricalCrossentropy(label_smoothing=0.1).prepare_targets(onehot).shape == (6, 4)
+    z1 = md.tensor(logits.astype(np.float32), requires_grad=True)
+    z2 = md.tensor(logits.astype(np.float32), requires_grad=True)
+    a = loss.compute(z1, md.tensor(prepared), True)
+    b = loss.compute(z2, md.tensor(onehot), True)
+    a.backward()
+    b.backward()
+    assert a.item() == pytest.approx(b.item(), rel=1e-6)
+    np.testing.assert_allclose(z1.grad.data, z2.grad.data, rtol=1e-5, atol=1e-7)
+    p = md.tensor(_softmax(logits))
+    assert loss.compute(p, md.tensor(prepared), False).item() == pytest.approx(
+        losses.CategoricalCrossentropy()(md.tensor(onehot.astype(np.float64)), p).item(), rel=1e-6)

@@ -12,14 +12,17 @@ the matching cross-entropy never takes that path: ``Sequential.fit`` hands the l
 """
 import numpy as np
 
+from mathdl.keras.layers import format_shape
 from mathdl.nn import functional as F
 
 EPSILON = 1e-7
 
 
 def _mismatch(name, target, output, hint=""):
+    def batchless(shape):
+        return format_shape((None,) + tuple(shape[1:])) if len(shape) else "()"
     return ValueError(f"{name}: arguments `target` and `output` must have compatible shapes. Received: "
-                      f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}{hint}")
+                      f"target.shape={batchless(target.shape)}, output.shape={batchless(output.shape)}{hint}")
 
 
 class Loss:
@@ -58,13 +61,37 @@ class CategoricalCrossentropy(Loss):
     def fused_activation(self):
         return "softmax"
 
+    def prepare_targets(self, y):
+        """Exactly one-hot rows become their class indices (once per fit): the loss and its
+        gradient p − y are the same, and the integer path skips multiplying by the zeros."""
+        y = super().prepare_targets(y)
+        if (not self.label_smoothing and y.ndim == 2 and y.shape[1] > 1 and len(y)
+                and np.array_equal(y.sum(axis=1), np.ones(len(y), y.dtype))
+                and np.count_nonzero(y) == len(y)):
+            return y.argmax(axis=1)
+        return y
+
+    def __call__(self, y_true, y_pred):
+        if tuple(y_true.shape) != tuple(y_pred.shape):
+            raise self._shape_error(y_true, y_pred)
+        return self.compute(y_pred, y_true, self.from_logits)
+
+    def _shape_error(self, target, output):
+        hint = ""
+        if target.ndim == output.ndim - 1 or (target.ndim == 2 and target.shape[-1] == 1):
+            hint = ("; integer class labels need loss='sparse_categorical_crossentropy' or "
+                    "one-hot targets from to_categorical(labels)")
+        return _mismatch(self.name, target, output, hint)
+
     def compute(self, output, target, logits):
+        if target.dtype.kind in "iu" and target.shape == output.shape[:-1]:
+            # class indices made by prepare_targets from one-hot rows
+            if logits:
+                return F.cross_entropy(output, target)
+            probabilities = output / output.sum(axis=-1, keepdims=True)
+            return F.nll_loss(probabilities.clip(EPSILON, 1.0 - EPSILON).log(), target)
         if target.shape != output.shape:
-            hint = ""
-            if target.ndim == output.ndim - 1 or (target.ndim == 2 and target.shape[-1] == 1):
-                hint = ("; integer class labels need loss='sparse_categorical_crossentropy' or "
-                        "one-hot targets from to_categorical(labels)")
-            raise _mismatch(self.name, target, output, hint)
+            raise self._shape_error(target, output)
         if self.label_smoothing:
             classes = output.shape[-1]
             target = target * (1.0 - self.label_smoothing) + self.label_smoothing / classes
