@@ -217,4 +217,4 @@ def test_entropy_sums_stay_accurate_for_large_counts():
     assert h == pytest.approx(0.5 * np.log(2 * np.pi * np.e * 1e6) - 1 / 12e6, abs=1e-9)
     scipy_stats = _scipy_stats()
     assert float(stats.Binomial(5000, f64(0.3)).entropy().data) == pytest.approx(
-        scipy_stats.binom(5000, 0.3).entropy(), rel=1e-12)
+        scipy_stats.binom(5000, 0.3).entropy(), rel=1e-9)      # log Γ(5001) ≈ 3.8e4 carries ~1e-11
