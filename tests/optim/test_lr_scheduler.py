@@ -64,3 +64,24 @@ def test_errors():
         lr_scheduler.StepLR(object(), step_size=1)
     with pytest.raises(KeyError, match="initial_lr"):
         lr_scheduler.StepLR(sgd(), step_size=1, last_epoch=3)
+
+
+def test_reduce_on_plateau_reduces_after_patience():
+    opt = sgd(1.0)
+    schedule = lr_scheduler.ReduceLROnPlateau(opt, patience=2, factor=0.5)
+    for metric in [1.0, 1.0, 1.0]:
+        schedule.step(metric)
+    assert opt.param_groups[0]["lr"] == 1.0            # two bad epochs: not yet
+    schedule.step(1.0)
+    assert opt.param_groups[0]["lr"] == 0.5
+    with pytest.raises(ValueError, match="factor should be < 1.0"):
+        lr_scheduler.ReduceLROnPlateau(opt, factor=1.5)
+
+
+def test_lambda_lr_and_its_state():
+    opt = sgd(2.0)
+    schedule = lr_scheduler.LambdaLR(opt, lambda t: 1 / (t + 1))
+    assert rates(schedule, 4) == pytest.approx([2.0, 1.0, 2 / 3, 0.5])
+    assert "lr_lambdas" not in schedule.state_dict()
+    with pytest.raises(ValueError, match="callable"):
+        lr_scheduler.LambdaLR(opt, 3)

@@ -31,3 +31,37 @@ def test_schedule_matches_torch(torch, name, options):
         theirs.step()
         our_schedule.step()
         their_schedule.step()
+
+
+def test_lambda_lr_matches_torch(torch):
+    ours = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.5)
+    theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
+    warmup = lambda epoch: min(1.0, (epoch + 1) / 5) * 0.95 ** epoch   # noqa: E731
+    a, b = optim.lr_scheduler.LambdaLR(ours, warmup), torch.optim.lr_scheduler.LambdaLR(theirs, warmup)
+    for _ in range(15):
+        np.testing.assert_allclose(a.get_last_lr(), b.get_last_lr(), rtol=1e-14)
+        ours.step()
+        theirs.step()
+        a.step()
+        b.step()
+
+
+@pytest.mark.parametrize("options", [dict(), dict(mode="max", factor=0.5, patience=2, cooldown=1),
+                                     dict(threshold_mode="abs", threshold=0.05, patience=1, min_lr=0.004)])
+def test_reduce_on_plateau_matches_torch(torch, options):
+    metrics = [1.0, 0.9, 0.95, 0.91, 0.9, 0.92, 0.93, 0.8, 0.85, 0.86, 0.87, 0.88, 0.89, 0.79, 0.8, 0.81] * 2
+    if options.get("mode") == "max":
+        metrics = [-m for m in metrics]
+    ours = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1)
+    theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    options = dict(options)
+    if "patience" not in options:
+        options["patience"] = 3
+    a = optim.lr_scheduler.ReduceLROnPlateau(ours, **options)
+    b = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **options)
+    for metric in metrics:
+        a.step(metric)
+        b.step(metric)
+        np.testing.assert_allclose(ours.param_groups[0]["lr"], theirs.param_groups[0]["lr"], rtol=1e-14)
+        np.testing.assert_allclose(a.get_last_lr(), b.get_last_lr(), rtol=1e-14)
+    assert ours.param_groups[0]["lr"] < 0.1
