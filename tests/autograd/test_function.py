@@ -120,3 +120,12 @@ def test_as_tensor_keeps_the_dtype_of_like():
     assert as_tensor(3, like=md.tensor([1, 2])).dtype == np.int64
     t = md.tensor([1.0])
     assert as_tensor(t) is t
+    assert as_tensor(2.5).dtype == np.float32 and as_tensor(2.5, like=md.tensor([1, 2])).dtype == np.float32
+
+
+def test_non_numeric_operands_are_refused_clearly():
+    x = md.tensor([1.0])
+    with pytest.raises(TypeError, match="expected a number, an array or a Tensor, got str"):
+        x + "a"
+    with pytest.raises(TypeError, match="got str"):
+        md.exp("a")

@@ -82,9 +82,13 @@ def as_tensor(value, like=None):
     """
     if isinstance(value, Tensor):
         return value
-    if like is not None and like.dtype.kind == "f":
-        array = np.asarray(value)
-        if array.dtype.kind in "biuf":
+    array = np.asarray(value) if like is not None else _as_array(value)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"expected a number, an array or a Tensor, got {type(value).__name__} "
+                        f"(dtype {array.dtype})")
+    if like is not None:
+        if like.dtype.kind == "f" and array.dtype.kind in "biuf":
             return Tensor(array.astype(like.dtype, copy=False))
-        return Tensor(array)
-    return Tensor(_as_array(value))
+        if array.dtype == np.float64 and not isinstance(value, (np.ndarray, np.generic)):
+            array = _as_array(value)                # Python floats: the default dtype
+    return Tensor(array)
