@@ -40,6 +40,18 @@ def test_scalar_forms_match_finite_differences(rng, fn):
     assert gradgradcheck(fn, [x])
 
 
+def test_clone_and_cast_are_differentiable(rng):
+    x = leaf(rng, (2, 3))
+    assert gradcheck(lambda t: t.clone() * t, [x])
+    assert gradgradcheck(lambda t: t.clone() * t, [x])
+    # a round trip through float32 and back: the derivative of (cast x)² is 2x, to float32 precision
+    (g,) = md.grad((x.astype(np.float32).astype(np.float64) ** 2).sum(), x, create_graph=True)
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g.data, 2 * x.data, rtol=1e-6)
+    (h,) = md.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, 2.0)
+
+
 def test_pow_derivatives_at_zero():
     x = md.tensor([0.0, 2.0], dtype=np.float64, requires_grad=True)
     (x ** 0).sum().backward()                      # x⁰ = 1 is flat even at 0 (not 0 · inf)
