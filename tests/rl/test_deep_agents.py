@@ -6,7 +6,6 @@ from mathdl.rl import GridWorld, value_iteration
 from mathdl.rl.cartpole import CartPoleEnv
 from mathdl.rl.dqn import DQNAgent, train_dqn
 from mathdl.rl.environments import OneHotObservation, evaluate_policy, make_env, space_sizes
-from mathdl.rl.networks import huber_loss
 from mathdl.rl.policy_gradient import (ActorCritic, discounted_returns, generalized_advantages,
                                        sample_categorical, train_a2c, train_reinforce)
 from mathdl.rl.replay import ReplayBuffer
@@ -28,29 +27,6 @@ def test_corridor_optimal_return_by_value_iteration():
     env = GridWorld(CORRIDOR, step_reward=-0.01)
     result = value_iteration(env.to_mdp(gamma=0.999999), tol=1e-9)
     assert result.values[env.start_state] == pytest.approx(0.96, abs=1e-5)
-
-
-def test_huber_loss_matches_torch(torch, rng):
-    x = rng.normal(scale=2.0, size=(40,))
-    y = rng.normal(size=(40,))
-    for delta in (0.5, 1.0, 3.0):
-        xt = md.tensor(x, requires_grad=True)
-        loss = huber_loss(xt, md.tensor(y), delta=delta)
-        loss.backward()
-        tx = torch.tensor(x, requires_grad=True)
-        tloss = torch.nn.functional.huber_loss(tx, torch.tensor(y), delta=delta)
-        tloss.backward()
-        assert loss.item() == pytest.approx(tloss.item(), rel=1e-12)
-        np.testing.assert_allclose(xt.grad.data, tx.grad.numpy(), rtol=1e-12)
-    with pytest.raises(ValueError, match="shape"):
-        huber_loss(md.zeros(3), md.zeros(4))
-
-
-def test_huber_loss_finite_differences(rng):
-    from mathdl.autograd.gradcheck import gradcheck
-    x = md.tensor(rng.normal(scale=2.0, size=(12,)), requires_grad=True)
-    y = md.tensor(rng.normal(size=(12,)))
-    assert gradcheck(lambda a: huber_loss(a, y, delta=0.7, reduction="sum"), (x,))
 
 
 def test_replay_buffer_ring_and_sampling():

@@ -29,22 +29,6 @@ from mathdl.nn.layers.conv import Conv2d, ConvTranspose2d
 from mathdl.random import generator
 
 
-class LeakyReLU(nn.Module):
-    """y = max(x, αx) for 0 ≤ α < 1, written relu(x) − α relu(−x) (twice differentiable as ops)."""
-
-    def __init__(self, negative_slope=0.2):
-        super().__init__()
-        if not 0.0 <= negative_slope < 1.0:
-            raise ValueError(f"LeakyReLU: negative_slope must be in [0, 1), got {negative_slope!r}")
-        self.negative_slope = float(negative_slope)
-
-    def forward(self, x):
-        return F.relu(x) - self.negative_slope * F.relu(-x)
-
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
-
-
 class MLPGenerator(nn.Module):
     """``MLPGenerator(latent_dim=64, hidden=(256, 512), output_dim=784)``: z → ReLU MLP → tanh."""
 
@@ -61,14 +45,14 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """``MLPDiscriminator(input_dim=784, hidden=(512, 256))``: x → LeakyReLU(0.2) MLP → one logit
+    """``MLPDiscriminator(input_dim=784, hidden=(512, 256))``: x → nn.LeakyReLU(0.2) MLP → one logit
     (N,). With no normalisation layer, it can serve as a WGAN-GP critic."""
 
     def __init__(self, input_dim=784, hidden=(512, 256)):
         super().__init__()
         sizes, layers = [input_dim, *hidden], []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(n_in, n_out), LeakyReLU(0.2)]
+            layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
         self.net = nn.Sequential(*layers, nn.Linear(sizes[-1], 1))
         self.input_dim = input_dim
 
@@ -105,11 +89,11 @@ class DCDiscriminator(nn.Module):
 
     def __init__(self, channels=1, width=64, batch_norm=True):
         super().__init__()
-        layers = [Conv2d(channels, width, 4, stride=2, padding=1), LeakyReLU(0.2),
+        layers = [Conv2d(channels, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
                   Conv2d(width, 2 * width, 4, stride=2, padding=1)]
         if batch_norm:
             layers.append(nn.BatchNorm2d(2 * width))
-        layers += [LeakyReLU(0.2), nn.Flatten(), nn.Linear(2 * width * 7 * 7, 1)]
+        layers += [nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(2 * width * 7 * 7, 1)]
         self.net = nn.Sequential(*layers)
         self.channels = channels
 

@@ -1,8 +1,9 @@
 """Deep Q-network (Mnih et al., 2015), with the double-DQN target (van Hasselt et al., 2016).
 
 A network Q_θ(s, ·) gives one value per action. From a replay buffer of transitions it minimises
-the Huber loss ℓ_δ of the temporal-difference error against a target network θ⁻ that is copied
-from θ every C steps (held fixed in between, so the regression target does not chase itself):
+the Huber loss ℓ_δ (``nn.functional.huber_loss``) of the temporal-difference error against a
+target network θ⁻ that is copied from θ every C steps (held fixed in between, so the regression
+target does not chase itself; or moved softly toward θ every step):
 
     L(θ) = E_{(s,a,r,s',d) ~ buffer} [ ℓ_δ( Q_θ(s, a) − y ) ],
     y = r + γ (1 − d) Q_{θ⁻}(s', a*),   a* = argmax_a Q_θ(s', a)   (double DQN; DQN: argmax Q_{θ⁻}).
@@ -19,7 +20,8 @@ from mathdl.autograd import no_grad
 from mathdl.autograd.tensor import Tensor
 from mathdl.random import generator
 from mathdl.rl.environments import RunLog, evaluate_policy, space_sizes
-from mathdl.rl.networks import huber_loss, mlp
+from mathdl.nn import functional as F
+from mathdl.rl.networks import mlp
 from mathdl.rl.replay import ReplayBuffer
 
 
@@ -95,7 +97,7 @@ class DQNAgent:
         target = Tensor(self.td_target(batch))
         q = self.q_network(Tensor(batch.observations))
         q_taken = q[np.arange(self.batch_size), batch.actions]
-        loss = huber_loss(q_taken, target, delta=self.huber_delta)
+        loss = F.huber_loss(q_taken, target, delta=self.huber_delta)
         self.optimizer.zero_grad()
         loss.backward()
         if self.max_grad_norm is not None:

@@ -1,9 +1,7 @@
-"""Small fully connected networks for the deep agents, and the Huber loss of DQN."""
+"""Small fully connected networks for the deep agents."""
 import numbers
 
 from mathdl import nn
-from mathdl.ops import abs as _abs
-from mathdl.ops import clip
 
 
 def mlp(sizes, activation=nn.Tanh):
@@ -18,28 +16,3 @@ def mlp(sizes, activation=nn.Tanh):
         if index < len(sizes) - 2:
             layers.append(activation())
     return nn.Sequential(*layers)
-
-
-def huber_loss(input, target, delta=1.0, reduction="mean"):
-    """The Huber loss (PyTorch's ``F.huber_loss``), quadratic near 0 and linear beyond δ:
-
-        ℓ(d) = ½ d²            if |d| ≤ δ,        δ (|d| − ½ δ)   otherwise,      d = input − target.
-
-    Written as ½ q² + δ (|d| − q) with q = clip(|d|, 0, δ), which is the same function; its
-    gradient ∂ℓ/∂d = clip(d, −δ, δ) bounds the step a single large TD error can cause.
-    """
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
-    if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"huber_loss: target shape {tuple(target.shape)} must equal input shape "
-                         f"{tuple(input.shape)}")
-    magnitude = _abs(input - target)
-    quadratic = clip(magnitude, 0.0, delta)
-    loss = 0.5 * quadratic * quadratic + delta * (magnitude - quadratic)
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"huber_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
