@@ -260,3 +260,23 @@ def test_state_dict_survives_save_and_load(tmp_path):
     other.load_state_dict(md.load(path))
     x = md.randn(4, 3)
     np.testing.assert_array_equal(other(x).data, net(x).data)
+
+
+def test_forward_hooks_record_and_replace():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    seen = {}
+    handle = model[1].register_forward_hook(lambda m, args, out: seen.setdefault("relu", out))
+    x = md.randn(5, 3)
+    y = model(x)
+    assert seen["relu"].shape == (5, 4) and np.all(seen["relu"].data >= 0)
+    handle.remove()
+    seen.clear()
+    model(x)
+    assert seen == {}
+    with model[2].register_forward_hook(lambda m, args, out: out * 0):
+        assert np.all(model(x).data == 0)
+    np.testing.assert_array_equal(model(x).data, y.data)
+    with model[0].register_forward_pre_hook(lambda m, args: (args[0] * 0,)):
+        np.testing.assert_allclose(model[0](x).data, np.broadcast_to(model[0].bias.data, (5, 4)))
+    with pytest.raises(TypeError, match="callable"):
+        model.register_forward_hook(3)

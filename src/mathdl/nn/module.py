@@ -26,6 +26,28 @@ class StateDictError(KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+class _HookHandle:
+    """What ``register_forward_hook`` returns: ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, registry, hook):
+        if not callable(hook):
+            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+        _HookHandle._next_id += 1
+        self.id, self._registry = _HookHandle._next_id, registry
+        registry[self.id] = hook
+
+    def remove(self):
+        self._registry.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
 class Module:
     """Base class of layers and models: holds parameters, buffers and sub-modules.
 
@@ -39,6 +61,8 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     # ----- registration ----------------------------------------------------------------------
     def _check_initialised(self, name):
@@ -317,7 +341,28 @@ class Module:
                                   f"must implement it")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)
+        for hook in list(self._forward_pre_hooks.values()):
+            replaced = hook(self, args)
+            if replaced is not None:
+                args = replaced if isinstance(replaced, tuple) else (replaced,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            replaced = hook(self, args, output)
+            if replaced is not None:
+                output = replaced
+        return output
+
+    def register_forward_pre_hook(self, hook):
+        """Call ``hook(module, args)`` before each forward; a non-None result replaces the
+        positional arguments. Returns a handle whose ``remove()`` unregisters the hook."""
+        return _HookHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, args, output)`` after each forward (e.g. to record intermediate
+        activations); a non-None result replaces the output. Returns a handle with ``remove()``."""
+        return _HookHandle(self._forward_hooks, hook)
 
     def extra_repr(self):
         """The text inside the parentheses of this module's repr (override in layers)."""
