@@ -170,7 +170,8 @@ class DictionaryLearning:
         if not isinstance(n_components, (int, np.integer)) or n_components < 1:
             raise ValueError(f"DictionaryLearning: n_components must be a positive int, got {n_components!r}")
         if fit_algorithm not in FIT_ALGORITHMS:
-            raise ValueError(f"DictionaryLearning: fit_algorithm must be one of {FIT_ALGORITHMS}, got {fit_algorithm!r}")
+            raise ValueError(f"DictionaryLearning: fit_algorithm must be one of {FIT_ALGORITHMS}, "
+                             f"got {fit_algorithm!r}")
         if code_algorithm not in CODE_ALGORITHMS:
             raise ValueError(f"DictionaryLearning: code_algorithm must be one of {CODE_ALGORITHMS}, "
                              f"got {code_algorithm!r}")

@@ -8,7 +8,7 @@ from mathdl.optimize.line_search import LineSearchError, backtracking, exact_qua
 from mathdl.optimize.minimize import METHODS, minimize
 from mathdl.optimize.objective import Objective
 from mathdl.optimize.result import OptimizeResult
-from mathdl.optimize.test_functions import himmelblau, quadratic, rosenbrock
+from mathdl.optimize.problems import himmelblau, quadratic, rosenbrock
 
 __all__ = ["LineSearchError", "METHODS", "Objective", "OptimizeResult", "backtracking", "exact_quadratic_step",
            "himmelblau", "minimize", "quadratic", "rosenbrock", "strong_wolfe"]

@@ -191,7 +191,8 @@ def lagrange_newton(objective, x, constraints, tol, maxiter):
             slope = objective.gradient(x) @ step[:n] - rho * constraint_norm
             while alpha > 1e-10:
                 trial_x = x + alpha * step[:n]
-                if objective.value(trial_x) + rho * np.sum(np.abs(equalities.values(trial_x))) <= merit + 1e-4 * alpha * slope:
+                trial_merit = objective.value(trial_x) + rho * np.sum(np.abs(equalities.values(trial_x)))
+                if trial_merit <= merit + 1e-4 * alpha * slope:
                     break
                 alpha *= 0.5
             trial_x, trial_multipliers = x + alpha * step[:n], multipliers + alpha * step[n:]

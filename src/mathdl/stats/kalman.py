@@ -107,7 +107,8 @@ class KalmanFilter:
         correction = np.eye(self.state_size) - gain @ self.H
         self.P = correction @ self.P @ correction.T + gain @ self.R @ gain.T
         whitened = solve_array(S, innovation[:, None])[:, 0]
-        self.log_likelihood += -0.5 * (innovation @ whitened + _logdet_spd(S) + self.measurement_size * math.log(2 * math.pi))
+        self.log_likelihood += -0.5 * (innovation @ whitened + _logdet_spd(S)
+                                       + self.measurement_size * math.log(2 * math.pi))
         return self.x.copy(), self.P.copy()
 
     def filter(self, measurements, controls=None):
