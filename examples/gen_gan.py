@@ -7,7 +7,8 @@ generator and critic), saving a grid of 64 samples from a fixed noise batch afte
 (``gen_gan_<kind>_epoch<k>.png``). A separate MLP classifier trained on the real training images
 (its test accuracy is reported) then labels 2,000 generated images: the class distribution of its
 labels (uniform 0.1 each for a generator that covers every class), its mean confidence max_y p(y|x),
-and exp(E KL(p(y|x) ‖ p(y))) (10 at best). Results go to ``gen_gan_results.json``.
+and exp(E KL(p(y|x) ‖ p(y))) (10 at best). Results go to ``gen_gan_results.json`` (with one
+``--kind``: ``gen_gan_results_<kind>.json``).
 """
 import argparse
 import json
@@ -82,7 +83,8 @@ def main(argv=None):
                                                                          judged["class_distribution"]))
         print(f"{kind}: mean confidence {judged['mean_confidence']:.3f}, score {judged['score']:.2f}; "
               f"classes: {distribution}", flush=True)
-        with open(os.path.join(args.output, "gen_gan_results.json"), "w") as handle:
+        name = "gen_gan_results.json" if args.kind == "all" else f"gen_gan_results_{args.kind}.json"
+        with open(os.path.join(args.output, name), "w") as handle:
             json.dump(results, handle, indent=1, default=float)
 
 
