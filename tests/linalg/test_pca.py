@@ -61,3 +61,28 @@ def test_pca_bad_input(data):
         linalg.PCA(2).fit(data).transform(data[:, :4])
     with pytest.raises(ValueError, match="n_samples, n_features"):
         linalg.PCA(2).fit(np.ones(5))
+
+
+def test_randomized_solver_matches_the_full_svd_on_large_data(rng):
+    low_rank = rng.standard_normal((300, 8)) * np.linspace(10, 3, 8) @ rng.standard_normal((8, 150))
+    x = low_rank + 0.1 * rng.standard_normal((300, 150))
+    pca = linalg.PCA(5, svd_solver="randomized", random_state=0).fit(x)
+    centred = x - x.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    np.testing.assert_allclose(pca.explained_variance_, s[:5] ** 2 / 299, rtol=1e-8)
+    np.testing.assert_allclose(pca.explained_variance_ratio_, s[:5] ** 2 / np.sum(s ** 2), rtol=1e-8)
+    np.testing.assert_allclose(np.abs(np.sum(pca.components_ * vt[:5], axis=1)), 1.0, atol=1e-8)
+    # 'auto' follows scikit-learn's rule: randomized for a small int k on data wider than 500
+    assert linalg.PCA(3, random_state=0).fit(rng.standard_normal((510, 505))).svd_solver_ == "randomized"
+    assert linalg.PCA(3).fit(x[:40, :30]).svd_solver_ == "full"
+    with pytest.raises(ValueError, match="needs an int n_components"):
+        linalg.PCA(0.9, svd_solver="randomized").fit(x)
+    with pytest.raises(ValueError, match="svd_solver must be one of"):
+        linalg.PCA(2, svd_solver="arpack")
+
+
+def test_randomized_svd_top_singular_triplets(rng):
+    a = rng.standard_normal((120, 12)) @ rng.standard_normal((12, 90))
+    u, s, vt = linalg.randomized_svd(a, 12, rng=np.random.default_rng(1))
+    np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False)[:12], rtol=1e-10)
+    np.testing.assert_allclose((u * s) @ vt, a, atol=1e-9)          # rank 12: the sketch is exact

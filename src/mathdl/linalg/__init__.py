@@ -18,12 +18,13 @@ from mathdl.linalg.lu import det, inv, lu_factor, slogdet, solve, solve_triangul
 from mathdl.linalg.norms import cond, matrix_rank, norm, pinv, trace
 from mathdl.linalg.pca import PCA, whiten
 from mathdl.linalg.qr import qr
+from mathdl.linalg.randomized_svd import randomized_svd
 from mathdl.linalg.svd import svd, svd_via_eigh
 from mathdl.linalg.validation import LinAlgError
 
 __all__ = [
     "DictionaryLearning", "LinAlgError", "PCA", "cholesky", "cond", "det", "eig", "eigh", "eigvals",
     "eigvalsh", "inv", "is_positive_definite", "ista", "lstsq", "lu_factor", "matrix_rank", "norm", "omp", "pinv",
-    "power_iteration", "qr", "slogdet", "solve", "solve_triangular", "sparse_encode", "svd", "svd_via_eigh",
+    "power_iteration", "qr", "randomized_svd", "slogdet", "solve", "solve_triangular", "sparse_encode", "svd", "svd_via_eigh",
     "trace", "whiten",
 ]

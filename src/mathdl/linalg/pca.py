@@ -13,7 +13,10 @@ Z = X_c V Λ^(−½) Vᵀ (the whitening closest to the original coordinates).
 import numpy as np
 
 from mathdl.linalg.eigh import jacobi_eigh
+from mathdl.linalg.randomized_svd import randomized_svd
 from mathdl.linalg.svd import svd_array
+
+SVD_SOLVERS = ("auto", "full", "randomized")
 
 
 def _data(x, op):
@@ -29,17 +32,24 @@ def _data(x, op):
 
 
 class PCA:
-    """``PCA(n_components=None, whiten=False)`` with scikit-learn's attributes after ``fit(x)``:
-    ``components_`` (k, d), ``explained_variance_`` (k,), ``explained_variance_ratio_`` (k,),
-    ``singular_values_`` (k,), ``mean_`` (d,), ``n_components_``.
+    """``PCA(n_components=None, whiten=False, svd_solver='auto', random_state=None)`` with
+    scikit-learn's attributes after ``fit(x)``: ``components_`` (k, d), ``explained_variance_`` (k,),
+    ``explained_variance_ratio_`` (k,), ``singular_values_`` (k,), ``mean_`` (d,), ``n_components_``.
 
     n_components: an int k ≤ min(n, d), None for all, or a float in (0, 1) to keep the fewest
-    components whose explained-variance ratio reaches it. Arrays out (NumPy float64).
+    components whose explained-variance ratio reaches it. svd_solver: 'full' (QR + Jacobi SVD of
+    the centred data), 'randomized' (``randomized_svd``, for an int k on large data) or 'auto'
+    (randomized when min(n, d) > 500 and k < 0.8 min(n, d), as scikit-learn). The ratio divides by
+    the total variance Σ‖x − x̄‖²/(n − 1), so it is exact either way. Arrays out (NumPy float64).
     """
 
-    def __init__(self, n_components=None, whiten=False):
+    def __init__(self, n_components=None, whiten=False, svd_solver="auto", random_state=None):
+        if svd_solver not in SVD_SOLVERS:
+            raise ValueError(f"PCA: svd_solver must be one of {SVD_SOLVERS}, got {svd_solver!r}")
         self.n_components = n_components
         self.whiten = whiten
+        self.svd_solver = svd_solver
+        self.random_state = random_state
 
     def fit(self, x):
         x = _data(x, "PCA.fit")
@@ -47,11 +57,27 @@ class PCA:
         if n < 2:
             raise ValueError(f"PCA.fit: need at least 2 samples, got {n}")
         self.mean_ = x.mean(axis=0)
-        _, s, vt, _ = svd_array(x - self.mean_)
+        centred = x - self.mean_
+        total = np.sum(centred * centred) / (n - 1)
+        limit = min(n, d)
+        solver = self.svd_solver
+        if solver == "auto":
+            k = self.n_components
+            integer = isinstance(k, (int, np.integer)) and not isinstance(k, bool)
+            solver = "randomized" if integer and limit > 500 and k < 0.8 * limit else "full"
+        if solver == "randomized":
+            k = self.n_components
+            if not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
+                raise ValueError(f"PCA: svd_solver='randomized' needs an int n_components in [1, {limit}], got {k!r}")
+            rng = None if self.random_state is None else np.random.default_rng(self.random_state)
+            _, s, vt = randomized_svd(centred, int(k), rng=rng)
+            vt = _flip_signs(vt)
+        else:
+            _, s, vt, _ = svd_array(centred)
+        self.svd_solver_ = solver
         variance = s ** 2 / (n - 1)
-        total = variance.sum()
         ratio = variance / total if total > 0 else np.zeros_like(variance)
-        k = self._choose(ratio, min(n, d))
+        k = self._choose(ratio, limit) if solver == "full" else int(self.n_components)
         self.n_components_ = k
         self.components_ = vt[:k]
         self.explained_variance_ = variance[:k]
@@ -96,6 +122,12 @@ class PCA:
         if self.whiten:
             z = z * np.sqrt(self.explained_variance_)
         return z @ self.components_ + self.mean_
+
+
+def _flip_signs(vt):
+    index = np.argmax(np.abs(vt), axis=1)
+    signs = np.sign(vt[np.arange(vt.shape[0]), index])
+    return vt * np.where(signs == 0, 1.0, signs)[:, None]
 
 
 def whiten(x, method="zca", eps=1e-10):
