@@ -22,3 +22,9 @@ def test_run_cartpole_reinforce_respects_the_step_budget():
     assert 300 <= summary["steps"] < 300 + 500
     with pytest.raises(ValueError, match="agent"):
         run_cartpole("ppo")
+
+
+def test_run_cartpole_dqn_settings_build_and_run():
+    summary = run_cartpole("dqn", total_steps=300, seed=0, backend="builtin", eval_episodes=2)
+    assert summary["steps"] == 300 and not summary["solved"]
+    assert summary["episodes"] == len(summary["episode_end_steps"]) > 0
