@@ -16,6 +16,9 @@ ALL = [
     (optim.Adam, dict(lr=0.1)),
     (optim.Adam, dict(lr=0.1, amsgrad=True, weight_decay=0.01)),
     (optim.AdamW, dict(lr=0.1)),
+    (optim.Adadelta, dict(lr=1.0, eps=1e-3, weight_decay=0.01)),   # ε sets its first steps (√ε)
+    (optim.Adamax, dict(lr=0.1, weight_decay=0.01)),
+    (optim.NAdam, dict(lr=0.1, weight_decay=0.01)),
 ]
 
 
@@ -174,6 +177,9 @@ def test_step_with_closure_returns_the_loss():
     (lambda p: optim.RMSprop(p, eps=-1), "invalid eps"),
     (lambda p: optim.Adagrad(p, lr_decay=-1), "invalid lr_decay"),
     (lambda p: optim.Adam([], lr=0.1), "empty parameter list"),
+    (lambda p: optim.Adadelta(p, rho=1.5), "invalid rho value"),
+    (lambda p: optim.Adamax(p, betas=(0.9, 1.0)), "invalid beta parameter at index 1"),
+    (lambda p: optim.NAdam(p, momentum_decay=-1), "invalid momentum_decay value"),
 ])
 def test_bad_hyper_parameters_raise(make, message):
     with pytest.raises(ValueError, match=message):

@@ -28,6 +28,13 @@ def configurations():
         yield "AdamW", dict(lr=0.05, betas=(0.8, 0.95), amsgrad=amsgrad, weight_decay=weight_decay)
     yield "Adam", dict(lr=0.01, maximize=True)
     yield "AdamW", dict()
+    yield "Adadelta", dict()
+    yield "Adadelta", dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1)
+    yield "Adamax", dict()
+    yield "Adamax", dict(lr=0.05, betas=(0.8, 0.9), eps=1e-3, weight_decay=0.1)
+    yield "NAdam", dict()
+    yield "NAdam", dict(lr=0.05, betas=(0.8, 0.95), weight_decay=0.1, momentum_decay=0.01)
+    yield "NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)
 
 
 CONFIGS = list(configurations())
@@ -44,7 +51,17 @@ def test_trajectory_matches_torch(torch, rng, name, options):
     if name in ("SGD",) and "lr" not in kwargs:
         kwargs["lr"] = 0.1
     our_opt = getattr(optim, name)(ours, **kwargs)
-    their_opt = getattr(torch.optim, name)(theirs, **kwargs)
+    # PyTorch keeps scalar state (NAdam's μ-product, step counts) in the default dtype: make it float64
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        their_opt = getattr(torch.optim, name)(theirs, **kwargs)
+        run_both(torch, ours, theirs, our_opt, their_opt, grads)
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def run_both(torch, ours, theirs, our_opt, their_opt, grads):
     for step_grads in grads:
         for p, t, g in zip(ours, theirs, step_grads):
             p.grad = md.tensor(g)
