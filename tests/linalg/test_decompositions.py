@@ -181,3 +181,20 @@ def test_bad_input_raises_linalg_error(call, message):
 def test_complex_input_is_refused():
     with pytest.raises(TypeError, match="real floating"):
         linalg.eigh(np.eye(2) * 1j)
+
+
+@pytest.mark.parametrize("a", [np.zeros((3, 3)), np.eye(4), 2 * np.eye(4) + np.diag(np.ones(3), 1)],
+                         ids=["zero", "identity", "jordan"])
+def test_eig_of_degenerate_matrices_gives_finite_unit_vectors(a):
+    w, v = map(arr, linalg.eig(a))
+    assert np.all(np.isfinite(v))
+    np.testing.assert_allclose(np.linalg.norm(v, axis=0), 1.0)
+    np.testing.assert_allclose(a @ v, v * w, atol=1e-12)
+    np.testing.assert_allclose(w, np.diagonal(a), atol=1e-12)
+
+
+def test_eig_finds_polynomial_roots_from_the_companion_matrix():
+    coefficients = np.poly(np.arange(1.0, 9.0))
+    companion = np.diag(np.ones(7), -1)
+    companion[0] = -coefficients[1:]
+    np.testing.assert_allclose(np.sort(arr(linalg.eigvals(companion)).real), np.arange(1.0, 9.0), atol=1e-7)

@@ -102,7 +102,7 @@ def _triangular_eigenvectors(t):
     """Columns y_k with (T − t_kk I) y_k = 0, y_k[k] = 1, y_k[i > k] = 0 (back substitution)."""
     n = t.shape[0]
     scale = np.max(np.abs(t)) if n else 1.0
-    tiny = np.finfo(np.float64).eps * max(scale, 1e-300)
+    tiny = np.finfo(np.float64).eps * max(scale, 1e-150)      # never a denormal: complex division overflows
     y = np.zeros((n, n), dtype=np.complex128)
     for k in range(n):
         y[k, k] = 1.0
