@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 import mathdl as md
 
-# the torch fixture only imports a module, so sharing it across examples is safe
-SETTINGS = settings(max_examples=25, deadline=None,
+# the torch fixture only imports a module, so sharing it across examples is safe; derandomized so
+# that CI runs the same examples every time (a failure reproduces; nothing is flaky)
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

@@ -9,8 +9,9 @@ from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import mathdl as md
 
-# the torch fixture only imports a module, so sharing it across examples is safe
-SETTINGS = settings(max_examples=25, deadline=None,
+# the torch fixture only imports a module, so sharing it across examples is safe; derandomized so
+# that CI runs the same examples every time (a failure reproduces; nothing is flaky)
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 SEEDS = st.integers(0, 2**32 - 1)
 SHAPES = array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=4)
