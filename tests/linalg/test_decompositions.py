@@ -198,3 +198,23 @@ def test_eig_finds_polynomial_roots_from_the_companion_matrix():
     companion = np.diag(np.ones(7), -1)
     companion[0] = -coefficients[1:]
     np.testing.assert_allclose(np.sort(arr(linalg.eigvals(companion)).real), np.arange(1.0, 9.0), atol=1e-7)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e150, 1e300])
+def test_decompositions_survive_extreme_scales(scale, rng):
+    a = rng.standard_normal((4, 3)) * scale
+    s = arr(linalg.svd(a, compute_uv=False))
+    np.testing.assert_allclose(s, np.linalg.svd(a / scale, compute_uv=False) * scale, rtol=1e-12)
+    q, r = map(arr, linalg.qr(a))
+    np.testing.assert_allclose(q @ r, a, rtol=0, atol=1e-13 * scale)
+    gram = a.T @ (a / scale)                                     # entries of size ~scale
+    np.testing.assert_allclose(arr(linalg.eigvalsh(gram)), np.linalg.eigvalsh(gram / scale) * scale, rtol=1e-11)
+
+
+@pytest.mark.parametrize("a", [np.ones((3, 3)), np.ones((5, 3)), np.outer(np.arange(1.0, 6.0), np.arange(1.0, 4.0))])
+def test_svd_of_rank_one_matrices_converges(a):
+    u, s, vt = map(arr, linalg.svd(a))
+    np.testing.assert_allclose(s[0], np.linalg.norm(a), rtol=1e-13)
+    np.testing.assert_allclose(s[1:], 0.0, atol=1e-13 * s[0])
+    np.testing.assert_allclose(u.T @ u, np.eye(a.shape[0]), atol=1e-13)
+    assert linalg.matrix_rank(a) == 1

@@ -31,6 +31,11 @@ def jacobi_eigh(a, tol=None):
     a = np.array(a, dtype=np.float64, copy=True)
     a = 0.5 * (a + a.T)
     n = a.shape[0]
+    magnitude = np.max(np.abs(a)) if a.size else 0.0
+    if magnitude > 0 and not 1e-100 < magnitude < 1e100:
+        # Σ a_ij² would under- or overflow: diagonalise A/magnitude and rescale the eigenvalues
+        w, v, sweeps = jacobi_eigh(a / magnitude, tol)
+        return w * magnitude, v, sweeps
     v = np.eye(n)
     scale = np.sqrt(np.sum(a * a))
     tol = np.finfo(np.float64).eps if tol is None else tol

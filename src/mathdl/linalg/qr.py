@@ -21,13 +21,15 @@ def householder_vectors(a):
     vectors = []
     for j in range(min(m, n)):
         x = r[j:, j]
-        norm = np.sqrt(x @ x)
+        largest = np.max(np.abs(x))
+        norm = largest * np.sqrt((x / largest) @ (x / largest)) if largest > 0 else 0.0   # no overflow
         if norm == 0.0:
             vectors.append(None)
             continue
         alpha = -norm if x[0] >= 0 else norm
         v = x.copy()
         v[0] -= alpha
+        v /= np.max(np.abs(v))
         v /= np.sqrt(v @ v)
         r[j:, j:] -= 2.0 * np.outer(v, v @ r[j:, j:])
         r[j + 1:, j] = 0.0

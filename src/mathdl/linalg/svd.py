@@ -37,6 +37,8 @@ def one_sided_jacobi(g, tol=None):
     v = np.eye(n)
     tol = np.finfo(np.float64).eps * n if tol is None else tol
     rounds = round_robin_pairs(n)
+    # columns at the rounding level of ‖G‖_F are numerically zero: rotating them only stirs noise
+    negligible = (np.finfo(np.float64).eps * np.sqrt(np.sum(g * g))) ** 2
     for sweep in range(MAX_SWEEPS + 1):
         rotated = False
         for p, q in rounds:
@@ -44,7 +46,7 @@ def one_sided_jacobi(g, tol=None):
             alpha = np.einsum("ij,ij->j", gp, gp)
             beta = np.einsum("ij,ij->j", gq, gq)
             gamma = np.einsum("ij,ij->j", gp, gq)
-            active = np.abs(gamma) > tol * np.sqrt(alpha * beta)
+            active = (np.abs(gamma) > tol * np.sqrt(alpha * beta)) & (alpha > negligible) & (beta > negligible)
             if not np.any(active):
                 continue
             rotated = True
@@ -87,6 +89,11 @@ def svd_array(a, full_matrices=False):
     if m < n:
         v, s, ut, sweeps = svd_array(a.T, full_matrices)
         return ut.T, s, v.T, sweeps
+    scale = np.max(np.abs(a)) if a.size else 0.0
+    if scale > 0 and not 1e-100 < scale < 1e100:
+        # squared norms of columns would under- or overflow: decompose A/scale, rescale σ
+        u, s, vt, sweeps = svd_array(a / scale, full_matrices)
+        return u, s * scale, vt, sweeps
     q, r = qr_array(a, "reduced")                      # A = Q R, R (n, n)
     g, v, sweeps = one_sided_jacobi(r)
     s = np.sqrt(np.einsum("ij,ij->j", g, g))
