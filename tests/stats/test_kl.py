@@ -73,3 +73,15 @@ def test_gaussian_kl_gradients():
 def test_unknown_pairs_raise():
     with pytest.raises(NotImplementedError, match="no closed form for Normal ‖ Laplace"):
         stats.kl_divergence(stats.Normal(0.0, 1.0), stats.Laplace(0.0, 1.0))
+
+
+def test_register_kl_adds_a_closed_form():
+    class HalfNormal(stats.Normal):
+        pass
+
+    @stats.register_kl(HalfNormal, HalfNormal)
+    def _rule(p, q):
+        return md.tensor(42.0)
+    assert float(np.asarray(stats.kl_divergence(HalfNormal(0.0, 1.0), HalfNormal(0.0, 2.0)))) == 42.0
+    with pytest.raises(TypeError, match="Distribution subclasses"):
+        stats.register_kl(int, HalfNormal)

@@ -13,6 +13,7 @@ from mathdl.stats.distribution import Distribution
 from mathdl.stats.information import (conditional_entropy, cross_entropy, entropy, joint_entropy,
                                       kl_divergence, mutual_information, self_information)
 from mathdl.stats.kalman import KalmanFilter
+from mathdl.stats.kl import register_kl
 from mathdl.stats.limit_theorems import running_mean, sample_means, standardized_means
 from mathdl.stats.moments import (corrcoef, cov, kurtosis, moment, sample_mean, sample_variance,
                                   skewness)
@@ -24,6 +25,6 @@ __all__ = [
     "MultivariateNormal", "Normal", "Pareto", "Poisson", "Uniform", "bayes_rule", "conditional_entropy",
     "corrcoef", "cov", "cross_entropy", "diagnostic_posterior", "entropy", "erf", "erfc", "evidence",
     "joint_entropy", "kl_divergence", "kurtosis", "lgamma", "moment", "mutual_information",
-    "running_mean", "sample_mean", "sample_means", "sample_variance", "self_information",
+    "register_kl", "running_mean", "sample_mean", "sample_means", "sample_variance", "self_information",
     "sequential_bayes", "skewness", "standardized_means",
 ]

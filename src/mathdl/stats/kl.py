@@ -88,6 +88,19 @@ _CLOSED_FORMS = {
 }
 
 
+def register_kl(type_p, type_q):
+    """Decorator registering ``rule(p, q)`` as the closed-form KL(p ‖ q) for a pair of distribution
+    classes (``torch.distributions.register_kl``'s contract)."""
+    if not (isinstance(type_p, type) and issubclass(type_p, Distribution)
+            and isinstance(type_q, type) and issubclass(type_q, Distribution)):
+        raise TypeError("register_kl: both arguments must be Distribution subclasses")
+
+    def decorator(rule):
+        _CLOSED_FORMS[(type_p, type_q)] = rule
+        return rule
+    return decorator
+
+
 def kl_divergence_distributions(p, q):
     """KL(p ‖ q) in nats for two distributions of a family with a closed form (a Tensor over the
     broadcast batch shape). Other pairs raise ``NotImplementedError`` naming them."""
