@@ -113,6 +113,10 @@ def test_no_command_prints_help_and_default_train_is_the_subset_mlp(capsys):
     assert TRAIN_DEFAULTS["dataset"] == "fashion-mnist-subset"
 
 
-def test_gradcheck_delegates_to_the_report(capsys):
-    assert main(["gradcheck", "--op", "add"]) == 0
-    assert "pass" in capsys.readouterr().out
+def test_gradcheck_delegates_to_the_report_with_its_arguments_and_exit_code(monkeypatch):
+    from mathdl.autograd import gradcheck_report
+    calls = []
+    monkeypatch.setattr(gradcheck_report, "main", lambda argv: calls.append(argv) or 1)
+    assert main(["gradcheck", "--op", "add", "--seed", "3"]) == 1      # the report's exit code
+    assert main(["gradcheck"]) == 1
+    assert calls == [["--op", "add", "--seed", "3"], []]
