@@ -154,6 +154,22 @@ def test_clone_and_astype_pass_gradients():
     np.testing.assert_array_equal(x.grad.data, [5.0, 5.0])
 
 
+def test_transpose_with_two_axes_swaps_them_like_torch(torch):
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x, t = md.tensor(data), torch.tensor(data)
+    for a, b in [(-2, -1), (0, 2), (1, 0)]:
+        np.testing.assert_array_equal(x.transpose(a, b).data, t.transpose(a, b).numpy())
+    m, tm = md.tensor(data[0]), torch.tensor(data[0])
+    for a, b in [(0, 1), (-2, -1), (1, 0)]:                     # 2-D: always the swap, as torch
+        np.testing.assert_array_equal(m.transpose(a, b).data, tm.transpose(a, b).numpy())
+    # permutations: NumPy's forms and torch.permute
+    np.testing.assert_array_equal(x.transpose(2, 0, 1).data, t.permute(2, 0, 1).numpy())
+    np.testing.assert_array_equal(x.permute(2, 0, 1).data, t.permute(2, 0, 1).numpy())
+    np.testing.assert_array_equal(x.permute((1, 0, 2)).data, t.permute(1, 0, 2).numpy())
+    np.testing.assert_array_equal(m.transpose((0, 1)).data, data[0])   # a tuple is a permutation
+    np.testing.assert_array_equal(x.transpose().data, data.transpose())
+
+
 def test_expand_minus_one_keeps_a_size():
     x = md.tensor([[1.0], [2.0]], requires_grad=True)
     y = x.expand(3, -1, 4)

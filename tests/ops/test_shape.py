@@ -110,7 +110,9 @@ def test_shape_errors_name_the_problem():
                                          r"into shape \(4,\)"):
         x.reshape(4)
     with pytest.raises(ValueError, match=r"transpose: axes \(0, 0\) are not a permutation"):
-        x.transpose(0, 0)
+        md.transpose(x, (0, 0))
+    with pytest.raises(ValueError, match="swapaxes: axis 2 is out of range"):
+        x.transpose(0, 2)                                  # two axes: the torch-style swap
     with pytest.raises(ValueError, match=r"transpose: axes \(1, 0, 2\) are not a permutation of the 2 axes"):
         x.transpose(1, 0, 2)
     with pytest.raises(ValueError, match="swapaxes: axis 2 is out of range for a tensor with 2 dimensions"):

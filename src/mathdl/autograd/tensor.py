@@ -340,12 +340,21 @@ class Tensor:
         return self.reshape(*shape)
 
     def transpose(self, *axes):
+        """``x.transpose(dim0, dim1)`` swaps two axes, as ``torch.Tensor.transpose`` (so the common
+        ``k.transpose(-2, -1)`` works on any rank); any other form is a NumPy permutation:
+        ``x.transpose()`` reverses the axes, ``x.transpose(2, 0, 1)`` / ``x.transpose((1, 0))``
+        reorder them."""
+        if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
+            return _ops().swapaxes(self, axes[0], axes[1])
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return _ops().transpose(self, axes if axes else None)
 
     def permute(self, *axes):
-        return self.transpose(*axes)
+        """A permutation of the axes, as ``torch.Tensor.permute`` / ``np.transpose``."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops().transpose(self, axes)
 
     def swapaxes(self, axis1, axis2):
         return _ops().swapaxes(self, axis1, axis2)
