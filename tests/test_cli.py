@@ -120,3 +120,14 @@ def test_gradcheck_delegates_to_the_report_with_its_arguments_and_exit_code(monk
     assert main(["gradcheck", "--op", "add", "--seed", "3"]) == 1      # the report's exit code
     assert main(["gradcheck"]) == 1
     assert calls == [["--op", "add", "--seed", "3"], []]
+
+
+def test_a_diverging_run_stops_on_the_non_finite_loss_with_exit_code_1(tiny, tmp_path, capsys):
+    out = tmp_path / "diverged"
+    with np.errstate(all="ignore"):
+        code = _train(tiny, out, "--optimizer", "sgd", "--lr", "1e30", "--epochs", "3")
+    assert code == 1
+    assert "non-finite loss" in capsys.readouterr().err
+    metrics = json.loads((out / "metrics.json").read_text())         # strict JSON: NaN became null
+    assert metrics["epochs"] == 0 and "no checkpoint was written" in metrics["stop_reason"]
+    assert not (out / "checkpoint.npz").exists()

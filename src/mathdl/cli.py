@@ -12,6 +12,7 @@ Each subcommand is a pair of functions, ``add_<name>(subparsers)`` declaring its
 """
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -269,9 +270,20 @@ def run_train(args):
     return 0
 
 
+def _finite_or_none(value):
+    """Strict JSON has no NaN/Infinity: non-finite numbers are written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(item) for item in value]
+    return value
+
+
 def _write_json(path, data):
     from mathdl.train.history import write_text_atomic
-    write_text_atomic(path, json.dumps(data, indent=2, allow_nan=True) + "\n")
+    write_text_atomic(path, json.dumps(_finite_or_none(data), indent=2, allow_nan=False) + "\n")
 
 
 def _plots(trainer, history, test, out):

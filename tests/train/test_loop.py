@@ -115,6 +115,7 @@ def test_non_finite_loss_stops_before_the_update_and_keeps_the_last_good_checkpo
     ends = []
     history = trainer.fit(train, 5, callbacks=[ModelCheckpoint(path), LambdaCallback(on_train_end=ends.append)])
     assert trainer.stop_training and "non-finite loss" in trainer.stop_reason and "epoch 2, step 3" in trainer.stop_reason
+    assert "checkpoints written so far hold epoch 1" in trainer.stop_reason
     assert len(history) == 1 and trainer.epoch == 1 and len(ends) == 1
     assert all(np.isfinite(p.data).all() for p in model.parameters())
     saved = load_checkpoint(path)

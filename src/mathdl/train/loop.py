@@ -163,9 +163,11 @@ class Trainer:
             loss_value = float(loss.data)
             if not math.isfinite(loss_value):
                 self.stop_training = True
+                kept = (f"checkpoints written so far hold epoch {epoch}" if epoch else
+                        "no epoch completed, so no checkpoint was written")
                 self.stop_reason = (f"non-finite loss ({loss_value}) at epoch {epoch + 1}, step {step}; "
                                     f"stopped before the update: parameters are those of the last "
-                                    f"finite step, checkpoints those of epoch {epoch}")
+                                    f"finite step, {kept}")
                 self.progress.message(f"\nStopping: {self.stop_reason}")
                 return None
             optimizer.zero_grad()
