@@ -168,7 +168,7 @@ def test_positive_definiteness_test():
     (lambda: linalg.cholesky(np.array([[1.0, 2.0], [2.0, 1.0]])), "not positive-definite"),
     (lambda: linalg.cholesky(np.ones((2, 3))), "square matrix"),
     (lambda: linalg.qr(np.ones(4)), "2-D matrix"),
-    (lambda: linalg.svd(np.ones((2, 2, 2))), "2-D matrix"),
+    (lambda: linalg.svd(np.ones(3)), r"expected a matrix \(\.\.\., m, n\)"),
     (lambda: linalg.svd(np.array([[1.0, np.nan]])), "inf or nan"),
     (lambda: linalg.qr(np.eye(2), mode="economic"), "mode must be one of"),
 ])
@@ -218,3 +218,16 @@ def test_svd_of_rank_one_matrices_converges(a):
     np.testing.assert_allclose(s[1:], 0.0, atol=1e-13 * s[0])
     np.testing.assert_allclose(u.T @ u, np.eye(a.shape[0]), atol=1e-13)
     assert linalg.matrix_rank(a) == 1
+
+
+def test_batched_eigh_and_svd_match_numpy(rng):
+    a = rng.standard_normal((2, 3, 5, 4))
+    u, s, vt = map(arr, linalg.svd(a, full_matrices=False))
+    np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), atol=1e-12)
+    np.testing.assert_allclose((u * s[..., None, :]) @ vt, a, atol=1e-12)
+    uf, _, vtf = map(arr, linalg.svd(a))
+    assert uf.shape == (2, 3, 5, 5) and vtf.shape == (2, 3, 4, 4)
+    sym = a[..., :4, :] + np.swapaxes(a[..., :4, :], -1, -2)
+    w, v = map(arr, linalg.eigh(sym))
+    np.testing.assert_allclose(w, np.linalg.eigvalsh(sym), atol=1e-12)
+    np.testing.assert_allclose(v @ (w[..., None] * np.swapaxes(v, -1, -2)), sym, atol=1e-12)

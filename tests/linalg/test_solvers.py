@@ -135,6 +135,9 @@ def test_eigh_and_svd_gradients(rng):
         assert gradcheck(lambda y: linalg.pinv(y), [y])
         assert gradcheck(lambda y: linalg.norm(y, "nuc"), [y])
         assert gradcheck(lambda y: linalg.norm(y, 2), [y])
+    stack = _t(rng.standard_normal((2, 4, 3)))
+    assert gradcheck(lambda y: linalg.svd(y, full_matrices=False), [stack])
+    assert gradcheck(lambda y: linalg.eigh(y[:, :3] + md.swapaxes(y[:, :3], -1, -2)), [stack])
     with pytest.raises(linalg.LinAlgError, match="full_matrices=False"):
         linalg.svd(_t(rng.standard_normal((3, 2))))
 

@@ -65,3 +65,11 @@ def test_svd_pinv_norms(torch, rng, shape):
     _compare(torch, linalg.pinv, torch.linalg.pinv, [a], rng)
     for ord in ("fro", "nuc", 2):
         _compare(torch, lambda a: linalg.norm(a, ord), lambda a: torch.linalg.matrix_norm(a, ord), [a], rng)
+
+
+def test_batched_svd_and_eigh(torch, rng):
+    a = rng.standard_normal((3, 5, 4))
+    _compare(torch, lambda a: linalg.svd(a, full_matrices=False)[1], lambda a: torch.linalg.svdvals(a), [a], rng)
+    b = rng.standard_normal((3, 4, 4))
+    _compare(torch, lambda b: linalg.eigh(b + md.swapaxes(b, -1, -2))[0],
+             lambda b: torch.linalg.eigh(b + b.transpose(-1, -2))[0], [b], rng)

@@ -22,6 +22,7 @@ from mathdl.autograd.function import Function
 from mathdl.autograd.tensor import Tensor
 from mathdl.linalg.jacobi import rotation, round_robin_pairs
 from mathdl.linalg.validation import LinAlgError, as_float_tensor, check_square
+from mathdl.ops import swapaxes, unsqueeze
 
 MAX_SWEEPS = 60
 
@@ -86,10 +87,13 @@ def _fix_signs(vectors):
 
 
 class Eigh(Function):
-    """(λ, V) = eigh(A);  Ā = V (diag(λ̄) + F ∘ ½(VᵀV̄ − V̄ᵀV)) Vᵀ."""
+    """(λ, V) = eigh(A) for A (..., n, n);  Ā = V (diag(λ̄) + F ∘ ½(VᵀV̄ − V̄ᵀV)) Vᵀ."""
 
     def forward(self, a):
-        w, v, _ = jacobi_eigh(a)
+        n = a.shape[-1]
+        pairs = [jacobi_eigh(matrix)[:2] for matrix in a.reshape(-1, n, n)]
+        w = np.stack([p[0] for p in pairs]).reshape(a.shape[:-1])
+        v = np.stack([p[1] for p in pairs]).reshape(a.shape)
         return w.astype(a.dtype), v.astype(a.dtype)
 
     def backward(self, gw, gv):
@@ -99,25 +103,27 @@ class Eigh(Function):
             w, v = Eigh()(a)
         n = a.shape[-1]
         eye = Tensor(np.eye(n, dtype=a.dtype))
-        difference = w.data[None, :] - w.data[:, None]              # λ_j − λ_i
+        difference = w.data[..., None, :] - w.data[..., :, None]    # λ_j − λ_i
         with np.errstate(divide="ignore"):
             f = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(difference == 0, np.inf, difference))
-        inner = (v.T @ gv - gv.T @ v) * 0.5 * Tensor(f.astype(a.dtype))
-        middle = gw.reshape(1, n) * eye + inner
-        return v @ middle @ v.T
+        vt = swapaxes(v, -1, -2)
+        inner = (vt @ gv - swapaxes(gv, -1, -2) @ v) * 0.5 * Tensor(f.astype(a.dtype))
+        middle = unsqueeze(gw, -2) * eye + inner
+        return v @ middle @ vt
 
 
 def eigh(a):
-    """Eigenvalues (ascending, (n,)) and orthonormal eigenvectors (columns of (n, n)) of a symmetric
-    matrix, ``numpy.linalg.eigh``'s contract, by cyclic Jacobi rotations. Reads the symmetric part
-    ½(A + Aᵀ). Differentiable (for distinct eigenvalues). ``LinAlgError`` for non-square input."""
+    """Eigenvalues (ascending, (..., n)) and orthonormal eigenvectors (columns of (..., n, n)) of a
+    symmetric matrix or a stack of them, ``numpy.linalg.eigh``'s contract, by cyclic Jacobi
+    rotations. Reads the symmetric part ½(A + Aᵀ). Differentiable (for distinct eigenvalues).
+    ``LinAlgError`` for non-square input."""
     a = as_float_tensor(a, "eigh")
-    check_square(a, "eigh", batched=False)
+    check_square(a, "eigh")
     return Eigh()(a)
 
 
 def eigvalsh(a):
-    """The eigenvalues of a symmetric matrix, ascending (n,)."""
+    """The eigenvalues of a symmetric matrix (or a stack), ascending (..., n)."""
     return eigh(a)[0]
 
 

@@ -26,6 +26,7 @@ from mathdl.linalg.eigh import jacobi_eigh
 from mathdl.linalg.jacobi import rotation, round_robin_pairs
 from mathdl.linalg.qr import orthonormal_complement, qr_array
 from mathdl.linalg.validation import LinAlgError, as_float_tensor, check_matrix
+from mathdl.ops import swapaxes, unsqueeze
 
 MAX_SWEEPS = 60
 
@@ -105,11 +106,21 @@ def svd_array(a, full_matrices=False):
     return u, s, vt, sweeps
 
 
+def _stacked_svd(a, full_matrices):
+    """svd_array over the leading dimensions of a (..., m, n)."""
+    m, n = a.shape[-2:]
+    parts = [svd_array(matrix, full_matrices)[:3] for matrix in a.reshape(-1, m, n)]
+    u, s, vt = (np.stack([p[i] for p in parts]) for i in range(3))
+    batch = a.shape[:-2]
+    return u.reshape(batch + u.shape[1:]), s.reshape(batch + s.shape[1:]), vt.reshape(batch + vt.shape[1:])
+
+
 class SVD(Function):
-    """(U, σ, Vᵀ) = svd(A), thin;  the gradient is Townsend's formula (module docstring)."""
+    """(U, σ, Vᵀ) = svd(A) for A (..., m, n), thin;  the gradient is Townsend's formula (module
+    docstring)."""
 
     def forward(self, a):
-        u, s, vt, _ = svd_array(a)
+        u, s, vt = _stacked_svd(a, False)
         return u.astype(a.dtype), s.astype(a.dtype), vt.astype(a.dtype)
 
     def backward(self, gu, gs, gvt):
@@ -117,43 +128,47 @@ class SVD(Function):
         u, s, vt = (self.outputs[i]() for i in range(3))
         if u is None or s is None or vt is None:
             u, s, vt = SVD()(a)
-        m, n = a.shape
-        k = s.shape[0]
-        v, gv = vt.T, gvt.T
+        m, n = a.shape[-2:]
+        k = s.shape[-1]
+        transpose = lambda x: swapaxes(x, -1, -2)
+        v, gv = transpose(vt), transpose(gvt)
         eye_k = Tensor(np.eye(k, dtype=a.dtype))
         squares = s.data ** 2
-        difference = squares[None, :] - squares[:, None]           # σ_j² − σ_i²
+        difference = squares[..., None, :] - squares[..., :, None]  # σ_j² − σ_i²
         with np.errstate(divide="ignore"):
             f = np.where(np.eye(k, dtype=bool), 0.0, 1.0 / np.where(difference == 0, np.inf, difference))
         f = Tensor(f.astype(a.dtype))
-        sigma = s.reshape(1, k) * eye_k
-        inverse_sigma = (1.0 / s).reshape(1, k) * eye_k
-        ut_gu = u.T @ gu
-        vt_gv = v.T @ gv
-        core = ((ut_gu - ut_gu.T) * f) @ sigma + gs.reshape(1, k) * eye_k + sigma @ ((vt_gv - vt_gv.T) * f)
+        sigma = unsqueeze(s, -2) * eye_k
+        inverse_sigma = unsqueeze(1.0 / s, -2) * eye_k
+        ut_gu = transpose(u) @ gu
+        vt_gv = transpose(v) @ gv
+        core = (((ut_gu - transpose(ut_gu)) * f) @ sigma + unsqueeze(gs, -2) * eye_k
+                + sigma @ ((vt_gv - transpose(vt_gv)) * f))
         grad = u @ core @ vt
         if m > k:
             grad = grad + (gu - u @ ut_gu) @ inverse_sigma @ vt
         if n > k:
-            grad = grad + u @ inverse_sigma @ (gv.T - vt_gv.T @ vt)
+            grad = grad + u @ inverse_sigma @ (gvt - transpose(vt_gv) @ vt)
         return grad
 
 
 def svd(a, full_matrices=True, compute_uv=True):
-    """A = U diag(σ) Vᵀ for A (m, n), k = min(m, n), by Householder QR + one-sided Jacobi.
+    """A = U diag(σ) Vᵀ for A (..., m, n), k = min(m, n), by Householder QR + one-sided Jacobi.
 
-    Returns ``(u, s, vt)`` as NumPy: u (m, m) or (m, k) when ``full_matrices=False``, s (k,)
-    descending, vt (k, n) (or (n, n) when full); or only s when ``compute_uv=False``.
-    Differentiable with ``full_matrices=False`` (and for s alone), for distinct singular values.
+    Returns ``(u, s, vt)`` as NumPy: u (..., m, m) or (..., m, k) when ``full_matrices=False``,
+    s (..., k) descending, vt (..., k, n) (or (..., n, n) when full); or only s when
+    ``compute_uv=False``. Differentiable with ``full_matrices=False`` (and for s alone), for
+    distinct non-zero singular values.
     """
     a = as_float_tensor(a, "svd")
-    check_matrix(a, "svd")
-    m, n = a.shape
+    if a.ndim < 2 or 0 in a.shape[-2:]:
+        raise LinAlgError(f"svd: expected a matrix (..., m, n), got shape {a.shape}")
+    m, n = a.shape[-2:]
     if full_matrices and compute_uv and m != n:
         if a.requires_grad:
             raise LinAlgError("svd: gradients need full_matrices=False (the completed columns of U or V "
                               "are not determined by A)")
-        u, s, vt, _ = svd_array(a.data, full_matrices=True)
+        u, s, vt = _stacked_svd(a.data, True)
         dtype = a.dtype
         return Tensor(u.astype(dtype)), Tensor(s.astype(dtype)), Tensor(vt.astype(dtype))
     u, s, vt = SVD()(a)
