@@ -76,3 +76,11 @@ def test_misuse_raises():
         DenseAutoencoder().loss(np.zeros((2, 784), dtype=bool))
     with pytest.raises(TypeError, match="loss"):
         fit(md.nn.Linear(2, 2), np.zeros((4, 2)))
+
+
+def test_fashion_entry_rejects_unknown_kinds():
+    from mathdl.models import autoencoder, gan
+    with pytest.raises(ValueError, match="kind"):
+        autoencoder.train_on_fashion_mnist("sparse")
+    with pytest.raises(ValueError, match="kind"):
+        gan.train_on_fashion_mnist("stylegan")
