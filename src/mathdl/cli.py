@@ -133,6 +133,7 @@ def find_checkpoint(path):
 
 
 def read_checkpoint(path):
+    """``mathdl.train.load_checkpoint`` with its errors turned into CommandError."""
     from mathdl.io import CheckpointError
     from mathdl.train import CheckpointFormatError, load_checkpoint
     try:
@@ -143,6 +144,7 @@ def read_checkpoint(path):
 
 # ----- mathdl train -------------------------------------------------------------------------
 def add_train(subparsers):
+    """Declare ``mathdl train`` and its options."""
     from mathdl import models
     parser = subparsers.add_parser(
         "train", help="train a model and write a run folder",
@@ -192,6 +194,7 @@ def _train_config(args):
 
 
 def run_train(args):
+    """Train (or resume) a run and write its folder; returns the exit code."""
     import numpy as np
     import mathdl as md
     from mathdl.data import DataLoader, TensorDataset
@@ -309,6 +312,7 @@ def _plots(trainer, history, test, out):
 
 # ----- mathdl evaluate ----------------------------------------------------------------------
 def add_evaluate(subparsers):
+    """Declare ``mathdl evaluate``."""
     parser = subparsers.add_parser(
         "evaluate", help="loss and accuracy of a checkpoint on a test set",
         description="Rebuild the model stored in a checkpoint (or a run folder's checkpoint.npz) and "
@@ -322,6 +326,7 @@ def add_evaluate(subparsers):
 
 
 def run_evaluate(args):
+    """Print a checkpoint's test loss and accuracy; returns the exit code."""
     from mathdl.data import DataLoader, TensorDataset, load_dataset
     from mathdl.train import Trainer
 
@@ -354,6 +359,7 @@ def run_evaluate(args):
 
 # ----- mathdl gradcheck ---------------------------------------------------------------------
 def add_gradcheck(subparsers):
+    """Declare ``mathdl gradcheck`` (its options belong to the gradcheck report)."""
     parser = subparsers.add_parser(
         "gradcheck", help="check every op's gradient against finite differences",
         description="Print the gradient-check table (analytic vs central finite differences, float64). "
@@ -364,6 +370,7 @@ def add_gradcheck(subparsers):
 
 
 def run_gradcheck(args):
+    """Run ``mathdl.autograd.gradcheck_report.main`` with the remaining arguments."""
     from mathdl.autograd import gradcheck_report
     return gradcheck_report.main(args.extra)
 

@@ -219,6 +219,7 @@ class Layer(nn.Module):
 
     @property
     def weights(self):
+        """The layer's weight Parameters (nn layout)."""
         return list(self.parameters())
 
     def extra_repr(self):

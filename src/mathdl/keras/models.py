@@ -141,10 +141,12 @@ class Sequential(nn.Module):
 
     @property
     def input_shape(self):
+        """The model's input shape (None, …), or None before it is known."""
         return self._input_shape
 
     @property
     def output_shape(self):
+        """The last layer's output shape (None, …) of a built model."""
         if not self.built:
             raise AttributeError("The model has not been built yet, so it has no output shape")
         return self._stack[-1].output_shape
@@ -152,10 +154,12 @@ class Sequential(nn.Module):
     # ----- a Sequential is itself usable as a layer (Sequential([model, layers.Softmax()])) --
     @property
     def declared_input_shape(self):
+        """The input shape without the batch axis (for nesting this model as a layer)."""
         return None if self._input_shape is None else tuple(self._input_shape[1:])
 
     @property
     def activation_name(self):
+        """The last layer's activation (lets fit fuse it into the loss when nested last)."""
         return getattr(self._stack[-1], "activation_name", None) if self._stack else None
 
     def build_for(self, input_shape):

@@ -34,6 +34,7 @@ def format_logs(logs):
 
 
 def rich_available():
+    """True when the optional ``rich`` package can be imported."""
     try:
         import rich.progress  # noqa: F401
     except ImportError:
