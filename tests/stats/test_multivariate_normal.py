@@ -76,13 +76,38 @@ def test_gradients_in_mean_and_covariance(gaussian, rng):
 @pytest.mark.parametrize("cov, message", [
     (np.array([[1.0, 2.0], [2.0, 1.0]]), "positive-definite"),
     (np.array([[1.0, 0.5], [0.0, 1.0]]), "symmetric"),
-    (np.eye(3), r"shape \(2, 2\)"),
+    (np.eye(3), r"shape \(\.\.\., 2, 2\)"),
+    (np.stack([np.eye(2)] * 3), "do not broadcast"),
 ])
 def test_invalid_covariances_raise(cov, message):
     with pytest.raises(ValueError, match=message):
-        stats.MultivariateNormal(np.zeros(2), cov)
+        stats.MultivariateNormal(np.zeros((2, 2)), cov)
 
 
 def test_no_closed_form_cdf():
     with pytest.raises(NotImplementedError, match="closed-form cdf"):
         stats.MultivariateNormal(np.zeros(2), np.eye(2)).cdf(np.zeros(2))
+
+
+def test_a_batch_of_covariances(rng):
+    scipy_stats = pytest.importorskip("scipy.stats", reason="SciPy is a test extra")
+    roots = rng.standard_normal((3, 2, 2))
+    covs = roots @ np.swapaxes(roots, 1, 2) + 0.3 * np.eye(2)
+    means = rng.standard_normal((3, 2))
+    d = stats.MultivariateNormal(means, covs)
+    assert d.batch_shape == (3,) and d.sample((5,)).shape == (5, 3, 2)
+    x = rng.standard_normal((4, 3, 2))
+    for i in range(3):
+        reference = scipy_stats.multivariate_normal(means[i], covs[i])
+        np.testing.assert_allclose(d.log_prob(x).data[:, i], reference.logpdf(x[:, i]), rtol=1e-12)
+        np.testing.assert_allclose(float(d.entropy().data[i]), reference.entropy(), rtol=1e-12)
+    single_mean = stats.MultivariateNormal(np.zeros(2), covs)          # one mean, three covariances
+    assert single_mean.batch_shape == (3,) and single_mean.mean.shape == (3, 2)
+    kl = np.asarray(stats.kl_divergence(d, stats.MultivariateNormal(np.zeros(2), np.eye(2))))
+    for i in range(3):
+        one = stats.kl_divergence(stats.MultivariateNormal(means[i], covs[i]),
+                                  stats.MultivariateNormal(np.zeros(2), np.eye(2)))
+        assert kl[i] == pytest.approx(float(np.asarray(one)), rel=1e-12)
+    md.manual_seed(0)
+    draws = d.sample((100_000,)).data
+    np.testing.assert_allclose(np.cov(draws[:, 2].T), covs[2], atol=0.05)

@@ -18,7 +18,7 @@ import numpy as np
 from mathdl.autograd.tensor import Tensor
 from mathdl.linalg.lu import solve_triangular
 from mathdl.ops import abs as absolute
-from mathdl.ops import exp, log, reshape, sum as reduce_sum, transpose, where
+from mathdl.ops import exp, log, where
 from mathdl.stats.continuous import Exponential, Laplace, Normal, Uniform
 from mathdl.stats.discrete import Bernoulli, Categorical, Poisson
 from mathdl.stats.distribution import Distribution, xlogy
@@ -34,14 +34,10 @@ def _normal(p, q):
 def _multivariate_normal(p, q):
     if p.dimension != q.dimension:
         raise ValueError(f"kl_divergence: dimensions differ ({p.dimension} and {q.dimension})")
-    d = p.dimension
     # tr(Σ_q⁻¹ Σ_p) = ‖L_q⁻¹ L_p‖_F²;  the Mahalanobis term is ‖L_q⁻¹ (μ_q − μ_p)‖².
     m = solve_triangular(q.scale_tril, p.scale_tril, lower=True)
-    difference = q.loc - p.loc
-    batch = difference.shape[:-1]
-    z = solve_triangular(q.scale_tril, transpose(reshape(difference, (-1, d))), lower=True)
-    mahalanobis = reshape((z * z).sum(axis=0), batch)
-    return 0.5 * (reduce_sum(m * m) + mahalanobis - d) + q._half_log_det() - p._half_log_det()
+    trace = (m * m).sum(axis=(-2, -1))
+    return 0.5 * (trace + q._mahalanobis(q.loc - p.loc) - p.dimension) + q._half_log_det() - p._half_log_det()
 
 
 def _bernoulli(p, q):
