@@ -243,10 +243,7 @@ def run_train(args):
     test_loader = DataLoader(TensorDataset(*test), batch_size=1000)
     callbacks = [ModelCheckpoint(os.path.join(out, CHECKPOINT_NAME))]
     if val_loader is not None:
-        best = ModelCheckpoint(os.path.join(out, BEST_NAME), monitor="val_loss", save_best_only=True)
-        if "val_loss" in trainer.history.history:          # a resumed run remembers its best epoch
-            best.best = min(trainer.history["val_loss"])
-        callbacks.append(best)
+        callbacks.append(ModelCheckpoint(os.path.join(out, BEST_NAME), monitor="val_loss", save_best_only=True))
         if args.patience:
             callbacks.append(EarlyStopping("val_loss", patience=args.patience))
     if args.verbose:

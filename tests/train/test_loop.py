@@ -198,3 +198,33 @@ def test_misuse_raises_clear_errors():
         Trainer(model, "adam")
     with pytest.raises(ValueError, match="no optimizer"):
         Trainer(model, None).fit([], 1)
+
+
+class WorseningValidation(Callback):
+    """Overrides val_loss with a fixed sequence that improves for two epochs, then worsens."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_loss"] = [0.5, 0.4, 0.6, 0.7, 0.8, 0.9][epoch]
+
+
+def test_a_resumed_run_keeps_the_callbacks_state_so_early_stopping_stops_at_the_same_epoch(tmp_path):
+    def run(epochs, resume_from=None, checkpoint=None):
+        md.manual_seed(0)
+        train, val = loaders()
+        model = mlp()
+        trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.05), verbose=0)
+        if resume_from:
+            trainer.load_checkpoint(resume_from)
+        callbacks = [WorseningValidation(), EarlyStopping(patience=2)]
+        if checkpoint:
+            callbacks.insert(1, ModelCheckpoint(checkpoint))   # before EarlyStopping in the list
+        trainer.fit(train, epochs, val_data=val, callbacks=callbacks)
+        return trainer
+
+    straight = run(6)
+    path = str(tmp_path / "c.npz")
+    run(3, checkpoint=path)
+    resumed = run(6, resume_from=path)
+    assert straight.epoch == resumed.epoch == 4          # stops after epoch 4 in both
+    assert load_checkpoint(path)["extra"]["callbacks"]["EarlyStopping#0"]["wait"] == 1
+    np.testing.assert_array_equal(straight.model[0].weight.data, resumed.model[0].weight.data)

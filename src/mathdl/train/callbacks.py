@@ -40,6 +40,13 @@ class Callback:
     def on_train_batch_end(self, batch, logs=None):
         """After step ``batch`` (0-based within the epoch); ``logs`` has ``loss`` and ``size``."""
 
+    def state_dict(self):
+        """What this callback must remember across a resume (saved in checkpoints); {} here."""
+        return {}
+
+    def load_state_dict(self, state):
+        """Restore what ``state_dict`` returned (called after ``on_train_begin`` of a resumed run)."""
+
 
 def _resolve_mode(mode, monitor, where):
     if mode not in ("auto", "min", "max"):
@@ -75,6 +82,14 @@ class ModelCheckpoint(Callback):
         self.verbose = verbose
         self.best = None
         self.last_path = None
+
+    def state_dict(self):
+        """The best monitored value so far (so a resumed run keeps saving only improvements)."""
+        return {"best": self.best}
+
+    def load_state_dict(self, state):
+        """Restore ``state_dict``."""
+        self.best = state.get("best")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -124,6 +139,18 @@ class EarlyStopping(Callback):
         self.best_epoch = None
         self.best_weights = None
         self._warned = False
+
+    def state_dict(self):
+        """Patience counter, best value and epoch (and the best weights when restoring them)."""
+        return {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
+                "stopped_epoch": self.stopped_epoch, "best_weights": self.best_weights}
+
+    def load_state_dict(self, state):
+        """Restore ``state_dict``."""
+        self.wait, self.best = int(state["wait"]), state["best"]
+        self.best_epoch, self.stopped_epoch = state["best_epoch"], int(state["stopped_epoch"])
+        weights = state.get("best_weights")
+        self.best_weights = None if weights is None else {k: np.asarray(getattr(v, "data", v)) for k, v in weights.items()}
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

@@ -21,7 +21,7 @@ import numpy as np
 from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor import Tensor
 from mathdl.train import checkpoint as checkpoint_io
-from mathdl.train.callbacks import Callback, wants_batch_calls
+from mathdl.train.callbacks import Callback, ModelCheckpoint, wants_batch_calls
 from mathdl.train.history import History
 from mathdl.train.metrics import get_metric
 from mathdl.train.progress import ProgressLine
@@ -91,6 +91,8 @@ class Trainer:
         self.history = History()
         self.stop_training = False
         self.stop_reason = None
+        self.callbacks = []
+        self._callback_states = None
 
     # ----- training ------------------------------------------------------------------------
     def fit(self, train_data, epochs, val_data=None, callbacks=()):
@@ -111,6 +113,11 @@ class Trainer:
                                 f"{type(callback).__name__}")
             callback.set_trainer(self)
         batch_callbacks = [c for c in callbacks if wants_batch_calls(c)]
+        # Checkpoints are written after every other callback has seen the epoch, so the callback
+        # state they store (early stopping's patience counter …) is that of the finished epoch.
+        epoch_end_order = ([c for c in callbacks if not isinstance(c, ModelCheckpoint)] +
+                           [c for c in callbacks if isinstance(c, ModelCheckpoint)])
+        self.callbacks = callbacks
         try:
             steps = len(train_data)
         except TypeError:
@@ -120,6 +127,11 @@ class Trainer:
         self.history.params = {"epochs": int(epochs), "steps": steps}
         for callback in callbacks:
             callback.on_train_begin({})
+        if self._callback_states:                 # a resumed run: callbacks continue where they were
+            for key, callback in zip(self._callback_keys(), callbacks):
+                if key in self._callback_states:
+                    callback.load_state_dict(self._callback_states[key])
+            self._callback_states = None
         while self.epoch < epochs and not self.stop_training:
             epoch = self.epoch
             for callback in callbacks:
@@ -136,7 +148,7 @@ class Trainer:
             self.progress.end(self._steps_done, self._samples_done, logs)
             self.history.append(epoch, logs)
             self.epoch = epoch + 1
-            for callback in callbacks:
+            for callback in epoch_end_order:
                 callback.on_epoch_end(epoch, logs)
             if self.stop_training and self.stop_reason is None:
                 self.stop_reason = "callback"
@@ -238,14 +250,28 @@ class Trainer:
     # ----- checkpoints ---------------------------------------------------------------------
     def save_checkpoint(self, path):
         """Write model, optimiser, scheduler, completed epochs, RNG state, config and history."""
+        states = {key: callback.state_dict() for key, callback in zip(self._callback_keys(), self.callbacks)}
         return checkpoint_io.save_checkpoint(path, self.model, self.optimizer, epoch=self.epoch,
                                              config=self.config, history=self.history,
-                                             scheduler=self.scheduler)
+                                             scheduler=self.scheduler, extra={"callbacks": states})
+
+    def _callback_keys(self):
+        # 'EarlyStopping#0', 'ModelCheckpoint#1': by type and rank among that type, so adding or
+        # dropping a callback of another type between runs does not mismatch the states
+        seen = {}
+        keys = []
+        for callback in self.callbacks:
+            name = type(callback).__name__
+            keys.append(f"{name}#{seen.get(name, 0)}")
+            seen[name] = seen.get(name, 0) + 1
+        return keys
 
     def load_checkpoint(self, path, restore_rng=True):
         """Restore a checkpoint written by ``save_checkpoint`` into this trainer (whose model and
         optimiser must have the same structure); then ``fit(data, epochs)`` continues with epoch
-        ``checkpoint['epoch'] + 1``. Returns the checkpoint's contents."""
+        ``checkpoint['epoch'] + 1``, and the callbacks given to it take back their state (matched
+        by type and order among callbacks of that type) (early stopping's patience count, the best value so far). Returns the
+        checkpoint's contents."""
         from mathdl.random import set_rng_state
         content = checkpoint_io.load_checkpoint(path)
         self.model.load_state_dict(content["model"])
@@ -260,6 +286,9 @@ class Trainer:
             self.config = {**content["config"], **self.config} if self.config else dict(content["config"])
         if restore_rng:
             set_rng_state(content["rng"])
+        extra = content.get("extra") or {}
+        # applied by the next fit to the callbacks at the same positions (e.g. EarlyStopping's patience)
+        self._callback_states = extra.get("callbacks") or None
         return content
 
 
