@@ -107,10 +107,12 @@ class ProgressLine:
         rate = samples / elapsed if elapsed > 0 else 0.0
         timing = f"{format_duration(elapsed)} {per_step:.0f}ms/step {rate:,.0f} samples/s"
         if self._rich is not None:
-            progress, task = self._rich
-            progress.update(task, completed=steps, metrics=format_logs(logs) + f" - {timing}", refresh=True)
-            progress.stop()
+            # the live bar is transient: the epoch's record is the plain line below, which a
+            # narrow terminal wraps instead of truncating
+            self._rich[0].stop()
             self._rich = None
+            self.stream.write(f"{self.title} - {steps}/{steps} - {timing}{format_logs(logs)}\n")
+            self.stream.flush()
             return
         if self.live:
             self.stream.write(f"\r{steps}/{steps} - {timing}{format_logs(logs)}\x1b[K\n")
@@ -127,9 +129,9 @@ class ProgressLine:
     def _begin_rich(self):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
                             TimeRemainingColumn(), TextColumn("{task.fields[metrics]}"),
-                            console=Console(file=self.stream), auto_refresh=False, transient=False)
+                            console=Console(file=self.stream), auto_refresh=False, transient=True)
         task = progress.add_task(self.title, total=self.steps, metrics="")
         progress.start()
         self._rich = (progress, task)
