@@ -218,3 +218,27 @@ def test_entropy_sums_stay_accurate_for_large_counts():
     scipy_stats = _scipy_stats()
     assert float(stats.Binomial(5000, f64(0.3)).entropy().data) == pytest.approx(
         scipy_stats.binom(5000, 0.3).entropy(), rel=1e-9)      # log Γ(5001) ≈ 3.8e4 carries ~1e-11
+
+
+@pytest.mark.parametrize("make, reference", [(c[0], c[1]) for c in CONTINUOUS],
+                         ids=["normal", "uniform", "exponential", "laplace", "pareto"])
+def test_icdf_matches_scipy_ppf_and_inverts_the_cdf(make, reference):
+    scipy_stats = _scipy_stats()
+    d, ref = make(), reference(scipy_stats)
+    q = np.array([1e-300, 1e-12, 0.01, 0.3, 0.5, 0.9, 1 - 1e-12])
+    np.testing.assert_allclose(d.icdf(q).data, ref.ppf(q), rtol=1e-13)
+    np.testing.assert_allclose(d.cdf(d.icdf(q[2:-1])).data, q[2:-1], rtol=1e-13)
+    np.testing.assert_allclose(d.icdf(np.array([0.0, 1.0])).data, ref.ppf([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        d.icdf(1.5)
+
+
+def test_ndtri_matches_scipy_and_differentiates():
+    special = pytest.importorskip("scipy.special", reason="SciPy is a test extra")
+    from mathdl.stats.special import ndtri, ndtri_array
+    p = np.concatenate([np.geomspace(1e-300, 0.5, 400), 1 - np.geomspace(1e-16, 0.5, 200)])
+    np.testing.assert_allclose(ndtri_array(p), special.ndtri(p), rtol=1e-14, atol=1e-15)
+    q = md.tensor(np.array([0.01, 0.3, 0.5, 0.97]), requires_grad=True)
+    assert gradcheck(ndtri, [q])
+    loc, scale = _param(0.3), _param(1.7)
+    assert gradcheck(lambda m, s: stats.Normal(m, s).icdf(np.array([0.1, 0.8])), [loc, scale])

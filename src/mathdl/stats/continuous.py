@@ -12,8 +12,9 @@ import numpy as np
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import abs as absolute
 from mathdl.ops import clip, exp, log, where
-from mathdl.stats.distribution import Distribution, as_parameter, broadcast_parameters, require
-from mathdl.stats.special import erfc
+from mathdl.stats.distribution import (Distribution, as_parameter, broadcast_parameters, expm1, log1p,
+                                       require)
+from mathdl.stats.special import erfc, ndtri
 
 HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 NEG_INF = -np.inf
@@ -54,6 +55,10 @@ class Normal(Distribution):
         x = self.value(value, self.loc)
         return 0.5 * erfc((self.loc - x) / (self.scale * math.sqrt(2.0)))
 
+    def icdf(self, value):
+        """F⁻¹(q) = μ + σ Φ⁻¹(q)."""
+        return self.loc + self.scale * ndtri(self.probability(value, self.loc))
+
     @property
     def mean(self):
         return self.loc
@@ -73,7 +78,8 @@ class Normal(Distribution):
 class Uniform(Distribution):
     """U[a, b], ``Uniform(low, high)`` with a < b (draws fall in [a, b)).
 
-    p(x) = 1/(b − a) on [a, b] (SciPy's closed support);  F(x) = clip((x − a)/(b − a), 0, 1);  mean (a + b)/2,
+    p(x) = 1/(b − a) on [a, b] (SciPy's closed support);  F(x) = clip((x − a)/(b − a), 0, 1);
+    F⁻¹(q) = a + (b − a) q;  mean (a + b)/2,
     variance (b − a)²/12, entropy log(b − a);  rsample x = a + (b − a) u, u ~ U[0, 1).
     """
 
@@ -99,6 +105,9 @@ class Uniform(Distribution):
         x = self.value(value, self.low)
         return clip((x - self.low) / (self.high - self.low), 0.0, 1.0)
 
+    def icdf(self, value):
+        return self.low + (self.high - self.low) * self.probability(value, self.low)
+
     @property
     def mean(self):
         return (self.low + self.high) * 0.5
@@ -115,8 +124,9 @@ class Uniform(Distribution):
 class Exponential(Distribution):
     """Exp(λ), ``Exponential(rate)`` with λ > 0, on x ≥ 0.
 
-    log p(x) = log λ − λx;  F(x) = 1 − e^(−λx);  mean 1/λ, variance 1/λ², entropy 1 − log λ;
-    rsample x = −log(1 − u)/λ (the inverse cdf of u ~ U[0, 1)).
+    log p(x) = log λ − λx;  F(x) = 1 − e^(−λx);  F⁻¹(q) = −log(1 − q)/λ;  mean 1/λ, variance 1/λ²,
+    entropy 1 − log λ;
+    rsample x = −log(1 − u)/λ (the inverse cdf of u ~ U[0, 1)); log1p/expm1 keep tiny x and q exact.
     """
 
     has_rsample = True
@@ -129,7 +139,7 @@ class Exponential(Distribution):
 
     def rsample(self, shape=()):
         u = _noise(self, self.rate, shape, "uniform")
-        return -log(1.0 - u) / self.rate
+        return -log1p(-u) / self.rate
 
     def log_prob(self, value):
         x = self.value(value, self.rate)
@@ -137,7 +147,12 @@ class Exponential(Distribution):
 
     def cdf(self, value):
         x = self.value(value, self.rate)
-        return where(x.data >= 0, 1.0 - exp(-self.rate * x), 0.0)
+        return where(x.data >= 0, -expm1(-self.rate * x), 0.0)
+
+    def icdf(self, value):
+        q = self.probability(value, self.rate)
+        with np.errstate(divide="ignore"):
+            return -log1p(-q) / self.rate
 
     @property
     def mean(self):
@@ -155,7 +170,8 @@ class Laplace(Distribution):
     """Laplace(μ, b), ``Laplace(loc, scale)`` with b > 0.
 
     log p(x) = −log 2b − |x − μ|/b;  F(x) = ½ e^((x−μ)/b) for x < μ, 1 − ½ e^(−(x−μ)/b) otherwise;
-    mean μ, variance 2b², entropy 1 + log 2b;  rsample x = μ − b sgn(v) log(1 − 2|v|),
+    F⁻¹(q) = μ + b log 2q (q < ½), μ − b log 2(1 − q) (q ≥ ½);  mean μ, variance 2b², entropy 1 + log 2b;
+    rsample x = μ − b sgn(v) log(1 − 2|v|),
     v ~ U[−½, ½).
     """
 
@@ -182,6 +198,14 @@ class Laplace(Distribution):
         half_tail = 0.5 * exp(-absolute(x - self.loc) / self.scale)
         return where(x.data < self.loc.data, half_tail, 1.0 - half_tail)
 
+    def icdf(self, value):
+        # μ + b log 2q below the median, μ − b log 2(1 − q) above: no cancellation in 1 − 2|q − ½|
+        q = self.probability(value, self.loc)
+        lower = q.data < 0.5
+        with np.errstate(divide="ignore"):
+            tail = log(2.0 * where(lower, q, 1.0 - q))
+        return self.loc + self.scale * where(lower, tail, -tail)
+
     @property
     def mean(self):
         return self.loc
@@ -197,7 +221,7 @@ class Laplace(Distribution):
 class Pareto(Distribution):
     """The power law Pareto(x_m, α), ``Pareto(scale, alpha)`` with x_m > 0, α > 0, on x ≥ x_m.
 
-    log p(x) = log α + α log x_m − (α + 1) log x;  F(x) = 1 − (x_m/x)^α;
+    log p(x) = log α + α log x_m − (α + 1) log x;  F(x) = 1 − (x_m/x)^α;  F⁻¹(q) = x_m (1 − q)^(−1/α);
     mean α x_m/(α − 1) (∞ for α ≤ 1), variance x_m² α / ((α − 1)²(α − 2)) (∞ for α ≤ 2),
     entropy log(x_m/α) + 1/α + 1;  rsample x = x_m (1 − u)^(−1/α).
     """
@@ -215,7 +239,7 @@ class Pareto(Distribution):
 
     def rsample(self, shape=()):
         u = _noise(self, self.scale, shape, "uniform")
-        return self.scale * exp(-log(1.0 - u) / self.alpha)
+        return self.scale * exp(-log1p(-u) / self.alpha)
 
     def log_prob(self, value):
         x = self.value(value, self.scale)
@@ -228,7 +252,12 @@ class Pareto(Distribution):
         x = self.value(value, self.scale)
         inside = x.data >= self.scale.data
         safe_x = where(inside, x, self.scale)
-        return where(inside, 1.0 - exp(self.alpha * log(self.scale / safe_x)), 0.0)
+        return where(inside, -expm1(self.alpha * log(self.scale / safe_x)), 0.0)
+
+    def icdf(self, value):
+        q = self.probability(value, self.scale)
+        with np.errstate(divide="ignore"):
+            return self.scale * exp(-log1p(-q) / self.alpha)
 
     @property
     def mean(self):

@@ -61,6 +61,25 @@ def xlogy(x, y):
     return where(zero, 0.0, x * log(safe_y))
 
 
+def log1p(x):
+    """log(1 + x), accurate for tiny x (Goldberg's trick: log(u)·x/(u − 1) with u = 1 + x rounded,
+    which cancels the rounding error of u); differentiable."""
+    u = 1.0 + x
+    exact = u.data == 1.0
+    if not np.any(~exact):
+        return x * 1.0
+    safe_u = where(exact, 2.0, u)
+    return where(exact, x, log(safe_u) * x / (safe_u - 1.0))
+
+
+def expm1(x):
+    """eˣ − 1, accurate for tiny x (Kahan's trick: (u − 1)·x/log u with u = eˣ rounded); differentiable."""
+    u = exp(x)
+    trivial = (u.data == 1.0) | ~np.isfinite(u.data) | (u.data == 0.0)
+    safe_u = where(trivial, 2.0, u)
+    return where(u.data == 1.0, x, where(trivial, u - 1.0, (safe_u - 1.0) * x / log(safe_u)))
+
+
 def softplus(x):
     """log(1 + eˣ) = max(x, 0) + log(1 + e^(−|x|)), stable for every x."""
     from mathdl.ops import abs as absolute, relu
@@ -119,6 +138,17 @@ class Distribution:
 
     def cdf(self, value):
         raise NotImplementedError(f"{type(self).__name__} has no closed-form cdf")
+
+    def icdf(self, value):
+        """The quantile function F⁻¹(q) for q ∈ [0, 1]."""
+        raise NotImplementedError(f"{type(self).__name__} has no closed-form inverse cdf")
+
+    def probability(self, value, like):
+        """``value`` as a Tensor of probabilities in [0, 1] (for icdf)."""
+        q = self.value(value, like)
+        if np.any((q.data < 0) | (q.data > 1)) or np.any(np.isnan(q.data)):
+            raise ValueError(f"{type(self).__name__}.icdf: probabilities must lie in [0, 1]")
+        return q
 
     # ----- summaries -------------------------------------------------------------------
     @property
