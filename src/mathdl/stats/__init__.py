@@ -18,13 +18,13 @@ from mathdl.stats.limit_theorems import running_mean, sample_means, standardized
 from mathdl.stats.moments import (corrcoef, cov, kurtosis, moment, sample_mean, sample_variance,
                                   skewness)
 from mathdl.stats.multivariate_normal import MultivariateNormal
-from mathdl.stats.special import erf, erfc, lgamma
+from mathdl.stats.special import erf, erfc, lgamma, ndtri
 
 __all__ = [
     "Bernoulli", "Binomial", "Categorical", "Distribution", "Exponential", "KalmanFilter", "Laplace",
     "MultivariateNormal", "Normal", "Pareto", "Poisson", "Uniform", "bayes_rule", "conditional_entropy",
     "corrcoef", "cov", "cross_entropy", "diagnostic_posterior", "entropy", "erf", "erfc", "evidence",
-    "joint_entropy", "kl_divergence", "kurtosis", "lgamma", "moment", "mutual_information",
+    "joint_entropy", "kl_divergence", "kurtosis", "lgamma", "moment", "mutual_information", "ndtri",
     "register_kl", "running_mean", "sample_mean", "sample_means", "sample_variance", "self_information",
     "sequential_bayes", "skewness", "standardized_means",
 ]
