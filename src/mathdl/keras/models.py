@@ -323,8 +323,9 @@ class Sequential(nn.Module):
             raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
         val_loader = None
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("fit: validation_data must be a tuple (x_val, y_val)")
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("fit: validation_data must be a tuple (x_val, y_val) (validation sample "
+                                 "weights are not supported)")
             x_val, y_val = self._prepare(validation_data[0], validation_data[1], "fit (validation_data)")
             val_loader = DataLoader(TensorDataset(x_val, y_val), batch_size=batch_size)
         elif validation_split > 0:
