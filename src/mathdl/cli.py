@@ -187,7 +187,10 @@ def add_train(subparsers):
 
 
 def _train_config(args):
-    given = {"model": args.model, "dataset": args.dataset, "epochs": args.epochs, "batch_size": args.batch_size,
+    dataset = args.dataset
+    if dataset is not None and os.path.isdir(dataset):
+        dataset = os.path.abspath(dataset)        # so --resume and evaluate work from any folder
+    given = {"model": args.model, "dataset": dataset, "epochs": args.epochs, "batch_size": args.batch_size,
              "optimizer": args.optimizer, "lr": args.lr, "seed": args.seed, "val_fraction": args.val_fraction,
              "model_args": dict(args.model_arg) if args.model_arg else None}
     return {key: value for key, value in given.items() if value is not None}
