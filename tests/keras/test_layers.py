@@ -90,3 +90,17 @@ def test_constructor_misuse_is_reported():
         layers.Dropout(1.5)
     with pytest.raises(TypeError, match="Only instances of keras Layer"):
         models.Sequential().add(md.nn.Linear(2, 2))
+
+
+def test_clear_session_restarts_names_and_set_random_seed_reproduces_weights():
+    from mathdl import keras
+    keras.backend.clear_session()
+    assert layers.Dense(2).name == "dense" and layers.Dense(2).name == "dense_1"
+    keras.backend.clear_session()
+    assert layers.Dense(2).name == "dense"
+    assert keras.backend.floatx() == "float32"
+    keras.utils.set_random_seed(5)
+    first = models.Sequential([layers.Dense(3, input_shape=(4,))]).get_weights()[0]
+    keras.utils.set_random_seed(5)
+    second = models.Sequential([layers.Dense(3, input_shape=(4,))]).get_weights()[0]
+    np.testing.assert_array_equal(first, second)

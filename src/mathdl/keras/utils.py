@@ -1,4 +1,5 @@
-"""``keras.utils``: ``to_categorical`` (one-hot encoding of integer labels)."""
+"""``keras.utils``: ``to_categorical`` (one-hot encoding of integer labels) and
+``set_random_seed``."""
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -25,3 +26,10 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     out = np.zeros(y.shape + (num_classes,), dtype=dtype)
     np.put_along_axis(out, y[..., None].astype(np.intp), 1, axis=-1)
     return out
+
+
+def set_random_seed(seed):
+    """Seed mathdl's global generator (weight initialisation, shuffling, dropout), as
+    ``keras.utils.set_random_seed``."""
+    from mathdl.random import manual_seed
+    manual_seed(seed)
