@@ -209,7 +209,8 @@ class Sequential(nn.Module):
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, **unsupported):
         """Choose the optimiser (a name or ``keras.optimizers`` instance), the loss (a name,
         ``keras.losses`` instance or ``f(y_true, y_pred)``) and metrics (e.g. ['accuracy'])."""
-        unsupported = {k: v for k, v in unsupported.items() if v is not None and k not in ("run_eagerly", "jit_compile", "steps_per_execution")}
+        ignored = ("run_eagerly", "jit_compile", "steps_per_execution")     # execution hints: no meaning here
+        unsupported = {k: v for k, v in unsupported.items() if v is not None and k not in ignored}
         if unsupported or loss_weights is not None:
             raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(unsupported) or ['loss_weights'])}")
         if loss is None:
