@@ -242,3 +242,11 @@ def test_ndtri_matches_scipy_and_differentiates():
     assert gradcheck(ndtri, [q])
     loc, scale = _param(0.3), _param(1.7)
     assert gradcheck(lambda m, s: stats.Normal(m, s).icdf(np.array([0.1, 0.8])), [loc, scale])
+
+
+def test_discrete_cdf_at_infinity_and_with_broadcasting():
+    np.testing.assert_allclose(stats.Poisson(np.array([2.0, 30.0])).cdf(np.array([np.inf, -np.inf])).data, [1.0, 0.0],
+                               atol=1e-15)
+    np.testing.assert_allclose(stats.Binomial(4, np.array([0.5])).cdf(np.array([np.inf, 2.0, -1.0])).data,
+                               [1.0, 11 / 16, 0.0])
+    assert stats.Poisson(np.array([1.0])).cdf(np.float64(3.0)).shape == (1,)     # found by hypothesis

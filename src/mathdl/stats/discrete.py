@@ -51,6 +51,19 @@ def _window(mean, std, limit=None):
     return lower, (upper if limit is None else min(upper, limit))
 
 
+def _cumulative_mass(distribution, value, like, upper_limit):
+    """F(x) = Σ_{k ≤ ⌊x⌋} p(k), broadcasting x against the batch; counts above ``upper_limit`` carry
+    no mass (exactly for Binomial, below 1e-16 for Poisson), so the sum stops there."""
+    x = np.floor(distribution.value(value, like).data)
+    shape = np.broadcast_shapes(x.shape, distribution.batch_shape)
+    top = np.max(np.where(np.isnan(x), 0.0, x), initial=0.0)        # +∞ sums up to the limit
+    upper = int(max(0, min(top, upper_limit)))
+    counts = np.arange(upper + 1, dtype=np.float64).reshape((-1,) + (1,) * len(shape))
+    masses = exp(distribution._log_mass(np.broadcast_to(counts, (upper + 1,) + shape)))
+    below = (counts <= np.broadcast_to(x, shape)).astype(like.dtype)
+    return (masses * Tensor(below)).sum(axis=0)
+
+
 class Bernoulli(Distribution):
     """Bernoulli(p) on {0, 1}: ``Bernoulli(probs=p)`` or ``Bernoulli(logits=l)`` (p = σ(l)).
 
@@ -147,12 +160,7 @@ class Binomial(Distribution):
         return self._log_mass(self.value(value, self.probs).data)
 
     def cdf(self, value):
-        x = np.floor(self.value(value, self.probs).data)
-        upper = int(max(0, min(np.max(x, initial=0), np.max(self.total_count.data, initial=0))))
-        counts = np.arange(upper + 1, dtype=np.float64).reshape((-1,) + (1,) * x.ndim)
-        masses = exp(self._log_mass(np.broadcast_to(counts, (upper + 1,) + np.broadcast_shapes(
-            x.shape, self.batch_shape))))
-        return (masses * Tensor((counts <= x).astype(self.probs.dtype))).sum(axis=0)
+        return _cumulative_mass(self, value, self.probs, int(np.max(self.total_count.data, initial=0)))
 
     @property
     def mean(self):
@@ -199,12 +207,8 @@ class Poisson(Distribution):
         return self._log_mass(self.value(value, self.rate).data)
 
     def cdf(self, value):
-        x = np.floor(self.value(value, self.rate).data)
-        upper = int(max(0, np.max(x, initial=0)))
-        counts = np.arange(upper + 1, dtype=np.float64).reshape((-1,) + (1,) * x.ndim)
-        shape = (upper + 1,) + np.broadcast_shapes(x.shape, self.batch_shape)
-        masses = exp(self._log_mass(np.broadcast_to(counts, shape)))
-        return (masses * Tensor((counts <= x).astype(self.rate.dtype))).sum(axis=0)
+        largest = float(np.max(self.rate.data, initial=0.0))
+        return _cumulative_mass(self, value, self.rate, int(largest + 12 * np.sqrt(largest) + 40))
 
     @property
     def mean(self):
