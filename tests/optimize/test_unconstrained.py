@@ -150,6 +150,8 @@ def test_explicit_jac_is_used_instead_of_autograd():
         assert result.success
         np.testing.assert_allclose(result.x, 3.0, atol=1e-6)
     assert calls
+    both = optimize.minimize(lambda x: (fun(x), jac(x)), np.zeros(2), method="lbfgs", jac=True)
+    np.testing.assert_allclose(both.x, 3.0, atol=1e-6)
 
 
 def test_inputs_may_be_tensors_and_matrices():

@@ -4,8 +4,9 @@ Hessian-vector products, with evaluation counts.
 ``fun`` receives a float64 Tensor shaped like x0 and returns a one-element Tensor. Its gradient is
 ∇f = grad(f, x); its Hessian ∇²f is built row by row as ∂(∇f)ᵢ/∂x (n extra backward passes over
 the graph recorded with ``create_graph=True``) and a Hessian-vector product as ∇ₓ⟨∇f(x), v⟩ (one).
-When ``jac`` is given (a callable receiving the same Tensor and returning ∇f), it is used instead;
-the Hessian then comes from central differences of ``jac``.
+When ``jac`` is given (a callable receiving the same Tensor and returning ∇f, or ``True`` when
+``fun`` returns (f, ∇f) as in SciPy), it is used instead; the Hessian then comes from central
+differences of ``jac``.
 """
 import numpy as np
 
@@ -44,8 +45,14 @@ class Objective:
     def __init__(self, fun, shape, jac=None, hess=None, args=(), name="fun"):
         if not callable(fun):
             raise TypeError(f"minimize: {name} must be callable, got {type(fun).__name__}")
+        if jac is True:
+            # SciPy's convention: fun returns (f, ∇f) together
+            combined = fun
+            fun = lambda x, *a: combined(x, *a)[0]                          # noqa: E731
+            jac = lambda x, *a: combined(x, *a)[1]                          # noqa: E731
         if jac is not None and not callable(jac):
-            raise TypeError("minimize: jac must be a callable returning the gradient (or None for autograd)")
+            raise TypeError("minimize: jac must be a callable returning the gradient, True when fun returns "
+                            "(f, gradient), or None for autograd")
         self.fun, self.jac, self.hess, self.args = fun, jac, hess, tuple(args)
         self.shape = shape
         self.name = name
