@@ -172,7 +172,7 @@ def newton(objective, x, tol, maxiter, hessian_modification="eigenvalue"):
                        CONVERGED if _converged(gradient, tol) else MAXITER, "newton")
 
 
-def conjugate_gradient(objective, x, tol, maxiter, c2=0.1):
+def conjugate_gradient(objective, x, tol, maxiter, c2=0.2):
     """Nonlinear conjugate gradient, Polak–Ribière+ with restarts, strong Wolfe line search."""
     value, gradient = objective.value_and_grad(x)
     trajectory = [x.copy()]
