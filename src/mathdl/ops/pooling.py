@@ -111,8 +111,14 @@ class MaxPool2d(Function):
             better = window > best
             if check_nan:                    # PyTorch: a NaN always wins (and propagates)
                 better |= np.isnan(window)
-            np.copyto(best, window, where=better)
-            np.copyto(argmax, index, where=better)
+                np.copyto(best, window, where=better)
+                np.copyto(argmax, index, where=better)
+                continue
+            # Branch-free updates: masked copies (copyto/where) with a random mask run ~25x slower
+            # than arithmetic. Offsets come in increasing order, so where ``better`` holds the new
+            # index exceeds the stored one and a maximum replaces it.
+            np.maximum(best, window, out=best)
+            np.maximum(argmax, better.view(np.uint8) * argmax.dtype.type(index), out=argmax)
         self.argmax = argmax
         return best.transpose(3, 0, 1, 2)
 
@@ -130,7 +136,8 @@ class MaxPool2dScatter(Function):
 
     def forward(self, gy):
         gc = to_chwn(gy)
-        parts = ((offset, np.where(self.argmax == index, gc, 0))
+        # ȳ times the 0/1 indicator of the window's arg-max (arithmetic, not a masked copy).
+        parts = ((offset, gc * (self.argmax == index))
                  for index, offset in enumerate(_offsets(self.geometry)))
         return _scatter_windows(parts, self.geometry, self.in_hw, self.out_hw, gc)
 
@@ -150,7 +157,7 @@ class MaxPool2dGather(Function):
         out = np.zeros(self.argmax.shape, dtype=g.dtype)
         for index, (u, v) in enumerate(_offsets(self.geometry)):
             window = gp[(slice(None),) + window_slice(self.geometry, self.out_hw, u, v)]
-            np.copyto(out, window, where=self.argmax == index)
+            out += window * (self.argmax == index)
         return out.transpose(3, 0, 1, 2)
 
     def backward(self, gy):
