@@ -95,6 +95,7 @@ INITIALIZERS = {
     "lecun_uniform": lambda w: nn.init.uniform_(w, -math.sqrt(3.0 / _fans(w)[0]), math.sqrt(3.0 / _fans(w)[0])),
     "random_normal": lambda w: nn.init.normal_(w, 0.0, 0.05),
     "random_uniform": lambda w: nn.init.uniform_(w, -0.05, 0.05),
+    "uniform": lambda w: nn.init.uniform_(w, -0.05, 0.05),
     "zeros": nn.init.zeros_,
     "ones": nn.init.ones_,
 }
@@ -197,25 +198,42 @@ class Layer(nn.Module):
         return self.forward(x, *args, **kwargs)
 
     def count_params(self):
-        """The number of scalars in this layer's weights."""
-        return int(sum(p.data.size for p in self.parameters()))
+        """The number of scalars in this layer's weights (trainable or not)."""
+        return int(sum(t.data.size for t in self.weight_tensors()))
+
+    def count_trainable_params(self):
+        """The number of scalars the optimiser updates."""
+        return int(sum(p.data.size for p in self.parameters())) if self.trainable else 0
+
+    def weight_tensors(self):
+        """The Tensors ``get_weights`` reports, in Keras's order (parameters; BatchNormalization
+        adds its moving statistics)."""
+        return list(self.parameters())
+
+    def to_keras_layout(self, array):
+        """An nn-layout weight array in Keras's layout (Dense kernels are transposed)."""
+        return _to_keras_layout(array)
+
+    def from_keras_layout(self, array, ndim):
+        """Inverse of ``to_keras_layout``."""
+        return _from_keras_layout(array, ndim)
 
     def get_weights(self):
         """The weights as NumPy arrays in Keras's layout (a Dense kernel is (in, units))."""
-        return [np.array(_to_keras_layout(p.data)) for p in self.parameters()]
+        return [np.array(self.to_keras_layout(t.data)) for t in self.weight_tensors()]
 
     def set_weights(self, weights):
         """Set the weights from arrays in Keras's layout (as ``get_weights`` returns them)."""
-        params = list(self.parameters())
-        if len(weights) != len(params):
+        tensors = self.weight_tensors()
+        if len(weights) != len(tensors):
             raise ValueError(f"layer {self.name}: set_weights got {len(weights)} arrays, the layer has "
-                             f"{len(params)} weights")
-        for param, value in zip(params, weights):
-            value = _from_keras_layout(np.asarray(value), param.ndim)
-            if value.shape != param.shape:
-                raise ValueError(f"layer {self.name}: weight shape {_keras_shape(value.shape)} does not "
-                                 f"match the layer's {_keras_shape(param.shape)}")
-            param.data[...] = value
+                             f"{len(tensors)} weights")
+        for tensor, value in zip(tensors, weights):
+            value = self.from_keras_layout(np.asarray(value), tensor.ndim)
+            if value.shape != tensor.shape:
+                raise ValueError(f"layer {self.name}: weight shape {self.to_keras_layout(value).shape} does "
+                                 f"not match the layer's {self.to_keras_layout(tensor.data).shape}")
+            tensor.data[...] = value
 
     @property
     def weights(self):
@@ -362,9 +380,15 @@ class Dropout(Layer):
 
 
 def __getattr__(name):
-    # Convolution layers live in their own file and need nn.Conv2d; importing them lazily keeps
-    # ``layers`` importable even where the convolution layers are unavailable.
+    # Convolution, normalisation and embedding layers live in their own files (one concept per
+    # file) and are imported on first use.
     if name in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Conv2d", "MaxPool2D", "AvgPool2D"):
         from mathdl.keras import conv_layers
         return getattr(conv_layers, name)
+    if name == "BatchNormalization":
+        from mathdl.keras.normalization import BatchNormalization
+        return BatchNormalization
+    if name == "Embedding":
+        from mathdl.keras.embedding import Embedding
+        return Embedding
     raise AttributeError(f"module 'mathdl.keras.layers' has no attribute {name!r}")

@@ -264,7 +264,12 @@ class Sequential(nn.Module):
 
     def _prepare(self, x, y, where):
         x = x.data if isinstance(x, Tensor) else np.asarray(x)
-        if x.dtype.kind not in "f" or x.dtype != backend.get_default_dtype():
+        if self._stack and getattr(self._stack[0], "takes_indices", False):
+            if x.dtype.kind not in "iu" and not (x.size == 0 or np.all(np.mod(x, 1) == 0)):
+                raise ValueError(f"{where}: the first layer ({self._stack[0].name}) takes integer indices, "
+                                 f"got non-integer values of dtype {x.dtype}")
+            x = x.astype(np.int64, copy=False)
+        elif x.dtype.kind not in "f" or x.dtype != backend.get_default_dtype():
             x = x.astype(backend.get_default_dtype())
         if x.ndim < 1:
             raise ValueError(f"{where}: x must have a first (sample) axis, got shape {x.shape}")
@@ -390,8 +395,16 @@ class Sequential(nn.Module):
 
     # ----- weights and description ---------------------------------------------------------
     def count_params(self):
-        """The number of scalars in all weights."""
-        return int(sum(p.data.size for p in self.parameters()))
+        """The number of scalars in all weights (BatchNormalization's moving statistics included)."""
+        return int(sum(layer.count_params() for layer in self._stack))
+
+    def count_trainable_params(self):
+        """The number of scalars the optimiser updates."""
+        return int(sum(layer.count_trainable_params() for layer in self._stack)) if self.trainable else 0
+
+    def weight_tensors(self):
+        """Every layer's weight Tensors, in order."""
+        return [t for layer in self._stack for t in layer.weight_tensors()]
 
     def get_weights(self):
         """All layers' weights in Keras's layout, in order."""
@@ -400,11 +413,11 @@ class Sequential(nn.Module):
     def set_weights(self, weights):
         """Set all weights from arrays in Keras's layout (as ``get_weights`` returns)."""
         weights = list(weights)
-        expected = sum(len(list(layer.parameters())) for layer in self._stack)
+        expected = len(self.weight_tensors())
         if len(weights) != expected:
             raise ValueError(f"set_weights: the model has {expected} weight arrays, got {len(weights)}")
         for layer in self._stack:
-            count = len(list(layer.parameters()))
+            count = len(layer.weight_tensors())
             layer.set_weights(weights[:count])
             weights = weights[count:]
 
@@ -434,7 +447,7 @@ class Sequential(nn.Module):
                              f"{layer.count_params():,}"))
             lines.append("=" * line_length if index == len(self._stack) - 1 else "")
         total = self.count_params()
-        trainable = sum(p.data.size for layer in self._stack if layer.trainable for p in layer.parameters())
+        trainable = self.count_trainable_params()
         itemsize = backend.get_default_dtype().itemsize
         def size(count):
             value, unit = count * itemsize, "Byte"
