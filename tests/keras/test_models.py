@@ -147,3 +147,19 @@ def test_a_model_nests_as_a_layer_like_the_tf_tutorials_probability_model():
     assert probability_model.count_params() == logits_model.count_params() == 6 * 8 + 8 + 8 * 4 + 4
     with pytest.raises(ValueError, match=r"expected shape \(None, 6\), found \(None, 3\)"):
         probability_model.predict(x[:, :3])
+
+
+def test_a_frozen_layer_is_not_updated_and_counts_as_non_trainable(capsys):
+    x, y = data()
+    net = model()
+    net.fit(x, y, epochs=1, verbose=0)
+    net.layers[0].trainable = False
+    frozen, head = net.layers[0].get_weights()[0].copy(), net.layers[1].get_weights()[0].copy()
+    net.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(net.layers[0].get_weights()[0], frozen)
+    assert not np.array_equal(net.layers[1].get_weights()[0], head)
+    net.summary()
+    assert "Trainable params: 68" in capsys.readouterr().out          # 16 · 4 + 4
+    net.layers[1].trainable = False
+    with pytest.raises(ValueError, match="no trainable weights"):
+        net.fit(x, y, epochs=1, verbose=0)

@@ -306,7 +306,8 @@ class Sequential(nn.Module):
             raise ValueError("This model has not yet been built. Build the model first by calling "
                              "`build()` or by calling the model on a batch of data.")
         fused = self._fusion()
-        optimizer = self.optimizer.build(self.parameters())
+        # layers with trainable=False are left out, so the update never touches them (Keras's freezing)
+        optimizer = self.optimizer.build(self.trainable_weights)
         metrics = self._resolve_metrics(fused or self.compiled_loss.from_logits)
         return Trainer(self, optimizer, loss_fn=self._loss(fused), metrics=metrics, verbose=verbose), fused
 
@@ -401,6 +402,14 @@ class Sequential(nn.Module):
     def count_trainable_params(self):
         """The number of scalars the optimiser updates."""
         return int(sum(layer.count_trainable_params() for layer in self._stack)) if self.trainable else 0
+
+    @property
+    def trainable_weights(self):
+        """The Parameters of the layers whose ``trainable`` is True (those ``fit`` updates)."""
+        if not self.trainable:
+            return []
+        return [p for layer in self._stack if layer.trainable
+                for p in (layer.trainable_weights if isinstance(layer, Sequential) else layer.parameters())]
 
     def weight_tensors(self):
         """Every layer's weight Tensors, in order."""

@@ -34,11 +34,19 @@ class Optimizer:
         if name:
             self.name = name
         self.optimizer = None
+        self._parameter_ids = None
 
     def build(self, parameters):
-        """Create (once) and return the ``mathdl.optim`` optimiser for ``parameters``."""
-        if self.optimizer is None:
-            self.optimizer = self._make(list(parameters))
+        """The ``mathdl.optim`` optimiser for ``parameters``: created on first use and kept (with
+        its state) while the set of parameters stays the same; a different set (layers frozen or
+        unfrozen with ``trainable``) gets a fresh one."""
+        parameters = list(parameters)
+        if not parameters:
+            raise ValueError(f"{type(self).__name__}: the model has no trainable weights to optimise")
+        ids = [id(p) for p in parameters]
+        if self.optimizer is None or ids != self._parameter_ids:
+            self.optimizer = self._make(parameters)
+            self._parameter_ids = ids
         return self.optimizer
 
     def _make(self, parameters):
@@ -54,7 +62,7 @@ class Optimizer:
 
     def get_config(self):
         """The hyper-parameters as a dict (Keras's ``get_config``)."""
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+        return {k: v for k, v in vars(self).items() if k not in ("optimizer", "_parameter_ids")}
 
     def __repr__(self):
         items = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
