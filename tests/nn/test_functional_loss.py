@@ -238,3 +238,14 @@ def test_kl_div(rng, reduction):
         mask = p > 0
         expected = np.sum(np.where(mask, p * np.log(np.where(mask, p, 1) / q), 0)) / 3
         np.testing.assert_allclose(F.kl_div(log_q, target, reduction).item(), expected, rtol=1e-12)
+
+
+def test_float32_losses_stay_float32_with_float64_targets(rng):
+    x = md.tensor(rng.uniform(0.1, 0.9, (4, 3)).astype(np.float32), requires_grad=True)
+    y = md.tensor(rng.uniform(0, 1, (4, 3)))                   # float64
+    for loss in (F.mse_loss(x, y), F.l1_loss(x, y), F.binary_cross_entropy(x, y),
+                 F.binary_cross_entropy_with_logits(x, y), F.huber_loss(x, y), F.cross_entropy(x, y)):
+        assert loss.dtype == np.float32
+        x.grad = None
+        loss.backward()
+        assert x.grad.dtype == np.float32

@@ -241,6 +241,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             raise ValueError(f"cross_entropy: probability targets must have the input's shape {input.shape}, "
                              f"got {target_array.shape}")
         target = as_tensor(target, like=input) if isinstance(target, Tensor) else Tensor(target_array.astype(input.dtype))
+        if target.dtype != input.dtype:
+            target = target.astype(input.dtype)
         if label_smoothing:
             target = target * (1.0 - label_smoothing) + label_smoothing / classes
         return SoftCrossEntropy(weights, reduction)(input, target)
@@ -291,6 +293,8 @@ def _pair(input, target, where):
     target = as_tensor(target, like=input)
     if input.shape != target.shape:
         raise ValueError(f"{where}: target shape {target.shape} must equal input shape {input.shape}")
+    if input.dtype.kind == "f" and target.dtype != input.dtype:
+        target = target.astype(input.dtype)      # a float64 target must not turn a float32 loss float64
     return input, target
 
 
