@@ -139,6 +139,8 @@ def test_join_errors_name_the_problem():
         md.concatenate([md.ones(2)], axis=3)
     with pytest.raises(ValueError, match="concatenate: needs at least one tensor"):
         md.concatenate([])
+    with pytest.raises(ValueError, match="concatenate: zero-dimensional tensors cannot be concatenated"):
+        md.concatenate([md.tensor(1.0), md.tensor(2.0)])
     with pytest.raises(ValueError, match=r"stack: tensors must match in all dimensions: tensor 0 has shape "
                                          r"\(2, 3\), tensor 2 has shape \(3, 2\)"):
         md.stack([md.ones(2, 3), md.ones(2, 3), md.ones(3, 2)])

@@ -306,6 +306,8 @@ def concatenate(tensors, axis=0):
     xs = [as_tensor(t) for t in tensors]
     if not xs:
         raise ValueError("concatenate: needs at least one tensor")
+    if xs[0].ndim == 0:
+        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated; use stack")
     axis = _normalize_axis(axis, xs[0].ndim, "concatenate")
     _check_same_shapes(xs, "concatenate", skip_axis=axis)
     return Concatenate(axis)(*xs)
