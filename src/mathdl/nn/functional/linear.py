@@ -10,7 +10,6 @@ and Ȳ the upstream gradient flattened to (N, out):
 Forward is one GEMM plus an in-place bias add; backward is at most two GEMMs and a column sum,
 and skips the gradient of any input that does not need one (the images fed to a first layer).
 """
-import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, as_tensor
