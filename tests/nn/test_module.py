@@ -94,7 +94,8 @@ def test_state_dict_round_trip_copies_in_place():
     assert b.block.fc.weight.data is weight_array          # copied into the existing array
     for (name, pa), (_, pb) in zip(a.named_parameters(), b.named_parameters()):
         np.testing.assert_array_equal(pa.data, pb.data, err_msg=name)
-    assert list(a.state_dict()) == ["block.scale", "block.count", "block.fc.weight", "block.fc.bias", "head.weight"]  # own state before children, as PyTorch
+    # a module's own state comes before its children's, as in PyTorch
+    assert list(a.state_dict()) == ["block.scale", "block.count", "block.fc.weight", "block.fc.bias", "head.weight"]
     state = a.state_dict()
     assert not state["head.weight"].requires_grad
     assert state["head.weight"].data is a.head.weight.data  # shares memory, like PyTorch

@@ -12,5 +12,6 @@ from mathdl.nn.functional.loss import (binary_cross_entropy, binary_cross_entrop
 from mathdl.nn.functional.normalization import batch_norm
 
 __all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
-           "dropout", "dropout2d", "elu", "huber_loss", "kl_div", "l1_loss", "leaky_relu", "linear", "log_softmax", "mse_loss", "nll_loss",
-           "one_hot", "relu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh"]
+           "dropout", "dropout2d", "elu", "huber_loss", "kl_div", "l1_loss", "leaky_relu", "linear",
+           "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "silu", "smooth_l1_loss",
+           "softmax", "softplus", "tanh"]
