@@ -1,7 +1,13 @@
 """Shared test fixtures. PyTorch is only a test oracle: tests that need it take the ``torch``
 fixture, which skips them (with the reason) where torch is not installed."""
-import numpy as np
-import pytest
+import os
+
+# Test arrays are small: BLAS threads only add spinning (and noise when the machine is shared).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import numpy as np  # noqa: E402  (after the thread settings, which NumPy reads when it loads)
+import pytest  # noqa: E402
 
 
 @pytest.fixture
