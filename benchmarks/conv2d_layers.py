@@ -7,6 +7,14 @@ For every shape, each pass times ``repeats`` forward+backward calls of each fram
 which goes first) and the medians per call and the ratio mathdl / PyTorch are printed. The input
 gradient is skipped for the first layer of a network (its input is the image), as both frameworks
 do when the input does not require a gradient.
+
+mathdl's ops keep activations in a batch-innermost (C, H, W, N) memory layout behind NCHW-shaped
+views; inside a network every conv receives its input and its output gradient in that layout from
+the neighbouring ops. By default the benchmark hands mathdl arrays in that layout (PyTorch gets its
+native contiguous NCHW); ``--nchw`` gives mathdl contiguous NCHW arrays instead, which adds the
+layout conversion (what the first layer of a network pays). ``--cpu-time`` measures process CPU
+time instead of wall time: on a shared, oversubscribed machine with single-threaded runs
+(``--threads 1`` and ``OPENBLAS_NUM_THREADS=1``) it is the steadier measure.
 """
 import argparse
 import statistics
@@ -27,11 +35,18 @@ SHAPES = [
 ]
 
 
-def time_calls(run, repeats):
-    start = time.perf_counter()
+def time_calls(run, repeats, clock):
+    start = clock()
     for _ in range(repeats):
         run()
-    return (time.perf_counter() - start) / repeats
+    return (clock() - start) / repeats
+
+
+def batch_innermost(array, enabled):
+    """The same values as an NCHW-shaped view of (C, H, W, N) memory (what mathdl ops produce)."""
+    if not enabled:
+        return array
+    return np.ascontiguousarray(array.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
 
 
 def main(argv=None):
@@ -39,7 +54,10 @@ def main(argv=None):
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--nchw", action="store_true", help="give mathdl contiguous NCHW arrays")
+    parser.add_argument("--cpu-time", action="store_true", help="process CPU time instead of wall time")
     args = parser.parse_args(argv)
+    clock = time.process_time if args.cpu_time else time.perf_counter
     try:
         import torch
     except ImportError:
@@ -49,18 +67,20 @@ def main(argv=None):
     from mathdl.ops.convolution import conv2d
 
     rng = np.random.default_rng(0)
+    print(f"mathdl inputs: {'contiguous NCHW' if args.nchw else 'batch-innermost views'}; "
+          f"{'CPU' if args.cpu_time else 'wall'} time; torch threads {torch.get_num_threads()}")
     print(f"{'layer':34s} {'mathdl ms':>10s} {'torch ms':>10s} {'ratio':>6s}")
     ratios = []
     for name, n, c, size, o, k, s, p, g, input_grad in SHAPES:
         x = rng.standard_normal((n, c, size, size)).astype(np.float32)
         w = (rng.standard_normal((o, c // g, k, k)) * 0.1).astype(np.float32)
         b = np.zeros(o, np.float32)
-        ours = [md.tensor(x, requires_grad=input_grad), md.tensor(w, requires_grad=True),
-                md.tensor(b, requires_grad=True)]
+        ours = [md.Tensor(batch_innermost(x, not args.nchw), requires_grad=input_grad),
+                md.tensor(w, requires_grad=True), md.tensor(b, requires_grad=True)]
         theirs = [torch.tensor(x, requires_grad=input_grad), torch.tensor(w, requires_grad=True),
                   torch.tensor(b, requires_grad=True)]
         gy = rng.standard_normal(conv2d(x, w, b, s, p, 1, g).shape).astype(np.float32)
-        gy_ours, gy_theirs = md.tensor(gy), torch.tensor(gy)
+        gy_ours, gy_theirs = md.Tensor(batch_innermost(gy, not args.nchw)), torch.tensor(gy)
 
         def run_ours():
             for t in ours:
@@ -77,7 +97,7 @@ def main(argv=None):
         for index in range(args.passes):
             order = [("ours", run_ours), ("theirs", run_theirs)]
             for key, run in (order if index % 2 == 0 else order[::-1]):
-                times[key].append(time_calls(run, args.repeats))
+                times[key].append(time_calls(run, args.repeats, clock))
         mine, ref = statistics.median(times["ours"]), statistics.median(times["theirs"])
         ratios.append(mine / ref)
         print(f"{name:34s} {mine * 1e3:10.2f} {ref * 1e3:10.2f} {mine / ref:6.2f}")
