@@ -139,3 +139,17 @@ def test_weight_gradient_equals_the_window_sum(rng, channels, out_channels):
     windows = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))   # (n, c, i, j, u, v)
     expected = np.einsum("noij,ncijuv->ocuv", gy, windows)
     np.testing.assert_allclose(w.grad.data, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_large_im2col_matrices_are_rebuilt_not_kept(rng, monkeypatch):
+    import mathdl.ops.convolution as convolution
+    x = md.tensor(rng.standard_normal((2, 3, 6, 6)), requires_grad=True)
+    w = md.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    conv2d(x, w).sum().backward()
+    expected = w.grad.data.copy()
+    w.grad = None
+    monkeypatch.setattr(convolution, "COLS_CACHE_BYTES", 0)
+    y = conv2d(x, w)
+    assert y.creator.cols is None                      # nothing held between forward and backward
+    y.sum().backward()
+    np.testing.assert_allclose(w.grad.data, expected, rtol=1e-12)

@@ -267,6 +267,8 @@ def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None):
 
 # ----- Functions ----------------------------------------------------------------------------------
 
+COLS_CACHE_BYTES = 64 * 2 ** 20
+
 
 class Conv2d(Function):
     """y = b + w ⋆ x (cross-correlation, see the module docstring). Inputs x (N, C, H, W),
@@ -281,7 +283,9 @@ class Conv2d(Function):
 
     def forward(self, x, w, b=None):
         y, cols = conv2d_forward(x, w, self.geometry, self.out_hw)
-        self.cols = cols                        # reused by the weight gradient
+        # Kept for the weight gradient unless large: a deep net of big layers would otherwise hold
+        # one C·kh·kw × H·W·N matrix per layer until backward (the gradient then rebuilds it).
+        self.cols = cols if cols.nbytes <= COLS_CACHE_BYTES else None
         if b is not None:
             y += b.reshape(-1, 1, 1, 1)
         return y.transpose(3, 0, 1, 2)
