@@ -87,3 +87,19 @@ def test_conv2d_stride1_fewer_outputs_matches_torch(torch, rng, kernel, padding,
     w = rng.standard_normal((4, 6 // groups) + k)
     _compare(torch, rng, lambda x, w: conv2d(x, w, None, 1, padding, dilation, groups),
              lambda x, w: torch.nn.functional.conv2d(x, w, None, 1, padding, dilation, groups), [x, w])
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation,groups", GRID[::3])
+def test_conv2d_in_row_blocks_matches_torch(torch, rng, monkeypatch, kernel, stride, padding, dilation, groups):
+    # Big layers run im2col + GEMM block by block of output rows; force one-row blocks here.
+    import mathdl.ops.convolution as convolution
+    monkeypatch.setattr(convolution, "CHUNK_BYTES", 1)
+    test_conv2d_matches_torch(torch, rng, kernel, stride, padding, dilation, groups)
+
+
+@pytest.mark.parametrize("case", [(3, 2, 1, 1, 1, 1), (3, 1, 0, 0, 2, 2), (2, 1, 1, 1, 2, 1)])
+def test_conv_transpose2d_and_double_backward_in_row_blocks(torch, rng, monkeypatch, case):
+    import mathdl.ops.convolution as convolution
+    monkeypatch.setattr(convolution, "CHUNK_BYTES", 1)
+    test_conv_transpose2d_matches_torch(torch, rng, *case)
+    test_conv2d_double_backward_matches_torch(torch, rng)

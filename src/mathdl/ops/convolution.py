@@ -182,17 +182,55 @@ def _rows_chwn(array4d):
     return chwn.reshape(chwn.shape[0], -1)
 
 
+# An im2col block of about this size stays in cache between its copy and its GEMM; bigger layers
+# are processed in blocks of output rows (a whole 64-channel layer would stream ~60 MB through
+# memory twice).
+CHUNK_BYTES = 2 * 2 ** 20
+
+
+def _row_blocks(kernel_rows, out_hw, batch, itemsize):
+    """Ranges of output rows whose im2col block (K × rows·W_out·N) is about CHUNK_BYTES."""
+    per_row = kernel_rows * out_hw[1] * batch * itemsize
+    rows = max(1, CHUNK_BYTES // max(per_row, 1))
+    return [(start, min(start + rows, out_hw[0])) for start in range(0, out_hw[0], rows)]
+
+
+def _windows(x, geometry, out_hw):
+    """The (C, kh, kw, H_out, W_out, N) window view of x (padded), its output size and K = C·kh·kw."""
+    xc = to_chwn(x)
+    if out_hw is None:
+        out_hw = geometry.out_size(xc.shape[1:3])
+    view = window_view(pad_chwn(xc, geometry.padding), geometry, out_hw)
+    return view, tuple(out_hw), view.shape[0] * view.shape[1] * view.shape[2]
+
+
 def conv2d_forward(x, w, geometry, out_hw=None):
-    """y = conv2d(x, w) on arrays; returns (y in (O, H_out, W_out, N) layout, cols)."""
+    """y = conv2d(x, w) on arrays; returns (y in (O, H_out, W_out, N) layout, cols or None).
+
+    ``cols`` is the whole im2col matrix when the layer fits in one block (it is then kept for the
+    weight gradient); big layers run block by block over output rows and return None."""
     groups = geometry.groups
     out_channels = w.shape[0]
-    cols, out_hw = im2col(to_chwn(x), geometry, out_hw)
-    if groups == 1:
-        y = w.reshape(out_channels, -1) @ cols
-    else:
-        y = np.matmul(w.reshape(groups, out_channels // groups, -1), _grouped(cols, groups))
-    y = y.reshape(out_channels, out_hw[0], out_hw[1], x.shape[0])
-    return y, cols
+    view, out_hw, k = _windows(x, geometry, out_hw)
+    batch = x.shape[0]
+    blocks = _row_blocks(k, out_hw, batch, x.itemsize)
+    if len(blocks) == 1:
+        cols = np.ascontiguousarray(view).reshape(k, -1)
+        if groups == 1:
+            y = w.reshape(out_channels, -1) @ cols
+        else:
+            y = np.matmul(w.reshape(groups, out_channels // groups, -1), _grouped(cols, groups))
+        return y.reshape(out_channels, out_hw[0], out_hw[1], batch), cols
+    y = np.empty((out_channels,) + out_hw + (batch,), dtype=np.result_type(x, w))
+    weight = w.reshape(groups, out_channels // groups, k // groups)
+    for start, stop in blocks:
+        cols = np.ascontiguousarray(view[:, :, :, start:stop]).reshape(groups, k // groups, -1)
+        out = y[:, start:stop].reshape(groups, out_channels // groups, -1)     # a view into y
+        if groups == 1:
+            np.matmul(weight[0], cols[0], out=out[0])
+        else:
+            np.matmul(weight, cols, out=out)
+    return y, None
 
 
 def _flipped_transposed_kernel(w, groups):
@@ -243,19 +281,32 @@ def conv2d_grad_input(gy, w, geometry, in_hw):
 
 
 def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None):
-    """∂L/∂w = Ȳ colsᵀ on arrays, shape ``kernel_shape`` (O, C/g, kh, kw)."""
+    """∂L/∂w = Ȳ colsᵀ on arrays, shape ``kernel_shape`` (O, C/g, kh, kw). Without ``cols`` the
+    im2col matrix is rebuilt, block by block of output rows for big layers."""
     groups = geometry.groups
-    if cols is None:
-        cols, _ = im2col(to_chwn(x), geometry, gy.shape[2:])
     gy_rows = _rows_chwn(gy)
+    out_channels = gy_rows.shape[0]
+    if cols is None:
+        view, out_hw, k = _windows(x, geometry, gy.shape[2:])
+        blocks = _row_blocks(k, out_hw, x.shape[0], x.itemsize)
+        if len(blocks) == 1:
+            cols = np.ascontiguousarray(view).reshape(k, -1)
+        else:
+            per_row = gy_rows.reshape(out_channels, out_hw[0], -1)
+            gw_t = np.zeros((groups, k // groups, out_channels // groups), dtype=np.result_type(x, gy))
+            for start, stop in blocks:
+                block = np.ascontiguousarray(view[:, :, :, start:stop]).reshape(groups, k // groups, -1)
+                gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)
+                gw_t += np.matmul(block, gy_block.transpose(0, 2, 1))
+            return np.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(kernel_shape)
     # Computed as (cols · Ȳᵀ)ᵀ: OpenBLAS runs this tall-output form several times faster (and far
     # more steadily on a busy machine) than Ȳ · colsᵀ, whose long inner dimension it splits badly.
-    if groups == 1 and cols.shape[0] * gy_rows.shape[0] <= 4096 and gy.shape[2] > 1:
+    if groups == 1 and cols.shape[0] * out_channels <= 4096 and gy.shape[2] > 1:
         # A tiny (K × O) result from a very long sum (a first layer: K = kh·kw): one GEMM per output
         # row, summed, is ~10x faster than one GEMM with an inner dimension of H_out·W_out·N.
         rows = gy.shape[2]
         per_row = cols.reshape(cols.shape[0], rows, -1).transpose(1, 0, 2)
-        gy_per_row = gy_rows.reshape(gy_rows.shape[0], rows, -1).transpose(1, 2, 0)
+        gy_per_row = gy_rows.reshape(out_channels, rows, -1).transpose(1, 2, 0)
         gw_t = np.matmul(per_row, gy_per_row).sum(axis=0)
         return np.ascontiguousarray(gw_t.T).reshape(kernel_shape)
     if groups == 1:
@@ -283,9 +334,9 @@ class Conv2d(Function):
 
     def forward(self, x, w, b=None):
         y, cols = conv2d_forward(x, w, self.geometry, self.out_hw)
-        # Kept for the weight gradient unless large: a deep net of big layers would otherwise hold
-        # one C·kh·kw × H·W·N matrix per layer until backward (the gradient then rebuilds it).
-        self.cols = cols if cols.nbytes <= COLS_CACHE_BYTES else None
+        # Kept for the weight gradient when the layer fitted in one block (big layers rebuild their
+        # blocks in backward rather than hold a C·kh·kw × H·W·N matrix per layer until then).
+        self.cols = cols if cols is not None and cols.nbytes <= COLS_CACHE_BYTES else None
         if b is not None:
             y += b.reshape(-1, 1, 1, 1)
         return y.transpose(3, 0, 1, 2)
