@@ -67,3 +67,18 @@ def test_attention_model_translates_dates():
     assert model.config["name"] == "seq2seq-attention"
     logits = model(source, mask, codec.encode_targets(["1998-03-03", "2001-01-01"])[0])
     assert logits.shape == (2, 10, 12) and logits.dtype == md.get_default_dtype()
+
+
+def test_transformer_variant_learns_and_decodes():
+    model, codec, metrics = train_date_model(train_size=1000, test_size=50, steps=40, batch_size=32, lr=3e-3,
+                                             seed=0, model="seq2seq-transformer",
+                                             model_kwargs=dict(d_model=32, nhead=2, num_layers=1,
+                                                               dim_feedforward=64))
+    assert np.mean(metrics["losses"][-5:]) < 0.6 * np.mean(metrics["losses"][:5])
+    assert all(len(p) == 10 for p in metrics["predictions"])
+    source, mask = codec.encode_sources(["1 jan 2001"])
+    full = model(source, mask, codec.encode_targets(["2001-01-01"])[0]).data
+    ids, _ = model.greedy_decode(source, mask)
+    assert ids[0, 0] == full[0, 0].argmax()          # the first greedy step is the teacher-forced one
+    with pytest.raises(ValueError, match="seq2seq-transformer"):
+        train_date_model(steps=1, model="seq2seq-lstm")

@@ -32,9 +32,12 @@ from mathdl.models.registry import register
 from mathdl.nn.layers.attention import MultiheadAttention
 from mathdl.nn.layers.embedding import Embedding
 from mathdl.nn.layers.linear import Linear
+from mathdl.nn.layers.attention import causal_mask
 from mathdl.nn.layers.recurrent import GRU
+from mathdl.nn.layers.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                          TransformerEncoderLayer)
 from mathdl.nn.module import Module
-from mathdl.nn.sequence import sequence_cross_entropy
+from mathdl.nn.sequence import PositionalEncoding, sequence_cross_entropy
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -176,6 +179,62 @@ def seq2seq_attention(source_vocab, target_vocab=len(TARGET_TOKENS), embed_dim=3
     return Seq2SeqAttention(source_vocab, target_vocab, embed_dim, hidden_size)
 
 
+class TransformerSeq2Seq(Module):
+    """Encoder–decoder transformer (Vaswani et al. 2017) with the same interface as ``Seq2SeqAttention``.
+
+    Source: embedding·√d + PE → ``TransformerEncoder`` (key-padding mask); target: embedding·√d + PE
+    → ``TransformerDecoder`` (causal self-attention, cross-attention to the encoder output) → linear.
+    Greedy decoding re-runs the decoder over the prefix at each step (the encoder runs once).
+    """
+
+    def __init__(self, source_vocab, target_vocab, d_model=64, nhead=4, num_layers=2, dim_feedforward=128,
+                 dropout=0.0, max_len=64):
+        super().__init__()
+        self.d_model = int(d_model)
+        self.source_embedding = Embedding(source_vocab, d_model, padding_idx=0)
+        self.target_embedding = Embedding(target_vocab, d_model)
+        for embedding in (self.source_embedding, self.target_embedding):
+            embedding.weight.data *= 1.0 / math.sqrt(d_model)
+        self.positions = PositionalEncoding(d_model, dropout=dropout, max_len=max_len, batch_first=True)
+        self.encoder = TransformerEncoder(TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
+                                                                  batch_first=True, norm_first=True), num_layers)
+        self.decoder = TransformerDecoder(TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout,
+                                                                  batch_first=True, norm_first=True), num_layers)
+        self.output = Linear(d_model, target_vocab)
+
+    def _embed(self, embedding, ids):
+        return self.positions(embedding(ids) * math.sqrt(self.d_model))
+
+    def encode(self, source, mask):
+        return self.encoder(self._embed(self.source_embedding, source), src_key_padding_mask=~mask)
+
+    def decode(self, memory, mask, inputs):
+        length = inputs.shape[1]
+        hidden = self.decoder(self._embed(self.target_embedding, inputs), memory,
+                              tgt_mask=causal_mask(length, dtype=memory.dtype), memory_key_padding_mask=~mask)
+        return self.output(hidden)
+
+    def forward(self, source, mask, decoder_inputs):
+        return self.decode(self.encode(source, mask), mask, decoder_inputs)
+
+    def greedy_decode(self, source, mask, length=TARGET_LENGTH):
+        """Predicted target ids (B, length) and the last layer's cross-attention is not kept: None."""
+        with grad_mode.no_grad():
+            memory = self.encode(source, mask)
+            tokens = np.zeros((source.shape[0], 1), dtype=np.int64)
+            for _ in range(length):
+                logits = self.decode(memory, mask, tokens)
+                tokens = np.concatenate([tokens, logits.data[:, -1].argmax(axis=-1)[:, None]], axis=1)
+        return tokens[:, 1:], None
+
+
+@register("seq2seq-transformer")
+def seq2seq_transformer(source_vocab, target_vocab=len(TARGET_TOKENS), d_model=64, nhead=4, num_layers=2,
+                        dim_feedforward=128, dropout=0.0):
+    """The date-translation model as a small encoder–decoder transformer."""
+    return TransformerSeq2Seq(source_vocab, target_vocab, d_model, nhead, num_layers, dim_feedforward, dropout)
+
+
 # ----- metrics -----------------------------------------------------------------------------------
 def _ngrams(tokens, n):
     return collections.Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
@@ -224,8 +283,11 @@ def evaluate_dates(model, codec, pairs, batch_size=500):
 
 
 def train_date_model(train_size=20000, test_size=1000, steps=1500, batch_size=64, lr=3e-3, embed_dim=32,
-                     hidden_size=64, seed=0, log=None, eval_every=None):
-    """Train ``Seq2SeqAttention`` on generated dates; returns (model, codec, metrics on a held-out set).
+                     hidden_size=64, seed=0, log=None, eval_every=None, model="seq2seq-attention", model_kwargs=None):
+    """Train a date translator on generated dates; returns (model, codec, metrics on a held-out set).
+
+    ``model``: 'seq2seq-attention' (``Seq2SeqAttention`` with ``embed_dim``, ``hidden_size``) or
+    'seq2seq-transformer' (``TransformerSeq2Seq`` with ``model_kwargs``).
 
     Training and test dates come from different seeds (the test pairs are new draws; a date may
     recur in another style, as in real text). ``metrics`` has exact_match, bleu and the loss curve.
@@ -238,8 +300,14 @@ def train_date_model(train_size=20000, test_size=1000, steps=1500, batch_size=64
     codec = DateCodec()
     train_pairs = make_date_pairs(train_size, seed=seed)
     test_pairs = make_date_pairs(test_size, seed=seed + 1000)
-    model = build("seq2seq-attention", source_vocab=len(codec.source_tokens), embed_dim=embed_dim,
-                  hidden_size=hidden_size)
+    if model == "seq2seq-attention":
+        kwargs = dict(embed_dim=embed_dim, hidden_size=hidden_size, **(model_kwargs or {}))
+    elif model == "seq2seq-transformer":
+        kwargs = dict(model_kwargs or {})
+    else:
+        raise ValueError(f"train_date_model: model must be 'seq2seq-attention' or 'seq2seq-transformer', "
+                         f"got {model!r}")
+    model = build(model, source_vocab=len(codec.source_tokens), **kwargs)
     optimizer = optim.Adam(model.parameters(), lr=lr)
     losses = []
     for step in range(1, steps + 1):
