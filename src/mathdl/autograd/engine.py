@@ -74,16 +74,28 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
         roots = [y.creator for y in outputs if y.creator is not None]
         for function in topological_order(roots):
             grads = pending.pop(id(function), None)
-            if grads is None or all(g is None for g in grads):
+            if grads is None:
                 continue
-            if target_ids is None:
-                for ref, g in zip(function.outputs, grads):
-                    y = ref()
-                    if y is not None and y._retain_grad and g is not None:
+            if len(grads) == 1:                         # the common single-output op, kept short
+                g = grads[0]
+                if g is None:
+                    continue
+                if target_ids is None:
+                    y = function.outputs[0]()
+                    if y is not None and y._retain_grad:
                         y.grad = _add(y.grad, g if create_graph else _wrap(g.data.copy(), False))
-            grads = [g if g is not None else _wrap(np.zeros(shape, dtype), False)
-                     for g, (shape, dtype) in zip(grads, function.output_meta)]
-            input_grads = function.backward(*grads)
+                input_grads = function.backward(g)
+            else:
+                if all(g is None for g in grads):
+                    continue
+                if target_ids is None:
+                    for ref, g in zip(function.outputs, grads):
+                        y = ref()
+                        if y is not None and y._retain_grad and g is not None:
+                            y.grad = _add(y.grad, g if create_graph else _wrap(g.data.copy(), False))
+                grads = [g if g is not None else _wrap(np.zeros(shape, dtype), False)
+                         for g, (shape, dtype) in zip(grads, function.output_meta)]
+                input_grads = function.backward(*grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             if len(input_grads) != len(function.inputs):
