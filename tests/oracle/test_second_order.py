@@ -4,6 +4,9 @@ torch.autograd.grad twice. Cubing the output makes the HVP non-zero even for lin
 checks that each op's backward is itself differentiable in the upstream gradient."""
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import mathdl as md
 
@@ -203,3 +206,21 @@ def test_full_hessian_of_a_small_network_like_torch(torch, rng):
     expected = torch.autograd.functional.hessian(torch_loss, torch.tensor(flat0)).numpy()
     np.testing.assert_allclose(hessian, expected, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(hessian, hessian.T, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow", "maximum", "where"])
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+       seed=st.integers(0, 2**32 - 1))
+def test_hessian_vector_products_over_broadcast_shapes(torch, op, shapes, seed):
+    # second derivatives through broadcasting: the adjoint of sum_to is broadcast_to and back
+    md_fn, torch_fn = {
+        "add": (md.add, torch.add), "sub": (md.sub, torch.sub), "mul": (md.mul, torch.mul),
+        "div": (md.div, torch.div), "pow": (md.pow, torch.pow), "maximum": (md.maximum, torch.maximum),
+        "where": (lambda a, b: md.where(a > 1.2, a * b, b),
+                              lambda a, b: torch.where(a > 1.2, a * b, b)),
+    }[op]
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(0.5, 2.0, s) for s in shapes.input_shapes]
+    compare_hvp(torch, md_fn, torch_fn, arrays, seed)
