@@ -314,6 +314,16 @@ def test_grad_dtype_follows_the_leaf():
     assert y.grad.dtype == np.float64
 
 
+def test_misuse_errors_are_both_runtime_and_value_errors():
+    from mathdl.autograd.tensor import AutogradError
+    x = md.tensor([1.0, 2.0], requires_grad=True)
+    for misuse in (lambda: (x * 2).backward(), lambda: md.tensor([1.0]).sum().backward(),
+                   lambda: x.__setitem__(0, 1.0), lambda: md.grad(x.sum(), md.tensor([1.0]))):
+        with pytest.raises(AutogradError) as info:
+            misuse()
+        assert isinstance(info.value, RuntimeError) and isinstance(info.value, ValueError)
+
+
 def test_non_scalar_backward_needs_a_gradient():
     x = md.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="backward on a non-scalar needs a gradient"):

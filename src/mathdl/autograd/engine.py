@@ -14,7 +14,7 @@ import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import _wrap
-from mathdl.autograd.tensor import Tensor
+from mathdl.autograd.tensor import AutogradError, Tensor
 
 
 def topological_order(roots):
@@ -120,7 +120,7 @@ def _root_buffer(array):
 def _check_grad_output(y, gy, where):
     if gy is None:
         if y.data.size != 1:
-            raise RuntimeError(f"{where}: backward on a non-scalar needs a gradient: the output has "
+            raise AutogradError(f"{where}: backward on a non-scalar needs a gradient: the output has "
                                f"shape {y.shape}; pass grad= (the upstream gradient) of that shape")
         return _wrap(np.ones(y.shape, dtype=y.dtype), False)
     if not isinstance(gy, Tensor):
@@ -135,7 +135,7 @@ def backward(y, grad=None, create_graph=False):
     if not isinstance(y, Tensor):
         raise TypeError(f"backward: expected a Tensor, got {type(y).__name__}")
     if not y.requires_grad:
-        raise RuntimeError("backward: this tensor does not require grad and has no graph: did you "
+        raise AutogradError("backward: this tensor does not require grad and has no graph: did you "
                            "compute it under no_grad, or from tensors without requires_grad=True?")
     gy = _check_grad_output(y, grad, "backward")
     if grad is not None and not create_graph:
@@ -191,11 +191,11 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
         if not isinstance(x, Tensor):
             raise TypeError(f"grad: inputs must be Tensors, got {type(x).__name__}")
         if not x.requires_grad:
-            raise RuntimeError("grad: one of the inputs does not require grad; create it with "
+            raise AutogradError("grad: one of the inputs does not require grad; create it with "
                                "requires_grad=True")
     for y in outputs:
         if not isinstance(y, Tensor) or not y.requires_grad:
-            raise RuntimeError("grad: an output does not require grad and has no graph")
+            raise AutogradError("grad: an output does not require grad and has no graph")
     grad_outputs = [_check_grad_output(y, g, "grad") for y, g in zip(outputs, grad_outputs)]
     collected = _run(outputs, grad_outputs, create_graph, targets=inputs)
     results = []
@@ -204,7 +204,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
         entry = collected.get(id(x))
         if entry is None:
             if not allow_unused:
-                raise RuntimeError(f"grad: input {position} (shape {x.shape}) was not used to compute "
+                raise AutogradError(f"grad: input {position} (shape {x.shape}) was not used to compute "
                                    f"the outputs; pass allow_unused=True to get None for it")
             results.append(None)
             continue

@@ -16,6 +16,12 @@ from mathdl.autograd import grad_mode
 xp = backend.xp
 
 
+class AutogradError(RuntimeError, ValueError):
+    """Misuse of differentiation (backward on a non-scalar without a gradient, on a tensor
+    without a graph, an in-place write into a tensor that requires grad, …). A RuntimeError as
+    in PyTorch, and a ValueError as every other misuse in mathdl, so either ``except`` catches it."""
+
+
 def _as_array(data, dtype=None):
     """Convert ``data`` to an array; Python floats (and lists of them) take the default dtype."""
     if isinstance(data, Tensor):
@@ -162,7 +168,7 @@ class Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
         if not self.is_leaf and not requires_grad:
-            raise RuntimeError("requires_grad_(False) is only allowed on leaf tensors; use detach()")
+            raise AutogradError("requires_grad_(False) is only allowed on leaf tensors; use detach()")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -236,7 +242,7 @@ class Tensor:
 
     def __setitem__(self, index, value):
         if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError("in-place assignment to a tensor that requires grad would corrupt its "
+            raise AutogradError("in-place assignment to a tensor that requires grad would corrupt its "
                                "gradient; do it under mathdl.no_grad() or on a detached tensor")
         if isinstance(index, Tensor):
             index = index.data
