@@ -121,7 +121,7 @@ def _check_grad_output(y, gy, where):
     if gy is None:
         if y.data.size != 1:
             raise AutogradError(f"{where}: backward on a non-scalar needs a gradient: the output has "
-                               f"shape {y.shape}; pass grad= (the upstream gradient) of that shape")
+                                f"shape {y.shape}; pass grad= (the upstream gradient) of that shape")
         return _wrap(np.ones(y.shape, dtype=y.dtype), False)
     if not isinstance(gy, Tensor):
         gy = Tensor(np.asarray(gy, dtype=y.dtype))
@@ -136,7 +136,7 @@ def backward(y, grad=None, create_graph=False):
         raise TypeError(f"backward: expected a Tensor, got {type(y).__name__}")
     if not y.requires_grad:
         raise AutogradError("backward: this tensor does not require grad and has no graph: did you "
-                           "compute it under no_grad, or from tensors without requires_grad=True?")
+                            "compute it under no_grad, or from tensors without requires_grad=True?")
     gy = _check_grad_output(y, grad, "backward")
     if grad is not None and not create_graph:
         gy = _wrap(gy.data.copy(), False)   # the caller keeps its array; ours may become a .grad
@@ -192,7 +192,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
             raise TypeError(f"grad: inputs must be Tensors, got {type(x).__name__}")
         if not x.requires_grad:
             raise AutogradError("grad: one of the inputs does not require grad; create it with "
-                               "requires_grad=True")
+                                "requires_grad=True")
     for y in outputs:
         if not isinstance(y, Tensor) or not y.requires_grad:
             raise AutogradError("grad: an output does not require grad and has no graph")
@@ -205,7 +205,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
         if entry is None:
             if not allow_unused:
                 raise AutogradError(f"grad: input {position} (shape {x.shape}) was not used to compute "
-                                   f"the outputs; pass allow_unused=True to get None for it")
+                                    f"the outputs; pass allow_unused=True to get None for it")
             results.append(None)
             continue
         g = entry[1]

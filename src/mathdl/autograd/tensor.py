@@ -243,7 +243,7 @@ class Tensor:
     def __setitem__(self, index, value):
         if self.requires_grad and grad_mode.is_grad_enabled():
             raise AutogradError("in-place assignment to a tensor that requires grad would corrupt its "
-                               "gradient; do it under mathdl.no_grad() or on a detached tensor")
+                                "gradient; do it under mathdl.no_grad() or on a detached tensor")
         if isinstance(index, Tensor):
             index = index.data
         self.data[index] = value.data if isinstance(value, Tensor) else value
