@@ -153,3 +153,14 @@ def test_large_im2col_matrices_are_rebuilt_not_kept(rng, monkeypatch):
     assert y.creator.cols is None                      # nothing held between forward and backward
     y.sum().backward()
     np.testing.assert_allclose(w.grad.data, expected, rtol=1e-12)
+
+
+def test_im2col_and_col2im_are_adjoint(rng):
+    from mathdl.ops.convolution import Geometry, col2im, im2col
+    geometry = Geometry((3, 2), (2, 1), ((1, 0), (2, 1)), (1, 2), 1)
+    x = rng.standard_normal((3, 7, 6, 2))                      # (C, H, W, N)
+    cols, out_hw = im2col(x, geometry)
+    assert cols.shape == (3 * 3 * 2, out_hw[0] * out_hw[1] * 2)
+    c = rng.standard_normal(cols.shape)
+    back = col2im(c, geometry, (7, 6), out_hw, 3, 2)
+    np.testing.assert_allclose((cols * c).sum(), (x * back).sum(), rtol=1e-12)

@@ -154,6 +154,17 @@ def im2col(x_chwn, geometry, out_hw=None):
     return cols.reshape(cols.shape[0] * cols.shape[1] * cols.shape[2], -1), out_hw
 
 
+def _add_windows(out, cols, geometry, start):
+    """out[c, s·i + d·u, s·j + d·v, n] += cols[c, u, v, i − start, j, n] for a block of output rows
+    i ∈ [start, start + rows): one strided slice per kernel offset (overlaps add up)."""
+    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
+    _, kh, kw, rows, width, _ = cols.shape
+    for u in range(kh):
+        row_slice = slice(dh * u + sh * start, dh * u + sh * (start + rows - 1) + 1, sh)
+        for v in range(kw):
+            out[:, row_slice, dw * v:dw * v + sw * (width - 1) + 1:sw] += cols[:, u, v]
+
+
 def col2im(cols, geometry, in_hw, out_hw, channels, batch):
     """The adjoint of im2col: each column entry is added back to the pixel it was read from.
 
@@ -161,13 +172,8 @@ def col2im(cols, geometry, in_hw, out_hw, channels, batch):
     one strided slice per offset (overlapping windows accumulate; no ``np.add.at``)."""
     (kh, kw) = geometry.kernel
     (pt, _), (pl, _) = geometry.padding
-    hp, wp = geometry.padded(in_hw)
-    cols = cols.reshape(channels, kh, kw, out_hw[0], out_hw[1], batch)
-    out = np.zeros((channels, hp, wp, batch), dtype=cols.dtype)
-    for u in range(kh):
-        for v in range(kw):
-            rows, columns = window_slice(geometry, out_hw, u, v)
-            out[:, rows, columns] += cols[:, u, v]
+    out = np.zeros((channels,) + geometry.padded(in_hw) + (batch,), dtype=cols.dtype)
+    _add_windows(out, cols.reshape(channels, kh, kw, out_hw[0], out_hw[1], batch), geometry, 0)
     return out[:, pt:pt + in_hw[0], pl:pl + in_hw[1]]
 
 
@@ -270,14 +276,18 @@ def conv2d_grad_input(gy, w, geometry, in_hw):
                                tuple(in_hw))
         return gx.transpose(3, 0, 1, 2)
     gy_rows = _rows_chwn(gy)
-    if groups == 1:
-        gcols = w.reshape(w.shape[0], -1).T @ gy_rows
-    else:
-        wg = w.reshape(groups, w.shape[0] // groups, -1)
-        gcols = np.matmul(wg.transpose(0, 2, 1), _grouped(gy_rows, groups))
-    channels = w.shape[1] * groups
-    gx = col2im(gcols, geometry, in_hw, gy.shape[2:], channels, gy.shape[0])
-    return gx.transpose(3, 0, 1, 2)
+    out_channels, channels, batch = w.shape[0], w.shape[1] * groups, gy.shape[0]
+    (kh, kw), (pt, _), (pl, _) = geometry.kernel, geometry.padding[0], geometry.padding[1]
+    k = channels * kh * kw
+    weight_t = w.reshape(groups, out_channels // groups, k // groups).transpose(0, 2, 1)
+    per_row = gy_rows.reshape(out_channels, out_hw[0], -1)
+    gxp = np.zeros((channels,) + geometry.padded(in_hw) + (batch,), dtype=np.result_type(gy, w))
+    # Wᵀ Ȳ block by block of output rows, each block scattered back at once (col2im).
+    for start, stop in _row_blocks(k, out_hw, batch, gy.itemsize):
+        gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)
+        gcols = weight_t[0] @ gy_block[0] if groups == 1 else np.matmul(weight_t, gy_block)
+        _add_windows(gxp, gcols.reshape(channels, kh, kw, stop - start, out_hw[1], batch), geometry, start)
+    return gxp[:, pt:pt + in_hw[0], pl:pl + in_hw[1]].transpose(3, 0, 1, 2)
 
 
 def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None):
