@@ -127,6 +127,14 @@ def test_dtype_is_kept(fn, dtype):
     assert x.grad.dtype == dtype
 
 
+def test_mean_and_var_of_integers_and_booleans_are_default_floats():
+    hits = md.tensor([1, 2, 3]) == md.tensor([1, 0, 3])
+    assert hits.mean().dtype == np.float32 and hits.mean().item() == pytest.approx(2 / 3)
+    assert md.tensor([1, 2, 3, 4]).var().dtype == np.float32
+    assert md.tensor([1, 2, 3, 4]).var().item() == pytest.approx(5 / 3)
+    assert md.tensor([1, 2]).sum().dtype == np.int64                # sums of integers stay integers
+
+
 def test_zero_dimensional_inputs_accept_axis_0_and_minus_1():
     x = md.tensor(2.0, dtype=np.float64, requires_grad=True)
     for fn, value, grad in [(lambda t: t.sum(0), 2.0, 1.0), (lambda t: t.mean(-1), 2.0, 1.0),

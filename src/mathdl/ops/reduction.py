@@ -12,6 +12,7 @@ import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
+from mathdl.backend import get_default_dtype
 from mathdl.ops.elementwise import exp
 from mathdl.ops.shape import broadcast_to, reshape
 
@@ -197,9 +198,18 @@ def sum(x, axis=None, keepdims=False):
     return Sum(normalize_axes(axis, x.ndim, "sum"), keepdims)(x)
 
 
+def _floating(x):
+    # the mean or variance of integers or booleans is a real number: the default float dtype
+    # (NumPy would give float64, leaking float64 into float32 code, e.g. (pred == y).mean())
+    x = as_tensor(x)
+    if x.dtype.kind not in "fc":
+        x = Tensor(x.data.astype(get_default_dtype()))
+    return x
+
+
 def mean(x, axis=None, keepdims=False):
     """Arithmetic mean over ``axis`` (None: all elements)."""
-    x = as_tensor(x)
+    x = _floating(x)
     axes = normalize_axes(axis, x.ndim, "mean")
     _check_nonempty(x, axes, "mean")
     return Mean(axes, keepdims)(x)
@@ -207,7 +217,7 @@ def mean(x, axis=None, keepdims=False):
 
 def var(x, axis=None, keepdims=False, correction=1):
     """Variance over ``axis``; ``correction=1`` (default, as PyTorch) divides by n − 1, ``0`` by n."""
-    x = as_tensor(x)
+    x = _floating(x)
     axes = normalize_axes(axis, x.ndim, "var")
     return Var(axes, keepdims, correction)(x)
 
