@@ -201,6 +201,23 @@ def _row_blocks(kernel_rows, out_hw, batch, itemsize):
     return [(start, min(start + rows, out_hw[0])) for start in range(0, out_hw[0], rows)]
 
 
+def _block_buffer(view, blocks):
+    """One reusable (C·kh·kw, rows·W_out·N) array for the largest block (allocating a fresh block
+    each time costs page faults comparable to the copy itself)."""
+    c, kh, kw, _, width, batch = view.shape
+    rows = max(stop - start for start, stop in blocks)
+    return np.empty((c * kh * kw, rows * width * batch), dtype=view.dtype)
+
+
+def _copy_block(buffer, view, start, stop):
+    """The im2col columns of output rows [start, stop) copied into the front of ``buffer``; returns
+    that (K, (stop − start)·W_out·N) part of it."""
+    c, kh, kw, _, width, batch = view.shape
+    part = buffer[:, :(stop - start) * width * batch]
+    np.copyto(part.reshape(c, kh, kw, stop - start, width, batch), view[:, :, :, start:stop])
+    return part
+
+
 def _windows(x, geometry, out_hw):
     """The (C, kh, kw, H_out, W_out, N) window view of x (padded), its output size and K = C·kh·kw."""
     xc = to_chwn(x)
@@ -229,8 +246,9 @@ def conv2d_forward(x, w, geometry, out_hw=None):
         return y.reshape(out_channels, out_hw[0], out_hw[1], batch), cols
     y = np.empty((out_channels,) + out_hw + (batch,), dtype=np.result_type(x, w))
     weight = w.reshape(groups, out_channels // groups, k // groups)
+    buffer = _block_buffer(view, blocks)
     for start, stop in blocks:
-        cols = np.ascontiguousarray(view[:, :, :, start:stop]).reshape(groups, k // groups, -1)
+        cols = _copy_block(buffer, view, start, stop).reshape(groups, k // groups, -1)
         out = y[:, start:stop].reshape(groups, out_channels // groups, -1)     # a view into y
         if groups == 1:
             np.matmul(weight[0], cols[0], out=out[0])
@@ -304,8 +322,9 @@ def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None):
         else:
             per_row = gy_rows.reshape(out_channels, out_hw[0], -1)
             gw_t = np.zeros((groups, k // groups, out_channels // groups), dtype=np.result_type(x, gy))
+            buffer = _block_buffer(view, blocks)
             for start, stop in blocks:
-                block = np.ascontiguousarray(view[:, :, :, start:stop]).reshape(groups, k // groups, -1)
+                block = _copy_block(buffer, view, start, stop).reshape(groups, k // groups, -1)
                 gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)
                 gw_t += np.matmul(block, gy_block.transpose(0, 2, 1))
             return np.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(kernel_shape)
