@@ -11,7 +11,7 @@ import importlib
 
 import numpy as np
 
-from mathdl.autograd import (Function, Tensor, enable_grad, grad, is_grad_enabled, no_grad,
+from mathdl.autograd import (AutogradError, Function, Tensor, enable_grad, grad, is_grad_enabled, no_grad,
                              set_grad_enabled)
 from mathdl.backend import get_default_dtype, set_default_dtype
 from mathdl.ops import *  # noqa: F401,F403  (the op functions are the public face)
@@ -133,7 +133,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'mathdl' has no attribute {name!r}")
 
 
-__all__ = ["Function", "Tensor", "arange", "enable_grad", "eye", "float32", "float64", "full",
+__all__ = ["AutogradError", "Function", "Tensor", "arange", "enable_grad", "eye", "float32", "float64", "full",
            "get_default_dtype", "get_rng_state", "grad", "is_grad_enabled", "load", "manual_seed",
            "no_grad", "ones", "ones_like", "rand", "randint", "randn", "save", "set_default_dtype",
            "set_grad_enabled", "set_rng_state", "tensor", "zeros", "zeros_like", *_ops_all]
