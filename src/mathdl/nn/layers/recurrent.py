@@ -42,6 +42,7 @@ from mathdl.autograd import grad_mode
 from mathdl.autograd.engine import grad as autograd_grad
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
+from mathdl.nn.functional.activation import dropout
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
 from mathdl.random import generator
@@ -449,7 +450,6 @@ class RNNBase(Module):
                 last_c.append(c_n)
             x = outputs[0] if directions == 1 else ops.concatenate(outputs, axis=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                from mathdl.nn.functional.activation import dropout
                 x = dropout(x, self.dropout, True)
         h_n = ops.stack(last_h, 0)
         if unbatched:
