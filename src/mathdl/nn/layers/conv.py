@@ -59,9 +59,9 @@ class _ConvNd(Module):
         else:
             self.padding = _pair(padding, "padding", where, 0)
         dtype = np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
-        self.weight = Parameter(np.empty(weight_shape_of(self)), dtype=dtype)
+        self.weight = Parameter(np.zeros(weight_shape_of(self)), dtype=dtype)
         if bias:
-            self.bias = Parameter(np.empty((self.out_channels,)), dtype=dtype)
+            self.bias = Parameter(np.zeros((self.out_channels,)), dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
