@@ -7,8 +7,8 @@
    mathdl ops (matmul, add, relu, log_softmax, indexing, mean), against the same step written by hand
    in NumPy. Target: ≤ 1.10×.
 
-Runs are interleaved (ours, baseline, ours, ...) over several passes and the medians compared, because
-this machine's timings drift when other work shares its two cores.
+Blocks of runs are interleaved (ours, baseline, ours, ...) over several passes and the medians
+compared, because this machine's timings drift when other work shares its two cores.
 
     python benchmarks/op_overhead.py [--passes 5]
 """
@@ -102,26 +102,29 @@ def mlp_numpy():
     return step
 
 
-def time_per_call(step, repeats):
-    step()                                   # warm up caches and lazy imports
-    start = time.perf_counter()
-    for _ in range(repeats):
-        step()
-    return (time.perf_counter() - start) / repeats
-
-
 def interleaved(contenders, repeats, passes):
-    """Median seconds per call of each contender, timed alternately over ``passes`` passes."""
+    """Median seconds per call of each contender over ``passes`` passes; in each pass every
+    contender runs a block of ``repeats`` calls, one contender after the other.
+
+    Blocks, not single calls, alternate: a training loop runs step after step with its weights in
+    cache, and alternating single calls would instead measure each step starting from the other's
+    cache contents.
+    """
+    for step in contenders.values():
+        step()                                   # warm up caches and lazy imports
     times = {name: [] for name in contenders}
     for _ in range(passes):
         for name, step in contenders.items():
-            times[name].append(time_per_call(step, repeats))
+            start = time.perf_counter()
+            for _ in range(repeats):
+                step()
+            times[name].append((time.perf_counter() - start) / repeats)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--passes", type=int, default=5)
+    parser.add_argument("--passes", type=int, default=9)
     parser.add_argument("--chain", type=int, default=50, help="ops per chain in the overhead test")
     args = parser.parse_args()
 
@@ -135,14 +138,14 @@ def main():
 
     if have_torch:
         k = args.chain
-        medians = interleaved({"mathdl": chain_mathdl(k), "pytorch": chain_torch(k)}, 200, args.passes)
+        medians = interleaved({"mathdl": chain_mathdl(k), "pytorch": chain_torch(k)}, 100, args.passes)
         ours, theirs = medians["mathdl"] / k * 1e6, medians["pytorch"] / k * 1e6
         print(f"per-op overhead (mul on 16 floats, forward + record + backward, chain of {k}):")
         print(f"  mathdl  {ours:7.2f} µs/op")
         print(f"  pytorch {theirs:7.2f} µs/op")
         print(f"  ratio mathdl/pytorch = {ours / theirs:.2f}  (target ≤ 2.00)")
 
-    medians = interleaved({"mathdl": mlp_mathdl(), "numpy": mlp_numpy()}, 30, args.passes)
+    medians = interleaved({"mathdl": mlp_mathdl(), "numpy": mlp_numpy()}, 20, args.passes)
     ours, theirs = medians["mathdl"] * 1e3, medians["numpy"] * 1e3
     print("MLP 784-512-10 forward+backward step (float32, batch 128):")
     print(f"  mathdl ops     {ours:7.3f} ms/step")
