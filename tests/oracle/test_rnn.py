@@ -103,3 +103,36 @@ def test_state_dict_loads_into_torch(torch):
     x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
     np.testing.assert_allclose(lstm(md.tensor(x))[0].data, reference(torch.tensor(x))[0].detach().numpy(),
                                atol=1e-5)
+
+
+def test_random_shapes_match_torch(torch):
+    """Property test: any small (T, B, I, H, layers, direction, cell) agrees with PyTorch."""
+    hypothesis = pytest.importorskip("hypothesis")
+    strategies = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=12, deadline=None, derandomize=True)
+    @hypothesis.given(steps=strategies.integers(1, 5), batch=strategies.integers(1, 3),
+                      inputs=strategies.integers(1, 4), hidden=strategies.integers(1, 5),
+                      layers=strategies.integers(1, 2), bidirectional=strategies.booleans(),
+                      kind=strategies.sampled_from(["RNN", "LSTM", "GRU"]))
+    def check(steps, batch, inputs, hidden, layers, bidirectional, kind):
+        previous = md.get_default_dtype()
+        md.set_default_dtype(np.float64)
+        try:
+            module = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}[kind](inputs, hidden, num_layers=layers,
+                                                                bidirectional=bidirectional)
+        finally:
+            md.set_default_dtype(previous)
+        reference = getattr(torch.nn, kind)(inputs, hidden, num_layers=layers, bidirectional=bidirectional,
+                                            dtype=torch.float64)
+        copy_weights(reference, module)
+        x = np.random.default_rng(steps * 100 + hidden).standard_normal((steps, batch, inputs))
+        tx, mx = torch.tensor(x, requires_grad=True), md.tensor(x, requires_grad=True)
+        t_out, m_out = reference(tx)[0], module(mx)[0]
+        np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
+        (t_out ** 2).sum().backward()
+        (m_out ** 2).sum().backward()
+        np.testing.assert_allclose(mx.grad.data, tx.grad.numpy(), atol=1e-6)
+        assert_grads_match(reference, module)
+
+    check()
