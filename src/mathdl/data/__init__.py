@@ -13,8 +13,11 @@ from mathdl.data.datasets import (DATASET_NAMES, FASHION_MNIST_CLASSES, MNIST, M
                                   ImageDataset, load_dataset, load_fashion_mnist,
                                   load_fashion_mnist_subset, load_mnist, read_idx, write_idx)
 from mathdl.data.splits import kfold_splits, random_split, train_val_split
+from mathdl.data.text import (CharVocab, CorpusNotFoundError, WordVocab, load_corpus, pad_sequences,
+                              random_offset_batches, sequential_batches, split_ids, word_tokenize)
 
-__all__ = ["DATASET_NAMES", "DataLoader", "Dataset", "DatasetNotFoundError", "DownloadError",
+__all__ = ["CharVocab", "CorpusNotFoundError", "WordVocab", "load_corpus", "pad_sequences",
+           "random_offset_batches", "sequential_batches", "split_ids", "word_tokenize", "DATASET_NAMES", "DataLoader", "Dataset", "DatasetNotFoundError", "DownloadError",
            "FASHION_MNIST_CLASSES", "FashionMNIST", "IDXError", "ImageDataset", "MNIST",
            "MNIST_CLASSES", "Subset", "TensorDataset", "default_collate", "kfold_splits",
            "load_dataset", "load_fashion_mnist", "load_fashion_mnist_subset", "load_mnist",

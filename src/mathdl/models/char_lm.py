@@ -240,18 +240,19 @@ def train_and_save(out="runs/char-lm", model="char-lstm", corpus="shakespeare", 
                    sample_prompt="ROMEO:\n", log=print):
     """What ``mathdl train --model char-lstm`` runs: train on a corpus, write ``out/checkpoint.npz``,
     ``out/history.json`` and ``out/sample.txt`` (a generated sample); returns a summary dict."""
+    from mathdl.io import atomic_write
     from mathdl.models.generate import generate
     text = load_corpus(corpus, path=corpus_path)
     network, vocab, history = train_char_lm(text, model, model_kwargs, steps=steps, batch_size=batch_size,
                                             seq_len=seq_len, lr=lr, seed=seed, time_limit=time_limit, log=log)
     os.makedirs(out, exist_ok=True)
     save_char_lm(os.path.join(out, "checkpoint.npz"), network, vocab, history)
-    with open(os.path.join(out, "history.json"), "w", encoding="utf-8") as handle:
-        json.dump(history, handle, indent=1)
+    with atomic_write(os.path.join(out, "history.json")) as handle:
+        handle.write(json.dumps(history, indent=1).encode("utf-8"))
     prompt = "".join(c for c in sample_prompt if c in vocab) or vocab.tokens[0]
     sample = generate(network, vocab, prompt, length=400, temperature=0.8, seed=seed)
-    with open(os.path.join(out, "sample.txt"), "w", encoding="utf-8") as handle:
-        handle.write(sample)
+    with atomic_write(os.path.join(out, "sample.txt")) as handle:
+        handle.write(sample.encode("utf-8"))
     summary = {"model": model, "characters": len(text), "vocab_size": len(vocab),
                "steps": history["step"][-1] if history["step"] else 0,
                "val_perplexity": history["val_perplexity"][-1] if history["val_perplexity"] else None,
