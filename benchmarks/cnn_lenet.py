@@ -5,10 +5,15 @@ timed interleaved in the same run.
     → dense 84 → ReLU → dense 10;  batch 128, Adam(lr=1e-3), softmax cross-entropy
 
     python benchmarks/cnn_lenet.py [--passes 3] [--batches 0 (= the whole epoch)] [--threads 2]
+        [--blas-threads N]
 
 Each pass trains one epoch in each framework (same data order, same initial weights), alternating
 which goes first; prints per-pass times, the medians, the ratio mathdl / PyTorch (goal ≤ 1.25) and
 the test accuracy each reached after its last epoch.
+
+``--threads`` sets PyTorch's intra-op threads; ``--blas-threads`` sets OpenBLAS's threads for
+mathdl (``OPENBLAS_NUM_THREADS``, which must be set before NumPy loads, hence this option). On a
+2-core machine LeNet's GEMMs are small and one BLAS thread is faster than two.
 """
 import argparse
 import os
@@ -16,7 +21,10 @@ import statistics
 import sys
 import time
 
-import numpy as np
+if __name__ == "__main__" and "--blas-threads" in sys.argv:
+    os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--blas-threads") + 1]
+
+import numpy as np  # noqa: E402  (after the BLAS thread setting)
 
 
 def build_mathdl():
@@ -84,6 +92,8 @@ def main(argv=None):
     parser.add_argument("--batches", type=int, default=0, help="batches per epoch (0 = all 469)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2, help="PyTorch intra-op threads")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="OpenBLAS threads for mathdl (default: OPENBLAS_NUM_THREADS or all cores)")
     args = parser.parse_args(argv)
     try:
         import torch
@@ -109,7 +119,8 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     times = {"mathdl": [], "torch": []}
     print(f"LeNet-5-style epoch on Fashion-MNIST: {samples} images, batch {args.batch_size}, "
-          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, mathdl BLAS threads "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')}")
     for index in range(args.passes):
         order = rng.permutation(len(x_train))[:samples]
         runs = [("mathdl", lambda: epoch_mathdl(ours, our_optimizer, x_train, y_train, order, args.batch_size)),
