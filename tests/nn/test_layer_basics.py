@@ -213,3 +213,12 @@ def test_batchnorm_dropout_mlp_classifies_spirals():
     with md.no_grad():
         accuracy = (model(x).data.argmax(1) == y).mean()
     assert accuracy >= 0.95
+
+
+def test_factory_dtype_reaches_the_parameters():
+    import numpy as np
+    from mathdl import nn
+    for module in (nn.Linear(2, 3, dtype=np.float64), nn.LayerNorm(3, dtype=np.float64),
+                   nn.BatchNorm1d(3, dtype=np.float64)):
+        assert {p.dtype for p in module.parameters()} == {np.dtype(np.float64)}
+    assert {p.dtype for p in nn.Linear(2, 3).parameters()} == {np.dtype(np.float32)}

@@ -125,7 +125,7 @@ class MultiheadAttention(Module):
 
         def xavier(rows, cols):
             bound = math.sqrt(6.0 / (rows + cols))
-            return Parameter(generator().uniform(-bound, bound, size=(rows, cols)).astype(dtype))
+            return Parameter(generator().uniform(-bound, bound, size=(rows, cols)), dtype=dtype)
 
         if self._qkv_same_embed_dim:
             self.in_proj_weight = xavier(3 * e, e)
@@ -134,7 +134,7 @@ class MultiheadAttention(Module):
             self.k_proj_weight = xavier(e, self.kdim)
             self.v_proj_weight = xavier(e, self.vdim)
         if bias:
-            self.in_proj_bias = Parameter(np.zeros(3 * e, dtype=dtype))
+            self.in_proj_bias = Parameter(np.zeros(3 * e), dtype=dtype)
         else:
             self.in_proj_bias = None
         self.out_proj = Linear(e, e, bias=bias)

@@ -41,8 +41,8 @@ class _BatchNorm(Module):
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         dtype = np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
         if self.affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+            self.weight = Parameter(np.ones(self.num_features), dtype=dtype)
+            self.bias = Parameter(np.zeros(self.num_features), dtype=dtype)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)

@@ -112,7 +112,7 @@ class LayerNorm(Module):
     ``weight`` γ (ones) and ``bias`` β (zeros) of shape ``normalized_shape``.
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
         super().__init__()
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
@@ -123,10 +123,10 @@ class LayerNorm(Module):
             raise ValueError(f"LayerNorm: eps must be positive, got {eps}")
         self.normalized_shape, self.eps = normalized_shape, float(eps)
         self.elementwise_affine = bool(elementwise_affine)
-        dtype = backend.get_default_dtype()
+        dtype = np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
         if self.elementwise_affine:
-            self.weight = Parameter(np.ones(normalized_shape, dtype=dtype))
-            self.bias = Parameter(np.zeros(normalized_shape, dtype=dtype)) if bias else None
+            self.weight = Parameter(np.ones(normalized_shape), dtype=dtype)
+            self.bias = Parameter(np.zeros(normalized_shape), dtype=dtype) if bias else None
         else:
             self.weight = None
             self.bias = None

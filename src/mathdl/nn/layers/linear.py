@@ -30,9 +30,9 @@ class Linear(Module):
         self.in_features = _check_features(in_features, "in_features", "Linear")
         self.out_features = _check_features(out_features, "out_features", "Linear")
         dtype = np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        self.weight = Parameter(np.zeros((self.out_features, self.in_features)), dtype=dtype)
         if bias:
-            self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
+            self.bias = Parameter(np.zeros((self.out_features,)), dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -317,7 +317,7 @@ def _check_size(value, name, where, minimum=1):
 
 def _uniform_parameter(shape, bound):
     dtype = backend.get_default_dtype()
-    return Parameter(generator().uniform(-bound, bound, size=shape).astype(dtype))
+    return Parameter(generator().uniform(-bound, bound, size=shape), dtype=dtype)
 
 
 class RNNBase(Module):
