@@ -156,3 +156,26 @@ def test_generate_errors_name_the_problem(tmp_path, capsys):
     assert "no such checkpoint file or run folder" in capsys.readouterr().err
     assert main(["generate", str(tmp_path)]) == 2
     assert "without checkpoint.npz" in capsys.readouterr().err
+
+
+def test_rl_subcommand_runs_an_agent_and_reports_unsolved_with_exit_code_1(tmp_path, capsys):
+    code = main(["rl", "cartpole", "--agent", "reinforce", "--steps", "300", "--eval-episodes", "2",
+                 "--backend", "builtin", "--output", str(tmp_path)])
+    assert code == 1                                   # 300 steps cannot reach a return of 475
+    assert "reinforce on CartPole-v1: greedy mean return" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["solved"] is False and summary["eval_episodes"] == 2
+    assert main(["rl", "cartpole", "--steps", "0"]) == 2
+    assert "--steps must be positive" in capsys.readouterr().err
+
+
+def test_generative_models_train_from_the_cli(tmp_path, capsys):
+    out = tmp_path / "rbm"
+    assert main(["train", "--model", "rbm", "--epochs", "1", "--out", str(out), "--verbose", "0"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    # a trained RBM explains binarised images far better than independent fair coins (−784 log 2 ≈ −543)
+    assert metrics["test_pseudo_likelihood"] > -300
+    state = md.load(out / "checkpoint.npz")
+    assert set(state) == {"weight", "visible_bias", "hidden_bias"} and np.shape(state["weight"]) == (256, 784)
+    assert main(["train", "--model", "gan", "--dataset", "mnist", "--verbose", "0", "--out", str(tmp_path / "g")]) == 2
+    assert "trains on fashion-mnist-subset or fashion-mnist" in capsys.readouterr().err

@@ -123,7 +123,7 @@ def load(path):
     return io.load(path)
 
 
-_SUBMODULES = {"nn", "optim", "data", "linalg", "stats", "optimize", "train", "models", "keras", "io",
+_SUBMODULES = {"nn", "optim", "data", "linalg", "stats", "optimize", "train", "models", "keras", "io", "rl",
                "autograd", "ops", "backend", "random"}
 
 

@@ -20,6 +20,7 @@ import time
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.01, "rmsprop": 1e-3, "adam": 1e-3, "adamw": 1e-3}
 TRAIN_DEFAULTS = {"model": "mlp", "dataset": "fashion-mnist-subset", "epochs": 10, "batch_size": 64,
                   "optimizer": "adam", "lr": None, "seed": 0, "val_fraction": 0.1, "model_args": {}}
+GENERATIVE_MODELS = ("ae", "vae", "gan", "rbm")
 CHECKPOINT_NAME = "checkpoint.npz"
 BEST_NAME = "best.npz"
 
@@ -153,9 +154,11 @@ def add_train(subparsers):
                     "a minute on two cores. Writes config.json, metrics.json, history.csv, "
                     f"{CHECKPOINT_NAME} (last epoch), {BEST_NAME} (best val_loss) and figures.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--model", choices=models.IMAGE_CLASSIFIERS + models.LANGUAGE_MODELS, default=None,
+    parser.add_argument("--model", choices=models.IMAGE_CLASSIFIERS + models.LANGUAGE_MODELS + GENERATIVE_MODELS,
+                        default=None,
                         help=f"model name (default {TRAIN_DEFAULTS['model']}); the char-* language models "
-                             f"train on a text corpus (see --corpus, --steps)")
+                             f"train on a text corpus (see --corpus, --steps); ae, vae, gan, rbm are "
+                             f"generative models of Fashion-MNIST (e.g. --model-arg kind=\"dcgan\")")
     parser.add_argument("--model-arg", action="append", type=_model_arg, default=None, metavar="KEY=VALUE",
                         help="constructor argument of the model, VALUE as JSON (repeatable), e.g. "
                              "--model-arg hidden=[512,256] --model-arg dropout=0.2")
@@ -210,6 +213,8 @@ def run_train(args):
     from mathdl import models
     if args.model in models.LANGUAGE_MODELS:
         return run_train_language_model(args)
+    if args.model in GENERATIVE_MODELS:
+        return run_train_generative(args)
     import numpy as np
     import mathdl as md
     from mathdl.data import DataLoader, TensorDataset
@@ -345,6 +350,106 @@ def run_train_language_model(args):
     return 0
 
 
+def _plain(value):
+    """NumPy scalars and arrays inside metrics as plain JSON values."""
+    import numpy as np
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def run_train_generative(args):
+    """``mathdl train --model ae|vae|gan|rbm``: a generative model of Fashion-MNIST (the shipped
+    subset, or the full set with --dataset fashion-mnist); writes metrics.json, checkpoint.npz and
+    a figure of samples or reconstructions."""
+    import importlib
+
+    import numpy as np
+    import mathdl as md
+    from mathdl.models.gan import image_grid
+    if args.resume:
+        raise CommandError(f"--resume is not supported for --model {args.model}")
+    dataset = args.dataset or "fashion-mnist-subset"
+    if dataset not in ("fashion-mnist-subset", "fashion-mnist"):
+        raise CommandError(f"--model {args.model} trains on fashion-mnist-subset or fashion-mnist, not {dataset!r}")
+    module = importlib.import_module("mathdl.models." + {"ae": "autoencoder", "vae": "vae", "gan": "gan",
+                                                         "rbm": "rbm"}[args.model])
+    kwargs = dict(args.model_arg) if args.model_arg else {}
+    if args.epochs:
+        kwargs["epochs"] = args.epochs
+    if args.batch_size:
+        kwargs["batch_size"] = args.batch_size
+    out = args.out or os.path.join("runs", time.strftime("%Y%m%d-%H%M%S", time.gmtime()))
+    os.makedirs(out, exist_ok=True)
+    if args.verbose:
+        print(f"mathdl train: {args.model} on {dataset}, run folder {out}")
+    try:
+        result = module.train_on_fashion_mnist(full=dataset == "fashion-mnist", seed=args.seed or 0, **kwargs)
+    except (TypeError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    if args.model == "gan":
+        generator_net, discriminator, metrics = result
+        md.save({"generator": generator_net.state_dict(), "discriminator": discriminator.state_dict()},
+                os.path.join(out, CHECKPOINT_NAME))
+        from mathdl.models.gan import sample
+        picture = image_grid(sample(generator_net, 64))
+    else:
+        model, metrics = result
+        md.save(model.state_dict(), os.path.join(out, CHECKPOINT_NAME))
+        if args.model == "vae":
+            with md.no_grad():
+                picture = image_grid(np.asarray(model.sample(64)))
+        elif args.model == "rbm":
+            picture = image_grid(model.sample(64, n_steps=200))
+        else:
+            from mathdl.models.autoencoder import as_float_images, load_fashion_images
+            _, (x_test, _) = load_fashion_images(dataset == "fashion-mnist")
+            originals = as_float_images(x_test[:32], model.flat)
+            model.eval()
+            with md.no_grad():
+                reconstructed = model(md.tensor(originals)).data
+            pairs = np.concatenate([originals.reshape(32, -1), reconstructed.reshape(32, -1)])
+            picture = image_grid(pairs, rows=8)
+    _write_json(os.path.join(out, "metrics.json"), _plain(metrics))
+    if not args.no_plots:
+        from mathdl.train.plots import plot_image_grid
+        name, title = (("reconstructions.png", "test images (top rows) and reconstructions (bottom rows)")
+                       if args.model == "ae" else ("samples.png", f"samples from the {args.model}"))
+        plot_image_grid(picture, os.path.join(out, name), title)
+    if args.verbose:
+        shown = {k: v for k, v in _plain(metrics).items() if isinstance(v, (int, float))}
+        print(f"{args.model}: {json.dumps(shown)}; written to {out}")
+    return 0
+
+
+# ----- mathdl rl ----------------------------------------------------------------------------
+def add_rl(subparsers):
+    """Declare ``mathdl rl`` (its options belong to ``mathdl.rl.cli``)."""
+    from mathdl.rl import cli as rl_cli
+    parser = subparsers.add_parser(
+        "rl", help="train a deep RL agent on CartPole",
+        description="Train DQN, A2C or REINFORCE on CartPole-v1 (Gymnasium's when installed, else mathdl's "
+                    "NumPy copy of its dynamics) until the greedy mean return over 100 episodes is >= 475.")
+    rl_cli.add_arguments(parser)
+    parser.set_defaults(handler=run_rl)
+    return parser
+
+
+def run_rl(args):
+    """Run ``mathdl.rl.cli.cli_entry``; exit code 0 when the target return was reached."""
+    from mathdl.rl import cli as rl_cli
+    try:
+        return rl_cli.cli_entry(args)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
 # ----- mathdl generate ----------------------------------------------------------------------
 def add_generate(subparsers):
     """Declare ``mathdl generate``."""
@@ -447,7 +552,7 @@ def run_gradcheck(args):
     return gradcheck_report.main(args.extra)
 
 
-COMMANDS = [add_train, add_evaluate, add_generate, add_gradcheck]
+COMMANDS = [add_train, add_evaluate, add_generate, add_rl, add_gradcheck]
 
 
 def build_parser():

@@ -114,8 +114,9 @@ def cli_entry(args):
           + f" ({summary['seconds']} s)")
     if args.output:
         os.makedirs(args.output, exist_ok=True)
-        with open(os.path.join(args.output, "summary.json"), "w") as handle:
-            json.dump(summary, handle, indent=1)
+        from mathdl.io import atomic_write
+        with atomic_write(os.path.join(args.output, "summary.json")) as handle:
+            handle.write(json.dumps(summary, indent=1).encode("utf-8"))
         save_returns_plot(summary, os.path.join(args.output, "returns.png"))
     return 0 if summary["solved"] else 1
 

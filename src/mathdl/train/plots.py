@@ -131,3 +131,16 @@ def plot_predictions(images, labels, predictions, path, class_names=None, column
             text = f"{text} {100 * float(probabilities[index]):.0f}%"
         axis.set_title(text, fontsize=7, color="green" if predicted == true else "red")
     return _save(figure, path, plt)
+
+
+def plot_image_grid(grid, path, title=None):
+    """Draw one 2-D array (e.g. tiled samples from ``models.gan.image_grid``) in grey levels."""
+    plt = _pyplot()
+    if plt is None:
+        return None
+    figure, axis = plt.subplots(figsize=(6, 6))
+    axis.imshow(np.asarray(grid), cmap="gray")
+    axis.set_axis_off()
+    if title:
+        axis.set_title(title)
+    return _save(figure, path, plt)
