@@ -16,23 +16,7 @@ SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
 SEEDS = st.integers(0, 2**32 - 1)
 
 
-def compare_with_torch(torch, md_fn, torch_fn, arrays, seed=0, rtol=1e-10, atol=1e-12):
-    """Forward values and ∂⟨g, f(x)⟩/∂x (for a random g) of mathdl and PyTorch agree in float64."""
-    xs = [md.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
-    y = md_fn(*xs)
-    g = np.random.default_rng(seed).standard_normal(y.shape)
-    grads = md.grad(y, xs, md.tensor(g), allow_unused=True)
-    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
-    ty = torch_fn(*ts)
-    t_grads = torch.autograd.grad(ty, ts, torch.tensor(g), allow_unused=True)
-    assert y.shape == tuple(ty.shape)
-    assert y.dtype == np.float64
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=rtol, atol=atol)
-    for x, ours, theirs in zip(xs, grads, t_grads):
-        ours = np.zeros(x.shape) if ours is None else ours.data
-        theirs = np.zeros(x.shape) if theirs is None else theirs.numpy()
-        assert ours.shape == x.shape
-        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+from torch_oracle import compare_with_torch
 
 
 def arrays_for(shapes, seed, low=None):
