@@ -94,6 +94,21 @@ def mlp_mathdl_fused():
     return step
 
 
+def mlp_torch():
+    """The same step in PyTorch CPU, for perspective (its autograd pays a per-op cost too)."""
+    import torch
+    x, y, *params = (torch.from_numpy(np.ascontiguousarray(a)) for a in mlp_data())
+    w1, b1, w2, b2 = (p.clone().requires_grad_(True) for p in params)
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(torch.relu(x @ w1 + b1) @ w2 + b2, y)
+        loss.backward()
+        for p in (w1, b1, w2, b2):
+            p.grad = None
+        return loss
+    return step
+
+
 def mlp_numpy():
     x, y, w1, b1, w2, b2 = mlp_data()
     n = len(y)
@@ -163,15 +178,21 @@ def main():
         print(f"  pytorch {theirs:7.2f} µs/op")
         print(f"  ratio mathdl/pytorch = {ours / theirs:.2f}  (target ≤ 2.00)")
 
-    medians = interleaved({"primitive": mlp_mathdl(), "fused": mlp_mathdl_fused(), "numpy": mlp_numpy()},
-                          20, args.passes)
+    contenders = {"primitive": mlp_mathdl(), "fused": mlp_mathdl_fused(), "numpy": mlp_numpy()}
+    if have_torch:
+        contenders["pytorch"] = mlp_torch()
+    medians = interleaved(contenders, 20, args.passes)
     primitive, fused, theirs = (medians[name] * 1e3 for name in ("primitive", "fused", "numpy"))
     print("MLP 784-512-10 forward+backward step (float32, batch 128):")
     print(f"  mathdl, fused ops (linear, relu, cross_entropy)           {fused:7.3f} ms/step")
     print(f"  mathdl, primitive ops (matmul, add, relu, log_softmax...) {primitive:7.3f} ms/step")
     print(f"  hand NumPy                                                {theirs:7.3f} ms/step")
+    if have_torch:
+        print(f"  PyTorch CPU                                               {medians['pytorch'] * 1e3:7.3f} ms/step")
     print(f"  ratio fused/numpy = {fused / theirs:.3f}  (target ≤ 1.10)")
     print(f"  ratio primitive/numpy = {primitive / theirs:.3f}")
+    if have_torch:
+        print(f"  ratio pytorch/numpy = {medians['pytorch'] / medians['numpy']:.3f}  (the same measure for PyTorch)")
 
 
 if __name__ == "__main__":
