@@ -159,11 +159,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--passes", type=int, default=9)
     parser.add_argument("--chain", type=int, default=50, help="ops per chain in the overhead test")
+    parser.add_argument("--torch-threads", type=int, default=2,
+                        help="PyTorch intra-op threads (set OPENBLAS_NUM_THREADS for NumPy/mathdl alike)")
     args = parser.parse_args()
 
     try:
         import torch
-        torch.set_num_threads(2)
+        torch.set_num_threads(args.torch_threads)
         have_torch = True
     except ImportError:
         have_torch = False
