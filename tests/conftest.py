@@ -19,3 +19,13 @@ def torch():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def float64():
+    """New tensors and parameters default to float64 inside the test (restored afterwards)."""
+    import mathdl as md
+    previous = md.get_default_dtype()
+    md.set_default_dtype(np.float64)
+    yield
+    md.set_default_dtype(previous)

@@ -21,3 +21,13 @@ def compare_with_torch(torch, md_fn, torch_fn, arrays, seed=0, rtol=1e-10, atol=
         theirs = np.zeros(x.shape) if theirs is None else theirs.numpy()
         assert ours.shape == x.shape
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+
+
+def copy_weights(torch_module, module):
+    """Copy a torch module's parameters into the mathdl module with the same parameter names."""
+    ours = dict(module.named_parameters())
+    theirs = dict(torch_module.named_parameters())
+    assert set(ours) == set(theirs)
+    for name, p in theirs.items():
+        assert ours[name].shape == tuple(p.shape)
+        ours[name].data[...] = p.detach().numpy()

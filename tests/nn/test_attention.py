@@ -7,14 +7,6 @@ from mathdl.autograd.gradcheck import gradcheck, gradgradcheck
 from mathdl.nn.layers.attention import MultiheadAttention, causal_mask, scaled_dot_product_attention
 
 
-@pytest.fixture
-def float64():
-    previous = md.get_default_dtype()
-    md.set_default_dtype(np.float64)
-    yield
-    md.set_default_dtype(previous)
-
-
 def _t(rng, *shape):
     return md.tensor(rng.standard_normal(shape), requires_grad=True)
 

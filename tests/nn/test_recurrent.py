@@ -8,14 +8,6 @@ from mathdl.autograd.gradcheck import gradcheck, gradgradcheck
 from mathdl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 
-@pytest.fixture
-def float64():
-    previous = md.get_default_dtype()
-    md.set_default_dtype(np.float64)
-    yield
-    md.set_default_dtype(previous)
-
-
 def _tensor(rng, *shape):
     return md.tensor(rng.standard_normal(shape), requires_grad=True)
 

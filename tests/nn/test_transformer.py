@@ -8,14 +8,6 @@ from mathdl.nn.layers.transformer import (TransformerDecoder, TransformerDecoder
                                           TransformerEncoderLayer)
 
 
-@pytest.fixture
-def float64():
-    previous = md.get_default_dtype()
-    md.set_default_dtype(np.float64)
-    yield
-    md.set_default_dtype(previous)
-
-
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_encoder_layer_finite_differences(float64, rng, norm_first):
     md.manual_seed(0)

@@ -3,23 +3,8 @@ import numpy as np
 import pytest
 
 import mathdl as md
+from torch_oracle import copy_weights
 from mathdl.nn.layers.attention import MultiheadAttention, scaled_dot_product_attention
-
-
-@pytest.fixture
-def float64():
-    previous = md.get_default_dtype()
-    md.set_default_dtype(np.float64)
-    yield
-    md.set_default_dtype(previous)
-
-
-def copy_weights(reference, module):
-    ours = dict(module.named_parameters())
-    theirs = dict(reference.named_parameters())
-    assert set(ours) == set(theirs)
-    for name, p in theirs.items():
-        ours[name].data[...] = p.detach().numpy()
 
 
 @pytest.mark.parametrize("batch_first", [False, True])

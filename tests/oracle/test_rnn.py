@@ -4,24 +4,8 @@ import numpy as np
 import pytest
 
 import mathdl as md
+from torch_oracle import copy_weights
 from mathdl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-
-
-@pytest.fixture
-def float64():
-    previous = md.get_default_dtype()
-    md.set_default_dtype(np.float64)
-    yield
-    md.set_default_dtype(previous)
-
-
-def copy_weights(torch_module, module):
-    ours = dict(module.named_parameters())
-    theirs = dict(torch_module.named_parameters())
-    assert set(ours) == set(theirs)
-    for name, p in theirs.items():
-        assert ours[name].shape == tuple(p.shape)
-        ours[name].data[...] = p.detach().numpy()
 
 
 def assert_grads_match(torch_module, module, atol=1e-6):
