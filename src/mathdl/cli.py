@@ -149,9 +149,10 @@ def add_train(subparsers):
     from mathdl import models
     parser = subparsers.add_parser(
         "train", help="train a model and write a run folder",
-        description="Train a registered model on an image-classification dataset. With no options: "
-                    "an MLP (784-256-10, Adam) on the Fashion-MNIST subset shipped with mathdl, about "
-                    "a minute on two cores. Writes config.json, metrics.json, history.csv, "
+        description="Train a model: an image classifier (softmax, mlp, lenet, lenet5, cnn), a character "
+                    "language model (char-*) or a generative model (ae, vae, gan, rbm). With no options: "
+                    "an MLP (784-256-10, Adam) on the Fashion-MNIST subset shipped with mathdl, seconds "
+                    "to a minute on two cores. Writes config.json, metrics.json, history.csv, "
                     f"{CHECKPOINT_NAME} (last epoch), {BEST_NAME} (best val_loss) and figures.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--model", choices=models.IMAGE_CLASSIFIERS + models.LANGUAGE_MODELS + GENERATIVE_MODELS,
