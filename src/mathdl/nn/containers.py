@@ -74,11 +74,7 @@ class Sequential(Module):
 
     def _renumber(self):
         if all(name.isdigit() for name in self._modules):
-            items = list(self._modules.values())
-            for name in list(self._modules):
-                delattr(self, name)
-            for position, module in enumerate(items):
-                self.add_module(str(position), module)
+            _register_numbered(self, list(self._modules.values()))
 
     def append(self, module):
         """Add ``module`` at the end; returns self."""
@@ -96,11 +92,16 @@ class Sequential(Module):
         items = list(self._modules.values())
         index = max(0, min(len(items), index if index >= 0 else len(items) + index))
         items.insert(index, module)
-        for name in list(self._modules):
-            delattr(self, name)
-        for position, item in enumerate(items):
-            self.add_module(str(position), item)
+        _register_numbered(self, items)
         return self
+
+
+def _register_numbered(container, modules):
+    """Drop every submodule of ``container`` and register ``modules`` as '0', '1', … in order."""
+    for name in list(container._modules):
+        delattr(container, name)
+    for position, module in enumerate(modules):
+        container.add_module(str(position), module)
 
 
 class ModuleList(Module):
@@ -135,9 +136,7 @@ class ModuleList(Module):
             del items[index]
         else:
             del items[_position(index, len(items), "ModuleList")]
-        for name in list(self._modules):
-            delattr(self, name)
-        self.extend(items)
+        _register_numbered(self, items)
 
     def append(self, module):
         self.add_module(str(len(self)), _check_module(module, "ModuleList.append"))
@@ -151,9 +150,7 @@ class ModuleList(Module):
     def insert(self, index, module):
         items = list(self._modules.values())
         items.insert(index, _check_module(module, "ModuleList.insert"))
-        for name in list(self._modules):
-            delattr(self, name)
-        self.extend(items)
+        _register_numbered(self, items)
 
 
 class ModuleDict(Module):
