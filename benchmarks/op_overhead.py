@@ -21,31 +21,35 @@ import numpy as np
 import mathdl as md
 
 
-def chain_mathdl(k):
-    a = md.tensor(np.linspace(0.5, 1.5, 16, dtype=np.float32), requires_grad=True)
-    b = md.tensor(np.full(16, 1.0001, dtype=np.float32))
-
+def training_step(loss_of, params):
+    """A step function: build the loss, backpropagate, clear the gradients (mathdl and torch alike)."""
     def step():
+        loss = loss_of()
+        loss.backward()
+        for p in params:
+            p.grad = None
+        return loss
+    return step
+
+
+def product_chain(a, b, k):
+    """A step of k elementwise products y ← y ⊙ b starting from y = a, then sum and backward."""
+    def loss_of():
         y = a
         for _ in range(k):
             y = y * b
-        y.sum().backward()
-        a.grad = None
-    return step
+        return y.sum()
+    return training_step(loss_of, [a])
+
+
+def chain_mathdl(k):
+    return product_chain(md.tensor(np.linspace(0.5, 1.5, 16, dtype=np.float32), requires_grad=True),
+                         md.tensor(np.full(16, 1.0001, dtype=np.float32)), k)
 
 
 def chain_torch(k):
     import torch
-    a = torch.linspace(0.5, 1.5, 16, requires_grad=True)
-    b = torch.full((16,), 1.0001)
-
-    def step():
-        y = a
-        for _ in range(k):
-            y = y * b
-        y.sum().backward()
-        a.grad = None
-    return step
+    return product_chain(torch.linspace(0.5, 1.5, 16, requires_grad=True), torch.full((16,), 1.0001), k)
 
 
 def mlp_data(batch=128, seed=0):
@@ -62,51 +66,30 @@ def mlp_data(batch=128, seed=0):
 def mlp_mathdl():
     x, y, *params = mlp_data()
     x = md.tensor(x)
-    w1, b1, w2, b2 = (md.tensor(p, requires_grad=True) for p in params)
+    w1, b1, w2, b2 = params = [md.tensor(p, requires_grad=True) for p in params]
     rows = np.arange(len(y))
-
-    def step():
-        hidden = md.relu(x @ w1 + b1)
-        logits = hidden @ w2 + b2
-        loss = -md.log_softmax(logits, axis=1)[rows, y].mean()
-        loss.backward()
-        for p in (w1, b1, w2, b2):
-            p.grad = None
-        return loss
-    return step
+    return training_step(lambda: -md.log_softmax(md.relu(x @ w1 + b1) @ w2 + b2, axis=1)[rows, y].mean(),
+                         params)
 
 
 def mlp_mathdl_fused():
     """The same step with mathdl's fused ops: linear (y = x Wᵀ + b as one Function) and
     cross_entropy (log-softmax and NLL as one Function), as nn.Linear and F.cross_entropy use them."""
     import mathdl.nn.functional as F
-    x, y, *params = mlp_data()
+    x, y, w1, b1, w2, b2 = mlp_data()
     x, y = md.tensor(x), md.tensor(y)
-    w1, b1, w2, b2 = (md.tensor(p, requires_grad=True) for p in params)
-    w1t, w2t = (md.tensor(np.ascontiguousarray(w.data.T), requires_grad=True) for w in (w1, w2))
-
-    def step():
-        loss = F.cross_entropy(F.linear(F.relu(F.linear(x, w1t, b1)), w2t, b2), y)
-        loss.backward()
-        for p in (w1t, b1, w2t, b2):
-            p.grad = None
-        return loss
-    return step
+    # nn.Linear's layout: weights (out, in)
+    w1t, b1, w2t, b2 = params = [md.tensor(np.ascontiguousarray(p), requires_grad=True)
+                                 for p in (w1.T, b1, w2.T, b2)]
+    return training_step(lambda: F.cross_entropy(F.linear(F.relu(F.linear(x, w1t, b1)), w2t, b2), y), params)
 
 
 def mlp_torch():
     """The same step in PyTorch CPU, for perspective (its autograd pays a per-op cost too)."""
     import torch
     x, y, *params = (torch.from_numpy(np.ascontiguousarray(a)) for a in mlp_data())
-    w1, b1, w2, b2 = (p.clone().requires_grad_(True) for p in params)
-
-    def step():
-        loss = torch.nn.functional.cross_entropy(torch.relu(x @ w1 + b1) @ w2 + b2, y)
-        loss.backward()
-        for p in (w1, b1, w2, b2):
-            p.grad = None
-        return loss
-    return step
+    w1, b1, w2, b2 = params = [p.clone().requires_grad_(True) for p in params]
+    return training_step(lambda: torch.nn.functional.cross_entropy(torch.relu(x @ w1 + b1) @ w2 + b2, y), params)
 
 
 def mlp_numpy():
