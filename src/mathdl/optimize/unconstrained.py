@@ -42,6 +42,13 @@ CONVERGED = "Optimization terminated successfully: ‖∇f‖∞ ≤ tol."
 MAXITER = "Maximum number of iterations reached."
 
 
+def final_result(objective, x, value, gradient, maxiter, trajectory, tol, method):
+    """The result when the iteration budget ran out: a success only if the last gradient is small."""
+    converged = _converged(gradient, tol)
+    return make_result(objective, x, value, gradient, maxiter, trajectory, converged,
+                       CONVERGED if converged else MAXITER, method)
+
+
 def gradient_descent(objective, x, tol, maxiter, lr=1e-3):
     """x ← x − η∇f(x) with a fixed learning rate η = ``lr``."""
     if lr <= 0:
@@ -57,8 +64,7 @@ def gradient_descent(objective, x, tol, maxiter, lr=1e-3):
         if not np.isfinite(value):
             return make_result(objective, x, value, gradient, nit + 1, trajectory, False,
                                "Diverged: f is not finite (the learning rate is too large).", "gd")
-    return make_result(objective, x, value, gradient, maxiter, trajectory, _converged(gradient, tol),
-                       CONVERGED if _converged(gradient, tol) else MAXITER, "gd")
+    return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "gd")
 
 
 def steepest_descent(objective, x, tol, maxiter, line_search="wolfe"):
@@ -89,8 +95,7 @@ def steepest_descent(objective, x, tol, maxiter, line_search="wolfe"):
         except LineSearchError as error:
             return make_result(objective, x, value, gradient, nit, trajectory, False, str(error), "steepest")
         trajectory.append(x.copy())
-    return make_result(objective, x, value, gradient, maxiter, trajectory, _converged(gradient, tol),
-                       CONVERGED if _converged(gradient, tol) else MAXITER, "steepest")
+    return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "steepest")
 
 
 def momentum(objective, x, tol, maxiter, lr=1e-3, momentum=0.9, nesterov=False):
@@ -111,8 +116,7 @@ def momentum(objective, x, tol, maxiter, lr=1e-3, momentum=0.9, nesterov=False):
         if not np.isfinite(value):
             return make_result(objective, x, value, gradient, nit + 1, trajectory, False,
                                "Diverged: f is not finite (the learning rate is too large).", "momentum")
-    return make_result(objective, x, value, gradient, maxiter, trajectory, _converged(gradient, tol),
-                       CONVERGED if _converged(gradient, tol) else MAXITER, "momentum")
+    return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "momentum")
 
 
 def damped_newton_direction(hessian, gradient):
@@ -168,8 +172,7 @@ def newton(objective, x, tol, maxiter, hessian_modification="eigenvalue"):
         x = x + alpha * direction
         value, gradient = objective.value_and_grad(x)
         trajectory.append(x.copy())
-    return make_result(objective, x, value, gradient, maxiter, trajectory, _converged(gradient, tol),
-                       CONVERGED if _converged(gradient, tol) else MAXITER, "newton")
+    return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "newton")
 
 
 def conjugate_gradient(objective, x, tol, maxiter, c2=0.2):
@@ -199,8 +202,7 @@ def conjugate_gradient(objective, x, tol, maxiter, c2=0.2):
         direction = -new_gradient + beta * direction
         previous_value, value, gradient = value, new_value, new_gradient
         trajectory.append(x.copy())
-    return make_result(objective, x, value, gradient, maxiter, trajectory, _converged(gradient, tol),
-                       CONVERGED if _converged(gradient, tol) else MAXITER, "cg")
+    return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "cg")
 
 
 def bfgs(objective, x, tol, maxiter, scale_initial=True):
@@ -232,8 +234,7 @@ def bfgs(objective, x, tol, maxiter, scale_initial=True):
             rho = 1.0 / curvature
             left = np.eye(n) - rho * np.outer(s, y)
             inverse_hessian = left @ inverse_hessian @ left.T + rho * np.outer(s, s)
-    return make_result(objective, x, value, gradient, maxiter, trajectory, _converged(gradient, tol),
-                       CONVERGED if _converged(gradient, tol) else MAXITER, "bfgs")
+    return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "bfgs")
 
 
 def two_loop_recursion(gradient, pairs):
@@ -278,5 +279,4 @@ def lbfgs(objective, x, tol, maxiter, memory=10):
             pairs.append((s, y))
             if len(pairs) > memory:
                 pairs.pop(0)
-    return make_result(objective, x, value, gradient, maxiter, trajectory, _converged(gradient, tol),
-                       CONVERGED if _converged(gradient, tol) else MAXITER, "lbfgs")
+    return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "lbfgs")
