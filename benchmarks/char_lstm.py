@@ -73,7 +73,7 @@ def main():
     theirs = build_torch(torch, len(vocab), ARGS.hidden)
     with torch.no_grad():
         for name, p in theirs.named_parameters():
-            p.copy_(torch.from_numpy(dict(ours.named_parameters())[name].data.copy()))
+            p.copy_(torch.from_numpy(dict(ours.named_parameters())[name].array.copy()))
     our_optimizer = optim.Adam(ours.parameters(), lr=2e-3)
     their_optimizer = torch.optim.Adam(theirs.parameters(), lr=2e-3)
     torch_batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]

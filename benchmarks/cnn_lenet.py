@@ -41,7 +41,7 @@ def build_torch(torch, reference):
     model = tnn.Sequential(tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(6, 16, 5),
                            tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(400, 120), tnn.ReLU(),
                            tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10))
-    state = {k: torch.tensor(np.asarray(v.data)) for k, v in reference.state_dict().items()}
+    state = {k: torch.tensor(np.asarray(v.array)) for k, v in reference.state_dict().items()}
     model.load_state_dict(state)
     return model
 
@@ -75,7 +75,7 @@ def accuracy_mathdl(model, x, y):
     import mathdl as md
     model.eval()
     with md.no_grad():
-        predictions = np.concatenate([model(md.Tensor(x[i:i + 1000])).data.argmax(1) for i in range(0, len(x), 1000)])
+        predictions = np.concatenate([model(md.Tensor(x[i:i + 1000])).array.argmax(1) for i in range(0, len(x), 1000)])
     return float((predictions == y).mean())
 
 

@@ -19,12 +19,12 @@ def derivatives(x_values, order=4):
     """[f, f', f'', …] of tanh at ``x_values``, each a NumPy array, by repeated reverse mode."""
     x = md.tensor(x_values, dtype=np.float64, requires_grad=True)
     current = md.tanh(x)
-    results = [current.data.copy()]
+    results = [current.array.copy()]
     for _ in range(order):
         # Each element of x affects only its own output, so the gradient of the sum is the
         # elementwise derivative.
         current, = md.grad(current.sum(), x, create_graph=True)
-        results.append(current.data.copy())
+        results.append(current.array.copy())
     return results
 
 

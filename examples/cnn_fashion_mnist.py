@@ -48,7 +48,7 @@ def build(name, width):
 def evaluate(model, x, y, batch=1000):
     model.eval()
     with md.no_grad():
-        predictions = np.concatenate([model(md.Tensor(x[i:i + batch])).data.argmax(axis=1)
+        predictions = np.concatenate([model(md.Tensor(x[i:i + batch])).array.argmax(axis=1)
                                       for i in range(0, len(x), batch)])
     return float((predictions == y).mean())
 
@@ -87,7 +87,7 @@ def main(argv=None):
         optimizer = optim.Adam(model.parameters(), lr=args.lr or (2e-3 if args.model == "cnn" else 1e-3))
     schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     flip = args.model == "cnn"
-    print(f"{args.model}: {sum(p.data.size for p in model.parameters())} parameters, {len(x_train)} "
+    print(f"{args.model}: {sum(p.array.size for p in model.parameters())} parameters, {len(x_train)} "
           f"training / {len(x_test)} test images, {args.epochs} epochs", flush=True)
 
     history = {"epoch": [], "loss": [], "test_accuracy": [], "seconds": []}

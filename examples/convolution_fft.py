@@ -41,7 +41,7 @@ def convolve_as_correlation(x, k):
     """Full convolution as conv2d (cross-correlation) with the kernel rotated by 180°."""
     kh, kw = k.shape
     y = conv2d(x[None, None], np.ascontiguousarray(k[::-1, ::-1])[None, None], padding=(kh - 1, kw - 1))
-    return y.data[0, 0]
+    return y.array[0, 0]
 
 
 def convolve_fft(x, k):
@@ -81,7 +81,7 @@ def main(argv=None):
     direct = convolve_direct(image, kernel)
     correlation = convolve_as_correlation(image, kernel)
     fft = convolve_fft(image, kernel)
-    unflipped = conv2d(image[None, None], kernel[None, None], padding=(4, 6)).data[0, 0]
+    unflipped = conv2d(image[None, None], kernel[None, None], padding=(4, 6)).array[0, 0]
     errors = {"|direct − conv2d(flipped kernel)|": np.abs(direct - correlation).max(),
               "|direct − FFT|": np.abs(direct - fft).max(),
               "|direct − conv2d(unflipped kernel)| (correlation ≠ convolution)": np.abs(direct - unflipped).max()}

@@ -50,7 +50,7 @@ def main(argv=None):
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.steps)
     print(f"DnCNN depth {args.depth}, {args.features} features, "
-          f"{sum(p.data.size for p in model.parameters())} parameters; σ = {args.sigma:g}/255", flush=True)
+          f"{sum(p.array.size for p in model.parameters())} parameters; σ = {args.sigma:g}/255", flush=True)
     start = time.perf_counter()
     for step in range(1, args.steps + 1):
         model.train()
@@ -69,7 +69,7 @@ def main(argv=None):
     model.eval()
     noisy = add_gaussian_noise(x_test, sigma, np.random.default_rng(args.seed + 1))
     with md.no_grad():
-        denoised = np.concatenate([model(md.Tensor(noisy[i:i + 100])).data for i in range(0, len(noisy), 100)])
+        denoised = np.concatenate([model(md.Tensor(noisy[i:i + 100])).array for i in range(0, len(noisy), 100)])
     before, after = psnr(noisy, x_test), psnr(denoised, x_test)
     clipped = psnr(np.clip(denoised, 0, 1), x_test)
     print(f"PSNR on {len(x_test)} test images: noisy {before:.2f} dB -> denoised {after:.2f} dB "

@@ -81,8 +81,8 @@ def main(argv=None):
     (_, _), (x_test, _) = autoencoder.load_fashion_images(full)
     originals = x_test[:12].reshape(12, -1)
     noisy = autoencoder.corrupt(originals, "gaussian", 0.3)
-    rows = [originals, models["dense"](originals).data, models["conv"](originals).data.reshape(12, -1),
-            noisy, models["denoising"](noisy).data, vae_model(originals).data]
+    rows = [originals, models["dense"](originals).array, models["conv"](originals).array.reshape(12, -1),
+            noisy, models["denoising"](noisy).array, vae_model(originals).array]
     save_rows(os.path.join(args.output, "gen_ae_reconstructions.png"), rows,
               ["test", "dense AE", "conv AE", "noisy", "denoising AE", "VAE"])
     save_rows(os.path.join(args.output, "gen_vae_samples.png"), [vae_model.sample(12), vae_model.sample(12)],

@@ -66,7 +66,7 @@ def main(argv=None):
         def callback(epoch, generator, discriminator, history, kind=kind, fixed_noise=fixed_noise):
             generator.eval()
             with md.no_grad():
-                images = generator(Tensor(fixed_noise)).data
+                images = generator(Tensor(fixed_noise)).array
             generator.train()
             save_grid(os.path.join(args.output, f"gen_gan_{kind}_epoch{epoch + 1:02d}.png"), images,
                       f"{kind}, epoch {epoch + 1}")

@@ -26,8 +26,8 @@ def main(output_dir):
     paths = {}
     for name, law in laws.items():
         path = stats.running_mean(law.sample((20_000,)))
-        paths[name] = (path, float(law.mean.data))
-        print(f"LLN {name}: mean after 20 000 draws {path[-1]:.4f}, expected {float(law.mean.data):.4f}")
+        paths[name] = (path, float(law.mean.array))
+        print(f"LLN {name}: mean after 20 000 draws {path[-1]:.4f}, expected {float(law.mean.array):.4f}")
     sizes = (1, 2, 10, 50)
     clt = {n: stats.standardized_means(stats.Exponential(f64(1.0)), n, 20_000) for n in sizes}
     for n, z in clt.items():

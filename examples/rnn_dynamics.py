@@ -42,12 +42,12 @@ def make_cell(kind, gain=None, seed=0, gate_bias=0.0):
     md.set_default_dtype(previous)
     if gain is not None:
         rng = np.random.default_rng(seed)
-        cell.weight_hh.data[...] = gain * rng.standard_normal((HIDDEN, HIDDEN)) / np.sqrt(HIDDEN)
-        cell.bias_ih.data[...] = 0.0
-        cell.bias_hh.data[...] = 0.0
+        cell.weight_hh.array[...] = gain * rng.standard_normal((HIDDEN, HIDDEN)) / np.sqrt(HIDDEN)
+        cell.bias_ih.array[...] = 0.0
+        cell.bias_hh.array[...] = 0.0
     if gate_bias:
         # LSTM gates are stacked (i, f, g, o), GRU gates (r, z, n): the second block in both.
-        cell.bias_ih.data[HIDDEN:2 * HIDDEN] += gate_bias
+        cell.bias_ih.array[HIDDEN:2 * HIDDEN] += gate_bias
     return cell
 
 
@@ -72,7 +72,7 @@ def gradient_norms(cell, inputs, input_scale=0.1):
         hiddens.append(hidden_of(state))
     direction = md.tensor(rng.standard_normal((1, HIDDEN)))
     (hiddens[-1] * direction).sum().backward()
-    return np.array([np.linalg.norm(h.grad.data) if h.grad is not None else 0.0 for h in hiddens])
+    return np.array([np.linalg.norm(h.grad.array) if h.grad is not None else 0.0 for h in hiddens])
 
 
 def fixed_point(cell, iterations=2000):
@@ -83,7 +83,7 @@ def fixed_point(cell, iterations=2000):
         for _ in range(iterations):
             new = step(cell, x, state)
             if state is not None:
-                residual = max(np.abs(a.data - b.data).max() for a, b in
+                residual = max(np.abs(a.array - b.array).max() for a, b in
                                zip(new if isinstance(new, tuple) else (new,),
                                    state if isinstance(state, tuple) else (state,)))
             state = new
@@ -94,9 +94,9 @@ def state_jacobian(cell, state):
     """The Jacobian ∂F/∂s of the one-step map at ``state`` (s = h, or [h; c] for the LSTM), by autograd."""
     x = md.zeros(1, INPUTS, dtype=np.float64)
     if isinstance(state, tuple):
-        flat = np.concatenate([state[0].data, state[1].data], axis=1)
+        flat = np.concatenate([state[0].array, state[1].array], axis=1)
     else:
-        flat = state.data
+        flat = state.array
     size = flat.shape[1]
     jacobian = np.zeros((size, size))
     s = md.tensor(flat, requires_grad=True)
@@ -111,7 +111,7 @@ def state_jacobian(cell, state):
     for row in range(size):
         seed = np.zeros((1, size))
         seed[0, row] = 1.0
-        jacobian[row] = md.grad(out, s, grad_outputs=md.tensor(seed))[0].data[0]
+        jacobian[row] = md.grad(out, s, grad_outputs=md.tensor(seed))[0].array[0]
     return jacobian
 
 
@@ -137,7 +137,7 @@ def main(output_dir):
     radii, factors = [], []
     for gain in gains:
         cell = make_cell("rnn", gain=gain)
-        radius = float(np.abs(np.linalg.eigvals(cell.weight_hh.data)).max())
+        radius = float(np.abs(np.linalg.eigvals(cell.weight_hh.array)).max())
         norms = gradient_norms(cell, inputs, input_scale=0.0)
         curves[f"RNN, W = {gain}·N(0, 1/H)"] = norms
         radii.append(radius)
@@ -156,7 +156,7 @@ def main(output_dir):
               f"gradient norm ratio ‖∂L/∂h_1‖/‖∂L/∂h_T‖ = "
               f"{curves[f'{kind.upper()} (PyTorch init)'][0] / curves[f'{kind.upper()} (PyTorch init)'][-1]:.2e}")
     for gain in (0.8, 1.3):
-        spectra[f"RNN gain {gain}"] = np.linalg.eigvals(make_cell("rnn", gain=gain).weight_hh.data)
+        spectra[f"RNN gain {gain}"] = np.linalg.eigvals(make_cell("rnn", gain=gain).weight_hh.array)
     try:
         import matplotlib
         matplotlib.use("Agg")

@@ -39,7 +39,7 @@ def _assert_same(a, b):
             _assert_same(u, v)
     elif isinstance(a, md.Tensor):
         assert a.dtype == b.dtype and a.requires_grad == b.requires_grad
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
     elif isinstance(a, (np.ndarray, np.generic)):
         assert a.dtype == b.dtype and np.shape(a) == np.shape(b)
         np.testing.assert_array_equal(a, b)
@@ -57,14 +57,14 @@ def test_round_trip_preserves_structure_types_and_values(tmp_path):
     _assert_same(obj, back)
     assert isinstance(back["model"]["weight"], md.Tensor)
     assert list(back["optimizer"]["state"]) == [0, 1]
-    assert back["model"]["weight"].data.flags.writeable
+    assert back["model"]["weight"].array.flags.writeable
 
 
 def test_top_level_md_save_and_load_delegate(tmp_path):
     md.save({"w": md.tensor([1.0])}, tmp_path / "a.npz")
-    assert md.load(tmp_path / "a.npz")["w"].data.tolist() == [1.0]
+    assert md.load(tmp_path / "a.npz")["w"].array.tolist() == [1.0]
     md.save(md.tensor([3.0, 4.0]), str(tmp_path / "b"))
-    assert md.load(str(tmp_path / "b")).data.tolist() == [3.0, 4.0]
+    assert md.load(str(tmp_path / "b")).array.tolist() == [3.0, 4.0]
     assert sorted(os.listdir(tmp_path)) == ["a.npz", "b"]  # the name is used exactly as given
 
 

@@ -15,9 +15,9 @@ def compare_with_torch(torch, md_fn, torch_fn, arrays, seed=0, rtol=1e-10, atol=
     ty = torch_fn(*ts)
     t_grads = torch.autograd.grad(ty, ts, torch.tensor(g), allow_unused=True)
     assert y.shape == tuple(ty.shape)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=rtol, atol=atol)
     for x, ours, theirs in zip(xs, grads, t_grads):
-        ours = np.zeros(x.shape) if ours is None else ours.data
+        ours = np.zeros(x.shape) if ours is None else ours.array
         theirs = np.zeros(x.shape) if theirs is None else theirs.numpy()
         assert ours.shape == x.shape
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
@@ -30,4 +30,4 @@ def copy_weights(torch_module, module):
     assert set(ours) == set(theirs)
     for name, p in theirs.items():
         assert ours[name].shape == tuple(p.shape)
-        ours[name].data[...] = p.detach().numpy()
+        ours[name].array[...] = p.detach().numpy()

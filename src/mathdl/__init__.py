@@ -37,7 +37,7 @@ def tensor(data, dtype=None, requires_grad=False):
     NumPy arrays keep their dtype unless ``dtype`` is given.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     array = np.array(data, dtype=dtype, copy=True)
     if dtype is None and array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
         array = array.astype(get_default_dtype())

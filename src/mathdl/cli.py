@@ -414,7 +414,7 @@ def run_train_generative(args):
             originals = as_float_images(x_test[:32], model.flat)
             model.eval()
             with md.no_grad():
-                reconstructed = model(md.tensor(originals)).data
+                reconstructed = model(md.tensor(originals)).array
             pairs = np.concatenate([originals.reshape(32, -1), reconstructed.reshape(32, -1)])
             picture = image_grid(pairs, rows=8)
     _write_json(os.path.join(out, "metrics.json"), _plain(metrics))

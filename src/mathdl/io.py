@@ -90,7 +90,7 @@ def _encode(value, arrays, where):
     if isinstance(value, str):
         return {"type": "str", "value": value}
     if isinstance(value, (Tensor, np.ndarray, np.generic)):
-        array = value.data if isinstance(value, Tensor) else np.asarray(value)
+        array = value.array if isinstance(value, Tensor) else np.asarray(value)
         if array.dtype.hasobject:
             raise TypeError(f"save: the array at {where} holds Python objects (dtype "
                             f"{array.dtype}); only numeric, bool and string arrays can be saved "

@@ -40,13 +40,13 @@ def test_gradients_accumulate_across_backward_calls():
     x = md.tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
     (x * x).sum().backward()
     first = x.grad
-    np.testing.assert_array_equal(first.data, [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(first.array, [2.0, 4.0, 6.0])
     (3 * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [5.0, 7.0, 9.0])
+    np.testing.assert_array_equal(x.grad.array, [5.0, 7.0, 9.0])
     assert x.grad is first                          # accumulated in place, as PyTorch does
     x.grad = None
     x.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.array, [1.0, 1.0, 1.0])
 
 
 def test_backward_twice_on_one_graph_gives_twice_the_gradient():
@@ -54,10 +54,10 @@ def test_backward_twice_on_one_graph_gives_twice_the_gradient():
     w = md.tensor([2.0, 3.0], dtype=np.float64, requires_grad=True)
     y = (md.tanh(x * w) ** 2).sum()
     y.backward()
-    once_x, once_w = x.grad.data.copy(), w.grad.data.copy()
+    once_x, once_w = x.grad.array.copy(), w.grad.array.copy()
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, 2 * once_x)
-    np.testing.assert_array_equal(w.grad.data, 2 * once_w)
+    np.testing.assert_array_equal(x.grad.array, 2 * once_x)
+    np.testing.assert_array_equal(w.grad.array, 2 * once_w)
 
 
 def test_shared_subexpression_gradients_add():
@@ -177,8 +177,8 @@ def test_retain_grad_keeps_the_gradient_of_an_intermediate():
     h.retain_grad()
     other = x + 1.0                                 # not retained: stays without .grad
     (h * h + other).sum().backward()
-    np.testing.assert_array_equal(h.grad.data, 2 * h.data)
-    np.testing.assert_array_equal(x.grad.data, 18 * x.data + 1)
+    np.testing.assert_array_equal(h.grad.array, 2 * h.array)
+    np.testing.assert_array_equal(x.grad.array, 18 * x.array + 1)
     assert other.grad is None
     assert not h.is_leaf and x.is_leaf
 
@@ -219,15 +219,15 @@ def test_md_grad_with_respect_to_an_intermediate():
     h = x * x
     y = (h * 3.0).sum()
     gh, gx = md.grad(y, [h, x])
-    np.testing.assert_array_equal(gh.data, [3.0, 3.0])
-    np.testing.assert_array_equal(gx.data, 6 * x.data)
+    np.testing.assert_array_equal(gh.array, [3.0, 3.0])
+    np.testing.assert_array_equal(gx.array, 6 * x.array)
 
 
 def test_md_grad_several_outputs_with_grad_outputs():
     x = md.tensor([1.0, -2.0], dtype=np.float64, requires_grad=True)
     a, b = x * 2.0, x * x
     (g,) = md.grad([a, b], x, [md.tensor([1.0, 1.0], dtype=np.float64), np.array([0.5, 2.0])])
-    np.testing.assert_array_equal(g.data, [2.0 + 0.5 * 2 * 1.0, 2.0 + 2.0 * 2 * -2.0])
+    np.testing.assert_array_equal(g.array, [2.0 + 0.5 * 2 * 1.0, 2.0 + 2.0 * 2 * -2.0])
 
 
 def test_backward_with_create_graph_makes_differentiable_grads():
@@ -242,9 +242,9 @@ def test_leaf_grads_never_alias():
     a = md.tensor([1.0, 2.0], requires_grad=True)
     b = md.tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward()
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    a.grad.data[0] = 100.0
-    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    assert not np.shares_memory(a.grad.array, b.grad.array)
+    a.grad.array[0] = 100.0
+    np.testing.assert_array_equal(b.grad.array, [1.0, 1.0])
     # the same upstream array routed to several leaves through views (reshape, broadcast)
     c = md.tensor([[1.0, 2.0]], requires_grad=True)
     d = md.tensor([1.0, 2.0], requires_grad=True)
@@ -252,11 +252,11 @@ def test_leaf_grads_never_alias():
     upstream = md.tensor([[1.0, 1.0]])
     (c + d.reshape(1, 2) - e).backward(upstream)
     for p, q in [(c, d), (c, e), (d, e)]:
-        assert not np.shares_memory(p.grad.data, q.grad.data)
-    assert not np.shares_memory(c.grad.data, upstream.data)
-    c.grad.data[...] = 7.0
-    np.testing.assert_array_equal(d.grad.data, [1.0, 1.0])
-    np.testing.assert_array_equal(upstream.data, [[1.0, 1.0]])
+        assert not np.shares_memory(p.grad.array, q.grad.array)
+    assert not np.shares_memory(c.grad.array, upstream.array)
+    c.grad.array[...] = 7.0
+    np.testing.assert_array_equal(d.grad.array, [1.0, 1.0])
+    np.testing.assert_array_equal(upstream.array, [[1.0, 1.0]])
     assert e.grad.item() == -2.0
 
 
@@ -264,45 +264,45 @@ def test_create_graph_grads_do_not_alias_either():
     a = md.tensor([1.0, 2.0], requires_grad=True)
     b = md.tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward(create_graph=True)       # a constant gradient: nothing to record
-    assert a.grad is not b.grad and not np.shares_memory(a.grad.data, b.grad.data)
+    assert a.grad is not b.grad and not np.shares_memory(a.grad.array, b.grad.array)
     (a + b).sum().backward()                        # accumulating must not hit a read-only view
-    np.testing.assert_array_equal(a.grad.data, [2.0, 2.0])
-    np.testing.assert_array_equal(b.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(a.grad.array, [2.0, 2.0])
+    np.testing.assert_array_equal(b.grad.array, [2.0, 2.0])
     x = md.tensor([1.0, 2.0], requires_grad=True)
     y = md.tensor([3.0, 4.0], requires_grad=True)
     (x * x * y).sum().backward(create_graph=True)   # recorded gradients 2xy and x²
     assert x.grad.requires_grad and y.grad.requires_grad
     (gx,) = md.grad(x.grad.sum(), x)                # ∂(Σ 2xy)/∂x = 2y
-    np.testing.assert_array_equal(gx.data, 2 * y.data)
+    np.testing.assert_array_equal(gx.array, 2 * y.array)
     u = md.tensor([1.0, 2.0], requires_grad=True)
     v = md.tensor([3.0, 4.0], requires_grad=True)
     w = md.tensor([2.0, 2.0], requires_grad=True)
     ((u + v) * w * w).sum().backward(create_graph=True)  # u and v receive the same recorded gradient
-    assert not np.shares_memory(u.grad.data, v.grad.data)
-    np.testing.assert_array_equal(u.grad.data, v.grad.data)
+    assert not np.shares_memory(u.grad.array, v.grad.array)
+    np.testing.assert_array_equal(u.grad.array, v.grad.array)
     (gw,) = md.grad(v.grad.sum(), w)                # ∂(Σ w²)/∂w = 2w, through the copy
-    np.testing.assert_array_equal(gw.data, 2 * w.data)
+    np.testing.assert_array_equal(gw.array, 2 * w.array)
 
 
 def test_md_grad_results_are_writeable_and_unshared():
     x = md.tensor([1.0, 2.0], requires_grad=True)
     y = md.tensor([3.0, 4.0], requires_grad=True)
     (g,) = md.grad(x.sum(), x)                      # a broadcast of one number underneath
-    assert g.data.flags.writeable
+    assert g.array.flags.writeable
     gx, gy = md.grad((x + y).sum(), [x, y])
-    assert not np.shares_memory(gx.data, gy.data)
+    assert not np.shares_memory(gx.array, gy.array)
     upstream = md.tensor([[5.0, 6.0]])
     (gx,) = md.grad(x.reshape(1, 2), x, upstream)
-    gx.data[0] = 0.0
-    np.testing.assert_array_equal(upstream.data, [[5.0, 6.0]])
+    gx.array[0] = 0.0
+    np.testing.assert_array_equal(upstream.array, [[5.0, 6.0]])
 
 
 def test_leaf_grads_are_writeable_and_owned():
     x = md.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     x.sum().backward()                              # the gradient is a broadcast view of one number
-    assert x.grad.data.flags.writeable and x.grad.data.flags.owndata
-    x.grad.data += 1.0
-    np.testing.assert_array_equal(x.grad.data, 2.0)
+    assert x.grad.array.flags.writeable and x.grad.array.flags.owndata
+    x.grad.array += 1.0
+    np.testing.assert_array_equal(x.grad.array, 2.0)
 
 
 def test_grad_dtype_follows_the_leaf():

@@ -65,7 +65,7 @@ def test_parameterised_function_is_differentiable_twice():
     assert gradcheck(lambda t: ScaledSquare(3.0)(t), [x])
     assert gradgradcheck(lambda t: ScaledSquare(3.0)(t), [x])
     y = ScaledSquare(3.0)(x)
-    np.testing.assert_array_equal(y.data, 3.0 * x.data ** 2)
+    np.testing.assert_array_equal(y.array, 3.0 * x.array ** 2)
     assert isinstance(y.creator, ScaledSquare) and y.output_index == 0
 
 
@@ -75,8 +75,8 @@ def test_several_outputs_and_an_unused_one():
     s, p = SplitSumProduct()(a, b)
     assert p.output_index == 1 and p.creator is s.creator
     ga, gb = md.grad((p * 2.0).sum(), [a, b])          # s is unused: its gradient counts as zero
-    np.testing.assert_array_equal(ga.data, 2 * b.data)
-    np.testing.assert_array_equal(gb.data, 2 * a.data)
+    np.testing.assert_array_equal(ga.array, 2 * b.array)
+    np.testing.assert_array_equal(gb.array, 2 * a.array)
     assert gradcheck(lambda x, y: SplitSumProduct()(x, y), [a, b])
 
 
@@ -84,7 +84,7 @@ def test_none_gradient_means_no_contribution():
     a = md.tensor([1.0, 2.0], requires_grad=True)
     b = md.tensor([3.0, 4.0], requires_grad=True)
     FirstOnly()(a, b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(a.grad.array, [1.0, 1.0])
     assert b.grad is None
 
 

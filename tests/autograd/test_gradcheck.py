@@ -28,7 +28,7 @@ class FrozenCube(Function):
         return x ** 3
 
     def backward(self, gy):
-        x = md.Tensor(self.inputs[0].data)
+        x = md.Tensor(self.inputs[0].array)
         return gy * x * x * 3.0
 
 
@@ -81,7 +81,7 @@ def test_hessian_vector_product_is_exact_on_a_quadratic(rng):
 
 def test_gradcheck_restores_the_inputs():
     x = leaf([0.5, -1.0])
-    before = x.data.copy()
+    before = x.array.copy()
     gradcheck(md.sigmoid, [x])
     gradgradcheck(md.sigmoid, [x])
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x.array, before)

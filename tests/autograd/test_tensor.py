@@ -55,10 +55,10 @@ def test_tensor_copies_its_data():
     source = np.array([1.0, 2.0])
     t = md.tensor(source)
     source[0] = 9.0
-    assert t.data[0] == 1.0
+    assert t.array[0] == 1.0
     u = md.tensor(t)
-    t.data[1] = 7.0
-    assert u.data[1] == 2.0
+    t.array[1] = 7.0
+    assert u.array[1] == 2.0
 
 
 def test_only_floating_tensors_require_grad():
@@ -76,7 +76,7 @@ def test_array_facts_and_conversions():
     x = md.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
     assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and len(x) == 2
     assert x.is_leaf and x.grad is None
-    assert np.asarray(x) is x.data and x.numpy() is x.data
+    assert np.asarray(x) is x.array and x.numpy() is x.array
     assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     assert md.tensor([2.5]).item() == 2.5 and isinstance(md.tensor([2.5]).item(), float)
     assert float(md.tensor(2.5)) == 2.5 and int(md.tensor(3)) == 3
@@ -88,10 +88,10 @@ def test_array_facts_and_conversions():
 def test_numpy_conversion_copies_only_when_asked():
     t = md.tensor([1.0, 2.0])
     copied = np.array(t)
-    assert not np.shares_memory(copied, t.data)
+    assert not np.shares_memory(copied, t.array)
     copied[0] = 9.0
-    assert t.data[0] == 1.0
-    assert np.shares_memory(np.asarray(t), t.data)
+    assert t.array[0] == 1.0
+    assert np.shares_memory(np.asarray(t), t.array)
     assert np.array(t, dtype=np.float64).dtype == np.float64
     np.testing.assert_array_equal(np.array(t, dtype=np.float64), [1.0, 2.0])
 
@@ -116,7 +116,7 @@ def test_comparisons_are_elementwise_and_never_recorded():
                              (x.eq(md.tensor([1.0, 0.0, 3.0])), [True, False, True]),
                              (x.ne(3.0), [True, True, False])]:
         assert result.dtype == bool and not result.requires_grad and result.creator is None
-        np.testing.assert_array_equal(result.data, expected)
+        np.testing.assert_array_equal(result.array, expected)
     assert (x == None) is False and (x != None) is True    # noqa: E711
     assert {x: "key"}[x] == "key"                               # hashed by identity
     assert x in [x]
@@ -129,7 +129,7 @@ def test_setitem_guard_and_zero():
     with md.no_grad():
         x[1] = 5.0
         x.zero_()
-    np.testing.assert_array_equal(x.data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.array, [0.0, 0.0])
 
 
 def test_detach_shares_data_and_cuts_the_graph():
@@ -138,36 +138,36 @@ def test_detach_shares_data_and_cuts_the_graph():
     assert not d.requires_grad and d.creator is None
     y = (x * 3).sum() + (d * x).sum()              # d is a constant: dy/dx = 3 + d
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [5.0, 7.0])
-    assert np.shares_memory(x.detach().data, x.data)
+    np.testing.assert_array_equal(x.grad.array, [5.0, 7.0])
+    assert np.shares_memory(x.detach().array, x.array)
 
 
 def test_clone_and_astype_pass_gradients():
     x = md.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert not np.shares_memory(c.data, x.data) and c.requires_grad
+    assert not np.shares_memory(c.array, x.array) and c.requires_grad
     y = x.astype(np.float64)
     assert y.dtype == np.float64 and x.astype(np.float32) is x
     assert x.double().dtype == np.float64 and x.double().float().dtype == np.float32
     (c * 2 + y * 3).sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, [5.0, 5.0])
+    np.testing.assert_array_equal(x.grad.array, [5.0, 5.0])
 
 
 def test_transpose_with_two_axes_swaps_them_like_torch(torch):
     data = np.arange(24.0).reshape(2, 3, 4)
     x, t = md.tensor(data), torch.tensor(data)
     for a, b in [(-2, -1), (0, 2), (1, 0)]:
-        np.testing.assert_array_equal(x.transpose(a, b).data, t.transpose(a, b).numpy())
+        np.testing.assert_array_equal(x.transpose(a, b).array, t.transpose(a, b).numpy())
     m, tm = md.tensor(data[0]), torch.tensor(data[0])
     for a, b in [(0, 1), (-2, -1), (1, 0)]:                     # 2-D: always the swap, as torch
-        np.testing.assert_array_equal(m.transpose(a, b).data, tm.transpose(a, b).numpy())
+        np.testing.assert_array_equal(m.transpose(a, b).array, tm.transpose(a, b).numpy())
     # permutations: NumPy's forms and torch.permute
-    np.testing.assert_array_equal(x.transpose(2, 0, 1).data, t.permute(2, 0, 1).numpy())
-    np.testing.assert_array_equal(x.permute(2, 0, 1).data, t.permute(2, 0, 1).numpy())
-    np.testing.assert_array_equal(x.permute((1, 0, 2)).data, t.permute(1, 0, 2).numpy())
-    np.testing.assert_array_equal(m.transpose((0, 1)).data, data[0])   # a tuple is a permutation
-    np.testing.assert_array_equal(x.transpose().data, data.transpose())
+    np.testing.assert_array_equal(x.transpose(2, 0, 1).array, t.permute(2, 0, 1).numpy())
+    np.testing.assert_array_equal(x.permute(2, 0, 1).array, t.permute(2, 0, 1).numpy())
+    np.testing.assert_array_equal(x.permute((1, 0, 2)).array, t.permute(1, 0, 2).numpy())
+    np.testing.assert_array_equal(m.transpose((0, 1)).array, data[0])   # a tuple is a permutation
+    np.testing.assert_array_equal(x.transpose().array, data.transpose())
 
 
 def test_expand_minus_one_keeps_a_size():
@@ -175,14 +175,14 @@ def test_expand_minus_one_keeps_a_size():
     y = x.expand(3, -1, 4)
     assert y.shape == (3, 2, 4)
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[12.0], [12.0]])
+    np.testing.assert_array_equal(x.grad.array, [[12.0], [12.0]])
 
 
 def test_casting_to_integers_cuts_the_graph():
     x = md.tensor([1.7, -2.2], requires_grad=True)
     i = x.astype(np.int64)
     assert i.dtype == np.int64 and not i.requires_grad
-    np.testing.assert_array_equal(i.data, [1, -2])
+    np.testing.assert_array_equal(i.array, [1, -2])
 
 
 def test_requires_grad_flags():
@@ -209,10 +209,10 @@ def test_methods_match_functions():
                              ("abs", md.abs), ("softmax", md.softmax), ("log_softmax", md.log_softmax),
                              ("logsumexp", md.logsumexp), ("sum", md.sum), ("mean", md.mean),
                              ("var", md.var), ("max", md.max), ("min", md.min)]:
-        np.testing.assert_array_equal(getattr(x, method)().data, function(x).data)
-    np.testing.assert_array_equal(abs(x).data, md.abs(x).data)
-    np.testing.assert_array_equal(x.pow(2).data, (x ** 2).data)
-    np.testing.assert_array_equal(x.matmul(x).data, (x @ x).data)
-    np.testing.assert_array_equal(x.argmax(axis=1).data, [0, 0])
-    np.testing.assert_array_equal(x.argmin().data, 1)
+        np.testing.assert_array_equal(getattr(x, method)().array, function(x).array)
+    np.testing.assert_array_equal(abs(x).array, md.abs(x).array)
+    np.testing.assert_array_equal(x.pow(2).array, (x ** 2).array)
+    np.testing.assert_array_equal(x.matmul(x).array, (x @ x).array)
+    np.testing.assert_array_equal(x.argmax(axis=1).array, [0, 0])
+    np.testing.assert_array_equal(x.argmin().array, 1)
     assert +x is x

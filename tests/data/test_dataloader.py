@@ -11,7 +11,7 @@ from mathdl.data import DataLoader, Dataset, TensorDataset, default_collate
 
 
 def _batches(loader):
-    return [tuple(t.data for t in batch) if isinstance(batch, tuple) else batch.data
+    return [tuple(t.array for t in batch) if isinstance(batch, tuple) else batch.array
             for batch in loader]
 
 
@@ -30,8 +30,8 @@ def test_in_order_batches_are_tuples_of_tensors():
     batches = list(DataLoader(TensorDataset(x, y), batch_size=4))
     assert all(isinstance(b, tuple) and len(b) == 2 for b in batches)
     assert all(isinstance(t, md.Tensor) for b in batches for t in b)
-    np.testing.assert_array_equal(np.concatenate([b[0].data for b in batches]), x)
-    np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y)
+    np.testing.assert_array_equal(np.concatenate([b[0].array for b in batches]), x)
+    np.testing.assert_array_equal(np.concatenate([b[1].array for b in batches]), y)
     assert batches[0][0].dtype == np.float32 and batches[0][1].dtype == y.dtype
 
 
@@ -90,7 +90,7 @@ def test_array_and_tensor_datasets_give_single_tensors():
     for dataset in (data, md.Tensor(data)):
         batches = list(DataLoader(dataset, batch_size=4))
         assert [type(b) for b in batches] == [md.Tensor, md.Tensor]
-        np.testing.assert_array_equal(batches[1].data, data[4:])
+        np.testing.assert_array_equal(batches[1].array, data[4:])
 
 
 class Pairs(Dataset):
@@ -107,11 +107,11 @@ def test_generic_path_collates_field_by_field():
     batches = list(DataLoader(Pairs(), batch_size=3))
     image, label, weight, name, extra = batches[0]
     assert image.shape == (3, 2, 3) and image.dtype == np.float32
-    assert label.dtype == np.int64 and label.data.tolist() == [0, 1, 2]
+    assert label.dtype == np.int64 and label.array.tolist() == [0, 1, 2]
     assert weight.dtype == md.get_default_dtype()
-    np.testing.assert_allclose(weight.data, [0, 0.5, 1])
+    np.testing.assert_allclose(weight.array, [0, 0.5, 1])
     assert name == ["s0", "s1", "s2"]
-    np.testing.assert_array_equal(extra["w"].data, [[0, 0], [1, -1], [2, -2]])
+    np.testing.assert_array_equal(extra["w"].array, [[0, 0], [1, -1], [2, -2]])
     assert batches[1][0].shape == (2, 2, 3)
 
 
@@ -170,7 +170,7 @@ def test_len_and_batch_sizes_match_pytorch(torch):
 def test_an_epoch_visits_each_sample_at_most_once_property(n, batch_size, drop_last, shuffle, seed):
     loader = DataLoader(TensorDataset(np.arange(n)), batch_size=batch_size, shuffle=shuffle,
                         drop_last=drop_last, generator=np.random.default_rng(seed))
-    seen = [x.data for (x,) in loader]
+    seen = [x.array for (x,) in loader]
     assert len(seen) == len(loader)
     assert all(len(b) == batch_size for b in seen[:-1])
     flat = np.concatenate(seen) if seen else np.zeros(0, dtype=int)

@@ -13,9 +13,9 @@ def test_tensor_dataset_rows_and_batches(rng):
     assert len(ds) == 6
     xi, yi = ds[4]
     assert isinstance(xi, md.Tensor) and isinstance(yi, md.Tensor)
-    np.testing.assert_array_equal(xi.data, x[4])
+    np.testing.assert_array_equal(xi.array, x[4])
     assert yi.item() == 4
-    np.testing.assert_array_equal(ds[-1][1].data, 5)
+    np.testing.assert_array_equal(ds[-1][1].array, 5)
     bx, by = ds.get_batch(np.array([5, 0, 2]))
     np.testing.assert_array_equal(bx, x[[5, 0, 2]])
     np.testing.assert_array_equal(by, [5, 0, 2])

@@ -73,10 +73,10 @@ def test_lazy_build_input_layer_flatten_dropout_and_summary(capsys):
     assert "Output Shape" in text and "(None, 784)" in text and "Total params: 7,850" in text
     x = md.ones(1000, 28, 28)
     model.train()
-    dropped = model.layers[1](model.layers[0](x)).data
+    dropped = model.layers[1](model.layers[0](x)).array
     assert 0.4 < (dropped == 0).mean() < 0.6 and set(np.unique(dropped)) == {0.0, 2.0}
     model.eval()
-    np.testing.assert_array_equal(model.layers[1](model.layers[0](x)).data, 1.0)
+    np.testing.assert_array_equal(model.layers[1](model.layers[0](x)).array, 1.0)
 
 
 def test_constructor_misuse_is_reported():

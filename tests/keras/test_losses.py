@@ -71,7 +71,7 @@ def test_softmax_output_trains_through_the_fused_log_softmax(rng):
     assert loss == pytest.approx(500.0, rel=1e-5)
     with model._fused_outputs(True):
         logits = model(md.tensor(x))
-    assert np.allclose(logits.data, [[250.0, -250.0]] * 4)
+    assert np.allclose(logits.array, [[250.0, -250.0]] * 4)
     history = model.fit(x, y, epochs=1, batch_size=4, verbose=0)
     assert history.history["loss"][0] == pytest.approx(500.0, rel=1e-5)
     kernel, _ = model.get_weights()
@@ -113,7 +113,7 @@ def test_one_hot_targets_take_the_integer_path_with_the_same_loss_and_gradient(b
     a.backward()
     b.backward()
     assert a.item() == pytest.approx(b.item(), rel=1e-6)
-    np.testing.assert_allclose(z1.grad.data, z2.grad.data, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(z1.grad.array, z2.grad.array, rtol=1e-5, atol=1e-7)
     p = md.tensor(_softmax(logits))
     assert loss.compute(p, md.tensor(prepared), False).item() == pytest.approx(
         losses.CategoricalCrossentropy()(md.tensor(onehot.astype(np.float64)), p).item(), rel=1e-6)

@@ -14,7 +14,7 @@ def test_batch_normalization_formula_moving_statistics_and_keras_weights(rng):
     assert gamma.tolist() == [1.0] * 5 and not beta.any() and not moving_mean.any() and moving_var.tolist() == [1.0] * 5
     bn.set_weights([np.full(5, 2.0), np.full(5, 0.5), moving_mean, moving_var])
     model.train()
-    y = model(md.tensor(x)).data
+    y = model(md.tensor(x)).array
     expected = 2.0 * (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3) + 0.5
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
     _, _, moving_mean, moving_var = bn.get_weights()
@@ -29,7 +29,7 @@ def test_batch_normalization_on_images_normalises_each_channel(rng):
     x = rng.normal(size=(8, 4, 4, 3)).astype(np.float32) * np.array([1.0, 5.0, 0.1], np.float32) + 7
     model = models.Sequential([layers.BatchNormalization(input_shape=(4, 4, 3))])
     model.train()
-    y = model(md.tensor(x)).data
+    y = model(md.tensor(x)).array
     np.testing.assert_allclose(y.mean(axis=(0, 1, 2)), 0, atol=1e-4)
     np.testing.assert_allclose(y.var(axis=(0, 1, 2)), x.var(axis=(0, 1, 2)) / (x.var(axis=(0, 1, 2)) + 1e-3), rtol=1e-3)
 

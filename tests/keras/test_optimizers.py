@@ -29,14 +29,14 @@ def test_build_binds_the_mathdl_rule_with_those_hyper_parameters():
 
 def test_one_rmsprop_step_follows_the_formula():
     layer = nn.Linear(2, 1, bias=False)
-    layer.weight.data[...] = [[1.0, -2.0]]
+    layer.weight.array[...] = [[1.0, -2.0]]
     keras_rmsprop = optimizers.RMSprop(learning_rate=0.1)
     bound = keras_rmsprop.build(layer.parameters())
     g = np.array([[0.5, -3.0]], np.float32)
     layer.weight.grad = md.tensor(g)
     bound.step()
     v = 0.1 * g ** 2
-    np.testing.assert_allclose(layer.weight.data, [[1.0, -2.0]] - 0.1 * g / (np.sqrt(v) + 1e-7), rtol=1e-6)
+    np.testing.assert_allclose(layer.weight.array, [[1.0, -2.0]] - 0.1 * g / (np.sqrt(v) + 1e-7), rtol=1e-6)
     assert keras_rmsprop.iterations == 1
 
 

@@ -57,7 +57,7 @@ def test_checkpoint_round_trip(trained, tmp_path):
     assert loaded_vocab.tokens == vocab.tokens and loaded_history == history
     ids = vocab.encode("To be, or not")[None]
     model.eval()
-    np.testing.assert_array_equal(loaded(ids)[0].data, model(ids)[0].data)
+    np.testing.assert_array_equal(loaded(ids)[0].array, model(ids)[0].array)
     sample = generate_from_checkpoint(path, prompt="HAMLET:\n", length=30, temperature=0.5, seed=1)
     assert sample == generate(model, vocab, "HAMLET:\n", length=30, temperature=0.5, seed=1)
     with pytest.raises(ValueError, match="never saw"):
@@ -85,7 +85,7 @@ def test_transformer_language_model_is_causal():
     ids = np.array([[1, 2, 3, 4, 5, 6]])
     changed = ids.copy()
     changed[0, 4:] = [9, 9]
-    a, b = model(ids)[0].data, model(changed)[0].data
+    a, b = model(ids)[0].array, model(changed)[0].array
     np.testing.assert_allclose(a[0, :4], b[0, :4], atol=1e-5)
     assert not np.allclose(a[0, 4:], b[0, 4:])
     with pytest.raises(ValueError, match="max_len"):
@@ -96,10 +96,10 @@ def test_recurrent_state_continues_the_sequence():
     md.manual_seed(0)
     model = CharRNNLM(10, embed_dim=4, hidden_size=8, num_layers=2, cell="gru")
     ids = np.array([[1, 2, 3, 4, 5, 6]])
-    whole = model(ids)[0].data
+    whole = model(ids)[0].array
     first, state = model(ids[:, :3])
     second, _ = model(ids[:, 3:], state)
-    np.testing.assert_allclose(np.concatenate([first.data, second.data], axis=1), whole, atol=1e-6)
+    np.testing.assert_allclose(np.concatenate([first.array, second.array], axis=1), whole, atol=1e-6)
     with pytest.raises(ValueError, match="cell"):
         CharRNNLM(10, cell="tcn")
     assert isinstance(build("char-transformer", vocab_size=5, d_model=8, nhead=2), CharTransformerLM)

@@ -28,9 +28,9 @@ def test_residual_block_is_identity_plus_correction():
     block = ResidualBlock(4)
     block.eval()
     for bn in (block.bn1, block.bn2):
-        bn.weight.data[...] = 0.0                   # BN₂ output 0 ⇒ the block is ReLU(x)
+        bn.weight.array[...] = 0.0                   # BN₂ output 0 ⇒ the block is ReLU(x)
     x = md.randn(2, 4, 5, 5)
-    np.testing.assert_allclose(block(x).data, np.maximum(x.data, 0), atol=1e-6)
+    np.testing.assert_allclose(block(x).array, np.maximum(x.array, 0), atol=1e-6)
 
 
 def test_small_cnn_learns_fashion_mnist():
@@ -53,7 +53,7 @@ def test_small_cnn_learns_fashion_mnist():
             optimizer.step()
     model.eval()
     with md.no_grad():
-        accuracy = float((model(md.Tensor(x_test)).data.argmax(axis=1) == y_test).mean())
+        accuracy = float((model(md.Tensor(x_test)).array.argmax(axis=1) == y_test).mean())
     assert accuracy > 0.6                                              # chance is 0.1
 
 

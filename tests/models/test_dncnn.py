@@ -16,7 +16,7 @@ def test_structure_and_residual_output():
     assert len(convs) == 5 and convs[1].bias is None                      # BN layers replace biases
     assert sum(type(m).__name__ == "BatchNorm2d" for m in model.body) == 3
     y = md.randn(2, 1, 13, 9)
-    np.testing.assert_allclose(model(y).data, (y - model.noise(y)).data, atol=1e-6)   # x̂ = y − R(y)
+    np.testing.assert_allclose(model(y).array, (y - model.noise(y)).array, atol=1e-6)   # x̂ = y − R(y)
     assert model(y).shape == (2, 1, 13, 9)                                # any size: padding 1
     with pytest.raises(ValueError, match="depth"):
         DnCNN(depth=1)

@@ -28,12 +28,12 @@ def test_penalty_of_a_linear_critic_is_closed_form(rng):
     md.set_default_dtype(np.float64)
     try:
         critic = md.nn.Linear(5, 1)
-        w = critic.weight.data[0]
+        w = critic.weight.array[0]
         penalty = gradient_penalty(critic, rng.normal(size=(6, 5)), rng.normal(size=(6, 5)))
         assert penalty.item() == pytest.approx((np.linalg.norm(w) - 1) ** 2, rel=1e-12)
         penalty.backward()
         # ∂/∂w (‖w‖ − 1)² = 2 (‖w‖ − 1) w / ‖w‖
-        np.testing.assert_allclose(critic.weight.grad.data[0], 2 * (np.linalg.norm(w) - 1) * w / np.linalg.norm(w))
+        np.testing.assert_allclose(critic.weight.grad.array[0], 2 * (np.linalg.norm(w) - 1) * w / np.linalg.norm(w))
     finally:
         md.set_default_dtype(np.float32)
     with pytest.raises(ValueError, match="same shape"):
@@ -80,10 +80,10 @@ def test_dcgan_shapes_and_one_training_epoch():
     assert discriminator(md.tensor(images.reshape(5, 784))).shape == (5,)
     rng = np.random.default_rng(0)
     data = to_tanh_range((rng.random((64, 1, 28, 28)) > 0.7).astype(np.uint8) * 255)
-    before = [p.data.copy() for p in generator.parameters()]
+    before = [p.array.copy() for p in generator.parameters()]
     history = train_gan(generator, discriminator, data, epochs=1, batch_size=32)
     assert len(history["d_loss"]) == 1 and np.isfinite(history["g_loss"][0])
-    assert all(np.any(p.data != b) for p, b in zip(generator.parameters(), before))
+    assert all(np.any(p.array != b) for p, b in zip(generator.parameters(), before))
 
 
 def test_image_grid_and_judging():

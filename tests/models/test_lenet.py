@@ -34,13 +34,13 @@ def _train(model, optimizer, x, y, epochs, batch, seed=0):
 def _accuracy(model, x, y):
     model.eval()
     with md.no_grad():
-        return float((model(md.Tensor(x)).data.argmax(axis=1) == y).mean())
+        return float((model(md.Tensor(x)).array.argmax(axis=1) == y).mean())
 
 
 def test_lenet_is_the_d2l_network():
     md.manual_seed(0)
     model = LeNet()
-    assert sum(p.data.size for p in model.parameters()) == 61706        # d2l's count
+    assert sum(p.array.size for p in model.parameters()) == 61706        # d2l's count
     maps = model.feature_maps(md.zeros(2, 1, 28, 28))
     assert [m.shape for _, m in maps] == [(2, 6, 28, 28), (2, 6, 14, 14), (2, 16, 10, 10), (2, 16, 5, 5)]
     assert model(md.zeros(3, 28, 28)).shape == (3, 10)                   # (N, H, W) gains its channel
@@ -84,15 +84,15 @@ def test_lenet5_connection_table_and_parameters():
     model = LeNet5()
     assert model.c3.connections() == 60
     c3_parameters = 60 * 25 + 16                                           # the paper's 1,516
-    assert int((model.c3.weight.data != 0).sum()) + model.c3.bias.data.size == c3_parameters
+    assert int((model.c3.weight.array != 0).sum()) + model.c3.bias.array.size == c3_parameters
     maps = model.feature_maps(md.zeros(2, 1, 28, 28))
     assert [m.shape for _, m in maps] == [(2, 6, 28, 28), (2, 6, 14, 14), (2, 16, 10, 10), (2, 16, 5, 5)]
     out = model(md.randn(2, 1, 28, 28))
     out.sum().backward()
-    assert np.all(model.c3.weight.grad.data[mask == 0] == 0)               # unconnected kernels stay 0
-    assert np.any(model.c3.weight.grad.data[mask == 1] != 0)
+    assert np.all(model.c3.weight.grad.array[mask == 0] == 0)               # unconnected kernels stay 0
+    assert np.any(model.c3.weight.grad.array[mask == 1] != 0)
     f = model.squash
-    np.testing.assert_allclose(f(md.tensor([1.0, -1.0])).data, [1.0, -1.0], atol=2e-4)   # f(±1) ≈ ±1
+    np.testing.assert_allclose(f(md.tensor([1.0, -1.0])).array, [1.0, -1.0], atol=2e-4)   # f(±1) ≈ ±1
 
 
 def test_lenet5_memorises_and_learns(fashion):

@@ -33,8 +33,8 @@ def test_mlp_reaches_75_percent_on_the_subset_in_three_epochs(fashion):
 def test_softmax_regression_reaches_73_percent_with_sgd(fashion):
     md.manual_seed(0)
     model = models.build("softmax")
-    assert abs(float(model.linear.weight.data.std()) - 0.01) < 0.001
-    assert not model.linear.bias.data.any()
+    assert abs(float(model.linear.weight.array.std()) - 0.01) < 0.001
+    assert not model.linear.bias.array.any()
     logs = _train(model, optim.SGD(model.parameters(), lr=0.1), fashion, 3)
     assert logs["accuracy"] >= 0.73, logs          # measured 0.756
 

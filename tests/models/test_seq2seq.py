@@ -77,7 +77,7 @@ def test_transformer_variant_learns_and_decodes():
     assert np.mean(metrics["losses"][-5:]) < 0.6 * np.mean(metrics["losses"][:5])
     assert all(len(p) == 10 for p in metrics["predictions"])
     source, mask = codec.encode_sources(["1 jan 2001"])
-    full = model(source, mask, codec.encode_targets(["2001-01-01"])[0]).data
+    full = model(source, mask, codec.encode_targets(["2001-01-01"])[0]).array
     ids, _ = model.greedy_decode(source, mask)
     assert ids[0, 0] == full[0, 0].argmax()          # the first greedy step is the teacher-forced one
     with pytest.raises(ValueError, match="seq2seq-transformer"):

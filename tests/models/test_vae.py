@@ -12,7 +12,7 @@ from mathdl.models.vae import VAE, gaussian_kl, reparameterize
 def test_kl_term_equals_the_monte_carlo_estimate(rng):
     mu = rng.normal(size=(3, 4))
     logvar = rng.normal(scale=0.7, size=(3, 4))
-    closed = gaussian_kl(md.tensor(mu), md.tensor(logvar)).data
+    closed = gaussian_kl(md.tensor(mu), md.tensor(logvar)).array
     # KL(q‖p) = E_q[log q(z) − log p(z)], estimated from draws z ~ q
     n = 200_000
     sigma = np.exp(0.5 * logvar)
@@ -30,7 +30,7 @@ def test_kl_matches_the_stats_closed_form_and_gradients(rng):
     logvar = md.tensor(rng.normal(size=(5, 3)), requires_grad=True)
     q = stats.Normal(mu, (0.5 * logvar).exp())
     reference = stats.kl_divergence(q, stats.Normal(0.0, 1.0)).sum(axis=-1)
-    np.testing.assert_allclose(gaussian_kl(mu, logvar).data, reference.data, rtol=1e-12)
+    np.testing.assert_allclose(gaussian_kl(mu, logvar).array, reference.array, rtol=1e-12)
     assert gradcheck(lambda m, v: gaussian_kl(m, v), (mu, logvar))
     with pytest.raises(ValueError, match="same shape"):
         gaussian_kl(mu, logvar[:, :2])
@@ -41,12 +41,12 @@ def test_reparameterization_moments_and_gradient(rng):
     mu = md.tensor(np.full((50_000, 2), [1.0, -2.0]), requires_grad=True)
     logvar = md.tensor(np.full((50_000, 2), [0.0, np.log(0.25)]), requires_grad=True)
     z = reparameterize(mu, logvar)
-    np.testing.assert_allclose(z.data.mean(axis=0), [1.0, -2.0], atol=0.02)
-    np.testing.assert_allclose(z.data.std(axis=0), [1.0, 0.5], rtol=0.02)
+    np.testing.assert_allclose(z.array.mean(axis=0), [1.0, -2.0], atol=0.02)
+    np.testing.assert_allclose(z.array.std(axis=0), [1.0, 0.5], rtol=0.02)
     z.sum().backward()
-    np.testing.assert_allclose(mu.grad.data, 1.0)
+    np.testing.assert_allclose(mu.grad.array, 1.0)
     # ∂z/∂logvar = ½ σ ε = ½ (z − μ)
-    np.testing.assert_allclose(logvar.grad.data, 0.5 * (z.data - mu.data), rtol=1e-10)
+    np.testing.assert_allclose(logvar.grad.array, 0.5 * (z.array - mu.array), rtol=1e-10)
 
 
 def test_elbo_is_a_lower_bound_of_the_exact_log_likelihood():
@@ -58,12 +58,12 @@ def test_elbo_is_a_lower_bound_of_the_exact_log_likelihood():
         # log p(x) = log ∫ p(x|z) N(z; 0, 1) dz on a fine grid (one latent dimension)
         grid = np.linspace(-8, 8, 4001)[:, None]
         with md.no_grad():
-            logits = model.decode_logits(md.tensor(grid)).data
+            logits = model.decode_logits(md.tensor(grid)).array
         log_px_given_z = (x * logits - np.logaddexp(0, logits)).sum(axis=1)
         log_prior = -0.5 * grid[:, 0] ** 2 - 0.5 * np.log(2 * np.pi)
         log_px = np.logaddexp.reduce(log_px_given_z + log_prior) + np.log(grid[1, 0] - grid[0, 0])
         with md.no_grad():
-            elbo = model.elbo(np.repeat(x, 20_000, axis=0)).data
+            elbo = model.elbo(np.repeat(x, 20_000, axis=0)).array
         gap = log_px - elbo.mean()
         assert gap > 5 * elbo.std() / np.sqrt(len(elbo))      # strictly below: q is not the posterior
         assert gap < 3.0

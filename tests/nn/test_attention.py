@@ -23,7 +23,7 @@ def test_sdpa_formula(rng):
     a = np.exp(scores - scores.max(1, keepdims=True))
     a /= a.sum(1, keepdims=True)
     out = scaled_dot_product_attention(md.tensor(q), md.tensor(k), md.tensor(v))
-    np.testing.assert_allclose(out.data, a @ v, atol=1e-12)
+    np.testing.assert_allclose(out.array, a @ v, atol=1e-12)
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -46,12 +46,12 @@ def test_masked_keys_get_zero_weight_and_do_not_change_the_output(rng):
     padding[0, 3:] = True
     out, weights = mha(x, x, x, key_padding_mask=padding)
     assert weights.shape == (2, 5, 5)
-    np.testing.assert_array_equal(weights.data[0, :, 3:], 0.0)
-    np.testing.assert_allclose(weights.data.sum(-1), 1.0, atol=1e-6)
-    changed = x.data.copy()
+    np.testing.assert_array_equal(weights.array[0, :, 3:], 0.0)
+    np.testing.assert_allclose(weights.array.sum(-1), 1.0, atol=1e-6)
+    changed = x.array.copy()
     changed[0, 3:] += 10.0
     out2 = mha(x, md.tensor(changed), md.tensor(changed), key_padding_mask=padding)[0]
-    np.testing.assert_allclose(out2.data[0], out.data[0], atol=1e-5)
+    np.testing.assert_allclose(out2.array[0], out.array[0], atol=1e-5)
 
 
 def test_causal_mask_blocks_the_future(rng):
@@ -60,9 +60,9 @@ def test_causal_mask_blocks_the_future(rng):
     _, by_flag = mha(x, x, x, is_causal=True)
     _, by_mask = mha(x, x, x, attn_mask=causal_mask(5))
     _, by_bool = mha(x, x, x, attn_mask=np.triu(np.ones((5, 5), bool), 1))
-    assert np.all(np.triu(by_flag.data[0], 1) == 0)
-    np.testing.assert_allclose(by_flag.data, by_mask.data)
-    np.testing.assert_allclose(by_flag.data, by_bool.data)
+    assert np.all(np.triu(by_flag.array[0], 1) == 0)
+    np.testing.assert_allclose(by_flag.array, by_mask.array)
+    np.testing.assert_allclose(by_flag.array, by_bool.array)
     heads = mha(x, x, x, is_causal=True, average_attn_weights=False)[1]
     assert heads.shape == (1, 2, 5, 5)
     assert mha(x, x, x, need_weights=False)[1] is None
@@ -71,7 +71,7 @@ def test_causal_mask_blocks_the_future(rng):
 def test_unbatched_equals_batch_of_one(rng):
     mha = MultiheadAttention(4, 2)
     x = md.tensor(rng.standard_normal((3, 4)), dtype=np.float32)
-    np.testing.assert_allclose(mha(x, x, x)[0].data, mha(x[:, None], x[:, None], x[:, None])[0].data[:, 0],
+    np.testing.assert_allclose(mha(x, x, x)[0].array, mha(x[:, None], x[:, None], x[:, None])[0].array[:, 0],
                                atol=1e-6)
 
 

@@ -30,12 +30,12 @@ def test_fused_batch_norm_matches_composition_and_fd(rng, shape):
     gradcheck(f, [x, w, b])
     fused = f(x, w, b)
     composed = composed_batch_norm(x, w, b)
-    np.testing.assert_allclose(fused.data, composed.data, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fused.array, composed.array, rtol=1e-10, atol=1e-12)
     upstream = md.tensor(rng.standard_normal(shape))
     g_fused = md.grad((fused * upstream).sum(), [x, w, b])
     g_composed = md.grad((composed * upstream).sum(), [x, w, b])
     for a, c in zip(g_fused, g_composed):
-        np.testing.assert_allclose(a.data, c.data, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(a.array, c.array, rtol=1e-9, atol=1e-12)
 
 
 def test_batch_norm_second_derivatives(rng):
@@ -48,8 +48,8 @@ def test_batch_norm_second_derivatives(rng):
 def test_batch_norm_without_affine(rng):
     x = leaf(rng.standard_normal((8, 4, 3)))
     y = F.batch_norm(x, None, None, training=True)
-    np.testing.assert_allclose(y.data.mean((0, 2)), 0, atol=1e-12)
-    np.testing.assert_allclose(y.data.var((0, 2)), 1 / (1 + 1e-5 / x.data.var((0, 2))), rtol=1e-9)
+    np.testing.assert_allclose(y.array.mean((0, 2)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.array.var((0, 2)), 1 / (1 + 1e-5 / x.array.var((0, 2))), rtol=1e-9)
     gradcheck(lambda x: F.batch_norm(x, None, None, training=True), [x])
 
 
@@ -61,9 +61,9 @@ def test_running_statistics_follow_pytorch_rules(rng):
         bn(md.tensor(batch))
         mean = 0.9 * mean + 0.1 * batch.mean(0)
         var = 0.9 * var + 0.1 * batch.var(0, ddof=1)     # unbiased in the running estimate
-    np.testing.assert_allclose(bn.running_mean.data, mean, rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, var, rtol=1e-12)
-    assert int(bn.num_batches_tracked.data) == 4
+    np.testing.assert_allclose(bn.running_mean.array, mean, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.array, var, rtol=1e-12)
+    assert int(bn.num_batches_tracked.array) == 4
 
 
 def test_cumulative_average_when_momentum_is_none(rng):
@@ -72,32 +72,32 @@ def test_cumulative_average_when_momentum_is_none(rng):
     for batch in batches:
         bn(md.tensor(batch))
     means = np.array([b.mean((0, 2, 3)) for b in batches])
-    np.testing.assert_allclose(bn.running_mean.data, means.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_mean.array, means.mean(0), rtol=1e-12)
 
 
 def test_eval_mode_uses_running_statistics_and_gradcheck(rng):
     bn = nn.BatchNorm2d(3).double()
-    bn.running_mean.data[...] = [0.5, -1, 2]
-    bn.running_var.data[...] = [1.5, 0.5, 3]
-    bn.weight.data[...] = [1, 2, 3]
-    bn.bias.data[...] = [0, 1, -1]
+    bn.running_mean.array[...] = [0.5, -1, 2]
+    bn.running_var.array[...] = [1.5, 0.5, 3]
+    bn.weight.array[...] = [1, 2, 3]
+    bn.bias.array[...] = [0, 1, -1]
     bn.eval()
     x = leaf(rng.standard_normal((2, 3, 2, 2)))
     y = bn(x)
     shape = (1, 3, 1, 1)
-    expected = ((x.data - bn.running_mean.data.reshape(shape)) / np.sqrt(bn.running_var.data.reshape(shape) + 1e-5)
-                * bn.weight.data.reshape(shape) + bn.bias.data.reshape(shape))
-    np.testing.assert_allclose(y.data, expected, rtol=1e-12)
-    before = bn.running_mean.data.copy()
+    expected = ((x.array - bn.running_mean.array.reshape(shape)) / np.sqrt(bn.running_var.array.reshape(shape) + 1e-5)
+                * bn.weight.array.reshape(shape) + bn.bias.array.reshape(shape))
+    np.testing.assert_allclose(y.array, expected, rtol=1e-12)
+    before = bn.running_mean.array.copy()
     gradcheck(lambda x: bn(x), [x])
-    np.testing.assert_array_equal(bn.running_mean.data, before)       # eval does not update
-    assert int(bn.num_batches_tracked.data) == 0
+    np.testing.assert_array_equal(bn.running_mean.array, before)       # eval does not update
+    assert int(bn.num_batches_tracked.array) == 0
 
 
 def test_no_running_stats_uses_batch_statistics_in_eval(rng):
     bn = nn.BatchNorm1d(2, track_running_stats=False).double().eval()
     x = md.tensor(rng.standard_normal((6, 2)) * 5)
-    np.testing.assert_allclose(bn(x).data.mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(bn(x).array.mean(0), 0, atol=1e-12)
     assert "running_mean" not in bn.state_dict()
 
 
@@ -126,8 +126,8 @@ def test_batch_norm_state_dict_keys_and_errors():
 
 def test_eval_mode_gradients_reach_weight_and_bias(rng):
     bn = nn.BatchNorm1d(3).double()
-    bn.running_mean.data[...] = [0.1, -0.2, 0.3]
-    bn.running_var.data[...] = [0.5, 2.0, 1.0]
+    bn.running_mean.array[...] = [0.1, -0.2, 0.3]
+    bn.running_var.array[...] = [0.5, 2.0, 1.0]
     bn.eval()
     x = leaf(rng.standard_normal((4, 3)))
     w, b = leaf(rng.standard_normal(3)), leaf(rng.standard_normal(3))

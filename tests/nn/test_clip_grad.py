@@ -22,14 +22,14 @@ def test_clip_grad_norm_scales_jointly():
     params = with_grads([3.0, 0.0], [[4.0]])
     total = clip_grad_norm_(params, 1.0)
     assert total.item() == pytest.approx(5.0)
-    np.testing.assert_allclose(params[0].grad.data, [3 / (5 + 1e-6), 0])
-    np.testing.assert_allclose(params[1].grad.data, [[4 / (5 + 1e-6)]])
+    np.testing.assert_allclose(params[0].grad.array, [3 / (5 + 1e-6), 0])
+    np.testing.assert_allclose(params[1].grad.array, [[4 / (5 + 1e-6)]])
 
 
 def test_clip_grad_norm_leaves_small_gradients():
     params = with_grads([0.3, 0.4])
     assert clip_grad_norm_(params, 1.0).item() == pytest.approx(0.5)
-    np.testing.assert_array_equal(params[0].grad.data, [0.3, 0.4])
+    np.testing.assert_array_equal(params[0].grad.array, [0.3, 0.4])
 
 
 def test_other_norms_and_missing_grads():
@@ -49,4 +49,4 @@ def test_other_norms_and_missing_grads():
 def test_clip_grad_value():
     params = with_grads([-3.0, 0.5, 2.0])
     clip_grad_value_(params, 1.0)
-    np.testing.assert_array_equal(params[0].grad.data, [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(params[0].grad.array, [-1.0, 0.5, 1.0])

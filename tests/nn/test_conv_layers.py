@@ -16,10 +16,10 @@ def test_conv2d_parameters_shapes_and_default_init():
     assert layer.weight.shape == (16, 4, 3, 5) and layer.bias.shape == (16,)
     assert layer.weight.dtype == md.get_default_dtype()
     bound = 1 / math.sqrt(4 * 3 * 5)                 # fan_in = in/groups · kh · kw
-    w = layer.weight.data
+    w = layer.weight.array
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.1 * bound   # U(−b, b) has std b/√3
-    assert np.abs(layer.bias.data).max() <= bound
+    assert np.abs(layer.bias.array).max() <= bound
     names = [name for name, _ in layer.named_parameters()]
     assert names == ["weight", "bias"]
     assert Conv2d(3, 4, 3, bias=False).bias is None
@@ -38,7 +38,7 @@ def test_conv_transpose2d_shapes_init_and_inverse_size():
     layer = ConvTranspose2d(8, 4, 4, stride=2, padding=1)
     assert layer.weight.shape == (8, 4, 4, 4)
     bound = 1 / math.sqrt(4 * 16)                    # PyTorch: fan_in from weight.shape[1]·kh·kw
-    assert np.abs(layer.weight.data).max() <= bound
+    assert np.abs(layer.weight.array).max() <= bound
     x = md.randn(2, 8, 7, 7)
     assert layer(x).shape == (2, 4, 14, 14)          # doubles the size: a DCGAN upsampling step
     assert ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1)(x).shape == (2, 4, 14, 14)
@@ -64,7 +64,7 @@ def test_conv2d_learns_an_edge_detector():
     rng = np.random.default_rng(0)
     sobel = np.array([[[[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]]], dtype=np.float32)
     x = rng.standard_normal((16, 1, 12, 12)).astype(np.float32)
-    target = conv2d(x, sobel, padding=1).data
+    target = conv2d(x, sobel, padding=1).array
     md.manual_seed(0)
     layer = Conv2d(1, 1, 3, padding=1)
     optimizer = optim.Adam(layer.parameters(), lr=0.05)
@@ -74,5 +74,5 @@ def test_conv2d_learns_an_edge_detector():
         loss.backward()
         optimizer.step()
     assert loss.item() < 1e-4
-    np.testing.assert_allclose(layer.weight.data, sobel, atol=5e-3)
-    assert abs(layer.bias.data[0]) < 5e-3
+    np.testing.assert_allclose(layer.weight.array, sobel, atol=5e-3)
+    assert abs(layer.bias.array[0]) < 5e-3

@@ -12,13 +12,13 @@ def test_lookup_and_repeated_index_gradient(rng):
     idx = np.array([[1, 1, 4], [0, 1, 4]])
     out = emb(idx)
     assert out.shape == (2, 3, 3) and out.dtype == np.float32
-    np.testing.assert_array_equal(out.data[0, 0], emb.weight.data[1])
+    np.testing.assert_array_equal(out.array[0, 0], emb.weight.array[1])
     g = rng.standard_normal((2, 3, 3)).astype(np.float32)
     out.backward(g)
     expected = np.zeros((5, 3), np.float32)
     np.add.at(expected, idx, g)
-    np.testing.assert_allclose(emb.weight.grad.data, expected, atol=1e-6)
-    assert np.all(emb.weight.grad.data[[2, 3]] == 0)
+    np.testing.assert_allclose(emb.weight.grad.array, expected, atol=1e-6)
+    assert np.all(emb.weight.grad.array[[2, 3]] == 0)
 
 
 def test_finite_differences(rng):
@@ -30,10 +30,10 @@ def test_finite_differences(rng):
 
 def test_padding_idx_row_is_zero_and_gets_no_gradient():
     emb = Embedding(4, 2, padding_idx=0)
-    assert np.all(emb.weight.data[0] == 0)
+    assert np.all(emb.weight.array[0] == 0)
     emb(md.tensor(np.array([0, 0, 2]))).sum().backward()
-    np.testing.assert_array_equal(emb.weight.grad.data[0], 0.0)
-    np.testing.assert_array_equal(emb.weight.grad.data[2], 1.0)
+    np.testing.assert_array_equal(emb.weight.grad.array[0], 0.0)
+    np.testing.assert_array_equal(emb.weight.grad.array[2], 1.0)
 
 
 def test_matches_torch(torch, rng):
@@ -42,10 +42,10 @@ def test_matches_torch(torch, rng):
     idx = rng.integers(0, 7, (3, 5))
     g = rng.standard_normal((3, 5, 4))
     t_out, m_out = reference(torch.tensor(idx)), emb(idx)
-    np.testing.assert_allclose(m_out.data, t_out.detach().numpy())
+    np.testing.assert_allclose(m_out.array, t_out.detach().numpy())
     (t_out * torch.tensor(g)).sum().backward()
     (m_out * md.tensor(g)).sum().backward()
-    np.testing.assert_allclose(emb.weight.grad.data, reference.weight.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(emb.weight.grad.array, reference.weight.grad.numpy(), atol=1e-12)
 
 
 def test_misuse():

@@ -26,9 +26,9 @@ def test_cross_entropy_gradcheck_and_composition(rng, reduction):
     gradcheck(lambda z: F.cross_entropy(z, labels, reduction=reduction), [z])
     fused = F.cross_entropy(z, labels, reduction=reduction)
     reference = composed_cross_entropy(z, labels, reduction)
-    np.testing.assert_allclose(fused.data, reference.data, rtol=1e-12, atol=1e-12)
-    g_fused = md.grad(fused.sum(), z)[0].data
-    g_composed = md.grad(reference.sum(), z)[0].data
+    np.testing.assert_allclose(fused.array, reference.array, rtol=1e-12, atol=1e-12)
+    g_fused = md.grad(fused.sum(), z)[0].array
+    g_composed = md.grad(reference.sum(), z)[0].array
     np.testing.assert_allclose(g_fused, g_composed, rtol=1e-10, atol=1e-12)
 
 
@@ -36,9 +36,9 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n(rng):
     z = leaf(rng.standard_normal((4, 3)))
     labels = np.array([0, 2, 1, 2])
     F.cross_entropy(z, labels).backward()
-    p = np.exp(z.data) / np.exp(z.data).sum(1, keepdims=True)
+    p = np.exp(z.array) / np.exp(z.array).sum(1, keepdims=True)
     expected = (p - np.eye(3)[labels]) / 4
-    np.testing.assert_allclose(z.grad.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(z.grad.array, expected, rtol=1e-12)
 
 
 def test_cross_entropy_weights_ignore_index_and_spatial(rng):
@@ -49,7 +49,7 @@ def test_cross_entropy_weights_ignore_index_and_spatial(rng):
     f = lambda z: F.cross_entropy(z, labels, weight=weight)   # noqa: E731
     gradcheck(f, [z])
     # reference by hand: per-position weighted NLL, mean over the weights of counted positions
-    log_p = z.data - np.log(np.exp(z.data).sum(1, keepdims=True))
+    log_p = z.array - np.log(np.exp(z.array).sum(1, keepdims=True))
     n, _, h, w = z.shape
     total, weights = 0.0, 0.0
     for i in range(n):
@@ -68,8 +68,8 @@ def test_cross_entropy_probability_targets(rng):
     y = leaf(rng.dirichlet(np.ones(4), 5))
     gradcheck(lambda z, y: F.cross_entropy(z, y), [z, y])
     gradcheck(lambda z, y: F.cross_entropy(z, y, weight=np.array([1.0, 2.0, 0.5, 1.0]), reduction="sum"), [z, y])
-    log_p = z.data - np.log(np.exp(z.data).sum(1, keepdims=True))
-    np.testing.assert_allclose(F.cross_entropy(z, y).item(), -(y.data * log_p).sum(1).mean(), rtol=1e-12)
+    log_p = z.array - np.log(np.exp(z.array).sum(1, keepdims=True))
+    np.testing.assert_allclose(F.cross_entropy(z, y).item(), -(y.array * log_p).sum(1).mean(), rtol=1e-12)
     onehot = np.eye(4)[[0, 1, 2, 3, 0]]
     np.testing.assert_allclose(F.cross_entropy(z, onehot).item(), F.cross_entropy(z, np.array([0, 1, 2, 3, 0])).item())
 
@@ -87,7 +87,7 @@ def test_cross_entropy_is_stable_for_huge_logits():
     assert loss.dtype == np.float32
     np.testing.assert_allclose(loss.item(), 1e4, rtol=1e-6)
     loss.backward()
-    np.testing.assert_allclose(z.grad.data, [[1, -1, 0]], atol=1e-6)
+    np.testing.assert_allclose(z.grad.array, [[1, -1, 0]], atol=1e-6)
 
 
 def test_cross_entropy_errors_name_the_problem():
@@ -121,9 +121,9 @@ def test_nll_loss(rng, reduction):
     weight = np.array([1.0, 3.0, 0.5])
     gradcheck(lambda x: F.nll_loss(x, labels, weight=weight, reduction=reduction), [x])
     kept = labels != -100
-    picked = x.data[np.arange(5), np.where(kept, labels, 0)] * weight[np.where(kept, labels, 0)] * kept
+    picked = x.array[np.arange(5), np.where(kept, labels, 0)] * weight[np.where(kept, labels, 0)] * kept
     expected = {"none": -picked, "sum": -picked.sum(), "mean": -picked.sum() / (weight[labels[kept]]).sum()}
-    np.testing.assert_allclose(F.nll_loss(x, labels, weight=weight, reduction=reduction).data,
+    np.testing.assert_allclose(F.nll_loss(x, labels, weight=weight, reduction=reduction).array,
                                expected[reduction], rtol=1e-12)
     # nll of log_softmax is cross entropy
     np.testing.assert_allclose(F.nll_loss(F.log_softmax(x, 1), labels).item(),
@@ -135,9 +135,9 @@ def test_mse_and_l1(rng, reduction):
     x, y = leaf(rng.standard_normal((4, 3))), leaf(rng.standard_normal((4, 3)))
     gradcheck(lambda x, y: F.mse_loss(x, y, reduction=reduction), [x, y])
     gradcheck(lambda x, y: F.l1_loss(x, y, reduction=reduction), [x, y])
-    squared = (x.data - y.data) ** 2
+    squared = (x.array - y.array) ** 2
     expected = {"none": squared, "sum": squared.sum(), "mean": squared.mean()}[reduction]
-    np.testing.assert_allclose(F.mse_loss(x, y, reduction=reduction).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(F.mse_loss(x, y, reduction=reduction).array, expected, rtol=1e-12)
     with pytest.raises(ValueError, match="target shape \\(3,\\) must equal input shape \\(4, 3\\)"):
         F.mse_loss(x, md.zeros(3))
 
@@ -148,18 +148,18 @@ def test_binary_cross_entropy(rng, reduction):
     y = leaf(rng.uniform(0, 1, (3, 4)))
     w = rng.uniform(0.5, 2, (3, 4))
     gradcheck(lambda p, y: F.binary_cross_entropy(p, y, weight=w, reduction=reduction), [p, y])
-    losses = -w * (y.data * np.log(p.data) + (1 - y.data) * np.log(1 - p.data))
+    losses = -w * (y.array * np.log(p.array) + (1 - y.array) * np.log(1 - p.array))
     expected = {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
-    np.testing.assert_allclose(F.binary_cross_entropy(p, y, weight=w, reduction=reduction).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(F.binary_cross_entropy(p, y, weight=w, reduction=reduction).array, expected, rtol=1e-12)
 
 
 def test_binary_cross_entropy_clamps_logs_at_minus_100():
     p = md.tensor(np.array([0.0, 1.0, 0.0]), requires_grad=True)
     y = md.tensor(np.array([1.0, 0.0, 0.0]))
     loss = F.binary_cross_entropy(p, y, reduction="none")
-    np.testing.assert_array_equal(loss.data, [100.0, 100.0, 0.0])
+    np.testing.assert_array_equal(loss.array, [100.0, 100.0, 0.0])
     loss.sum().backward()
-    assert np.all(np.isfinite(p.grad.data))
+    assert np.all(np.isfinite(p.grad.array))
     with pytest.raises(ValueError, match="probabilities in \\[0, 1\\]"):
         F.binary_cross_entropy(md.tensor([1.5]), md.tensor([1.0]))
 
@@ -172,10 +172,10 @@ def test_binary_cross_entropy_with_logits(rng, reduction):
     pos_weight = rng.uniform(0.5, 3, 4)
     gradcheck(lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pos_weight),
               [x, y])
-    s = 1 / (1 + np.exp(-x.data))
-    losses = -(pos_weight * y.data * np.log(s) + (1 - y.data) * np.log(1 - s))
+    s = 1 / (1 + np.exp(-x.array))
+    losses = -(pos_weight * y.array * np.log(s) + (1 - y.array) * np.log(1 - s))
     expected = {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
-    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pos_weight).data,
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pos_weight).array,
                                expected, rtol=1e-10)
     gradgradcheck(lambda x: F.binary_cross_entropy_with_logits(x, y.detach()), [x])
 
@@ -184,9 +184,9 @@ def test_binary_cross_entropy_with_logits_is_stable():
     x = md.tensor(np.array([800.0, -800.0, 0.0]), requires_grad=True)
     y = md.tensor(np.array([0.0, 1.0, 1.0]))
     loss = F.binary_cross_entropy_with_logits(x, y, reduction="none")
-    np.testing.assert_allclose(loss.data, [800.0, 800.0, np.log(2)], rtol=1e-12)
+    np.testing.assert_allclose(loss.array, [800.0, 800.0, np.log(2)], rtol=1e-12)
     loss.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [1.0, -1.0, -0.5])
+    np.testing.assert_allclose(x.grad.array, [1.0, -1.0, -0.5])
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -203,8 +203,8 @@ def test_cross_entropy_label_smoothing(rng, reduction):
     z2 = leaf(rng.standard_normal((5, 4)))
     t = rng.integers(0, 4, 5)
     soft = 0.9 * np.eye(4)[t] + 0.1 / 4
-    np.testing.assert_allclose(F.cross_entropy(z2, t, label_smoothing=0.1, reduction=reduction).data,
-                               F.cross_entropy(z2, soft, reduction=reduction).data, rtol=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(z2, t, label_smoothing=0.1, reduction=reduction).array,
+                               F.cross_entropy(z2, soft, reduction=reduction).array, rtol=1e-12)
     with pytest.raises(ValueError, match="label_smoothing must be in \\[0, 1\\]"):
         F.cross_entropy(z2, t, label_smoothing=1.5)
 
@@ -215,12 +215,12 @@ def test_huber_and_smooth_l1(rng, reduction):
     y = leaf(rng.standard_normal(12))
     gradcheck(lambda x, y: F.huber_loss(x, y, reduction, delta=0.7), [x, y])
     gradcheck(lambda x, y: F.smooth_l1_loss(x, y, reduction, beta=0.7), [x, y])
-    d = np.abs(x.data - y.data)
+    d = np.abs(x.array - y.array)
     losses = np.where(d <= 0.7, 0.5 * d ** 2, 0.7 * (d - 0.35))
     expected = {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
-    np.testing.assert_allclose(F.huber_loss(x, y, reduction, 0.7).data, expected, rtol=1e-12)
-    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction, 0.7).data, np.asarray(expected) / 0.7, rtol=1e-12)
-    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction, 0.0).data, F.l1_loss(x, y, reduction).data)
+    np.testing.assert_allclose(F.huber_loss(x, y, reduction, 0.7).array, expected, rtol=1e-12)
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction, 0.7).array, np.asarray(expected) / 0.7, rtol=1e-12)
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction, 0.0).array, F.l1_loss(x, y, reduction).array)
     with pytest.raises(ValueError, match="delta must be positive"):
         F.huber_loss(x, y, delta=0)
 

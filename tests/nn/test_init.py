@@ -35,12 +35,12 @@ def test_fans():
 def test_uniform_normal_constant():
     md.manual_seed(0)
     t = init.uniform_(big((200, 300)), -2, 3)
-    assert t.data.min() >= -2 and t.data.max() < 3 and t.dtype == np.float32
-    assert t.data.mean() == pytest.approx(0.5, abs=0.02)
+    assert t.array.min() >= -2 and t.array.max() < 3 and t.dtype == np.float32
+    assert t.array.mean() == pytest.approx(0.5, abs=0.02)
     t = init.normal_(big((200, 300)), 1.0, 2.0)
-    assert t.data.mean() == pytest.approx(1.0, abs=0.02) and t.data.std() == pytest.approx(2.0, rel=0.01)
-    assert np.all(init.zeros_(t).data == 0) and np.all(init.ones_(t).data == 1)
-    assert np.all(init.constant_(t, 0.25).data == 0.25)
+    assert t.array.mean() == pytest.approx(1.0, abs=0.02) and t.array.std() == pytest.approx(2.0, rel=0.01)
+    assert np.all(init.zeros_(t).array == 0) and np.all(init.ones_(t).array == 1)
+    assert np.all(init.constant_(t, 0.25).array == 0.25)
     with pytest.raises(ValueError, match="lower bound"):
         init.uniform_(t, 1, 0)
     with pytest.raises(TypeError, match="expected a Tensor"):
@@ -56,29 +56,29 @@ def test_uniform_normal_constant():
 def test_scheme_standard_deviations(scheme, shape, std):
     md.manual_seed(1)
     t = getattr(init, scheme)(big(shape))
-    assert t.data.std() == pytest.approx(std, rel=0.03)
-    assert abs(t.data.mean()) < 0.05 * std
+    assert t.array.std() == pytest.approx(std, rel=0.03)
+    assert abs(t.array.mean()) < 0.05 * std
     if scheme.endswith("uniform_"):
-        assert np.abs(t.data).max() <= math.sqrt(3) * std * (1 + 1e-6)
+        assert np.abs(t.array).max() <= math.sqrt(3) * std * (1 + 1e-6)
 
 
 def test_kaiming_modes_and_gain():
     md.manual_seed(2)
     t = init.kaiming_normal_(big((400, 100)), mode="fan_out", nonlinearity="relu")
-    assert t.data.std() == pytest.approx(math.sqrt(2 / 400), rel=0.03)
+    assert t.array.std() == pytest.approx(math.sqrt(2 / 400), rel=0.03)
     t = init.xavier_uniform_(big((400, 100)), gain=init.calculate_gain("tanh"))
-    assert t.data.std() == pytest.approx(5 / 3 * math.sqrt(2 / 500), rel=0.03)
+    assert t.array.std() == pytest.approx(5 / 3 * math.sqrt(2 / 500), rel=0.03)
     with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
         init.kaiming_uniform_(t, mode="fan_avg")
 
 
 def test_orthogonal_and_trunc_normal():
     md.manual_seed(3)
-    q = init.orthogonal_(big((6, 10))).data.astype(np.float64)
+    q = init.orthogonal_(big((6, 10))).array.astype(np.float64)
     np.testing.assert_allclose(q @ q.T, np.eye(6), atol=1e-5)
-    q = init.orthogonal_(big((10, 6)), gain=2.0).data.astype(np.float64)
+    q = init.orthogonal_(big((10, 6)), gain=2.0).array.astype(np.float64)
     np.testing.assert_allclose(q.T @ q, 4 * np.eye(6), atol=1e-4)
-    t = init.trunc_normal_(big((300, 300)), std=1.0, a=-1.0, b=1.5).data
+    t = init.trunc_normal_(big((300, 300)), std=1.0, a=-1.0, b=1.5).array
     assert t.min() >= -1 and t.max() <= 1.5
     # the mean of N(0, 1) truncated to [a, b] is (φ(a) − φ(b)) / (Φ(b) − Φ(a))
     phi = lambda v: math.exp(-v * v / 2) / math.sqrt(2 * math.pi)   # noqa: E731
@@ -88,9 +88,9 @@ def test_orthogonal_and_trunc_normal():
 
 def test_same_seed_same_draws():
     md.manual_seed(5)
-    a = init.xavier_normal_(big((4, 4))).data.copy()
+    a = init.xavier_normal_(big((4, 4))).array.copy()
     md.manual_seed(5)
-    np.testing.assert_array_equal(a, init.xavier_normal_(big((4, 4))).data)
+    np.testing.assert_array_equal(a, init.xavier_normal_(big((4, 4))).array)
 
 
 def test_zero_element_tensors_are_a_no_op():

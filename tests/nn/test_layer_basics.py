@@ -20,7 +20,7 @@ def test_linear_gradcheck(rng, shape):
     gradcheck(lambda x, w, b: F.linear(x, w, b), [x, w, b])
     gradcheck(lambda x, w: F.linear(x, w), [x, w])
     gradgradcheck(lambda x, w, b: F.linear(x, w, b) ** 2, [x, w, b])
-    np.testing.assert_allclose(F.linear(x, w, b).data, x.data @ w.data.T + b.data, rtol=1e-12)
+    np.testing.assert_allclose(F.linear(x, w, b).array, x.array @ w.array.T + b.array, rtol=1e-12)
 
 
 def test_linear_skips_gradients_nobody_needs(rng):
@@ -38,9 +38,9 @@ def test_linear_layer_shapes_init_and_errors():
     assert lin.weight.shape == (30, 400) and lin.bias.shape == (30,)
     assert lin.weight.dtype == np.float32
     bound = 1 / math.sqrt(400)
-    assert np.abs(lin.weight.data).max() <= bound and np.abs(lin.bias.data).max() <= bound
+    assert np.abs(lin.weight.array).max() <= bound and np.abs(lin.bias.array).max() <= bound
     # U(−a, a) has standard deviation a/√3
-    np.testing.assert_allclose(lin.weight.data.std(), bound / math.sqrt(3), rtol=0.03)
+    np.testing.assert_allclose(lin.weight.array.std(), bound / math.sqrt(3), rtol=0.03)
     assert lin(md.randn(7, 400)).shape == (7, 30)
     assert lin(md.randn(2, 5, 400)).shape == (2, 5, 30)
     assert nn.Linear(3, 2, bias=False).bias is None
@@ -60,18 +60,18 @@ def test_linear_seed_reproducible():
     a = nn.Linear(5, 4)
     md.manual_seed(3)
     b = nn.Linear(5, 4)
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    np.testing.assert_array_equal(a.weight.array, b.weight.array)
 
 
 def test_activation_layers_match_functions(rng):
     x = md.tensor(rng.standard_normal((3, 4)))
-    np.testing.assert_array_equal(nn.ReLU()(x).data, np.maximum(x.data, 0))
-    np.testing.assert_allclose(nn.Sigmoid()(x).data, 1 / (1 + np.exp(-x.data)), rtol=1e-12)
-    np.testing.assert_allclose(nn.Tanh()(x).data, np.tanh(x.data), rtol=1e-12)
-    e = np.exp(x.data)
-    np.testing.assert_allclose(nn.Softmax(dim=1)(x).data, e / e.sum(1, keepdims=True), rtol=1e-12)
-    np.testing.assert_allclose(nn.Softmax(dim=0)(x).data, e / e.sum(0, keepdims=True), rtol=1e-12)
-    np.testing.assert_allclose(nn.LogSoftmax(dim=1)(x).data, np.log(e / e.sum(1, keepdims=True)), rtol=1e-12)
+    np.testing.assert_array_equal(nn.ReLU()(x).array, np.maximum(x.array, 0))
+    np.testing.assert_allclose(nn.Sigmoid()(x).array, 1 / (1 + np.exp(-x.array)), rtol=1e-12)
+    np.testing.assert_allclose(nn.Tanh()(x).array, np.tanh(x.array), rtol=1e-12)
+    e = np.exp(x.array)
+    np.testing.assert_allclose(nn.Softmax(dim=1)(x).array, e / e.sum(1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(nn.Softmax(dim=0)(x).array, e / e.sum(0, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=1)(x).array, np.log(e / e.sum(1, keepdims=True)), rtol=1e-12)
     assert nn.Identity(54, unused=1)(x) is x
 
 
@@ -87,12 +87,12 @@ def test_dropout_statistics_and_gradient():
     md.manual_seed(0)
     x = md.ones(200, 500, requires_grad=True)
     y = F.dropout(x, 0.3, training=True)
-    kept = y.data != 0
+    kept = y.array != 0
     assert abs(kept.mean() - 0.7) < 0.01
-    np.testing.assert_allclose(y.data[kept], 1 / 0.7, rtol=1e-6)
-    assert abs(y.data.mean() - 1.0) < 0.02                   # inverted dropout keeps the mean
+    np.testing.assert_allclose(y.array[kept], 1 / 0.7, rtol=1e-6)
+    assert abs(y.array.mean() - 1.0) < 0.02                   # inverted dropout keeps the mean
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, y.data)       # ∂y/∂x = m/(1−p), the same mask
+    np.testing.assert_array_equal(x.grad.array, y.array)       # ∂y/∂x = m/(1−p), the same mask
     assert y.dtype == np.float32
 
 
@@ -102,8 +102,8 @@ def test_dropout_modes_and_edge_probabilities():
     layer.eval()
     assert layer(x) is x
     assert F.dropout(x, 0.5, training=False) is x
-    assert np.all(F.dropout(x, 1.0).data == 0)
-    np.testing.assert_array_equal(F.dropout(x, 0.0).data, x.data)
+    assert np.all(F.dropout(x, 1.0).array == 0)
+    np.testing.assert_array_equal(F.dropout(x, 0.0).array, x.array)
     with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
         nn.Dropout(1.5)
 
@@ -120,7 +120,7 @@ def test_dropout_gradcheck_with_fixed_seed(rng):
 def test_dropout2d_zeroes_whole_channels():
     md.manual_seed(1)
     x = md.ones(8, 16, 5, 5)
-    y = nn.Dropout2d(0.5)(x).data
+    y = nn.Dropout2d(0.5)(x).array
     per_channel = y.reshape(8, 16, -1)
     assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
     assert 0.3 < (per_channel[..., 0] == 0).mean() < 0.7
@@ -131,7 +131,7 @@ def test_dropout2d_zeroes_whole_channels():
 def test_one_hot():
     out = F.one_hot(md.tensor(np.array([[0, 2], [1, 0]])), 3)
     assert out.shape == (2, 2, 3) and out.dtype == np.int64
-    np.testing.assert_array_equal(out.data[0, 1], [0, 0, 1])
+    np.testing.assert_array_equal(out.array[0, 1], [0, 0, 1])
     assert F.one_hot(np.array([3, 1])).shape == (2, 4)
     with pytest.raises(ValueError, match="label 3 is out of range for num_classes = 3"):
         F.one_hot(np.array([3]), 3)
@@ -146,8 +146,8 @@ def test_loss_modules_forward_options(rng):
                                F.cross_entropy(z, t, reduction="sum").item())
     np.testing.assert_allclose(nn.NLLLoss()(F.log_softmax(z, 1), t).item(), F.cross_entropy(z, t).item())
     y = md.tensor(rng.uniform(0, 1, (4, 3)))
-    np.testing.assert_allclose(nn.MSELoss()(z, y).item(), ((z.data - y.data) ** 2).mean())
-    np.testing.assert_allclose(nn.L1Loss()(z, y).item(), np.abs(z.data - y.data).mean())
+    np.testing.assert_allclose(nn.MSELoss()(z, y).item(), ((z.array - y.array) ** 2).mean())
+    np.testing.assert_allclose(nn.L1Loss()(z, y).item(), np.abs(z.array - y.array).mean())
     np.testing.assert_allclose(nn.BCEWithLogitsLoss()(z, y).item(), nn.BCELoss()(md.sigmoid(z), y).item(), rtol=1e-10)
     assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
     with pytest.raises(ValueError, match="reduction must be one of"):
@@ -167,7 +167,7 @@ def test_mlp_learns_xor_in_a_few_hundred_steps():
         loss.backward()
         opt.step()
     assert loss.item() < 0.05
-    assert np.array_equal(model(x).data.argmax(1), y)
+    assert np.array_equal(model(x).array.argmax(1), y)
 
 
 @pytest.mark.parametrize("name,layer", [("leaky_relu", nn.LeakyReLU(0.2)), ("elu", nn.ELU(1.5)),
@@ -180,10 +180,10 @@ def test_more_activations_gradcheck(rng, name, layer):
 
 def test_more_activations_values_and_stability():
     x = md.tensor(np.array([-1000.0, -1.0, 0.0, 2.0, 1000.0]))
-    np.testing.assert_allclose(F.leaky_relu(x, 0.1).data, [-100.0, -0.1, 0.0, 2.0, 1000.0])
-    np.testing.assert_allclose(F.elu(x).data, [-1.0, np.exp(-1) - 1, 0.0, 2.0, 1000.0])
-    np.testing.assert_allclose(F.softplus(x).data, [0.0, np.log1p(np.exp(-1)), np.log(2), np.log1p(np.exp(2)), 1000.0])
-    np.testing.assert_allclose(F.silu(x).data, [0.0, -1 / (1 + np.e), 0.0, 2 / (1 + np.exp(-2)), 1000.0])
+    np.testing.assert_allclose(F.leaky_relu(x, 0.1).array, [-100.0, -0.1, 0.0, 2.0, 1000.0])
+    np.testing.assert_allclose(F.elu(x).array, [-1.0, np.exp(-1) - 1, 0.0, 2.0, 1000.0])
+    np.testing.assert_allclose(F.softplus(x).array, [0.0, np.log1p(np.exp(-1)), np.log(2), np.log1p(np.exp(2)), 1000.0])
+    np.testing.assert_allclose(F.silu(x).array, [0.0, -1 / (1 + np.e), 0.0, 2 / (1 + np.exp(-2)), 1000.0])
     assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
 
 
@@ -211,7 +211,7 @@ def test_batchnorm_dropout_mlp_classifies_spirals():
         opt.step()
     model.eval()
     with md.no_grad():
-        accuracy = (model(x).data.argmax(1) == y).mean()
+        accuracy = (model(x).array.argmax(1) == y).mean()
     assert accuracy >= 0.95
 
 

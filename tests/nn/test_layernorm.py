@@ -16,10 +16,10 @@ def test_formula(rng):
     mean = x.mean(-1, keepdims=True)
     var = x.var(-1, keepdims=True)
     expected = (x - mean) / np.sqrt(var + 1e-5)
-    np.testing.assert_allclose(layer_norm(md.tensor(x), 4).data, expected, atol=1e-12)
+    np.testing.assert_allclose(layer_norm(md.tensor(x), 4).array, expected, atol=1e-12)
     out = LayerNorm(4)(md.tensor(x.astype(np.float32)))
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data.mean(-1), 0.0, atol=1e-6)
+    np.testing.assert_allclose(out.array.mean(-1), 0.0, atol=1e-6)
 
 
 @pytest.mark.parametrize("shape, normalized", [((2, 3, 4), (4,)), ((2, 3, 4), (3, 4)), ((5,), (5,))])
@@ -39,16 +39,16 @@ def test_matches_torch(torch, rng, bias):
             reference.bias.normal_()
     module = LayerNorm((3, 4), eps=1e-3, bias=bias).double()
     for name, p in reference.named_parameters():
-        getattr(module, name).data[...] = p.detach().numpy()
+        getattr(module, name).array[...] = p.detach().numpy()
     x = rng.standard_normal((2, 3, 4))
     tx, mx = torch.tensor(x, requires_grad=True), md.tensor(x, requires_grad=True)
     t_out, m_out = reference(tx), module(mx)
-    np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-10)
     (t_out ** 3).sum().backward()
     (m_out ** 3).sum().backward()
-    np.testing.assert_allclose(mx.grad.data, tx.grad.numpy(), atol=1e-9)
+    np.testing.assert_allclose(mx.grad.array, tx.grad.numpy(), atol=1e-9)
     for name, p in reference.named_parameters():
-        np.testing.assert_allclose(getattr(module, name).grad.data, p.grad.numpy(), atol=1e-9)
+        np.testing.assert_allclose(getattr(module, name).grad.array, p.grad.numpy(), atol=1e-9)
 
 
 def test_misuse():

@@ -36,7 +36,7 @@ def test_parameter_defaults():
     assert nn.Parameter(np.zeros(2), dtype=np.float64).dtype == np.float64
     t = md.tensor(np.arange(3.0))                  # a float64 Tensor is shared, dtype kept
     shared = nn.Parameter(t)
-    assert shared.dtype == np.float64 and shared.data is t.data
+    assert shared.dtype == np.float64 and shared.array is t.array
     assert not nn.Parameter(np.zeros(2), requires_grad=False).requires_grad
     assert repr(p).startswith("Parameter containing:")
     assert nn.Parameter().shape == (0,)
@@ -70,7 +70,7 @@ def test_reassignment_moves_between_registries():
     with pytest.raises(TypeError, match="cannot assign ndarray as parameter 'scale'"):
         block.scale = np.ones(4)
     block.count = md.ones(1)
-    assert block.state_dict()["count"].data[0] == 1
+    assert block.state_dict()["count"].array[0] == 1
     with pytest.raises(TypeError, match="buffer 'count'"):
         block.count = 3.0
     del block.count
@@ -88,17 +88,17 @@ def test_assignment_before_init_is_explained():
 
 def test_state_dict_round_trip_copies_in_place():
     a, b = Net(), Net()
-    weight_array = b.block.fc.weight.data
+    weight_array = b.block.fc.weight.array
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
-    assert b.block.fc.weight.data is weight_array          # copied into the existing array
+    assert b.block.fc.weight.array is weight_array          # copied into the existing array
     for (name, pa), (_, pb) in zip(a.named_parameters(), b.named_parameters()):
-        np.testing.assert_array_equal(pa.data, pb.data, err_msg=name)
+        np.testing.assert_array_equal(pa.array, pb.array, err_msg=name)
     # a module's own state comes before its children's, as in PyTorch
     assert list(a.state_dict()) == ["block.scale", "block.count", "block.fc.weight", "block.fc.bias", "head.weight"]
     state = a.state_dict()
     assert not state["head.weight"].requires_grad
-    assert state["head.weight"].data is a.head.weight.data  # shares memory, like PyTorch
+    assert state["head.weight"].array is a.head.weight.array  # shares memory, like PyTorch
 
 
 def test_load_state_dict_errors_name_keys_and_shapes():
@@ -112,11 +112,11 @@ def test_load_state_dict_errors_name_keys_and_shapes():
     assert result.missing_keys == ["head.weight"] and result.unexpected_keys == ["extra.weight"]
     bad = net.state_dict()
     bad["block.fc.weight"] = np.zeros((3, 4))
-    before = net.block.scale.data.copy()
+    before = net.block.scale.array.copy()
     bad["block.scale"] = np.full(4, 7.0)
     with pytest.raises(ValueError, match="size mismatch for 'block.fc.weight'.*\\(3, 4\\).*\\(4, 3\\)"):
         net.load_state_dict(bad)
-    np.testing.assert_array_equal(net.block.scale.data, before)   # nothing changed on failure
+    np.testing.assert_array_equal(net.block.scale.array, before)   # nothing changed on failure
     with pytest.raises(KeyError):
         net.load_state_dict({"nope": np.zeros(1)})
     with pytest.raises(TypeError, match="mapping"):
@@ -127,8 +127,8 @@ def test_load_state_dict_casts_to_the_parameter_dtype():
     lin = nn.Linear(2, 2)
     lin.load_state_dict({"weight": np.eye(2, dtype=np.float64), "bias": [1.0, 2.0]})
     assert lin.weight.dtype == np.float32
-    np.testing.assert_array_equal(lin.weight.data, np.eye(2))
-    np.testing.assert_array_equal(lin.bias.data, [1, 2])
+    np.testing.assert_array_equal(lin.weight.array, np.eye(2))
+    np.testing.assert_array_equal(lin.bias.array, [1, 2])
 
 
 def test_non_persistent_buffer_is_not_saved():
@@ -153,7 +153,7 @@ def test_zero_grad_sets_none_or_zeros():
     lin(md.randn(4, 3)).sum().backward()
     assert lin.weight.grad is not None
     lin.zero_grad(set_to_none=False)
-    assert np.all(lin.weight.grad.data == 0)
+    assert np.all(lin.weight.grad.array == 0)
     lin.zero_grad()
     assert lin.weight.grad is None and lin.bias.grad is None
 
@@ -196,8 +196,8 @@ def test_forward_missing_is_a_clear_error():
 def test_deepcopy_gives_independent_parameters():
     net = Net()
     clone = copy.deepcopy(net)
-    clone.block.fc.weight.data += 1
-    assert not np.allclose(clone.block.fc.weight.data, net.block.fc.weight.data)
+    clone.block.fc.weight.array += 1
+    assert not np.allclose(clone.block.fc.weight.array, net.block.fc.weight.array)
     assert [n for n, _ in clone.named_parameters()] == [n for n, _ in net.named_parameters()]
 
 
@@ -218,7 +218,7 @@ def test_sequential_indexing_len_append_slice():
     head = seq[:2]
     assert isinstance(head, nn.Sequential) and list(head) == [a, b]
     x = md.randn(5, 2)
-    np.testing.assert_allclose(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_allclose(seq(x).array, c(b(a(x))).array)
     with pytest.raises(IndexError, match="index 3 is out of range for 3 modules"):
         seq[3]
     with pytest.raises(TypeError, match="expected a Module"):
@@ -260,7 +260,7 @@ def test_state_dict_survives_save_and_load(tmp_path):
     other = Net()
     other.load_state_dict(md.load(path))
     x = md.randn(4, 3)
-    np.testing.assert_array_equal(other(x).data, net(x).data)
+    np.testing.assert_array_equal(other(x).array, net(x).array)
 
 
 def test_forward_hooks_record_and_replace():
@@ -269,15 +269,15 @@ def test_forward_hooks_record_and_replace():
     handle = model[1].register_forward_hook(lambda m, args, out: seen.setdefault("relu", out))
     x = md.randn(5, 3)
     y = model(x)
-    assert seen["relu"].shape == (5, 4) and np.all(seen["relu"].data >= 0)
+    assert seen["relu"].shape == (5, 4) and np.all(seen["relu"].array >= 0)
     handle.remove()
     seen.clear()
     model(x)
     assert seen == {}
     with model[2].register_forward_hook(lambda m, args, out: out * 0):
-        assert np.all(model(x).data == 0)
-    np.testing.assert_array_equal(model(x).data, y.data)
+        assert np.all(model(x).array == 0)
+    np.testing.assert_array_equal(model(x).array, y.array)
     with model[0].register_forward_pre_hook(lambda m, args: (args[0] * 0,)):
-        np.testing.assert_allclose(model[0](x).data, np.broadcast_to(model[0].bias.data, (5, 4)))
+        np.testing.assert_allclose(model[0](x).array, np.broadcast_to(model[0].bias.array, (5, 4)))
     with pytest.raises(TypeError, match="callable"):
         model.register_forward_hook(3)

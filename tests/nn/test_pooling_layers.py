@@ -18,7 +18,7 @@ def test_stride_defaults_to_kernel_and_shapes():
 
 def test_pool_layer_values():
     x = np.arange(16.0, dtype=np.float32).reshape(1, 1, 4, 4)
-    np.testing.assert_array_equal(MaxPool2d(2)(x).data[0, 0], [[5, 7], [13, 15]])
-    np.testing.assert_array_equal(AvgPool2d(2)(x).data[0, 0], [[2.5, 4.5], [10.5, 12.5]])
-    np.testing.assert_allclose(AdaptiveAvgPool2d(1)(x).data[0, 0, 0, 0], 7.5)
+    np.testing.assert_array_equal(MaxPool2d(2)(x).array[0, 0], [[5, 7], [13, 15]])
+    np.testing.assert_array_equal(AvgPool2d(2)(x).array[0, 0], [[2.5, 4.5], [10.5, 12.5]])
+    np.testing.assert_allclose(AdaptiveAvgPool2d(1)(x).array[0, 0, 0, 0], 7.5)
     assert "kernel_size=2" in repr(MaxPool2d(2))

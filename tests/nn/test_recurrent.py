@@ -69,14 +69,14 @@ def test_fused_sequence_equals_the_cell_applied_step_by_step(float64, rng, cls):
     layer = cls(3, 5)
     cell = {RNN: RNNCell, LSTM: LSTMCell, GRU: GRUCell}[cls](3, 5)
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-        getattr(cell, name).data[...] = getattr(layer, name + "_l0").data
+        getattr(cell, name).array[...] = getattr(layer, name + "_l0").array
     x = md.tensor(rng.standard_normal((6, 2, 3)))
     out = layer(x)[0]
     state = None
     for t in range(6):
         state = cell(x[t], state)
         h = state[0] if cls is LSTM else state
-        np.testing.assert_allclose(out.data[t], h.data, atol=1e-12)
+        np.testing.assert_allclose(out.array[t], h.array, atol=1e-12)
 
 
 def test_shapes_unbatched_and_batch_first(rng):
@@ -89,20 +89,20 @@ def test_shapes_unbatched_and_batch_first(rng):
     assert out.shape == (7, 4) and h.shape == (1, 4)
     # unbatched equals batch of one
     x = md.tensor(rng.standard_normal((7, 3)), dtype=np.float32)
-    np.testing.assert_allclose(gru(x)[0].data, gru(x.unsqueeze(1))[0].data[:, 0], atol=1e-6)
+    np.testing.assert_allclose(gru(x)[0].array, gru(x.unsqueeze(1))[0].array[:, 0], atol=1e-6)
 
 
 def test_final_state_is_last_output_and_reverse_direction_reads_backwards(rng):
     rnn = RNN(2, 3, bidirectional=True)
     x = md.tensor(rng.standard_normal((4, 1, 2)), dtype=np.float32)
     out, h = rnn(x)
-    np.testing.assert_allclose(h.data[0], out.data[-1, :, :3], atol=1e-6)
-    np.testing.assert_allclose(h.data[1], out.data[0, :, 3:], atol=1e-6)
+    np.testing.assert_allclose(h.array[0], out.array[-1, :, :3], atol=1e-6)
+    np.testing.assert_allclose(h.array[1], out.array[0, :, 3:], atol=1e-6)
     # The reverse direction's first output depends on the whole sequence.
-    x2 = md.tensor(x.data.copy())
-    x2.data[-1] += 1.0
-    assert not np.allclose(rnn(x2)[0].data[0, :, 3:], out.data[0, :, 3:])
-    np.testing.assert_allclose(rnn(x2)[0].data[0, :, :3], out.data[0, :, :3])
+    x2 = md.tensor(x.array.copy())
+    x2.array[-1] += 1.0
+    assert not np.allclose(rnn(x2)[0].array[0, :, 3:], out.array[0, :, 3:])
+    np.testing.assert_allclose(rnn(x2)[0].array[0, :, :3], out.array[0, :, :3])
 
 
 def test_parameter_names_shapes_and_initial_range():
@@ -111,7 +111,7 @@ def test_parameter_names_shapes_and_initial_range():
     assert shapes["weight_ih_l0"] == (16, 3) and shapes["weight_hh_l0_reverse"] == (16, 4)
     assert shapes["weight_ih_l1"] == (16, 8) and shapes["bias_hh_l1_reverse"] == (16,)
     assert len(shapes) == 16
-    assert all(np.abs(p.data).max() <= 0.5 for p in lstm.parameters())
+    assert all(np.abs(p.array).max() <= 0.5 for p in lstm.parameters())
     assert len(list(GRU(3, 4, bias=False).parameters())) == 2
 
 
@@ -120,22 +120,22 @@ def test_dropout_between_layers_only_in_training():
     lstm = LSTM(3, 8, num_layers=2, dropout=0.5)
     x = md.randn(5, 2, 3)
     lstm.eval()
-    a, b = lstm(x)[0].data, lstm(x)[0].data
+    a, b = lstm(x)[0].array, lstm(x)[0].array
     np.testing.assert_array_equal(a, b)
     lstm.train()
-    assert not np.allclose(lstm(x)[0].data, a)
+    assert not np.allclose(lstm(x)[0].array, a)
 
 
 def test_no_bias_gru_matches_zero_bias(float64, rng):
     md.manual_seed(5)
     with_bias = GRU(2, 3)
     without = GRU(2, 3, bias=False)
-    without.weight_ih_l0.data[...] = with_bias.weight_ih_l0.data
-    without.weight_hh_l0.data[...] = with_bias.weight_hh_l0.data
-    with_bias.bias_ih_l0.data[...] = 0
-    with_bias.bias_hh_l0.data[...] = 0
+    without.weight_ih_l0.array[...] = with_bias.weight_ih_l0.array
+    without.weight_hh_l0.array[...] = with_bias.weight_hh_l0.array
+    with_bias.bias_ih_l0.array[...] = 0
+    with_bias.bias_hh_l0.array[...] = 0
     x = md.tensor(rng.standard_normal((4, 2, 2)))
-    np.testing.assert_allclose(with_bias(x)[0].data, without(x)[0].data, atol=1e-12)
+    np.testing.assert_allclose(with_bias(x)[0].array, without(x)[0].array, atol=1e-12)
 
 
 def test_misuse_raises_clear_errors():

@@ -25,7 +25,7 @@ def test_masked_mean_formula(rng):
     assert sequence_cross_entropy(md.tensor(z), np.where(mask, y, 3), ignore_index=3).item() == \
         pytest.approx(nll[mask & (y != 3)].mean(), abs=1e-12)
     none = sequence_cross_entropy(md.tensor(z), y, mask=mask, reduction="none")
-    np.testing.assert_allclose(none.data, np.where(mask, nll, 0.0), atol=1e-12)
+    np.testing.assert_allclose(none.array, np.where(mask, nll, 0.0), atol=1e-12)
     assert sequence_cross_entropy(md.tensor(z), y, mask=mask, reduction="sum").item() == \
         pytest.approx(nll[mask].sum(), abs=1e-12)
 
@@ -36,7 +36,7 @@ def test_padding_gets_no_gradient_and_finite_differences(rng):
     mask[0, 0] = True
     z = _logits(rng, 3, 4, 5)
     sequence_cross_entropy(z, y, mask=mask).backward()
-    np.testing.assert_array_equal(z.grad.data[~mask], 0.0)
+    np.testing.assert_array_equal(z.grad.array[~mask], 0.0)
     for reduction in ("mean", "sum", "none"):
         assert gradcheck(lambda z: sequence_cross_entropy(z, y, mask=mask, reduction=reduction), [z])
     assert gradgradcheck(lambda z: sequence_cross_entropy(z, y, mask=mask), [z])
@@ -52,7 +52,7 @@ def test_matches_torch_cross_entropy_with_ignore_index(torch, rng):
     assert m_loss.item() == pytest.approx(t_loss.item(), abs=1e-12)
     t_loss.backward()
     m_loss.backward()
-    np.testing.assert_allclose(mz.grad.data, tz.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(mz.grad.array, tz.grad.numpy(), atol=1e-12)
 
 
 def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():
@@ -79,7 +79,7 @@ def test_positional_encoding_formula_and_module():
     assert sinusoidal_positional_encoding(4, 5).shape == (4, 5)
     module = PositionalEncoding(8, dropout=0.0, max_len=50, batch_first=True)
     x = md.zeros(2, 10, 8)
-    np.testing.assert_allclose(module(x).data[1], table[:10], atol=1e-6)
+    np.testing.assert_allclose(module(x).array[1], table[:10], atol=1e-6)
     assert dict(module.state_dict()) == {}
     with pytest.raises(ValueError, match="max_len"):
         module(md.zeros(1, 60, 8))

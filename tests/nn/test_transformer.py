@@ -28,9 +28,9 @@ def test_decoder_layer_finite_differences(float64, rng):
 def test_causal_encoder_output_does_not_depend_on_the_future(rng):
     layer = TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
     x = rng.standard_normal((1, 6, 8)).astype(np.float32)
-    out = layer(md.tensor(x), is_causal=True).data
+    out = layer(md.tensor(x), is_causal=True).array
     x[0, 4:] += 5.0
-    changed = layer(md.tensor(x), is_causal=True).data
+    changed = layer(md.tensor(x), is_causal=True).array
     np.testing.assert_allclose(changed[0, :4], out[0, :4], atol=1e-5)
     assert not np.allclose(changed[0, 4:], out[0, 4:])
 
@@ -41,7 +41,7 @@ def test_stacks_copy_the_layer_and_name_parameters_like_torch():
     assert "layers.2.linear2.bias" in names and "layers.0.self_attn.in_proj_weight" in names
     assert len(names) == 3 * 12
     first, second = encoder.layers[0].linear1.weight, encoder.layers[1].linear1.weight
-    np.testing.assert_array_equal(first.data, second.data)
+    np.testing.assert_array_equal(first.array, second.array)
     assert first is not second
     decoder = TransformerDecoder(TransformerDecoderLayer(8, 2, 16, dropout=0.0), num_layers=2)
     assert decoder(md.randn(4, 1, 8), md.randn(5, 1, 8)).shape == (4, 1, 8)
@@ -52,9 +52,9 @@ def test_eval_is_deterministic_and_training_uses_dropout():
     layer = TransformerEncoderLayer(8, 2, 16, dropout=0.5)
     x = md.randn(4, 2, 8)
     layer.eval()
-    np.testing.assert_array_equal(layer(x).data, layer(x).data)
+    np.testing.assert_array_equal(layer(x).array, layer(x).array)
     layer.train()
-    assert not np.allclose(layer(x).data, layer(x).data)
+    assert not np.allclose(layer(x).array, layer(x).array)
 
 
 def test_misuse():

@@ -47,20 +47,20 @@ def test_clone_and_cast_are_differentiable(rng):
     # a round trip through float32 and back: the derivative of (cast x)² is 2x, to float32 precision
     (g,) = md.grad((x.astype(np.float32).astype(np.float64) ** 2).sum(), x, create_graph=True)
     assert g.dtype == np.float64
-    np.testing.assert_allclose(g.data, 2 * x.data, rtol=1e-6)
+    np.testing.assert_allclose(g.array, 2 * x.array, rtol=1e-6)
     (h,) = md.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, 2.0)
+    np.testing.assert_allclose(h.array, 2.0)
 
 
 def test_pow_derivatives_at_zero():
     x = md.tensor([0.0, 2.0], dtype=np.float64, requires_grad=True)
     (x ** 0).sum().backward()                      # x⁰ = 1 is flat even at 0 (not 0 · inf)
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.grad.array, [0.0, 0.0])
     a = md.tensor([0.0, 0.0, 3.0], dtype=np.float64, requires_grad=True)
     b = md.tensor([0.0, 2.0, 0.0], dtype=np.float64, requires_grad=True)
     ga, gb = md.grad(md.pow(a, b).sum(), [a, b])
-    np.testing.assert_array_equal(ga.data, [0.0, 0.0, 0.0])
-    np.testing.assert_array_equal(gb.data, [0.0, 0.0, np.log(3.0)])
+    np.testing.assert_array_equal(ga.array, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(gb.array, [0.0, 0.0, np.log(3.0)])
 
 
 MATMUL_SHAPES = [((3, 4), (4, 2)), ((2, 3, 4), (2, 4, 2)), ((2, 3, 4), (4, 2)), ((3, 4), (2, 4, 2)),
@@ -83,11 +83,11 @@ def test_matmul_second_derivatives(rng, shape_a, shape_b):
 def test_matmul_values():
     a = md.tensor([[1.0, 2.0], [3.0, 4.0]])
     v = md.tensor([1.0, -1.0])
-    np.testing.assert_array_equal((a @ v).data, [-1.0, -1.0])
-    np.testing.assert_array_equal((v @ a).data, [-2.0, -2.0])
+    np.testing.assert_array_equal((a @ v).array, [-1.0, -1.0])
+    np.testing.assert_array_equal((v @ a).array, [-2.0, -2.0])
     assert (v @ v).shape == () and (v @ v).item() == 2.0
-    np.testing.assert_array_equal((a @ a).data, [[7.0, 10.0], [15.0, 22.0]])
-    np.testing.assert_array_equal((np.eye(2) @ a).data, a.data)       # NumPy on the left
+    np.testing.assert_array_equal((a @ a).array, [[7.0, 10.0], [15.0, 22.0]])
+    np.testing.assert_array_equal((np.eye(2) @ a).array, a.array)       # NumPy on the left
 
 
 FLOAT32_FORMS = {
@@ -117,7 +117,7 @@ def test_mixed_dtypes_promote_like_torch():
     assert (i * 2).dtype == np.int64
     assert (i * 2.5).dtype == np.float32 and (i * f).dtype == np.float32
     assert (i / i).dtype == np.float32 and (i / 2).dtype == np.float32
-    np.testing.assert_array_equal((i / 2).data, [0.5, 1.0])
+    np.testing.assert_array_equal((i / 2).array, [0.5, 1.0])
     assert (f * d).dtype == np.float64
     f.requires_grad_()
     (f * d).sum().backward()

@@ -37,7 +37,7 @@ def test_conv2d_matches_the_convolution_sum(rng, stride, padding, dilation, grou
     w = rng.standard_normal((4, 4 // groups, 3, 2))
     b = rng.standard_normal(4)
     y = conv2d(x, w, b, stride, padding, dilation, groups)
-    np.testing.assert_allclose(y.data, _direct_conv2d(x, w, b, stride, padding, dilation, groups),
+    np.testing.assert_allclose(y.array, _direct_conv2d(x, w, b, stride, padding, dilation, groups),
                                rtol=1e-12, atol=1e-12)
 
 
@@ -72,11 +72,11 @@ def test_conv_transpose2d_gradients_and_adjointness(rng, stride, padding, output
     gradcheck(lambda x, w, b: conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
               [x, w, b])
     # ⟨conv_transpose(u), v⟩ = ⟨u, conv(v)⟩: the two are adjoint linear maps.
-    y = conv_transpose2d(x.data, w.data, None, stride, padding, output_padding, groups, dilation)
+    y = conv_transpose2d(x.array, w.array, None, stride, padding, output_padding, groups, dilation)
     v = rng.standard_normal(y.shape)
-    back = conv2d(v, w.data, None, stride, padding, dilation, groups)
+    back = conv2d(v, w.array, None, stride, padding, dilation, groups)
     assert back.shape == x.shape
-    np.testing.assert_allclose((y.data * v).sum(), (back.data * x.data).sum(), rtol=1e-10)
+    np.testing.assert_allclose((y.array * v).sum(), (back.array * x.array).sum(), rtol=1e-10)
 
 
 def test_conv_transpose2d_second_derivatives(rng):
@@ -92,7 +92,7 @@ def test_float32_stays_float32_and_unbatched_input(rng):
     assert y.shape == (5, 8, 8) and y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32 and b.grad.dtype == np.float32
-    np.testing.assert_allclose(b.grad.data, np.full(5, 64.0))
+    np.testing.assert_allclose(b.grad.array, np.full(5, 64.0))
 
 
 def test_same_padding_keeps_size_and_tensorflow_rule():
@@ -138,7 +138,7 @@ def test_weight_gradient_equals_the_window_sum(rng, channels, out_channels):
     xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     windows = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))   # (n, c, i, j, u, v)
     expected = np.einsum("noij,ncijuv->ocuv", gy, windows)
-    np.testing.assert_allclose(w.grad.data, expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(w.grad.array, expected, rtol=1e-10, atol=1e-10)
 
 
 def test_large_im2col_matrices_are_rebuilt_not_kept(rng, monkeypatch):
@@ -146,13 +146,13 @@ def test_large_im2col_matrices_are_rebuilt_not_kept(rng, monkeypatch):
     x = md.tensor(rng.standard_normal((2, 3, 6, 6)), requires_grad=True)
     w = md.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
     conv2d(x, w).sum().backward()
-    expected = w.grad.data.copy()
+    expected = w.grad.array.copy()
     w.grad = None
     monkeypatch.setattr(convolution, "COLS_CACHE_BYTES", 0)
     y = conv2d(x, w)
     assert y.creator.cols is None                      # nothing held between forward and backward
     y.sum().backward()
-    np.testing.assert_allclose(w.grad.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(w.grad.array, expected, rtol=1e-12)
 
 
 def test_im2col_and_col2im_are_adjoint(rng):

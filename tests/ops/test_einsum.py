@@ -31,7 +31,7 @@ CASES = [
 def test_einsum_values_and_gradients(rng, subscripts, shapes):
     xs = [md.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
     y = md.einsum(subscripts, *xs)
-    np.testing.assert_allclose(y.data, np.einsum(subscripts, *[x.data for x in xs]), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(y.array, np.einsum(subscripts, *[x.array for x in xs]), rtol=1e-12, atol=1e-14)
     assert gradcheck(lambda *ts: md.einsum(subscripts, *ts), xs)
     assert gradgradcheck(lambda *ts: md.einsum(subscripts, *ts) ** 2, xs)
 
@@ -39,15 +39,15 @@ def test_einsum_values_and_gradients(rng, subscripts, shapes):
 def test_einsum_known_results():
     a = md.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert md.einsum("ii", a).item() == 5.0
-    np.testing.assert_array_equal(md.einsum("ii->i", a).data, [1.0, 4.0])
+    np.testing.assert_array_equal(md.einsum("ii->i", a).array, [1.0, 4.0])
     md.einsum("ii", a).backward()                   # ∂ trace / ∂A = I
-    np.testing.assert_array_equal(a.grad.data, np.eye(2))
+    np.testing.assert_array_equal(a.grad.array, np.eye(2))
     a.grad = None
     (md.einsum("ii->i", a) * md.tensor([2.0, 3.0])).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [[2.0, 0.0], [0.0, 3.0]])
-    np.testing.assert_array_equal(md.einsum("ij,jk", a, a).data, (a @ a).data)
-    np.testing.assert_array_equal(md.einsum("ij->ji", a).data, a.data.T)
-    np.testing.assert_array_equal(md.einsum("i,j->ij", [a[0], a[1]]).data, np.outer([1, 2], [3, 4]))
+    np.testing.assert_array_equal(a.grad.array, [[2.0, 0.0], [0.0, 3.0]])
+    np.testing.assert_array_equal(md.einsum("ij,jk", a, a).array, (a @ a).array)
+    np.testing.assert_array_equal(md.einsum("ij->ji", a).array, a.array.T)
+    np.testing.assert_array_equal(md.einsum("i,j->ij", [a[0], a[1]]).array, np.outer([1, 2], [3, 4]))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -28,8 +28,8 @@ UNARY = {"exp": md.exp, "tanh": md.tanh, "sigmoid": md.sigmoid, "abs": md.abs, "
 def test_unary_gradients_match_finite_differences(rng, name, shape):
     x = away_from_kinks(rng, shape)
     if name.startswith("clip"):                # keep away from the clip bounds too
-        x.data[np.abs(np.abs(x.data) - 0.5) < 0.05] += 0.1
-        x.data[np.abs(x.data - 0.8) < 0.05] += 0.1
+        x.array[np.abs(np.abs(x.array) - 0.5) < 0.05] += 0.1
+        x.array[np.abs(x.array - 0.8) < 0.05] += 0.1
     assert gradcheck(UNARY[name], [x])
     assert gradgradcheck(UNARY[name], [x])
 
@@ -52,11 +52,11 @@ def test_maximum_minimum_split_ties():
     a = md.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = md.tensor([1.0, 5.0, 0.0], requires_grad=True)
     ga, gb = md.grad(md.maximum(a, b).sum(), [a, b])
-    np.testing.assert_array_equal(ga.data, [0.5, 0.0, 1.0])
-    np.testing.assert_array_equal(gb.data, [0.5, 1.0, 0.0])
+    np.testing.assert_array_equal(ga.array, [0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(gb.array, [0.5, 1.0, 0.0])
     ga, gb = md.grad(md.minimum(a, b).sum(), [a, b])
-    np.testing.assert_array_equal(ga.data, [0.5, 1.0, 0.0])
-    np.testing.assert_array_equal(gb.data, [0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(ga.array, [0.5, 1.0, 0.0])
+    np.testing.assert_array_equal(gb.array, [0.5, 0.0, 1.0])
 
 
 @pytest.mark.parametrize("shapes", [((2, 3), (2, 3), (2, 3)), ((3,), (2, 3), ()), ((2, 1), (3,), (2, 3))])
@@ -71,16 +71,16 @@ def test_where_gradients(rng, shapes):
 def test_where_gradient_is_masked():
     x = md.tensor([-1.0, 2.0, -3.0], requires_grad=True)
     md.where(x > 0, x * 10.0, 0.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 10.0, 0.0])
+    np.testing.assert_array_equal(x.grad.array, [0.0, 10.0, 0.0])
 
 
 def test_kinks_use_the_zero_subgradient():
     x = md.tensor([0.0, 0.0], requires_grad=True)
     (md.abs(x) + md.relu(x)).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.grad.array, [0.0, 0.0])
     y = md.tensor([-1.0, -0.5, 0.0, 0.5, 1.0], requires_grad=True)
     y.clip(-0.5, 0.5).sum().backward()             # the bounds are inside, as torch.clamp
-    np.testing.assert_array_equal(y.grad.data, [0.0, 1.0, 1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(y.grad.array, [0.0, 1.0, 1.0, 1.0, 0.0])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -90,11 +90,11 @@ def test_sigmoid_is_stable_at_1e3(dtype):
         y = md.sigmoid(x)
         y.sum().backward()
     assert y.dtype == dtype and x.grad.dtype == dtype
-    assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(x.grad.data))
-    assert y.data[0] == 0.0 and y.data[-1] == 1.0 and y.data[3] == 0.5
-    np.testing.assert_allclose(y.data[2], np.exp(-30.0) / (1 + np.exp(-30.0)), rtol=1e-6)
-    np.testing.assert_array_equal(x.grad.data[[0, -1]], [0.0, 0.0])
-    assert x.grad.data[3] == 0.25
+    assert np.all(np.isfinite(y.array)) and np.all(np.isfinite(x.grad.array))
+    assert y.array[0] == 0.0 and y.array[-1] == 1.0 and y.array[3] == 0.5
+    np.testing.assert_allclose(y.array[2], np.exp(-30.0) / (1 + np.exp(-30.0)), rtol=1e-6)
+    np.testing.assert_array_equal(x.grad.array[[0, -1]], [0.0, 0.0])
+    assert x.grad.array[3] == 0.25
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -102,14 +102,14 @@ def test_tanh_is_stable_at_1e3(dtype):
     x = md.tensor(np.array([-1e3, 0.0, 1e3], dtype=dtype), requires_grad=True)
     y = md.tanh(x)
     y.sum().backward()
-    np.testing.assert_array_equal(y.data, [-1.0, 0.0, 1.0])
-    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(y.array, [-1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.array, [0.0, 1.0, 0.0])
 
 
 def test_log_of_zero_is_minus_inf_without_a_warning():
     with np.errstate(all="raise"):
         y = md.log(md.tensor([0.0, 1.0]))
-    assert y.data[0] == -np.inf and y.data[1] == 0.0
+    assert y.array[0] == -np.inf and y.array[1] == 0.0
 
 
 UNARY_ALL = {**UNARY, "log": md.log, "sqrt": md.sqrt,
@@ -131,7 +131,7 @@ def test_numpy_scalar_bounds_keep_float32():
     x = md.tensor([0.5, 2.0], requires_grad=True)
     y = md.clip(x, np.float64(0.0), np.float64(1.0))
     assert y.dtype == np.float32
-    np.testing.assert_array_equal(y.data, [0.5, 1.0])
+    np.testing.assert_array_equal(y.array, [0.5, 1.0])
     assert md.maximum(x, np.float64(1.0)).dtype == np.float32
     assert md.where(x > 1, x, np.float64(0.0)).dtype == np.float32
 
@@ -140,9 +140,9 @@ def test_integer_inputs():
     i = md.tensor([0, 1, 2])
     for fn in (md.exp, md.sqrt, md.tanh, md.sigmoid):
         assert fn(i).dtype == md.get_default_dtype()
-    np.testing.assert_allclose(md.sigmoid(i).data, 1 / (1 + np.exp(-np.array([0.0, 1.0, 2.0]))), rtol=1e-6)
+    np.testing.assert_allclose(md.sigmoid(i).array, 1 / (1 + np.exp(-np.array([0.0, 1.0, 2.0]))), rtol=1e-6)
     assert md.abs(md.tensor([-2, 3])).dtype == np.int64
-    np.testing.assert_array_equal(md.relu(md.tensor([-2, 3])).data, [0, 3])
+    np.testing.assert_array_equal(md.relu(md.tensor([-2, 3])).array, [0, 3])
 
 
 def test_errors_name_the_problem():

@@ -43,7 +43,7 @@ def as_numpy_index(index):
     if isinstance(index, tuple):
         return tuple(as_numpy_index(i) for i in index)
     if isinstance(index, md.Tensor):
-        return index.data
+        return index.array
     return np.asarray(index) if isinstance(index, list) else index
 
 
@@ -54,21 +54,21 @@ def test_indexing_matches_numpy_and_its_gradient_is_np_add_at(rng, name):
     x = md.tensor(data, requires_grad=True)
     y = x[index]
     numpy_index = as_numpy_index(index)
-    np.testing.assert_array_equal(y.data, data[numpy_index])
+    np.testing.assert_array_equal(y.array, data[numpy_index])
     g = rng.standard_normal(y.shape)
     y.backward(md.tensor(g))
     expected = np.zeros_like(data)
     np.add.at(expected, numpy_index, g)
-    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(x.grad.array, expected, rtol=1e-14, atol=1e-15)
 
 
 def test_duplicate_indices_add_up():
     x = md.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 0, 2]].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 0.0, 1.0])
     m = md.tensor(np.zeros((3, 2)), requires_grad=True)
     m[np.array([2, -1, 0])].sum().backward()       # -1 and 2 name the same row
-    np.testing.assert_array_equal(m.grad.data, [[1.0, 1.0], [0.0, 0.0], [2.0, 2.0]])
+    np.testing.assert_array_equal(m.grad.array, [[1.0, 1.0], [0.0, 0.0], [2.0, 2.0]])
 
 
 def test_indexing_keeps_dtype_and_the_view_semantics_of_numpy():
@@ -77,7 +77,7 @@ def test_indexing_keeps_dtype_and_the_view_semantics_of_numpy():
     assert y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(x.grad.array, [[0, 1, 0], [0, 1, 0]])
 
 
 def test_large_row_gather_scatter_is_exact(rng):
@@ -89,7 +89,7 @@ def test_large_row_gather_scatter_is_exact(rng):
     y.backward(md.tensor(g))
     expected = np.zeros((50, 4))
     np.add.at(expected, rows, g)
-    np.testing.assert_allclose(table.grad.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(table.grad.array, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_setitem_on_a_tensor_that_requires_grad_is_refused():
@@ -98,10 +98,10 @@ def test_setitem_on_a_tensor_that_requires_grad_is_refused():
         x[0] = 5.0
     with md.no_grad():
         x[0] = 5.0
-    assert x.data[0] == 5.0
+    assert x.array[0] == 5.0
     y = md.tensor([1.0, 2.0, 3.0])
     y[md.tensor([True, False, True])] = md.tensor(0.0)
-    np.testing.assert_array_equal(y.data, [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(y.array, [0.0, 2.0, 0.0])
 
 
 def test_index_errors_name_the_shape():

@@ -23,17 +23,17 @@ def test_max_pool2d_routes_ties_to_the_first_maximum():
     max_pool2d(x, 2).sum().backward()
     expected = np.zeros((4, 4))
     expected[::2, ::2] = 1.0                                        # top-left of each window only
-    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    np.testing.assert_array_equal(x.grad.array[0, 0], expected)
     x = md.tensor(np.array([[[[1.0, 3.0, 3.0], [3.0, 0.0, 3.0], [0.0, 0.0, 0.0]]]]), requires_grad=True)
     max_pool2d(x, 2, 1).sum().backward()                           # overlapping windows
-    np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 2, 0], [1, 0, 1], [0, 0, 0]])
+    np.testing.assert_array_equal(x.grad.array[0, 0], [[0, 2, 0], [1, 0, 1], [0, 0, 0]])
 
 
 def test_max_pool2d_values_and_nan_propagation():
     x = np.arange(16.0).reshape(1, 1, 4, 4)
-    np.testing.assert_array_equal(max_pool2d(x, 2).data[0, 0], [[5, 7], [13, 15]])
+    np.testing.assert_array_equal(max_pool2d(x, 2).array[0, 0], [[5, 7], [13, 15]])
     x[0, 0, 0, 0] = np.nan
-    assert np.isnan(max_pool2d(x, 2).data[0, 0, 0, 0])
+    assert np.isnan(max_pool2d(x, 2).array[0, 0, 0, 0])
 
 
 def test_max_pool2d_second_derivative(rng):
@@ -51,8 +51,8 @@ def test_avg_pool2d_gradients(rng, kernel, stride, padding, ceil_mode, count_inc
 
 def test_avg_pool2d_divisor_counts_padding_as_asked():
     x = np.ones((1, 1, 2, 2))
-    np.testing.assert_allclose(avg_pool2d(x, 2, 1, 1).data[0, 0, 0, 0], 0.25)
-    np.testing.assert_allclose(avg_pool2d(x, 2, 1, 1, count_include_pad=False).data[0, 0], np.ones((3, 3)))
+    np.testing.assert_allclose(avg_pool2d(x, 2, 1, 1).array[0, 0, 0, 0], 0.25)
+    np.testing.assert_allclose(avg_pool2d(x, 2, 1, 1, count_include_pad=False).array[0, 0], np.ones((3, 3)))
 
 
 @pytest.mark.parametrize("output_size", [1, 3, (2, 4), (None, 2)])
@@ -62,7 +62,7 @@ def test_adaptive_avg_pool2d(rng, output_size):
     y = adaptive_avg_pool2d(x, output_size)
     # Means over bins preserve the overall mean when the bins tile evenly (size 1 always does).
     if output_size == 1:
-        np.testing.assert_allclose(y.data[..., 0, 0], x.data.mean(axis=(2, 3)))
+        np.testing.assert_allclose(y.array[..., 0, 0], x.array.mean(axis=(2, 3)))
 
 
 def test_pool_keeps_float32(rng):

@@ -47,38 +47,38 @@ def test_var_default_is_unbiased():
     assert x.var(correction=0).item() == pytest.approx(1.25)
     assert md.var(x, 0, correction=0).item() == pytest.approx(1.25)
     m = md.tensor([[1.0, 3.0], [2.0, 6.0]])
-    np.testing.assert_allclose(m.var(axis=0).data, [0.5, 4.5])
-    np.testing.assert_allclose(m.var(axis=1, keepdims=True).data, [[2.0], [8.0]])
+    np.testing.assert_allclose(m.var(axis=0).array, [0.5, 4.5])
+    np.testing.assert_allclose(m.var(axis=1, keepdims=True).array, [[2.0], [8.0]])
 
 
 def test_var_gradient_values():
     x = md.tensor([1.0, 2.0, 3.0, 4.0], dtype=np.float64, requires_grad=True)
     x.var().backward()                              # 2 (x − x̄) / (n − 1)
-    np.testing.assert_allclose(x.grad.data, 2 * (x.data - 2.5) / 3)
+    np.testing.assert_allclose(x.grad.array, 2 * (x.array - 2.5) / 3)
 
 
 def test_mean_gradient_is_one_over_n():
     x = md.tensor(np.ones((2, 5)), dtype=np.float64, requires_grad=True)
     x.mean(axis=1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, 0.2)
+    np.testing.assert_array_equal(x.grad.array, 0.2)
 
 
 def test_max_min_tie_rules():
     x = md.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
     x.max().backward()                              # all axes: split evenly between the tied maxima
-    np.testing.assert_array_equal(x.grad.data, [[0, 0.5, 0.5], [0, 0, 0]])
+    np.testing.assert_array_equal(x.grad.array, [[0, 0.5, 0.5], [0, 0, 0]])
     x.grad = None
     x.max(axis=1).sum().backward()                  # one axis: the first maximal index, as torch.max(x, dim)
-    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(x.grad.array, [[0, 1, 0], [1, 0, 0]])
     x.grad = None
     x.max(axis=(1,)).sum().backward()               # a tuple of axes: split evenly, as torch.amax
-    np.testing.assert_array_equal(x.grad.data, [[0, 0.5, 0.5], [0.5, 0.5, 0]])
+    np.testing.assert_array_equal(x.grad.array, [[0, 0.5, 0.5], [0.5, 0.5, 0]])
     x.grad = None
     x.min(axis=0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[1, 0, 0], [0, 1, 1]])
+    np.testing.assert_array_equal(x.grad.array, [[1, 0, 0], [0, 1, 1]])
     x.grad = None
     x.min().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0, 0, 0], [0, 0, 1]])
+    np.testing.assert_array_equal(x.grad.array, [[0, 0, 0], [0, 0, 1]])
 
 
 EXTREMES = np.array([[1e4, -1e4, 0.0], [1e4, 1e4, 1e4], [-1e4, -1e4, -1e4 + 1.0]])
@@ -91,26 +91,26 @@ def test_softmax_family_is_stable_at_1e4(dtype):
         p = md.softmax(x, 1)
         logp = md.log_softmax(x, 1)
         lse = md.logsumexp(x, 1)
-    np.testing.assert_allclose(p.data[0], [1.0, 0.0, 0.0])
-    np.testing.assert_allclose(p.data[1], [1 / 3] * 3, rtol=1e-6)
+    np.testing.assert_allclose(p.array[0], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(p.array[1], [1 / 3] * 3, rtol=1e-6)
     e = np.exp(-1.0)
-    np.testing.assert_allclose(p.data[2], [e / (1 + 2 * e), e / (1 + 2 * e), 1 / (1 + 2 * e)], rtol=1e-6)
-    np.testing.assert_allclose(logp.data[0], [0.0, -2e4, -1e4], rtol=1e-6)
-    np.testing.assert_allclose(logp.data[1], [-np.log(3)] * 3, rtol=1e-6)
-    np.testing.assert_allclose(lse.data, [1e4, 1e4 + np.log(3), -1e4 + 1 + np.log(1 + 2 * e)], rtol=1e-6)
+    np.testing.assert_allclose(p.array[2], [e / (1 + 2 * e), e / (1 + 2 * e), 1 / (1 + 2 * e)], rtol=1e-6)
+    np.testing.assert_allclose(logp.array[0], [0.0, -2e4, -1e4], rtol=1e-6)
+    np.testing.assert_allclose(logp.array[1], [-np.log(3)] * 3, rtol=1e-6)
+    np.testing.assert_allclose(lse.array, [1e4, 1e4 + np.log(3), -1e4 + 1 + np.log(1 + 2 * e)], rtol=1e-6)
     for y in (p, logp, lse):
-        assert y.dtype == dtype and np.all(np.isfinite(y.data))
+        assert y.dtype == dtype and np.all(np.isfinite(y.array))
     for y in (p[:, 0], logp[:, 1], lse):
         x.grad = None
         y.sum().backward()
-        assert x.grad.dtype == dtype and np.all(np.isfinite(x.grad.data))
+        assert x.grad.dtype == dtype and np.all(np.isfinite(x.grad.array))
     # ∂ logsumexp / ∂x = softmax = exp(x − lse); at 1e4 float32 stores lse to ~1e-3 (as in torch)
-    np.testing.assert_allclose(x.grad.data, p.data, rtol=1e-6 if dtype == np.float64 else 2e-3)
+    np.testing.assert_allclose(x.grad.array, p.array, rtol=1e-6 if dtype == np.float64 else 2e-3)
 
 
 def test_logsumexp_of_minus_inf_row():
     x = md.tensor([[-np.inf, -np.inf], [0.0, -np.inf]])
-    np.testing.assert_array_equal(md.logsumexp(x, 1).data, [-np.inf, 0.0])
+    np.testing.assert_array_equal(md.logsumexp(x, 1).array, [-np.inf, 0.0])
 
 
 @pytest.mark.parametrize("fn", [lambda x: x.sum(), lambda x: x.mean(1), lambda x: x.var(0),

@@ -60,7 +60,7 @@ def test_dtype_is_kept(name, dtype):
 
 def test_shape_values():
     x = md.arange(6.0).reshape(2, 3)
-    np.testing.assert_array_equal(x.T.data, np.arange(6.0).reshape(2, 3).T)
+    np.testing.assert_array_equal(x.T.array, np.arange(6.0).reshape(2, 3).T)
     assert x.reshape(3, -1).shape == (3, 2)
     assert x.flatten().shape == (6,)
     assert md.tensor(5.0).flatten().shape == (1,)
@@ -70,13 +70,13 @@ def test_shape_values():
     assert x.squeeze(0).shape == (2, 3)                   # not size 1: left alone, as torch
     assert md.expand_dims(x, 1).shape == (2, 1, 3)
     assert md.swapaxes(md.zeros(2, 3, 4), 0, 2).shape == (4, 3, 2)
-    np.testing.assert_array_equal(md.sum_to(md.ones(2, 3, 4), (3, 1)).data, np.full((3, 1), 8.0))
+    np.testing.assert_array_equal(md.sum_to(md.ones(2, 3, 4), (3, 1)).array, np.full((3, 1), 8.0))
 
 
 def test_broadcast_to_gradient_sums():
     x = md.tensor([[1.0], [2.0]], requires_grad=True)
     md.broadcast_to(x, (3, 2, 4)).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[12.0], [12.0]])
+    np.testing.assert_array_equal(x.grad.array, [[12.0], [12.0]])
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1])
@@ -92,7 +92,7 @@ def test_stack_gradients(rng, axis):
     xs = [leaf(rng, (2, 3)) for _ in range(3)]
     assert gradcheck(lambda *ts: md.stack(ts, axis=axis), xs)
     y = md.stack(xs, axis)
-    np.testing.assert_array_equal(y.data, np.stack([x.data for x in xs], axis))
+    np.testing.assert_array_equal(y.array, np.stack([x.array for x in xs], axis))
 
 
 @pytest.mark.parametrize("pad_width", [1, (1, 2), [(0, 1), (2, 0)], ((1, 1), (0, 0))])
@@ -100,8 +100,8 @@ def test_pad_gradients_and_values(rng, pad_width):
     x = leaf(rng, (2, 3))
     assert gradcheck(lambda t: md.pad(t, pad_width, value=0.5), [x])
     assert gradgradcheck(lambda t: md.pad(t * t, pad_width), [x])
-    np.testing.assert_array_equal(md.pad(x, pad_width, 0.5).data,
-                                  np.pad(x.data, pad_width, constant_values=0.5))
+    np.testing.assert_array_equal(md.pad(x, pad_width, 0.5).array,
+                                  np.pad(x.array, pad_width, constant_values=0.5))
 
 
 def test_shape_errors_name_the_problem():

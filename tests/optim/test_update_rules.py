@@ -35,9 +35,9 @@ def test_sgd_momentum_by_hand():
     opt = optim.SGD([p], lr=0.1, momentum=0.9)
     set_grad(p, [1.0, 1.0])
     opt.step()                                  # b = g; p -= lr b
-    np.testing.assert_allclose(p.data, [0.9, -2.1])
+    np.testing.assert_allclose(p.array, [0.9, -2.1])
     opt.step()                                  # b = 0.9 b + g = 1.9
-    np.testing.assert_allclose(p.data, [0.9 - 0.19, -2.1 - 0.19])
+    np.testing.assert_allclose(p.array, [0.9 - 0.19, -2.1 - 0.19])
 
 
 def test_adam_first_step_is_lr_times_sign():
@@ -46,7 +46,7 @@ def test_adam_first_step_is_lr_times_sign():
     set_grad(p, [0.5, -3.0, 1e-3])
     opt.step()                                  # m̂ = g, v̂ = g²  ⇒ step = lr g/(|g| + ε)
     g = np.array([0.5, -3.0, 1e-3])
-    np.testing.assert_allclose(p.data, [1.0, -2.0, 3.0] - 0.01 * g / (np.abs(g) + 1e-8), rtol=1e-14)
+    np.testing.assert_allclose(p.array, [1.0, -2.0, 3.0] - 0.01 * g / (np.abs(g) + 1e-8), rtol=1e-14)
 
 
 def test_rmsprop_by_hand():
@@ -59,7 +59,7 @@ def test_rmsprop_by_hand():
         opt.step()
         v = 0.9 * v + 0.1 * g * g
         expected -= 0.01 * g / (np.sqrt(v) + 1e-8)
-    np.testing.assert_allclose(p.data, [expected], rtol=1e-12)
+    np.testing.assert_allclose(p.array, [expected], rtol=1e-12)
 
 
 def test_adagrad_by_hand():
@@ -71,7 +71,7 @@ def test_adagrad_by_hand():
         opt.step()
         total += g * g
         expected -= 0.1 * g / (np.sqrt(total) + 1e-10)
-    np.testing.assert_allclose(p.data, [expected], rtol=1e-12)
+    np.testing.assert_allclose(p.array, [expected], rtol=1e-12)
 
 
 def test_adamw_decouples_weight_decay():
@@ -79,24 +79,24 @@ def test_adamw_decouples_weight_decay():
     opt = optim.AdamW([p], lr=0.1, weight_decay=0.5)
     set_grad(p, [0.0])
     opt.step()                                  # zero gradient: only the decay p(1 − lr λ) acts
-    np.testing.assert_allclose(p.data, [2.0 * (1 - 0.05)])
+    np.testing.assert_allclose(p.array, [2.0 * (1 - 0.05)])
 
 
 @pytest.mark.parametrize("cls,options", ALL)
 def test_updates_in_place_without_new_buffers(cls, options):
     p = param(np.linspace(-1, 1, 6).reshape(2, 3), np.float32)
     opt = cls([p], **options)
-    data = p.data
+    data = p.array
     set_grad(p, np.ones((2, 3)))
-    grad_before = p.grad.data.copy()
+    grad_before = p.grad.array.copy()
     opt.step()
     opt.step()                                  # (the first step may copy g as the momentum buffer)
     buffers = {name: id(value) for name, value in opt.state[p].items() if isinstance(value, np.ndarray)}
     scratch = {name: id(value) for name, value in opt._scratch.get(p, {}).items()}
     for _ in range(3):
         opt.step()
-    assert p.data is data and p.dtype == np.float32              # in place, float32 kept
-    np.testing.assert_array_equal(p.grad.data, grad_before)      # the gradient is not modified
+    assert p.array is data and p.dtype == np.float32              # in place, float32 kept
+    np.testing.assert_array_equal(p.grad.array, grad_before)      # the gradient is not modified
     assert {name: id(value) for name, value in opt.state[p].items() if isinstance(value, np.ndarray)} == buffers
     assert {name: id(value) for name, value in opt._scratch.get(p, {}).items()} == scratch
     assert all(value.dtype == np.float32 for value in opt.state[p].values() if isinstance(value, np.ndarray))
@@ -114,7 +114,7 @@ def test_minimises_a_quadratic(cls, options):
         loss = (md.tensor(a * 0.5) * (p - md.tensor(c)) ** 2).sum()
         loss.backward()
         opt.step()
-    final = 0.5 * np.sum(a * (p.data - c) ** 2)
+    final = 0.5 * np.sum(a * (p.array - c) ** 2)
     assert final < 1e-2 * start
 
 
@@ -123,7 +123,7 @@ def test_parameters_without_grad_are_skipped():
     opt = optim.Adam([p, q])
     set_grad(p, [1.0])
     opt.step()
-    assert q.data[0] == 2.0 and q not in opt.state
+    assert q.array[0] == 2.0 and q not in opt.state
 
 
 def test_param_groups_have_their_own_options():
@@ -132,7 +132,7 @@ def test_param_groups_have_their_own_options():
     set_grad(a, [1.0])
     set_grad(b, [1.0])
     opt.step()
-    np.testing.assert_allclose([a.data[0], b.data[0]], [0.9, 0.5])
+    np.testing.assert_allclose([a.array[0], b.array[0]], [0.9, 0.5])
     assert opt.param_groups[0]["lr"] == 0.1 and opt.param_groups[1]["momentum"] == 0.0
     c = param([0.0])
     opt.add_param_group({"params": c, "lr": 2.0})
@@ -146,7 +146,7 @@ def test_zero_grad():
     opt = optim.SGD([p], lr=0.1)
     set_grad(p, [3.0])
     opt.zero_grad(set_to_none=False)
-    assert p.grad.data[0] == 0
+    assert p.grad.array[0] == 0
     opt.zero_grad()
     assert p.grad is None
 
@@ -161,7 +161,7 @@ def test_step_with_closure_returns_the_loss():
         loss.backward()
         return loss
     loss = opt.step(closure)
-    assert loss.item() == 9.0 and p.data[0] == pytest.approx(3.0 - 0.25 * 6.0)
+    assert loss.item() == 9.0 and p.array[0] == pytest.approx(3.0 - 0.25 * 6.0)
 
 
 @pytest.mark.parametrize("make,message", [
@@ -219,7 +219,7 @@ def test_state_dict_resume_continues_the_same_trajectory(cls, options, rng):
     first, first_opt = build()
     run(first, first_opt, grads[:4])
     saved_model, saved_opt = first.state_dict(), first_opt.state_dict()
-    saved_model = {k: v.data.copy() for k, v in saved_model.items()}
+    saved_model = {k: v.array.copy() for k, v in saved_model.items()}
     run(first, first_opt, grads[4:5])                  # later steps must not leak into the saved state
 
     resumed, resumed_opt = build()
@@ -227,7 +227,7 @@ def test_state_dict_resume_continues_the_same_trajectory(cls, options, rng):
     resumed_opt.load_state_dict(saved_opt)
     run(resumed, resumed_opt, grads[4:])
     for a, b in zip(straight.parameters(), resumed.parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_state_dict_layout_is_pytorchs():
@@ -274,4 +274,4 @@ def test_a_step_allocates_no_arrays(cls, options):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak - before < p.data.nbytes // 20   # 360 kB parameter; a step may use only bookkeeping bytes
+    assert peak - before < p.array.nbytes // 20   # 360 kB parameter; a step may use only bookkeeping bytes

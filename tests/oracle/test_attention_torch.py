@@ -43,18 +43,18 @@ def test_mha_matches_torch(torch, float64, rng, batch_first, masks, self_attenti
     mkv = mq if self_attention else md.tensor(kv, requires_grad=True)
     t_out, t_w = reference(tq, tkv, tkv, average_attn_weights=False, **kwargs_t)
     m_out, m_w = module(mq, mkv, mkv, average_attn_weights=False, **kwargs_m)
-    np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
-    np.testing.assert_allclose(m_w.data, t_w.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_w.array, t_w.detach().numpy(), atol=1e-6)
     g_out = rng.standard_normal(q.shape)
     g_w = rng.standard_normal(t_w.shape)
     ((t_out * torch.tensor(g_out)).sum() + (t_w * torch.tensor(g_w)).sum()).backward()
     ((m_out * md.tensor(g_out)).sum() + (m_w * md.tensor(g_w)).sum()).backward()
-    np.testing.assert_allclose(mq.grad.data, tq.grad.numpy(), atol=1e-6)
+    np.testing.assert_allclose(mq.grad.array, tq.grad.numpy(), atol=1e-6)
     if not self_attention:
-        np.testing.assert_allclose(mkv.grad.data, tkv.grad.numpy(), atol=1e-6)
+        np.testing.assert_allclose(mkv.grad.array, tkv.grad.numpy(), atol=1e-6)
     ours = dict(module.named_parameters())
     for name, p in reference.named_parameters():
-        np.testing.assert_allclose(ours[name].grad.data, p.grad.numpy(), atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(ours[name].grad.array, p.grad.numpy(), atol=1e-6, err_msg=name)
 
 
 def test_mha_kdim_vdim_matches_torch(torch, float64, rng):
@@ -64,8 +64,8 @@ def test_mha_kdim_vdim_matches_torch(torch, float64, rng):
     q, k, v = rng.standard_normal((2, 3, 4)), rng.standard_normal((6, 3, 3)), rng.standard_normal((6, 3, 5))
     t_out, t_w = reference(torch.tensor(q), torch.tensor(k), torch.tensor(v))
     m_out, m_w = module(md.tensor(q), md.tensor(k), md.tensor(v))
-    np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
-    np.testing.assert_allclose(m_w.data, t_w.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_w.array, t_w.detach().numpy(), atol=1e-6)
 
 
 @pytest.mark.parametrize("mask", ["none", "causal", "bool", "float"])
@@ -85,8 +85,8 @@ def test_sdpa_matches_torch(torch, rng, mask):
     t_kwargs = {k_: (torch.tensor(v_) if isinstance(v_, np.ndarray) else v_) for k_, v_ in kwargs.items()}
     t_out = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, **t_kwargs)
     m_out = scaled_dot_product_attention(mq, mk, mv, **kwargs)
-    np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
     (t_out ** 2).sum().backward()
     (m_out ** 2).sum().backward()
     for m_, t_ in ((mq, tq), (mk, tk), (mv, tv)):
-        np.testing.assert_allclose(m_.grad.data, t_.grad.numpy(), atol=1e-6)
+        np.testing.assert_allclose(m_.grad.array, t_.grad.numpy(), atol=1e-6)

@@ -16,12 +16,12 @@ def _compare(torch, rng, ours, theirs, arrays, dtype=np.float64, tol=1e-6):
     ref = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
     y, ty = ours(*mine), theirs(*ref)
     assert y.shape == tuple(ty.shape)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=tol, atol=tol)
     gy = rng.standard_normal(y.shape).astype(dtype)
     y.backward(md.tensor(gy))
     ty.backward(torch.tensor(gy))
     for a, b in zip(mine, ref):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("kernel,stride,padding,dilation,groups", GRID)
@@ -73,8 +73,8 @@ def test_conv2d_double_backward_matches_torch(torch, rng):
                                [TX], create_graph=True)
     (gx * gx).sum().backward()
     (tgx * tgx).sum().backward()
-    np.testing.assert_allclose(X.grad.data, TX.grad.numpy(), rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(W.grad.data, TW.grad.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(X.grad.array, TX.grad.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(W.grad.array, TW.grad.numpy(), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("kernel,padding,dilation,groups", list(itertools.product(

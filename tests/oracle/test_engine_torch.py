@@ -23,7 +23,7 @@ def test_accumulation_over_several_backward_calls_like_torch(torch, rng):
         _, t_out = small_network(torch, torch.tensor(x * (step + 1)), *theirs)
         (t_out[:, 0] * (step + 1.0)).sum().backward()
         for p, q in zip(ours, theirs):
-            np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_second_pass_over_a_retained_graph_like_torch(torch, rng):
@@ -39,7 +39,7 @@ def test_second_pass_over_a_retained_graph_like_torch(torch, rng):
     t_loss.backward(retain_graph=True)
     t_loss.backward()
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_retain_grad_like_torch(torch, rng):
@@ -53,7 +53,7 @@ def test_retain_grad_like_torch(torch, rng):
     t_h, t_out = small_network(torch, torch.tensor(x), *theirs)
     t_h.retain_grad()
     (t_out ** 2).sum().backward()
-    np.testing.assert_allclose(h.grad.data, t_h.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(h.grad.array, t_h.grad.numpy(), rtol=1e-12, atol=1e-14)
     assert out.grad is None
 
 
@@ -66,7 +66,7 @@ def test_grad_of_several_outputs_like_torch(torch, rng):
     weights = [rng.standard_normal(o.shape) for o in outs]
     (g,) = md.grad(outs, x, [md.tensor(w) for w in weights])
     (tg,) = torch.autograd.grad(t_outs, t, [torch.tensor(w) for w in weights])
-    np.testing.assert_allclose(g.data, tg.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(g.array, tg.numpy(), rtol=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
@@ -79,4 +79,4 @@ def test_create_graph_backward_accumulates_like_torch(torch):
     # now x.grad = 1 − tanh²(x) carries a graph; differentiate it again into .grad
     x.grad.sum().backward()
     t.grad.sum().backward()
-    np.testing.assert_allclose(x.grad.data, t.grad.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.array, t.grad.detach().numpy(), rtol=1e-12)

@@ -22,9 +22,9 @@ def compare(torch, md_fn, torch_fn, arrays, seed=0, rtol=1e-10, atol=1e-12):
     ty = torch_fn(*ts)
     t_grads = torch.autograd.grad(ty, ts, torch.tensor(g), allow_unused=True)
     assert y.shape == tuple(ty.shape)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=rtol, atol=atol)
     for ours, theirs in zip(grads, t_grads):
-        ours = 0.0 if ours is None else ours.data
+        ours = 0.0 if ours is None else ours.array
         theirs = 0.0 if theirs is None else theirs.numpy()
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
 
@@ -136,9 +136,9 @@ def test_activations(torch, rng):
 
 def test_one_hot(torch, rng):
     labels = rng.integers(0, 5, (3, 4))
-    np.testing.assert_array_equal(F.one_hot(labels, 7).data,
+    np.testing.assert_array_equal(F.one_hot(labels, 7).array,
                                   torch.nn.functional.one_hot(torch.tensor(labels), 7).numpy())
-    np.testing.assert_array_equal(F.one_hot(labels).data, torch.nn.functional.one_hot(torch.tensor(labels)).numpy())
+    np.testing.assert_array_equal(F.one_hot(labels).array, torch.nn.functional.one_hot(torch.tensor(labels)).numpy())
 
 
 def test_cross_entropy_float32_matches_torch(torch, rng):
@@ -151,7 +151,7 @@ def test_cross_entropy_float32_matches_torch(torch, rng):
     t_loss = torch.nn.functional.cross_entropy(theirs, torch.tensor(labels))
     t_loss.backward()
     np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-6)
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-7)
+    np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), atol=1e-7)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

@@ -19,14 +19,14 @@ def check_step(torch, ours, theirs, x, rtol=1e-10, atol=1e-12, seed=0):
     xm = md.tensor(x, requires_grad=True)
     xt = torch.tensor(x, requires_grad=True)
     ym, yt = ours(xm), theirs(xt)
-    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(ym.array, yt.detach().numpy(), rtol=rtol, atol=atol)
     g = np.random.default_rng(seed).standard_normal(ym.shape)
     ym.backward(md.tensor(g))
     yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(xm.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(xm.grad.array, xt.grad.numpy(), rtol=rtol, atol=atol)
     for (name, p), (t_name, t) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert name == t_name
-        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
+        np.testing.assert_allclose(p.grad.array, t.grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
 
 
 def test_linear_mlp(torch, rng):
@@ -44,7 +44,7 @@ def test_linear_default_init_has_torchs_distribution(torch):
     md.manual_seed(0)
     torch.manual_seed(0)
     ours, theirs = nn.Linear(300, 200), torch.nn.Linear(300, 200)
-    for a, b in ((ours.weight.data, theirs.weight.detach().numpy()), (ours.bias.data, theirs.bias.detach().numpy())):
+    for a, b in ((ours.weight.array, theirs.weight.detach().numpy()), (ours.bias.array, theirs.bias.detach().numpy())):
         assert abs(np.abs(a).max() - np.abs(b).max()) < 1e-3
         np.testing.assert_allclose(a.std(), b.std(), rtol=0.05)
 
@@ -67,7 +67,7 @@ def test_batch_norm_train_then_eval(torch, rng, layer, shape, options):
         theirs.zero_grad()
         check_step(torch, ours, theirs, rng.standard_normal(shape) * 2 + 1, seed=step)
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-12, err_msg=key)
+        np.testing.assert_allclose(ours.state_dict()[key].array, value.numpy(), rtol=1e-12, err_msg=key)
     ours.eval()
     theirs.eval()
     for p in list(ours.parameters()):
@@ -81,20 +81,20 @@ def test_batch_norm_float32(torch, rng):
     x = (rng.standard_normal((8, 4, 5, 5)) * 3).astype(np.float32)
     ym, yt = ours(md.tensor(x)), theirs(torch.tensor(x))
     assert ym.dtype == np.float32
-    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(ours.running_var.data, theirs.running_var.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ym.array, yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.running_var.array, theirs.running_var.numpy(), rtol=1e-5)
 
 
 def test_dropout_eval_and_scaling_match(torch, rng):
     x = rng.standard_normal((50, 40))
     ours, theirs = nn.Dropout(0.25), torch.nn.Dropout(0.25)
-    ym, yt = ours(md.tensor(x)).data, theirs(torch.tensor(x)).numpy()
+    ym, yt = ours(md.tensor(x)).array, theirs(torch.tensor(x)).numpy()
     # different random masks, the same rule: kept values are x / (1 − p)
     np.testing.assert_allclose(ym[ym != 0], x[ym != 0] / 0.75, rtol=1e-12)
     np.testing.assert_allclose(yt[yt != 0], x[yt != 0] / 0.75, rtol=1e-12)
     ours.eval()
     theirs.eval()
-    np.testing.assert_array_equal(ours(md.tensor(x)).data, theirs(torch.tensor(x)).numpy())
+    np.testing.assert_array_equal(ours(md.tensor(x)).array, theirs(torch.tensor(x)).numpy())
 
 
 def test_loss_modules_match(torch, rng):
@@ -131,7 +131,7 @@ def test_training_run_matches_torch(torch, rng):
         their_opt.step()
         np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-10)
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-9, atol=1e-12, err_msg=key)
+        np.testing.assert_allclose(ours.state_dict()[key].array, value.numpy(), rtol=1e-9, atol=1e-12, err_msg=key)
 
 
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
@@ -147,7 +147,7 @@ def test_clip_grad_norm_matches_torch(torch, rng, norm_type, max_norm):
     t_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
     np.testing.assert_allclose(total.item(), t_total.item(), rtol=1e-12)
     for p, t in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(p.grad.array, t.grad.numpy(), rtol=1e-12)
 
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -176,4 +176,4 @@ def test_batch_norm_random_shapes(torch, seed, n, c, spatial):
     theirs, ours = getattr(torch.nn, layer)(c).double(), getattr(nn, layer)(c).double()
     check_step(torch, ours, theirs, rng.standard_normal((n, c) + tuple(spatial)) * 3, seed=seed % 1000)
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-12, err_msg=key)
+        np.testing.assert_allclose(ours.state_dict()[key].array, value.numpy(), rtol=1e-12, err_msg=key)

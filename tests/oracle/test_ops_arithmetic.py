@@ -99,7 +99,7 @@ def test_pow_zero_base_negative_exponent_matches_torch(torch):
         grads = md.grad(md.pow(*xs).sum(), xs)
     t_grads = torch.autograd.grad(torch.pow(*ts).sum(), ts)
     for ours, theirs in zip(grads, t_grads):
-        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 MATMUL_SHAPES = [
@@ -149,4 +149,4 @@ def test_matmul_with_constant_operand(torch, rng):
     (gx,) = md.grad((x @ md.tensor(b)).sum(), [x])
     tx = torch.tensor(a, requires_grad=True)
     (tgx,) = torch.autograd.grad((tx @ torch.tensor(b)).sum(), [tx])
-    np.testing.assert_allclose(gx.data, tgx.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gx.array, tgx.numpy(), rtol=1e-12)

@@ -25,10 +25,10 @@ def compare_with_torch(torch, subscripts, shapes, seed=0, rtol=1e-10, atol=1e-12
     ty = torch.einsum(subscripts, *ts)
     t_grads = torch.autograd.grad(ty, ts, torch.tensor(g))
     assert y.shape == tuple(ty.shape)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=rtol, atol=atol)
     for x, ours, theirs in zip(xs, grads, t_grads):
         assert ours.shape == x.shape
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=rtol, atol=atol)
 
 
 CASES = [

@@ -79,8 +79,8 @@ def test_maximum_with_scalar_and_ties(torch):
     md.maximum(xs, 0.0).sum().backward()
     tx = torch.tensor(x, requires_grad=True)
     torch.maximum(tx, torch.tensor(0.0, dtype=torch.float64)).sum().backward()
-    np.testing.assert_array_equal(xs.grad.data, tx.grad.numpy())
-    np.testing.assert_array_equal(xs.grad.data, [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(xs.grad.array, tx.grad.numpy())
+    np.testing.assert_array_equal(xs.grad.array, [0.0, 0.5, 1.0])
 
 
 @SETTINGS

@@ -69,10 +69,10 @@ def test_float32_in_float32_out_like_torch(torch, name):
     ty = torch_fn(*ts)
     t_grads = torch.autograd.grad(ty, ts, torch.tensor(g))
     assert y.dtype == np.float32 and ty.dtype == torch.float32
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=2e-6, atol=1e-6)
     for ours, theirs in zip(grads, t_grads):
         assert ours.dtype == np.float32
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_names_cover_every_case(torch):

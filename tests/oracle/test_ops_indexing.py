@@ -22,13 +22,13 @@ def md_value_and_grad(x, index, seed):
     y = t[index]
     g = np.random.default_rng(seed).standard_normal(y.shape)
     (gx,) = md.grad(y, [t], md.tensor(g))
-    return y.data, gx.data, g
+    return y.array, gx.array, g
 
 
 def numpy_reference(x, index, g):
-    index = index.data if isinstance(index, md.Tensor) else index
+    index = index.array if isinstance(index, md.Tensor) else index
     if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, md.Tensor) else i for i in index)
+        index = tuple(i.array if isinstance(i, md.Tensor) else i for i in index)
     expected = np.zeros_like(x)
     np.add.at(expected, index, g)
     return x[index], expected
@@ -37,7 +37,7 @@ def numpy_reference(x, index, g):
 def to_torch_index(torch, index):
     def convert(i):
         if isinstance(i, md.Tensor):
-            return torch.tensor(i.data)
+            return torch.tensor(i.array)
         if isinstance(i, (np.ndarray, list)):
             return torch.tensor(np.asarray(i))
         return i
@@ -100,8 +100,8 @@ def test_duplicated_rows_add_up(torch, rng):
     value, grad, _ = md_value_and_grad(x, np.array([2, 2, 2]), 0)
     t = md.tensor(x, requires_grad=True)
     t[np.array([2, 2, 2])].sum().backward()
-    np.testing.assert_array_equal(t.grad.data[2], [3.0, 3.0, 3.0])
-    np.testing.assert_array_equal(t.grad.data[[0, 1, 3]], 0.0)
+    np.testing.assert_array_equal(t.grad.array[2], [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(t.grad.array[[0, 1, 3]], 0.0)
 
 
 MIXED = [

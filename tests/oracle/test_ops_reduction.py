@@ -105,18 +105,18 @@ def test_max_tie_rules_spelled_out(torch):
     # no axis: split evenly among the tied maxima
     a = md.tensor(x, requires_grad=True)
     a.max().backward()
-    np.testing.assert_array_equal(a.grad.data, [[0, 0.5, 0.5], [0, 0, 0]])
+    np.testing.assert_array_equal(a.grad.array, [[0, 0.5, 0.5], [0, 0, 0]])
     t.max().backward()
-    np.testing.assert_array_equal(t.grad.numpy(), a.grad.data)
+    np.testing.assert_array_equal(t.grad.numpy(), a.grad.array)
     # one axis: all to the first maximal index of each row, the index torch.max(x, dim) reports
     a = md.tensor(x, requires_grad=True)
     a.max(axis=1).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [[0, 1, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(a.grad.array, [[0, 1, 0], [1, 0, 0]])
     assert torch.max(torch.tensor(x), dim=1).indices.tolist() == [1, 0]
     # a tuple of axes: like torch.amax, split evenly within each reduced group
     a = md.tensor(x, requires_grad=True)
     a.max(axis=(1,)).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [[0, 0.5, 0.5], [0.5, 0.5, 0]])
+    np.testing.assert_array_equal(a.grad.array, [[0, 0.5, 0.5], [0.5, 0.5, 0]])
 
 
 def test_max_ties_on_long_rows_pick_torchs_index(torch):

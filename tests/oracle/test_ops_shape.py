@@ -153,4 +153,4 @@ def test_pad_width_forms_like_numpy_and_torch(torch, rng, pad_width, widths):
     import torch.nn.functional as F
     compare_with_torch(torch, lambda t: md.pad(t, pad_width),
                        lambda t: F.pad(t, torch_pad_widths(widths)), [x])
-    np.testing.assert_array_equal(md.pad(md.tensor(x), pad_width).data, np.pad(x, pad_width))
+    np.testing.assert_array_equal(md.pad(md.tensor(x), pad_width).array, np.pad(x, pad_width))

@@ -69,7 +69,7 @@ def run_both(torch, ours, theirs, our_opt, their_opt, grads):
         our_opt.step()
         their_opt.step()
         for p, t in zip(ours, theirs):
-            np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-11, atol=1e-13)
+            np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-11, atol=1e-13)
 
 
 @pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.1, momentum=0.9)), ("RMSprop", dict(lr=0.01)),
@@ -85,12 +85,12 @@ def test_float32_trajectory_close_to_torch(torch, rng, name, options):
         our_opt.step()
         their_opt.step()
     assert ours.dtype == np.float32
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_state_dict_matches_torch_layout(torch, rng):
     p = nn.Parameter(rng.standard_normal(3), dtype=np.float64)
-    t = torch.tensor(p.data.copy(), requires_grad=True)
+    t = torch.tensor(p.array.copy(), requires_grad=True)
     ours, theirs = optim.Adam([p], lr=0.01), torch.optim.Adam([t], lr=0.01)
     g = rng.standard_normal(3)
     p.grad, t.grad = md.tensor(g), torch.tensor(g)

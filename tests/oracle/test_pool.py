@@ -12,11 +12,11 @@ def _compare(torch, rng, ours, theirs, x, tol=1e-6):
     mine, ref = md.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, ty = ours(mine), theirs(ref)
     assert y.shape == tuple(ty.shape)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=tol, atol=tol)
     gy = rng.standard_normal(y.shape)
     y.backward(md.tensor(gy))
     ty.backward(torch.tensor(gy))
-    np.testing.assert_allclose(mine.grad.data, ref.grad.numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(mine.grad.array, ref.grad.numpy(), rtol=tol, atol=tol)
 
 
 MAX_GRID = [(k, s, p, d, c) for k, s, p, d, c in

@@ -11,7 +11,7 @@ from mathdl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCel
 def assert_grads_match(torch_module, module, atol=1e-6):
     ours = dict(module.named_parameters())
     for name, p in torch_module.named_parameters():
-        np.testing.assert_allclose(ours[name].grad.data, p.grad.numpy(), atol=atol, err_msg=name)
+        np.testing.assert_allclose(ours[name].grad.array, p.grad.numpy(), atol=atol, err_msg=name)
 
 
 @pytest.mark.parametrize("kind", ["rnn_tanh", "rnn_relu", "lstm", "gru"])
@@ -43,18 +43,18 @@ def test_matches_torch(torch, float64, rng, kind, layers, bidirectional, batch_f
         t_out, t_h = reference(tx, t_states[0] if with_state else None)
         m_out, m_h = module(mx, m_states[0] if with_state else None)
         t_finals, m_finals = [t_h], [m_h]
-    np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
     for m_f, t_f in zip(m_finals, t_finals):
-        np.testing.assert_allclose(m_f.data, t_f.detach().numpy(), atol=1e-6)
+        np.testing.assert_allclose(m_f.array, t_f.detach().numpy(), atol=1e-6)
     weights = rng.standard_normal(x.shape[:2] + (directions * 6,))
     t_loss = (t_out * torch.tensor(weights)).sum() + sum((f ** 2).sum() for f in t_finals)
     m_loss = (m_out * md.tensor(weights)).sum() + sum((f ** 2).sum() for f in m_finals)
     t_loss.backward()
     m_loss.backward()
-    np.testing.assert_allclose(mx.grad.data, tx.grad.numpy(), atol=1e-6)
+    np.testing.assert_allclose(mx.grad.array, tx.grad.numpy(), atol=1e-6)
     if with_state:
         for m_s, t_s in zip(m_states, t_states):
-            np.testing.assert_allclose(m_s.grad.data, t_s.grad.numpy(), atol=1e-6)
+            np.testing.assert_allclose(m_s.grad.array, t_s.grad.numpy(), atol=1e-6)
     assert_grads_match(reference, module)
 
 
@@ -73,19 +73,19 @@ def test_cells_match_torch(torch, float64, rng, cell_name):
     else:
         t_h, m_h = reference(tx, torch.tensor(h)), cell(mx, md.tensor(h))
         t_loss, m_loss = (t_h ** 2).sum(), (m_h ** 2).sum()
-    np.testing.assert_allclose(m_h.data, t_h.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_h.array, t_h.detach().numpy(), atol=1e-6)
     t_loss.backward()
     m_loss.backward()
-    np.testing.assert_allclose(mx.grad.data, tx.grad.numpy(), atol=1e-6)
+    np.testing.assert_allclose(mx.grad.array, tx.grad.numpy(), atol=1e-6)
     assert_grads_match(reference, cell)
 
 
 def test_state_dict_loads_into_torch(torch):
     lstm = LSTM(3, 4, num_layers=2, bidirectional=True)
     reference = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
-    reference.load_state_dict({k: torch.tensor(np.asarray(v.data)) for k, v in lstm.state_dict().items()})
+    reference.load_state_dict({k: torch.tensor(np.asarray(v.array)) for k, v in lstm.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
-    np.testing.assert_allclose(lstm(md.tensor(x))[0].data, reference(torch.tensor(x))[0].detach().numpy(),
+    np.testing.assert_allclose(lstm(md.tensor(x))[0].array, reference(torch.tensor(x))[0].detach().numpy(),
                                atol=1e-5)
 
 
@@ -113,10 +113,10 @@ def test_random_shapes_match_torch(torch):
         x = np.random.default_rng(steps * 100 + hidden).standard_normal((steps, batch, inputs))
         tx, mx = torch.tensor(x, requires_grad=True), md.tensor(x, requires_grad=True)
         t_out, m_out = reference(tx)[0], module(mx)[0]
-        np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
+        np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
         (t_out ** 2).sum().backward()
         (m_out ** 2).sum().backward()
-        np.testing.assert_allclose(mx.grad.data, tx.grad.numpy(), atol=1e-6)
+        np.testing.assert_allclose(mx.grad.array, tx.grad.numpy(), atol=1e-6)
         assert_grads_match(reference, module)
 
     check()

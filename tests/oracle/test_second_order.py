@@ -24,7 +24,7 @@ def hvp_md(md_fn, arrays, w, vectors):
     if inner is None or not inner.requires_grad:
         return grads, [np.zeros(a.shape) for a in arrays]
     hv = md.grad(inner, xs, allow_unused=True)
-    return grads, [np.zeros(a.shape) if h is None else h.data for a, h in zip(arrays, hv)]
+    return grads, [np.zeros(a.shape) if h is None else h.array for a, h in zip(arrays, hv)]
 
 
 def hvp_torch(torch, torch_fn, arrays, w, vectors):
@@ -48,7 +48,7 @@ def compare_hvp(torch, md_fn, torch_fn, arrays, seed=0, rtol=1e-9, atol=1e-10):
     grads, hv = hvp_md(md_fn, arrays, w, vectors)
     t_grads, t_hv = hvp_torch(torch, torch_fn, arrays, w, vectors)
     for a, g, tg in zip(arrays, grads, t_grads):
-        g = np.zeros(a.shape) if g is None else g.data
+        g = np.zeros(a.shape) if g is None else g.array
         tg = np.zeros(a.shape) if tg is None else tg.detach().numpy()
         np.testing.assert_allclose(g, tg, rtol=rtol, atol=atol)
     for h, th in zip(hv, t_hv):
@@ -173,14 +173,14 @@ def test_third_derivative_of_x4(torch):
     (g1,) = md.grad((x ** 4).sum(), x, create_graph=True)
     (g2,) = md.grad(g1.sum(), x, create_graph=True)
     (g3,) = md.grad(g2.sum(), x)
-    np.testing.assert_allclose(g1.data, 4 * values ** 3, rtol=1e-14)
-    np.testing.assert_allclose(g2.data, 12 * values ** 2, rtol=1e-14)
-    np.testing.assert_allclose(g3.data, 24 * values, rtol=1e-14)
+    np.testing.assert_allclose(g1.array, 4 * values ** 3, rtol=1e-14)
+    np.testing.assert_allclose(g2.array, 12 * values ** 2, rtol=1e-14)
+    np.testing.assert_allclose(g3.array, 24 * values, rtol=1e-14)
     t = torch.tensor(values, requires_grad=True)
     (t1,) = torch.autograd.grad((t ** 4).sum(), t, create_graph=True)
     (t2,) = torch.autograd.grad(t1.sum(), t, create_graph=True)
     (t3,) = torch.autograd.grad(t2.sum(), t)
-    np.testing.assert_allclose(g3.data, t3.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(g3.array, t3.numpy(), rtol=1e-14)
 
 
 def test_full_hessian_of_a_small_network_like_torch(torch, rng):
@@ -202,7 +202,7 @@ def test_full_hessian_of_a_small_network_like_torch(torch, rng):
     flat0 = np.concatenate([w1.ravel(), w2.ravel()])
     w = md.tensor(flat0, requires_grad=True)
     (g,) = md.grad(md_loss(w), w, create_graph=True)
-    hessian = np.stack([md.grad(g[i], w, allow_unused=True)[0].data for i in range(flat0.size)])
+    hessian = np.stack([md.grad(g[i], w, allow_unused=True)[0].array for i in range(flat0.size)])
     expected = torch.autograd.functional.hessian(torch_loss, torch.tensor(flat0)).numpy()
     np.testing.assert_allclose(hessian, expected, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(hessian, hessian.T, rtol=1e-9, atol=1e-12)

@@ -45,17 +45,17 @@ def compare(torch, ours_fn, theirs_fn, leaves, seed=0, center=(), rtol=RTOL, ato
     y = ours_fn(ours_leaves)
     ty = theirs_fn(theirs_leaves)
     assert tuple(y.shape) == tuple(ty.shape)
-    np.testing.assert_allclose(y.data, as_numpy(ty), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(y.array, as_numpy(ty), rtol=rtol, atol=atol)
     if not grads or not leaves:
         return
-    assert np.all(np.isfinite(y.data)), "gradients are compared only where the value is finite"
+    assert np.all(np.isfinite(y.array)), "gradients are compared only where the value is finite"
     g = np.random.default_rng(seed + 1000).standard_normal(y.shape)
     names = list(leaves)
     ours = md.grad(y, [ours_leaves[k] for k in names], md.tensor(g), allow_unused=True)
     theirs = torch.autograd.grad(ty, [theirs_leaves[k] for k in names], torch.tensor(g),
                                  allow_unused=True)
     for name, a, b in zip(names, ours, theirs):
-        a = np.zeros(leaves[name].shape) if a is None else a.data
+        a = np.zeros(leaves[name].shape) if a is None else a.array
         b = np.zeros(leaves[name].shape) if b is None else b.numpy()
         assert a.shape == leaves[name].shape, name
         if name in center:
@@ -204,18 +204,18 @@ def test_edge_values_like_torch(torch):
     t = lambda a: torch.tensor(a, dtype=torch.float64)   # noqa: E731
     alpha = np.array([0.5, 1.0, 1.5, 2.0, 2.5])
     ours, theirs = stats.Pareto(np.ones(5), alpha), td.Pareto(t(np.ones(5)), t(alpha))
-    np.testing.assert_array_equal(ours.mean.data[:2], as_numpy(theirs.mean)[:2])          # ∞, ∞
-    np.testing.assert_allclose(ours.mean.data, as_numpy(theirs.mean), rtol=RTOL)
-    np.testing.assert_allclose(ours.variance.data, as_numpy(theirs.variance), rtol=RTOL)
-    assert np.all(np.isinf(ours.variance.data[:4]))
+    np.testing.assert_array_equal(ours.mean.array[:2], as_numpy(theirs.mean)[:2])          # ∞, ∞
+    np.testing.assert_allclose(ours.mean.array, as_numpy(theirs.mean), rtol=RTOL)
+    np.testing.assert_allclose(ours.variance.array, as_numpy(theirs.variance), rtol=RTOL)
+    assert np.all(np.isinf(ours.variance.array[:4]))
     # out-of-support log_prob is −∞ on both sides (torch's Exponential does not check its support
     # with validate_args=False and would give log λ − λx; ours is SciPy's −∞, not compared)
     for o, th, x in [(stats.Uniform(np.zeros(()), np.ones(())), td.Uniform(t(0.0), t(1.0), validate_args=False), 1.5),
                      (stats.Uniform(np.zeros(()), np.ones(())), td.Uniform(t(0.0), t(1.0), validate_args=False), -0.5)]:
-        assert o.log_prob(x).data == -np.inf == th.log_prob(t(x)).item()
+        assert o.log_prob(x).array == -np.inf == th.log_prob(t(x)).item()
     # Poisson with rate 0: all mass at 0 (0 log 0 = 0)
     o, th = stats.Poisson(np.zeros(3)), td.Poisson(t(np.zeros(3)), validate_args=False)
-    np.testing.assert_array_equal(o.log_prob(np.array([0.0, 0.0, 0.0])).data, as_numpy(th.log_prob(t([0.0, 0.0, 0.0]))))
+    np.testing.assert_array_equal(o.log_prob(np.array([0.0, 0.0, 0.0])).array, as_numpy(th.log_prob(t([0.0, 0.0, 0.0]))))
     # cdf at the median, and far in the tails
     # (Python-float parameters would give the default dtype, float32: pass float64 arrays)
     f64 = np.float64
@@ -223,20 +223,20 @@ def test_edge_values_like_torch(torch):
     x = np.array([-80.0, -3.0, 0.5, 3.0, 80.0])
     # torch's 0.5 − 0.5 sgn(x − μ) expm1(−|x − μ|/b) cancels to 0 in the far left tail, where ours
     # keeps ½ e^(−40.25) = 1.65e-18: an absolute tolerance covers it
-    np.testing.assert_allclose(lap.cdf(x).data, as_numpy(tlap.cdf(t(x))), rtol=RTOL, atol=1e-16)
-    assert lap.cdf(x).data[0] == pytest.approx(0.5 * np.exp(-40.25), rel=1e-12)
+    np.testing.assert_allclose(lap.cdf(x).array, as_numpy(tlap.cdf(t(x))), rtol=RTOL, atol=1e-16)
+    assert lap.cdf(x).array[0] == pytest.approx(0.5 * np.exp(-40.25), rel=1e-12)
     nor, tnor = stats.Normal(f64(0.0), f64(1.0)), td.Normal(t(0.0), t(1.0))
     x = np.array([-30.0, -8.0, -1.0, 0.0, 1.0, 8.0])
     # torch's Normal.cdf is ½(1 + erf(z/√2)), which cancels in the left tail; ours, ½ erfc(−z/√2),
     # keeps full relative accuracy there (as SciPy's ndtr). torch.special.ndtr (2.13, CPU) cancels
     # too (6.106e-16 at −8 for 6.221e-16): exp(torch.special.log_ndtr) is the tail oracle
-    np.testing.assert_allclose(nor.cdf(x).data, as_numpy(tnor.cdf(t(x))), rtol=1e-12, atol=1e-16)
-    np.testing.assert_allclose(nor.cdf(x).data, torch.special.log_ndtr(t(x)).exp().numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(nor.cdf(x).array, as_numpy(tnor.cdf(t(x))), rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(nor.cdf(x).array, torch.special.log_ndtr(t(x)).exp().numpy(), rtol=1e-12, atol=0)
     # torch's Normal.icdf is √2 erfinv(2q − 1), which loses the left tail (−∞ at q = 1e-300, where
     # Φ⁻¹ = −37.05, and 2e-9 relative at q = 1e-10); torch.special.ndtri is the tail oracle
     q = np.array([0.0, 1e-300, 1e-10, 0.5, 1 - 1e-10, 1.0])
-    np.testing.assert_allclose(nor.icdf(q).data, torch.special.ndtri(t(q)).numpy(), rtol=1e-12)
-    np.testing.assert_allclose(nor.icdf(q[3:]).data, as_numpy(tnor.icdf(t(q[3:]))), rtol=1e-9)
+    np.testing.assert_allclose(nor.icdf(q).array, torch.special.ndtri(t(q)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(nor.icdf(q[3:]).array, as_numpy(tnor.icdf(t(q[3:]))), rtol=1e-9)
 
 
 # ----- multivariate normal ------------------------------------------------------------------------
@@ -351,7 +351,7 @@ def test_kl_multivariate_normal_like_torch(torch, kind, seed):
         a = md.grad(y, [ours_leaves[k] for k in names], md.tensor(g))
         b = torch.autograd.grad(ty, [theirs_leaves[k] for k in names], torch.tensor(g))
         for name, x, z in zip(names, a, b):
-            x, z = x.data, z.numpy()
+            x, z = x.array, z.numpy()
             if name.endswith("tril"):
                 x, z = np.tril(x), np.tril(z)
             np.testing.assert_allclose(x, z, rtol=RTOL, atol=ATOL, err_msg=name)
@@ -363,29 +363,29 @@ def test_kl_edge_values_like_torch(torch):
     # Uniform: p's support not inside q's -> ∞
     p_lo, p_hi = np.array([0.0, 0.0, -1.0]), np.array([1.0, 2.0, 1.0])
     q_lo, q_hi = np.array([-1.0, 0.5, -1.0]), np.array([2.0, 3.0, 0.5])
-    ours = stats.kl_divergence(stats.Uniform(p_lo, p_hi), stats.Uniform(q_lo, q_hi)).data
+    ours = stats.kl_divergence(stats.Uniform(p_lo, p_hi), stats.Uniform(q_lo, q_hi)).array
     theirs = td.kl_divergence(td.Uniform(t(p_lo), t(p_hi)), td.Uniform(t(q_lo), t(q_hi))).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=RTOL)
     assert np.isinf(ours[1:]).all()
     # Categorical with zero probabilities: 0 log 0 = 0 where p = 0, ∞ where q = 0 < p
     p = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [0.0, 0.0, 1.0]])
     q = np.array([[0.2, 0.3, 0.5], [0.5, 0.5, 0.0], [0.1, 0.1, 0.8]])
-    ours = stats.kl_divergence(stats.Categorical(probs=p), stats.Categorical(probs=q)).data
+    ours = stats.kl_divergence(stats.Categorical(probs=p), stats.Categorical(probs=q)).array
     theirs = td.kl_divergence(td.Categorical(probs=t(p)), td.Categorical(probs=t(q))).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=RTOL)
     assert np.isinf(ours[1])
     # the array form agrees with torch's Categorical KL and entropy too
-    np.testing.assert_allclose(stats.kl_divergence(p, q).data, theirs, rtol=RTOL)
-    np.testing.assert_allclose(stats.entropy(p).data, td.Categorical(probs=t(p)).entropy().numpy(),
+    np.testing.assert_allclose(stats.kl_divergence(p, q).array, theirs, rtol=RTOL)
+    np.testing.assert_allclose(stats.entropy(p).array, td.Categorical(probs=t(p)).entropy().numpy(),
                                rtol=RTOL, atol=1e-15)
     # Bernoulli at a certain outcome (torch clamps its logits at the float epsilon, hence atol)
     a, b = np.array([0.0, 1.0, 0.3]), np.array([0.4, 0.7, 0.3])
-    ours = stats.kl_divergence(stats.Bernoulli(probs=a), stats.Bernoulli(probs=b)).data
+    ours = stats.kl_divergence(stats.Bernoulli(probs=a), stats.Bernoulli(probs=b)).array
     theirs = td.kl_divergence(td.Bernoulli(probs=t(a)), td.Bernoulli(probs=t(b))).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
     # Poisson with a zero rate for p: KL = λ_q (torch's λ_p (log λ_p − log λ_q) gives 0 · (−∞) = NaN
     # there, so only the other entry is compared with torch)
-    ours = stats.kl_divergence(stats.Poisson(np.array([0.0, 2.0, 3.0])), stats.Poisson(np.array([1.5, 2.0, 1.0]))).data
+    ours = stats.kl_divergence(stats.Poisson(np.array([0.0, 2.0, 3.0])), stats.Poisson(np.array([1.5, 2.0, 1.0]))).array
     theirs = td.kl_divergence(td.Poisson(t([0.0, 2.0, 3.0])), td.Poisson(t([1.5, 2.0, 1.0]))).numpy()
     np.testing.assert_allclose(ours[1:], theirs[1:], rtol=RTOL, atol=ATOL)
     assert ours[0] == 1.5
@@ -516,7 +516,7 @@ def test_erf_erfc_like_torch(torch, name):
             rtol=1e-13, atol=1e-15)
     if name == "erfc":   # relative accuracy in the right tail, where erfc is tiny
         x = np.linspace(5.0, 26.0, 43)
-        np.testing.assert_allclose(stats.erfc(x).data, torch.erfc(torch.tensor(x, dtype=torch.float64)).numpy(),
+        np.testing.assert_allclose(stats.erfc(x).array, torch.erfc(torch.tensor(x, dtype=torch.float64)).numpy(),
                                    rtol=1e-13, atol=0)
 
 
@@ -526,7 +526,7 @@ def test_ndtri_like_torch(torch):
     compare(torch, lambda t: stats.ndtri(t["p"]), lambda t: torch.special.ndtri(t["p"]), {"p": p},
             rtol=1e-12, atol=1e-14)
     ends = np.array([0.0, 1.0])
-    np.testing.assert_array_equal(stats.ndtri(ends).data, torch.special.ndtri(torch.tensor(ends)).numpy())
+    np.testing.assert_array_equal(stats.ndtri(ends).array, torch.special.ndtri(torch.tensor(ends)).numpy())
 
 
 # ----- information theory ---------------------------------------------------------------------------

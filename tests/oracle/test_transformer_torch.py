@@ -11,10 +11,10 @@ from mathdl.nn.layers.transformer import (TransformerDecoder, TransformerDecoder
 
 def compare_grads(reference, module, pairs):
     for ours, theirs in pairs:
-        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-6)
+        np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), atol=1e-6)
     ours = dict(module.named_parameters())
     for name, p in reference.named_parameters():
-        np.testing.assert_allclose(ours[name].grad.data, p.grad.numpy(), atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(ours[name].grad.array, p.grad.numpy(), atol=1e-6, err_msg=name)
 
 
 def _randomise_norms(torch, reference):
@@ -41,7 +41,7 @@ def test_encoder_layer_matches_torch(torch, float64, rng, norm_first, batch_firs
     tx, mx = torch.tensor(x, requires_grad=True), md.tensor(x, requires_grad=True)
     t_out = reference(tx, src_mask=torch.tensor(causal), src_key_padding_mask=torch.tensor(padding))
     m_out = module(mx, src_mask=causal, src_key_padding_mask=padding)
-    np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
     g = rng.standard_normal(x.shape)
     (t_out * torch.tensor(g)).sum().backward()
     (m_out * md.tensor(g)).sum().backward()
@@ -65,7 +65,7 @@ def test_decoder_layer_matches_torch(torch, float64, rng, norm_first):
     t_out = reference(tt, tm, tgt_mask=causal, memory_key_padding_mask=torch.tensor(memory_padding),
                       tgt_is_causal=True)
     m_out = module(mt, mm, tgt_mask=causal.numpy(), memory_key_padding_mask=memory_padding, tgt_is_causal=True)
-    np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
     g = rng.standard_normal(tgt.shape)
     (t_out * torch.tensor(g)).sum().backward()
     (m_out * md.tensor(g)).sum().backward()
@@ -86,7 +86,7 @@ def test_stacks_match_torch(torch, float64, rng):
     src, tgt = rng.standard_normal((5, 2, 8)), rng.standard_normal((3, 2, 8))
     t_out = t_decoder(torch.tensor(tgt), t_encoder(torch.tensor(src)))
     m_out = decoder(md.tensor(tgt), encoder(md.tensor(src)))
-    np.testing.assert_allclose(m_out.data, t_out.detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
     t_out.sum().backward()
     m_out.sum().backward()
     compare_grads(t_encoder, encoder, [])

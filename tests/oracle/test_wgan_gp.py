@@ -25,7 +25,7 @@ def compare(torch, ours, theirs, real, fake, epsilon):
     with torch.no_grad():
         for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
             assert p.shape == tuple(tp.shape), (name, tname)
-            tp.copy_(torch.tensor(p.data))
+            tp.copy_(torch.tensor(p.array))
     penalty = gradient_penalty(ours, real, fake, epsilon)
     penalty.backward()
     expected = torch_penalty(torch, theirs, real, fake, epsilon)
@@ -34,10 +34,10 @@ def compare(torch, ours, theirs, real, fake, epsilon):
     for (name, p), tp in zip(ours.named_parameters(), theirs.parameters()):
         # a parameter that ∇_x f does not depend on (the last bias; biases before a piecewise-linear
         # activation) may be left unset (None) by either framework: compare as zeros
-        got = np.zeros(p.shape) if p.grad is None else p.grad.data
+        got = np.zeros(p.shape) if p.grad is None else p.grad.array
         want = np.zeros(p.shape) if tp.grad is None else tp.grad.numpy()
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12, err_msg=name)
-    return [p for p in ours.parameters() if p.grad is not None and np.any(p.grad.data)]
+    return [p for p in ours.parameters() if p.grad is not None and np.any(p.grad.array)]
 
 
 def test_penalty_gradient_equals_torch_dense(torch, float64, rng):

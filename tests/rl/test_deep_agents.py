@@ -48,7 +48,7 @@ def test_dqn_target_is_the_double_q_formula():
     md.manual_seed(0)
     agent = DQNAgent(3, 2, hidden=(8,), gamma=0.9)
     for param in agent.target_network.parameters():     # make the two networks differ
-        param.data += 0.5
+        param.array += 0.5
     rng = np.random.default_rng(0)
     for _ in range(10):
         agent.buffer.add(rng.normal(size=3), rng.integers(2), rng.normal(), rng.normal(size=3),
@@ -114,10 +114,10 @@ def test_actor_critic_log_probabilities_and_sampling(torch):
     observations = np.random.default_rng(0).normal(size=(6, 3)).astype(np.float32)
     actions = np.array([0, 1, 2, 3, 1, 0])
     log_probs, entropy, values = model.evaluate(observations, actions)
-    logits = torch.tensor(model.actor(md.tensor(observations)).data)
+    logits = torch.tensor(model.actor(md.tensor(observations)).array)
     distribution = torch.distributions.Categorical(logits=logits)
-    np.testing.assert_allclose(log_probs.data, distribution.log_prob(torch.tensor(actions)).numpy(), rtol=1e-5)
-    np.testing.assert_allclose(entropy.data, distribution.entropy().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(log_probs.array, distribution.log_prob(torch.tensor(actions)).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(entropy.array, distribution.entropy().numpy(), rtol=1e-5)
     assert values.shape == (6,)
     counts = np.bincount(sample_categorical(np.tile(np.log([[0.1, 0.2, 0.3, 0.4]]), (20000, 1))),
                          minlength=4)
@@ -164,11 +164,11 @@ def test_cartpole_limits_and_adapters():
 def test_soft_target_update_is_polyak_averaging():
     md.manual_seed(0)
     agent = DQNAgent(3, 2, hidden=(4,), tau=0.25)
-    online = [p.data.copy() for p in agent.q_network.parameters()]
+    online = [p.array.copy() for p in agent.q_network.parameters()]
     for p in agent.target_network.parameters():
-        p.data[...] = 1.0
+        p.array[...] = 1.0
     agent.sync_target()
     for target, w in zip(agent.target_network.parameters(), online):
-        np.testing.assert_allclose(target.data, 0.25 * w + 0.75, rtol=1e-6)
+        np.testing.assert_allclose(target.array, 0.25 * w + 0.75, rtol=1e-6)
     with pytest.raises(ValueError, match="tau"):
         DQNAgent(3, 2, tau=0.0)

@@ -30,13 +30,13 @@ def test_continuous_against_scipy(make, reference, x):
     scipy_stats = _scipy_stats()
     d, ref = make(), reference(scipy_stats)
     inside = ref.pdf(x) > 0
-    np.testing.assert_allclose(d.log_prob(x).data[inside], ref.logpdf(x)[inside], rtol=1e-12, atol=1e-12)
-    assert np.all(np.isneginf(d.log_prob(x).data[~inside]))
-    np.testing.assert_allclose(d.pdf(x).data, ref.pdf(x), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(d.cdf(x).data, ref.cdf(x), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(float(d.entropy().data), ref.entropy(), rtol=1e-12)
-    np.testing.assert_allclose(float(d.mean.data), ref.mean(), rtol=1e-12)
-    np.testing.assert_allclose(float(d.variance.data), ref.var(), rtol=1e-12)
+    np.testing.assert_allclose(d.log_prob(x).array[inside], ref.logpdf(x)[inside], rtol=1e-12, atol=1e-12)
+    assert np.all(np.isneginf(d.log_prob(x).array[~inside]))
+    np.testing.assert_allclose(d.pdf(x).array, ref.pdf(x), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(d.cdf(x).array, ref.cdf(x), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(float(d.entropy().array), ref.entropy(), rtol=1e-12)
+    np.testing.assert_allclose(float(d.mean.array), ref.mean(), rtol=1e-12)
+    np.testing.assert_allclose(float(d.variance.array), ref.var(), rtol=1e-12)
 
 
 DISCRETE = [
@@ -53,26 +53,26 @@ DISCRETE = [
 def test_discrete_against_scipy(make, reference, k):
     scipy_stats = _scipy_stats()
     d, ref = make(), reference(scipy_stats)
-    np.testing.assert_allclose(d.pmf(k).data, ref.pmf(k), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(d.cdf(k).data, ref.cdf(k), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(float(d.entropy().data), ref.entropy(), rtol=1e-10)
-    np.testing.assert_allclose(float(d.mean.data), ref.mean(), rtol=1e-12)
-    np.testing.assert_allclose(float(d.variance.data), ref.var(), rtol=1e-12)
+    np.testing.assert_allclose(d.pmf(k).array, ref.pmf(k), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d.cdf(k).array, ref.cdf(k), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(float(d.entropy().array), ref.entropy(), rtol=1e-10)
+    np.testing.assert_allclose(float(d.mean.array), ref.mean(), rtol=1e-12)
+    np.testing.assert_allclose(float(d.variance.array), ref.var(), rtol=1e-12)
 
 
 def test_categorical_mass_cdf_entropy_by_hand():
     p = np.array([[0.2, 0.3, 0.5], [0.1, 0.0, 0.9]])
     d = stats.Categorical(probs=p)
     assert d.batch_shape == (2,)
-    np.testing.assert_allclose(d.log_prob(np.array([2, 0])).data, np.log([0.5, 0.1]))
-    assert np.isneginf(d.log_prob(np.array([0, 1])).data[1])
-    assert np.all(np.isneginf(d.log_prob(np.array([3, -1])).data))
-    np.testing.assert_allclose(d.cdf(np.array([1, 1])).data, [0.5, 0.1])
-    np.testing.assert_allclose(d.entropy().data, [-(p[0] * np.log(p[0])).sum(), -(0.1 * np.log(0.1) + 0.9 * np.log(0.9))])
-    np.testing.assert_allclose(d.mean.data, [1.3, 1.8])
+    np.testing.assert_allclose(d.log_prob(np.array([2, 0])).array, np.log([0.5, 0.1]))
+    assert np.isneginf(d.log_prob(np.array([0, 1])).array[1])
+    assert np.all(np.isneginf(d.log_prob(np.array([3, -1])).array))
+    np.testing.assert_allclose(d.cdf(np.array([1, 1])).array, [0.5, 0.1])
+    np.testing.assert_allclose(d.entropy().array, [-(p[0] * np.log(p[0])).sum(), -(0.1 * np.log(0.1) + 0.9 * np.log(0.9))])
+    np.testing.assert_allclose(d.mean.array, [1.3, 1.8])
     logits = stats.Categorical(logits=np.log(p[0]) + 4.0)
-    np.testing.assert_allclose(logits.probs.data, p[0])
-    np.testing.assert_allclose(float(logits.entropy().data), float(d.entropy().data[0]))
+    np.testing.assert_allclose(logits.probs.array, p[0])
+    np.testing.assert_allclose(float(logits.entropy().array), float(d.entropy().array[0]))
 
 
 @pytest.mark.parametrize("make, atol_mean, atol_var", [
@@ -89,10 +89,10 @@ def test_categorical_mass_cdf_entropy_by_hand():
 def test_sample_moments_match_the_formulas(make, atol_mean, atol_var):
     md.manual_seed(1)
     d = make()
-    draws = d.sample((100_000,)).data.astype(np.float64)
+    draws = d.sample((100_000,)).array.astype(np.float64)
     assert draws.shape == (100_000,)
-    assert abs(draws.mean() - float(d.mean.data)) < atol_mean
-    assert abs(draws.var() - float(d.variance.data)) < atol_var
+    assert abs(draws.mean() - float(d.mean.array)) < atol_mean
+    assert abs(draws.var() - float(d.variance.array)) < atol_var
 
 
 def test_sample_shapes_follow_torch():
@@ -107,16 +107,16 @@ def test_sample_shapes_follow_torch():
 
 def test_samples_are_reproducible_with_manual_seed():
     md.manual_seed(5)
-    a = stats.Laplace(0.0, 1.0).sample((10,)).data
+    a = stats.Laplace(0.0, 1.0).sample((10,)).array
     md.manual_seed(5)
-    b = stats.Laplace(0.0, 1.0).sample((10,)).data
+    b = stats.Laplace(0.0, 1.0).sample((10,)).array
     np.testing.assert_array_equal(a, b)
 
 
 def test_pareto_heavy_tail_moments_are_infinite():
     d = stats.Pareto(f64(1.0), f64(1.5))
-    assert np.isfinite(float(d.mean.data)) and np.isinf(float(d.variance.data))
-    assert np.isinf(float(stats.Pareto(f64(1.0), f64(0.8)).mean.data))
+    assert np.isfinite(float(d.mean.array)) and np.isinf(float(d.variance.array))
+    assert np.isinf(float(stats.Pareto(f64(1.0), f64(0.8)).mean.array))
 
 
 # ----- gradients ------------------------------------------------------------------------------
@@ -172,8 +172,8 @@ def test_rsample_reparameterisation_gives_the_known_gradient():
     loc, scale = _param(0.7), _param(1.3)
     x = stats.Normal(loc, scale).rsample((200_000,))
     (x * x).mean().backward()
-    assert abs(float(loc.grad.data) - 1.4) < 0.02
-    assert abs(float(scale.grad.data) - 2.6) < 0.03
+    assert abs(float(loc.grad.array) - 1.4) < 0.02
+    assert abs(float(scale.grad.array) - 2.6) < 0.03
 
 
 # ----- bad input ------------------------------------------------------------------------------
@@ -213,10 +213,10 @@ def test_float32_parameters_stay_float32():
 
 def test_entropy_sums_stay_accurate_for_large_counts():
     # the windowed sums against the asymptotic ½ log(2πeσ²) − 1/(12λ) (Poisson) and SciPy (Binomial)
-    h = float(stats.Poisson(f64(1e6)).entropy().data)
+    h = float(stats.Poisson(f64(1e6)).entropy().array)
     assert h == pytest.approx(0.5 * np.log(2 * np.pi * np.e * 1e6) - 1 / 12e6, abs=1e-9)
     scipy_stats = _scipy_stats()
-    assert float(stats.Binomial(5000, f64(0.3)).entropy().data) == pytest.approx(
+    assert float(stats.Binomial(5000, f64(0.3)).entropy().array) == pytest.approx(
         scipy_stats.binom(5000, 0.3).entropy(), rel=1e-9)      # log Γ(5001) ≈ 3.8e4 carries ~1e-11
 
 
@@ -226,9 +226,9 @@ def test_icdf_matches_scipy_ppf_and_inverts_the_cdf(make, reference):
     scipy_stats = _scipy_stats()
     d, ref = make(), reference(scipy_stats)
     q = np.array([1e-300, 1e-12, 0.01, 0.3, 0.5, 0.9, 1 - 1e-12])
-    np.testing.assert_allclose(d.icdf(q).data, ref.ppf(q), rtol=1e-13)
-    np.testing.assert_allclose(d.cdf(d.icdf(q[2:-1])).data, q[2:-1], rtol=1e-13)
-    np.testing.assert_allclose(d.icdf(np.array([0.0, 1.0])).data, ref.ppf([0.0, 1.0]))
+    np.testing.assert_allclose(d.icdf(q).array, ref.ppf(q), rtol=1e-13)
+    np.testing.assert_allclose(d.cdf(d.icdf(q[2:-1])).array, q[2:-1], rtol=1e-13)
+    np.testing.assert_allclose(d.icdf(np.array([0.0, 1.0])).array, ref.ppf([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         d.icdf(1.5)
 
@@ -245,8 +245,8 @@ def test_ndtri_matches_scipy_and_differentiates():
 
 
 def test_discrete_cdf_at_infinity_and_with_broadcasting():
-    np.testing.assert_allclose(stats.Poisson(np.array([2.0, 30.0])).cdf(np.array([np.inf, -np.inf])).data, [1.0, 0.0],
+    np.testing.assert_allclose(stats.Poisson(np.array([2.0, 30.0])).cdf(np.array([np.inf, -np.inf])).array, [1.0, 0.0],
                                atol=1e-15)
-    np.testing.assert_allclose(stats.Binomial(4, np.array([0.5])).cdf(np.array([np.inf, 2.0, -1.0])).data,
+    np.testing.assert_allclose(stats.Binomial(4, np.array([0.5])).cdf(np.array([np.inf, 2.0, -1.0])).array,
                                [1.0, 11 / 16, 0.0])
     assert stats.Poisson(np.array([1.0])).cdf(np.float64(3.0)).shape == (1,)     # found by hypothesis

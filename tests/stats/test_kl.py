@@ -20,7 +20,7 @@ f64 = np.float64
 def test_continuous_closed_forms_match_monte_carlo(p, q):
     md.manual_seed(0)
     x = p.sample((400_000,))
-    estimate = float((p.log_prob(x) - q.log_prob(x)).data.mean())
+    estimate = float((p.log_prob(x) - q.log_prob(x)).array.mean())
     exact = float(np.asarray(stats.kl_divergence(p, q)))
     assert exact > 0
     assert abs(estimate - exact) < 0.01 * max(1.0, exact)

@@ -18,9 +18,9 @@ def test_log_prob_and_entropy_match_scipy(gaussian, rng):
     d = stats.MultivariateNormal(mean, cov)
     x = rng.standard_normal((5, 3))
     reference = scipy_stats.multivariate_normal(mean, cov)
-    np.testing.assert_allclose(d.log_prob(x).data, reference.logpdf(x), rtol=1e-12)
-    np.testing.assert_allclose(float(d.entropy().data), reference.entropy(), rtol=1e-12)
-    np.testing.assert_allclose(d.variance.data, np.diag(cov), rtol=1e-12)
+    np.testing.assert_allclose(d.log_prob(x).array, reference.logpdf(x), rtol=1e-12)
+    np.testing.assert_allclose(float(d.entropy().array), reference.entropy(), rtol=1e-12)
+    np.testing.assert_allclose(d.variance.array, np.diag(cov), rtol=1e-12)
 
 
 def test_scale_tril_and_covariance_give_the_same_distribution(gaussian, rng):
@@ -29,8 +29,8 @@ def test_scale_tril_and_covariance_give_the_same_distribution(gaussian, rng):
     x = rng.standard_normal((4, 3))
     a = stats.MultivariateNormal(mean, cov)
     b = stats.MultivariateNormal(mean, scale_tril=lower)
-    np.testing.assert_allclose(a.log_prob(x).data, b.log_prob(x).data, rtol=1e-12)
-    np.testing.assert_allclose(b.covariance_matrix.data, cov, rtol=1e-12)
+    np.testing.assert_allclose(a.log_prob(x).array, b.log_prob(x).array, rtol=1e-12)
+    np.testing.assert_allclose(b.covariance_matrix.array, cov, rtol=1e-12)
 
 
 def test_batched_means(gaussian, rng):
@@ -40,7 +40,7 @@ def test_batched_means(gaussian, rng):
     assert d.batch_shape == (2,) and d.event_shape == (3,)
     x = rng.standard_normal((4, 2, 3))
     single = stats.MultivariateNormal(means[1], cov)
-    np.testing.assert_allclose(d.log_prob(x).data[:, 1], single.log_prob(x[:, 1]).data, rtol=1e-12)
+    np.testing.assert_allclose(d.log_prob(x).array[:, 1], single.log_prob(x[:, 1]).array, rtol=1e-12)
     assert d.sample((5,)).shape == (5, 2, 3)
     assert d.entropy().shape == (2,)
 
@@ -48,7 +48,7 @@ def test_batched_means(gaussian, rng):
 def test_samples_have_the_right_mean_and_covariance(gaussian):
     mean, cov = gaussian
     md.manual_seed(2)
-    draws = stats.MultivariateNormal(mean, cov).sample((200_000,)).data
+    draws = stats.MultivariateNormal(mean, cov).sample((200_000,)).array
     np.testing.assert_allclose(draws.mean(axis=0), mean, atol=0.02)
     np.testing.assert_allclose(np.cov(draws.T), cov, atol=0.03)
 
@@ -99,8 +99,8 @@ def test_a_batch_of_covariances(rng):
     x = rng.standard_normal((4, 3, 2))
     for i in range(3):
         reference = scipy_stats.multivariate_normal(means[i], covs[i])
-        np.testing.assert_allclose(d.log_prob(x).data[:, i], reference.logpdf(x[:, i]), rtol=1e-12)
-        np.testing.assert_allclose(float(d.entropy().data[i]), reference.entropy(), rtol=1e-12)
+        np.testing.assert_allclose(d.log_prob(x).array[:, i], reference.logpdf(x[:, i]), rtol=1e-12)
+        np.testing.assert_allclose(float(d.entropy().array[i]), reference.entropy(), rtol=1e-12)
     single_mean = stats.MultivariateNormal(np.zeros(2), covs)          # one mean, three covariances
     assert single_mean.batch_shape == (3,) and single_mean.mean.shape == (3, 2)
     kl = np.asarray(stats.kl_divergence(d, stats.MultivariateNormal(np.zeros(2), np.eye(2))))
@@ -109,5 +109,5 @@ def test_a_batch_of_covariances(rng):
                                   stats.MultivariateNormal(np.zeros(2), np.eye(2)))
         assert kl[i] == pytest.approx(float(np.asarray(one)), rel=1e-12)
     md.manual_seed(0)
-    draws = d.sample((100_000,)).data
+    draws = d.sample((100_000,)).array
     np.testing.assert_allclose(np.cov(draws[:, 2].T), covs[2], atol=0.05)

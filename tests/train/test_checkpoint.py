@@ -25,7 +25,7 @@ def test_checkpoint_round_trips_model_optimizer_rng_config_and_history(tmp_path)
     assert content["history"]["history"] == {"loss": [0.5]}
     assert content["rng"] == rng_after_save
     for name, value in model.state_dict().items():
-        np.testing.assert_array_equal(content["model"][name], value.data)
+        np.testing.assert_array_equal(content["model"][name], value.array)
     state = content["optimizer"]["state"]
     assert set(state) == {0, 1} and state[0]["step"] == 1
     restored = optim.Adam(nn.Linear(4, 2).parameters(), lr=0.5)
@@ -54,4 +54,4 @@ def test_a_registry_model_puts_its_config_in_the_trainers_checkpoint(tmp_path):
     assert config == {"name": "mlp", "kwargs": {"hidden": [5]}}
     rebuilt = models.from_config(config)
     rebuilt.load_state_dict(load_checkpoint(tmp_path / "c.npz")["model"])
-    np.testing.assert_array_equal(rebuilt.net[1].weight.data, model.net[1].weight.data)
+    np.testing.assert_array_equal(rebuilt.net[1].weight.array, model.net[1].weight.array)

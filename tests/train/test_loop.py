@@ -76,7 +76,7 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
     assert resumed.epoch == 2
     for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
         assert a.dtype == b.dtype == np.float32
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a.array, b.array, err_msg=name)
     assert straight.history.history == resumed.history.history
     assert straight.optimizer.param_groups[0]["lr"] == resumed.optimizer.param_groups[0]["lr"] == 5e-3 / 4
     content = load_checkpoint(path)
@@ -96,7 +96,7 @@ def test_resume_without_restoring_the_rng_would_differ(tmp_path):
     trainer.load_checkpoint(path, restore_rng=False)
     trainer.fit(train, 2, val_data=val)
     straight = _run(2)
-    assert not np.array_equal(straight.model[0].weight.data, trainer.model[0].weight.data)
+    assert not np.array_equal(straight.model[0].weight.array, trainer.model[0].weight.array)
 
 
 def test_non_finite_loss_stops_before_the_update_and_keeps_the_last_good_checkpoint(tmp_path):
@@ -117,7 +117,7 @@ def test_non_finite_loss_stops_before_the_update_and_keeps_the_last_good_checkpo
     assert trainer.stop_training and "non-finite loss" in trainer.stop_reason and "epoch 2, step 3" in trainer.stop_reason
     assert "checkpoints written so far hold epoch 1" in trainer.stop_reason
     assert len(history) == 1 and trainer.epoch == 1 and len(ends) == 1
-    assert all(np.isfinite(p.data).all() for p in model.parameters())
+    assert all(np.isfinite(p.array).all() for p in model.parameters())
     saved = load_checkpoint(path)
     assert saved["epoch"] == 1
     assert all(np.isfinite(v).all() for v in saved["model"].values())
@@ -135,13 +135,13 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
     stopper.set_trainer(FakeTrainer())
     stopper.on_train_begin()
     for epoch, value in enumerate([1.0, 0.8, 0.9, 0.85, 0.7]):
-        model.weight.data[...] = epoch
+        model.weight.array[...] = epoch
         stopper.on_epoch_end(epoch, {"val_loss": value})
         if stopper.trainer.stop_training:
             break
     assert stopper.stopped_epoch == 3 and stopper.best == 0.8 and stopper.best_epoch == 1
     stopper.on_train_end()
-    assert np.all(model.weight.data == 1)
+    assert np.all(model.weight.array == 1)
 
 
 def test_early_stopping_in_the_loop_and_model_checkpoint_best_only(tmp_path):
@@ -227,4 +227,4 @@ def test_a_resumed_run_keeps_the_callbacks_state_so_early_stopping_stops_at_the_
     resumed = run(6, resume_from=path)
     assert straight.epoch == resumed.epoch == 4          # stops after epoch 4 in both
     assert load_checkpoint(path)["extra"]["callbacks"]["EarlyStopping#0"]["wait"] == 1
-    np.testing.assert_array_equal(straight.model[0].weight.data, resumed.model[0].weight.data)
+    np.testing.assert_array_equal(straight.model[0].weight.array, resumed.model[0].weight.array)

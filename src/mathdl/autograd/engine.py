@@ -83,7 +83,7 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
                 if target_ids is None:
                     y = function.outputs[0]()
                     if y is not None and y._retain_grad:
-                        y.grad = _add(y.grad, g if create_graph else _wrap(g.data.copy(), False))
+                        y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
                 input_grads = function.backward(g)
             else:
                 if all(g is None for g in grads):
@@ -92,7 +92,7 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
                     for ref, g in zip(function.outputs, grads):
                         y = ref()
                         if y is not None and y._retain_grad and g is not None:
-                            y.grad = _add(y.grad, g if create_graph else _wrap(g.data.copy(), False))
+                            y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
                 grads = [g if g is not None else _wrap(np.zeros(shape, dtype), False)
                          for g, (shape, dtype) in zip(grads, function.output_meta)]
                 input_grads = function.backward(*grads)
@@ -119,7 +119,7 @@ def _root_buffer(array):
 
 def _check_grad_output(y, gy, where):
     if gy is None:
-        if y.data.size != 1:
+        if y.array.size != 1:
             raise AutogradError(f"{where}: backward on a non-scalar needs a gradient: the output has "
                                 f"shape {y.shape}; pass grad= (the upstream gradient) of that shape")
         return _wrap(np.ones(y.shape, dtype=y.dtype), False)
@@ -139,13 +139,13 @@ def backward(y, grad=None, create_graph=False):
                             "compute it under no_grad, or from tensors without requires_grad=True?")
     gy = _check_grad_output(y, grad, "backward")
     if grad is not None and not create_graph:
-        gy = _wrap(gy.data.copy(), False)   # the caller keeps its array; ours may become a .grad
+        gy = _wrap(gy.array.copy(), False)   # the caller keeps its array; ours may become a .grad
     collected = _run([y], [gy], create_graph)
     handed_out = set()
     for leaf, g in collected.values():
         if create_graph and g.requires_grad:
             # A recorded gradient: keep its graph, but still give every leaf its own buffer.
-            buffer = _root_buffer(g.data)
+            buffer = _root_buffer(g.array)
             if buffer in handed_out:
                 g = g.clone()
             else:
@@ -154,7 +154,7 @@ def backward(y, grad=None, create_graph=False):
                 g = g.astype(leaf.dtype)
             leaf.grad = g if leaf.grad is None else leaf.grad + g
             continue
-        data = g.data
+        data = g.array
         if leaf.grad is None:
             # Each .grad owns its buffer: formulas may pass one gradient array to several inputs.
             buffer = _root_buffer(data)
@@ -165,10 +165,10 @@ def backward(y, grad=None, create_graph=False):
             if data.dtype != leaf.dtype:
                 data = data.astype(leaf.dtype)
             leaf.grad = _wrap(data, False)
-        elif leaf.grad.requires_grad or not leaf.grad.data.flags.writeable:
-            leaf.grad = _wrap((leaf.grad.data + data).astype(leaf.dtype, copy=False), False)
+        elif leaf.grad.requires_grad or not leaf.grad.array.flags.writeable:
+            leaf.grad = _wrap((leaf.grad.array + data).astype(leaf.dtype, copy=False), False)
         else:
-            leaf.grad.data += data          # reuse the buffer, as PyTorch accumulates in place
+            leaf.grad.array += data          # reuse the buffer, as PyTorch accumulates in place
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=False):
@@ -199,7 +199,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
     grad_outputs = [_check_grad_output(y, g, "grad") for y, g in zip(outputs, grad_outputs)]
     collected = _run(outputs, grad_outputs, create_graph, targets=inputs)
     results = []
-    handed_out = {_root_buffer(g.data) for g in grad_outputs}
+    handed_out = {_root_buffer(g.array) for g in grad_outputs}
     for position, x in enumerate(inputs):
         entry = collected.get(id(x))
         if entry is None:
@@ -211,11 +211,11 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
         g = entry[1]
         if not create_graph:
             # plain arrays the caller may modify: no read-only broadcast views, no shared buffers
-            data = g.data
+            data = g.array
             buffer = _root_buffer(data)
             if buffer in handed_out or not data.flags.writeable:
                 data = data.copy()
             handed_out.add(buffer)
-            g = _wrap(data, False) if (data is not g.data or g.requires_grad) else g
+            g = _wrap(data, False) if (data is not g.array or g.requires_grad) else g
         results.append(g)
     return results

@@ -16,7 +16,7 @@ from mathdl.autograd.tensor import Tensor, _as_array
 def _wrap(array, requires_grad):
     # The hot path of every op: a Tensor without _as_array's conversions (forward gave an array).
     tensor = Tensor.__new__(Tensor)
-    tensor.data = array if type(array) is np.ndarray else np.asarray(array)
+    tensor.array = array if type(array) is np.ndarray else np.asarray(array)
     tensor.requires_grad = requires_grad
     tensor.grad = None
     tensor.creator = None
@@ -39,7 +39,7 @@ class Function:
 
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
-        outputs = self.forward(*[x.data for x in inputs])
+        outputs = self.forward(*[x.array for x in inputs])
         record = False
         if grad_mode._enabled:
             for x in inputs:
@@ -51,7 +51,7 @@ class Function:
             if record:
                 self.inputs = inputs
                 self.outputs = [weakref.ref(y)]
-                self.output_meta = [(y.data.shape, y.data.dtype)]
+                self.output_meta = [(y.array.shape, y.array.dtype)]
                 y.creator = self
             return y
         results = [_wrap(y, record) for y in outputs]

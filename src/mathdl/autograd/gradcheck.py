@@ -25,14 +25,14 @@ def numerical_gradients(function, inputs, cotangents, eps=1e-6):
     with no_grad():
         for x in inputs:
             g = np.zeros(x.shape, dtype=np.float64)
-            flat = x.data.reshape(-1)
+            flat = x.array.reshape(-1)
             for i in range(flat.size):
                 saved = flat[i]
                 flat[i] = saved + eps
-                plus = sum(float((np.asarray(y.data, np.float64) * v).sum())
+                plus = sum(float((np.asarray(y.array, np.float64) * v).sum())
                            for y, v in zip(_as_outputs(function(*inputs)), cotangents))
                 flat[i] = saved - eps
-                minus = sum(float((np.asarray(y.data, np.float64) * v).sum())
+                minus = sum(float((np.asarray(y.array, np.float64) * v).sum())
                             for y, v in zip(_as_outputs(function(*inputs)), cotangents))
                 flat[i] = saved
                 g.reshape(-1)[i] = (plus - minus) / (2 * eps)
@@ -45,7 +45,7 @@ def analytic_gradients(function, inputs, cotangents):
     outputs = _as_outputs(function(*inputs))
     grads = grad(outputs, inputs, [Tensor(v.astype(y.dtype)) for y, v in zip(outputs, cotangents)],
                  allow_unused=True)
-    return [np.zeros(x.shape) if g is None else np.asarray(g.data, np.float64)
+    return [np.zeros(x.shape) if g is None else np.asarray(g.array, np.float64)
             for x, g in zip(inputs, grads)]
 
 
@@ -104,7 +104,7 @@ def hessian_vector_product(function, inputs, vectors):
         inner = term if inner is None else inner + term
     if inner is None or not inner.requires_grad:    # f is linear (or constant): ∇²f = 0
         return [np.zeros(x.shape) for x in inputs]
-    return [np.asarray(h.data) if h is not None else np.zeros(x.shape)
+    return [np.asarray(h.array) if h is not None else np.zeros(x.shape)
             for x, h in zip(inputs, grad(inner, inputs, allow_unused=True))]
 
 
@@ -126,15 +126,15 @@ def gradgradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         return total
 
     exact = hessian_vector_product(scalar, inputs, vectors)
-    originals = [x.data.copy() for x in inputs]
+    originals = [x.array.copy() for x in inputs]
     for x, v in zip(inputs, vectors):
-        x.data += eps * v
+        x.array += eps * v
     plus = analytic_gradients(scalar, inputs, [np.ones(())])
     for x, original, v in zip(inputs, originals, vectors):
-        x.data[...] = original - eps * v
+        x.array[...] = original - eps * v
     minus = analytic_gradients(scalar, inputs, [np.ones(())])
     for x, original in zip(inputs, originals):
-        x.data[...] = original
+        x.array[...] = original
     for position, (h, p, m) in enumerate(zip(exact, plus, minus)):
         numerical = (p - m) / (2 * eps)
         error = float(np.max(np.abs(h - numerical))) if h.size else 0.0

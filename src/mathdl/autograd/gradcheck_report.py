@@ -111,11 +111,11 @@ def _torch_error(case_inputs, function, torch_function, seed):
     grads = md.grad(y, ours, md.tensor(cotangent), allow_unused=True)
     theirs = [torch.tensor(x, requires_grad=True) for x in case_inputs]
     z = torch_function(*theirs)
-    forward_error = float(np.max(np.abs(z.detach().numpy() - y.data))) if y.data.size else 0.0
+    forward_error = float(np.max(np.abs(z.detach().numpy() - y.array))) if y.array.size else 0.0
     torch_grads = torch.autograd.grad(z, theirs, torch.tensor(cotangent), allow_unused=True)
     errors = [forward_error]
     for g, t in zip(grads, torch_grads):
-        a = np.zeros(0) if g is None else g.data
+        a = np.zeros(0) if g is None else g.array
         b = np.zeros_like(a) if t is None else t.numpy()
         errors.append(float(np.max(np.abs(a - b))) if a.size else 0.0)
     return max(errors)

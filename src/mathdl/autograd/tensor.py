@@ -25,7 +25,7 @@ class AutogradError(RuntimeError, ValueError):
 def _as_array(data, dtype=None):
     """Convert ``data`` to an array; Python floats (and lists of them) take the default dtype."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if isinstance(data, xp.ndarray):
         array = data
     else:
@@ -43,20 +43,21 @@ def _as_array(data, dtype=None):
 class Tensor:
     """A multi-dimensional array that records the operations applied to it.
 
-    Attributes: ``data`` (the NumPy array), ``grad`` (a Tensor or None), ``requires_grad``,
+    Attributes: ``array`` (the NumPy array, shared), ``data`` (PyTorch's: a detached Tensor
+    sharing memory), ``grad`` (a Tensor or None), ``requires_grad``,
     ``shape``, ``dtype``, ``ndim``. Arithmetic operators broadcast like NumPy and are recorded for
     ``backward`` when any operand requires a gradient and ``mathdl.no_grad`` is not active.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index", "_retain_grad", "name",
+    __slots__ = ("array", "grad", "requires_grad", "creator", "output_index", "_retain_grad", "name",
                  "__weakref__")
     # Make NumPy defer to our reflected operators (array + Tensor -> Tensor.__radd__).
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        self.data = _as_array(data, dtype)
-        if requires_grad and self.data.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        self.array = _as_array(data, dtype)
+        if requires_grad and self.array.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self.creator = None
@@ -66,35 +67,50 @@ class Tensor:
 
     # ----- array facts -------------------------------------------------------------------
     @property
+    def data(self):
+        """PyTorch's ``.data``: a Tensor sharing this one's memory, cut from the graph.
+
+        Writing through it (``p.data.mul_(0.5)``, ``p.data[0] = 1``) changes this tensor without
+        being recorded; assigning ``t.data = other`` makes ``t`` hold ``other``'s values (shared,
+        shape and dtype included, as in PyTorch). The NumPy array itself is ``t.array`` (what
+        ``t.numpy()`` and ``np.asarray(t)`` return): mathdl's own code works on that.
+        """
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value):
+        self.array = value.array if isinstance(value, Tensor) else _as_array(value)
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def size(self):
-        return self.data.size
+        return self.array.size
 
     @property
     def is_leaf(self):
         return self.creator is None
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self.array, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype != backend.get_default_dtype():
-            extra += f", dtype={self.data.dtype}"
+        if self.array.dtype != backend.get_default_dtype():
+            extra += f", dtype={self.array.dtype}"
         if self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -102,14 +118,14 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         # NumPy 2 passes copy=True for np.array(t) and trusts us to copy: without it the result
         # would alias the tensor's data
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self.array.dtype:
+            return self.array.astype(dtype)
+        return self.array.copy() if copy else self.array
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise ValueError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data)
+        if self.array.size != 1:
+            raise ValueError(f"the truth value of a tensor with {self.array.size} elements is ambiguous")
+        return bool(self.array)
 
     def __float__(self):
         return float(self.item())
@@ -118,9 +134,9 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data)
+        return int(self.array)
 
     __hash__ = object.__hash__
 
@@ -129,21 +145,21 @@ class Tensor:
         """The underlying NumPy array (shared, not copied), like ``torch.Tensor.numpy``."""
         if self.requires_grad and self.creator is not None and grad_mode.is_grad_enabled():
             pass  # PyTorch refuses here; sharing a read-only view of the data is harmless in mathdl.
-        return self.data
+        return self.array
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to Python scalars, "
-                             f"got shape {self.data.shape}")
-        return self.data.reshape(()).item()
+                             f"got shape {self.array.shape}")
+        return self.array.reshape(()).item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self.array.tolist()
 
     def detach(self):
         """A new Tensor sharing the data, cut from the graph (no gradient flows through it)."""
-        return Tensor(self.data)
+        return Tensor(self.array)
 
     def clone(self):
         from mathdl.ops import arithmetic
@@ -152,10 +168,10 @@ class Tensor:
     def astype(self, dtype):
         from mathdl.ops import arithmetic
         dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
+        if dtype == self.array.dtype:
             return self
         if dtype.kind not in "fc":                  # rounding to integers has no gradient (as torch)
-            return Tensor(self.data.astype(dtype))
+            return Tensor(self.array.astype(dtype))
         return arithmetic.Cast(dtype)(self)
 
     def float(self):
@@ -165,8 +181,8 @@ class Tensor:
         return self.astype(np.float64)
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self.data.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        if requires_grad and self.array.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
         if not self.is_leaf and not requires_grad:
             raise AutogradError("requires_grad_(False) is only allowed on leaf tensors; use detach()")
         self.requires_grad = bool(requires_grad)
@@ -177,7 +193,7 @@ class Tensor:
         self._retain_grad = True
 
     def zero_(self):
-        self.data[...] = 0
+        self.array[...] = 0
         return self
 
     # ----- differentiation ---------------------------------------------------------------
@@ -245,13 +261,13 @@ class Tensor:
             raise AutogradError("in-place assignment to a tensor that requires grad would corrupt its "
                                 "gradient; do it under mathdl.no_grad() or on a detached tensor")
         if isinstance(index, Tensor):
-            index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+            index = index.array
+        self.array[index] = value.array if isinstance(value, Tensor) else value
 
     # comparisons: no gradient, a boolean Tensor
     def _compare(self, other, op):
-        other_data = other.data if isinstance(other, Tensor) else other
-        return Tensor(op(self.data, other_data))
+        other_data = other.array if isinstance(other, Tensor) else other
+        return Tensor(op(self.array, other_data))
 
     def __lt__(self, other):
         return self._compare(other, np.less)
@@ -299,10 +315,10 @@ class Tensor:
         return _ops().min(self, axis, keepdims)
 
     def argmax(self, axis=None):
-        return Tensor(self.data.argmax(axis=axis))
+        return Tensor(self.array.argmax(axis=axis))
 
     def argmin(self, axis=None):
-        return Tensor(self.data.argmin(axis=axis))
+        return Tensor(self.array.argmin(axis=axis))
 
     def exp(self):
         return _ops().exp(self)
@@ -382,8 +398,8 @@ class Tensor:
         """``torch.Tensor.expand``: broadcast to ``shape``, where -1 keeps the existing size."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        lead = len(shape) - self.data.ndim
-        shape = tuple(self.data.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
+        lead = len(shape) - self.array.ndim
+        shape = tuple(self.array.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
         return _ops().broadcast_to(self, shape)
 
     def broadcast_to(self, shape):

@@ -34,7 +34,7 @@ def _stack(values, where):
 def _collate_field(values, where):
     first = values[0]
     if isinstance(first, Tensor):
-        return Tensor(_stack([v.data if isinstance(v, Tensor) else np.asarray(v) for v in values],
+        return Tensor(_stack([v.array if isinstance(v, Tensor) else np.asarray(v) for v in values],
                              where))
     if isinstance(first, (np.ndarray, np.generic)):
         return Tensor(_stack([np.asarray(v) for v in values], where))

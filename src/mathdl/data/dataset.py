@@ -23,7 +23,7 @@ class Dataset:
 def as_array(value, name="value"):
     """The NumPy array behind ``value`` (a Tensor, array, or array-like), without copying arrays."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if isinstance(value, np.ndarray):
         return value
     try:

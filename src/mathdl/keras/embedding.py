@@ -45,7 +45,7 @@ class Embedding(Layer):
     def forward(self, x):
         if x.shape[1:] != self.input_shape[1:]:
             self.check_input_shape(x.shape)
-        indices = x.data
+        indices = x.array
         if indices.size and (indices.min() < 0 or indices.max() >= self.input_dim):
             bad = int(indices.max() if indices.max() >= self.input_dim else indices.min())
             raise ValueError(f"layer {self.name}: index {bad} is out of range for an Embedding of "

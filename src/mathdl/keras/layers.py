@@ -105,7 +105,7 @@ def initialize(weight, initializer, where):
     """Fill ``weight`` (nn layout) with the Keras initializer named ``initializer``."""
     if callable(initializer):
         values = np.asarray(initializer(_keras_shape(weight.shape)), dtype=weight.dtype)
-        weight.data[...] = _from_keras_layout(values, weight.ndim)
+        weight.array[...] = _from_keras_layout(values, weight.ndim)
         return
     if initializer not in INITIALIZERS:
         raise ValueError(f"{where}: unknown initializer {initializer!r}; known: {sorted(INITIALIZERS)}")
@@ -199,11 +199,11 @@ class Layer(nn.Module):
 
     def count_params(self):
         """The number of scalars in this layer's weights (trainable or not)."""
-        return int(sum(t.data.size for t in self.weight_tensors()))
+        return int(sum(t.array.size for t in self.weight_tensors()))
 
     def count_trainable_params(self):
         """The number of scalars the optimiser updates."""
-        return int(sum(p.data.size for p in self.parameters())) if self.trainable else 0
+        return int(sum(p.array.size for p in self.parameters())) if self.trainable else 0
 
     def weight_tensors(self):
         """The Tensors ``get_weights`` reports, in Keras's order (parameters; BatchNormalization
@@ -220,7 +220,7 @@ class Layer(nn.Module):
 
     def get_weights(self):
         """The weights as NumPy arrays in Keras's layout (a Dense kernel is (in, units))."""
-        return [np.array(self.to_keras_layout(t.data)) for t in self.weight_tensors()]
+        return [np.array(self.to_keras_layout(t.array)) for t in self.weight_tensors()]
 
     def set_weights(self, weights):
         """Set the weights from arrays in Keras's layout (as ``get_weights`` returns them)."""
@@ -232,8 +232,8 @@ class Layer(nn.Module):
             value = self.from_keras_layout(np.asarray(value), tensor.ndim)
             if value.shape != tensor.shape:
                 raise ValueError(f"layer {self.name}: weight shape {self.to_keras_layout(value).shape} does "
-                                 f"not match the layer's {self.to_keras_layout(tensor.data).shape}")
-            tensor.data[...] = value
+                                 f"not match the layer's {self.to_keras_layout(tensor.array).shape}")
+            tensor.array[...] = value
 
     @property
     def weights(self):

@@ -128,7 +128,7 @@ class SparseCategoricalCrossentropy(Loss):
         return y.astype(np.int64, copy=False)
 
     def compute(self, output, target, logits):
-        labels = target.data
+        labels = target.array
         if labels.shape != output.shape[:-1]:
             raise _mismatch(self.name, target, output,
                             "; one-hot targets need loss='categorical_crossentropy'"

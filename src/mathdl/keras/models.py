@@ -263,7 +263,7 @@ class Sequential(nn.Module):
             raise RuntimeError(f"You must compile your model before {where}: call model.compile(optimizer, loss)")
 
     def _prepare(self, x, y, where):
-        x = x.data if isinstance(x, Tensor) else np.asarray(x)
+        x = x.array if isinstance(x, Tensor) else np.asarray(x)
         if self._stack and getattr(self._stack[0], "takes_indices", False):
             if x.dtype.kind not in "iu" and not (x.size == 0 or np.all(np.mod(x, 1) == 0)):
                 raise ValueError(f"{where}: the first layer ({self._stack[0].name}) takes integer indices, "
@@ -275,7 +275,7 @@ class Sequential(nn.Module):
             raise ValueError(f"{where}: x must have a first (sample) axis, got shape {x.shape}")
         if y is None:
             return x, None
-        y = self.compiled_loss.prepare_targets(y.data if isinstance(y, Tensor) else y)
+        y = self.compiled_loss.prepare_targets(y.array if isinstance(y, Tensor) else y)
         if y.dtype.kind == "f" and y.dtype != x.dtype:
             y = y.astype(x.dtype)
         if len(x) != len(y):
@@ -387,7 +387,7 @@ class Sequential(nn.Module):
         try:
             with grad_mode.no_grad(), self._fused_outputs(False):
                 for start in range(0, len(x), batch_size):
-                    outputs.append(self.forward(Tensor(x[start:start + batch_size])).data)
+                    outputs.append(self.forward(Tensor(x[start:start + batch_size])).array)
         finally:
             self.train(was_training)
         if not outputs:

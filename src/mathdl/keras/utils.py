@@ -8,7 +8,7 @@ from mathdl.autograd.tensor import Tensor
 def to_categorical(y, num_classes=None, dtype="float32"):
     """Integer class labels (N,) (or (N, 1), or any shape (…)) → one-hot rows (…, num_classes)
     of ``dtype``: out[…, k] = 1 where y = k. ``num_classes`` defaults to max(y) + 1."""
-    y = y.data if isinstance(y, Tensor) else np.asarray(y)
+    y = y.array if isinstance(y, Tensor) else np.asarray(y)
     if y.dtype.kind == "f":
         if y.size and not np.all(np.mod(y, 1) == 0):
             raise ValueError("to_categorical: labels must be integers")

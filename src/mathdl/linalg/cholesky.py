@@ -72,7 +72,7 @@ def is_positive_definite(a, rtol=1e-10):
     factorisation succeeds, i.e. xᵀAx > 0 for every x ≠ 0."""
     a = as_float_tensor(a, "is_positive_definite")
     check_square(a, "is_positive_definite")
-    data = a.data.astype(np.float64)
+    data = a.array.astype(np.float64)
     scale = float(np.max(np.abs(data))) if data.size else 0.0
     if np.any(np.abs(data - np.swapaxes(data, -1, -2)) > rtol * scale):
         return False

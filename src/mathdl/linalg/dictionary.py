@@ -96,7 +96,7 @@ def sparse_encode(x, dictionary, algorithm="omp", n_nonzero_coefs=None, alpha=1.
 
 
 def _data(x, op):
-    array = np.asarray(getattr(x, "data", x), dtype=np.float64)
+    array = np.asarray(x, dtype=np.float64)
     if array.ndim != 2 or min(array.shape) == 0:
         raise ValueError(f"{op}: expected a 2-D array (rows are samples/atoms), got shape {array.shape}")
     return array

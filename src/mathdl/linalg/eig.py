@@ -128,7 +128,7 @@ def eig(a):
     otherwise; no particular order). ``LinAlgError`` for a non-square input."""
     a = as_float_tensor(a, "eig")
     check_square(a, "eig", batched=False)
-    matrix = a.data.astype(np.float64)
+    matrix = a.array.astype(np.float64)
     w, v = eig_array(matrix)
     scale = max(np.max(np.abs(matrix)), np.finfo(np.float64).tiny)
     if np.all(np.abs(w.imag) <= 1e3 * np.finfo(np.float64).eps * scale * matrix.shape[0]):

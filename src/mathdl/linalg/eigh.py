@@ -103,7 +103,7 @@ class Eigh(Function):
             w, v = Eigh()(a)
         n = a.shape[-1]
         eye = Tensor(np.eye(n, dtype=a.dtype))
-        difference = w.data[..., None, :] - w.data[..., :, None]    # λ_j − λ_i
+        difference = w.array[..., None, :] - w.array[..., :, None]    # λ_j − λ_i
         with np.errstate(divide="ignore"):
             f = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(difference == 0, np.inf, difference))
         vt = swapaxes(v, -1, -2)
@@ -132,12 +132,12 @@ def power_iteration(a, num_iterations=1000, tol=1e-12, x0=None):
     by x ← Ax/‖Ax‖ until the residual ‖Ax − λx‖ ≤ tol·‖A‖_F. ``LinAlgError`` if not converged."""
     a = as_float_tensor(a, "power_iteration")
     check_square(a, "power_iteration", batched=False)
-    matrix = a.data.astype(np.float64)
+    matrix = a.array.astype(np.float64)
     n = matrix.shape[0]
     if x0 is None:
         x = np.ones(n) / np.sqrt(n) + 1e-3 * np.arange(n)      # a fixed start with no special symmetry
     else:
-        x = np.asarray(getattr(x0, "data", x0), dtype=np.float64).reshape(n)
+        x = np.asarray(x0, dtype=np.float64).reshape(n)
     x = x / np.sqrt(x @ x)
     scale = np.sqrt(np.sum(matrix * matrix))
     eigenvalue = 0.0

@@ -24,11 +24,11 @@ def lstsq(a, b, rcond=None):
         raise LinAlgError(f"lstsq: a has shape {a.shape}, so b needs {m} rows, got shape {b.shape}")
     if rcond is None:
         rcond = np.finfo(np.float64).eps * max(m, n)
-    s = np.asarray(svd(a.detach(), compute_uv=False).data, dtype=np.float64)
+    s = np.asarray(svd(a.detach(), compute_uv=False).array, dtype=np.float64)
     rank = int(np.sum(s > rcond * (s[0] if s.size else 0.0)))
     x = pinv(a, rcond=rcond) @ b
     if rank == n and m > n:
-        r = a.data @ x.data - b.data
+        r = a.array @ x.array - b.array
         residuals = Tensor(np.sum(r * r, axis=0).reshape(-1 if b.ndim == 2 else 1).astype(a.dtype))
     else:
         residuals = Tensor(np.zeros(0, dtype=a.dtype))

@@ -27,7 +27,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == -np.inf:
         return absolute(x).min(axis=axis, keepdims=keepdims)
     if ord == 0:
-        return Tensor((x.data != 0).sum(axis=axis, keepdims=keepdims).astype(x.dtype))
+        return Tensor((x.array != 0).sum(axis=axis, keepdims=keepdims).astype(x.dtype))
     if isinstance(ord, str):
         raise ValueError(f"norm: ord {ord!r} is a matrix norm; vectors take a number")
     return (absolute(x) ** float(ord)).sum(axis=axis, keepdims=keepdims) ** (1.0 / float(ord))
@@ -87,9 +87,9 @@ def matrix_rank(a, tol=None):
     """The number of singular values above ``tol`` (default σ₁ · max(m, n) · eps); an int."""
     a = as_float_tensor(a, "matrix_rank")
     if a.ndim < 2:
-        return int(np.any(a.data != 0))
+        return int(np.any(a.array != 0))
     check_matrix(a, "matrix_rank")
-    s = np.asarray(svd(a.detach(), compute_uv=False).data, dtype=np.float64)
+    s = np.asarray(svd(a.detach(), compute_uv=False).array, dtype=np.float64)
     if tol is None:
         tol = s.max(initial=0.0) * max(a.shape) * np.finfo(a.dtype).eps
     return int(np.sum(s > tol))
@@ -99,7 +99,7 @@ def cond(a):
     """The 2-norm condition number κ(A) = σ_max / σ_min (∞ for a singular matrix)."""
     a = as_float_tensor(a, "cond")
     check_matrix(a, "cond")
-    s = np.asarray(svd(a.detach(), compute_uv=False).data, dtype=np.float64)
+    s = np.asarray(svd(a.detach(), compute_uv=False).array, dtype=np.float64)
     return float(s[0] / s[-1]) if s[-1] > 0 else np.inf
 
 
@@ -109,7 +109,7 @@ def pinv(a, rcond=1e-15):
     a = as_float_tensor(a, "pinv")
     check_matrix(a, "pinv")
     u, s, vt = svd(a, full_matrices=False)
-    keep = s.data > rcond * (s.data.max() if s.data.size else 0.0)
+    keep = s.array > rcond * (s.array.max() if s.array.size else 0.0)
     safe = s * Tensor(keep.astype(s.dtype)) + Tensor((~keep).astype(s.dtype))
     inverse = Tensor(keep.astype(s.dtype)) / safe
     return vt.T @ (inverse.reshape(-1, 1) * u.T)

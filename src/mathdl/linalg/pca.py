@@ -20,7 +20,7 @@ SVD_SOLVERS = ("auto", "full", "randomized")
 
 
 def _data(x, op):
-    array = np.asarray(getattr(x, "data", x))
+    array = np.asarray(x)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{op}: expected real numbers, got dtype {array.dtype}")
     array = array.astype(np.float64)
@@ -116,7 +116,7 @@ class PCA:
     def inverse_transform(self, z):
         """X̂ = Z W_k + x̄ (n, d): back to feature space (exact when k = min(n, d))."""
         self._check_fitted("inverse_transform")
-        z = np.asarray(getattr(z, "data", z), dtype=np.float64)
+        z = np.asarray(z, dtype=np.float64)
         if z.ndim != 2 or z.shape[1] != self.n_components_:
             raise ValueError(f"PCA.inverse_transform: expected scores (n, {self.n_components_}), got {z.shape}")
         if self.whiten:

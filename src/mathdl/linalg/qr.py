@@ -70,7 +70,7 @@ def qr(a, mode="reduced"):
     check_matrix(a, "qr")
     if mode not in MODES:
         raise ValueError(f"qr: mode must be one of {MODES}, got {mode!r}")
-    result = qr_array(a.data, mode)
+    result = qr_array(a.array, mode)
     if mode == "r":
         return Tensor(result.astype(a.dtype))
     q, r = result

@@ -133,7 +133,7 @@ class SVD(Function):
         transpose = lambda x: swapaxes(x, -1, -2)
         v, gv = transpose(vt), transpose(gvt)
         eye_k = Tensor(np.eye(k, dtype=a.dtype))
-        squares = s.data ** 2
+        squares = s.array ** 2
         difference = squares[..., None, :] - squares[..., :, None]  # σ_j² − σ_i²
         with np.errstate(divide="ignore"):
             f = np.where(np.eye(k, dtype=bool), 0.0, 1.0 / np.where(difference == 0, np.inf, difference))
@@ -168,7 +168,7 @@ def svd(a, full_matrices=True, compute_uv=True):
         if a.requires_grad:
             raise LinAlgError("svd: gradients need full_matrices=False (the completed columns of U or V "
                               "are not determined by A)")
-        u, s, vt = _stacked_svd(a.data, True)
+        u, s, vt = _stacked_svd(a.array, True)
         dtype = a.dtype
         return Tensor(u.astype(dtype)), Tensor(s.astype(dtype)), Tensor(vt.astype(dtype))
     u, s, vt = SVD()(a)
@@ -180,7 +180,7 @@ def svd_via_eigh(a):
     small singular values come out wrong): σᵢ = √max(λᵢ, 0), uᵢ = A vᵢ/σᵢ. Returns (u, s, vt)."""
     a = as_float_tensor(a, "svd_via_eigh")
     check_matrix(a, "svd_via_eigh")
-    matrix = a.data.astype(np.float64)
+    matrix = a.array.astype(np.float64)
     m, n = matrix.shape
     gram = matrix.T @ matrix if m >= n else matrix @ matrix.T
     eigenvalues, vectors, _ = jacobi_eigh(gram)

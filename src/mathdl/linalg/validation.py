@@ -19,10 +19,10 @@ def as_float_tensor(a, op):
             raise TypeError(f"{op}: expected a numeric array or Tensor, got {type(a).__name__}")
         tensor = Tensor(array)
     if tensor.dtype.kind in "biu":
-        tensor = Tensor(tensor.data.astype(np.float64))
+        tensor = Tensor(tensor.array.astype(np.float64))
     elif tensor.dtype.kind not in "f":
         raise TypeError(f"{op}: expected a real floating array, got dtype {tensor.dtype}")
-    if tensor.ndim >= 1 and tensor.size and not np.all(np.isfinite(tensor.data)):
+    if tensor.ndim >= 1 and tensor.size and not np.all(np.isfinite(tensor.array)):
         raise LinAlgError(f"{op}: the input contains inf or nan")
     return tensor
 
@@ -46,4 +46,4 @@ def check_square(t, op, batched=True):
 
 def work_array(t):
     """The data as a float64 working copy (decompositions run in float64, results are cast back)."""
-    return np.array(t.data, dtype=np.float64, copy=True)
+    return np.array(t.array, dtype=np.float64, copy=True)

@@ -24,7 +24,7 @@ from mathdl.random import generator
 def as_float_images(x, flat):
     """x as float32 in [0, 1]: uint8 images are divided by 255; shape (N, D) if ``flat`` else
     (N, 1, 28, 28)-style (N, C, H, W)."""
-    array = x.data if isinstance(x, Tensor) else np.asarray(x)
+    array = x.array if isinstance(x, Tensor) else np.asarray(x)
     if array.dtype == np.uint8:
         array = array.astype(np.float32) / 255.0
     elif array.dtype.kind != "f":
@@ -65,7 +65,7 @@ class _Autoencoder(nn.Module):
         with no_grad():
             for start in range(0, len(x), batch_size):
                 batch = x[start:start + batch_size]
-                total += float(((self(Tensor(batch)).data - batch) ** 2).sum())
+                total += float(((self(Tensor(batch)).array - batch) ** 2).sum())
         return total / x.size
 
 
@@ -158,7 +158,7 @@ class DenoisingAutoencoder(nn.Module):
             return self.autoencoder.reconstruction_error(x, batch_size)
         x, target = as_float_images(x, self.flat), as_float_images(target, self.flat)
         with no_grad():
-            out = np.concatenate([self.autoencoder(Tensor(x[s:s + batch_size])).data
+            out = np.concatenate([self.autoencoder(Tensor(x[s:s + batch_size])).array
                                   for s in range(0, len(x), batch_size)])
         return float(np.mean((out - target) ** 2))
 
@@ -219,7 +219,7 @@ def fit(model, x, epochs=10, batch_size=128, lr=1e-3, x_val=None, callback=None)
 
 
 def _as_float(x):
-    x = x.data if isinstance(x, Tensor) else np.asarray(x)
+    x = x.array if isinstance(x, Tensor) else np.asarray(x)
     return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x
 
 

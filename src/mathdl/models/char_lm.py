@@ -87,7 +87,7 @@ class CharTransformerLM(Module):
         super().__init__()
         self.vocab_size, self.d_model, self.max_len = int(vocab_size), int(d_model), int(max_len)
         self.embedding = Embedding(vocab_size, d_model)
-        self.embedding.weight.data *= 1.0 / math.sqrt(d_model)
+        self.embedding.weight.array *= 1.0 / math.sqrt(d_model)
         self.positions = PositionalEncoding(d_model, dropout=dropout, max_len=max_len, batch_first=True)
         layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout=dropout, batch_first=True,
                                         norm_first=True)

@@ -115,7 +115,7 @@ def plot_filters(model, path, title=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     conv = getattr(model, "first_conv", model)
-    weight = np.asarray(conv.weight.data, dtype=np.float64)
+    weight = np.asarray(conv.weight.array, dtype=np.float64)
     kernels = weight.reshape(-1, *weight.shape[2:])
     rows, columns = _grid(len(kernels), columns=min(8, len(kernels)))
     figure, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.2 * rows + 0.4), squeeze=False)
@@ -143,7 +143,7 @@ def plot_feature_maps(model, image, path, max_channels=8, title=None):
     dtype = next(iter(model.parameters())).dtype
     model.eval()
     with no_grad():
-        stages = [(name, np.asarray(m.data[0])) for name, m in model.feature_maps(array.astype(dtype))]
+        stages = [(name, np.asarray(m.array[0])) for name, m in model.feature_maps(array.astype(dtype))]
     columns = max_channels + 1
     figure, axes = plt.subplots(len(stages), columns, figsize=(1.2 * columns, 1.3 * len(stages) + 0.4),
                                 squeeze=False)

@@ -124,8 +124,8 @@ def gradient_penalty(critic, real, fake, epsilon=None):
     critic). ``epsilon``: (N,) draws from U(0, 1) (drawn from the global generator if None).
     The result is differentiable with respect to the critic's parameters (double backward).
     """
-    real = real.data if isinstance(real, Tensor) else np.asarray(real)
-    fake = fake.data if isinstance(fake, Tensor) else np.asarray(fake)
+    real = real.array if isinstance(real, Tensor) else np.asarray(real)
+    fake = fake.array if isinstance(fake, Tensor) else np.asarray(fake)
     if real.shape != fake.shape:
         raise ValueError(f"gradient_penalty: real {real.shape} and fake {fake.shape} must have the same shape")
     if epsilon is None:
@@ -156,7 +156,7 @@ def sample(generator_net, n, batch_size=500):
         for start in range(0, n, batch_size):
             count = min(batch_size, n - start)
             z = generator().standard_normal((count, generator_net.latent_dim)).astype(np.float32)
-            out.append(generator_net(Tensor(z)).data)
+            out.append(generator_net(Tensor(z)).array)
     generator_net.train(was_training)
     return np.concatenate(out)
 
@@ -293,7 +293,7 @@ def class_probabilities(classifier, images, batch_size=1000):
     """softmax(classifier(x)) for images in [−1, 1] of any (N, …) shape with 784 pixels."""
     images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
     with no_grad():
-        return np.concatenate([classifier(Tensor(images[s:s + batch_size])).softmax(axis=-1).data
+        return np.concatenate([classifier(Tensor(images[s:s + batch_size])).softmax(axis=-1).array
                                for s in range(0, len(images), batch_size)])
 
 

@@ -60,14 +60,14 @@ def generate(model, vocab, prompt, length=200, temperature=1.0, top_k=None, seed
         if recurrent:
             logits, state = model(np.asarray([ids], dtype=np.int64))
             for _ in range(length):
-                nxt = sample_from_logits(logits.data[0, -1], temperature, top_k, rng)
+                nxt = sample_from_logits(logits.array[0, -1], temperature, top_k, rng)
                 ids.append(nxt)
                 logits, state = model(np.asarray([[nxt]], dtype=np.int64), state)
         else:
             for _ in range(length):
                 window = np.asarray([ids[-model.max_len:]], dtype=np.int64)
                 logits, _ = model(window)
-                ids.append(sample_from_logits(logits.data[0, -1], temperature, top_k, rng))
+                ids.append(sample_from_logits(logits.array[0, -1], temperature, top_k, rng))
     model.train(was_training)
     return vocab.decode(np.asarray(ids))
 

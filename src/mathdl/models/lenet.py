@@ -146,14 +146,14 @@ class PartialConv2d(Conv2d):
     def __init__(self, in_channels, out_channels, kernel_size, mask):
         super().__init__(in_channels, out_channels, kernel_size)
         self.register_buffer("mask", as_tensor(np.asarray(mask, dtype=self.weight.dtype)), persistent=False)
-        self.weight.data *= self.mask.data
+        self.weight.array *= self.mask.array
 
     def forward(self, x):
         return conv2d(x, self.weight * self.mask, self.bias, self.stride, self.padding)
 
     def connections(self):
         """Number of kernels actually used (60 for LeNet-5's C3)."""
-        return int(self.mask.data.sum())
+        return int(self.mask.array.sum())
 
 
 @register("lenet5")
@@ -181,7 +181,7 @@ class LeNet5(nn.Module):
                 fan_in = 25 * 4                              # a C3 unit sees 3-6 maps; use the typical 4
             init.uniform_(layer.weight, -2.4 / fan_in, 2.4 / fan_in)
             init.zeros_(layer.bias)
-        self.c3.weight.data *= self.c3.mask.data
+        self.c3.weight.array *= self.c3.mask.array
 
     def feature_maps(self, x):
         """[(name, activation)] for c1, s2, c3, s4 (each after the squashing function)."""

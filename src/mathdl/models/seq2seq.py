@@ -167,9 +167,9 @@ class Seq2SeqAttention(Module):
             predictions, attention = [], []
             for _ in range(length):
                 logits, state, weights = self.decode(encoded, mask, token, state)
-                token = logits.data[:, -1].argmax(axis=-1)[:, None]
+                token = logits.array[:, -1].argmax(axis=-1)[:, None]
                 predictions.append(token)
-                attention.append(weights.data)
+                attention.append(weights.array)
         return np.concatenate(predictions, axis=1), np.concatenate(attention, axis=1)
 
 
@@ -194,7 +194,7 @@ class TransformerSeq2Seq(Module):
         self.source_embedding = Embedding(source_vocab, d_model, padding_idx=0)
         self.target_embedding = Embedding(target_vocab, d_model)
         for embedding in (self.source_embedding, self.target_embedding):
-            embedding.weight.data *= 1.0 / math.sqrt(d_model)
+            embedding.weight.array *= 1.0 / math.sqrt(d_model)
         self.positions = PositionalEncoding(d_model, dropout=dropout, max_len=max_len, batch_first=True)
         self.encoder = TransformerEncoder(TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
                                                                   batch_first=True, norm_first=True), num_layers)
@@ -224,7 +224,7 @@ class TransformerSeq2Seq(Module):
             tokens = np.zeros((source.shape[0], 1), dtype=np.int64)
             for _ in range(length):
                 logits = self.decode(memory, mask, tokens)
-                tokens = np.concatenate([tokens, logits.data[:, -1].argmax(axis=-1)[:, None]], axis=1)
+                tokens = np.concatenate([tokens, logits.array[:, -1].argmax(axis=-1)[:, None]], axis=1)
         return tokens[:, 1:], None
 
 

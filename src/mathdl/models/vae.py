@@ -106,9 +106,9 @@ class VAE(nn.Module):
                 batch = x[start:start + batch_size]
                 log_likelihood, kl = self.elbo_terms(batch)
                 mu, _ = self.encode(batch)
-                mean_reconstruction = self.decode_logits(mu).sigmoid().data
-                sums += [float((log_likelihood - kl).data.sum()), float(log_likelihood.data.sum()),
-                         float(kl.data.sum()), float(((mean_reconstruction - batch) ** 2).sum())]
+                mean_reconstruction = self.decode_logits(mu).sigmoid().array
+                sums += [float((log_likelihood - kl).array.sum()), float(log_likelihood.array.sum()),
+                         float(kl.array.sum()), float(((mean_reconstruction - batch) ** 2).sum())]
         n = len(x)
         return {"elbo": sums[0] / n, "reconstruction_log_likelihood": sums[1] / n, "kl": sums[2] / n,
                 "reconstruction_mse": sums[3] / x.size}
@@ -117,7 +117,7 @@ class VAE(nn.Module):
         """n images σ(g(z)) with z ~ N(0, I), a NumPy array (n, input_dim)."""
         z = generator().standard_normal((n, self.latent_dim)).astype(self.mu_head.weight.dtype)
         with no_grad():
-            return self.decode_logits(Tensor(z)).sigmoid().data
+            return self.decode_logits(Tensor(z)).sigmoid().array
 
 
 def train_on_fashion_mnist(epochs=20, full=False, seed=0, batch_size=128, lr=1e-3, latent_dim=16, hidden=(512,),

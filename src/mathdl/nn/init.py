@@ -49,11 +49,11 @@ def calculate_gain(nonlinearity, param=None):
 def _array(tensor, where):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{where}: expected a Tensor (e.g. a Parameter), got {type(tensor).__name__}")
-    return tensor.data
+    return tensor.array
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values
+    tensor.array[...] = values
     return tensor
 
 
@@ -69,7 +69,7 @@ def calculate_fan_in_and_fan_out(tensor):
 
 def _empty(tensor):
     # PyTorch: initialising a zero-element tensor is a no-op (and its fans may be 0)
-    return tensor.data.size == 0
+    return tensor.array.size == 0
 
 
 def _fan(tensor, mode):

@@ -252,14 +252,14 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
+            array = value.array if isinstance(value, Tensor) else np.asarray(value)
             if array.shape != target.shape:
                 raise StateDictError(f"load_state_dict for {type(self).__name__}: size mismatch for "
                                      f"{key!r}: copying a value of shape {array.shape}, the parameter "
                                      f"in the current model has shape {target.shape}")
             arrays[key] = array
         for key, array in arrays.items():           # all checked before anything is changed
-            np.copyto(own[key].data, array, casting="unsafe")
+            np.copyto(own[key].array, array, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
 
     # ----- modes, gradients, conversion ------------------------------------------------------
@@ -290,7 +290,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.data[...] = 0
+                param.grad.array[...] = 0
 
     def apply(self, fn):
         """Call ``fn(module)`` on every descendant (children first) and on self; returns self.
@@ -320,11 +320,11 @@ class Module:
             raise TypeError(f"to: expected a floating dtype, got {dtype}")
         for module in self.modules():
             for tensor in list(module._parameters.values()) + list(module._buffers.values()):
-                if tensor is None or tensor.data.dtype.kind != "f":
+                if tensor is None or tensor.array.dtype.kind != "f":
                     continue
-                tensor.data = tensor.data.astype(dtype, copy=False)
+                tensor.array = tensor.array.astype(dtype, copy=False)
                 if tensor.grad is not None:
-                    tensor.grad.data = tensor.grad.data.astype(dtype, copy=False)
+                    tensor.grad.array = tensor.grad.array.astype(dtype, copy=False)
         return self
 
     def double(self):

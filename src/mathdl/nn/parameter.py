@@ -24,7 +24,7 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty((0,), dtype=dtype or backend.get_default_dtype())
         if isinstance(data, Tensor):
-            array = data.data if dtype is None else data.data.astype(dtype, copy=False)
+            array = data.array if dtype is None else data.array.astype(dtype, copy=False)
         else:
             array = _as_array(data, dtype)
             if dtype is None and array.dtype.kind == "f":

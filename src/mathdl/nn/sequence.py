@@ -61,7 +61,7 @@ class SequenceCrossEntropy(Function):
             return (ops.softmax(self.inputs[0], axis=1) * coefficients - Tensor(weights)) * gy
         g = self.probabilities.copy()
         g[np.arange(g.shape[0]), self.targets] -= 1.0
-        g *= (self.coefficients * gy.data)[:, None]
+        g *= (self.coefficients * gy.array)[:, None]
         return _wrap(g, False)
 
 
@@ -77,7 +77,7 @@ def sequence_cross_entropy(logits, targets, mask=None, ignore_index=None, reduct
         raise ValueError(f"sequence_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     if not isinstance(logits, Tensor) or logits.ndim < 1 or logits.dtype.kind != "f":
         raise TypeError("sequence_cross_entropy: logits must be a floating-point Tensor (…, V)")
-    labels = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    labels = targets.array if isinstance(targets, Tensor) else np.asarray(targets)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"sequence_cross_entropy: targets must be integers, got dtype {labels.dtype}")
     if labels.shape != logits.shape[:-1]:
@@ -86,7 +86,7 @@ def sequence_cross_entropy(logits, targets, mask=None, ignore_index=None, reduct
     vocabulary = logits.shape[-1]
     keep = np.ones(labels.shape, dtype=bool)
     if mask is not None:
-        mask_array = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        mask_array = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
         if mask_array.shape != labels.shape:
             raise ValueError(f"sequence_cross_entropy: mask of shape {mask_array.shape} must match targets "
                              f"{labels.shape}")
@@ -120,7 +120,7 @@ def perplexity(loss):
 
 def length_mask(lengths, max_length=None):
     """Boolean (B, T) mask, True at positions t < lengths[b] (the real tokens of each sequence)."""
-    lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    lengths = np.asarray(lengths.array if isinstance(lengths, Tensor) else lengths)
     if lengths.ndim != 1 or lengths.dtype.kind not in "iu" or (lengths < 0).any():
         raise ValueError("length_mask: lengths must be a 1-D array of non-negative integers")
     max_length = int(lengths.max(initial=0)) if max_length is None else int(max_length)
@@ -162,7 +162,7 @@ class PositionalEncoding(Module):
         length = x.shape[1] if self.batch_first else x.shape[0]
         if length > self.max_len:
             raise ValueError(f"PositionalEncoding: sequence length {length} exceeds max_len={self.max_len}")
-        table = self.pe.data[:length].astype(x.dtype, copy=False)
+        table = self.pe.array[:length].astype(x.dtype, copy=False)
         table = table[None] if self.batch_first else table[:, None]
         return dropout(x + Tensor(table), self.p, self.training)
 

@@ -16,9 +16,9 @@ def _promote(a, b):
     the other (NumPy would make int64 ⊙ float32 float64); two floating dtypes give the wider."""
     float_a, float_b = a.dtype.kind == "f", b.dtype.kind == "f"
     if float_a and not float_b and b.dtype.kind != "b":      # NumPy already keeps float ⊙ bool
-        b = Tensor(b.data.astype(a.dtype))
+        b = Tensor(b.array.astype(a.dtype))
     elif float_b and not float_a and a.dtype.kind != "b":
-        a = Tensor(a.data.astype(b.dtype))
+        a = Tensor(a.array.astype(b.dtype))
     return a, b
 
 
@@ -31,7 +31,7 @@ def _binary(a, b, op):
         a = as_tensor(a, like=b)
     if a.dtype != b.dtype:
         a, b = _promote(a, b)
-    shape_a, shape_b = a.data.shape, b.data.shape
+    shape_a, shape_b = a.array.shape, b.array.shape
     if shape_a != shape_b:
         # NumPy's rule, aligned from the right: sizes agree or one of them is 1 (a Python loop over
         # a few axes is several times cheaper than np.broadcast_shapes on this hot path)
@@ -135,7 +135,7 @@ class Pow(Function):
         a, b = self.inputs
         ga = gb = None
         if a.requires_grad:
-            exponent_zero = b.data == 0
+            exponent_zero = b.array == 0
             if exponent_zero.any():     # b · aᵇ⁻¹ with b = 0 is 0, even where aᵇ⁻¹ = inf
                 ga = gz * b * a ** (where(exponent_zero, 1.0, b) - 1.0)
             else:
@@ -144,7 +144,7 @@ class Pow(Function):
         if b.requires_grad:
             z = self.outputs[0]()
             z = z if z is not None else a ** b
-            limit_zero = (a.data == 0) & (b.data >= 0)
+            limit_zero = (a.array == 0) & (b.array >= 0)
             if limit_zero.any():
                 gb = where(limit_zero, 0.0, gz * z * log(where(limit_zero, 1.0, a)))
             else:
@@ -227,7 +227,7 @@ def div(a, b):
     a, b = _binary(a, b, "div")
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         dtype = get_default_dtype()
-        a, b = Tensor(a.data.astype(dtype)), Tensor(b.data.astype(dtype))
+        a, b = Tensor(a.array.astype(dtype)), Tensor(b.array.astype(dtype))
     return Div()(a, b)
 
 

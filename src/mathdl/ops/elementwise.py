@@ -53,7 +53,7 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, gy):
-        return gy * Tensor(np.sign(self.inputs[0].data))
+        return gy * Tensor(np.sign(self.inputs[0].array))
 
 
 class Tanh(Function):
@@ -92,10 +92,10 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, gy):
-        mask = self.inputs[0].data > 0
+        mask = self.inputs[0].array > 0
         if gy.requires_grad:
             return gy * Tensor(mask)
-        return Tensor(np.multiply(gy.data, mask, dtype=gy.dtype))
+        return Tensor(np.multiply(gy.array, mask, dtype=gy.dtype))
 
 
 class Clip(Function):
@@ -108,7 +108,7 @@ class Clip(Function):
         return np.clip(x, self.lo, self.hi)
 
     def backward(self, gy):
-        x = self.inputs[0].data
+        x = self.inputs[0].array
         mask = np.ones(x.shape, dtype=bool)
         if self.lo is not None:
             mask &= x >= self.lo
@@ -126,7 +126,7 @@ class Maximum(Function):
 
     def backward(self, gz):
         a, b = self.inputs
-        share_a = Tensor((a.data > b.data) + 0.5 * (a.data == b.data), dtype=gz.dtype)
+        share_a = Tensor((a.array > b.array) + 0.5 * (a.array == b.array), dtype=gz.dtype)
         return grad_like(gz * share_a, a), grad_like(gz * (1.0 - share_a), b)
 
 
@@ -138,7 +138,7 @@ class Minimum(Function):
 
     def backward(self, gz):
         a, b = self.inputs
-        share_a = Tensor((a.data < b.data) + 0.5 * (a.data == b.data), dtype=gz.dtype)
+        share_a = Tensor((a.array < b.array) + 0.5 * (a.array == b.array), dtype=gz.dtype)
         return grad_like(gz * share_a, a), grad_like(gz * (1.0 - share_a), b)
 
 
@@ -170,7 +170,7 @@ def _floating(function, x):
     # exp, log, sqrt, tanh, sigmoid of integers are real numbers: the default float dtype, as PyTorch
     x = as_tensor(x)
     if x.dtype.kind not in "fc":
-        x = Tensor(x.data.astype(get_default_dtype()))
+        x = Tensor(x.array.astype(get_default_dtype()))
     return function(x)
 
 
@@ -239,7 +239,7 @@ def minimum(a, b):
 
 def where(condition, a, b):
     """Choose from ``a`` where ``condition`` holds, else from ``b`` (broadcasting all three)."""
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if condition.dtype != bool:
         condition = condition.astype(bool)
     a, b = _pair(a, b, "where")

@@ -113,7 +113,7 @@ class MaxMin(Function):
 
     def backward(self, gy):
         x = self.inputs[0]
-        data = x.data
+        data = x.array
         if self.single_axis:
             axis = self.axes[0]
             pick = np.argmax if self.largest else np.argmin
@@ -203,7 +203,7 @@ def _floating(x):
     # (NumPy would give float64, leaking float64 into float32 code, e.g. (pred == y).mean())
     x = as_tensor(x)
     if x.dtype.kind not in "fc":
-        x = Tensor(x.data.astype(get_default_dtype()))
+        x = Tensor(x.array.astype(get_default_dtype()))
     return x
 
 

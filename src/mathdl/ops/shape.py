@@ -188,7 +188,7 @@ def grad_like(g, x):
 # ----- indexing -------------------------------------------------------------------------------
 def _normalize_index(index):
     if isinstance(index, Tensor):
-        return index.data
+        return index.array
     if isinstance(index, list):
         return np.asarray(index)
     if isinstance(index, tuple):

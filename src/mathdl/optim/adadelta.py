@@ -26,12 +26,12 @@ class Adadelta(Optimizer):
     def _update(self, group, p, grad, state):
         if "square_avg" not in state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.data)
-            state["acc_delta"] = np.zeros_like(p.data)
+            state["square_avg"] = np.zeros_like(p.array)
+            state["acc_delta"] = np.zeros_like(p.array)
         state["step"] += 1
         rho, eps = group["rho"], group["eps"]
         if group["weight_decay"] != 0:
-            decayed = np.multiply(p.data, group["weight_decay"], out=self._buffer(p, "grad"))
+            decayed = np.multiply(p.array, group["weight_decay"], out=self._buffer(p, "grad"))
             decayed += grad
             grad = decayed
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
@@ -51,4 +51,4 @@ class Adadelta(Optimizer):
         work *= 1.0 - rho
         acc_delta += work
         delta *= group["lr"]
-        p.data -= delta
+        p.array -= delta

@@ -25,11 +25,11 @@ class Adagrad(Optimizer):
     def _update(self, group, p, grad, state):
         if "sum" not in state:
             state["step"] = 0
-            state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = np.full_like(p.array, group["initial_accumulator_value"])
         state["step"] += 1
         weight_decay = group["weight_decay"]
         if weight_decay != 0:
-            decayed = np.multiply(p.data, weight_decay, out=self._buffer(p, "grad"))
+            decayed = np.multiply(p.array, weight_decay, out=self._buffer(p, "grad"))
             decayed += grad
             grad = decayed
         rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
@@ -39,4 +39,4 @@ class Adagrad(Optimizer):
         denominator += group["eps"]
         update = np.divide(grad, denominator, out=denominator)
         update *= rate
-        p.data -= update
+        p.array -= update

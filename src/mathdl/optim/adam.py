@@ -36,10 +36,10 @@ class Adam(Optimizer):
     def _update(self, group, p, grad, state):
         if "exp_avg" not in state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p.array)
+            state["exp_avg_sq"] = np.zeros_like(p.array)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["max_exp_avg_sq"] = np.zeros_like(p.array)
         state["step"] += 1
         step = state["step"]
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
@@ -48,9 +48,9 @@ class Adam(Optimizer):
             grad = np.negative(grad, out=self._buffer(p, "grad"))
         if weight_decay != 0:
             if self._decoupled:
-                p.data *= 1.0 - lr * weight_decay
+                p.array *= 1.0 - lr * weight_decay
             else:
-                decayed = np.multiply(p.data, weight_decay, out=self._buffer(p, "decay"))
+                decayed = np.multiply(p.array, weight_decay, out=self._buffer(p, "decay"))
                 decayed += grad
                 grad = decayed
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
@@ -72,7 +72,7 @@ class Adam(Optimizer):
         work += eps
         np.divide(exp_avg, work, out=work)
         work *= step_size
-        p.data -= work
+        p.array -= work
 
 
 class AdamW(Adam):

@@ -19,12 +19,12 @@ class Adamax(Adam):
     def _update(self, group, p, grad, state):
         if "exp_avg" not in state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_inf"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p.array)
+            state["exp_inf"] = np.zeros_like(p.array)
         state["step"] += 1
         beta1, beta2 = group["betas"]
         if group["weight_decay"] != 0:
-            decayed = np.multiply(p.data, group["weight_decay"], out=self._buffer(p, "decay"))
+            decayed = np.multiply(p.array, group["weight_decay"], out=self._buffer(p, "decay"))
             decayed += grad
             grad = decayed
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
@@ -38,4 +38,4 @@ class Adamax(Adam):
         np.maximum(exp_inf, work, out=exp_inf)
         np.divide(exp_avg, exp_inf, out=work)
         work *= group["lr"] / (1.0 - beta1 ** state["step"])
-        p.data -= work
+        p.array -= work

@@ -30,8 +30,8 @@ class NAdam(Adam):
         if "exp_avg" not in state:
             state["step"] = 0
             state["mu_product"] = 1.0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p.array)
+            state["exp_avg_sq"] = np.zeros_like(p.array)
         state["step"] += 1
         step = state["step"]
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
@@ -39,9 +39,9 @@ class NAdam(Adam):
         psi = group["momentum_decay"]
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
-                p.data *= 1.0 - lr * weight_decay
+                p.array *= 1.0 - lr * weight_decay
             else:
-                decayed = np.multiply(p.data, weight_decay, out=self._buffer(p, "decay"))
+                decayed = np.multiply(p.array, weight_decay, out=self._buffer(p, "decay"))
                 decayed += grad
                 grad = decayed
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
@@ -62,9 +62,9 @@ class NAdam(Adam):
         denominator += eps
         np.divide(grad, denominator, out=work)
         work *= lr * (1.0 - mu) / (1.0 - mu_product)
-        p.data -= work
+        p.array -= work
         np.divide(exp_avg, denominator, out=work)
         work *= lr * mu_next / (1.0 - mu_product * mu_next)
-        p.data -= work
+        p.array -= work
 
 

@@ -8,7 +8,7 @@ per-parameter state (momentum buffers, moment estimates, step counts) in ``state
 as PyTorch does), never by object identity, so it can be saved and loaded into a new optimizer
 built over a new copy of the model: a run can be resumed exactly.
 
-Updates are done in place on ``p.data`` with buffers allocated on the first step only; they
+Updates are done in place on ``p.array`` with buffers allocated on the first step only; they
 never build a graph and never change ``p.grad``.
 """
 import copy
@@ -110,7 +110,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad.array[...] = 0
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. ``closure`` (optional) re-evaluates
@@ -124,10 +124,10 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad.data
-                    if grad.shape != p.data.shape:
+                    grad = p.grad.array
+                    if grad.shape != p.array.shape:
                         raise ValueError(f"{type(self).__name__}: gradient of shape {grad.shape} for a "
-                                         f"parameter of shape {p.data.shape}")
+                                         f"parameter of shape {p.array.shape}")
                     state = self.state.get(p)
                     if state is None:
                         state = self.state[p] = {}
@@ -143,8 +143,8 @@ class Optimizer:
         if buffers is None:
             buffers = self._scratch[param] = {}
         array = buffers.get(name)
-        if array is None or array.shape != param.data.shape or array.dtype != param.data.dtype:
-            array = buffers[name] = np.empty_like(param.data)
+        if array is None or array.shape != param.array.shape or array.dtype != param.array.dtype:
+            array = buffers[name] = np.empty_like(param.array)
         return array
 
     # ----- saving and resuming ---------------------------------------------------------------------
@@ -198,12 +198,12 @@ class Optimizer:
             restored = {}
             for name, value in values.items():
                 if isinstance(value, Tensor):
-                    value = value.data
+                    value = value.array
                 if isinstance(value, np.ndarray) and value.ndim > 0:
-                    if value.shape != p.data.shape:
+                    if value.shape != p.array.shape:
                         raise ValueError(f"{type(self).__name__}.load_state_dict: state {name!r} of "
-                                         f"parameter {key} has shape {value.shape}, the parameter {p.data.shape}")
-                    value = value.astype(p.data.dtype, copy=True)
+                                         f"parameter {key} has shape {value.shape}, the parameter {p.array.shape}")
+                    value = value.astype(p.array.dtype, copy=True)
                 elif isinstance(value, np.ndarray):
                     value = value.item()
                 elif isinstance(value, np.generic):

@@ -28,15 +28,15 @@ class RMSprop(Optimizer):
     def _update(self, group, p, grad, state):
         if "square_avg" not in state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.data)
+            state["square_avg"] = np.zeros_like(p.array)
             if group["momentum"] > 0:
-                state["momentum_buffer"] = np.zeros_like(p.data)
+                state["momentum_buffer"] = np.zeros_like(p.array)
             if group["centered"]:
-                state["grad_avg"] = np.zeros_like(p.data)
+                state["grad_avg"] = np.zeros_like(p.array)
         state["step"] += 1
         alpha = group["alpha"]
         if group["weight_decay"] != 0:
-            decayed = np.multiply(p.data, group["weight_decay"], out=self._buffer(p, "grad"))
+            decayed = np.multiply(p.array, group["weight_decay"], out=self._buffer(p, "grad"))
             decayed += grad
             grad = decayed
         square_avg = state["square_avg"]
@@ -65,4 +65,4 @@ class RMSprop(Optimizer):
         else:
             np.divide(grad, work, out=work)
             work *= group["lr"]
-        p.data -= work
+        p.array -= work

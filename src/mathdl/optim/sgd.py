@@ -39,7 +39,7 @@ class SGD(Optimizer):
         if group["maximize"]:
             d = np.negative(grad, out=self._buffer(p, "direction"))
         if weight_decay != 0:
-            decay = np.multiply(p.data, weight_decay, out=self._buffer(p, "decay"))
+            decay = np.multiply(p.array, weight_decay, out=self._buffer(p, "decay"))
             if d is grad:
                 d = np.add(grad, decay, out=self._buffer(p, "direction"))
             else:
@@ -62,4 +62,4 @@ class SGD(Optimizer):
             else:
                 d = buffer
         update = np.multiply(d, lr, out=self._buffer(p, "update"))
-        p.data -= update
+        p.array -= update

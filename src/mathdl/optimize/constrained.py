@@ -80,7 +80,7 @@ class Constraints:
         if not self.functions:
             return np.zeros(0)
         with no_grad():
-            return np.asarray(self.tensor(Tensor(x.reshape(self.shape))).data, dtype=np.float64)
+            return np.asarray(self.tensor(Tensor(x.reshape(self.shape))).array, dtype=np.float64)
 
     def jacobian(self, x):
         if not self.functions:
@@ -93,7 +93,7 @@ class Constraints:
                 rows.append(np.zeros(x.size))
                 continue
             row, = grad(c[i], [t], allow_unused=True)
-            rows.append(np.zeros(x.size) if row is None else np.asarray(row.data, dtype=np.float64).reshape(-1))
+            rows.append(np.zeros(x.size) if row is None else np.asarray(row.array, dtype=np.float64).reshape(-1))
         return np.array(rows)
 
 

@@ -32,7 +32,7 @@ def scalar_of(value, op):
     if isinstance(value, Tensor):
         if value.size != 1:
             raise ValueError(f"{op}: the objective must return a scalar, got shape {value.shape}")
-        return float(value.data.reshape(()))
+        return float(value.array.reshape(()))
     array = np.asarray(value, dtype=np.float64)
     if array.size != 1:
         raise ValueError(f"{op}: the objective must return a scalar, got shape {array.shape}")
@@ -87,7 +87,7 @@ class Objective:
         if not y.requires_grad:                       # f does not depend on x: a flat objective
             return value, np.zeros_like(x)
         g, = grad(y.reshape(()) if y.shape else y, [t], allow_unused=True)
-        return value, (np.zeros_like(x) if g is None else np.asarray(g.data, dtype=np.float64).reshape(-1))
+        return value, (np.zeros_like(x) if g is None else np.asarray(g.array, dtype=np.float64).reshape(-1))
 
     def gradient(self, x):
         return self.value_and_grad(x)[1]
@@ -120,7 +120,7 @@ class Objective:
         rows = []
         for i in range(n):
             row, = grad(flat[i], [t], allow_unused=True)
-            rows.append(np.zeros(n) if row is None else np.asarray(row.data, dtype=np.float64).reshape(-1))
+            rows.append(np.zeros(n) if row is None else np.asarray(row.array, dtype=np.float64).reshape(-1))
         h = np.array(rows)
         return 0.5 * (h + h.T)
 
@@ -136,4 +136,4 @@ class Objective:
             return np.zeros_like(x)
         inner = (g.reshape(-1) * Tensor(np.asarray(v, dtype=np.float64))).sum()
         hv, = grad(inner, [t], allow_unused=True)
-        return np.zeros_like(x) if hv is None else np.asarray(hv.data, dtype=np.float64).reshape(-1)
+        return np.zeros_like(x) if hv is None else np.asarray(hv.array, dtype=np.float64).reshape(-1)

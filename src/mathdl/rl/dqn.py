@@ -74,7 +74,7 @@ class DQNAgent:
     def q_values(self, observations, network=None):
         """Q(s, ·) as a NumPy array (N, A), no graph recorded."""
         with no_grad():
-            return (network or self.q_network)(Tensor(np.asarray(observations, dtype=np.float32))).data
+            return (network or self.q_network)(Tensor(np.asarray(observations, dtype=np.float32))).array
 
     def act(self, observation, explore=True):
         if explore and generator().random() < self.epsilon:
@@ -111,8 +111,8 @@ class DQNAgent:
             self.target_network.load_state_dict(self.q_network.state_dict())
             return
         for target, online in zip(self.target_network.parameters(), self.q_network.parameters()):
-            target.data *= 1.0 - self.tau
-            target.data += self.tau * online.data
+            target.array *= 1.0 - self.tau
+            target.array += self.tau * online.array
 
     def observe(self, observation, action, reward, next_observation, terminated):
         self.buffer.add(observation, action, reward, next_observation, terminated)

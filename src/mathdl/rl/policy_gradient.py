@@ -40,7 +40,7 @@ class ActorCritic(nn.Module):
     def act(self, observation, explore=True):
         """Sample a ~ π(·|s) (or the most probable action when ``explore`` is False)."""
         with no_grad():
-            logits = self.actor(Tensor(np.asarray(observation, dtype=np.float32)[None])).data[0]
+            logits = self.actor(Tensor(np.asarray(observation, dtype=np.float32)[None])).array[0]
         if not explore:
             return int(logits.argmax())
         return int(sample_categorical(logits[None])[0])
@@ -136,10 +136,10 @@ def train_reinforce(env, model=None, episodes=1000, gamma=0.99, lr=1e-2, value_c
         bootstrap = 0.0
         if truncated and not terminated:
             with no_grad():
-                bootstrap = float(model.critic(Tensor(np.asarray(observation, np.float32)[None])).data[0, 0])
+                bootstrap = float(model.critic(Tensor(np.asarray(observation, np.float32)[None])).array[0, 0])
         returns = discounted_returns(rewards, gamma, bootstrap)
         with no_grad():
-            values = model.critic(Tensor(np.asarray(observations, np.float32))).data.reshape(-1)
+            values = model.critic(Tensor(np.asarray(observations, np.float32))).array.reshape(-1)
         advantages = returns - values
         if normalize_advantages and len(advantages) > 1:
             advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
@@ -191,8 +191,8 @@ def train_a2c(envs, model=None, total_steps=200_000, n_steps=16, gamma=0.99, lam
         for t in range(n_steps):
             with no_grad():
                 logits, value = model(Tensor(observations))
-            actions = sample_categorical(logits.data)
-            batch_obs[t], batch_actions[t], values[t] = observations, actions, value.data
+            actions = sample_categorical(logits.array)
+            batch_obs[t], batch_actions[t], values[t] = observations, actions, value.array
             next_observations = np.zeros_like(observations)
             truncated_last = {}
             for i, env in enumerate(envs):
@@ -213,13 +213,13 @@ def train_a2c(envs, model=None, total_steps=200_000, n_steps=16, gamma=0.99, lam
             if truncated_last:
                 index = sorted(truncated_last)
                 with no_grad():
-                    last_values = model.critic(Tensor(np.stack([truncated_last[i] for i in index]))).data
+                    last_values = model.critic(Tensor(np.stack([truncated_last[i] for i in index]))).array
                 rewards[t, index] += gamma * last_values.reshape(-1)
             observations = next_observations
             if t > 0:
                 next_values[t - 1] = values[t]
         with no_grad():
-            next_values[-1] = model.critic(Tensor(observations)).data.reshape(-1)
+            next_values[-1] = model.critic(Tensor(observations)).array.reshape(-1)
         advantages = generalized_advantages(rewards, values, next_values, dones, gamma, lam)
         value_targets = advantages + values
         loss = _loss(model, batch_obs.reshape(-1, observation_dim), batch_actions.reshape(-1),

@@ -15,10 +15,10 @@ def _vector(values, name, op, probabilities=False):
     tensor = values if isinstance(values, Tensor) else Tensor(np.asarray(values, dtype=np.float64))
     if tensor.ndim < 1 or tensor.shape[-1] == 0:
         raise ValueError(f"{op}: {name} must have a last axis over hypotheses, got shape {tensor.shape}")
-    if np.any(tensor.data < 0) or np.any(~np.isfinite(tensor.data)):
-        raise ValueError(f"{op}: {name} must be non-negative and finite, got {tensor.data}")
-    if probabilities and np.any(np.abs(tensor.data.sum(axis=-1) - 1.0) > 1e-6):
-        raise ValueError(f"{op}: {name} must sum to 1 over the hypotheses, got {tensor.data.sum(axis=-1)}")
+    if np.any(tensor.array < 0) or np.any(~np.isfinite(tensor.array)):
+        raise ValueError(f"{op}: {name} must be non-negative and finite, got {tensor.array}")
+    if probabilities and np.any(np.abs(tensor.array.sum(axis=-1) - 1.0) > 1e-6):
+        raise ValueError(f"{op}: {name} must sum to 1 over the hypotheses, got {tensor.array.sum(axis=-1)}")
     return tensor
 
 
@@ -36,7 +36,7 @@ def bayes_rule(prior, likelihood):
     likelihood = _vector(likelihood, "likelihood", "bayes_rule")
     joint = prior * likelihood
     total = joint.sum(axis=-1, keepdims=True)
-    if np.any(total.data == 0):
+    if np.any(total.array == 0):
         raise ValueError("bayes_rule: the evidence has probability 0 under every hypothesis")
     return joint / total
 
@@ -60,4 +60,4 @@ def diagnostic_posterior(prevalence, sensitivity, specificity):
         if not 0 <= value <= 1:
             raise ValueError(f"diagnostic_posterior: {name} must lie in [0, 1], got {value}")
     posterior = bayes_rule([1.0 - prevalence, prevalence], [1.0 - specificity, sensitivity])
-    return float(posterior.data[1])
+    return float(posterior.array[1])

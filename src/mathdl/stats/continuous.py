@@ -39,7 +39,7 @@ class Normal(Distribution):
     def __init__(self, loc, scale):
         loc = as_parameter(loc, "loc", "Normal")
         scale = as_parameter(scale, "scale", "Normal")
-        require(scale.data > 0, "Normal", f"scale must be positive, got {scale.data}")
+        require(scale.array > 0, "Normal", f"scale must be positive, got {scale.array}")
         (self.loc, self.scale), shape = broadcast_parameters(loc, scale)
         super().__init__(shape)
 
@@ -88,8 +88,8 @@ class Uniform(Distribution):
     def __init__(self, low, high):
         low = as_parameter(low, "low", "Uniform")
         high = as_parameter(high, "high", "Uniform")
-        require(np.broadcast_to(low.data < high.data, np.broadcast_shapes(low.shape, high.shape)),
-                "Uniform", f"low must be less than high, got low={low.data}, high={high.data}")
+        require(np.broadcast_to(low.array < high.array, np.broadcast_shapes(low.shape, high.shape)),
+                "Uniform", f"low must be less than high, got low={low.array}, high={high.array}")
         (self.low, self.high), shape = broadcast_parameters(low, high)
         super().__init__(shape)
 
@@ -98,7 +98,7 @@ class Uniform(Distribution):
 
     def log_prob(self, value):
         x = self.value(value, self.low)
-        inside = (x.data >= self.low.data) & (x.data <= self.high.data)
+        inside = (x.array >= self.low.array) & (x.array <= self.high.array)
         return where(inside, -log(self.high - self.low), NEG_INF)
 
     def cdf(self, value):
@@ -134,7 +134,7 @@ class Exponential(Distribution):
 
     def __init__(self, rate):
         self.rate = as_parameter(rate, "rate", "Exponential")
-        require(self.rate.data > 0, "Exponential", f"rate must be positive, got {self.rate.data}")
+        require(self.rate.array > 0, "Exponential", f"rate must be positive, got {self.rate.array}")
         super().__init__(self.rate.shape)
 
     def rsample(self, shape=()):
@@ -143,11 +143,11 @@ class Exponential(Distribution):
 
     def log_prob(self, value):
         x = self.value(value, self.rate)
-        return where(x.data >= 0, log(self.rate) - self.rate * x, NEG_INF)
+        return where(x.array >= 0, log(self.rate) - self.rate * x, NEG_INF)
 
     def cdf(self, value):
         x = self.value(value, self.rate)
-        return where(x.data >= 0, -expm1(-self.rate * x), 0.0)
+        return where(x.array >= 0, -expm1(-self.rate * x), 0.0)
 
     def icdf(self, value):
         q = self.probability(value, self.rate)
@@ -180,13 +180,13 @@ class Laplace(Distribution):
     def __init__(self, loc, scale):
         loc = as_parameter(loc, "loc", "Laplace")
         scale = as_parameter(scale, "scale", "Laplace")
-        require(scale.data > 0, "Laplace", f"scale must be positive, got {scale.data}")
+        require(scale.array > 0, "Laplace", f"scale must be positive, got {scale.array}")
         (self.loc, self.scale), shape = broadcast_parameters(loc, scale)
         super().__init__(shape)
 
     def rsample(self, shape=()):
         v = _noise(self, self.loc, shape, "uniform") - 0.5
-        sign = Tensor(np.sign(v.data))
+        sign = Tensor(np.sign(v.array))
         return self.loc - self.scale * sign * log(1.0 - 2.0 * absolute(v))
 
     def log_prob(self, value):
@@ -196,12 +196,12 @@ class Laplace(Distribution):
     def cdf(self, value):
         x = self.value(value, self.loc)
         half_tail = 0.5 * exp(-absolute(x - self.loc) / self.scale)
-        return where(x.data < self.loc.data, half_tail, 1.0 - half_tail)
+        return where(x.array < self.loc.array, half_tail, 1.0 - half_tail)
 
     def icdf(self, value):
         # μ + b log 2q below the median, μ − b log 2(1 − q) above: no cancellation in 1 − 2|q − ½|
         q = self.probability(value, self.loc)
-        lower = q.data < 0.5
+        lower = q.array < 0.5
         with np.errstate(divide="ignore"):
             tail = log(2.0 * where(lower, q, 1.0 - q))
         return self.loc + self.scale * where(lower, tail, -tail)
@@ -232,8 +232,8 @@ class Pareto(Distribution):
     def __init__(self, scale, alpha):
         scale = as_parameter(scale, "scale", "Pareto")
         alpha = as_parameter(alpha, "alpha", "Pareto")
-        require(scale.data > 0, "Pareto", f"scale must be positive, got {scale.data}")
-        require(alpha.data > 0, "Pareto", f"alpha must be positive, got {alpha.data}")
+        require(scale.array > 0, "Pareto", f"scale must be positive, got {scale.array}")
+        require(alpha.array > 0, "Pareto", f"alpha must be positive, got {alpha.array}")
         (self.scale, self.alpha), shape = broadcast_parameters(scale, alpha)
         super().__init__(shape)
 
@@ -243,14 +243,14 @@ class Pareto(Distribution):
 
     def log_prob(self, value):
         x = self.value(value, self.scale)
-        inside = x.data >= self.scale.data
+        inside = x.array >= self.scale.array
         safe_x = where(inside, x, self.scale)
         density = log(self.alpha) + self.alpha * log(self.scale) - (self.alpha + 1.0) * log(safe_x)
         return where(inside, density, NEG_INF)
 
     def cdf(self, value):
         x = self.value(value, self.scale)
-        inside = x.data >= self.scale.data
+        inside = x.array >= self.scale.array
         safe_x = where(inside, x, self.scale)
         return where(inside, -expm1(self.alpha * log(self.scale / safe_x)), 0.0)
 
@@ -262,14 +262,14 @@ class Pareto(Distribution):
     @property
     def mean(self):
         alpha = self.alpha
-        finite = alpha.data > 1
+        finite = alpha.array > 1
         safe = where(finite, alpha, 2.0)
         return where(finite, safe * self.scale / (safe - 1.0), np.inf)
 
     @property
     def variance(self):
         alpha = self.alpha
-        finite = alpha.data > 2
+        finite = alpha.array > 2
         safe = where(finite, alpha, 3.0)
         return where(finite, self.scale * self.scale * safe / ((safe - 1.0) * (safe - 1.0) * (safe - 2.0)),
                      np.inf)

@@ -20,8 +20,8 @@ def _probs_or_logits(probs, logits, owner):
         raise ValueError(f"{owner}: give exactly one of probs and logits")
     if probs is not None:
         probs = as_parameter(probs, "probs", owner)
-        require((probs.data >= 0) & (probs.data <= 1), owner,
-                f"probs must lie in [0, 1], got {probs.data}")
+        require((probs.array >= 0) & (probs.array <= 1), owner,
+                f"probs must lie in [0, 1], got {probs.array}")
         return probs, None
     return None, as_parameter(logits, "logits", owner)
 
@@ -32,7 +32,7 @@ def _is_integer(x):
 
 def _surprisal_term(log_mass):
     """−p log p from log p, with 0 log 0 = 0 where the mass is zero (log p = −∞)."""
-    finite = np.isfinite(log_mass.data)
+    finite = np.isfinite(log_mass.array)
     safe = where(finite, log_mass, 0.0)
     return -where(finite, exp(safe) * safe, 0.0)
 
@@ -54,7 +54,7 @@ def _window(mean, std, limit=None):
 def _cumulative_mass(distribution, value, like, upper_limit):
     """F(x) = Σ_{k ≤ ⌊x⌋} p(k), broadcasting x against the batch; counts above ``upper_limit`` carry
     no mass (exactly for Binomial, below 1e-16 for Poisson), so the sum stops there."""
-    x = np.floor(distribution.value(value, like).data)
+    x = np.floor(distribution.value(value, like).array)
     shape = np.broadcast_shapes(x.shape, distribution.batch_shape)
     top = np.max(np.where(np.isnan(x), 0.0, x), initial=0.0)        # +∞ sums up to the limit
     upper = int(max(0, min(top, upper_limit)))
@@ -87,22 +87,22 @@ class Bernoulli(Distribution):
         return self._logits if self._logits is not None else log(self._probs) - log(1.0 - self._probs)
 
     def sample(self, shape=()):
-        p = self.probs.data
+        p = self.probs.array
         return Tensor((self.uniform(shape) < p).astype(p.dtype))
 
     def log_prob(self, value):
         x = self.value(value, self.probs if self._probs is not None else self._logits)
-        valid = (x.data == 0) | (x.data == 1)
+        valid = (x.array == 0) | (x.array == 1)
         if self._logits is not None:
             density = x * self._logits - softplus(self._logits)
         else:
-            density = xlogy(x, self._probs) + xlogy(1.0 - x.data, 1.0 - self._probs)
+            density = xlogy(x, self._probs) + xlogy(1.0 - x.array, 1.0 - self._probs)
         return where(valid, density, NEG_INF)
 
     def cdf(self, value):
         x = self.value(value, self.probs)
         p = self.probs
-        return where(x.data < 0, 0.0, where(x.data < 1, 1.0 - p, 1.0))
+        return where(x.array < 0, 0.0, where(x.array < 1, 1.0 - p, 1.0))
 
     @property
     def mean(self):
@@ -132,23 +132,23 @@ class Binomial(Distribution):
     support = "{0, ..., n}"
 
     def __init__(self, total_count, probs):
-        n = np.asarray(total_count.data if isinstance(total_count, Tensor) else total_count)
+        n = np.asarray(total_count.array if isinstance(total_count, Tensor) else total_count)
         if n.dtype.kind not in "iuf" or not np.all(_is_integer(n)) or np.any(n < 0):
             raise ValueError(f"Binomial: total_count must be a non-negative integer, got {total_count}")
         probs = as_parameter(probs, "probs", "Binomial")
-        require((probs.data >= 0) & (probs.data <= 1), "Binomial", f"probs must lie in [0, 1], got {probs.data}")
+        require((probs.array >= 0) & (probs.array <= 1), "Binomial", f"probs must lie in [0, 1], got {probs.array}")
         count = Tensor(n.astype(probs.dtype))
         (self.total_count, self.probs), shape = broadcast_parameters(count, probs)
         super().__init__(shape)
 
     def sample(self, shape=()):
         from mathdl.random import generator
-        draws = generator().binomial(self.total_count.data.astype(np.int64), self.probs.data,
+        draws = generator().binomial(self.total_count.array.astype(np.int64), self.probs.array,
                                      size=self.extended_shape(shape))
         return Tensor(draws.astype(self.probs.dtype))
 
     def _log_mass(self, k):
-        n = self.total_count.data
+        n = self.total_count.array
         valid = (k >= 0) & (k <= n) & _is_integer(k)
         safe_k = np.where(valid, k, 0.0)
         combinations = log_factorial(n) - log_factorial(safe_k) - log_factorial(n - safe_k)
@@ -157,10 +157,10 @@ class Binomial(Distribution):
         return where(valid, density, NEG_INF)
 
     def log_prob(self, value):
-        return self._log_mass(self.value(value, self.probs).data)
+        return self._log_mass(self.value(value, self.probs).array)
 
     def cdf(self, value):
-        return _cumulative_mass(self, value, self.probs, int(np.max(self.total_count.data, initial=0)))
+        return _cumulative_mass(self, value, self.probs, int(np.max(self.total_count.array, initial=0)))
 
     @property
     def mean(self):
@@ -173,7 +173,7 @@ class Binomial(Distribution):
     def entropy(self):
         def term(k):
             return _surprisal_term(self._log_mass(np.broadcast_to(k, k.shape[:1] + self.batch_shape)))
-        n, p = self.total_count.data, self.probs.data
+        n, p = self.total_count.array, self.probs.array
         lower, upper = _window(n * p, np.sqrt(n * p * (1 - p)), int(np.max(n, initial=0)))
         return _grid_sum(self, lower, upper, term)
 
@@ -189,12 +189,12 @@ class Poisson(Distribution):
 
     def __init__(self, rate):
         self.rate = as_parameter(rate, "rate", "Poisson")
-        require(self.rate.data >= 0, "Poisson", f"rate must be non-negative, got {self.rate.data}")
+        require(self.rate.array >= 0, "Poisson", f"rate must be non-negative, got {self.rate.array}")
         super().__init__(self.rate.shape)
 
     def sample(self, shape=()):
         from mathdl.random import generator
-        draws = generator().poisson(self.rate.data, size=self.extended_shape(shape))
+        draws = generator().poisson(self.rate.array, size=self.extended_shape(shape))
         return Tensor(draws.astype(self.rate.dtype))
 
     def _log_mass(self, k):
@@ -204,10 +204,10 @@ class Poisson(Distribution):
         return where(valid, density, NEG_INF)
 
     def log_prob(self, value):
-        return self._log_mass(self.value(value, self.rate).data)
+        return self._log_mass(self.value(value, self.rate).array)
 
     def cdf(self, value):
-        largest = float(np.max(self.rate.data, initial=0.0))
+        largest = float(np.max(self.rate.array, initial=0.0))
         return _cumulative_mass(self, value, self.rate, int(largest + 12 * np.sqrt(largest) + 40))
 
     @property
@@ -219,7 +219,7 @@ class Poisson(Distribution):
         return self.rate
 
     def entropy(self):
-        lower, upper = _window(self.rate.data, np.sqrt(self.rate.data))
+        lower, upper = _window(self.rate.array, np.sqrt(self.rate.array))
 
         def term(k):
             return _surprisal_term(self._log_mass(np.broadcast_to(k, k.shape[:1] + self.batch_shape)))
@@ -242,7 +242,7 @@ class Categorical(Distribution):
         if source.ndim < 1 or source.shape[-1] < 1:
             raise ValueError(f"Categorical: probs/logits need a last axis of categories, got shape {source.shape}")
         if probs is not None:
-            total = probs.data.sum(axis=-1)
+            total = probs.array.sum(axis=-1)
             tolerance = 1e-6 if probs.dtype == np.float64 else 1e-4
             require(np.abs(total - 1.0) <= tolerance, "Categorical",
                     f"probs must sum to 1 along the last axis, got sums {total}")
@@ -259,20 +259,20 @@ class Categorical(Distribution):
         return log_softmax(self._logits, axis=-1) if self._logits is not None else log(self._probs)
 
     def sample(self, shape=()):
-        p = self.probs.data
+        p = self.probs.array
         cumulative = np.cumsum(p, axis=-1)
         u = self.uniform(shape)[..., None] * cumulative[..., -1:]
         index = np.minimum((cumulative <= u).sum(axis=-1), self.num_categories - 1)
         return Tensor(index.astype(np.int64))
 
     def log_prob(self, value):
-        k = np.asarray(value.data if isinstance(value, Tensor) else value)
+        k = np.asarray(value.array if isinstance(value, Tensor) else value)
         valid = (k >= 0) & (k < self.num_categories) & _is_integer(k)
         index = np.where(valid, k, 0).astype(np.int64)
         shape = np.broadcast_shapes(index.shape, self.batch_shape)
         log_p = self.log_probs
         if self._probs is not None:
-            log_p = where(self._probs.data > 0, log(where(self._probs.data > 0, self._probs, 1.0)), NEG_INF)
+            log_p = where(self._probs.array > 0, log(where(self._probs.array > 0, self._probs, 1.0)), NEG_INF)
         from mathdl.ops import broadcast_to
         table = broadcast_to(log_p, shape + (self.num_categories,))
         grids = np.indices(shape, sparse=True)
@@ -280,7 +280,7 @@ class Categorical(Distribution):
         return where(np.broadcast_to(valid, shape), picked, NEG_INF)
 
     def cdf(self, value):
-        k = np.floor(np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float64))
+        k = np.floor(np.asarray(value.array if isinstance(value, Tensor) else value, dtype=np.float64))
         below = (np.arange(self.num_categories) <= k[..., None]).astype(self.probs.dtype)
         return (self.probs * Tensor(below)).sum(axis=-1)
 

@@ -20,7 +20,7 @@ from mathdl.ops import broadcast_to, exp, log, where
 def as_parameter(value, name, owner):
     """``value`` as a floating Tensor (Tensors are kept, so their gradients flow); must be finite."""
     if isinstance(value, Tensor):
-        tensor = value if value.dtype.kind == "f" else Tensor(value.data.astype(get_default_dtype()))
+        tensor = value if value.dtype.kind == "f" else Tensor(value.array.astype(get_default_dtype()))
     else:
         if isinstance(value, str) or value is None:
             raise TypeError(f"{owner}: {name} must be a number, array or Tensor, got {value!r}")
@@ -30,8 +30,8 @@ def as_parameter(value, name, owner):
         if array.dtype.kind != "f" or not isinstance(value, (np.ndarray, np.generic)):
             array = array.astype(get_default_dtype())
         tensor = Tensor(array)
-    if not np.all(np.isfinite(tensor.data)):
-        raise ValueError(f"{owner}: {name} must be finite, got {tensor.data}")
+    if not np.all(np.isfinite(tensor.array)):
+        raise ValueError(f"{owner}: {name} must be finite, got {tensor.array}")
     return tensor
 
 
@@ -53,7 +53,7 @@ def broadcast_parameters(*tensors):
 
 def xlogy(x, y):
     """x · log y with 0 · log 0 = 0 (x a constant array or Tensor, y a Tensor); differentiable in y."""
-    x_data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    x_data = x.array if isinstance(x, Tensor) else np.asarray(x)
     zero = x_data == 0
     if not np.any(zero):
         return x * log(y)
@@ -65,7 +65,7 @@ def log1p(x):
     """log(1 + x), accurate for tiny x (Goldberg's trick: log(u)·x/(u − 1) with u = 1 + x rounded,
     which cancels the rounding error of u); differentiable."""
     u = 1.0 + x
-    exact = u.data == 1.0
+    exact = u.array == 1.0
     if not np.any(~exact):
         return x * 1.0
     safe_u = where(exact, 2.0, u)
@@ -75,9 +75,9 @@ def log1p(x):
 def expm1(x):
     """eˣ − 1, accurate for tiny x (Kahan's trick: (u − 1)·x/log u with u = eˣ rounded); differentiable."""
     u = exp(x)
-    trivial = (u.data == 1.0) | ~np.isfinite(u.data) | (u.data == 0.0)
+    trivial = (u.array == 1.0) | ~np.isfinite(u.array) | (u.array == 0.0)
     safe_u = where(trivial, 2.0, u)
-    return where(u.data == 1.0, x, where(trivial, u - 1.0, (safe_u - 1.0) * x / log(safe_u)))
+    return where(u.array == 1.0, x, where(trivial, u - 1.0, (safe_u - 1.0) * x / log(safe_u)))
 
 
 def softplus(x):
@@ -146,7 +146,7 @@ class Distribution:
     def probability(self, value, like):
         """``value`` as a Tensor of probabilities in [0, 1] (for icdf)."""
         q = self.value(value, like)
-        if np.any((q.data < 0) | (q.data > 1)) or np.any(np.isnan(q.data)):
+        if np.any((q.array < 0) | (q.array > 1)) or np.any(np.isnan(q.array)):
             raise ValueError(f"{type(self).__name__}.icdf: probabilities must lie in [0, 1]")
         return q
 
@@ -172,7 +172,7 @@ class Distribution:
         """A value to evaluate at, as a Tensor of the parameters' floating dtype."""
         x = as_tensor(x, like=like)
         if x.dtype.kind != "f":
-            x = Tensor(x.data.astype(like.dtype))
+            x = Tensor(x.array.astype(like.dtype))
         return x
 
     def uniform(self, shape):

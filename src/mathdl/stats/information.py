@@ -30,7 +30,7 @@ def _probabilities(p, name, op, axis=None):
                                                     if np.asarray(p).dtype.kind in "biu" else np.asarray(p))
     if tensor.dtype.kind != "f":
         raise TypeError(f"{op}: {name} must be a floating array of probabilities, got dtype {tensor.dtype}")
-    data = tensor.data
+    data = tensor.array
     if data.size == 0:
         raise ValueError(f"{op}: {name} is empty")
     if np.any(~np.isfinite(data)) or np.any(data < 0):
@@ -53,7 +53,7 @@ def _in_base(value, base):
 
 def _safe_log(q, p_data):
     """log q where p > 0 (−∞ where q = 0 there), 0 where p = 0, differentiable in q."""
-    q_data = np.broadcast_to(q.data, np.broadcast_shapes(q.shape, p_data.shape))
+    q_data = np.broadcast_to(q.array, np.broadcast_shapes(q.shape, p_data.shape))
     used = p_data > 0
     safe = where(used & (q_data > 0), q, 1.0)
     return where(used & (q_data == 0), -np.inf, log(safe))
@@ -62,9 +62,9 @@ def _safe_log(q, p_data):
 def self_information(p, base=None):
     """I = −log p elementwise for probabilities p ∈ [0, 1] (∞ at p = 0)."""
     tensor = p if isinstance(p, Tensor) else Tensor(np.asarray(p, dtype=np.float64))
-    if np.any(tensor.data < 0) or np.any(tensor.data > 1):
-        raise ValueError(f"self_information: probabilities must lie in [0, 1], got {tensor.data}")
-    positive = tensor.data > 0
+    if np.any(tensor.array < 0) or np.any(tensor.array > 1):
+        raise ValueError(f"self_information: probabilities must lie in [0, 1], got {tensor.array}")
+    positive = tensor.array > 0
     return _in_base(where(positive, -log(where(positive, tensor, 1.0)), np.inf), base)
 
 
@@ -91,8 +91,8 @@ def conditional_entropy(p_xy, base=None):
     """H(Y | X) = −Σ p(x, y) log(p(x, y) / p(x)) for a joint table with rows = X, columns = Y."""
     p_xy = _joint_table(p_xy, "conditional_entropy")
     p_x = p_xy.sum(axis=1, keepdims=True)
-    used = p_xy.data > 0
-    ratio = where(used, p_xy, 1.0) / where(np.broadcast_to(p_x.data, used.shape) > 0, p_x, 1.0)
+    used = p_xy.array > 0
+    ratio = where(used, p_xy, 1.0) / where(np.broadcast_to(p_x.array, used.shape) > 0, p_x, 1.0)
     return _in_base(-where(used, p_xy * log(ratio), 0.0).sum(), base)
 
 
@@ -101,7 +101,7 @@ def mutual_information(p_xy, base=None):
     p_xy = _joint_table(p_xy, "mutual_information")
     p_x = p_xy.sum(axis=1, keepdims=True)
     p_y = p_xy.sum(axis=0, keepdims=True)
-    used = p_xy.data > 0
+    used = p_xy.array > 0
     product = p_x * p_y
     ratio = where(used, p_xy, 1.0) / where(used, product, 1.0)
     return _in_base(where(used, p_xy * log(ratio), 0.0).sum(), base)
@@ -112,7 +112,7 @@ def cross_entropy(p, q, base=None, axis=-1):
     p = _probabilities(p, "p", "cross_entropy", axis)
     q = _probabilities(q, "q", "cross_entropy", axis)
     _same_shape(p, q, "cross_entropy")
-    return _in_base(-(p * _safe_log(q, p.data)).sum(axis=axis), base)
+    return _in_base(-(p * _safe_log(q, p.array)).sum(axis=axis), base)
 
 
 def kl_divergence(p, q, base=None, axis=-1):
@@ -124,7 +124,7 @@ def kl_divergence(p, q, base=None, axis=-1):
     p = _probabilities(p, "p", "kl_divergence", axis)
     q = _probabilities(q, "q", "kl_divergence", axis)
     _same_shape(p, q, "kl_divergence")
-    return _in_base((xlogy(p, p) - p * _safe_log(q, p.data)).sum(axis=axis), base)
+    return _in_base((xlogy(p, p) - p * _safe_log(q, p.array)).sum(axis=axis), base)
 
 
 def _same_shape(p, q, op):

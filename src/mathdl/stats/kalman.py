@@ -22,7 +22,7 @@ from mathdl.linalg.lu import solve_array
 
 
 def _matrix(value, name, shape=None):
-    array = np.atleast_2d(np.asarray(getattr(value, "data", value), dtype=np.float64))
+    array = np.atleast_2d(np.asarray(value, dtype=np.float64))
     if array.ndim != 2:
         raise ValueError(f"KalmanFilter: {name} must be a matrix, got shape {array.shape}")
     if shape is not None and array.shape != shape:
@@ -60,7 +60,7 @@ class KalmanFilter:
         m = self.H.shape[0]
         self.Q = _covariance(Q, "Q", n)
         self.R = _covariance(R, "R", m)
-        self.x = np.asarray(getattr(x0, "data", x0), dtype=np.float64).reshape(-1).copy()
+        self.x = np.asarray(x0, dtype=np.float64).reshape(-1).copy()
         if self.x.shape != (n,):
             raise ValueError(f"KalmanFilter: x0 must have {n} entries, got {self.x.shape}")
         self.P = _covariance(P0, "P0", n).copy()
@@ -96,7 +96,7 @@ class KalmanFilter:
 
     def update(self, z):
         """Condition on the measurement z (m,): x ← x + K y, Joseph-form P. Returns (x, P)."""
-        z = np.asarray(getattr(z, "data", z), dtype=np.float64).reshape(-1)
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
         if z.shape != (self.measurement_size,):
             raise ValueError(f"KalmanFilter.update: z must have {self.measurement_size} entries, got {z.shape}")
         innovation = z - self.H @ self.x
@@ -118,7 +118,7 @@ class KalmanFilter:
         return means, covariances
 
     def _forward(self, measurements, controls):
-        z = np.asarray(getattr(measurements, "data", measurements), dtype=np.float64)
+        z = np.asarray(measurements, dtype=np.float64)
         z = z.reshape(len(z), -1)
         means, covariances, predicted_means, predicted_covariances = [], [], [], []
         for t in range(len(z)):

@@ -49,7 +49,7 @@ def _categorical(p, q):
     if p.num_categories != q.num_categories:
         raise ValueError(f"kl_divergence: {p.num_categories} and {q.num_categories} categories")
     a = p.probs
-    return (xlogy(a, a) - a * where(a.data > 0, q.log_probs, 0.0)).sum(axis=-1)
+    return (xlogy(a, a) - a * where(a.array > 0, q.log_probs, 0.0)).sum(axis=-1)
 
 
 def _exponential(p, q):
@@ -68,7 +68,7 @@ def _laplace(p, q):
 
 
 def _uniform(p, q):
-    inside = (q.low.data <= p.low.data) & (p.high.data <= q.high.data)
+    inside = (q.low.array <= p.low.array) & (p.high.array <= q.high.array)
     return where(inside, log((q.high - q.low) / (p.high - p.low)), np.inf)
 
 

@@ -81,6 +81,6 @@ def corrcoef(x, rowvar=True):
     c = cov(x, rowvar=rowvar)
     diagonal = (c * Tensor(np.eye(c.shape[0], dtype=c.dtype))).sum(axis=1)
     scale = sqrt(diagonal)
-    if np.any(scale.data == 0):
+    if np.any(scale.array == 0):
         raise ValueError("corrcoef: a variable has zero variance, its correlation is undefined")
     return c / (scale.reshape(-1, 1) * scale.reshape(1, -1))

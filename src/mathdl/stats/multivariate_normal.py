@@ -51,7 +51,7 @@ class MultivariateNormal(Distribution):
         except ValueError:
             raise ValueError(f"{owner}: the batch shapes of loc {loc.shape} and {name} {matrix.shape} "
                              f"do not broadcast") from None
-        data = matrix.data
+        data = matrix.array
         if covariance_matrix is not None:
             if np.any(np.abs(data - np.swapaxes(data, -1, -2)) > 1e-8 * max(1.0, float(np.max(np.abs(data))))):
                 raise ValueError(f"{owner}: covariance_matrix must be symmetric")

@@ -44,7 +44,7 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 def lgamma(x):
     """log Γ(x) elementwise for an array (or Tensor's data) of positive reals; shape preserved."""
-    x = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+    x = np.asarray(x.array if isinstance(x, Tensor) else x, dtype=np.float64)
     if np.any(x <= 0):
         raise ValueError("lgamma: defined here for x > 0 only")
     out = np.empty_like(x)
@@ -193,7 +193,7 @@ class Erfc(Function):
 def _float_tensor(x):
     x = as_tensor(x)
     if x.dtype.kind != "f":
-        x = Tensor(x.data.astype(np.float64))
+        x = Tensor(x.array.astype(np.float64))
     return x
 
 

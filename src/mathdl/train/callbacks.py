@@ -166,7 +166,7 @@ class EarlyStopping(Callback):
         if _improved(self.mode, current, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = current, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = {k: np.array(v.data, copy=True)
+                self.best_weights = {k: np.array(v.array, copy=True)
                                      for k, v in self.trainer.model.state_dict().items()}
             return
         self.wait += 1

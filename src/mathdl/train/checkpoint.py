@@ -72,6 +72,6 @@ def load_checkpoint(path):
     if content.get("version", 0) > VERSION:
         raise CheckpointFormatError(f"{path}: checkpoint version {content['version']} is newer than "
                                     f"this mathdl understands ({VERSION})")
-    content["model"] = {name: (value.data if isinstance(value, Tensor) else np.asarray(value))
+    content["model"] = {name: (value.array if isinstance(value, Tensor) else np.asarray(value))
                         for name, value in content["model"].items()}
     return content

@@ -172,7 +172,7 @@ class Trainer:
             inputs, targets = _split_batch(batch, "fit")
             output = model(inputs)
             loss = loss_fn(output, targets)
-            loss_value = float(loss.data)
+            loss_value = float(loss.array)
             if not math.isfinite(loss_value):
                 self.stop_training = True
                 kept = (f"checkpoints written so far hold epoch {epoch}" if epoch else
@@ -189,7 +189,7 @@ class Trainer:
             seen += size
             loss_sum += loss_value * size
             if metrics:
-                output_array, target_array = output.data, targets.data
+                output_array, target_array = output.array, targets.array
                 for index, (_, function) in enumerate(metrics):
                     metric_sums[index] += function(output_array, target_array) * size
             self.progress.update(step, seen, running)
@@ -219,9 +219,9 @@ class Trainer:
                     output = self.model(inputs)
                     size = inputs.shape[0]
                     seen += size
-                    loss_sum += float(self.loss_fn(output, targets).data) * size
+                    loss_sum += float(self.loss_fn(output, targets).array) * size
                     for index, (_, function) in enumerate(self.metrics):
-                        metric_sums[index] += function(output.data, targets.data) * size
+                        metric_sums[index] += function(output.array, targets.array) * size
         finally:
             self.model.train(was_training)
         if seen == 0:
@@ -240,7 +240,7 @@ class Trainer:
             with grad_mode.no_grad():
                 for batch in data:
                     inputs = batch[0] if isinstance(batch, (tuple, list)) else batch
-                    outputs.append(self.model(_as_tensor(inputs)).data)
+                    outputs.append(self.model(_as_tensor(inputs)).array)
         finally:
             self.model.train(was_training)
         if not outputs:

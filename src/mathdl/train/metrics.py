@@ -13,7 +13,7 @@ from mathdl.autograd.tensor import Tensor
 
 
 def _array(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value.array if isinstance(value, Tensor) else np.asarray(value)
 
 
 def class_targets(output, target):

@@ -44,7 +44,7 @@ def log_softmax(input, dim=-1):
 def leaky_relu(input, negative_slope=0.01):
     """y = x for x > 0, a·x otherwise (a = ``negative_slope``);  ∂y/∂x = 1 or a (a at 0, as PyTorch)."""
     input = as_tensor(input)
-    return elementwise.where(input.data > 0, input, input * float(negative_slope))
+    return elementwise.where(input.array > 0, input, input * float(negative_slope))
 
 
 def elu(input, alpha=1.0):
@@ -52,7 +52,7 @@ def elu(input, alpha=1.0):
     min(x, 0), so large inputs do not overflow.)"""
     input = as_tensor(input)
     negative = elementwise.exp(elementwise.minimum(input, 0.0)) - 1.0
-    return elementwise.where(input.data > 0, input, negative * float(alpha))
+    return elementwise.where(input.array > 0, input, negative * float(alpha))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -61,7 +61,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     input = as_tensor(input)
     scaled = input * float(beta)
     smooth = (elementwise.relu(scaled) + elementwise.log(1.0 + elementwise.exp(-elementwise.abs(scaled)))) * (1.0 / beta)
-    return elementwise.where(scaled.data > threshold, input, smooth)
+    return elementwise.where(scaled.array > threshold, input, smooth)
 
 
 def silu(input):
@@ -91,7 +91,7 @@ class DropoutFunction(Function):
     def backward(self, gy):
         if gy.requires_grad:
             return gy * Tensor(self.scale)
-        return Tensor(gy.data * self.scale)
+        return Tensor(gy.array * self.scale)
 
 
 def _check_p(p, where):
@@ -127,7 +127,7 @@ def dropout2d(input, p=0.5, training=True):
 def one_hot(tensor, num_classes=-1):
     """One-hot encoding: labels of shape (…) with values in [0, num_classes) → int64 (…, num_classes)
     with out[…, k] = [label = k]. ``num_classes=-1`` uses max(label) + 1 (as ``torch``)."""
-    labels = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    labels = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if labels.dtype.kind not in "iu":
         if labels.size and not np.all(np.equal(np.mod(labels, 1), 0)):
             raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")

@@ -45,9 +45,9 @@ class LinearFunction(Function):
             gw = matmul(gy2.T, x2) if need_w else None
             gb = tensor_sum(gy2, 0) if need_b else None
         else:
-            g = gy.data.reshape(-1, gy.shape[-1])
-            gx = Tensor((g @ weight.data).reshape(x.shape)) if need_x else None
-            gw = Tensor(g.T @ x.data.reshape(-1, x.shape[-1])) if need_w else None
+            g = gy.array.reshape(-1, gy.shape[-1])
+            gx = Tensor((g @ weight.array).reshape(x.shape)) if need_x else None
+            gw = Tensor(g.T @ x.array.reshape(-1, x.shape[-1])) if need_w else None
             gb = Tensor(g.sum(axis=0)) if need_b else None
         return (gx, gw, gb) if has_bias else (gx, gw)
 

@@ -38,7 +38,7 @@ def _reduce(loss, reduction_name):
 # ----- class-index targets: shared checks -------------------------------------------------------
 def _class_targets(input, target, where, ignore_index):
     """Validate integer targets for scores ``input`` (N, C, …) or (C,); return the int array."""
-    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    labels = target.array if isinstance(target, Tensor) else np.asarray(target)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{where}: class-index targets must be integers, got dtype {labels.dtype} "
                         f"(for probability targets pass a float array shaped like the input {input.shape})")
@@ -61,7 +61,7 @@ def _class_targets(input, target, where, ignore_index):
 def _class_weights(weight, classes, dtype, where):
     if weight is None:
         return None
-    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    w = weight.array if isinstance(weight, Tensor) else np.asarray(weight)
     if w.shape != (classes,):
         raise ValueError(f"{where}: weight must have shape ({classes},), one per class, got {w.shape}")
     return w.astype(dtype, copy=False)
@@ -162,7 +162,7 @@ class CrossEntropy(Function):
             return result
         rows = self.probabilities.copy()     # kept intact: backward may run twice on one graph
         rows[np.arange(rows.shape[0]), self.labels.reshape(-1)] -= 1
-        g = gy.data
+        g = gy.array
         scale = (g * self.coefficients).astype(rows.dtype, copy=False).reshape(-1, 1)
         if epsilon:
             rows *= scale * (1.0 - epsilon)
@@ -230,7 +230,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     input = as_tensor(input)
     if input.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input must be floating-point scores, got dtype {input.dtype}")
-    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target_array = target.array if isinstance(target, Tensor) else np.asarray(target)
     classes = input.shape[1] if input.ndim > 1 else (input.shape[0] if input.ndim else 0)
     weights = _class_weights(weight, classes, input.dtype, "cross_entropy")
     if isinstance(label_smoothing, bool) or not 0.0 <= float(label_smoothing) <= 1.0:
@@ -354,7 +354,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     if log_target:
         loss = elementwise.exp(target) * (target - input)
     else:
-        positive = target.data > 0
+        positive = target.array > 0
         safe = elementwise.where(positive, target, 1.0)
         loss = elementwise.where(positive, target * (elementwise.log(safe) - input), 0.0)
     if reduction == "batchmean":
@@ -390,9 +390,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     Prefer ``binary_cross_entropy_with_logits`` when you have scores: it is exact for large |x|."""
     _check_reduction(reduction, "binary_cross_entropy")
     input, target = _pair(input, target, "binary_cross_entropy")
-    if input.data.size and (np.nanmin(input.data) < 0 or np.nanmax(input.data) > 1):
+    if input.array.size and (np.nanmin(input.array) < 0 or np.nanmax(input.array) > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be probabilities in [0, 1] "
-                         f"(got values in [{np.min(input.data):.4g}, {np.max(input.data):.4g}]); "
+                         f"(got values in [{np.min(input.array):.4g}, {np.max(input.array):.4g}]); "
                          "for raw scores use binary_cross_entropy_with_logits")
     loss = BinaryCrossEntropy()(input, target)
     if weight is not None:
@@ -446,7 +446,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input, target = _pair(input, target, "binary_cross_entropy_with_logits")
     if pos_weight is not None:
-        pos_weight = np.asarray(pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight,
+        pos_weight = np.asarray(pos_weight.array if isinstance(pos_weight, Tensor) else pos_weight,
                                 dtype=input.dtype)
         try:
             np.broadcast_shapes(pos_weight.shape, input.shape)

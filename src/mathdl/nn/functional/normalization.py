@@ -65,14 +65,14 @@ class BatchNormFunction(Function):
         count = x.size // x.shape[1]
         if grad_mode.is_grad_enabled():
             return self._differentiable_backward(gy, axes, shape, count)
-        g = gy.data
+        g = gy.array
         x_hat = self.normalized
         sum_g = g.sum(axis=axes)
         n, c = x.shape[0], x.shape[1]
         sum_g_xhat = np.einsum("ncl,ncl->c", g.reshape(n, c, -1), x_hat.reshape(n, c, -1))
         gx = None
         if x.requires_grad:
-            scale = self.inv_std if not self.affine else self.inv_std * self.inputs[1].data
+            scale = self.inv_std if not self.affine else self.inv_std * self.inputs[1].array
             gx = g - (sum_g / count).reshape(shape)
             gx -= x_hat * (sum_g_xhat / count).reshape(shape)
             gx *= scale.reshape(shape)
@@ -126,8 +126,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
-        mean = np.asarray(running_mean.data if isinstance(running_mean, Tensor) else running_mean)
-        var = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
+        mean = np.asarray(running_mean.array if isinstance(running_mean, Tensor) else running_mean)
+        var = np.asarray(running_var.array if isinstance(running_var, Tensor) else running_var)
         inv_std = (1.0 / np.sqrt(var + eps)).astype(input.dtype, copy=False)
         normalized = (input - Tensor(mean.reshape(shape).astype(input.dtype, copy=False))) * Tensor(inv_std.reshape(shape))
         if not affine:
@@ -140,8 +140,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     function = BatchNormFunction(eps, affine)
     output = function(input, weight, bias) if affine else function(input)
     if running_mean is not None and running_var is not None:
-        rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
-        rv = running_var.data if isinstance(running_var, Tensor) else running_var
+        rm = running_mean.array if isinstance(running_mean, Tensor) else running_mean
+        rv = running_var.array if isinstance(running_var, Tensor) else running_var
         unbiased = function.var * (count / (count - 1))
         rm *= 1.0 - momentum
         rm += momentum * function.mean.astype(rm.dtype, copy=False)

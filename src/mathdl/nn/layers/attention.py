@@ -35,7 +35,7 @@ from mathdl.random import generator
 def _array(mask, where, name):
     if mask is None:
         return None
-    data = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    data = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
     if data.dtype != bool and data.dtype.kind != "f":
         raise TypeError(f"{where}: {name} must be boolean or floating point, got dtype {data.dtype}")
     return data
@@ -139,7 +139,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = None
         self.out_proj = Linear(e, e, bias=bias)
         if bias:
-            self.out_proj.bias.data[...] = 0.0
+            self.out_proj.bias.array[...] = 0.0
 
     def extra_repr(self):
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"

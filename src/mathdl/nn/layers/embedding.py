@@ -40,7 +40,7 @@ class EmbeddingLookup(Function):
 
 
 def _index_array(input, num_embeddings, where):
-    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    data = input.array if isinstance(input, Tensor) else np.asarray(input)
     if data.dtype.kind not in "iu":
         raise TypeError(f"{where}: indices must be integers, got dtype {data.dtype}")
     if data.size and (data.min() < 0 or data.max() >= num_embeddings):
@@ -84,7 +84,7 @@ class Embedding(Module):
             if padding_idx is not None:
                 data[padding_idx] = 0.0
         else:
-            data = np.asarray(_weight.data if isinstance(_weight, Tensor) else _weight)
+            data = np.asarray(_weight.array if isinstance(_weight, Tensor) else _weight)
             if data.shape != (self.num_embeddings, self.embedding_dim):
                 raise ValueError(f"Embedding: _weight must have shape ({num_embeddings}, {embedding_dim}), "
                                  f"got {data.shape}")
@@ -94,7 +94,7 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
         """An Embedding holding the given (V, D) matrix; ``freeze`` turns off its gradient."""
-        data = np.asarray(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
+        data = np.asarray(embeddings.array if isinstance(embeddings, Tensor) else embeddings)
         if data.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {data.shape}")
         module = cls(data.shape[0], data.shape[1], padding_idx=padding_idx, _weight=data)

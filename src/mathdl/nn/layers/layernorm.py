@@ -74,10 +74,10 @@ class LayerNormFunction(Function):
             from mathdl.autograd.engine import grad
             grads = iter(grad(y, wanted, gy, create_graph=True, allow_unused=True))
             return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
-        g, x_hat, rstd, axes = gy.data, self.x_hat, self.rstd, self.axes
+        g, x_hat, rstd, axes = gy.array, self.x_hat, self.rstd, self.axes
         lead = tuple(range(g.ndim - self.ndim))
         grads = []
-        g_hat = g * weight.data if weight is not None else g
+        g_hat = g * weight.array if weight is not None else g
         gx = g_hat - g_hat.mean(axis=axes, keepdims=True)
         gx -= x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True)
         gx *= rstd

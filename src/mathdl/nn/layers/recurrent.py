@@ -149,10 +149,10 @@ class RNNSequence(Function):
         if grad_mode.is_grad_enabled():
             return _graph_backward(self, "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU",
                                    (g_out, g_last))
-        hs, w_hh = self.hs, self.inputs[2].data
-        gy = g_out.data
+        hs, w_hh = self.hs, self.inputs[2].array
+        gy = g_out.array
         delta = np.empty(gy.shape, dtype=hs.dtype)
-        dh = g_last.data.astype(hs.dtype, copy=True)
+        dh = g_last.array.astype(hs.dtype, copy=True)
         for t in range(gy.shape[0] - 1, -1, -1):
             dh += gy[t]
             h = hs[t + 1]
@@ -209,12 +209,12 @@ class LSTMSequence(Function):
         if grad_mode.is_grad_enabled():
             return _graph_backward(self, "LSTM", (g_out, g_h, g_c))
         gates, hs, cs, tanh_c = self.saved
-        w_hh = self.inputs[3].data
+        w_hh = self.inputs[3].array
         hidden = hs.shape[-1]
-        gy = g_out.data
+        gy = g_out.array
         delta = np.empty_like(gates)
-        dh = g_h.data.astype(gates.dtype, copy=True)
-        dc = g_c.data.astype(gates.dtype, copy=True)
+        dh = g_h.array.astype(gates.dtype, copy=True)
+        dc = g_c.array.astype(gates.dtype, copy=True)
         for t in range(gates.shape[0] - 1, -1, -1):
             dh += gy[t]
             a, d, tc = gates[t], delta[t], tanh_c[t]
@@ -277,12 +277,12 @@ class GRUSequence(Function):
         if grad_mode.is_grad_enabled():
             return _graph_backward(self, "GRU", (g_out, g_h))
         gates, hw_n, hs = self.saved
-        w_hh = self.inputs[2].data
+        w_hh = self.inputs[2].array
         hidden = hs.shape[-1]
-        gy = g_out.data
+        gy = g_out.array
         d_x = np.empty_like(gates)
         d_hw = np.empty_like(gates)
-        dh = g_h.data.astype(gates.dtype, copy=True)
+        dh = g_h.array.astype(gates.dtype, copy=True)
         for t in range(gates.shape[0] - 1, -1, -1):
             dh += gy[t]
             a = gates[t]

@@ -29,18 +29,18 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         return Tensor(np.zeros((), dtype=np.float32))
     dtype = params[0].grad.dtype
     if math.isinf(norm_type):
-        total = max(float(np.max(np.abs(p.grad.data), initial=0.0)) for p in params)
+        total = max(float(np.max(np.abs(p.grad.array), initial=0.0)) for p in params)
     elif norm_type == 2.0:
-        total = math.sqrt(sum(float(np.vdot(g, g)) for g in (p.grad.data.ravel() for p in params)))
+        total = math.sqrt(sum(float(np.vdot(g, g)) for g in (p.grad.array.ravel() for p in params)))
     else:
-        total = sum(float(np.sum(np.abs(p.grad.data) ** norm_type)) for p in params) ** (1.0 / norm_type)
+        total = sum(float(np.sum(np.abs(p.grad.array) ** norm_type)) for p in params) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
                            f"{total}, so they cannot be clipped; pass error_if_nonfinite=False to clip anyway")
     coefficient = float(max_norm) / (total + 1e-6)
     if coefficient < 1.0:
         for p in params:
-            p.grad.data *= coefficient
+            p.grad.array *= coefficient
     return Tensor(np.asarray(total, dtype=dtype))
 
 
@@ -50,4 +50,4 @@ def clip_grad_value_(parameters, clip_value):
     if clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value}")
     for p in _with_grads(parameters):
-        np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+        np.clip(p.grad.array, -clip_value, clip_value, out=p.grad.array)

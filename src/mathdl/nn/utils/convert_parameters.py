@@ -19,15 +19,15 @@ def parameters_to_vector(parameters):
 def vector_to_parameters(vec, parameters):
     """Copy consecutive slices of the 1-D ``vec`` into the parameters, in place (no gradient);
     ``vec`` must have exactly as many entries as the parameters together."""
-    data = vec.data if isinstance(vec, Tensor) else np.asarray(as_tensor(vec).data)
+    data = vec.array if isinstance(vec, Tensor) else np.asarray(as_tensor(vec).array)
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     if data.ndim != 1:
         raise ValueError(f"vector_to_parameters: expected a 1-D vector, got shape {data.shape}")
-    total = sum(p.data.size for p in params)
+    total = sum(p.array.size for p in params)
     if data.size != total:
         raise ValueError(f"vector_to_parameters: the vector has {data.size} entries, the parameters {total}")
     offset = 0
     for p in params:
-        size = p.data.size
-        p.data[...] = data[offset:offset + size].reshape(p.data.shape)
+        size = p.array.size
+        p.array[...] = data[offset:offset + size].reshape(p.array.shape)
         offset += size
