@@ -12,6 +12,7 @@ the first step (they must agree, or the comparison would be meaningless).
 ``--threads`` sets the BLAS threads of NumPy (OPENBLAS_NUM_THREADS, fixed before NumPy loads) and
 PyTorch's intra-op threads alike.
 """
+
 import argparse
 import os
 import statistics
@@ -68,7 +69,9 @@ def main():
     vocab = CharVocab(text)
     ids = vocab.encode(text)
     total_steps = ARGS.steps * ARGS.passes + 1
-    batches = list(random_offset_batches(ids, ARGS.batch_size, ARGS.seq_len, total_steps, np.random.default_rng(0)))
+    batches = list(
+        random_offset_batches(ids, ARGS.batch_size, ARGS.seq_len, total_steps, np.random.default_rng(0))
+    )
     ours = CharRNNLM(len(vocab), embed_dim=64, hidden_size=ARGS.hidden, num_layers=2, cell="lstm")
     theirs = build_torch(torch, len(vocab), ARGS.hidden)
     with torch.no_grad():
@@ -99,8 +102,10 @@ def main():
     print(f"first-step loss: mathdl {first_ours:.6f}, PyTorch {first_theirs:.6f} (same weights, same batch)")
     if abs(first_ours - first_theirs) > 1e-4:
         sys.exit("the two models disagree on the first loss; the timing would compare different computations")
-    print(f"2-layer LSTM LM: hidden {ARGS.hidden}, seq {ARGS.seq_len}, batch {ARGS.batch_size}, vocab {len(vocab)}; "
-          f"{ARGS.steps} steps per pass, threads {ARGS.threads} (NumPy BLAS and torch), {os.cpu_count()} CPUs")
+    print(
+        f"2-layer LSTM LM: hidden {ARGS.hidden}, seq {ARGS.seq_len}, batch {ARGS.batch_size}, vocab {len(vocab)}; "
+        f"{ARGS.steps} steps per pass, threads {ARGS.threads} (NumPy BLAS and torch), {os.cpu_count()} CPUs"
+    )
     ours_times, theirs_times, k = [], [], 1
     for pass_index in range(ARGS.passes):
         order = [("mathdl", our_step, ours_times), ("pytorch", their_step, theirs_times)]
@@ -114,8 +119,10 @@ def main():
         k += ARGS.steps
         print(f"pass {pass_index + 1}: mathdl {ours_times[-1]:.2f} s, PyTorch {theirs_times[-1]:.2f} s")
     ours_median, theirs_median = statistics.median(ours_times), statistics.median(theirs_times)
-    print(f"steps/s: mathdl {ARGS.steps / ours_median:.2f}, PyTorch {ARGS.steps / theirs_median:.2f}; "
-          f"ratio mathdl/PyTorch time = {ours_median / theirs_median:.2f} (target <= 2)")
+    print(
+        f"steps/s: mathdl {ARGS.steps / ours_median:.2f}, PyTorch {ARGS.steps / theirs_median:.2f}; "
+        f"ratio mathdl/PyTorch time = {ours_median / theirs_median:.2f} (target <= 2)"
+    )
     return ours_median / theirs_median
 
 

@@ -16,6 +16,7 @@ layout conversion (what the first layer of a network pays). ``--cpu-time`` measu
 time instead of wall time: on a shared, oversubscribed machine with single-threaded runs
 (``--threads 1`` and ``OPENBLAS_NUM_THREADS=1``) it is the steadier measure.
 """
+
 import argparse
 import statistics
 import sys
@@ -67,18 +68,26 @@ def main(argv=None):
     from mathdl.ops.convolution import conv2d
 
     rng = np.random.default_rng(0)
-    print(f"mathdl inputs: {'contiguous NCHW' if args.nchw else 'batch-innermost views'}; "
-          f"{'CPU' if args.cpu_time else 'wall'} time; torch threads {torch.get_num_threads()}")
+    print(
+        f"mathdl inputs: {'contiguous NCHW' if args.nchw else 'batch-innermost views'}; "
+        f"{'CPU' if args.cpu_time else 'wall'} time; torch threads {torch.get_num_threads()}"
+    )
     print(f"{'layer':34s} {'mathdl ms':>10s} {'torch ms':>10s} {'ratio':>6s}")
     ratios = []
     for name, n, c, size, o, k, s, p, g, input_grad in SHAPES:
         x = rng.standard_normal((n, c, size, size)).astype(np.float32)
         w = (rng.standard_normal((o, c // g, k, k)) * 0.1).astype(np.float32)
         b = np.zeros(o, np.float32)
-        ours = [md.Tensor(batch_innermost(x, not args.nchw), requires_grad=input_grad),
-                md.tensor(w, requires_grad=True), md.tensor(b, requires_grad=True)]
-        theirs = [torch.tensor(x, requires_grad=input_grad), torch.tensor(w, requires_grad=True),
-                  torch.tensor(b, requires_grad=True)]
+        ours = [
+            md.Tensor(batch_innermost(x, not args.nchw), requires_grad=input_grad),
+            md.tensor(w, requires_grad=True),
+            md.tensor(b, requires_grad=True),
+        ]
+        theirs = [
+            torch.tensor(x, requires_grad=input_grad),
+            torch.tensor(w, requires_grad=True),
+            torch.tensor(b, requires_grad=True),
+        ]
         gy = rng.standard_normal(conv2d(x, w, b, s, p, 1, g).shape).astype(np.float32)
         gy_ours, gy_theirs = md.Tensor(batch_innermost(gy, not args.nchw)), torch.tensor(gy)
 
@@ -92,11 +101,11 @@ def main(argv=None):
                 t.grad = None
             torch.nn.functional.conv2d(theirs[0], theirs[1], theirs[2], s, p, 1, g).backward(gy_theirs)
 
-        run_ours(), run_theirs()                                 # warm up
+        run_ours(), run_theirs()  # warm up
         times = {"ours": [], "theirs": []}
         for index in range(args.passes):
             order = [("ours", run_ours), ("theirs", run_theirs)]
-            for key, run in (order if index % 2 == 0 else order[::-1]):
+            for key, run in order if index % 2 == 0 else order[::-1]:
                 times[key].append(time_calls(run, args.repeats, clock))
         mine, ref = statistics.median(times["ours"]), statistics.median(times["theirs"])
         ratios.append(mine / ref)

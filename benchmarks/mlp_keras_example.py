@@ -17,6 +17,7 @@ spinning BLAS threads do), and the ratios mathdl/NumPy (goal ≤ 1.10) and mathd
 
     python benchmarks/mlp_keras_example.py [--passes 3] [--accuracy-epochs 5] [--threads N]
 """
+
 import argparse
 import os
 import statistics
@@ -46,6 +47,7 @@ LR, RHO, EPS, BATCH = 1e-3, 0.9, 1e-7, 128
 def load():
     from mathdl.keras.datasets import fashion_mnist
     from mathdl.keras.utils import to_categorical
+
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
     x_train = x_train.reshape((60000, 28 * 28)).astype("float32") / 255
     x_test = x_test.reshape((10000, 28 * 28)).astype("float32") / 255
@@ -63,6 +65,7 @@ class MathdlKeras:
     def __init__(self, seed):
         import mathdl as md
         from mathdl.keras import layers, models
+
         md.manual_seed(seed)
         self.network = models.Sequential()
         self.network.add(layers.Dense(512, activation="relu", input_shape=(28 * 28,)))
@@ -85,7 +88,12 @@ class HandNumPy:
     def __init__(self, seed):
         rng = np.random.default_rng(seed)
         self.rng = rng
-        self.params = [glorot(rng, 784, 512), np.zeros(512, np.float32), glorot(rng, 512, 10), np.zeros(10, np.float32)]
+        self.params = [
+            glorot(rng, 784, 512),
+            np.zeros(512, np.float32),
+            glorot(rng, 512, 10),
+            np.zeros(10, np.float32),
+        ]
         self.square_avgs = [np.zeros_like(p) for p in self.params]
 
     def epoch(self, x, y):
@@ -93,7 +101,7 @@ class HandNumPy:
         order = self.rng.permutation(len(x))
         loss_sum = correct = 0.0
         for start in range(0, len(x), BATCH):
-            index = order[start:start + BATCH]
+            index = order[start : start + BATCH]
             xb, yb = x[index], y[index]
             n = len(xb)
             pre = xb @ w1 + b1
@@ -124,6 +132,7 @@ class PyTorchCPU:
 
     def __init__(self, seed):
         import torch
+
         self.torch = torch
         torch.manual_seed(seed)
         self.model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10))
@@ -141,7 +150,7 @@ class PyTorchCPU:
         order = torch.randperm(len(x))
         loss_sum = correct = 0.0
         for start in range(0, len(x), BATCH):
-            index = order[start:start + BATCH]
+            index = order[start : start + BATCH]
             xb, yb = tx[index], ty[index]
             logits = self.model(xb)
             loss = torch.nn.functional.cross_entropy(logits, yb)
@@ -155,16 +164,25 @@ class PyTorchCPU:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--passes", type=int, default=3, help="timed epochs per implementation (median reported)")
-    parser.add_argument("--accuracy-epochs", type=int, default=5, help="epochs of the final accuracy run (0: skip)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS and torch threads for all three (default: each library's own)")
+    parser.add_argument(
+        "--passes", type=int, default=3, help="timed epochs per implementation (median reported)"
+    )
+    parser.add_argument(
+        "--accuracy-epochs", type=int, default=5, help="epochs of the final accuracy run (0: skip)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="BLAS and torch threads for all three (default: each library's own)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     (x_train, y_train), (x_test, y_test) = load()
     runners = [MathdlKeras(args.seed), HandNumPy(args.seed)]
     try:
         import torch
+
         if args.threads:
             torch.set_num_threads(args.threads)
         runners.append(PyTorchCPU(args.seed))
@@ -173,34 +191,46 @@ def main(argv=None):
     times = {runner.name: [] for runner in runners}
     cpu_times = {runner.name: [] for runner in runners}
     for index in range(args.passes):
-        for runner in runners:                       # interleaved: load changes hit all alike
+        for runner in runners:  # interleaved: load changes hit all alike
             start, cpu_start = time.perf_counter(), time.process_time()
             loss, accuracy = runner.epoch(x_train, y_train)
             seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
             times[runner.name].append(seconds)
             cpu_times[runner.name].append(cpu_seconds)
-            print(f"pass {index + 1}: {runner.name:22} {seconds:7.2f}s wall {cpu_seconds:7.2f}s CPU  "
-                  f"loss {loss:.4f}  accuracy {accuracy:.4f}")
+            print(
+                f"pass {index + 1}: {runner.name:22} {seconds:7.2f}s wall {cpu_seconds:7.2f}s CPU  "
+                f"loss {loss:.4f}  accuracy {accuracy:.4f}"
+            )
     medians = {name: statistics.median(values) for name, values in times.items()}
     cpu_medians = {name: statistics.median(values) for name, values in cpu_times.items()}
-    print(f"\nmedian per epoch over {args.passes} passes (batch {BATCH}, {len(x_train)} images, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}):")
+    print(
+        f"\nmedian per epoch over {args.passes} passes (batch {BATCH}, {len(x_train)} images, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}):"
+    )
     for name, value in medians.items():
-        print(f"  {name:22} {value:7.2f}s wall ({len(x_train) / value:,.0f} samples/s)  "
-              f"{cpu_medians[name]:7.2f}s CPU")
+        print(
+            f"  {name:22} {value:7.2f}s wall ({len(x_train) / value:,.0f} samples/s)  "
+            f"{cpu_medians[name]:7.2f}s CPU"
+        )
     ours, ours_cpu = medians[runners[0].name], cpu_medians[runners[0].name]
-    print(f"ratio mathdl / hand NumPy : {ours / medians[HandNumPy.name]:.3f} wall, "
-          f"{ours_cpu / cpu_medians[HandNumPy.name]:.3f} CPU   (goal <= 1.10)")
+    print(
+        f"ratio mathdl / hand NumPy : {ours / medians[HandNumPy.name]:.3f} wall, "
+        f"{ours_cpu / cpu_medians[HandNumPy.name]:.3f} CPU   (goal <= 1.10)"
+    )
     if PyTorchCPU.name in medians:
-        print(f"ratio mathdl / PyTorch CPU: {ours / medians[PyTorchCPU.name]:.3f} wall, "
-              f"{ours_cpu / cpu_medians[PyTorchCPU.name]:.3f} CPU   (goal <= 1.0)")
+        print(
+            f"ratio mathdl / PyTorch CPU: {ours / medians[PyTorchCPU.name]:.3f} wall, "
+            f"{ours_cpu / cpu_medians[PyTorchCPU.name]:.3f} CPU   (goal <= 1.0)"
+        )
     if args.accuracy_epochs:
         fresh = MathdlKeras(args.seed)
         start = time.perf_counter()
         fresh.network.fit(x_train, y_train, epochs=args.accuracy_epochs, batch_size=BATCH, verbose=2)
         accuracy = fresh.test_accuracy(x_test, y_test)
-        print(f"mathdl test accuracy after {args.accuracy_epochs} epochs: {accuracy:.4f} "
-              f"({time.perf_counter() - start:.1f}s)")
+        print(
+            f"mathdl test accuracy after {args.accuracy_epochs} epochs: {accuracy:.4f} "
+            f"({time.perf_counter() - start:.1f}s)"
+        )
     return medians
 
 

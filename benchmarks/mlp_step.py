@@ -7,6 +7,7 @@ Prints the median time per step of each and the ratio mathdl / NumPy (lower is b
 is ≤ 1.10). Two hand-written baselines are timed: the plain textbook version (temporaries for
 each expression) and an in-place version with preallocated buffers (the strictest baseline).
 """
+
 import argparse
 import statistics
 import time
@@ -24,10 +25,12 @@ LR, ALPHA, EPS = 1e-3, 0.99, 1e-8
 def init_weights(seed):
     rng = np.random.default_rng(seed)
     bound1, bound2 = 1 / np.sqrt(INPUTS), 1 / np.sqrt(HIDDEN)
-    return [rng.uniform(-bound1, bound1, (HIDDEN, INPUTS)).astype(np.float32),
-            rng.uniform(-bound1, bound1, HIDDEN).astype(np.float32),
-            rng.uniform(-bound2, bound2, (CLASSES, HIDDEN)).astype(np.float32),
-            rng.uniform(-bound2, bound2, CLASSES).astype(np.float32)]
+    return [
+        rng.uniform(-bound1, bound1, (HIDDEN, INPUTS)).astype(np.float32),
+        rng.uniform(-bound1, bound1, HIDDEN).astype(np.float32),
+        rng.uniform(-bound2, bound2, (CLASSES, HIDDEN)).astype(np.float32),
+        rng.uniform(-bound2, bound2, CLASSES).astype(np.float32),
+    ]
 
 
 class PlainNumPy:
@@ -104,8 +107,9 @@ class InPlaceNumPy(PlainNumPy):
 class Mathdl:
     def __init__(self, weights):
         self.model = nn.Sequential(nn.Linear(INPUTS, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, CLASSES))
-        self.model.load_state_dict({"0.weight": weights[0], "0.bias": weights[1],
-                                    "2.weight": weights[2], "2.bias": weights[3]})
+        self.model.load_state_dict(
+            {"0.weight": weights[0], "0.bias": weights[1], "2.weight": weights[2], "2.bias": weights[3]}
+        )
         self.optimizer = optim.RMSprop(self.model.parameters(), lr=LR, alpha=ALPHA, eps=EPS)
 
     def step(self, x, y):
@@ -137,13 +141,19 @@ def main(argv=None):
     x_array = rng.random((BATCH, INPUTS), dtype=np.float32)
     y_array = rng.integers(0, CLASSES, BATCH)
     weights = init_weights(1)
-    runners = {"mathdl": Mathdl(weights), "numpy (plain)": PlainNumPy(weights), "numpy (in place)": InPlaceNumPy(weights)}
-    inputs = {"mathdl": (md.tensor(x_array), y_array), "numpy (plain)": (x_array, y_array),
-              "numpy (in place)": (x_array, y_array)}
+    runners = {
+        "mathdl": Mathdl(weights),
+        "numpy (plain)": PlainNumPy(weights),
+        "numpy (in place)": InPlaceNumPy(weights),
+    }
+    inputs = {
+        "mathdl": (md.tensor(x_array), y_array),
+        "numpy (plain)": (x_array, y_array),
+        "numpy (in place)": (x_array, y_array),
+    }
 
     # the three compute the same losses from the same start
-    losses = {name: [runner.step(*inputs[name]) for _ in range(3)]
-              for name, runner in runners.items()}
+    losses = {name: [runner.step(*inputs[name]) for _ in range(3)] for name, runner in runners.items()}
     reference = losses["numpy (plain)"]
     for name, values in losses.items():
         if not np.allclose(values, reference, rtol=1e-4):
@@ -155,7 +165,9 @@ def main(argv=None):
             times[name].append(value)
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, value in medians.items():
-        print(f"{name:18s} {value * 1e3:8.3f} ms/step  (passes: {', '.join(f'{t * 1e3:.3f}' for t in times[name])})")
+        print(
+            f"{name:18s} {value * 1e3:8.3f} ms/step  (passes: {', '.join(f'{t * 1e3:.3f}' for t in times[name])})"
+        )
     print(f"ratio mathdl / numpy (plain):    {medians['mathdl'] / medians['numpy (plain)']:.3f}")
     print(f"ratio mathdl / numpy (in place): {medians['mathdl'] / medians['numpy (in place)']:.3f}")
 

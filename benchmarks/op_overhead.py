@@ -12,6 +12,7 @@ compared, because this machine's timings drift when other work shares its two co
 
     python benchmarks/op_overhead.py [--passes 5]
 """
+
 import argparse
 import statistics
 import time
@@ -23,32 +24,40 @@ import mathdl as md
 
 def training_step(loss_of, params):
     """A step function: build the loss, backpropagate, clear the gradients (mathdl and torch alike)."""
+
     def step():
         loss = loss_of()
         loss.backward()
         for p in params:
             p.grad = None
         return loss
+
     return step
 
 
 def product_chain(a, b, k):
     """A step of k elementwise products y ← y ⊙ b starting from y = a, then sum and backward."""
+
     def loss_of():
         y = a
         for _ in range(k):
             y = y * b
         return y.sum()
+
     return training_step(loss_of, [a])
 
 
 def chain_mathdl(k):
-    return product_chain(md.tensor(np.linspace(0.5, 1.5, 16, dtype=np.float32), requires_grad=True),
-                         md.tensor(np.full(16, 1.0001, dtype=np.float32)), k)
+    return product_chain(
+        md.tensor(np.linspace(0.5, 1.5, 16, dtype=np.float32), requires_grad=True),
+        md.tensor(np.full(16, 1.0001, dtype=np.float32)),
+        k,
+    )
 
 
 def chain_torch(k):
     import torch
+
     return product_chain(torch.linspace(0.5, 1.5, 16, requires_grad=True), torch.full((16,), 1.0001), k)
 
 
@@ -68,28 +77,34 @@ def mlp_mathdl():
     x = md.tensor(x)
     w1, b1, w2, b2 = params = [md.tensor(p, requires_grad=True) for p in params]
     rows = np.arange(len(y))
-    return training_step(lambda: -md.log_softmax(md.relu(x @ w1 + b1) @ w2 + b2, axis=1)[rows, y].mean(),
-                         params)
+    return training_step(
+        lambda: -md.log_softmax(md.relu(x @ w1 + b1) @ w2 + b2, axis=1)[rows, y].mean(), params
+    )
 
 
 def mlp_mathdl_fused():
     """The same step with mathdl's fused ops: linear (y = x Wᵀ + b as one Function) and
     cross_entropy (log-softmax and NLL as one Function), as nn.Linear and F.cross_entropy use them."""
     import mathdl.nn.functional as F
+
     x, y, w1, b1, w2, b2 = mlp_data()
     x, y = md.tensor(x), md.tensor(y)
     # nn.Linear's layout: weights (out, in)
-    w1t, b1, w2t, b2 = params = [md.tensor(np.ascontiguousarray(p), requires_grad=True)
-                                 for p in (w1.T, b1, w2.T, b2)]
+    w1t, b1, w2t, b2 = params = [
+        md.tensor(np.ascontiguousarray(p), requires_grad=True) for p in (w1.T, b1, w2.T, b2)
+    ]
     return training_step(lambda: F.cross_entropy(F.linear(F.relu(F.linear(x, w1t, b1)), w2t, b2), y), params)
 
 
 def mlp_torch():
     """The same step in PyTorch CPU, for perspective (its autograd pays a per-op cost too)."""
     import torch
+
     x, y, *params = (torch.from_numpy(np.ascontiguousarray(a)) for a in mlp_data())
     w1, b1, w2, b2 = params = [p.clone().requires_grad_(True) for p in params]
-    return training_step(lambda: torch.nn.functional.cross_entropy(torch.relu(x @ w1 + b1) @ w2 + b2, y), params)
+    return training_step(
+        lambda: torch.nn.functional.cross_entropy(torch.relu(x @ w1 + b1) @ w2 + b2, y), params
+    )
 
 
 def mlp_numpy():
@@ -115,6 +130,7 @@ def mlp_numpy():
         g_w1 = x.T @ g_hidden
         g_b1 = g_hidden.sum(axis=0)
         return loss, g_w1, g_b1, g_w2, g_b2
+
     return step
 
 
@@ -127,7 +143,7 @@ def interleaved(contenders, repeats, passes):
     cache contents.
     """
     for step in contenders.values():
-        step()                                   # warm up caches and lazy imports
+        step()  # warm up caches and lazy imports
     times = {name: [] for name in contenders}
     for _ in range(passes):
         for name, step in contenders.items():
@@ -142,12 +158,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--passes", type=int, default=9)
     parser.add_argument("--chain", type=int, default=50, help="ops per chain in the overhead test")
-    parser.add_argument("--torch-threads", type=int, default=2,
-                        help="PyTorch intra-op threads (set OPENBLAS_NUM_THREADS for NumPy/mathdl alike)")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=2,
+        help="PyTorch intra-op threads (set OPENBLAS_NUM_THREADS for NumPy/mathdl alike)",
+    )
     args = parser.parse_args()
 
     try:
         import torch
+
         torch.set_num_threads(args.torch_threads)
         have_torch = True
     except ImportError:
@@ -173,11 +194,15 @@ def main():
     print(f"  mathdl, primitive ops (matmul, add, relu, log_softmax...) {primitive:7.3f} ms/step")
     print(f"  hand NumPy                                                {theirs:7.3f} ms/step")
     if have_torch:
-        print(f"  PyTorch CPU                                               {medians['pytorch'] * 1e3:7.3f} ms/step")
+        print(
+            f"  PyTorch CPU                                               {medians['pytorch'] * 1e3:7.3f} ms/step"
+        )
     print(f"  ratio fused/numpy = {fused / theirs:.3f}  (target ≤ 1.10)")
     print(f"  ratio primitive/numpy = {primitive / theirs:.3f}")
     if have_torch:
-        print(f"  ratio pytorch/numpy = {medians['pytorch'] / medians['numpy']:.3f}  (the same measure for PyTorch)")
+        print(
+            f"  ratio pytorch/numpy = {medians['pytorch'] / medians['numpy']:.3f}  (the same measure for PyTorch)"
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ gradient and Hessian, so only the algorithms differ).
 Pairs: bfgs ↔ BFGS, lbfgs ↔ L-BFGS-B, cg ↔ CG, newton ↔ Newton-CG (SciPy solves the Newton system
 inexactly by CG; ours solves it exactly by Cholesky, damped when the Hessian is indefinite).
 """
+
 import sys
 import time
 
@@ -22,7 +23,7 @@ PAIRS = [("bfgs", "BFGS"), ("lbfgs", "L-BFGS-B"), ("cg", "CG"), ("newton", "Newt
 def problems():
     rng = np.random.default_rng(0)
     q, _ = np.linalg.qr(rng.standard_normal((20, 20)))
-    a = q @ np.diag(np.logspace(0, 3, 20)) @ q.T                   # κ = 1000
+    a = q @ np.diag(np.logspace(0, 3, 20)) @ q.T  # κ = 1000
     b = rng.standard_normal(20)
     return [
         ("rosenbrock 2-D", optimize.rosenbrock, np.array([-1.2, 1.0])),
@@ -61,9 +62,11 @@ def main():
         for ours, theirs in PAIRS:
             mine = optimize.minimize(fun, x0, method=ours, tol=TOL)
             nit, nfev, value, ok = scipy_run(scipy_optimize, theirs, fun, x0)
-            print(f"{name:<17} {ours:<7} {mine.nit:>5} {mine.nfev:>5} {mine.fun:>10.2e} | "
-                  f"{theirs:<10} {nit:>5} {nfev:>5} {value:>10.2e}"
-                  + ("" if mine.success and ok else f"   (success: ours {mine.success}, scipy {ok})"))
+            print(
+                f"{name:<17} {ours:<7} {mine.nit:>5} {mine.nfev:>5} {mine.fun:>10.2e} | "
+                f"{theirs:<10} {nit:>5} {nfev:>5} {value:>10.2e}"
+                + ("" if mine.success and ok else f"   (success: ours {mine.success}, scipy {ok})")
+            )
     print(f"\n({time.perf_counter() - start:.1f} s in all)")
     return 0
 

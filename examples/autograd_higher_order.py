@@ -7,6 +7,7 @@ on the previous one, and checks them against the closed forms
 
     python examples/autograd_higher_order.py [OUTPUT_DIR]
 """
+
 import os
 import sys
 
@@ -23,14 +24,20 @@ def derivatives(x_values, order=4):
     for _ in range(order):
         # Each element of x affects only its own output, so the gradient of the sum is the
         # elementwise derivative.
-        current, = md.grad(current.sum(), x, create_graph=True)
+        (current,) = md.grad(current.sum(), x, create_graph=True)
         results.append(current.array.copy())
     return results
 
 
 def closed_forms(x_values):
     t = np.tanh(x_values)
-    return [t, 1 - t**2, -2 * t * (1 - t**2), -2 * (1 - t**2) * (1 - 3 * t**2), 8 * t * (1 - t**2) * (2 - 3 * t**2)]
+    return [
+        t,
+        1 - t**2,
+        -2 * t * (1 - t**2),
+        -2 * (1 - t**2) * (1 - 3 * t**2),
+        8 * t * (1 - t**2) * (2 - 3 * t**2),
+    ]
 
 
 def main(output_dir):
@@ -41,6 +48,7 @@ def main(output_dir):
         print(f"d^{k}/dx^{k} tanh: max |autograd - closed form| = {np.max(np.abs(a - b)):.2e}")
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:

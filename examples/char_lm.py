@@ -9,6 +9,7 @@ OUTPUT_DIR (default examples/output/char_lm/): ``checkpoint.npz`` (reload with
 ``mathdl.models.char_lm.load_char_lm`` or ``mathdl generate``), ``history.json``,
 ``sample.txt`` (temperatures 0.5, 0.8, 1.0) and ``perplexity.png`` (validation perplexity per step).
 """
+
 import argparse
 import json
 import os
@@ -26,8 +27,9 @@ from mathdl.models.generate import generate  # noqa: E402
 def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("output_dir", nargs="?", default=os.path.join("examples", "output", "char_lm"))
-    parser.add_argument("--model", default="char-lstm",
-                        choices=["char-rnn", "char-lstm", "char-gru", "char-transformer"])
+    parser.add_argument(
+        "--model", default="char-lstm", choices=["char-rnn", "char-lstm", "char-gru", "char-transformer"]
+    )
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--hidden", type=int, default=256, help="hidden size (d_model for the transformer)")
     parser.add_argument("--layers", type=int, default=2)
@@ -37,7 +39,9 @@ def parse(argv=None):
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--time-limit", type=float, default=None, help="stop after this many seconds")
-    parser.add_argument("--shipped", action="store_true", help="use the shipped corpus even if a bigger one exists")
+    parser.add_argument(
+        "--shipped", action="store_true", help="use the shipped corpus even if a bigger one exists"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -47,17 +51,34 @@ def main(argv=None):
     os.makedirs(args.output_dir, exist_ok=True)
     text = load_corpus("shakespeare", full=not args.shipped)
     if args.model == "char-transformer":
-        kwargs = dict(d_model=args.hidden, nhead=4, num_layers=args.layers, dim_feedforward=4 * args.hidden,
-                      dropout=args.dropout)
+        kwargs = dict(
+            d_model=args.hidden,
+            nhead=4,
+            num_layers=args.layers,
+            dim_feedforward=4 * args.hidden,
+            dropout=args.dropout,
+        )
     else:
         kwargs = dict(embed_dim=64, hidden_size=args.hidden, num_layers=args.layers, dropout=args.dropout)
     print(f"{args.model} {kwargs} on {len(text):,} characters")
-    model, vocab, history = train_char_lm(text, args.model, kwargs, steps=args.steps, batch_size=args.batch_size,
-                                          seq_len=args.seq_len, lr=args.lr, eval_every=args.eval_every,
-                                          seed=args.seed, time_limit=args.time_limit, log=print)
+    model, vocab, history = train_char_lm(
+        text,
+        args.model,
+        kwargs,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        seq_len=args.seq_len,
+        lr=args.lr,
+        eval_every=args.eval_every,
+        seed=args.seed,
+        time_limit=args.time_limit,
+        log=print,
+    )
     save_char_lm(os.path.join(args.output_dir, "checkpoint.npz"), model, vocab, history)
     with open(os.path.join(args.output_dir, "history.json"), "w", encoding="utf-8") as handle:
-        json.dump({"model": args.model, "kwargs": kwargs, "characters": len(text), **history}, handle, indent=1)
+        json.dump(
+            {"model": args.model, "kwargs": kwargs, "characters": len(text), **history}, handle, indent=1
+        )
     samples = []
     for temperature in (0.5, 0.8, 1.0):
         sample = generate(model, vocab, "ROMEO:\n", length=500, temperature=temperature, seed=args.seed)
@@ -65,10 +86,13 @@ def main(argv=None):
     with open(os.path.join(args.output_dir, "sample.txt"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(samples))
     print(samples[1])
-    print(f"final validation perplexity {history['val_perplexity'][-1]:.3f} after {history['step'][-1]} steps "
-          f"({history['seconds'][-1]:.0f} s)")
+    print(
+        f"final validation perplexity {history['val_perplexity'][-1]:.3f} after {history['step'][-1]} steps "
+        f"({history['seconds'][-1]:.0f} s)"
+    )
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -76,7 +100,7 @@ def main(argv=None):
         return history
     figure, axis = plt.subplots(figsize=(6, 4))
     axis.plot(history["step"], history["val_perplexity"], marker="o", label="validation")
-    axis.plot(history["step"], [2.718281828 ** v for v in history["train_loss"]], marker=".", label="training")
+    axis.plot(history["step"], [2.718281828**v for v in history["train_loss"]], marker=".", label="training")
     axis.set_xlabel("step")
     axis.set_ylabel("perplexity (characters)")
     axis.set_yscale("log")

@@ -19,6 +19,7 @@ examples/output/):
 ``--subset`` uses the 7,000-image Fashion-MNIST subset shipped with mathdl (runs offline in a minute);
 the full data set is found in the usual places (``mathdl.data.load_fashion_mnist``).
 """
+
 import argparse
 import json
 import os
@@ -48,8 +49,9 @@ def build(name, width):
 def evaluate(model, x, y, batch=1000):
     model.eval()
     with md.no_grad():
-        predictions = np.concatenate([model(md.Tensor(x[i:i + batch])).array.argmax(axis=1)
-                                      for i in range(0, len(x), batch)])
+        predictions = np.concatenate(
+            [model(md.Tensor(x[i : i + batch])).array.argmax(axis=1) for i in range(0, len(x), batch)]
+        )
     return float((predictions == y).mean())
 
 
@@ -63,8 +65,12 @@ def main(argv=None):
     parser.add_argument("--model", default="cnn", choices=["cnn", "lenet", "lenet5"])
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=None,
-                        help="default 2e-3 (Adam) for cnn, 1e-3 (Adam) for lenet5, 0.9 (SGD) for lenet")
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="default 2e-3 (Adam) for cnn, 1e-3 (Adam) for lenet5, 0.9 (SGD) for lenet",
+    )
     parser.add_argument("--width", type=int, default=32, help="channels of the CNN's first block")
     parser.add_argument("--train-limit", type=int, default=0, help="use only this many training images")
     parser.add_argument("--subset", action="store_true", help="the shipped 7k subset instead of the full set")
@@ -73,22 +79,26 @@ def main(argv=None):
 
     md.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    (x_train, y_train), (x_test, y_test) = (load_fashion_mnist_subset() if args.subset
-                                            else load_fashion_mnist())
+    (x_train, y_train), (x_test, y_test) = (
+        load_fashion_mnist_subset() if args.subset else load_fashion_mnist()
+    )
     x_train, x_test = prepare(x_train), prepare(x_test)
     y_train, y_test = y_train.astype(np.int64), y_test.astype(np.int64)
     if args.train_limit:
-        x_train, y_train = x_train[:args.train_limit], y_train[:args.train_limit]
+        x_train, y_train = x_train[: args.train_limit], y_train[: args.train_limit]
 
     model = build(args.model, args.width)
-    if args.model == "lenet":            # the d2l recipe for the sigmoid LeNet: plain SGD, lr 0.9
+    if args.model == "lenet":  # the d2l recipe for the sigmoid LeNet: plain SGD, lr 0.9
         optimizer = optim.SGD(model.parameters(), lr=args.lr or 0.9)
     else:
         optimizer = optim.Adam(model.parameters(), lr=args.lr or (2e-3 if args.model == "cnn" else 1e-3))
     schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     flip = args.model == "cnn"
-    print(f"{args.model}: {sum(p.array.size for p in model.parameters())} parameters, {len(x_train)} "
-          f"training / {len(x_test)} test images, {args.epochs} epochs", flush=True)
+    print(
+        f"{args.model}: {sum(p.array.size for p in model.parameters())} parameters, {len(x_train)} "
+        f"training / {len(x_test)} test images, {args.epochs} epochs",
+        flush=True,
+    )
 
     history = {"epoch": [], "loss": [], "test_accuracy": [], "seconds": []}
     os.makedirs(args.output, exist_ok=True)
@@ -98,9 +108,9 @@ def main(argv=None):
         start, total, count = time.perf_counter(), 0.0, 0
         order = rng.permutation(len(x_train))
         for begin in range(0, len(order), args.batch_size):
-            index = order[begin:begin + args.batch_size]
+            index = order[begin : begin + args.batch_size]
             images = x_train[index]
-            if flip:                         # mirror half the batch: a garment mirrored is the same class
+            if flip:  # mirror half the batch: a garment mirrored is the same class
                 mirrored = rng.random(len(index)) < 0.5
                 images[mirrored] = images[mirrored, :, :, ::-1]
             loss = F.cross_entropy(model(md.Tensor(images)), md.Tensor(y_train[index]))
@@ -112,22 +122,43 @@ def main(argv=None):
         schedule.step()
         seconds = time.perf_counter() - start
         accuracy = evaluate(model, x_test, y_test)
-        for key, value in (("epoch", epoch), ("loss", total / count), ("test_accuracy", accuracy),
-                           ("seconds", seconds)):
+        for key, value in (
+            ("epoch", epoch),
+            ("loss", total / count),
+            ("test_accuracy", accuracy),
+            ("seconds", seconds),
+        ):
             history[key].append(value)
-        print(f"epoch {epoch:2d}  loss {total / count:.4f}  test accuracy {accuracy:.4f}  "
-              f"({seconds:.0f} s)", flush=True)
+        print(
+            f"epoch {epoch:2d}  loss {total / count:.4f}  test accuracy {accuracy:.4f}  ({seconds:.0f} s)",
+            flush=True,
+        )
         with open(prefix + "_results.json", "w") as handle:
-            json.dump({"model": args.model, "width": args.width, "epochs_done": epoch, **history,
-                       "final_test_accuracy": accuracy}, handle, indent=1)
+            json.dump(
+                {
+                    "model": args.model,
+                    "width": args.width,
+                    "epochs_done": epoch,
+                    **history,
+                    "final_test_accuracy": accuracy,
+                },
+                handle,
+                indent=1,
+            )
 
     plot_filters(model, prefix + "_filters.png", title=f"{args.model}: learned first-layer filters")
-    plot_feature_maps(model, x_test[0], prefix + "_feature_maps.png",
-                      title=f"{args.model}: feature maps of test image 0 (label {y_test[0]})")
+    plot_feature_maps(
+        model,
+        x_test[0],
+        prefix + "_feature_maps.png",
+        title=f"{args.model}: feature maps of test image 0 (label {y_test[0]})",
+    )
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+
         figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
         left.plot(history["epoch"], history["loss"], marker="o")
         left.set_xlabel("epoch")

@@ -17,6 +17,7 @@
 Writes ``convolution_fft.png`` (image, kernel, the three results and their differences, and the
 timings) and prints the maximum differences (all at float64 rounding level, ~1e-13).
 """
+
 import os
 import sys
 import time
@@ -33,7 +34,7 @@ def convolve_direct(x, k):
     out = np.zeros((h + kh - 1, w + kw - 1))
     for u in range(kh):
         for v in range(kw):
-            out[u:u + h, v:v + w] += k[u, v] * x          # x[i − u, j − v] k[u, v] summed over (u, v)
+            out[u : u + h, v : v + w] += k[u, v] * x  # x[i − u, j − v] k[u, v] summed over (u, v)
     return out
 
 
@@ -74,17 +75,19 @@ def main(argv=None):
     os.makedirs(folder, exist_ok=True)
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[0:48, 0:48]
-    image = ((np.abs(xx - 24) < 12) & (np.abs(yy - 24) < 12)).astype(np.float64)   # a bright square
+    image = ((np.abs(xx - 24) < 12) & (np.abs(yy - 24) < 12)).astype(np.float64)  # a bright square
     image += 0.1 * rng.standard_normal(image.shape)
-    kernel = rng.standard_normal((5, 7))                # asymmetric: the flip matters
+    kernel = rng.standard_normal((5, 7))  # asymmetric: the flip matters
 
     direct = convolve_direct(image, kernel)
     correlation = convolve_as_correlation(image, kernel)
     fft = convolve_fft(image, kernel)
     unflipped = conv2d(image[None, None], kernel[None, None], padding=(4, 6)).array[0, 0]
-    errors = {"|direct − conv2d(flipped kernel)|": np.abs(direct - correlation).max(),
-              "|direct − FFT|": np.abs(direct - fft).max(),
-              "|direct − conv2d(unflipped kernel)| (correlation ≠ convolution)": np.abs(direct - unflipped).max()}
+    errors = {
+        "|direct − conv2d(flipped kernel)|": np.abs(direct - correlation).max(),
+        "|direct − FFT|": np.abs(direct - fft).max(),
+        "|direct − conv2d(unflipped kernel)| (correlation ≠ convolution)": np.abs(direct - unflipped).max(),
+    }
     for name, value in errors.items():
         print(f"max {name}: {value:.3g}")
     assert errors["|direct − conv2d(flipped kernel)|"] < 1e-10 and errors["|direct − FFT|"] < 1e-10
@@ -106,12 +109,20 @@ def main(argv=None):
         print(f"{size:4d}×{size:<3d} {gemm * 1e3:12.2f} {fourier * 1e3:8.2f}")
 
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     figure, axes = plt.subplots(2, 4, figsize=(13, 6.5))
-    panels = [(image, "image x"), (kernel, "kernel k (5×7)"), (direct, "x * k by the sum"),
-              (fft, "x * k by the FFT"), (unflipped, "conv2d(x, k): correlation"),
-              (direct - correlation, "sum − conv2d(rot180 k)"), (direct - fft, "sum − FFT")]
+    panels = [
+        (image, "image x"),
+        (kernel, "kernel k (5×7)"),
+        (direct, "x * k by the sum"),
+        (fft, "x * k by the FFT"),
+        (unflipped, "conv2d(x, k): correlation"),
+        (direct - correlation, "sum − conv2d(rot180 k)"),
+        (direct - fft, "sum − FFT"),
+    ]
     for axis, (data, title) in zip(axes.flat, panels):
         shown = axis.imshow(data, cmap="RdBu_r" if "−" in title else "gray")
         axis.set_title(title, fontsize=9)

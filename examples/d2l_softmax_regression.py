@@ -10,6 +10,7 @@ test predictions.
 
     python examples/d2l_softmax_regression.py [OUTPUT_DIR] [--epochs 10] [--seed 0]
 """
+
 import argparse
 import os
 import time
@@ -19,22 +20,27 @@ import numpy as np
 import mathdl as md
 from mathdl import models, optim
 from mathdl.data import FASHION_MNIST_CLASSES, DataLoader, TensorDataset, load_dataset
-from mathdl.train import (Trainer, confusion_matrix, plot_confusion_matrix, plot_history,
-                          plot_predictions)
+from mathdl.train import Trainer, confusion_matrix, plot_confusion_matrix, plot_history, plot_predictions
 
-PUBLISHED = {"train loss": (0.4475, 0.4514), "train accuracy": (0.846, 0.848), "test accuracy": (0.828, 0.841)}
+PUBLISHED = {
+    "train loss": (0.4475, 0.4514),
+    "train accuracy": (0.846, 0.848),
+    "test accuracy": (0.828, 0.841),
+}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("output_dir", nargs="?", default=os.path.join("examples", "output", "d2l_softmax_regression"))
+    parser.add_argument(
+        "output_dir", nargs="?", default=os.path.join("examples", "output", "d2l_softmax_regression")
+    )
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
     md.manual_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = load_dataset("fashion-mnist")
-    x_train = x_train.astype(np.float32) / 255           # d2l's ToTensor(): pixels in [0, 1]
+    x_train = x_train.astype(np.float32) / 255  # d2l's ToTensor(): pixels in [0, 1]
     x_test = x_test.astype(np.float32) / 255
     y_train, y_test = y_train.astype(np.int64), y_test.astype(np.int64)
     train_iter = DataLoader(TensorDataset(x_train, y_train), batch_size=256, shuffle=True)
@@ -46,8 +52,11 @@ def main(argv=None):
     history = trainer.fit(train_iter, args.epochs, val_data=test_iter)
     seconds = time.perf_counter() - start
 
-    ours = {"train loss": history["loss"][-1], "train accuracy": history["accuracy"][-1],
-            "test accuracy": history["val_accuracy"][-1]}
+    ours = {
+        "train loss": history["loss"][-1],
+        "train accuracy": history["accuracy"][-1],
+        "test accuracy": history["val_accuracy"][-1],
+    }
     print(f"\n{args.epochs} epochs in {seconds:.1f}s ({seconds / args.epochs:.2f}s per epoch)")
     print(f"{'':16}{'mathdl':>10}   d2l published")
     for name, value in ours.items():
@@ -58,10 +67,18 @@ def main(argv=None):
     plot_history(history, os.path.join(args.output_dir, "curves.png"))
     scores = trainer.predict(test_iter)
     predicted = scores.argmax(axis=1)
-    plot_confusion_matrix(confusion_matrix(y_test, predicted, 10), os.path.join(args.output_dir, "confusion_matrix.png"),
-                          class_names=FASHION_MNIST_CLASSES)
-    plot_predictions(x_test[:24], y_test[:24], predicted[:24], os.path.join(args.output_dir, "predictions.png"),
-                     class_names=FASHION_MNIST_CLASSES)
+    plot_confusion_matrix(
+        confusion_matrix(y_test, predicted, 10),
+        os.path.join(args.output_dir, "confusion_matrix.png"),
+        class_names=FASHION_MNIST_CLASSES,
+    )
+    plot_predictions(
+        x_test[:24],
+        y_test[:24],
+        predicted[:24],
+        os.path.join(args.output_dir, "predictions.png"),
+        class_names=FASHION_MNIST_CLASSES,
+    )
     print(f"figures in {args.output_dir}")
     return ours
 

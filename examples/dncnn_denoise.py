@@ -9,6 +9,7 @@ the noisy and of the denoised test images (dB; higher is better) and writes
 ``dncnn_denoise.png`` (clean / noisy / denoised rows) and ``dncnn_denoise.json`` to the output
 folder (default examples/output/).
 """
+
 import argparse
 import json
 import os
@@ -42,21 +43,24 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     (x_train, _), (x_test, _) = load_fashion_mnist_subset() if args.subset else load_fashion_mnist()
     x_train = (x_train[:, None] / np.float32(255.0)).astype(np.float32)
-    x_test = (x_test[:args.test_images, None] / np.float32(255.0)).astype(np.float32)
+    x_test = (x_test[: args.test_images, None] / np.float32(255.0)).astype(np.float32)
     sigma = args.sigma / 255.0
     side = x_train.shape[-1]
 
     model = DnCNN(depth=args.depth, features=args.features)
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.steps)
-    print(f"DnCNN depth {args.depth}, {args.features} features, "
-          f"{sum(p.array.size for p in model.parameters())} parameters; σ = {args.sigma:g}/255", flush=True)
+    print(
+        f"DnCNN depth {args.depth}, {args.features} features, "
+        f"{sum(p.array.size for p in model.parameters())} parameters; σ = {args.sigma:g}/255",
+        flush=True,
+    )
     start = time.perf_counter()
     for step in range(1, args.steps + 1):
         model.train()
         index = rng.integers(0, len(x_train), args.batch_size)
         top, left = rng.integers(0, side - args.patch + 1, 2)
-        clean = x_train[index, :, top:top + args.patch, left:left + args.patch]
+        clean = x_train[index, :, top : top + args.patch, left : left + args.patch]
         noisy = add_gaussian_noise(clean, sigma, rng)
         loss = F.mse_loss(model.noise(md.Tensor(noisy)), md.Tensor(noisy - clean))
         optimizer.zero_grad()
@@ -64,30 +68,50 @@ def main(argv=None):
         optimizer.step()
         schedule.step()
         if step % 50 == 0 or step == args.steps:
-            print(f"step {step:4d}  loss {loss.item():.5f}  ({time.perf_counter() - start:.0f} s)", flush=True)
+            print(
+                f"step {step:4d}  loss {loss.item():.5f}  ({time.perf_counter() - start:.0f} s)", flush=True
+            )
 
     model.eval()
     noisy = add_gaussian_noise(x_test, sigma, np.random.default_rng(args.seed + 1))
     with md.no_grad():
-        denoised = np.concatenate([model(md.Tensor(noisy[i:i + 100])).array for i in range(0, len(noisy), 100)])
+        denoised = np.concatenate(
+            [model(md.Tensor(noisy[i : i + 100])).array for i in range(0, len(noisy), 100)]
+        )
     before, after = psnr(noisy, x_test), psnr(denoised, x_test)
     clipped = psnr(np.clip(denoised, 0, 1), x_test)
-    print(f"PSNR on {len(x_test)} test images: noisy {before:.2f} dB -> denoised {after:.2f} dB "
-          f"({clipped:.2f} dB clipped to [0, 1]); gain {after - before:+.2f} dB")
+    print(
+        f"PSNR on {len(x_test)} test images: noisy {before:.2f} dB -> denoised {after:.2f} dB "
+        f"({clipped:.2f} dB clipped to [0, 1]); gain {after - before:+.2f} dB"
+    )
 
     os.makedirs(args.output, exist_ok=True)
     with open(os.path.join(args.output, "dncnn_denoise.json"), "w") as handle:
-        json.dump({"sigma": args.sigma, "steps": args.steps, "depth": args.depth, "features": args.features,
-                   "psnr_noisy": before, "psnr_denoised": after, "psnr_denoised_clipped": clipped,
-                   "seconds": time.perf_counter() - start}, handle, indent=1)
+        json.dump(
+            {
+                "sigma": args.sigma,
+                "steps": args.steps,
+                "depth": args.depth,
+                "features": args.features,
+                "psnr_noisy": before,
+                "psnr_denoised": after,
+                "psnr_denoised_clipped": clipped,
+                "seconds": time.perf_counter() - start,
+            },
+            handle,
+            indent=1,
+        )
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     shown = 8
     figure, axes = plt.subplots(3, shown, figsize=(1.4 * shown, 4.6))
     for column in range(shown):
-        for row, (images, name) in enumerate(((x_test, "clean"), (noisy, f"noisy {before:.1f} dB"),
-                                              (denoised, f"DnCNN {after:.1f} dB"))):
+        for row, (images, name) in enumerate(
+            ((x_test, "clean"), (noisy, f"noisy {before:.1f} dB"), (denoised, f"DnCNN {after:.1f} dB"))
+        ):
             axes[row, column].imshow(np.clip(images[column, 0], 0, 1), cmap="gray", vmin=0, vmax=1)
             axes[row, column].set_xticks([])
             axes[row, column].set_yticks([])

@@ -14,6 +14,7 @@ writes to the output folder (default examples/output/):
 
 ``--subset`` uses the 6,000/1,000-image subset shipped with mathdl (offline, about a minute).
 """
+
 import argparse
 import json
 import os
@@ -28,6 +29,7 @@ from mathdl.models.gan import image_grid
 def save_rows(path, rows, labels):
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -57,36 +59,62 @@ def main(argv=None):
     for kind, epochs in (("dense", args.epochs), ("conv", args.conv_epochs), ("denoising", args.epochs)):
         start = time.perf_counter()
         model, metrics = autoencoder.train_on_fashion_mnist(
-            kind, epochs=epochs, full=full,
-            callback=lambda e, m, h: print(f"  {kind} epoch {e + 1}: loss {h['loss'][-1]:.4f} "
-                                           f"val {h['val_loss'][-1]:.4f}", flush=True))
+            kind,
+            epochs=epochs,
+            full=full,
+            callback=lambda e, m, h: print(
+                f"  {kind} epoch {e + 1}: loss {h['loss'][-1]:.4f} val {h['val_loss'][-1]:.4f}", flush=True
+            ),
+        )
         metrics["seconds"] = time.perf_counter() - start
         results[kind], models[kind] = metrics, model
-        print(f"{kind} autoencoder: test reconstruction MSE/pixel {metrics['test_reconstruction_mse']:.4f}"
-              f" ({metrics['seconds']:.0f} s)", flush=True)
+        print(
+            f"{kind} autoencoder: test reconstruction MSE/pixel {metrics['test_reconstruction_mse']:.4f}"
+            f" ({metrics['seconds']:.0f} s)",
+            flush=True,
+        )
         if kind == "denoising":
-            print(f"  noisy inputs MSE {metrics['test_noisy_input_mse']:.4f} -> denoised "
-                  f"{metrics['test_denoised_mse']:.4f}")
+            print(
+                f"  noisy inputs MSE {metrics['test_noisy_input_mse']:.4f} -> denoised "
+                f"{metrics['test_denoised_mse']:.4f}"
+            )
     start = time.perf_counter()
     vae_model, vae_metrics = vae.train_on_fashion_mnist(
-        epochs=args.epochs, full=full,
-        callback=lambda e, m, h: print(f"  vae epoch {e + 1}: -ELBO {h['loss'][-1]:.1f} val {h['val_loss'][-1]:.1f}",
-                                       flush=True))
+        epochs=args.epochs,
+        full=full,
+        callback=lambda e, m, h: print(
+            f"  vae epoch {e + 1}: -ELBO {h['loss'][-1]:.1f} val {h['val_loss'][-1]:.1f}", flush=True
+        ),
+    )
     vae_metrics["seconds"] = time.perf_counter() - start
     results["vae"] = vae_metrics
-    print(f"VAE: test ELBO {vae_metrics['test_elbo']:.1f} nats/image (reconstruction "
-          f"{vae_metrics['test_reconstruction_log_likelihood']:.1f}, KL {vae_metrics['test_kl']:.1f}); "
-          f"reconstruction MSE/pixel {vae_metrics['test_reconstruction_mse']:.4f}")
+    print(
+        f"VAE: test ELBO {vae_metrics['test_elbo']:.1f} nats/image (reconstruction "
+        f"{vae_metrics['test_reconstruction_log_likelihood']:.1f}, KL {vae_metrics['test_kl']:.1f}); "
+        f"reconstruction MSE/pixel {vae_metrics['test_reconstruction_mse']:.4f}"
+    )
 
     (_, _), (x_test, _) = autoencoder.load_fashion_images(full)
     originals = x_test[:12].reshape(12, -1)
     noisy = autoencoder.corrupt(originals, "gaussian", 0.3)
-    rows = [originals, models["dense"](originals).array, models["conv"](originals).array.reshape(12, -1),
-            noisy, models["denoising"](noisy).array, vae_model(originals).array]
-    save_rows(os.path.join(args.output, "gen_ae_reconstructions.png"), rows,
-              ["test", "dense AE", "conv AE", "noisy", "denoising AE", "VAE"])
-    save_rows(os.path.join(args.output, "gen_vae_samples.png"), [vae_model.sample(12), vae_model.sample(12)],
-              ["VAE", "samples"])
+    rows = [
+        originals,
+        models["dense"](originals).array,
+        models["conv"](originals).array.reshape(12, -1),
+        noisy,
+        models["denoising"](noisy).array,
+        vae_model(originals).array,
+    ]
+    save_rows(
+        os.path.join(args.output, "gen_ae_reconstructions.png"),
+        rows,
+        ["test", "dense AE", "conv AE", "noisy", "denoising AE", "VAE"],
+    )
+    save_rows(
+        os.path.join(args.output, "gen_vae_samples.png"),
+        [vae_model.sample(12), vae_model.sample(12)],
+        ["VAE", "samples"],
+    )
     with open(os.path.join(args.output, "gen_autoencoders_results.json"), "w") as handle:
         json.dump(results, handle, indent=1, default=float)
 

@@ -10,6 +10,7 @@ labels (uniform 0.1 each for a generator that covers every class), its mean conf
 and exp(E KL(p(y|x) ‖ p(y))) (10 at best). Results go to ``gen_gan_results.json`` (with one
 ``--kind``: ``gen_gan_results_<kind>.json``).
 """
+
 import argparse
 import json
 import os
@@ -27,6 +28,7 @@ from mathdl.models.autoencoder import load_fashion_images
 def save_grid(path, images, title):
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -52,7 +54,9 @@ def main(argv=None):
     (x, y), (x_test, y_test) = load_fashion_images(full)
     md.manual_seed(123)
     judge = gan.fashion_classifier(gan.to_tanh_range(x), y, epochs=5)
-    accuracy = float((gan.class_probabilities(judge, gan.to_tanh_range(x_test)).argmax(axis=1) == y_test).mean())
+    accuracy = float(
+        (gan.class_probabilities(judge, gan.to_tanh_range(x_test)).argmax(axis=1) == y_test).mean()
+    )
     print(f"judge classifier test accuracy {accuracy:.4f}", flush=True)
     results = {"judge_test_accuracy": accuracy, "classes": list(FASHION_MNIST_CLASSES)}
     real = judge_real = gan.judge_samples(gan.class_probabilities(judge, gan.to_tanh_range(x_test)))
@@ -68,21 +72,35 @@ def main(argv=None):
             with md.no_grad():
                 images = generator(Tensor(fixed_noise)).array
             generator.train()
-            save_grid(os.path.join(args.output, f"gen_gan_{kind}_epoch{epoch + 1:02d}.png"), images,
-                      f"{kind}, epoch {epoch + 1}")
+            save_grid(
+                os.path.join(args.output, f"gen_gan_{kind}_epoch{epoch + 1:02d}.png"),
+                images,
+                f"{kind}, epoch {epoch + 1}",
+            )
             extra = f" W-estimate {history['wasserstein'][-1]:.3f}" if history["wasserstein"] else ""
-            print(f"  {kind} epoch {epoch + 1}: d_loss {history['d_loss'][-1]:.3f} g_loss "
-                  f"{history['g_loss'][-1]:.3f}{extra} ({time.perf_counter() - start:.0f} s)", flush=True)
+            print(
+                f"  {kind} epoch {epoch + 1}: d_loss {history['d_loss'][-1]:.3f} g_loss "
+                f"{history['g_loss'][-1]:.3f}{extra} ({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
 
         start = time.perf_counter()
         generator, _, history = gan.train_on_fashion_mnist(kind, epochs=epochs, full=full, callback=callback)
         judged = gan.judge_samples(gan.class_probabilities(judge, gan.sample(generator, 2000)))
-        results[kind] = {"history": history, "seconds": time.perf_counter() - start, "epochs": epochs,
-                         **{k: np.asarray(v).tolist() for k, v in judged.items()}}
-        distribution = ", ".join(f"{name} {p:.2f}" for name, p in zip(FASHION_MNIST_CLASSES,
-                                                                         judged["class_distribution"]))
-        print(f"{kind}: mean confidence {judged['mean_confidence']:.3f}, score {judged['score']:.2f}; "
-              f"classes: {distribution}", flush=True)
+        results[kind] = {
+            "history": history,
+            "seconds": time.perf_counter() - start,
+            "epochs": epochs,
+            **{k: np.asarray(v).tolist() for k, v in judged.items()},
+        }
+        distribution = ", ".join(
+            f"{name} {p:.2f}" for name, p in zip(FASHION_MNIST_CLASSES, judged["class_distribution"])
+        )
+        print(
+            f"{kind}: mean confidence {judged['mean_confidence']:.3f}, score {judged['score']:.2f}; "
+            f"classes: {distribution}",
+            flush=True,
+        )
         name = "gen_gan_results.json" if args.kind == "all" else f"gen_gan_results_{args.kind}.json"
         with open(os.path.join(args.output, name), "w") as handle:
             json.dump(results, handle, indent=1, default=float)

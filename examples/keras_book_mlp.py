@@ -10,6 +10,7 @@ available). Writes the training curves and a confusion matrix.
 
     python examples/keras_book_mlp.py [OUTPUT_DIR] [--dataset fashion_mnist|mnist] [--epochs 5]
 """
+
 import argparse
 import os
 import time
@@ -35,13 +36,13 @@ def main(argv=None):
     # ---- the book's code ----------------------------------------------------------------------
     (train_images, train_labels), (test_images, test_labels) = dataset.load_data()
     network = models.Sequential()
-    network.add(layers.Dense(512, activation='relu', input_shape=(28 * 28,)))
-    network.add(layers.Dense(10, activation='softmax'))
-    network.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])
+    network.add(layers.Dense(512, activation="relu", input_shape=(28 * 28,)))
+    network.add(layers.Dense(10, activation="softmax"))
+    network.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     train_images = train_images.reshape((60000, 28 * 28))
-    train_images = train_images.astype('float32') / 255
+    train_images = train_images.astype("float32") / 255
     test_images = test_images.reshape((10000, 28 * 28))
-    test_images = test_images.astype('float32') / 255
+    test_images = test_images.astype("float32") / 255
     test_classes = test_labels
     train_labels = to_categorical(train_labels)
     test_labels = to_categorical(test_labels)
@@ -49,7 +50,7 @@ def main(argv=None):
     history = network.fit(train_images, train_labels, epochs=args.epochs, batch_size=128)
     seconds = time.perf_counter() - start
     test_loss, test_acc = network.evaluate(test_images, test_labels)
-    print('test_acc:', test_acc)
+    print("test_acc:", test_acc)
     # --------------------------------------------------------------------------------------------
 
     network.summary()
@@ -57,9 +58,11 @@ def main(argv=None):
     os.makedirs(args.output_dir, exist_ok=True)
     plot_history(history, os.path.join(args.output_dir, "curves.png"))
     predicted = network.predict(test_images, batch_size=1000).argmax(axis=1)
-    plot_confusion_matrix(confusion_matrix(test_classes, predicted, 10),
-                          os.path.join(args.output_dir, "confusion_matrix.png"),
-                          class_names=FASHION_MNIST_CLASSES if dataset is fashion_mnist else None)
+    plot_confusion_matrix(
+        confusion_matrix(test_classes, predicted, 10),
+        os.path.join(args.output_dir, "confusion_matrix.png"),
+        class_names=FASHION_MNIST_CLASSES if dataset is fashion_mnist else None,
+    )
     print(f"figures in {args.output_dir}")
     return test_acc
 

@@ -5,6 +5,7 @@ and the Gaussian KL divergence (closed form against a Monte-Carlo estimate).
 
 Writes information_binary_entropy.png and information_identities.png.
 """
+
 import os
 import sys
 
@@ -23,11 +24,13 @@ def value(t):
 def main(output_dir):
     p = np.linspace(0.0, 1.0, 201)
     binary = np.array([value(stats.entropy([q, 1 - q], base=2)) for q in p])
-    p_xy = np.array([[0.10, 0.20, 0.05],
-                     [0.30, 0.00, 0.35]])
+    p_xy = np.array([[0.10, 0.20, 0.05], [0.30, 0.00, 0.35]])
     h_x, h_y = value(stats.entropy(p_xy.sum(1), base=2)), value(stats.entropy(p_xy.sum(0), base=2))
     h_xy = value(stats.joint_entropy(p_xy, base=2))
-    h_y_x, h_x_y = value(stats.conditional_entropy(p_xy, base=2)), value(stats.conditional_entropy(p_xy.T, base=2))
+    h_y_x, h_x_y = (
+        value(stats.conditional_entropy(p_xy, base=2)),
+        value(stats.conditional_entropy(p_xy.T, base=2)),
+    )
     mi = value(stats.mutual_information(p_xy, base=2))
     print(f"H(X) = {h_x:.4f}, H(Y) = {h_y:.4f}, H(X,Y) = {h_xy:.4f} bits")
     print(f"H(X) + H(Y|X) = {h_x + h_y_x:.4f}   I(X;Y) = {mi:.4f} = H(X) - H(X|Y) = {h_x - h_x_y:.4f}")
@@ -40,10 +43,13 @@ def main(output_dir):
         closed.append(value(stats.kl_divergence(q, reference)))
         x = q.sample((20_000,))
         monte_carlo.append(float(np.mean(np.asarray(q.log_prob(x)) - np.asarray(reference.log_prob(x)))))
-    print("KL(N(μ, 0.7²) ‖ N(0, 1)) closed form vs Monte Carlo, max gap:",
-          f"{np.max(np.abs(np.array(closed) - np.array(monte_carlo))):.3f}")
+    print(
+        "KL(N(μ, 0.7²) ‖ N(0, 1)) closed form vs Monte Carlo, max gap:",
+        f"{np.max(np.abs(np.array(closed) - np.array(monte_carlo))):.3f}",
+    )
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:

@@ -5,6 +5,7 @@ with the Kalman filter and the Rauch–Tung–Striebel smoother of mathdl.stats.
 
 Writes kalman_tracking.png.
 """
+
 import os
 import sys
 
@@ -15,8 +16,9 @@ from mathdl import stats
 
 def simulate(steps=120, process_noise=0.05, measurement_noise=4.0, seed=0):
     rng = np.random.default_rng(seed)
-    model = stats.KalmanFilter.constant_velocity(dt=1.0, process_noise=process_noise,
-                                                 measurement_noise=measurement_noise)
+    model = stats.KalmanFilter.constant_velocity(
+        dt=1.0, process_noise=process_noise, measurement_noise=measurement_noise
+    )
     chol_q = np.linalg.cholesky(model.Q)
     state = np.array([0.0, 0.0, 1.0, 0.6])
     truth, measurements = [], []
@@ -30,16 +32,19 @@ def simulate(steps=120, process_noise=0.05, measurement_noise=4.0, seed=0):
 def main(output_dir):
     truth, z = simulate()
     z_missing = z.copy()
-    z_missing[60:75] = np.nan                                   # a gap: the filter only predicts
+    z_missing[60:75] = np.nan  # a gap: the filter only predicts
     make = lambda: stats.KalmanFilter.constant_velocity(process_noise=0.05, measurement_noise=4.0)
     filtered, filtered_covs = make().filter(z_missing)
     smoothed, _ = make().smooth(z_missing)
     rmse = lambda m: np.sqrt(np.mean(np.sum((m[:, :2] - truth[:, :2]) ** 2, axis=1)))
     seen = ~np.isnan(z_missing[:, 0])
-    print(f"position RMSE: measurements {np.sqrt(np.mean(np.sum((z[seen] - truth[seen, :2]) ** 2, axis=1))):.3f}, "
-          f"filter {rmse(filtered):.3f}, smoother {rmse(smoothed):.3f}")
+    print(
+        f"position RMSE: measurements {np.sqrt(np.mean(np.sum((z[seen] - truth[seen, :2]) ** 2, axis=1))):.3f}, "
+        f"filter {rmse(filtered):.3f}, smoother {rmse(smoothed):.3f}"
+    )
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -55,8 +60,13 @@ def main(output_dir):
     left.legend(fontsize=8)
     t = np.arange(len(truth))
     sd = np.sqrt(filtered_covs[:, 0, 0])
-    right.fill_between(t, filtered[:, 0] - truth[:, 0] - 2 * sd, filtered[:, 0] - truth[:, 0] + 2 * sd,
-                       alpha=0.3, label="±2σ (filter)")
+    right.fill_between(
+        t,
+        filtered[:, 0] - truth[:, 0] - 2 * sd,
+        filtered[:, 0] - truth[:, 0] + 2 * sd,
+        alpha=0.3,
+        label="±2σ (filter)",
+    )
     right.plot(t, filtered[:, 0] - truth[:, 0], "C0-", label="filter error in x")
     right.axvspan(60, 75, color="gray", alpha=0.2)
     right.set_xlabel("t")

@@ -5,6 +5,7 @@ PCA of correlated data, and dictionary learning (K-SVD vs MOD).
 
 Writes linalg_svd_conditioning.png, linalg_pca.png and linalg_dictionary.png.
 """
+
 import os
 import sys
 
@@ -42,12 +43,15 @@ def dictionary_demo():
     x = codes @ atoms
     curves = {}
     for algorithm in ("ksvd", "mod"):
-        model = linalg.DictionaryLearning(k, fit_algorithm=algorithm, n_nonzero_coefs=2, max_iter=100,
-                                          random_state=3).fit(x)
+        model = linalg.DictionaryLearning(
+            k, fit_algorithm=algorithm, n_nonzero_coefs=2, max_iter=100, random_state=3
+        ).fit(x)
         curves[algorithm] = np.array(model.error_) / np.linalg.norm(x)
         match = np.max(np.abs(model.components_ @ atoms.T), axis=0)
-        print(f"{algorithm}: {model.n_iter_} iterations, relative error {curves[algorithm][-1]:.2e}, "
-              f"planted atoms recovered (|cos| > 0.99): {np.sum(match > 0.99)}/{k}")
+        print(
+            f"{algorithm}: {model.n_iter_} iterations, relative error {curves[algorithm][-1]:.2e}, "
+            f"planted atoms recovered (|cos| > 0.99): {np.sum(match > 0.99)}/{k}"
+        )
     return curves
 
 
@@ -61,6 +65,7 @@ def main(output_dir):
     curves = dictionary_demo()
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:

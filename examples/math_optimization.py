@@ -6,6 +6,7 @@ Lagrange/KKT Newton and the augmented Lagrangian.
 
 Writes optimization_rosenbrock.png, optimization_quadratic.png and optimization_constrained.png.
 """
+
 import os
 import sys
 
@@ -19,15 +20,18 @@ def run_rosenbrock():
     x0 = np.array([-1.2, 1.0])
     runs = {
         "steepest (Wolfe)": optimize.minimize(optimize.rosenbrock, x0, method="steepest", maxiter=3000),
-        "momentum": optimize.minimize(optimize.rosenbrock, x0, method="momentum",
-                                      options={"lr": 1e-3, "momentum": 0.9}, maxiter=3000),
+        "momentum": optimize.minimize(
+            optimize.rosenbrock, x0, method="momentum", options={"lr": 1e-3, "momentum": 0.9}, maxiter=3000
+        ),
         "cg": optimize.minimize(optimize.rosenbrock, x0, method="cg"),
         "bfgs": optimize.minimize(optimize.rosenbrock, x0, method="bfgs"),
         "lbfgs": optimize.minimize(optimize.rosenbrock, x0, method="lbfgs"),
         "newton": optimize.minimize(optimize.rosenbrock, x0, method="newton"),
     }
     for name, result in runs.items():
-        print(f"rosenbrock {name:>16}: {result.nit:>5} iterations, f = {result.fun:.2e}, x = {np.round(result.x, 6)}")
+        print(
+            f"rosenbrock {name:>16}: {result.nit:>5} iterations, f = {result.fun:.2e}, x = {np.round(result.x, 6)}"
+        )
     return runs
 
 
@@ -36,7 +40,9 @@ def run_quadratic():
     f = optimize.quadratic(a, b)
     x0 = np.array([1.0, 10.0])
     runs = {
-        "steepest, exact steps": optimize.minimize(f, x0, method="steepest", options={"line_search": "exact"}),
+        "steepest, exact steps": optimize.minimize(
+            f, x0, method="steepest", options={"line_search": "exact"}
+        ),
         "cg": optimize.minimize(f, x0, method="cg"),
         "newton": optimize.minimize(f, x0, method="newton"),
     }
@@ -48,16 +54,22 @@ def run_quadratic():
 def run_constrained():
     def f(x):
         return (x[0] - 2.0) ** 2 + (x[1] - 1.0) ** 2
+
     circle = {"type": "eq", "fun": lambda x: (x * x).sum() - 1.0}
-    half_plane = {"type": "ineq", "fun": lambda x: x[0] - x[1] - 0.5}            # x − y ≥ ½
+    half_plane = {"type": "ineq", "fun": lambda x: x[0] - x[1] - 0.5}  # x − y ≥ ½
     runs = {
-        "lagrange (x² + y² = 1)": optimize.minimize(f, np.array([0.3, -0.9]), method="lagrange", constraints=circle),
-        "augmented Lagrangian (+ x − y ≥ ½)": optimize.minimize(f, np.array([-1.0, 0.5]), method="augmented_lagrangian",
-                                                                 constraints=[circle, half_plane]),
+        "lagrange (x² + y² = 1)": optimize.minimize(
+            f, np.array([0.3, -0.9]), method="lagrange", constraints=circle
+        ),
+        "augmented Lagrangian (+ x − y ≥ ½)": optimize.minimize(
+            f, np.array([-1.0, 0.5]), method="augmented_lagrangian", constraints=[circle, half_plane]
+        ),
     }
     for name, result in runs.items():
-        print(f"{name}: x = {np.round(result.x, 6)}, multipliers {np.round(result.multipliers, 6)}, "
-              f"{result.nit} iterations")
+        print(
+            f"{name}: x = {np.round(result.x, 6)}, multipliers {np.round(result.multipliers, 6)}, "
+            f"{result.nit} iterations"
+        )
     return f, runs
 
 
@@ -75,6 +87,7 @@ def main(output_dir):
     constrained_f, constrained_runs = run_constrained()
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -99,7 +112,13 @@ def main(output_dir):
     fig, ax = plt.subplots(figsize=(5, 6))
     ax.contour(xx, yy, zz, levels=20, cmap="Greys", linewidths=0.6)
     for name, result in quadratic_runs.items():
-        ax.plot(result.trajectory[:, 0], result.trajectory[:, 1], "o-", markersize=3, label=f"{name} ({result.nit})")
+        ax.plot(
+            result.trajectory[:, 0],
+            result.trajectory[:, 1],
+            "o-",
+            markersize=3,
+            label=f"{name} ({result.nit})",
+        )
     ax.legend(fontsize=8)
     ax.set_title("½(10x² + y²): steepest descent zigzags")
     path = os.path.join(output_dir, "optimization_quadratic.png")

@@ -4,6 +4,7 @@
 
 Writes probability_lln.png, probability_clt.png and probability_distributions.png.
 """
+
 import os
 import sys
 
@@ -31,10 +32,13 @@ def main(output_dir):
     sizes = (1, 2, 10, 50)
     clt = {n: stats.standardized_means(stats.Exponential(f64(1.0)), n, 20_000) for n in sizes}
     for n, z in clt.items():
-        print(f"CLT n={n:>2}: standardized means have mean {z.mean():+.3f}, variance {z.var():.3f}, "
-              f"skewness {float(np.asarray(stats.skewness(z))):.3f} (2/√n = {2 / np.sqrt(n):.3f})")
+        print(
+            f"CLT n={n:>2}: standardized means have mean {z.mean():+.3f}, variance {z.var():.3f}, "
+            f"skewness {float(np.asarray(stats.skewness(z))):.3f} (2/√n = {2 / np.sqrt(n):.3f})"
+        )
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -67,18 +71,21 @@ def main(output_dir):
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     x = np.linspace(-4, 6, 400)
-    for name, law in [("Normal(0, 1)", stats.Normal(f64(0.0), f64(1.0))),
-                      ("Laplace(0, 1)", stats.Laplace(f64(0.0), f64(1.0))),
-                      ("Uniform(-1, 2)", stats.Uniform(f64(-1.0), f64(2.0))),
-                      ("Exponential(1)", stats.Exponential(f64(1.0))),
-                      ("Pareto(1, 3)", stats.Pareto(f64(1.0), f64(3.0)))]:
+    for name, law in [
+        ("Normal(0, 1)", stats.Normal(f64(0.0), f64(1.0))),
+        ("Laplace(0, 1)", stats.Laplace(f64(0.0), f64(1.0))),
+        ("Uniform(-1, 2)", stats.Uniform(f64(-1.0), f64(2.0))),
+        ("Exponential(1)", stats.Exponential(f64(1.0))),
+        ("Pareto(1, 3)", stats.Pareto(f64(1.0), f64(3.0))),
+    ]:
         left.plot(x, np.asarray(law.pdf(x)), label=name)
     left.set_ylim(0, 1.5)
     left.legend(fontsize=8)
     left.set_title("densities")
     k = np.arange(0, 16)
-    for i, (name, law) in enumerate([("Binomial(10, 0.4)", stats.Binomial(10, f64(0.4))),
-                                     ("Poisson(4)", stats.Poisson(f64(4.0)))]):
+    for i, (name, law) in enumerate(
+        [("Binomial(10, 0.4)", stats.Binomial(10, f64(0.4))), ("Poisson(4)", stats.Poisson(f64(4.0)))]
+    ):
         right.bar(k + 0.4 * i, np.asarray(law.pmf(k)), width=0.4, label=name)
     right.legend(fontsize=8)
     right.set_title("mass functions")

@@ -9,6 +9,7 @@ fresh episodes; the run stops at the first evaluation averaging ≥ 475 and repo
 steps used by then. Writes ``rl_cartpole_<agent>.json`` and ``rl_cartpole_<agent>.png`` (training
 returns against steps) to the output folder (default examples/output/).
 """
+
 import argparse
 import json
 import os
@@ -29,16 +30,27 @@ def main(argv=None):
     os.makedirs(args.output, exist_ok=True)
     agents = ["a2c", "dqn"] if args.agent == "all" else [args.agent]
     for agent in agents:
+
         def progress(log, agent=agent):
             if len(log.episode_returns) % 50 == 0:
-                print(f"  {agent} episode {len(log.episode_returns)} step {log.episode_end_steps[-1]} mean "
-                      f"return (last 50) {np.mean(log.episode_returns[-50:]):.1f} evaluations "
-                      f"{log.evaluations[-2:]}", flush=True)
+                print(
+                    f"  {agent} episode {len(log.episode_returns)} step {log.episode_end_steps[-1]} mean "
+                    f"return (last 50) {np.mean(log.episode_returns[-50:]):.1f} evaluations "
+                    f"{log.evaluations[-2:]}",
+                    flush=True,
+                )
+
         summary = run_cartpole(agent, args.steps, args.seed, args.backend, callback=progress)
-        outcome = (f"greedy mean return ≥ 475 over 100 episodes after {summary['solved_at_step']} environment steps"
-                   if summary["solved"] else f"not solved in {summary['steps']} steps")
-        print(f"{agent}: {outcome}; last greedy evaluation {summary['greedy_mean_return']:.1f} "
-              f"({summary['episodes']} training episodes, {summary['seconds']:.0f} s)", flush=True)
+        outcome = (
+            f"greedy mean return ≥ 475 over 100 episodes after {summary['solved_at_step']} environment steps"
+            if summary["solved"]
+            else f"not solved in {summary['steps']} steps"
+        )
+        print(
+            f"{agent}: {outcome}; last greedy evaluation {summary['greedy_mean_return']:.1f} "
+            f"({summary['episodes']} training episodes, {summary['seconds']:.0f} s)",
+            flush=True,
+        )
         with open(os.path.join(args.output, f"rl_cartpole_{agent}.json"), "w") as handle:
             json.dump(summary, handle, indent=1)
         save_returns_plot(summary, os.path.join(args.output, f"rl_cartpole_{agent}.png"))

@@ -7,6 +7,7 @@ Q-table by ε-greedy Q-learning from sampled episodes, and compares the learned 
 exact value (policy evaluation, (I − γP_π)v = r_π) with the optimum. Writes ``rl_gridworld.png``
 (optimal values, the two policies as arrows) to the output folder (default examples/output/).
 """
+
 import argparse
 import os
 import time
@@ -32,19 +33,24 @@ def main(argv=None):
     vi = value_iteration(mdp)
     vi_seconds = time.perf_counter() - start
     pi = policy_iteration(mdp)
-    print(f"value iteration: {vi.iterations} sweeps ({vi_seconds * 1e3:.1f} ms); policy iteration: "
-          f"{pi.iterations} improvements; max |v_VI - v_PI| = {np.max(np.abs(vi.values - pi.values)):.2e}")
+    print(
+        f"value iteration: {vi.iterations} sweeps ({vi_seconds * 1e3:.1f} ms); policy iteration: "
+        f"{pi.iterations} improvements; max |v_VI - v_PI| = {np.max(np.abs(vi.values - pi.values)):.2e}"
+    )
     print("optimal policy:\n" + env.render_policy(vi.policy))
     agent = QLearning(mdp.n_states, mdp.n_actions, learning_rate=0.1, gamma=args.gamma, epsilon=0.2)
     log = train_q_learning(env, agent, args.episodes, seed=0)
     learned = mdp.evaluate_policy(agent.policy())
     s0 = env.start_state
-    print(f"Q-learning, {args.episodes} episodes ({log.total_steps} steps): greedy policy value at start "
-          f"{learned[s0]:.4f} vs optimal {vi.values[s0]:.4f}; mean return of last 100 episodes "
-          f"{log.episode_returns[-100:].mean():.3f}")
+    print(
+        f"Q-learning, {args.episodes} episodes ({log.total_steps} steps): greedy policy value at start "
+        f"{learned[s0]:.4f} vs optimal {vi.values[s0]:.4f}; mean return of last 100 episodes "
+        f"{log.episode_returns[-100:].mean():.3f}"
+    )
     print("learned policy:\n" + env.render_policy(agent.policy()))
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -56,8 +62,10 @@ def main(argv=None):
         values[r, c] = vi.values[s]
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
     arrows = {0: (0, -0.3), 1: (0.3, 0), 2: (0, 0.3), 3: (-0.3, 0)}
-    for ax, policy, title in ((axes[0], vi.policy, "optimal (value iteration)"),
-                              (axes[1], agent.policy(), "Q-learning greedy")):
+    for ax, policy, title in (
+        (axes[0], vi.policy, "optimal (value iteration)"),
+        (axes[1], agent.policy(), "Q-learning greedy"),
+    ):
         image = ax.imshow(values, cmap="viridis")
         for s, (r, c) in enumerate(env.cells):
             kind = env.grid[r][c]

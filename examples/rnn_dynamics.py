@@ -19,6 +19,7 @@ Writes gradient_norms.png (‖∂L/∂h_t‖ against t), jacobian_spectra.png (e
 fixed point, with the unit circle) and radius_vs_decay.png (ρ(J) against the measured per-step
 gradient factor), and prints the numbers.
 """
+
 import os
 import sys
 
@@ -47,7 +48,7 @@ def make_cell(kind, gain=None, seed=0, gate_bias=0.0):
         cell.bias_hh.array[...] = 0.0
     if gate_bias:
         # LSTM gates are stacked (i, f, g, o), GRU gates (r, z, n): the second block in both.
-        cell.bias_ih.array[HIDDEN:2 * HIDDEN] += gate_bias
+        cell.bias_ih.array[HIDDEN : 2 * HIDDEN] += gate_bias
     return cell
 
 
@@ -83,9 +84,13 @@ def fixed_point(cell, iterations=2000):
         for _ in range(iterations):
             new = step(cell, x, state)
             if state is not None:
-                residual = max(np.abs(a.array - b.array).max() for a, b in
-                               zip(new if isinstance(new, tuple) else (new,),
-                                   state if isinstance(state, tuple) else (state,)))
+                residual = max(
+                    np.abs(a.array - b.array).max()
+                    for a, b in zip(
+                        new if isinstance(new, tuple) else (new,),
+                        state if isinstance(state, tuple) else (state,),
+                    )
+                )
             state = new
     return state, residual
 
@@ -131,8 +136,10 @@ def main(output_dir):
     for kind, gate in (("lstm", "forget"), ("gru", "update")):
         norms = gradient_norms(make_cell(kind, gate_bias=4.0), inputs, input_scale=1.0)
         curves[f"{kind.upper()}, {gate} gate bias +4"] = norms
-        print(f"{kind.upper()} with the {gate} gate held open (bias +4, σ(4) ≈ 0.98): gradient norm ratio "
-              f"‖∂L/∂h_1‖/‖∂L/∂h_T‖ = {norms[0] / norms[-1]:.2e}")
+        print(
+            f"{kind.upper()} with the {gate} gate held open (bias +4, σ(4) ≈ 0.98): gradient norm ratio "
+            f"‖∂L/∂h_1‖/‖∂L/∂h_T‖ = {norms[0] / norms[-1]:.2e}"
+        )
     gains = (0.6, 0.9, 1.0, 1.1, 1.5)
     radii, factors = [], []
     for gain in gains:
@@ -142,8 +149,10 @@ def main(output_dir):
         curves[f"RNN, W = {gain}·N(0, 1/H)"] = norms
         radii.append(radius)
         factors.append(decay_factor(norms))
-        print(f"tanh RNN gain {gain:.1f}: spectral radius of J at h* = 0 is {radius:.3f}; "
-              f"measured gradient factor per step (t = 20..80, zero input) {factors[-1]:.3f}")
+        print(
+            f"tanh RNN gain {gain:.1f}: spectral radius of J at h* = 0 is {radius:.3f}; "
+            f"measured gradient factor per step (t = 20..80, zero input) {factors[-1]:.3f}"
+        )
     spectra = {}
     for kind in ("rnn", "lstm", "gru"):
         cell = make_cell(kind)
@@ -151,14 +160,17 @@ def main(output_dir):
         jacobian = state_jacobian(cell, state)
         eigenvalues = np.linalg.eigvals(jacobian)
         spectra[kind.upper()] = eigenvalues
-        print(f"{kind.upper():4s} (PyTorch init): fixed point with residual {residual:.1e}; spectral radius of "
-              f"the state Jacobian {np.abs(eigenvalues).max():.4f}; "
-              f"gradient norm ratio ‖∂L/∂h_1‖/‖∂L/∂h_T‖ = "
-              f"{curves[f'{kind.upper()} (PyTorch init)'][0] / curves[f'{kind.upper()} (PyTorch init)'][-1]:.2e}")
+        print(
+            f"{kind.upper():4s} (PyTorch init): fixed point with residual {residual:.1e}; spectral radius of "
+            f"the state Jacobian {np.abs(eigenvalues).max():.4f}; "
+            f"gradient norm ratio ‖∂L/∂h_1‖/‖∂L/∂h_T‖ = "
+            f"{curves[f'{kind.upper()} (PyTorch init)'][0] / curves[f'{kind.upper()} (PyTorch init)'][-1]:.2e}"
+        )
     for gain in (0.8, 1.3):
         spectra[f"RNN gain {gain}"] = np.linalg.eigvals(make_cell("rnn", gain=gain).weight_hh.array)
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -167,7 +179,7 @@ def main(output_dir):
     figure, axis = plt.subplots(figsize=(7, 4.5))
     for label, norms in curves.items():
         axis.semilogy(np.arange(1, STEPS + 1), np.maximum(norms, 1e-30), label=label)
-    axis.set_xlabel("time step t (the loss reads h_T at T = %d)" % STEPS)
+    axis.set_xlabel(f"time step t (the loss reads h_T at T = {STEPS})")
     axis.set_ylabel("‖∂L/∂h_t‖")
     axis.set_title("Gradients through time: vanishing for ρ < 1, exploding for ρ > 1")
     axis.legend(fontsize=7)

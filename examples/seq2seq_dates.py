@@ -9,6 +9,7 @@ attention.png (which source characters each output character looked at) to OUTPU
 (default examples/output/seq2seq_dates/). ``--model seq2seq-transformer`` trains the encoder–decoder
 transformer instead (no attention figure).
 """
+
 import argparse
 import json
 import os
@@ -28,23 +29,45 @@ def main(argv=None):
     parser.add_argument("--train-size", type=int, default=20000)
     parser.add_argument("--test-size", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", default="seq2seq-attention", choices=["seq2seq-attention", "seq2seq-transformer"])
+    parser.add_argument(
+        "--model", default="seq2seq-attention", choices=["seq2seq-attention", "seq2seq-transformer"]
+    )
     parser.add_argument("--lr", type=float, default=None, help="default 3e-3 (GRU) or 2e-3 (transformer)")
     args = parser.parse_args(argv)
     os.makedirs(args.output_dir, exist_ok=True)
     start = time.perf_counter()
-    model, codec, metrics = train_date_model(train_size=args.train_size, test_size=args.test_size, steps=args.steps,
-                                             seed=args.seed, log=print, eval_every=max(args.steps // 10, 1),
-                                             model=args.model,
-                                             lr=args.lr or (3e-3 if args.model == "seq2seq-attention" else 2e-3))
+    model, codec, metrics = train_date_model(
+        train_size=args.train_size,
+        test_size=args.test_size,
+        steps=args.steps,
+        seed=args.seed,
+        log=print,
+        eval_every=max(args.steps // 10, 1),
+        model=args.model,
+        lr=args.lr or (3e-3 if args.model == "seq2seq-attention" else 2e-3),
+    )
     seconds = time.perf_counter() - start
-    wrong = [(src, iso, pred) for (src, iso), pred in zip(metrics["test_pairs"], metrics["predictions"]) if iso != pred]
-    summary = {"model": args.model, "exact_match": metrics["exact_match"], "bleu": metrics["bleu"], "test_size": args.test_size,
-               "train_size": args.train_size, "steps": args.steps, "seconds": seconds, "errors": wrong[:20]}
+    wrong = [
+        (src, iso, pred)
+        for (src, iso), pred in zip(metrics["test_pairs"], metrics["predictions"])
+        if iso != pred
+    ]
+    summary = {
+        "model": args.model,
+        "exact_match": metrics["exact_match"],
+        "bleu": metrics["bleu"],
+        "test_size": args.test_size,
+        "train_size": args.train_size,
+        "steps": args.steps,
+        "seconds": seconds,
+        "errors": wrong[:20],
+    }
     with open(os.path.join(args.output_dir, "metrics.json"), "w", encoding="utf-8") as handle:
         json.dump(summary, handle, indent=1)
-    print(f"held-out exact match {metrics['exact_match']:.4f}, character BLEU-4 {metrics['bleu']:.4f} "
-          f"on {args.test_size} dates ({seconds:.0f} s); {len(wrong)} wrong")
+    print(
+        f"held-out exact match {metrics['exact_match']:.4f}, character BLEU-4 {metrics['bleu']:.4f} "
+        f"on {args.test_size} dates ({seconds:.0f} s); {len(wrong)} wrong"
+    )
     for src, iso, pred in wrong[:5]:
         print(f"  {src!r}: expected {iso}, got {pred}")
     examples = ["Tuesday, March 3, 1998", "3rd of march 2001", "17.11.1989", "1969 July 20"]
@@ -54,6 +77,7 @@ def main(argv=None):
         print(f"  {text!r} -> {out}")
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:

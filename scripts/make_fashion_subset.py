@@ -10,6 +10,7 @@ order, and writes a compressed npz (no pickle) with uint8 arrays x_train (N, 28,
 x_test, y_test, plus train_indices / test_indices (positions in the full splits) and the seed,
 so anyone can check the subset against the full set. The write is atomic.
 """
+
 import argparse
 import os
 import sys
@@ -22,8 +23,7 @@ sys.path.insert(0, os.path.join(HERE, os.pardir, "src"))
 from mathdl.data.datasets.mnist import load_fashion_mnist  # noqa: E402
 from mathdl.io import atomic_write  # noqa: E402
 
-DEFAULT_OUT = os.path.join(HERE, os.pardir, "src", "mathdl", "data", "datasets",
-                           "fashion_mnist_subset.npz")
+DEFAULT_OUT = os.path.join(HERE, os.pardir, "src", "mathdl", "data", "datasets", "fashion_mnist_subset.npz")
 
 
 def stratified_indices(labels, per_class, rng):
@@ -51,8 +51,10 @@ def main(argv=None):
     train_indices = stratified_indices(y_train, args.train_per_class, rng)
     test_indices = stratified_indices(y_test, args.test_per_class, rng)
     arrays = {
-        "x_train": x_train[train_indices], "y_train": y_train[train_indices],
-        "x_test": x_test[test_indices], "y_test": y_test[test_indices],
+        "x_train": x_train[train_indices],
+        "y_train": y_train[train_indices],
+        "x_test": x_test[test_indices],
+        "y_test": y_test[test_indices],
         "train_indices": train_indices.astype(np.uint16),
         "test_indices": test_indices.astype(np.uint16),
         "seed": np.array(args.seed, dtype=np.int64),
@@ -60,8 +62,10 @@ def main(argv=None):
     out = os.path.abspath(args.out)
     with atomic_write(out) as stream:
         np.savez_compressed(stream, **arrays)
-    print(f"wrote {out}: {len(train_indices)} train + {len(test_indices)} test images, "
-          f"{os.path.getsize(out) / 1e6:.2f} MB")
+    print(
+        f"wrote {out}: {len(train_indices)} train + {len(test_indices)} test images, "
+        f"{os.path.getsize(out) / 1e6:.2f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Shared test fixtures. PyTorch is only a test oracle: tests that need it take the ``torch``
 fixture, which skips them (with the reason) where torch is not installed."""
+
 import os
 
 # Test arrays are small: BLAS threads only add spinning (and noise when the machine is shared).
@@ -12,8 +13,11 @@ import pytest  # noqa: E402
 
 @pytest.fixture
 def torch():
-    return pytest.importorskip("torch", reason="PyTorch is not installed (it is only a test oracle; "
-                                               "CI installs it with pip install torch==2.13.0)")
+    return pytest.importorskip(
+        "torch",
+        reason="PyTorch is not installed (it is only a test oracle; "
+        "CI installs it with pip install torch==2.13.0)",
+    )
 
 
 @pytest.fixture
@@ -25,7 +29,48 @@ def rng():
 def float64():
     """New tensors and parameters default to float64 inside the test (restored afterwards)."""
     import mathdl as md
+
     previous = md.get_default_dtype()
     md.set_default_dtype(np.float64)
     yield
     md.set_default_dtype(previous)
+
+
+# ----- CI: a test that skips for want of something CI installs is a failure there ----------------
+# .ci/run sets MATHDL_CI=1 after installing every extra, PyTorch and the Debian data packages, so
+# a skip in CI means an oracle or a feature went untested. Reasons that cannot apply in CI (none
+# today) are listed here by a regular expression, with why.
+CI_ALLOWED_SKIP_REASONS: list[str] = []
+
+_skip_reasons: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skip_reasons[reason] = _skip_reasons.get(reason, 0) + 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("MATHDL_CI") != "1":
+        return
+    import re
+
+    forbidden = {
+        reason: count
+        for reason, count in _skip_reasons.items()
+        if not any(re.search(pattern, reason) for pattern in CI_ALLOWED_SKIP_REASONS)
+    }
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and _skip_reasons:
+        reporter.write_line("")
+        reporter.write_line("skips by reason:")
+        for reason, count in sorted(_skip_reasons.items(), key=lambda item: -item[1]):
+            reporter.write_line(f"  {count:5d}  {reason}")
+    if forbidden:
+        if reporter is not None:
+            reporter.write_line(
+                f"ci: {sum(forbidden.values())} tests skipped for reasons CI must not have (see above)",
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,4 +1,5 @@
 """The mathdl command, run in-process on a tiny folder of IDX files."""
+
 import json
 
 import numpy as np
@@ -23,8 +24,9 @@ def tiny(tmp_path_factory):
 
 def _train(tiny, out, *extra, hidden=True):
     model_args = ["--model-arg", "hidden=[32]"] if hidden else []
-    return main(["train", "--dataset", tiny, "--out", str(out), "--verbose", "0", "--no-plots",
-                 *model_args, *extra])
+    return main(
+        ["train", "--dataset", tiny, "--out", str(out), "--verbose", "0", "--no-plots", *model_args, *extra]
+    )
 
 
 def test_train_writes_a_run_folder_and_learns(tiny, tmp_path):
@@ -34,16 +36,22 @@ def test_train_writes_a_run_folder_and_learns(tiny, tmp_path):
     assert {"checkpoint.npz", "best.npz", "metrics.json", "config.json", "history.csv"} <= files
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs"] == 3 and metrics["run"]["model"] == "mlp" and metrics["run"]["lr"] == 0.003
-    assert metrics["test"]["accuracy"] > 0.6          # 10 classes: chance is 0.1
+    assert metrics["test"]["accuracy"] > 0.6  # 10 classes: chance is 0.1
     rows = (out / "history.csv").read_text().splitlines()
     assert rows[0] == "epoch,loss,accuracy,val_loss,val_accuracy" and len(rows) == 4
-    assert json.loads((out / "config.json").read_text())["model"] == {"name": "mlp", "kwargs": {"hidden": [32]}}
+    assert json.loads((out / "config.json").read_text())["model"] == {
+        "name": "mlp",
+        "kwargs": {"hidden": [32]},
+    }
 
 
 def test_resume_from_a_run_folder_equals_the_uninterrupted_run(tiny, tmp_path):
     assert _train(tiny, tmp_path / "straight", "--epochs", "2", "--model-arg", "dropout=0.3") == 0
     assert _train(tiny, tmp_path / "split", "--epochs", "1", "--model-arg", "dropout=0.3") == 0
-    assert main(["train", "--resume", str(tmp_path / "split"), "--epochs", "2", "--verbose", "0", "--no-plots"]) == 0
+    assert (
+        main(["train", "--resume", str(tmp_path / "split"), "--epochs", "2", "--verbose", "0", "--no-plots"])
+        == 0
+    )
     straight = md.load(tmp_path / "straight" / "checkpoint.npz")
     resumed = md.load(tmp_path / "split" / "checkpoint.npz")
     assert resumed["epoch"] == 2
@@ -101,8 +109,20 @@ def test_help_everywhere(argv, capsys):
     text = capsys.readouterr().out
     assert "usage: mathdl" in text
     if argv == ["train"]:
-        assert all(option in text for option in ("--model", "--dataset", "--epochs", "--batch-size",
-                                                 "--optimizer", "--lr", "--seed", "--out", "--resume"))
+        assert all(
+            option in text
+            for option in (
+                "--model",
+                "--dataset",
+                "--epochs",
+                "--batch-size",
+                "--optimizer",
+                "--lr",
+                "--seed",
+                "--out",
+                "--resume",
+            )
+        )
 
 
 def test_no_command_prints_help_and_default_train_is_the_subset_mlp(capsys):
@@ -115,9 +135,10 @@ def test_no_command_prints_help_and_default_train_is_the_subset_mlp(capsys):
 
 def test_gradcheck_delegates_to_the_report_with_its_arguments_and_exit_code(monkeypatch):
     from mathdl.autograd import gradcheck_report
+
     calls = []
     monkeypatch.setattr(gradcheck_report, "main", lambda argv: calls.append(argv) or 1)
-    assert main(["gradcheck", "--op", "add", "--seed", "3"]) == 1      # the report's exit code
+    assert main(["gradcheck", "--op", "add", "--seed", "3"]) == 1  # the report's exit code
     assert main(["gradcheck"]) == 1
     assert calls == [["--op", "add", "--seed", "3"], []]
 
@@ -128,7 +149,7 @@ def test_a_diverging_run_stops_on_the_non_finite_loss_with_exit_code_1(tiny, tmp
         code = _train(tiny, out, "--optimizer", "sgd", "--lr", "1e30", "--epochs", "3")
     assert code == 1
     assert "non-finite loss" in capsys.readouterr().err
-    metrics = json.loads((out / "metrics.json").read_text())         # strict JSON: NaN became null
+    metrics = json.loads((out / "metrics.json").read_text())  # strict JSON: NaN became null
     assert metrics["epochs"] == 0 and "no checkpoint was written" in metrics["stop_reason"]
     assert not (out / "checkpoint.npz").exists()
 
@@ -137,9 +158,32 @@ def test_char_language_model_trains_and_generate_continues_the_prompt(tmp_path, 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("to be or not to be, that is the question.\n" * 100)
     out = tmp_path / "lm"
-    assert main(["train", "--model", "char-gru", "--corpus", str(corpus), "--steps", "40", "--batch-size", "8",
-                 "--seq-len", "16", "--model-arg", "hidden_size=32", "--model-arg", "num_layers=1",
-                 "--out", str(out), "--verbose", "0"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--model",
+                "char-gru",
+                "--corpus",
+                str(corpus),
+                "--steps",
+                "40",
+                "--batch-size",
+                "8",
+                "--seq-len",
+                "16",
+                "--model-arg",
+                "hidden_size=32",
+                "--model-arg",
+                "num_layers=1",
+                "--out",
+                str(out),
+                "--verbose",
+                "0",
+            ]
+        )
+        == 0
+    )
     assert {"checkpoint.npz", "history.json", "sample.txt", "metrics.json"} <= {p.name for p in out.iterdir()}
     metrics = json.loads((out / "metrics.json").read_text())
     # 40 steps on a 17-character alphabet already beat the uniform model's perplexity of 17
@@ -159,9 +203,23 @@ def test_generate_errors_name_the_problem(tmp_path, capsys):
 
 
 def test_rl_subcommand_runs_an_agent_and_reports_unsolved_with_exit_code_1(tmp_path, capsys):
-    code = main(["rl", "cartpole", "--agent", "reinforce", "--steps", "300", "--eval-episodes", "2",
-                 "--backend", "builtin", "--output", str(tmp_path)])
-    assert code == 1                                   # 300 steps cannot reach a return of 475
+    code = main(
+        [
+            "rl",
+            "cartpole",
+            "--agent",
+            "reinforce",
+            "--steps",
+            "300",
+            "--eval-episodes",
+            "2",
+            "--backend",
+            "builtin",
+            "--output",
+            str(tmp_path),
+        ]
+    )
+    assert code == 1  # 300 steps cannot reach a return of 475
     assert "reinforce on CartPole-v1: greedy mean return" in capsys.readouterr().out
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["solved"] is False and summary["eval_episodes"] == 2
@@ -177,5 +235,10 @@ def test_generative_models_train_from_the_cli(tmp_path, capsys):
     assert metrics["test_pseudo_likelihood"] > -300
     state = md.load(out / "checkpoint.npz")
     assert set(state) == {"weight", "visible_bias", "hidden_bias"} and np.shape(state["weight"]) == (256, 784)
-    assert main(["train", "--model", "gan", "--dataset", "mnist", "--verbose", "0", "--out", str(tmp_path / "g")]) == 2
+    assert (
+        main(
+            ["train", "--model", "gan", "--dataset", "mnist", "--verbose", "0", "--out", str(tmp_path / "g")]
+        )
+        == 2
+    )
     assert "trains on fashion-mnist-subset or fashion-mnist" in capsys.readouterr().err

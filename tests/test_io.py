@@ -1,4 +1,5 @@
 """mathdl.io.save / load: faithful round trips, atomic writes, clear errors, never unpickling."""
+
 import json
 import math
 import os
@@ -14,16 +15,28 @@ from mathdl.io import CheckpointError, atomic_write
 
 def _example():
     return {
-        "model": {"weight": md.tensor([[1.0, 2.0], [3.0, 4.0]]),
-                  "bias": md.tensor([0.5, -0.5], requires_grad=True),
-                  "running_mean": np.arange(3, dtype=np.float64)},
-        "optimizer": {"state": {0: {"step": 7, "exp_avg": np.ones((2, 2), np.float32)},
-                                1: {"step": 7, "exp_avg": np.zeros(2, np.float32)}},
-                      "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "params": [0, 1],
-                                        "nesterov": False, "name": None}]},
-        "epoch": 12, "big": 2 ** 80, "floats": [math.nan, math.inf, -0.0, 0.1],
-        "text": "größe ∑", "flags": np.array([True, False]), "scalar": np.float32(2.5),
-        "nested": [[], {}, ()], -3: "negative key",
+        "model": {
+            "weight": md.tensor([[1.0, 2.0], [3.0, 4.0]]),
+            "bias": md.tensor([0.5, -0.5], requires_grad=True),
+            "running_mean": np.arange(3, dtype=np.float64),
+        },
+        "optimizer": {
+            "state": {
+                0: {"step": 7, "exp_avg": np.ones((2, 2), np.float32)},
+                1: {"step": 7, "exp_avg": np.zeros(2, np.float32)},
+            },
+            "param_groups": [
+                {"lr": 1e-3, "betas": (0.9, 0.999), "params": [0, 1], "nesterov": False, "name": None}
+            ],
+        },
+        "epoch": 12,
+        "big": 2**80,
+        "floats": [math.nan, math.inf, -0.0, 0.1],
+        "text": "größe ∑",
+        "flags": np.array([True, False]),
+        "scalar": np.float32(2.5),
+        "nested": [[], {}, ()],
+        -3: "negative key",
     }
 
 
@@ -76,14 +89,17 @@ def test_file_is_a_plain_npz_with_a_versioned_marker(tmp_path):
         np.testing.assert_array_equal(archive["a0"], np.arange(3))
 
 
-@pytest.mark.parametrize("obj, where", [
-    ({"a": [1, {2, 3}]}, r"obj\['a'\]\[1\]"),
-    ({"a": np.array([object()], dtype=object)}, r"obj\['a'\].*Python objects"),
-    ({(1, 2): 3}, r"key \(1, 2\).*allowed key types: str, int"),
-    ({1.5: 3}, "allowed key types"),
-    ({True: 3}, "allowed key types"),
-    ([1 + 2j], r"complex at obj\[0\]"),
-])
+@pytest.mark.parametrize(
+    "obj, where",
+    [
+        ({"a": [1, {2, 3}]}, r"obj\['a'\]\[1\]"),
+        ({"a": np.array([object()], dtype=object)}, r"obj\['a'\].*Python objects"),
+        ({(1, 2): 3}, r"key \(1, 2\).*allowed key types: str, int"),
+        ({1.5: 3}, "allowed key types"),
+        ({True: 3}, "allowed key types"),
+        ([1 + 2j], r"complex at obj\[0\]"),
+    ],
+)
 def test_unsupported_values_raise_TypeError_naming_the_place(tmp_path, obj, where):
     with pytest.raises(TypeError, match=where):
         io.save(obj, tmp_path / "x.npz")
@@ -132,12 +148,15 @@ class _Exploit:
         return (open, (self.marker, "w"))
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p.write_bytes(b""), "empty"),
-    (lambda p: p.write_bytes(bytes(range(64))), "not an npz/zip"),
-    (lambda p: p.write_bytes(b"\x93NUMPY" + b"\x00" * 20), "single .npy"),
-    (lambda p: p.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 20), "gzip"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_bytes(bytes(range(64))), "not an npz/zip"),
+        (lambda p: p.write_bytes(b"\x93NUMPY" + b"\x00" * 20), "single .npy"),
+        (lambda p: p.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 20), "gzip"),
+    ],
+)
 def test_foreign_files_raise_CheckpointError_naming_the_path(tmp_path, make, message):
     path = tmp_path / "foreign.bin"
     make(path)
@@ -158,11 +177,13 @@ def test_pickle_is_refused_and_never_executed(tmp_path):
 
 def test_object_array_inside_an_otherwise_valid_checkpoint_is_not_unpickled(tmp_path):
     marker = tmp_path / "pwned"
-    header = {"format": "mathdl-checkpoint", "version": 1,
-              "structure": {"type": "array", "entry": "a0"}}
+    header = {"format": "mathdl-checkpoint", "version": 1, "structure": {"type": "array", "entry": "a0"}}
     path = tmp_path / "crafted.npz"
-    np.savez(path, a0=np.array([_Exploit(str(marker))], dtype=object),
-             __mathdl__=np.frombuffer(json.dumps(header).encode(), np.uint8))
+    np.savez(
+        path,
+        a0=np.array([_Exploit(str(marker))], dtype=object),
+        __mathdl__=np.frombuffer(json.dumps(header).encode(), np.uint8),
+    )
     with pytest.raises(CheckpointError, match="'a0' cannot be read"):
         io.load(path)
     assert not marker.exists()
@@ -194,22 +215,46 @@ def _write_raw_checkpoint(path, header_bytes, **arrays):
     np.savez(path, __mathdl__=np.frombuffer(header_bytes, np.uint8), **arrays)
 
 
-@pytest.mark.parametrize("header, message", [
-    (b"{not json", "not valid JSON"),
-    (json.dumps({"format": "other"}).encode(), "format marker"),
-    (json.dumps({"format": "mathdl-checkpoint", "version": 99, "structure": None}).encode(),
-     "version 99"),
-    (json.dumps({"format": "mathdl-checkpoint", "version": 1}).encode(), "no structure"),
-    (json.dumps({"format": "mathdl-checkpoint", "version": 1,
-                 "structure": {"type": "tensor", "entry": "a7"}}).encode(), "'a7', which is missing"),
-    (json.dumps({"format": "mathdl-checkpoint", "version": 1,
-                 "structure": {"type": "set", "items": []}}).encode(), "unknown node type 'set'"),
-    (json.dumps({"format": "mathdl-checkpoint", "version": 1,
-                 "structure": {"type": "dict", "items": [[{"float": 1.5}, {"type": "none"}]]}}
-                ).encode(), "malformed dict key"),
-    (json.dumps({"format": "mathdl-checkpoint", "version": 1,
-                 "structure": {"type": "int", "value": "7"}}).encode(), "int node"),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (b"{not json", "not valid JSON"),
+        (json.dumps({"format": "other"}).encode(), "format marker"),
+        (
+            json.dumps({"format": "mathdl-checkpoint", "version": 99, "structure": None}).encode(),
+            "version 99",
+        ),
+        (json.dumps({"format": "mathdl-checkpoint", "version": 1}).encode(), "no structure"),
+        (
+            json.dumps(
+                {"format": "mathdl-checkpoint", "version": 1, "structure": {"type": "tensor", "entry": "a7"}}
+            ).encode(),
+            "'a7', which is missing",
+        ),
+        (
+            json.dumps(
+                {"format": "mathdl-checkpoint", "version": 1, "structure": {"type": "set", "items": []}}
+            ).encode(),
+            "unknown node type 'set'",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": "mathdl-checkpoint",
+                    "version": 1,
+                    "structure": {"type": "dict", "items": [[{"float": 1.5}, {"type": "none"}]]},
+                }
+            ).encode(),
+            "malformed dict key",
+        ),
+        (
+            json.dumps(
+                {"format": "mathdl-checkpoint", "version": 1, "structure": {"type": "int", "value": "7"}}
+            ).encode(),
+            "int node",
+        ),
+    ],
+)
 def test_damaged_headers(tmp_path, header, message):
     path = tmp_path / "bad.npz"
     _write_raw_checkpoint(path, header)

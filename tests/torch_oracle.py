@@ -1,4 +1,5 @@
 """The comparison behind the op oracle tests: mathdl against PyTorch on the same float64 inputs."""
+
 import numpy as np
 
 import mathdl as md

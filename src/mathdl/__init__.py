@@ -7,17 +7,26 @@
 ``md.nn``, ``md.optim``, ``md.data``, ``md.linalg``, ``md.stats``, ``md.optimize`` are reachable
 after ``import mathdl`` (each is imported on first use).
 """
+
 import importlib
 
 import numpy as np
 
-from mathdl.autograd import (AutogradError, Function, Tensor, enable_grad, grad, is_grad_enabled, no_grad,
-                             set_grad_enabled)
+from mathdl.autograd import (
+    AutogradError,
+    Function,
+    Tensor,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from mathdl.backend import get_default_dtype, set_default_dtype
 from mathdl.ops import *  # noqa: F401,F403  (the op functions are the public face)
 from mathdl.ops import __all__ as _ops_all
-from mathdl.random import get_rng_state, manual_seed, set_rng_state
 from mathdl.random import generator as _generator
+from mathdl.random import get_rng_state, manual_seed, set_rng_state
 
 __version__ = "0.1.0"
 
@@ -114,17 +123,34 @@ def randint(low, high, size, dtype=np.int64):
 def save(obj, path):
     """Save a (nested) state dict of Tensors/arrays/numbers to ``path`` (npz; no pickle; atomic)."""
     from mathdl import io
+
     return io.save(obj, path)
 
 
 def load(path):
     """Load what ``save`` wrote; a damaged or foreign file raises a clear error."""
     from mathdl import io
+
     return io.load(path)
 
 
-_SUBMODULES = {"nn", "optim", "data", "linalg", "stats", "optimize", "train", "models", "keras", "io", "rl",
-               "autograd", "ops", "backend", "random"}
+_SUBMODULES = {
+    "nn",
+    "optim",
+    "data",
+    "linalg",
+    "stats",
+    "optimize",
+    "train",
+    "models",
+    "keras",
+    "io",
+    "rl",
+    "autograd",
+    "ops",
+    "backend",
+    "random",
+}
 
 
 def __getattr__(name):
@@ -133,7 +159,34 @@ def __getattr__(name):
     raise AttributeError(f"module 'mathdl' has no attribute {name!r}")
 
 
-__all__ = ["AutogradError", "Function", "Tensor", "arange", "enable_grad", "eye", "float32", "float64", "full",
-           "get_default_dtype", "get_rng_state", "grad", "is_grad_enabled", "load", "manual_seed",
-           "no_grad", "ones", "ones_like", "rand", "randint", "randn", "save", "set_default_dtype",
-           "set_grad_enabled", "set_rng_state", "tensor", "zeros", "zeros_like", *_ops_all]
+__all__ = [
+    "AutogradError",
+    "Function",
+    "Tensor",
+    "arange",
+    "enable_grad",
+    "eye",
+    "float32",
+    "float64",
+    "full",
+    "get_default_dtype",
+    "get_rng_state",
+    "grad",
+    "is_grad_enabled",
+    "load",
+    "manual_seed",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randint",
+    "randn",
+    "save",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "set_rng_state",
+    "tensor",
+    "zeros",
+    "zeros_like",
+    *_ops_all,
+]

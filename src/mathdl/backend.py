@@ -3,6 +3,7 @@
 Everything in mathdl that needs arrays asks this module for ``xp`` instead of importing NumPy
 directly for array creation, so a later CuPy backend changes one line here.
 """
+
 import numpy
 
 xp = numpy

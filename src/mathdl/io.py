@@ -14,6 +14,7 @@ in optimizer state dicts, come back as ints), ``list``, ``tuple`` (``"items"``: 
 ``"requires_grad"``), ``int``, ``float`` (as ``repr`` text so nan/inf and every bit survive),
 ``bool``, ``str``, ``none``. Nothing is ever unpickled: arrays of Python objects are refused.
 """
+
 import contextlib
 import json
 import os
@@ -73,8 +74,9 @@ def _encode_key(key, where):
         return {"str": key}
     if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
         return {"int": int(key)}
-    raise TypeError(f"save: dict key {key!r} at {where} has type {type(key).__name__}; "
-                    f"allowed key types: str, int")
+    raise TypeError(
+        f"save: dict key {key!r} at {where} has type {type(key).__name__}; allowed key types: str, int"
+    )
 
 
 def _encode(value, arrays, where):
@@ -92,22 +94,32 @@ def _encode(value, arrays, where):
     if isinstance(value, (Tensor, np.ndarray, np.generic)):
         array = value.array if isinstance(value, Tensor) else np.asarray(value)
         if array.dtype.hasobject:
-            raise TypeError(f"save: the array at {where} holds Python objects (dtype "
-                            f"{array.dtype}); only numeric, bool and string arrays can be saved "
-                            f"without pickle")
+            raise TypeError(
+                f"save: the array at {where} holds Python objects (dtype "
+                f"{array.dtype}); only numeric, bool and string arrays can be saved "
+                f"without pickle"
+            )
         entry = f"a{len(arrays)}"
         arrays[entry] = array
         if isinstance(value, Tensor):
             return {"type": "tensor", "entry": entry, "requires_grad": bool(value.requires_grad)}
         return {"type": "scalar" if isinstance(value, np.generic) else "array", "entry": entry}
     if isinstance(value, dict):
-        return {"type": "dict", "items": [[_encode_key(k, where), _encode(v, arrays, f"{where}[{k!r}]")]
-                                          for k, v in value.items()]}
+        return {
+            "type": "dict",
+            "items": [
+                [_encode_key(k, where), _encode(v, arrays, f"{where}[{k!r}]")] for k, v in value.items()
+            ],
+        }
     if isinstance(value, (list, tuple)):
-        return {"type": "tuple" if isinstance(value, tuple) else "list",
-                "items": [_encode(v, arrays, f"{where}[{k}]") for k, v in enumerate(value)]}
-    raise TypeError(f"save: cannot save {type(value).__name__} at {where}; allowed: dict (str/int "
-                    f"keys), list, tuple, Tensor, ndarray, int, float, bool, str, None")
+        return {
+            "type": "tuple" if isinstance(value, tuple) else "list",
+            "items": [_encode(v, arrays, f"{where}[{k}]") for k, v in enumerate(value)],
+        }
+    raise TypeError(
+        f"save: cannot save {type(value).__name__} at {where}; allowed: dict (str/int "
+        f"keys), list, tuple, Tensor, ndarray, int, float, bool, str, None"
+    )
 
 
 def save(obj, path):
@@ -119,8 +131,9 @@ def save(obj, path):
     """
     arrays = {}
     structure = _encode(obj, arrays, "obj")
-    header = json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION, "structure": structure},
-                        allow_nan=False)
+    header = json.dumps(
+        {"format": FORMAT_NAME, "version": FORMAT_VERSION, "structure": structure}, allow_nan=False
+    )
     arrays[HEADER_ENTRY] = np.frombuffer(header.encode("utf-8"), dtype=np.uint8)
     with atomic_write(path) as stream:
         np.savez(stream, **arrays)
@@ -225,29 +238,36 @@ def load(path):
     try:
         archive = np.load(path, allow_pickle=False)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise CheckpointError(f"load: {path} is not a readable npz archive (truncated or "
-                              f"corrupted?): {error}") from None
+        raise CheckpointError(
+            f"load: {path} is not a readable npz archive (truncated or corrupted?): {error}"
+        ) from None
     with archive:
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise CheckpointError(f"load: {path} is not an npz archive")
         if HEADER_ENTRY not in archive.files:
             shown = ", ".join(archive.files[:5]) + (", ..." if len(archive.files) > 5 else "")
-            raise CheckpointError(f"load: {path} is an npz archive but not a mathdl checkpoint: it "
-                                  f"has no {HEADER_ENTRY!r} entry (entries: {shown or 'none'})")
+            raise CheckpointError(
+                f"load: {path} is an npz archive but not a mathdl checkpoint: it "
+                f"has no {HEADER_ENTRY!r} entry (entries: {shown or 'none'})"
+            )
         decoder = _Decoder(archive, path)
         raw = decoder.array({"entry": HEADER_ENTRY})
         try:
             header = json.loads(bytes(np.asarray(raw, dtype=np.uint8)).decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
-            raise CheckpointError(f"load: {path} is damaged: its header is not valid JSON "
-                                  f"({error})") from None
+            raise CheckpointError(
+                f"load: {path} is damaged: its header is not valid JSON ({error})"
+            ) from None
         if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-            raise CheckpointError(f"load: {path} has a {HEADER_ENTRY!r} entry but not the "
-                                  f"{FORMAT_NAME!r} format marker")
+            raise CheckpointError(
+                f"load: {path} has a {HEADER_ENTRY!r} entry but not the {FORMAT_NAME!r} format marker"
+            )
         version = header.get("version")
         if type(version) is not int or version > FORMAT_VERSION or version < 1:
-            raise CheckpointError(f"load: {path} has format version {version!r}; this mathdl "
-                                  f"reads versions 1..{FORMAT_VERSION} (upgrade mathdl?)")
+            raise CheckpointError(
+                f"load: {path} has format version {version!r}; this mathdl "
+                f"reads versions 1..{FORMAT_VERSION} (upgrade mathdl?)"
+            )
         if "structure" not in header:
             raise CheckpointError(f"load: {path} is damaged: its header has no structure")
         return decoder.decode(header["structure"])

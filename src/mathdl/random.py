@@ -1,5 +1,6 @@
 """The one random-number generator behind mathdl: ``manual_seed(seed)`` makes a whole run
 reproducible (initialisation, dropout, shuffling, sampling all draw from it)."""
+
 import numpy as np
 
 _generator = np.random.default_rng()
@@ -30,8 +31,10 @@ def set_rng_state(state):
     state = _unstringify(state)
     name = state.get("bit_generator")
     if name != type(_generator.bit_generator).__name__:
-        raise ValueError(f"set_rng_state: state is for bit generator {name!r}, "
-                         f"this generator is {type(_generator.bit_generator).__name__}")
+        raise ValueError(
+            f"set_rng_state: state is for bit generator {name!r}, "
+            f"this generator is {type(_generator.bit_generator).__name__}"
+        )
     _generator.bit_generator.state = state
 
 

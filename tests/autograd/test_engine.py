@@ -1,5 +1,6 @@
 """The backward engine: depth, accumulation, repeated passes, freeing, retain_grad, md.grad
 (higher order, allow_unused, non-leaf inputs), buffer ownership and error messages."""
+
 import gc
 import sys
 import weakref
@@ -22,7 +23,7 @@ def test_graph_deeper_than_the_recursion_limit():
     assert x.grad.item() == 1.0
     (g,) = md.grad(y, x)
     assert g.item() == 1.0
-    del y                                           # freeing the chain must not recurse either
+    del y  # freeing the chain must not recurse either
 
 
 def test_deep_product_chain_gradient_is_exact():
@@ -33,7 +34,7 @@ def test_deep_product_chain_gradient_is_exact():
     for _ in range(depth):
         y = y * 1.0001
     y.backward()
-    assert x.grad.item() == pytest.approx(1.0001 ** depth, rel=1e-10)
+    assert x.grad.item() == pytest.approx(1.0001**depth, rel=1e-10)
 
 
 def test_gradients_accumulate_across_backward_calls():
@@ -43,7 +44,7 @@ def test_gradients_accumulate_across_backward_calls():
     np.testing.assert_array_equal(first.array, [2.0, 4.0, 6.0])
     (3 * x).sum().backward()
     np.testing.assert_array_equal(x.grad.array, [5.0, 7.0, 9.0])
-    assert x.grad is first                          # accumulated in place, as PyTorch does
+    assert x.grad is first  # accumulated in place, as PyTorch does
     x.grad = None
     x.sum().backward()
     np.testing.assert_array_equal(x.grad.array, [1.0, 1.0, 1.0])
@@ -62,8 +63,8 @@ def test_backward_twice_on_one_graph_gives_twice_the_gradient():
 
 def test_shared_subexpression_gradients_add():
     x = md.tensor(3.0, dtype=np.float64, requires_grad=True)
-    h = x * x                                       # used twice below: a diamond
-    y = h * h + h                                   # x⁴ + x², dy/dx = 4x³ + 2x
+    h = x * x  # used twice below: a diamond
+    y = h * h + h  # x⁴ + x², dy/dx = 4x³ + 2x
     y.backward()
     assert x.grad.item() == 4 * 27 + 6
     z = md.tensor(2.0, dtype=np.float64, requires_grad=True)
@@ -87,10 +88,10 @@ def test_graph_is_freed_without_the_garbage_collector():
         creator = weakref.ref(hidden.creator)
         y = (hidden * x).sum()
         del hidden
-        assert alive() is not None                  # the graph of y still needs it
+        assert alive() is not None  # the graph of y still needs it
         y.backward()
         del y
-        assert alive() is None                      # no reference cycle kept it
+        assert alive() is None  # no reference cycle kept it
         assert creator() is None
         assert x.grad is not None
     finally:
@@ -145,7 +146,7 @@ def test_grad_modes_as_decorators_and_calls():
     @md.no_grad()
     def evaluate(depth):
         assert not md.is_grad_enabled()
-        return x * 2 if depth == 0 else evaluate(depth - 1)   # re-entering one instance
+        return x * 2 if depth == 0 else evaluate(depth - 1)  # re-entering one instance
 
     assert not evaluate(3).requires_grad
     assert md.is_grad_enabled()
@@ -157,7 +158,7 @@ def test_grad_modes_as_decorators_and_calls():
     with md.no_grad():
         assert train_step().requires_grad
         assert not md.is_grad_enabled()
-    md.set_grad_enabled(False)                      # as a plain call, like torch.set_grad_enabled
+    md.set_grad_enabled(False)  # as a plain call, like torch.set_grad_enabled
     try:
         assert not md.is_grad_enabled() and not (x * 2).requires_grad
     finally:
@@ -175,7 +176,7 @@ def test_retain_grad_keeps_the_gradient_of_an_intermediate():
     x = md.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
     h = x * 3.0
     h.retain_grad()
-    other = x + 1.0                                 # not retained: stays without .grad
+    other = x + 1.0  # not retained: stays without .grad
     (h * h + other).sum().backward()
     np.testing.assert_array_equal(h.grad.array, 2 * h.array)
     np.testing.assert_array_equal(x.grad.array, 18 * x.array + 1)
@@ -187,22 +188,22 @@ def test_md_grad_higher_order_derivatives_are_exact():
     # f = x⁴: f' = 4x³, f'' = 12x², f''' = 24x, f'''' = 24
     x = md.tensor(1.7, dtype=np.float64, requires_grad=True)
     derivatives = []
-    y = x ** 4
+    y = x**4
     for _ in range(4):
         (y,) = md.grad(y, x, create_graph=True)
         derivatives.append(y.item())
-    np.testing.assert_allclose(derivatives, [4 * 1.7 ** 3, 12 * 1.7 ** 2, 24 * 1.7, 24], rtol=1e-14)
-    assert x.grad is None                           # md.grad returns, it does not accumulate
+    np.testing.assert_allclose(derivatives, [4 * 1.7**3, 12 * 1.7**2, 24 * 1.7, 24], rtol=1e-14)
+    assert x.grad is None  # md.grad returns, it does not accumulate
 
 
 def test_md_grad_of_a_product_rule_mixed_partials():
     # f = x² y³: ∂²f/∂x∂y = 6 x y²
     x = md.tensor(2.0, dtype=np.float64, requires_grad=True)
     y = md.tensor(-1.5, dtype=np.float64, requires_grad=True)
-    (fx,) = md.grad(x * x * y ** 3, x, create_graph=True)
+    (fx,) = md.grad(x * x * y**3, x, create_graph=True)
     (fxy,) = md.grad(fx, y)
-    assert fxy.item() == pytest.approx(6 * 2.0 * 1.5 ** 2)
-    assert not fxy.requires_grad                    # without create_graph the result is plain
+    assert fxy.item() == pytest.approx(6 * 2.0 * 1.5**2)
+    assert not fxy.requires_grad  # without create_graph the result is plain
 
 
 def test_md_grad_allow_unused():
@@ -232,7 +233,7 @@ def test_md_grad_several_outputs_with_grad_outputs():
 
 def test_backward_with_create_graph_makes_differentiable_grads():
     x = md.tensor(3.0, dtype=np.float64, requires_grad=True)
-    (x ** 3).backward(create_graph=True)
+    (x**3).backward(create_graph=True)
     assert x.grad.requires_grad and x.grad.item() == 27.0
     (g2,) = md.grad(x.grad, x)
     assert g2.item() == 18.0
@@ -263,16 +264,16 @@ def test_leaf_grads_never_alias():
 def test_create_graph_grads_do_not_alias_either():
     a = md.tensor([1.0, 2.0], requires_grad=True)
     b = md.tensor([3.0, 4.0], requires_grad=True)
-    (a + b).sum().backward(create_graph=True)       # a constant gradient: nothing to record
+    (a + b).sum().backward(create_graph=True)  # a constant gradient: nothing to record
     assert a.grad is not b.grad and not np.shares_memory(a.grad.array, b.grad.array)
-    (a + b).sum().backward()                        # accumulating must not hit a read-only view
+    (a + b).sum().backward()  # accumulating must not hit a read-only view
     np.testing.assert_array_equal(a.grad.array, [2.0, 2.0])
     np.testing.assert_array_equal(b.grad.array, [2.0, 2.0])
     x = md.tensor([1.0, 2.0], requires_grad=True)
     y = md.tensor([3.0, 4.0], requires_grad=True)
-    (x * x * y).sum().backward(create_graph=True)   # recorded gradients 2xy and x²
+    (x * x * y).sum().backward(create_graph=True)  # recorded gradients 2xy and x²
     assert x.grad.requires_grad and y.grad.requires_grad
-    (gx,) = md.grad(x.grad.sum(), x)                # ∂(Σ 2xy)/∂x = 2y
+    (gx,) = md.grad(x.grad.sum(), x)  # ∂(Σ 2xy)/∂x = 2y
     np.testing.assert_array_equal(gx.array, 2 * y.array)
     u = md.tensor([1.0, 2.0], requires_grad=True)
     v = md.tensor([3.0, 4.0], requires_grad=True)
@@ -280,14 +281,14 @@ def test_create_graph_grads_do_not_alias_either():
     ((u + v) * w * w).sum().backward(create_graph=True)  # u and v receive the same recorded gradient
     assert not np.shares_memory(u.grad.array, v.grad.array)
     np.testing.assert_array_equal(u.grad.array, v.grad.array)
-    (gw,) = md.grad(v.grad.sum(), w)                # ∂(Σ w²)/∂w = 2w, through the copy
+    (gw,) = md.grad(v.grad.sum(), w)  # ∂(Σ w²)/∂w = 2w, through the copy
     np.testing.assert_array_equal(gw.array, 2 * w.array)
 
 
 def test_md_grad_results_are_writeable_and_unshared():
     x = md.tensor([1.0, 2.0], requires_grad=True)
     y = md.tensor([3.0, 4.0], requires_grad=True)
-    (g,) = md.grad(x.sum(), x)                      # a broadcast of one number underneath
+    (g,) = md.grad(x.sum(), x)  # a broadcast of one number underneath
     assert g.array.flags.writeable
     gx, gy = md.grad((x + y).sum(), [x, y])
     assert not np.shares_memory(gx.array, gy.array)
@@ -299,7 +300,7 @@ def test_md_grad_results_are_writeable_and_unshared():
 
 def test_leaf_grads_are_writeable_and_owned():
     x = md.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    x.sum().backward()                              # the gradient is a broadcast view of one number
+    x.sum().backward()  # the gradient is a broadcast view of one number
     assert x.grad.array.flags.writeable and x.grad.array.flags.owndata
     x.grad.array += 1.0
     np.testing.assert_array_equal(x.grad.array, 2.0)
@@ -316,9 +317,14 @@ def test_grad_dtype_follows_the_leaf():
 
 def test_misuse_errors_are_both_runtime_and_value_errors():
     from mathdl.autograd.tensor import AutogradError
+
     x = md.tensor([1.0, 2.0], requires_grad=True)
-    for misuse in (lambda: (x * 2).backward(), lambda: md.tensor([1.0]).sum().backward(),
-                   lambda: x.__setitem__(0, 1.0), lambda: md.grad(x.sum(), md.tensor([1.0]))):
+    for misuse in (
+        lambda: (x * 2).backward(),
+        lambda: md.tensor([1.0]).sum().backward(),
+        lambda: x.__setitem__(0, 1.0),
+        lambda: md.grad(x.sum(), md.tensor([1.0])),
+    ):
         with pytest.raises(AutogradError) as info:
             misuse()
         assert isinstance(info.value, RuntimeError) and isinstance(info.value, ValueError)

@@ -1,6 +1,7 @@
 """The Function contract: forward on arrays, backward on Tensors, several outputs (an unused one
 gets a zero gradient), None gradients, non-tensor parameters, recording rules, and the engine's
 checks on what backward returns."""
+
 import numpy as np
 import pytest
 
@@ -65,7 +66,7 @@ def test_parameterised_function_is_differentiable_twice():
     assert gradcheck(lambda t: ScaledSquare(3.0)(t), [x])
     assert gradgradcheck(lambda t: ScaledSquare(3.0)(t), [x])
     y = ScaledSquare(3.0)(x)
-    np.testing.assert_array_equal(y.array, 3.0 * x.array ** 2)
+    np.testing.assert_array_equal(y.array, 3.0 * x.array**2)
     assert isinstance(y.creator, ScaledSquare) and y.output_index == 0
 
 
@@ -74,7 +75,7 @@ def test_several_outputs_and_an_unused_one():
     b = md.tensor(np.array([3.0, -1.0]), requires_grad=True)
     s, p = SplitSumProduct()(a, b)
     assert p.output_index == 1 and p.creator is s.creator
-    ga, gb = md.grad((p * 2.0).sum(), [a, b])          # s is unused: its gradient counts as zero
+    ga, gb = md.grad((p * 2.0).sum(), [a, b])  # s is unused: its gradient counts as zero
     np.testing.assert_array_equal(ga.array, 2 * b.array)
     np.testing.assert_array_equal(gb.array, 2 * a.array)
     assert gradcheck(lambda x, y: SplitSumProduct()(x, y), [a, b])
@@ -102,8 +103,11 @@ def test_engine_checks_what_backward_returns():
     b = md.tensor([2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="TooFewGradients.backward returned 1 gradients for 2 inputs"):
         TooFewGradients()(a, b).sum().backward()
-    with pytest.raises(RuntimeError, match=r"WrongShape.backward gave a gradient of shape \(\) for an input "
-                                           r"of shape \(1,\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"WrongShape.backward gave a gradient of shape \(\) for an input "
+        r"of shape \(1,\)",
+    ):
         WrongShape()(a).backward()
 
 

@@ -1,19 +1,25 @@
 """gradcheck and gradgradcheck themselves: they pass correct gradients, catch wrong ones (first
 and second order), refuse float32, and hessian_vector_product is exact on a quadratic."""
+
 import numpy as np
 import pytest
 
 import mathdl as md
 from mathdl.autograd.function import Function
-from mathdl.autograd.gradcheck import (compare_gradients, gradcheck, gradcheck_error, gradgradcheck,
-                                       hessian_vector_product)
+from mathdl.autograd.gradcheck import (
+    compare_gradients,
+    gradcheck,
+    gradcheck_error,
+    gradgradcheck,
+    hessian_vector_product,
+)
 
 
 class WrongCube(Function):
     """y = x³ with a wrong backward (2x² instead of 3x²)."""
 
     def forward(self, x):
-        return x ** 3
+        return x**3
 
     def backward(self, gy):
         x = self.inputs[0]
@@ -25,7 +31,7 @@ class FrozenCube(Function):
     differentiated again (the second derivative it gives is 0 instead of 6x)."""
 
     def forward(self, x):
-        return x ** 3
+        return x**3
 
     def backward(self, gy):
         x = md.Tensor(self.inputs[0].array)
@@ -46,16 +52,16 @@ def test_gradcheck_catches_a_wrong_gradient():
     x = leaf([0.5, -1.0, 2.0])
     with pytest.raises(AssertionError, match=r"gradcheck: input 0 \(shape \(3,\)\)"):
         gradcheck(lambda t: WrongCube()(t), [x])
-    (analytic, numerical), = compare_gradients(lambda t: WrongCube()(t), [x])
+    ((analytic, numerical),) = compare_gradients(lambda t: WrongCube()(t), [x])
     np.testing.assert_allclose(analytic / numerical, 2.0 / 3.0, rtol=1e-6)
 
 
 def test_gradgradcheck_catches_a_backward_that_is_not_differentiable():
     x = leaf([0.5, -1.0, 2.0])
-    assert gradcheck(lambda t: FrozenCube()(t), [x])            # first order is right
+    assert gradcheck(lambda t: FrozenCube()(t), [x])  # first order is right
     with pytest.raises(AssertionError, match="gradgradcheck: input 0"):
         gradgradcheck(lambda t: FrozenCube()(t), [x])
-    assert gradgradcheck(lambda t: t ** 3, [x])
+    assert gradgradcheck(lambda t: t**3, [x])
 
 
 def test_gradgradcheck_of_linear_functions_and_unused_inputs():

@@ -1,4 +1,5 @@
 """The `mathdl gradcheck` table: every op passes, and a wrong gradient is caught."""
+
 import io
 
 import numpy as np
@@ -27,8 +28,13 @@ def test_every_op_passes_and_is_listed():
 
 
 def test_a_wrong_gradient_fails(monkeypatch):
-    case = ("wrong", "y = x^2", [lambda rng: rng.standard_normal((3,))], lambda x: WrongSquare()(x),
-            lambda x: x * x)
+    case = (
+        "wrong",
+        "y = x^2",
+        [lambda rng: rng.standard_normal((3,))],
+        lambda x: WrongSquare()(x),
+        lambda x: x * x,
+    )
     monkeypatch.setattr(gradcheck_report, "CASES", [case])
     stream = io.StringIO()
     assert not gradcheck_report.run(stream=stream)

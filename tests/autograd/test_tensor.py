@@ -1,5 +1,6 @@
 """The Tensor: construction and dtypes (default float32, set_default_dtype), conversions,
 comparisons, in-place guards, detach/clone/astype and their gradients, and misuse errors."""
+
 import numpy as np
 import pytest
 
@@ -110,15 +111,20 @@ def test_misuse_of_conversions_names_the_problem():
 
 def test_comparisons_are_elementwise_and_never_recorded():
     x = md.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    for result, expected in [(x < 2, [True, False, False]), (x <= 2, [True, True, False]),
-                             (x > 2, [False, False, True]), (x >= 2, [False, True, True]),
-                             (x == 2, [False, True, False]), (x != 2, [True, False, True]),
-                             (x.eq(md.tensor([1.0, 0.0, 3.0])), [True, False, True]),
-                             (x.ne(3.0), [True, True, False])]:
+    for result, expected in [
+        (x < 2, [True, False, False]),
+        (x <= 2, [True, True, False]),
+        (x > 2, [False, False, True]),
+        (x >= 2, [False, True, True]),
+        (x == 2, [False, True, False]),
+        (x != 2, [True, False, True]),
+        (x.eq(md.tensor([1.0, 0.0, 3.0])), [True, False, True]),
+        (x.ne(3.0), [True, True, False]),
+    ]:
         assert result.dtype == bool and not result.requires_grad and result.creator is None
         np.testing.assert_array_equal(result.array, expected)
-    assert (x == None) is False and (x != None) is True    # noqa: E711
-    assert {x: "key"}[x] == "key"                               # hashed by identity
+    assert (x == None) is False and (x != None) is True  # noqa: E711
+    assert {x: "key"}[x] == "key"  # hashed by identity
     assert x in [x]
 
 
@@ -136,7 +142,7 @@ def test_detach_shares_data_and_cuts_the_graph():
     x = md.tensor([1.0, 2.0], requires_grad=True)
     d = (x * 2).detach()
     assert not d.requires_grad and d.creator is None
-    y = (x * 3).sum() + (d * x).sum()              # d is a constant: dy/dx = 3 + d
+    y = (x * 3).sum() + (d * x).sum()  # d is a constant: dy/dx = 3 + d
     y.backward()
     np.testing.assert_array_equal(x.grad.array, [5.0, 7.0])
     assert np.shares_memory(x.detach().array, x.array)
@@ -160,13 +166,13 @@ def test_transpose_with_two_axes_swaps_them_like_torch(torch):
     for a, b in [(-2, -1), (0, 2), (1, 0)]:
         np.testing.assert_array_equal(x.transpose(a, b).array, t.transpose(a, b).numpy())
     m, tm = md.tensor(data[0]), torch.tensor(data[0])
-    for a, b in [(0, 1), (-2, -1), (1, 0)]:                     # 2-D: always the swap, as torch
+    for a, b in [(0, 1), (-2, -1), (1, 0)]:  # 2-D: always the swap, as torch
         np.testing.assert_array_equal(m.transpose(a, b).array, tm.transpose(a, b).numpy())
     # permutations: NumPy's forms and torch.permute
     np.testing.assert_array_equal(x.transpose(2, 0, 1).array, t.permute(2, 0, 1).numpy())
     np.testing.assert_array_equal(x.permute(2, 0, 1).array, t.permute(2, 0, 1).numpy())
     np.testing.assert_array_equal(x.permute((1, 0, 2)).array, t.permute(1, 0, 2).numpy())
-    np.testing.assert_array_equal(m.transpose((0, 1)).array, data[0])   # a tuple is a permutation
+    np.testing.assert_array_equal(m.transpose((0, 1)).array, data[0])  # a tuple is a permutation
     np.testing.assert_array_equal(x.transpose().array, data.transpose())
 
 
@@ -198,20 +204,37 @@ def test_requires_grad_flags():
 
 def test_reflected_operators_with_numpy_arrays_return_tensors():
     x = md.tensor([1.0, 2.0], requires_grad=True)
-    for y in (np.array([1.0, 1.0]) + x, np.array([3.0, 3.0]) - x, np.array([2.0, 2.0]) * x,
-              np.array([2.0, 2.0]) / x, np.array([2.0, 2.0]) ** x, np.eye(2) @ x):
+    for y in (
+        np.array([1.0, 1.0]) + x,
+        np.array([3.0, 3.0]) - x,
+        np.array([2.0, 2.0]) * x,
+        np.array([2.0, 2.0]) / x,
+        np.array([2.0, 2.0]) ** x,
+        np.eye(2) @ x,
+    ):
         assert isinstance(y, md.Tensor) and y.requires_grad and y.dtype == np.float32
 
 
 def test_methods_match_functions():
     x = md.tensor([[0.5, -1.0], [2.0, 0.25]])
-    for method, function in [("exp", md.exp), ("tanh", md.tanh), ("sigmoid", md.sigmoid), ("relu", md.relu),
-                             ("abs", md.abs), ("softmax", md.softmax), ("log_softmax", md.log_softmax),
-                             ("logsumexp", md.logsumexp), ("sum", md.sum), ("mean", md.mean),
-                             ("var", md.var), ("max", md.max), ("min", md.min)]:
+    for method, function in [
+        ("exp", md.exp),
+        ("tanh", md.tanh),
+        ("sigmoid", md.sigmoid),
+        ("relu", md.relu),
+        ("abs", md.abs),
+        ("softmax", md.softmax),
+        ("log_softmax", md.log_softmax),
+        ("logsumexp", md.logsumexp),
+        ("sum", md.sum),
+        ("mean", md.mean),
+        ("var", md.var),
+        ("max", md.max),
+        ("min", md.min),
+    ]:
         np.testing.assert_array_equal(getattr(x, method)().array, function(x).array)
     np.testing.assert_array_equal(abs(x).array, md.abs(x).array)
-    np.testing.assert_array_equal(x.pow(2).array, (x ** 2).array)
+    np.testing.assert_array_equal(x.pow(2).array, (x**2).array)
     np.testing.assert_array_equal(x.matmul(x).array, (x @ x).array)
     np.testing.assert_array_equal(x.argmax(axis=1).array, [0, 0])
     np.testing.assert_array_equal(x.argmin().array, 1)

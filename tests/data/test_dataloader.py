@@ -1,4 +1,5 @@
 """DataLoader: batching, shuffling per epoch, reproducibility, the batched fast path, collation."""
+
 import tracemalloc
 
 import numpy as np
@@ -11,13 +12,20 @@ from mathdl.data import DataLoader, Dataset, TensorDataset, default_collate
 
 
 def _batches(loader):
-    return [tuple(t.array for t in batch) if isinstance(batch, tuple) else batch.array
-            for batch in loader]
+    return [tuple(t.array for t in batch) if isinstance(batch, tuple) else batch.array for batch in loader]
 
 
-@pytest.mark.parametrize("n, batch_size, drop_last, sizes", [
-    (10, 3, False, [3, 3, 3, 1]), (10, 3, True, [3, 3, 3]), (9, 3, True, [3, 3, 3]),
-    (2, 5, False, [2]), (2, 5, True, []), (0, 4, False, [])])
+@pytest.mark.parametrize(
+    "n, batch_size, drop_last, sizes",
+    [
+        (10, 3, False, [3, 3, 3, 1]),
+        (10, 3, True, [3, 3, 3]),
+        (9, 3, True, [3, 3, 3]),
+        (2, 5, False, [2]),
+        (2, 5, True, []),
+        (0, 4, False, []),
+    ],
+)
 def test_batch_sizes_and_len(n, batch_size, drop_last, sizes):
     loader = DataLoader(TensorDataset(np.arange(n)), batch_size=batch_size, drop_last=drop_last)
     assert len(loader) == len(sizes)
@@ -134,15 +142,18 @@ def test_default_collate_errors():
     assert default_collate([True, False]).dtype == np.bool_
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"batch_size": 0}, ValueError, "positive integer"),
-    ({"batch_size": 2.5}, ValueError, "positive integer"),
-    ({"batch_size": True}, ValueError, "positive integer"),
-    ({"shuffle": "yes"}, TypeError, "shuffle"),
-    ({"drop_last": 1}, TypeError, "drop_last"),
-    ({"generator": 42}, TypeError, "numpy.random.Generator"),
-    ({"collate_fn": 3}, TypeError, "callable"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"batch_size": 0}, ValueError, "positive integer"),
+        ({"batch_size": 2.5}, ValueError, "positive integer"),
+        ({"batch_size": True}, ValueError, "positive integer"),
+        ({"shuffle": "yes"}, TypeError, "shuffle"),
+        ({"drop_last": 1}, TypeError, "drop_last"),
+        ({"generator": 42}, TypeError, "numpy.random.Generator"),
+        ({"collate_fn": 3}, TypeError, "callable"),
+    ],
+)
 def test_misuse(kwargs, error, message):
     with pytest.raises(error, match=message):
         DataLoader(TensorDataset(np.arange(4)), **kwargs)
@@ -157,19 +168,30 @@ def test_bad_dataset():
 
 def test_len_and_batch_sizes_match_pytorch(torch):
     for n, batch_size, drop_last in [(10, 3, False), (10, 3, True), (64, 8, True), (5, 7, False)]:
-        reference = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.arange(n)),
-                                                batch_size=batch_size, drop_last=drop_last)
+        reference = torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(torch.arange(n)), batch_size=batch_size, drop_last=drop_last
+        )
         ours = DataLoader(TensorDataset(np.arange(n)), batch_size=batch_size, drop_last=drop_last)
         assert len(ours) == len(reference)
         assert [len(x) for (x,) in ours] == [len(x) for (x,) in reference]
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(0, 40), batch_size=st.integers(1, 12), drop_last=st.booleans(),
-       shuffle=st.booleans(), seed=st.integers(0, 2 ** 31))
+@given(
+    n=st.integers(0, 40),
+    batch_size=st.integers(1, 12),
+    drop_last=st.booleans(),
+    shuffle=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
 def test_an_epoch_visits_each_sample_at_most_once_property(n, batch_size, drop_last, shuffle, seed):
-    loader = DataLoader(TensorDataset(np.arange(n)), batch_size=batch_size, shuffle=shuffle,
-                        drop_last=drop_last, generator=np.random.default_rng(seed))
+    loader = DataLoader(
+        TensorDataset(np.arange(n)),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        drop_last=drop_last,
+        generator=np.random.default_rng(seed),
+    )
     seen = [x.array for (x,) in loader]
     assert len(seen) == len(loader)
     assert all(len(b) == batch_size for b in seen[:-1])

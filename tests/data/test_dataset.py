@@ -1,4 +1,5 @@
 """Dataset, TensorDataset and Subset."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """random_split, train_val_split and kfold_splits."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -39,14 +40,17 @@ def test_random_split_default_generator_follows_manual_seed():
     np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("lengths, error, message", [
-    ([3, 3], ValueError, "sum to the dataset length 10"),
-    ([11, -1], ValueError, "non-negative"),
-    ([0.5, 0.4], ValueError, "sum to 1"),
-    ([1.5, -0.5], ValueError, r"\[0, 1\]"),
-    ([5, 0.5], TypeError, "all ints or all fractions"),
-    ([], ValueError, "must not be empty"),
-])
+@pytest.mark.parametrize(
+    "lengths, error, message",
+    [
+        ([3, 3], ValueError, "sum to the dataset length 10"),
+        ([11, -1], ValueError, "non-negative"),
+        ([0.5, 0.4], ValueError, "sum to 1"),
+        ([1.5, -0.5], ValueError, r"\[0, 1\]"),
+        ([5, 0.5], TypeError, "all ints or all fractions"),
+        ([], ValueError, "must not be empty"),
+    ],
+)
 def test_random_split_misuse(lengths, error, message):
     with pytest.raises(error, match=message):
         random_split(TensorDataset(np.arange(10)), lengths)
@@ -136,15 +140,18 @@ def test_kfold_reproducible_with_seed_and_labels_count():
         np.testing.assert_array_equal(u, v)
 
 
-@pytest.mark.parametrize("args, kwargs, error, message", [
-    ((10, 1), {}, ValueError, "k must be an integer >= 2"),
-    ((3, 4), {}, ValueError, "need at least k samples"),
-    ((10, 2), {"stratified": True}, ValueError, "needs the labels"),
-    ((np.zeros((2, 5)), 2), {}, ValueError, "1-D"),
-    ((-1, 2), {}, ValueError, ">= 0"),
-    ((10, 2), {"shuffle": False, "seed": 1}, ValueError, "only apply with shuffle=True"),
-    ((10, 2), {"shuffle": "no"}, TypeError, "shuffle"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, error, message",
+    [
+        ((10, 1), {}, ValueError, "k must be an integer >= 2"),
+        ((3, 4), {}, ValueError, "need at least k samples"),
+        ((10, 2), {"stratified": True}, ValueError, "needs the labels"),
+        ((np.zeros((2, 5)), 2), {}, ValueError, "1-D"),
+        ((-1, 2), {}, ValueError, ">= 0"),
+        ((10, 2), {"shuffle": False, "seed": 1}, ValueError, "only apply with shuffle=True"),
+        ((10, 2), {"shuffle": "no"}, TypeError, "shuffle"),
+    ],
+)
 def test_kfold_misuse(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         list(kfold_splits(*args, **kwargs))
@@ -158,8 +165,12 @@ def test_generator_may_be_passed_positionally_like_pytorch():
 
 
 @settings(max_examples=60, deadline=None)
-@given(labels=st.lists(st.integers(0, 4), min_size=2, max_size=60), k=st.integers(2, 8),
-       stratified=st.booleans(), seed=st.integers(0, 2 ** 31))
+@given(
+    labels=st.lists(st.integers(0, 4), min_size=2, max_size=60),
+    k=st.integers(2, 8),
+    stratified=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
 def test_kfold_partition_property(labels, k, stratified, seed):
     labels = np.array(labels)
     if k > len(labels):

@@ -1,33 +1,47 @@
 """Text data: the shipped corpus, the play converter, vocabularies, LM batching."""
-import gzip
+
 import hashlib
-import os
 
 import numpy as np
 import pytest
 
 from mathdl.data import text
-from mathdl.data.text import (CharVocab, CorpusNotFoundError, WordVocab, load_corpus, pad_sequences,
-                              play_markdown_to_text, random_offset_batches, read_fortunes,
-                              sequential_batches, split_ids, word_tokenize)
+from mathdl.data.text import (
+    CharVocab,
+    CorpusNotFoundError,
+    WordVocab,
+    load_corpus,
+    pad_sequences,
+    play_markdown_to_text,
+    random_offset_batches,
+    read_fortunes,
+    sequential_batches,
+    split_ids,
+    word_tokenize,
+)
 
 
 def test_shipped_corpus_is_the_documented_file():
     corpus = load_corpus("shakespeare", full=False)
     assert len(corpus.encode("utf-8")) == 693028
-    assert hashlib.sha256(corpus.encode("utf-8")).hexdigest() == \
-        "d42003bfc8778633de17f384367f85d1d36bea5cb29e128489d6e5a1bfc3a040"
+    assert (
+        hashlib.sha256(corpus.encode("utf-8")).hexdigest()
+        == "d42003bfc8778633de17f384367f85d1d36bea5cb29e128489d6e5a1bfc3a040"
+    )
     assert corpus.startswith("BERNARDO:\nWho's there?\n\nFRANCISCO:\n")
     assert len(set(corpus)) == 64
     assert "To be, or not to be" in corpus
 
 
 def test_play_markdown_conversion():
-    markdown = ("# Hamlet\n\n## ACT I\n\n### SCENE I. Elsinore.\n\n_FRANCISCO at his post. Enter to him\n"
-                "BERNARDO_\n\n**BERNARDO**  \nWho's there?\n\n**FRANCISCO**  \nNay, answer me: stand,  \n"
-                "_\\[Aside]_  \nand unfold yourself.\\--\n\n_Exit_\n")
-    assert play_markdown_to_text(markdown) == ("BERNARDO:\nWho's there?\n\nFRANCISCO:\nNay, answer me: stand,\n"
-                                               "and unfold yourself.--\n")
+    markdown = (
+        "# Hamlet\n\n## ACT I\n\n### SCENE I. Elsinore.\n\n_FRANCISCO at his post. Enter to him\n"
+        "BERNARDO_\n\n**BERNARDO**  \nWho's there?\n\n**FRANCISCO**  \nNay, answer me: stand,  \n"
+        "_\\[Aside]_  \nand unfold yourself.\\--\n\n_Exit_\n"
+    )
+    assert play_markdown_to_text(markdown) == (
+        "BERNARDO:\nWho's there?\n\nFRANCISCO:\nNay, answer me: stand,\nand unfold yourself.--\n"
+    )
 
 
 def test_a_bigger_corpus_folder_is_preferred(tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ def test_dense_uses_glorot_uniform_kernels_zero_biases_and_keras_layout():
     assert kernel.shape == (400, 300) and bias.shape == (300,)
     limit = math.sqrt(6 / (400 + 300))
     assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 0.99 * limit
-    assert abs(kernel.var() - limit ** 2 / 3) < 0.02 * limit ** 2        # U(−a, a) has variance a²/3
+    assert abs(kernel.var() - limit**2 / 3) < 0.02 * limit**2  # U(−a, a) has variance a²/3
     assert not bias.any()
     x = np.random.default_rng(0).normal(size=(5, 400)).astype(np.float32)
     np.testing.assert_allclose(model.predict(x), x @ kernel, rtol=1e-5, atol=1e-5)
@@ -23,8 +23,12 @@ def test_dense_uses_glorot_uniform_kernels_zero_biases_and_keras_layout():
 
 def test_set_weights_round_trips_and_checks_shapes():
     model = models.Sequential([layers.Dense(3, activation="relu", input_shape=(4,)), layers.Dense(2)])
-    weights = [np.arange(12, dtype=np.float32).reshape(4, 3), np.ones(3, np.float32),
-               np.ones((3, 2), np.float32), np.zeros(2, np.float32)]
+    weights = [
+        np.arange(12, dtype=np.float32).reshape(4, 3),
+        np.ones(3, np.float32),
+        np.ones((3, 2), np.float32),
+        np.zeros(2, np.float32),
+    ]
     model.set_weights(weights)
     for got, want in zip(model.get_weights(), weights):
         np.testing.assert_array_equal(got, want)
@@ -50,16 +54,20 @@ def test_incompatible_input_raises_keras_message():
     network.add(layers.Dense(512, activation="relu", input_shape=(28 * 28,)))
     network.add(layers.Dense(10, activation="softmax"))
     dense = network.layers[0].name
-    with pytest.raises(ValueError, match=rf"^Input 0 of layer {dense} is incompatible: expected shape "
-                                         r"\(None, 784\), found \(None, 28, 28\)$"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^Input 0 of layer {dense} is incompatible: expected shape "
+        r"\(None, 784\), found \(None, 28, 28\)$",
+    ):
         network.predict(np.zeros((2, 28, 28), np.float32))
     with pytest.raises(ValueError, match=r"expected shape \(None, 784\), found \(None, 100\)"):
         network(md.zeros(2, 100))
 
 
 def test_lazy_build_input_layer_flatten_dropout_and_summary(capsys):
-    model = models.Sequential([Input((28, 28)), layers.Flatten(), layers.Dropout(0.5),
-                               layers.Dense(10, activation="softmax")])
+    model = models.Sequential(
+        [Input((28, 28)), layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation="softmax")]
+    )
     assert model.built and model.output_shape == (None, 10)
     assert model.layers[0].output_shape == (None, 784)
     lazy = models.Sequential([layers.Dense(4), layers.Dense(2)])
@@ -94,6 +102,7 @@ def test_constructor_misuse_is_reported():
 
 def test_clear_session_restarts_names_and_set_random_seed_reproduces_weights():
     from mathdl import keras
+
     keras.backend.clear_session()
     assert layers.Dense(2).name == "dense" and layers.Dense(2).name == "dense_1"
     keras.backend.clear_session()

@@ -1,4 +1,5 @@
 """Keras losses against their formulas, and the fused softmax/sigmoid training path."""
+
 import numpy as np
 import pytest
 
@@ -25,9 +26,15 @@ def test_categorical_and_sparse_crossentropy_match_the_formula(batch):
     expected = -np.log(p[np.arange(6), labels]).mean()
     onehot = to_categorical(labels, 4).astype(np.float64)
     assert losses.CategoricalCrossentropy()(md.tensor(onehot), md.tensor(p)).item() == pytest.approx(expected)
-    assert losses.CategoricalCrossentropy(from_logits=True)(md.tensor(onehot), md.tensor(logits)).item() == pytest.approx(expected)
-    assert losses.SparseCategoricalCrossentropy()(md.tensor(labels), md.tensor(p)).item() == pytest.approx(expected)
-    assert losses.get("sparse_categorical_crossentropy").compute(md.tensor(logits), md.tensor(labels), True).item() == pytest.approx(expected)
+    assert losses.CategoricalCrossentropy(from_logits=True)(
+        md.tensor(onehot), md.tensor(logits)
+    ).item() == pytest.approx(expected)
+    assert losses.SparseCategoricalCrossentropy()(md.tensor(labels), md.tensor(p)).item() == pytest.approx(
+        expected
+    )
+    assert losses.get("sparse_categorical_crossentropy").compute(
+        md.tensor(logits), md.tensor(labels), True
+    ).item() == pytest.approx(expected)
 
 
 def test_binary_crossentropy_and_mse_match_the_formula(rng):
@@ -36,7 +43,9 @@ def test_binary_crossentropy_and_mse_match_the_formula(rng):
     p = 1 / (1 + np.exp(-z))
     expected = -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()
     assert losses.BinaryCrossentropy()(md.tensor(y), md.tensor(p)).item() == pytest.approx(expected)
-    assert losses.BinaryCrossentropy(from_logits=True)(md.tensor(y[:, 0]), md.tensor(z)).item() == pytest.approx(expected)
+    assert losses.BinaryCrossentropy(from_logits=True)(
+        md.tensor(y[:, 0]), md.tensor(z)
+    ).item() == pytest.approx(expected)
     assert losses.get("mse")(md.tensor(y), md.tensor(z)).item() == pytest.approx(((y - z) ** 2).mean())
     assert losses.get("mae")(md.tensor(y), md.tensor(z)).item() == pytest.approx(np.abs(y - z).mean())
 
@@ -87,8 +96,7 @@ def test_sigmoid_output_with_binary_crossentropy_is_fused_and_uses_probability_a
     model = models.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(2,))])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     assert model._fusion()
-    model.compile(optimizer=optimizers.Adam(0.05), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=20, batch_size=50, verbose=0)
     loss, accuracy = model.evaluate(x, y, verbose=0)
     assert accuracy >= 0.95 and history.history["accuracy"][-1] >= 0.9
@@ -104,7 +112,7 @@ def test_one_hot_targets_take_the_integer_path_with_the_same_loss_and_gradient(b
     prepared = loss.prepare_targets(onehot)
     assert prepared.dtype == np.int64 and np.array_equal(prepared, labels)
     soft = np.array([[0.5, 0.5, 0.0, 0.0]] * 6, np.float32)
-    assert loss.prepare_targets(soft).shape == (6, 4)                      # not one-hot: kept
+    assert loss.prepare_targets(soft).shape == (6, 4)  # not one-hot: kept
     assert losses.CategoricalCrossentropy(label_smoothing=0.1).prepare_targets(onehot).shape == (6, 4)
     z1 = md.tensor(logits.astype(np.float32), requires_grad=True)
     z2 = md.tensor(logits.astype(np.float32), requires_grad=True)
@@ -116,4 +124,5 @@ def test_one_hot_targets_take_the_integer_path_with_the_same_loss_and_gradient(b
     np.testing.assert_allclose(z1.grad.array, z2.grad.array, rtol=1e-5, atol=1e-7)
     p = md.tensor(_softmax(logits))
     assert loss.compute(p, md.tensor(prepared), False).item() == pytest.approx(
-        losses.CategoricalCrossentropy()(md.tensor(onehot.astype(np.float64)), p).item(), rel=1e-6)
+        losses.CategoricalCrossentropy()(md.tensor(onehot.astype(np.float64)), p).item(), rel=1e-6
+    )

@@ -1,6 +1,7 @@
 """Sequential's compile/fit/evaluate/predict contract (Keras's semantics)."""
-import io
+
 import contextlib
+import io
 
 import numpy as np
 import pytest
@@ -18,10 +19,17 @@ def data(n=240, seed=0):
 
 def model(**compile_args):
     md.manual_seed(0)
-    net = models.Sequential([layers.Dense(16, activation="relu", input_shape=(6,)),
-                             layers.Dense(4, activation="softmax")])
-    net.compile(**{"optimizer": "adam", "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"],
-                   **compile_args})
+    net = models.Sequential(
+        [layers.Dense(16, activation="relu", input_shape=(6,)), layers.Dense(4, activation="softmax")]
+    )
+    net.compile(
+        **{
+            "optimizer": "adam",
+            "loss": "sparse_categorical_crossentropy",
+            "metrics": ["accuracy"],
+            **compile_args,
+        }
+    )
     return net
 
 
@@ -33,7 +41,7 @@ def test_validation_split_takes_the_last_samples_before_shuffling():
     loss, accuracy = net.evaluate(x[-60:], y[-60:], verbose=0)
     assert history.history["val_loss"][-1] == pytest.approx(loss, rel=1e-5)
     assert history.history["val_accuracy"][-1] == pytest.approx(accuracy)
-    assert history.params["steps"] == 6                     # 180 training samples / 32, rounded up
+    assert history.params["steps"] == 6  # 180 training samples / 32, rounded up
 
 
 def test_fit_continues_training_and_initial_epoch_counts_epochs():
@@ -71,11 +79,13 @@ def test_evaluate_return_forms_and_verbose_output():
     assert net.evaluate(x, y, verbose=0, return_dict=True) == {"loss": loss, "accuracy": accuracy}
     assert 0.0 <= accuracy <= 1.0
     plain = model(metrics=None)
-    assert plain.evaluate(x, y, verbose=0) == pytest.approx(plain.evaluate(x, y, verbose=0, batch_size=7), rel=1e-5)
+    assert plain.evaluate(x, y, verbose=0) == pytest.approx(
+        plain.evaluate(x, y, verbose=0, batch_size=7), rel=1e-5
+    )
     stream = io.StringIO()
     with contextlib.redirect_stdout(stream):
         net.fit(x, y, epochs=2, verbose=1)
-    assert stream.getvalue().count("\n") == 2 and "\r" not in stream.getvalue()      # not a terminal
+    assert stream.getvalue().count("\n") == 2 and "\r" not in stream.getvalue()  # not a terminal
 
 
 def test_misuse_is_reported_clearly():
@@ -159,7 +169,7 @@ def test_a_frozen_layer_is_not_updated_and_counts_as_non_trainable(capsys):
     np.testing.assert_array_equal(net.layers[0].get_weights()[0], frozen)
     assert not np.array_equal(net.layers[1].get_weights()[0], head)
     net.summary()
-    assert "Trainable params: 68" in capsys.readouterr().out          # 16 · 4 + 4
+    assert "Trainable params: 68" in capsys.readouterr().out  # 16 · 4 + 4
     net.layers[1].trainable = False
     with pytest.raises(ValueError, match="no trainable weights"):
         net.fit(x, y, epochs=1, verbose=0)

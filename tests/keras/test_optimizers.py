@@ -14,7 +14,7 @@ def test_names_give_keras_defaults():
     assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon) == (0.001, 0.9, 0.999, 1e-7)
     assert optimizers.get("sgd").learning_rate == 0.01
     assert optimizers.Adagrad().initial_accumulator_value == 0.1
-    assert optimizers.SGD(lr=0.5).learning_rate == 0.5          # Keras 2's legacy name
+    assert optimizers.SGD(lr=0.5).learning_rate == 0.5  # Keras 2's legacy name
 
 
 def test_build_binds_the_mathdl_rule_with_those_hyper_parameters():
@@ -35,7 +35,7 @@ def test_one_rmsprop_step_follows_the_formula():
     g = np.array([[0.5, -3.0]], np.float32)
     layer.weight.grad = md.tensor(g)
     bound.step()
-    v = 0.1 * g ** 2
+    v = 0.1 * g**2
     np.testing.assert_allclose(layer.weight.array, [[1.0, -2.0]] - 0.1 * g / (np.sqrt(v) + 1e-7), rtol=1e-6)
     assert keras_rmsprop.iterations == 1
 

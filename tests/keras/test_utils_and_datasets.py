@@ -17,8 +17,10 @@ def test_to_categorical():
         to_categorical([0, 3], num_classes=3)
 
 
-@pytest.mark.skipif(not os.path.isdir("/usr/share/datasets/fashion-mnist"),
-                    reason="Debian's dataset-fashion-mnist package is not installed")
+@pytest.mark.skipif(
+    not os.path.isdir("/usr/share/datasets/fashion-mnist"),
+    reason="Debian's dataset-fashion-mnist package is not installed",
+)
 def test_fashion_mnist_load_data_offline_from_the_debian_folder():
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(download=False)
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)

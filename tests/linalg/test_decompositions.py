@@ -1,5 +1,6 @@
 """QR, eigh, eig, SVD, Cholesky: they reconstruct their input and match numpy.linalg up to
 sign/order, on random shapes; bad input raises LinAlgError (a ValueError)."""
+
 import numpy as np
 import pytest
 
@@ -106,7 +107,7 @@ def test_svd_reconstructs_and_matches_numpy(shape, rng):
     np.testing.assert_allclose(vt @ vt.T, np.eye(k), atol=1e-12)
     _, _, reference_vt = np.linalg.svd(a, full_matrices=False)
     np.testing.assert_allclose(np.abs(np.sum(vt * reference_vt, axis=1)), np.ones(k), atol=1e-8)
-    uf, sf, vtf = map(arr, linalg.svd(a))                        # full_matrices=True, NumPy's default
+    uf, sf, vtf = map(arr, linalg.svd(a))  # full_matrices=True, NumPy's default
     assert uf.shape == (shape[0], shape[0]) and vtf.shape == (shape[1], shape[1])
     np.testing.assert_allclose(uf.T @ uf, np.eye(shape[0]), atol=1e-12)
     np.testing.assert_allclose(vtf @ vtf.T, np.eye(shape[1]), atol=1e-12)
@@ -155,23 +156,26 @@ def test_cholesky_matches_numpy(n, rng):
 
 
 def test_positive_definiteness_test():
-    assert not linalg.is_positive_definite(np.array([[1.0, 2.0], [2.0, 1.0]]))   # eigenvalues 3, −1
-    assert not linalg.is_positive_definite(np.array([[1.0, 0.0], [0.0, 0.0]]))   # semidefinite
-    assert not linalg.is_positive_definite(np.array([[2.0, 1.0], [0.0, 2.0]]))   # not symmetric
+    assert not linalg.is_positive_definite(np.array([[1.0, 2.0], [2.0, 1.0]]))  # eigenvalues 3, −1
+    assert not linalg.is_positive_definite(np.array([[1.0, 0.0], [0.0, 0.0]]))  # semidefinite
+    assert not linalg.is_positive_definite(np.array([[2.0, 1.0], [0.0, 2.0]]))  # not symmetric
     assert linalg.is_positive_definite(np.array([[2.0, -1.0], [-1.0, 2.0]]))
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: linalg.eig(np.ones((2, 3))), r"square matrix \(n, n\), got shape \(2, 3\)"),
-    (lambda: linalg.eigh(np.ones((3, 2))), "square matrix"),
-    (lambda: linalg.eigh(np.ones(3)), "square matrix"),
-    (lambda: linalg.cholesky(np.array([[1.0, 2.0], [2.0, 1.0]])), "not positive-definite"),
-    (lambda: linalg.cholesky(np.ones((2, 3))), "square matrix"),
-    (lambda: linalg.qr(np.ones(4)), "2-D matrix"),
-    (lambda: linalg.svd(np.ones(3)), r"expected a matrix \(\.\.\., m, n\)"),
-    (lambda: linalg.svd(np.array([[1.0, np.nan]])), "inf or nan"),
-    (lambda: linalg.qr(np.eye(2), mode="economic"), "mode must be one of"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: linalg.eig(np.ones((2, 3))), r"square matrix \(n, n\), got shape \(2, 3\)"),
+        (lambda: linalg.eigh(np.ones((3, 2))), "square matrix"),
+        (lambda: linalg.eigh(np.ones(3)), "square matrix"),
+        (lambda: linalg.cholesky(np.array([[1.0, 2.0], [2.0, 1.0]])), "not positive-definite"),
+        (lambda: linalg.cholesky(np.ones((2, 3))), "square matrix"),
+        (lambda: linalg.qr(np.ones(4)), "2-D matrix"),
+        (lambda: linalg.svd(np.ones(3)), r"expected a matrix \(\.\.\., m, n\)"),
+        (lambda: linalg.svd(np.array([[1.0, np.nan]])), "inf or nan"),
+        (lambda: linalg.qr(np.eye(2), mode="economic"), "mode must be one of"),
+    ],
+)
 def test_bad_input_raises_linalg_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -183,8 +187,11 @@ def test_complex_input_is_refused():
         linalg.eigh(np.eye(2) * 1j)
 
 
-@pytest.mark.parametrize("a", [np.zeros((3, 3)), np.eye(4), 2 * np.eye(4) + np.diag(np.ones(3), 1)],
-                         ids=["zero", "identity", "jordan"])
+@pytest.mark.parametrize(
+    "a",
+    [np.zeros((3, 3)), np.eye(4), 2 * np.eye(4) + np.diag(np.ones(3), 1)],
+    ids=["zero", "identity", "jordan"],
+)
 def test_eig_of_degenerate_matrices_gives_finite_unit_vectors(a):
     w, v = map(arr, linalg.eig(a))
     assert np.all(np.isfinite(v))
@@ -207,11 +214,15 @@ def test_decompositions_survive_extreme_scales(scale, rng):
     np.testing.assert_allclose(s, np.linalg.svd(a / scale, compute_uv=False) * scale, rtol=1e-12)
     q, r = map(arr, linalg.qr(a))
     np.testing.assert_allclose(q @ r, a, rtol=0, atol=1e-13 * scale)
-    gram = a.T @ (a / scale)                                     # entries of size ~scale
-    np.testing.assert_allclose(arr(linalg.eigvalsh(gram)), np.linalg.eigvalsh(gram / scale) * scale, rtol=1e-11)
+    gram = a.T @ (a / scale)  # entries of size ~scale
+    np.testing.assert_allclose(
+        arr(linalg.eigvalsh(gram)), np.linalg.eigvalsh(gram / scale) * scale, rtol=1e-11
+    )
 
 
-@pytest.mark.parametrize("a", [np.ones((3, 3)), np.ones((5, 3)), np.outer(np.arange(1.0, 6.0), np.arange(1.0, 4.0))])
+@pytest.mark.parametrize(
+    "a", [np.ones((3, 3)), np.ones((5, 3)), np.outer(np.arange(1.0, 6.0), np.arange(1.0, 4.0))]
+)
 def test_svd_of_rank_one_matrices_converges(a):
     u, s, vt = map(arr, linalg.svd(a))
     np.testing.assert_allclose(s[0], np.linalg.norm(a), rtol=1e-13)

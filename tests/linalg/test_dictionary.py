@@ -53,13 +53,17 @@ def test_dictionary_learning_recovers_planted_atoms(fit_algorithm):
         codes[i, rng.choice(k, 2, replace=False)] = rng.choice([-1, 1], 2) * rng.uniform(1, 3, 2)
     x = codes @ atoms
     # alternating minimisation has local minima: as in practice, keep the best of a few starts
-    models = [linalg.DictionaryLearning(k, fit_algorithm=fit_algorithm, n_nonzero_coefs=2, max_iter=100,
-                                        random_state=seed).fit(x) for seed in range(4)]
+    models = [
+        linalg.DictionaryLearning(
+            k, fit_algorithm=fit_algorithm, n_nonzero_coefs=2, max_iter=100, random_state=seed
+        ).fit(x)
+        for seed in range(4)
+    ]
     for model in models:
         np.testing.assert_allclose(np.linalg.norm(model.components_, axis=1), 1.0, rtol=1e-12)
         assert min(model.error_) < 0.5 * model.error_[0]
     best = min(models, key=lambda m: min(m.error_))
-    match = np.max(np.abs(best.components_ @ atoms.T), axis=0)      # best |cosine| per planted atom
+    match = np.max(np.abs(best.components_ @ atoms.T), axis=0)  # best |cosine| per planted atom
     assert np.all(match > 0.999)
     codes_found = best.transform(x)
     assert codes_found.shape == (n, k)
@@ -68,20 +72,24 @@ def test_dictionary_learning_recovers_planted_atoms(fit_algorithm):
 
 def test_dictionary_learning_with_ista_codes(planted):
     _, _, x = planted
-    model = linalg.DictionaryLearning(10, code_algorithm="ista", fit_algorithm="mod", alpha=0.3, max_iter=15,
-                                      random_state=1).fit(x)
+    model = linalg.DictionaryLearning(
+        10, code_algorithm="ista", fit_algorithm="mod", alpha=0.3, max_iter=15, random_state=1
+    ).fit(x)
     codes = model.transform(x)
-    assert np.mean(codes == 0) > 0.4                              # the l1 penalty makes codes sparse
+    assert np.mean(codes == 0) > 0.4  # the l1 penalty makes codes sparse
     assert model.error_[-1] < 0.7 * model.error_[0]
     assert np.linalg.norm(x - codes @ model.components_) < 0.3 * np.linalg.norm(x)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(n_components=0), "n_components must be a positive int"),
-    (dict(n_components=3, fit_algorithm="lars"), "fit_algorithm must be one of"),
-    (dict(n_components=3, code_algorithm="lasso"), "code_algorithm must be one of"),
-    (dict(n_components=3, alpha=-1.0), "alpha must be non-negative"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n_components=0), "n_components must be a positive int"),
+        (dict(n_components=3, fit_algorithm="lars"), "fit_algorithm must be one of"),
+        (dict(n_components=3, code_algorithm="lasso"), "code_algorithm must be one of"),
+        (dict(n_components=3, alpha=-1.0), "alpha must be non-negative"),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         linalg.DictionaryLearning(**kwargs)

@@ -16,7 +16,7 @@ def test_pca_matches_an_svd_reference(data):
     centred = data - data.mean(axis=0)
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
     np.testing.assert_allclose(pca.explained_variance_, s[:3] ** 2 / 199, rtol=1e-12)
-    np.testing.assert_allclose(pca.explained_variance_ratio_, s[:3] ** 2 / np.sum(s ** 2), rtol=1e-12)
+    np.testing.assert_allclose(pca.explained_variance_ratio_, s[:3] ** 2 / np.sum(s**2), rtol=1e-12)
     np.testing.assert_allclose(np.abs(np.sum(pca.components_ * vt[:3], axis=1)), 1.0, atol=1e-10)
     np.testing.assert_allclose(pca.singular_values_, s[:3], rtol=1e-12)
     np.testing.assert_allclose(pca.mean_, data.mean(axis=0))
@@ -36,12 +36,18 @@ def test_round_trip_and_rank_k_reconstruction(data):
 
 def test_variance_fraction_and_whitening(data):
     pca = linalg.PCA(0.95).fit(data)
-    assert pca.n_components_ == np.searchsorted(np.cumsum(linalg.PCA().fit(data).explained_variance_ratio_), 0.95) + 1
+    assert (
+        pca.n_components_
+        == np.searchsorted(np.cumsum(linalg.PCA().fit(data).explained_variance_ratio_), 0.95) + 1
+    )
     white = linalg.PCA(3, whiten=True).fit(data)
     z = white.transform(data)
     np.testing.assert_allclose(np.cov(z.T), np.eye(3), atol=1e-10)
-    np.testing.assert_allclose(white.inverse_transform(z), linalg.PCA(3).fit(data).inverse_transform(
-        linalg.PCA(3).fit(data).transform(data)), atol=1e-9)
+    np.testing.assert_allclose(
+        white.inverse_transform(z),
+        linalg.PCA(3).fit(data).inverse_transform(linalg.PCA(3).fit(data).transform(data)),
+        atol=1e-9,
+    )
 
 
 @pytest.mark.parametrize("method", ["pca", "zca"])
@@ -49,7 +55,7 @@ def test_whiten_gives_identity_covariance(method, data):
     z, w = linalg.whiten(data, method=method)
     np.testing.assert_allclose(np.cov(z.T), np.eye(6), atol=1e-6)
     if method == "zca":
-        np.testing.assert_allclose(w, w.T, atol=1e-10)          # the symmetric whitening
+        np.testing.assert_allclose(w, w.T, atol=1e-10)  # the symmetric whitening
 
 
 def test_pca_bad_input(data):
@@ -70,7 +76,7 @@ def test_randomized_solver_matches_the_full_svd_on_large_data(rng):
     centred = x - x.mean(axis=0)
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
     np.testing.assert_allclose(pca.explained_variance_, s[:5] ** 2 / 299, rtol=1e-8)
-    np.testing.assert_allclose(pca.explained_variance_ratio_, s[:5] ** 2 / np.sum(s ** 2), rtol=1e-8)
+    np.testing.assert_allclose(pca.explained_variance_ratio_, s[:5] ** 2 / np.sum(s**2), rtol=1e-8)
     np.testing.assert_allclose(np.abs(np.sum(pca.components_ * vt[:5], axis=1)), 1.0, atol=1e-8)
     # 'auto' follows scikit-learn's rule: randomized for a small int k on data wider than 500
     assert linalg.PCA(3, random_state=0).fit(rng.standard_normal((510, 505))).svd_solver_ == "randomized"
@@ -85,4 +91,4 @@ def test_randomized_svd_top_singular_triplets(rng):
     a = rng.standard_normal((120, 12)) @ rng.standard_normal((12, 90))
     u, s, vt = linalg.randomized_svd(a, 12, rng=np.random.default_rng(1))
     np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False)[:12], rtol=1e-10)
-    np.testing.assert_allclose((u * s) @ vt, a, atol=1e-9)          # rank 12: the sketch is exact
+    np.testing.assert_allclose((u * s) @ vt, a, atol=1e-9)  # rank 12: the sketch is exact

@@ -1,4 +1,5 @@
 """Property tests over random shapes and seeds: every decomposition reconstructs its input."""
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -6,7 +7,7 @@ from hypothesis import strategies as st
 from mathdl import linalg
 
 sizes = st.integers(min_value=1, max_value=9)
-seeds = st.integers(min_value=0, max_value=2 ** 32 - 1)
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
 @settings(max_examples=30, deadline=None)

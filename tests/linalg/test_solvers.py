@@ -1,4 +1,5 @@
 """solve, inv, det, slogdet, pinv, norms, trace, rank against NumPy, and their gradients."""
+
 import numpy as np
 import pytest
 
@@ -15,7 +16,9 @@ def test_solve_inv_det_match_numpy_on_batches(rng):
     a = rng.standard_normal((3, 5, 5))
     b = rng.standard_normal((3, 5, 2))
     np.testing.assert_allclose(arr(linalg.solve(a, b)), np.linalg.solve(a, b), atol=1e-12)
-    np.testing.assert_allclose(arr(linalg.solve(a[0], b[0, :, 0])), np.linalg.solve(a[0], b[0, :, 0]), atol=1e-12)
+    np.testing.assert_allclose(
+        arr(linalg.solve(a[0], b[0, :, 0])), np.linalg.solve(a[0], b[0, :, 0]), atol=1e-12
+    )
     np.testing.assert_allclose(arr(linalg.solve(a, b[0])), np.linalg.solve(a, b[0]), atol=1e-12)
     np.testing.assert_allclose(arr(linalg.inv(a)), np.linalg.inv(a), atol=1e-12)
     np.testing.assert_allclose(arr(linalg.det(a)), np.linalg.det(a), rtol=1e-12)
@@ -39,13 +42,16 @@ def test_singular_matrices():
     assert float(linalg.det(singular)) == 0.0
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: linalg.solve(np.eye(3), np.ones(2)), "b needs 3 rows"),
-    (lambda: linalg.solve(np.ones((2, 3)), np.ones(2)), "square matrix"),
-    (lambda: linalg.inv(np.ones((2, 3))), "square matrix"),
-    (lambda: linalg.det(np.ones(3)), "square matrix"),
-    (lambda: linalg.norm(np.ones((2, 2)), ord="bogus"), "invalid matrix norm"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: linalg.solve(np.eye(3), np.ones(2)), "b needs 3 rows"),
+        (lambda: linalg.solve(np.ones((2, 3)), np.ones(2)), "square matrix"),
+        (lambda: linalg.inv(np.ones((2, 3))), "square matrix"),
+        (lambda: linalg.det(np.ones(3)), "square matrix"),
+        (lambda: linalg.norm(np.ones((2, 2)), ord="bogus"), "invalid matrix norm"),
+    ],
+)
 def test_bad_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -55,17 +61,18 @@ def test_triangular_solve(rng):
     lower = np.tril(rng.standard_normal((4, 4))) + 3 * np.eye(4)
     b = rng.standard_normal((4, 3))
     np.testing.assert_allclose(arr(linalg.solve_triangular(lower, b)), np.linalg.solve(lower, b), atol=1e-12)
-    np.testing.assert_allclose(arr(linalg.solve_triangular(lower.T, b, lower=False)), np.linalg.solve(lower.T, b),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        arr(linalg.solve_triangular(lower.T, b, lower=False)), np.linalg.solve(lower.T, b), atol=1e-12
+    )
 
 
 def test_pinv_matches_numpy_and_gives_minimum_norm_least_squares(rng):
     for shape in [(6, 3), (3, 6), (4, 4)]:
         a = rng.standard_normal(shape)
         np.testing.assert_allclose(arr(linalg.pinv(a)), np.linalg.pinv(a), atol=1e-12)
-    a = rng.standard_normal((5, 2)) @ rng.standard_normal((2, 4))           # rank 2
+    a = rng.standard_normal((5, 2)) @ rng.standard_normal((2, 4))  # rank 2
     p = arr(linalg.pinv(a, rcond=1e-10))
-    np.testing.assert_allclose(a @ p @ a, a, atol=1e-11)                    # Penrose conditions
+    np.testing.assert_allclose(a @ p @ a, a, atol=1e-11)  # Penrose conditions
     np.testing.assert_allclose(p @ a @ p, p, atol=1e-11)
     np.testing.assert_allclose(p, np.linalg.pinv(a, rcond=1e-10), atol=1e-11)
 
@@ -74,7 +81,9 @@ def test_pinv_matches_numpy_and_gives_minimum_norm_least_squares(rng):
 def test_matrix_norms_match_numpy(ord, rng):
     a = rng.standard_normal((4, 3))
     assert float(linalg.norm(a, ord)) == pytest.approx(np.linalg.norm(a, ord), rel=1e-12)
-    assert float(linalg.norm(a, ord, axis=(1, 0))) == pytest.approx(np.linalg.norm(a, ord, axis=(1, 0)), rel=1e-12)
+    assert float(linalg.norm(a, ord, axis=(1, 0))) == pytest.approx(
+        np.linalg.norm(a, ord, axis=(1, 0)), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("ord", [None, 2, 1, 3, 0.5, np.inf, -np.inf, 0])
@@ -82,8 +91,11 @@ def test_vector_norms_match_numpy(ord, rng):
     x = rng.standard_normal((3, 5))
     assert float(linalg.norm(x[0], ord)) == pytest.approx(np.linalg.norm(x[0], ord), rel=1e-12)
     np.testing.assert_allclose(arr(linalg.norm(x, ord, axis=1)), np.linalg.norm(x, ord, axis=1), rtol=1e-12)
-    np.testing.assert_allclose(arr(linalg.norm(x, ord, axis=0, keepdims=True)),
-                               np.linalg.norm(x, ord, axis=0, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(
+        arr(linalg.norm(x, ord, axis=0, keepdims=True)),
+        np.linalg.norm(x, ord, axis=0, keepdims=True),
+        rtol=1e-12,
+    )
 
 
 def test_trace_rank_cond(rng):

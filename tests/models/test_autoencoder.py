@@ -3,8 +3,14 @@ import pytest
 
 import mathdl as md
 from mathdl.data import load_fashion_mnist_subset
-from mathdl.models.autoencoder import (ConvAutoencoder, DenoisingAutoencoder, DenseAutoencoder, corrupt,
-                                       evaluate_loss, fit)
+from mathdl.models.autoencoder import (
+    ConvAutoencoder,
+    DenoisingAutoencoder,
+    DenseAutoencoder,
+    corrupt,
+    evaluate_loss,
+    fit,
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +56,7 @@ def test_denoising_autoencoder_removes_noise(images):
     noisy = corrupt(x_test, "gaussian", 0.3)
     noise_error = float(np.mean((noisy - x_test) ** 2))
     denoised_error = model.reconstruction_error(noisy, target=x_test)
-    assert denoised_error < 0.7 * noise_error      # measured 0.031 against 0.052
+    assert denoised_error < 0.7 * noise_error  # measured 0.031 against 0.052
 
 
 def test_corruption_statistics():
@@ -80,6 +86,7 @@ def test_misuse_raises():
 
 def test_fashion_entry_rejects_unknown_kinds():
     from mathdl.models import autoencoder, gan
+
     with pytest.raises(ValueError, match="kind"):
         autoencoder.train_on_fashion_mnist("sparse")
     with pytest.raises(ValueError, match="kind"):

@@ -1,12 +1,19 @@
 """Character language models: they learn (validation perplexity well below the unigram model's
 in seconds), sample reproducibly, round-trip through checkpoints, and the transformer is causal."""
+
 import numpy as np
 import pytest
 
 import mathdl as md
 from mathdl.data.text import CharVocab, load_corpus, split_ids
-from mathdl.models.char_lm import (CharRNNLM, CharTransformerLM, evaluate, load_char_lm, save_char_lm,
-                                   train_char_lm)
+from mathdl.models.char_lm import (
+    CharRNNLM,
+    CharTransformerLM,
+    evaluate,
+    load_char_lm,
+    save_char_lm,
+    train_char_lm,
+)
 from mathdl.models.generate import generate, generate_from_checkpoint, sample_from_logits
 from mathdl.models.registry import build
 
@@ -18,8 +25,17 @@ def corpus():
 
 @pytest.fixture(scope="module")
 def trained(corpus):
-    return train_char_lm(corpus, "char-lstm", dict(hidden_size=64, num_layers=1, embed_dim=16), steps=80,
-                         batch_size=16, seq_len=32, lr=1e-2, eval_every=40, seed=0)
+    return train_char_lm(
+        corpus,
+        "char-lstm",
+        dict(hidden_size=64, num_layers=1, embed_dim=16),
+        steps=80,
+        batch_size=16,
+        seq_len=32,
+        lr=1e-2,
+        eval_every=40,
+        seed=0,
+    )
 
 
 def test_lstm_language_model_beats_the_unigram_model(corpus, trained):
@@ -27,7 +43,7 @@ def test_lstm_language_model_beats_the_unigram_model(corpus, trained):
     ids = vocab.encode(corpus)
     train_ids, val_ids = split_ids(ids, 0.1)
     counts = np.bincount(train_ids, minlength=len(vocab)) + 1.0
-    unigram = float(np.exp(-np.log(counts / counts.sum())[val_ids].mean()))   # about 27
+    unigram = float(np.exp(-np.log(counts / counts.sum())[val_ids].mean()))  # about 27
     assert history["step"] == [40, 80]
     assert history["val_perplexity"][-1] < 15.0 < 0.6 * unigram
     assert history["val_perplexity"][-1] < history["val_perplexity"][0]
@@ -69,19 +85,37 @@ def test_checkpoint_round_trip(trained, tmp_path):
 
 @pytest.mark.parametrize("name", ["char-rnn", "char-gru", "char-transformer"])
 def test_registered_models_train(corpus, name):
-    kwargs = dict(d_model=32, nhead=2, num_layers=1, dim_feedforward=64, dropout=0.0) \
-        if name == "char-transformer" else dict(hidden_size=48, num_layers=1, embed_dim=16)
-    model, vocab, history = train_char_lm(corpus[:30000], name, kwargs, steps=40, batch_size=16, seq_len=24,
-                                          lr=1e-2, eval_every=40, seed=1)
-    assert model.config == {"name": name, "kwargs": {"vocab_size": len(vocab), **kwargs,
-                                                    **({"max_len": 64} if name == "char-transformer" else {})}}
+    kwargs = (
+        dict(d_model=32, nhead=2, num_layers=1, dim_feedforward=64, dropout=0.0)
+        if name == "char-transformer"
+        else dict(hidden_size=48, num_layers=1, embed_dim=16)
+    )
+    model, vocab, history = train_char_lm(
+        corpus[:30000], name, kwargs, steps=40, batch_size=16, seq_len=24, lr=1e-2, eval_every=40, seed=1
+    )
+    assert model.config == {
+        "name": name,
+        "kwargs": {
+            "vocab_size": len(vocab),
+            **kwargs,
+            **({"max_len": 64} if name == "char-transformer" else {}),
+        },
+    }
     assert history["val_perplexity"][-1] < 20.0
 
 
 def test_transformer_language_model_is_causal():
     md.manual_seed(0)
-    model = build("char-transformer", vocab_size=10, d_model=16, nhead=2, num_layers=2, dim_feedforward=32,
-                  dropout=0.0, max_len=12)
+    model = build(
+        "char-transformer",
+        vocab_size=10,
+        d_model=16,
+        nhead=2,
+        num_layers=2,
+        dim_feedforward=32,
+        dropout=0.0,
+        max_len=12,
+    )
     ids = np.array([[1, 2, 3, 4, 5, 6]])
     changed = ids.copy()
     changed[0, 4:] = [9, 9]
@@ -111,7 +145,7 @@ def test_sampling_distribution():
     draws = np.bincount([sample_from_logits(logits, 1.0, rng=rng) for _ in range(4000)], minlength=3) / 4000
     np.testing.assert_allclose(draws, [0.5, 0.3, 0.2], atol=0.03)
     cold = np.bincount([sample_from_logits(logits, 0.25, rng=rng) for _ in range(2000)], minlength=3) / 2000
-    assert cold[0] > 0.85       # softmax(z/τ) sharpens: 0.5⁴ / (0.5⁴ + 0.3⁴ + 0.2⁴) ≈ 0.87
+    assert cold[0] > 0.85  # softmax(z/τ) sharpens: 0.5⁴ / (0.5⁴ + 0.3⁴ + 0.2⁴) ≈ 0.87
     assert sample_from_logits(logits, 0.0) == 0
     assert {sample_from_logits(logits, 5.0, top_k=1, rng=rng) for _ in range(50)} == {0}
     assert {sample_from_logits(logits, 1.0, top_k=2, rng=rng) for _ in range(300)} == {0, 1}

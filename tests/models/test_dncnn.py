@@ -1,4 +1,5 @@
 """DnCNN: residual structure, PSNR, and that a small one learns to denoise (σ = 25)."""
+
 import numpy as np
 import pytest
 
@@ -13,11 +14,11 @@ def test_structure_and_residual_output():
     md.manual_seed(0)
     model = DnCNN(depth=5, features=8)
     convs = [m for m in model.body if type(m).__name__ == "Conv2d"]
-    assert len(convs) == 5 and convs[1].bias is None                      # BN layers replace biases
+    assert len(convs) == 5 and convs[1].bias is None  # BN layers replace biases
     assert sum(type(m).__name__ == "BatchNorm2d" for m in model.body) == 3
     y = md.randn(2, 1, 13, 9)
-    np.testing.assert_allclose(model(y).array, (y - model.noise(y)).array, atol=1e-6)   # x̂ = y − R(y)
-    assert model(y).shape == (2, 1, 13, 9)                                # any size: padding 1
+    np.testing.assert_allclose(model(y).array, (y - model.noise(y)).array, atol=1e-6)  # x̂ = y − R(y)
+    assert model(y).shape == (2, 1, 13, 9)  # any size: padding 1
     with pytest.raises(ValueError, match="depth"):
         DnCNN(depth=1)
     with pytest.raises(ValueError, match=r"\(N, 1, H, W\)"):
@@ -29,7 +30,7 @@ def test_psnr_of_gaussian_noise():
     clean = rng.random((8, 1, 64, 64)).astype(np.float32)
     noisy = add_gaussian_noise(clean, 25 / 255, rng)
     assert noisy.dtype == np.float32
-    assert abs(psnr(noisy, clean) - 20 * np.log10(255 / 25)) < 0.05       # 20.17 dB
+    assert abs(psnr(noisy, clean) - 20 * np.log10(255 / 25)) < 0.05  # 20.17 dB
     assert psnr(clean, clean) == float("inf")
 
 
@@ -41,10 +42,10 @@ def test_small_dncnn_denoises_fashion_mnist():
     md.manual_seed(0)
     model = DnCNN(depth=3, features=16)
     optimizer = optim.Adam(model.parameters(), lr=3e-3)
-    for _ in range(50):                                  # 32 random 16×16 patches per step, as the paper
+    for _ in range(50):  # 32 random 16×16 patches per step, as the paper
         index = rng.integers(0, len(x_train), 32)
         top, left = rng.integers(0, 13, 2)
-        clean = x_train[index, :, top:top + 16, left:left + 16]
+        clean = x_train[index, :, top : top + 16, left : left + 16]
         noisy = add_gaussian_noise(clean, sigma, rng)
         loss = F.mse_loss(model.noise(md.Tensor(noisy)), md.Tensor(noisy - clean))
         optimizer.zero_grad()
@@ -54,4 +55,4 @@ def test_small_dncnn_denoises_fashion_mnist():
     noisy = add_gaussian_noise(x_test, sigma, rng)
     with md.no_grad():
         denoised = model(md.Tensor(noisy))
-    assert psnr(denoised, x_test) > psnr(noisy, x_test) + 1.5            # dB gained on unseen images
+    assert psnr(denoised, x_test) > psnr(noisy, x_test) + 1.5  # dB gained on unseen images

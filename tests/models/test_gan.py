@@ -2,9 +2,20 @@ import numpy as np
 import pytest
 
 import mathdl as md
-from mathdl.models.gan import (DCDiscriminator, DCGenerator, MLPDiscriminator, MLPGenerator,
-                               discriminator_loss, generator_loss, gradient_penalty, image_grid,
-                               judge_samples, sample, to_tanh_range, train_gan)
+from mathdl.models.gan import (
+    DCDiscriminator,
+    DCGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+    image_grid,
+    judge_samples,
+    sample,
+    to_tanh_range,
+    train_gan,
+)
 
 TARGET_MEAN, TARGET_STD = np.array([0.5, -0.3]), np.array([0.15, 0.1])
 
@@ -33,7 +44,9 @@ def test_penalty_of_a_linear_critic_is_closed_form(rng):
         assert penalty.item() == pytest.approx((np.linalg.norm(w) - 1) ** 2, rel=1e-12)
         penalty.backward()
         # ∂/∂w (‖w‖ − 1)² = 2 (‖w‖ − 1) w / ‖w‖
-        np.testing.assert_allclose(critic.weight.grad.array[0], 2 * (np.linalg.norm(w) - 1) * w / np.linalg.norm(w))
+        np.testing.assert_allclose(
+            critic.weight.grad.array[0], 2 * (np.linalg.norm(w) - 1) * w / np.linalg.norm(w)
+        )
     finally:
         md.set_default_dtype(np.float32)
     with pytest.raises(ValueError, match="same shape"):
@@ -45,8 +58,9 @@ def test_nonsaturating_gan_learns_a_gaussian(gaussian_data):
     generator = MLPGenerator(latent_dim=4, hidden=(32,), output_dim=2)
     discriminator = MLPDiscriminator(input_dim=2, hidden=(32,))
     start = sample(generator, 2000)
-    history = train_gan(generator, discriminator, gaussian_data, epochs=30, batch_size=64, lr=5e-4,
-                        lr_discriminator=1e-3)
+    history = train_gan(
+        generator, discriminator, gaussian_data, epochs=30, batch_size=64, lr=5e-4, lr_discriminator=1e-3
+    )
     samples = sample(generator, 2000)
     assert np.abs(start.mean(axis=0) - TARGET_MEAN).max() > 0.3
     np.testing.assert_allclose(samples.mean(axis=0), TARGET_MEAN, atol=0.1)
@@ -59,8 +73,17 @@ def test_wgan_gp_learns_a_gaussian(gaussian_data):
     md.manual_seed(0)
     generator = MLPGenerator(latent_dim=4, hidden=(32,), output_dim=2)
     critic = MLPDiscriminator(input_dim=2, hidden=(32,))
-    history = train_gan(generator, critic, gaussian_data, epochs=30, batch_size=64, loss="wgan-gp", lr=5e-4,
-                        lr_discriminator=2e-3, n_critic=5)
+    history = train_gan(
+        generator,
+        critic,
+        gaussian_data,
+        epochs=30,
+        batch_size=64,
+        loss="wgan-gp",
+        lr=5e-4,
+        lr_discriminator=2e-3,
+        n_critic=5,
+    )
     samples = sample(generator, 2000)
     np.testing.assert_allclose(samples.mean(axis=0), TARGET_MEAN, atol=0.12)
     assert np.all(samples.std(axis=0) > 0.5 * TARGET_STD) and np.all(samples.std(axis=0) < 2.5 * TARGET_STD)

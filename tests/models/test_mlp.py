@@ -1,4 +1,5 @@
 """The MLP and softmax regression reach stated accuracies on the shipped Fashion-MNIST subset."""
+
 import numpy as np
 import pytest
 
@@ -27,7 +28,7 @@ def test_mlp_reaches_75_percent_on_the_subset_in_three_epochs(fashion):
     md.manual_seed(0)
     model = models.build("mlp", hidden=[128])
     logs = _train(model, optim.Adam(model.parameters(), lr=2e-3), fashion, 3)
-    assert logs["accuracy"] >= 0.75, logs          # measured 0.775 (chance 0.1)
+    assert logs["accuracy"] >= 0.75, logs  # measured 0.775 (chance 0.1)
 
 
 def test_softmax_regression_reaches_73_percent_with_sgd(fashion):
@@ -36,7 +37,7 @@ def test_softmax_regression_reaches_73_percent_with_sgd(fashion):
     assert abs(float(model.linear.weight.array.std()) - 0.01) < 0.001
     assert not model.linear.bias.array.any()
     logs = _train(model, optim.SGD(model.parameters(), lr=0.1), fashion, 3)
-    assert logs["accuracy"] >= 0.73, logs          # measured 0.756
+    assert logs["accuracy"] >= 0.73, logs  # measured 0.756
 
 
 def test_mlp_structure_and_input_checks():

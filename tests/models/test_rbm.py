@@ -123,17 +123,32 @@ def test_pseudo_likelihood_exact_and_stochastic():
 def test_training_raises_the_exact_log_likelihood(persistent, learning_rate, epochs):
     md.manual_seed(0)
     # four prototypes of 8 bits with 5% bit noise
-    prototypes = np.array([[1, 1, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1],
-                           [1, 0, 1, 0, 1, 0, 1, 0], [0, 1, 0, 1, 0, 1, 0, 1]], dtype=np.float64)
+    prototypes = np.array(
+        [
+            [1, 1, 1, 1, 0, 0, 0, 0],
+            [0, 0, 0, 0, 1, 1, 1, 1],
+            [1, 0, 1, 0, 1, 0, 1, 0],
+            [0, 1, 0, 1, 0, 1, 0, 1],
+        ],
+        dtype=np.float64,
+    )
     rng = np.random.default_rng(0)
     data = prototypes[rng.integers(0, 4, 400)]
     data = np.abs(data - (rng.random(data.shape) < 0.05))
-    rbm = BernoulliRBM(8, 6, k=1, persistent=persistent, learning_rate=learning_rate, batch_size=20,
-                       momentum=0.5, dtype=np.float64)
+    rbm = BernoulliRBM(
+        8,
+        6,
+        k=1,
+        persistent=persistent,
+        learning_rate=learning_rate,
+        batch_size=20,
+        momentum=0.5,
+        dtype=np.float64,
+    )
     before = exact_log_likelihood(rbm, data).mean()
     history = rbm.fit(data, epochs=epochs)
     after = exact_log_likelihood(rbm, data).mean()
-    assert before == pytest.approx(8 * np.log(0.5), abs=0.05)    # ≈ uniform at init
+    assert before == pytest.approx(8 * np.log(0.5), abs=0.05)  # ≈ uniform at init
     # the source's entropy, log 4 + 8·H(0.05) ≈ 2.97 nats, bounds what any model can reach
     assert after > -3.5
     assert history["reconstruction_error"][-1] < history["reconstruction_error"][0]
@@ -157,17 +172,20 @@ def test_float32_is_kept_and_misuse_raises():
 
 
 def test_agrees_with_scikit_learn():
-    neural_network = pytest.importorskip("sklearn.neural_network",
-                                         reason="scikit-learn is optional (extra 'compare')")
+    neural_network = pytest.importorskip(
+        "sklearn.neural_network", reason="scikit-learn is optional (extra 'compare')"
+    )
     rng = np.random.default_rng(0)
     prototypes = (rng.random((5, 30)) > 0.5).astype(np.float64)
     data = np.abs(prototypes[rng.integers(0, 5, 600)] - (rng.random((600, 30)) < 0.05))
-    sk = neural_network.BernoulliRBM(n_components=16, learning_rate=0.05, batch_size=10, n_iter=15,
-                                     random_state=0).fit(data)
+    sk = neural_network.BernoulliRBM(
+        n_components=16, learning_rate=0.05, batch_size=10, n_iter=15, random_state=0
+    ).fit(data)
     # the same parameters give the same free energy and (in expectation) pseudo-likelihood
     ours = BernoulliRBM(30, 16, dtype=np.float64)
-    ours.load_state_dict({"weight": sk.components_, "visible_bias": sk.intercept_visible_,
-                          "hidden_bias": sk.intercept_hidden_})
+    ours.load_state_dict(
+        {"weight": sk.components_, "visible_bias": sk.intercept_visible_, "hidden_bias": sk.intercept_hidden_}
+    )
     np.testing.assert_allclose(ours.free_energy(data), sk._free_energy(data), rtol=1e-10)
     np.testing.assert_allclose(ours.transform(data), sk.transform(data), rtol=1e-10)
     # scikit-learn's score_samples flips bit RandomState(random_state).randint(0, D, N)[n] of row n

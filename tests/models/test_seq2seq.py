@@ -1,5 +1,6 @@
 """Seq2seq with attention on written dates → ISO: the data are right, BLEU is the textbook
 formula, and the model reaches ≥ 95% exact match on held-out dates in seconds."""
+
 import datetime
 import math
 
@@ -7,8 +8,7 @@ import numpy as np
 import pytest
 
 import mathdl as md
-from mathdl.models.seq2seq import (MONTHS, WEEKDAYS, DateCodec, corpus_bleu, make_date_pairs,
-                                   train_date_model)
+from mathdl.models.seq2seq import MONTHS, WEEKDAYS, DateCodec, corpus_bleu, make_date_pairs, train_date_model
 
 
 def test_generated_pairs_are_correct_dates():
@@ -70,15 +70,21 @@ def test_attention_model_translates_dates():
 
 
 def test_transformer_variant_learns_and_decodes():
-    model, codec, metrics = train_date_model(train_size=1000, test_size=50, steps=40, batch_size=32, lr=3e-3,
-                                             seed=0, model="seq2seq-transformer",
-                                             model_kwargs=dict(d_model=32, nhead=2, num_layers=1,
-                                                               dim_feedforward=64))
+    model, codec, metrics = train_date_model(
+        train_size=1000,
+        test_size=50,
+        steps=40,
+        batch_size=32,
+        lr=3e-3,
+        seed=0,
+        model="seq2seq-transformer",
+        model_kwargs=dict(d_model=32, nhead=2, num_layers=1, dim_feedforward=64),
+    )
     assert np.mean(metrics["losses"][-5:]) < 0.6 * np.mean(metrics["losses"][:5])
     assert all(len(p) == 10 for p in metrics["predictions"])
     source, mask = codec.encode_sources(["1 jan 2001"])
     full = model(source, mask, codec.encode_targets(["2001-01-01"])[0]).array
     ids, _ = model.greedy_decode(source, mask)
-    assert ids[0, 0] == full[0, 0].argmax()          # the first greedy step is the teacher-forced one
+    assert ids[0, 0] == full[0, 0].argmax()  # the first greedy step is the teacher-forced one
     with pytest.raises(ValueError, match="seq2seq-transformer"):
         train_date_model(steps=1, model="seq2seq-lstm")

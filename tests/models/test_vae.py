@@ -18,7 +18,7 @@ def test_kl_term_equals_the_monte_carlo_estimate(rng):
     sigma = np.exp(0.5 * logvar)
     z = mu + sigma * rng.standard_normal((n, 3, 4))
     log_q = -0.5 * ((z - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
-    log_p = -0.5 * z ** 2 - 0.5 * np.log(2 * np.pi)
+    log_p = -0.5 * z**2 - 0.5 * np.log(2 * np.pi)
     per_draw = (log_q - log_p).sum(axis=-1)
     estimate, standard_error = per_draw.mean(axis=0), per_draw.std(axis=0) / np.sqrt(n)
     assert np.all(np.abs(estimate - closed) < 4 * standard_error)
@@ -65,7 +65,7 @@ def test_elbo_is_a_lower_bound_of_the_exact_log_likelihood():
         with md.no_grad():
             elbo = model.elbo(np.repeat(x, 20_000, axis=0)).array
         gap = log_px - elbo.mean()
-        assert gap > 5 * elbo.std() / np.sqrt(len(elbo))      # strictly below: q is not the posterior
+        assert gap > 5 * elbo.std() / np.sqrt(len(elbo))  # strictly below: q is not the posterior
         assert gap < 3.0
     finally:
         md.set_default_dtype(np.float32)
@@ -80,9 +80,9 @@ def test_vae_training_raises_the_elbo():
     history = fit(model, x, epochs=3, batch_size=64, lr=2e-3)
     after = model.evaluate(x_test)
     assert history["loss"][-1] < history["loss"][0]
-    assert after["elbo"] > before["elbo"] + 150          # about −543 nats at init
+    assert after["elbo"] > before["elbo"] + 150  # about −543 nats at init
     assert after["elbo"] == pytest.approx(after["reconstruction_log_likelihood"] - after["kl"])
-    assert after["kl"] > 1.0                              # the code carries information
+    assert after["kl"] > 1.0  # the code carries information
     samples = model.sample(6)
     assert samples.shape == (6, 784) and samples.dtype == np.float32
     assert 0.0 <= samples.min() and samples.max() <= 1.0

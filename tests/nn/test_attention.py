@@ -1,4 +1,5 @@
 """Attention: finite-difference gradients, mask semantics, shapes and errors."""
+
 import numpy as np
 import pytest
 
@@ -71,15 +72,22 @@ def test_causal_mask_blocks_the_future(rng):
 def test_unbatched_equals_batch_of_one(rng):
     mha = MultiheadAttention(4, 2)
     x = md.tensor(rng.standard_normal((3, 4)), dtype=np.float32)
-    np.testing.assert_allclose(mha(x, x, x)[0].array, mha(x[:, None], x[:, None], x[:, None])[0].array[:, 0],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        mha(x, x, x)[0].array, mha(x[:, None], x[:, None], x[:, None])[0].array[:, 0], atol=1e-6
+    )
 
 
 def test_kdim_vdim_parameters(rng):
     mha = MultiheadAttention(4, 2, kdim=3, vdim=5)
     names = {n for n, _ in mha.named_parameters()}
-    assert names == {"q_proj_weight", "k_proj_weight", "v_proj_weight", "in_proj_bias", "out_proj.weight",
-                     "out_proj.bias"}
+    assert names == {
+        "q_proj_weight",
+        "k_proj_weight",
+        "v_proj_weight",
+        "in_proj_bias",
+        "out_proj.weight",
+        "out_proj.bias",
+    }
     out, _ = mha(md.randn(2, 1, 4), md.randn(6, 1, 3), md.randn(6, 1, 5))
     assert out.shape == (2, 1, 4)
 
@@ -97,5 +105,6 @@ def test_misuse():
     with pytest.raises(TypeError, match="attn_mask"):
         mha(md.randn(3, 2, 4), md.randn(3, 2, 4), md.randn(3, 2, 4), attn_mask=np.zeros((3, 3), int))
     with pytest.raises(ValueError, match="not both"):
-        scaled_dot_product_attention(md.randn(2, 3), md.randn(2, 3), md.randn(2, 3),
-                                     attn_mask=np.ones((2, 2), bool), is_causal=True)
+        scaled_dot_product_attention(
+            md.randn(2, 3), md.randn(2, 3), md.randn(2, 3), attn_mask=np.ones((2, 2), bool), is_causal=True
+        )

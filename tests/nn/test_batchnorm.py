@@ -1,5 +1,6 @@
 """Batch norm: the fused op against finite differences and against the same formula composed from
 primitive ops; running statistics; evaluation mode; errors."""
+
 import numpy as np
 import pytest
 
@@ -26,7 +27,7 @@ def composed_batch_norm(x, weight, bias, eps=1e-5):
 def test_fused_batch_norm_matches_composition_and_fd(rng, shape):
     x = leaf(rng.standard_normal(shape) * 2 + 1)
     w, b = leaf(rng.standard_normal(shape[1])), leaf(rng.standard_normal(shape[1]))
-    f = lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)   # noqa: E731
+    f = lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)  # noqa: E731
     gradcheck(f, [x, w, b])
     fused = f(x, w, b)
     composed = composed_batch_norm(x, w, b)
@@ -60,7 +61,7 @@ def test_running_statistics_follow_pytorch_rules(rng):
     for batch in batches:
         bn(md.tensor(batch))
         mean = 0.9 * mean + 0.1 * batch.mean(0)
-        var = 0.9 * var + 0.1 * batch.var(0, ddof=1)     # unbiased in the running estimate
+        var = 0.9 * var + 0.1 * batch.var(0, ddof=1)  # unbiased in the running estimate
     np.testing.assert_allclose(bn.running_mean.array, mean, rtol=1e-12)
     np.testing.assert_allclose(bn.running_var.array, var, rtol=1e-12)
     assert int(bn.num_batches_tracked.array) == 4
@@ -85,12 +86,13 @@ def test_eval_mode_uses_running_statistics_and_gradcheck(rng):
     x = leaf(rng.standard_normal((2, 3, 2, 2)))
     y = bn(x)
     shape = (1, 3, 1, 1)
-    expected = ((x.array - bn.running_mean.array.reshape(shape)) / np.sqrt(bn.running_var.array.reshape(shape) + 1e-5)
-                * bn.weight.array.reshape(shape) + bn.bias.array.reshape(shape))
+    expected = (x.array - bn.running_mean.array.reshape(shape)) / np.sqrt(
+        bn.running_var.array.reshape(shape) + 1e-5
+    ) * bn.weight.array.reshape(shape) + bn.bias.array.reshape(shape)
     np.testing.assert_allclose(y.array, expected, rtol=1e-12)
     before = bn.running_mean.array.copy()
     gradcheck(lambda x: bn(x), [x])
-    np.testing.assert_array_equal(bn.running_mean.array, before)       # eval does not update
+    np.testing.assert_array_equal(bn.running_mean.array, before)  # eval does not update
     assert int(bn.num_batches_tracked.array) == 0
 
 
@@ -121,7 +123,10 @@ def test_batch_norm_state_dict_keys_and_errors():
         nn.BatchNorm1d(3)(md.randn(1, 3))
     with pytest.raises(ValueError, match="num_features must be a positive integer"):
         nn.BatchNorm1d(0)
-    assert repr(nn.BatchNorm1d(4)) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert (
+        repr(nn.BatchNorm1d(4))
+        == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    )
 
 
 def test_eval_mode_gradients_reach_weight_and_bias(rng):
@@ -131,4 +136,6 @@ def test_eval_mode_gradients_reach_weight_and_bias(rng):
     bn.eval()
     x = leaf(rng.standard_normal((4, 3)))
     w, b = leaf(rng.standard_normal(3)), leaf(rng.standard_normal(3))
-    gradcheck(lambda x, w, b: F.batch_norm(x, bn.running_mean, bn.running_var, w, b, training=False), [x, w, b])
+    gradcheck(
+        lambda x, w, b: F.batch_norm(x, bn.running_mean, bn.running_var, w, b, training=False), [x, w, b]
+    )

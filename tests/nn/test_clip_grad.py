@@ -1,4 +1,5 @@
 """nn.utils.clip_grad_norm_ / clip_grad_value_."""
+
 import math
 
 import numpy as np
@@ -34,7 +35,7 @@ def test_clip_grad_norm_leaves_small_gradients():
 
 def test_other_norms_and_missing_grads():
     params = with_grads([1.0, -2.0], [2.0])
-    params.append(nn.Parameter(np.zeros(3)))                 # no grad: ignored
+    params.append(nn.Parameter(np.zeros(3)))  # no grad: ignored
     assert clip_grad_norm_(params, 10.0, norm_type=1).item() == pytest.approx(5.0)
     assert clip_grad_norm_(params, 10.0, norm_type=math.inf).item() == pytest.approx(2.0)
     assert clip_grad_norm_(params, 10.0, norm_type=3).item() == pytest.approx((1 + 8 + 8) ** (1 / 3))

@@ -1,4 +1,5 @@
 """nn.Conv2d / nn.ConvTranspose2d: shapes, PyTorch's initialisation, errors, and that they learn."""
+
 import math
 
 import numpy as np
@@ -15,10 +16,10 @@ def test_conv2d_parameters_shapes_and_default_init():
     layer = Conv2d(8, 16, (3, 5), groups=2)
     assert layer.weight.shape == (16, 4, 3, 5) and layer.bias.shape == (16,)
     assert layer.weight.dtype == md.get_default_dtype()
-    bound = 1 / math.sqrt(4 * 3 * 5)                 # fan_in = in/groups · kh · kw
+    bound = 1 / math.sqrt(4 * 3 * 5)  # fan_in = in/groups · kh · kw
     w = layer.weight.array
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
-    assert abs(w.std() - bound / math.sqrt(3)) < 0.1 * bound   # U(−b, b) has std b/√3
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.1 * bound  # U(−b, b) has std b/√3
     assert np.abs(layer.bias.array).max() <= bound
     names = [name for name, _ in layer.named_parameters()]
     assert names == ["weight", "bias"]
@@ -37,10 +38,10 @@ def test_conv2d_output_shapes():
 def test_conv_transpose2d_shapes_init_and_inverse_size():
     layer = ConvTranspose2d(8, 4, 4, stride=2, padding=1)
     assert layer.weight.shape == (8, 4, 4, 4)
-    bound = 1 / math.sqrt(4 * 16)                    # PyTorch: fan_in from weight.shape[1]·kh·kw
+    bound = 1 / math.sqrt(4 * 16)  # PyTorch: fan_in from weight.shape[1]·kh·kw
     assert np.abs(layer.weight.array).max() <= bound
     x = md.randn(2, 8, 7, 7)
-    assert layer(x).shape == (2, 4, 14, 14)          # doubles the size: a DCGAN upsampling step
+    assert layer(x).shape == (2, 4, 14, 14)  # doubles the size: a DCGAN upsampling step
     assert ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1)(x).shape == (2, 4, 14, 14)
 
 

@@ -1,4 +1,5 @@
 """nn.utils.parameters_to_vector / vector_to_parameters."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Embedding: lookup, scatter-add gradient with repeated indices, padding_idx, PyTorch, errors."""
+
 import numpy as np
 import pytest
 

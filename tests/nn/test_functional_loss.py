@@ -1,4 +1,5 @@
 """Losses of mathdl.nn.functional: finite-difference gradients, fused op == composition, errors."""
+
 import numpy as np
 import pytest
 
@@ -46,7 +47,7 @@ def test_cross_entropy_weights_ignore_index_and_spatial(rng):
     labels = rng.integers(0, 4, (3, 2, 2))
     labels[0, 0, 0] = -100
     weight = np.array([0.5, 1.0, 2.0, 1.5])
-    f = lambda z: F.cross_entropy(z, labels, weight=weight)   # noqa: E731
+    f = lambda z: F.cross_entropy(z, labels, weight=weight)  # noqa: E731
     gradcheck(f, [z])
     # reference by hand: per-position weighted NLL, mean over the weights of counted positions
     log_p = z.array - np.log(np.exp(z.array).sum(1, keepdims=True))
@@ -67,11 +68,15 @@ def test_cross_entropy_probability_targets(rng):
     z = leaf(rng.standard_normal((5, 4)))
     y = leaf(rng.dirichlet(np.ones(4), 5))
     gradcheck(lambda z, y: F.cross_entropy(z, y), [z, y])
-    gradcheck(lambda z, y: F.cross_entropy(z, y, weight=np.array([1.0, 2.0, 0.5, 1.0]), reduction="sum"), [z, y])
+    gradcheck(
+        lambda z, y: F.cross_entropy(z, y, weight=np.array([1.0, 2.0, 0.5, 1.0]), reduction="sum"), [z, y]
+    )
     log_p = z.array - np.log(np.exp(z.array).sum(1, keepdims=True))
     np.testing.assert_allclose(F.cross_entropy(z, y).item(), -(y.array * log_p).sum(1).mean(), rtol=1e-12)
     onehot = np.eye(4)[[0, 1, 2, 3, 0]]
-    np.testing.assert_allclose(F.cross_entropy(z, onehot).item(), F.cross_entropy(z, np.array([0, 1, 2, 3, 0])).item())
+    np.testing.assert_allclose(
+        F.cross_entropy(z, onehot).item(), F.cross_entropy(z, np.array([0, 1, 2, 3, 0])).item()
+    )
 
 
 def test_cross_entropy_second_derivative(rng):
@@ -123,11 +128,13 @@ def test_nll_loss(rng, reduction):
     kept = labels != -100
     picked = x.array[np.arange(5), np.where(kept, labels, 0)] * weight[np.where(kept, labels, 0)] * kept
     expected = {"none": -picked, "sum": -picked.sum(), "mean": -picked.sum() / (weight[labels[kept]]).sum()}
-    np.testing.assert_allclose(F.nll_loss(x, labels, weight=weight, reduction=reduction).array,
-                               expected[reduction], rtol=1e-12)
+    np.testing.assert_allclose(
+        F.nll_loss(x, labels, weight=weight, reduction=reduction).array, expected[reduction], rtol=1e-12
+    )
     # nll of log_softmax is cross entropy
-    np.testing.assert_allclose(F.nll_loss(F.log_softmax(x, 1), labels).item(),
-                               F.cross_entropy(x, labels).item(), rtol=1e-12)
+    np.testing.assert_allclose(
+        F.nll_loss(F.log_softmax(x, 1), labels).item(), F.cross_entropy(x, labels).item(), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -150,7 +157,9 @@ def test_binary_cross_entropy(rng, reduction):
     gradcheck(lambda p, y: F.binary_cross_entropy(p, y, weight=w, reduction=reduction), [p, y])
     losses = -w * (y.array * np.log(p.array) + (1 - y.array) * np.log(1 - p.array))
     expected = {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
-    np.testing.assert_allclose(F.binary_cross_entropy(p, y, weight=w, reduction=reduction).array, expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        F.binary_cross_entropy(p, y, weight=w, reduction=reduction).array, expected, rtol=1e-12
+    )
 
 
 def test_binary_cross_entropy_clamps_logs_at_minus_100():
@@ -170,13 +179,18 @@ def test_binary_cross_entropy_with_logits(rng, reduction):
     y = leaf(rng.uniform(0, 1, (3, 4)))
     gradcheck(lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction=reduction), [x, y])
     pos_weight = rng.uniform(0.5, 3, 4)
-    gradcheck(lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pos_weight),
-              [x, y])
+    gradcheck(
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pos_weight),
+        [x, y],
+    )
     s = 1 / (1 + np.exp(-x.array))
     losses = -(pos_weight * y.array * np.log(s) + (1 - y.array) * np.log(1 - s))
     expected = {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
-    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pos_weight).array,
-                               expected, rtol=1e-10)
+    np.testing.assert_allclose(
+        F.binary_cross_entropy_with_logits(x, y, reduction=reduction, pos_weight=pos_weight).array,
+        expected,
+        rtol=1e-10,
+    )
     gradgradcheck(lambda x: F.binary_cross_entropy_with_logits(x, y.detach()), [x])
 
 
@@ -203,8 +217,11 @@ def test_cross_entropy_label_smoothing(rng, reduction):
     z2 = leaf(rng.standard_normal((5, 4)))
     t = rng.integers(0, 4, 5)
     soft = 0.9 * np.eye(4)[t] + 0.1 / 4
-    np.testing.assert_allclose(F.cross_entropy(z2, t, label_smoothing=0.1, reduction=reduction).array,
-                               F.cross_entropy(z2, soft, reduction=reduction).array, rtol=1e-12)
+    np.testing.assert_allclose(
+        F.cross_entropy(z2, t, label_smoothing=0.1, reduction=reduction).array,
+        F.cross_entropy(z2, soft, reduction=reduction).array,
+        rtol=1e-12,
+    )
     with pytest.raises(ValueError, match="label_smoothing must be in \\[0, 1\\]"):
         F.cross_entropy(z2, t, label_smoothing=1.5)
 
@@ -216,10 +233,12 @@ def test_huber_and_smooth_l1(rng, reduction):
     gradcheck(lambda x, y: F.huber_loss(x, y, reduction, delta=0.7), [x, y])
     gradcheck(lambda x, y: F.smooth_l1_loss(x, y, reduction, beta=0.7), [x, y])
     d = np.abs(x.array - y.array)
-    losses = np.where(d <= 0.7, 0.5 * d ** 2, 0.7 * (d - 0.35))
+    losses = np.where(d <= 0.7, 0.5 * d**2, 0.7 * (d - 0.35))
     expected = {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
     np.testing.assert_allclose(F.huber_loss(x, y, reduction, 0.7).array, expected, rtol=1e-12)
-    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction, 0.7).array, np.asarray(expected) / 0.7, rtol=1e-12)
+    np.testing.assert_allclose(
+        F.smooth_l1_loss(x, y, reduction, 0.7).array, np.asarray(expected) / 0.7, rtol=1e-12
+    )
     np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction, 0.0).array, F.l1_loss(x, y, reduction).array)
     with pytest.raises(ValueError, match="delta must be positive"):
         F.huber_loss(x, y, delta=0)
@@ -229,10 +248,10 @@ def test_huber_and_smooth_l1(rng, reduction):
 def test_kl_div(rng, reduction):
     q = rng.dirichlet(np.ones(4), 3)
     p = rng.dirichlet(np.ones(4), 3)
-    p[0, 1] = 0.0                                           # 0 · log 0 = 0
+    p[0, 1] = 0.0  # 0 · log 0 = 0
     log_q, target = leaf(np.log(q)), leaf(p)
     gradcheck(lambda a, b: F.kl_div(a, b, reduction), [log_q, leaf(p + 0.05)])
-    gradcheck(lambda a: F.kl_div(a, target, reduction), [log_q])       # p log p is not differentiable at 0
+    gradcheck(lambda a: F.kl_div(a, target, reduction), [log_q])  # p log p is not differentiable at 0
     gradcheck(lambda a, b: F.kl_div(a, b, reduction, log_target=True), [log_q, leaf(np.log(p + 0.1))])
     if reduction == "batchmean":
         mask = p > 0
@@ -242,9 +261,15 @@ def test_kl_div(rng, reduction):
 
 def test_float32_losses_stay_float32_with_float64_targets(rng):
     x = md.tensor(rng.uniform(0.1, 0.9, (4, 3)).astype(np.float32), requires_grad=True)
-    y = md.tensor(rng.uniform(0, 1, (4, 3)))                   # float64
-    for loss in (F.mse_loss(x, y), F.l1_loss(x, y), F.binary_cross_entropy(x, y),
-                 F.binary_cross_entropy_with_logits(x, y), F.huber_loss(x, y), F.cross_entropy(x, y)):
+    y = md.tensor(rng.uniform(0, 1, (4, 3)))  # float64
+    for loss in (
+        F.mse_loss(x, y),
+        F.l1_loss(x, y),
+        F.binary_cross_entropy(x, y),
+        F.binary_cross_entropy_with_logits(x, y),
+        F.huber_loss(x, y),
+        F.cross_entropy(x, y),
+    ):
         assert loss.dtype == np.float32
         x.grad = None
         loss.backward()

@@ -1,4 +1,5 @@
 """nn.init: PyTorch's gains and fans, and the statistics of what each scheme draws."""
+
 import math
 
 import numpy as np
@@ -18,7 +19,7 @@ def test_calculate_gain():
     assert init.calculate_gain("sigmoid") == 1
     assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
     assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
-    assert init.calculate_gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01 ** 2)))
+    assert init.calculate_gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01**2)))
     assert init.calculate_gain("leaky_relu", math.sqrt(5)) == pytest.approx(math.sqrt(1 / 3))
     assert init.calculate_gain("selu") == pytest.approx(0.75)
     with pytest.raises(ValueError, match="unsupported nonlinearity 'swish'"):
@@ -47,12 +48,15 @@ def test_uniform_normal_constant():
         init.normal_(np.zeros(3))
 
 
-@pytest.mark.parametrize("scheme,shape,std", [
-    ("xavier_uniform_", (300, 200), math.sqrt(2 / 500)),
-    ("xavier_normal_", (300, 200), math.sqrt(2 / 500)),
-    ("kaiming_normal_", (64, 16, 3, 3), math.sqrt(2 / (1 + 0.01 ** 2)) / math.sqrt(144)),
-    ("kaiming_uniform_", (64, 16, 3, 3), math.sqrt(2 / (1 + 0.01 ** 2)) / math.sqrt(144)),
-])
+@pytest.mark.parametrize(
+    "scheme,shape,std",
+    [
+        ("xavier_uniform_", (300, 200), math.sqrt(2 / 500)),
+        ("xavier_normal_", (300, 200), math.sqrt(2 / 500)),
+        ("kaiming_normal_", (64, 16, 3, 3), math.sqrt(2 / (1 + 0.01**2)) / math.sqrt(144)),
+        ("kaiming_uniform_", (64, 16, 3, 3), math.sqrt(2 / (1 + 0.01**2)) / math.sqrt(144)),
+    ],
+)
 def test_scheme_standard_deviations(scheme, shape, std):
     md.manual_seed(1)
     t = getattr(init, scheme)(big(shape))
@@ -81,8 +85,8 @@ def test_orthogonal_and_trunc_normal():
     t = init.trunc_normal_(big((300, 300)), std=1.0, a=-1.0, b=1.5).array
     assert t.min() >= -1 and t.max() <= 1.5
     # the mean of N(0, 1) truncated to [a, b] is (φ(a) − φ(b)) / (Φ(b) − Φ(a))
-    phi = lambda v: math.exp(-v * v / 2) / math.sqrt(2 * math.pi)   # noqa: E731
-    cdf = lambda v: 0.5 * (1 + math.erf(v / math.sqrt(2)))          # noqa: E731
+    phi = lambda v: math.exp(-v * v / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    cdf = lambda v: 0.5 * (1 + math.erf(v / math.sqrt(2)))  # noqa: E731
     assert t.mean() == pytest.approx((phi(-1) - phi(1.5)) / (cdf(1.5) - cdf(-1)), abs=0.01)
 
 

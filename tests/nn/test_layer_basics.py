@@ -1,4 +1,5 @@
 """Linear, the activation/shape layers, dropout and F.linear/F.one_hot: gradients, shapes, behaviour."""
+
 import math
 
 import numpy as np
@@ -16,7 +17,11 @@ def leaf(array):
 
 @pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3), (3,)])
 def test_linear_gradcheck(rng, shape):
-    x, w, b = leaf(rng.standard_normal(shape)), leaf(rng.standard_normal((4, 3))), leaf(rng.standard_normal(4))
+    x, w, b = (
+        leaf(rng.standard_normal(shape)),
+        leaf(rng.standard_normal((4, 3))),
+        leaf(rng.standard_normal(4)),
+    )
     gradcheck(lambda x, w, b: F.linear(x, w, b), [x, w, b])
     gradcheck(lambda x, w: F.linear(x, w), [x, w])
     gradgradcheck(lambda x, w, b: F.linear(x, w, b) ** 2, [x, w, b])
@@ -90,9 +95,9 @@ def test_dropout_statistics_and_gradient():
     kept = y.array != 0
     assert abs(kept.mean() - 0.7) < 0.01
     np.testing.assert_allclose(y.array[kept], 1 / 0.7, rtol=1e-6)
-    assert abs(y.array.mean() - 1.0) < 0.02                   # inverted dropout keeps the mean
+    assert abs(y.array.mean() - 1.0) < 0.02  # inverted dropout keeps the mean
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.array, y.array)       # ∂y/∂x = m/(1−p), the same mask
+    np.testing.assert_array_equal(x.grad.array, y.array)  # ∂y/∂x = m/(1−p), the same mask
     assert y.dtype == np.float32
 
 
@@ -112,8 +117,9 @@ def test_dropout_gradcheck_with_fixed_seed(rng):
     x = leaf(rng.standard_normal((4, 5)))
 
     def f(x):
-        md.manual_seed(7)                 # the same mask at every evaluation
+        md.manual_seed(7)  # the same mask at every evaluation
         return F.dropout(x, 0.4)
+
     gradcheck(f, [x])
 
 
@@ -142,13 +148,16 @@ def test_one_hot():
 def test_loss_modules_forward_options(rng):
     z = md.tensor(rng.standard_normal((4, 3)))
     t = np.array([0, 1, 2, 1])
-    np.testing.assert_allclose(nn.CrossEntropyLoss(reduction="sum")(z, t).item(),
-                               F.cross_entropy(z, t, reduction="sum").item())
+    np.testing.assert_allclose(
+        nn.CrossEntropyLoss(reduction="sum")(z, t).item(), F.cross_entropy(z, t, reduction="sum").item()
+    )
     np.testing.assert_allclose(nn.NLLLoss()(F.log_softmax(z, 1), t).item(), F.cross_entropy(z, t).item())
     y = md.tensor(rng.uniform(0, 1, (4, 3)))
     np.testing.assert_allclose(nn.MSELoss()(z, y).item(), ((z.array - y.array) ** 2).mean())
     np.testing.assert_allclose(nn.L1Loss()(z, y).item(), np.abs(z.array - y.array).mean())
-    np.testing.assert_allclose(nn.BCEWithLogitsLoss()(z, y).item(), nn.BCELoss()(md.sigmoid(z), y).item(), rtol=1e-10)
+    np.testing.assert_allclose(
+        nn.BCEWithLogitsLoss()(z, y).item(), nn.BCELoss()(md.sigmoid(z), y).item(), rtol=1e-10
+    )
     assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
     with pytest.raises(ValueError, match="reduction must be one of"):
         nn.MSELoss(reduction="average")
@@ -160,6 +169,7 @@ def test_mlp_learns_xor_in_a_few_hundred_steps():
     y = np.array([0, 1, 1, 0])
     model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
     from mathdl import optim
+
     opt = optim.Adam(model.parameters(), lr=0.05)
     for _ in range(200):
         opt.zero_grad()
@@ -170,8 +180,15 @@ def test_mlp_learns_xor_in_a_few_hundred_steps():
     assert np.array_equal(model(x).array.argmax(1), y)
 
 
-@pytest.mark.parametrize("name,layer", [("leaky_relu", nn.LeakyReLU(0.2)), ("elu", nn.ELU(1.5)),
-                                        ("softplus", nn.Softplus(2.0, 5.0)), ("silu", nn.SiLU())])
+@pytest.mark.parametrize(
+    "name,layer",
+    [
+        ("leaky_relu", nn.LeakyReLU(0.2)),
+        ("elu", nn.ELU(1.5)),
+        ("softplus", nn.Softplus(2.0, 5.0)),
+        ("silu", nn.SiLU()),
+    ],
+)
 def test_more_activations_gradcheck(rng, name, layer):
     x = leaf(rng.standard_normal((4, 5)) * 3)
     gradcheck(lambda x: layer(x), [x])
@@ -182,7 +199,9 @@ def test_more_activations_values_and_stability():
     x = md.tensor(np.array([-1000.0, -1.0, 0.0, 2.0, 1000.0]))
     np.testing.assert_allclose(F.leaky_relu(x, 0.1).array, [-100.0, -0.1, 0.0, 2.0, 1000.0])
     np.testing.assert_allclose(F.elu(x).array, [-1.0, np.exp(-1) - 1, 0.0, 2.0, 1000.0])
-    np.testing.assert_allclose(F.softplus(x).array, [0.0, np.log1p(np.exp(-1)), np.log(2), np.log1p(np.exp(2)), 1000.0])
+    np.testing.assert_allclose(
+        F.softplus(x).array, [0.0, np.log1p(np.exp(-1)), np.log(2), np.log1p(np.exp(2)), 1000.0]
+    )
     np.testing.assert_allclose(F.silu(x).array, [0.0, -1 / (1 + np.e), 0.0, 2 / (1 + np.exp(-2)), 1000.0])
     assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
 
@@ -201,9 +220,18 @@ def test_batchnorm_dropout_mlp_classifies_spirals():
         ys.append(np.full(n, k))
     x = md.tensor(np.concatenate(xs).astype(np.float32))
     y = np.concatenate(ys)
-    model = nn.Sequential(nn.Linear(2, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Dropout(0.1),
-                          nn.Linear(64, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 3))
+    model = nn.Sequential(
+        nn.Linear(2, 64),
+        nn.BatchNorm1d(64),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(64, 64),
+        nn.BatchNorm1d(64),
+        nn.ReLU(),
+        nn.Linear(64, 3),
+    )
     from mathdl import optim
+
     opt = optim.RMSprop(model.parameters(), lr=0.01)
     for _ in range(100):
         opt.zero_grad()
@@ -217,8 +245,13 @@ def test_batchnorm_dropout_mlp_classifies_spirals():
 
 def test_factory_dtype_reaches_the_parameters():
     import numpy as np
+
     from mathdl import nn
-    for module in (nn.Linear(2, 3, dtype=np.float64), nn.LayerNorm(3, dtype=np.float64),
-                   nn.BatchNorm1d(3, dtype=np.float64)):
+
+    for module in (
+        nn.Linear(2, 3, dtype=np.float64),
+        nn.LayerNorm(3, dtype=np.float64),
+        nn.BatchNorm1d(3, dtype=np.float64),
+    ):
         assert {p.dtype for p in module.parameters()} == {np.dtype(np.float64)}
     assert {p.dtype for p in nn.Linear(2, 3).parameters()} == {np.dtype(np.float32)}

@@ -1,4 +1,5 @@
 """LayerNorm: the formula, finite differences (first and second order), PyTorch, errors."""
+
 import numpy as np
 import pytest
 
@@ -44,8 +45,8 @@ def test_matches_torch(torch, rng, bias):
     tx, mx = torch.tensor(x, requires_grad=True), md.tensor(x, requires_grad=True)
     t_out, m_out = reference(tx), module(mx)
     np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-10)
-    (t_out ** 3).sum().backward()
-    (m_out ** 3).sum().backward()
+    (t_out**3).sum().backward()
+    (m_out**3).sum().backward()
     np.testing.assert_allclose(mx.grad.array, tx.grad.numpy(), atol=1e-9)
     for name, p in reference.named_parameters():
         np.testing.assert_allclose(getattr(module, name).grad.array, p.grad.numpy(), atol=1e-9)

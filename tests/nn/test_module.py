@@ -1,4 +1,5 @@
 """Module, Parameter and the containers: registration, traversal, state dicts, modes, conversion."""
+
 import copy
 
 import numpy as np
@@ -14,7 +15,7 @@ class Block(nn.Module):
         self.fc = nn.Linear(3, 4)
         self.scale = nn.Parameter(np.ones(4))
         self.register_buffer("count", md.zeros(1))
-        self.plain = md.zeros(2)              # a plain Tensor attribute is not state
+        self.plain = md.zeros(2)  # a plain Tensor attribute is not state
 
     def forward(self, x):
         return self.fc(x) * self.scale
@@ -34,7 +35,7 @@ def test_parameter_defaults():
     p = nn.Parameter(np.zeros((2, 3)))
     assert p.requires_grad and p.dtype == np.float32 and p.is_leaf
     assert nn.Parameter(np.zeros(2), dtype=np.float64).dtype == np.float64
-    t = md.tensor(np.arange(3.0))                  # a float64 Tensor is shared, dtype kept
+    t = md.tensor(np.arange(3.0))  # a float64 Tensor is shared, dtype kept
     shared = nn.Parameter(t)
     assert shared.dtype == np.float64 and shared.array is t.array
     assert not nn.Parameter(np.zeros(2), requires_grad=False).requires_grad
@@ -91,11 +92,17 @@ def test_state_dict_round_trip_copies_in_place():
     weight_array = b.block.fc.weight.array
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
-    assert b.block.fc.weight.array is weight_array          # copied into the existing array
+    assert b.block.fc.weight.array is weight_array  # copied into the existing array
     for (name, pa), (_, pb) in zip(a.named_parameters(), b.named_parameters()):
         np.testing.assert_array_equal(pa.array, pb.array, err_msg=name)
     # a module's own state comes before its children's, as in PyTorch
-    assert list(a.state_dict()) == ["block.scale", "block.count", "block.fc.weight", "block.fc.bias", "head.weight"]
+    assert list(a.state_dict()) == [
+        "block.scale",
+        "block.count",
+        "block.fc.weight",
+        "block.fc.bias",
+        "head.weight",
+    ]
     state = a.state_dict()
     assert not state["head.weight"].requires_grad
     assert state["head.weight"].array is a.head.weight.array  # shares memory, like PyTorch
@@ -106,7 +113,9 @@ def test_load_state_dict_errors_name_keys_and_shapes():
     state = net.state_dict()
     del state["head.weight"]
     state["extra.weight"] = np.zeros(2)
-    with pytest.raises(nn.StateDictError, match="missing key\\(s\\): 'head.weight'.*unexpected key\\(s\\): 'extra.weight'"):
+    with pytest.raises(
+        nn.StateDictError, match="missing key\\(s\\): 'head.weight'.*unexpected key\\(s\\): 'extra.weight'"
+    ):
         net.load_state_dict(state)
     result = net.load_state_dict(state, strict=False)
     assert result.missing_keys == ["head.weight"] and result.unexpected_keys == ["extra.weight"]
@@ -116,7 +125,7 @@ def test_load_state_dict_errors_name_keys_and_shapes():
     bad["block.scale"] = np.full(4, 7.0)
     with pytest.raises(ValueError, match="size mismatch for 'block.fc.weight'.*\\(3, 4\\).*\\(4, 3\\)"):
         net.load_state_dict(bad)
-    np.testing.assert_array_equal(net.block.scale.array, before)   # nothing changed on failure
+    np.testing.assert_array_equal(net.block.scale.array, before)  # nothing changed on failure
     with pytest.raises(KeyError):
         net.load_state_dict({"nope": np.zeros(1)})
     with pytest.raises(TypeError, match="mapping"):
@@ -179,12 +188,14 @@ def test_double_and_float_keep_parameter_identity():
 
 def test_repr_is_torch_like():
     model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 10))
-    assert repr(model) == ("Sequential(\n"
-                           "  (0): Linear(in_features=784, out_features=512, bias=True)\n"
-                           "  (1): ReLU()\n"
-                           "  (2): Dropout(p=0.2)\n"
-                           "  (3): Linear(in_features=512, out_features=10, bias=True)\n"
-                           ")")
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=784, out_features=512, bias=True)\n"
+        "  (1): ReLU()\n"
+        "  (2): Dropout(p=0.2)\n"
+        "  (3): Linear(in_features=512, out_features=10, bias=True)\n"
+        ")"
+    )
     assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
 
 
@@ -233,6 +244,7 @@ def test_sequential_indexing_len_append_slice():
 
 def test_sequential_from_ordered_dict():
     from collections import OrderedDict
+
     seq = nn.Sequential(OrderedDict(fc=nn.Linear(2, 2), act=nn.ReLU()))
     assert [n for n, _ in seq.named_parameters()] == ["fc.weight", "fc.bias"]
     assert isinstance(seq.act, nn.ReLU)

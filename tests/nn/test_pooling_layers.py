@@ -1,4 +1,5 @@
 """nn.MaxPool2d / AvgPool2d / AdaptiveAvgPool2d: defaults, shapes and values."""
+
 import numpy as np
 
 import mathdl as md

@@ -1,5 +1,6 @@
 """RNN, LSTM, GRU and their cells: finite-difference gradients (inputs, states, every weight),
 second derivatives through the fused recurrences, shapes, options and error messages."""
+
 import numpy as np
 import pytest
 
@@ -35,8 +36,9 @@ def test_finite_differences(float64, rng, cls, extra, layers, bidirectional, bat
     module = cls(3, 4, num_layers=layers, bidirectional=bidirectional, batch_first=batch_first, **extra)
     directions = 2 if bidirectional else 1
     x = _tensor(rng, 2, 3, 3)
-    states = [_tensor(rng, layers * directions, 2 if batch_first else 3, 4)
-              for _ in range(2 if cls is LSTM else 1)]
+    states = [
+        _tensor(rng, layers * directions, 2 if batch_first else 3, 4) for _ in range(2 if cls is LSTM else 1)
+    ]
     params = list(module.parameters())
     assert gradcheck(lambda x, *rest: _run(module, x, states), [x, *states, *params])
 
@@ -50,8 +52,9 @@ def test_second_derivatives_through_the_fused_recurrence(float64, rng, cls):
     assert gradgradcheck(lambda x, w: module(x)[0] ** 2, [x, w_hh])
 
 
-@pytest.mark.parametrize("cls, extra", [(RNNCell, {}), (RNNCell, dict(nonlinearity="relu")),
-                                        (LSTMCell, {}), (GRUCell, {})])
+@pytest.mark.parametrize(
+    "cls, extra", [(RNNCell, {}), (RNNCell, dict(nonlinearity="relu")), (LSTMCell, {}), (GRUCell, {})]
+)
 def test_cells_finite_differences(float64, rng, cls, extra):
     md.manual_seed(3)
     cell = cls(3, 4, **extra)

@@ -1,4 +1,5 @@
 """Sequence losses and positional encoding: formula, masks, finite differences, PyTorch, errors."""
+
 import math
 
 import numpy as np
@@ -6,8 +7,13 @@ import pytest
 
 import mathdl as md
 from mathdl.autograd.gradcheck import gradcheck, gradgradcheck
-from mathdl.nn.sequence import (PositionalEncoding, length_mask, perplexity, sequence_cross_entropy,
-                                sinusoidal_positional_encoding)
+from mathdl.nn.sequence import (
+    PositionalEncoding,
+    length_mask,
+    perplexity,
+    sequence_cross_entropy,
+    sinusoidal_positional_encoding,
+)
 
 
 def _logits(rng, *shape):
@@ -22,12 +28,14 @@ def test_masked_mean_formula(rng):
     nll = -np.take_along_axis(log_p, y[..., None], -1)[..., 0]
     expected = nll[mask].mean()
     assert sequence_cross_entropy(md.tensor(z), y, mask=mask).item() == pytest.approx(expected, abs=1e-12)
-    assert sequence_cross_entropy(md.tensor(z), np.where(mask, y, 3), ignore_index=3).item() == \
-        pytest.approx(nll[mask & (y != 3)].mean(), abs=1e-12)
+    assert sequence_cross_entropy(md.tensor(z), np.where(mask, y, 3), ignore_index=3).item() == pytest.approx(
+        nll[mask & (y != 3)].mean(), abs=1e-12
+    )
     none = sequence_cross_entropy(md.tensor(z), y, mask=mask, reduction="none")
     np.testing.assert_allclose(none.array, np.where(mask, nll, 0.0), atol=1e-12)
-    assert sequence_cross_entropy(md.tensor(z), y, mask=mask, reduction="sum").item() == \
-        pytest.approx(nll[mask].sum(), abs=1e-12)
+    assert sequence_cross_entropy(md.tensor(z), y, mask=mask, reduction="sum").item() == pytest.approx(
+        nll[mask].sum(), abs=1e-12
+    )
 
 
 def test_padding_gets_no_gradient_and_finite_differences(rng):

@@ -1,11 +1,16 @@
 """Transformer layers: finite-difference gradients at small sizes, causal behaviour, stacks, errors."""
+
 import numpy as np
 import pytest
 
 import mathdl as md
 from mathdl.autograd.gradcheck import gradcheck
-from mathdl.nn.layers.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
-                                          TransformerEncoderLayer)
+from mathdl.nn.layers.transformer import (
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 
 @pytest.mark.parametrize("norm_first", [False, True])

@@ -1,5 +1,6 @@
 """add, sub, mul, div, neg, pow and matmul: float64 finite-difference gradients (first and second
 order), dtype preservation and promotion, and the error messages at the public boundary."""
+
 import numpy as np
 import pytest
 
@@ -12,8 +13,15 @@ def leaf(rng, shape, low=None):
     return md.tensor(data, dtype=np.float64, requires_grad=True)
 
 
-BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (2, 3)), ((2, 3), ()),
-                   ((1,), (3, 1)), ((2, 1, 1), (1, 3, 2))]
+BROADCAST_PAIRS = [
+    ((3, 4), (3, 4)),
+    ((3, 4), (4,)),
+    ((2, 1, 3), (4, 1)),
+    ((), (2, 3)),
+    ((2, 3), ()),
+    ((1,), (3, 1)),
+    ((2, 1, 1), (1, 3, 2)),
+]
 
 
 @pytest.mark.parametrize("shape_a,shape_b", BROADCAST_PAIRS)
@@ -30,10 +38,21 @@ def test_binary_second_derivatives_match_finite_differences(rng, op):
     assert gradgradcheck(getattr(md, op), [a, b])
 
 
-@pytest.mark.parametrize("fn", [lambda x: -x, lambda x: x ** 2, lambda x: x ** 3, lambda x: x ** 0.5,
-                                lambda x: x ** -1.5, lambda x: 2.5 ** x, lambda x: 1 / x,
-                                lambda x: 3 - x, lambda x: x / 4 + 1],
-                         ids=["neg", "sq", "cube", "sqrt", "pow-1.5", "2.5**x", "1/x", "3-x", "x/4+1"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: -x,
+        lambda x: x**2,
+        lambda x: x**3,
+        lambda x: x**0.5,
+        lambda x: x**-1.5,
+        lambda x: 2.5**x,
+        lambda x: 1 / x,
+        lambda x: 3 - x,
+        lambda x: x / 4 + 1,
+    ],
+    ids=["neg", "sq", "cube", "sqrt", "pow-1.5", "2.5**x", "1/x", "3-x", "x/4+1"],
+)
 def test_scalar_forms_match_finite_differences(rng, fn):
     x = leaf(rng, (2, 3), 0.5)
     assert gradcheck(fn, [x])
@@ -54,7 +73,7 @@ def test_clone_and_cast_are_differentiable(rng):
 
 def test_pow_derivatives_at_zero():
     x = md.tensor([0.0, 2.0], dtype=np.float64, requires_grad=True)
-    (x ** 0).sum().backward()                      # x⁰ = 1 is flat even at 0 (not 0 · inf)
+    (x**0).sum().backward()  # x⁰ = 1 is flat even at 0 (not 0 · inf)
     np.testing.assert_array_equal(x.grad.array, [0.0, 0.0])
     a = md.tensor([0.0, 0.0, 3.0], dtype=np.float64, requires_grad=True)
     b = md.tensor([0.0, 2.0, 0.0], dtype=np.float64, requires_grad=True)
@@ -63,9 +82,18 @@ def test_pow_derivatives_at_zero():
     np.testing.assert_array_equal(gb.array, [0.0, 0.0, np.log(3.0)])
 
 
-MATMUL_SHAPES = [((3, 4), (4, 2)), ((2, 3, 4), (2, 4, 2)), ((2, 3, 4), (4, 2)), ((3, 4), (2, 4, 2)),
-                 ((2, 1, 3, 4), (3, 4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
-                 ((4,), (2, 4, 3)), ((2, 3, 4), (4,))]
+MATMUL_SHAPES = [
+    ((3, 4), (4, 2)),
+    ((2, 3, 4), (2, 4, 2)),
+    ((2, 3, 4), (4, 2)),
+    ((3, 4), (2, 4, 2)),
+    ((2, 1, 3, 4), (3, 4, 2)),
+    ((4,), (4, 2)),
+    ((3, 4), (4,)),
+    ((4,), (4,)),
+    ((4,), (2, 4, 3)),
+    ((2, 3, 4), (4,)),
+]
 
 
 @pytest.mark.parametrize("shape_a,shape_b", MATMUL_SHAPES)
@@ -87,16 +115,26 @@ def test_matmul_values():
     np.testing.assert_array_equal((v @ a).array, [-2.0, -2.0])
     assert (v @ v).shape == () and (v @ v).item() == 2.0
     np.testing.assert_array_equal((a @ a).array, [[7.0, 10.0], [15.0, 22.0]])
-    np.testing.assert_array_equal((np.eye(2) @ a).array, a.array)       # NumPy on the left
+    np.testing.assert_array_equal((np.eye(2) @ a).array, a.array)  # NumPy on the left
 
 
 FLOAT32_FORMS = {
-    "x*2.0": lambda x: x * 2.0, "2.0*x": lambda x: 2.0 * x, "x/3": lambda x: x / 3,
-    "3/x": lambda x: 3 / x, "x**2": lambda x: x ** 2, "x**0.5": lambda x: x ** 0.5,
-    "x**x": lambda x: x ** x, "2.0**x": lambda x: 2.0 ** x, "x+np.float64": lambda x: x + np.float64(1.5),
-    "x-1": lambda x: x - 1, "1-x": lambda x: 1 - x, "-x": lambda x: -x,
-    "x*np.array": lambda x: x * np.array([2.0, 3.0, 4.0]), "x@x": lambda x: x @ x,
-    "x*int tensor": lambda x: x * md.tensor([1, 2, 3]), "x*bool": lambda x: x * (x > 1),
+    "x*2.0": lambda x: x * 2.0,
+    "2.0*x": lambda x: 2.0 * x,
+    "x/3": lambda x: x / 3,
+    "3/x": lambda x: 3 / x,
+    "x**2": lambda x: x**2,
+    "x**0.5": lambda x: x**0.5,
+    "x**x": lambda x: x**x,
+    "2.0**x": lambda x: 2.0**x,
+    "x+np.float64": lambda x: x + np.float64(1.5),
+    "x-1": lambda x: x - 1,
+    "1-x": lambda x: 1 - x,
+    "-x": lambda x: -x,
+    "x*np.array": lambda x: x * np.array([2.0, 3.0, 4.0]),
+    "x@x": lambda x: x @ x,
+    "x*int tensor": lambda x: x * md.tensor([1, 2, 3]),
+    "x*bool": lambda x: x * (x > 1),
 }
 
 
@@ -121,7 +159,7 @@ def test_mixed_dtypes_promote_like_torch():
     assert (f * d).dtype == np.float64
     f.requires_grad_()
     (f * d).sum().backward()
-    assert f.grad.dtype == np.float32              # a gradient takes its leaf's dtype
+    assert f.grad.dtype == np.float32  # a gradient takes its leaf's dtype
 
 
 def test_matmul_shape_errors_name_the_shapes():

@@ -1,4 +1,5 @@
 """conv2d / conv_transpose2d: finite-difference gradients, second derivatives, formulas, errors."""
+
 import numpy as np
 import pytest
 
@@ -24,21 +25,27 @@ def _direct_conv2d(x, w, b, stride, padding, dilation, groups):
         g = oc // per_group
         for i in range(ho):
             for j in range(wo):
-                patch = xp[:, g * cg:(g + 1) * cg, i * stride:i * stride + dilation * (kh - 1) + 1:dilation,
-                           j * stride:j * stride + dilation * (kw - 1) + 1:dilation]
+                patch = xp[
+                    :,
+                    g * cg : (g + 1) * cg,
+                    i * stride : i * stride + dilation * (kh - 1) + 1 : dilation,
+                    j * stride : j * stride + dilation * (kw - 1) + 1 : dilation,
+                ]
                 y[:, oc, i, j] = (patch * w[oc]).sum(axis=(1, 2, 3)) + (0 if b is None else b[oc])
     return y
 
 
-@pytest.mark.parametrize("stride,padding,dilation,groups", [(1, 0, 1, 1), (2, 1, 1, 1), (1, 2, 2, 2),
-                                                            (3, 1, 1, 4), (2, 0, 2, 1)])
+@pytest.mark.parametrize(
+    "stride,padding,dilation,groups", [(1, 0, 1, 1), (2, 1, 1, 1), (1, 2, 2, 2), (3, 1, 1, 4), (2, 0, 2, 1)]
+)
 def test_conv2d_matches_the_convolution_sum(rng, stride, padding, dilation, groups):
     x = rng.standard_normal((2, 4, 9, 8))
     w = rng.standard_normal((4, 4 // groups, 3, 2))
     b = rng.standard_normal(4)
     y = conv2d(x, w, b, stride, padding, dilation, groups)
-    np.testing.assert_allclose(y.array, _direct_conv2d(x, w, b, stride, padding, dilation, groups),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        y.array, _direct_conv2d(x, w, b, stride, padding, dilation, groups), rtol=1e-12, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("stride,padding,dilation,groups", [(1, 1, 1, 1), (2, 0, 1, 2), (2, 1, 2, 1)])
@@ -58,19 +65,23 @@ def test_gradient_penalty_through_conv_matches_finite_differences(rng):
     x = _t(rng, 2, 2, 5, 5)
 
     def penalty(x, w):
-        with md.enable_grad():          # gradcheck evaluates f under no_grad for the differences
+        with md.enable_grad():  # gradcheck evaluates f under no_grad for the differences
             y = md.tanh(conv2d(x, w, padding=1)).sum()
-            gx, = md.grad(y, [x], create_graph=True)
+            (gx,) = md.grad(y, [x], create_graph=True)
             return (gx * gx).sum()
+
     gradcheck(penalty, [x, w])
 
 
-@pytest.mark.parametrize("stride,padding,output_padding,dilation,groups",
-                         [(2, 1, 1, 1, 1), (1, 0, 0, 2, 2), (3, 1, 2, 1, 1)])
+@pytest.mark.parametrize(
+    "stride,padding,output_padding,dilation,groups", [(2, 1, 1, 1, 1), (1, 0, 0, 2, 2), (3, 1, 2, 1, 1)]
+)
 def test_conv_transpose2d_gradients_and_adjointness(rng, stride, padding, output_padding, dilation, groups):
     x, w, b = _t(rng, 2, 4, 3, 4), _t(rng, 4, 6 // groups, 3, 3), _t(rng, 6)
-    gradcheck(lambda x, w, b: conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
-              [x, w, b])
+    gradcheck(
+        lambda x, w, b: conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation),
+        [x, w, b],
+    )
     # ⟨conv_transpose(u), v⟩ = ⟨u, conv(v)⟩: the two are adjoint linear maps.
     y = conv_transpose2d(x.array, w.array, None, stride, padding, output_padding, groups, dilation)
     v = rng.standard_normal(y.shape)
@@ -98,7 +109,7 @@ def test_float32_stays_float32_and_unbatched_input(rng):
 def test_same_padding_keeps_size_and_tensorflow_rule():
     x = np.ones((1, 1, 7, 6))
     assert conv2d(x, np.ones((1, 1, 4, 3)), padding="same").shape == (1, 1, 7, 6)
-    assert same_padding((7, 6), 3, 2) == ((1, 1), (0, 1))          # ceil(7/2)=4, ceil(6/2)=3
+    assert same_padding((7, 6), 3, 2) == ((1, 1), (0, 1))  # ceil(7/2)=4, ceil(6/2)=3
     pads = same_padding((7, 6), 3, 2)
     assert conv2d(x, np.ones((1, 1, 3, 3)), stride=2, padding=pads).shape == (1, 1, 4, 3)
 
@@ -129,20 +140,21 @@ def test_misuse_raises_clear_errors(rng):
         conv_transpose2d(x, rng.standard_normal((3, 2, 3, 3)), stride=2, output_padding=2)
 
 
-@pytest.mark.parametrize("channels,out_channels", [(1, 8), (16, 32)])   # tiny K·O (row-batched) and large
+@pytest.mark.parametrize("channels,out_channels", [(1, 8), (16, 32)])  # tiny K·O (row-batched) and large
 def test_weight_gradient_equals_the_window_sum(rng, channels, out_channels):
     x = rng.standard_normal((3, channels, 7, 6))
     w = md.tensor(rng.standard_normal((out_channels, channels, 3, 3)), requires_grad=True)
     gy = rng.standard_normal((3, out_channels, 7, 6))
     conv2d(x, w, padding=1).backward(md.tensor(gy))
     xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    windows = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))   # (n, c, i, j, u, v)
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))  # (n, c, i, j, u, v)
     expected = np.einsum("noij,ncijuv->ocuv", gy, windows)
     np.testing.assert_allclose(w.grad.array, expected, rtol=1e-10, atol=1e-10)
 
 
 def test_large_im2col_matrices_are_rebuilt_not_kept(rng, monkeypatch):
     import mathdl.ops.convolution as convolution
+
     x = md.tensor(rng.standard_normal((2, 3, 6, 6)), requires_grad=True)
     w = md.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
     conv2d(x, w).sum().backward()
@@ -150,15 +162,16 @@ def test_large_im2col_matrices_are_rebuilt_not_kept(rng, monkeypatch):
     w.grad = None
     monkeypatch.setattr(convolution, "COLS_CACHE_BYTES", 0)
     y = conv2d(x, w)
-    assert y.creator.cols is None                      # nothing held between forward and backward
+    assert y.creator.cols is None  # nothing held between forward and backward
     y.sum().backward()
     np.testing.assert_allclose(w.grad.array, expected, rtol=1e-12)
 
 
 def test_im2col_and_col2im_are_adjoint(rng):
     from mathdl.ops.convolution import Geometry, col2im, im2col
+
     geometry = Geometry((3, 2), (2, 1), ((1, 0), (2, 1)), (1, 2), 1)
-    x = rng.standard_normal((3, 7, 6, 2))                      # (C, H, W, N)
+    x = rng.standard_normal((3, 7, 6, 2))  # (C, H, W, N)
     cols, out_hw = im2col(x, geometry)
     assert cols.shape == (3 * 3 * 2, out_hw[0] * out_hw[1] * 2)
     c = rng.standard_normal(cols.shape)

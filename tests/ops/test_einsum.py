@@ -1,5 +1,6 @@
 """einsum: values against np.einsum, float64 finite differences (first and second order) for
 every subscript form, dtype, and the errors of a malformed call."""
+
 import numpy as np
 import pytest
 
@@ -40,7 +41,7 @@ def test_einsum_known_results():
     a = md.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert md.einsum("ii", a).item() == 5.0
     np.testing.assert_array_equal(md.einsum("ii->i", a).array, [1.0, 4.0])
-    md.einsum("ii", a).backward()                   # ∂ trace / ∂A = I
+    md.einsum("ii", a).backward()  # ∂ trace / ∂A = I
     np.testing.assert_array_equal(a.grad.array, np.eye(2))
     a.grad = None
     (md.einsum("ii->i", a) * md.tensor([2.0, 3.0])).sum().backward()
@@ -68,8 +69,11 @@ def test_einsum_errors_name_the_problem():
         md.einsum("ij->k", a)
     with pytest.raises(ValueError, match=r"einsum: subscripts 'ij,jk' name 2 operands, got 1"):
         md.einsum("ij,jk", a)
-    with pytest.raises(ValueError, match=r"einsum: operand 0 has shape \(2, 3\) \(2 dimensions\) but "
-                                         r"subscripts 'ijk' name 3"):
+    with pytest.raises(
+        ValueError,
+        match=r"einsum: operand 0 has shape \(2, 3\) \(2 dimensions\) but "
+        r"subscripts 'ijk' name 3",
+    ):
         md.einsum("ijk", a)
     with pytest.raises(ValueError, match="einsum: invalid subscript"):
         md.einsum("i1", a)

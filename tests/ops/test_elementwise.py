@@ -1,6 +1,7 @@
 """exp, log, sqrt, abs, tanh, sigmoid, relu, clip, maximum, minimum, where: float64 finite
 differences (first and second order), exact values at the edges, stability for large inputs,
 dtype preservation and errors."""
+
 import numpy as np
 import pytest
 
@@ -18,16 +19,23 @@ def positive(rng, shape):
     return md.tensor(rng.uniform(0.2, 3.0, shape), dtype=np.float64, requires_grad=True)
 
 
-UNARY = {"exp": md.exp, "tanh": md.tanh, "sigmoid": md.sigmoid, "abs": md.abs, "relu": md.relu,
-         "clip": lambda x: md.clip(x, -0.5, 0.8), "clip lo": lambda x: md.clip(x, lo=-0.5),
-         "clip hi": lambda x: x.clip(hi=0.5)}
+UNARY = {
+    "exp": md.exp,
+    "tanh": md.tanh,
+    "sigmoid": md.sigmoid,
+    "abs": md.abs,
+    "relu": md.relu,
+    "clip": lambda x: md.clip(x, -0.5, 0.8),
+    "clip lo": lambda x: md.clip(x, lo=-0.5),
+    "clip hi": lambda x: x.clip(hi=0.5),
+}
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 @pytest.mark.parametrize("shape", [(), (5,), (2, 3)])
 def test_unary_gradients_match_finite_differences(rng, name, shape):
     x = away_from_kinks(rng, shape)
-    if name.startswith("clip"):                # keep away from the clip bounds too
+    if name.startswith("clip"):  # keep away from the clip bounds too
         x.array[np.abs(np.abs(x.array) - 0.5) < 0.05] += 0.1
         x.array[np.abs(x.array - 0.8) < 0.05] += 0.1
     assert gradcheck(UNARY[name], [x])
@@ -79,14 +87,14 @@ def test_kinks_use_the_zero_subgradient():
     (md.abs(x) + md.relu(x)).sum().backward()
     np.testing.assert_array_equal(x.grad.array, [0.0, 0.0])
     y = md.tensor([-1.0, -0.5, 0.0, 0.5, 1.0], requires_grad=True)
-    y.clip(-0.5, 0.5).sum().backward()             # the bounds are inside, as torch.clamp
+    y.clip(-0.5, 0.5).sum().backward()  # the bounds are inside, as torch.clamp
     np.testing.assert_array_equal(y.grad.array, [0.0, 1.0, 1.0, 1.0, 0.0])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sigmoid_is_stable_at_1e3(dtype):
     x = md.tensor(np.array([-1e3, -100.0, -30.0, 0.0, 30.0, 100.0, 1e3], dtype=dtype), requires_grad=True)
-    with np.errstate(over="raise", invalid="raise", divide="raise"):   # no overflow on the way
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow on the way
         y = md.sigmoid(x)
         y.sum().backward()
     assert y.dtype == dtype and x.grad.dtype == dtype
@@ -112,9 +120,15 @@ def test_log_of_zero_is_minus_inf_without_a_warning():
     assert y.array[0] == -np.inf and y.array[1] == 0.0
 
 
-UNARY_ALL = {**UNARY, "log": md.log, "sqrt": md.sqrt,
-             "maximum": lambda x: md.maximum(x, 1.0), "minimum": lambda x: md.minimum(0.5, x),
-             "where": lambda x: md.where(x > 1, x, 0.0), "where2": lambda x: md.where(x > 1, 2.0, x)}
+UNARY_ALL = {
+    **UNARY,
+    "log": md.log,
+    "sqrt": md.sqrt,
+    "maximum": lambda x: md.maximum(x, 1.0),
+    "minimum": lambda x: md.minimum(0.5, x),
+    "where": lambda x: md.where(x > 1, x, 0.0),
+    "where2": lambda x: md.where(x > 1, 2.0, x),
+}
 
 
 @pytest.mark.parametrize("name", sorted(UNARY_ALL))

@@ -1,6 +1,7 @@
 """x[index]: float64 finite differences for every kind of index (slices, negative indices and
 steps, integer arrays with duplicates, boolean masks, Tensor indices, None/Ellipsis, mixed),
 the scatter-add adjoint, and errors."""
+
 import numpy as np
 import pytest
 
@@ -67,7 +68,7 @@ def test_duplicate_indices_add_up():
     x[[0, 0, 0, 2]].sum().backward()
     np.testing.assert_array_equal(x.grad.array, [3.0, 0.0, 1.0])
     m = md.tensor(np.zeros((3, 2)), requires_grad=True)
-    m[np.array([2, -1, 0])].sum().backward()       # -1 and 2 name the same row
+    m[np.array([2, -1, 0])].sum().backward()  # -1 and 2 name the same row
     np.testing.assert_array_equal(m.grad.array, [[1.0, 1.0], [0.0, 0.0], [2.0, 2.0]])
 
 

@@ -1,4 +1,5 @@
 """max_pool2d / avg_pool2d / adaptive_avg_pool2d: gradients, ties, second derivatives, errors."""
+
 import numpy as np
 import pytest
 
@@ -11,21 +12,23 @@ def _t(rng, *shape):
     return md.tensor(rng.standard_normal(shape), requires_grad=True)
 
 
-@pytest.mark.parametrize("kernel,stride,padding,dilation,ceil_mode",
-                         [(2, None, 0, 1, False), (3, 2, 1, 1, False), (3, 1, 1, 2, False), (2, 2, 1, 1, True)])
+@pytest.mark.parametrize(
+    "kernel,stride,padding,dilation,ceil_mode",
+    [(2, None, 0, 1, False), (3, 2, 1, 1, False), (3, 1, 1, 2, False), (2, 2, 1, 1, True)],
+)
 def test_max_pool2d_gradients(rng, kernel, stride, padding, dilation, ceil_mode):
-    x = _t(rng, 2, 3, 7, 6)     # distinct random values: the maximum is unique, so f is smooth here
+    x = _t(rng, 2, 3, 7, 6)  # distinct random values: the maximum is unique, so f is smooth here
     gradcheck(lambda x: max_pool2d(x, kernel, stride, padding, dilation, ceil_mode), [x])
 
 
 def test_max_pool2d_routes_ties_to_the_first_maximum():
-    x = md.tensor(np.zeros((1, 1, 4, 4)), requires_grad=True)      # a flat region: every pixel ties
+    x = md.tensor(np.zeros((1, 1, 4, 4)), requires_grad=True)  # a flat region: every pixel ties
     max_pool2d(x, 2).sum().backward()
     expected = np.zeros((4, 4))
-    expected[::2, ::2] = 1.0                                        # top-left of each window only
+    expected[::2, ::2] = 1.0  # top-left of each window only
     np.testing.assert_array_equal(x.grad.array[0, 0], expected)
     x = md.tensor(np.array([[[[1.0, 3.0, 3.0], [3.0, 0.0, 3.0], [0.0, 0.0, 0.0]]]]), requires_grad=True)
-    max_pool2d(x, 2, 1).sum().backward()                           # overlapping windows
+    max_pool2d(x, 2, 1).sum().backward()  # overlapping windows
     np.testing.assert_array_equal(x.grad.array[0, 0], [[0, 2, 0], [1, 0, 1], [0, 0, 0]])
 
 
@@ -41,8 +44,10 @@ def test_max_pool2d_second_derivative(rng):
     gradgradcheck(lambda x: max_pool2d(x, 3, 2, 1) ** 2, [x])
 
 
-@pytest.mark.parametrize("kernel,stride,padding,ceil_mode,count_include_pad",
-                         [(2, None, 0, False, True), (3, 2, 1, False, True), (3, 2, 1, True, False)])
+@pytest.mark.parametrize(
+    "kernel,stride,padding,ceil_mode,count_include_pad",
+    [(2, None, 0, False, True), (3, 2, 1, False, True), (3, 2, 1, True, False)],
+)
 def test_avg_pool2d_gradients(rng, kernel, stride, padding, ceil_mode, count_include_pad):
     x = _t(rng, 2, 3, 7, 6)
     gradcheck(lambda x: avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad), [x])

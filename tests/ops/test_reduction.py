@@ -1,6 +1,7 @@
 """sum, mean, var, max, min, logsumexp, softmax, log_softmax: float64 finite differences (first
 and second order) over every axis form, exact values (unbiased var, tie rules), stability at
 ±1e4, dtype preservation and errors."""
+
 import numpy as np
 import pytest
 
@@ -18,7 +19,7 @@ def leaf(rng, shape=(2, 3, 4)):
 @pytest.mark.parametrize("axis", AXES, ids=str)
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_reduction_gradients_match_finite_differences(rng, name, axis, keepdims):
-    x = leaf(rng)                                   # continuous random values: no ties
+    x = leaf(rng)  # continuous random values: no ties
     if name == "logsumexp":
         fn = lambda t: md.logsumexp(t, axis, keepdims)  # noqa: E731
     else:
@@ -53,7 +54,7 @@ def test_var_default_is_unbiased():
 
 def test_var_gradient_values():
     x = md.tensor([1.0, 2.0, 3.0, 4.0], dtype=np.float64, requires_grad=True)
-    x.var().backward()                              # 2 (x − x̄) / (n − 1)
+    x.var().backward()  # 2 (x − x̄) / (n − 1)
     np.testing.assert_allclose(x.grad.array, 2 * (x.array - 2.5) / 3)
 
 
@@ -65,13 +66,13 @@ def test_mean_gradient_is_one_over_n():
 
 def test_max_min_tie_rules():
     x = md.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
-    x.max().backward()                              # all axes: split evenly between the tied maxima
+    x.max().backward()  # all axes: split evenly between the tied maxima
     np.testing.assert_array_equal(x.grad.array, [[0, 0.5, 0.5], [0, 0, 0]])
     x.grad = None
-    x.max(axis=1).sum().backward()                  # one axis: the first maximal index, as torch.max(x, dim)
+    x.max(axis=1).sum().backward()  # one axis: the first maximal index, as torch.max(x, dim)
     np.testing.assert_array_equal(x.grad.array, [[0, 1, 0], [1, 0, 0]])
     x.grad = None
-    x.max(axis=(1,)).sum().backward()               # a tuple of axes: split evenly, as torch.amax
+    x.max(axis=(1,)).sum().backward()  # a tuple of axes: split evenly, as torch.amax
     np.testing.assert_array_equal(x.grad.array, [[0, 0.5, 0.5], [0.5, 0.5, 0]])
     x.grad = None
     x.min(axis=0).sum().backward()
@@ -113,11 +114,22 @@ def test_logsumexp_of_minus_inf_row():
     np.testing.assert_array_equal(md.logsumexp(x, 1).array, [-np.inf, 0.0])
 
 
-@pytest.mark.parametrize("fn", [lambda x: x.sum(), lambda x: x.mean(1), lambda x: x.var(0),
-                                lambda x: x.var(correction=0), lambda x: x.max(1), lambda x: x.min(),
-                                lambda x: x.max((0, 1)), lambda x: md.logsumexp(x, 1),
-                                lambda x: md.softmax(x, 0), lambda x: md.log_softmax(x)],
-                         ids=["sum", "mean", "var", "var0", "max", "min", "amax", "lse", "softmax", "lsm"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: x.sum(),
+        lambda x: x.mean(1),
+        lambda x: x.var(0),
+        lambda x: x.var(correction=0),
+        lambda x: x.max(1),
+        lambda x: x.min(),
+        lambda x: x.max((0, 1)),
+        lambda x: md.logsumexp(x, 1),
+        lambda x: md.softmax(x, 0),
+        lambda x: md.log_softmax(x),
+    ],
+    ids=["sum", "mean", "var", "var0", "max", "min", "amax", "lse", "softmax", "lsm"],
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_dtype_is_kept(fn, dtype):
     x = md.tensor(np.array([[0.5, 1.5, 2.5], [1.0, -1.0, 0.25]], dtype=dtype), requires_grad=True)
@@ -132,15 +144,20 @@ def test_mean_and_var_of_integers_and_booleans_are_default_floats():
     assert hits.mean().dtype == np.float32 and hits.mean().item() == pytest.approx(2 / 3)
     assert md.tensor([1, 2, 3, 4]).var().dtype == np.float32
     assert md.tensor([1, 2, 3, 4]).var().item() == pytest.approx(5 / 3)
-    assert md.tensor([1, 2]).sum().dtype == np.int64                # sums of integers stay integers
+    assert md.tensor([1, 2]).sum().dtype == np.int64  # sums of integers stay integers
 
 
 def test_zero_dimensional_inputs_accept_axis_0_and_minus_1():
     x = md.tensor(2.0, dtype=np.float64, requires_grad=True)
-    for fn, value, grad in [(lambda t: t.sum(0), 2.0, 1.0), (lambda t: t.mean(-1), 2.0, 1.0),
-                            (lambda t: t.max(0), 2.0, 1.0), (lambda t: md.logsumexp(t, 0), 2.0, 1.0),
-                            (lambda t: md.softmax(t, 0), 1.0, 0.0), (lambda t: md.log_softmax(t), 0.0, 0.0),
-                            (lambda t: t.var(0, correction=0), 0.0, 0.0)]:
+    for fn, value, grad in [
+        (lambda t: t.sum(0), 2.0, 1.0),
+        (lambda t: t.mean(-1), 2.0, 1.0),
+        (lambda t: t.max(0), 2.0, 1.0),
+        (lambda t: md.logsumexp(t, 0), 2.0, 1.0),
+        (lambda t: md.softmax(t, 0), 1.0, 0.0),
+        (lambda t: md.log_softmax(t), 0.0, 0.0),
+        (lambda t: t.var(0, correction=0), 0.0, 0.0),
+    ]:
         y = fn(x)
         assert y.shape == () and y.item() == value
         (g,) = md.grad(y, x)

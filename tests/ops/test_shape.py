@@ -1,5 +1,6 @@
 """reshape, transpose, swapaxes, flatten, squeeze, unsqueeze, broadcast_to, sum_to, concatenate,
 stack, pad: float64 finite differences (first and second order), values, and errors."""
+
 import numpy as np
 import pytest
 
@@ -67,7 +68,7 @@ def test_shape_values():
     assert x.unsqueeze(0).shape == (1, 2, 3) and x.unsqueeze(-1).shape == (2, 3, 1)
     assert x.reshape(1, 2, 1, 3).squeeze().shape == (2, 3)
     assert x.reshape(1, 2, 1, 3).squeeze(2).shape == (1, 2, 3)
-    assert x.squeeze(0).shape == (2, 3)                   # not size 1: left alone, as torch
+    assert x.squeeze(0).shape == (2, 3)  # not size 1: left alone, as torch
     assert md.expand_dims(x, 1).shape == (2, 1, 3)
     assert md.swapaxes(md.zeros(2, 3, 4), 0, 2).shape == (4, 3, 2)
     np.testing.assert_array_equal(md.sum_to(md.ones(2, 3, 4), (3, 1)).array, np.full((3, 1), 8.0))
@@ -100,19 +101,23 @@ def test_pad_gradients_and_values(rng, pad_width):
     x = leaf(rng, (2, 3))
     assert gradcheck(lambda t: md.pad(t, pad_width, value=0.5), [x])
     assert gradgradcheck(lambda t: md.pad(t * t, pad_width), [x])
-    np.testing.assert_array_equal(md.pad(x, pad_width, 0.5).array,
-                                  np.pad(x.array, pad_width, constant_values=0.5))
+    np.testing.assert_array_equal(
+        md.pad(x, pad_width, 0.5).array, np.pad(x.array, pad_width, constant_values=0.5)
+    )
 
 
 def test_shape_errors_name_the_problem():
     x = md.ones(2, 3)
-    with pytest.raises(ValueError, match=r"reshape: cannot reshape a tensor of shape \(2, 3\) \(6 elements\) "
-                                         r"into shape \(4,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"reshape: cannot reshape a tensor of shape \(2, 3\) \(6 elements\) "
+        r"into shape \(4,\)",
+    ):
         x.reshape(4)
     with pytest.raises(ValueError, match=r"transpose: axes \(0, 0\) are not a permutation"):
         md.transpose(x, (0, 0))
     with pytest.raises(ValueError, match="swapaxes: axis 2 is out of range"):
-        x.transpose(0, 2)                                  # two axes: the torch-style swap
+        x.transpose(0, 2)  # two axes: the torch-style swap
     with pytest.raises(ValueError, match=r"transpose: axes \(1, 0, 2\) are not a permutation of the 2 axes"):
         x.transpose(1, 0, 2)
     with pytest.raises(ValueError, match="swapaxes: axis 2 is out of range for a tensor with 2 dimensions"):
@@ -130,8 +135,11 @@ def test_shape_errors_name_the_problem():
 
 
 def test_join_errors_name_the_problem():
-    with pytest.raises(ValueError, match=r"concatenate: tensors must match in all dimensions except axis 0: "
-                                         r"tensor 0 has shape \(2, 3\), tensor 1 has shape \(2, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"concatenate: tensors must match in all dimensions except axis 0: "
+        r"tensor 0 has shape \(2, 3\), tensor 1 has shape \(2, 4\)",
+    ):
         md.concatenate([md.ones(2, 3), md.ones(2, 4)])
     with pytest.raises(ValueError, match=r"tensor 1 has shape \(2,\)"):
         md.concatenate([md.ones(2, 3), md.ones(2)], axis=1)
@@ -141,8 +149,11 @@ def test_join_errors_name_the_problem():
         md.concatenate([])
     with pytest.raises(ValueError, match="concatenate: zero-dimensional tensors cannot be concatenated"):
         md.concatenate([md.tensor(1.0), md.tensor(2.0)])
-    with pytest.raises(ValueError, match=r"stack: tensors must match in all dimensions: tensor 0 has shape "
-                                         r"\(2, 3\), tensor 2 has shape \(3, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"stack: tensors must match in all dimensions: tensor 0 has shape "
+        r"\(2, 3\), tensor 2 has shape \(3, 2\)",
+    ):
         md.stack([md.ones(2, 3), md.ones(2, 3), md.ones(3, 2)])
     with pytest.raises(ValueError, match="stack: axis 4 is out of range"):
         md.stack([md.ones(2, 3)], axis=4)

@@ -1,4 +1,5 @@
 """Learning-rate schedules: closed forms, state_dict resume, errors."""
+
 import math
 
 import numpy as np
@@ -22,11 +23,14 @@ def rates(schedule, epochs):
 
 def test_step_lr_closed_form():
     assert rates(lr_scheduler.StepLR(sgd(0.5), step_size=3, gamma=0.1), 8) == pytest.approx(
-        [0.5 * 0.1 ** (t // 3) for t in range(8)])
+        [0.5 * 0.1 ** (t // 3) for t in range(8)]
+    )
 
 
 def test_exponential_and_cosine_closed_forms():
-    assert rates(lr_scheduler.ExponentialLR(sgd(2.0), gamma=0.5), 5) == pytest.approx([2 * 0.5 ** t for t in range(5)])
+    assert rates(lr_scheduler.ExponentialLR(sgd(2.0), gamma=0.5), 5) == pytest.approx(
+        [2 * 0.5**t for t in range(5)]
+    )
     values = rates(lr_scheduler.CosineAnnealingLR(sgd(1.0), T_max=8, eta_min=0.1), 9)
     assert values == pytest.approx([0.1 + 0.9 * (1 + math.cos(math.pi * t / 8)) / 2 for t in range(9)])
     assert values[-1] == pytest.approx(0.1)
@@ -71,7 +75,7 @@ def test_reduce_on_plateau_reduces_after_patience():
     schedule = lr_scheduler.ReduceLROnPlateau(opt, patience=2, factor=0.5)
     for metric in [1.0, 1.0, 1.0]:
         schedule.step(metric)
-    assert opt.param_groups[0]["lr"] == 1.0            # two bad epochs: not yet
+    assert opt.param_groups[0]["lr"] == 1.0  # two bad epochs: not yet
     schedule.step(1.0)
     assert opt.param_groups[0]["lr"] == 0.5
     with pytest.raises(ValueError, match="factor should be < 1.0"):

@@ -1,5 +1,6 @@
 """Optimizers: the update formulas by hand, hyper-parameter checks, in-place updates, dtype,
 param groups, state_dict save/resume, and convergence on a quadratic."""
+
 import numpy as np
 import pytest
 
@@ -16,7 +17,7 @@ ALL = [
     (optim.Adam, dict(lr=0.1)),
     (optim.Adam, dict(lr=0.1, amsgrad=True, weight_decay=0.01)),
     (optim.AdamW, dict(lr=0.1)),
-    (optim.Adadelta, dict(lr=1.0, eps=1e-3, weight_decay=0.01)),   # ε sets its first steps (√ε)
+    (optim.Adadelta, dict(lr=1.0, eps=1e-3, weight_decay=0.01)),  # ε sets its first steps (√ε)
     (optim.Adamax, dict(lr=0.1, weight_decay=0.01)),
     (optim.NAdam, dict(lr=0.1, weight_decay=0.01)),
 ]
@@ -34,9 +35,9 @@ def test_sgd_momentum_by_hand():
     p = param([1.0, -2.0])
     opt = optim.SGD([p], lr=0.1, momentum=0.9)
     set_grad(p, [1.0, 1.0])
-    opt.step()                                  # b = g; p -= lr b
+    opt.step()  # b = g; p -= lr b
     np.testing.assert_allclose(p.array, [0.9, -2.1])
-    opt.step()                                  # b = 0.9 b + g = 1.9
+    opt.step()  # b = 0.9 b + g = 1.9
     np.testing.assert_allclose(p.array, [0.9 - 0.19, -2.1 - 0.19])
 
 
@@ -44,7 +45,7 @@ def test_adam_first_step_is_lr_times_sign():
     p = param([1.0, -2.0, 3.0])
     opt = optim.Adam([p], lr=0.01)
     set_grad(p, [0.5, -3.0, 1e-3])
-    opt.step()                                  # m̂ = g, v̂ = g²  ⇒ step = lr g/(|g| + ε)
+    opt.step()  # m̂ = g, v̂ = g²  ⇒ step = lr g/(|g| + ε)
     g = np.array([0.5, -3.0, 1e-3])
     np.testing.assert_allclose(p.array, [1.0, -2.0, 3.0] - 0.01 * g / (np.abs(g) + 1e-8), rtol=1e-14)
 
@@ -78,7 +79,7 @@ def test_adamw_decouples_weight_decay():
     p = param([2.0])
     opt = optim.AdamW([p], lr=0.1, weight_decay=0.5)
     set_grad(p, [0.0])
-    opt.step()                                  # zero gradient: only the decay p(1 − lr λ) acts
+    opt.step()  # zero gradient: only the decay p(1 − lr λ) acts
     np.testing.assert_allclose(p.array, [2.0 * (1 - 0.05)])
 
 
@@ -90,14 +91,16 @@ def test_updates_in_place_without_new_buffers(cls, options):
     set_grad(p, np.ones((2, 3)))
     grad_before = p.grad.array.copy()
     opt.step()
-    opt.step()                                  # (the first step may copy g as the momentum buffer)
+    opt.step()  # (the first step may copy g as the momentum buffer)
     buffers = {name: id(value) for name, value in opt.state[p].items() if isinstance(value, np.ndarray)}
     scratch = {name: id(value) for name, value in opt._scratch.get(p, {}).items()}
     for _ in range(3):
         opt.step()
-    assert p.array is data and p.dtype == np.float32              # in place, float32 kept
-    np.testing.assert_array_equal(p.grad.array, grad_before)      # the gradient is not modified
-    assert {name: id(value) for name, value in opt.state[p].items() if isinstance(value, np.ndarray)} == buffers
+    assert p.array is data and p.dtype == np.float32  # in place, float32 kept
+    np.testing.assert_array_equal(p.grad.array, grad_before)  # the gradient is not modified
+    assert {
+        name: id(value) for name, value in opt.state[p].items() if isinstance(value, np.ndarray)
+    } == buffers
     assert {name: id(value) for name, value in opt._scratch.get(p, {}).items()} == scratch
     assert all(value.dtype == np.float32 for value in opt.state[p].values() if isinstance(value, np.ndarray))
 
@@ -108,7 +111,7 @@ def test_minimises_a_quadratic(cls, options):
     a, c = np.array([1.0, 10.0]), np.array([3.0, -2.0])
     p = param([0.0, 0.0])
     opt = cls([p], **options)
-    start = 0.5 * np.sum(a * c ** 2)
+    start = 0.5 * np.sum(a * c**2)
     for _ in range(300):
         opt.zero_grad()
         loss = (md.tensor(a * 0.5) * (p - md.tensor(c)) ** 2).sum()
@@ -160,27 +163,31 @@ def test_step_with_closure_returns_the_loss():
         loss = (p * p).sum()
         loss.backward()
         return loss
+
     loss = opt.step(closure)
     assert loss.item() == 9.0 and p.array[0] == pytest.approx(3.0 - 0.25 * 6.0)
 
 
-@pytest.mark.parametrize("make,message", [
-    (lambda p: optim.SGD(p, lr=-0.1), "invalid learning rate -0.1"),
-    (lambda p: optim.SGD(p, lr=0.1, momentum=-1), "invalid momentum"),
-    (lambda p: optim.SGD(p, lr=0.1, nesterov=True), "Nesterov momentum requires a momentum > 0"),
-    (lambda p: optim.SGD(p), "required optimization parameter 'lr'"),
-    (lambda p: optim.Adam(p, betas=(1.0, 0.999)), "invalid beta parameter at index 0"),
-    (lambda p: optim.Adam(p, betas=(0.9, -0.1)), "invalid beta parameter at index 1"),
-    (lambda p: optim.Adam(p, eps=-1e-8), "invalid epsilon value"),
-    (lambda p: optim.AdamW(p, weight_decay=-0.01), "invalid weight_decay value"),
-    (lambda p: optim.RMSprop(p, alpha=1.5), "invalid alpha"),
-    (lambda p: optim.RMSprop(p, eps=-1), "invalid eps"),
-    (lambda p: optim.Adagrad(p, lr_decay=-1), "invalid lr_decay"),
-    (lambda p: optim.Adam([], lr=0.1), "empty parameter list"),
-    (lambda p: optim.Adadelta(p, rho=1.5), "invalid rho value"),
-    (lambda p: optim.Adamax(p, betas=(0.9, 1.0)), "invalid beta parameter at index 1"),
-    (lambda p: optim.NAdam(p, momentum_decay=-1), "invalid momentum_decay value"),
-])
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (lambda p: optim.SGD(p, lr=-0.1), "invalid learning rate -0.1"),
+        (lambda p: optim.SGD(p, lr=0.1, momentum=-1), "invalid momentum"),
+        (lambda p: optim.SGD(p, lr=0.1, nesterov=True), "Nesterov momentum requires a momentum > 0"),
+        (lambda p: optim.SGD(p), "required optimization parameter 'lr'"),
+        (lambda p: optim.Adam(p, betas=(1.0, 0.999)), "invalid beta parameter at index 0"),
+        (lambda p: optim.Adam(p, betas=(0.9, -0.1)), "invalid beta parameter at index 1"),
+        (lambda p: optim.Adam(p, eps=-1e-8), "invalid epsilon value"),
+        (lambda p: optim.AdamW(p, weight_decay=-0.01), "invalid weight_decay value"),
+        (lambda p: optim.RMSprop(p, alpha=1.5), "invalid alpha"),
+        (lambda p: optim.RMSprop(p, eps=-1), "invalid eps"),
+        (lambda p: optim.Adagrad(p, lr_decay=-1), "invalid lr_decay"),
+        (lambda p: optim.Adam([], lr=0.1), "empty parameter list"),
+        (lambda p: optim.Adadelta(p, rho=1.5), "invalid rho value"),
+        (lambda p: optim.Adamax(p, betas=(0.9, 1.0)), "invalid beta parameter at index 1"),
+        (lambda p: optim.NAdam(p, momentum_decay=-1), "invalid momentum_decay value"),
+    ],
+)
 def test_bad_hyper_parameters_raise(make, message):
     with pytest.raises(ValueError, match=message):
         make([param([1.0])])
@@ -220,7 +227,7 @@ def test_state_dict_resume_continues_the_same_trajectory(cls, options, rng):
     run(first, first_opt, grads[:4])
     saved_model, saved_opt = first.state_dict(), first_opt.state_dict()
     saved_model = {k: v.array.copy() for k, v in saved_model.items()}
-    run(first, first_opt, grads[4:5])                  # later steps must not leak into the saved state
+    run(first, first_opt, grads[4:5])  # later steps must not leak into the saved state
 
     resumed, resumed_opt = build()
     resumed.load_state_dict(saved_model)
@@ -255,17 +262,20 @@ def test_state_dict_survives_save_and_load(tmp_path):
     fresh = optim.RMSprop(model.parameters(), lr=0.5)
     fresh.load_state_dict(loaded)
     assert fresh.param_groups[0]["lr"] == 0.01 and fresh.state[model.weight]["step"] == 1
-    np.testing.assert_array_equal(fresh.state[model.weight]["square_avg"], opt.state[model.weight]["square_avg"])
+    np.testing.assert_array_equal(
+        fresh.state[model.weight]["square_avg"], opt.state[model.weight]["square_avg"]
+    )
 
 
 @pytest.mark.parametrize("cls,options", ALL)
 def test_a_step_allocates_no_arrays(cls, options):
     import tracemalloc
+
     p = param(np.ones((300, 300)), np.float32)
     set_grad(p, np.full((300, 300), 0.5))
     opt = cls([p], **options)
     opt.step()
-    opt.step()                                   # buffers exist from here on
+    opt.step()  # buffers exist from here on
     tracemalloc.start()
     try:
         before, _ = tracemalloc.get_traced_memory()
@@ -274,4 +284,4 @@ def test_a_step_allocates_no_arrays(cls, options):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak - before < p.array.nbytes // 20   # 360 kB parameter; a step may use only bookkeeping bytes
+    assert peak - before < p.array.nbytes // 20  # 360 kB parameter; a step may use only bookkeeping bytes

@@ -1,5 +1,6 @@
 """Unconstrained methods: Rosenbrock's minimum, quadratics (where theory predicts the iteration
 counts), the line-search conditions, autograd Hessians, and bad input."""
+
 import numpy as np
 import pytest
 
@@ -59,7 +60,7 @@ def test_linear_cg_property_on_quadratics():
 def test_steepest_descent_with_exact_steps_zigzags_at_the_predicted_rate():
     kappa = 10.0
     f, solution = _ill_conditioned(kappa)
-    x0 = solution + np.array([1.0, 1.0 / kappa])             # error ∝ (1/λ₁, 1/λ₂): the worst case
+    x0 = solution + np.array([1.0, 1.0 / kappa])  # error ∝ (1/λ₁, 1/λ₂): the worst case
     result = optimize.minimize(f, x0, method="steepest", options={"line_search": "exact"}, tol=1e-10)
     assert result.success
     np.testing.assert_allclose(result.x, solution, atol=1e-9)
@@ -76,18 +77,21 @@ def test_steepest_descent_with_exact_steps_zigzags_at_the_predicted_rate():
 @pytest.mark.parametrize("line_search", ["backtracking", "wolfe"])
 def test_steepest_descent_line_searches(line_search):
     f, solution = _ill_conditioned(5.0)
-    result = optimize.minimize(f, np.array([2.0, 2.0]), method="steepest", options={"line_search": line_search})
+    result = optimize.minimize(
+        f, np.array([2.0, 2.0]), method="steepest", options={"line_search": line_search}
+    )
     assert result.success
     np.testing.assert_allclose(result.x, solution, atol=1e-5)
 
 
 def test_gradient_descent_and_momentum_on_a_quadratic():
     f, solution = _ill_conditioned(50.0)
-    lr = 1.0 / 50.0                                           # 1/L
+    lr = 1.0 / 50.0  # 1/L
     plain = optimize.minimize(f, np.zeros(2), method="gd", options={"lr": lr})
     heavy = optimize.minimize(f, np.zeros(2), method="momentum", options={"lr": lr, "momentum": 0.7})
-    nesterov = optimize.minimize(f, np.zeros(2), method="momentum",
-                                 options={"lr": lr, "momentum": 0.7, "nesterov": True})
+    nesterov = optimize.minimize(
+        f, np.zeros(2), method="momentum", options={"lr": lr, "momentum": 0.7, "nesterov": True}
+    )
     for result in (plain, heavy, nesterov):
         assert result.success
         np.testing.assert_allclose(result.x, solution, atol=1e-5)
@@ -97,7 +101,7 @@ def test_gradient_descent_and_momentum_on_a_quadratic():
 
 def test_gd_reports_divergence():
     f, _ = _ill_conditioned(50.0)
-    with np.errstate(over="ignore", invalid="ignore"):           # the iterates overflow on purpose
+    with np.errstate(over="ignore", invalid="ignore"):  # the iterates overflow on purpose
         result = optimize.minimize(f, np.ones(2), method="gd", options={"lr": 1.0}, maxiter=5000)
     assert not result.success and "Diverged" in result.message
 
@@ -108,8 +112,9 @@ def test_newton_handles_an_indefinite_hessian(modification):
     # Newton step would walk to the saddle
     x0 = np.array([-0.27, -0.92])
     assert np.min(np.linalg.eigvalsh(optimize.Objective(optimize.himmelblau, (2,)).hessian(x0))) < 0
-    result = optimize.minimize(optimize.himmelblau, x0, method="newton",
-                               options={"hessian_modification": modification})
+    result = optimize.minimize(
+        optimize.himmelblau, x0, method="newton", options={"hessian_modification": modification}
+    )
     assert result.success
     assert result.fun < 1e-12
 
@@ -140,11 +145,12 @@ def test_explicit_jac_is_used_instead_of_autograd():
     calls = []
 
     def fun(x):
-        return float(np.sum((np.asarray(x) - 3.0) ** 2))        # not a Tensor: autograd impossible
+        return float(np.sum((np.asarray(x) - 3.0) ** 2))  # not a Tensor: autograd impossible
 
     def jac(x):
         calls.append(1)
         return 2.0 * (np.asarray(x) - 3.0)
+
     for method in ("bfgs", "newton"):
         result = optimize.minimize(fun, np.zeros(3), method=method, jac=jac)
         assert result.success
@@ -156,26 +162,52 @@ def test_explicit_jac_is_used_instead_of_autograd():
 
 def test_inputs_may_be_tensors_and_matrices():
     target = np.arange(6.0).reshape(2, 3)
-    result = optimize.minimize(lambda w: ((w - md.tensor(target)) ** 2).sum(), md.zeros(2, 3, dtype=np.float64),
-                               method="lbfgs")
+    result = optimize.minimize(
+        lambda w: ((w - md.tensor(target)) ** 2).sum(), md.zeros(2, 3, dtype=np.float64), method="lbfgs"
+    )
     assert result.x.shape == (2, 3) and result.jac.shape == (2, 3)
     np.testing.assert_allclose(result.x, target, atol=1e-6)
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: optimize.minimize(optimize.rosenbrock, [0.0, 0.0], method="nelder-mead"), ValueError, "unknown method"),
-    (lambda: optimize.minimize(optimize.rosenbrock, [0.0, 0.0], tol=-1), ValueError, "tol must be positive"),
-    (lambda: optimize.minimize(lambda x: x, [0.0, 0.0]), ValueError, "must return a scalar"),
-    (lambda: optimize.minimize(lambda x: 1.0, [0.0]), TypeError, "autograd cannot differentiate"),
-    (lambda: optimize.minimize(optimize.rosenbrock, [0.0, 0.0], method="bfgs",
-                               constraints={"type": "eq", "fun": lambda x: x[0]}), ValueError, "does not take constraints"),
-    (lambda: optimize.minimize(optimize.rosenbrock, [0.0, 0.0], method="gd", options={"lr": -1}), ValueError,
-     "lr must be positive"),
-    (lambda: optimize.minimize(optimize.rosenbrock, [0.0, 0.0], method="bfgs", options={"bogus": 1}), ValueError,
-     "unknown option"),
-    (lambda: optimize.minimize(optimize.rosenbrock, [np.nan, 0.0]), ValueError, "finite"),
-    (lambda: optimize.minimize("rosenbrock", [0.0, 0.0]), TypeError, "must be callable"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: optimize.minimize(optimize.rosenbrock, [0.0, 0.0], method="nelder-mead"),
+            ValueError,
+            "unknown method",
+        ),
+        (
+            lambda: optimize.minimize(optimize.rosenbrock, [0.0, 0.0], tol=-1),
+            ValueError,
+            "tol must be positive",
+        ),
+        (lambda: optimize.minimize(lambda x: x, [0.0, 0.0]), ValueError, "must return a scalar"),
+        (lambda: optimize.minimize(lambda x: 1.0, [0.0]), TypeError, "autograd cannot differentiate"),
+        (
+            lambda: optimize.minimize(
+                optimize.rosenbrock,
+                [0.0, 0.0],
+                method="bfgs",
+                constraints={"type": "eq", "fun": lambda x: x[0]},
+            ),
+            ValueError,
+            "does not take constraints",
+        ),
+        (
+            lambda: optimize.minimize(optimize.rosenbrock, [0.0, 0.0], method="gd", options={"lr": -1}),
+            ValueError,
+            "lr must be positive",
+        ),
+        (
+            lambda: optimize.minimize(optimize.rosenbrock, [0.0, 0.0], method="bfgs", options={"bogus": 1}),
+            ValueError,
+            "unknown option",
+        ),
+        (lambda: optimize.minimize(optimize.rosenbrock, [np.nan, 0.0]), ValueError, "finite"),
+        (lambda: optimize.minimize("rosenbrock", [0.0, 0.0]), TypeError, "must be callable"),
+    ],
+)
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
@@ -188,8 +220,14 @@ def test_iteration_counts_are_comparable_to_scipy(ours, theirs):
     x0 = np.array([-1.2, 1.0])
     mine = optimize.minimize(optimize.rosenbrock, x0, method=ours, tol=1e-5)
     options = {"xtol": 1e-10} if theirs == "Newton-CG" else {"gtol": 1e-5}
-    reference = scipy_optimize.minimize(objective.value, x0, jac=objective.gradient, method=theirs,
-                                        hess=objective.hessian if theirs == "Newton-CG" else None, options=options)
+    reference = scipy_optimize.minimize(
+        objective.value,
+        x0,
+        jac=objective.gradient,
+        method=theirs,
+        hess=objective.hessian if theirs == "Newton-CG" else None,
+        options=options,
+    )
     print(f"rosenbrock 2-D: mathdl {ours} {mine.nit} iterations, SciPy {theirs} {reference.nit}")
     assert mine.success and reference.success
     assert mine.nit <= 1.5 * reference.nit + 5

@@ -1,10 +1,11 @@
 """MultiheadAttention and scaled_dot_product_attention against PyTorch (float64, 1e-6)."""
+
 import numpy as np
 import pytest
 
 import mathdl as md
-from torch_oracle import copy_weights
 from mathdl.nn.layers.attention import MultiheadAttention, scaled_dot_product_attention
+from torch_oracle import copy_weights
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -21,7 +22,11 @@ def test_mha_matches_torch(torch, float64, rng, batch_first, masks, self_attenti
     batch, length = 3, 4
     source = length if self_attention else 6
     q = rng.standard_normal((batch, length, 8) if batch_first else (length, batch, 8))
-    kv = q if self_attention else rng.standard_normal((batch, source, 8) if batch_first else (source, batch, 8))
+    kv = (
+        q
+        if self_attention
+        else rng.standard_normal((batch, source, 8) if batch_first else (source, batch, 8))
+    )
     padding = np.zeros((batch, source), dtype=bool)
     padding[0, -2:] = True
     kwargs_t, kwargs_m = {}, {}
@@ -70,7 +75,11 @@ def test_mha_kdim_vdim_matches_torch(torch, float64, rng):
 
 @pytest.mark.parametrize("mask", ["none", "causal", "bool", "float"])
 def test_sdpa_matches_torch(torch, rng, mask):
-    q, k, v = rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((2, 3, 5, 6))
+    q, k, v = (
+        rng.standard_normal((2, 3, 5, 4)),
+        rng.standard_normal((2, 3, 5, 4)),
+        rng.standard_normal((2, 3, 5, 6)),
+    )
     tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
     mq, mk, mv = (md.tensor(a, requires_grad=True) for a in (q, k, v))
     kwargs = {}
@@ -86,7 +95,7 @@ def test_sdpa_matches_torch(torch, rng, mask):
     t_out = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, **t_kwargs)
     m_out = scaled_dot_product_attention(mq, mk, mv, **kwargs)
     np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
-    (t_out ** 2).sum().backward()
-    (m_out ** 2).sum().backward()
+    (t_out**2).sum().backward()
+    (m_out**2).sum().backward()
     for m_, t_ in ((mq, tq), (mk, tk), (mv, tv)):
         np.testing.assert_allclose(m_.grad.array, t_.grad.numpy(), atol=1e-6)

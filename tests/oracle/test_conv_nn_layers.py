@@ -1,5 +1,6 @@
 """nn conv and pooling layers against torch.nn with copied weights (float64): outputs, input and
 parameter gradients, and state_dict names."""
+
 import numpy as np
 import pytest
 
@@ -12,17 +13,27 @@ def _copy_to_torch(torch, ours, theirs):
     theirs.load_state_dict({k: torch.tensor(np.asarray(v.array)) for k, v in ours.state_dict().items()})
 
 
-@pytest.mark.parametrize("make", [
-    lambda nn: (Conv2d(4, 6, 3, stride=2, padding=1, groups=2, dtype=np.float64),
-                nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, dtype=nn_double(nn))),
-    lambda nn: (Conv2d(4, 6, (2, 3), padding="same", dilation=2, bias=False, dtype=np.float64),
-                nn.Conv2d(4, 6, (2, 3), padding="same", dilation=2, bias=False, dtype=nn_double(nn))),
-    lambda nn: (ConvTranspose2d(4, 6, 4, stride=2, padding=1, dtype=np.float64),
-                nn.ConvTranspose2d(4, 6, 4, stride=2, padding=1, dtype=nn_double(nn))),
-    lambda nn: (ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2, dtype=np.float64),
-                nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2,
-                                   dtype=nn_double(nn))),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda nn: (
+            Conv2d(4, 6, 3, stride=2, padding=1, groups=2, dtype=np.float64),
+            nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, dtype=nn_double(nn)),
+        ),
+        lambda nn: (
+            Conv2d(4, 6, (2, 3), padding="same", dilation=2, bias=False, dtype=np.float64),
+            nn.Conv2d(4, 6, (2, 3), padding="same", dilation=2, bias=False, dtype=nn_double(nn)),
+        ),
+        lambda nn: (
+            ConvTranspose2d(4, 6, 4, stride=2, padding=1, dtype=np.float64),
+            nn.ConvTranspose2d(4, 6, 4, stride=2, padding=1, dtype=nn_double(nn)),
+        ),
+        lambda nn: (
+            ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2, dtype=np.float64),
+            nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2, dtype=nn_double(nn)),
+        ),
+    ],
+)
 def test_conv_layers_match_torch(torch, rng, make):
     ours, theirs = make(torch.nn)
     _copy_to_torch(torch, ours, theirs)
@@ -41,6 +52,7 @@ def test_conv_layers_match_torch(torch, rng, make):
 
 def nn_double(nn):
     import torch
+
     return torch.float64
 
 
@@ -55,7 +67,9 @@ def test_default_init_has_torch_distribution(torch):
 
 def test_pool_layers_match_torch(torch, rng):
     x = rng.standard_normal((2, 3, 9, 8))
-    for ours, theirs in [(MaxPool2d(3, 2, 1), torch.nn.MaxPool2d(3, 2, 1)),
-                         (AvgPool2d(2, ceil_mode=True), torch.nn.AvgPool2d(2, ceil_mode=True)),
-                         (AdaptiveAvgPool2d((4, 3)), torch.nn.AdaptiveAvgPool2d((4, 3)))]:
+    for ours, theirs in [
+        (MaxPool2d(3, 2, 1), torch.nn.MaxPool2d(3, 2, 1)),
+        (AvgPool2d(2, ceil_mode=True), torch.nn.AvgPool2d(2, ceil_mode=True)),
+        (AdaptiveAvgPool2d((4, 3)), torch.nn.AdaptiveAvgPool2d((4, 3))),
+    ]:
         np.testing.assert_allclose(ours(x).array, theirs(torch.tensor(x)).numpy(), rtol=1e-6, atol=1e-6)

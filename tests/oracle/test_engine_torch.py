@@ -1,6 +1,7 @@
 """The engine's bookkeeping against PyTorch's: accumulation into .grad over several backward
 calls, a second pass over a retained graph, retain_grad on intermediates, gradients of
 several outputs, and create_graph accumulation."""
+
 import numpy as np
 import pytest
 
@@ -49,10 +50,10 @@ def test_retain_grad_like_torch(torch, rng):
     theirs = [torch.tensor(a, requires_grad=True) for a in w]
     h, out = small_network(md, md.tensor(x), *ours)
     h.retain_grad()
-    (out ** 2).sum().backward()
+    (out**2).sum().backward()
     t_h, t_out = small_network(torch, torch.tensor(x), *theirs)
     t_h.retain_grad()
-    (t_out ** 2).sum().backward()
+    (t_out**2).sum().backward()
     np.testing.assert_allclose(h.grad.array, t_h.grad.numpy(), rtol=1e-12, atol=1e-14)
     assert out.grad is None
 

@@ -1,5 +1,6 @@
 """nn layers against torch.nn: weights copied across via state_dict (same keys), then forward values,
 input and parameter gradients, and BatchNorm's running statistics in train and eval mode."""
+
 import numpy as np
 import pytest
 
@@ -10,7 +11,7 @@ from mathdl import nn
 
 def copy_from_torch(ours, theirs):
     state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
-    assert list(state) == list(ours.state_dict())              # the same names in the same order
+    assert list(state) == list(ours.state_dict())  # the same names in the same order
     ours.load_state_dict(state)
 
 
@@ -30,10 +31,17 @@ def check_step(torch, ours, theirs, x, rtol=1e-10, atol=1e-12, seed=0):
 
 
 def test_linear_mlp(torch, rng):
-    theirs = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3, bias=False),
-                                 torch.nn.Tanh(), torch.nn.Flatten(), torch.nn.Sigmoid()).double()
-    ours = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3, bias=False), nn.Tanh(), nn.Flatten(),
-                         nn.Sigmoid()).double()
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(6, 8),
+        torch.nn.ReLU(),
+        torch.nn.Linear(8, 3, bias=False),
+        torch.nn.Tanh(),
+        torch.nn.Flatten(),
+        torch.nn.Sigmoid(),
+    ).double()
+    ours = nn.Sequential(
+        nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3, bias=False), nn.Tanh(), nn.Flatten(), nn.Sigmoid()
+    ).double()
     copy_from_torch(ours, theirs)
     check_step(torch, ours, theirs, rng.standard_normal((5, 6)))
     assert repr(ours) == repr(theirs)
@@ -44,15 +52,27 @@ def test_linear_default_init_has_torchs_distribution(torch):
     md.manual_seed(0)
     torch.manual_seed(0)
     ours, theirs = nn.Linear(300, 200), torch.nn.Linear(300, 200)
-    for a, b in ((ours.weight.array, theirs.weight.detach().numpy()), (ours.bias.array, theirs.bias.detach().numpy())):
+    for a, b in (
+        (ours.weight.array, theirs.weight.detach().numpy()),
+        (ours.bias.array, theirs.bias.detach().numpy()),
+    ):
         assert abs(np.abs(a).max() - np.abs(b).max()) < 1e-3
         np.testing.assert_allclose(a.std(), b.std(), rtol=0.05)
 
 
-@pytest.mark.parametrize("layer,shape", [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)),
-                                         ("BatchNorm2d", (3, 3, 4, 4))])
-@pytest.mark.parametrize("options", [dict(), dict(momentum=0.3, eps=1e-3), dict(affine=False),
-                                     dict(momentum=None), dict(track_running_stats=False)])
+@pytest.mark.parametrize(
+    "layer,shape", [("BatchNorm1d", (8, 3)), ("BatchNorm1d", (4, 3, 5)), ("BatchNorm2d", (3, 3, 4, 4))]
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(),
+        dict(momentum=0.3, eps=1e-3),
+        dict(affine=False),
+        dict(momentum=None),
+        dict(track_running_stats=False),
+    ],
+)
 def test_batch_norm_train_then_eval(torch, rng, layer, shape, options):
     theirs = getattr(torch.nn, layer)(3, **options).double()
     ours = getattr(nn, layer)(3, **options).double()
@@ -61,7 +81,7 @@ def test_batch_norm_train_then_eval(torch, rng, layer, shape, options):
             theirs.weight.copy_(torch.tensor(rng.uniform(0.5, 2, 3)))
             theirs.bias.copy_(torch.tensor(rng.standard_normal(3)))
     copy_from_torch(ours, theirs)
-    for step in range(3):                                    # training: batch statistics, running updates
+    for step in range(3):  # training: batch statistics, running updates
         for p in list(ours.parameters()):
             p.grad = None
         theirs.zero_grad()
@@ -102,20 +122,27 @@ def test_loss_modules_match(torch, rng):
     labels = rng.integers(0, 4, 6)
     weight = rng.uniform(0.5, 2, 4)
     ours = nn.CrossEntropyLoss(weight=weight, reduction="sum")(md.tensor(z), labels)
-    theirs = torch.nn.CrossEntropyLoss(weight=torch.tensor(weight), reduction="sum")(torch.tensor(z), torch.tensor(labels))
+    theirs = torch.nn.CrossEntropyLoss(weight=torch.tensor(weight), reduction="sum")(
+        torch.tensor(z), torch.tensor(labels)
+    )
     np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-12)
     y = rng.uniform(0, 1, (6, 4))
-    np.testing.assert_allclose(nn.BCEWithLogitsLoss()(md.tensor(z), md.tensor(y)).item(),
-                               torch.nn.BCEWithLogitsLoss()(torch.tensor(z), torch.tensor(y)).item(), rtol=1e-12)
+    np.testing.assert_allclose(
+        nn.BCEWithLogitsLoss()(md.tensor(z), md.tensor(y)).item(),
+        torch.nn.BCEWithLogitsLoss()(torch.tensor(z), torch.tensor(y)).item(),
+        rtol=1e-12,
+    )
 
 
 def test_training_run_matches_torch(torch, rng):
     """Ten SGD-with-momentum steps of a small BatchNorm MLP on the same data: the same losses."""
-    theirs = torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
-                                 torch.nn.Linear(16, 3)).double()
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(5, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(), torch.nn.Linear(16, 3)
+    ).double()
     ours = nn.Sequential(nn.Linear(5, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3)).double()
     copy_from_torch(ours, theirs)
     from mathdl import optim
+
     our_opt = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
     their_opt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
     x = rng.standard_normal((32, 5))
@@ -131,13 +158,16 @@ def test_training_run_matches_torch(torch, rng):
         their_opt.step()
         np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-10)
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].array, value.numpy(), rtol=1e-9, atol=1e-12, err_msg=key)
+        np.testing.assert_allclose(
+            ours.state_dict()[key].array, value.numpy(), rtol=1e-9, atol=1e-12, err_msg=key
+        )
 
 
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
 @pytest.mark.parametrize("max_norm", [0.5, 100.0])
 def test_clip_grad_norm_matches_torch(torch, rng, norm_type, max_norm):
     from mathdl.nn.utils import clip_grad_norm_
+
     grads = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
     ours = [nn.Parameter(np.zeros(g.shape), dtype=np.float64) for g in grads]
     theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
@@ -153,11 +183,17 @@ def test_clip_grad_norm_matches_torch(torch, rng, norm_type, max_norm):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
-@given(seed=st.integers(0, 2**32 - 1), lead=st.lists(st.integers(1, 4), min_size=0, max_size=3),
-       sizes=st.tuples(st.integers(1, 6), st.integers(1, 6)), bias=st.booleans())
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    lead=st.lists(st.integers(1, 4), min_size=0, max_size=3),
+    sizes=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    bias=st.booleans(),
+)
 @PROPERTY
 def test_linear_random_shapes(torch, seed, lead, sizes, bias):
     rng = np.random.default_rng(seed)
@@ -167,8 +203,12 @@ def test_linear_random_shapes(torch, seed, lead, sizes, bias):
     check_step(torch, ours, theirs, rng.standard_normal(tuple(lead) + (sizes[0],)), seed=seed % 1000)
 
 
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 5), c=st.integers(1, 4),
-       spatial=st.lists(st.integers(1, 4), min_size=0, max_size=2))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 5),
+    c=st.integers(1, 4),
+    spatial=st.lists(st.integers(1, 4), min_size=0, max_size=2),
+)
 @PROPERTY
 def test_batch_norm_random_shapes(torch, seed, n, c, spatial):
     rng = np.random.default_rng(seed)

@@ -1,6 +1,7 @@
 """add, sub, mul, div, neg, pow and matmul against PyTorch: forward values and vector-Jacobian
 products over random shapes, including NumPy broadcasting edge cases (0-d, size-1 dims, different
 ranks) and every matmul form (batched, broadcast batch dims, 1-D on either side)."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,8 +12,12 @@ import mathdl as md
 
 # the torch fixture only imports a module, so sharing it across examples is safe; derandomized so
 # that CI runs the same examples every time (a failure reproduces; nothing is flaky)
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 SEEDS = st.integers(0, 2**32 - 1)
 
 
@@ -34,8 +39,9 @@ BROADCAST_PAIRS = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_di
 @given(shapes=BROADCAST_PAIRS, seed=SEEDS)
 def test_binary_ops_broadcast_like_torch(torch, name, shapes, seed):
     md_fn = {"add": md.add, "sub": md.sub, "mul": md.mul, "div": md.div, "pow": md.pow}[name]
-    torch_fn = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
-                "pow": torch.pow}[name]
+    torch_fn = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow}[
+        name
+    ]
     # div and pow need operands away from 0 (and pow a positive base) to be well conditioned
     low = 0.5 if name in ("div", "pow") else None
     a, b = arrays_for(shapes.input_shapes, seed, low)
@@ -47,8 +53,13 @@ def test_binary_ops_broadcast_like_torch(torch, name, shapes, seed):
 @given(shapes=BROADCAST_PAIRS, seed=SEEDS)
 def test_operators_broadcast_like_torch(torch, op, shapes, seed):
     a, b = arrays_for(shapes.input_shapes, seed, 0.5)
-    fn = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
-          "/": lambda x, y: x / y, "**": lambda x, y: x ** y}[op]
+    fn = {
+        "+": lambda x, y: x + y,
+        "-": lambda x, y: x - y,
+        "*": lambda x, y: x * y,
+        "/": lambda x, y: x / y,
+        "**": lambda x, y: x**y,
+    }[op]
     compare_with_torch(torch, fn, fn, [a, b], seed)
 
 
@@ -56,28 +67,36 @@ def test_operators_broadcast_like_torch(torch, op, shapes, seed):
 @pytest.mark.parametrize("form", ["x+s", "s+x", "x-s", "s-x", "x*s", "s*x", "x/s", "s/x", "-x"])
 def test_tensor_with_python_scalar(torch, rng, scalar, form):
     x = rng.uniform(0.5, 2.0, size=(3, 2))
-    fn = {"x+s": lambda t: t + scalar, "s+x": lambda t: scalar + t, "x-s": lambda t: t - scalar,
-          "s-x": lambda t: scalar - t, "x*s": lambda t: t * scalar, "s*x": lambda t: scalar * t,
-          "x/s": lambda t: t / scalar, "s/x": lambda t: scalar / t, "-x": lambda t: -t}[form]
+    fn = {
+        "x+s": lambda t: t + scalar,
+        "s+x": lambda t: scalar + t,
+        "x-s": lambda t: t - scalar,
+        "s-x": lambda t: scalar - t,
+        "x*s": lambda t: t * scalar,
+        "s*x": lambda t: scalar * t,
+        "x/s": lambda t: t / scalar,
+        "s/x": lambda t: scalar / t,
+        "-x": lambda t: -t,
+    }[form]
     compare_with_torch(torch, fn, fn, [x])
 
 
 @pytest.mark.parametrize("exponent", [2, 3, 0.5, -1, -2.5, 1, 0, 1.7])
 def test_pow_tensor_scalar(torch, rng, exponent):
     x = rng.uniform(0.3, 2.0, size=(4, 3))
-    compare_with_torch(torch, lambda t: t ** exponent, lambda t: t ** exponent, [x])
+    compare_with_torch(torch, lambda t: t**exponent, lambda t: t**exponent, [x])
 
 
 @pytest.mark.parametrize("exponent", [2, 3, 4])
 def test_pow_integer_exponent_of_negative_base(torch, rng, exponent):
     x = rng.standard_normal((5,))
-    compare_with_torch(torch, lambda t: t ** exponent, lambda t: t ** exponent, [x])
+    compare_with_torch(torch, lambda t: t**exponent, lambda t: t**exponent, [x])
 
 
 @pytest.mark.parametrize("base", [2.0, 0.5, np.e, 10])
 def test_pow_scalar_tensor(torch, rng, base):
     x = rng.standard_normal((3, 4))
-    compare_with_torch(torch, lambda t: base ** t, lambda t: base ** t, [x])
+    compare_with_torch(torch, lambda t: base**t, lambda t: base**t, [x])
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero encountered in power")
@@ -86,8 +105,8 @@ def test_pow_at_zero_base_matches_torch(torch):
     a = np.array([0.0, 0.0, 0.0, 2.0])
     b = np.array([0.0, 2.0, 0.5, 0.0])
     compare_with_torch(torch, md.pow, torch.pow, [a, b])
-    compare_with_torch(torch, lambda t: t ** 0, lambda t: t ** 0, [np.array([0.0, 1.0, -2.0])])
-    compare_with_torch(torch, lambda t: t ** 2, lambda t: t ** 2, [np.array([0.0, 1.0, -2.0])])
+    compare_with_torch(torch, lambda t: t**0, lambda t: t**0, [np.array([0.0, 1.0, -2.0])])
+    compare_with_torch(torch, lambda t: t**2, lambda t: t**2, [np.array([0.0, 1.0, -2.0])])
 
 
 def test_pow_zero_base_negative_exponent_matches_torch(torch):
@@ -103,18 +122,18 @@ def test_pow_zero_base_negative_exponent_matches_torch(torch):
 
 
 MATMUL_SHAPES = [
-    ((3, 4), (4, 5)),            # matrix @ matrix
-    ((2, 3, 4), (2, 4, 5)),      # batched
-    ((2, 3, 4), (4, 5)),         # batch @ matrix (matrix broadcast over the batch)
-    ((3, 4), (2, 4, 5)),         # matrix @ batch
-    ((2, 1, 3, 4), (5, 4, 2)),   # broadcast batch dims of different rank
-    ((1, 3, 4), (2, 4, 5)),      # size-1 batch dim
-    ((4,), (4, 5)),              # 1-D @ 2-D
-    ((3, 4), (4,)),              # 2-D @ 1-D
-    ((4,), (4,)),                # 1-D @ 1-D (dot product, 0-d result)
-    ((4,), (2, 4, 5)),           # 1-D @ batch
-    ((2, 3, 4), (4,)),           # batch @ 1-D
-    ((1, 4), (4, 1)),            # size-1 matrix dims
+    ((3, 4), (4, 5)),  # matrix @ matrix
+    ((2, 3, 4), (2, 4, 5)),  # batched
+    ((2, 3, 4), (4, 5)),  # batch @ matrix (matrix broadcast over the batch)
+    ((3, 4), (2, 4, 5)),  # matrix @ batch
+    ((2, 1, 3, 4), (5, 4, 2)),  # broadcast batch dims of different rank
+    ((1, 3, 4), (2, 4, 5)),  # size-1 batch dim
+    ((4,), (4, 5)),  # 1-D @ 2-D
+    ((3, 4), (4,)),  # 2-D @ 1-D
+    ((4,), (4,)),  # 1-D @ 1-D (dot product, 0-d result)
+    ((4,), (2, 4, 5)),  # 1-D @ batch
+    ((2, 3, 4), (4,)),  # batch @ 1-D
+    ((1, 4), (4, 1)),  # size-1 matrix dims
 ]
 
 

@@ -1,5 +1,6 @@
 """einsum against PyTorch: matrix products, batches, traces and diagonals (repeated subscripts),
 outer products, ellipses, implicit output, sums, three operands, size-1 broadcasting."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,8 +10,12 @@ import mathdl as md
 
 # the torch fixture only imports a module, so sharing it across examples is safe; derandomized so
 # that CI runs the same examples every time (a failure reproduces; nothing is flaky)
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 def compare_with_torch(torch, subscripts, shapes, seed=0, rtol=1e-10, atol=1e-12):
@@ -32,29 +37,29 @@ def compare_with_torch(torch, subscripts, shapes, seed=0, rtol=1e-10, atol=1e-12
 
 
 CASES = [
-    ("ij,jk->ik", [(3, 4), (4, 5)]),            # matrix product
-    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),   # batched
-    ("ii", [(4, 4)]),                           # trace (implicit)
-    ("ii->", [(4, 4)]),                         # trace (explicit)
-    ("ii->i", [(4, 4)]),                        # diagonal
-    ("bii->bi", [(2, 3, 3)]),                   # batched diagonal
-    ("iij->j", [(3, 3, 2)]),                    # sum of a diagonal plane
-    ("i,j->ij", [(3,), (4,)]),                  # outer product
-    ("i,i->", [(5,), (5,)]),                    # dot product
+    ("ij,jk->ik", [(3, 4), (4, 5)]),  # matrix product
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),  # batched
+    ("ii", [(4, 4)]),  # trace (implicit)
+    ("ii->", [(4, 4)]),  # trace (explicit)
+    ("ii->i", [(4, 4)]),  # diagonal
+    ("bii->bi", [(2, 3, 3)]),  # batched diagonal
+    ("iij->j", [(3, 3, 2)]),  # sum of a diagonal plane
+    ("i,j->ij", [(3,), (4,)]),  # outer product
+    ("i,i->", [(5,), (5,)]),  # dot product
     ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]),  # ellipsis
-    ("...ij,jk", [(2, 2, 3, 4), (4, 5)]),       # ellipsis, implicit output
-    ("ij,jk", [(3, 4), (4, 5)]),                # implicit: output letters sorted (ik)
-    ("ba", [(3, 4)]),                           # implicit transpose: output 'ab'
-    ("ij->", [(3, 4)]),                         # full sum
-    ("ij->j", [(3, 4)]),                        # column sums
-    ("ij->ji", [(3, 4)]),                       # transpose
+    ("...ij,jk", [(2, 2, 3, 4), (4, 5)]),  # ellipsis, implicit output
+    ("ij,jk", [(3, 4), (4, 5)]),  # implicit: output letters sorted (ik)
+    ("ba", [(3, 4)]),  # implicit transpose: output 'ab'
+    ("ij->", [(3, 4)]),  # full sum
+    ("ij->j", [(3, 4)]),  # column sums
+    ("ij->ji", [(3, 4)]),  # transpose
     ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),  # three operands
-    ("i,ij,j->", [(3,), (3, 4), (4,)]),         # bilinear form
+    ("i,ij,j->", [(3,), (3, 4), (4,)]),  # bilinear form
     ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),  # attention scores
-    ("ij,ij->ij", [(3, 4), (3, 4)]),            # elementwise product
+    ("ij,ij->ij", [(3, 4), (3, 4)]),  # elementwise product
     ("ij,kj->ikj", [(2, 3), (4, 3)]),
-    ("ij,j->i", [(3, 4), (1,)]),                # size-1 broadcast of a subscript
-    ("i...->...", [(3, 2, 4)]),                 # ellipsis at the end
+    ("ij,j->i", [(3, 4), (1,)]),  # size-1 broadcast of a subscript
+    ("i...->...", [(3, 2, 4)]),  # ellipsis at the end
     ("ab,ab,ab->a", [(2, 3), (2, 3), (2, 3)]),  # the same letters in three operands
 ]
 
@@ -69,17 +74,19 @@ def contraction(draw):
     """Two operands over random letters from 'abcd' with random sizes (sometimes 1), and an output
     of letters taken from them (implicit or explicit)."""
     sizes = dict(zip("abcd", draw(st.lists(st.integers(1, 3), min_size=4, max_size=4))))
-    first = "".join(draw(st.permutations("abcd"))[:draw(st.integers(1, 3))])
-    second = "".join(draw(st.permutations("abcd"))[:draw(st.integers(1, 3))])
+    first = "".join(draw(st.permutations("abcd"))[: draw(st.integers(1, 3))])
+    second = "".join(draw(st.permutations("abcd"))[: draw(st.integers(1, 3))])
     letters = sorted(set(first + second))
     if draw(st.booleans()):
         subscripts = f"{first},{second}"
     else:
         out = [c for c in letters if draw(st.booleans())]
         subscripts = f"{first},{second}->{''.join(draw(st.permutations(out)))}"
+
     # now and then an operand has size 1 for a letter: einsum broadcasts it, as NumPy does
     def shape(term):
         return tuple(1 if draw(st.integers(0, 4)) == 0 else sizes[c] for c in term)
+
     return subscripts, [shape(first), shape(second)]
 
 

@@ -1,6 +1,7 @@
 """exp, log, sqrt, abs, tanh, sigmoid, relu, clip, maximum, minimum and where against PyTorch:
 values and vector-Jacobian products over random shapes, the non-smooth points (0 for abs/relu,
 the bounds for clip, ties for maximum/minimum) and large inputs."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,14 +12,17 @@ import mathdl as md
 
 # the torch fixture only imports a module, so sharing it across examples is safe; derandomized so
 # that CI runs the same examples every time (a failure reproduces; nothing is flaky)
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 SEEDS = st.integers(0, 2**32 - 1)
 SHAPES = array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=4)
 
 
 from torch_oracle import compare_with_torch
-
 
 UNARY = {
     # name: (mathdl function, torch function name, input sampler)
@@ -50,22 +54,21 @@ def test_unary_methods_match_functions(torch, rng, name):
 
 def test_nonsmooth_points_take_torch_subgradients(torch):
     x = np.array([-1.0, 0.0, 0.0, 2.0])
-    compare_with_torch(torch, md.abs, torch.abs, [x])        # sign(0) = 0
-    compare_with_torch(torch, md.relu, torch.relu, [x])      # [0 > 0] = 0
+    compare_with_torch(torch, md.abs, torch.abs, [x])  # sign(0) = 0
+    compare_with_torch(torch, md.relu, torch.relu, [x])  # [0 > 0] = 0
 
 
 @pytest.mark.parametrize("lo,hi", [(-0.5, 0.5), (None, 0.0), (0.0, None), (-1.0, -1.0)])
 def test_clip_like_torch_clamp(torch, rng, lo, hi):
     x = rng.standard_normal((4, 5))
-    x[0, :3] = [-0.5, 0.5, 0.0]     # exactly on the bounds: torch.clamp passes the gradient there
+    x[0, :3] = [-0.5, 0.5, 0.0]  # exactly on the bounds: torch.clamp passes the gradient there
     compare_with_torch(torch, lambda t: md.clip(t, lo, hi), lambda t: torch.clamp(t, lo, hi), [x])
     compare_with_torch(torch, lambda t: t.clip(lo, hi), lambda t: torch.clamp(t, lo, hi), [x])
 
 
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
 @SETTINGS
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
-       seed=SEEDS)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3), seed=SEEDS)
 def test_maximum_minimum_like_torch(torch, name, shapes, seed):
     rng = np.random.default_rng(seed)
     # small integers make ties common: torch splits the gradient of a tie in half, so must we
@@ -84,25 +87,34 @@ def test_maximum_with_scalar_and_ties(torch):
 
 
 @SETTINGS
-@given(shapes=mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3),
-       seed=SEEDS)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3), seed=SEEDS)
 def test_where_like_torch(torch, shapes, seed):
     rng = np.random.default_rng(seed)
     shape_c, shape_a, shape_b = shapes.input_shapes
     condition = rng.random(shape_c) < 0.5
     a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
     tc = torch.tensor(condition)
-    compare_with_torch(torch, lambda x, y: md.where(condition, x, y),
-                       lambda x, y: torch.where(tc, x, y), [a, b], seed)
+    compare_with_torch(
+        torch, lambda x, y: md.where(condition, x, y), lambda x, y: torch.where(tc, x, y), [a, b], seed
+    )
     # a boolean Tensor condition (as comparisons produce) works the same
-    compare_with_torch(torch, lambda x, y: md.where(md.tensor(condition), x, y),
-                       lambda x, y: torch.where(tc, x, y), [a, b], seed)
+    compare_with_torch(
+        torch,
+        lambda x, y: md.where(md.tensor(condition), x, y),
+        lambda x, y: torch.where(tc, x, y),
+        [a, b],
+        seed,
+    )
 
 
 def test_where_with_scalar_branch(torch, rng):
     x = rng.standard_normal((3, 4))
-    compare_with_torch(torch, lambda t: md.where(t > 0, t, 0.0),
-                       lambda t: torch.where(t > 0, t, torch.tensor(0.0, dtype=torch.float64)), [x])
+    compare_with_torch(
+        torch,
+        lambda t: md.where(t > 0, t, 0.0),
+        lambda t: torch.where(t > 0, t, torch.tensor(0.0, dtype=torch.float64)),
+        [x],
+    )
 
 
 @pytest.mark.parametrize("name", ["exp", "tanh", "sigmoid", "relu", "abs"])

@@ -1,6 +1,7 @@
 """float32 end to end against PyTorch's float32: every op keeps float32 in its value and in its
 gradients (mixing in Python numbers, NumPy float64 scalars and int tensors), and the numbers agree
 with torch to float32 precision."""
+
 import numpy as np
 import pytest
 
@@ -10,17 +11,21 @@ import mathdl as md
 def cases(torch):
     """name -> (mathdl fn, torch fn, input shapes); inputs are positive float32 arrays."""
     import torch.nn.functional as F
+
     return {
         "x*2.0": (lambda a: a * 2.0, lambda a: a * 2.0, [(3, 4)]),
         "x/3": (lambda a: a / 3, lambda a: a / 3, [(3, 4)]),
         "3/x": (lambda a: 3 / a, lambda a: 3 / a, [(3, 4)]),
-        "x**2": (lambda a: a ** 2, lambda a: a ** 2, [(3, 4)]),
-        "x**0.5": (lambda a: a ** 0.5, lambda a: a ** 0.5, [(3, 4)]),
-        "2**x": (lambda a: 2.0 ** a, lambda a: 2.0 ** a, [(3, 4)]),
-        "a**b": (lambda a, b: a ** b, lambda a, b: a ** b, [(3, 4), (4,)]),
+        "x**2": (lambda a: a**2, lambda a: a**2, [(3, 4)]),
+        "x**0.5": (lambda a: a**0.5, lambda a: a**0.5, [(3, 4)]),
+        "2**x": (lambda a: 2.0**a, lambda a: 2.0**a, [(3, 4)]),
+        "a**b": (lambda a, b: a**b, lambda a, b: a**b, [(3, 4), (4,)]),
         "x+np.float64": (lambda a: a + np.float64(0.5), lambda a: a + 0.5, [(3, 4)]),
-        "x*int tensor": (lambda a: a * md.tensor([1, 2, 3, 4]), lambda a: a * torch.tensor([1, 2, 3, 4]),
-                         [(3, 4)]),
+        "x*int tensor": (
+            lambda a: a * md.tensor([1, 2, 3, 4]),
+            lambda a: a * torch.tensor([1, 2, 3, 4]),
+            [(3, 4)],
+        ),
         "a-b": (lambda a, b: a - b, lambda a, b: a - b, [(3, 4), (3, 1)]),
         "matmul": (lambda a, b: a @ b, lambda a, b: a @ b, [(2, 3, 4), (4, 5)]),
         "exp": (md.exp, torch.exp, [(3, 4)]),
@@ -41,19 +46,56 @@ def cases(torch):
         "log_softmax": (lambda a: md.log_softmax(a, 0), lambda a: torch.log_softmax(a, 0), [(3, 4)]),
         "reshape+transpose": (lambda a: a.reshape(4, 3).T, lambda a: a.reshape(4, 3).T, [(3, 4)]),
         "getitem": (lambda a: a[[0, 0, 2], 1:], lambda a: a[[0, 0, 2], 1:], [(3, 4)]),
-        "concatenate": (lambda a, b: md.concatenate([a, b], 0), lambda a, b: torch.cat([a, b], 0),
-                        [(3, 4), (1, 4)]),
+        "concatenate": (
+            lambda a, b: md.concatenate([a, b], 0),
+            lambda a, b: torch.cat([a, b], 0),
+            [(3, 4), (1, 4)],
+        ),
         "stack": (lambda a, b: md.stack([a, b], 1), lambda a, b: torch.stack([a, b], 1), [(3, 4), (3, 4)]),
         "pad": (lambda a: md.pad(a, 1), lambda a: F.pad(a, (1, 1, 1, 1)), [(3, 4)]),
-        "einsum": (lambda a, b: md.einsum("ij,kj->ik", a, b), lambda a, b: torch.einsum("ij,kj->ik", a, b),
-                   [(3, 4), (2, 4)]),
+        "einsum": (
+            lambda a, b: md.einsum("ij,kj->ik", a, b),
+            lambda a, b: torch.einsum("ij,kj->ik", a, b),
+            [(3, 4), (2, 4)],
+        ),
     }
 
 
-NAMES = ["x*2.0", "x/3", "3/x", "x**2", "x**0.5", "2**x", "a**b", "x+np.float64", "x*int tensor", "a-b",
-         "matmul", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "clip", "maximum", "where", "sum",
-         "mean", "var", "max", "logsumexp", "softmax", "log_softmax", "reshape+transpose", "getitem",
-         "concatenate", "stack", "pad", "einsum"]
+NAMES = [
+    "x*2.0",
+    "x/3",
+    "3/x",
+    "x**2",
+    "x**0.5",
+    "2**x",
+    "a**b",
+    "x+np.float64",
+    "x*int tensor",
+    "a-b",
+    "matmul",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "clip",
+    "maximum",
+    "where",
+    "sum",
+    "mean",
+    "var",
+    "max",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "reshape+transpose",
+    "getitem",
+    "concatenate",
+    "stack",
+    "pad",
+    "einsum",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)

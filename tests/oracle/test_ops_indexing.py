@@ -2,6 +2,7 @@
 slices (any step), negative indices, integer arrays with duplicates, boolean masks, Tensor
 indices, None/Ellipsis, and mixtures of them. The gradient of x[index] is the upstream gradient
 added back into zeros at the selected places, with repeated places adding up."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,8 +13,12 @@ import mathdl as md
 
 # the torch fixture only imports a module, so sharing it across examples is safe; derandomized so
 # that CI runs the same examples every time (a failure reproduces; nothing is flaky)
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 SEEDS = st.integers(0, 2**32 - 1)
 
 
@@ -41,6 +46,7 @@ def to_torch_index(torch, index):
         if isinstance(i, (np.ndarray, list)):
             return torch.tensor(np.asarray(i))
         return i
+
     return tuple(convert(i) for i in index) if isinstance(index, tuple) else convert(index)
 
 
@@ -70,12 +76,13 @@ def test_basic_indices_match_numpy_scatter_add(shape, seed, data):
 @given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=SEEDS, data=st.data())
 def test_integer_array_indices_like_torch(torch, shape, seed, data):
     # integer arrays (negative entries and duplicates included): the gradient scatter-adds
-    index = data.draw(integer_array_indices(shape, result_shape=array_shapes(min_dims=1, max_dims=2,
-                                                                            max_side=6)),
-                      label="index")
+    index = data.draw(
+        integer_array_indices(shape, result_shape=array_shapes(min_dims=1, max_dims=2, max_side=6)),
+        label="index",
+    )
     x = np.random.default_rng(seed).standard_normal(shape)
     compare_with_torch(torch, x, index, seed)
-    compare_with_torch(torch, x, index[0], seed)               # a single array: whole rows
+    compare_with_torch(torch, x, index[0], seed)  # a single array: whole rows
     value, grad, g = md_value_and_grad(x, index[0], seed)
     np.testing.assert_allclose(grad, numpy_reference(x, index[0], g)[1], rtol=1e-12, atol=1e-12)
 
@@ -89,7 +96,7 @@ def test_boolean_masks_like_torch(torch, shape, seed, data):
     mask = rng.random(shape[:leading]) < 0.5
     compare_with_torch(torch, x, mask, seed)
     compare_with_torch(torch, x, md.tensor(mask), seed)
-    compare_with_torch(torch, x, md.tensor(x) > 0, seed)       # a comparison result as the mask
+    compare_with_torch(torch, x, md.tensor(x) > 0, seed)  # a comparison result as the mask
 
 
 def test_duplicated_rows_add_up(torch, rng):
@@ -105,14 +112,14 @@ def test_duplicated_rows_add_up(torch, rng):
 
 
 MIXED = [
-    (slice(None), [0, 1], [1, 2]),                       # adjacent advanced indices stay in place
-    ([0, 1], slice(None), [1, 2]),                       # separated ones go first (NumPy = torch)
-    (np.array([True, False]), slice(None), [0, 0]),      # mask with a duplicated integer list
+    (slice(None), [0, 1], [1, 2]),  # adjacent advanced indices stay in place
+    ([0, 1], slice(None), [1, 2]),  # separated ones go first (NumPy = torch)
+    (np.array([True, False]), slice(None), [0, 0]),  # mask with a duplicated integer list
     (Ellipsis, None, 1),
     (0, np.array([True, False, True])),
     (None, slice(1, None), Ellipsis, -1),
     (slice(None, None, 2), -1, np.array([3, 0, 3])),
-    ([0, 0, 1], [2, 2, 0]),                              # duplicated (row, column) pairs
+    ([0, 0, 1], [2, 2, 0]),  # duplicated (row, column) pairs
     (slice(None), None, np.array([[0], [2]]), slice(1, 3)),
     (1, 2, 3),
     (-2, -1),
@@ -128,12 +135,12 @@ def test_mixed_indices_like_torch(torch, index):
 def test_tensor_indices_like_torch(torch, rng):
     x = rng.standard_normal((3, 4))
     compare_with_torch(torch, x, md.tensor([2, 2, 0]))
-    compare_with_torch(torch, x, md.tensor(1))                        # a 0-d integer Tensor
+    compare_with_torch(torch, x, md.tensor(1))  # a 0-d integer Tensor
     compare_with_torch(torch, x, (md.tensor([0, 2]), md.tensor([3, 3])))
     compare_with_torch(torch, x, (slice(None), md.tensor([True, False, True, False])))
     t = md.tensor(x)
     assert t[md.tensor(2)].shape == (4,)
-    assert x[int(md.tensor(2))].shape == (4,)                          # __index__ works too
+    assert x[int(md.tensor(2))].shape == (4,)  # __index__ works too
 
 
 def test_integer_and_array_separated_by_a_slice_follow_numpy():

@@ -1,6 +1,7 @@
 """sum, mean, var, max, min, logsumexp, softmax and log_softmax against PyTorch: every axis form
 (None, an int, a negative int, a tuple, keepdims, 0-d inputs), the tie rules of max/min, and
 stability at ±1e4."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -11,8 +12,12 @@ import mathdl as md
 
 # the torch fixture only imports a module, so sharing it across examples is safe; derandomized so
 # that CI runs the same examples every time (a failure reproduces; nothing is flaky)
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 SEEDS = st.integers(0, 2**32 - 1)
 
 
@@ -53,21 +58,28 @@ def reduced_count(shape, axis):
 def test_sum_mean_like_torch(torch, name, shape_axis, keepdims, seed):
     shape, axis = shape_axis
     x = np.random.default_rng(seed).standard_normal(shape)
-    compare_with_torch(torch, lambda t: getattr(t, name)(axis=axis, keepdims=keepdims),
-                       lambda t: getattr(torch, name)(t, dim=torch_dims(axis, len(shape)), keepdim=keepdims),
-                       [x], seed)
+    compare_with_torch(
+        torch,
+        lambda t: getattr(t, name)(axis=axis, keepdims=keepdims),
+        lambda t: getattr(torch, name)(t, dim=torch_dims(axis, len(shape)), keepdim=keepdims),
+        [x],
+        seed,
+    )
 
 
 @SETTINGS
-@given(shape_axis=shape_and_axis(), keepdims=st.booleans(), correction=st.sampled_from([0, 1]),
-       seed=SEEDS)
+@given(shape_axis=shape_and_axis(), keepdims=st.booleans(), correction=st.sampled_from([0, 1]), seed=SEEDS)
 def test_var_like_torch(torch, shape_axis, keepdims, correction, seed):
     shape, axis = shape_axis
     assume(reduced_count(shape, axis) > correction)
     x = np.random.default_rng(seed).standard_normal(shape)
-    compare_with_torch(torch, lambda t: t.var(axis=axis, keepdims=keepdims, correction=correction),
-                       lambda t: torch.var(t, dim=torch_dims(axis, len(shape)), keepdim=keepdims,
-                                           correction=correction), [x], seed)
+    compare_with_torch(
+        torch,
+        lambda t: t.var(axis=axis, keepdims=keepdims, correction=correction),
+        lambda t: torch.var(t, dim=torch_dims(axis, len(shape)), keepdim=keepdims, correction=correction),
+        [x],
+        seed,
+    )
 
 
 def test_var_is_unbiased_by_default(torch, rng):
@@ -95,8 +107,13 @@ def test_max_min_with_ties_like_torch(torch, largest, shape_axis, keepdims, seed
     # integers in a small range make ties frequent, so the tie rules are what is being compared
     x = np.random.default_rng(seed).integers(-2, 3, size=shape).astype(np.float64)
     name = "max" if largest else "min"
-    compare_with_torch(torch, lambda t: getattr(t, name)(axis=axis, keepdims=keepdims),
-                       lambda t: torch_extreme(torch, t, axis, keepdims, largest), [x], seed)
+    compare_with_torch(
+        torch,
+        lambda t: getattr(t, name)(axis=axis, keepdims=keepdims),
+        lambda t: torch_extreme(torch, t, axis, keepdims, largest),
+        [x],
+        seed,
+    )
 
 
 def test_max_tie_rules_spelled_out(torch):
@@ -141,6 +158,7 @@ def test_logsumexp_like_torch(torch, shape_axis, keepdims, seed):
             y = torch.logsumexp(t.reshape(-1), dim=0)
             return y.reshape((1,) * t.ndim) if keepdims else y
         return torch.logsumexp(t, dim=axis, keepdim=keepdims)
+
     compare_with_torch(torch, lambda t: md.logsumexp(t, axis, keepdims), torch_fn, [x], seed)
 
 
@@ -150,26 +168,28 @@ def test_logsumexp_like_torch(torch, shape_axis, keepdims, seed):
 def test_softmax_family_like_torch(torch, name, shape_axis, seed):
     shape, axis = shape_axis
     x = 3 * np.random.default_rng(seed).standard_normal(shape)
-    compare_with_torch(torch, lambda t: getattr(md, name)(t, axis),
-                       lambda t: getattr(torch, name)(t, dim=axis), [x], seed)
-    compare_with_torch(torch, lambda t: getattr(t, name)(axis),
-                       lambda t: getattr(torch, name)(t, dim=axis), [x], seed)
+    compare_with_torch(
+        torch, lambda t: getattr(md, name)(t, axis), lambda t: getattr(torch, name)(t, dim=axis), [x], seed
+    )
+    compare_with_torch(
+        torch, lambda t: getattr(t, name)(axis), lambda t: getattr(torch, name)(t, dim=axis), [x], seed
+    )
 
 
-EXTREME = np.array([[1e4, -1e4, 0.0, 1e4 - 1.0],
-                    [-1e4, -1e4, -1e4 + 2.0, -1e4],
-                    [1e4, 1e4, 1e4, 1e4]])
+EXTREME = np.array([[1e4, -1e4, 0.0, 1e4 - 1.0], [-1e4, -1e4, -1e4 + 2.0, -1e4], [1e4, 1e4, 1e4, 1e4]])
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("axis", [0, 1])
 def test_softmax_family_stable_at_1e4(torch, name, axis):
-    compare_with_torch(torch, lambda t: getattr(md, name)(t, axis),
-                       lambda t: getattr(torch, name)(t, dim=axis), [EXTREME])
+    compare_with_torch(
+        torch, lambda t: getattr(md, name)(t, axis), lambda t: getattr(torch, name)(t, dim=axis), [EXTREME]
+    )
 
 
 @pytest.mark.parametrize("axis", [None, 0, 1])
 def test_logsumexp_stable_at_1e4(torch, axis):
     def torch_fn(t):
         return torch.logsumexp(t.reshape(-1), 0) if axis is None else torch.logsumexp(t, axis)
+
     compare_with_torch(torch, lambda t: md.logsumexp(t, axis), torch_fn, [EXTREME])

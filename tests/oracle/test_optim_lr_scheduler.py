@@ -1,4 +1,5 @@
 """Learning-rate schedules against torch.optim.lr_scheduler: the same rates epoch by epoch."""
+
 import numpy as np
 import pytest
 
@@ -7,26 +8,38 @@ from mathdl import nn, optim
 EPOCHS = 40
 
 
-@pytest.mark.parametrize("name,options", [
-    ("StepLR", dict(step_size=7, gamma=0.5)),
-    ("StepLR", dict(step_size=1)),
-    ("MultiStepLR", dict(milestones=[3, 10, 10, 25], gamma=0.3)),
-    ("ExponentialLR", dict(gamma=0.93)),
-    ("CosineAnnealingLR", dict(T_max=10)),
-    ("CosineAnnealingLR", dict(T_max=13, eta_min=0.01)),
-])
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("StepLR", dict(step_size=7, gamma=0.5)),
+        ("StepLR", dict(step_size=1)),
+        ("MultiStepLR", dict(milestones=[3, 10, 10, 25], gamma=0.3)),
+        ("ExponentialLR", dict(gamma=0.93)),
+        ("CosineAnnealingLR", dict(T_max=10)),
+        ("CosineAnnealingLR", dict(T_max=13, eta_min=0.01)),
+    ],
+)
 def test_schedule_matches_torch(torch, name, options):
     p = nn.Parameter(np.zeros(2))
     t = torch.zeros(2, requires_grad=True)
-    ours = optim.SGD([{"params": [p]}, {"params": [nn.Parameter(np.zeros(1))], "lr": 0.02}], lr=0.1, momentum=0.9)
-    theirs = torch.optim.SGD([{"params": [t]}, {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.02}],
-                             lr=0.1, momentum=0.9)
+    ours = optim.SGD(
+        [{"params": [p]}, {"params": [nn.Parameter(np.zeros(1))], "lr": 0.02}], lr=0.1, momentum=0.9
+    )
+    theirs = torch.optim.SGD(
+        [{"params": [t]}, {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.02}], lr=0.1, momentum=0.9
+    )
     our_schedule = getattr(optim.lr_scheduler, name)(ours, **options)
     their_schedule = getattr(torch.optim.lr_scheduler, name)(theirs, **options)
     for _ in range(EPOCHS):
-        np.testing.assert_allclose(our_schedule.get_last_lr(), their_schedule.get_last_lr(), rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose([g["lr"] for g in ours.param_groups], [g["lr"] for g in theirs.param_groups],
-                                   rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(
+            our_schedule.get_last_lr(), their_schedule.get_last_lr(), rtol=1e-12, atol=1e-15
+        )
+        np.testing.assert_allclose(
+            [g["lr"] for g in ours.param_groups],
+            [g["lr"] for g in theirs.param_groups],
+            rtol=1e-12,
+            atol=1e-15,
+        )
         ours.step()
         theirs.step()
         our_schedule.step()
@@ -36,7 +49,7 @@ def test_schedule_matches_torch(torch, name, options):
 def test_lambda_lr_matches_torch(torch):
     ours = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.5)
     theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
-    warmup = lambda epoch: min(1.0, (epoch + 1) / 5) * 0.95 ** epoch   # noqa: E731
+    warmup = lambda epoch: min(1.0, (epoch + 1) / 5) * 0.95**epoch  # noqa: E731
     a, b = optim.lr_scheduler.LambdaLR(ours, warmup), torch.optim.lr_scheduler.LambdaLR(theirs, warmup)
     for _ in range(15):
         np.testing.assert_allclose(a.get_last_lr(), b.get_last_lr(), rtol=1e-14)
@@ -46,8 +59,14 @@ def test_lambda_lr_matches_torch(torch):
         b.step()
 
 
-@pytest.mark.parametrize("options", [dict(), dict(mode="max", factor=0.5, patience=2, cooldown=1),
-                                     dict(threshold_mode="abs", threshold=0.05, patience=1, min_lr=0.004)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(),
+        dict(mode="max", factor=0.5, patience=2, cooldown=1),
+        dict(threshold_mode="abs", threshold=0.05, patience=1, min_lr=0.004),
+    ],
+)
 def test_reduce_on_plateau_matches_torch(torch, options):
     metrics = [1.0, 0.9, 0.95, 0.91, 0.9, 0.92, 0.93, 0.8, 0.85, 0.86, 0.87, 0.88, 0.89, 0.79, 0.8, 0.81] * 2
     if options.get("mode") == "max":

@@ -1,5 +1,6 @@
 """Optimizer trajectories against torch.optim: the same start, the same gradient sequence, several
 steps and option combinations, float64; parameters must agree to ~1e-12."""
+
 import itertools
 
 import numpy as np
@@ -13,15 +14,25 @@ STEPS = 12
 
 def configurations():
     yield "SGD", dict(lr=0.1)
-    for momentum, dampening, nesterov, weight_decay in itertools.product([0.9], [0.0, 0.3], [False, True], [0.0, 0.05]):
+    for momentum, dampening, nesterov, weight_decay in itertools.product(
+        [0.9], [0.0, 0.3], [False, True], [0.0, 0.05]
+    ):
         if nesterov and dampening:
             continue
-        yield "SGD", dict(lr=0.05, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay)
+        yield (
+            "SGD",
+            dict(
+                lr=0.05, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay
+            ),
+        )
     yield "SGD", dict(lr=0.05, momentum=0.5, maximize=True, weight_decay=0.1)
     yield "Adagrad", dict(lr=0.1)
     yield "Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2, eps=1e-6)
     for momentum, centered, weight_decay in itertools.product([0.0, 0.7], [False, True], [0.0, 0.05]):
-        yield "RMSprop", dict(lr=0.01, alpha=0.9, momentum=momentum, centered=centered, weight_decay=weight_decay)
+        yield (
+            "RMSprop",
+            dict(lr=0.01, alpha=0.9, momentum=momentum, centered=centered, weight_decay=weight_decay),
+        )
     yield "RMSprop", dict()
     for amsgrad, weight_decay in itertools.product([False, True], [0.0, 0.1]):
         yield "Adam", dict(lr=0.05, betas=(0.8, 0.95), amsgrad=amsgrad, weight_decay=weight_decay)
@@ -72,13 +83,23 @@ def run_both(torch, ours, theirs, our_opt, their_opt, grads):
             np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-11, atol=1e-13)
 
 
-@pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.1, momentum=0.9)), ("RMSprop", dict(lr=0.01)),
-                                          ("Adam", dict(lr=0.01)), ("Adagrad", dict(lr=0.1))])
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("SGD", dict(lr=0.1, momentum=0.9)),
+        ("RMSprop", dict(lr=0.01)),
+        ("Adam", dict(lr=0.01)),
+        ("Adagrad", dict(lr=0.1)),
+    ],
+)
 def test_float32_trajectory_close_to_torch(torch, rng, name, options):
     start = rng.standard_normal((5, 5)).astype(np.float32)
     ours = nn.Parameter(start.copy())
     theirs = torch.tensor(start.copy(), requires_grad=True)
-    our_opt, their_opt = getattr(optim, name)([ours], **options), getattr(torch.optim, name)([theirs], **options)
+    our_opt, their_opt = (
+        getattr(optim, name)([ours], **options),
+        getattr(torch.optim, name)([theirs], **options),
+    )
     for _ in range(10):
         g = rng.standard_normal((5, 5)).astype(np.float32)
         ours.grad, theirs.grad = md.tensor(g), torch.tensor(g)

@@ -1,4 +1,5 @@
 """Pooling forward and backward against PyTorch (float64, 1e-6), including max-pool ties."""
+
 import itertools
 
 import numpy as np
@@ -19,9 +20,11 @@ def _compare(torch, rng, ours, theirs, x, tol=1e-6):
     np.testing.assert_allclose(mine.grad.array, ref.grad.numpy(), rtol=tol, atol=tol)
 
 
-MAX_GRID = [(k, s, p, d, c) for k, s, p, d, c in
-            itertools.product([2, 3, (2, 3)], [None, 1, 2], [0, 1], [1, 2], [False, True])
-            if (isinstance(k, int) and p <= ((k - 1) * d + 1) // 2) or (isinstance(k, tuple) and p <= 1)]
+MAX_GRID = [
+    (k, s, p, d, c)
+    for k, s, p, d, c in itertools.product([2, 3, (2, 3)], [None, 1, 2], [0, 1], [1, 2], [False, True])
+    if (isinstance(k, int) and p <= ((k - 1) * d + 1) // 2) or (isinstance(k, tuple) and p <= 1)
+]
 
 
 @pytest.mark.parametrize("kernel,stride,padding,dilation,ceil_mode", MAX_GRID)
@@ -29,25 +32,41 @@ MAX_GRID = [(k, s, p, d, c) for k, s, p, d, c in
 def test_max_pool2d_matches_torch(torch, rng, kernel, stride, padding, dilation, ceil_mode, ties):
     x = rng.standard_normal((2, 3, 9, 8))
     if ties:
-        x = np.maximum(np.round(x), 0.0)        # ReLU-like, mostly flat: many tied maxima
-    _compare(torch, rng, lambda t: max_pool2d(t, kernel, stride, padding, dilation, ceil_mode),
-             lambda t: torch.nn.functional.max_pool2d(t, kernel, stride, padding, dilation, ceil_mode), x)
+        x = np.maximum(np.round(x), 0.0)  # ReLU-like, mostly flat: many tied maxima
+    _compare(
+        torch,
+        rng,
+        lambda t: max_pool2d(t, kernel, stride, padding, dilation, ceil_mode),
+        lambda t: torch.nn.functional.max_pool2d(t, kernel, stride, padding, dilation, ceil_mode),
+        x,
+    )
 
 
-AVG_GRID = [(k, s, p, c, i) for k, s, p, c, i in
-            itertools.product([2, 3, (3, 2)], [None, 1, 2], [0, 1], [False, True], [True, False])]
+AVG_GRID = [
+    (k, s, p, c, i)
+    for k, s, p, c, i in itertools.product([2, 3, (3, 2)], [None, 1, 2], [0, 1], [False, True], [True, False])
+]
 
 
 @pytest.mark.parametrize("kernel,stride,padding,ceil_mode,count_include_pad", AVG_GRID)
 def test_avg_pool2d_matches_torch(torch, rng, kernel, stride, padding, ceil_mode, count_include_pad):
     x = rng.standard_normal((2, 3, 9, 8))
-    _compare(torch, rng, lambda t: avg_pool2d(t, kernel, stride, padding, ceil_mode, count_include_pad),
-             lambda t: torch.nn.functional.avg_pool2d(t, kernel, stride, padding, ceil_mode,
-                                                      count_include_pad), x)
+    _compare(
+        torch,
+        rng,
+        lambda t: avg_pool2d(t, kernel, stride, padding, ceil_mode, count_include_pad),
+        lambda t: torch.nn.functional.avg_pool2d(t, kernel, stride, padding, ceil_mode, count_include_pad),
+        x,
+    )
 
 
 @pytest.mark.parametrize("output_size", [1, 2, 3, (4, 5), (5, None), 7])
 def test_adaptive_avg_pool2d_matches_torch(torch, rng, output_size):
     x = rng.standard_normal((2, 3, 9, 8))
-    _compare(torch, rng, lambda t: adaptive_avg_pool2d(t, output_size),
-             lambda t: torch.nn.functional.adaptive_avg_pool2d(t, output_size), x)
+    _compare(
+        torch,
+        rng,
+        lambda t: adaptive_avg_pool2d(t, output_size),
+        lambda t: torch.nn.functional.adaptive_avg_pool2d(t, output_size),
+        x,
+    )

@@ -1,11 +1,12 @@
 """RNN, LSTM, GRU (and cells) against PyTorch with copied weights: forward outputs, final states
 and every gradient agree to 1e-6 in float64 across layers, directions, batch_first and states."""
+
 import numpy as np
 import pytest
 
 import mathdl as md
-from torch_oracle import copy_weights
 from mathdl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from torch_oracle import copy_weights
 
 
 def assert_grads_match(torch_module, module, atol=1e-6):
@@ -15,15 +16,18 @@ def assert_grads_match(torch_module, module, atol=1e-6):
 
 
 @pytest.mark.parametrize("kind", ["rnn_tanh", "rnn_relu", "lstm", "gru"])
-@pytest.mark.parametrize("layers, bidirectional, batch_first, with_state", [
-    (1, False, False, False), (1, True, False, True), (2, False, True, True), (3, True, True, False)])
+@pytest.mark.parametrize(
+    "layers, bidirectional, batch_first, with_state",
+    [(1, False, False, False), (1, True, False, True), (2, False, True, True), (3, True, True, False)],
+)
 def test_matches_torch(torch, float64, rng, kind, layers, bidirectional, batch_first, with_state):
     torch.manual_seed(0)
     kwargs = dict(num_layers=layers, bidirectional=bidirectional, batch_first=batch_first)
     if kind.startswith("rnn"):
         kwargs["nonlinearity"] = kind[4:]
-    cls, torch_cls = {"rnn": (RNN, torch.nn.RNN), "lstm": (LSTM, torch.nn.LSTM),
-                      "gru": (GRU, torch.nn.GRU)}[kind[:4].rstrip("_")]
+    cls, torch_cls = {"rnn": (RNN, torch.nn.RNN), "lstm": (LSTM, torch.nn.LSTM), "gru": (GRU, torch.nn.GRU)}[
+        kind[:4].rstrip("_")
+    ]
     reference = torch_cls(4, 6, dtype=torch.float64, **kwargs)
     module = cls(4, 6, **kwargs)
     copy_weights(reference, module)
@@ -47,8 +51,8 @@ def test_matches_torch(torch, float64, rng, kind, layers, bidirectional, batch_f
     for m_f, t_f in zip(m_finals, t_finals):
         np.testing.assert_allclose(m_f.array, t_f.detach().numpy(), atol=1e-6)
     weights = rng.standard_normal(x.shape[:2] + (directions * 6,))
-    t_loss = (t_out * torch.tensor(weights)).sum() + sum((f ** 2).sum() for f in t_finals)
-    m_loss = (m_out * md.tensor(weights)).sum() + sum((f ** 2).sum() for f in m_finals)
+    t_loss = (t_out * torch.tensor(weights)).sum() + sum((f**2).sum() for f in t_finals)
+    m_loss = (m_out * md.tensor(weights)).sum() + sum((f**2).sum() for f in m_finals)
     t_loss.backward()
     m_loss.backward()
     np.testing.assert_allclose(mx.grad.array, tx.grad.numpy(), atol=1e-6)
@@ -69,10 +73,10 @@ def test_cells_match_torch(torch, float64, rng, cell_name):
     if cell_name == "LSTMCell":
         t_h, t_c = reference(tx, (torch.tensor(h), torch.tensor(c)))
         m_h, m_c = cell(mx, (md.tensor(h), md.tensor(c)))
-        t_loss, m_loss = (t_h ** 2).sum() + t_c.sum(), (m_h ** 2).sum() + m_c.sum()
+        t_loss, m_loss = (t_h**2).sum() + t_c.sum(), (m_h**2).sum() + m_c.sum()
     else:
         t_h, m_h = reference(tx, torch.tensor(h)), cell(mx, md.tensor(h))
-        t_loss, m_loss = (t_h ** 2).sum(), (m_h ** 2).sum()
+        t_loss, m_loss = (t_h**2).sum(), (m_h**2).sum()
     np.testing.assert_allclose(m_h.array, t_h.detach().numpy(), atol=1e-6)
     t_loss.backward()
     m_loss.backward()
@@ -85,8 +89,9 @@ def test_state_dict_loads_into_torch(torch):
     reference = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
     reference.load_state_dict({k: torch.tensor(np.asarray(v.array)) for k, v in lstm.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
-    np.testing.assert_allclose(lstm(md.tensor(x))[0].array, reference(torch.tensor(x))[0].detach().numpy(),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        lstm(md.tensor(x))[0].array, reference(torch.tensor(x))[0].detach().numpy(), atol=1e-5
+    )
 
 
 def test_random_shapes_match_torch(torch):
@@ -95,27 +100,34 @@ def test_random_shapes_match_torch(torch):
     strategies = hypothesis.strategies
 
     @hypothesis.settings(max_examples=12, deadline=None, derandomize=True)
-    @hypothesis.given(steps=strategies.integers(1, 5), batch=strategies.integers(1, 3),
-                      inputs=strategies.integers(1, 4), hidden=strategies.integers(1, 5),
-                      layers=strategies.integers(1, 2), bidirectional=strategies.booleans(),
-                      kind=strategies.sampled_from(["RNN", "LSTM", "GRU"]))
+    @hypothesis.given(
+        steps=strategies.integers(1, 5),
+        batch=strategies.integers(1, 3),
+        inputs=strategies.integers(1, 4),
+        hidden=strategies.integers(1, 5),
+        layers=strategies.integers(1, 2),
+        bidirectional=strategies.booleans(),
+        kind=strategies.sampled_from(["RNN", "LSTM", "GRU"]),
+    )
     def check(steps, batch, inputs, hidden, layers, bidirectional, kind):
         previous = md.get_default_dtype()
         md.set_default_dtype(np.float64)
         try:
-            module = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}[kind](inputs, hidden, num_layers=layers,
-                                                                bidirectional=bidirectional)
+            module = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}[kind](
+                inputs, hidden, num_layers=layers, bidirectional=bidirectional
+            )
         finally:
             md.set_default_dtype(previous)
-        reference = getattr(torch.nn, kind)(inputs, hidden, num_layers=layers, bidirectional=bidirectional,
-                                            dtype=torch.float64)
+        reference = getattr(torch.nn, kind)(
+            inputs, hidden, num_layers=layers, bidirectional=bidirectional, dtype=torch.float64
+        )
         copy_weights(reference, module)
         x = np.random.default_rng(steps * 100 + hidden).standard_normal((steps, batch, inputs))
         tx, mx = torch.tensor(x, requires_grad=True), md.tensor(x, requires_grad=True)
         t_out, m_out = reference(tx)[0], module(mx)[0]
         np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
-        (t_out ** 2).sum().backward()
-        (m_out ** 2).sum().backward()
+        (t_out**2).sum().backward()
+        (m_out**2).sum().backward()
         np.testing.assert_allclose(mx.grad.array, tx.grad.numpy(), atol=1e-6)
         assert_grads_match(reference, module)
 

@@ -2,6 +2,7 @@
 s(x) = ⟨w, f(x)³⟩ taken by differentiating md.grad(…, create_graph=True) once more must equal
 torch.autograd.grad twice. Cubing the output makes the HVP non-zero even for linear ops, and it
 checks that each op's backward is itself differentiable in the upstream gradient."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -70,16 +71,17 @@ def _ties(rng, shape):
 def ops(torch):
     """name -> (mathdl fn, torch fn, input shapes, sampler)."""
     import torch.nn.functional as F
+
     return {
         "add": (lambda a, b: a + b, lambda a, b: a + b, [(2, 3), (3,)], _normal),
         "sub": (lambda a, b: a - b, lambda a, b: a - b, [(2, 1), (1, 3)], _normal),
         "mul": (lambda a, b: a * b, lambda a, b: a * b, [(2, 3), (2, 3)], _normal),
         "div": (lambda a, b: a / b, lambda a, b: a / b, [(2, 3), (3,)], _positive),
         "neg": (lambda a: -a, lambda a: -a, [(2, 3)], _normal),
-        "pow tensor**scalar": (lambda a: a ** 2.5, lambda a: a ** 2.5, [(2, 3)], _positive),
-        "pow tensor**int": (lambda a: a ** 3, lambda a: a ** 3, [(2, 3)], _normal),
-        "pow tensor**tensor": (lambda a, b: a ** b, lambda a, b: a ** b, [(2, 3), (3,)], _positive),
-        "pow scalar**tensor": (lambda a: 1.7 ** a, lambda a: 1.7 ** a, [(2, 3)], _normal),
+        "pow tensor**scalar": (lambda a: a**2.5, lambda a: a**2.5, [(2, 3)], _positive),
+        "pow tensor**int": (lambda a: a**3, lambda a: a**3, [(2, 3)], _normal),
+        "pow tensor**tensor": (lambda a, b: a**b, lambda a, b: a**b, [(2, 3), (3,)], _positive),
+        "pow scalar**tensor": (lambda a: 1.7**a, lambda a: 1.7**a, [(2, 3)], _normal),
         "matmul": (md.matmul, torch.matmul, [(2, 3), (3, 4)], _normal),
         "matmul batched": (md.matmul, torch.matmul, [(2, 1, 2, 3), (3, 3, 2)], _normal),
         "matmul 1d@2d": (md.matmul, torch.matmul, [(3,), (3, 2)], _normal),
@@ -96,61 +98,150 @@ def ops(torch):
         "clip": (lambda a: md.clip(a, -0.5, 0.7), lambda a: torch.clamp(a, -0.5, 0.7), [(3, 4)], _normal),
         "maximum": (md.maximum, torch.maximum, [(2, 3), (3,)], _ties),
         "minimum": (md.minimum, torch.minimum, [(2, 3), (2, 1)], _ties),
-        "where": (lambda a, b: md.where(np.array([True, False, True]), a, b),
-                  lambda a, b: torch.where(torch.tensor([True, False, True]), a, b), [(2, 3), (2, 1)],
-                  _normal),
+        "where": (
+            lambda a, b: md.where(np.array([True, False, True]), a, b),
+            lambda a, b: torch.where(torch.tensor([True, False, True]), a, b),
+            [(2, 3), (2, 1)],
+            _normal,
+        ),
         "sum": (lambda a: a.sum(axis=1), lambda a: a.sum(1), [(2, 3)], _normal),
         "sum all": (lambda a: a.sum(), lambda a: a.sum(), [(2, 3)], _normal),
-        "mean": (lambda a: a.mean(axis=0, keepdims=True), lambda a: a.mean(0, keepdim=True), [(2, 3)],
-                 _normal),
+        "mean": (
+            lambda a: a.mean(axis=0, keepdims=True),
+            lambda a: a.mean(0, keepdim=True),
+            [(2, 3)],
+            _normal,
+        ),
         "var": (lambda a: a.var(axis=1), lambda a: a.var(1), [(2, 4)], _normal),
-        "var correction=0": (lambda a: a.var(correction=0), lambda a: a.var(correction=0), [(2, 4)],
-                             _normal),
+        "var correction=0": (lambda a: a.var(correction=0), lambda a: a.var(correction=0), [(2, 4)], _normal),
         "max": (lambda a: a.max(), lambda a: a.max(), [(2, 3)], _ties),
         "max axis": (lambda a: a.max(axis=1), lambda a: a.max(1).values, [(3, 4)], _ties),
         "min axes": (lambda a: a.min(axis=(0, 2)), lambda a: torch.amin(a, (0, 2)), [(2, 3, 2)], _ties),
         "logsumexp": (lambda a: md.logsumexp(a, 1), lambda a: torch.logsumexp(a, 1), [(2, 4)], _normal),
         "softmax": (lambda a: md.softmax(a, 0), lambda a: torch.softmax(a, 0), [(3, 4)], _normal),
-        "log_softmax": (lambda a: md.log_softmax(a, -1), lambda a: torch.log_softmax(a, -1), [(3, 4)],
-                        _normal),
+        "log_softmax": (
+            lambda a: md.log_softmax(a, -1),
+            lambda a: torch.log_softmax(a, -1),
+            [(3, 4)],
+            _normal,
+        ),
         "reshape": (lambda a: a.reshape(3, 2), lambda a: a.reshape(3, 2), [(2, 3)], _normal),
         "transpose": (lambda a: a.transpose(2, 0, 1), lambda a: a.permute(2, 0, 1), [(2, 3, 2)], _normal),
         "swapaxes": (lambda a: a.swapaxes(0, 2), lambda a: a.transpose(0, 2), [(2, 3, 2)], _normal),
         "flatten": (lambda a: a.flatten(1), lambda a: a.flatten(1), [(2, 3, 2)], _normal),
         "squeeze": (lambda a: a.squeeze(), lambda a: a.squeeze(), [(2, 1, 3)], _normal),
         "unsqueeze": (lambda a: a.unsqueeze(1), lambda a: a.unsqueeze(1), [(2, 3)], _normal),
-        "broadcast_to": (lambda a: md.broadcast_to(a, (2, 4, 3)), lambda a: a.expand(2, 4, 3), [(4, 1)],
-                         _normal),
+        "broadcast_to": (
+            lambda a: md.broadcast_to(a, (2, 4, 3)),
+            lambda a: a.expand(2, 4, 3),
+            [(4, 1)],
+            _normal,
+        ),
         "getitem slices": (lambda a: a[1:, ::2], lambda a: a[1:, ::2], [(3, 4)], _normal),
         "getitem duplicates": (lambda a: a[[0, 2, 0, 0]], lambda a: a[[0, 2, 0, 0]], [(3, 2)], _normal),
-        "getitem mask": (lambda a: a[np.array([True, False, True])],
-                         lambda a: a[torch.tensor([True, False, True])], [(3, 2)], _normal),
-        "getitem pairs": (lambda a: a[[0, 0, 1], [1, 1, 0]], lambda a: a[[0, 0, 1], [1, 1, 0]], [(2, 2)],
-                          _normal),
-        "concatenate": (lambda a, b: md.concatenate([a, b], axis=1), lambda a, b: torch.cat([a, b], 1),
-                        [(2, 3), (2, 1)], _normal),
-        "stack": (lambda a, b: md.stack([a, b], axis=-1), lambda a, b: torch.stack([a, b], -1),
-                  [(2, 3), (2, 3)], _normal),
+        "getitem mask": (
+            lambda a: a[np.array([True, False, True])],
+            lambda a: a[torch.tensor([True, False, True])],
+            [(3, 2)],
+            _normal,
+        ),
+        "getitem pairs": (
+            lambda a: a[[0, 0, 1], [1, 1, 0]],
+            lambda a: a[[0, 0, 1], [1, 1, 0]],
+            [(2, 2)],
+            _normal,
+        ),
+        "concatenate": (
+            lambda a, b: md.concatenate([a, b], axis=1),
+            lambda a, b: torch.cat([a, b], 1),
+            [(2, 3), (2, 1)],
+            _normal,
+        ),
+        "stack": (
+            lambda a, b: md.stack([a, b], axis=-1),
+            lambda a, b: torch.stack([a, b], -1),
+            [(2, 3), (2, 3)],
+            _normal,
+        ),
         "pad": (lambda a: md.pad(a, [(1, 0), (2, 1)]), lambda a: F.pad(a, (2, 1, 1, 0)), [(2, 3)], _normal),
-        "einsum matmul": (lambda a, b: md.einsum("ij,jk->ik", a, b),
-                          lambda a, b: torch.einsum("ij,jk->ik", a, b), [(2, 3), (3, 2)], _normal),
-        "einsum diagonal": (lambda a: md.einsum("ii->i", a), lambda a: torch.einsum("ii->i", a), [(3, 3)],
-                            _normal),
+        "einsum matmul": (
+            lambda a, b: md.einsum("ij,jk->ik", a, b),
+            lambda a, b: torch.einsum("ij,jk->ik", a, b),
+            [(2, 3), (3, 2)],
+            _normal,
+        ),
+        "einsum diagonal": (
+            lambda a: md.einsum("ii->i", a),
+            lambda a: torch.einsum("ii->i", a),
+            [(3, 3)],
+            _normal,
+        ),
         "einsum trace": (lambda a: md.einsum("ii", a), lambda a: torch.einsum("ii", a), [(3, 3)], _normal),
-        "einsum three": (lambda a, b, c: md.einsum("i,ij,j->", a, b, c),
-                         lambda a, b, c: torch.einsum("i,ij,j->", a, b, c), [(2,), (2, 3), (3,)], _normal),
+        "einsum three": (
+            lambda a, b, c: md.einsum("i,ij,j->", a, b, c),
+            lambda a, b, c: torch.einsum("i,ij,j->", a, b, c),
+            [(2,), (2, 3), (3,)],
+            _normal,
+        ),
     }
 
 
 # the names, spelled out so that parametrisation does not need torch at collection time
 OP_NAMES = [
-    "add", "sub", "mul", "div", "neg", "pow tensor**scalar", "pow tensor**int", "pow tensor**tensor",
-    "pow scalar**tensor", "matmul", "matmul batched", "matmul 1d@2d", "matmul 2d@1d", "matmul 1d@1d",
-    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clip", "maximum", "minimum", "where",
-    "sum", "sum all", "mean", "var", "var correction=0", "max", "max axis", "min axes", "logsumexp",
-    "softmax", "log_softmax", "reshape", "transpose", "swapaxes", "flatten", "squeeze", "unsqueeze",
-    "broadcast_to", "getitem slices", "getitem duplicates", "getitem mask", "getitem pairs",
-    "concatenate", "stack", "pad", "einsum matmul", "einsum diagonal", "einsum trace", "einsum three",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow tensor**scalar",
+    "pow tensor**int",
+    "pow tensor**tensor",
+    "pow scalar**tensor",
+    "matmul",
+    "matmul batched",
+    "matmul 1d@2d",
+    "matmul 2d@1d",
+    "matmul 1d@1d",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "clip",
+    "maximum",
+    "minimum",
+    "where",
+    "sum",
+    "sum all",
+    "mean",
+    "var",
+    "var correction=0",
+    "max",
+    "max axis",
+    "min axes",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "reshape",
+    "transpose",
+    "swapaxes",
+    "flatten",
+    "squeeze",
+    "unsqueeze",
+    "broadcast_to",
+    "getitem slices",
+    "getitem duplicates",
+    "getitem mask",
+    "getitem pairs",
+    "concatenate",
+    "stack",
+    "pad",
+    "einsum matmul",
+    "einsum diagonal",
+    "einsum trace",
+    "einsum three",
 ]
 
 
@@ -170,14 +261,14 @@ def test_third_derivative_of_x4(torch):
     # d/dx x⁴ = 4x³, d²/dx² = 12x², d³/dx³ = 24x
     values = np.array([-1.5, 0.5, 2.0])
     x = md.tensor(values, requires_grad=True)
-    (g1,) = md.grad((x ** 4).sum(), x, create_graph=True)
+    (g1,) = md.grad((x**4).sum(), x, create_graph=True)
     (g2,) = md.grad(g1.sum(), x, create_graph=True)
     (g3,) = md.grad(g2.sum(), x)
-    np.testing.assert_allclose(g1.array, 4 * values ** 3, rtol=1e-14)
-    np.testing.assert_allclose(g2.array, 12 * values ** 2, rtol=1e-14)
+    np.testing.assert_allclose(g1.array, 4 * values**3, rtol=1e-14)
+    np.testing.assert_allclose(g2.array, 12 * values**2, rtol=1e-14)
     np.testing.assert_allclose(g3.array, 24 * values, rtol=1e-14)
     t = torch.tensor(values, requires_grad=True)
-    (t1,) = torch.autograd.grad((t ** 4).sum(), t, create_graph=True)
+    (t1,) = torch.autograd.grad((t**4).sum(), t, create_graph=True)
     (t2,) = torch.autograd.grad(t1.sum(), t, create_graph=True)
     (t3,) = torch.autograd.grad(t2.sum(), t)
     np.testing.assert_allclose(g3.array, t3.numpy(), rtol=1e-14)
@@ -209,17 +300,26 @@ def test_full_hessian_of_a_small_network_like_torch(torch, rng):
 
 
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow", "maximum", "where"])
-@settings(max_examples=20, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
-       seed=st.integers(0, 2**32 - 1))
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_hessian_vector_products_over_broadcast_shapes(torch, op, shapes, seed):
     # second derivatives through broadcasting: the adjoint of sum_to is broadcast_to and back
     md_fn, torch_fn = {
-        "add": (md.add, torch.add), "sub": (md.sub, torch.sub), "mul": (md.mul, torch.mul),
-        "div": (md.div, torch.div), "pow": (md.pow, torch.pow), "maximum": (md.maximum, torch.maximum),
-        "where": (lambda a, b: md.where(a > 1.2, a * b, b),
-                              lambda a, b: torch.where(a > 1.2, a * b, b)),
+        "add": (md.add, torch.add),
+        "sub": (md.sub, torch.sub),
+        "mul": (md.mul, torch.mul),
+        "div": (md.div, torch.div),
+        "pow": (md.pow, torch.pow),
+        "maximum": (md.maximum, torch.maximum),
+        "where": (lambda a, b: md.where(a > 1.2, a * b, b), lambda a, b: torch.where(a > 1.2, a * b, b)),
     }[op]
     rng = np.random.default_rng(seed)
     arrays = [rng.uniform(0.5, 2.0, s) for s in shapes.input_shapes]

@@ -20,6 +20,7 @@ Known, deliberate differences of semantics (not compared, or compared modulo the
   validate_args=False, so cdfs are compared inside the support there.
 - torch has no Poisson entropy and no cdf for the discrete distributions.
 """
+
 import numpy as np
 import pytest
 
@@ -52,8 +53,7 @@ def compare(torch, ours_fn, theirs_fn, leaves, seed=0, center=(), rtol=RTOL, ato
     g = np.random.default_rng(seed + 1000).standard_normal(y.shape)
     names = list(leaves)
     ours = md.grad(y, [ours_leaves[k] for k in names], md.tensor(g), allow_unused=True)
-    theirs = torch.autograd.grad(ty, [theirs_leaves[k] for k in names], torch.tensor(g),
-                                 allow_unused=True)
+    theirs = torch.autograd.grad(ty, [theirs_leaves[k] for k in names], torch.tensor(g), allow_unused=True)
     for name, a, b in zip(names, ours, theirs):
         a = np.zeros(leaves[name].shape) if a is None else a.array
         b = np.zeros(leaves[name].shape) if b is None else b.numpy()
@@ -67,6 +67,7 @@ def compare(torch, ours_fn, theirs_fn, leaves, seed=0, center=(), rtol=RTOL, ato
 # params(rng) -> dict of leaves requiring grad; ours(p)/theirs(torch, p) build the distribution;
 # value(rng, p) -> points for log_prob (and cdf, unless cdf_value is given); value_grad: the value is
 # a leaf too (continuous families); methods: what torch also has.
+
 
 def _td(torch):
     return torch.distributions
@@ -85,76 +86,97 @@ FAMILIES = {
         ours=lambda p: stats.Normal(p["loc"], p["scale"]),
         theirs=lambda torch, p: _td(torch).Normal(p["loc"], p["scale"], validate_args=False),
         value=lambda rng, p: p["loc"] + 2 * rng.normal(size=DRAWS + BATCH),
-        value_grad=True, methods=CONTINUOUS_METHODS),
+        value_grad=True,
+        methods=CONTINUOUS_METHODS,
+    ),
     "Uniform": dict(
-        params=lambda rng: (lambda lo: dict(low=lo, high=lo + rng.uniform(0.5, 3.0, BATCH)))(rng.normal(size=BATCH)),
+        params=lambda rng: (lambda lo: dict(low=lo, high=lo + rng.uniform(0.5, 3.0, BATCH)))(
+            rng.normal(size=BATCH)
+        ),
         ours=lambda p: stats.Uniform(p["low"], p["high"]),
         theirs=lambda torch, p: _td(torch).Uniform(p["low"], p["high"], validate_args=False),
         value=lambda rng, p: p["low"] + (p["high"] - p["low"]) * rng.uniform(0.01, 0.99, DRAWS + BATCH),
         # the cdf is also compared outside the support, where it is clamped to 0 and 1
         cdf_value=lambda rng, p: p["low"] + (p["high"] - p["low"]) * rng.uniform(-0.5, 1.5, DRAWS + BATCH),
-        value_grad=True, methods=CONTINUOUS_METHODS),
+        value_grad=True,
+        methods=CONTINUOUS_METHODS,
+    ),
     "Exponential": dict(
         params=lambda rng: dict(rate=rng.uniform(0.3, 3.0, BATCH)),
         ours=lambda p: stats.Exponential(p["rate"]),
         theirs=lambda torch, p: _td(torch).Exponential(p["rate"], validate_args=False),
         value=lambda rng, p: rng.exponential(1.0, DRAWS + BATCH) + 1e-3,
-        value_grad=True, methods=CONTINUOUS_METHODS),
+        value_grad=True,
+        methods=CONTINUOUS_METHODS,
+    ),
     "Laplace": dict(
         params=lambda rng: dict(loc=rng.normal(size=BATCH), scale=rng.uniform(0.3, 2.0, BATCH)),
         ours=lambda p: stats.Laplace(p["loc"], p["scale"]),
         theirs=lambda torch, p: _td(torch).Laplace(p["loc"], p["scale"], validate_args=False),
         value=lambda rng, p: p["loc"] + 2 * rng.normal(size=DRAWS + BATCH),
-        value_grad=True, methods=CONTINUOUS_METHODS),
+        value_grad=True,
+        methods=CONTINUOUS_METHODS,
+    ),
     "Pareto": dict(
         params=lambda rng: dict(scale=rng.uniform(0.5, 2.0, BATCH), alpha=rng.uniform(2.2, 5.0, BATCH)),
         ours=lambda p: stats.Pareto(p["scale"], p["alpha"]),
         theirs=lambda torch, p: _td(torch).Pareto(p["scale"], p["alpha"], validate_args=False),
         value=lambda rng, p: p["scale"] * (1.0 + rng.exponential(1.0, DRAWS + BATCH)),
-        value_grad=True, methods=CONTINUOUS_METHODS),
+        value_grad=True,
+        methods=CONTINUOUS_METHODS,
+    ),
     "Bernoulli(probs)": dict(
         params=lambda rng: dict(probs=rng.uniform(0.05, 0.95, BATCH)),
         ours=lambda p: stats.Bernoulli(probs=p["probs"]),
         theirs=lambda torch, p: _td(torch).Bernoulli(probs=p["probs"], validate_args=False),
         value=lambda rng, p: rng.integers(0, 2, DRAWS + BATCH).astype(np.float64),
-        methods=("log_prob", "entropy", "mean", "variance")),
+        methods=("log_prob", "entropy", "mean", "variance"),
+    ),
     "Bernoulli(logits)": dict(
         params=lambda rng: dict(logits=3 * rng.normal(size=BATCH)),
         ours=lambda p: stats.Bernoulli(logits=p["logits"]),
         theirs=lambda torch, p: _td(torch).Bernoulli(logits=p["logits"], validate_args=False),
         value=lambda rng, p: rng.integers(0, 2, DRAWS + BATCH).astype(np.float64),
-        methods=("log_prob", "entropy", "mean", "variance")),
+        methods=("log_prob", "entropy", "mean", "variance"),
+    ),
     "Binomial": dict(
         params=lambda rng: dict(probs=rng.uniform(0.05, 0.95, BATCH)),
         ours=lambda p: stats.Binomial(8, p["probs"]),
         theirs=lambda torch, p: _td(torch).Binomial(8, probs=p["probs"], validate_args=False),
         value=lambda rng, p: rng.integers(0, 9, DRAWS + BATCH).astype(np.float64),
-        methods=("log_prob", "entropy", "mean", "variance")),
-    "Binomial(mixed counts)": dict(   # torch's entropy needs one total_count
+        methods=("log_prob", "entropy", "mean", "variance"),
+    ),
+    "Binomial(mixed counts)": dict(  # torch's entropy needs one total_count
         params=lambda rng: dict(probs=rng.uniform(0.05, 0.95, BATCH)),
         ours=lambda p: stats.Binomial(np.array([3.0, 10.0, 25.0]), p["probs"]),
-        theirs=lambda torch, p: _td(torch).Binomial(torch.tensor([3.0, 10.0, 25.0], dtype=torch.float64),
-                                                    probs=p["probs"], validate_args=False),
+        theirs=lambda torch, p: _td(torch).Binomial(
+            torch.tensor([3.0, 10.0, 25.0], dtype=torch.float64), probs=p["probs"], validate_args=False
+        ),
         value=lambda rng, p: np.floor(rng.uniform(0, 1, DRAWS + BATCH) * np.array([4.0, 11.0, 26.0])),
-        methods=("log_prob", "mean", "variance")),
+        methods=("log_prob", "mean", "variance"),
+    ),
     "Poisson": dict(
         params=lambda rng: dict(rate=rng.uniform(0.2, 12.0, BATCH)),
         ours=lambda p: stats.Poisson(p["rate"]),
         theirs=lambda torch, p: _td(torch).Poisson(p["rate"], validate_args=False),
         value=lambda rng, p: rng.integers(0, 20, DRAWS + BATCH).astype(np.float64),
-        methods=("log_prob", "mean", "variance")),
+        methods=("log_prob", "mean", "variance"),
+    ),
     "Categorical(probs)": dict(
         params=lambda rng: dict(probs=_probs(rng, BATCH + (5,))),
         ours=lambda p: stats.Categorical(probs=p["probs"]),
         theirs=lambda torch, p: _td(torch).Categorical(probs=p["probs"], validate_args=False),
         value=lambda rng, p: rng.integers(0, 5, DRAWS + BATCH),
-        center=("probs",), methods=("log_prob", "entropy")),
+        center=("probs",),
+        methods=("log_prob", "entropy"),
+    ),
     "Categorical(logits)": dict(
         params=lambda rng: dict(logits=2 * rng.normal(size=BATCH + (5,))),
         ours=lambda p: stats.Categorical(logits=p["logits"]),
         theirs=lambda torch, p: _td(torch).Categorical(logits=p["logits"], validate_args=False),
         value=lambda rng, p: rng.integers(0, 5, DRAWS + BATCH),
-        methods=("log_prob", "entropy")),
+        methods=("log_prob", "entropy"),
+    ),
 }
 
 CASES = [(name, method) for name, family in FAMILIES.items() for method in family["methods"]]
@@ -185,8 +207,11 @@ def test_distribution_like_torch(torch, name, method, seed):
             return getattr(family["ours"](p), method)(p["value"] if point else value)
 
         def theirs(p):
-            return getattr(family["theirs"](torch, p), method)(p["value"] if point else _torch_value(torch, value))
+            return getattr(family["theirs"](torch, p), method)(
+                p["value"] if point else _torch_value(torch, value)
+            )
     else:
+
         def ours(p):
             d = family["ours"](p)
             return d.entropy() if method == "entropy" else getattr(d, method)
@@ -194,6 +219,7 @@ def test_distribution_like_torch(torch, name, method, seed):
         def theirs(p):
             d = family["theirs"](torch, p)
             return d.entropy() if method == "entropy" else getattr(d, method)
+
     compare(torch, ours, theirs, leaves, seed=seed, center=family.get("center", ()))
 
 
@@ -201,21 +227,25 @@ def test_edge_values_like_torch(torch):
     """Values only (no gradients) at the edges: infinite Pareto moments, Uniform cdf clamping,
     out-of-support log_prob, zero-rate Poisson, Laplace cdf at the median, cdf at the ends."""
     td = torch.distributions
-    t = lambda a: torch.tensor(a, dtype=torch.float64)   # noqa: E731
+    t = lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
     alpha = np.array([0.5, 1.0, 1.5, 2.0, 2.5])
     ours, theirs = stats.Pareto(np.ones(5), alpha), td.Pareto(t(np.ones(5)), t(alpha))
-    np.testing.assert_array_equal(ours.mean.array[:2], as_numpy(theirs.mean)[:2])          # ∞, ∞
+    np.testing.assert_array_equal(ours.mean.array[:2], as_numpy(theirs.mean)[:2])  # ∞, ∞
     np.testing.assert_allclose(ours.mean.array, as_numpy(theirs.mean), rtol=RTOL)
     np.testing.assert_allclose(ours.variance.array, as_numpy(theirs.variance), rtol=RTOL)
     assert np.all(np.isinf(ours.variance.array[:4]))
     # out-of-support log_prob is −∞ on both sides (torch's Exponential does not check its support
     # with validate_args=False and would give log λ − λx; ours is SciPy's −∞, not compared)
-    for o, th, x in [(stats.Uniform(np.zeros(()), np.ones(())), td.Uniform(t(0.0), t(1.0), validate_args=False), 1.5),
-                     (stats.Uniform(np.zeros(()), np.ones(())), td.Uniform(t(0.0), t(1.0), validate_args=False), -0.5)]:
+    for o, th, x in [
+        (stats.Uniform(np.zeros(()), np.ones(())), td.Uniform(t(0.0), t(1.0), validate_args=False), 1.5),
+        (stats.Uniform(np.zeros(()), np.ones(())), td.Uniform(t(0.0), t(1.0), validate_args=False), -0.5),
+    ]:
         assert o.log_prob(x).array == -np.inf == th.log_prob(t(x)).item()
     # Poisson with rate 0: all mass at 0 (0 log 0 = 0)
     o, th = stats.Poisson(np.zeros(3)), td.Poisson(t(np.zeros(3)), validate_args=False)
-    np.testing.assert_array_equal(o.log_prob(np.array([0.0, 0.0, 0.0])).array, as_numpy(th.log_prob(t([0.0, 0.0, 0.0]))))
+    np.testing.assert_array_equal(
+        o.log_prob(np.array([0.0, 0.0, 0.0])).array, as_numpy(th.log_prob(t([0.0, 0.0, 0.0])))
+    )
     # cdf at the median, and far in the tails
     # (Python-float parameters would give the default dtype, float32: pass float64 arrays)
     f64 = np.float64
@@ -231,7 +261,9 @@ def test_edge_values_like_torch(torch):
     # keeps full relative accuracy there (as SciPy's ndtr). torch.special.ndtr (2.13, CPU) cancels
     # too (6.106e-16 at −8 for 6.221e-16): exp(torch.special.log_ndtr) is the tail oracle
     np.testing.assert_allclose(nor.cdf(x).array, as_numpy(tnor.cdf(t(x))), rtol=1e-12, atol=1e-16)
-    np.testing.assert_allclose(nor.cdf(x).array, torch.special.log_ndtr(t(x)).exp().numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        nor.cdf(x).array, torch.special.log_ndtr(t(x)).exp().numpy(), rtol=1e-12, atol=0
+    )
     # torch's Normal.icdf is √2 erfinv(2q − 1), which loses the left tail (−∞ at q = 1e-300, where
     # Φ⁻¹ = −37.05, and 2e-9 relative at q = 1e-10); torch.special.ndtri is the tail oracle
     q = np.array([0.0, 1e-300, 1e-10, 0.5, 1 - 1e-10, 1.0])
@@ -245,7 +277,10 @@ D = 3
 
 def _mvn_leaves(rng, batch=()):
     b = rng.normal(size=batch + (D, D))
-    w = np.tril(rng.normal(size=batch + (D, D)), -1) + np.eye(D) * rng.uniform(0.5, 1.5, batch + (D,))[..., None]
+    w = (
+        np.tril(rng.normal(size=batch + (D, D)), -1)
+        + np.eye(D) * rng.uniform(0.5, 1.5, batch + (D,))[..., None]
+    )
     return dict(loc=rng.normal(size=batch + (D,)), b=b, tril=w)
 
 
@@ -253,14 +288,17 @@ def _mvn(kind, p, lib):
     """(ours or torch's) MultivariateNormal from the leaves, by covariance B Bᵀ + I or by scale_tril."""
     if lib == "ours":
         if kind == "covariance":
-            return stats.MultivariateNormal(p["loc"], covariance_matrix=p["b"] @ md.swapaxes(p["b"], -1, -2)
-                                            + md.tensor(np.eye(D)))
+            return stats.MultivariateNormal(
+                p["loc"], covariance_matrix=p["b"] @ md.swapaxes(p["b"], -1, -2) + md.tensor(np.eye(D))
+            )
         return stats.MultivariateNormal(p["loc"], scale_tril=p["tril"])
     torch = lib
     if kind == "covariance":
         return torch.distributions.MultivariateNormal(
-            p["loc"], covariance_matrix=p["b"] @ p["b"].transpose(-1, -2) + torch.eye(D, dtype=torch.float64),
-            validate_args=False)
+            p["loc"],
+            covariance_matrix=p["b"] @ p["b"].transpose(-1, -2) + torch.eye(D, dtype=torch.float64),
+            validate_args=False,
+        )
     return torch.distributions.MultivariateNormal(p["loc"], scale_tril=p["tril"], validate_args=False)
 
 
@@ -282,28 +320,42 @@ def test_multivariate_normal_like_torch(torch, method, kind, seed):
         if method == "log_prob":
             return d.log_prob(p["value"])
         return d.entropy() if method == "entropy" else getattr(d, method)
+
     compare(torch, lambda p: run(p, "ours"), lambda p: run(p, torch), leaves, seed=seed)
 
 
 # ----- KL divergences ------------------------------------------------------------------------------
 KL_PAIRS = {
     "Normal": lambda rng: (FAMILIES["Normal"]["params"](rng), FAMILIES["Normal"]["params"](rng)),
-    "Exponential": lambda rng: (FAMILIES["Exponential"]["params"](rng), FAMILIES["Exponential"]["params"](rng)),
+    "Exponential": lambda rng: (
+        FAMILIES["Exponential"]["params"](rng),
+        FAMILIES["Exponential"]["params"](rng),
+    ),
     "Laplace": lambda rng: (FAMILIES["Laplace"]["params"](rng), FAMILIES["Laplace"]["params"](rng)),
     "Poisson": lambda rng: (FAMILIES["Poisson"]["params"](rng), FAMILIES["Poisson"]["params"](rng)),
-    "Bernoulli(probs)": lambda rng: (FAMILIES["Bernoulli(probs)"]["params"](rng),
-                                     FAMILIES["Bernoulli(probs)"]["params"](rng)),
-    "Bernoulli(logits)": lambda rng: (FAMILIES["Bernoulli(logits)"]["params"](rng),
-                                      FAMILIES["Bernoulli(logits)"]["params"](rng)),
-    "Categorical(probs)": lambda rng: (FAMILIES["Categorical(probs)"]["params"](rng),
-                                       FAMILIES["Categorical(probs)"]["params"](rng)),
-    "Categorical(logits)": lambda rng: (FAMILIES["Categorical(logits)"]["params"](rng),
-                                        FAMILIES["Categorical(logits)"]["params"](rng)),
+    "Bernoulli(probs)": lambda rng: (
+        FAMILIES["Bernoulli(probs)"]["params"](rng),
+        FAMILIES["Bernoulli(probs)"]["params"](rng),
+    ),
+    "Bernoulli(logits)": lambda rng: (
+        FAMILIES["Bernoulli(logits)"]["params"](rng),
+        FAMILIES["Bernoulli(logits)"]["params"](rng),
+    ),
+    "Categorical(probs)": lambda rng: (
+        FAMILIES["Categorical(probs)"]["params"](rng),
+        FAMILIES["Categorical(probs)"]["params"](rng),
+    ),
+    "Categorical(logits)": lambda rng: (
+        FAMILIES["Categorical(logits)"]["params"](rng),
+        FAMILIES["Categorical(logits)"]["params"](rng),
+    ),
     # p's interval inside q's (a finite KL, differentiable in all four ends)
-    "Uniform": lambda rng: (lambda lo, hi: (dict(low=lo, high=hi),
-                                            dict(low=lo - rng.uniform(0.1, 1, BATCH),
-                                                 high=hi + rng.uniform(0.1, 1, BATCH))))(
-        *(lambda lo: (lo, lo + rng.uniform(0.5, 2, BATCH)))(rng.normal(size=BATCH))),
+    "Uniform": lambda rng: (
+        lambda lo, hi: (
+            dict(low=lo, high=hi),
+            dict(low=lo - rng.uniform(0.1, 1, BATCH), high=hi + rng.uniform(0.1, 1, BATCH)),
+        )
+    )(*(lambda lo: (lo, lo + rng.uniform(0.5, 2, BATCH)))(rng.normal(size=BATCH))),
 }
 
 
@@ -321,8 +373,10 @@ def test_kl_divergence_like_torch(torch, name, seed):
         return stats.kl_divergence(family["ours"](split(t, "p_")), family["ours"](split(t, "q_")))
 
     def theirs(t):
-        return torch.distributions.kl_divergence(family["theirs"](torch, split(t, "p_")),
-                                                 family["theirs"](torch, split(t, "q_")))
+        return torch.distributions.kl_divergence(
+            family["theirs"](torch, split(t, "p_")), family["theirs"](torch, split(t, "q_"))
+        )
+
     center = tuple(f"{side}_{k}" for side in "pq" for k in family.get("center", ()))
     compare(torch, ours, theirs, leaves, seed=seed, center=center)
 
@@ -339,9 +393,10 @@ def test_kl_multivariate_normal_like_torch(torch, kind, seed):
         p = _mvn(kind, {k[2:]: v for k, v in t.items() if k.startswith("p_")}, lib)
         q = _mvn(kind, {k[2:]: v for k, v in t.items() if k.startswith("q_")}, lib)
         return stats.kl_divergence(p, q) if lib == "ours" else lib.distributions.kl_divergence(p, q)
+
     if kind == "covariance":
         compare(torch, lambda t: run(t, "ours"), lambda t: run(t, torch), leaves, seed=seed)
-    else:   # compare the gradients on the lower triangles (the parameters) only
+    else:  # compare the gradients on the lower triangles (the parameters) only
         compare(torch, lambda t: run(t, "ours"), lambda t: run(t, torch), leaves, seed=seed, grads=False)
         ours_leaves = {k: md.tensor(v, requires_grad=True) for k, v in leaves.items()}
         theirs_leaves = {k: torch.tensor(v, requires_grad=True) for k, v in leaves.items()}
@@ -376,8 +431,9 @@ def test_kl_edge_values_like_torch(torch):
     assert np.isinf(ours[1])
     # the array form agrees with torch's Categorical KL and entropy too
     np.testing.assert_allclose(stats.kl_divergence(p, q).array, theirs, rtol=RTOL)
-    np.testing.assert_allclose(stats.entropy(p).array, td.Categorical(probs=t(p)).entropy().numpy(),
-                               rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(
+        stats.entropy(p).array, td.Categorical(probs=t(p)).entropy().numpy(), rtol=RTOL, atol=1e-15
+    )
     # Bernoulli at a certain outcome (torch clamps its logits at the float epsilon, hence atol)
     a, b = np.array([0.0, 1.0, 0.3]), np.array([0.4, 0.7, 0.3])
     ours = stats.kl_divergence(stats.Bernoulli(probs=a), stats.Bernoulli(probs=b)).array
@@ -385,7 +441,9 @@ def test_kl_edge_values_like_torch(torch):
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
     # Poisson with a zero rate for p: KL = λ_q (torch's λ_p (log λ_p − log λ_q) gives 0 · (−∞) = NaN
     # there, so only the other entry is compared with torch)
-    ours = stats.kl_divergence(stats.Poisson(np.array([0.0, 2.0, 3.0])), stats.Poisson(np.array([1.5, 2.0, 1.0]))).array
+    ours = stats.kl_divergence(
+        stats.Poisson(np.array([0.0, 2.0, 3.0])), stats.Poisson(np.array([1.5, 2.0, 1.0]))
+    ).array
     theirs = td.kl_divergence(td.Poisson(t([0.0, 2.0, 3.0])), td.Poisson(t([1.5, 2.0, 1.0]))).numpy()
     np.testing.assert_allclose(ours[1:], theirs[1:], rtol=RTOL, atol=ATOL)
     assert ours[0] == 1.5
@@ -404,18 +462,29 @@ def test_kl_divergence_broadcasts_like_torch(torch, name):
 
     def split(t, prefix):
         return {k[2:]: v for k, v in t.items() if k.startswith(prefix)}
-    compare(torch, lambda t: stats.kl_divergence(family["ours"](split(t, "p_")), family["ours"](split(t, "q_"))),
-            lambda t: torch.distributions.kl_divergence(family["theirs"](torch, split(t, "p_")),
-                                                        family["theirs"](torch, split(t, "q_"))), leaves)
+
+    compare(
+        torch,
+        lambda t: stats.kl_divergence(family["ours"](split(t, "p_")), family["ours"](split(t, "q_"))),
+        lambda t: torch.distributions.kl_divergence(
+            family["theirs"](torch, split(t, "p_")), family["theirs"](torch, split(t, "q_"))
+        ),
+        leaves,
+    )
 
 
 @pytest.mark.parametrize("count", [1, 60, 400])
 def test_binomial_entropy_large_counts_like_torch(torch, count):
     """Our entropy sums only over np ± (12√(np(1 − p)) + 30); torch's sums over the whole support."""
     probs = np.array([0.003, 0.02, 0.5, 0.97])
-    compare(torch, lambda t: stats.Binomial(count, t["p"]).entropy(),
-            lambda t: torch.distributions.Binomial(count, probs=t["p"]).entropy(), {"p": probs},
-            rtol=1e-9, atol=1e-12)
+    compare(
+        torch,
+        lambda t: stats.Binomial(count, t["p"]).entropy(),
+        lambda t: torch.distributions.Binomial(count, probs=t["p"]).entropy(),
+        {"p": probs},
+        rtol=1e-9,
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))
@@ -448,20 +517,31 @@ RSAMPLE = {
 
 def _patch_torch_noise(torch, monkeypatch, how, noise):
     import torch.distributions.normal as normal_module
+
     if how == "standard_normal":
-        monkeypatch.setattr(normal_module, "_standard_normal",
-                            lambda shape, dtype, device: torch.tensor(noise(shape), dtype=dtype))
+        monkeypatch.setattr(
+            normal_module,
+            "_standard_normal",
+            lambda shape, dtype, device: torch.tensor(noise(shape), dtype=dtype),
+        )
     elif how == "rand":
-        monkeypatch.setattr(torch, "rand", lambda shape, dtype=None, device=None:
-                            torch.tensor(noise(shape), dtype=dtype))
+        monkeypatch.setattr(
+            torch, "rand", lambda shape, dtype=None, device=None: torch.tensor(noise(shape), dtype=dtype)
+        )
     elif how == "exponential_":
         # torch draws E ~ Exp(1) in place; ours is the inverse cdf −log(1 − u) of the same u
-        monkeypatch.setattr(torch.Tensor, "exponential_",
-                            lambda self, *a, **k: self.copy_(torch.tensor(-np.log1p(-noise(self.shape)))))
+        monkeypatch.setattr(
+            torch.Tensor,
+            "exponential_",
+            lambda self, *a, **k: self.copy_(torch.tensor(-np.log1p(-noise(self.shape)))),
+        )
     elif how == "uniform_":
         # torch draws u ~ U(−1, 1) in place; ours draws v ~ U[−½, ½): u = 2v
-        monkeypatch.setattr(torch.Tensor, "uniform_",
-                            lambda self, *a, **k: self.copy_(torch.tensor(2.0 * (noise(self.shape) - 0.5))))
+        monkeypatch.setattr(
+            torch.Tensor,
+            "uniform_",
+            lambda self, *a, **k: self.copy_(torch.tensor(2.0 * (noise(self.shape) - 0.5))),
+        )
 
 
 @pytest.mark.parametrize("seed", SEEDS[:2])
@@ -475,11 +555,13 @@ def test_rsample_shared_noise_like_torch(torch, monkeypatch, name, seed):
     def noise(shape):
         g = np.random.default_rng(seed)
         return g.standard_normal(tuple(shape)) if kind == "normal" else g.random(tuple(shape))
+
     _patch_torch_noise(torch, monkeypatch, how, noise)
 
     def ours(p):
         md.manual_seed(seed)
         return family["ours"](p).rsample((5,))
+
     compare(torch, ours, lambda p: family["theirs"](torch, p).rsample((5,)), params, seed=seed)
 
 
@@ -487,21 +569,34 @@ def test_rsample_shared_noise_like_torch(torch, monkeypatch, name, seed):
 @pytest.mark.parametrize("kind", ["covariance", "scale_tril"])
 def test_rsample_multivariate_normal_shared_noise(torch, monkeypatch, kind, seed):
     import torch.distributions.multivariate_normal as mvn_module
-    monkeypatch.setattr(mvn_module, "_standard_normal", lambda shape, dtype, device: torch.tensor(
-        np.random.default_rng(seed).standard_normal(tuple(shape)), dtype=dtype))
+
+    monkeypatch.setattr(
+        mvn_module,
+        "_standard_normal",
+        lambda shape, dtype, device: torch.tensor(
+            np.random.default_rng(seed).standard_normal(tuple(shape)), dtype=dtype
+        ),
+    )
     leaves = _drop_unused(_mvn_leaves(np.random.default_rng(seed + 10), batch=(2,)), kind)
 
     def ours(p):
         md.manual_seed(seed)
         return _mvn(kind, p, "ours").rsample((5,))
+
     # the upper triangle of scale_tril is multiplied by noise in neither library's draw
     compare(torch, ours, lambda p: _mvn(kind, p, torch).rsample((5,)), leaves, seed=seed)
 
 
 # ----- special functions ---------------------------------------------------------------------------
 def test_lgamma_like_torch(torch):
-    x = np.concatenate([np.geomspace(1e-8, 0.5, 40), np.linspace(0.45, 3.0, 60), np.geomspace(3.0, 1e6, 40),
-                        [0.5, 1.0, 1.5, 2.0, 2.5]])
+    x = np.concatenate(
+        [
+            np.geomspace(1e-8, 0.5, 40),
+            np.linspace(0.45, 3.0, 60),
+            np.geomspace(3.0, 1e6, 40),
+            [0.5, 1.0, 1.5, 2.0, 2.5],
+        ]
+    )
     ours = stats.lgamma(x)
     theirs = torch.lgamma(torch.tensor(x, dtype=torch.float64)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-14)
@@ -510,21 +605,37 @@ def test_lgamma_like_torch(torch):
 @pytest.mark.parametrize("name", ["erf", "erfc"])
 def test_erf_erfc_like_torch(torch, name):
     # both sides of the series/continued-fraction switch at |x| = 1.5, and the far tails
-    x = np.concatenate([np.linspace(-6.0, 6.0, 121), [1.5 - 1e-12, 1.5, 1.5 + 1e-12, -1.5, 1e-300, -1e-20, 0.0]])
+    x = np.concatenate(
+        [np.linspace(-6.0, 6.0, 121), [1.5 - 1e-12, 1.5, 1.5 + 1e-12, -1.5, 1e-300, -1e-20, 0.0]]
+    )
     fn = getattr(stats, name)
-    compare(torch, lambda p: fn(p["x"]), lambda p: getattr(torch, name)(p["x"]), {"x": x},
-            rtol=1e-13, atol=1e-15)
-    if name == "erfc":   # relative accuracy in the right tail, where erfc is tiny
+    compare(
+        torch, lambda p: fn(p["x"]), lambda p: getattr(torch, name)(p["x"]), {"x": x}, rtol=1e-13, atol=1e-15
+    )
+    if name == "erfc":  # relative accuracy in the right tail, where erfc is tiny
         x = np.linspace(5.0, 26.0, 43)
-        np.testing.assert_allclose(stats.erfc(x).array, torch.erfc(torch.tensor(x, dtype=torch.float64)).numpy(),
-                                   rtol=1e-13, atol=0)
+        np.testing.assert_allclose(
+            stats.erfc(x).array, torch.erfc(torch.tensor(x, dtype=torch.float64)).numpy(), rtol=1e-13, atol=0
+        )
 
 
 def test_ndtri_like_torch(torch):
-    p = np.concatenate([np.geomspace(1e-300, 1e-3, 30), np.linspace(0.001, 0.999, 101),
-                        1.0 - np.geomspace(1e-3, 1e-15, 20), [0.02425, 0.97575]])
-    compare(torch, lambda t: stats.ndtri(t["p"]), lambda t: torch.special.ndtri(t["p"]), {"p": p},
-            rtol=1e-12, atol=1e-14)
+    p = np.concatenate(
+        [
+            np.geomspace(1e-300, 1e-3, 30),
+            np.linspace(0.001, 0.999, 101),
+            1.0 - np.geomspace(1e-3, 1e-15, 20),
+            [0.02425, 0.97575],
+        ]
+    )
+    compare(
+        torch,
+        lambda t: stats.ndtri(t["p"]),
+        lambda t: torch.special.ndtri(t["p"]),
+        {"p": p},
+        rtol=1e-12,
+        atol=1e-14,
+    )
     ends = np.array([0.0, 1.0])
     np.testing.assert_array_equal(stats.ndtri(ends).array, torch.special.ndtri(torch.tensor(ends)).numpy())
 
@@ -541,34 +652,50 @@ def _joint(rng):
 
 INFORMATION = {
     # name: (ours, torch formula, leaves(rng))
-    "entropy": (lambda t: stats.entropy(t["p"]),
-                lambda torch, t: _entr(torch, t["p"]).sum(-1),
-                lambda rng: dict(p=_probs(rng, (3, 5)))),
-    "entropy(base=2)": (lambda t: stats.entropy(t["p"], base=2),
-                        lambda torch, t: _entr(torch, t["p"]).sum(-1) / np.log(2.0),
-                        lambda rng: dict(p=_probs(rng, (3, 5)))),
-    "cross_entropy": (lambda t: stats.cross_entropy(t["p"], t["q"]),
-                      lambda torch, t: -torch.special.xlogy(t["p"], t["q"]).sum(-1),
-                      lambda rng: dict(p=_probs(rng, (3, 5)), q=_probs(rng, (3, 5)))),
-    "kl_divergence": (lambda t: stats.kl_divergence(t["p"], t["q"]),
-                      lambda torch, t: torch.nn.functional.kl_div(t["q"].log(), t["p"], reduction="none").sum(-1),
-                      lambda rng: dict(p=_probs(rng, (3, 5)), q=_probs(rng, (3, 5)))),
-    "self_information": (lambda t: stats.self_information(t["p"]),
-                         lambda torch, t: -torch.log(t["p"]),
-                         lambda rng: dict(p=rng.uniform(0.01, 1.0, (3, 5)))),
-    "joint_entropy": (lambda t: stats.joint_entropy(t["p"]),
-                      lambda torch, t: _entr(torch, t["p"]).sum(),
-                      lambda rng: dict(p=_joint(rng))),
+    "entropy": (
+        lambda t: stats.entropy(t["p"]),
+        lambda torch, t: _entr(torch, t["p"]).sum(-1),
+        lambda rng: dict(p=_probs(rng, (3, 5))),
+    ),
+    "entropy(base=2)": (
+        lambda t: stats.entropy(t["p"], base=2),
+        lambda torch, t: _entr(torch, t["p"]).sum(-1) / np.log(2.0),
+        lambda rng: dict(p=_probs(rng, (3, 5))),
+    ),
+    "cross_entropy": (
+        lambda t: stats.cross_entropy(t["p"], t["q"]),
+        lambda torch, t: -torch.special.xlogy(t["p"], t["q"]).sum(-1),
+        lambda rng: dict(p=_probs(rng, (3, 5)), q=_probs(rng, (3, 5))),
+    ),
+    "kl_divergence": (
+        lambda t: stats.kl_divergence(t["p"], t["q"]),
+        lambda torch, t: torch.nn.functional.kl_div(t["q"].log(), t["p"], reduction="none").sum(-1),
+        lambda rng: dict(p=_probs(rng, (3, 5)), q=_probs(rng, (3, 5))),
+    ),
+    "self_information": (
+        lambda t: stats.self_information(t["p"]),
+        lambda torch, t: -torch.log(t["p"]),
+        lambda rng: dict(p=rng.uniform(0.01, 1.0, (3, 5))),
+    ),
+    "joint_entropy": (
+        lambda t: stats.joint_entropy(t["p"]),
+        lambda torch, t: _entr(torch, t["p"]).sum(),
+        lambda rng: dict(p=_joint(rng)),
+    ),
     # H(Y | X) = H(X, Y) − H(X) with X the rows
-    "conditional_entropy": (lambda t: stats.conditional_entropy(t["p"]),
-                            lambda torch, t: _entr(torch, t["p"]).sum() - _entr(torch, t["p"].sum(1)).sum(),
-                            lambda rng: dict(p=_joint(rng))),
+    "conditional_entropy": (
+        lambda t: stats.conditional_entropy(t["p"]),
+        lambda torch, t: _entr(torch, t["p"]).sum() - _entr(torch, t["p"].sum(1)).sum(),
+        lambda rng: dict(p=_joint(rng)),
+    ),
     # I(X; Y) = KL(p(x, y) ‖ p(x) p(y))
-    "mutual_information": (lambda t: stats.mutual_information(t["p"]),
-                           lambda torch, t: torch.nn.functional.kl_div(
-                               (t["p"].sum(1, keepdim=True) * t["p"].sum(0, keepdim=True)).log(), t["p"],
-                               reduction="sum"),
-                           lambda rng: dict(p=_joint(rng))),
+    "mutual_information": (
+        lambda t: stats.mutual_information(t["p"]),
+        lambda torch, t: torch.nn.functional.kl_div(
+            (t["p"].sum(1, keepdim=True) * t["p"].sum(0, keepdim=True)).log(), t["p"], reduction="sum"
+        ),
+        lambda rng: dict(p=_joint(rng)),
+    ),
 }
 
 

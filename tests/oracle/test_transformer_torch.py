@@ -1,12 +1,17 @@
 """TransformerEncoderLayer / DecoderLayer / stacks against PyTorch with copied weights (float64, 1e-6)."""
+
 import numpy as np
 import pytest
 
 import mathdl as md
-from torch_oracle import copy_weights
 from mathdl.nn.layers.layernorm import LayerNorm
-from mathdl.nn.layers.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
-                                          TransformerEncoderLayer)
+from mathdl.nn.layers.transformer import (
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+from torch_oracle import copy_weights
 
 
 def compare_grads(reference, module, pairs):
@@ -28,8 +33,9 @@ def _randomise_norms(torch, reference):
 @pytest.mark.parametrize("batch_first", [False, True])
 def test_encoder_layer_matches_torch(torch, float64, rng, norm_first, batch_first):
     torch.manual_seed(0)
-    reference = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=batch_first,
-                                                 norm_first=norm_first, dtype=torch.float64)
+    reference = torch.nn.TransformerEncoderLayer(
+        8, 2, 16, dropout=0.0, batch_first=batch_first, norm_first=norm_first, dtype=torch.float64
+    )
     _randomise_norms(torch, reference)
     module = TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=batch_first, norm_first=norm_first)
     copy_weights(reference, module)
@@ -51,8 +57,9 @@ def test_encoder_layer_matches_torch(torch, float64, rng, norm_first, batch_firs
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_decoder_layer_matches_torch(torch, float64, rng, norm_first):
     torch.manual_seed(1)
-    reference = torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, norm_first=norm_first,
-                                                 dtype=torch.float64)
+    reference = torch.nn.TransformerDecoderLayer(
+        8, 2, 16, dropout=0.0, norm_first=norm_first, dtype=torch.float64
+    )
     _randomise_norms(torch, reference)
     module = TransformerDecoderLayer(8, 2, 16, dropout=0.0, norm_first=norm_first)
     copy_weights(reference, module)
@@ -62,9 +69,12 @@ def test_decoder_layer_matches_torch(torch, float64, rng, norm_first):
     causal = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64)
     tt, tm = torch.tensor(tgt, requires_grad=True), torch.tensor(memory, requires_grad=True)
     mt, mm = md.tensor(tgt, requires_grad=True), md.tensor(memory, requires_grad=True)
-    t_out = reference(tt, tm, tgt_mask=causal, memory_key_padding_mask=torch.tensor(memory_padding),
-                      tgt_is_causal=True)
-    m_out = module(mt, mm, tgt_mask=causal.numpy(), memory_key_padding_mask=memory_padding, tgt_is_causal=True)
+    t_out = reference(
+        tt, tm, tgt_mask=causal, memory_key_padding_mask=torch.tensor(memory_padding), tgt_is_causal=True
+    )
+    m_out = module(
+        mt, mm, tgt_mask=causal.numpy(), memory_key_padding_mask=memory_padding, tgt_is_causal=True
+    )
     np.testing.assert_allclose(m_out.array, t_out.detach().numpy(), atol=1e-6)
     g = rng.standard_normal(tgt.shape)
     (t_out * torch.tensor(g)).sum().backward()
@@ -75,10 +85,14 @@ def test_decoder_layer_matches_torch(torch, float64, rng, norm_first):
 def test_stacks_match_torch(torch, float64, rng):
     torch.manual_seed(2)
     t_encoder = torch.nn.TransformerEncoder(
-        torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, dtype=torch.float64), 2,
-        norm=torch.nn.LayerNorm(8, dtype=torch.float64), enable_nested_tensor=False)
+        torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, dtype=torch.float64),
+        2,
+        norm=torch.nn.LayerNorm(8, dtype=torch.float64),
+        enable_nested_tensor=False,
+    )
     t_decoder = torch.nn.TransformerDecoder(
-        torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, dtype=torch.float64), 2)
+        torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, dtype=torch.float64), 2
+    )
     encoder = TransformerEncoder(TransformerEncoderLayer(8, 2, 16, dropout=0.0), 2, norm=LayerNorm(8))
     decoder = TransformerDecoder(TransformerDecoderLayer(8, 2, 16, dropout=0.0), 2)
     copy_weights(t_encoder, encoder)

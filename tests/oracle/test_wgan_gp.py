@@ -1,5 +1,6 @@
 """The WGAN-GP penalty and its gradient with respect to the critic's parameters (a gradient of a
 gradient) against PyTorch, for a dense and a convolutional critic with the same weights."""
+
 import numpy as np
 import pytest
 
@@ -43,19 +44,26 @@ def compare(torch, ours, theirs, real, fake, epsilon):
 def test_penalty_gradient_equals_torch_dense(torch, float64, rng):
     md.manual_seed(0)
     ours = MLPDiscriminator(input_dim=6, hidden=(5, 4))
-    theirs = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.LeakyReLU(0.2), torch.nn.Linear(5, 4),
-                                 torch.nn.LeakyReLU(0.2), torch.nn.Linear(4, 1)).double()
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(6, 5),
+        torch.nn.LeakyReLU(0.2),
+        torch.nn.Linear(5, 4),
+        torch.nn.LeakyReLU(0.2),
+        torch.nn.Linear(4, 1),
+    ).double()
     real, fake = rng.normal(size=(7, 6)), rng.normal(size=(7, 6))
-    assert len(compare(torch, ours, theirs, real, fake, rng.random(7))) == 3    # the three weights
+    assert len(compare(torch, ours, theirs, real, fake, rng.random(7))) == 3  # the three weights
 
 
 def test_penalty_gradient_equals_torch_smooth_critic(torch, float64, rng):
     # with tanh every parameter but the last bias shapes ∇_x f, so every gradient is exercised
     md.manual_seed(1)
-    ours = md.nn.Sequential(md.nn.Linear(4, 8), md.nn.Tanh(), md.nn.Linear(8, 3), md.nn.Tanh(),
-                            md.nn.Linear(3, 1))
-    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3),
-                                 torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
+    ours = md.nn.Sequential(
+        md.nn.Linear(4, 8), md.nn.Tanh(), md.nn.Linear(8, 3), md.nn.Tanh(), md.nn.Linear(3, 1)
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)
+    ).double()
     real, fake = rng.normal(size=(9, 4)), rng.normal(size=(9, 4))
     assert len(compare(torch, ours, theirs, real, fake, rng.random(9))) == 5
 
@@ -64,7 +72,13 @@ def test_penalty_gradient_equals_torch_convolutional(torch, float64, rng):
     md.manual_seed(0)
     ours = DCDiscriminator(channels=1, width=2, batch_norm=False)
     nn = torch.nn
-    theirs = nn.Sequential(nn.Conv2d(1, 2, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(2, 4, 4, 2, 1),
-                           nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(4 * 7 * 7, 1)).double()
+    theirs = nn.Sequential(
+        nn.Conv2d(1, 2, 4, 2, 1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(2, 4, 4, 2, 1),
+        nn.LeakyReLU(0.2),
+        nn.Flatten(),
+        nn.Linear(4 * 7 * 7, 1),
+    ).double()
     real, fake = rng.normal(size=(3, 1, 28, 28)), rng.normal(size=(3, 1, 28, 28))
     assert len(compare(torch, ours, theirs, real, fake, rng.random(3))) == 3

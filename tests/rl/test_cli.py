@@ -6,8 +6,21 @@ from mathdl.rl.cli import cli_entry, run_cartpole
 
 
 def test_cli_entry_writes_an_honest_summary(tmp_path, capsys):
-    code = cli_entry(["cartpole", "--agent", "a2c", "--steps", "1024", "--backend", "builtin",
-                      "--eval-episodes", "5", "--output", str(tmp_path)])
+    code = cli_entry(
+        [
+            "cartpole",
+            "--agent",
+            "a2c",
+            "--steps",
+            "1024",
+            "--backend",
+            "builtin",
+            "--eval-episodes",
+            "5",
+            "--output",
+            str(tmp_path),
+        ]
+    )
     summary = json.loads((tmp_path / "summary.json").read_text())
     # the solved check needs 20 training episodes averaging ≥ 427.5 steps: impossible in 1024 steps
     assert code == 1 and not summary["solved"] and summary["solved_at_step"] is None

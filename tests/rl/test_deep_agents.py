@@ -6,8 +6,14 @@ from mathdl.rl import GridWorld, value_iteration
 from mathdl.rl.cartpole import CartPoleEnv
 from mathdl.rl.dqn import DQNAgent, train_dqn
 from mathdl.rl.environments import OneHotObservation, evaluate_policy, make_env, space_sizes
-from mathdl.rl.policy_gradient import (ActorCritic, discounted_returns, generalized_advantages,
-                                       sample_categorical, train_a2c, train_reinforce)
+from mathdl.rl.policy_gradient import (
+    ActorCritic,
+    discounted_returns,
+    generalized_advantages,
+    sample_categorical,
+    train_a2c,
+    train_reinforce,
+)
 from mathdl.rl.replay import ReplayBuffer
 
 # a corridor with a trap: the optimal return from S is −0.01·4 + 1 = 0.96 (5 steps right)
@@ -35,7 +41,7 @@ def test_replay_buffer_ring_and_sampling():
     for i in range(5):
         buffer.add([i, i], i % 2, float(i), [i + 1, i + 1], i == 4)
     assert len(buffer) == 3
-    np.testing.assert_array_equal(np.sort(buffer.rewards), [2.0, 3.0, 4.0])   # 0 and 1 overwritten
+    np.testing.assert_array_equal(np.sort(buffer.rewards), [2.0, 3.0, 4.0])  # 0 and 1 overwritten
     batch = buffer.sample(100)
     assert set(batch.rewards.tolist()) == {2.0, 3.0, 4.0}
     np.testing.assert_array_equal(batch.observations[:, 0], batch.rewards)
@@ -47,12 +53,13 @@ def test_replay_buffer_ring_and_sampling():
 def test_dqn_target_is_the_double_q_formula():
     md.manual_seed(0)
     agent = DQNAgent(3, 2, hidden=(8,), gamma=0.9)
-    for param in agent.target_network.parameters():     # make the two networks differ
+    for param in agent.target_network.parameters():  # make the two networks differ
         param.array += 0.5
     rng = np.random.default_rng(0)
     for _ in range(10):
-        agent.buffer.add(rng.normal(size=3), rng.integers(2), rng.normal(), rng.normal(size=3),
-                         rng.random() < 0.3)
+        agent.buffer.add(
+            rng.normal(size=3), rng.integers(2), rng.normal(), rng.normal(size=3), rng.random() < 0.3
+        )
     batch = agent.buffer.sample(10)
     q_next_online = agent.q_values(batch.next_observations)
     q_next_target = agent.q_values(batch.next_observations, agent.target_network)
@@ -63,14 +70,25 @@ def test_dqn_target_is_the_double_q_formula():
     expected = batch.rewards + 0.9 * (1 - batch.terminated) * q_next_target.max(axis=1)
     np.testing.assert_allclose(agent.td_target(batch), expected, rtol=1e-6)
     agent.sync_target()
-    np.testing.assert_array_equal(agent.q_values(batch.observations),
-                                  agent.q_values(batch.observations, agent.target_network))
+    np.testing.assert_array_equal(
+        agent.q_values(batch.observations), agent.q_values(batch.observations, agent.target_network)
+    )
 
 
 def test_dqn_learns_the_corridor():
     md.manual_seed(0)
-    agent, log = train_dqn(corridor(), total_steps=1500, seed=0, hidden=(32,), lr=3e-3, learning_starts=100,
-                           epsilon_decay_steps=800, target_update_every=100, batch_size=32, gamma=0.95)
+    agent, log = train_dqn(
+        corridor(),
+        total_steps=1500,
+        seed=0,
+        hidden=(32,),
+        lr=3e-3,
+        learning_starts=100,
+        epsilon_decay_steps=800,
+        target_update_every=100,
+        batch_size=32,
+        gamma=0.95,
+    )
     assert greedy_return(lambda o: agent.act(o, explore=False)) == pytest.approx(0.96, abs=1e-6)
     assert np.mean(agent.losses[-100:]) < np.mean(agent.losses[:100])
 
@@ -84,15 +102,18 @@ def test_reinforce_learns_the_corridor():
 
 def test_a2c_learns_the_corridor():
     md.manual_seed(2)
-    model, log = train_a2c([corridor() for _ in range(4)], total_steps=4000, n_steps=8, lr=0.01,
-                           gamma=0.95, seed=0)
+    model, log = train_a2c(
+        [corridor() for _ in range(4)], total_steps=4000, n_steps=8, lr=0.01, gamma=0.95, seed=0
+    )
     assert greedy_return(lambda o: model.act(o, explore=False)) == pytest.approx(0.96, abs=1e-6)
     assert np.mean(log.episode_returns[-20:]) > 0.9
 
 
 def test_discounted_returns_and_gae():
-    np.testing.assert_allclose(discounted_returns([1.0, 2.0, 3.0], 0.5, bootstrap=4.0),
-                               [1 + 0.5 * 2 + 0.25 * 3 + 0.125 * 4, 2 + 0.5 * 3 + 0.25 * 4, 3 + 0.5 * 4])
+    np.testing.assert_allclose(
+        discounted_returns([1.0, 2.0, 3.0], 0.5, bootstrap=4.0),
+        [1 + 0.5 * 2 + 0.25 * 3 + 0.125 * 4, 2 + 0.5 * 3 + 0.25 * 4, 3 + 0.5 * 4],
+    )
     rng = np.random.default_rng(0)
     rewards, values = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
     next_values = np.vstack([values[1:], rng.normal(size=(1, 2))])
@@ -116,11 +137,12 @@ def test_actor_critic_log_probabilities_and_sampling(torch):
     log_probs, entropy, values = model.evaluate(observations, actions)
     logits = torch.tensor(model.actor(md.tensor(observations)).array)
     distribution = torch.distributions.Categorical(logits=logits)
-    np.testing.assert_allclose(log_probs.array, distribution.log_prob(torch.tensor(actions)).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(
+        log_probs.array, distribution.log_prob(torch.tensor(actions)).numpy(), rtol=1e-5
+    )
     np.testing.assert_allclose(entropy.array, distribution.entropy().numpy(), rtol=1e-5)
     assert values.shape == (6,)
-    counts = np.bincount(sample_categorical(np.tile(np.log([[0.1, 0.2, 0.3, 0.4]]), (20000, 1))),
-                         minlength=4)
+    counts = np.bincount(sample_categorical(np.tile(np.log([[0.1, 0.2, 0.3, 0.4]]), (20000, 1))), minlength=4)
     np.testing.assert_allclose(counts / 20000, [0.1, 0.2, 0.3, 0.4], atol=0.015)
 
 

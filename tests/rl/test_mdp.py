@@ -38,8 +38,12 @@ def test_value_iteration_matches_hand_solution():
 def test_value_iteration_matches_closed_form_of_the_best_policy(rng):
     mdp = random_mdp(rng)
     # v* is the elementwise maximum over all |A|^|S| deterministic policies of (I − γP_π)⁻¹ r_π
-    all_values = np.array([closed_form_values(mdp, np.array(p))
-                           for p in itertools.product(range(mdp.n_actions), repeat=mdp.n_states)])
+    all_values = np.array(
+        [
+            closed_form_values(mdp, np.array(p))
+            for p in itertools.product(range(mdp.n_actions), repeat=mdp.n_states)
+        ]
+    )
     v_star = all_values.max(axis=0)
     result = value_iteration(mdp, tol=1e-10)
     np.testing.assert_allclose(result.values, v_star, atol=1e-9)
@@ -91,12 +95,15 @@ def test_slippery_gridworld_planners_agree():
     assert 0.3 < vi.values[env.start_state] < 1.0
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(transitions=np.ones((2, 2, 3)) / 3, rewards=np.zeros((2, 2)), gamma=0.9), "shape"),
-    (dict(transitions=np.ones((2, 2, 2)), rewards=np.zeros((2, 2)), gamma=0.9), "probability"),
-    (dict(transitions=np.ones((2, 2, 2)) / 2, rewards=np.zeros((3, 2)), gamma=0.9), "rewards"),
-    (dict(transitions=np.ones((2, 2, 2)) / 2, rewards=np.zeros((2, 2)), gamma=1.0), "gamma"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(transitions=np.ones((2, 2, 3)) / 3, rewards=np.zeros((2, 2)), gamma=0.9), "shape"),
+        (dict(transitions=np.ones((2, 2, 2)), rewards=np.zeros((2, 2)), gamma=0.9), "probability"),
+        (dict(transitions=np.ones((2, 2, 2)) / 2, rewards=np.zeros((3, 2)), gamma=0.9), "rewards"),
+        (dict(transitions=np.ones((2, 2, 2)) / 2, rewards=np.zeros((2, 2)), gamma=1.0), "gamma"),
+    ],
+)
 def test_invalid_mdp_raises(kwargs, message):
     with pytest.raises(ValueError, match=message):
         FiniteMDP(**kwargs)

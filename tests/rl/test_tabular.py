@@ -11,7 +11,7 @@ def test_q_learning_update_is_the_td_formula():
     delta = agent.update(0, 1, reward=1.0, next_state=2, terminated=False)
     assert delta == pytest.approx(1.0 + 0.9 * 4.0 - 2.0)
     assert agent.q[0, 1] == pytest.approx(2.0 + 0.5 * delta)
-    delta = agent.update(1, 0, reward=-1.0, next_state=2, terminated=True)   # no bootstrap
+    delta = agent.update(1, 0, reward=-1.0, next_state=2, terminated=True)  # no bootstrap
     assert agent.q[1, 0] == pytest.approx(0.5 + 0.5 * (-1.0 - 0.5))
 
 

@@ -24,8 +24,9 @@ def test_sequential_updates_equal_one_update_with_the_product(rng):
     likelihoods = rng.uniform(0.05, 1.0, size=(6, 4))
     history = np.asarray(stats.sequential_bayes(prior, likelihoods))
     assert history.shape == (6, 4)
-    np.testing.assert_allclose(history[-1], np.asarray(stats.bayes_rule(prior, likelihoods.prod(axis=0))),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        history[-1], np.asarray(stats.bayes_rule(prior, likelihoods.prod(axis=0))), rtol=1e-12
+    )
 
 
 def test_coin_posterior_concentrates_on_the_true_bias(rng):
@@ -39,11 +40,14 @@ def test_coin_posterior_concentrates_on_the_true_bias(rng):
     assert posterior[np.abs(biases - 0.7) < 0.11].sum() > 0.95
 
 
-@pytest.mark.parametrize("prior, likelihood, message", [
-    ([0.5, 0.6], [1.0, 1.0], "must sum to 1"),
-    ([0.5, 0.5], [-1.0, 1.0], "non-negative"),
-    ([0.5, 0.5], [0.0, 0.0], "probability 0"),
-])
+@pytest.mark.parametrize(
+    "prior, likelihood, message",
+    [
+        ([0.5, 0.6], [1.0, 1.0], "must sum to 1"),
+        ([0.5, 0.5], [-1.0, 1.0], "non-negative"),
+        ([0.5, 0.5], [0.0, 0.0], "probability 0"),
+    ],
+)
 def test_bad_input(prior, likelihood, message):
     with pytest.raises(ValueError, match=message):
         stats.bayes_rule(prior, likelihood)

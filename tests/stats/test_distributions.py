@@ -1,5 +1,6 @@
 """Distributions against SciPy (pdf/pmf, cdf, entropy, moments), against large-sample estimates,
 and through autograd (finite differences of log_prob, rsample and entropy in the parameters)."""
+
 import numpy as np
 import pytest
 
@@ -24,8 +25,9 @@ CONTINUOUS = [
 ]
 
 
-@pytest.mark.parametrize("make, reference, x", CONTINUOUS, ids=["normal", "uniform", "exponential",
-                                                                 "laplace", "pareto"])
+@pytest.mark.parametrize(
+    "make, reference, x", CONTINUOUS, ids=["normal", "uniform", "exponential", "laplace", "pareto"]
+)
 def test_continuous_against_scipy(make, reference, x):
     scipy_stats = _scipy_stats()
     d, ref = make(), reference(scipy_stats)
@@ -41,15 +43,19 @@ def test_continuous_against_scipy(make, reference, x):
 
 DISCRETE = [
     (lambda: stats.Bernoulli(probs=f64(0.3)), lambda s: s.bernoulli(0.3), np.array([-1, 0, 0.5, 1, 2.0])),
-    (lambda: stats.Bernoulli(logits=f64(-0.8)), lambda s: s.bernoulli(1 / (1 + np.exp(0.8))),
-     np.array([0.0, 1.0])),
+    (
+        lambda: stats.Bernoulli(logits=f64(-0.8)),
+        lambda s: s.bernoulli(1 / (1 + np.exp(0.8))),
+        np.array([0.0, 1.0]),
+    ),
     (lambda: stats.Binomial(12, f64(0.35)), lambda s: s.binom(12, 0.35), np.arange(-1, 14, dtype=float)),
     (lambda: stats.Poisson(f64(3.7)), lambda s: s.poisson(3.7), np.arange(-1, 15, dtype=float)),
 ]
 
 
-@pytest.mark.parametrize("make, reference, k", DISCRETE, ids=["bernoulli", "bernoulli-logits", "binomial",
-                                                              "poisson"])
+@pytest.mark.parametrize(
+    "make, reference, k", DISCRETE, ids=["bernoulli", "bernoulli-logits", "binomial", "poisson"]
+)
 def test_discrete_against_scipy(make, reference, k):
     scipy_stats = _scipy_stats()
     d, ref = make(), reference(scipy_stats)
@@ -68,24 +74,29 @@ def test_categorical_mass_cdf_entropy_by_hand():
     assert np.isneginf(d.log_prob(np.array([0, 1])).array[1])
     assert np.all(np.isneginf(d.log_prob(np.array([3, -1])).array))
     np.testing.assert_allclose(d.cdf(np.array([1, 1])).array, [0.5, 0.1])
-    np.testing.assert_allclose(d.entropy().array, [-(p[0] * np.log(p[0])).sum(), -(0.1 * np.log(0.1) + 0.9 * np.log(0.9))])
+    np.testing.assert_allclose(
+        d.entropy().array, [-(p[0] * np.log(p[0])).sum(), -(0.1 * np.log(0.1) + 0.9 * np.log(0.9))]
+    )
     np.testing.assert_allclose(d.mean.array, [1.3, 1.8])
     logits = stats.Categorical(logits=np.log(p[0]) + 4.0)
     np.testing.assert_allclose(logits.probs.array, p[0])
     np.testing.assert_allclose(float(logits.entropy().array), float(d.entropy().array[0]))
 
 
-@pytest.mark.parametrize("make, atol_mean, atol_var", [
-    (lambda: stats.Normal(f64(-1.0), f64(3.0)), 0.05, 0.15),
-    (lambda: stats.Uniform(f64(2.0), f64(5.0)), 0.02, 0.02),
-    (lambda: stats.Exponential(f64(2.0)), 0.01, 0.01),
-    (lambda: stats.Laplace(f64(1.0), f64(0.5)), 0.01, 0.02),
-    (lambda: stats.Pareto(f64(1.0), f64(6.0)), 0.01, 0.01),
-    (lambda: stats.Bernoulli(probs=f64(0.25)), 0.01, 0.01),
-    (lambda: stats.Binomial(20, f64(0.4)), 0.05, 0.1),
-    (lambda: stats.Poisson(f64(4.5)), 0.04, 0.15),
-    (lambda: stats.Categorical(probs=np.array([0.1, 0.6, 0.3])), 0.01, 0.01),
-])
+@pytest.mark.parametrize(
+    "make, atol_mean, atol_var",
+    [
+        (lambda: stats.Normal(f64(-1.0), f64(3.0)), 0.05, 0.15),
+        (lambda: stats.Uniform(f64(2.0), f64(5.0)), 0.02, 0.02),
+        (lambda: stats.Exponential(f64(2.0)), 0.01, 0.01),
+        (lambda: stats.Laplace(f64(1.0), f64(0.5)), 0.01, 0.02),
+        (lambda: stats.Pareto(f64(1.0), f64(6.0)), 0.01, 0.01),
+        (lambda: stats.Bernoulli(probs=f64(0.25)), 0.01, 0.01),
+        (lambda: stats.Binomial(20, f64(0.4)), 0.05, 0.1),
+        (lambda: stats.Poisson(f64(4.5)), 0.04, 0.15),
+        (lambda: stats.Categorical(probs=np.array([0.1, 0.6, 0.3])), 0.01, 0.01),
+    ],
+)
 def test_sample_moments_match_the_formulas(make, atol_mean, atol_var):
     md.manual_seed(1)
     d = make()
@@ -124,13 +135,16 @@ def _param(value):
     return md.tensor(np.asarray(value, dtype=np.float64), requires_grad=True)
 
 
-@pytest.mark.parametrize("family, params, x", [
-    (stats.Normal, [[0.3, -1.0], [1.2, 0.7]], [0.1, 0.5]),
-    (stats.Laplace, [[0.3, -1.0], [1.2, 0.7]], [0.1, 0.5]),
-    (stats.Uniform, [[-1.0, 0.0], [2.0, 3.0]], [0.1, 0.5]),
-    (stats.Pareto, [[0.5, 1.0], [2.5, 3.0]], [1.1, 4.0]),
-    (lambda rate: stats.Exponential(rate), [[0.5, 2.0]], [0.1, 1.5]),
-])
+@pytest.mark.parametrize(
+    "family, params, x",
+    [
+        (stats.Normal, [[0.3, -1.0], [1.2, 0.7]], [0.1, 0.5]),
+        (stats.Laplace, [[0.3, -1.0], [1.2, 0.7]], [0.1, 0.5]),
+        (stats.Uniform, [[-1.0, 0.0], [2.0, 3.0]], [0.1, 0.5]),
+        (stats.Pareto, [[0.5, 1.0], [2.5, 3.0]], [1.1, 4.0]),
+        (lambda rate: stats.Exponential(rate), [[0.5, 2.0]], [0.1, 1.5]),
+    ],
+)
 def test_continuous_log_prob_rsample_entropy_gradients(family, params, x):
     tensors = [_param(p) for p in params]
     x = np.asarray(x)
@@ -139,17 +153,21 @@ def test_continuous_log_prob_rsample_entropy_gradients(family, params, x):
     assert gradcheck(lambda *ps: family(*ps).cdf(x), tensors)
 
     def draw(*ps):
-        md.manual_seed(3)                    # the same noise ε on every evaluation
+        md.manual_seed(3)  # the same noise ε on every evaluation
         return family(*ps).rsample((4,))
+
     assert gradcheck(draw, tensors)
 
 
-@pytest.mark.parametrize("make, k", [
-    (lambda p: stats.Bernoulli(probs=p), [0.0, 1.0]),
-    (lambda p: stats.Bernoulli(logits=p), [0.0, 1.0]),
-    (lambda p: stats.Binomial(6, p), [2.0, 5.0]),
-    (lambda p: stats.Poisson(p * 4.0), [0.0, 3.0]),
-])
+@pytest.mark.parametrize(
+    "make, k",
+    [
+        (lambda p: stats.Bernoulli(probs=p), [0.0, 1.0]),
+        (lambda p: stats.Bernoulli(logits=p), [0.0, 1.0]),
+        (lambda p: stats.Binomial(6, p), [2.0, 5.0]),
+        (lambda p: stats.Poisson(p * 4.0), [0.0, 3.0]),
+    ],
+)
 def test_discrete_log_prob_and_entropy_gradients(make, k):
     p = _param([0.3, 0.6])
     assert gradcheck(lambda p: make(p).log_prob(np.asarray(k)), [p])
@@ -177,24 +195,27 @@ def test_rsample_reparameterisation_gives_the_known_gradient():
 
 
 # ----- bad input ------------------------------------------------------------------------------
-@pytest.mark.parametrize("build, message", [
-    (lambda: stats.Normal(0.0, -1.0), "scale must be positive"),
-    (lambda: stats.Normal(0.0, 0.0), "scale must be positive"),
-    (lambda: stats.Laplace(0.0, -2.0), "scale must be positive"),
-    (lambda: stats.Exponential(-0.5), "rate must be positive"),
-    (lambda: stats.Uniform(2.0, 1.0), "low must be less than high"),
-    (lambda: stats.Pareto(1.0, -3.0), "alpha must be positive"),
-    (lambda: stats.Pareto(0.0, 3.0), "scale must be positive"),
-    (lambda: stats.Bernoulli(probs=1.5), r"probs must lie in \[0, 1\]"),
-    (lambda: stats.Bernoulli(), "exactly one of probs and logits"),
-    (lambda: stats.Binomial(-3, 0.5), "total_count must be a non-negative integer"),
-    (lambda: stats.Binomial(2.5, 0.5), "total_count must be a non-negative integer"),
-    (lambda: stats.Poisson(-1.0), "rate must be non-negative"),
-    (lambda: stats.Categorical(probs=[0.2, 0.2, 0.2]), "must sum to 1"),
-    (lambda: stats.Categorical(probs=[1.2, -0.2]), r"probs must lie in \[0, 1\]"),
-    (lambda: stats.Normal(np.zeros(2), np.ones(3)), "do not broadcast"),
-    (lambda: stats.Normal(float("nan"), 1.0), "must be finite"),
-])
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: stats.Normal(0.0, -1.0), "scale must be positive"),
+        (lambda: stats.Normal(0.0, 0.0), "scale must be positive"),
+        (lambda: stats.Laplace(0.0, -2.0), "scale must be positive"),
+        (lambda: stats.Exponential(-0.5), "rate must be positive"),
+        (lambda: stats.Uniform(2.0, 1.0), "low must be less than high"),
+        (lambda: stats.Pareto(1.0, -3.0), "alpha must be positive"),
+        (lambda: stats.Pareto(0.0, 3.0), "scale must be positive"),
+        (lambda: stats.Bernoulli(probs=1.5), r"probs must lie in \[0, 1\]"),
+        (lambda: stats.Bernoulli(), "exactly one of probs and logits"),
+        (lambda: stats.Binomial(-3, 0.5), "total_count must be a non-negative integer"),
+        (lambda: stats.Binomial(2.5, 0.5), "total_count must be a non-negative integer"),
+        (lambda: stats.Poisson(-1.0), "rate must be non-negative"),
+        (lambda: stats.Categorical(probs=[0.2, 0.2, 0.2]), "must sum to 1"),
+        (lambda: stats.Categorical(probs=[1.2, -0.2]), r"probs must lie in \[0, 1\]"),
+        (lambda: stats.Normal(np.zeros(2), np.ones(3)), "do not broadcast"),
+        (lambda: stats.Normal(float("nan"), 1.0), "must be finite"),
+    ],
+)
 def test_invalid_parameters_raise_at_construction(build, message):
     with pytest.raises(ValueError, match=message):
         build()
@@ -217,11 +238,15 @@ def test_entropy_sums_stay_accurate_for_large_counts():
     assert h == pytest.approx(0.5 * np.log(2 * np.pi * np.e * 1e6) - 1 / 12e6, abs=1e-9)
     scipy_stats = _scipy_stats()
     assert float(stats.Binomial(5000, f64(0.3)).entropy().array) == pytest.approx(
-        scipy_stats.binom(5000, 0.3).entropy(), rel=1e-9)      # log Γ(5001) ≈ 3.8e4 carries ~1e-11
+        scipy_stats.binom(5000, 0.3).entropy(), rel=1e-9
+    )  # log Γ(5001) ≈ 3.8e4 carries ~1e-11
 
 
-@pytest.mark.parametrize("make, reference", [(c[0], c[1]) for c in CONTINUOUS],
-                         ids=["normal", "uniform", "exponential", "laplace", "pareto"])
+@pytest.mark.parametrize(
+    "make, reference",
+    [(c[0], c[1]) for c in CONTINUOUS],
+    ids=["normal", "uniform", "exponential", "laplace", "pareto"],
+)
 def test_icdf_matches_scipy_ppf_and_inverts_the_cdf(make, reference):
     scipy_stats = _scipy_stats()
     d, ref = make(), reference(scipy_stats)
@@ -236,6 +261,7 @@ def test_icdf_matches_scipy_ppf_and_inverts_the_cdf(make, reference):
 def test_ndtri_matches_scipy_and_differentiates():
     special = pytest.importorskip("scipy.special", reason="SciPy is a test extra")
     from mathdl.stats.special import ndtri, ndtri_array
+
     p = np.concatenate([np.geomspace(1e-300, 0.5, 400), 1 - np.geomspace(1e-16, 0.5, 200)])
     np.testing.assert_allclose(ndtri_array(p), special.ndtri(p), rtol=1e-14, atol=1e-15)
     q = md.tensor(np.array([0.01, 0.3, 0.5, 0.97]), requires_grad=True)
@@ -245,8 +271,10 @@ def test_ndtri_matches_scipy_and_differentiates():
 
 
 def test_discrete_cdf_at_infinity_and_with_broadcasting():
-    np.testing.assert_allclose(stats.Poisson(np.array([2.0, 30.0])).cdf(np.array([np.inf, -np.inf])).array, [1.0, 0.0],
-                               atol=1e-15)
-    np.testing.assert_allclose(stats.Binomial(4, np.array([0.5])).cdf(np.array([np.inf, 2.0, -1.0])).array,
-                               [1.0, 11 / 16, 0.0])
-    assert stats.Poisson(np.array([1.0])).cdf(np.float64(3.0)).shape == (1,)     # found by hypothesis
+    np.testing.assert_allclose(
+        stats.Poisson(np.array([2.0, 30.0])).cdf(np.array([np.inf, -np.inf])).array, [1.0, 0.0], atol=1e-15
+    )
+    np.testing.assert_allclose(
+        stats.Binomial(4, np.array([0.5])).cdf(np.array([np.inf, 2.0, -1.0])).array, [1.0, 11 / 16, 0.0]
+    )
+    assert stats.Poisson(np.array([1.0])).cdf(np.float64(3.0)).shape == (1,)  # found by hypothesis

@@ -7,8 +7,7 @@ import mathdl as md
 from mathdl import stats
 from mathdl.autograd.gradcheck import gradcheck
 
-P_XY = np.array([[0.10, 0.20, 0.05],
-                 [0.30, 0.00, 0.35]])
+P_XY = np.array([[0.10, 0.20, 0.05], [0.30, 0.00, 0.35]])
 
 
 def value(t):
@@ -20,7 +19,9 @@ def test_entropy_of_known_distributions():
     assert value(stats.entropy(np.full(8, 1 / 8), base=2)) == pytest.approx(3.0)
     assert value(stats.entropy([1.0, 0.0, 0.0])) == 0.0
     assert value(stats.entropy(np.full(4, 0.25))) == pytest.approx(math.log(4))
-    np.testing.assert_allclose(np.asarray(stats.entropy(np.array([[0.5, 0.5], [1.0, 0.0]]), base=2)), [1.0, 0.0])
+    np.testing.assert_allclose(
+        np.asarray(stats.entropy(np.array([[0.5, 0.5], [1.0, 0.0]]), base=2)), [1.0, 0.0]
+    )
 
 
 def test_entropy_kl_cross_entropy_match_scipy(rng):
@@ -29,21 +30,30 @@ def test_entropy_kl_cross_entropy_match_scipy(rng):
     assert value(stats.entropy(p)) == pytest.approx(scipy_stats.entropy(p), rel=1e-12)
     assert value(stats.entropy(p, base=2)) == pytest.approx(scipy_stats.entropy(p, base=2), rel=1e-12)
     assert value(stats.kl_divergence(p, q)) == pytest.approx(scipy_stats.entropy(p, q), rel=1e-12)
-    assert value(stats.cross_entropy(p, q)) == pytest.approx(scipy_stats.entropy(p) + scipy_stats.entropy(p, q),
-                                                             rel=1e-12)
+    assert value(stats.cross_entropy(p, q)) == pytest.approx(
+        scipy_stats.entropy(p) + scipy_stats.entropy(p, q), rel=1e-12
+    )
 
 
 def test_chain_rule_and_mutual_information_identities():
     p_x, p_y = P_XY.sum(axis=1), P_XY.sum(axis=0)
     h_xy = value(stats.joint_entropy(P_XY))
     # H(X, Y) = H(X) + H(Y | X) = H(Y) + H(X | Y)
-    assert h_xy == pytest.approx(value(stats.entropy(p_x)) + value(stats.conditional_entropy(P_XY)), rel=1e-13)
-    assert h_xy == pytest.approx(value(stats.entropy(p_y)) + value(stats.conditional_entropy(P_XY.T)), rel=1e-13)
+    assert h_xy == pytest.approx(
+        value(stats.entropy(p_x)) + value(stats.conditional_entropy(P_XY)), rel=1e-13
+    )
+    assert h_xy == pytest.approx(
+        value(stats.entropy(p_y)) + value(stats.conditional_entropy(P_XY.T)), rel=1e-13
+    )
     # I(X; Y) = H(X) − H(X | Y) = H(Y) − H(Y | X) = KL(p(x, y) ‖ p(x) p(y))
     mi = value(stats.mutual_information(P_XY))
-    assert mi == pytest.approx(value(stats.entropy(p_x)) - value(stats.conditional_entropy(P_XY.T)), rel=1e-12)
+    assert mi == pytest.approx(
+        value(stats.entropy(p_x)) - value(stats.conditional_entropy(P_XY.T)), rel=1e-12
+    )
     assert mi == pytest.approx(value(stats.entropy(p_y)) - value(stats.conditional_entropy(P_XY)), rel=1e-12)
-    assert mi == pytest.approx(value(stats.kl_divergence(P_XY.ravel(), np.outer(p_x, p_y).ravel())), rel=1e-12)
+    assert mi == pytest.approx(
+        value(stats.kl_divergence(P_XY.ravel(), np.outer(p_x, p_y).ravel())), rel=1e-12
+    )
     assert mi > 0.1
 
 
@@ -84,14 +94,17 @@ def test_gradients_through_the_simplex():
     assert gradcheck(lambda j: stats.conditional_entropy(md.softmax(j).reshape(2, 3)), [joint])
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: stats.entropy([0.5, 0.6]), "must sum to 1"),
-    (lambda: stats.entropy([1.2, -0.2]), "non-negative"),
-    (lambda: stats.kl_divergence([0.5, 0.5], [0.3, 0.3, 0.4]), "same shape"),
-    (lambda: stats.conditional_entropy([0.5, 0.5]), "2-D joint table"),
-    (lambda: stats.entropy([0.5, 0.5], base=1), "base must be"),
-    (lambda: stats.self_information(1.5), r"\[0, 1\]"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: stats.entropy([0.5, 0.6]), "must sum to 1"),
+        (lambda: stats.entropy([1.2, -0.2]), "non-negative"),
+        (lambda: stats.kl_divergence([0.5, 0.5], [0.3, 0.3, 0.4]), "same shape"),
+        (lambda: stats.conditional_entropy([0.5, 0.5]), "2-D joint table"),
+        (lambda: stats.entropy([0.5, 0.5], base=1), "base must be"),
+        (lambda: stats.self_information(1.5), r"\[0, 1\]"),
+    ],
+)
 def test_bad_input_raises(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -59,7 +59,9 @@ def test_smoother_is_more_accurate_than_the_filter(rng):
     error = lambda m: np.sqrt(np.mean((m[20:-20, :2] - truth[20:-20, :2]) ** 2))
     assert error(smoothed) < 0.85 * error(filtered)
     # conditioning on more data never increases the uncertainty; at the last step they agree
-    assert np.all(np.trace(smoothed_covs, axis1=1, axis2=2) <= np.trace(filtered_covs, axis1=1, axis2=2) + 1e-9)
+    assert np.all(
+        np.trace(smoothed_covs, axis1=1, axis2=2) <= np.trace(filtered_covs, axis1=1, axis2=2) + 1e-9
+    )
     np.testing.assert_allclose(smoothed[-1], filtered[-1])
 
 
@@ -80,13 +82,16 @@ def test_log_likelihood_prefers_the_true_noise_level(rng):
     assert max(scores, key=scores.get) == 4.0
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(F=np.ones((2, 3))), "F must be square"),
-    (dict(H=np.ones((1, 3))), "H must have 2 columns"),
-    (dict(Q=np.array([[1.0, 2.0], [0.0, 1.0]])), "Q must be symmetric"),
-    (dict(R=[[-1.0]]), "R must be positive-semidefinite"),
-    (dict(x0=np.zeros(3)), "x0 must have 2 entries"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(F=np.ones((2, 3))), "F must be square"),
+        (dict(H=np.ones((1, 3))), "H must have 2 columns"),
+        (dict(Q=np.array([[1.0, 2.0], [0.0, 1.0]])), "Q must be symmetric"),
+        (dict(R=[[-1.0]]), "R must be positive-semidefinite"),
+        (dict(x0=np.zeros(3)), "x0 must have 2 entries"),
+    ],
+)
 def test_bad_models_raise(kwargs, message):
     model = dict(F=np.eye(2), H=np.ones((1, 2)), Q=np.eye(2), R=[[1.0]], x0=np.zeros(2), P0=np.eye(2))
     model.update(kwargs)

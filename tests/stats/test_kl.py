@@ -1,4 +1,5 @@
 """Closed-form KL divergences against Monte-Carlo estimates E_p[log p − log q] and SciPy."""
+
 import numpy as np
 import pytest
 
@@ -9,14 +10,20 @@ from mathdl.autograd.gradcheck import gradcheck
 f64 = np.float64
 
 
-@pytest.mark.parametrize("p, q", [
-    (stats.Normal(f64(0.3), f64(1.5)), stats.Normal(f64(-0.5), f64(0.8))),
-    (stats.Laplace(f64(0.3), f64(1.5)), stats.Laplace(f64(-0.5), f64(0.8))),
-    (stats.Exponential(f64(2.0)), stats.Exponential(f64(0.7))),
-    (stats.Uniform(f64(0.0), f64(1.0)), stats.Uniform(f64(-1.0), f64(2.0))),
-    (stats.MultivariateNormal(np.array([0.0, 1.0]), np.array([[2.0, 0.3], [0.3, 1.0]])),
-     stats.MultivariateNormal(np.array([0.5, 0.0]), np.array([[1.0, -0.2], [-0.2, 0.5]]))),
-], ids=["normal", "laplace", "exponential", "uniform", "mvn"])
+@pytest.mark.parametrize(
+    "p, q",
+    [
+        (stats.Normal(f64(0.3), f64(1.5)), stats.Normal(f64(-0.5), f64(0.8))),
+        (stats.Laplace(f64(0.3), f64(1.5)), stats.Laplace(f64(-0.5), f64(0.8))),
+        (stats.Exponential(f64(2.0)), stats.Exponential(f64(0.7))),
+        (stats.Uniform(f64(0.0), f64(1.0)), stats.Uniform(f64(-1.0), f64(2.0))),
+        (
+            stats.MultivariateNormal(np.array([0.0, 1.0]), np.array([[2.0, 0.3], [0.3, 1.0]])),
+            stats.MultivariateNormal(np.array([0.5, 0.0]), np.array([[1.0, -0.2], [-0.2, 0.5]])),
+        ),
+    ],
+    ids=["normal", "laplace", "exponential", "uniform", "mvn"],
+)
 def test_continuous_closed_forms_match_monte_carlo(p, q):
     md.manual_seed(0)
     x = p.sample((400_000,))
@@ -26,14 +33,22 @@ def test_continuous_closed_forms_match_monte_carlo(p, q):
     assert abs(estimate - exact) < 0.01 * max(1.0, exact)
 
 
-@pytest.mark.parametrize("p, q, p_table, q_table", [
-    (stats.Bernoulli(probs=f64(0.3)), stats.Bernoulli(probs=f64(0.6)), [0.7, 0.3], [0.4, 0.6]),
-    (stats.Categorical(probs=np.array([0.2, 0.5, 0.3])), stats.Categorical(probs=np.array([0.4, 0.4, 0.2])),
-     [0.2, 0.5, 0.3], [0.4, 0.4, 0.2]),
-])
+@pytest.mark.parametrize(
+    "p, q, p_table, q_table",
+    [
+        (stats.Bernoulli(probs=f64(0.3)), stats.Bernoulli(probs=f64(0.6)), [0.7, 0.3], [0.4, 0.6]),
+        (
+            stats.Categorical(probs=np.array([0.2, 0.5, 0.3])),
+            stats.Categorical(probs=np.array([0.4, 0.4, 0.2])),
+            [0.2, 0.5, 0.3],
+            [0.4, 0.4, 0.2],
+        ),
+    ],
+)
 def test_discrete_closed_forms_equal_the_table_formula(p, q, p_table, q_table):
     assert float(np.asarray(stats.kl_divergence(p, q))) == pytest.approx(
-        float(np.asarray(stats.kl_divergence(p_table, q_table))), rel=1e-13)
+        float(np.asarray(stats.kl_divergence(p_table, q_table))), rel=1e-13
+    )
 
 
 def test_poisson_kl_by_summation():
@@ -47,15 +62,16 @@ def test_poisson_kl_by_summation():
 def test_vae_kl_to_the_standard_normal():
     mu, sigma = np.array([0.5, -1.0, 0.0]), np.array([0.7, 1.2, 1.0])
     kl = stats.kl_divergence(stats.Normal(mu, sigma), stats.Normal(f64(0.0), f64(1.0)))
-    expected = -0.5 * (1 + np.log(sigma ** 2) - mu ** 2 - sigma ** 2)
+    expected = -0.5 * (1 + np.log(sigma**2) - mu**2 - sigma**2)
     np.testing.assert_allclose(np.asarray(kl), expected, rtol=1e-13)
     assert float(np.asarray(kl)[2]) == 0.0
 
 
 def test_mvn_kl_reduces_to_sum_of_independent_normals():
     mu1, s1, mu2, s2 = np.array([0.1, 2.0]), np.array([1.0, 0.5]), np.array([-1.0, 0.0]), np.array([2.0, 0.7])
-    mvn = stats.kl_divergence(stats.MultivariateNormal(mu1, np.diag(s1 ** 2)),
-                              stats.MultivariateNormal(mu2, np.diag(s2 ** 2)))
+    mvn = stats.kl_divergence(
+        stats.MultivariateNormal(mu1, np.diag(s1**2)), stats.MultivariateNormal(mu2, np.diag(s2**2))
+    )
     normals = stats.kl_divergence(stats.Normal(mu1, s1), stats.Normal(mu2, s2))
     assert float(np.asarray(mvn)) == pytest.approx(float(np.asarray(normals).sum()), rel=1e-13)
 
@@ -63,11 +79,16 @@ def test_mvn_kl_reduces_to_sum_of_independent_normals():
 def test_gaussian_kl_gradients():
     mu = md.tensor(np.array([0.4, -0.3]), requires_grad=True)
     sigma = md.tensor(np.array([0.8, 1.7]), requires_grad=True)
-    assert gradcheck(lambda m, s: stats.kl_divergence(stats.Normal(m, s), stats.Normal(0.0, 1.0)), [mu, sigma])
+    assert gradcheck(
+        lambda m, s: stats.kl_divergence(stats.Normal(m, s), stats.Normal(0.0, 1.0)), [mu, sigma]
+    )
     root = md.tensor(np.array([[1.0, 0.0], [0.4, 0.9]]), requires_grad=True)
-    assert gradcheck(lambda m, r: stats.kl_divergence(stats.MultivariateNormal(m, r @ r.T),
-                                                      stats.MultivariateNormal(np.zeros(2), np.eye(2))),
-                     [mu, root])
+    assert gradcheck(
+        lambda m, r: stats.kl_divergence(
+            stats.MultivariateNormal(m, r @ r.T), stats.MultivariateNormal(np.zeros(2), np.eye(2))
+        ),
+        [mu, root],
+    )
 
 
 def test_unknown_pairs_raise():
@@ -82,6 +103,7 @@ def test_register_kl_adds_a_closed_form():
     @stats.register_kl(HalfNormal, HalfNormal)
     def _rule(p, q):
         return md.tensor(42.0)
+
     assert float(np.asarray(stats.kl_divergence(HalfNormal(0.0, 1.0), HalfNormal(0.0, 2.0)))) == 42.0
     with pytest.raises(TypeError, match="Distribution subclasses"):
         stats.register_kl(int, HalfNormal)

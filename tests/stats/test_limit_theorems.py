@@ -6,7 +6,7 @@ from mathdl import stats
 
 def test_law_of_large_numbers_error_shrinks_like_one_over_root_n():
     md.manual_seed(0)
-    d = stats.Exponential(np.float64(0.5))                  # mean 2, sd 2
+    d = stats.Exponential(np.float64(0.5))  # mean 2, sd 2
     path = stats.running_mean(d.sample((200_000,)))
     assert abs(path[-1] - 2.0) < 5 * 2.0 / np.sqrt(200_000)
     # the error over many independent runs at n = 100 and n = 10 000 shrinks by about √100 = 10
@@ -16,7 +16,9 @@ def test_law_of_large_numbers_error_shrinks_like_one_over_root_n():
 
 def test_running_mean_is_the_cumulative_average():
     np.testing.assert_allclose(stats.running_mean([2.0, 4.0, 9.0]), [2.0, 3.0, 5.0])
-    np.testing.assert_allclose(stats.running_mean(np.array([[1.0, 3.0], [3.0, 5.0]]), axis=1), [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(
+        stats.running_mean(np.array([[1.0, 3.0], [3.0, 5.0]]), axis=1), [[1.0, 2.0], [3.0, 4.0]]
+    )
 
 
 def test_central_limit_theorem_for_a_skewed_distribution():

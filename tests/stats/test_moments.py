@@ -11,13 +11,14 @@ def test_moments_match_numpy_and_scipy(rng):
     np.testing.assert_allclose(np.asarray(stats.sample_mean(x)), x.mean(axis=0), rtol=1e-13)
     np.testing.assert_allclose(np.asarray(stats.sample_variance(x)), x.var(axis=0, ddof=1), rtol=1e-12)
     np.testing.assert_allclose(np.asarray(stats.sample_variance(x, correction=0)), x.var(axis=0), rtol=1e-12)
-    np.testing.assert_allclose(np.asarray(stats.moment(x, 3, central=False)), (x ** 3).mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(stats.moment(x, 3, central=False)), (x**3).mean(axis=0), rtol=1e-12)
     scipy_stats = pytest.importorskip("scipy.stats", reason="SciPy is a test extra")
     np.testing.assert_allclose(np.asarray(stats.moment(x, 3)), scipy_stats.moment(x, 3), rtol=1e-10)
     np.testing.assert_allclose(np.asarray(stats.skewness(x)), scipy_stats.skew(x), rtol=1e-10)
     np.testing.assert_allclose(np.asarray(stats.kurtosis(x)), scipy_stats.kurtosis(x), rtol=1e-10)
-    np.testing.assert_allclose(np.asarray(stats.kurtosis(x, fisher=False)),
-                               scipy_stats.kurtosis(x, fisher=False), rtol=1e-10)
+    np.testing.assert_allclose(
+        np.asarray(stats.kurtosis(x, fisher=False)), scipy_stats.kurtosis(x, fisher=False), rtol=1e-10
+    )
 
 
 def test_cov_and_corrcoef_match_numpy(rng):

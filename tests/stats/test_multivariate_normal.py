@@ -68,17 +68,21 @@ def test_gradients_in_mean_and_covariance(gaussian, rng):
     def draw(loc, root):
         md.manual_seed(4)
         return stats.MultivariateNormal(loc, root @ root.T).rsample((3,))
+
     assert gradcheck(log_prob, [loc, root])
     assert gradcheck(draw, [loc, root])
     assert gradcheck(lambda root: entropy(loc, root), [root])
 
 
-@pytest.mark.parametrize("cov, message", [
-    (np.array([[1.0, 2.0], [2.0, 1.0]]), "positive-definite"),
-    (np.array([[1.0, 0.5], [0.0, 1.0]]), "symmetric"),
-    (np.eye(3), r"shape \(\.\.\., 2, 2\)"),
-    (np.stack([np.eye(2)] * 3), "do not broadcast"),
-])
+@pytest.mark.parametrize(
+    "cov, message",
+    [
+        (np.array([[1.0, 2.0], [2.0, 1.0]]), "positive-definite"),
+        (np.array([[1.0, 0.5], [0.0, 1.0]]), "symmetric"),
+        (np.eye(3), r"shape \(\.\.\., 2, 2\)"),
+        (np.stack([np.eye(2)] * 3), "do not broadcast"),
+    ],
+)
 def test_invalid_covariances_raise(cov, message):
     with pytest.raises(ValueError, match=message):
         stats.MultivariateNormal(np.zeros((2, 2)), cov)
@@ -101,12 +105,13 @@ def test_a_batch_of_covariances(rng):
         reference = scipy_stats.multivariate_normal(means[i], covs[i])
         np.testing.assert_allclose(d.log_prob(x).array[:, i], reference.logpdf(x[:, i]), rtol=1e-12)
         np.testing.assert_allclose(float(d.entropy().array[i]), reference.entropy(), rtol=1e-12)
-    single_mean = stats.MultivariateNormal(np.zeros(2), covs)          # one mean, three covariances
+    single_mean = stats.MultivariateNormal(np.zeros(2), covs)  # one mean, three covariances
     assert single_mean.batch_shape == (3,) and single_mean.mean.shape == (3, 2)
     kl = np.asarray(stats.kl_divergence(d, stats.MultivariateNormal(np.zeros(2), np.eye(2))))
     for i in range(3):
-        one = stats.kl_divergence(stats.MultivariateNormal(means[i], covs[i]),
-                                  stats.MultivariateNormal(np.zeros(2), np.eye(2)))
+        one = stats.kl_divergence(
+            stats.MultivariateNormal(means[i], covs[i]), stats.MultivariateNormal(np.zeros(2), np.eye(2))
+        )
         assert kl[i] == pytest.approx(float(np.asarray(one)), rel=1e-12)
     md.manual_seed(0)
     draws = d.sample((100_000,)).array

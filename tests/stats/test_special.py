@@ -20,8 +20,9 @@ def test_lgamma_matches_scipy():
 
 
 def test_lgamma_of_integers_is_log_factorial():
-    np.testing.assert_allclose(lgamma(np.arange(1, 15)), np.log(np.cumprod(np.r_[1, np.arange(1, 14)])),
-                               rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(
+        lgamma(np.arange(1, 15)), np.log(np.cumprod(np.r_[1, np.arange(1, 14)])), rtol=1e-14, atol=1e-14
+    )
 
 
 def test_lgamma_rejects_non_positive():

@@ -17,7 +17,7 @@ def test_checkpoint_round_trips_model_optimizer_rng_config_and_history(tmp_path)
     history = History()
     history.append(0, {"loss": 0.5})
     config = {"model": {"name": "mlp", "kwargs": {"hidden": [8, 4]}}, "run": {"lr": 0.01}}
-    path = tmp_path / "sub" / "ckpt.npz"                # missing folders are created
+    path = tmp_path / "sub" / "ckpt.npz"  # missing folders are created
     save_checkpoint(path, model, optimizer, epoch=3, config=config, history=history)
     rng_after_save = get_rng_state()
     content = load_checkpoint(path)
@@ -47,6 +47,7 @@ def test_a_bare_state_dict_or_a_damaged_file_is_refused_clearly(tmp_path):
 def test_a_registry_model_puts_its_config_in_the_trainers_checkpoint(tmp_path):
     from mathdl import models
     from mathdl.train import Trainer
+
     model = models.build("mlp", hidden=[5])
     trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), verbose=0)
     trainer.save_checkpoint(tmp_path / "c.npz")

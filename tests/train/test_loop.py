@@ -1,6 +1,6 @@
 """The fit loop: it learns, resumes exactly, stops on NaN keeping the last good checkpoint."""
+
 import io
-import math
 
 import numpy as np
 import pytest
@@ -9,8 +9,7 @@ import mathdl as md
 from mathdl import nn, optim
 from mathdl.data import DataLoader, TensorDataset
 from mathdl.nn import functional as F
-from mathdl.train import (Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, Trainer,
-                          load_checkpoint)
+from mathdl.train import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, Trainer, load_checkpoint
 
 
 def blobs(n=600, classes=3, features=20, seed=0):
@@ -80,7 +79,7 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path):
     assert straight.history.history == resumed.history.history
     assert straight.optimizer.param_groups[0]["lr"] == resumed.optimizer.param_groups[0]["lr"] == 5e-3 / 4
     content = load_checkpoint(path)
-    assert content["config"] == {}                  # a plain nn.Sequential has no registry config
+    assert content["config"] == {}  # a plain nn.Sequential has no registry config
     assert content["epoch"] == 1 and content["history"]["history"]["loss"] == straight.history["loss"][:1]
 
 
@@ -108,13 +107,19 @@ def test_non_finite_loss_stops_before_the_update_and_keeps_the_last_good_checkpo
     def poisoned_loss(output, target):
         calls["n"] += 1
         loss = F.cross_entropy(output, target)
-        return loss * float("nan") if calls["n"] == len(train) + 3 else loss   # epoch 2, step 3
+        return loss * float("nan") if calls["n"] == len(train) + 3 else loss  # epoch 2, step 3
 
     trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), loss_fn=poisoned_loss, verbose=0)
     path = str(tmp_path / "last.npz")
     ends = []
-    history = trainer.fit(train, 5, callbacks=[ModelCheckpoint(path), LambdaCallback(on_train_end=ends.append)])
-    assert trainer.stop_training and "non-finite loss" in trainer.stop_reason and "epoch 2, step 3" in trainer.stop_reason
+    history = trainer.fit(
+        train, 5, callbacks=[ModelCheckpoint(path), LambdaCallback(on_train_end=ends.append)]
+    )
+    assert (
+        trainer.stop_training
+        and "non-finite loss" in trainer.stop_reason
+        and "epoch 2, step 3" in trainer.stop_reason
+    )
     assert "checkpoints written so far hold epoch 1" in trainer.stop_reason
     assert len(history) == 1 and trainer.epoch == 1 and len(ends) == 1
     assert all(np.isfinite(p.array).all() for p in model.parameters())
@@ -150,13 +155,14 @@ def test_early_stopping_in_the_loop_and_model_checkpoint_best_only(tmp_path):
     model = mlp()
     trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.05), verbose=0)
 
-    class WorseningValidation(Callback):             # makes val_loss rise after epoch 2
+    class WorseningValidation(Callback):  # makes val_loss rise after epoch 2
         def on_epoch_end(self, epoch, logs=None):
             logs["val_loss"] = [0.5, 0.4, 0.6, 0.7, 0.8, 0.9][epoch]
 
     best = ModelCheckpoint(str(tmp_path / "best-{epoch}.npz"), save_best_only=True)
-    history = trainer.fit(train, 6, val_data=val,
-                          callbacks=[WorseningValidation(), best, EarlyStopping(patience=2)])
+    history = trainer.fit(
+        train, 6, val_data=val, callbacks=[WorseningValidation(), best, EarlyStopping(patience=2)]
+    )
     assert len(history) == 4 and trainer.stop_reason == "callback"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best-1.npz", "best-2.npz"]
     assert best.last_path.endswith("best-2.npz")
@@ -168,7 +174,11 @@ def test_callbacks_see_the_trainer_and_batch_hooks_only_when_overridden():
     model = mlp()
     trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), verbose=0)
     seen = []
-    trainer.fit(train, 2, callbacks=[LambdaCallback(on_train_batch_end=lambda b, logs: seen.append((b, logs["size"])))])
+    trainer.fit(
+        train,
+        2,
+        callbacks=[LambdaCallback(on_train_batch_end=lambda b, logs: seen.append((b, logs["size"])))],
+    )
     assert seen == [(0, 100), (1, 100), (2, 100), (3, 100), (4, 100)] * 2
 
 
@@ -179,7 +189,9 @@ def test_progress_prints_one_line_per_epoch_to_a_file():
     stream = io.StringIO()
     Trainer(model, optim.SGD(model.parameters(), lr=0.1), stream=stream).fit(train, 3, val_data=val)
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 3 and all(line.startswith(f"Epoch {i + 1}/3 - 16/16") for i, line in enumerate(lines))
+    assert len(lines) == 3 and all(
+        line.startswith(f"Epoch {i + 1}/3 - 16/16") for i, line in enumerate(lines)
+    )
     assert "\r" not in stream.getvalue() and all("val_accuracy" in line for line in lines)
 
 
@@ -217,7 +229,7 @@ def test_a_resumed_run_keeps_the_callbacks_state_so_early_stopping_stops_at_the_
             trainer.load_checkpoint(resume_from)
         callbacks = [WorseningValidation(), EarlyStopping(patience=2)]
         if checkpoint:
-            callbacks.insert(1, ModelCheckpoint(checkpoint))   # before EarlyStopping in the list
+            callbacks.insert(1, ModelCheckpoint(checkpoint))  # before EarlyStopping in the list
         trainer.fit(train, epochs, val_data=val, callbacks=callbacks)
         return trainer
 
@@ -225,6 +237,6 @@ def test_a_resumed_run_keeps_the_callbacks_state_so_early_stopping_stops_at_the_
     path = str(tmp_path / "c.npz")
     run(3, checkpoint=path)
     resumed = run(6, resume_from=path)
-    assert straight.epoch == resumed.epoch == 4          # stops after epoch 4 in both
+    assert straight.epoch == resumed.epoch == 4  # stops after epoch 4 in both
     assert load_checkpoint(path)["extra"]["callbacks"]["EarlyStopping#0"]["wait"] == 1
     np.testing.assert_array_equal(straight.model[0].weight.array, resumed.model[0].weight.array)

@@ -11,7 +11,9 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def _history():
     history = History()
     for epoch, (loss, acc) in enumerate([(1.0, 0.5), (0.6, 0.7), (0.4, 0.8)]):
-        history.append(epoch, {"loss": loss, "accuracy": acc, "val_loss": loss + 0.1, "val_accuracy": acc - 0.05})
+        history.append(
+            epoch, {"loss": loss, "accuracy": acc, "val_loss": loss + 0.1, "val_accuracy": acc - 0.05}
+        )
     return history
 
 
@@ -20,15 +22,22 @@ def test_figures_are_written_as_png(tmp_path, rng):
     assert plot_history(_history(), tmp_path / "curves.png") == str(tmp_path / "curves.png")
     plot_confusion_matrix(np.array([[5, 1], [2, 7]]), tmp_path / "cm.png", class_names=["a", "b"])
     images = rng.integers(0, 255, (10, 1, 28, 28)).astype(np.uint8)
-    plot_predictions(images, np.arange(10) % 3, np.arange(10) % 2, tmp_path / "grid.png", columns=5,
-                     class_names=["x", "y", "z"], probabilities=np.full(10, 0.9))
+    plot_predictions(
+        images,
+        np.arange(10) % 3,
+        np.arange(10) % 2,
+        tmp_path / "grid.png",
+        columns=5,
+        class_names=["x", "y", "z"],
+        probabilities=np.full(10, 0.9),
+    )
     for name in ("curves.png", "cm.png", "grid.png"):
         assert (tmp_path / name).read_bytes()[:8] == PNG
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temporary files left
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
 def test_without_matplotlib_a_message_is_printed_and_nothing_crashes(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)    # makes "import matplotlib" fail
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes "import matplotlib" fail
     assert plot_history(_history(), tmp_path / "curves.png") is None
     assert "matplotlib is not installed" in capsys.readouterr().err
     assert not (tmp_path / "curves.png").exists()

@@ -63,7 +63,7 @@ def test_rich_draws_the_live_bar_when_installed():
     assert progress.use_rich
     _run(progress, steps=5)
     text = stream.getvalue()
-    assert "\x1b[" in text and "loss: 0.5000" in text                    # the live bar was drawn
-    last = text.splitlines()[-1].split("\x1b[2K")[-1]                  # after the bar is erased:
-    assert last.startswith("Epoch 1/1 - 5/5 - ")                         # one plain, full line
+    assert "\x1b[" in text and "loss: 0.5000" in text  # the live bar was drawn
+    last = text.splitlines()[-1].split("\x1b[2K")[-1]  # after the bar is erased:
+    assert last.startswith("Epoch 1/1 - 5/5 - ")  # one plain, full line
     assert text.rstrip("\n").endswith("loss: 0.5000 - val_loss: 0.2500")

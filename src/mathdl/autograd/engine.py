@@ -10,6 +10,7 @@ The sort is iterative (graphs of any depth), and nothing in the graph is changed
 calling ``backward`` twice on the same graph adds the same gradient twice, as PyTorch does with
 ``retain_graph=True``.
 """
+
 import numpy as np
 
 from mathdl.autograd import grad_mode
@@ -49,8 +50,8 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
     Without ``targets`` every leaf that requires a gradient is collected; with ``targets`` only
     those tensors (leaves or not) are.
     """
-    pending = {}                       # id(function) -> [gradient of each output]
-    collected = {}                     # id(tensor) -> [tensor, gradient]
+    pending = {}  # id(function) -> [gradient of each output]
+    collected = {}  # id(tensor) -> [tensor, gradient]
     target_ids = None if targets is None else {id(t) for t in targets}
 
     def deliver(x, gx):
@@ -76,7 +77,7 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
             grads = pending.pop(id(function), None)
             if grads is None:
                 continue
-            if len(grads) == 1:                         # the common single-output op, kept short
+            if len(grads) == 1:  # the common single-output op, kept short
                 g = grads[0]
                 if g is None:
                     continue
@@ -93,20 +94,26 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
                         y = ref()
                         if y is not None and y._retain_grad and g is not None:
                             y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
-                grads = [g if g is not None else _wrap(np.zeros(shape, dtype), False)
-                         for g, (shape, dtype) in zip(grads, function.output_meta)]
+                grads = [
+                    g if g is not None else _wrap(np.zeros(shape, dtype), False)
+                    for g, (shape, dtype) in zip(grads, function.output_meta)
+                ]
                 input_grads = function.backward(*grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             if len(input_grads) != len(function.inputs):
-                raise RuntimeError(f"{type(function).__name__}.backward returned {len(input_grads)} "
-                                   f"gradients for {len(function.inputs)} inputs")
+                raise RuntimeError(
+                    f"{type(function).__name__}.backward returned {len(input_grads)} "
+                    f"gradients for {len(function.inputs)} inputs"
+                )
             for x, gx in zip(function.inputs, input_grads):
                 if gx is None or not x.requires_grad:
                     continue
                 if gx.shape != x.shape:
-                    raise RuntimeError(f"{type(function).__name__}.backward gave a gradient of shape "
-                                       f"{gx.shape} for an input of shape {x.shape}")
+                    raise RuntimeError(
+                        f"{type(function).__name__}.backward gave a gradient of shape "
+                        f"{gx.shape} for an input of shape {x.shape}"
+                    )
                 deliver(x, gx)
     return collected
 
@@ -120,8 +127,10 @@ def _root_buffer(array):
 def _check_grad_output(y, gy, where):
     if gy is None:
         if y.array.size != 1:
-            raise AutogradError(f"{where}: backward on a non-scalar needs a gradient: the output has "
-                                f"shape {y.shape}; pass grad= (the upstream gradient) of that shape")
+            raise AutogradError(
+                f"{where}: backward on a non-scalar needs a gradient: the output has "
+                f"shape {y.shape}; pass grad= (the upstream gradient) of that shape"
+            )
         return _wrap(np.ones(y.shape, dtype=y.dtype), False)
     if not isinstance(gy, Tensor):
         gy = Tensor(np.asarray(gy, dtype=y.dtype))
@@ -135,11 +144,13 @@ def backward(y, grad=None, create_graph=False):
     if not isinstance(y, Tensor):
         raise TypeError(f"backward: expected a Tensor, got {type(y).__name__}")
     if not y.requires_grad:
-        raise AutogradError("backward: this tensor does not require grad and has no graph: did you "
-                            "compute it under no_grad, or from tensors without requires_grad=True?")
+        raise AutogradError(
+            "backward: this tensor does not require grad and has no graph: did you "
+            "compute it under no_grad, or from tensors without requires_grad=True?"
+        )
     gy = _check_grad_output(y, grad, "backward")
     if grad is not None and not create_graph:
-        gy = _wrap(gy.array.copy(), False)   # the caller keeps its array; ours may become a .grad
+        gy = _wrap(gy.array.copy(), False)  # the caller keeps its array; ours may become a .grad
     collected = _run([y], [gy], create_graph)
     handed_out = set()
     for leaf, g in collected.values():
@@ -168,7 +179,7 @@ def backward(y, grad=None, create_graph=False):
         elif leaf.grad.requires_grad or not leaf.grad.array.flags.writeable:
             leaf.grad = _wrap((leaf.grad.array + data).astype(leaf.dtype, copy=False), False)
         else:
-            leaf.grad.array += data          # reuse the buffer, as PyTorch accumulates in place
+            leaf.grad.array += data  # reuse the buffer, as PyTorch accumulates in place
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=False):
@@ -191,8 +202,9 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
         if not isinstance(x, Tensor):
             raise TypeError(f"grad: inputs must be Tensors, got {type(x).__name__}")
         if not x.requires_grad:
-            raise AutogradError("grad: one of the inputs does not require grad; create it with "
-                                "requires_grad=True")
+            raise AutogradError(
+                "grad: one of the inputs does not require grad; create it with requires_grad=True"
+            )
     for y in outputs:
         if not isinstance(y, Tensor) or not y.requires_grad:
             raise AutogradError("grad: an output does not require grad and has no graph")
@@ -204,8 +216,10 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
         entry = collected.get(id(x))
         if entry is None:
             if not allow_unused:
-                raise AutogradError(f"grad: input {position} (shape {x.shape}) was not used to compute "
-                                    f"the outputs; pass allow_unused=True to get None for it")
+                raise AutogradError(
+                    f"grad: input {position} (shape {x.shape}) was not used to compute "
+                    f"the outputs; pass allow_unused=True to get None for it"
+                )
             results.append(None)
             continue
         g = entry[1]

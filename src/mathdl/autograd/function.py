@@ -5,6 +5,7 @@ A subclass implements ``forward(*arrays) -> array or tuple of arrays`` on NumPy 
 ``backward`` with differentiable Tensor operations is what makes higher-order derivatives work:
 when the engine runs backward with ``create_graph=True`` those operations are recorded too.
 """
+
 import weakref
 
 import numpy as np
@@ -46,7 +47,7 @@ class Function:
                 if x.requires_grad:
                     record = True
                     break
-        if not isinstance(outputs, tuple):          # the common single-output case, kept short
+        if not isinstance(outputs, tuple):  # the common single-output case, kept short
             y = _wrap(outputs, record)
             if record:
                 self.inputs = inputs
@@ -84,11 +85,12 @@ def as_tensor(value, like=None):
         return value
     array = np.asarray(value) if like is not None else _as_array(value)
     if array.dtype.kind not in "biufc":
-        raise TypeError(f"expected a number, an array or a Tensor, got {type(value).__name__} "
-                        f"(dtype {array.dtype})")
+        raise TypeError(
+            f"expected a number, an array or a Tensor, got {type(value).__name__} (dtype {array.dtype})"
+        )
     if like is not None:
         if like.dtype.kind == "f" and array.dtype.kind in "biuf":
             return Tensor(array.astype(like.dtype, copy=False))
         if array.dtype == np.float64 and not isinstance(value, (np.ndarray, np.generic)):
-            array = _as_array(value)                # Python floats: the default dtype
+            array = _as_array(value)  # Python floats: the default dtype
     return Tensor(array)

@@ -4,6 +4,7 @@ As in PyTorch, ``no_grad()`` and ``enable_grad()`` work as context managers and 
 and ``set_grad_enabled(mode)`` also works as a plain call (it switches at once; used with ``with``
 it restores the previous mode on exit).
 """
+
 import contextlib
 
 _enabled = True

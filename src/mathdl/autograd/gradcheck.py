@@ -8,6 +8,7 @@ element by element,
 
 so one random v tests the whole vector-Jacobian product without forming the Jacobian.
 """
+
 import numpy as np
 
 from mathdl.autograd.engine import grad
@@ -29,11 +30,15 @@ def numerical_gradients(function, inputs, cotangents, eps=1e-6):
             for i in range(flat.size):
                 saved = flat[i]
                 flat[i] = saved + eps
-                plus = sum(float((np.asarray(y.array, np.float64) * v).sum())
-                           for y, v in zip(_as_outputs(function(*inputs)), cotangents))
+                plus = sum(
+                    float((np.asarray(y.array, np.float64) * v).sum())
+                    for y, v in zip(_as_outputs(function(*inputs)), cotangents)
+                )
                 flat[i] = saved - eps
-                minus = sum(float((np.asarray(y.array, np.float64) * v).sum())
-                            for y, v in zip(_as_outputs(function(*inputs)), cotangents))
+                minus = sum(
+                    float((np.asarray(y.array, np.float64) * v).sum())
+                    for y, v in zip(_as_outputs(function(*inputs)), cotangents)
+                )
                 flat[i] = saved
                 g.reshape(-1)[i] = (plus - minus) / (2 * eps)
             grads.append(g)
@@ -43,17 +48,21 @@ def numerical_gradients(function, inputs, cotangents, eps=1e-6):
 def analytic_gradients(function, inputs, cotangents):
     """∇⟨v, f(x)⟩ for each input by reverse mode (arrays, one per input)."""
     outputs = _as_outputs(function(*inputs))
-    grads = grad(outputs, inputs, [Tensor(v.astype(y.dtype)) for y, v in zip(outputs, cotangents)],
-                 allow_unused=True)
-    return [np.zeros(x.shape) if g is None else np.asarray(g.array, np.float64)
-            for x, g in zip(inputs, grads)]
+    grads = grad(
+        outputs, inputs, [Tensor(v.astype(y.dtype)) for y, v in zip(outputs, cotangents)], allow_unused=True
+    )
+    return [
+        np.zeros(x.shape) if g is None else np.asarray(g.array, np.float64) for x, g in zip(inputs, grads)
+    ]
 
 
 def _check_inputs(inputs):
     for x in inputs:
         if not isinstance(x, Tensor) or x.dtype != np.float64 or not x.requires_grad:
-            raise TypeError("gradcheck: inputs must be float64 Tensors with requires_grad=True "
-                            "(finite differences in float32 are too coarse to check anything)")
+            raise TypeError(
+                "gradcheck: inputs must be float64 Tensors with requires_grad=True "
+                "(finite differences in float32 are too coarse to check anything)"
+            )
 
 
 def compare_gradients(function, inputs, eps=1e-6, seed=0):
@@ -73,8 +82,10 @@ def gradcheck_error(function, inputs, eps=1e-6, seed=0):
 
     ``inputs`` must be float64 Tensors with ``requires_grad=True``.
     """
-    return max((float(np.max(np.abs(a - n))) if a.size else 0.0)
-               for a, n in compare_gradients(function, inputs, eps, seed))
+    return max(
+        (float(np.max(np.abs(a - n))) if a.size else 0.0)
+        for a, n in compare_gradients(function, inputs, eps, seed)
+    )
 
 
 def gradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
@@ -87,8 +98,10 @@ def gradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         error = float(np.max(np.abs(a - n))) if a.size else 0.0
         scale = float(np.max(np.abs(n))) if n.size else 0.0
         if error > atol + rtol * scale:
-            raise AssertionError(f"gradcheck: input {position} (shape {a.shape}): max |analytic - numerical| "
-                                 f"= {error:.3g} exceeds {atol} + {rtol}·{scale:.3g}")
+            raise AssertionError(
+                f"gradcheck: input {position} (shape {a.shape}): max |analytic - numerical| "
+                f"= {error:.3g} exceeds {atol} + {rtol}·{scale:.3g}"
+            )
     return True
 
 
@@ -98,14 +111,16 @@ def hessian_vector_product(function, inputs, vectors):
     grads = grad(y, inputs, create_graph=True, allow_unused=True)
     inner = None
     for g, v in zip(grads, vectors):
-        if g is None:                               # f does not depend on this input
+        if g is None:  # f does not depend on this input
             continue
         term = (g * Tensor(np.asarray(v, dtype=g.dtype))).sum()
         inner = term if inner is None else inner + term
-    if inner is None or not inner.requires_grad:    # f is linear (or constant): ∇²f = 0
+    if inner is None or not inner.requires_grad:  # f is linear (or constant): ∇²f = 0
         return [np.zeros(x.shape) for x in inputs]
-    return [np.asarray(h.array) if h is not None else np.zeros(x.shape)
-            for x, h in zip(inputs, grad(inner, inputs, allow_unused=True))]
+    return [
+        np.asarray(h.array) if h is not None else np.zeros(x.shape)
+        for x, h in zip(inputs, grad(inner, inputs, allow_unused=True))
+    ]
 
 
 def gradgradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):

@@ -5,6 +5,7 @@ Each row evaluates L(x) = ⟨v, f(x)⟩ for a random cotangent v, compares ∇L 
 (a) central differences and (b) ``torch.autograd`` on the same inputs; pass means both errors are
 below 1e-6 (relative to the gradient's scale).
 """
+
 import argparse
 import sys
 
@@ -31,16 +32,27 @@ def _distinct(shape):
 
 # (name, formula, inputs, mathdl function, torch function)
 CASES = [
-    ("add", "z = a + b (broadcast)", [_normal((3, 4)), _normal((4,))], lambda a, b: a + b, lambda a, b: a + b),
+    (
+        "add",
+        "z = a + b (broadcast)",
+        [_normal((3, 4)), _normal((4,))],
+        lambda a, b: a + b,
+        lambda a, b: a + b,
+    ),
     ("sub", "z = a - b", [_normal((3, 4)), _normal((3, 1))], lambda a, b: a - b, lambda a, b: a - b),
     ("mul", "z = a * b", [_normal((2, 3)), _normal((2, 3))], lambda a, b: a * b, lambda a, b: a * b),
     ("div", "z = a / b", [_normal((2, 3)), _positive((2, 3))], lambda a, b: a / b, lambda a, b: a / b),
     ("neg", "z = -x", [_normal((4,))], lambda x: -x, lambda x: -x),
-    ("pow", "z = x^3", [_normal((5,))], lambda x: x ** 3, lambda x: x ** 3),
-    ("pow (tensor)", "z = a^b", [_positive((4,)), _normal((4,))], lambda a, b: a ** b, lambda a, b: a ** b),
+    ("pow", "z = x^3", [_normal((5,))], lambda x: x**3, lambda x: x**3),
+    ("pow (tensor)", "z = a^b", [_positive((4,)), _normal((4,))], lambda a, b: a**b, lambda a, b: a**b),
     ("matmul", "Z = A B", [_normal((3, 4)), _normal((4, 2))], lambda a, b: a @ b, lambda a, b: a @ b),
-    ("matmul (batched)", "Z[i] = A[i] B", [_normal((2, 3, 4)), _normal((4, 5))],
-     lambda a, b: a @ b, lambda a, b: a @ b),
+    (
+        "matmul (batched)",
+        "Z[i] = A[i] B",
+        [_normal((2, 3, 4)), _normal((4, 5))],
+        lambda a, b: a @ b,
+        lambda a, b: a @ b,
+    ),
     ("matmul (vector)", "z = A v", [_normal((3, 4)), _normal((4,))], lambda a, b: a @ b, lambda a, b: a @ b),
     ("exp", "y = e^x", [_normal((6,))], md.exp, lambda x: x.exp()),
     ("log", "y = ln x", [_positive((6,))], md.log, lambda x: x.log()),
@@ -49,52 +61,131 @@ CASES = [
     ("tanh", "y = tanh x", [_normal((6,))], md.tanh, lambda x: x.tanh()),
     ("sigmoid", "y = 1 / (1 + e^-x)", [_normal((6,))], md.sigmoid, lambda x: x.sigmoid()),
     ("relu", "y = max(x, 0)", [_distinct((6,))], md.relu, lambda x: x.relu()),
-    ("clip", "y = min(max(x, lo), hi)", [_distinct((6,))], lambda x: md.clip(x, -0.5, 0.5),
-     lambda x: x.clamp(-0.5, 0.5)),
+    (
+        "clip",
+        "y = min(max(x, lo), hi)",
+        [_distinct((6,))],
+        lambda x: md.clip(x, -0.5, 0.5),
+        lambda x: x.clamp(-0.5, 0.5),
+    ),
     ("maximum", "z = max(a, b)", [_distinct((5,)), _normal((5,))], md.maximum, lambda a, b: a.maximum(b)),
     ("minimum", "z = min(a, b)", [_distinct((5,)), _normal((5,))], md.minimum, lambda a, b: a.minimum(b)),
-    ("where", "z = c ? a : b", [_normal((2, 3)), _normal((2, 3))],
-     lambda a, b: md.where(np.array([[True, False, True], [False, True, False]]), a, b),
-     lambda a, b: _torch().where(_torch().tensor([[True, False, True], [False, True, False]]), a, b)),
+    (
+        "where",
+        "z = c ? a : b",
+        [_normal((2, 3)), _normal((2, 3))],
+        lambda a, b: md.where(np.array([[True, False, True], [False, True, False]]), a, b),
+        lambda a, b: _torch().where(_torch().tensor([[True, False, True], [False, True, False]]), a, b),
+    ),
     ("sum", "y = sum_i x_i (axis 1)", [_normal((3, 4))], lambda x: x.sum(axis=1), lambda x: x.sum(dim=1)),
     ("mean", "y = (1/n) sum_i x_i", [_normal((3, 4))], lambda x: x.mean(axis=0), lambda x: x.mean(dim=0)),
-    ("var", "y = sum (x - mean)^2 / (n - 1)", [_normal((3, 4))], lambda x: x.var(axis=1),
-     lambda x: x.var(dim=1)),
+    (
+        "var",
+        "y = sum (x - mean)^2 / (n - 1)",
+        [_normal((3, 4))],
+        lambda x: x.var(axis=1),
+        lambda x: x.var(dim=1),
+    ),
     ("max", "y = max_i x_i", [_distinct((3, 4))], lambda x: x.max(axis=1), lambda x: x.max(dim=1).values),
     ("min", "y = min_i x_i", [_distinct((3, 4))], lambda x: x.min(), lambda x: x.min()),
-    ("logsumexp", "y = m + log sum exp(x - m)", [_normal((3, 4))], lambda x: md.logsumexp(x, axis=1),
-     lambda x: x.logsumexp(dim=1)),
-    ("softmax", "y_i = e^x_i / sum_j e^x_j", [_normal((3, 4))], lambda x: md.softmax(x, axis=1),
-     lambda x: x.softmax(dim=1)),
-    ("log_softmax", "y_i = x_i - logsumexp(x)", [_normal((3, 4))], lambda x: md.log_softmax(x, axis=1),
-     lambda x: x.log_softmax(dim=1)),
-    ("reshape", "y = x viewed as (2, 6)", [_normal((3, 4))], lambda x: x.reshape(2, 6),
-     lambda x: x.reshape(2, 6)),
-    ("transpose", "y = x^T (axes 2,0,1)", [_normal((2, 3, 4))], lambda x: x.transpose(2, 0, 1),
-     lambda x: x.permute(2, 0, 1)),
-    ("flatten", "y = x flattened from dim 1", [_normal((2, 3, 4))], lambda x: x.flatten(1),
-     lambda x: x.flatten(1)),
+    (
+        "logsumexp",
+        "y = m + log sum exp(x - m)",
+        [_normal((3, 4))],
+        lambda x: md.logsumexp(x, axis=1),
+        lambda x: x.logsumexp(dim=1),
+    ),
+    (
+        "softmax",
+        "y_i = e^x_i / sum_j e^x_j",
+        [_normal((3, 4))],
+        lambda x: md.softmax(x, axis=1),
+        lambda x: x.softmax(dim=1),
+    ),
+    (
+        "log_softmax",
+        "y_i = x_i - logsumexp(x)",
+        [_normal((3, 4))],
+        lambda x: md.log_softmax(x, axis=1),
+        lambda x: x.log_softmax(dim=1),
+    ),
+    (
+        "reshape",
+        "y = x viewed as (2, 6)",
+        [_normal((3, 4))],
+        lambda x: x.reshape(2, 6),
+        lambda x: x.reshape(2, 6),
+    ),
+    (
+        "transpose",
+        "y = x^T (axes 2,0,1)",
+        [_normal((2, 3, 4))],
+        lambda x: x.transpose(2, 0, 1),
+        lambda x: x.permute(2, 0, 1),
+    ),
+    (
+        "flatten",
+        "y = x flattened from dim 1",
+        [_normal((2, 3, 4))],
+        lambda x: x.flatten(1),
+        lambda x: x.flatten(1),
+    ),
     ("index (slices)", "y = x[1:, ::2]", [_normal((3, 4))], lambda x: x[1:, ::2], lambda x: x[1:, ::2]),
-    ("index (int array)", "y = x[[0, 2, 0]] (scatter-add)", [_normal((3, 4))], lambda x: x[[0, 2, 0]],
-     lambda x: x[[0, 2, 0]]),
-    ("index (bool mask)", "y = x[mask]", [_normal((3, 4))],
-     lambda x: x[np.arange(12).reshape(3, 4) % 3 == 0],
-     lambda x: x[_torch().tensor(np.arange(12).reshape(3, 4) % 3 == 0)]),
-    ("concatenate", "y = [a; b]", [_normal((2, 3)), _normal((4, 3))], lambda a, b: md.concatenate([a, b]),
-     lambda a, b: _torch().cat([a, b])),
-    ("stack", "y[i] = x_i", [_normal((2, 3)), _normal((2, 3))], lambda a, b: md.stack([a, b], axis=1),
-     lambda a, b: _torch().stack([a, b], dim=1)),
-    ("pad", "y = x padded with 0", [_normal((2, 3))], lambda x: md.pad(x, ((1, 0), (2, 1))),
-     lambda x: _torch().nn.functional.pad(x, (2, 1, 1, 0))),
-    ("einsum", "C_ik = sum_j A_ij B_jk", [_normal((3, 4)), _normal((4, 2))],
-     lambda a, b: md.einsum("ij,jk->ik", a, b), lambda a, b: _torch().einsum("ij,jk->ik", a, b)),
-    ("einsum (trace)", "y = sum_i A_ii", [_normal((4, 4))], lambda a: md.einsum("ii", a),
-     lambda a: _torch().einsum("ii", a)),
+    (
+        "index (int array)",
+        "y = x[[0, 2, 0]] (scatter-add)",
+        [_normal((3, 4))],
+        lambda x: x[[0, 2, 0]],
+        lambda x: x[[0, 2, 0]],
+    ),
+    (
+        "index (bool mask)",
+        "y = x[mask]",
+        [_normal((3, 4))],
+        lambda x: x[np.arange(12).reshape(3, 4) % 3 == 0],
+        lambda x: x[_torch().tensor(np.arange(12).reshape(3, 4) % 3 == 0)],
+    ),
+    (
+        "concatenate",
+        "y = [a; b]",
+        [_normal((2, 3)), _normal((4, 3))],
+        lambda a, b: md.concatenate([a, b]),
+        lambda a, b: _torch().cat([a, b]),
+    ),
+    (
+        "stack",
+        "y[i] = x_i",
+        [_normal((2, 3)), _normal((2, 3))],
+        lambda a, b: md.stack([a, b], axis=1),
+        lambda a, b: _torch().stack([a, b], dim=1),
+    ),
+    (
+        "pad",
+        "y = x padded with 0",
+        [_normal((2, 3))],
+        lambda x: md.pad(x, ((1, 0), (2, 1))),
+        lambda x: _torch().nn.functional.pad(x, (2, 1, 1, 0)),
+    ),
+    (
+        "einsum",
+        "C_ik = sum_j A_ij B_jk",
+        [_normal((3, 4)), _normal((4, 2))],
+        lambda a, b: md.einsum("ij,jk->ik", a, b),
+        lambda a, b: _torch().einsum("ij,jk->ik", a, b),
+    ),
+    (
+        "einsum (trace)",
+        "y = sum_i A_ii",
+        [_normal((4, 4))],
+        lambda a: md.einsum("ii", a),
+        lambda a: _torch().einsum("ii", a),
+    ),
 ]
 
 
 def _torch():
     import torch
+
     return torch
 
 
@@ -138,8 +229,15 @@ def run(seed=0, names=None, stream=None):
         torch_error = _torch_error(arrays, function, torch_function, seed)
         ok = fd_error <= TOLERANCE * max(1.0, scale) and (torch_error is None or torch_error <= 1e-10)
         all_pass &= ok
-        rows.append((name, formula, f"{fd_error:.1e}", "n/a" if torch_error is None else f"{torch_error:.1e}",
-                     "pass" if ok else "FAIL"))
+        rows.append(
+            (
+                name,
+                formula,
+                f"{fd_error:.1e}",
+                "n/a" if torch_error is None else f"{torch_error:.1e}",
+                "pass" if ok else "FAIL",
+            )
+        )
     header = ("op", "formula", "vs finite diff", "vs PyTorch", "result")
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
@@ -148,8 +246,11 @@ def run(seed=0, names=None, stream=None):
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)), file=stream)
     torch_note = "" if _torch_available() else " (PyTorch not installed: its column is n/a)"
-    print(f"\n{sum(r[-1] == 'pass' for r in rows)} passed, {sum(r[-1] != 'pass' for r in rows)} failed"
-          f"{torch_note}", file=stream)
+    print(
+        f"\n{sum(r[-1] == 'pass' for r in rows)} passed, {sum(r[-1] != 'pass' for r in rows)} failed"
+        f"{torch_note}",
+        file=stream,
+    )
     return all_pass
 
 
@@ -165,8 +266,13 @@ def main(argv=None):
     """``mathdl gradcheck [--seed N] [--op NAME ...]``: print the table; exit code 1 on any failure."""
     parser = argparse.ArgumentParser(prog="mathdl gradcheck", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs and cotangents")
-    parser.add_argument("--op", action="append", dest="ops", metavar="NAME",
-                        help="check only this op (repeatable); default: all")
+    parser.add_argument(
+        "--op",
+        action="append",
+        dest="ops",
+        metavar="NAME",
+        help="check only this op (repeatable); default: all",
+    )
     args = parser.parse_args(argv)
     known = {case[0].split(" ")[0] for case in CASES} | {case[0] for case in CASES}
     for name in args.ops or ():

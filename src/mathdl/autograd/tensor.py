@@ -6,6 +6,7 @@ result therefore walks the whole graph, which is what reverse-mode differentiati
 Functions hold their outputs only by weak reference, so there are no reference cycles and a graph
 is freed as soon as its result is no longer referenced.
 """
+
 import numbers
 
 import numpy as np
@@ -49,15 +50,25 @@ class Tensor:
     ``backward`` when any operand requires a gradient and ``mathdl.no_grad`` is not active.
     """
 
-    __slots__ = ("array", "grad", "requires_grad", "creator", "output_index", "_retain_grad", "name",
-                 "__weakref__")
+    __slots__ = (
+        "array",
+        "grad",
+        "requires_grad",
+        "creator",
+        "output_index",
+        "_retain_grad",
+        "name",
+        "__weakref__",
+    )
     # Make NumPy defer to our reflected operators (array + Tensor -> Tensor.__radd__).
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.array = _as_array(data, dtype)
         if requires_grad and self.array.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.array.dtype}"
+            )
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self.creator = None
@@ -150,8 +161,10 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.array.size != 1:
-            raise ValueError(f"item(): only one-element tensors can be converted to Python scalars, "
-                             f"got shape {self.array.shape}")
+            raise ValueError(
+                f"item(): only one-element tensors can be converted to Python scalars, "
+                f"got shape {self.array.shape}"
+            )
         return self.array.reshape(()).item()
 
     def tolist(self):
@@ -163,14 +176,16 @@ class Tensor:
 
     def clone(self):
         from mathdl.ops import arithmetic
+
         return arithmetic.Identity()(self)
 
     def astype(self, dtype):
         from mathdl.ops import arithmetic
+
         dtype = np.dtype(dtype)
         if dtype == self.array.dtype:
             return self
-        if dtype.kind not in "fc":                  # rounding to integers has no gradient (as torch)
+        if dtype.kind not in "fc":  # rounding to integers has no gradient (as torch)
             return Tensor(self.array.astype(dtype))
         return arithmetic.Cast(dtype)(self)
 
@@ -182,7 +197,9 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.array.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.array.dtype}"
+            )
         if not self.is_leaf and not requires_grad:
             raise AutogradError("requires_grad_(False) is only allowed on leaf tensors; use detach()")
         self.requires_grad = bool(requires_grad)
@@ -205,6 +222,7 @@ class Tensor:
         so they can be differentiated again (higher-order derivatives).
         """
         from mathdl.autograd import engine
+
         engine.backward(self, grad, create_graph=create_graph)
 
     # ----- operators (the ops live in mathdl.ops; these are thin doors onto them) ---------
@@ -258,8 +276,10 @@ class Tensor:
 
     def __setitem__(self, index, value):
         if self.requires_grad and grad_mode.is_grad_enabled():
-            raise AutogradError("in-place assignment to a tensor that requires grad would corrupt its "
-                                "gradient; do it under mathdl.no_grad() or on a detached tensor")
+            raise AutogradError(
+                "in-place assignment to a tensor that requires grad would corrupt its "
+                "gradient; do it under mathdl.no_grad() or on a detached tensor"
+            )
         if isinstance(index, Tensor):
             index = index.array
         self.array[index] = value.array if isinstance(value, Tensor) else value
@@ -416,6 +436,7 @@ def _ops():
     # The op functions import Tensor, so Tensor reaches them lazily; after the first call this is
     # one dictionary look-up.
     import mathdl.ops as ops
+
     return ops
 
 

@@ -10,6 +10,7 @@ when ``shuffle=True``), cut into consecutive chunks of ``batch_size``. How a chu
 * any other dataset: ``collate_fn([dataset[i] for i in chunk])`` with ``default_collate``, which
   stacks the samples field by field (a loop over samples, which only this generic path pays).
 """
+
 import numbers
 from collections.abc import Mapping
 
@@ -26,16 +27,17 @@ def _stack(values, where):
         return np.stack(values)
     except ValueError:
         shapes = sorted({np.shape(v) for v in values}, key=str)
-        raise ValueError(f"default_collate: cannot stack the samples' {where}: their shapes differ "
-                         f"({', '.join(map(str, shapes[:4]))}); give a collate_fn that pads "
-                         f"or crops them") from None
+        raise ValueError(
+            f"default_collate: cannot stack the samples' {where}: their shapes differ "
+            f"({', '.join(map(str, shapes[:4]))}); give a collate_fn that pads "
+            f"or crops them"
+        ) from None
 
 
 def _collate_field(values, where):
     first = values[0]
     if isinstance(first, Tensor):
-        return Tensor(_stack([v.array if isinstance(v, Tensor) else np.asarray(v) for v in values],
-                             where))
+        return Tensor(_stack([v.array if isinstance(v, Tensor) else np.asarray(v) for v in values], where))
     if isinstance(first, (np.ndarray, np.generic)):
         return Tensor(_stack([np.asarray(v) for v in values], where))
     if isinstance(first, (bool, np.bool_)):
@@ -57,11 +59,15 @@ def _collate_field(values, where):
         size = len(first)
         for v in values:
             if not isinstance(v, (tuple, list)) or len(v) != size:
-                raise ValueError(f"default_collate: samples' {where} have different lengths "
-                                 f"({size} and {len(v) if isinstance(v, (tuple, list)) else 'n/a'})")
+                raise ValueError(
+                    f"default_collate: samples' {where} have different lengths "
+                    f"({size} and {len(v) if isinstance(v, (tuple, list)) else 'n/a'})"
+                )
         return tuple(_collate_field([v[k] for v in values], f"{where}[{k}]") for k in range(size))
-    raise TypeError(f"default_collate: cannot batch samples' {where} of type {type(first).__name__}; "
-                    f"allowed: Tensor, ndarray, int, float, bool, str, tuple/list, dict")
+    raise TypeError(
+        f"default_collate: cannot batch samples' {where} of type {type(first).__name__}; "
+        f"allowed: Tensor, ndarray, int, float, bool, str, tuple/list, dict"
+    )
 
 
 def default_collate(samples):
@@ -102,25 +108,30 @@ class DataLoader:
     batches per epoch: ``ceil(N / batch_size)``, or ``floor`` with ``drop_last``.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None,
-                 collate_fn=None):
+    def __init__(
+        self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None, collate_fn=None
+    ):
         if isinstance(dataset, Tensor) or isinstance(dataset, np.ndarray):
             if as_array(dataset).ndim == 0:
-                raise ValueError("DataLoader: an array dataset needs a first (sample) dimension; "
-                                 "got a scalar")
+                raise ValueError(
+                    "DataLoader: an array dataset needs a first (sample) dimension; got a scalar"
+                )
         elif not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
-            raise TypeError(f"DataLoader: dataset must define __len__ and __getitem__ (or be an "
-                            f"array/Tensor), got {type(dataset).__name__}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
+            raise TypeError(
+                f"DataLoader: dataset must define __len__ and __getitem__ (or be an "
+                f"array/Tensor), got {type(dataset).__name__}"
+            )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if not isinstance(shuffle, (bool, np.bool_)):
             raise TypeError(f"DataLoader: shuffle must be True or False, got {shuffle!r}")
         if not isinstance(drop_last, (bool, np.bool_)):
             raise TypeError(f"DataLoader: drop_last must be True or False, got {drop_last!r}")
         if generator is not None and not isinstance(generator, np.random.Generator):
-            raise TypeError(f"DataLoader: generator must be a numpy.random.Generator or None, got "
-                            f"{type(generator).__name__}")
+            raise TypeError(
+                f"DataLoader: generator must be a numpy.random.Generator or None, got "
+                f"{type(generator).__name__}"
+            )
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError("DataLoader: collate_fn must be callable")
         self.dataset = dataset
@@ -158,8 +169,10 @@ class DataLoader:
         order = self._order()
         stop = len(self) * self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
-            yield self._fetch(order[start:start + self.batch_size])
+            yield self._fetch(order[start : start + self.batch_size])
 
     def __repr__(self):
-        return (f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})")
+        return (
+            f"DataLoader({type(self.dataset).__name__}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
+        )

@@ -5,6 +5,7 @@ the whole batch at once as a tuple of arrays, each of shape (B, ...). ``DataLoad
 present, so a batch is one fancy-indexing operation per field instead of B Python calls.
 ``TensorDataset``, ``Subset`` (of a dataset that has it) and the image datasets implement it.
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -31,8 +32,9 @@ def as_array(value, name="value"):
     except ValueError:
         array = np.empty(0, dtype=object)
     if array.dtype == object:
-        raise TypeError(f"{name}: cannot make an array from {type(value).__name__} "
-                        f"(ragged or non-numeric data)")
+        raise TypeError(
+            f"{name}: cannot make an array from {type(value).__name__} (ragged or non-numeric data)"
+        )
     return array
 
 
@@ -40,8 +42,10 @@ def check_indices(indices, length, where):
     """``indices`` as an int64 array of shape (B,), every entry in [-length, length)."""
     indices = np.asarray(indices)
     if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
-        raise TypeError(f"{where}: indices must be a 1-D integer array, got dtype {indices.dtype} "
-                        f"and shape {indices.shape}")
+        raise TypeError(
+            f"{where}: indices must be a 1-D integer array, got dtype {indices.dtype} "
+            f"and shape {indices.shape}"
+        )
     indices = indices.astype(np.int64, copy=False)
     if indices.size and (indices.min() < -length or indices.max() >= length):
         bad = indices[(indices < -length) | (indices >= length)][0]
@@ -64,13 +68,16 @@ class TensorDataset(Dataset):
         arrays = tuple(as_array(t, f"TensorDataset (argument {k})") for k, t in enumerate(tensors))
         for k, array in enumerate(arrays):
             if array.ndim == 0:
-                raise ValueError(f"TensorDataset: argument {k} is a scalar; every input needs a "
-                                 f"first (sample) dimension")
+                raise ValueError(
+                    f"TensorDataset: argument {k} is a scalar; every input needs a first (sample) dimension"
+                )
         sizes = [array.shape[0] for array in arrays]
         if len(set(sizes)) != 1:
             shapes = ", ".join(str(array.shape) for array in arrays)
-            raise ValueError(f"TensorDataset: all inputs must have the same first dimension "
-                             f"(number of samples); got shapes {shapes}")
+            raise ValueError(
+                f"TensorDataset: all inputs must have the same first dimension "
+                f"(number of samples); got shapes {shapes}"
+            )
         self.arrays = arrays
 
     @property
@@ -103,8 +110,9 @@ class Subset(Dataset):
 
     def __init__(self, dataset, indices):
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
-            raise TypeError(f"Subset: dataset must define __getitem__ and __len__, got "
-                            f"{type(dataset).__name__}")
+            raise TypeError(
+                f"Subset: dataset must define __getitem__ and __len__, got {type(dataset).__name__}"
+            )
         self.dataset = dataset
         self.indices = check_indices(as_array(indices, "Subset indices"), len(dataset), "Subset")
 
@@ -131,6 +139,7 @@ class Subset(Dataset):
             """Rows ``indices`` of this subset, fetched in one call on the underlying dataset."""
             indices = check_indices(indices, len(self), "Subset.get_batch")
             return inner(self.indices[indices])
+
         return get_batch
 
     def __repr__(self):

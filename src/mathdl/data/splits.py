@@ -4,6 +4,7 @@ Every function draws its randomness from ``seed`` (an int: a private generator, 
 not disturb the global stream) or else from ``mathdl.random.generator()`` (so ``md.manual_seed``
 fixes it), or from an explicit ``numpy.random.Generator``.
 """
+
 import math
 import numbers
 
@@ -25,8 +26,9 @@ def resolve_generator(seed=None, generator=None, where="split"):
         if seed is not None:
             raise ValueError(f"{where}: give seed or generator, not both")
         if not isinstance(generator, np.random.Generator):
-            raise TypeError(f"{where}: generator must be a numpy.random.Generator, got "
-                            f"{type(generator).__name__}")
+            raise TypeError(
+                f"{where}: generator must be a numpy.random.Generator, got {type(generator).__name__}"
+            )
         return generator
     if seed is None:
         return global_generator()
@@ -41,11 +43,13 @@ def _split_lengths(n, lengths):
         raise ValueError("random_split: lengths must not be empty")
     if all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in lengths):
         if any(x < 0 for x in lengths) or sum(lengths) != n:
-            raise ValueError(f"random_split: lengths {lengths} must be non-negative and sum to the "
-                             f"dataset length {n}")
+            raise ValueError(
+                f"random_split: lengths {lengths} must be non-negative and sum to the dataset length {n}"
+            )
         return [int(x) for x in lengths]
-    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in lengths) \
-            or any(isinstance(x, (int, np.integer)) and x not in (0, 1) for x in lengths):
+    if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in lengths) or any(
+        isinstance(x, (int, np.integer)) and x not in (0, 1) for x in lengths
+    ):
         raise TypeError(f"random_split: lengths must be all ints or all fractions, got {lengths}")
     if any(not 0 <= x <= 1 for x in lengths) or not math.isclose(sum(lengths), 1.0, abs_tol=1e-6):
         raise ValueError(f"random_split: fractions {lengths} must lie in [0, 1] and sum to 1")
@@ -68,14 +72,13 @@ def random_split(dataset, lengths, seed=None, generator=None):
     rng = resolve_generator(seed, generator, "random_split")
     order = rng.permutation(n)
     bounds = np.cumsum([0] + sizes)
-    return [Subset(dataset, order[bounds[k]:bounds[k + 1]]) for k in range(len(sizes))]
+    return [Subset(dataset, order[bounds[k] : bounds[k + 1]]) for k in range(len(sizes))]
 
 
 def _labels_array(labels, n, where):
     labels = as_array(labels, f"{where} labels")
     if labels.ndim != 1 or labels.shape[0] != n:
-        raise ValueError(f"{where}: labels must have shape ({n},) (one per sample), got "
-                         f"{labels.shape}")
+        raise ValueError(f"{where}: labels must have shape ({n},) (one per sample), got {labels.shape}")
     return labels
 
 
@@ -99,10 +102,12 @@ def train_val_split(dataset, val_fraction=0.2, seed=None, stratify=None, generat
     proportions. Both parts must end up non-empty.
     """
     n = len(dataset)
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real) \
-            or not 0 < val_fraction < 1:
-        raise ValueError(f"train_val_split: val_fraction must be a number in (0, 1), got "
-                         f"{val_fraction!r}")
+    if (
+        isinstance(val_fraction, bool)
+        or not isinstance(val_fraction, numbers.Real)
+        or not 0 < val_fraction < 1
+    ):
+        raise ValueError(f"train_val_split: val_fraction must be a number in (0, 1), got {val_fraction!r}")
     rng = resolve_generator(seed, generator, "train_val_split")
     order = rng.permutation(n)
     if stratify is None:
@@ -119,12 +124,16 @@ def train_val_split(dataset, val_fraction=0.2, seed=None, stratify=None, generat
     val_idx = np.flatnonzero(is_val)
     train_idx = np.flatnonzero(~is_val)
     if len(val_idx) == 0 or len(train_idx) == 0:
-        raise ValueError(f"train_val_split: val_fraction={val_fraction} of {n} samples leaves "
-                         f"{len(train_idx)} for training and {len(val_idx)} for validation; "
-                         f"both must be non-empty")
+        raise ValueError(
+            f"train_val_split: val_fraction={val_fraction} of {n} samples leaves "
+            f"{len(train_idx)} for training and {len(val_idx)} for validation; "
+            f"both must be non-empty"
+        )
     # Keep each part in a fresh random order (not sorted), like random_split.
-    return (Subset(dataset, train_idx[rng.permutation(len(train_idx))]),
-            Subset(dataset, val_idx[rng.permutation(len(val_idx))]))
+    return (
+        Subset(dataset, train_idx[rng.permutation(len(train_idx))]),
+        Subset(dataset, val_idx[rng.permutation(len(val_idx))]),
+    )
 
 
 def kfold_splits(n_or_labels, k=5, shuffle=True, seed=None, stratified=False, generator=None):
@@ -146,8 +155,7 @@ def kfold_splits(n_or_labels, k=5, shuffle=True, seed=None, stratified=False, ge
     else:
         labels = as_array(n_or_labels, "kfold_splits labels")
         if labels.ndim != 1:
-            raise ValueError(f"kfold_splits: labels must be 1-D (one per sample), got shape "
-                             f"{labels.shape}")
+            raise ValueError(f"kfold_splits: labels must be 1-D (one per sample), got shape {labels.shape}")
         n = labels.shape[0]
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
         raise ValueError(f"kfold_splits: k must be an integer >= 2, got {k!r}")
@@ -169,7 +177,7 @@ def kfold_splits(n_or_labels, k=5, shuffle=True, seed=None, stratified=False, ge
         fold[order[by_class]] = np.arange(n) % k
     else:
         sizes = np.full(k, n // k)
-        sizes[:n % k] += 1
+        sizes[: n % k] += 1
         fold[order] = np.repeat(np.arange(k), sizes)
     everything = np.arange(n, dtype=np.int64)
     for j in range(k):

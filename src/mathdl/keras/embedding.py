@@ -2,6 +2,7 @@
 y[n, t] = W[x[n, t]], with W (input_dim, output_dim) initialised U(−0.05, 0.05) as in Keras.
 Its gradient scatters ȳ back into the rows that were looked up (``nn.Embedding``'s backward).
 A model whose first layer is an Embedding is fed integer arrays (``fit`` keeps them integers)."""
+
 import numbers
 
 import numpy as np
@@ -15,8 +16,15 @@ class Embedding(Layer):
 
     takes_indices = True
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
-                 input_length=None, **kwargs):
+    def __init__(
+        self,
+        input_dim,
+        output_dim,
+        embeddings_initializer="uniform",
+        mask_zero=False,
+        input_length=None,
+        **kwargs,
+    ):
         if input_length is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
@@ -26,16 +34,20 @@ class Embedding(Layer):
         if mask_zero:
             raise ValueError("Embedding: mask_zero=True is not supported (no masking in the facade)")
         if not callable(embeddings_initializer) and embeddings_initializer not in INITIALIZERS:
-            raise ValueError(f"Embedding: unknown embeddings_initializer {embeddings_initializer!r}; "
-                             f"known: {sorted(INITIALIZERS)}")
+            raise ValueError(
+                f"Embedding: unknown embeddings_initializer {embeddings_initializer!r}; "
+                f"known: {sorted(INITIALIZERS)}"
+            )
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = embeddings_initializer
         self.embedding = None
 
     def build(self, input_shape):
         if len(input_shape) < 2:
-            raise ValueError(f"Input 0 of layer {self.name} is incompatible: expected shape (None, length), "
-                             f"found {format_shape(input_shape)}")
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible: expected shape (None, length), "
+                f"found {format_shape(input_shape)}"
+            )
         self.embedding = _NNEmbedding(self.input_dim, self.output_dim)
         initialize(self.embedding.weight, self.embeddings_initializer, f"layer {self.name}")
 
@@ -48,12 +60,14 @@ class Embedding(Layer):
         indices = x.array
         if indices.size and (indices.min() < 0 or indices.max() >= self.input_dim):
             bad = int(indices.max() if indices.max() >= self.input_dim else indices.min())
-            raise ValueError(f"layer {self.name}: index {bad} is out of range for an Embedding of "
-                             f"input_dim {self.input_dim} (valid: 0 … {self.input_dim - 1})")
+            raise ValueError(
+                f"layer {self.name}: index {bad} is out of range for an Embedding of "
+                f"input_dim {self.input_dim} (valid: 0 … {self.input_dim - 1})"
+            )
         return self.embedding(indices.astype(np.int64, copy=False))
 
     def to_keras_layout(self, array):
-        return array                                   # (input_dim, output_dim) in both
+        return array  # (input_dim, output_dim) in both
 
     def from_keras_layout(self, array, ndim):
         return array

@@ -8,6 +8,7 @@ Keras conventions kept: layers are built lazily from the first input shape (or `
 input raises Keras's message, e.g. ``Input 0 of layer dense is incompatible: expected shape
 (None, 784), found (None, 28, 28)``.
 """
+
 import math
 import numbers
 import re
@@ -36,7 +37,12 @@ def _snake_case(name):
 
 def format_shape(shape):
     """(None, 28, 28) as Keras prints it."""
-    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    return (
+        "("
+        + ", ".join("None" if s is None else str(s) for s in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
 def _shape_tuple(shape, where):
@@ -57,7 +63,11 @@ def _linear(x):
 
 
 ACTIVATIONS = {
-    None: _linear, "linear": _linear, "relu": F.relu, "sigmoid": F.sigmoid, "tanh": F.tanh,
+    None: _linear,
+    "linear": _linear,
+    "relu": F.relu,
+    "sigmoid": F.sigmoid,
+    "tanh": F.tanh,
     "softmax": lambda x: F.softmax(x, dim=-1),
 }
 
@@ -69,12 +79,14 @@ def get_activation(activation):
         return getattr(activation, "__name__", "custom"), activation
     if activation in ACTIVATIONS:
         return activation or "linear", ACTIVATIONS[activation]
-    raise ValueError(f"unknown activation {activation!r}; known: "
-                     f"{sorted(k for k in ACTIVATIONS if k is not None)} or a callable")
+    raise ValueError(
+        f"unknown activation {activation!r}; known: "
+        f"{sorted(k for k in ACTIVATIONS if k is not None)} or a callable"
+    )
 
 
 # ----- initializers (Keras names) -----------------------------------------------------------
-_TRUNCATION = 0.87962566103423978      # std of a unit normal truncated to [−2, 2]
+_TRUNCATION = 0.87962566103423978  # std of a unit normal truncated to [−2, 2]
 
 
 def _fans(weight):
@@ -92,7 +104,9 @@ INITIALIZERS = {
     "glorot_normal": lambda w: _truncated(w, math.sqrt(2.0 / sum(_fans(w))) / _TRUNCATION),
     "he_uniform": lambda w: nn.init.uniform_(w, -math.sqrt(6.0 / _fans(w)[0]), math.sqrt(6.0 / _fans(w)[0])),
     "he_normal": lambda w: _truncated(w, math.sqrt(2.0 / _fans(w)[0]) / _TRUNCATION),
-    "lecun_uniform": lambda w: nn.init.uniform_(w, -math.sqrt(3.0 / _fans(w)[0]), math.sqrt(3.0 / _fans(w)[0])),
+    "lecun_uniform": lambda w: nn.init.uniform_(
+        w, -math.sqrt(3.0 / _fans(w)[0]), math.sqrt(3.0 / _fans(w)[0])
+    ),
     "random_normal": lambda w: nn.init.normal_(w, 0.0, 0.05),
     "random_uniform": lambda w: nn.init.uniform_(w, -0.05, 0.05),
     "uniform": lambda w: nn.init.uniform_(w, -0.05, 0.05),
@@ -113,9 +127,9 @@ def initialize(weight, initializer, where):
 
 
 def _keras_shape(shape):
-    if len(shape) == 2:                    # Dense: nn (out, in) ↔ Keras (in, out)
+    if len(shape) == 2:  # Dense: nn (out, in) ↔ Keras (in, out)
         return (shape[1], shape[0])
-    if len(shape) == 4:                    # Conv2D: nn (out, in, kh, kw) ↔ Keras (kh, kw, in, out)
+    if len(shape) == 4:  # Conv2D: nn (out, in, kh, kw) ↔ Keras (kh, kw, in, out)
         return (shape[2], shape[3], shape[1], shape[0])
     return tuple(shape)
 
@@ -142,12 +156,21 @@ class Layer(nn.Module):
     input check. Accepts Keras's ``name=``, ``input_shape=``, ``input_dim=``, ``trainable=``,
     ``dtype=``; any other keyword raises TypeError naming it."""
 
-    def __init__(self, name=None, input_shape=None, input_dim=None, batch_input_shape=None,
-                 trainable=True, dtype=None, **unknown):
+    def __init__(
+        self,
+        name=None,
+        input_shape=None,
+        input_dim=None,
+        batch_input_shape=None,
+        trainable=True,
+        dtype=None,
+        **unknown,
+    ):
         super().__init__()
         if unknown:
-            raise TypeError(f"{type(self).__name__}: unrecognized keyword argument(s) "
-                            f"{', '.join(sorted(unknown))}")
+            raise TypeError(
+                f"{type(self).__name__}: unrecognized keyword argument(s) {', '.join(sorted(unknown))}"
+            )
         self.name = name or unique_name(_snake_case(type(self).__name__))
         where = f"layer {self.name}"
         if batch_input_shape is not None:
@@ -175,9 +198,12 @@ class Layer(nn.Module):
         if expected is None:
             return
         if len(input_shape) != len(expected) or any(
-                e is not None and s is not None and e != s for e, s in zip(expected[1:], input_shape[1:])):
-            raise ValueError(f"Input 0 of layer {self.name} is incompatible: expected shape "
-                             f"{format_shape(expected)}, found {format_shape((None,) + tuple(input_shape[1:]))}")
+            e is not None and s is not None and e != s for e, s in zip(expected[1:], input_shape[1:])
+        ):
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible: expected shape "
+                f"{format_shape(expected)}, found {format_shape((None,) + tuple(input_shape[1:]))}"
+            )
 
     def build_for(self, input_shape):
         """Build for ``input_shape`` if needed (checking it otherwise); returns the output shape."""
@@ -226,13 +252,17 @@ class Layer(nn.Module):
         """Set the weights from arrays in Keras's layout (as ``get_weights`` returns them)."""
         tensors = self.weight_tensors()
         if len(weights) != len(tensors):
-            raise ValueError(f"layer {self.name}: set_weights got {len(weights)} arrays, the layer has "
-                             f"{len(tensors)} weights")
+            raise ValueError(
+                f"layer {self.name}: set_weights got {len(weights)} arrays, the layer has "
+                f"{len(tensors)} weights"
+            )
         for tensor, value in zip(tensors, weights):
             value = self.from_keras_layout(np.asarray(value), tensor.ndim)
             if value.shape != tensor.shape:
-                raise ValueError(f"layer {self.name}: weight shape {self.to_keras_layout(value).shape} does "
-                                 f"not match the layer's {self.to_keras_layout(tensor.array).shape}")
+                raise ValueError(
+                    f"layer {self.name}: weight shape {self.to_keras_layout(value).shape} does "
+                    f"not match the layer's {self.to_keras_layout(tensor.array).shape}"
+                )
             tensor.array[...] = value
 
     @property
@@ -269,8 +299,15 @@ class Dense(Layer):
     """y = activation(x · kernel + bias), kernel (in, units) in Keras's view; stored as an
     ``nn.Linear`` (weight = kernelᵀ). Input (None, …, in) → (None, …, units)."""
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
@@ -278,15 +315,20 @@ class Dense(Layer):
         self.activation_name, self.activation = get_activation(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        for where, init in (("kernel_initializer", kernel_initializer), ("bias_initializer", bias_initializer)):
+        for where, init in (
+            ("kernel_initializer", kernel_initializer),
+            ("bias_initializer", bias_initializer),
+        ):
             if not callable(init) and init not in INITIALIZERS:
                 raise ValueError(f"Dense: unknown {where} {init!r}; known: {sorted(INITIALIZERS)}")
         self.linear = None
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
-            raise ValueError(f"Input 0 of layer {self.name} is incompatible: expected shape "
-                             f"(None, ..., features) with a known last axis, found {format_shape(input_shape)}")
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible: expected shape "
+                f"(None, ..., features) with a known last axis, found {format_shape(input_shape)}"
+            )
         self.linear = nn.Linear(input_shape[-1], self.units, bias=self.use_bias, dtype=self.dtype_policy)
         initialize(self.linear.weight, self.kernel_initializer, f"layer {self.name}")
         if self.use_bias:
@@ -296,8 +338,10 @@ class Dense(Layer):
     def check_input_shape(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] != self.input_shape[-1]:
             expected = (None, self.input_shape[-1]) if len(self.input_shape) == 2 else self.input_shape
-            raise ValueError(f"Input 0 of layer {self.name} is incompatible: expected shape "
-                             f"{format_shape(expected)}, found {format_shape((None,) + tuple(input_shape[1:]))}")
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible: expected shape "
+                f"{format_shape(expected)}, found {format_shape((None,) + tuple(input_shape[1:]))}"
+            )
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -351,8 +395,10 @@ class Flatten(Layer):
 
     def build(self, input_shape):
         if len(input_shape) < 2:
-            raise ValueError(f"Input 0 of layer {self.name} is incompatible: expected at least 2 "
-                             f"dimensions (None, ...), found {format_shape(input_shape)}")
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible: expected at least 2 "
+                f"dimensions (None, ...), found {format_shape(input_shape)}"
+            )
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
@@ -384,11 +430,14 @@ def __getattr__(name):
     # file) and are imported on first use.
     if name in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Conv2d", "MaxPool2D", "AvgPool2D"):
         from mathdl.keras import conv_layers
+
         return getattr(conv_layers, name)
     if name == "BatchNormalization":
         from mathdl.keras.normalization import BatchNormalization
+
         return BatchNormalization
     if name == "Embedding":
         from mathdl.keras.embedding import Embedding
+
         return Embedding
     raise AttributeError(f"module 'mathdl.keras.layers' has no attribute {name!r}")

@@ -10,6 +10,7 @@ log-sigmoid) itself, fused and stable. With probabilities, Keras clips them to [
 (ε = 1e-7) before the log; so do we. A model whose last layer is a softmax (sigmoid) trained with
 the matching cross-entropy never takes that path: ``Sequential.fit`` hands the loss the logits.
 """
+
 import numpy as np
 
 from mathdl.keras.layers import format_shape
@@ -21,8 +22,11 @@ EPSILON = 1e-7
 def _mismatch(name, target, output, hint=""):
     def batchless(shape):
         return format_shape((None,) + tuple(shape[1:])) if len(shape) else "()"
-    return ValueError(f"{name}: arguments `target` and `output` must have compatible shapes. Received: "
-                      f"target.shape={batchless(target.shape)}, output.shape={batchless(output.shape)}{hint}")
+
+    return ValueError(
+        f"{name}: arguments `target` and `output` must have compatible shapes. Received: "
+        f"target.shape={batchless(target.shape)}, output.shape={batchless(output.shape)}{hint}"
+    )
 
 
 class Loss:
@@ -55,7 +59,9 @@ class CategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False, label_smoothing=0.0):
         self.from_logits = bool(from_logits)
         if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(f"CategoricalCrossentropy: label_smoothing must be in [0, 1), got {label_smoothing}")
+            raise ValueError(
+                f"CategoricalCrossentropy: label_smoothing must be in [0, 1), got {label_smoothing}"
+            )
         self.label_smoothing = float(label_smoothing)
 
     def fused_activation(self):
@@ -65,9 +71,14 @@ class CategoricalCrossentropy(Loss):
         """Exactly one-hot rows become their class indices (once per fit): the loss and its
         gradient p − y are the same, and the integer path skips multiplying by the zeros."""
         y = super().prepare_targets(y)
-        if (not self.label_smoothing and y.ndim == 2 and y.shape[1] > 1 and len(y)
-                and np.array_equal(y.sum(axis=1), np.ones(len(y), y.dtype))
-                and np.count_nonzero(y) == len(y)):
+        if (
+            not self.label_smoothing
+            and y.ndim == 2
+            and y.shape[1] > 1
+            and len(y)
+            and np.array_equal(y.sum(axis=1), np.ones(len(y), y.dtype))
+            and np.count_nonzero(y) == len(y)
+        ):
             return y.argmax(axis=1)
         return y
 
@@ -79,8 +90,10 @@ class CategoricalCrossentropy(Loss):
     def _shape_error(self, target, output):
         hint = ""
         if target.ndim == output.ndim - 1 or (target.ndim == 2 and target.shape[-1] == 1):
-            hint = ("; integer class labels need loss='sparse_categorical_crossentropy' or "
-                    "one-hot targets from to_categorical(labels)")
+            hint = (
+                "; integer class labels need loss='sparse_categorical_crossentropy' or "
+                "one-hot targets from to_categorical(labels)"
+            )
         return _mismatch(self.name, target, output, hint)
 
     def compute(self, output, target, logits):
@@ -120,9 +133,11 @@ class SparseCategoricalCrossentropy(Loss):
             y = y[:, 0]
         if y.dtype.kind == "f":
             if y.size and not np.all(np.mod(y, 1) == 0):
-                raise ValueError(f"{self.name}: targets must be integer class labels, got non-integer "
-                                 f"values of dtype {y.dtype} (one-hot targets need "
-                                 f"'categorical_crossentropy')")
+                raise ValueError(
+                    f"{self.name}: targets must be integer class labels, got non-integer "
+                    f"values of dtype {y.dtype} (one-hot targets need "
+                    f"'categorical_crossentropy')"
+                )
         elif y.dtype.kind not in "iu":
             raise TypeError(f"{self.name}: targets must be integer class labels, got dtype {y.dtype}")
         return y.astype(np.int64, copy=False)
@@ -130,14 +145,21 @@ class SparseCategoricalCrossentropy(Loss):
     def compute(self, output, target, logits):
         labels = target.array
         if labels.shape != output.shape[:-1]:
-            raise _mismatch(self.name, target, output,
-                            "; one-hot targets need loss='categorical_crossentropy'"
-                            if labels.shape == output.shape else "")
+            raise _mismatch(
+                self.name,
+                target,
+                output,
+                "; one-hot targets need loss='categorical_crossentropy'"
+                if labels.shape == output.shape
+                else "",
+            )
         classes = output.shape[-1]
         if labels.size and (labels.min() < 0 or labels.max() >= classes):
             bad = labels.max() if labels.max() >= classes else labels.min()
-            raise ValueError(f"{self.name}: received a label value of {int(bad)} which is outside the "
-                             f"valid range of [0, {classes - 1}]")
+            raise ValueError(
+                f"{self.name}: received a label value of {int(bad)} which is outside the "
+                f"valid range of [0, {classes - 1}]"
+            )
         ignore = -100 if self.ignore_class is None else self.ignore_class
         if logits:
             return F.cross_entropy(output, labels, ignore_index=ignore)
@@ -198,8 +220,10 @@ LOSSES = {
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "binary_crossentropy": BinaryCrossentropy,
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "mean_squared_error": MeanSquaredError,
+    "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "mae": MeanAbsoluteError,
 }
 
 

@@ -12,6 +12,7 @@ and ``evaluate`` the last layer returns its logits z and the loss is computed fr
 log softmax(z) = z − logsumexp(z), whose gradient p − y never forms log(p) of a rounded
 probability. ``predict`` returns the probabilities.
 """
+
 import contextlib
 
 import numpy as np
@@ -91,11 +92,15 @@ class Sequential(nn.Module):
             self._input_shape = layer.shape
             return
         if not isinstance(layer, (Layer, Sequential)):
-            raise TypeError(f"Only instances of keras Layer can be added to a Sequential model. Received: "
-                            f"{layer!r} (of type {type(layer).__name__})")
+            raise TypeError(
+                f"Only instances of keras Layer can be added to a Sequential model. Received: "
+                f"{layer!r} (of type {type(layer).__name__})"
+            )
         if any(existing.name == layer.name for existing in self._stack):
-            raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
-                             f"{layer.name!r} is already the name of a layer in this model.")
+            raise ValueError(
+                f"All layers added to a Sequential model should have unique names. Name "
+                f"{layer.name!r} is already the name of a layer in this model."
+            )
         if not self._stack and self._input_shape is None and layer.declared_input_shape is not None:
             self._input_shape = (None,) + layer.declared_input_shape
         self._stack.append(layer)
@@ -124,7 +129,9 @@ class Sequential(nn.Module):
         for layer in self._stack:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self._stack]}")
+        raise ValueError(
+            f"No such layer: {name}. Existing layers are: {[layer.name for layer in self._stack]}"
+        )
 
     def build(self, input_shape=None):
         """Create every layer's weights for inputs of ``input_shape`` (batch axis first, None)."""
@@ -196,8 +203,10 @@ class Sequential(nn.Module):
     def _input_mismatch(self, shape):
         first = self._stack[0]
         first.check_input_shape(shape)
-        raise ValueError(f"Input 0 of layer {first.name} is incompatible: expected shape "
-                         f"{format_shape(self._input_shape)}, found {format_shape((None,) + tuple(shape[1:]))}")
+        raise ValueError(
+            f"Input 0 of layer {first.name} is incompatible: expected shape "
+            f"{format_shape(self._input_shape)}, found {format_shape((None,) + tuple(shape[1:]))}"
+        )
 
     def _check_data(self, x, where):
         if self.built and x.shape[1:] != self._input_shape[1:]:
@@ -209,10 +218,12 @@ class Sequential(nn.Module):
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, **unsupported):
         """Choose the optimiser (a name or ``keras.optimizers`` instance), the loss (a name,
         ``keras.losses`` instance or ``f(y_true, y_pred)``) and metrics (e.g. ['accuracy'])."""
-        ignored = ("run_eagerly", "jit_compile", "steps_per_execution")     # execution hints: no meaning here
+        ignored = ("run_eagerly", "jit_compile", "steps_per_execution")  # execution hints: no meaning here
         unsupported = {k: v for k, v in unsupported.items() if v is not None and k not in ignored}
         if unsupported or loss_weights is not None:
-            raise TypeError(f"compile: unsupported argument(s) {', '.join(sorted(unsupported) or ['loss_weights'])}")
+            raise TypeError(
+                f"compile: unsupported argument(s) {', '.join(sorted(unsupported) or ['loss_weights'])}"
+            )
         if loss is None:
             raise ValueError("compile: a loss is required, e.g. loss='categorical_crossentropy'")
         self.optimizer = keras_optimizers.get(optimizer)
@@ -221,10 +232,18 @@ class Sequential(nn.Module):
             metrics = [metrics]
         self._metric_specs = list(metrics or [])
         for metric in self._metric_specs:
-            if not callable(metric) and metric not in ("accuracy", "acc", "mae", "mse",
-                                                       "mean_absolute_error", "mean_squared_error"):
-                raise ValueError(f"compile: unknown metric {metric!r}; known: 'accuracy', 'acc', 'mae', 'mse' "
-                                 f"or a callable f(y_pred_array, y_true_array) -> float")
+            if not callable(metric) and metric not in (
+                "accuracy",
+                "acc",
+                "mae",
+                "mse",
+                "mean_absolute_error",
+                "mean_squared_error",
+            ):
+                raise ValueError(
+                    f"compile: unknown metric {metric!r}; known: 'accuracy', 'acc', 'mae', 'mse' "
+                    f"or a callable f(y_pred_array, y_true_array) -> float"
+                )
         self.compiled = True
 
     def _fusion(self):
@@ -232,8 +251,11 @@ class Sequential(nn.Module):
         loss = self.compiled_loss
         last = self._stack[-1] if self._stack else None
         activation = getattr(last, "activation_name", None)
-        return (not loss.from_logits and loss.fused_activation() is not None
-                and activation == loss.fused_activation())
+        return (
+            not loss.from_logits
+            and loss.fused_activation() is not None
+            and activation == loss.fused_activation()
+        )
 
     def _resolve_metrics(self, logits):
         loss = self.compiled_loss
@@ -243,12 +265,14 @@ class Sequential(nn.Module):
                 resolved.append(train_metrics.get_metric(metric))
             elif metric in ("accuracy", "acc"):
                 binary = isinstance(loss, keras_losses.BinaryCrossentropy) or (
-                    self.built and self.output_shape[-1] == 1)
+                    self.built and self.output_shape[-1] == 1
+                )
                 if binary:
                     threshold = 0.0 if logits else 0.5
 
                     def binary_accuracy(output, target, threshold=threshold):
                         return train_metrics.binary_accuracy(output, target, threshold)
+
                     resolved.append((metric, binary_accuracy))
                 else:
                     resolved.append((metric, train_metrics.accuracy))
@@ -260,14 +284,18 @@ class Sequential(nn.Module):
 
     def _check_compiled(self, where):
         if self.compiled_loss is None:
-            raise RuntimeError(f"You must compile your model before {where}: call model.compile(optimizer, loss)")
+            raise RuntimeError(
+                f"You must compile your model before {where}: call model.compile(optimizer, loss)"
+            )
 
     def _prepare(self, x, y, where):
         x = x.array if isinstance(x, Tensor) else np.asarray(x)
         if self._stack and getattr(self._stack[0], "takes_indices", False):
             if x.dtype.kind not in "iu" and not (x.size == 0 or np.all(np.mod(x, 1) == 0)):
-                raise ValueError(f"{where}: the first layer ({self._stack[0].name}) takes integer indices, "
-                                 f"got non-integer values of dtype {x.dtype}")
+                raise ValueError(
+                    f"{where}: the first layer ({self._stack[0].name}) takes integer indices, "
+                    f"got non-integer values of dtype {x.dtype}"
+                )
             x = x.astype(np.int64, copy=False)
         elif x.dtype.kind not in "f" or x.dtype != backend.get_default_dtype():
             x = x.astype(backend.get_default_dtype())
@@ -279,8 +307,10 @@ class Sequential(nn.Module):
         if y.dtype.kind == "f" and y.dtype != x.dtype:
             y = y.astype(x.dtype)
         if len(x) != len(y):
-            raise ValueError(f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {len(y)}. Make "
-                             f"sure all arrays contain the same number of samples.")
+            raise ValueError(
+                f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {len(y)}. Make "
+                f"sure all arrays contain the same number of samples."
+            )
         self._check_data(x, where)
         return x, y
 
@@ -290,6 +320,7 @@ class Sequential(nn.Module):
 
         def loss_fn(output, target):
             return loss.compute(output, target, logits)
+
         return loss_fn
 
     @contextlib.contextmanager
@@ -303,21 +334,36 @@ class Sequential(nn.Module):
 
     def _trainer(self, verbose):
         if not self.built:
-            raise ValueError("This model has not yet been built. Build the model first by calling "
-                             "`build()` or by calling the model on a batch of data.")
+            raise ValueError(
+                "This model has not yet been built. Build the model first by calling "
+                "`build()` or by calling the model on a batch of data."
+            )
         fused = self._fusion()
         # layers with trainable=False are left out, so the update never touches them (Keras's freezing)
         optimizer = self.optimizer.build(self.trainable_weights)
         metrics = self._resolve_metrics(fused or self.compiled_loss.from_logits)
         return Trainer(self, optimizer, loss_fn=self._loss(fused), metrics=metrics, verbose=verbose), fused
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, **unsupported):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        initial_epoch=0,
+        **unsupported,
+    ):
         """Train for ``epochs`` epochs on arrays ``x``, ``y`` in mini-batches of ``batch_size``
         (32), reshuffled every epoch; ``validation_data=(x_val, y_val)`` or ``validation_split``
         (the last fraction of x, y, taken before shuffling) adds ``val_*`` entries. Returns a
         ``History`` (``history.history['loss']``, ``['accuracy']``, ``['val_loss']`` …)."""
         from mathdl.data import DataLoader, TensorDataset
+
         unsupported = {k: v for k, v in unsupported.items() if v is not None}
         if unsupported:
             raise TypeError(f"fit: unsupported argument(s) {', '.join(sorted(unsupported))}")
@@ -331,15 +377,19 @@ class Sequential(nn.Module):
         val_loader = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("fit: validation_data must be a tuple (x_val, y_val) (validation sample "
-                                 "weights are not supported)")
+                raise ValueError(
+                    "fit: validation_data must be a tuple (x_val, y_val) (validation sample "
+                    "weights are not supported)"
+                )
             x_val, y_val = self._prepare(validation_data[0], validation_data[1], "fit (validation_data)")
             val_loader = DataLoader(TensorDataset(x_val, y_val), batch_size=batch_size)
         elif validation_split > 0:
             n_val = int(len(x) * validation_split)
             if n_val == 0 or n_val == len(x):
-                raise ValueError(f"fit: validation_split={validation_split} leaves no training or no "
-                                 f"validation samples out of {len(x)}")
+                raise ValueError(
+                    f"fit: validation_split={validation_split} leaves no training or no "
+                    f"validation samples out of {len(x)}"
+                )
             val_loader = DataLoader(TensorDataset(x[-n_val:], y[-n_val:]), batch_size=batch_size)
             x, y = x[:-n_val], y[:-n_val]
         loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=bool(shuffle))
@@ -357,6 +407,7 @@ class Sequential(nn.Module):
         """The loss (and metrics) on ``x``, ``y``: a float without metrics, else
         ``[loss, metric, …]`` (a dict with ``return_dict=True``)."""
         from mathdl.data import DataLoader, TensorDataset
+
         unsupported = {k: v for k, v in unsupported.items() if v is not None}
         if unsupported:
             raise TypeError(f"evaluate: unsupported argument(s) {', '.join(sorted(unsupported))}")
@@ -387,7 +438,7 @@ class Sequential(nn.Module):
         try:
             with grad_mode.no_grad(), self._fused_outputs(False):
                 for start in range(0, len(x), batch_size):
-                    outputs.append(self.forward(Tensor(x[start:start + batch_size])).array)
+                    outputs.append(self.forward(Tensor(x[start : start + batch_size])).array)
         finally:
             self.train(was_training)
         if not outputs:
@@ -408,8 +459,12 @@ class Sequential(nn.Module):
         """The Parameters of the layers whose ``trainable`` is True (those ``fit`` updates)."""
         if not self.trainable:
             return []
-        return [p for layer in self._stack if layer.trainable
-                for p in (layer.trainable_weights if isinstance(layer, Sequential) else layer.parameters())]
+        return [
+            p
+            for layer in self._stack
+            if layer.trainable
+            for p in (layer.trainable_weights if isinstance(layer, Sequential) else layer.parameters())
+        ]
 
     def weight_tensors(self):
         """Every layer's weight Tensors, in order."""
@@ -433,31 +488,47 @@ class Sequential(nn.Module):
     def save_weights(self, filepath):
         """Save the weights (``state_dict``) with ``mathdl.save`` (npz, no pickle, atomic)."""
         from mathdl import io
+
         io.save(dict(self.state_dict()), filepath)
 
     def load_weights(self, filepath):
         """Load weights written by ``save_weights`` into this (built) model."""
         from mathdl import io
+
         self.load_state_dict(io.load(filepath))
 
     def summary(self, print_fn=None, line_length=65):
         """Print the layer table: name (type), output shape, parameter count, and totals."""
         if not self.built:
-            raise ValueError("This model has not yet been built. Build the model first by calling "
-                             "`build()` or by calling the model on a batch of data.")
+            raise ValueError(
+                "This model has not yet been built. Build the model first by calling "
+                "`build()` or by calling the model on a batch of data."
+            )
         print_fn = print_fn or print
         widths = (29, 26, line_length - 55)
+
         def row(*cells):
             return "".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-        lines = [f'Model: "{self.name}"', "_" * line_length, row("Layer (type)", "Output Shape", "Param #"),
-                 "=" * line_length]
+
+        lines = [
+            f'Model: "{self.name}"',
+            "_" * line_length,
+            row("Layer (type)", "Output Shape", "Param #"),
+            "=" * line_length,
+        ]
         for index, layer in enumerate(self._stack):
-            lines.append(row(f"{layer.name} ({type(layer).__name__})", format_shape(layer.output_shape),
-                             f"{layer.count_params():,}"))
+            lines.append(
+                row(
+                    f"{layer.name} ({type(layer).__name__})",
+                    format_shape(layer.output_shape),
+                    f"{layer.count_params():,}",
+                )
+            )
             lines.append("=" * line_length if index == len(self._stack) - 1 else "")
         total = self.count_params()
         trainable = self.count_trainable_params()
         itemsize = backend.get_default_dtype().itemsize
+
         def size(count):
             value, unit = count * itemsize, "Byte"
             for unit in ("Byte", "KB", "MB", "GB"):
@@ -465,11 +536,15 @@ class Sequential(nn.Module):
                     break
                 value /= 1024
             return f"{value:.2f} {unit}"
-        lines += [f"Total params: {total:,} ({size(total)})", f"Trainable params: {trainable:,} ({size(trainable)})",
-                  f"Non-trainable params: {total - trainable:,} ({size(total - trainable)})", "_" * line_length]
+
+        lines += [
+            f"Total params: {total:,} ({size(total)})",
+            f"Trainable params: {trainable:,} ({size(trainable)})",
+            f"Non-trainable params: {total - trainable:,} ({size(total - trainable)})",
+            "_" * line_length,
+        ]
         for line in lines:
             print_fn(line)
 
     def extra_repr(self):
         return f"name={self.name!r}"
-

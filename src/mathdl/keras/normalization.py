@@ -11,6 +11,7 @@ difference remains: the moving variance is updated with the unbiased batch varia
 they differ by 0.8% and only in inference. ``get_weights`` returns Keras's four arrays
 [gamma, beta, moving_mean, moving_variance]; the last two are not trained.
 """
+
 from mathdl.keras.layers import Layer, format_shape
 from mathdl.nn.layers.batchnorm import BatchNorm1d, BatchNorm2d
 
@@ -32,17 +33,21 @@ class BatchNormalization(Layer):
 
     def build(self, input_shape):
         if len(input_shape) not in (2, 3, 4) or input_shape[-1] is None:
-            raise ValueError(f"Input 0 of layer {self.name} is incompatible: expected shape (None, C), "
-                             f"(None, T, C) or (None, H, W, C), found {format_shape(input_shape)}")
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible: expected shape (None, C), "
+                f"(None, T, C) or (None, H, W, C), found {format_shape(input_shape)}"
+            )
         kind = BatchNorm2d if len(input_shape) == 4 else BatchNorm1d
-        self.norm = kind(input_shape[-1], eps=self.epsilon, momentum=1.0 - self.momentum, dtype=self.dtype_policy)
+        self.norm = kind(
+            input_shape[-1], eps=self.epsilon, momentum=1.0 - self.momentum, dtype=self.dtype_policy
+        )
 
     def forward(self, x):
         if x.shape[1:] != self.input_shape[1:]:
             self.check_input_shape(x.shape)
         if x.ndim == 2:
             return self.norm(x)
-        if x.ndim == 3:                                   # (N, T, C) ↔ nn's (N, C, T)
+        if x.ndim == 3:  # (N, T, C) ↔ nn's (N, C, T)
             return self.norm(x.transpose(0, 2, 1)).transpose(0, 2, 1)
         return self.norm(x.transpose(0, 3, 1, 2)).transpose(0, 2, 3, 1)
 

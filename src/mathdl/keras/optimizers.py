@@ -13,6 +13,7 @@ up to where ε enters:
 With Keras's ε = 1e-7 the two placements differ only for gradients whose running RMS is below
 about 3e-4, i.e. they agree to float32 rounding on any network with non-vanishing gradients.
 """
+
 from mathdl import optim
 
 
@@ -27,7 +28,9 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}: argument {legacy!r} is not supported")
             unknown.pop(legacy, None)
         if unknown:
-            raise TypeError(f"{type(self).__name__}: unrecognized keyword argument(s) {', '.join(sorted(unknown))}")
+            raise TypeError(
+                f"{type(self).__name__}: unrecognized keyword argument(s) {', '.join(sorted(unknown))}"
+            )
         self.learning_rate = float(lr if lr is not None else learning_rate)
         if not self.learning_rate >= 0:
             raise ValueError(f"{type(self).__name__}: learning_rate must be >= 0, got {self.learning_rate}")
@@ -79,8 +82,13 @@ class SGD(Optimizer):
         self.momentum, self.nesterov, self.weight_decay = float(momentum), bool(nesterov), weight_decay or 0.0
 
     def _make(self, parameters):
-        return optim.SGD(parameters, lr=self.learning_rate, momentum=self.momentum, nesterov=self.nesterov,
-                         weight_decay=self.weight_decay)
+        return optim.SGD(
+            parameters,
+            lr=self.learning_rate,
+            momentum=self.momentum,
+            nesterov=self.nesterov,
+            weight_decay=self.weight_decay,
+        )
 
 
 class RMSprop(Optimizer):
@@ -88,15 +96,30 @@ class RMSprop(Optimizer):
 
     name = "RMSprop"
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
-                 weight_decay=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        rho=0.9,
+        momentum=0.0,
+        epsilon=1e-7,
+        centered=False,
+        weight_decay=None,
+        **kwargs,
+    ):
         super().__init__(learning_rate, **kwargs)
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
         self.centered, self.weight_decay = bool(centered), weight_decay or 0.0
 
     def _make(self, parameters):
-        return optim.RMSprop(parameters, lr=self.learning_rate, alpha=self.rho, eps=self.epsilon,
-                             momentum=self.momentum, centered=self.centered, weight_decay=self.weight_decay)
+        return optim.RMSprop(
+            parameters,
+            lr=self.learning_rate,
+            alpha=self.rho,
+            eps=self.epsilon,
+            momentum=self.momentum,
+            centered=self.centered,
+            weight_decay=self.weight_decay,
+        )
 
 
 class Adam(Optimizer):
@@ -104,15 +127,29 @@ class Adam(Optimizer):
 
     name = "Adam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
-                 weight_decay=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        weight_decay=None,
+        **kwargs,
+    ):
         super().__init__(learning_rate, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
         self.amsgrad, self.weight_decay = bool(amsgrad), weight_decay or 0.0
 
     def _make(self, parameters):
-        return optim.Adam(parameters, lr=self.learning_rate, betas=(self.beta_1, self.beta_2), eps=self.epsilon,
-                          amsgrad=self.amsgrad, weight_decay=self.weight_decay)
+        return optim.Adam(
+            parameters,
+            lr=self.learning_rate,
+            betas=(self.beta_1, self.beta_2),
+            eps=self.epsilon,
+            amsgrad=self.amsgrad,
+            weight_decay=self.weight_decay,
+        )
 
 
 class AdamW(Adam):
@@ -121,14 +158,28 @@ class AdamW(Adam):
 
     name = "AdamW"
 
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        weight_decay=0.004,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        **kwargs,
+    ):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, **kwargs)
         self.weight_decay = float(weight_decay)
 
     def _make(self, parameters):
-        return optim.AdamW(parameters, lr=self.learning_rate, betas=(self.beta_1, self.beta_2), eps=self.epsilon,
-                           amsgrad=self.amsgrad, weight_decay=self.weight_decay)
+        return optim.AdamW(
+            parameters,
+            lr=self.learning_rate,
+            betas=(self.beta_1, self.beta_2),
+            eps=self.epsilon,
+            amsgrad=self.amsgrad,
+            weight_decay=self.weight_decay,
+        )
 
 
 class Adagrad(Optimizer):
@@ -141,8 +192,12 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
 
     def _make(self, parameters):
-        return optim.Adagrad(parameters, lr=self.learning_rate, eps=self.epsilon,
-                             initial_accumulator_value=self.initial_accumulator_value)
+        return optim.Adagrad(
+            parameters,
+            lr=self.learning_rate,
+            eps=self.epsilon,
+            initial_accumulator_value=self.initial_accumulator_value,
+        )
 
 
 OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
@@ -156,7 +211,10 @@ def get(identifier):
     if isinstance(identifier, str) and identifier.lower() in OPTIMIZERS:
         return OPTIMIZERS[identifier.lower()]()
     if isinstance(identifier, optim.Optimizer):
-        raise TypeError("compile: give a keras optimizer (e.g. keras.optimizers.Adam()) or a name; a "
-                        "mathdl.optim optimizer is already bound to parameters")
-    raise ValueError(f"unknown optimizer {identifier!r}; known: {sorted(OPTIMIZERS)} or a "
-                     f"mathdl.keras.optimizers instance")
+        raise TypeError(
+            "compile: give a keras optimizer (e.g. keras.optimizers.Adam()) or a name; a "
+            "mathdl.optim optimizer is already bound to parameters"
+        )
+    raise ValueError(
+        f"unknown optimizer {identifier!r}; known: {sorted(OPTIMIZERS)} or a mathdl.keras.optimizers instance"
+    )

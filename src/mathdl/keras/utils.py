@@ -1,5 +1,6 @@
 """``keras.utils``: ``to_categorical`` (one-hot encoding of integer labels) and
 ``set_random_seed``."""
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -21,8 +22,10 @@ def to_categorical(y, num_classes=None, dtype="float32"):
         num_classes = int(y.max()) + 1 if y.size else 0
     num_classes = int(num_classes)
     if y.size and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"to_categorical: labels must lie in [0, {num_classes}), got range "
-                         f"[{int(y.min())}, {int(y.max())}]")
+        raise ValueError(
+            f"to_categorical: labels must lie in [0, {num_classes}), got range "
+            f"[{int(y.min())}, {int(y.max())}]"
+        )
     out = np.zeros(y.shape + (num_classes,), dtype=dtype)
     np.put_along_axis(out, y[..., None].astype(np.intp), 1, axis=-1)
     return out
@@ -32,4 +35,5 @@ def set_random_seed(seed):
     """Seed mathdl's global generator (weight initialisation, shuffling, dropout), as
     ``keras.utils.set_random_seed``."""
     from mathdl.random import manual_seed
+
     manual_seed(seed)

@@ -9,6 +9,7 @@ Learning: ``PCA``, ``whiten``, ``DictionaryLearning``, ``sparse_encode`` (OMP, I
 ``trace`` are differentiable. Inputs are arrays or Tensors; results are Tensors (PCA and
 dictionary learning, like scikit-learn, return NumPy arrays).
 """
+
 from mathdl.linalg.cholesky import cholesky, is_positive_definite
 from mathdl.linalg.dictionary import DictionaryLearning, ista, omp, sparse_encode
 from mathdl.linalg.eig import eig, eigvals
@@ -23,8 +24,34 @@ from mathdl.linalg.svd import svd, svd_via_eigh
 from mathdl.linalg.validation import LinAlgError
 
 __all__ = [
-    "DictionaryLearning", "LinAlgError", "PCA", "cholesky", "cond", "det", "eig", "eigh", "eigvals",
-    "eigvalsh", "inv", "is_positive_definite", "ista", "lstsq", "lu_factor", "matrix_rank", "norm", "omp", "pinv",
-    "power_iteration", "qr", "randomized_svd", "slogdet", "solve", "solve_triangular", "sparse_encode", "svd", "svd_via_eigh",
-    "trace", "whiten",
+    "DictionaryLearning",
+    "LinAlgError",
+    "PCA",
+    "cholesky",
+    "cond",
+    "det",
+    "eig",
+    "eigh",
+    "eigvals",
+    "eigvalsh",
+    "inv",
+    "is_positive_definite",
+    "ista",
+    "lstsq",
+    "lu_factor",
+    "matrix_rank",
+    "norm",
+    "omp",
+    "pinv",
+    "power_iteration",
+    "qr",
+    "randomized_svd",
+    "slogdet",
+    "solve",
+    "solve_triangular",
+    "sparse_encode",
+    "svd",
+    "svd_via_eigh",
+    "trace",
+    "whiten",
 ]

@@ -12,6 +12,7 @@ cheapest test (``is_positive_definite``). Gradient (for symmetric perturbations 
 
 with both L⁻¹ products done as differentiable triangular solves.
 """
+
 import numpy as np
 
 from mathdl.autograd.function import Function
@@ -30,11 +31,13 @@ def cholesky_array(a):
     for j in range(n):
         radicand = a[..., j, j] - np.einsum("...k,...k->...", lower[..., j, :j], lower[..., j, :j])
         if np.any(~(radicand > 0)):
-            raise LinAlgError(f"cholesky: the matrix is not positive-definite (the leading minor of "
-                              f"order {j + 1} is not positive)")
+            raise LinAlgError(
+                f"cholesky: the matrix is not positive-definite (the leading minor of "
+                f"order {j + 1} is not positive)"
+            )
         lower[..., j, j] = np.sqrt(radicand)
-        below = a[..., j + 1:, j] - np.einsum("...ik,...k->...i", lower[..., j + 1:, :j], lower[..., j, :j])
-        lower[..., j + 1:, j] = below / lower[..., j, j][..., None]
+        below = a[..., j + 1 :, j] - np.einsum("...ik,...k->...i", lower[..., j + 1 :, :j], lower[..., j, :j])
+        lower[..., j + 1 :, j] = below / lower[..., j, j][..., None]
     return lower
 
 
@@ -45,15 +48,15 @@ class Cholesky(Function):
         return cholesky_array(a).astype(a.dtype, copy=False)
 
     def backward(self, gl):
-        a, = self.inputs
+        (a,) = self.inputs
         lower = self.outputs[0]()
         lower = lower if lower is not None else Cholesky()(a)
         n = a.shape[-1]
         phi_mask = np.tril(np.ones((n, n))) - 0.5 * np.eye(n)
         phi = (swapaxes(lower, -1, -2) @ gl) * Tensor(phi_mask.astype(a.dtype))
         upper = swapaxes(lower, -1, -2)
-        left = SolveTriangular(False)(upper, phi)                                # L⁻ᵀ Φ
-        whole = swapaxes(SolveTriangular(False)(upper, swapaxes(left, -1, -2)), -1, -2)   # (L⁻ᵀ Φ) L⁻¹
+        left = SolveTriangular(False)(upper, phi)  # L⁻ᵀ Φ
+        whole = swapaxes(SolveTriangular(False)(upper, swapaxes(left, -1, -2)), -1, -2)  # (L⁻ᵀ Φ) L⁻¹
         return (whole + swapaxes(whole, -1, -2)) * 0.5
 
 

@@ -17,6 +17,7 @@ Dictionary update, C fixed:
   found by power iteration on EᵀE warm-started at the old atom) gives the new atom d_j = v₁ and
   codes c_ωj = σ₁ u₁ = E v₁, keeping the sparsity pattern.
 """
+
 import numpy as np
 
 from mathdl.linalg.lu import solve_array
@@ -68,11 +69,11 @@ def omp(x, dictionary, n_nonzero_coefs):
     coefficients = np.zeros((n, 0))
     for _ in range(n_nonzero_coefs):
         correlation = np.abs(residual @ dictionary.T)
-        correlation[rows[:, None], support] = -1.0                 # never pick an atom twice
+        correlation[rows[:, None], support] = -1.0  # never pick an atom twice
         support = np.hstack([support, np.argmax(correlation, axis=1)[:, None]])
-        atoms = dictionary[support]                                  # (n, s, d)
+        atoms = dictionary[support]  # (n, s, d)
         gram = atoms @ np.swapaxes(atoms, 1, 2)
-        gram += 1e-12 * np.eye(support.shape[1])                      # guards duplicate atoms
+        gram += 1e-12 * np.eye(support.shape[1])  # guards duplicate atoms
         coefficients = solve_array(gram, (atoms @ x[:, :, None]))[:, :, 0]
         residual = x - np.einsum("ns,nsd->nd", coefficients, atoms)
     codes = np.zeros((n, k))
@@ -85,7 +86,9 @@ def sparse_encode(x, dictionary, algorithm="omp", n_nonzero_coefs=None, alpha=1.
     x = _data(x, "sparse_encode")
     dictionary = _data(dictionary, "sparse_encode")
     if x.shape[1] != dictionary.shape[1]:
-        raise ValueError(f"sparse_encode: data has {x.shape[1]} features, dictionary atoms {dictionary.shape[1]}")
+        raise ValueError(
+            f"sparse_encode: data has {x.shape[1]} features, dictionary atoms {dictionary.shape[1]}"
+        )
     if algorithm == "omp":
         if n_nonzero_coefs is None:
             n_nonzero_coefs = max(1, min(dictionary.shape[0], x.shape[1] // 10))
@@ -103,9 +106,9 @@ def _data(x, op):
 
 
 def _normalise(dictionary, x, rng):
-    norms = np.sqrt(np.sum(dictionary ** 2, axis=1))
+    norms = np.sqrt(np.sum(dictionary**2, axis=1))
     dead = norms < 1e-12
-    if np.any(dead):                                  # an unused atom restarts at a random sample
+    if np.any(dead):  # an unused atom restarts at a random sample
         dictionary[dead] = x[rng.integers(0, len(x), dead.sum())]
         norms[dead] = np.sqrt(np.sum(dictionary[dead] ** 2, axis=1))
     return dictionary / np.maximum(norms, 1e-300)[:, None]
@@ -118,7 +121,7 @@ def _replace_redundant_atoms(dictionary, codes, residual, coherence=0.99, min_us
     overlap = np.abs(dictionary @ dictionary.T)
     np.fill_diagonal(overlap, 0.0)
     redundant = np.any(np.triu(overlap > coherence), axis=0) | (np.count_nonzero(codes, axis=0) < min_uses)
-    errors = np.sum(residual ** 2, axis=1)
+    errors = np.sum(residual**2, axis=1)
     worst = np.argsort(-errors)
     count = 0
     for j in np.flatnonzero(redundant):
@@ -132,8 +135,8 @@ def _replace_redundant_atoms(dictionary, codes, residual, coherence=0.99, min_us
 
 
 def _restart_weakest_atom(dictionary, codes, residual):
-    weakest = np.argmin(np.sum(codes ** 2, axis=0))
-    sample = residual[np.argmax(np.sum(residual ** 2, axis=1))]
+    weakest = np.argmin(np.sum(codes**2, axis=0))
+    sample = residual[np.argmax(np.sum(residual**2, axis=1))]
     norm = np.sqrt(sample @ sample)
     if norm > 1e-12:
         dictionary[weakest] = sample / norm
@@ -165,16 +168,27 @@ class DictionaryLearning:
     ``n_iter_`` the iterations run. ``transform(x)`` returns the codes (n, k); X ≈ codes @ components_.
     """
 
-    def __init__(self, n_components, alpha=1.0, max_iter=50, tol=1e-6, fit_algorithm="ksvd",
-                 code_algorithm="omp", n_nonzero_coefs=None, random_state=None):
+    def __init__(
+        self,
+        n_components,
+        alpha=1.0,
+        max_iter=50,
+        tol=1e-6,
+        fit_algorithm="ksvd",
+        code_algorithm="omp",
+        n_nonzero_coefs=None,
+        random_state=None,
+    ):
         if not isinstance(n_components, (int, np.integer)) or n_components < 1:
             raise ValueError(f"DictionaryLearning: n_components must be a positive int, got {n_components!r}")
         if fit_algorithm not in FIT_ALGORITHMS:
-            raise ValueError(f"DictionaryLearning: fit_algorithm must be one of {FIT_ALGORITHMS}, "
-                             f"got {fit_algorithm!r}")
+            raise ValueError(
+                f"DictionaryLearning: fit_algorithm must be one of {FIT_ALGORITHMS}, got {fit_algorithm!r}"
+            )
         if code_algorithm not in CODE_ALGORITHMS:
-            raise ValueError(f"DictionaryLearning: code_algorithm must be one of {CODE_ALGORITHMS}, "
-                             f"got {code_algorithm!r}")
+            raise ValueError(
+                f"DictionaryLearning: code_algorithm must be one of {CODE_ALGORITHMS}, got {code_algorithm!r}"
+            )
         if alpha < 0:
             raise ValueError(f"DictionaryLearning: alpha must be non-negative, got {alpha}")
         self.n_components = int(n_components)
@@ -186,6 +200,7 @@ class DictionaryLearning:
     def _rng(self):
         if self.random_state is None:
             from mathdl.random import generator
+
             return generator()
         return np.random.default_rng(self.random_state)
 
@@ -208,12 +223,14 @@ class DictionaryLearning:
             else:
                 dictionary, codes = self._ksvd_update(x, dictionary, codes, rng)
             residual = x - codes @ dictionary
-            error = float(np.sqrt(np.sum(residual ** 2)))
+            error = float(np.sqrt(np.sum(residual**2)))
             self.error_.append(error)
             if error < best_error:
                 best_error, best_dictionary = error, dictionary.copy()
             replaced = _replace_redundant_atoms(dictionary, codes, residual)
-            stalled = iteration > 1 and abs(self.error_[-2] - error) <= self.tol * max(self.error_[-2], 1e-300)
+            stalled = iteration > 1 and abs(self.error_[-2] - error) <= self.tol * max(
+                self.error_[-2], 1e-300
+            )
             if stalled and not replaced:
                 if error <= self.tol * self.error_[0] or restarts >= self.n_components:
                     break
@@ -232,7 +249,7 @@ class DictionaryLearning:
         for j in range(dictionary.shape[0]):
             users = np.flatnonzero(codes[:, j])
             if users.size == 0:
-                worst = np.argmax(np.sum(residual ** 2, axis=1))
+                worst = np.argmax(np.sum(residual**2, axis=1))
                 dictionary[j] = x[worst] / max(np.sqrt(np.sum(x[worst] ** 2)), 1e-300)
                 continue
             error = residual[users] + np.outer(codes[users, j], dictionary[j])

@@ -13,6 +13,7 @@
 Complex arithmetic lets real matrices with complex-conjugate eigenvalues go through the same code;
 when every eigenvalue is real (to rounding), real arrays are returned, as ``numpy.linalg.eig`` does.
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -27,7 +28,7 @@ def hessenberg(a):
     n = h.shape[0]
     q = np.eye(n, dtype=np.complex128)
     for j in range(n - 2):
-        x = h[j + 1:, j]
+        x = h[j + 1 :, j]
         norm = np.sqrt(np.sum(np.abs(x) ** 2))
         if norm == 0:
             continue
@@ -35,10 +36,10 @@ def hessenberg(a):
         v = x.copy()
         v[0] += phase * norm
         v /= np.sqrt(np.sum(np.abs(v) ** 2))
-        h[j + 1:, :] -= 2.0 * np.outer(v, v.conj() @ h[j + 1:, :])
-        h[:, j + 1:] -= 2.0 * np.outer(h[:, j + 1:] @ v, v.conj())
-        q[:, j + 1:] -= 2.0 * np.outer(q[:, j + 1:] @ v, v.conj())
-        h[j + 2:, j] = 0.0
+        h[j + 1 :, :] -= 2.0 * np.outer(v, v.conj() @ h[j + 1 :, :])
+        h[:, j + 1 :] -= 2.0 * np.outer(h[:, j + 1 :] @ v, v.conj())
+        q[:, j + 1 :] -= 2.0 * np.outer(q[:, j + 1 :] @ v, v.conj())
+        h[j + 2 :, j] = 0.0
     return h, q
 
 
@@ -71,14 +72,14 @@ def schur(a):
             low -= 1
         if low > 0:
             h[low, low - 1] = 0.0
-        if low == hi:                                   # h[hi, hi] has converged: deflate
+        if low == hi:  # h[hi, hi] has converged: deflate
             hi -= 1
             iterations = 0
             continue
         iterations += 1
         if iterations > MAX_ITERATIONS_PER_EIGENVALUE:
             raise LinAlgError("eig: the QR algorithm did not converge")
-        if iterations % 11 == 0:                         # an exceptional shift breaks rare cycles
+        if iterations % 11 == 0:  # an exceptional shift breaks rare cycles
             mu = h[hi, hi] + abs(h[hi, hi - 1])
         else:
             mu = _wilkinson_shift(h[hi - 1, hi - 1], h[hi - 1, hi], h[hi, hi - 1], h[hi, hi])
@@ -89,10 +90,10 @@ def schur(a):
                 x, y = h[k, k - 1], h[k + 1, k - 1]
             g = _givens(x, y)
             start = low if k == low else k - 1
-            h[k:k + 2, start:] = g @ h[k:k + 2, start:]
+            h[k : k + 2, start:] = g @ h[k : k + 2, start:]
             stop = min(k + 3, hi + 1)
-            h[:stop, k:k + 2] = h[:stop, k:k + 2] @ g.conj().T
-            z[:, k:k + 2] = z[:, k:k + 2] @ g.conj().T
+            h[:stop, k : k + 2] = h[:stop, k : k + 2] @ g.conj().T
+            z[:, k : k + 2] = z[:, k : k + 2] @ g.conj().T
             if k > low:
                 h[k + 1, k - 1] = 0.0
     return np.triu(h), z
@@ -102,15 +103,15 @@ def _triangular_eigenvectors(t):
     """Columns y_k with (T − t_kk I) y_k = 0, y_k[k] = 1, y_k[i > k] = 0 (back substitution)."""
     n = t.shape[0]
     scale = np.max(np.abs(t)) if n else 1.0
-    tiny = np.finfo(np.float64).eps * max(scale, 1e-150)      # never a denormal: complex division overflows
+    tiny = np.finfo(np.float64).eps * max(scale, 1e-150)  # never a denormal: complex division overflows
     y = np.zeros((n, n), dtype=np.complex128)
     for k in range(n):
         y[k, k] = 1.0
         for i in range(k - 1, -1, -1):
             denominator = t[i, i] - t[k, k]
-            if abs(denominator) < tiny:                  # repeated eigenvalue: perturb, as LAPACK does
+            if abs(denominator) < tiny:  # repeated eigenvalue: perturb, as LAPACK does
                 denominator = tiny
-            y[i, k] = -(t[i, i + 1:k + 1] @ y[i + 1:k + 1, k]) / denominator
+            y[i, k] = -(t[i, i + 1 : k + 1] @ y[i + 1 : k + 1, k]) / denominator
     return y
 
 

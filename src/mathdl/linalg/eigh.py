@@ -16,6 +16,7 @@ Gradient (distinct eigenvalues; for symmetric perturbations, as PyTorch):
 Power iteration: x ← A x / ‖A x‖ converges to the eigenvector of the eigenvalue largest in
 magnitude, at the rate |λ₂/λ₁| per step; λ is the Rayleigh quotient xᵀAx.
 """
+
 import numpy as np
 
 from mathdl.autograd.function import Function
@@ -97,13 +98,13 @@ class Eigh(Function):
         return w.astype(a.dtype), v.astype(a.dtype)
 
     def backward(self, gw, gv):
-        a, = self.inputs
+        (a,) = self.inputs
         w, v = self.outputs[0](), self.outputs[1]()
         if w is None or v is None:
             w, v = Eigh()(a)
         n = a.shape[-1]
         eye = Tensor(np.eye(n, dtype=a.dtype))
-        difference = w.array[..., None, :] - w.array[..., :, None]    # λ_j − λ_i
+        difference = w.array[..., None, :] - w.array[..., :, None]  # λ_j − λ_i
         with np.errstate(divide="ignore"):
             f = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(difference == 0, np.inf, difference))
         vt = swapaxes(v, -1, -2)
@@ -135,7 +136,7 @@ def power_iteration(a, num_iterations=1000, tol=1e-12, x0=None):
     matrix = a.array.astype(np.float64)
     n = matrix.shape[0]
     if x0 is None:
-        x = np.ones(n) / np.sqrt(n) + 1e-3 * np.arange(n)      # a fixed start with no special symmetry
+        x = np.ones(n) / np.sqrt(n) + 1e-3 * np.arange(n)  # a fixed start with no special symmetry
     else:
         x = np.asarray(x0, dtype=np.float64).reshape(n)
     x = x / np.sqrt(x @ x)
@@ -150,5 +151,7 @@ def power_iteration(a, num_iterations=1000, tol=1e-12, x0=None):
         if norm == 0:
             return Tensor(np.asarray(0.0, dtype=a.dtype)), Tensor(x.astype(a.dtype)), iteration
         x = y / norm
-    raise LinAlgError(f"power_iteration: no convergence in {num_iterations} iterations (are the two "
-                      f"largest eigenvalues equal in magnitude?)")
+    raise LinAlgError(
+        f"power_iteration: no convergence in {num_iterations} iterations (are the two "
+        f"largest eigenvalues equal in magnitude?)"
+    )

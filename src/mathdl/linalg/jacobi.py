@@ -4,12 +4,13 @@ A sweep must rotate every pair (p, q), p < q, once. Pairs with no index in commo
 round-robin tournament splits the n(n−1)/2 pairs into n−1 rounds of ⌊n/2⌋ disjoint pairs, and
 each round is applied as one vectorised update of whole rows/columns (Brent & Luk's ordering).
 """
+
 import numpy as np
 
 
 def round_robin_pairs(n):
     """A list of n−1 (or n for odd n) rounds, each a pair of index arrays (p, q) with p < q."""
-    players = list(range(n + (n % 2)))             # a dummy player n for odd n sits out a round
+    players = list(range(n + (n % 2)))  # a dummy player n for odd n sits out a round
     size = len(players)
     rounds = []
     for _ in range(size - 1):

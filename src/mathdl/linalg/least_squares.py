@@ -3,6 +3,7 @@
 With A = UΣVᵀ, x = VΣ⁺Uᵀb = A⁺b, where Σ⁺ inverts the singular values above rcond·σ₁. This is
 backward stable and, unlike the normal equations AᵀAx = Aᵀb, does not square κ(A).
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor

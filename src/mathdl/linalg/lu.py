@@ -14,6 +14,7 @@ det A = (−1)^(row swaps) Π u_kk. Gradients (X = A⁻¹B, Y = A⁻¹, d = det 
 
 each written with these same differentiable ops, so second derivatives work.
 """
+
 import numpy as np
 
 from mathdl.autograd.function import Function
@@ -47,8 +48,8 @@ def lu_factor(a):
             sign[swap] *= -1.0
         pivot = flat[:, k, k]
         safe = np.where(pivot == 0, 1.0, pivot)
-        flat[:, k + 1:, k] /= safe[:, None]
-        flat[:, k + 1:, k + 1:] -= flat[:, k + 1:, k:k + 1] * flat[:, k:k + 1, k + 1:]
+        flat[:, k + 1 :, k] /= safe[:, None]
+        flat[:, k + 1 :, k + 1 :] -= flat[:, k + 1 :, k : k + 1] * flat[:, k : k + 1, k + 1 :]
     return flat.reshape(lu.shape), perm.reshape(batch + (n,)), sign.reshape(batch)
 
 
@@ -56,10 +57,10 @@ def lu_solve(lu, perm, b):
     """Solve A X = B from ``lu_factor``'s output; b is (..., n, k) with batch dims matching lu."""
     n = lu.shape[-1]
     x = np.take_along_axis(b, perm[..., :, None], axis=-2).astype(np.float64)
-    for i in range(1, n):                              # L y = P b, L unit lower-triangular
+    for i in range(1, n):  # L y = P b, L unit lower-triangular
         x[..., i, :] -= np.einsum("...j,...jk->...k", lu[..., i, :i], x[..., :i, :])
-    for i in range(n - 1, -1, -1):                     # U x = y
-        x[..., i, :] -= np.einsum("...j,...jk->...k", lu[..., i, i + 1:], x[..., i + 1:, :])
+    for i in range(n - 1, -1, -1):  # U x = y
+        x[..., i, :] -= np.einsum("...j,...jk->...k", lu[..., i, i + 1 :], x[..., i + 1 :, :])
         x[..., i, :] /= lu[..., i, i][..., None]
     return x
 
@@ -143,7 +144,7 @@ class Inverse(Function):
         return solve_array(a, np.broadcast_to(np.eye(n), a.shape)).astype(a.dtype, copy=False)
 
     def backward(self, gy):
-        a, = self.inputs
+        (a,) = self.inputs
         y = self.outputs[0]()
         y = y if y is not None else Inverse()(a)
         yt = swapaxes(y, -1, -2)
@@ -158,7 +159,7 @@ class Determinant(Function):
         return (sign * np.prod(np.diagonal(lu, axis1=-2, axis2=-1), axis=-1)).astype(a.dtype)
 
     def backward(self, gd):
-        a, = self.inputs
+        (a,) = self.inputs
         d = self.outputs[0]()
         d = d if d is not None else Determinant()(a)
         scale = unsqueeze(unsqueeze(gd * d, -1), -1)
@@ -177,7 +178,7 @@ class LogAbsDeterminant(Function):
         return sign.astype(a.dtype), logabs.astype(a.dtype)
 
     def backward(self, gsign, glogabs):
-        a, = self.inputs
+        (a,) = self.inputs
         return unsqueeze(unsqueeze(glogabs, -1), -1) * swapaxes(Inverse()(a), -1, -2)
 
 

@@ -7,6 +7,7 @@ Pseudo-inverse A⁺ = V Σ⁺ Uᵀ with Σ⁺ inverting the singular values abov
 the rest: x = A⁺b is the minimum-norm least-squares solution of A x ≈ b.
 rank A = #{σᵢ > tol}, tol = σ₁ · max(m, n) · eps by default (NumPy's rule).
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -56,7 +57,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     (of the flattened array when ndim > 2 and no axis is given). Differentiable."""
     x = as_float_tensor(x, "norm")
     if axis is None:
-        if ord is None:                      # the 2-norm of the flattened array, for any ndim
+        if ord is None:  # the 2-norm of the flattened array, for any ndim
             flat = sqrt((x * x).sum())
             return flat.reshape((1,) * x.ndim) if keepdims else flat
         if x.ndim == 2:
@@ -66,8 +67,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return _vector_norm(x, ord, None, keepdims)
     if isinstance(axis, (tuple, list)):
         if len(axis) != 2 or x.ndim != 2 or sorted(a % 2 for a in axis) != [0, 1]:
-            raise ValueError(f"norm: a matrix norm over axis={axis} is supported for 2-D input only, "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"norm: a matrix norm over axis={axis} is supported for 2-D input only, got shape {x.shape}"
+            )
         return _matrix_norm(x if tuple(a % 2 for a in axis) == (0, 1) else x.T, ord, keepdims)
     return _vector_norm(x, ord, axis, keepdims)
 

@@ -10,6 +10,7 @@ along axis i is σᵢ²/(n − 1) and its share of the total is σᵢ² / Σⱼ 
 Whitening maps the data to identity covariance: PCA whitening Z = X_c V Λ^(−½) and ZCA whitening
 Z = X_c V Λ^(−½) Vᵀ (the whitening closest to the original coordinates).
 """
+
 import numpy as np
 
 from mathdl.linalg.eigh import jacobi_eigh
@@ -68,14 +69,16 @@ class PCA:
         if solver == "randomized":
             k = self.n_components
             if not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
-                raise ValueError(f"PCA: svd_solver='randomized' needs an int n_components in [1, {limit}], got {k!r}")
+                raise ValueError(
+                    f"PCA: svd_solver='randomized' needs an int n_components in [1, {limit}], got {k!r}"
+                )
             rng = None if self.random_state is None else np.random.default_rng(self.random_state)
             _, s, vt = randomized_svd(centred, int(k), rng=rng)
             vt = _flip_signs(vt)
         else:
             _, s, vt, _ = svd_array(centred)
         self.svd_solver_ = solver
-        variance = s ** 2 / (n - 1)
+        variance = s**2 / (n - 1)
         ratio = variance / total if total > 0 else np.zeros_like(variance)
         k = self._choose(ratio, limit) if solver == "full" else int(self.n_components)
         self.n_components_ = k
@@ -93,8 +96,10 @@ class PCA:
         if isinstance(k, float) and 0 < k < 1:
             return int(min(np.searchsorted(np.cumsum(ratio), k - 1e-12) + 1, limit))
         if not isinstance(k, (int, np.integer)) or not 1 <= k <= limit:
-            raise ValueError(f"PCA: n_components must be an int in [1, {limit}] (= min(n_samples, "
-                             f"n_features)), a float in (0, 1) or None, got {k!r}")
+            raise ValueError(
+                f"PCA: n_components must be an int in [1, {limit}] (= min(n_samples, "
+                f"n_features)), a float in (0, 1) or None, got {k!r}"
+            )
         return int(k)
 
     def _check_fitted(self, op):
@@ -118,7 +123,9 @@ class PCA:
         self._check_fitted("inverse_transform")
         z = np.asarray(z, dtype=np.float64)
         if z.ndim != 2 or z.shape[1] != self.n_components_:
-            raise ValueError(f"PCA.inverse_transform: expected scores (n, {self.n_components_}), got {z.shape}")
+            raise ValueError(
+                f"PCA.inverse_transform: expected scores (n, {self.n_components_}), got {z.shape}"
+            )
         if self.whiten:
             z = z * np.sqrt(self.explained_variance_)
         return z @ self.components_ + self.mean_

@@ -6,6 +6,7 @@ R = H_k ⋯ H₁ A is upper-triangular and Q = H₁ ⋯ H_k is orthogonal, A = Q
 rank-one update R ← R − 2 v (vᵀ R), so the whole factorisation costs about 2mn² − ⅔n³ flops and is
 backward stable (unlike classical Gram–Schmidt, whose Q loses orthogonality like κ(A)²·eps).
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -22,7 +23,7 @@ def householder_vectors(a):
     for j in range(min(m, n)):
         x = r[j:, j]
         largest = np.max(np.abs(x))
-        norm = largest * np.sqrt((x / largest) @ (x / largest)) if largest > 0 else 0.0   # no overflow
+        norm = largest * np.sqrt((x / largest) @ (x / largest)) if largest > 0 else 0.0  # no overflow
         if norm == 0.0:
             vectors.append(None)
             continue
@@ -32,7 +33,7 @@ def householder_vectors(a):
         v /= np.max(np.abs(v))
         v /= np.sqrt(v @ v)
         r[j:, j:] -= 2.0 * np.outer(v, v @ r[j:, j:])
-        r[j + 1:, j] = 0.0
+        r[j + 1 :, j] = 0.0
         vectors.append(v)
     return r, vectors
 
@@ -85,4 +86,4 @@ def orthonormal_complement(basis, size):
         return np.eye(m)[:, :size]
     _, vectors = householder_vectors(basis)
     q = apply_reflections(vectors, np.eye(m))
-    return q[:, r:r + size]
+    return q[:, r : r + size]

@@ -7,6 +7,7 @@ a large A (m, n) at the cost of a few products with A.
 3. Q = qr(Y) spans (approximately) the top-k left singular space; B = Qᵀ A is small, (k + p, n).
 4. B = Ũ Σ Vᵀ by the full SVD (QR + Jacobi); then A ≈ (Q Ũ) Σ Vᵀ.
 """
+
 import numpy as np
 
 from mathdl.linalg.qr import qr_array
@@ -22,6 +23,7 @@ def randomized_svd(a, n_components, n_oversamples=10, n_iter=4, rng=None):
         raise ValueError(f"randomized_svd: n_components must be in [1, {min(m, n)}], got {n_components}")
     if rng is None:
         from mathdl.random import generator
+
         rng = generator()
     size = min(n_components + n_oversamples, min(m, n))
     y = a @ rng.standard_normal((n, size))

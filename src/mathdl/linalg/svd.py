@@ -18,6 +18,7 @@ Gradient (thin SVD, distinct non-zero σ; Townsend 2016), with F_ij = 1/(σⱼ²
     Ā = U [ (F ∘ (UᵀŪ − ŪᵀU)) Σ + diag(σ̄) + Σ (F ∘ (VᵀV̄ − V̄ᵀV)) ] Vᵀ
         + (I − UUᵀ) Ū Σ⁻¹ Vᵀ + U Σ⁻¹ V̄ᵀ (I − VVᵀ).
 """
+
 import numpy as np
 
 from mathdl.autograd.function import Function
@@ -47,7 +48,9 @@ def one_sided_jacobi(g, tol=None):
             alpha = np.einsum("ij,ij->j", gp, gp)
             beta = np.einsum("ij,ij->j", gq, gq)
             gamma = np.einsum("ij,ij->j", gp, gq)
-            active = (np.abs(gamma) > tol * np.sqrt(alpha * beta)) & (alpha > negligible) & (beta > negligible)
+            active = (
+                (np.abs(gamma) > tol * np.sqrt(alpha * beta)) & (alpha > negligible) & (beta > negligible)
+            )
             if not np.any(active):
                 continue
             rotated = True
@@ -95,7 +98,7 @@ def svd_array(a, full_matrices=False):
         # squared norms of columns would under- or overflow: decompose A/scale, rescale σ
         u, s, vt, sweeps = svd_array(a / scale, full_matrices)
         return u, s * scale, vt, sweeps
-    q, r = qr_array(a, "reduced")                      # A = Q R, R (n, n)
+    q, r = qr_array(a, "reduced")  # A = Q R, R (n, n)
     g, v, sweeps = one_sided_jacobi(r)
     s = np.sqrt(np.einsum("ij,ij->j", g, g))
     order = np.argsort(-s, kind="stable")
@@ -124,7 +127,7 @@ class SVD(Function):
         return u.astype(a.dtype), s.astype(a.dtype), vt.astype(a.dtype)
 
     def backward(self, gu, gs, gvt):
-        a, = self.inputs
+        (a,) = self.inputs
         u, s, vt = (self.outputs[i]() for i in range(3))
         if u is None or s is None or vt is None:
             u, s, vt = SVD()(a)
@@ -133,7 +136,7 @@ class SVD(Function):
         transpose = lambda x: swapaxes(x, -1, -2)
         v, gv = transpose(vt), transpose(gvt)
         eye_k = Tensor(np.eye(k, dtype=a.dtype))
-        squares = s.array ** 2
+        squares = s.array**2
         difference = squares[..., None, :] - squares[..., :, None]  # σ_j² − σ_i²
         with np.errstate(divide="ignore"):
             f = np.where(np.eye(k, dtype=bool), 0.0, 1.0 / np.where(difference == 0, np.inf, difference))
@@ -142,8 +145,11 @@ class SVD(Function):
         inverse_sigma = unsqueeze(1.0 / s, -2) * eye_k
         ut_gu = transpose(u) @ gu
         vt_gv = transpose(v) @ gv
-        core = (((ut_gu - transpose(ut_gu)) * f) @ sigma + unsqueeze(gs, -2) * eye_k
-                + sigma @ ((vt_gv - transpose(vt_gv)) * f))
+        core = (
+            ((ut_gu - transpose(ut_gu)) * f) @ sigma
+            + unsqueeze(gs, -2) * eye_k
+            + sigma @ ((vt_gv - transpose(vt_gv)) * f)
+        )
         grad = u @ core @ vt
         if m > k:
             grad = grad + (gu - u @ ut_gu) @ inverse_sigma @ vt
@@ -166,8 +172,10 @@ def svd(a, full_matrices=True, compute_uv=True):
     m, n = a.shape[-2:]
     if full_matrices and compute_uv and m != n:
         if a.requires_grad:
-            raise LinAlgError("svd: gradients need full_matrices=False (the completed columns of U or V "
-                              "are not determined by A)")
+            raise LinAlgError(
+                "svd: gradients need full_matrices=False (the completed columns of U or V "
+                "are not determined by A)"
+            )
         u, s, vt = _stacked_svd(a.array, True)
         dtype = a.dtype
         return Tensor(u.astype(dtype)), Tensor(s.astype(dtype)), Tensor(vt.astype(dtype))

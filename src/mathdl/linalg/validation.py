@@ -1,4 +1,5 @@
 """Shared input checks of the linear-algebra toolkit and its error type."""
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor

@@ -10,8 +10,15 @@ Image classifiers: ``softmax``, ``mlp``, ``lenet`` (d2l), ``lenet5`` (1998, C3 t
 Not registered (they are not classifiers), imported from their files: ``dncnn.DnCNN`` (denoiser),
 ``autoencoder``, ``vae``, ``gan``, ``rbm``.
 """
-from mathdl.models import (char_lm, cnn, lenet, mlp, seq2seq,  # noqa: F401  (importing registers them)
-                           softmax_regression)
+
+from mathdl.models import (
+    char_lm,
+    cnn,
+    lenet,
+    mlp,
+    seq2seq,  # noqa: F401  (importing registers them)
+    softmax_regression,
+)
 from mathdl.models.char_lm import CharRNNLM, CharTransformerLM
 from mathdl.models.cnn import SmallCNN, plot_feature_maps, plot_filters
 from mathdl.models.dncnn import DnCNN
@@ -24,6 +31,24 @@ from mathdl.models.softmax_regression import SoftmaxRegression
 IMAGE_CLASSIFIERS = ("softmax", "mlp", "lenet", "lenet5", "cnn")
 LANGUAGE_MODELS = ("char-rnn", "char-lstm", "char-gru", "char-transformer")
 
-__all__ = ["CharRNNLM", "CharTransformerLM", "DnCNN", "IMAGE_CLASSIFIERS", "LANGUAGE_MODELS", "LeNet", "LeNet5",
-           "MLP", "Seq2SeqAttention", "SmallCNN", "SoftmaxRegression", "UnknownModelError", "available", "build",
-           "from_config", "get", "plot_feature_maps", "plot_filters", "register"]
+__all__ = [
+    "CharRNNLM",
+    "CharTransformerLM",
+    "DnCNN",
+    "IMAGE_CLASSIFIERS",
+    "LANGUAGE_MODELS",
+    "LeNet",
+    "LeNet5",
+    "MLP",
+    "Seq2SeqAttention",
+    "SmallCNN",
+    "SoftmaxRegression",
+    "UnknownModelError",
+    "available",
+    "build",
+    "from_config",
+    "get",
+    "plot_feature_maps",
+    "plot_filters",
+    "register",
+]

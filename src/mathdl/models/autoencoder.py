@@ -11,6 +11,7 @@ reconstructs the clean x from a corrupted x̃ ~ C(x̃ | x): L = BCE(σ(g(f(x̃))
 code keep structure rather than copy pixels. The reported reconstruction error is the mean
 squared error per pixel, ‖x − x̂‖² / D.
 """
+
 import numpy as np
 
 from mathdl import nn, optim
@@ -64,7 +65,7 @@ class _Autoencoder(nn.Module):
         total = 0.0
         with no_grad():
             for start in range(0, len(x), batch_size):
-                batch = x[start:start + batch_size]
+                batch = x[start : start + batch_size]
                 total += float(((self(Tensor(batch)).array - batch) ** 2).sum())
         return total / x.size
 
@@ -100,13 +101,20 @@ class ConvAutoencoder(_Autoencoder):
             raise ValueError(f"ConvAutoencoder: image_size must be divisible by 4, got {image_size}")
         self.side = image_size // 4
         self.encoder = nn.Sequential(
-            Conv2d(in_channels, 16, 3, stride=2, padding=1), nn.ReLU(),
-            Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Flatten(), nn.Linear(32 * self.side * self.side, latent_dim))
+            Conv2d(in_channels, 16, 3, stride=2, padding=1),
+            nn.ReLU(),
+            Conv2d(16, 32, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(32 * self.side * self.side, latent_dim),
+        )
         self.project = nn.Linear(latent_dim, 32 * self.side * self.side)
         self.decoder = nn.Sequential(
-            nn.ReLU(), ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
-            ConvTranspose2d(16, in_channels, 3, stride=2, padding=1, output_padding=1))
+            nn.ReLU(),
+            ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1),
+            nn.ReLU(),
+            ConvTranspose2d(16, in_channels, 3, stride=2, padding=1, output_padding=1),
+        )
         self.latent_dim = latent_dim
 
     def encode(self, x):
@@ -139,9 +147,11 @@ class DenoisingAutoencoder(nn.Module):
     def __init__(self, autoencoder, noise="gaussian", level=0.3):
         super().__init__()
         if not isinstance(autoencoder, _Autoencoder):
-            raise TypeError(f"DenoisingAutoencoder: expected a DenseAutoencoder or ConvAutoencoder, "
-                            f"got {type(autoencoder).__name__}")
-        corrupt(np.zeros(1, np.float32), noise, level)    # validates kind and level
+            raise TypeError(
+                f"DenoisingAutoencoder: expected a DenseAutoencoder or ConvAutoencoder, "
+                f"got {type(autoencoder).__name__}"
+            )
+        corrupt(np.zeros(1, np.float32), noise, level)  # validates kind and level
         self.autoencoder, self.noise, self.level = autoencoder, noise, level
         self.flat = autoencoder.flat
 
@@ -158,8 +168,9 @@ class DenoisingAutoencoder(nn.Module):
             return self.autoencoder.reconstruction_error(x, batch_size)
         x, target = as_float_images(x, self.flat), as_float_images(target, self.flat)
         with no_grad():
-            out = np.concatenate([self.autoencoder(Tensor(x[s:s + batch_size])).array
-                                  for s in range(0, len(x), batch_size)])
+            out = np.concatenate(
+                [self.autoencoder(Tensor(x[s : s + batch_size])).array for s in range(0, len(x), batch_size)]
+            )
         return float(np.mean((out - target) ** 2))
 
 
@@ -201,7 +212,7 @@ def fit(model, x, epochs=10, batch_size=128, lr=1e-3, x_val=None, callback=None)
         order = generator().permutation(len(x))
         total, count = 0.0, 0
         for start in range(0, len(x), batch_size):
-            batch = x[order[start:start + batch_size]]
+            batch = x[order[start : start + batch_size]]
             loss = model.loss(batch)
             optimizer.zero_grad()
             loss.backward()
@@ -229,7 +240,7 @@ def evaluate_loss(model, x, batch_size=500):
     total = 0.0
     with no_grad():
         for start in range(0, len(x), batch_size):
-            batch = x[start:start + batch_size]
+            batch = x[start : start + batch_size]
             total += float(model.loss(batch).item()) * len(batch)
     return total / len(x)
 
@@ -238,13 +249,25 @@ def load_fashion_images(full=False):
     """Fashion-MNIST as float32 in [0, 1]: ``(x_train, y_train), (x_test, y_test)`` with images
     (N, 28, 28). ``full=False`` uses the subset shipped with mathdl (6,000 / 1,000 images)."""
     from mathdl.data import load_dataset
-    (x, y), (x_test, y_test) = load_dataset("fashion-mnist" if full else "fashion-mnist-subset",
-                                            download=False)
+
+    (x, y), (x_test, y_test) = load_dataset(
+        "fashion-mnist" if full else "fashion-mnist-subset", download=False
+    )
     return (x.astype(np.float32) / 255.0, y), (x_test.astype(np.float32) / 255.0, y_test)
 
 
-def train_on_fashion_mnist(kind="dense", epochs=10, full=False, seed=0, batch_size=128, lr=1e-3, latent_dim=32,
-                           noise="gaussian", level=0.3, callback=None):
+def train_on_fashion_mnist(
+    kind="dense",
+    epochs=10,
+    full=False,
+    seed=0,
+    batch_size=128,
+    lr=1e-3,
+    latent_dim=32,
+    noise="gaussian",
+    level=0.3,
+    callback=None,
+):
     """Train a ``'dense'``, ``'conv'`` or ``'denoising'`` (dense, ``noise``/``level``) autoencoder on
     Fashion-MNIST; the library entry behind ``mathdl train --model ae``.
 
@@ -253,6 +276,7 @@ def train_on_fashion_mnist(kind="dense", epochs=10, full=False, seed=0, batch_si
     and the error of the corrupted images themselves).
     """
     from mathdl.random import manual_seed
+
     if kind not in ("dense", "conv", "denoising"):
         raise ValueError(f"train_on_fashion_mnist: kind must be 'dense', 'conv' or 'denoising', got {kind!r}")
     manual_seed(seed)
@@ -264,8 +288,13 @@ def train_on_fashion_mnist(kind="dense", epochs=10, full=False, seed=0, batch_si
     else:
         model = DenoisingAutoencoder(DenseAutoencoder(hidden=(256,), latent_dim=latent_dim), noise, level)
     history = fit(model, x, epochs=epochs, batch_size=batch_size, lr=lr, x_val=x_test, callback=callback)
-    metrics = {"kind": kind, "history": history, "train_images": len(x), "test_images": len(x_test),
-               "test_reconstruction_mse": model.reconstruction_error(x_test)}
+    metrics = {
+        "kind": kind,
+        "history": history,
+        "train_images": len(x),
+        "test_images": len(x_test),
+        "test_reconstruction_mse": model.reconstruction_error(x_test),
+    }
     if kind == "denoising":
         noisy = corrupt(x_test, noise, level)
         metrics["test_noisy_input_mse"] = float(np.mean((noisy - x_test) ** 2))

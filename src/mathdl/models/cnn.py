@@ -20,6 +20,7 @@ of Adam (lr 2e-3, cosine schedule, batch 128, random horizontal flips; epochs 1-
 every stage for one image (matplotlib, imported when called); both work for any model here with a
 ``first_conv`` attribute and a ``feature_maps(x)`` method (LeNet, LeNet5, SmallCNN).
 """
+
 import os
 
 import numpy as np
@@ -35,8 +36,9 @@ from mathdl.ops.elementwise import relu
 
 def conv_bn_relu(in_channels, out_channels):
     """conv 3×3 (pad 1, no bias: BN's shift replaces it) → BatchNorm2d → ReLU; keeps H × W."""
-    return nn.Sequential(Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
-                         nn.BatchNorm2d(out_channels), nn.ReLU())
+    return nn.Sequential(
+        Conv2d(in_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU()
+    )
 
 
 class ResidualBlock(nn.Module):
@@ -67,14 +69,17 @@ class SmallCNN(nn.Module):
         if isinstance(width, bool) or not isinstance(width, int) or width < 1:
             raise ValueError(f"SmallCNN: width must be a positive int, got {width!r}")
         if image_size % 4:
-            raise ValueError(f"SmallCNN: image_size must be divisible by 4 (two 2×2 poolings), got {image_size}")
+            raise ValueError(
+                f"SmallCNN: image_size must be divisible by 4 (two 2×2 poolings), got {image_size}"
+            )
         self.in_channels = in_channels
         self.block1 = nn.Sequential(conv_bn_relu(in_channels, width), MaxPool2d(2))
         self.block2 = nn.Sequential(conv_bn_relu(width, 2 * width), MaxPool2d(2))
         self.residual = ResidualBlock(2 * width)
         side = image_size // 4
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(2 * width * side * side,
-                                                                                      num_classes))
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Dropout(dropout), nn.Linear(2 * width * side * side, num_classes)
+        )
 
     def feature_maps(self, x):
         """[(name, activation (N, C, H, W))] after each block."""
@@ -112,8 +117,10 @@ def plot_filters(model, path, title=None):
     panel per (output, input) channel pair, each scaled to its own range (grey: 0 → white ink).
     Writes ``path`` (PNG) and returns the matplotlib Figure."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     conv = getattr(model, "first_conv", model)
     weight = np.asarray(conv.weight.array, dtype=np.float64)
     kernels = weight.reshape(-1, *weight.shape[2:])
@@ -136,8 +143,10 @@ def plot_feature_maps(model, image, path, max_channels=8, title=None):
     channels of its activation for that one image (rows = stages). ``image``: (H, W), (1, H, W) or
     (1, 1, H, W). The model is put in eval mode. Writes ``path`` and returns the Figure."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     array = np.asarray(getattr(image, "data", image))
     array = array.reshape((1, 1) + array.shape[-2:])
     dtype = next(iter(model.parameters())).dtype
@@ -145,8 +154,9 @@ def plot_feature_maps(model, image, path, max_channels=8, title=None):
     with no_grad():
         stages = [(name, np.asarray(m.array[0])) for name, m in model.feature_maps(array.astype(dtype))]
     columns = max_channels + 1
-    figure, axes = plt.subplots(len(stages), columns, figsize=(1.2 * columns, 1.3 * len(stages) + 0.4),
-                                squeeze=False)
+    figure, axes = plt.subplots(
+        len(stages), columns, figsize=(1.2 * columns, 1.3 * len(stages) + 0.4), squeeze=False
+    )
     for row, (name, maps) in enumerate(stages):
         axes[row, 0].imshow(array[0, 0], cmap="gray")
         axes[row, 0].set_title("input" if row == 0 else "", fontsize=7)

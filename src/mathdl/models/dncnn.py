@@ -16,6 +16,7 @@ for σ known; smaller settings are fine on a CPU.
 Quality is measured by the peak signal-to-noise ratio PSNR = 10 log₁₀(peak² / MSE) in dB; for
 images in [0, 1] with σ = 25/255, the noisy input has PSNR ≈ 20.2 dB.
 """
+
 import numpy as np
 
 from mathdl import nn
@@ -39,7 +40,11 @@ class DnCNN(nn.Module):
         self.channels = channels
         layers = [Conv2d(channels, features, 3, padding=1), nn.ReLU()]
         for _ in range(depth - 2):
-            layers += [Conv2d(features, features, 3, padding=1, bias=False), nn.BatchNorm2d(features), nn.ReLU()]
+            layers += [
+                Conv2d(features, features, 3, padding=1, bias=False),
+                nn.BatchNorm2d(features),
+                nn.ReLU(),
+            ]
         layers.append(Conv2d(features, channels, 3, padding=1))
         self.body = nn.Sequential(*layers)
 
@@ -47,8 +52,10 @@ class DnCNN(nn.Module):
         """R(y): the predicted noise (N, channels, H, W)."""
         y = as_tensor(y)
         if y.ndim != 4 or y.shape[1] != self.channels:
-            raise ValueError(f"DnCNN: expected noisy images of shape (N, {self.channels}, H, W), got "
-                             f"shape {tuple(y.shape)}")
+            raise ValueError(
+                f"DnCNN: expected noisy images of shape (N, {self.channels}, H, W), got "
+                f"shape {tuple(y.shape)}"
+            )
         return self.body(y)
 
     def forward(self, y):

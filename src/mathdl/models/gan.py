@@ -19,6 +19,7 @@ keeping f near 1-Lipschitz with a penalty on its gradient at points between real
 The penalty is differentiated through ∇_x̂ f (a gradient of a gradient): ``mathdl.grad`` with
 ``create_graph=True``. Images are scaled to [−1, 1] (the generators end in tanh).
 """
+
 import numpy as np
 
 from mathdl import nn, optim
@@ -72,9 +73,14 @@ class DCGenerator(nn.Module):
         self.width = width
         self.project = nn.Linear(latent_dim, 2 * width * 7 * 7)
         self.net = nn.Sequential(
-            nn.BatchNorm2d(2 * width), nn.ReLU(),
-            ConvTranspose2d(2 * width, width, 4, stride=2, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
-            ConvTranspose2d(width, channels, 4, stride=2, padding=1), nn.Tanh())
+            nn.BatchNorm2d(2 * width),
+            nn.ReLU(),
+            ConvTranspose2d(2 * width, width, 4, stride=2, padding=1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            ConvTranspose2d(width, channels, 4, stride=2, padding=1),
+            nn.Tanh(),
+        )
         self.latent_dim = latent_dim
 
     def forward(self, z):
@@ -89,8 +95,11 @@ class DCDiscriminator(nn.Module):
 
     def __init__(self, channels=1, width=64, batch_norm=True):
         super().__init__()
-        layers = [Conv2d(channels, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-                  Conv2d(width, 2 * width, 4, stride=2, padding=1)]
+        layers = [
+            Conv2d(channels, width, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            Conv2d(width, 2 * width, 4, stride=2, padding=1),
+        ]
         if batch_norm:
             layers.append(nn.BatchNorm2d(2 * width))
         layers += [nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(2 * width * 7 * 7, 1)]
@@ -107,14 +116,18 @@ class DCDiscriminator(nn.Module):
 # ----- losses ---------------------------------------------------------------------------------
 def discriminator_loss(real_logits, fake_logits):
     """L_D = −mean log σ(D(x)) − mean log(1 − σ(D(G(z)))), from logits."""
-    return (F.binary_cross_entropy_with_logits(real_logits, Tensor(np.ones(real_logits.shape, real_logits.dtype)))
-            + F.binary_cross_entropy_with_logits(fake_logits,
-                                                 Tensor(np.zeros(fake_logits.shape, fake_logits.dtype))))
+    return F.binary_cross_entropy_with_logits(
+        real_logits, Tensor(np.ones(real_logits.shape, real_logits.dtype))
+    ) + F.binary_cross_entropy_with_logits(
+        fake_logits, Tensor(np.zeros(fake_logits.shape, fake_logits.dtype))
+    )
 
 
 def generator_loss(fake_logits):
     """The non-saturating L_G = −mean log σ(D(G(z)))."""
-    return F.binary_cross_entropy_with_logits(fake_logits, Tensor(np.ones(fake_logits.shape, fake_logits.dtype)))
+    return F.binary_cross_entropy_with_logits(
+        fake_logits, Tensor(np.ones(fake_logits.shape, fake_logits.dtype))
+    )
 
 
 def gradient_penalty(critic, real, fake, epsilon=None):
@@ -127,7 +140,9 @@ def gradient_penalty(critic, real, fake, epsilon=None):
     real = real.array if isinstance(real, Tensor) else np.asarray(real)
     fake = fake.array if isinstance(fake, Tensor) else np.asarray(fake)
     if real.shape != fake.shape:
-        raise ValueError(f"gradient_penalty: real {real.shape} and fake {fake.shape} must have the same shape")
+        raise ValueError(
+            f"gradient_penalty: real {real.shape} and fake {fake.shape} must have the same shape"
+        )
     if epsilon is None:
         epsilon = generator().random(len(real))
     epsilon = np.asarray(epsilon, dtype=real.dtype).reshape((len(real),) + (1,) * (real.ndim - 1))
@@ -161,8 +176,20 @@ def sample(generator_net, n, batch_size=500):
     return np.concatenate(out)
 
 
-def train_gan(generator_net, discriminator, x, epochs=10, batch_size=64, loss="nonsaturating", lr=None,
-              betas=None, n_critic=None, gp_weight=10.0, lr_discriminator=None, callback=None):
+def train_gan(
+    generator_net,
+    discriminator,
+    x,
+    epochs=10,
+    batch_size=64,
+    loss="nonsaturating",
+    lr=None,
+    betas=None,
+    n_critic=None,
+    gp_weight=10.0,
+    lr_discriminator=None,
+    callback=None,
+):
     """Train a GAN on data ``x`` (already in the generator's output range, e.g. ``to_tanh_range``).
 
     ``loss='nonsaturating'``: one D step and one G step per batch, Adam(lr=2e-4, betas=(0.5, 0.999))
@@ -197,7 +224,7 @@ def train_gan(generator_net, discriminator, x, epochs=10, batch_size=64, loss="n
         order = generator().permutation(len(x))
         sums, batches, g_steps = np.zeros(4), 0, 0
         for index, start in enumerate(range(0, len(x) - batch_size + 1, batch_size)):
-            real = Tensor(x[order[start:start + batch_size]])
+            real = Tensor(x[order[start : start + batch_size]])
             with no_grad():
                 fake = generator_net(noise(batch_size))
             real_scores, fake_scores = discriminator(real), discriminator(fake)
@@ -246,12 +273,13 @@ def image_grid(images, rows=None, padding=1):
     rows = rows or int(np.ceil(np.sqrt(n)))
     cols = int(np.ceil(n / rows))
     h, w = images.shape[1:]
-    grid = np.full((rows * (h + padding) + padding, cols * (w + padding) + padding), images.min(),
-                   dtype=images.dtype)
+    grid = np.full(
+        (rows * (h + padding) + padding, cols * (w + padding) + padding), images.min(), dtype=images.dtype
+    )
     for k in range(n):
         r, c = divmod(k, cols)
         top, left = padding + r * (h + padding), padding + c * (w + padding)
-        grid[top:top + h, left:left + w] = images[k]
+        grid[top : top + h, left : left + w] = images[k]
     return grid
 
 
@@ -266,8 +294,11 @@ def judge_samples(probabilities):
     distribution = np.bincount(labels, minlength=p.shape[1]) / len(p)
     marginal = p.mean(axis=0)
     kl = (p * (np.log(np.clip(p, 1e-12, None)) - np.log(np.clip(marginal, 1e-12, None)))).sum(axis=1)
-    return {"class_distribution": distribution, "mean_confidence": float(p.max(axis=1).mean()),
-            "score": float(np.exp(kl.mean()))}
+    return {
+        "class_distribution": distribution,
+        "mean_confidence": float(p.max(axis=1).mean()),
+        "score": float(np.exp(kl.mean())),
+    }
 
 
 # ----- Fashion-MNIST ---------------------------------------------------------------------------
@@ -281,7 +312,7 @@ def fashion_classifier(x, y, epochs=3, batch_size=128, lr=1e-3):
     for _ in range(int(epochs)):
         order = generator().permutation(len(x))
         for start in range(0, len(x), batch_size):
-            index = order[start:start + batch_size]
+            index = order[start : start + batch_size]
             loss = F.cross_entropy(classifier(Tensor(x[index])), Tensor(y[index]))
             optimizer.zero_grad()
             loss.backward()
@@ -293,11 +324,17 @@ def class_probabilities(classifier, images, batch_size=1000):
     """softmax(classifier(x)) for images in [−1, 1] of any (N, …) shape with 784 pixels."""
     images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
     with no_grad():
-        return np.concatenate([classifier(Tensor(images[s:s + batch_size])).softmax(axis=-1).array
-                               for s in range(0, len(images), batch_size)])
+        return np.concatenate(
+            [
+                classifier(Tensor(images[s : s + batch_size])).softmax(axis=-1).array
+                for s in range(0, len(images), batch_size)
+            ]
+        )
 
 
-def train_on_fashion_mnist(kind="mlp", epochs=10, full=False, seed=0, batch_size=64, latent_dim=64, callback=None):
+def train_on_fashion_mnist(
+    kind="mlp", epochs=10, full=False, seed=0, batch_size=64, latent_dim=64, callback=None
+):
     """Train a GAN on Fashion-MNIST: ``'mlp'`` (non-saturating loss), ``'dcgan'`` (convolutional,
     non-saturating) or ``'wgan-gp'`` (MLP generator and critic); the library entry behind
     ``mathdl train --model gan``. ``callback(epoch, generator, discriminator, history)`` after each
@@ -305,6 +342,7 @@ def train_on_fashion_mnist(kind="mlp", epochs=10, full=False, seed=0, batch_size
     """
     from mathdl.models.autoencoder import load_fashion_images
     from mathdl.random import manual_seed
+
     if kind not in ("mlp", "dcgan", "wgan-gp"):
         raise ValueError(f"train_on_fashion_mnist: kind must be 'mlp', 'dcgan' or 'wgan-gp', got {kind!r}")
     manual_seed(seed)
@@ -316,10 +354,18 @@ def train_on_fashion_mnist(kind="mlp", epochs=10, full=False, seed=0, batch_size
         history = train_gan(generator_net, discriminator, x, epochs, batch_size, callback=callback)
     elif kind == "mlp":
         generator_net, discriminator = MLPGenerator(latent_dim), MLPDiscriminator()
-        history = train_gan(generator_net, discriminator, x.reshape(len(x), -1), epochs, batch_size,
-                            callback=callback)
+        history = train_gan(
+            generator_net, discriminator, x.reshape(len(x), -1), epochs, batch_size, callback=callback
+        )
     else:
         generator_net, discriminator = MLPGenerator(latent_dim), MLPDiscriminator()
-        history = train_gan(generator_net, discriminator, x.reshape(len(x), -1), epochs, batch_size,
-                            loss="wgan-gp", callback=callback)
+        history = train_gan(
+            generator_net,
+            discriminator,
+            x.reshape(len(x), -1),
+            epochs,
+            batch_size,
+            loss="wgan-gp",
+            callback=callback,
+        )
     return generator_net, discriminator, history

@@ -10,6 +10,7 @@ soon loops), τ = 1 samples the model's own distribution, τ > 1 flattens it tow
 prompt once and then one character per step, carrying their state; transformer models re-read
 the last ``max_len`` characters at every step.
 """
+
 import numpy as np
 
 from mathdl.autograd import grad_mode
@@ -34,6 +35,7 @@ def sample_from_logits(logits, temperature=1.0, top_k=None, rng=None):
     probabilities /= probabilities.sum()
     if rng is None:
         from mathdl.random import generator
+
         rng = generator()
     return int(rng.choice(probabilities.size, p=probabilities))
 
@@ -51,6 +53,7 @@ def generate(model, vocab, prompt, length=200, temperature=1.0, top_k=None, seed
         raise ValueError(f"generate: length must be >= 0, got {length}")
     if rng is None:
         from mathdl.random import generator
+
         rng = np.random.default_rng(seed) if seed is not None else generator()
     ids = list(vocab.encode(prompt))
     was_training = model.training
@@ -65,17 +68,20 @@ def generate(model, vocab, prompt, length=200, temperature=1.0, top_k=None, seed
                 logits, state = model(np.asarray([[nxt]], dtype=np.int64), state)
         else:
             for _ in range(length):
-                window = np.asarray([ids[-model.max_len:]], dtype=np.int64)
+                window = np.asarray([ids[-model.max_len :]], dtype=np.int64)
                 logits, _ = model(window)
                 ids.append(sample_from_logits(logits.array[0, -1], temperature, top_k, rng))
     model.train(was_training)
     return vocab.decode(np.asarray(ids))
 
 
-def generate_from_checkpoint(checkpoint, prompt="ROMEO:\n", length=300, temperature=0.8, top_k=None, seed=None):
+def generate_from_checkpoint(
+    checkpoint, prompt="ROMEO:\n", length=300, temperature=0.8, top_k=None, seed=None
+):
     """What ``mathdl generate CHECKPOINT --prompt ... --temperature ...`` prints: load a character LM
     saved by ``save_char_lm`` (a file, or a run folder holding checkpoint.npz) and sample from it."""
     from mathdl.models.char_lm import load_char_lm
+
     model, vocab, _ = load_char_lm(checkpoint)
     missing = sorted({c for c in prompt if c not in vocab})
     if missing:

@@ -22,6 +22,7 @@ by C1's padding (the paper centred digits in a 32×32 field), and the output lay
 giving logits for softmax cross-entropy instead of the paper's Euclidean RBF units with hand-drawn
 7×12 bitmaps as fixed parameters (those bitmaps are not part of the paper's text).
 """
+
 import numpy as np
 
 from mathdl import nn
@@ -45,8 +46,10 @@ def as_images(x, channels=1):
     if x.ndim == 3 and channels == 1:
         x = reshape(x, (x.shape[0], 1) + x.shape[1:])
     if x.ndim != 4 or x.shape[1] != channels:
-        raise ValueError(f"expected images of shape (N, {channels}, H, W)"
-                         f"{' or (N, H, W)' if channels == 1 else ''}, got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"expected images of shape (N, {channels}, H, W)"
+            f"{' or (N, H, W)' if channels == 1 else ''}, got shape {tuple(x.shape)}"
+        )
     return x
 
 
@@ -66,10 +69,17 @@ class LeNet(nn.Module):
             raise ValueError(f"LeNet: unknown pool {pool!r}; choose from {sorted(POOLS)}")
         act, pooling = ACTIVATIONS[activation], POOLS[pool]
         self.in_channels = in_channels
-        self.features = nn.Sequential(Conv2d(in_channels, 6, 5, padding=2), act(), pooling(2, 2),
-                                      Conv2d(6, 16, 5), act(), pooling(2, 2))
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(16 * 5 * 5, 120), act(), nn.Linear(120, 84),
-                                        act(), nn.Linear(84, num_classes))
+        self.features = nn.Sequential(
+            Conv2d(in_channels, 6, 5, padding=2), act(), pooling(2, 2), Conv2d(6, 16, 5), act(), pooling(2, 2)
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120),
+            act(),
+            nn.Linear(120, 84),
+            act(),
+            nn.Linear(84, num_classes),
+        )
         # d2l initialises every weight with Xavier/Glorot: U(±√(6/(fan_in + fan_out))). With
         # PyTorch's default (smaller) weights the sigmoid network sits on a plateau for epochs.
         for layer in (*self.features, *self.classifier):
@@ -98,9 +108,11 @@ class LeNet(nn.Module):
 
 # Table I of the paper: the S2 maps that feed each of the 16 C3 maps. Maps 0-5 see 3 contiguous
 # maps, 6-11 see 4 contiguous maps, 12-14 see 4 non-contiguous maps, and map 15 sees all six.
-C3_TABLE = tuple([tuple((j + i) % 6 for i in range(3)) for j in range(6)]
-                 + [tuple((j + i) % 6 for i in range(4)) for j in range(6)]
-                 + [(0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5), (0, 1, 2, 3, 4, 5)])
+C3_TABLE = tuple(
+    [tuple((j + i) % 6 for i in range(3)) for j in range(6)]
+    + [tuple((j + i) % 6 for i in range(4)) for j in range(6)]
+    + [(0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5), (0, 1, 2, 3, 4, 5)]
+)
 
 
 def c3_connection_mask(dtype=np.float32):
@@ -131,8 +143,8 @@ class Subsampling(nn.Module):
         self.channels = channels
         self.weight = nn.Parameter(np.zeros(channels))
         self.bias = nn.Parameter(np.zeros(channels))
-        bound = 2.4 / 4                                   # the paper's ±2.4/F_in with F_in = 4
-        init.uniform_(self.weight, 0.5 * bound, bound)    # positive: start as a (scaled) average
+        bound = 2.4 / 4  # the paper's ±2.4/F_in with F_in = 4
+        init.uniform_(self.weight, 0.5 * bound, bound)  # positive: start as a (scaled) average
 
     def forward(self, x):
         total = avg_pool2d(x, 2) * 4.0
@@ -178,7 +190,7 @@ class LeNet5(nn.Module):
         for layer in (self.c1, self.c3, self.c5, self.f6, self.output):
             fan_in = int(np.prod(layer.weight.shape[1:]))
             if layer is self.c3:
-                fan_in = 25 * 4                              # a C3 unit sees 3-6 maps; use the typical 4
+                fan_in = 25 * 4  # a C3 unit sees 3-6 maps; use the typical 4
             init.uniform_(layer.weight, -2.4 / fan_in, 2.4 / fan_in)
             init.zeros_(layer.bias)
         self.c3.weight.array *= self.c3.mask.array

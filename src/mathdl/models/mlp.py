@@ -6,6 +6,7 @@ with φ = ReLU by default and optional (inverted) dropout after each hidden acti
 the logits z; train with ``F.cross_entropy``. Linear layers keep PyTorch's initialisation
 (U(−1/√fan_in, 1/√fan_in)).
 """
+
 from mathdl import nn
 from mathdl.models.registry import register
 
@@ -49,6 +50,8 @@ class MLP(nn.Module):
         for size in x.shape[1:]:
             features *= size
         if x.ndim < 2 or features != self.in_features:
-            raise ValueError(f"MLP: expected inputs of shape (N, ...) with {self.in_features} features "
-                             f"per sample, got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"MLP: expected inputs of shape (N, ...) with {self.in_features} features "
+                f"per sample, got shape {tuple(x.shape)}"
+            )
         return self.net(x)

@@ -26,6 +26,7 @@ at the data (PCD: at a chain carried over from the previous update). Per mini-ba
 Reference: Hinton, "Training products of experts by minimizing contrastive divergence" (2002);
 Tieleman, "Training RBMs using approximations to the likelihood gradient" (2008).
 """
+
 import numpy as np
 
 from mathdl.backend import get_default_dtype
@@ -52,10 +53,24 @@ class BernoulliRBM:
     mini-batch row.
     """
 
-    def __init__(self, n_visible, n_hidden, k=1, persistent=False, learning_rate=0.1, batch_size=10,
-                 momentum=0.0, weight_decay=0.0, dtype=None):
-        for name, value in (("n_visible", n_visible), ("n_hidden", n_hidden), ("k", k),
-                            ("batch_size", batch_size)):
+    def __init__(
+        self,
+        n_visible,
+        n_hidden,
+        k=1,
+        persistent=False,
+        learning_rate=0.1,
+        batch_size=10,
+        momentum=0.0,
+        weight_decay=0.0,
+        dtype=None,
+    ):
+        for name, value in (
+            ("n_visible", n_visible),
+            ("n_hidden", n_hidden),
+            ("k", k),
+            ("batch_size", batch_size),
+        ):
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"BernoulliRBM: {name} must be a positive integer, got {value!r}")
         if not learning_rate > 0:
@@ -75,14 +90,15 @@ class BernoulliRBM:
         self.visible_bias = np.zeros(self.n_visible, dtype=self.dtype)
         self.hidden_bias = np.zeros(self.n_hidden, dtype=self.dtype)
         self._velocity = [np.zeros_like(p) for p in (self.weight, self.visible_bias, self.hidden_bias)]
-        self.chain = None     # the persistent chain's visible state (PCD)
+        self.chain = None  # the persistent chain's visible state (PCD)
 
     # ----- conditionals and sampling --------------------------------------------------------
     def _check_visible(self, v, name):
         v = np.asarray(v)
         if v.ndim != 2 or v.shape[1] != self.n_visible:
-            raise ValueError(f"BernoulliRBM.{name}: expected visible units of shape (N, {self.n_visible}), "
-                             f"got {v.shape}")
+            raise ValueError(
+                f"BernoulliRBM.{name}: expected visible units of shape (N, {self.n_visible}), got {v.shape}"
+            )
         return v.astype(self.dtype, copy=False)
 
     def hidden_probabilities(self, v):
@@ -93,8 +109,10 @@ class BernoulliRBM:
         """p(v = 1 | h) = σ(b + h W), shape (N, D)."""
         h = np.asarray(h, dtype=self.dtype)
         if h.ndim != 2 or h.shape[1] != self.n_hidden:
-            raise ValueError(f"BernoulliRBM.visible_probabilities: expected hidden units of shape "
-                             f"(N, {self.n_hidden}), got {h.shape}")
+            raise ValueError(
+                f"BernoulliRBM.visible_probabilities: expected hidden units of shape "
+                f"(N, {self.n_hidden}), got {h.shape}"
+            )
         return _sigmoid(h @ self.weight + self.visible_bias)
 
     @staticmethod
@@ -110,8 +128,11 @@ class BernoulliRBM:
     def sample(self, n_samples, n_steps=1000, start=None):
         """Run ``n_samples`` Gibbs chains for ``n_steps`` sweeps from ``start`` (default: uniform
         random binary images); returns the mean-field p(v|h) of the last sweep, shape (N, D)."""
-        v = (self._bernoulli(np.full((n_samples, self.n_visible), 0.5, dtype=self.dtype))
-             if start is None else self._check_visible(start, "sample"))
+        v = (
+            self._bernoulli(np.full((n_samples, self.n_visible), 0.5, dtype=self.dtype))
+            if start is None
+            else self._check_visible(start, "sample")
+        )
         for _ in range(max(0, n_steps - 1)):
             v = self.gibbs_step(v)
         return self.visible_probabilities(self._bernoulli(self.hidden_probabilities(v)))
@@ -138,14 +159,13 @@ class BernoulliRBM:
             flipped[rows, cols] = 1 - flipped[rows, cols]
             return -self.n_visible * np.logaddexp(0.0, -(self.free_energy(flipped) - f))
         # flipping bit i changes the hidden pre-activation by (1 − 2v_i) W_{:,i}
-        pre = v @ self.weight.T + self.hidden_bias                                # (N, H)
-        sign = 1 - 2 * v                                                          # (N, D)
+        pre = v @ self.weight.T + self.hidden_bias  # (N, H)
+        sign = 1 - 2 * v  # (N, D)
         total = np.zeros(len(v), dtype=np.float64)
         base = _softplus(pre).sum(axis=1)
-        for i in range(self.n_visible):   # one (N, H) block per bit keeps memory at O(N·H)
-            pre_flipped = pre + sign[:, i:i + 1] * self.weight[:, i]
-            delta_f = (-sign[:, i] * self.visible_bias[i]
-                       - _softplus(pre_flipped).sum(axis=1) + base)
+        for i in range(self.n_visible):  # one (N, H) block per bit keeps memory at O(N·H)
+            pre_flipped = pre + sign[:, i : i + 1] * self.weight[:, i]
+            delta_f = -sign[:, i] * self.visible_bias[i] - _softplus(pre_flipped).sum(axis=1) + base
             total -= np.logaddexp(0.0, -delta_f)
         return total.astype(self.dtype)
 
@@ -212,13 +232,14 @@ class BernoulliRBM:
         """
         x = self._check_visible(x, "fit")
         if np.any((x != 0) & (x != 1)):
-            raise ValueError("BernoulliRBM.fit: the data must be binary (0/1); binarise it first, "
-                             "e.g. (x > 0.5)")
+            raise ValueError(
+                "BernoulliRBM.fit: the data must be binary (0/1); binarise it first, e.g. (x > 0.5)"
+            )
         history = {"pseudo_likelihood": [], "reconstruction_error": []}
         for epoch in range(int(epochs)):
             order = generator().permutation(len(x)) if shuffle else np.arange(len(x))
             for start in range(0, len(x), self.batch_size):
-                self.partial_fit(x[order[start:start + self.batch_size]])
+                self.partial_fit(x[order[start : start + self.batch_size]])
             probe = x[:2000]
             history["pseudo_likelihood"].append(float(self.pseudo_likelihood(probe).mean()))
             history["reconstruction_error"].append(self.reconstruction_error(probe))
@@ -233,13 +254,25 @@ class BernoulliRBM:
         for name in ("weight", "visible_bias", "hidden_bias"):
             value = np.asarray(state[name])
             if value.shape != getattr(self, name).shape:
-                raise ValueError(f"BernoulliRBM.load_state_dict: {name!r} has shape {value.shape}, "
-                                 f"expected {getattr(self, name).shape}")
+                raise ValueError(
+                    f"BernoulliRBM.load_state_dict: {name!r} has shape {value.shape}, "
+                    f"expected {getattr(self, name).shape}"
+                )
             getattr(self, name)[...] = value
 
 
-def train_on_fashion_mnist(epochs=10, full=False, seed=0, n_hidden=256, k=1, persistent=True, learning_rate=0.1,
-                           batch_size=10, compare_sklearn=False, callback=None):
+def train_on_fashion_mnist(
+    epochs=10,
+    full=False,
+    seed=0,
+    n_hidden=256,
+    k=1,
+    persistent=True,
+    learning_rate=0.1,
+    batch_size=10,
+    compare_sklearn=False,
+    callback=None,
+):
     """Train a Bernoulli RBM on binarised Fashion-MNIST (pixel > 0.5); the library entry behind
     ``mathdl train --model rbm``. Defaults are scikit-learn's ``BernoulliRBM`` settings except
     ``n_hidden`` (sklearn: 256 too) and ``epochs`` (sklearn ``n_iter=10``).
@@ -254,32 +287,54 @@ def train_on_fashion_mnist(epochs=10, full=False, seed=0, n_hidden=256, k=1, per
 
     from mathdl.models.autoencoder import load_fashion_images
     from mathdl.random import manual_seed
+
     manual_seed(seed)
     (x, _), (x_test, _) = load_fashion_images(full)
     x = (x.reshape(len(x), -1) > 0.5).astype(np.float32)
     x_test = (x_test[:1000].reshape(min(len(x_test), 1000), -1) > 0.5).astype(np.float32)
-    rbm = BernoulliRBM(784, n_hidden, k=k, persistent=persistent, learning_rate=learning_rate,
-                       batch_size=batch_size)
+    rbm = BernoulliRBM(
+        784, n_hidden, k=k, persistent=persistent, learning_rate=learning_rate, batch_size=batch_size
+    )
     start = time.perf_counter()
     history = rbm.fit(x, epochs=epochs, callback=callback)
     seconds = time.perf_counter() - start
-    metrics = {"history": history, "seconds": seconds, "train_images": len(x),
-               "test_pseudo_likelihood": float(rbm.pseudo_likelihood(x_test, exact=True).mean()),
-               "test_reconstruction_error": rbm.reconstruction_error(x_test)}
+    metrics = {
+        "history": history,
+        "seconds": seconds,
+        "train_images": len(x),
+        "test_pseudo_likelihood": float(rbm.pseudo_likelihood(x_test, exact=True).mean()),
+        "test_reconstruction_error": rbm.reconstruction_error(x_test),
+    }
     if compare_sklearn:
         try:
             from sklearn.neural_network import BernoulliRBM as SklearnRBM
         except ImportError:
-            raise ImportError("compare_sklearn=True needs scikit-learn: pip install 'mathdl[compare]'") from None
+            raise ImportError(
+                "compare_sklearn=True needs scikit-learn: pip install 'mathdl[compare]'"
+            ) from None
         start = time.perf_counter()
-        reference = SklearnRBM(n_components=n_hidden, learning_rate=learning_rate, batch_size=batch_size,
-                               n_iter=epochs, random_state=seed).fit(x)
+        reference = SklearnRBM(
+            n_components=n_hidden,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            n_iter=epochs,
+            random_state=seed,
+        ).fit(x)
         sklearn_seconds = time.perf_counter() - start
         twin = BernoulliRBM(784, n_hidden)
-        twin.load_state_dict({"weight": reference.components_, "visible_bias": reference.intercept_visible_,
-                              "hidden_bias": reference.intercept_hidden_})
-        metrics.update({"sklearn_seconds": sklearn_seconds,
-                        "sklearn_test_pseudo_likelihood": float(twin.pseudo_likelihood(x_test, exact=True).mean()),
-                        "sklearn_test_reconstruction_error": twin.reconstruction_error(x_test),
-                        "sklearn_score_samples_mean": float(reference.score_samples(x_test).mean())})
+        twin.load_state_dict(
+            {
+                "weight": reference.components_,
+                "visible_bias": reference.intercept_visible_,
+                "hidden_bias": reference.intercept_hidden_,
+            }
+        )
+        metrics.update(
+            {
+                "sklearn_seconds": sklearn_seconds,
+                "sklearn_test_pseudo_likelihood": float(twin.pseudo_likelihood(x_test, exact=True).mean()),
+                "sklearn_test_reconstruction_error": twin.reconstruction_error(x_test),
+                "sklearn_score_samples_mean": float(reference.score_samples(x_test).mean()),
+            }
+        )
     return rbm, metrics

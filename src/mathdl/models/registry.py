@@ -10,6 +10,7 @@
 ``model.config``; the fit loop stores that in checkpoints and ``build(**config)`` rebuilds the
 same architecture. Keyword values must be JSON-able (numbers, strings, lists, None).
 """
+
 import inspect
 import json
 
@@ -29,18 +30,23 @@ def register(name):
     Registering a different object under a taken name raises ValueError (re-registering the
     same object, as happens when a module is reloaded, is allowed)."""
     if not isinstance(name, str) or not name or name != name.strip():
-        raise ValueError(f"register: a model name must be a non-empty string without surrounding "
-                         f"spaces, got {name!r}")
+        raise ValueError(
+            f"register: a model name must be a non-empty string without surrounding spaces, got {name!r}"
+        )
 
     def decorator(factory):
         if not callable(factory):
             raise TypeError(f"register({name!r}): expected a class or function, got {type(factory).__name__}")
         existing = _REGISTRY.get(name)
-        if existing is not None and existing is not factory and \
-                getattr(existing, "__qualname__", None) != getattr(factory, "__qualname__", None):
+        if (
+            existing is not None
+            and existing is not factory
+            and getattr(existing, "__qualname__", None) != getattr(factory, "__qualname__", None)
+        ):
             raise ValueError(f"register: the model name {name!r} is already taken by {existing!r}")
         _REGISTRY[name] = factory
         return factory
+
     return decorator
 
 
@@ -54,7 +60,9 @@ def get(name):
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
-        raise UnknownModelError(f"unknown model {name!r}; available models: {', '.join(available())}") from None
+        raise UnknownModelError(
+            f"unknown model {name!r}; available models: {', '.join(available())}"
+        ) from None
 
 
 def _jsonable(value, name, key):
@@ -63,8 +71,10 @@ def _jsonable(value, name, key):
     try:
         json.dumps(value)
     except (TypeError, ValueError):
-        raise TypeError(f"build({name!r}): keyword {key!r} = {value!r} is not JSON-serialisable, so it "
-                        f"could not be stored in a checkpoint's config") from None
+        raise TypeError(
+            f"build({name!r}): keyword {key!r} = {value!r} is not JSON-serialisable, so it "
+            f"could not be stored in a checkpoint's config"
+        ) from None
     return value
 
 
@@ -78,17 +88,23 @@ def build(name, **kwargs):
     except (TypeError, ValueError):
         parameters = None
     if parameters is not None and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        accepted = [p for p, spec in parameters.items() if spec.kind in (spec.POSITIONAL_OR_KEYWORD, spec.KEYWORD_ONLY)]
+        accepted = [
+            p
+            for p, spec in parameters.items()
+            if spec.kind in (spec.POSITIONAL_OR_KEYWORD, spec.KEYWORD_ONLY)
+        ]
         unknown = sorted(set(kwargs) - set(accepted))
         if unknown:
-            raise TypeError(f"build({name!r}): unknown argument(s) {', '.join(unknown)}; "
-                            f"accepted: {', '.join(accepted) or 'none'}")
+            raise TypeError(
+                f"build({name!r}): unknown argument(s) {', '.join(unknown)}; "
+                f"accepted: {', '.join(accepted) or 'none'}"
+            )
     config_kwargs = {key: _jsonable(value, name, key) for key, value in kwargs.items()}
     model = factory(**kwargs)
     try:
         model.config = {"name": name, "kwargs": config_kwargs}
     except (AttributeError, TypeError):
-        pass                                  # a model type that refuses new attributes
+        pass  # a model type that refuses new attributes
     return model
 
 

@@ -20,6 +20,7 @@ runs over the whole target at once and attention is one batched product, so trai
 Python loop over target steps; greedy decoding feeds back its own predictions one step at a time.
 Evaluation: exact match (all ten characters right) and corpus BLEU-4 over characters.
 """
+
 import collections
 import datetime
 import math
@@ -29,21 +30,37 @@ import numpy as np
 from mathdl import ops
 from mathdl.autograd import grad_mode
 from mathdl.models.registry import register
-from mathdl.nn.layers.attention import MultiheadAttention
+from mathdl.nn.layers.attention import MultiheadAttention, causal_mask
 from mathdl.nn.layers.embedding import Embedding
 from mathdl.nn.layers.linear import Linear
-from mathdl.nn.layers.attention import causal_mask
 from mathdl.nn.layers.recurrent import GRU
-from mathdl.nn.layers.transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
-                                          TransformerEncoderLayer)
+from mathdl.nn.layers.transformer import (
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from mathdl.nn.module import Module
 from mathdl.nn.sequence import PositionalEncoding, sequence_cross_entropy
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PAD, START = "\0", "^"
 TARGET_TOKENS = (START,) + tuple("0123456789-")
+TARGET_VOCAB_SIZE = len(TARGET_TOKENS)
 TARGET_LENGTH = 10
 
 
@@ -57,10 +74,18 @@ def _styles(date):
     month, short = MONTHS[date.month - 1], MONTHS[date.month - 1][:3]
     day, year, weekday = date.day, date.year, WEEKDAYS[date.weekday()]
     return [
-        f"{day} {month} {year}", f"{day:02d} {short} {year}", f"{month} {day}, {year}", f"{short} {day} {year}",
-        f"{weekday}, {month} {day}, {year}", f"{_ordinal(day)} of {month} {year}", f"{year} {month} {day}",
-        f"{day:02d}.{date.month:02d}.{year}", f"{weekday[:3]} {day} {short} {year}", f"{month} {_ordinal(day)}, {year}",
-        f"{day}/{short}/{year}", f"{short}. {day}, {year}",
+        f"{day} {month} {year}",
+        f"{day:02d} {short} {year}",
+        f"{month} {day}, {year}",
+        f"{short} {day} {year}",
+        f"{weekday}, {month} {day}, {year}",
+        f"{_ordinal(day)} of {month} {year}",
+        f"{year} {month} {day}",
+        f"{day:02d}.{date.month:02d}.{year}",
+        f"{weekday[:3]} {day} {short} {year}",
+        f"{month} {_ordinal(day)}, {year}",
+        f"{day}/{short}/{year}",
+        f"{short}. {day}, {year}",
     ]
 
 
@@ -105,10 +130,11 @@ class DateCodec:
         ids = np.zeros((len(texts), width), dtype=np.int64)
         for row, text in enumerate(texts):
             try:
-                ids[row, :len(text)] = [self.source_index[c] for c in text]
+                ids[row, : len(text)] = [self.source_index[c] for c in text]
             except KeyError as error:
-                raise ValueError(f"DateCodec: character {error.args[0]!r} of {text!r} is not in the source "
-                                 f"alphabet") from None
+                raise ValueError(
+                    f"DateCodec: character {error.args[0]!r} of {text!r} is not in the source alphabet"
+                ) from None
         return ids, ids != 0
 
     def encode_targets(self, isos):
@@ -136,8 +162,9 @@ class Seq2SeqAttention(Module):
         self.bridge = Linear(2 * hidden_size, hidden_size)
         self.target_embedding = Embedding(target_vocab, embed_dim)
         self.decoder = GRU(embed_dim, hidden_size, batch_first=True)
-        self.attention = MultiheadAttention(hidden_size, 1, kdim=2 * hidden_size, vdim=2 * hidden_size,
-                                            batch_first=True)
+        self.attention = MultiheadAttention(
+            hidden_size, 1, kdim=2 * hidden_size, vdim=2 * hidden_size, batch_first=True
+        )
         self.combine = Linear(2 * hidden_size, hidden_size)
         self.output = Linear(hidden_size, target_vocab)
 
@@ -174,7 +201,7 @@ class Seq2SeqAttention(Module):
 
 
 @register("seq2seq-attention")
-def seq2seq_attention(source_vocab, target_vocab=len(TARGET_TOKENS), embed_dim=32, hidden_size=64):
+def seq2seq_attention(source_vocab, target_vocab=TARGET_VOCAB_SIZE, embed_dim=32, hidden_size=64):
     """The date-translation model (bidirectional GRU encoder, attention GRU decoder)."""
     return Seq2SeqAttention(source_vocab, target_vocab, embed_dim, hidden_size)
 
@@ -187,8 +214,17 @@ class TransformerSeq2Seq(Module):
     Greedy decoding re-runs the decoder over the prefix at each step (the encoder runs once).
     """
 
-    def __init__(self, source_vocab, target_vocab, d_model=64, nhead=4, num_layers=2, dim_feedforward=128,
-                 dropout=0.0, max_len=64):
+    def __init__(
+        self,
+        source_vocab,
+        target_vocab,
+        d_model=64,
+        nhead=4,
+        num_layers=2,
+        dim_feedforward=128,
+        dropout=0.0,
+        max_len=64,
+    ):
         super().__init__()
         self.d_model = int(d_model)
         self.source_embedding = Embedding(source_vocab, d_model, padding_idx=0)
@@ -196,10 +232,18 @@ class TransformerSeq2Seq(Module):
         for embedding in (self.source_embedding, self.target_embedding):
             embedding.weight.array *= 1.0 / math.sqrt(d_model)
         self.positions = PositionalEncoding(d_model, dropout=dropout, max_len=max_len, batch_first=True)
-        self.encoder = TransformerEncoder(TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
-                                                                  batch_first=True, norm_first=True), num_layers)
-        self.decoder = TransformerDecoder(TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout,
-                                                                  batch_first=True, norm_first=True), num_layers)
+        self.encoder = TransformerEncoder(
+            TransformerEncoderLayer(
+                d_model, nhead, dim_feedforward, dropout, batch_first=True, norm_first=True
+            ),
+            num_layers,
+        )
+        self.decoder = TransformerDecoder(
+            TransformerDecoderLayer(
+                d_model, nhead, dim_feedforward, dropout, batch_first=True, norm_first=True
+            ),
+            num_layers,
+        )
         self.output = Linear(d_model, target_vocab)
 
     def _embed(self, embedding, ids):
@@ -210,8 +254,12 @@ class TransformerSeq2Seq(Module):
 
     def decode(self, memory, mask, inputs):
         length = inputs.shape[1]
-        hidden = self.decoder(self._embed(self.target_embedding, inputs), memory,
-                              tgt_mask=causal_mask(length, dtype=memory.dtype), memory_key_padding_mask=~mask)
+        hidden = self.decoder(
+            self._embed(self.target_embedding, inputs),
+            memory,
+            tgt_mask=causal_mask(length, dtype=memory.dtype),
+            memory_key_padding_mask=~mask,
+        )
         return self.output(hidden)
 
     def forward(self, source, mask, decoder_inputs):
@@ -229,15 +277,24 @@ class TransformerSeq2Seq(Module):
 
 
 @register("seq2seq-transformer")
-def seq2seq_transformer(source_vocab, target_vocab=len(TARGET_TOKENS), d_model=64, nhead=4, num_layers=2,
-                        dim_feedforward=128, dropout=0.0):
+def seq2seq_transformer(
+    source_vocab,
+    target_vocab=TARGET_VOCAB_SIZE,
+    d_model=64,
+    nhead=4,
+    num_layers=2,
+    dim_feedforward=128,
+    dropout=0.0,
+):
     """The date-translation model as a small encoder–decoder transformer."""
-    return TransformerSeq2Seq(source_vocab, target_vocab, d_model, nhead, num_layers, dim_feedforward, dropout)
+    return TransformerSeq2Seq(
+        source_vocab, target_vocab, d_model, nhead, num_layers, dim_feedforward, dropout
+    )
 
 
 # ----- metrics -----------------------------------------------------------------------------------
 def _ngrams(tokens, n):
-    return collections.Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return collections.Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
 def corpus_bleu(references, hypotheses, max_n=4):
@@ -272,7 +329,7 @@ def evaluate_dates(model, codec, pairs, batch_size=500):
     model.eval()
     predictions = []
     for start in range(0, len(pairs), batch_size):
-        chunk = pairs[start:start + batch_size]
+        chunk = pairs[start : start + batch_size]
         source, mask = codec.encode_sources([p[0] for p in chunk])
         ids, _ = model.greedy_decode(source, mask)
         predictions.extend(codec.decode_targets(ids))
@@ -282,8 +339,20 @@ def evaluate_dates(model, codec, pairs, batch_size=500):
     return {"exact_match": exact, "bleu": corpus_bleu(truths, predictions), "predictions": predictions}
 
 
-def train_date_model(train_size=20000, test_size=1000, steps=1500, batch_size=64, lr=3e-3, embed_dim=32,
-                     hidden_size=64, seed=0, log=None, eval_every=None, model="seq2seq-attention", model_kwargs=None):
+def train_date_model(
+    train_size=20000,
+    test_size=1000,
+    steps=1500,
+    batch_size=64,
+    lr=3e-3,
+    embed_dim=32,
+    hidden_size=64,
+    seed=0,
+    log=None,
+    eval_every=None,
+    model="seq2seq-attention",
+    model_kwargs=None,
+):
     """Train a date translator on generated dates; returns (model, codec, metrics on a held-out set).
 
     ``model``: 'seq2seq-attention' (``Seq2SeqAttention`` with ``embed_dim``, ``hidden_size``) or
@@ -296,6 +365,7 @@ def train_date_model(train_size=20000, test_size=1000, steps=1500, batch_size=64
     from mathdl.models.registry import build
     from mathdl.nn.utils.clip_grad import clip_grad_norm_
     from mathdl.random import generator, manual_seed
+
     manual_seed(seed)
     codec = DateCodec()
     train_pairs = make_date_pairs(train_size, seed=seed)
@@ -305,8 +375,9 @@ def train_date_model(train_size=20000, test_size=1000, steps=1500, batch_size=64
     elif model == "seq2seq-transformer":
         kwargs = dict(model_kwargs or {})
     else:
-        raise ValueError(f"train_date_model: model must be 'seq2seq-attention' or 'seq2seq-transformer', "
-                         f"got {model!r}")
+        raise ValueError(
+            f"train_date_model: model must be 'seq2seq-attention' or 'seq2seq-transformer', got {model!r}"
+        )
     model = build(model, source_vocab=len(codec.source_tokens), **kwargs)
     optimizer = optim.Adam(model.parameters(), lr=lr)
     losses = []
@@ -325,8 +396,10 @@ def train_date_model(train_size=20000, test_size=1000, steps=1500, batch_size=64
         losses.append(loss.item())
         if log is not None and eval_every and step % eval_every == 0:
             metrics = evaluate_dates(model, codec, test_pairs[:300])
-            log(f"step {step:5d}  loss {np.mean(losses[-eval_every:]):.4f}  exact match "
-                f"{metrics['exact_match']:.3f}  BLEU {metrics['bleu']:.4f}")
+            log(
+                f"step {step:5d}  loss {np.mean(losses[-eval_every:]):.4f}  exact match "
+                f"{metrics['exact_match']:.3f}  BLEU {metrics['bleu']:.4f}"
+            )
     metrics = evaluate_dates(model, codec, test_pairs)
     metrics["losses"] = losses
     metrics["test_pairs"] = test_pairs

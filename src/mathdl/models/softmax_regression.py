@@ -7,6 +7,7 @@ is p − onehot(y). The model returns the scores z (logits); the loss applies th
 (``F.cross_entropy``), which is the numerically stable way to compute −log softmax(z)_y.
 Initialisation as in Dive into Deep Learning (§3.7): W ~ N(0, 0.01²), b = 0.
 """
+
 from mathdl import nn
 from mathdl.models.registry import register
 
@@ -29,6 +30,8 @@ class SoftmaxRegression(nn.Module):
         """x (N, …) with prod(…) = in_features → logits (N, num_classes)."""
         x = self.flatten(x)
         if x.shape[-1] != self.linear.in_features:
-            raise ValueError(f"SoftmaxRegression: expected inputs with {self.linear.in_features} "
-                             f"features per sample, got {x.shape[-1]}")
+            raise ValueError(
+                f"SoftmaxRegression: expected inputs with {self.linear.in_features} "
+                f"features per sample, got {x.shape[-1]}"
+            )
         return self.linear(x)

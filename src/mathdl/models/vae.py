@@ -13,6 +13,7 @@ sample is a differentiable function of (μ, σ) and the gradient flows through i
 maximises the mean ELBO (minimises −ELBO, in nats per image). Pixel intensities in [0, 1] are used
 directly as Bernoulli targets (the usual continuous relaxation for grey-scale images).
 """
+
 import numpy as np
 
 from mathdl import nn
@@ -28,8 +29,9 @@ def gaussian_kl(mu, logvar):
 
     mu, logvar: (N, d) Tensors → (N,)."""
     if tuple(mu.shape) != tuple(logvar.shape):
-        raise ValueError(f"gaussian_kl: mu {tuple(mu.shape)} and logvar {tuple(logvar.shape)} must have "
-                         f"the same shape")
+        raise ValueError(
+            f"gaussian_kl: mu {tuple(mu.shape)} and logvar {tuple(logvar.shape)} must have the same shape"
+        )
     return 0.5 * (logvar.exp() + mu * mu - 1.0 - logvar).sum(axis=-1)
 
 
@@ -103,15 +105,23 @@ class VAE(nn.Module):
         sums = np.zeros(4)
         with no_grad():
             for start in range(0, len(x), batch_size):
-                batch = x[start:start + batch_size]
+                batch = x[start : start + batch_size]
                 log_likelihood, kl = self.elbo_terms(batch)
                 mu, _ = self.encode(batch)
                 mean_reconstruction = self.decode_logits(mu).sigmoid().array
-                sums += [float((log_likelihood - kl).array.sum()), float(log_likelihood.array.sum()),
-                         float(kl.array.sum()), float(((mean_reconstruction - batch) ** 2).sum())]
+                sums += [
+                    float((log_likelihood - kl).array.sum()),
+                    float(log_likelihood.array.sum()),
+                    float(kl.array.sum()),
+                    float(((mean_reconstruction - batch) ** 2).sum()),
+                ]
         n = len(x)
-        return {"elbo": sums[0] / n, "reconstruction_log_likelihood": sums[1] / n, "kl": sums[2] / n,
-                "reconstruction_mse": sums[3] / x.size}
+        return {
+            "elbo": sums[0] / n,
+            "reconstruction_log_likelihood": sums[1] / n,
+            "kl": sums[2] / n,
+            "reconstruction_mse": sums[3] / x.size,
+        }
 
     def sample(self, n):
         """n images σ(g(z)) with z ~ N(0, I), a NumPy array (n, input_dim)."""
@@ -120,8 +130,9 @@ class VAE(nn.Module):
             return self.decode_logits(Tensor(z)).sigmoid().array
 
 
-def train_on_fashion_mnist(epochs=20, full=False, seed=0, batch_size=128, lr=1e-3, latent_dim=16, hidden=(512,),
-                           callback=None):
+def train_on_fashion_mnist(
+    epochs=20, full=False, seed=0, batch_size=128, lr=1e-3, latent_dim=16, hidden=(512,), callback=None
+):
     """Train a VAE on Fashion-MNIST; the library entry behind ``mathdl train --model vae``.
 
     Returns ``(model, metrics)`` with the history and the test ELBO, its reconstruction and KL
@@ -129,6 +140,7 @@ def train_on_fashion_mnist(epochs=20, full=False, seed=0, batch_size=128, lr=1e-
     """
     from mathdl.models.autoencoder import load_fashion_images
     from mathdl.random import manual_seed
+
     manual_seed(seed)
     (x, _), (x_test, _) = load_fashion_images(full)
     model = VAE(hidden=tuple(hidden), latent_dim=latent_dim)

@@ -3,6 +3,7 @@
 Sub-modules are registered under their position ('0', '1', …) or key, so parameter names read
 ``0.weight``, ``1.bias``, … exactly as in PyTorch.
 """
+
 import operator
 from collections import OrderedDict
 
@@ -67,7 +68,9 @@ class Sequential(Module):
 
     def __delitem__(self, index):
         names = list(self._modules)
-        doomed = names[index] if isinstance(index, slice) else [names[_position(index, len(names), "Sequential")]]
+        doomed = (
+            names[index] if isinstance(index, slice) else [names[_position(index, len(names), "Sequential")]]
+        )
         for name in doomed:
             delattr(self, name)
         self._renumber()

@@ -10,6 +10,7 @@ roughly constant from layer to layer:
 and the uniform variants draw from U(−√3·std, √3·std), which has that standard deviation.
 Every draw comes from ``mathdl.random.generator()``, so ``mathdl.manual_seed`` fixes them.
 """
+
 import math
 import numbers
 
@@ -18,8 +19,17 @@ import numpy as np
 from mathdl.autograd.tensor import Tensor
 from mathdl.random import generator
 
-_LINEAR = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d", "sigmoid")
+_LINEAR = (
+    "linear",
+    "identity",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+)
 NONLINEARITIES = _LINEAR + ("tanh", "relu", "leaky_relu", "selu")
 
 
@@ -39,11 +49,12 @@ def calculate_gain(nonlinearity, param=None):
             slope = float(param)
         else:
             raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; "
-                     f"expected one of {NONLINEARITIES}")
+    raise ValueError(
+        f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one of {NONLINEARITIES}"
+    )
 
 
 def _array(tensor, where):
@@ -61,8 +72,10 @@ def calculate_fan_in_and_fan_out(tensor):
     """(fan_in, fan_out) = (shape[1]·r, shape[0]·r) with r = Π shape[2:]; needs ≥ 2 dimensions."""
     shape = tensor.shape
     if len(shape) < 2:
-        raise ValueError(f"fan in and fan out cannot be computed for a tensor with fewer than 2 "
-                         f"dimensions (shape {tuple(shape)})")
+        raise ValueError(
+            f"fan in and fan out cannot be computed for a tensor with fewer than 2 "
+            f"dimensions (shape {tuple(shape)})"
+        )
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive, shape[0] * receptive
 
@@ -110,7 +123,9 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
         values[outside] = generator().normal(mean, std, size=count)
         outside = (values < a) | (values > b)
     else:
-        raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds too little of N({mean}, {std}²) to sample")
+        raise ValueError(
+            f"trunc_normal_: [a, b] = [{a}, {b}] holds too little of N({mean}, {std}²) to sample"
+        )
     return _fill(tensor, values)
 
 
@@ -178,7 +193,9 @@ def orthogonal_(tensor, gain=1.0):
     uniformly distributed (Saxe et al., 2013)."""
     data = _array(tensor, "orthogonal_")
     if data.ndim < 2:
-        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape {data.shape}")
+        raise ValueError(
+            f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape {data.shape}"
+        )
     rows = data.shape[0]
     cols = data.size // rows
     flat = generator().standard_normal((rows, cols))

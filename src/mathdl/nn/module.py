@@ -9,6 +9,7 @@ A Module owns three kinds of state, registered by assignment in ``__init__``:
 
 Subclasses implement ``forward``; calling the module calls it.
 """
+
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -67,8 +68,10 @@ class Module:
     # ----- registration ----------------------------------------------------------------------
     def _check_initialised(self, name):
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called: "
-                                 f"call super().__init__() first in {type(self).__name__}.__init__")
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() is called: "
+                f"call super().__init__() first in {type(self).__name__}.__init__"
+            )
 
     def __setattr__(self, name, value):
         # Registered state lives both in its registry (for traversal) and in __dict__, so that
@@ -83,18 +86,24 @@ class Module:
             self._modules[name] = value
         elif "_parameters" in self.__dict__ and name in self._parameters:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} of "
-                                f"{type(self).__name__} (a Parameter or None is required)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter {name!r} of "
+                    f"{type(self).__name__} (a Parameter or None is required)"
+                )
             self._parameters[name] = None
         elif "_modules" in self.__dict__ and name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r} of "
-                                f"{type(self).__name__} (a Module or None is required)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as child module {name!r} of "
+                    f"{type(self).__name__} (a Module or None is required)"
+                )
             self._modules[name] = None
         elif "_buffers" in self.__dict__ and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} of "
-                                f"{type(self).__name__} (a Tensor or None is required)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as buffer {name!r} of "
+                    f"{type(self).__name__} (a Tensor or None is required)"
+                )
             self._buffers[name] = value
         object.__setattr__(self, name, value)
 
@@ -114,8 +123,9 @@ class Module:
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"parameter name must be a non-empty string without '.', got {name!r}")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
-                            f"got {type(param).__name__}")
+            raise TypeError(
+                f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}"
+            )
         self._forget(name)
         self._parameters[name] = param
         object.__setattr__(self, name, param)
@@ -133,8 +143,10 @@ class Module:
             if isinstance(tensor, np.ndarray):
                 tensor = Tensor(tensor)
             else:
-                raise TypeError(f"register_buffer: {name!r} must be a Tensor, an array or None, "
-                                f"got {type(tensor).__name__}")
+                raise TypeError(
+                    f"register_buffer: {name!r} must be a Tensor, an array or None, "
+                    f"got {type(tensor).__name__}"
+                )
         self._forget(name)
         self._buffers[name] = tensor
         if not persistent:
@@ -235,8 +247,9 @@ class Module:
         and both shapes. Returns ``(missing_keys, unexpected_keys)``.
         """
         if not hasattr(state_dict, "items"):
-            raise TypeError(f"load_state_dict: expected a mapping of names to tensors, "
-                            f"got {type(state_dict).__name__}")
+            raise TypeError(
+                f"load_state_dict: expected a mapping of names to tensors, got {type(state_dict).__name__}"
+            )
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
@@ -254,11 +267,13 @@ class Module:
             value = state_dict[key]
             array = value.array if isinstance(value, Tensor) else np.asarray(value)
             if array.shape != target.shape:
-                raise StateDictError(f"load_state_dict for {type(self).__name__}: size mismatch for "
-                                     f"{key!r}: copying a value of shape {array.shape}, the parameter "
-                                     f"in the current model has shape {target.shape}")
+                raise StateDictError(
+                    f"load_state_dict for {type(self).__name__}: size mismatch for "
+                    f"{key!r}: copying a value of shape {array.shape}, the parameter "
+                    f"in the current model has shape {target.shape}"
+                )
             arrays[key] = array
-        for key, array in arrays.items():           # all checked before anything is changed
+        for key, array in arrays.items():  # all checked before anything is changed
             np.copyto(own[key].array, array, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
 
@@ -337,8 +352,9 @@ class Module:
 
     # ----- calling and printing --------------------------------------------------------------
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} has no forward(): subclasses of Module "
-                                  f"must implement it")
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(): subclasses of Module must implement it"
+        )
 
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks):
@@ -382,4 +398,3 @@ class Module:
             return f"{type(self).__name__}({lines[0]})"
         body = "\n  ".join(lines)
         return f"{type(self).__name__}(\n  {body}\n)"
-

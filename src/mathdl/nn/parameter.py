@@ -3,6 +3,7 @@
 Assigning a Parameter to a Module attribute (``self.weight = Parameter(...)``) puts it in the
 module's ``parameters()``, ``named_parameters()`` and ``state_dict()``; a plain Tensor is not.
 """
+
 import numpy as np
 
 from mathdl import backend
@@ -33,4 +34,3 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
-

@@ -19,13 +19,13 @@ Sinusoidal positional encoding (Vaswani et al. 2017), for position p and channel
 Each pair of channels is a rotation at its own frequency, so PE[p + k] is a fixed linear function
 of PE[p]: relative offsets are easy for attention to read.
 """
+
 import math
 import numbers
 
 import numpy as np
 
-from mathdl import backend
-from mathdl import ops
+from mathdl import backend, ops
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
@@ -74,29 +74,36 @@ def sequence_cross_entropy(logits, targets, mask=None, ignore_index=None, reduct
     zero at masked positions). The batch/time layout is free: (B, T, V) and (T, B, V) both work.
     """
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"sequence_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(
+            f"sequence_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+        )
     if not isinstance(logits, Tensor) or logits.ndim < 1 or logits.dtype.kind != "f":
         raise TypeError("sequence_cross_entropy: logits must be a floating-point Tensor (…, V)")
     labels = targets.array if isinstance(targets, Tensor) else np.asarray(targets)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"sequence_cross_entropy: targets must be integers, got dtype {labels.dtype}")
     if labels.shape != logits.shape[:-1]:
-        raise ValueError(f"sequence_cross_entropy: targets of shape {labels.shape} do not match logits of "
-                         f"shape {logits.shape} (targets must be the logits' shape without the last axis)")
+        raise ValueError(
+            f"sequence_cross_entropy: targets of shape {labels.shape} do not match logits of "
+            f"shape {logits.shape} (targets must be the logits' shape without the last axis)"
+        )
     vocabulary = logits.shape[-1]
     keep = np.ones(labels.shape, dtype=bool)
     if mask is not None:
         mask_array = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
         if mask_array.shape != labels.shape:
-            raise ValueError(f"sequence_cross_entropy: mask of shape {mask_array.shape} must match targets "
-                             f"{labels.shape}")
+            raise ValueError(
+                f"sequence_cross_entropy: mask of shape {mask_array.shape} must match targets {labels.shape}"
+            )
         keep &= mask_array.astype(bool)
     if ignore_index is not None:
         keep &= labels != ignore_index
     bad = keep & ((labels < 0) | (labels >= vocabulary))
     if bad.any():
-        raise ValueError(f"sequence_cross_entropy: target {labels[bad][0]} is out of range for a vocabulary "
-                         f"of {vocabulary} (targets must lie in [0, {vocabulary - 1}])")
+        raise ValueError(
+            f"sequence_cross_entropy: target {labels[bad][0]} is out of range for a vocabulary "
+            f"of {vocabulary} (targets must lie in [0, {vocabulary - 1}])"
+        )
     safe = np.where(keep, labels, 0).reshape(-1)
     flat = ops.reshape(logits, (-1, vocabulary))
     if reduction == "none":
@@ -132,7 +139,9 @@ def sinusoidal_positional_encoding(max_len, d_model, dtype=None):
     ω_i = 10000^{−2i/d} (a NumPy array; d_model may be odd, the last cosine is then dropped)."""
     for name, value in (("max_len", max_len), ("d_model", d_model)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"sinusoidal_positional_encoding: {name} must be a positive integer, got {value!r}")
+            raise ValueError(
+                f"sinusoidal_positional_encoding: {name} must be a positive integer, got {value!r}"
+            )
     dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
     positions = np.arange(max_len, dtype=np.float64)[:, None]
     frequencies = np.exp(np.arange(0, d_model, 2, dtype=np.float64) * (-math.log(10000.0) / d_model))
@@ -157,8 +166,10 @@ class PositionalEncoding(Module):
 
     def forward(self, x):
         if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[-1] != self.d_model:
-            raise ValueError(f"PositionalEncoding: expected a 3-D input ending in d_model={self.d_model}, "
-                             f"got {getattr(x, 'shape', type(x).__name__)}")
+            raise ValueError(
+                f"PositionalEncoding: expected a 3-D input ending in d_model={self.d_model}, "
+                f"got {getattr(x, 'shape', type(x).__name__)}"
+            )
         length = x.shape[1] if self.batch_first else x.shape[0]
         if length > self.max_len:
             raise ValueError(f"PositionalEncoding: sequence length {length} exceeds max_len={self.max_len}")

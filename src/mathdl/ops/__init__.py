@@ -1,16 +1,67 @@
 """Differentiable primitives, grouped by math family. Each op is a Function subclass with its
 formula in the docstring; the lowercase functions are the public entries."""
+
 from mathdl.ops.arithmetic import add, div, matmul, mul, neg, pow, sub
 from mathdl.ops.einsum import einsum
-from mathdl.ops.elementwise import (abs, clip, exp, log, maximum, minimum, relu, sigmoid, sqrt,
-                                    tanh, where)
-from mathdl.ops.reduction import (log_softmax, logsumexp, max, mean, min, softmax, sum, var)
-from mathdl.ops.shape import (broadcast_to, cat, concatenate, expand_dims, flatten, getitem, pad,
-                              reshape, squeeze, stack, sum_to, swapaxes, transpose, unsqueeze)
+from mathdl.ops.elementwise import abs, clip, exp, log, maximum, minimum, relu, sigmoid, sqrt, tanh, where
+from mathdl.ops.reduction import log_softmax, logsumexp, max, mean, min, softmax, sum, var
+from mathdl.ops.shape import (
+    broadcast_to,
+    cat,
+    concatenate,
+    expand_dims,
+    flatten,
+    getitem,
+    pad,
+    reshape,
+    squeeze,
+    stack,
+    sum_to,
+    swapaxes,
+    transpose,
+    unsqueeze,
+)
 
 __all__ = [
-    "abs", "add", "broadcast_to", "cat", "clip", "concatenate", "div", "einsum", "exp", "expand_dims",
-    "flatten", "getitem", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "mul", "neg", "pad", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze",
-    "stack", "sub", "sum", "sum_to", "swapaxes", "tanh", "transpose", "unsqueeze", "var", "where",
+    "abs",
+    "add",
+    "broadcast_to",
+    "cat",
+    "clip",
+    "concatenate",
+    "div",
+    "einsum",
+    "exp",
+    "expand_dims",
+    "flatten",
+    "getitem",
+    "log",
+    "log_softmax",
+    "logsumexp",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mul",
+    "neg",
+    "pad",
+    "pow",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "softmax",
+    "sqrt",
+    "squeeze",
+    "stack",
+    "sub",
+    "sum",
+    "sum_to",
+    "swapaxes",
+    "tanh",
+    "transpose",
+    "unsqueeze",
+    "var",
+    "where",
 ]

@@ -3,11 +3,12 @@
 When broadcasting stretched an input, its gradient is summed back over the stretched axes
 (``grad_like``), because each input element contributed to every output it was copied into.
 """
+
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
-from mathdl.backend import get_default_dtype
 from mathdl.autograd.tensor import Tensor
+from mathdl.backend import get_default_dtype
 from mathdl.ops.shape import grad_like, reshape, swapaxes, unsqueeze
 
 
@@ -15,7 +16,7 @@ def _promote(a, b):
     """PyTorch's rule for mixed dtypes: an integer or boolean operand takes the floating dtype of
     the other (NumPy would make int64 ⊙ float32 float64); two floating dtypes give the wider."""
     float_a, float_b = a.dtype.kind == "f", b.dtype.kind == "f"
-    if float_a and not float_b and b.dtype.kind != "b":      # NumPy already keeps float ⊙ bool
+    if float_a and not float_b and b.dtype.kind != "b":  # NumPy already keeps float ⊙ bool
         b = Tensor(b.array.astype(a.dtype))
     elif float_b and not float_a and a.dtype.kind != "b":
         a = Tensor(a.array.astype(b.dtype))
@@ -71,8 +72,10 @@ class Mul(Function):
 
     def backward(self, gz):
         a, b = self.inputs
-        return (grad_like(gz * b, a) if a.requires_grad else None,
-                grad_like(gz * a, b) if b.requires_grad else None)
+        return (
+            grad_like(gz * b, a) if a.requires_grad else None,
+            grad_like(gz * a, b) if b.requires_grad else None,
+        )
 
 
 class Div(Function):
@@ -111,11 +114,11 @@ class PowConstant(Function):
         return np.power(x, self.exponent)
 
     def backward(self, gz):
-        x, = self.inputs
+        (x,) = self.inputs
         c = self.exponent
         if c == 2:
             return gz * x * 2.0
-        if c == 0:                      # x⁰ = 1 is constant; c · x⁻¹ would give 0 · inf = nan at 0
+        if c == 0:  # x⁰ = 1 is constant; c · x⁻¹ would give 0 · inf = nan at 0
             return gz * 0.0
         return gz * c * x ** (c - 1)
 
@@ -132,18 +135,19 @@ class Pow(Function):
 
     def backward(self, gz):
         from mathdl.ops.elementwise import log, where
+
         a, b = self.inputs
         ga = gb = None
         if a.requires_grad:
             exponent_zero = b.array == 0
-            if exponent_zero.any():     # b · aᵇ⁻¹ with b = 0 is 0, even where aᵇ⁻¹ = inf
+            if exponent_zero.any():  # b · aᵇ⁻¹ with b = 0 is 0, even where aᵇ⁻¹ = inf
                 ga = gz * b * a ** (where(exponent_zero, 1.0, b) - 1.0)
             else:
                 ga = gz * b * a ** (b - 1.0)
             ga = grad_like(ga, a)
         if b.requires_grad:
             z = self.outputs[0]()
-            z = z if z is not None else a ** b
+            z = z if z is not None else a**b
             limit_zero = (a.array == 0) & (b.array >= 0)
             if limit_zero.any():
                 gb = where(limit_zero, 0.0, gz * z * log(where(limit_zero, 1.0, a)))
@@ -165,12 +169,11 @@ class MatMul(Function):
 
     def backward(self, gz):
         a, b = self.inputs
-        if a.ndim == 2 and b.ndim == 2:                   # the common case, kept short and fast
-            return (gz @ b.T if a.requires_grad else None,
-                    a.T @ gz if b.requires_grad else None)
+        if a.ndim == 2 and b.ndim == 2:  # the common case, kept short and fast
+            return (gz @ b.T if a.requires_grad else None, a.T @ gz if b.requires_grad else None)
         a2 = a if a.ndim > 1 else reshape(a, (1, a.shape[0]))
         b2 = b if b.ndim > 1 else reshape(b, (b.shape[0], 1))
-        g = gz                          # restore the axes that 1-D operands dropped from Z
+        g = gz  # restore the axes that 1-D operands dropped from Z
         if b.ndim == 1:
             g = unsqueeze(g, -1)
         if a.ndim == 1:
@@ -203,7 +206,7 @@ class Cast(Function):
         return x.astype(self.dtype)
 
     def backward(self, gz):
-        x, = self.inputs
+        (x,) = self.inputs
         return gz.astype(x.dtype) if x.dtype.kind == "f" else None
 
 
@@ -254,14 +257,20 @@ def matmul(a, b):
     if a.dtype != b.dtype:
         a, b = _promote(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}"
+        )
     inner_a = a.shape[-1]
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if inner_a != inner_b:
-        raise ValueError(f"matmul: cannot multiply {a.shape} by {b.shape}: inner sizes {inner_a} != {inner_b}")
+        raise ValueError(
+            f"matmul: cannot multiply {a.shape} by {b.shape}: inner sizes {inner_a} != {inner_b}"
+        )
     if a.ndim > 2 or b.ndim > 2:
         try:
             np.broadcast_shapes(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ())
         except ValueError:
-            raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+            raise ValueError(
+                f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast"
+            ) from None
     return MatMul()(a, b)

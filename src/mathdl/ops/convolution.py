@@ -31,6 +31,7 @@ results are NCHW-shaped *views* of that memory. With the batch innermost every s
 transpose; a following conv or pooling op reads the view back as (C, H, W, N) for free. The
 col2im scatter loops over the kh·kw kernel offsets adding strided slices (no ``np.add.at``).
 """
+
 import numbers
 
 import numpy as np
@@ -44,8 +45,11 @@ from mathdl.ops.shape import reshape
 def _pair(value, name, op, minimum):
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         pair = (int(value), int(value))
-    elif (isinstance(value, (tuple, list)) and len(value) == 2
-          and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)):
+    elif (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+    ):
         pair = (int(value[0]), int(value[1]))
     else:
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
@@ -56,8 +60,11 @@ def _pair(value, name, op, minimum):
 
 def _padding(padding, op):
     """((top, bottom), (left, right)) from an int, a pair (ph, pw) or a pair of pairs."""
-    if (isinstance(padding, (tuple, list)) and len(padding) == 2
-            and all(isinstance(p, (tuple, list)) for p in padding)):
+    if (
+        isinstance(padding, (tuple, list))
+        and len(padding) == 2
+        and all(isinstance(p, (tuple, list)) for p in padding)
+    ):
         pads = tuple(_pair(tuple(p), "padding", op, 0) for p in padding)
         return pads
     ph, pw = _pair(padding, "padding", op, 0)
@@ -68,9 +75,12 @@ def same_padding(size, kernel_size, stride=1, dilation=1):
     """The ((top, bottom), (left, right)) padding that makes H_out = ⌈H / s⌉ (TensorFlow/Keras
     ``padding='same'``; the odd pixel goes to the bottom/right). ``size`` is (H, W)."""
     pads = []
-    for n, k, s, d in zip(size, _pair(kernel_size, "kernel_size", "same_padding", 1),
-                          _pair(stride, "stride", "same_padding", 1),
-                          _pair(dilation, "dilation", "same_padding", 1)):
+    for n, k, s, d in zip(
+        size,
+        _pair(kernel_size, "kernel_size", "same_padding", 1),
+        _pair(stride, "stride", "same_padding", 1),
+        _pair(dilation, "dilation", "same_padding", 1),
+    ):
         total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
         pads.append((total // 2, total - total // 2))
     return tuple(pads)
@@ -78,8 +88,10 @@ def same_padding(size, kernel_size, stride=1, dilation=1):
 
 def output_size(size, kernel_size, stride, padding, dilation):
     """(H_out, W_out) of a convolution or pooling window sweep: ⌊(H + pt + pb − d(k−1) − 1)/s⌋ + 1."""
-    return tuple((n + a + b - d * (k - 1) - 1) // s + 1
-                 for n, k, s, (a, b), d in zip(size, kernel_size, stride, padding, dilation))
+    return tuple(
+        (n + a + b - d * (k - 1) - 1) // s + 1
+        for n, k, s, (a, b), d in zip(size, kernel_size, stride, padding, dilation)
+    )
 
 
 class Geometry:
@@ -115,12 +127,12 @@ def pad_chwn(x, padding, value=0.0):
     out = np.empty((c, h + pt + pb, w + pl + pr, n), dtype=x.dtype)
     if value == 0.0:
         out[:, :pt] = 0
-        out[:, h + pt:] = 0
-        out[:, pt:h + pt, :pl] = 0
-        out[:, pt:h + pt, w + pl:] = 0
+        out[:, h + pt :] = 0
+        out[:, pt : h + pt, :pl] = 0
+        out[:, pt : h + pt, w + pl :] = 0
     else:
         out.fill(value)
-    out[:, pt:pt + h, pl:pl + w] = x
+    out[:, pt : pt + h, pl : pl + w] = x
     return out
 
 
@@ -131,15 +143,20 @@ def window_view(xp, geometry, out_hw):
     c, _, _, n = xp.shape
     s_c, s_h, s_w, s_n = xp.strides
     return np.lib.stride_tricks.as_strided(
-        xp, shape=(c, kh, kw, out_hw[0], out_hw[1], n),
-        strides=(s_c, dh * s_h, dw * s_w, sh * s_h, sw * s_w, s_n), writeable=False)
+        xp,
+        shape=(c, kh, kw, out_hw[0], out_hw[1], n),
+        strides=(s_c, dh * s_h, dw * s_w, sh * s_h, sw * s_w, s_n),
+        writeable=False,
+    )
 
 
 def window_slice(geometry, out_hw, u, v):
     """The (H, W) index of the pixels that kernel offset (u, v) reads for every output position."""
     (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
-    return (slice(dh * u, dh * u + sh * (out_hw[0] - 1) + 1, sh),
-            slice(dw * v, dw * v + sw * (out_hw[1] - 1) + 1, sw))
+    return (
+        slice(dh * u, dh * u + sh * (out_hw[0] - 1) + 1, sh),
+        slice(dw * v, dw * v + sw * (out_hw[1] - 1) + 1, sw),
+    )
 
 
 def im2col(x_chwn, geometry, out_hw=None):
@@ -162,7 +179,7 @@ def _add_windows(out, cols, geometry, start):
     for u in range(kh):
         row_slice = slice(dh * u + sh * start, dh * u + sh * (start + rows - 1) + 1, sh)
         for v in range(kw):
-            out[:, row_slice, dw * v:dw * v + sw * (width - 1) + 1:sw] += cols[:, u, v]
+            out[:, row_slice, dw * v : dw * v + sw * (width - 1) + 1 : sw] += cols[:, u, v]
 
 
 def col2im(cols, geometry, in_hw, out_hw, channels, batch):
@@ -174,7 +191,7 @@ def col2im(cols, geometry, in_hw, out_hw, channels, batch):
     (pt, _), (pl, _) = geometry.padding
     out = np.zeros((channels,) + geometry.padded(in_hw) + (batch,), dtype=cols.dtype)
     _add_windows(out, cols.reshape(channels, kh, kw, out_hw[0], out_hw[1], batch), geometry, 0)
-    return out[:, pt:pt + in_hw[0], pl:pl + in_hw[1]]
+    return out[:, pt : pt + in_hw[0], pl : pl + in_hw[1]]
 
 
 def _grouped(matrix, groups):
@@ -191,7 +208,7 @@ def _rows_chwn(array4d):
 # An im2col block of about this size stays in cache between its copy and its GEMM; bigger layers
 # are processed in blocks of output rows (a whole 64-channel layer would stream ~60 MB through
 # memory twice).
-CHUNK_BYTES = 2 * 2 ** 20
+CHUNK_BYTES = 2 * 2**20
 
 
 def _row_blocks(kernel_rows, out_hw, batch, itemsize):
@@ -213,7 +230,7 @@ def _copy_block(buffer, view, start, stop):
     """The im2col columns of output rows [start, stop) copied into the front of ``buffer``; returns
     that (K, (stop − start)·W_out·N) part of it."""
     c, kh, kw, _, width, batch = view.shape
-    part = buffer[:, :(stop - start) * width * batch]
+    part = buffer[:, : (stop - start) * width * batch]
     np.copyto(part.reshape(c, kh, kw, stop - start, width, batch), view[:, :, :, start:stop])
     return part
 
@@ -249,7 +266,7 @@ def conv2d_forward(x, w, geometry, out_hw=None):
     buffer = _block_buffer(view, blocks)
     for start, stop in blocks:
         cols = _copy_block(buffer, view, start, stop).reshape(groups, k // groups, -1)
-        out = y[:, start:stop].reshape(groups, out_channels // groups, -1)     # a view into y
+        out = y[:, start:stop].reshape(groups, out_channels // groups, -1)  # a view into y
         if groups == 1:
             np.matmul(weight[0], cols[0], out=out[0])
         else:
@@ -261,7 +278,9 @@ def _flipped_transposed_kernel(w, groups):
     """w (O, C/g, kh, kw) -> w' (C, O/g, kh, kw) with w'[c, o] = w[o, c] rotated by 180° (per group)."""
     out_channels, per_group, kh, kw = w.shape
     wg = w.reshape(groups, out_channels // groups, per_group, kh, kw).transpose(0, 2, 1, 3, 4)
-    return np.ascontiguousarray(wg.reshape(groups * per_group, out_channels // groups, kh, kw)[:, :, ::-1, ::-1])
+    return np.ascontiguousarray(
+        wg.reshape(groups * per_group, out_channels // groups, kh, kw)[:, :, ::-1, ::-1]
+    )
 
 
 def _full_correlation_padding(geometry, in_hw, out_hw):
@@ -290,8 +309,9 @@ def conv2d_grad_input(gy, w, geometry, in_hw):
     full = _full_correlation_padding(geometry, in_hw, out_hw)
     if full is not None and w.shape[0] * in_hw[0] * in_hw[1] <= w.shape[1] * groups * out_hw[0] * out_hw[1]:
         flipped = _flipped_transposed_kernel(w, groups)
-        gx, _ = conv2d_forward(gy, flipped, Geometry(geometry.kernel, (1, 1), full, geometry.dilation, groups),
-                               tuple(in_hw))
+        gx, _ = conv2d_forward(
+            gy, flipped, Geometry(geometry.kernel, (1, 1), full, geometry.dilation, groups), tuple(in_hw)
+        )
         return gx.transpose(3, 0, 1, 2)
     gy_rows = _rows_chwn(gy)
     out_channels, channels, batch = w.shape[0], w.shape[1] * groups, gy.shape[0]
@@ -305,7 +325,7 @@ def conv2d_grad_input(gy, w, geometry, in_hw):
         gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)
         gcols = weight_t[0] @ gy_block[0] if groups == 1 else np.matmul(weight_t, gy_block)
         _add_windows(gxp, gcols.reshape(channels, kh, kw, stop - start, out_hw[1], batch), geometry, start)
-    return gxp[:, pt:pt + in_hw[0], pl:pl + in_hw[1]].transpose(3, 0, 1, 2)
+    return gxp[:, pt : pt + in_hw[0], pl : pl + in_hw[1]].transpose(3, 0, 1, 2)
 
 
 def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None):
@@ -347,7 +367,7 @@ def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None):
 
 # ----- Functions ----------------------------------------------------------------------------------
 
-COLS_CACHE_BYTES = 64 * 2 ** 20
+COLS_CACHE_BYTES = 64 * 2**20
 
 
 class Conv2d(Function):
@@ -438,16 +458,19 @@ def _check_float(tensors, names, op):
         if t.dtype.kind != "f":
             raise TypeError(f"{op}: {name} must be a floating tensor, got dtype {t.dtype}")
         if t.dtype != dtype:
-            raise TypeError(f"{op}: {names[0]} has dtype {dtype} but {name} has dtype {t.dtype}; "
-                            f"convert one of them (e.g. x.astype(w.dtype))")
+            raise TypeError(
+                f"{op}: {names[0]} has dtype {dtype} but {name} has dtype {t.dtype}; "
+                f"convert one of them (e.g. x.astype(w.dtype))"
+            )
 
 
 def _batched(x, op, what="input"):
     if x.ndim == 3:
         return reshape(x, (1,) + x.shape), True
     if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D {what} (N, C, H, W) or a 3-D one (C, H, W), got "
-                         f"shape {x.shape}")
+        raise ValueError(
+            f"{op}: expected a 4-D {what} (N, C, H, W) or a 3-D one (C, H, W), got shape {x.shape}"
+        )
     return x, False
 
 
@@ -462,8 +485,7 @@ def _check_bias(b, channels, x, op):
         return None
     b = as_tensor(b, like=x)
     if b.shape != (channels,):
-        raise ValueError(f"{op}: bias must have shape ({channels},) (one per output channel), got "
-                         f"{b.shape}")
+        raise ValueError(f"{op}: bias must have shape ({channels},) (one per output channel), got {b.shape}")
     return b
 
 
@@ -479,8 +501,9 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     x, w = as_tensor(x), as_tensor(w)
     x, unbatched = _batched(x, op)
     if w.ndim != 4:
-        raise ValueError(f"{op}: weight must be 4-D (out_channels, in_channels/groups, kh, kw), got "
-                         f"shape {w.shape}")
+        raise ValueError(
+            f"{op}: weight must be 4-D (out_channels, in_channels/groups, kh, kw), got shape {w.shape}"
+        )
     groups = _check_groups(groups, op)
     stride = _pair(stride, "stride", op, 1)
     dilation = _pair(dilation, "dilation", op, 1)
@@ -490,24 +513,31 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
             padding = ((0, 0), (0, 0))
         elif padding == "same":
             if stride != (1, 1):
-                raise ValueError(f"{op}: padding='same' needs stride 1 (got {stride}); use "
-                                 f"same_padding(...) for the TensorFlow rule with strides")
-            padding = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
-                            for k, d in zip(kernel, dilation))
+                raise ValueError(
+                    f"{op}: padding='same' needs stride 1 (got {stride}); use "
+                    f"same_padding(...) for the TensorFlow rule with strides"
+                )
+            padding = tuple(
+                (d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation)
+            )
         else:
             raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
     padding = _padding(padding, op)
     channels = x.shape[1]
     if channels != w.shape[1] * groups:
-        raise ValueError(f"{op}: input has {channels} channels but weight {w.shape} with groups={groups} "
-                         f"expects {w.shape[1] * groups} (= weight.shape[1] * groups)")
+        raise ValueError(
+            f"{op}: input has {channels} channels but weight {w.shape} with groups={groups} "
+            f"expects {w.shape[1] * groups} (= weight.shape[1] * groups)"
+        )
     if w.shape[0] % groups:
         raise ValueError(f"{op}: out_channels {w.shape[0]} is not divisible by groups={groups}")
     geometry = Geometry(kernel, stride, padding, dilation, groups)
     out_hw = geometry.out_size(x.shape[2:])
     if min(out_hw) < 1 or min(kernel) < 1:
-        raise ValueError(f"{op}: the padded input {geometry.padded(x.shape[2:])} is smaller than the "
-                         f"dilated kernel {tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))}")
+        raise ValueError(
+            f"{op}: the padded input {geometry.padded(x.shape[2:])} is smaller than the "
+            f"dilated kernel {tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))}"
+        )
     b = _check_bias(b, w.shape[0], x, op)
     inputs = (x, w) if b is None else (x, w, b)
     _check_float(inputs, ("input", "weight", "bias"), op)
@@ -528,27 +558,33 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     x, w = as_tensor(x), as_tensor(w)
     x, unbatched = _batched(x, op)
     if w.ndim != 4:
-        raise ValueError(f"{op}: weight must be 4-D (in_channels, out_channels/groups, kh, kw), got "
-                         f"shape {w.shape}")
+        raise ValueError(
+            f"{op}: weight must be 4-D (in_channels, out_channels/groups, kh, kw), got shape {w.shape}"
+        )
     groups = _check_groups(groups, op)
     stride = _pair(stride, "stride", op, 1)
     dilation = _pair(dilation, "dilation", op, 1)
     output_padding = _pair(output_padding, "output_padding", op, 0)
     padding = _padding(padding, op)
     if x.shape[1] != w.shape[0]:
-        raise ValueError(f"{op}: input has {x.shape[1]} channels but weight {w.shape} expects "
-                         f"{w.shape[0]} (= weight.shape[0])")
+        raise ValueError(
+            f"{op}: input has {x.shape[1]} channels but weight {w.shape} expects "
+            f"{w.shape[0]} (= weight.shape[0])"
+        )
     if w.shape[0] % groups:
         raise ValueError(f"{op}: in_channels {w.shape[0]} is not divisible by groups={groups}")
     for extra, s, d in zip(output_padding, stride, dilation):
         if extra >= max(s, d):
-            raise ValueError(f"{op}: output_padding {output_padding} must be smaller than stride "
-                             f"{stride} or dilation {dilation}")
+            raise ValueError(
+                f"{op}: output_padding {output_padding} must be smaller than stride "
+                f"{stride} or dilation {dilation}"
+            )
     kernel = w.shape[2:]
     geometry = Geometry(kernel, stride, padding, dilation, groups)
-    in_hw = tuple((n - 1) * s - a - b_ + d * (k - 1) + 1 + e
-                  for n, s, (a, b_), d, k, e in zip(x.shape[2:], stride, padding, dilation, kernel,
-                                                    output_padding))
+    in_hw = tuple(
+        (n - 1) * s - a - b_ + d * (k - 1) + 1 + e
+        for n, s, (a, b_), d, k, e in zip(x.shape[2:], stride, padding, dilation, kernel, output_padding)
+    )
     if min(in_hw) < 1:
         raise ValueError(f"{op}: the output would have size {in_hw}; reduce padding {padding}")
     b = _check_bias(b, w.shape[1] * groups, x, op)

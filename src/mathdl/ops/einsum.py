@@ -8,6 +8,7 @@ Two details complete it: a letter that appears only in A_k was summed away and c
 broadcasting, and a letter repeated inside s_k (a diagonal, as in 'ii->i') puts the gradient back
 on that diagonal.
 """
+
 import string
 
 import numpy as np
@@ -41,17 +42,22 @@ def _parse(subscripts, shapes):
         if "..." in term:
             count = len(shape) - (len(term) - 3)
             if count < 0:
-                raise ValueError(f"einsum: operand {position} has {len(shape)} dimensions, fewer than "
-                                 f"its subscripts {term!r} name")
-            term = term.replace("...", ellipsis_letters[ellipsis_ndim - count:])
+                raise ValueError(
+                    f"einsum: operand {position} has {len(shape)} dimensions, fewer than "
+                    f"its subscripts {term!r} name"
+                )
+            term = term.replace("...", ellipsis_letters[ellipsis_ndim - count :])
         if len(term) != len(shape):
-            raise ValueError(f"einsum: operand {position} has shape {shape} ({len(shape)} dimensions) "
-                             f"but subscripts {term!r} name {len(term)}")
+            raise ValueError(
+                f"einsum: operand {position} has shape {shape} ({len(shape)} dimensions) "
+                f"but subscripts {term!r} name {len(term)}"
+            )
         expanded.append(term)
     if implicit:
         letters = "".join(expanded)
-        output = ellipsis_letters + "".join(sorted(c for c in set(letters)
-                                                   if letters.count(c) == 1 and c not in ellipsis_letters))
+        output = ellipsis_letters + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ellipsis_letters)
+        )
     else:
         output = output.replace("...", ellipsis_letters)
         missing = [c for c in output if c not in "".join(expanded)]
@@ -61,8 +67,10 @@ def _parse(subscripts, shapes):
     for position, (term, shape) in enumerate(zip(expanded, shapes)):
         for c, n in zip(term, shape):
             if c in sizes and n not in (1, sizes[c]) and sizes[c] != 1:
-                raise ValueError(f"einsum: subscript {c!r} has size {n} in operand {position} but "
-                                 f"{sizes[c]} elsewhere (shapes {list(shapes)})")
+                raise ValueError(
+                    f"einsum: subscript {c!r} has size {n} in operand {position} but "
+                    f"{sizes[c]} elsewhere (shapes {list(shapes)})"
+                )
             if c not in sizes or sizes[c] == 1:
                 sizes[c] = n
     return expanded, output, sizes
@@ -90,7 +98,8 @@ class Einsum(Function):
             unique = "".join(dict.fromkeys(term))
             reachable = "".join(c for c in unique if c in elsewhere)
             g = Einsum([self.output] + [self.terms[j] for j in others], reachable)(
-                gout, *[self.inputs[j] for j in others])
+                gout, *[self.inputs[j] for j in others]
+            )
             # Bring g (letters `reachable`) to A_k's own sizes for the letters `unique`: a letter
             # summed only inside A_k comes back by broadcasting, and where one side had size 1
             # (NumPy broadcasting of a subscript) the other is summed or broadcast to match.
@@ -98,7 +107,7 @@ class Einsum(Function):
             if reachable != unique:
                 g = reshape(g, tuple(g.shape[reachable.index(c)] if c in reachable else 1 for c in unique))
             g = broadcast_to(sum_to(g, tuple(1 if n == 1 else m for m, n in zip(g.shape, sizes))), sizes)
-            if unique != term:                          # repeated letters: back onto the diagonal
+            if unique != term:  # repeated letters: back onto the diagonal
                 g = DiagonalEmbed(unique, term, x.shape)(g)
             grads.append(g)
         return tuple(grads)

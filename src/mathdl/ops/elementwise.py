@@ -2,6 +2,7 @@
 
 Derivatives are written with Tensor ops so that they can be differentiated again.
 """
+
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
@@ -216,7 +217,7 @@ def clip(x, lo=None, hi=None):
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip: lo ({lo}) is greater than hi ({hi})")
     x = as_tensor(x)
-    if x.dtype.kind == "f":     # a np.float64 bound would make NumPy 2 promote a float32 x
+    if x.dtype.kind == "f":  # a np.float64 bound would make NumPy 2 promote a float32 x
         lo = float(lo) if isinstance(lo, np.floating) else lo
         hi = float(hi) if isinstance(hi, np.floating) else hi
     return Clip(lo, hi)(x)
@@ -224,6 +225,7 @@ def clip(x, lo=None, hi=None):
 
 def _pair(a, b, op):
     from mathdl.ops.arithmetic import _binary
+
     return _binary(a, b, op)
 
 
@@ -246,5 +248,7 @@ def where(condition, a, b):
     try:
         np.broadcast_shapes(condition.shape, a.shape, b.shape)
     except ValueError:
-        raise ValueError(f"where: cannot broadcast condition {condition.shape} with {a.shape} and {b.shape}") from None
+        raise ValueError(
+            f"where: cannot broadcast condition {condition.shape} with {a.shape} and {b.shape}"
+        ) from None
     return Where(condition)(a, b)

@@ -20,39 +20,46 @@ gradients work.
 Inside, arrays are laid out (C, H, W, N) like the convolution ops (see ``ops/convolution.py``):
 each window offset is then one strided slice of rows of N contiguous numbers.
 """
+
 import math
 
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
-from mathdl.ops.convolution import (Geometry, _batched, _padding, _pair, pad_chwn, to_chwn,
-                                    window_slice)
 from mathdl.ops.arithmetic import matmul
+from mathdl.ops.convolution import Geometry, _batched, _pair, pad_chwn, to_chwn, window_slice
 from mathdl.ops.reduction import mean
 from mathdl.ops.shape import reshape
 
 
 def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op, max_pool):
     kernel = _pair(kernel_size, "kernel_size", op, 1)
-    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
+    stride = (
+        kernel
+        if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
         else _pair(stride, "stride", op, 1)
+    )
     dilation = _pair(dilation, "dilation", op, 1)
     pads = _pair(padding, "padding", op, 0)
     for p, k, d in zip(pads, kernel, dilation):
         limit = ((k - 1) * d + 1) // 2 if max_pool else k // 2
         if p > limit:
-            raise ValueError(f"{op}: padding {padding} must be at most half of the kernel size "
-                             f"{kernel_size} (here at most {limit})")
+            raise ValueError(
+                f"{op}: padding {padding} must be at most half of the kernel size "
+                f"{kernel_size} (here at most {limit})"
+            )
     size = x.shape[2:]
     out_hw, padding_pairs = [], []
     for n, k, s, p, d in zip(size, kernel, stride, pads, dilation):
         span = n + 2 * p - d * (k - 1) - 1
         if span < 0:
-            raise ValueError(f"{op}: the padded input {tuple(m + 2 * q for m, q in zip(size, pads))} "
-                             f"is smaller than the kernel {kernel}")
+            raise ValueError(
+                f"{op}: the padded input {tuple(m + 2 * q for m, q in zip(size, pads))} "
+                f"is smaller than the kernel {kernel}"
+            )
         out = (-(-span // s) if ceil_mode else span // s) + 1
         if ceil_mode and (out - 1) * s >= n + p:
-            out -= 1                      # the last window must start inside the input or left pad
+            out -= 1  # the last window must start inside the input or left pad
         # Extra bottom/right padding so that ceil_mode's last, partial window can be read.
         extra = max(0, (out - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
         out_hw.append(out)
@@ -81,7 +88,7 @@ def _scatter_windows(values_by_offset, geometry, in_hw, out_hw, like):
             out[:, rows, columns] += values
         else:
             out[:, rows, columns] = values
-    return out[:, pt:pt + in_hw[0], pl:pl + in_hw[1]].transpose(3, 0, 1, 2)
+    return out[:, pt : pt + in_hw[0], pl : pl + in_hw[1]].transpose(3, 0, 1, 2)
 
 
 # ----- max pooling ------------------------------------------------------------------------------
@@ -109,7 +116,7 @@ class MaxPool2d(Function):
                 argmax = np.zeros(best.shape, dtype=dtype)
                 continue
             better = window > best
-            if check_nan:                    # PyTorch: a NaN always wins (and propagates)
+            if check_nan:  # PyTorch: a NaN always wins (and propagates)
                 better |= np.isnan(window)
                 np.copyto(best, window, where=better)
                 np.copyto(argmax, index, where=better)
@@ -137,8 +144,9 @@ class MaxPool2dScatter(Function):
     def forward(self, gy):
         gc = to_chwn(gy)
         # ȳ times the 0/1 indicator of the window's arg-max (arithmetic, not a masked copy).
-        parts = ((offset, gc * (self.argmax == index))
-                 for index, offset in enumerate(_offsets(self.geometry)))
+        parts = (
+            (offset, gc * (self.argmax == index)) for index, offset in enumerate(_offsets(self.geometry))
+        )
         return _scatter_windows(parts, self.geometry, self.in_hw, self.out_hw, gc)
 
     def backward(self, ggx):
@@ -189,7 +197,7 @@ def _divisor(geometry, in_hw, out_hw, count_include_pad, dtype):
     counts = []
     for n, out, k, s, (p, _) in zip(in_hw, out_hw, geometry.kernel, geometry.stride, geometry.padding):
         start = np.arange(out) * s - p
-        end = np.minimum(start + k, n + p)         # windows may not reach past the padding
+        end = np.minimum(start + k, n + p)  # windows may not reach past the padding
         if count_include_pad:
             counts.append(end - start)
         else:

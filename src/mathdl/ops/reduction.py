@@ -5,6 +5,7 @@ A reduction's gradient is the upstream gradient broadcast back over the reduced 
 softmax, log_softmax and logsumexp subtract the maximum before exponentiating (the log-sum-exp
 trick), so they are finite for any finite input.
 """
+
 import builtins
 import numbers
 
@@ -91,8 +92,8 @@ class Var(Function):
         x = self.inputs[0]
         count = int(np.prod([x.shape[a] for a in self.axes])) if self.axes else 1
         centred = x - mean(x, self.axes, keepdims=True)
-        dof = builtins.max(count - self.correction, 0)       # the divisor the forward used, as NumPy
-        factor = 2.0 / dof if dof else float("inf")          # no degrees of freedom: inf, as PyTorch
+        dof = builtins.max(count - self.correction, 0)  # the divisor the forward used, as NumPy
+        factor = 2.0 / dof if dof else float("inf")  # no degrees of freedom: inf, as PyTorch
         return _expand(gy, x.shape, self.axes) * centred * factor
 
 
@@ -136,7 +137,7 @@ class LogSumExp(Function):
 
     def forward(self, x):
         m = np.max(x, axis=self.axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)          # all −inf (or inf) rows: no shift
+        m = np.where(np.isfinite(m), m, 0)  # all −inf (or inf) rows: no shift
         with np.errstate(divide="ignore"):
             y = np.log(np.sum(np.exp(x - m), axis=self.axes, keepdims=True)) + m
         return y if self.keepdims else np.squeeze(y, axis=self.axes)
@@ -184,7 +185,7 @@ def _single_axis(axis, ndim, op):
     if isinstance(axis, (tuple, list)) or axis is None:
         raise TypeError(f"{op}: axis must be one int, got {axis!r}")
     axes = normalize_axes(axis, ndim, op)
-    return axes[0] if axes else None        # a 0-d tensor: NumPy's axis=None is its only axis
+    return axes[0] if axes else None  # a 0-d tensor: NumPy's axis=None is its only axis
 
 
 def _check_nonempty(x, axes, op):

@@ -3,6 +3,7 @@
 Each backward is the "transpose" of its forward as a linear map: reshape ↔ reshape,
 transpose ↔ inverse transpose, broadcast ↔ sum, select (indexing) ↔ scatter-add, concatenate ↔ split.
 """
+
 import numbers
 
 import numpy as np
@@ -30,8 +31,10 @@ class Reshape(Function):
         try:
             return x.reshape(self.shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
-                             f"into shape {self.shape}") from None
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                f"into shape {self.shape}"
+            ) from None
 
     def backward(self, gy):
         return reshape(gy, self.inputs[0].shape)
@@ -55,7 +58,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     end = _normalize_axis(end_dim, x.ndim, "flatten")
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    shape = x.shape[:start] + (int(np.prod(x.shape[start:end + 1])),) + x.shape[end + 1:]
+    shape = x.shape[:start] + (int(np.prod(x.shape[start : end + 1])),) + x.shape[end + 1 :]
     return reshape(x, shape)
 
 
@@ -102,8 +105,10 @@ def transpose(x, axes=None):
     if axes is not None:
         axes = tuple(int(a) for a in axes)
         if len(axes) != x.ndim or sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of a "
-                             f"tensor of shape {x.shape}")
+            raise ValueError(
+                f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of a "
+                f"tensor of shape {x.shape}"
+            )
         axes = tuple(a % x.ndim for a in axes)
     return Transpose(axes)(x)
 
@@ -145,7 +150,9 @@ def broadcast_to(x, shape):
 
 def _sum_to_array(g, shape):
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
+    )
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     if lead:
@@ -202,7 +209,7 @@ def _is_basic(index):
 
 
 def _is_single_row_gather(index):
-    return (isinstance(index, np.ndarray) and index.dtype.kind in "iu")
+    return isinstance(index, np.ndarray) and index.dtype.kind in "iu"
 
 
 class GetItem(Function):
@@ -238,7 +245,7 @@ class ScatterAdd(Function):
         out = np.zeros(self.shape, dtype=g.dtype)
         index = self.index
         if _is_basic(index) or (isinstance(index, np.ndarray) and index.dtype == bool):
-            out[index] = g                                  # no element is selected twice
+            out[index] = g  # no element is selected twice
         elif _is_single_row_gather(index):
             _scatter_rows(out, index, g)
         else:
@@ -294,11 +301,14 @@ def _check_same_shapes(xs, op, skip_axis=None):
         raise ValueError(f"{op}: needs at least one tensor")
     first = xs[0].shape
     for position, x in enumerate(xs):
-        if len(x.shape) != len(first) or any(a != b for i, (a, b) in enumerate(zip(x.shape, first))
-                                             if i != skip_axis):
+        if len(x.shape) != len(first) or any(
+            a != b for i, (a, b) in enumerate(zip(x.shape, first)) if i != skip_axis
+        ):
             what = "all dimensions" if skip_axis is None else f"all dimensions except axis {skip_axis}"
-            raise ValueError(f"{op}: tensors must match in {what}: tensor 0 has shape {first}, "
-                             f"tensor {position} has shape {x.shape}")
+            raise ValueError(
+                f"{op}: tensors must match in {what}: tensor 0 has shape {first}, "
+                f"tensor {position} has shape {x.shape}"
+            )
 
 
 def concatenate(tensors, axis=0):
@@ -366,8 +376,10 @@ def pad(x, pad_width, value=0.0):
     try:
         widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
     except ValueError:
-        raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor with {x.ndim} dimensions; "
-                         f"give an int, a (before, after) pair, or {x.ndim} pairs") from None
+        raise ValueError(
+            f"pad: pad_width {pad_width!r} does not fit a tensor with {x.ndim} dimensions; "
+            f"give an int, a (before, after) pair, or {x.ndim} pairs"
+        ) from None
     if (widths < 0).any():
         raise ValueError(f"pad: pad widths must be non-negative, got {pad_width!r}")
     return Pad(tuple((int(a), int(b)) for a, b in widths), value)(x)

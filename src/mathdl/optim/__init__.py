@@ -4,6 +4,7 @@ and lr schedules.
     opt = optim.Adam(model.parameters(), lr=1e-3)
     opt.zero_grad(); loss.backward(); opt.step()
 """
+
 from mathdl.optim import lr_scheduler
 from mathdl.optim.adadelta import Adadelta
 from mathdl.optim.adagrad import Adagrad
@@ -14,5 +15,15 @@ from mathdl.optim.optimizer import Optimizer
 from mathdl.optim.rmsprop import RMSprop
 from mathdl.optim.sgd import SGD
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop",
-           "lr_scheduler"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "NAdam",
+    "Optimizer",
+    "RMSprop",
+    "lr_scheduler",
+]

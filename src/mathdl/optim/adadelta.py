@@ -1,4 +1,5 @@
 """Adadelta (Zeiler, 2012): steps scaled by the ratio of running RMS of updates and of gradients."""
+
 import numpy as np
 
 from mathdl.optim.optimizer import Optimizer, check_number
@@ -7,11 +8,11 @@ from mathdl.optim.optimizer import Optimizer, check_number
 class Adadelta(Optimizer):
     """Adadelta (PyTorch's formulation). For each parameter p with gradient g:
 
-        g ← g + λ p                                    (weight_decay λ)
-        v ← ρ v + (1 − ρ) g²
-        Δ = √(u + ε) / √(v + ε) · g
-        u ← ρ u + (1 − ρ) Δ²
-        p ← p − η Δ                                    (lr η = 1 by default)
+    g ← g + λ p                                    (weight_decay λ)
+    v ← ρ v + (1 − ρ) g²
+    Δ = √(u + ε) / √(v + ε) · g
+    u ← ρ u + (1 − ρ) Δ²
+    p ← p − η Δ                                    (lr η = 1 by default)
     """
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
@@ -41,11 +42,11 @@ class Adadelta(Optimizer):
         work *= 1.0 - rho
         square_avg += work
         np.add(square_avg, eps, out=work)
-        np.sqrt(work, out=work)                            # √(v + ε)
+        np.sqrt(work, out=work)  # √(v + ε)
         np.add(acc_delta, eps, out=delta)
         np.sqrt(delta, out=delta)
         delta /= work
-        delta *= grad                                      # Δ
+        delta *= grad  # Δ
         acc_delta *= rho
         np.multiply(delta, delta, out=work)
         work *= 1.0 - rho

@@ -1,4 +1,5 @@
 """Adagrad (Duchi, Hazan & Singer, 2011): per-coordinate rates from the sum of squared gradients."""
+
 import numpy as np
 
 from mathdl.optim.optimizer import Optimizer, check_number
@@ -7,16 +8,25 @@ from mathdl.optim.optimizer import Optimizer, check_number
 class Adagrad(Optimizer):
     """Adagrad (PyTorch's formulation). For each parameter p with gradient g, at step t:
 
-        g ← g + λ p                       (weight_decay λ)
-        η_t = η / (1 + (t − 1) δ)         (lr η, lr_decay δ)
-        s ← s + g²                        (s starts at initial_accumulator_value)
-        p ← p − η_t g / (√s + ε)
+    g ← g + λ p                       (weight_decay λ)
+    η_t = η / (1 + (t − 1) δ)         (lr η, lr_decay δ)
+    s ← s + g²                        (s starts at initial_accumulator_value)
+    p ← p − η_t g / (√s + ε)
     """
 
-    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
-                 eps=1e-10):
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value, eps=eps))
+    def __init__(
+        self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                eps=eps,
+            ),
+        )
 
     def _check_group(self, group):
         for name in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):

@@ -1,4 +1,5 @@
 """Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019): bias-corrected moment estimates."""
+
 import math
 
 import numpy as np
@@ -9,18 +10,21 @@ from mathdl.optim.optimizer import Optimizer, check_number
 class Adam(Optimizer):
     """Adam (PyTorch's formulation). For each parameter p with gradient g, at step t:
 
-        g ← g + λ p                        (weight_decay λ; AdamW decays p directly instead)
-        m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²
-        amsgrad:  v̂ ← max(v̂, v)  and v̂ replaces v below
-        p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+    g ← g + λ p                        (weight_decay λ; AdamW decays p directly instead)
+    m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²
+    amsgrad:  v̂ ← max(v̂, v)  and v̂ replaces v below
+    p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
     """
 
     _decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False
+    ):
+        super().__init__(
+            params,
+            dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize),
+        )
 
     def _check_group(self, group):
         name = type(self).__name__
@@ -30,8 +34,10 @@ class Adam(Optimizer):
         betas = group["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        group["betas"] = (check_number(betas[0], "beta parameter at index 0", name, 0.0, 1.0),
-                          check_number(betas[1], "beta parameter at index 1", name, 0.0, 1.0))
+        group["betas"] = (
+            check_number(betas[0], "beta parameter at index 0", name, 0.0, 1.0),
+            check_number(betas[1], "beta parameter at index 1", name, 0.0, 1.0),
+        )
 
     def _update(self, group, p, grad, state):
         if "exp_avg" not in state:
@@ -66,9 +72,9 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             second = state["max_exp_avg_sq"]
-        step_size = lr / (1.0 - beta1 ** step)
+        step_size = lr / (1.0 - beta1**step)
         np.sqrt(second, out=work)
-        work /= math.sqrt(1.0 - beta2 ** step)
+        work /= math.sqrt(1.0 - beta2**step)
         work += eps
         np.divide(exp_avg, work, out=work)
         work *= step_size
@@ -81,6 +87,7 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 maximize=False):
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False
+    ):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)

@@ -1,4 +1,5 @@
 """Adamax (Kingma & Ba, 2015, §7): Adam with the infinity norm in place of the second moment."""
+
 import numpy as np
 
 from mathdl.optim.adam import Adam
@@ -8,9 +9,9 @@ from mathdl.optim.optimizer import Optimizer
 class Adamax(Adam):
     """Adamax (PyTorch's formulation). For each parameter p with gradient g, at step t:
 
-        g ← g + λ p
-        m ← β₁ m + (1 − β₁) g,      u ← max(β₂ u, |g| + ε)
-        p ← p − η / (1 − β₁ᵗ) · m / u
+    g ← g + λ p
+    m ← β₁ m + (1 − β₁) g,      u ← max(β₂ u, |g| + ε)
+    p ← p − η / (1 − β₁ᵗ) · m / u
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):

@@ -8,6 +8,7 @@ step for step:
     ExponentialLR:      η_t = η_{t−1} · γ                 (η₀ γᵗ)
     CosineAnnealingLR:  η_t = η_min + (η₀ − η_min)(1 + cos(π t / T_max)) / 2
 """
+
 import math
 import numbers
 
@@ -28,8 +29,10 @@ class LRScheduler:
         else:
             for position, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"{type(self).__name__}: param 'initial_lr' is not specified in "
-                                   f"param_groups[{position}] when resuming (last_epoch={last_epoch})")
+                    raise KeyError(
+                        f"{type(self).__name__}: param 'initial_lr' is not specified in "
+                        f"param_groups[{position}] when resuming (last_epoch={last_epoch})"
+                    )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
@@ -53,8 +56,11 @@ class LRScheduler:
 
     def state_dict(self):
         """Everything but the optimizer (which saves itself)."""
-        return {key: (list(value) if isinstance(value, list) else value)
-                for key, value in self.__dict__.items() if key != "optimizer"}
+        return {
+            key: (list(value) if isinstance(value, list) else value)
+            for key, value in self.__dict__.items()
+            if key != "optimizer"
+        }
 
     def load_state_dict(self, state_dict):
         self.__dict__.update({key: value for key, value in state_dict.items() if key != "optimizer"})
@@ -121,13 +127,22 @@ class CosineAnnealingLR(LRScheduler):
         if t == 0:
             return [group["lr"] for group in groups]
         if self._step_count == 1 and t > 0:
-            return [self.eta_min + (base - self.eta_min) * (1 + math.cos(t * math.pi / T)) / 2
-                    for base in self.base_lrs]
+            return [
+                self.eta_min + (base - self.eta_min) * (1 + math.cos(t * math.pi / T)) / 2
+                for base in self.base_lrs
+            ]
         if (t - 1 - T) % (2 * T) == 0:
-            return [group["lr"] + (base - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
-                    for base, group in zip(self.base_lrs, groups)]
-        return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
-                * (group["lr"] - self.eta_min) + self.eta_min for group in groups]
+            return [
+                group["lr"] + (base - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
+                for base, group in zip(self.base_lrs, groups)
+            ]
+        return [
+            (1 + math.cos(math.pi * t / T))
+            / (1 + math.cos(math.pi * (t - 1) / T))
+            * (group["lr"] - self.eta_min)
+            + self.eta_min
+            for group in groups
+        ]
 
 
 class LambdaLR(LRScheduler):
@@ -138,8 +153,9 @@ class LambdaLR(LRScheduler):
         groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
         lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
         if len(lambdas) != groups or not all(callable(f) for f in lambdas):
-            raise ValueError(f"LambdaLR: expected one callable or {groups} callables (one per group), "
-                             f"got {lr_lambda!r}")
+            raise ValueError(
+                f"LambdaLR: expected one callable or {groups} callables (one per group), got {lr_lambda!r}"
+            )
         self.lr_lambdas = lambdas
         super().__init__(optimizer, last_epoch)
 
@@ -162,8 +178,18 @@ class ReduceLROnPlateau:
     smaller than ``eps`` are skipped.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0.0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        eps=1e-8,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got {type(optimizer).__name__}")
         if not 0.0 <= factor < 1.0:
@@ -171,7 +197,9 @@ class ReduceLROnPlateau:
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
         groups = len(optimizer.param_groups)
         min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * groups
         if len(min_lrs) != groups:
@@ -188,8 +216,12 @@ class ReduceLROnPlateau:
 
     def is_better(self, current, best):
         if self.mode == "min":
-            return current < (best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold)
-        return current > (best * (1.0 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold)
+            return current < (
+                best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold
+            )
+        return current > (
+            best * (1.0 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold
+        )
 
     def step(self, metrics):
         """Record this epoch's metric; reduce the rates when it has not improved for too long."""

@@ -16,11 +16,28 @@ class NAdam(Adam):
     Weight decay adds λp to g, or with ``decoupled_weight_decay=True`` scales p by 1 − ηλ first.
     """
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
-                 decoupled_weight_decay=False):
-        Optimizer.__init__(self, params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                              momentum_decay=momentum_decay,
-                                              decoupled_weight_decay=decoupled_weight_decay))
+    def __init__(
+        self,
+        params,
+        lr=2e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.0,
+        momentum_decay=4e-3,
+        decoupled_weight_decay=False,
+    ):
+        Optimizer.__init__(
+            self,
+            params,
+            dict(
+                lr=lr,
+                betas=betas,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum_decay=momentum_decay,
+                decoupled_weight_decay=decoupled_weight_decay,
+            ),
+        )
 
     def _check_group(self, group):
         super()._check_group(group)
@@ -57,7 +74,7 @@ class NAdam(Adam):
         np.multiply(grad, grad, out=work)
         work *= 1.0 - beta2
         exp_avg_sq += work
-        np.divide(exp_avg_sq, 1.0 - beta2 ** step, out=denominator)
+        np.divide(exp_avg_sq, 1.0 - beta2**step, out=denominator)
         np.sqrt(denominator, out=denominator)
         denominator += eps
         np.divide(grad, denominator, out=work)
@@ -66,5 +83,3 @@ class NAdam(Adam):
         np.divide(exp_avg, denominator, out=work)
         work *= lr * mu_next / (1.0 - mu_product * mu_next)
         p.array -= work
-
-

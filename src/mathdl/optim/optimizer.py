@@ -11,6 +11,7 @@ built over a new copy of the model: a run can be resumed exactly.
 Updates are done in place on ``p.array`` with buffers allocated on the first step only; they
 never build a graph and never change ``p.grad``.
 """
+
 import copy
 import numbers
 
@@ -36,8 +37,12 @@ def check_number(value, name, where, low=0.0, high=None, low_inclusive=True, hig
     too_low = value < low if low_inclusive else value <= low
     too_high = high is not None and (value > high if high_inclusive else value >= high)
     if too_low or too_high or value != value:
-        interval = ("[" if low_inclusive else "(") + f"{low}, " + ("inf" if high is None else f"{high}") + \
-                   ("]" if high_inclusive or high is None else ")")
+        interval = (
+            ("[" if low_inclusive else "(")
+            + f"{low}, "
+            + ("inf" if high is None else f"{high}")
+            + ("]" if high_inclusive or high is None else ")")
+        )
         raise ValueError(f"{where}: invalid {name} {value!r}: must be in {interval}")
     return value
 
@@ -55,12 +60,16 @@ class Optimizer:
         self.param_groups = []
         self._scratch = {}
         if isinstance(params, Tensor):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors or of dicts, "
-                            f"got a single Tensor (wrap it in a list)")
+            raise TypeError(
+                f"{type(self).__name__}: params must be an iterable of Tensors or of dicts, "
+                f"got a single Tensor (wrap it in a list)"
+            )
         groups = list(params)
         if not groups:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list (did the model "
-                             f"have no parameters, or was a generator already consumed?)")
+            raise ValueError(
+                f"{type(self).__name__}: got an empty parameter list (did the model "
+                f"have no parameters, or was a generator already consumed?)"
+            )
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -69,8 +78,9 @@ class Optimizer:
     def add_param_group(self, param_group):
         """Add a group ``{'params': [...], option: value, …}``; missing options take the defaults."""
         if not isinstance(param_group, dict):
-            raise TypeError(f"{type(self).__name__}: a parameter group must be a dict, got "
-                            f"{type(param_group).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: a parameter group must be a dict, got {type(param_group).__name__}"
+            )
         group = dict(param_group)
         if "params" not in group:
             raise ValueError(f"{type(self).__name__}: a parameter group needs a 'params' entry")
@@ -80,20 +90,28 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__} can only optimize Tensors, got {type(p).__name__}")
             if not p.is_leaf:
-                raise ValueError(f"{type(self).__name__}: cannot optimize a non-leaf Tensor (one made by "
-                                 f"an operation); optimize the Parameters it was computed from")
+                raise ValueError(
+                    f"{type(self).__name__}: cannot optimize a non-leaf Tensor (one made by "
+                    f"an operation); optimize the Parameters it was computed from"
+                )
             if p.dtype.kind != "f":
-                raise TypeError(f"{type(self).__name__}: parameters must be floating-point, got dtype {p.dtype}")
+                raise TypeError(
+                    f"{type(self).__name__}: parameters must be floating-point, got dtype {p.dtype}"
+                )
         if len({id(p) for p in params}) != len(params):
             raise ValueError(f"{type(self).__name__}: a parameter group contains the same parameter twice")
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in params):
-            raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")
+            raise ValueError(
+                f"{type(self).__name__}: some parameters appear in more than one parameter group"
+            )
         group["params"] = params
         for name, default in self.defaults.items():
             if default is required and name not in group:
-                raise ValueError(f"{type(self).__name__}: parameter group didn't specify a value of "
-                                 f"required optimization parameter {name!r}")
+                raise ValueError(
+                    f"{type(self).__name__}: parameter group didn't specify a value of "
+                    f"required optimization parameter {name!r}"
+                )
             group.setdefault(name, default)
         self._check_group(group)
         self.param_groups.append(group)
@@ -126,8 +144,10 @@ class Optimizer:
                         continue
                     grad = p.grad.array
                     if grad.shape != p.array.shape:
-                        raise ValueError(f"{type(self).__name__}: gradient of shape {grad.shape} for a "
-                                         f"parameter of shape {p.array.shape}")
+                        raise ValueError(
+                            f"{type(self).__name__}: gradient of shape {grad.shape} for a "
+                            f"parameter of shape {p.array.shape}"
+                        )
                     state = self.state.get(p)
                     if state is None:
                         state = self.state[p] = {}
@@ -166,34 +186,43 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                                           for k, v in self.state[p].items()}
+                    state[index[id(p)]] = {
+                        k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.state[p].items()
+                    }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
         """Restore what ``state_dict`` returned (from this optimizer or one built the same way)."""
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: expected a dict with 'state' and "
-                             f"'param_groups' (what state_dict() returns)")
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: expected a dict with 'state' and "
+                f"'param_groups' (what state_dict() returns)"
+            )
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the saved state has {len(saved_groups)} "
-                             f"parameter groups, this optimizer has {len(self.param_groups)}")
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: the saved state has {len(saved_groups)} "
+                f"parameter groups, this optimizer has {len(self.param_groups)}"
+            )
         by_index = {}
         for position, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             saved_params = list(np.asarray(saved["params"]).reshape(-1).tolist())
             if len(saved_params) != len(group["params"]):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: group {position} has "
-                                 f"{len(saved_params)} parameters in the saved state and "
-                                 f"{len(group['params'])} here")
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: group {position} has "
+                    f"{len(saved_params)} parameters in the saved state and "
+                    f"{len(group['params'])} here"
+                )
             for i, p in zip(saved_params, group["params"]):
                 by_index[int(i)] = p
         new_state = {}
         for key, values in state_dict["state"].items():
             key = int(key)
             if key not in by_index:
-                raise ValueError(f"{type(self).__name__}.load_state_dict: state for parameter {key}, "
-                                 f"which no group contains")
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: state for parameter {key}, "
+                    f"which no group contains"
+                )
             p = by_index[key]
             restored = {}
             for name, value in values.items():
@@ -201,8 +230,10 @@ class Optimizer:
                     value = value.array
                 if isinstance(value, np.ndarray) and value.ndim > 0:
                     if value.shape != p.array.shape:
-                        raise ValueError(f"{type(self).__name__}.load_state_dict: state {name!r} of "
-                                         f"parameter {key} has shape {value.shape}, the parameter {p.array.shape}")
+                        raise ValueError(
+                            f"{type(self).__name__}.load_state_dict: state {name!r} of "
+                            f"parameter {key} has shape {value.shape}, the parameter {p.array.shape}"
+                        )
                     value = value.astype(p.array.dtype, copy=True)
                 elif isinstance(value, np.ndarray):
                     value = value.item()

@@ -1,4 +1,5 @@
 """RMSprop (Hinton, 2012): divide the gradient by a running root-mean-square of its history."""
+
 import numpy as np
 
 from mathdl.optim.optimizer import Optimizer, check_number
@@ -16,8 +17,12 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered))
+        super().__init__(
+            params,
+            dict(
+                lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered
+            ),
+        )
 
     def _check_group(self, group):
         group["lr"] = check_number(group["lr"], "learning rate", "RMSprop")

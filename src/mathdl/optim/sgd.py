@@ -1,4 +1,5 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
+
 import numpy as np
 
 from mathdl.optim.optimizer import Optimizer, check_number, required
@@ -7,22 +8,39 @@ from mathdl.optim.optimizer import Optimizer, check_number, required
 class SGD(Optimizer):
     """SGD (PyTorch's formulation). For each parameter p with gradient g, at step t:
 
-        d = g + λ p                                   (weight_decay λ)
-        b ← d  (t = 1),   b ← μ b + (1 − τ) d  (t > 1)   (momentum μ, dampening τ)
-        d ← d + μ b  (nesterov)   or   d ← b           (when μ ≠ 0)
-        p ← p − η d                                   (lr η)
+    d = g + λ p                                   (weight_decay λ)
+    b ← d  (t = 1),   b ← μ b + (1 − τ) d  (t > 1)   (momentum μ, dampening τ)
+    d ← d + μ b  (nesterov)   or   d ← b           (when μ ≠ 0)
+    p ← p − η d                                   (lr η)
     """
 
-    def __init__(self, params, lr=required, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 maximize=False):
+    def __init__(
+        self,
+        params,
+        lr=required,
+        momentum=0.0,
+        dampening=0.0,
+        weight_decay=0.0,
+        nesterov=False,
+        maximize=False,
+    ):
         if lr is not required:
             check_number(lr, "learning rate", "SGD")
         check_number(momentum, "momentum", "SGD")
         check_number(weight_decay, "weight_decay", "SGD")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
+        )
 
     def _check_group(self, group):
         group["lr"] = check_number(group["lr"], "learning rate", "SGD")

@@ -22,6 +22,7 @@ over x (BFGS), then update λ ← λ − μc, ν ← max(0, ν − μg), and rai
 violation did not fall below a quarter of its previous value. The multiplier updates make the
 exact solution reachable with a finite μ, unlike a pure quadratic penalty.
 """
+
 import numpy as np
 
 from mathdl.autograd.engine import grad
@@ -44,8 +45,9 @@ def parse_constraints(constraints):
     parsed = []
     for index, constraint in enumerate(constraints or ()):
         if not isinstance(constraint, dict) or "type" not in constraint or "fun" not in constraint:
-            raise ValueError(f"minimize: constraint {index} must be a dict with keys 'type' and 'fun', "
-                             f"got {constraint!r}")
+            raise ValueError(
+                f"minimize: constraint {index} must be a dict with keys 'type' and 'fun', got {constraint!r}"
+            )
         kind = constraint["type"]
         if kind not in ("eq", "ineq"):
             raise ValueError(f"minimize: constraint {index} has type {kind!r}; use 'eq' or 'ineq'")
@@ -92,8 +94,10 @@ class Constraints:
             if not c.requires_grad:
                 rows.append(np.zeros(x.size))
                 continue
-            row, = grad(c[i], [t], allow_unused=True)
-            rows.append(np.zeros(x.size) if row is None else np.asarray(row.array, dtype=np.float64).reshape(-1))
+            (row,) = grad(c[i], [t], allow_unused=True)
+            rows.append(
+                np.zeros(x.size) if row is None else np.asarray(row.array, dtype=np.float64).reshape(-1)
+            )
         return np.array(rows)
 
 
@@ -103,15 +107,36 @@ def _split(parsed, shape):
     return equalities, inequalities
 
 
-def _result(objective, x, multipliers, nit, trajectory, success, message, method, lagrangian_gradient,
-            violation, **extra):
+def _result(
+    objective,
+    x,
+    multipliers,
+    nit,
+    trajectory,
+    success,
+    message,
+    method,
+    lagrangian_gradient,
+    violation,
+    **extra,
+):
     value, gradient = objective.value_and_grad(x)
     result = OptimizeResult(
-        x=x.reshape(objective.shape).copy(), fun=float(value), jac=gradient.reshape(objective.shape),
+        x=x.reshape(objective.shape).copy(),
+        fun=float(value),
+        jac=gradient.reshape(objective.shape),
         grad_norm=float(np.max(np.abs(lagrangian_gradient))) if lagrangian_gradient.size else 0.0,
-        nit=nit, nfev=objective.nfev, njev=objective.njev, nhev=objective.nhev, success=bool(success),
-        message=message, trajectory=np.array(trajectory), method=method, multipliers=multipliers,
-        constraint_violation=float(violation))
+        nit=nit,
+        nfev=objective.nfev,
+        njev=objective.njev,
+        nhev=objective.nhev,
+        success=bool(success),
+        message=message,
+        trajectory=np.array(trajectory),
+        method=method,
+        multipliers=multipliers,
+        constraint_violation=float(violation),
+    )
     result.update(extra)
     return result
 
@@ -123,7 +148,7 @@ def _convexify_on_tangent_space(hessian, jacobian):
     n, m = hessian.shape[0], jacobian.shape[0]
     if m >= n:
         return hessian, False
-    _, vectors = householder_vectors(jacobian.T)              # Jᵀ = Q R: Q's last n − m columns span null(J)
+    _, vectors = householder_vectors(jacobian.T)  # Jᵀ = Q R: Q's last n − m columns span null(J)
     basis = apply_reflections(vectors, np.eye(n))[:, m:]
     smallest = jacobi_eigh(basis.T @ hessian @ basis)[0][0]
     scale = max(1.0, float(np.max(np.abs(hessian))))
@@ -136,8 +161,10 @@ def lagrange_newton(objective, x, constraints, tol, maxiter):
     """Newton's method on the KKT conditions of an equality-constrained problem."""
     equalities, inequalities = _split(constraints, objective.shape)
     if len(inequalities):
-        raise ValueError("minimize(method='lagrange') handles equality constraints only; use "
-                         "method='augmented_lagrangian' for 'ineq' constraints")
+        raise ValueError(
+            "minimize(method='lagrange') handles equality constraints only; use "
+            "method='augmented_lagrangian' for 'ineq' constraints"
+        )
     if not len(equalities):
         raise ValueError("minimize(method='lagrange') needs at least one equality constraint")
     n = x.size
@@ -150,6 +177,7 @@ def lagrange_newton(objective, x, constraints, tol, maxiter):
     def lagrangian_hessian(x, multipliers):
         def lagrangian(t):
             return objective.fun(t, *objective.args) - (equalities.tensor(t) * Tensor(multipliers)).sum()
+
         if objective.jac is None:
             return Objective(lagrangian, objective.shape).hessian(x)
         step = 1e-6 * np.maximum(1.0, np.abs(x))
@@ -157,7 +185,9 @@ def lagrange_newton(objective, x, constraints, tol, maxiter):
         for i in range(n):
             e = np.zeros(n)
             e[i] = step[i]
-            rows.append((residual(x + e, multipliers)[0][:n] - residual(x - e, multipliers)[0][:n]) / (2 * step[i]))
+            rows.append(
+                (residual(x + e, multipliers)[0][:n] - residual(x - e, multipliers)[0][:n]) / (2 * step[i])
+            )
         h = np.array(rows)
         return 0.5 * (h + h.T)
 
@@ -170,17 +200,35 @@ def lagrange_newton(objective, x, constraints, tol, maxiter):
     F, jacobian = residual(x, multipliers)
     for nit in range(maxiter):
         if np.max(np.abs(F)) <= tol:
-            return _result(objective, x, multipliers, nit, trajectory, True,
-                           "Optimization terminated successfully: KKT residual ≤ tol.", "lagrange",
-                           F[:n], np.max(np.abs(F[n:])))
+            return _result(
+                objective,
+                x,
+                multipliers,
+                nit,
+                trajectory,
+                True,
+                "Optimization terminated successfully: KKT residual ≤ tol.",
+                "lagrange",
+                F[:n],
+                np.max(np.abs(F[n:])),
+            )
         hessian, modified = _convexify_on_tangent_space(lagrangian_hessian(x, multipliers), jacobian)
         kkt = np.block([[hessian, -jacobian.T], [jacobian, np.zeros((m, m))]])
         try:
             step = solve_array(kkt, -F[:, None])[:, 0]
         except LinAlgError:
-            return _result(objective, x, multipliers, nit, trajectory, False,
-                           "The KKT matrix is singular (are the constraint gradients linearly dependent?)",
-                           "lagrange", F[:n], np.max(np.abs(F[n:])))
+            return _result(
+                objective,
+                x,
+                multipliers,
+                nit,
+                trajectory,
+                False,
+                "The KKT matrix is singular (are the constraint gradients linearly dependent?)",
+                "lagrange",
+                F[:n],
+                np.max(np.abs(F[n:])),
+            )
         alpha = 1.0
         if modified:
             # far from a minimum the modified step is not a Newton step for the KKT residual: accept it
@@ -207,19 +255,32 @@ def lagrange_newton(objective, x, constraints, tol, maxiter):
                 alpha *= 0.5
         x, multipliers, F, jacobian = trial_x, trial_multipliers, trial_F, trial_jacobian
         trajectory.append(x.copy())
-    return _result(objective, x, multipliers, maxiter, trajectory, np.max(np.abs(F)) <= tol,
-                   "Maximum number of iterations reached.", "lagrange", F[:n], np.max(np.abs(F[n:])))
+    return _result(
+        objective,
+        x,
+        multipliers,
+        maxiter,
+        trajectory,
+        np.max(np.abs(F)) <= tol,
+        "Maximum number of iterations reached.",
+        "lagrange",
+        F[:n],
+        np.max(np.abs(F[n:])),
+    )
 
 
-def augmented_lagrangian(objective, x, constraints, tol, maxiter, penalty=100.0, max_penalty=1e8,
-                         inner_maxiter=500):
+def augmented_lagrangian(
+    objective, x, constraints, tol, maxiter, penalty=100.0, max_penalty=1e8, inner_maxiter=500
+):
     """The PHR augmented-Lagrangian method with BFGS inner solves (module docstring)."""
     equalities, inequalities = _split(constraints, objective.shape)
     if not constraints:
         raise ValueError("minimize(method='augmented_lagrangian') needs at least one constraint")
     if objective.jac is not None:
-        raise ValueError("minimize(method='augmented_lagrangian') differentiates the objective by autograd; "
-                         "drop jac= and write fun with mathdl ops")
+        raise ValueError(
+            "minimize(method='augmented_lagrangian') differentiates the objective by autograd; "
+            "drop jac= and write fun with mathdl ops"
+        )
     lam = np.zeros(len(equalities.values(x)))
     nu = np.zeros(len(inequalities.values(x)))
     mu = float(penalty)
@@ -251,16 +312,38 @@ def augmented_lagrangian(objective, x, constraints, tol, maxiter, penalty=100.0,
         lam = lam - mu * c
         nu = np.maximum(0.0, nu - mu * g)
         # after the update ∇ₓL(x, λ, ν) = ∇L_A(x), which the inner solve made small
-        lagrangian_gradient = (objective.gradient(x) - equalities.jacobian(x).T @ lam
-                               - inequalities.jacobian(x).T @ nu)
+        lagrangian_gradient = (
+            objective.gradient(x) - equalities.jacobian(x).T @ lam - inequalities.jacobian(x).T @ nu
+        )
         if violation <= tol and np.max(np.abs(lagrangian_gradient)) <= 10 * tol:
-            return _result(objective, x, np.concatenate([lam, nu]), nit, trajectory, True,
-                           "Optimization terminated successfully: feasible within tol and stationary.",
-                           "augmented_lagrangian", lagrangian_gradient, violation,
-                           inner_iterations=inner_iterations, penalty=mu)
+            return _result(
+                objective,
+                x,
+                np.concatenate([lam, nu]),
+                nit,
+                trajectory,
+                True,
+                "Optimization terminated successfully: feasible within tol and stationary.",
+                "augmented_lagrangian",
+                lagrangian_gradient,
+                violation,
+                inner_iterations=inner_iterations,
+                penalty=mu,
+            )
         if violation > 0.25 * previous_violation:
             mu = min(10.0 * mu, max_penalty)
         previous_violation = violation
-    return _result(objective, x, np.concatenate([lam, nu]), maxiter, trajectory, False,
-                   "Maximum number of outer iterations reached.", "augmented_lagrangian", lagrangian_gradient,
-                   violation, inner_iterations=inner_iterations, penalty=mu)
+    return _result(
+        objective,
+        x,
+        np.concatenate([lam, nu]),
+        maxiter,
+        trajectory,
+        False,
+        "Maximum number of outer iterations reached.",
+        "augmented_lagrangian",
+        lagrangian_gradient,
+        violation,
+        inner_iterations=inner_iterations,
+        penalty=mu,
+    )

@@ -8,6 +8,7 @@
   condition |φ'(α)| ≤ c₂ |φ'(0)|, found by bracketing and then zooming with safeguarded cubic
   interpolation. The curvature condition guarantees yᵀs > 0, which BFGS needs.
 """
+
 import numpy as np
 
 
@@ -50,8 +51,9 @@ def _cubic_minimiser(a, fa, da, b, fb, db):
     return b - (b - a) * (db + d2 - d1) / denominator
 
 
-def strong_wolfe(objective, x, value, gradient, direction, alpha=1.0, c1=1e-4, c2=0.9, alpha_max=1e10,
-                 max_steps=50):
+def strong_wolfe(
+    objective, x, value, gradient, direction, alpha=1.0, c1=1e-4, c2=0.9, alpha_max=1e10, max_steps=50
+):
     """A step satisfying the strong Wolfe conditions. Returns (α, f(x + αp), ∇f(x + αp))."""
     slope0 = gradient @ direction
     if slope0 >= 0:
@@ -65,13 +67,15 @@ def strong_wolfe(objective, x, value, gradient, direction, alpha=1.0, c1=1e-4, c
     for i in range(max_steps):
         f, g, slope = phi(alpha)
         if not np.isfinite(f) or f > value + c1 * alpha * slope0 or (i > 0 and f >= previous_value):
-            return _zoom(phi, value, slope0, previous_alpha, previous_value, previous_slope,
-                         alpha, f, slope, c1, c2)
+            return _zoom(
+                phi, value, slope0, previous_alpha, previous_value, previous_slope, alpha, f, slope, c1, c2
+            )
         if abs(slope) <= -c2 * slope0:
             return alpha, f, g
         if slope >= 0:
-            return _zoom(phi, value, slope0, alpha, f, slope, previous_alpha, previous_value, previous_slope,
-                         c1, c2)
+            return _zoom(
+                phi, value, slope0, alpha, f, slope, previous_alpha, previous_value, previous_slope, c1, c2
+            )
         previous_alpha, previous_value, previous_slope = alpha, f, slope
         alpha = min(2.0 * alpha, alpha_max)
     raise LineSearchError("strong Wolfe: no acceptable step (f may be unbounded below along p)")
@@ -98,7 +102,7 @@ def _zoom(phi, value, slope0, low, f_low, d_low, high, f_high, d_high, c1, c2, m
             low, f_low, d_low = trial, f, slope
         if abs(high - low) < 1e-16 * max(1.0, abs(low)):
             break
-    if f_low < value:                       # the bracket collapsed: accept the best decrease found
+    if f_low < value:  # the bracket collapsed: accept the best decrease found
         f, g, _ = phi(low)
         return low, f, g
     raise LineSearchError("strong Wolfe: the zoom phase did not find an acceptable step")

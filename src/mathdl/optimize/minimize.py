@@ -1,5 +1,6 @@
 """``minimize(fun, x0, method=..., jac=None, constraints=(), tol=1e-6, maxiter=None, options=None)``
 in SciPy's shape, dispatching to the methods of ``unconstrained`` and ``constrained``."""
+
 from mathdl.optimize import constrained, unconstrained
 from mathdl.optimize.objective import Objective, as_vector
 
@@ -20,8 +21,9 @@ METHODS = tuple(UNCONSTRAINED) + tuple(CONSTRAINED)
 FIRST_ORDER = ("gd", "steepest", "momentum")
 
 
-def minimize(fun, x0, method="bfgs", jac=None, hess=None, constraints=(), tol=1e-6, maxiter=None,
-             options=None, args=()):
+def minimize(
+    fun, x0, method="bfgs", jac=None, hess=None, constraints=(), tol=1e-6, maxiter=None, options=None, args=()
+):
     """Minimise the scalar ``fun(x)`` from ``x0``.
 
     fun: receives a float64 Tensor shaped like x0, returns a one-element Tensor; it is
@@ -54,8 +56,10 @@ def minimize(fun, x0, method="bfgs", jac=None, hess=None, constraints=(), tol=1e
     parsed = constrained.parse_constraints(constraints)
     if method in UNCONSTRAINED:
         if parsed:
-            raise ValueError(f"minimize: method {method!r} does not take constraints; use 'lagrange' "
-                             f"(equalities) or 'augmented_lagrangian'")
+            raise ValueError(
+                f"minimize: method {method!r} does not take constraints; use 'lagrange' "
+                f"(equalities) or 'augmented_lagrangian'"
+            )
         try:
             return UNCONSTRAINED[method](objective, x, tol, maxiter, **options)
         except TypeError as error:

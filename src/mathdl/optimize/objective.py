@@ -8,6 +8,7 @@ When ``jac`` is given (a callable receiving the same Tensor and returning ∇f, 
 ``fun`` returns (f, ∇f) as in SciPy), it is used instead; the Hessian then comes from central
 differences of ``jac``.
 """
+
 import numpy as np
 
 from mathdl.autograd.engine import grad
@@ -48,11 +49,13 @@ class Objective:
         if jac is True:
             # SciPy's convention: fun returns (f, ∇f) together
             combined = fun
-            fun = lambda x, *a: combined(x, *a)[0]                          # noqa: E731
-            jac = lambda x, *a: combined(x, *a)[1]                          # noqa: E731
+            fun = lambda x, *a: combined(x, *a)[0]  # noqa: E731
+            jac = lambda x, *a: combined(x, *a)[1]  # noqa: E731
         if jac is not None and not callable(jac):
-            raise TypeError("minimize: jac must be a callable returning the gradient, True when fun returns "
-                            "(f, gradient), or None for autograd")
+            raise TypeError(
+                "minimize: jac must be a callable returning the gradient, True when fun returns "
+                "(f, gradient), or None for autograd"
+            )
         self.fun, self.jac, self.hess, self.args = fun, jac, hess, tuple(args)
         self.shape = shape
         self.name = name
@@ -82,11 +85,13 @@ class Objective:
         y = self.fun(t, *self.args)
         value = scalar_of(y, self.name)
         if not isinstance(y, Tensor):
-            raise TypeError(f"minimize: {self.name} returned a {type(y).__name__}, not a Tensor computed from "
-                            f"its input, so autograd cannot differentiate it; use mathdl ops or pass jac=")
-        if not y.requires_grad:                       # f does not depend on x: a flat objective
+            raise TypeError(
+                f"minimize: {self.name} returned a {type(y).__name__}, not a Tensor computed from "
+                f"its input, so autograd cannot differentiate it; use mathdl ops or pass jac="
+            )
+        if not y.requires_grad:  # f does not depend on x: a flat objective
             return value, np.zeros_like(x)
-        g, = grad(y.reshape(()) if y.shape else y, [t], allow_unused=True)
+        (g,) = grad(y.reshape(()) if y.shape else y, [t], allow_unused=True)
         return value, (np.zeros_like(x) if g is None else np.asarray(g.array, dtype=np.float64).reshape(-1))
 
     def gradient(self, x):
@@ -113,13 +118,13 @@ class Objective:
         y = self.fun(t, *self.args)
         if not isinstance(y, Tensor) or not y.requires_grad:
             return np.zeros((n, n))
-        g, = grad(y.reshape(()) if y.shape else y, [t], create_graph=True, allow_unused=True)
+        (g,) = grad(y.reshape(()) if y.shape else y, [t], create_graph=True, allow_unused=True)
         if g is None or not g.requires_grad:
             return np.zeros((n, n))
         flat = g.reshape(-1)
         rows = []
         for i in range(n):
-            row, = grad(flat[i], [t], allow_unused=True)
+            (row,) = grad(flat[i], [t], allow_unused=True)
             rows.append(np.zeros(n) if row is None else np.asarray(row.array, dtype=np.float64).reshape(-1))
         h = np.array(rows)
         return 0.5 * (h + h.T)
@@ -131,9 +136,9 @@ class Objective:
         self.nhev += 1
         t = self._tensor(x, requires_grad=True)
         y = self.fun(t, *self.args)
-        g, = grad(y.reshape(()) if y.shape else y, [t], create_graph=True, allow_unused=True)
+        (g,) = grad(y.reshape(()) if y.shape else y, [t], create_graph=True, allow_unused=True)
         if g is None or not g.requires_grad:
             return np.zeros_like(x)
         inner = (g.reshape(-1) * Tensor(np.asarray(v, dtype=np.float64))).sum()
-        hv, = grad(inner, [t], allow_unused=True)
+        (hv,) = grad(inner, [t], allow_unused=True)
         return np.zeros_like(x) if hv is None else np.asarray(hv.array, dtype=np.float64).reshape(-1)

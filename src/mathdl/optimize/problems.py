@@ -1,9 +1,10 @@
 """Classic test problems for optimisers, written with mathdl ops so autograd differentiates them.
 
-    rosenbrock(x)  = Σᵢ 100 (xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²     minimum 0 at (1, …, 1); a curved valley
-    quadratic(x; A, b) = ½ xᵀAx − bᵀx                      minimum at A⁻¹b; condition number κ(A)
-    himmelblau(x)  = (x² + y − 11)² + (x + y² − 7)²          four minima, value 0, e.g. (3, 2)
+rosenbrock(x)  = Σᵢ 100 (xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²     minimum 0 at (1, …, 1); a curved valley
+quadratic(x; A, b) = ½ xᵀAx − bᵀx                      minimum at A⁻¹b; condition number κ(A)
+himmelblau(x)  = (x² + y − 11)² + (x + y² − 7)²          four minima, value 0, e.g. (3, 2)
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -22,6 +23,7 @@ def quadratic(a, b):
 
     def f(x):
         return 0.5 * (x * (a_tensor @ x)).sum() - (b_tensor * x).sum()
+
     return f
 
 

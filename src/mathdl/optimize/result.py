@@ -1,4 +1,5 @@
 """The result object every method returns, in SciPy's shape (a dict whose keys are also attributes)."""
+
 import numpy as np
 
 

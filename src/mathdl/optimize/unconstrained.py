@@ -14,6 +14,7 @@
 
 All stop when ‖∇f‖∞ ≤ tol. Gradients and Hessians come from autograd (``Objective``).
 """
+
 import numpy as np
 
 from mathdl.linalg.cholesky import cholesky_array
@@ -26,10 +27,19 @@ from mathdl.optimize.result import OptimizeResult
 
 def make_result(objective, x, value, gradient, nit, trajectory, success, message, method, **extra):
     result = OptimizeResult(
-        x=x.reshape(objective.shape).copy(), fun=float(value), jac=gradient.reshape(objective.shape).copy(),
-        grad_norm=float(np.max(np.abs(gradient))) if gradient.size else 0.0, nit=nit,
-        nfev=objective.nfev, njev=objective.njev, nhev=objective.nhev, success=bool(success),
-        message=message, trajectory=np.array(trajectory), method=method)
+        x=x.reshape(objective.shape).copy(),
+        fun=float(value),
+        jac=gradient.reshape(objective.shape).copy(),
+        grad_norm=float(np.max(np.abs(gradient))) if gradient.size else 0.0,
+        nit=nit,
+        nfev=objective.nfev,
+        njev=objective.njev,
+        nhev=objective.nhev,
+        success=bool(success),
+        message=message,
+        trajectory=np.array(trajectory),
+        method=method,
+    )
     result.update(extra)
     return result
 
@@ -45,8 +55,17 @@ MAXITER = "Maximum number of iterations reached."
 def final_result(objective, x, value, gradient, maxiter, trajectory, tol, method):
     """The result when the iteration budget ran out: a success only if the last gradient is small."""
     converged = _converged(gradient, tol)
-    return make_result(objective, x, value, gradient, maxiter, trajectory, converged,
-                       CONVERGED if converged else MAXITER, method)
+    return make_result(
+        objective,
+        x,
+        value,
+        gradient,
+        maxiter,
+        trajectory,
+        converged,
+        CONVERGED if converged else MAXITER,
+        method,
+    )
 
 
 def gradient_descent(objective, x, tol, maxiter, lr=1e-3):
@@ -62,16 +81,27 @@ def gradient_descent(objective, x, tol, maxiter, lr=1e-3):
         value, gradient = objective.value_and_grad(x)
         trajectory.append(x.copy())
         if not np.isfinite(value):
-            return make_result(objective, x, value, gradient, nit + 1, trajectory, False,
-                               "Diverged: f is not finite (the learning rate is too large).", "gd")
+            return make_result(
+                objective,
+                x,
+                value,
+                gradient,
+                nit + 1,
+                trajectory,
+                False,
+                "Diverged: f is not finite (the learning rate is too large).",
+                "gd",
+            )
     return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "gd")
 
 
 def steepest_descent(objective, x, tol, maxiter, line_search="wolfe"):
     """x ← x − α∇f(x) with α from ``line_search`` = 'exact' (quadratics), 'backtracking' or 'wolfe'."""
     if line_search not in ("exact", "backtracking", "wolfe"):
-        raise ValueError(f"minimize(method='steepest'): line_search must be 'exact', 'backtracking' or "
-                         f"'wolfe', got {line_search!r}")
+        raise ValueError(
+            f"minimize(method='steepest'): line_search must be 'exact', 'backtracking' or "
+            f"'wolfe', got {line_search!r}"
+        )
     value, gradient = objective.value_and_grad(x)
     trajectory = [x.copy()]
     alpha = 1.0
@@ -89,8 +119,9 @@ def steepest_descent(objective, x, tol, maxiter, line_search="wolfe"):
                 x = x + alpha * direction
                 value, gradient = objective.value_and_grad(x)
             else:
-                alpha, value, gradient = strong_wolfe(objective, x, value, gradient, direction,
-                                                      alpha=min(1.0, 2.0 * alpha))
+                alpha, value, gradient = strong_wolfe(
+                    objective, x, value, gradient, direction, alpha=min(1.0, 2.0 * alpha)
+                )
                 x = x + alpha * direction
         except LineSearchError as error:
             return make_result(objective, x, value, gradient, nit, trajectory, False, str(error), "steepest")
@@ -101,7 +132,9 @@ def steepest_descent(objective, x, tol, maxiter, line_search="wolfe"):
 def momentum(objective, x, tol, maxiter, lr=1e-3, momentum=0.9, nesterov=False):
     """Heavy ball v ← βv − η∇f(x), x ← x + v (Nesterov: the gradient at x + βv)."""
     if lr <= 0 or not 0 <= momentum < 1:
-        raise ValueError(f"minimize(method='momentum'): need lr > 0 and 0 ≤ momentum < 1, got {lr}, {momentum}")
+        raise ValueError(
+            f"minimize(method='momentum'): need lr > 0 and 0 ≤ momentum < 1, got {lr}, {momentum}"
+        )
     velocity = np.zeros_like(x)
     value, gradient = objective.value_and_grad(x)
     trajectory = [x.copy()]
@@ -114,8 +147,17 @@ def momentum(objective, x, tol, maxiter, lr=1e-3, momentum=0.9, nesterov=False):
         value, gradient = objective.value_and_grad(x)
         trajectory.append(x.copy())
         if not np.isfinite(value):
-            return make_result(objective, x, value, gradient, nit + 1, trajectory, False,
-                               "Diverged: f is not finite (the learning rate is too large).", "momentum")
+            return make_result(
+                objective,
+                x,
+                value,
+                gradient,
+                nit + 1,
+                trajectory,
+                False,
+                "Diverged: f is not finite (the learning rate is too large).",
+                "momentum",
+            )
     return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "momentum")
 
 
@@ -153,8 +195,10 @@ def newton(objective, x, tol, maxiter, hessian_modification="eigenvalue"):
     """Newton with a positive-definite modification of an indefinite Hessian, then a backtracking
     step along p. ``hessian_modification``: 'eigenvalue' (|Λ|) or 'shift' (∇²f + μI)."""
     if hessian_modification not in ("eigenvalue", "shift"):
-        raise ValueError(f"minimize(method='newton'): hessian_modification must be 'eigenvalue' or 'shift', "
-                         f"got {hessian_modification!r}")
+        raise ValueError(
+            f"minimize(method='newton'): hessian_modification must be 'eigenvalue' or 'shift', "
+            f"got {hessian_modification!r}"
+        )
     value, gradient = objective.value_and_grad(x)
     trajectory = [x.copy()]
     for nit in range(maxiter):
@@ -185,16 +229,17 @@ def conjugate_gradient(objective, x, tol, maxiter, c2=0.2):
         if _converged(gradient, tol):
             return make_result(objective, x, value, gradient, nit, trajectory, True, CONVERGED, "cg")
         slope = gradient @ direction
-        if slope >= 0:                                   # lost descent: restart along −∇f
+        if slope >= 0:  # lost descent: restart along −∇f
             direction, slope = -gradient, -(gradient @ gradient)
         if previous_value is None:
             alpha = min(1.0, 1.0 / max(np.sqrt(gradient @ gradient), 1e-300))
-        else:                                           # N&W (3.60): expect the same first-order decrease
+        else:  # N&W (3.60): expect the same first-order decrease
             alpha = min(1.0, 1.01 * 2.0 * (value - previous_value) / slope)
             alpha = alpha if alpha > 0 else 1.0
         try:
-            alpha, new_value, new_gradient = strong_wolfe(objective, x, value, gradient, direction,
-                                                          alpha=alpha, c2=c2)
+            alpha, new_value, new_gradient = strong_wolfe(
+                objective, x, value, gradient, direction, alpha=alpha, c2=c2
+            )
         except LineSearchError as error:
             return make_result(objective, x, value, gradient, nit, trajectory, False, str(error), "cg")
         x = x + alpha * direction
@@ -215,7 +260,7 @@ def bfgs(objective, x, tol, maxiter, scale_initial=True):
         if _converged(gradient, tol):
             return make_result(objective, x, value, gradient, nit, trajectory, True, CONVERGED, "bfgs")
         direction = -inverse_hessian @ gradient
-        if gradient @ direction >= 0:                   # H lost positive-definiteness to rounding
+        if gradient @ direction >= 0:  # H lost positive-definiteness to rounding
             inverse_hessian = np.eye(n)
             direction = -gradient
         try:
@@ -267,7 +312,9 @@ def lbfgs(objective, x, tol, maxiter, memory=10):
         direction = -two_loop_recursion(gradient, pairs)
         alpha = 1.0 if pairs else min(1.0, 1.0 / max(np.sqrt(gradient @ gradient), 1e-300))
         try:
-            alpha, new_value, new_gradient = strong_wolfe(objective, x, value, gradient, direction, alpha=alpha)
+            alpha, new_value, new_gradient = strong_wolfe(
+                objective, x, value, gradient, direction, alpha=alpha
+            )
         except LineSearchError as error:
             return make_result(objective, x, value, gradient, nit, trajectory, False, str(error), "lbfgs")
         s = alpha * direction

@@ -6,6 +6,7 @@ it. The tabular parts (``mdp``, ``gridworld``, ``tabular``) need only NumPy; the
 imported on first use. Gymnasium is optional: ``make_env('CartPole-v1')`` uses it when installed
 and the built-in NumPy CartPole otherwise.
 """
+
 import importlib
 
 from mathdl.rl.gridworld import GridWorld
@@ -36,5 +37,16 @@ def __getattr__(name):
     raise AttributeError(f"module 'mathdl.rl' has no attribute {name!r}")
 
 
-__all__ = ["Box", "Discrete", "FiniteMDP", "GridWorld", "PlanningResult", "QLearning", "TrainingLog",
-           "policy_iteration", "train_q_learning", "value_iteration", *_LAZY]
+__all__ = [
+    "Box",
+    "Discrete",
+    "FiniteMDP",
+    "GridWorld",
+    "PlanningResult",
+    "QLearning",
+    "TrainingLog",
+    "policy_iteration",
+    "train_q_learning",
+    "value_iteration",
+    *_LAZY,
+]

@@ -10,6 +10,7 @@ integrated by explicit Euler with τ = 0.02 s. Reward +1 per step (the terminati
 the episode terminates when |x| > 2.4 or |θ| > 12°, and is truncated after 500 steps.
 Reference: Florian, "Correct equations for the dynamics of the cart-pole system" (2007).
 """
+
 import numpy as np
 
 from mathdl.random import generator
@@ -27,13 +28,21 @@ class CartPoleEnv:
 
     def __init__(self, max_episode_steps=500):
         if not isinstance(max_episode_steps, int) or max_episode_steps < 1:
-            raise ValueError(f"CartPoleEnv: max_episode_steps must be a positive integer, "
-                             f"got {max_episode_steps!r}")
+            raise ValueError(
+                f"CartPoleEnv: max_episode_steps must be a positive integer, got {max_episode_steps!r}"
+            )
         self.max_episode_steps = max_episode_steps
         self.total_mass = self.masspole + self.masscart
         self.polemass_length = self.masspole * self.length
-        high = np.array([self.x_threshold * 2, np.finfo(np.float32).max,
-                         self.theta_threshold_radians * 2, np.finfo(np.float32).max], dtype=np.float32)
+        high = np.array(
+            [
+                self.x_threshold * 2,
+                np.finfo(np.float32).max,
+                self.theta_threshold_radians * 2,
+                np.finfo(np.float32).max,
+            ],
+            dtype=np.float32,
+        )
         self.observation_space = Box(-high, high)
         self.action_space = Discrete(2)
         self.state = None
@@ -60,15 +69,23 @@ class CartPoleEnv:
         x, x_dot, theta, theta_dot = self.state
         force = self.force_mag if action == 1 else -self.force_mag
         cos, sin = np.cos(theta), np.sin(theta)
-        temp = (force + self.polemass_length * theta_dot ** 2 * sin) / self.total_mass
+        temp = (force + self.polemass_length * theta_dot**2 * sin) / self.total_mass
         theta_acc = (self.gravity * sin - cos * temp) / (
-            self.length * (4.0 / 3.0 - self.masspole * cos ** 2 / self.total_mass))
+            self.length * (4.0 / 3.0 - self.masspole * cos**2 / self.total_mass)
+        )
         x_acc = temp - self.polemass_length * theta_acc * cos / self.total_mass
-        self.state = np.array([x + self.tau * x_dot, x_dot + self.tau * x_acc,
-                               theta + self.tau * theta_dot, theta_dot + self.tau * theta_acc])
+        self.state = np.array(
+            [
+                x + self.tau * x_dot,
+                x_dot + self.tau * x_acc,
+                theta + self.tau * theta_dot,
+                theta_dot + self.tau * theta_acc,
+            ]
+        )
         self.steps += 1
-        terminated = bool(abs(self.state[0]) > self.x_threshold
-                          or abs(self.state[2]) > self.theta_threshold_radians)
+        terminated = bool(
+            abs(self.state[0]) > self.x_threshold or abs(self.state[2]) > self.theta_threshold_radians
+        )
         truncated = self.steps >= self.max_episode_steps and not terminated
         self._done = terminated or truncated
         return self.state.astype(np.float32), 1.0, terminated, truncated, {}

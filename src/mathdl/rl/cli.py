@@ -6,6 +6,7 @@
 The command-line file wires ``add_arguments(parser)`` and ``cli_entry(args) -> exit code``; the
 same settings are reachable from Python with ``run_cartpole(agent, ...)``.
 """
+
 import argparse
 import json
 import os
@@ -20,16 +21,36 @@ from mathdl.random import manual_seed
 # (τ = 0.005 every step), lr 1e-4, batches of 128 from a 10,000-transition buffer, ε from 0.9 to 0.05
 # over the first 3,000 steps. (rl-baselines3-zoo's bursty recipe, 128 gradient steps every 256
 # environment steps at lr 2.3e-3, did not get past a mean of ~250 within 70,000 steps for us.)
-DQN_SETTINGS = dict(hidden=(128, 128), lr=1e-4, batch_size=128, buffer_size=10_000, learning_starts=128,
-                    train_every=1, gradient_steps=1, target_update_every=1, tau=0.005, epsilon_start=0.9,
-                    epsilon_end=0.05, epsilon_decay_steps=3000, max_grad_norm=None)
+DQN_SETTINGS = dict(
+    hidden=(128, 128),
+    lr=1e-4,
+    batch_size=128,
+    buffer_size=10_000,
+    learning_starts=128,
+    train_every=1,
+    gradient_steps=1,
+    target_update_every=1,
+    tau=0.005,
+    epsilon_start=0.9,
+    epsilon_end=0.05,
+    epsilon_decay_steps=3000,
+    max_grad_norm=None,
+)
 A2C_SETTINGS = dict(n_steps=16, lr=1e-3, gamma=0.99, lam=0.95, entropy_coef=0.01, max_grad_norm=0.5)
 AGENTS = ("dqn", "a2c", "reinforce")
 DEFAULT_STEPS = {"dqn": 150_000, "a2c": 400_000, "reinforce": 400_000}
 
 
-def run_cartpole(agent="a2c", total_steps=None, seed=0, backend="auto", target_return=475.0, n_envs=8,
-                 eval_episodes=100, callback=None):
+def run_cartpole(
+    agent="a2c",
+    total_steps=None,
+    seed=0,
+    backend="auto",
+    target_return=475.0,
+    n_envs=8,
+    eval_episodes=100,
+    callback=None,
+):
     """Train ``agent`` on CartPole-v1 until its greedy policy averages ≥ ``target_return`` over
     ``eval_episodes`` episodes or ``total_steps`` environment steps are used.
 
@@ -47,45 +68,86 @@ def run_cartpole(agent="a2c", total_steps=None, seed=0, backend="auto", target_r
     eval_env = make_env("CartPole-v1", backend=backend)
     start = time.perf_counter()
     if agent == "dqn":
-        model, log = train_dqn(make_env("CartPole-v1", backend=backend), total_steps=total_steps,
-                               target_return=target_return, eval_env=eval_env, eval_episodes=eval_episodes,
-                               seed=seed, callback=callback, **DQN_SETTINGS)
+        model, log = train_dqn(
+            make_env("CartPole-v1", backend=backend),
+            total_steps=total_steps,
+            target_return=target_return,
+            eval_env=eval_env,
+            eval_episodes=eval_episodes,
+            seed=seed,
+            callback=callback,
+            **DQN_SETTINGS,
+        )
         act = lambda o: model.act(o, explore=False)  # noqa: E731
     elif agent == "a2c":
         envs = [make_env("CartPole-v1", backend=backend) for _ in range(n_envs)]
-        model, log = train_a2c(envs, total_steps=total_steps, target_return=target_return, eval_env=eval_env,
-                               eval_episodes=eval_episodes, seed=seed, callback=callback, **A2C_SETTINGS)
+        model, log = train_a2c(
+            envs,
+            total_steps=total_steps,
+            target_return=target_return,
+            eval_env=eval_env,
+            eval_episodes=eval_episodes,
+            seed=seed,
+            callback=callback,
+            **A2C_SETTINGS,
+        )
         act = lambda o: model.act(o, explore=False)  # noqa: E731
     else:
-        model, log = train_reinforce(make_env("CartPole-v1", backend=backend), episodes=total_steps, lr=3e-3,
-                                     target_return=target_return, eval_env=eval_env,
-                                     eval_episodes=eval_episodes, max_steps=total_steps, seed=seed,
-                                     callback=callback)
+        model, log = train_reinforce(
+            make_env("CartPole-v1", backend=backend),
+            episodes=total_steps,
+            lr=3e-3,
+            target_return=target_return,
+            eval_env=eval_env,
+            eval_episodes=eval_episodes,
+            max_steps=total_steps,
+            seed=seed,
+            callback=callback,
+        )
         act = lambda o: model.act(o, explore=False)  # noqa: E731
     seconds = time.perf_counter() - start
     if log.evaluations and log.evaluations[-1][0] == log.total_steps:
         final_mean = log.evaluations[-1][1]
     else:
         final_mean, _ = evaluate_policy(eval_env, act, eval_episodes, seed=seed + 1)
-    return {"agent": agent, "solved": log.solved_at_step is not None, "solved_at_step": log.solved_at_step,
-            "greedy_mean_return": float(final_mean), "eval_episodes": int(eval_episodes),
-            "steps": int(log.total_steps), "episodes": len(log.episode_returns), "seconds": round(seconds, 1),
-            "evaluations": [(int(s), float(m)) for s, m in log.evaluations],
-            "episode_returns": [float(r) for r in log.episode_returns],
-            "episode_end_steps": [int(s) for s in log.episode_end_steps]}
+    return {
+        "agent": agent,
+        "solved": log.solved_at_step is not None,
+        "solved_at_step": log.solved_at_step,
+        "greedy_mean_return": float(final_mean),
+        "eval_episodes": int(eval_episodes),
+        "steps": int(log.total_steps),
+        "episodes": len(log.episode_returns),
+        "seconds": round(seconds, 1),
+        "evaluations": [(int(s), float(m)) for s, m in log.evaluations],
+        "episode_returns": [float(r) for r in log.episode_returns],
+        "episode_end_steps": [int(s) for s in log.episode_end_steps],
+    }
 
 
 def add_arguments(parser):
     """Declare ``mathdl rl``'s options on an argparse parser."""
     parser.add_argument("environment", choices=["cartpole"], help="the task (CartPole-v1)")
     parser.add_argument("--agent", choices=AGENTS, default="a2c")
-    parser.add_argument("--steps", type=int, default=None,
-                        help="environment-step budget (default: dqn 150000, a2c/reinforce 400000)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="environment-step budget (default: dqn 150000, a2c/reinforce 400000)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--backend", choices=["auto", "builtin", "gymnasium"], default="auto",
-                        help="gymnasium's CartPole-v1 (auto: when installed) or mathdl's NumPy one")
-    parser.add_argument("--eval-episodes", type=int, default=100,
-                        help="greedy episodes averaged for the solved check and the final report")
+    parser.add_argument(
+        "--backend",
+        choices=["auto", "builtin", "gymnasium"],
+        default="auto",
+        help="gymnasium's CartPole-v1 (auto: when installed) or mathdl's NumPy one",
+    )
+    parser.add_argument(
+        "--eval-episodes",
+        type=int,
+        default=100,
+        help="greedy episodes averaged for the solved check and the final report",
+    )
     parser.add_argument("--output", default=None, help="folder for summary.json (and returns.png)")
     return parser
 
@@ -100,21 +162,31 @@ def cli_entry(args):
 
     def progress(log):
         if len(log.episode_returns) % 50 == 0:
-            print(f"  episode {len(log.episode_returns):5d}  step {log.episode_end_steps[-1]:7d}  "
-                  f"mean return (last 50) {np.mean(log.episode_returns[-50:]):6.1f}", flush=True)
+            print(
+                f"  episode {len(log.episode_returns):5d}  step {log.episode_end_steps[-1]:7d}  "
+                f"mean return (last 50) {np.mean(log.episode_returns[-50:]):6.1f}",
+                flush=True,
+            )
 
     if args.eval_episodes < 1:
         raise ValueError(f"mathdl rl: --eval-episodes must be positive, got {args.eval_episodes}")
-    summary = run_cartpole(args.agent, args.steps, args.seed, args.backend, eval_episodes=args.eval_episodes,
-                           callback=progress)
-    print(f"{args.agent} on CartPole-v1: greedy mean return {summary['greedy_mean_return']:.1f} over "
-          f"{summary['eval_episodes']} episodes; "
-          + (f"reached ≥ 475 after {summary['solved_at_step']} environment steps"
-             if summary["solved"] else f"not solved within {summary['steps']} steps")
-          + f" ({summary['seconds']} s)")
+    summary = run_cartpole(
+        args.agent, args.steps, args.seed, args.backend, eval_episodes=args.eval_episodes, callback=progress
+    )
+    print(
+        f"{args.agent} on CartPole-v1: greedy mean return {summary['greedy_mean_return']:.1f} over "
+        f"{summary['eval_episodes']} episodes; "
+        + (
+            f"reached ≥ 475 after {summary['solved_at_step']} environment steps"
+            if summary["solved"]
+            else f"not solved within {summary['steps']} steps"
+        )
+        + f" ({summary['seconds']} s)"
+    )
     if args.output:
         os.makedirs(args.output, exist_ok=True)
         from mathdl.io import atomic_write
+
         with atomic_write(os.path.join(args.output, "summary.json")) as handle:
             handle.write(json.dumps(summary, indent=1).encode("utf-8"))
         save_returns_plot(summary, os.path.join(args.output, "returns.png"))
@@ -126,6 +198,7 @@ def save_returns_plot(summary, path):
     message, when it is not installed)."""
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:

@@ -11,6 +11,7 @@ target does not chase itself; or moved softly toward θ every step):
 d marks a true terminal state; a time-limit truncation still bootstraps. Actions are ε-greedy with
 ε decayed linearly from ``epsilon_start`` to ``epsilon_end`` over ``epsilon_decay_steps`` steps.
 """
+
 import copy
 
 import numpy as np
@@ -18,9 +19,9 @@ import numpy as np
 from mathdl import nn, optim
 from mathdl.autograd import no_grad
 from mathdl.autograd.tensor import Tensor
+from mathdl.nn import functional as F
 from mathdl.random import generator
 from mathdl.rl.environments import RunLog, evaluate_policy, space_sizes
-from mathdl.nn import functional as F
 from mathdl.rl.networks import mlp
 from mathdl.rl.replay import ReplayBuffer
 
@@ -35,17 +36,40 @@ class DQNAgent:
     (softly, θ⁻ ← τθ + (1 − τ)θ⁻, when ``tau`` is given).
     """
 
-    def __init__(self, observation_dim, n_actions, hidden=(128, 128), gamma=0.99, lr=1e-3,
-                 buffer_size=50_000, batch_size=64, learning_starts=1000, train_every=1, gradient_steps=1,
-                 target_update_every=500, epsilon_start=1.0, epsilon_end=0.05, epsilon_decay_steps=10_000,
-                 double=True, huber_delta=1.0, max_grad_norm=10.0, tau=None):
+    def __init__(
+        self,
+        observation_dim,
+        n_actions,
+        hidden=(128, 128),
+        gamma=0.99,
+        lr=1e-3,
+        buffer_size=50_000,
+        batch_size=64,
+        learning_starts=1000,
+        train_every=1,
+        gradient_steps=1,
+        target_update_every=500,
+        epsilon_start=1.0,
+        epsilon_end=0.05,
+        epsilon_decay_steps=10_000,
+        double=True,
+        huber_delta=1.0,
+        max_grad_norm=10.0,
+        tau=None,
+    ):
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"DQNAgent: gamma must be in [0, 1], got {gamma!r}")
         if not 0.0 <= epsilon_end <= epsilon_start <= 1.0:
-            raise ValueError(f"DQNAgent: need 0 <= epsilon_end <= epsilon_start <= 1, got "
-                             f"{epsilon_start!r}, {epsilon_end!r}")
-        for name, value in (("batch_size", batch_size), ("train_every", train_every),
-                            ("gradient_steps", gradient_steps), ("target_update_every", target_update_every)):
+            raise ValueError(
+                f"DQNAgent: need 0 <= epsilon_end <= epsilon_start <= 1, got "
+                f"{epsilon_start!r}, {epsilon_end!r}"
+            )
+        for name, value in (
+            ("batch_size", batch_size),
+            ("train_every", train_every),
+            ("gradient_steps", gradient_steps),
+            ("target_update_every", target_update_every),
+        ):
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"DQNAgent: {name} must be a positive integer, got {value!r}")
         self.n_actions = int(n_actions)
@@ -124,8 +148,19 @@ class DQNAgent:
             self.sync_target()
 
 
-def train_dqn(env, agent=None, total_steps=50_000, target_return=None, eval_env=None, eval_episodes=100,
-              check_window=10, check_fraction=0.9, seed=None, callback=None, **agent_kwargs):
+def train_dqn(
+    env,
+    agent=None,
+    total_steps=50_000,
+    target_return=None,
+    eval_env=None,
+    eval_episodes=100,
+    check_window=10,
+    check_fraction=0.9,
+    seed=None,
+    callback=None,
+    **agent_kwargs,
+):
     """Train ``agent`` (built from the environment's spaces and ``agent_kwargs`` if None) for at
     most ``total_steps`` environment steps.
 
@@ -156,8 +191,9 @@ def train_dqn(env, agent=None, total_steps=50_000, target_return=None, eval_env=
             if callback is not None:
                 callback(log)
             if target_return is not None and log.recent_mean(check_window) >= check_fraction * target_return:
-                mean, _ = evaluate_policy(eval_env or env, lambda o: agent.act(o, explore=False),
-                                          eval_episodes)
+                mean, _ = evaluate_policy(
+                    eval_env or env, lambda o: agent.act(o, explore=False), eval_episodes
+                )
                 log.evaluations.append((agent.steps, mean))
                 if eval_env is None:
                     observation, _ = env.reset()

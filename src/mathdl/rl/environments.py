@@ -4,6 +4,7 @@ Any object with the Gymnasium API works with the agents: ``reset(seed=None) -> (
 ``step(action) -> (obs, reward, terminated, truncated, info)``, ``action_space.n`` and
 ``observation_space.shape``. Gymnasium itself is optional.
 """
+
 import numpy as np
 
 from mathdl.rl.cartpole import CartPoleEnv
@@ -26,14 +27,18 @@ def make_env(name, backend="auto", **kwargs):
             import gymnasium
         except ImportError:
             if backend == "gymnasium":
-                raise ImportError("make_env: backend='gymnasium' needs Gymnasium; install the optional "
-                                  "extra with  pip install 'mathdl[rl]'") from None
+                raise ImportError(
+                    "make_env: backend='gymnasium' needs Gymnasium; install the optional "
+                    "extra with  pip install 'mathdl[rl]'"
+                ) from None
         else:
             if backend == "gymnasium" or name not in _BUILTIN or name == "CartPole-v1":
                 return gymnasium.make(name, **kwargs)
     if name not in _BUILTIN:
-        raise ValueError(f"make_env: no built-in environment {name!r}; built-in ones are "
-                         f"{sorted(_BUILTIN)} (install gymnasium for the others)")
+        raise ValueError(
+            f"make_env: no built-in environment {name!r}; built-in ones are "
+            f"{sorted(_BUILTIN)} (install gymnasium for the others)"
+        )
     return _BUILTIN[name](**kwargs)
 
 
@@ -46,8 +51,10 @@ def space_sizes(env):
         raise TypeError(f"the agents need a discrete action space (with .n), got {env.action_space}")
     if shape is None or len(shape) != 1:
         if getattr(env.observation_space, "n", None) is not None:
-            raise TypeError("the deep agents need vector observations; for a Discrete observation "
-                            "space use mathdl.rl.QLearning (or one-hot encode the state)")
+            raise TypeError(
+                "the deep agents need vector observations; for a Discrete observation "
+                "space use mathdl.rl.QLearning (or one-hot encode the state)"
+            )
         raise TypeError(f"the agents need a 1-D observation space, got {env.observation_space}")
     return int(shape[0]), int(n_actions)
 
@@ -93,8 +100,10 @@ class RunLog:
         return float(np.mean(self.episode_returns[-window:]))
 
     def __repr__(self):
-        return (f"RunLog(episodes={len(self.episode_returns)}, total_steps={self.total_steps}, "
-                f"solved_at_step={self.solved_at_step}, evaluations={self.evaluations[-3:]})")
+        return (
+            f"RunLog(episodes={len(self.episode_returns)}, total_steps={self.total_steps}, "
+            f"solved_at_step={self.solved_at_step}, evaluations={self.evaluations[-3:]})"
+        )
 
 
 class OneHotObservation:
@@ -104,9 +113,12 @@ class OneHotObservation:
     def __init__(self, env):
         n = getattr(env.observation_space, "n", None)
         if n is None:
-            raise TypeError(f"OneHotObservation: the environment's observation space must be "
-                            f"discrete (with .n), got {env.observation_space}")
+            raise TypeError(
+                f"OneHotObservation: the environment's observation space must be "
+                f"discrete (with .n), got {env.observation_space}"
+            )
         from mathdl.rl.spaces import Box
+
         self.env = env
         self.n = int(n)
         self.observation_space = Box(np.zeros(self.n), np.ones(self.n))

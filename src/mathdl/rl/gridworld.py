@@ -8,6 +8,7 @@ earns that cell's reward (``step_reward`` for floor). The environment samples fr
 table that ``to_mdp`` returns, so planning on the MDP and learning from the environment solve
 the same problem.
 """
+
 import numpy as np
 
 from mathdl.random import generator
@@ -15,10 +16,7 @@ from mathdl.rl.mdp import FiniteMDP
 from mathdl.rl.spaces import Discrete
 
 _MOVES = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)])
-DEFAULT_MAP = ("S..#....",
-               ".#...#H.",
-               "...#...G",
-               "H.....#.")
+DEFAULT_MAP = ("S..#....", ".#...#H.", "...#...G", "H.....#.")
 
 
 class GridWorld:
@@ -27,8 +25,9 @@ class GridWorld:
     non-wall cells). ``reset(seed=None) -> (state, info)``, ``step(action) -> (state, reward,
     terminated, truncated, info)`` as in Gymnasium."""
 
-    def __init__(self, grid=DEFAULT_MAP, slip=0.0, step_reward=-0.01, goal_reward=1.0,
-                 hole_reward=-1.0, max_steps=100):
+    def __init__(
+        self, grid=DEFAULT_MAP, slip=0.0, step_reward=-0.01, goal_reward=1.0, hole_reward=-1.0, max_steps=100
+    ):
         rows = [str(row) for row in grid]
         if not rows or any(len(row) != len(rows[0]) for row in rows):
             raise ValueError("GridWorld: grid must be a non-empty list of equally long strings")
@@ -49,14 +48,16 @@ class GridWorld:
         kinds = [rows[r][c] for r, c in self.cells]
         self.start_state = kinds.index("S")
         self.terminal = np.array([k in "GH" for k in kinds])
-        cell_reward = np.array([goal_reward if k == "G" else hole_reward if k == "H" else step_reward
-                                for k in kinds], dtype=np.float64)
+        cell_reward = np.array(
+            [goal_reward if k == "G" else hole_reward if k == "H" else step_reward for k in kinds],
+            dtype=np.float64,
+        )
         n = len(self.cells)
         transitions = np.zeros((n, 4, n))
         rewards = np.zeros((n, 4, n))
         for s, (r, c) in enumerate(self.cells):
             if self.terminal[s]:
-                transitions[s, :, s] = 1.0        # absorbing, no further reward
+                transitions[s, :, s] = 1.0  # absorbing, no further reward
                 continue
             for a in range(4):
                 for direction, p in ((a, 1.0 - slip), ((a + 1) % 4, slip / 2), ((a + 3) % 4, slip / 2)):

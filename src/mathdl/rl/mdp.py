@@ -14,6 +14,7 @@ and the optimal value is the fixed point of the Bellman optimality operator (a Î
 
 Reference: Sutton & Barto, *Reinforcement Learning: An Introduction* (2nd ed.), chapters 3-4.
 """
+
 from collections import namedtuple
 
 import numpy as np
@@ -39,13 +40,17 @@ class FiniteMDP:
         if n_states == 0 or n_actions == 0:
             raise ValueError(f"FiniteMDP: need at least one state and one action, got {transitions.shape}")
         if np.any(transitions < 0) or not np.allclose(transitions.sum(axis=2), 1.0, atol=1e-8):
-            raise ValueError("FiniteMDP: every transitions[s, a, :] must be a probability distribution "
-                             "(non-negative, summing to 1)")
+            raise ValueError(
+                "FiniteMDP: every transitions[s, a, :] must be a probability distribution "
+                "(non-negative, summing to 1)"
+            )
         if rewards.shape == (n_states, n_actions, n_states):
             rewards = np.einsum("sat,sat->sa", transitions, rewards)
         elif rewards.shape != (n_states, n_actions):
-            raise ValueError(f"FiniteMDP: rewards must have shape (S, A) = {(n_states, n_actions)} or "
-                             f"(S, A, S) = {(n_states, n_actions, n_states)}, got {rewards.shape}")
+            raise ValueError(
+                f"FiniteMDP: rewards must have shape (S, A) = {(n_states, n_actions)} or "
+                f"(S, A, S) = {(n_states, n_actions, n_states)}, got {rewards.shape}"
+            )
         if not np.all(np.isfinite(rewards)):
             raise ValueError("FiniteMDP: rewards must be finite")
         if not isinstance(gamma, (int, float, np.floating)) or not 0.0 <= float(gamma) < 1.0:
@@ -67,12 +72,16 @@ class FiniteMDP:
         policy = np.asarray(policy)
         if policy.shape == (self.n_states,):
             if policy.dtype.kind not in "iu" or np.any(policy < 0) or np.any(policy >= self.n_actions):
-                raise ValueError(f"policy: a deterministic policy must hold integer actions in "
-                                 f"[0, {self.n_actions}), got {policy!r}")
+                raise ValueError(
+                    f"policy: a deterministic policy must hold integer actions in "
+                    f"[0, {self.n_actions}), got {policy!r}"
+                )
             return np.eye(self.n_actions)[policy]
         if policy.shape != (self.n_states, self.n_actions):
-            raise ValueError(f"policy: expected shape (S,) = ({self.n_states},) or (S, A) = "
-                             f"{(self.n_states, self.n_actions)}, got {policy.shape}")
+            raise ValueError(
+                f"policy: expected shape (S,) = ({self.n_states},) or (S, A) = "
+                f"{(self.n_states, self.n_actions)}, got {policy.shape}"
+            )
         policy = policy.astype(np.float64)
         if np.any(policy < 0) or not np.allclose(policy.sum(axis=1), 1.0, atol=1e-8):
             raise ValueError("policy: every row pi(.|s) must be a probability distribution")
@@ -112,15 +121,17 @@ def value_iteration(mdp, tol=1e-10, max_iterations=100_000):
         raise ValueError(f"value_iteration: tol must be positive, got {tol!r}")
     threshold = tol * (1.0 - mdp.gamma) / mdp.gamma if mdp.gamma > 0 else np.inf
     values = np.zeros(mdp.n_states)
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 (read after the loop)
         new_values = mdp.bellman_optimality(values)
         change = np.max(np.abs(new_values - values))
         values = new_values
         if change < threshold:
             break
     else:
-        raise RuntimeError(f"value_iteration: no convergence to tol={tol} in {max_iterations} iterations "
-                           f"(last change {change:.3g})")
+        raise RuntimeError(
+            f"value_iteration: no convergence to tol={tol} in {max_iterations} iterations "
+            f"(last change {change:.3g})"
+        )
     q = mdp.q_values(values)
     return PlanningResult(values, q.argmax(axis=1), q, iteration)
 
@@ -134,8 +145,11 @@ def policy_iteration(mdp, initial_policy=None, max_iterations=10_000):
     deterministic policies. Returns ``PlanningResult``.
     """
     _check_mdp(mdp, "policy_iteration")
-    policy = (np.zeros(mdp.n_states, dtype=np.int64) if initial_policy is None
-              else np.asarray(initial_policy, dtype=np.int64).copy())
+    policy = (
+        np.zeros(mdp.n_states, dtype=np.int64)
+        if initial_policy is None
+        else np.asarray(initial_policy, dtype=np.int64).copy()
+    )
     mdp.policy_matrix(policy)  # validates
     for iteration in range(1, max_iterations + 1):
         values = mdp.evaluate_policy(policy)

@@ -1,4 +1,5 @@
 """Small fully connected networks for the deep agents."""
+
 import numbers
 
 from mathdl import nn

@@ -14,6 +14,7 @@ Both minimise  L = −mean(log π(a|s) Â) + c_v · mean((V(s) − R̂)²) − �
 with R̂ = Â + V the value target, Â held constant, and H the entropy bonus that keeps exploring.
 A time-limit truncation is not a terminal state: its reward gets γ V(s_last) added.
 """
+
 import numpy as np
 
 from mathdl import nn, optim
@@ -108,10 +109,24 @@ def _check_solved(log, model, eval_env, target_return, check_window, eval_episod
     return False
 
 
-def train_reinforce(env, model=None, episodes=1000, gamma=0.99, lr=1e-2, value_coef=0.5,
-                    entropy_coef=0.0, normalize_advantages=True, max_grad_norm=None, target_return=None,
-                    eval_env=None, eval_episodes=100, check_window=10, max_steps=None, seed=None,
-                    callback=None):
+def train_reinforce(
+    env,
+    model=None,
+    episodes=1000,
+    gamma=0.99,
+    lr=1e-2,
+    value_coef=0.5,
+    entropy_coef=0.0,
+    normalize_advantages=True,
+    max_grad_norm=None,
+    target_return=None,
+    eval_env=None,
+    eval_episodes=100,
+    check_window=10,
+    max_steps=None,
+    seed=None,
+    callback=None,
+):
     """REINFORCE with a value baseline: one update per episode, for ``episodes`` episodes or
     until ``max_steps`` environment steps are used. Returns ``(model, RunLog)``.
 
@@ -163,9 +178,24 @@ def train_reinforce(env, model=None, episodes=1000, gamma=0.99, lr=1e-2, value_c
     return model, log
 
 
-def train_a2c(envs, model=None, total_steps=200_000, n_steps=16, gamma=0.99, lam=0.95, lr=1e-3,
-              value_coef=0.5, entropy_coef=0.01, max_grad_norm=0.5, target_return=None, eval_env=None,
-              eval_episodes=100, check_window=20, seed=None, callback=None):
+def train_a2c(
+    envs,
+    model=None,
+    total_steps=200_000,
+    n_steps=16,
+    gamma=0.99,
+    lam=0.95,
+    lr=1e-3,
+    value_coef=0.5,
+    entropy_coef=0.01,
+    max_grad_norm=0.5,
+    target_return=None,
+    eval_env=None,
+    eval_episodes=100,
+    check_window=20,
+    seed=None,
+    callback=None,
+):
     """Synchronous advantage actor-critic over a list of environments (or one environment).
 
     Each update collects ``n_steps`` steps from every environment, computes GAE(λ) advantages and
@@ -177,8 +207,9 @@ def train_a2c(envs, model=None, total_steps=200_000, n_steps=16, gamma=0.99, lam
     model = model or ActorCritic(observation_dim, n_actions)
     optimizer = optim.Adam(model.parameters(), lr=lr)
     n_envs, log, step = len(envs), RunLog(), 0
-    observations = np.stack([env.reset(seed=None if seed is None else seed + i)[0]
-                             for i, env in enumerate(envs)]).astype(np.float32)
+    observations = np.stack(
+        [env.reset(seed=None if seed is None else seed + i)[0] for i, env in enumerate(envs)]
+    ).astype(np.float32)
     episode_returns, episode_lengths = np.zeros(n_envs), np.zeros(n_envs, dtype=np.int64)
     solved = False
     while step < total_steps and not solved:
@@ -222,16 +253,24 @@ def train_a2c(envs, model=None, total_steps=200_000, n_steps=16, gamma=0.99, lam
             next_values[-1] = model.critic(Tensor(observations)).array.reshape(-1)
         advantages = generalized_advantages(rewards, values, next_values, dones, gamma, lam)
         value_targets = advantages + values
-        loss = _loss(model, batch_obs.reshape(-1, observation_dim), batch_actions.reshape(-1),
-                     advantages.reshape(-1), value_targets.reshape(-1), value_coef, entropy_coef)
+        loss = _loss(
+            model,
+            batch_obs.reshape(-1, observation_dim),
+            batch_actions.reshape(-1),
+            advantages.reshape(-1),
+            value_targets.reshape(-1),
+            value_coef,
+            entropy_coef,
+        )
         optimizer.zero_grad()
         loss.backward()
         if max_grad_norm is not None:
             nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
         optimizer.step()
         step += n_steps * n_envs
-        solved = _check_solved(log, model, eval_env or envs[0], target_return, check_window,
-                               eval_episodes, step)
+        solved = _check_solved(
+            log, model, eval_env or envs[0], target_return, check_window, eval_episodes, step
+        )
         if solved or (log.evaluations and log.evaluations[-1][0] == step and eval_env is None):
             observations = np.stack([env.reset()[0] for env in envs]).astype(np.float32)
             episode_returns[:], episode_lengths[:] = 0.0, 0

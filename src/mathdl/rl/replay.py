@@ -1,6 +1,7 @@
 """Experience replay (Lin, 1992; Mnih et al., 2015): a ring buffer of transitions
 (s, a, r, s', terminated) sampled uniformly, which breaks the correlation of consecutive steps
 and lets each transition be learned from many times."""
+
 from collections import namedtuple
 
 import numpy as np
@@ -47,5 +48,10 @@ class ReplayBuffer:
         if self.size == 0:
             raise ValueError("ReplayBuffer.sample: the buffer is empty")
         index = generator().integers(0, self.size, int(batch_size))
-        return Batch(self.observations[index], self.actions[index], self.rewards[index],
-                     self.next_observations[index], self.terminated[index])
+        return Batch(
+            self.observations[index],
+            self.actions[index],
+            self.rewards[index],
+            self.next_observations[index],
+            self.terminated[index],
+        )

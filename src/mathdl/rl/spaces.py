@@ -4,6 +4,7 @@ Agents read only ``action_space.n``, ``observation_space.n`` (discrete observati
 ``observation_space.shape`` (vector observations), and call ``sample()``; Gymnasium's own
 ``Discrete``/``Box`` have the same attributes, so agents work with either.
 """
+
 import numpy as np
 
 from mathdl.random import generator
@@ -36,8 +37,10 @@ class Box:
         self.low = np.asarray(low, dtype=dtype)
         self.high = np.asarray(high, dtype=dtype)
         if self.low.shape != self.high.shape or np.any(self.low > self.high):
-            raise ValueError(f"Box: low and high must have the same shape and low <= high, "
-                             f"got shapes {self.low.shape} and {self.high.shape}")
+            raise ValueError(
+                f"Box: low and high must have the same shape and low <= high, "
+                f"got shapes {self.low.shape} and {self.high.shape}"
+            )
         self.shape = self.low.shape
         self.dtype = np.dtype(dtype)
 

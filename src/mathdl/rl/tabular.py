@@ -9,6 +9,7 @@ only a true terminal state has value 0. With every (s, a) visited infinitely oft
 satisfying Σα = ∞, Σα² < ∞, Q converges to q*; on a deterministic MDP a constant α ∈ (0, 1] does.
 Works with any environment with the Gymnasium API whose spaces are ``Discrete``.
 """
+
 from collections import namedtuple
 
 import numpy as np
@@ -69,8 +70,10 @@ def train_q_learning(env, agent, episodes, seed=None):
         raise TypeError(f"train_q_learning: agent must be a QLearning, got {type(agent).__name__}")
     n_obs = getattr(env.observation_space, "n", None)
     if n_obs != agent.q.shape[0] or getattr(env.action_space, "n", None) != agent.q.shape[1]:
-        raise ValueError(f"train_q_learning: the agent's table {agent.q.shape} does not match the "
-                         f"environment's spaces ({env.observation_space}, {env.action_space})")
+        raise ValueError(
+            f"train_q_learning: the agent's table {agent.q.shape} does not match the "
+            f"environment's spaces ({env.observation_space}, {env.action_space})"
+        )
     returns, lengths = [], []
     state, _ = env.reset(seed=seed)
     for _ in range(int(episodes)):

@@ -6,6 +6,7 @@
 evidence one after another (yesterday's posterior is today's prior), which equals one update with
 the product of the likelihoods.
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -50,13 +51,18 @@ def sequential_bayes(prior, likelihoods):
         posterior = bayes_rule(posterior, likelihoods[row])
         history.append(posterior)
     from mathdl.ops import stack
+
     return stack(history, axis=0)
 
 
 def diagnostic_posterior(prevalence, sensitivity, specificity):
     """P(condition | positive test) = s·π / (s·π + (1 − t)(1 − π)) for prevalence π,
     sensitivity s = P(+ | condition) and specificity t = P(− | no condition)."""
-    for name, value in (("prevalence", prevalence), ("sensitivity", sensitivity), ("specificity", specificity)):
+    for name, value in (
+        ("prevalence", prevalence),
+        ("sensitivity", sensitivity),
+        ("specificity", specificity),
+    ):
         if not 0 <= value <= 1:
             raise ValueError(f"diagnostic_posterior: {name} must lie in [0, 1], got {value}")
     posterior = bayes_rule([1.0 - prevalence, prevalence], [1.0 - specificity, sensitivity])

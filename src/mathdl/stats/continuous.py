@@ -5,6 +5,7 @@ x = g(θ, ε) with parameter-free noise ε (a standard normal or a uniform draw 
 inverse cdf), so ``rsample`` is differentiable in the parameters. Outside the support ``log_prob``
 is −∞ (as SciPy's ``logpdf``).
 """
+
 import math
 
 import numpy as np
@@ -12,8 +13,7 @@ import numpy as np
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import abs as absolute
 from mathdl.ops import clip, exp, log, where
-from mathdl.stats.distribution import (Distribution, as_parameter, broadcast_parameters, expm1, log1p,
-                                       require)
+from mathdl.stats.distribution import Distribution, as_parameter, broadcast_parameters, expm1, log1p, require
 from mathdl.stats.special import erfc, ndtri
 
 HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
@@ -22,6 +22,7 @@ NEG_INF = -np.inf
 
 def _noise(distribution, like, shape, kind):
     from mathdl.random import generator
+
     full = distribution.extended_shape(shape)
     draws = generator().standard_normal(full) if kind == "normal" else generator().random(full)
     return Tensor(draws.astype(like.dtype, copy=False))
@@ -88,8 +89,11 @@ class Uniform(Distribution):
     def __init__(self, low, high):
         low = as_parameter(low, "low", "Uniform")
         high = as_parameter(high, "high", "Uniform")
-        require(np.broadcast_to(low.array < high.array, np.broadcast_shapes(low.shape, high.shape)),
-                "Uniform", f"low must be less than high, got low={low.array}, high={high.array}")
+        require(
+            np.broadcast_to(low.array < high.array, np.broadcast_shapes(low.shape, high.shape)),
+            "Uniform",
+            f"low must be less than high, got low={low.array}, high={high.array}",
+        )
         (self.low, self.high), shape = broadcast_parameters(low, high)
         super().__init__(shape)
 
@@ -271,8 +275,9 @@ class Pareto(Distribution):
         alpha = self.alpha
         finite = alpha.array > 2
         safe = where(finite, alpha, 3.0)
-        return where(finite, self.scale * self.scale * safe / ((safe - 1.0) * (safe - 1.0) * (safe - 2.0)),
-                     np.inf)
+        return where(
+            finite, self.scale * self.scale * safe / ((safe - 1.0) * (safe - 1.0) * (safe - 2.0)), np.inf
+        )
 
     def entropy(self):
         return log(self.scale / self.alpha) + 1.0 / self.alpha + 1.0

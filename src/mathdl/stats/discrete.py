@@ -4,12 +4,19 @@ Each states its mass function, cdf, moments and entropy. ``log_prob`` is −∞ 
 SciPy's ``logpmf``), and differentiable in the probabilities/rate. Binomial and Poisson draw with
 NumPy's exact samplers; Bernoulli and Categorical by the inverse cdf of a uniform draw.
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import exp, log, log_softmax, sigmoid, softmax, where
-from mathdl.stats.distribution import (Distribution, as_parameter, broadcast_parameters, require,
-                                       softplus, xlogy)
+from mathdl.stats.distribution import (
+    Distribution,
+    as_parameter,
+    broadcast_parameters,
+    require,
+    softplus,
+    xlogy,
+)
 from mathdl.stats.special import log_factorial
 
 NEG_INF = -np.inf
@@ -20,8 +27,9 @@ def _probs_or_logits(probs, logits, owner):
         raise ValueError(f"{owner}: give exactly one of probs and logits")
     if probs is not None:
         probs = as_parameter(probs, "probs", owner)
-        require((probs.array >= 0) & (probs.array <= 1), owner,
-                f"probs must lie in [0, 1], got {probs.array}")
+        require(
+            (probs.array >= 0) & (probs.array <= 1), owner, f"probs must lie in [0, 1], got {probs.array}"
+        )
         return probs, None
     return None, as_parameter(logits, "logits", owner)
 
@@ -39,7 +47,9 @@ def _surprisal_term(log_mass):
 
 def _grid_sum(distribution, lower, upper, mass_of):
     """Σ_{k=lower}^{upper} f(k) elementwise over the batch, with f evaluated on a grid of counts."""
-    counts = np.arange(lower, upper + 1, dtype=np.float64).reshape((-1,) + (1,) * len(distribution.batch_shape))
+    counts = np.arange(lower, upper + 1, dtype=np.float64).reshape(
+        (-1,) + (1,) * len(distribution.batch_shape)
+    )
     return mass_of(counts).sum(axis=0)
 
 
@@ -56,7 +66,7 @@ def _cumulative_mass(distribution, value, like, upper_limit):
     no mass (exactly for Binomial, below 1e-16 for Poisson), so the sum stops there."""
     x = np.floor(distribution.value(value, like).array)
     shape = np.broadcast_shapes(x.shape, distribution.batch_shape)
-    top = np.max(np.where(np.isnan(x), 0.0, x), initial=0.0)        # +∞ sums up to the limit
+    top = np.max(np.where(np.isnan(x), 0.0, x), initial=0.0)  # +∞ sums up to the limit
     upper = int(max(0, min(top, upper_limit)))
     counts = np.arange(upper + 1, dtype=np.float64).reshape((-1,) + (1,) * len(shape))
     masses = exp(distribution._log_mass(np.broadcast_to(counts, (upper + 1,) + shape)))
@@ -136,15 +146,21 @@ class Binomial(Distribution):
         if n.dtype.kind not in "iuf" or not np.all(_is_integer(n)) or np.any(n < 0):
             raise ValueError(f"Binomial: total_count must be a non-negative integer, got {total_count}")
         probs = as_parameter(probs, "probs", "Binomial")
-        require((probs.array >= 0) & (probs.array <= 1), "Binomial", f"probs must lie in [0, 1], got {probs.array}")
+        require(
+            (probs.array >= 0) & (probs.array <= 1),
+            "Binomial",
+            f"probs must lie in [0, 1], got {probs.array}",
+        )
         count = Tensor(n.astype(probs.dtype))
         (self.total_count, self.probs), shape = broadcast_parameters(count, probs)
         super().__init__(shape)
 
     def sample(self, shape=()):
         from mathdl.random import generator
-        draws = generator().binomial(self.total_count.array.astype(np.int64), self.probs.array,
-                                     size=self.extended_shape(shape))
+
+        draws = generator().binomial(
+            self.total_count.array.astype(np.int64), self.probs.array, size=self.extended_shape(shape)
+        )
         return Tensor(draws.astype(self.probs.dtype))
 
     def _log_mass(self, k):
@@ -152,8 +168,11 @@ class Binomial(Distribution):
         valid = (k >= 0) & (k <= n) & _is_integer(k)
         safe_k = np.where(valid, k, 0.0)
         combinations = log_factorial(n) - log_factorial(safe_k) - log_factorial(n - safe_k)
-        density = (xlogy(safe_k, self.probs) + xlogy(n - safe_k, 1.0 - self.probs)
-                   + Tensor(combinations.astype(self.probs.dtype)))
+        density = (
+            xlogy(safe_k, self.probs)
+            + xlogy(n - safe_k, 1.0 - self.probs)
+            + Tensor(combinations.astype(self.probs.dtype))
+        )
         return where(valid, density, NEG_INF)
 
     def log_prob(self, value):
@@ -173,6 +192,7 @@ class Binomial(Distribution):
     def entropy(self):
         def term(k):
             return _surprisal_term(self._log_mass(np.broadcast_to(k, k.shape[:1] + self.batch_shape)))
+
         n, p = self.total_count.array, self.probs.array
         lower, upper = _window(n * p, np.sqrt(n * p * (1 - p)), int(np.max(n, initial=0)))
         return _grid_sum(self, lower, upper, term)
@@ -194,6 +214,7 @@ class Poisson(Distribution):
 
     def sample(self, shape=()):
         from mathdl.random import generator
+
         draws = generator().poisson(self.rate.array, size=self.extended_shape(shape))
         return Tensor(draws.astype(self.rate.dtype))
 
@@ -223,6 +244,7 @@ class Poisson(Distribution):
 
         def term(k):
             return _surprisal_term(self._log_mass(np.broadcast_to(k, k.shape[:1] + self.batch_shape)))
+
         return _grid_sum(self, lower, upper, term)
 
 
@@ -240,12 +262,17 @@ class Categorical(Distribution):
         probs, logits = _probs_or_logits(probs, logits, "Categorical")
         source = probs if probs is not None else logits
         if source.ndim < 1 or source.shape[-1] < 1:
-            raise ValueError(f"Categorical: probs/logits need a last axis of categories, got shape {source.shape}")
+            raise ValueError(
+                f"Categorical: probs/logits need a last axis of categories, got shape {source.shape}"
+            )
         if probs is not None:
             total = probs.array.sum(axis=-1)
             tolerance = 1e-6 if probs.dtype == np.float64 else 1e-4
-            require(np.abs(total - 1.0) <= tolerance, "Categorical",
-                    f"probs must sum to 1 along the last axis, got sums {total}")
+            require(
+                np.abs(total - 1.0) <= tolerance,
+                "Categorical",
+                f"probs must sum to 1 along the last axis, got sums {total}",
+            )
         self._probs, self._logits = probs, logits
         self.num_categories = source.shape[-1]
         super().__init__(source.shape[:-1])
@@ -274,6 +301,7 @@ class Categorical(Distribution):
         if self._probs is not None:
             log_p = where(self._probs.array > 0, log(where(self._probs.array > 0, self._probs, 1.0)), NEG_INF)
         from mathdl.ops import broadcast_to
+
         table = broadcast_to(log_p, shape + (self.num_categories,))
         grids = np.indices(shape, sparse=True)
         picked = table[tuple(grids) + (np.broadcast_to(index, shape),)]

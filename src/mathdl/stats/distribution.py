@@ -6,6 +6,7 @@ common ``batch_shape``; ``event_shape`` is the shape of one draw (``()`` for sca
 d-dimensional Gaussian). ``sample(shape)`` returns a Tensor of shape ``shape + batch_shape +
 event_shape``, as ``torch.distributions`` does. Invalid parameters raise ``ValueError`` at construction.
 """
+
 import numbers
 
 import numpy as np
@@ -46,8 +47,9 @@ def broadcast_parameters(*tensors):
     try:
         shape = np.broadcast_shapes(*[t.shape for t in tensors])
     except ValueError:
-        raise ValueError("distribution parameters have shapes that do not broadcast: "
-                         f"{[t.shape for t in tensors]}") from None
+        raise ValueError(
+            f"distribution parameters have shapes that do not broadcast: {[t.shape for t in tensors]}"
+        ) from None
     return [t if t.shape == shape else broadcast_to(t, shape) for t in tensors], shape
 
 
@@ -82,7 +84,9 @@ def expm1(x):
 
 def softplus(x):
     """log(1 + eˣ) = max(x, 0) + log(1 + e^(−|x|)), stable for every x."""
-    from mathdl.ops import abs as absolute, relu
+    from mathdl.ops import abs as absolute
+    from mathdl.ops import relu
+
     return relu(x) + log(1.0 + exp(-absolute(x)))
 
 
@@ -119,8 +123,10 @@ class Distribution:
 
     def rsample(self, shape=()):
         """Reparameterised draws x = g(θ, ε), differentiable in the parameters θ."""
-        raise NotImplementedError(f"{type(self).__name__} has no reparameterised sampler (rsample); "
-                                  f"use sample() (its draws carry no gradient)")
+        raise NotImplementedError(
+            f"{type(self).__name__} has no reparameterised sampler (rsample); "
+            f"use sample() (its draws carry no gradient)"
+        )
 
     # ----- densities -------------------------------------------------------------------
     def log_prob(self, value):
@@ -162,6 +168,7 @@ class Distribution:
     @property
     def stddev(self):
         from mathdl.ops import sqrt
+
         return sqrt(self.variance)
 
     def entropy(self):
@@ -178,6 +185,7 @@ class Distribution:
     def uniform(self, shape):
         """Uniform(0, 1) draws of ``extended_shape(shape)`` as an array of the parameter dtype."""
         from mathdl.random import generator
+
         return generator().random(self.extended_shape(shape))
 
     def __repr__(self):

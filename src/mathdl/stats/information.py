@@ -14,6 +14,7 @@ so the chain rule H(X, Y) = H(X) + H(Y | X) and I(X; Y) = H(X) − H(X | Y) are 
 Arrays must be non-negative and sum to 1 (along ``axis`` for the one-variable functions);
 results are Tensors, differentiable in the probabilities.
 """
+
 import math
 
 import numpy as np
@@ -26,8 +27,11 @@ from mathdl.stats.distribution import Distribution, xlogy
 def _probabilities(p, name, op, axis=None):
     if isinstance(p, Distribution):
         raise TypeError(f"{op}: expected a probability array, got a {type(p).__name__} distribution")
-    tensor = p if isinstance(p, Tensor) else Tensor(np.asarray(p, dtype=np.float64)
-                                                    if np.asarray(p).dtype.kind in "biu" else np.asarray(p))
+    tensor = (
+        p
+        if isinstance(p, Tensor)
+        else Tensor(np.asarray(p, dtype=np.float64) if np.asarray(p).dtype.kind in "biu" else np.asarray(p))
+    )
     if tensor.dtype.kind != "f":
         raise TypeError(f"{op}: {name} must be a floating array of probabilities, got dtype {tensor.dtype}")
     data = tensor.array
@@ -83,7 +87,9 @@ def joint_entropy(p_xy, base=None):
 def _joint_table(p_xy, op):
     p_xy = _probabilities(p_xy, "p_xy", op)
     if p_xy.ndim != 2:
-        raise ValueError(f"{op}: p_xy must be a 2-D joint table (rows = X, columns = Y), got shape {p_xy.shape}")
+        raise ValueError(
+            f"{op}: p_xy must be a 2-D joint table (rows = X, columns = Y), got shape {p_xy.shape}"
+        )
     return p_xy
 
 
@@ -120,6 +126,7 @@ def kl_divergence(p, q, base=None, axis=-1):
     or the closed form for two distributions of the same family (see ``mathdl.stats.kl``)."""
     if isinstance(p, Distribution) or isinstance(q, Distribution):
         from mathdl.stats.kl import kl_divergence_distributions
+
         return _in_base(kl_divergence_distributions(p, q), base)
     p = _probabilities(p, "p", "kl_divergence", axis)
     q = _probabilities(q, "q", "kl_divergence", axis)

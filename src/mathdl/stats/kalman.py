@@ -14,6 +14,7 @@ The belief about xₜ stays Gaussian N(x, P) and is carried by two steps:
 Cₜ = Pₜ Fᵀ P⁻ₜ₊₁⁻¹,  x̂ₜ = xₜ + Cₜ (x̂ₜ₊₁ − x⁻ₜ₊₁),  P̂ₜ = Pₜ + Cₜ (P̂ₜ₊₁ − P⁻ₜ₊₁) Cₜᵀ.
 Arrays in, NumPy float64 arrays out (the filter is not differentiated).
 """
+
 import math
 
 import numpy as np
@@ -37,7 +38,9 @@ def _covariance(value, name, size):
     if np.any(np.abs(array - array.T) > 1e-9 * max(1.0, np.abs(array).max())):
         raise ValueError(f"KalmanFilter: {name} must be symmetric")
     if np.any(np.diagonal(array) < 0):
-        raise ValueError(f"KalmanFilter: {name} must be positive-semidefinite (negative variance on its diagonal)")
+        raise ValueError(
+            f"KalmanFilter: {name} must be positive-semidefinite (negative variance on its diagonal)"
+        )
     return array
 
 
@@ -56,7 +59,9 @@ class KalmanFilter:
             raise ValueError(f"KalmanFilter: F must be square, got shape {self.F.shape}")
         self.H = _matrix(H, "H")
         if self.H.shape[1] != n:
-            raise ValueError(f"KalmanFilter: H must have {n} columns (the state size), got shape {self.H.shape}")
+            raise ValueError(
+                f"KalmanFilter: H must have {n} columns (the state size), got shape {self.H.shape}"
+            )
         m = self.H.shape[0]
         self.Q = _covariance(Q, "Q", n)
         self.R = _covariance(R, "R", m)
@@ -78,7 +83,7 @@ class KalmanFilter:
         eye = np.eye(dims)
         F = np.block([[eye, dt * eye], [np.zeros((dims, dims)), eye]])
         H = np.hstack([eye, np.zeros((dims, dims))])
-        Q = process_noise * np.kron(np.array([[dt ** 3 / 3, dt ** 2 / 2], [dt ** 2 / 2, dt]]), eye)
+        Q = process_noise * np.kron(np.array([[dt**3 / 3, dt**2 / 2], [dt**2 / 2, dt]]), eye)
         R = measurement_noise * eye
         x0 = np.zeros(2 * dims) if x0 is None else x0
         P0 = 1e3 * np.eye(2 * dims) if P0 is None else P0
@@ -98,7 +103,9 @@ class KalmanFilter:
         """Condition on the measurement z (m,): x ← x + K y, Joseph-form P. Returns (x, P)."""
         z = np.asarray(z, dtype=np.float64).reshape(-1)
         if z.shape != (self.measurement_size,):
-            raise ValueError(f"KalmanFilter.update: z must have {self.measurement_size} entries, got {z.shape}")
+            raise ValueError(
+                f"KalmanFilter.update: z must have {self.measurement_size} entries, got {z.shape}"
+            )
         innovation = z - self.H @ self.x
         S = self.H @ self.P @ self.H.T + self.R
         # K = P Hᵀ S⁻¹, computed as the solution of S Kᵀ = H P (S and P are symmetric).
@@ -107,8 +114,9 @@ class KalmanFilter:
         correction = np.eye(self.state_size) - gain @ self.H
         self.P = correction @ self.P @ correction.T + gain @ self.R @ gain.T
         whitened = solve_array(S, innovation[:, None])[:, 0]
-        self.log_likelihood += -0.5 * (innovation @ whitened + _logdet_spd(S)
-                                       + self.measurement_size * math.log(2 * math.pi))
+        self.log_likelihood += -0.5 * (
+            innovation @ whitened + _logdet_spd(S) + self.measurement_size * math.log(2 * math.pi)
+        )
         return self.x.copy(), self.P.copy()
 
     def filter(self, measurements, controls=None):
@@ -129,8 +137,12 @@ class KalmanFilter:
                 x, P = self.update(z[t])
             means.append(x)
             covariances.append(P)
-        return (np.array(means), np.array(covariances), np.array(predicted_means),
-                np.array(predicted_covariances))
+        return (
+            np.array(means),
+            np.array(covariances),
+            np.array(predicted_means),
+            np.array(predicted_covariances),
+        )
 
     def smooth(self, measurements, controls=None):
         """Rauch–Tung–Striebel smoothing: the beliefs given all T measurements.
@@ -141,11 +153,13 @@ class KalmanFilter:
             # C = P Fᵀ P⁻¹ ⇔ P⁻ Cᵀ = F P (both covariances symmetric)
             gain = solve_array(predicted_covariances[t + 1], self.F @ covariances[t]).T
             smoothed_means[t] = means[t] + gain @ (smoothed_means[t + 1] - predicted_means[t + 1])
-            smoothed_covariances[t] = covariances[t] + gain @ (
-                smoothed_covariances[t + 1] - predicted_covariances[t + 1]) @ gain.T
+            smoothed_covariances[t] = (
+                covariances[t] + gain @ (smoothed_covariances[t + 1] - predicted_covariances[t + 1]) @ gain.T
+            )
         return smoothed_means, smoothed_covariances
 
 
 def _logdet_spd(matrix):
     from mathdl.linalg.cholesky import cholesky_array
+
     return 2.0 * float(np.sum(np.log(np.diagonal(cholesky_array(matrix)))))

@@ -13,6 +13,7 @@ distributions of the same family (nats). All are differentiable in both distribu
 For the Gaussian case the VAE's KL(N(μ, σ²) ‖ N(0, 1)) = −½ (1 + log σ² − μ² − σ²) is the first line
 with μ_q = 0, σ_q = 1.
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -87,13 +88,18 @@ _CLOSED_FORMS = {
 def register_kl(type_p, type_q):
     """Decorator registering ``rule(p, q)`` as the closed-form KL(p ‖ q) for a pair of distribution
     classes (``torch.distributions.register_kl``'s contract)."""
-    if not (isinstance(type_p, type) and issubclass(type_p, Distribution)
-            and isinstance(type_q, type) and issubclass(type_q, Distribution)):
+    if not (
+        isinstance(type_p, type)
+        and issubclass(type_p, Distribution)
+        and isinstance(type_q, type)
+        and issubclass(type_q, Distribution)
+    ):
         raise TypeError("register_kl: both arguments must be Distribution subclasses")
 
     def decorator(rule):
         _CLOSED_FORMS[(type_p, type_q)] = rule
         return rule
+
     return decorator
 
 
@@ -105,7 +111,9 @@ def kl_divergence_distributions(p, q):
     rule = _CLOSED_FORMS.get((type(p), type(q)))
     if rule is None:
         known = ", ".join(sorted(f"{a.__name__}" for a, _ in _CLOSED_FORMS))
-        raise NotImplementedError(f"kl_divergence: no closed form for {type(p).__name__} ‖ "
-                                  f"{type(q).__name__}; known pairs (same family): {known}")
+        raise NotImplementedError(
+            f"kl_divergence: no closed form for {type(p).__name__} ‖ "
+            f"{type(q).__name__}; known pairs (same family): {known}"
+        )
     result = rule(p, q)
     return result if isinstance(result, Tensor) else Tensor(result)

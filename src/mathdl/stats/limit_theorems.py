@@ -5,6 +5,7 @@ its error shrinks like σ/√n.
 Central limit theorem: √n (x̄ₙ − μ)/σ converges in distribution to N(0, 1), whatever the
 distribution of Xᵢ (finite variance assumed).
 """
+
 import numpy as np
 
 from mathdl.autograd.grad_mode import no_grad

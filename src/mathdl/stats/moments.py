@@ -1,13 +1,14 @@
 """Sample moments, covariance and correlation matrices (differentiable; Tensors or arrays in).
 
-    mean        x̄ = (1/n) Σᵢ xᵢ
-    moment      m_k = (1/n) Σᵢ (xᵢ − x̄)^k            (central; ``central=False`` gives (1/n) Σ xᵢ^k)
-    variance    s² = Σᵢ (xᵢ − x̄)² / (n − c)           (c = ``correction``: 1 unbiased, 0 population)
-    skewness    g₁ = m₃ / m₂^(3/2)                      (SciPy's biased default)
-    kurtosis    g₂ = m₄ / m₂² − 3                        (excess, Fisher's definition, as SciPy)
-    covariance  C = (X − x̄)ᵀ (X − x̄) / (n − c)        (variables in rows when ``rowvar``, as NumPy)
-    correlation Rᵢⱼ = Cᵢⱼ / √(Cᵢᵢ Cⱼⱼ)
+mean        x̄ = (1/n) Σᵢ xᵢ
+moment      m_k = (1/n) Σᵢ (xᵢ − x̄)^k            (central; ``central=False`` gives (1/n) Σ xᵢ^k)
+variance    s² = Σᵢ (xᵢ − x̄)² / (n − c)           (c = ``correction``: 1 unbiased, 0 population)
+skewness    g₁ = m₃ / m₂^(3/2)                      (SciPy's biased default)
+kurtosis    g₂ = m₄ / m₂² − 3                        (excess, Fisher's definition, as SciPy)
+covariance  C = (X − x̄)ᵀ (X − x̄) / (n − c)        (variables in rows when ``rowvar``, as NumPy)
+correlation Rᵢⱼ = Cᵢⱼ / √(Cᵢᵢ Cⱼⱼ)
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -15,13 +16,18 @@ from mathdl.ops import sqrt, transpose
 
 
 def _data(x, op, min_ndim=1):
-    tensor = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64)
-                                                    if np.asarray(x).dtype.kind in "biu" else np.asarray(x))
+    tensor = (
+        x
+        if isinstance(x, Tensor)
+        else Tensor(np.asarray(x, dtype=np.float64) if np.asarray(x).dtype.kind in "biu" else np.asarray(x))
+    )
     if tensor.dtype.kind != "f":
         raise TypeError(f"{op}: expected real numbers, got dtype {tensor.dtype}")
     if tensor.ndim < min_ndim or tensor.size == 0:
-        raise ValueError(f"{op}: expected a non-empty array with at least {min_ndim} dimension(s), "
-                         f"got shape {tensor.shape}")
+        raise ValueError(
+            f"{op}: expected a non-empty array with at least {min_ndim} dimension(s), "
+            f"got shape {tensor.shape}"
+        )
     return tensor
 
 
@@ -68,7 +74,7 @@ def cov(x, rowvar=True, correction=1):
         raise ValueError(f"cov: expected a 1-D or 2-D array, got shape {x.shape}")
     if x.ndim == 1:
         x = x.reshape(1, -1)
-    observations = x if not rowvar else transpose(x)                 # (n, d)
+    observations = x if not rowvar else transpose(x)  # (n, d)
     n = observations.shape[0]
     if n - correction <= 0:
         raise ValueError(f"cov: need more than {correction} observations, got {n}")

@@ -9,6 +9,7 @@ With the Cholesky factor Σ = L Lᵀ (L lower-triangular, positive diagonal) and
 Every step (Cholesky, the triangular solve, the sums) is a differentiable mathdl op, so μ and Σ
 (or L) may be Tensors that require grad.
 """
+
 import math
 
 import numpy as np
@@ -44,22 +45,29 @@ class MultivariateNormal(Distribution):
         name = "covariance_matrix" if covariance_matrix is not None else "scale_tril"
         matrix = as_parameter(given, name, owner)
         if matrix.ndim < 2 or matrix.shape[-2:] != (d, d):
-            raise ValueError(f"{owner}: {name} must have shape (..., {d}, {d}) to match loc {loc.shape}, "
-                             f"got {matrix.shape}")
+            raise ValueError(
+                f"{owner}: {name} must have shape (..., {d}, {d}) to match loc {loc.shape}, "
+                f"got {matrix.shape}"
+            )
         try:
             batch = np.broadcast_shapes(loc.shape[:-1], matrix.shape[:-2])
         except ValueError:
-            raise ValueError(f"{owner}: the batch shapes of loc {loc.shape} and {name} {matrix.shape} "
-                             f"do not broadcast") from None
+            raise ValueError(
+                f"{owner}: the batch shapes of loc {loc.shape} and {name} {matrix.shape} do not broadcast"
+            ) from None
         data = matrix.array
         if covariance_matrix is not None:
-            if np.any(np.abs(data - np.swapaxes(data, -1, -2)) > 1e-8 * max(1.0, float(np.max(np.abs(data))))):
+            if np.any(
+                np.abs(data - np.swapaxes(data, -1, -2)) > 1e-8 * max(1.0, float(np.max(np.abs(data))))
+            ):
                 raise ValueError(f"{owner}: covariance_matrix must be symmetric")
             try:
                 self.scale_tril = cholesky(matrix)
             except ValueError:
-                raise ValueError(f"{owner}: covariance_matrix must be positive-definite "
-                                 f"(its Cholesky factorisation failed)") from None
+                raise ValueError(
+                    f"{owner}: covariance_matrix must be positive-definite "
+                    f"(its Cholesky factorisation failed)"
+                ) from None
             self._covariance = matrix
         else:
             if np.any(np.triu(data, 1) != 0) or np.any(np.diagonal(data, axis1=-2, axis2=-1) <= 0):
@@ -89,6 +97,7 @@ class MultivariateNormal(Distribution):
 
     def rsample(self, shape=()):
         from mathdl.random import generator
+
         full = sample_shape(shape) + self.batch_shape + (self.dimension,)
         noise = Tensor(generator().standard_normal(full).astype(self.loc.dtype, copy=False))
         return self.loc + (self.scale_tril @ unsqueeze(noise, -1)).sum(axis=-1)
@@ -96,10 +105,13 @@ class MultivariateNormal(Distribution):
     def log_prob(self, value):
         x = self.value(value, self.loc)
         if x.ndim < 1 or x.shape[-1] != self.dimension:
-            raise ValueError(f"MultivariateNormal.log_prob: values need a last axis of size "
-                             f"{self.dimension}, got shape {x.shape}")
-        return (-0.5 * self._mahalanobis(x - self.loc) - self._half_log_det()
-                - 0.5 * self.dimension * LOG_TWO_PI)
+            raise ValueError(
+                f"MultivariateNormal.log_prob: values need a last axis of size "
+                f"{self.dimension}, got shape {x.shape}"
+            )
+        return (
+            -0.5 * self._mahalanobis(x - self.loc) - self._half_log_det() - 0.5 * self.dimension * LOG_TWO_PI
+        )
 
     def cdf(self, value):
         raise NotImplementedError("MultivariateNormal has no closed-form cdf")

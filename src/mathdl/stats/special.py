@@ -24,6 +24,7 @@
 All functions take arrays (vectorised) or Tensors (``erf``/``erfc``/``ndtri`` then record the
 gradient).
 """
+
 import math
 
 import numpy as np
@@ -33,9 +34,19 @@ from mathdl.autograd.tensor import Tensor
 from mathdl.ops import exp
 
 _LANCZOS_G = 7.0
-_LANCZOS = np.array([0.99999999999980993, 676.5203681218851, -1259.1392167224028,
-                     771.32342877765313, -176.61502916214059, 12.507343278686905,
-                     -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7])
+_LANCZOS = np.array(
+    [
+        0.99999999999980993,
+        676.5203681218851,
+        -1259.1392167224028,
+        771.32342877765313,
+        -176.61502916214059,
+        12.507343278686905,
+        -0.13857109526572012,
+        9.9843695780195716e-6,
+        1.5056327351493116e-7,
+    ]
+)
 _SERIES_TERMS = 90
 _FRACTION_DEPTH = 120
 _SWITCH = 1.5
@@ -108,13 +119,30 @@ def erfc_array(x):
     return out
 
 
-_ACKLAM_A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-             1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00)
-_ACKLAM_B = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-             6.680131188771972e+01, -1.328068155288572e+01)
-_ACKLAM_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-             -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00)
-_ACKLAM_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00)
+_ACKLAM_A = (
+    -3.969683028665376e01,
+    2.209460984245205e02,
+    -2.759285104469687e02,
+    1.383577518672690e02,
+    -3.066479806614716e01,
+    2.506628277459239e00,
+)
+_ACKLAM_B = (
+    -5.447609879822406e01,
+    1.615858368580409e02,
+    -1.556989798598866e02,
+    6.680131188771972e01,
+    -1.328068155288572e01,
+)
+_ACKLAM_C = (
+    -7.784894002430293e-03,
+    -3.223964580411365e-01,
+    -2.400758277161838e00,
+    -2.549732539343734e00,
+    4.374664141464968e00,
+    2.938163982698783e00,
+)
+_ACKLAM_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
 _ACKLAM_LOW = 0.02425
 
 
@@ -142,8 +170,9 @@ def ndtri_array(p):
         u = np.sqrt(-2.0 * np.log(tail))
         x[mask] = sign * _polynomial(_ACKLAM_C, u) / (_polynomial(_ACKLAM_D, u) * u + 1.0)
     # one Halley step on Φ(x) − p; the error of Φ is taken on the side where it is small
-    error = np.where(x < 0, 0.5 * erfc_array(-x / math.sqrt(2.0)) - q,
-                     (1.0 - q) - 0.5 * erfc_array(x / math.sqrt(2.0)))          # Φ(x) − p
+    error = np.where(
+        x < 0, 0.5 * erfc_array(-x / math.sqrt(2.0)) - q, (1.0 - q) - 0.5 * erfc_array(x / math.sqrt(2.0))
+    )  # Φ(x) − p
     u = error * math.sqrt(2.0 * math.pi) * np.exp(0.5 * x * x)
     x = x - u / (1.0 + 0.5 * x * u)
     x[p == 0] = -np.inf
@@ -175,7 +204,7 @@ class Erf(Function):
         return erf_array(x).astype(x.dtype, copy=False)
 
     def backward(self, gy):
-        x, = self.inputs
+        (x,) = self.inputs
         return gy * exp(-(x * x)) * TWO_OVER_SQRT_PI
 
 
@@ -186,7 +215,7 @@ class Erfc(Function):
         return erfc_array(x).astype(x.dtype, copy=False)
 
     def backward(self, gy):
-        x, = self.inputs
+        (x,) = self.inputs
         return gy * exp(-(x * x)) * (-TWO_OVER_SQRT_PI)
 
 

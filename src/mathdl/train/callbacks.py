@@ -6,6 +6,7 @@ Hooks receive ``logs``, the numbers of the epoch so far (``loss``, ``accuracy``,
 Only callbacks that override ``on_train_batch_end`` are called per step, so the others add no
 per-step cost.
 """
+
 import math
 import os
 import warnings
@@ -96,8 +97,11 @@ class ModelCheckpoint(Callback):
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
-                warnings.warn(f"ModelCheckpoint: monitored value {self.monitor!r} is not in the logs "
-                              f"(available: {sorted(logs)}); saving every epoch instead", stacklevel=2)
+                warnings.warn(
+                    f"ModelCheckpoint: monitored value {self.monitor!r} is not in the logs "
+                    f"(available: {sorted(logs)}); saving every epoch instead",
+                    stacklevel=2,
+                )
             elif not _improved(self.mode, current, self.best, 0.0):
                 return
             else:
@@ -105,8 +109,10 @@ class ModelCheckpoint(Callback):
         try:
             path = self.filepath.format(epoch=epoch + 1, **logs)
         except (KeyError, IndexError, ValueError) as error:
-            raise ValueError(f"ModelCheckpoint: cannot fill filepath {self.filepath!r} with "
-                             f"epoch and logs {sorted(logs)}: {error}") from None
+            raise ValueError(
+                f"ModelCheckpoint: cannot fill filepath {self.filepath!r} with "
+                f"epoch and logs {sorted(logs)}: {error}"
+            ) from None
         self.trainer.save_checkpoint(path)
         self.last_path = path
         if self.verbose:
@@ -119,8 +125,17 @@ class EarlyStopping(Callback):
     at the end of training. ``stopped_epoch`` is the 0-based epoch after which training stopped
     (0 if it never stopped early)."""
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto", baseline=None,
-                 restore_best_weights=False, start_from_epoch=0, verbose=0):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0.0,
+        patience=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+        verbose=0,
+    ):
         if patience < 0:
             raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
         self.monitor = monitor
@@ -142,23 +157,33 @@ class EarlyStopping(Callback):
 
     def state_dict(self):
         """Patience counter, best value and epoch (and the best weights when restoring them)."""
-        return {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
-                "stopped_epoch": self.stopped_epoch, "best_weights": self.best_weights}
+        return {
+            "wait": self.wait,
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "stopped_epoch": self.stopped_epoch,
+            "best_weights": self.best_weights,
+        }
 
     def load_state_dict(self, state):
         """Restore ``state_dict``."""
         self.wait, self.best = int(state["wait"]), state["best"]
         self.best_epoch, self.stopped_epoch = state["best_epoch"], int(state["stopped_epoch"])
         weights = state.get("best_weights")
-        self.best_weights = None if weights is None else {k: np.asarray(getattr(v, "data", v)) for k, v in weights.items()}
+        self.best_weights = (
+            None if weights is None else {k: np.asarray(getattr(v, "data", v)) for k, v in weights.items()}
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         current = logs.get(self.monitor)
         if current is None:
             if not self._warned:
-                warnings.warn(f"EarlyStopping: monitored value {self.monitor!r} is not in the logs "
-                              f"(available: {sorted(logs)}); not stopping early", stacklevel=2)
+                warnings.warn(
+                    f"EarlyStopping: monitored value {self.monitor!r} is not in the logs "
+                    f"(available: {sorted(logs)}); not stopping early",
+                    stacklevel=2,
+                )
                 self._warned = True
             return
         if epoch < self.start_from_epoch or math.isnan(current):
@@ -166,8 +191,9 @@ class EarlyStopping(Callback):
         if _improved(self.mode, current, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = current, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = {k: np.array(v.array, copy=True)
-                                     for k, v in self.trainer.model.state_dict().items()}
+                self.best_weights = {
+                    k: np.array(v.array, copy=True) for k, v in self.trainer.model.state_dict().items()
+                }
             return
         self.wait += 1
         if self.wait >= self.patience and epoch > 0:
@@ -176,7 +202,8 @@ class EarlyStopping(Callback):
             if self.verbose:
                 self.trainer.progress.message(
                     f"Epoch {epoch + 1}: early stopping ({self.monitor} has not improved for "
-                    f"{self.wait} epochs; best {self.best:.4f} at epoch {self.best_epoch + 1})")
+                    f"{self.wait} epochs; best {self.best:.4f} at epoch {self.best_epoch + 1})"
+                )
 
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None:
@@ -188,11 +215,21 @@ class EarlyStopping(Callback):
 class LambdaCallback(Callback):
     """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
-                 on_train_end=None, on_train_batch_end=None):
-        for name, function in (("on_epoch_begin", on_epoch_begin), ("on_epoch_end", on_epoch_end),
-                               ("on_train_begin", on_train_begin), ("on_train_end", on_train_end),
-                               ("on_train_batch_end", on_train_batch_end)):
+    def __init__(
+        self,
+        on_epoch_begin=None,
+        on_epoch_end=None,
+        on_train_begin=None,
+        on_train_end=None,
+        on_train_batch_end=None,
+    ):
+        for name, function in (
+            ("on_epoch_begin", on_epoch_begin),
+            ("on_epoch_end", on_epoch_end),
+            ("on_train_begin", on_train_begin),
+            ("on_train_end", on_train_end),
+            ("on_train_batch_end", on_train_batch_end),
+        ):
             if function is not None:
                 if not callable(function):
                     raise TypeError(f"LambdaCallback: {name} must be callable")

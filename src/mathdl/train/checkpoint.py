@@ -14,6 +14,7 @@ so that ``load → fit`` draws the same shuffles and dropout masks and applies t
 the uninterrupted run would have. It is written with ``mathdl.save`` (npz, no pickle, atomic),
 which keeps nested dicts (int keys included), lists, numbers and strings exactly.
 """
+
 import os
 
 import numpy as np
@@ -28,8 +29,17 @@ class CheckpointFormatError(ValueError):
     """The file is readable but is not a mathdl training checkpoint (or a newer version)."""
 
 
-def save_checkpoint(path, model, optimizer=None, epoch=0, config=None, history=None, scheduler=None,
-                    rng_state=None, extra=None):
+def save_checkpoint(
+    path,
+    model,
+    optimizer=None,
+    epoch=0,
+    config=None,
+    history=None,
+    scheduler=None,
+    rng_state=None,
+    extra=None,
+):
     """Write a training checkpoint to ``path`` (see the module docstring); returns ``path``.
 
     ``rng_state`` defaults to the current ``mathdl.random.get_rng_state()``; ``history`` is a
@@ -37,6 +47,7 @@ def save_checkpoint(path, model, optimizer=None, epoch=0, config=None, history=N
     """
     from mathdl import io
     from mathdl.random import get_rng_state
+
     content = {
         "format": FORMAT,
         "version": VERSION,
@@ -64,14 +75,21 @@ def load_checkpoint(path):
     ``CheckpointFormatError`` saying so.
     """
     from mathdl import io
+
     content = io.load(path)
     if not isinstance(content, dict) or content.get("format") != FORMAT:
         found = sorted(map(str, content))[:8] if isinstance(content, dict) else type(content).__name__
-        raise CheckpointFormatError(f"{path}: not a mathdl training checkpoint (found {found}); a bare "
-                                    f"state_dict loads with mathdl.load and model.load_state_dict")
+        raise CheckpointFormatError(
+            f"{path}: not a mathdl training checkpoint (found {found}); a bare "
+            f"state_dict loads with mathdl.load and model.load_state_dict"
+        )
     if content.get("version", 0) > VERSION:
-        raise CheckpointFormatError(f"{path}: checkpoint version {content['version']} is newer than "
-                                    f"this mathdl understands ({VERSION})")
-    content["model"] = {name: (value.array if isinstance(value, Tensor) else np.asarray(value))
-                        for name, value in content["model"].items()}
+        raise CheckpointFormatError(
+            f"{path}: checkpoint version {content['version']} is newer than "
+            f"this mathdl understands ({VERSION})"
+        )
+    content["model"] = {
+        name: (value.array if isinstance(value, Tensor) else np.asarray(value))
+        for name, value in content["model"].items()
+    }
     return content

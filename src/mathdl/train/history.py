@@ -5,6 +5,7 @@ one value per completed epoch, as in Keras, and ``history.epoch`` the epoch numb
 It round-trips through ``state_dict``/``load_state_dict`` (so a resumed run keeps its curves) and
 is written as CSV (one row per epoch) or JSON, atomically.
 """
+
 import csv
 import io
 import json
@@ -16,6 +17,7 @@ def write_text_atomic(path, text):
     """Write ``text`` (UTF-8) to ``path`` through a temporary file and ``os.replace``
     (``mathdl.io.atomic_write``), so a crash never leaves a half-written file."""
     from mathdl.io import atomic_write
+
     os.makedirs(os.path.dirname(os.path.abspath(os.fspath(path))), exist_ok=True)
     with atomic_write(path) as stream:
         stream.write(text.encode("utf-8"))
@@ -62,8 +64,10 @@ class History:
         self.history = {k: [float(x) for x in v] for k, v in state["history"].items()}
         for key, column in self.history.items():
             if len(column) != len(self.epoch):
-                raise ValueError(f"History.load_state_dict: column {key!r} has {len(column)} values "
-                                 f"for {len(self.epoch)} epochs")
+                raise ValueError(
+                    f"History.load_state_dict: column {key!r} has {len(column)} values "
+                    f"for {len(self.epoch)} epochs"
+                )
         return self
 
     def to_csv(self, path):

@@ -14,6 +14,7 @@ checkpoint written so far stay finite ("the last good checkpoint"). A checkpoint
 end of an epoch holds the RNG state as well, so ``load_checkpoint`` + ``fit`` continues exactly as
 the uninterrupted run (same shuffles, same dropout masks, same updates).
 """
+
 import math
 
 import numpy as np
@@ -41,6 +42,7 @@ def _split_batch(batch, where):
 
 def _default_loss(output, target):
     from mathdl.nn import functional as F
+
     return F.cross_entropy(output, target)
 
 
@@ -67,15 +69,29 @@ class Trainer:
     ``stop_reason`` (None, 'callback' or a message about a non-finite loss).
     """
 
-    def __init__(self, model, optimizer, loss_fn=None, metrics=("accuracy",), scheduler=None,
-                 config=None, verbose=1, progress="auto", stream=None):
+    def __init__(
+        self,
+        model,
+        optimizer,
+        loss_fn=None,
+        metrics=("accuracy",),
+        scheduler=None,
+        config=None,
+        verbose=1,
+        progress="auto",
+        stream=None,
+    ):
         if not callable(model) or not hasattr(model, "state_dict"):
             raise TypeError(f"Trainer: model must be an nn.Module, got {type(model).__name__}")
         if optimizer is not None and not hasattr(optimizer, "step"):
-            raise TypeError(f"Trainer: optimizer must be a mathdl.optim optimiser (or None to only "
-                            f"evaluate and predict), got {type(optimizer).__name__}")
+            raise TypeError(
+                f"Trainer: optimizer must be a mathdl.optim optimiser (or None to only "
+                f"evaluate and predict), got {type(optimizer).__name__}"
+            )
         if loss_fn is not None and not callable(loss_fn):
-            raise TypeError(f"Trainer: loss_fn must be callable(output, target), got {type(loss_fn).__name__}")
+            raise TypeError(
+                f"Trainer: loss_fn must be callable(output, target), got {type(loss_fn).__name__}"
+            )
         if isinstance(metrics, str):
             metrics = (metrics,)
         self.model = model
@@ -85,7 +101,7 @@ class Trainer:
         self.scheduler = scheduler
         self.config = dict(config or {})
         if "model" not in self.config and isinstance(getattr(model, "config", None), dict):
-            self.config["model"] = model.config          # set by mathdl.models.build: name + kwargs
+            self.config["model"] = model.config  # set by mathdl.models.build: name + kwargs
         self.progress = ProgressLine(verbose, stream=stream, style=progress)
         self.epoch = 0
         self.history = History()
@@ -109,14 +125,16 @@ class Trainer:
         callbacks = list(callbacks or ())
         for callback in callbacks:
             if not isinstance(callback, Callback):
-                raise TypeError(f"fit: callbacks must be mathdl.train Callback instances, got "
-                                f"{type(callback).__name__}")
+                raise TypeError(
+                    f"fit: callbacks must be mathdl.train Callback instances, got {type(callback).__name__}"
+                )
             callback.set_trainer(self)
         batch_callbacks = [c for c in callbacks if wants_batch_calls(c)]
         # Checkpoints are written after every other callback has seen the epoch, so the callback
         # state they store (early stopping's patience counter …) is that of the finished epoch.
-        epoch_end_order = ([c for c in callbacks if not isinstance(c, ModelCheckpoint)] +
-                           [c for c in callbacks if isinstance(c, ModelCheckpoint)])
+        epoch_end_order = [c for c in callbacks if not isinstance(c, ModelCheckpoint)] + [
+            c for c in callbacks if isinstance(c, ModelCheckpoint)
+        ]
         self.callbacks = callbacks
         try:
             steps = len(train_data)
@@ -127,7 +145,7 @@ class Trainer:
         self.history.params = {"epochs": int(epochs), "steps": steps}
         for callback in callbacks:
             callback.on_train_begin({})
-        if self._callback_states:                 # a resumed run: callbacks continue where they were
+        if self._callback_states:  # a resumed run: callbacks continue where they were
             for key, callback in zip(self._callback_keys(), callbacks):
                 if key in self._callback_states:
                     callback.load_state_dict(self._callback_states[key])
@@ -138,7 +156,7 @@ class Trainer:
                 callback.on_epoch_begin(epoch, {})
             self.progress.begin(f"Epoch {epoch + 1}/{epochs}", steps)
             logs = self._train_epoch(train_data, epoch, batch_callbacks)
-            if logs is None:                      # a non-finite loss: stop, keep the last good state
+            if logs is None:  # a non-finite loss: stop, keep the last good state
                 break
             if val_data is not None:
                 logs.update({f"val_{k}": v for k, v in self.evaluate(val_data).items()})
@@ -175,11 +193,16 @@ class Trainer:
             loss_value = float(loss.array)
             if not math.isfinite(loss_value):
                 self.stop_training = True
-                kept = (f"checkpoints written so far hold epoch {epoch}" if epoch else
-                        "no epoch completed, so no checkpoint was written")
-                self.stop_reason = (f"non-finite loss ({loss_value}) at epoch {epoch + 1}, step {step}; "
-                                    f"stopped before the update: parameters are those of the last "
-                                    f"finite step, {kept}")
+                kept = (
+                    f"checkpoints written so far hold epoch {epoch}"
+                    if epoch
+                    else "no epoch completed, so no checkpoint was written"
+                )
+                self.stop_reason = (
+                    f"non-finite loss ({loss_value}) at epoch {epoch + 1}, step {step}; "
+                    f"stopped before the update: parameters are those of the last "
+                    f"finite step, {kept}"
+                )
                 self.progress.message(f"\nStopping: {self.stop_reason}")
                 return None
             optimizer.zero_grad()
@@ -251,9 +274,16 @@ class Trainer:
     def save_checkpoint(self, path):
         """Write model, optimiser, scheduler, completed epochs, RNG state, config and history."""
         states = {key: callback.state_dict() for key, callback in zip(self._callback_keys(), self.callbacks)}
-        return checkpoint_io.save_checkpoint(path, self.model, self.optimizer, epoch=self.epoch,
-                                             config=self.config, history=self.history,
-                                             scheduler=self.scheduler, extra={"callbacks": states})
+        return checkpoint_io.save_checkpoint(
+            path,
+            self.model,
+            self.optimizer,
+            epoch=self.epoch,
+            config=self.config,
+            history=self.history,
+            scheduler=self.scheduler,
+            extra={"callbacks": states},
+        )
 
     def _callback_keys(self):
         # 'EarlyStopping#0', 'ModelCheckpoint#1': by type and rank among that type, so adding or
@@ -273,6 +303,7 @@ class Trainer:
         by type and order among callbacks of that type) (early stopping's patience count, the best value so far). Returns the
         checkpoint's contents."""
         from mathdl.random import set_rng_state
+
         content = checkpoint_io.load_checkpoint(path)
         self.model.load_state_dict(content["model"])
         if content["optimizer"] is not None:
@@ -292,9 +323,20 @@ class Trainer:
         return content
 
 
-def fit(model, optimizer, train_data, epochs, val_data=None, loss_fn=None, metrics=("accuracy",),
-        callbacks=(), scheduler=None, verbose=1):
+def fit(
+    model,
+    optimizer,
+    train_data,
+    epochs,
+    val_data=None,
+    loss_fn=None,
+    metrics=("accuracy",),
+    callbacks=(),
+    scheduler=None,
+    verbose=1,
+):
     """Train ``model`` for ``epochs`` epochs (see ``Trainer``); returns the ``History``."""
-    trainer = Trainer(model, optimizer, loss_fn=loss_fn, metrics=metrics, scheduler=scheduler,
-                      verbose=verbose)
+    trainer = Trainer(
+        model, optimizer, loss_fn=loss_fn, metrics=metrics, scheduler=scheduler, verbose=verbose
+    )
     return trainer.fit(train_data, epochs, val_data=val_data, callbacks=callbacks)

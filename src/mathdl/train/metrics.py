@@ -7,6 +7,7 @@ epoch average as a running sum weighted by batch size (the last batch may be sma
     binary        = (1/N) Σₙ [ (ŷₙ > t) = yₙ ]                     (t = 0.5 on probabilities, 0 on logits)
     confusion Cᵢⱼ = #{n : yₙ = i, argmax ŷₙ = j}                   (rows true class, columns predicted)
 """
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -23,9 +24,11 @@ def class_targets(output, target):
     if target.shape == output.shape and output.ndim >= 2 and output.shape[-1] > 1:
         return target.argmax(axis=-1)
     if target.shape != output.shape[:-1]:
-        raise ValueError(f"accuracy: targets of shape {target.shape} do not match outputs of shape "
-                         f"{output.shape}: expected class indices of shape {output.shape[:-1]} or "
-                         f"one-hot rows of shape {output.shape}")
+        raise ValueError(
+            f"accuracy: targets of shape {target.shape} do not match outputs of shape "
+            f"{output.shape}: expected class indices of shape {output.shape[:-1]} or "
+            f"one-hot rows of shape {output.shape}"
+        )
     return target
 
 
@@ -34,8 +37,10 @@ def accuracy(output, target):
     probabilities) equals the target (N,) class index, or the argmax of a one-hot (N, C) target."""
     output = _array(output)
     if output.ndim < 2:
-        raise ValueError(f"accuracy: expected outputs of shape (N, C), got {output.shape}; "
-                         f"use binary_accuracy for one output per sample")
+        raise ValueError(
+            f"accuracy: expected outputs of shape (N, C), got {output.shape}; "
+            f"use binary_accuracy for one output per sample"
+        )
     labels = class_targets(output, target)
     if labels.size == 0:
         return 0.0
@@ -48,8 +53,10 @@ def binary_accuracy(output, target, threshold=0.5):
     output, target = _array(output), _array(target)
     if output.shape != target.shape:
         if output.size != target.size:
-            raise ValueError(f"binary_accuracy: outputs {output.shape} and targets {target.shape} "
-                             f"hold different numbers of values")
+            raise ValueError(
+                f"binary_accuracy: outputs {output.shape} and targets {target.shape} "
+                f"hold different numbers of values"
+            )
         target = target.reshape(output.shape)
     if output.size == 0:
         return 0.0
@@ -62,14 +69,17 @@ def confusion_matrix(true_labels, predicted_labels, num_classes=None):
     true_labels = _array(true_labels).astype(np.int64, copy=False).ravel()
     predicted_labels = _array(predicted_labels).astype(np.int64, copy=False).ravel()
     if true_labels.shape != predicted_labels.shape:
-        raise ValueError(f"confusion_matrix: {true_labels.size} true labels but "
-                         f"{predicted_labels.size} predictions")
+        raise ValueError(
+            f"confusion_matrix: {true_labels.size} true labels but {predicted_labels.size} predictions"
+        )
     if num_classes is None:
         num_classes = int(max(true_labels.max(initial=-1), predicted_labels.max(initial=-1))) + 1
     for name, labels in (("true", true_labels), ("predicted", predicted_labels)):
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-            raise ValueError(f"confusion_matrix: {name} labels must lie in [0, {num_classes}), "
-                             f"got range [{labels.min()}, {labels.max()}]")
+            raise ValueError(
+                f"confusion_matrix: {name} labels must lie in [0, {num_classes}), "
+                f"got range [{labels.min()}, {labels.max()}]"
+            )
     flat = np.bincount(true_labels * num_classes + predicted_labels, minlength=num_classes * num_classes)
     return flat.reshape(num_classes, num_classes)
 

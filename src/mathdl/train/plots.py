@@ -2,6 +2,7 @@
 with their predictions. matplotlib is optional (the ``plot`` extra): without it each function
 prints one line saying so and returns None instead of failing.
 """
+
 import os
 import sys
 
@@ -12,17 +13,22 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        print("mathdl: matplotlib is not installed, so no figure was drawn "
-              "(install the 'plot' extra: pip install 'mathdl[plot]')", file=sys.stderr)
+        print(
+            "mathdl: matplotlib is not installed, so no figure was drawn "
+            "(install the 'plot' extra: pip install 'mathdl[plot]')",
+            file=sys.stderr,
+        )
         return None
     if "matplotlib.pyplot" not in sys.modules:
-        matplotlib.use("Agg")          # files only: never needs a display
+        matplotlib.use("Agg")  # files only: never needs a display
     import matplotlib.pyplot as plt
+
     return plt
 
 
 def _save(figure, path, plt):
     from mathdl.io import atomic_write
+
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     file_format = os.path.splitext(path)[1].lstrip(".").lower() or "png"
@@ -51,7 +57,9 @@ def plot_history(history, path):
             for key, style in ((name, "-"), (f"val_{name}", "--")):
                 if key in curves:
                     values = curves[key]
-                    axis.plot(np.arange(1, len(values) + 1), values, style, marker="o", markersize=3, label=key)
+                    axis.plot(
+                        np.arange(1, len(values) + 1), values, style, marker="o", markersize=3, label=key
+                    )
         axis.set_xlabel("epoch")
         axis.set_ylabel(names[0] if len(names) == 1 else "metric")
         axis.grid(alpha=0.3)
@@ -83,8 +91,15 @@ def plot_confusion_matrix(matrix, path, class_names=None, normalize=True):
     threshold = rates.max() / 2 if rates.size else 0
     for i in range(k):
         for j in range(k):
-            axis.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=7,
-                      color="white" if rates[i, j] > threshold else "black")
+            axis.text(
+                j,
+                i,
+                str(int(matrix[i, j])),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if rates[i, j] > threshold else "black",
+            )
     accuracy = np.trace(matrix) / max(matrix.sum(), 1)
     axis.set_title(f"confusion matrix (accuracy {accuracy:.3f})")
     return _save(figure, path, plt)
@@ -100,8 +115,10 @@ def plot_predictions(images, labels, predictions, path, class_names=None, column
     n = images.shape[0]
     labels, predictions = np.asarray(labels).reshape(-1), np.asarray(predictions).reshape(-1)
     if labels.shape[0] != n or predictions.shape[0] != n:
-        raise ValueError(f"plot_predictions: {n} images but {labels.shape[0]} labels and "
-                         f"{predictions.shape[0]} predictions")
+        raise ValueError(
+            f"plot_predictions: {n} images but {labels.shape[0]} labels and "
+            f"{predictions.shape[0]} predictions"
+        )
     if images.ndim == 2:
         side = int(round(np.sqrt(images.shape[1])))
         if side * side != images.shape[1]:
@@ -126,7 +143,7 @@ def plot_predictions(images, labels, predictions, path, class_names=None, column
             continue
         axis.imshow(images[index], cmap="gray" if images.ndim == 3 else None)
         predicted, true = int(predictions[index]), int(labels[index])
-        text = (f"{names[predicted]}\n({names[true]})" if names else f"{predicted} ({true})")
+        text = f"{names[predicted]}\n({names[true]})" if names else f"{predicted} ({true})"
         if probabilities is not None:
             text = f"{text} {100 * float(probabilities[index]):.0f}%"
         axis.set_title(text, fontsize=7, color="green" if predicted == true else "red")

@@ -10,6 +10,7 @@
 The loop calls ``update`` after every step with the running sums it keeps anyway; redrawing is
 throttled here, so a step costs one clock read when nothing is drawn.
 """
+
 import sys
 import time
 
@@ -84,8 +85,12 @@ class ProgressLine:
         rate = samples / elapsed if elapsed > 0 else 0.0
         if self._rich is not None:
             progress, task = self._rich
-            progress.update(task, completed=step, metrics=format_logs(logs_fn()) + f" - {rate:,.0f} samples/s",
-                            refresh=True)
+            progress.update(
+                task,
+                completed=step,
+                metrics=format_logs(logs_fn()) + f" - {rate:,.0f} samples/s",
+                refresh=True,
+            )
             return
         if self.steps:
             eta = elapsed / step * (self.steps - step)
@@ -129,9 +134,17 @@ class ProgressLine:
     def _begin_rich(self):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
-                            TimeRemainingColumn(), TextColumn("{task.fields[metrics]}"),
-                            console=Console(file=self.stream), auto_refresh=False, transient=True)
+
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[metrics]}"),
+            console=Console(file=self.stream),
+            auto_refresh=False,
+            transient=True,
+        )
         task = progress.add_task(self.title, total=self.steps, metrics="")
         progress.start()
         self._rich = (progress, task)

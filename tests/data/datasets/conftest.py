@@ -1,4 +1,5 @@
 """A local HTTP server on 127.0.0.1 for download tests (the real mirrors are never contacted)."""
+
 import functools
 import http.server
 import socket
@@ -29,8 +30,7 @@ class _TruncatingHandler(http.server.BaseHTTPRequestHandler):
 
 def _serve(handler):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     return server, thread
 
@@ -73,6 +73,7 @@ def write_fake_idx_dataset(folder, n_train=20, n_test=10, fill=0, compress=True,
     import numpy as np
 
     from mathdl.data.datasets.idx import write_idx
+
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {}

@@ -1,4 +1,5 @@
 """Checksummed, atomic downloads against a local HTTP server."""
+
 import hashlib
 import os
 
@@ -64,17 +65,16 @@ def test_cut_off_download_leaves_nothing(truncating_url, tmp_path):
     assert _leftovers(out) == []
 
 
-def test_falls_back_to_the_next_mirror_and_reports_all_failures(http_folder, closed_port_url,
-                                                                 tmp_path):
+def test_falls_back_to_the_next_mirror_and_reports_all_failures(http_folder, closed_port_url, tmp_path):
     served, base = http_folder
     (served / "file.bin").write_bytes(PAYLOAD)
     destination = tmp_path / "file.bin"
-    download([closed_port_url + "file.bin", base + "file.bin"], destination, _sha256(PAYLOAD),
-             timeout=5)
+    download([closed_port_url + "file.bin", base + "file.bin"], destination, _sha256(PAYLOAD), timeout=5)
     assert destination.read_bytes() == PAYLOAD
     with pytest.raises(DownloadError) as info:
-        download([closed_port_url + "file.bin", base + "nope.bin"], tmp_path / "x.bin",
-                 _sha256(PAYLOAD), timeout=5)
+        download(
+            [closed_port_url + "file.bin", base + "nope.bin"], tmp_path / "x.bin", _sha256(PAYLOAD), timeout=5
+        )
     assert "cannot connect" in str(info.value) and "HTTP 404" in str(info.value)
 
 

@@ -1,4 +1,5 @@
 """The shipped Fashion-MNIST subset and load_dataset(name)."""
+
 import os
 
 import numpy as np
@@ -32,6 +33,7 @@ def test_licence_notice_ships_beside_the_subset():
 def test_subset_is_exactly_the_recorded_rows_of_the_full_set(tmp_path, monkeypatch):
     monkeypatch.setenv("MATHDL_DATA", str(tmp_path))
     from mathdl.data import load_fashion_mnist
+
     (x_full, y_full), (xt_full, yt_full) = load_fashion_mnist(download=False)
     with np.load(SUBSET_PATH, allow_pickle=False) as archive:
         train_indices = archive["train_indices"].astype(np.int64)

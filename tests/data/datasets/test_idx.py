@@ -1,4 +1,5 @@
 """The IDX reader/writer: exact bytes, round trips, and clear errors on foreign or damaged files."""
+
 import gzip
 
 import numpy as np
@@ -43,20 +44,22 @@ def _raw(code, dims, payload):
     return header + payload
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "too short"),
-    (b"\x00\x00", "too short"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "magic number"),
-    (_raw(0x0A, [2], b"\x00\x00"), "unknown element type 0x0A"),
-    (bytes([0, 0, 8, 0]), "0 dimensions"),
-    (bytes([0, 0, 8, 3, 0, 0, 0, 2]), "truncated inside its header"),
-    (_raw(0x08, [2, 3], b"\x01" * 5), "truncated"),
-    (_raw(0x08, [2, 3], b"\x01" * 7), "bytes after"),
-    (_raw(0x0C, [2], b"\x00" * 7), "truncated"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "too short"),
+        (b"\x00\x00", "too short"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "magic number"),
+        (_raw(0x0A, [2], b"\x00\x00"), "unknown element type 0x0A"),
+        (bytes([0, 0, 8, 0]), "0 dimensions"),
+        (bytes([0, 0, 8, 3, 0, 0, 0, 2]), "truncated inside its header"),
+        (_raw(0x08, [2, 3], b"\x01" * 5), "truncated"),
+        (_raw(0x08, [2, 3], b"\x01" * 7), "bytes after"),
+        (_raw(0x0C, [2], b"\x00" * 7), "truncated"),
+    ],
+)
 @pytest.mark.parametrize("compress", [False, True])
-def test_foreign_or_damaged_files_raise_IDXError_naming_the_path(tmp_path, content, message,
-                                                                   compress):
+def test_foreign_or_damaged_files_raise_IDXError_naming_the_path(tmp_path, content, message, compress):
     path = tmp_path / "bad-idx"
     path.write_bytes(gzip.compress(content) if compress else content)
     with pytest.raises(IDXError, match=message) as info:
@@ -70,7 +73,7 @@ def test_damaged_gzip_stream(tmp_path):
     write_idx(tmp_path / "x.gz", array)
     data = bytearray((tmp_path / "x.gz").read_bytes())
     cut = tmp_path / "cut.gz"
-    cut.write_bytes(bytes(data[:len(data) // 2]))
+    cut.write_bytes(bytes(data[: len(data) // 2]))
     with pytest.raises(IDXError, match="damaged gzip"):
         read_idx(cut)
     data[len(data) // 2] ^= 0xFF

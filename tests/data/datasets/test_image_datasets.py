@@ -1,10 +1,16 @@
 """ImageDataset / FashionMNIST / MNIST: the output format, the batch path, transforms, misuse."""
+
 import numpy as np
 import pytest
 
 import mathdl as md
-from mathdl.data import (FASHION_MNIST_CLASSES, DataLoader, FashionMNIST, ImageDataset,
-                         load_fashion_mnist_subset)
+from mathdl.data import (
+    FASHION_MNIST_CLASSES,
+    DataLoader,
+    FashionMNIST,
+    ImageDataset,
+    load_fashion_mnist_subset,
+)
 from mathdl.data.datasets import MNIST
 
 
@@ -42,8 +48,9 @@ def test_unscaled_samples_do_not_alias_the_stored_images(images):
 
 
 def test_transforms_apply_per_sample_in_both_paths(images):
-    ds = ImageDataset(images, np.arange(7), layout="flat", transform=lambda x: x[:3] * 2,
-                      target_transform=lambda y: y + 100)
+    ds = ImageDataset(
+        images, np.arange(7), layout="flat", transform=lambda x: x[:3] * 2, target_transform=lambda y: y + 100
+    )
     image, label = ds[1]
     np.testing.assert_allclose(image, images[1].reshape(-1)[:3] / 255 * 2, rtol=1e-6)
     assert label == 101
@@ -67,13 +74,16 @@ def test_loader_uses_the_batch_path(images):
     assert all(isinstance(x, md.Tensor) and y.dtype == np.int64 for x, y in batches)
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"images": np.zeros((3, 4))}, ValueError, r"\(N, H, W\)"),
-    ({"labels": np.zeros(4, np.int64)}, ValueError, r"shape \(3,\)"),
-    ({"labels": np.zeros(3)}, TypeError, "integers"),
-    ({"layout": "nhwc"}, ValueError, "layout must be one of"),
-    ({"transform": 3}, TypeError, "transform must be callable"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"images": np.zeros((3, 4))}, ValueError, r"\(N, H, W\)"),
+        ({"labels": np.zeros(4, np.int64)}, ValueError, r"shape \(3,\)"),
+        ({"labels": np.zeros(3)}, TypeError, "integers"),
+        ({"layout": "nhwc"}, ValueError, "layout must be one of"),
+        ({"transform": 3}, TypeError, "transform must be callable"),
+    ],
+)
 def test_misuse(kwargs, error, message):
     arguments = {"images": np.zeros((3, 4, 4), np.uint8), "labels": np.zeros(3, np.int64)}
     arguments.update(kwargs)

@@ -1,4 +1,5 @@
 """MNIST / Fashion-MNIST loaders: the search order, downloads, and validation of what is found."""
+
 import hashlib
 import os
 import struct
@@ -9,9 +10,16 @@ import pytest
 from mathdl.data.datasets import mnist as mnist_module
 from mathdl.data.datasets.download import DownloadError
 from mathdl.data.datasets.idx import write_idx
-from mathdl.data.datasets.mnist import (FASHION_MNIST_SPEC, MNIST_SPEC, DatasetNotFoundError,
-                                        IDXDatasetSpec, load_fashion_mnist, load_idx_dataset,
-                                        load_mnist, search_folders)
+from mathdl.data.datasets.mnist import (
+    FASHION_MNIST_SPEC,
+    MNIST_SPEC,
+    DatasetNotFoundError,
+    IDXDatasetSpec,
+    load_fashion_mnist,
+    load_idx_dataset,
+    load_mnist,
+    search_folders,
+)
 
 DEBIAN = "/usr/share/datasets/fashion-mnist"
 
@@ -19,13 +27,14 @@ DEBIAN = "/usr/share/datasets/fashion-mnist"
 def fake_spec(folder, system_folders=()):
     """A spec whose checksums are those of the .gz files in ``folder``."""
     files = {}
-    for key, name in (("train_images", "train-images-idx3-ubyte.gz"),
-                      ("train_labels", "train-labels-idx1-ubyte.gz"),
-                      ("test_images", "t10k-images-idx3-ubyte.gz"),
-                      ("test_labels", "t10k-labels-idx1-ubyte.gz")):
+    for key, name in (
+        ("train_images", "train-images-idx3-ubyte.gz"),
+        ("train_labels", "train-labels-idx1-ubyte.gz"),
+        ("test_images", "t10k-images-idx3-ubyte.gz"),
+        ("test_labels", "t10k-labels-idx1-ubyte.gz"),
+    ):
         files[key] = (name, hashlib.sha256((folder / name).read_bytes()).hexdigest())
-    return IDXDatasetSpec(name="fake-mnist", files=files, mirrors=[],
-                          system_folders=list(system_folders))
+    return IDXDatasetSpec(name="fake-mnist", files=files, mirrors=[], system_folders=list(system_folders))
 
 
 @pytest.fixture
@@ -39,8 +48,9 @@ def test_loads_a_named_folder_gz_or_plain(tmp_path, empty_cache, fake_idx):
     for compress in (True, False):
         folder = tmp_path / f"data-{compress}"
         arrays = fake_idx(folder, compress=compress)
-        (x_train, y_train), (x_test, y_test) = load_idx_dataset(FASHION_MNIST_SPEC, root=folder,
-                                                                download=False)
+        (x_train, y_train), (x_test, y_test) = load_idx_dataset(
+            FASHION_MNIST_SPEC, root=folder, download=False
+        )
         assert x_train.dtype == np.uint8 and x_train.shape == (20, 28, 28)
         assert y_train.shape == (20,) and x_test.shape == (10, 28, 28) and y_test.shape == (10,)
         np.testing.assert_array_equal(x_train, arrays["train"][0])
@@ -101,8 +111,9 @@ def test_download_goes_to_root_when_named(http_folder, tmp_path, empty_cache, fa
     assert not (empty_cache / "fake-mnist").exists()
 
 
-def test_corrupt_official_download_raises_and_leaves_nothing(http_folder, tmp_path, empty_cache,
-                                                             monkeypatch, fake_idx):
+def test_corrupt_official_download_raises_and_leaves_nothing(
+    http_folder, tmp_path, empty_cache, monkeypatch, fake_idx
+):
     served, base = http_folder
     fake_idx(served)  # right names, wrong bytes: the official hashes cannot match
     monkeypatch.setattr(FASHION_MNIST_SPEC, "system_folders", [])
@@ -115,8 +126,7 @@ def test_corrupt_official_download_raises_and_leaves_nothing(http_folder, tmp_pa
     assert os.listdir(tmp_path / "root") == []
 
 
-def test_unreachable_mirror_raises_clear_error(closed_port_url, tmp_path, empty_cache,
-                                               monkeypatch):
+def test_unreachable_mirror_raises_clear_error(closed_port_url, tmp_path, empty_cache, monkeypatch):
     monkeypatch.setattr(MNIST_SPEC, "system_folders", [])
     with pytest.raises(DownloadError, match="cannot connect"):
         load_mnist(mirrors=[closed_port_url], timeout=5)
@@ -158,7 +168,6 @@ def test_debian_copy_of_fashion_mnist(empty_cache):
     np.testing.assert_array_equal(y_test[:10], [9, 2, 1, 1, 6, 1, 4, 6, 5, 7])
 
 
-
 @pytest.mark.skipif(not os.path.isdir(DEBIAN), reason="Debian's dataset-fashion-mnist is not installed")
 def test_read_then_written_idx_bytes_are_the_published_raw_files(empty_cache, tmp_path):
     """read_idx + write_idx reproduce the official uncompressed files bit for bit (SHA-256s of the
@@ -166,23 +175,33 @@ def test_read_then_written_idx_bytes_are_the_published_raw_files(empty_cache, tm
     _, (x_test, y_test) = load_fashion_mnist(download=False)
     write_idx(tmp_path / "t10k-images-idx3-ubyte", x_test)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte", y_test)
-    digest = {name: hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
-              for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-    assert digest["t10k-images-idx3-ubyte"] == \
-        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"
-    assert digest["t10k-labels-idx1-ubyte"] == \
-        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"
+    digest = {
+        name: hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+        for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    }
+    assert (
+        digest["t10k-images-idx3-ubyte"] == "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"
+    )
+    assert (
+        digest["t10k-labels-idx1-ubyte"] == "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"
+    )
 
 
 # Debian's copies are the official archives with the gzip header rewritten (file name dropped,
 # timestamp replaced). These are the original timestamps, recovered by search against the README's
 # MD5s; with them the official archives can be rebuilt byte for byte.
-ORIGINAL_GZIP_MTIME = {"train-images-idx3-ubyte": 1504176606, "train-labels-idx1-ubyte": 1504176606,
-                       "t10k-images-idx3-ubyte": 1504176627, "t10k-labels-idx1-ubyte": 1504176627}
-README_MD5 = {"train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-              "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
-              "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
-              "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310"}
+ORIGINAL_GZIP_MTIME = {
+    "train-images-idx3-ubyte": 1504176606,
+    "train-labels-idx1-ubyte": 1504176606,
+    "t10k-images-idx3-ubyte": 1504176627,
+    "t10k-labels-idx1-ubyte": 1504176627,
+}
+README_MD5 = {
+    "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+    "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+    "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+}
 
 
 @pytest.mark.skipif(not os.path.isdir(DEBIAN), reason="Debian's dataset-fashion-mnist is not installed")
@@ -191,7 +210,13 @@ def test_spec_checksums_are_those_of_the_official_archives_rebuilt_from_debian()
         debian = open(os.path.join(DEBIAN, name), "rb").read()
         assert debian[:4] == b"\x1f\x8b\x08\x00"  # deflate, no flags: the file name was dropped
         stem = name[:-3]
-        official = (b"\x1f\x8b\x08\x08" + struct.pack("<I", ORIGINAL_GZIP_MTIME[stem])
-                    + debian[8:10] + stem.encode() + b"\x00" + debian[10:])
+        official = (
+            b"\x1f\x8b\x08\x08"
+            + struct.pack("<I", ORIGINAL_GZIP_MTIME[stem])
+            + debian[8:10]
+            + stem.encode()
+            + b"\x00"
+            + debian[10:]
+        )
         assert hashlib.md5(official).hexdigest() == README_MD5[name] == checksum["md5"]
         assert hashlib.sha256(official).hexdigest() == checksum["sha256"]

@@ -1,17 +1,44 @@
 """Datasets on disk: the IDX format, MNIST / Fashion-MNIST (local, Debian or checksummed download),
 the shipped Fashion-MNIST subset, and ``load_dataset(name)``."""
+
 from mathdl.data.datasets.download import DownloadError, cache_folder, cache_root, download
 from mathdl.data.datasets.fashion_subset import load_fashion_mnist_subset
 from mathdl.data.datasets.idx import IDXError, read_idx, write_idx
 from mathdl.data.datasets.images import MNIST, FashionMNIST, ImageDataset
-from mathdl.data.datasets.mnist import (FASHION_MNIST_CLASSES, FASHION_MNIST_SPEC, MNIST_CLASSES,
-                                        MNIST_SPEC, DatasetNotFoundError, IDXDatasetSpec,
-                                        load_fashion_mnist, load_idx_dataset, load_mnist)
+from mathdl.data.datasets.mnist import (
+    FASHION_MNIST_CLASSES,
+    FASHION_MNIST_SPEC,
+    MNIST_CLASSES,
+    MNIST_SPEC,
+    DatasetNotFoundError,
+    IDXDatasetSpec,
+    load_fashion_mnist,
+    load_idx_dataset,
+    load_mnist,
+)
 from mathdl.data.datasets.registry import DATASET_NAMES, load_dataset
 
-__all__ = ["DATASET_NAMES", "FASHION_MNIST_CLASSES", "FASHION_MNIST_SPEC", "MNIST", "MNIST_CLASSES",
-           "MNIST_SPEC",
-           "DatasetNotFoundError", "DownloadError", "FashionMNIST", "IDXDatasetSpec", "IDXError",
-           "ImageDataset", "cache_folder", "cache_root", "download", "load_dataset",
-           "load_fashion_mnist", "load_fashion_mnist_subset", "load_idx_dataset", "load_mnist",
-           "read_idx", "write_idx"]
+__all__ = [
+    "DATASET_NAMES",
+    "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_SPEC",
+    "MNIST",
+    "MNIST_CLASSES",
+    "MNIST_SPEC",
+    "DatasetNotFoundError",
+    "DownloadError",
+    "FashionMNIST",
+    "IDXDatasetSpec",
+    "IDXError",
+    "ImageDataset",
+    "cache_folder",
+    "cache_root",
+    "download",
+    "load_dataset",
+    "load_fashion_mnist",
+    "load_fashion_mnist_subset",
+    "load_idx_dataset",
+    "load_mnist",
+    "read_idx",
+    "write_idx",
+]

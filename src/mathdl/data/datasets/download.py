@@ -5,6 +5,7 @@ temporary file beside ``destination`` while hashing it, and only when the SHA-25
 into place with ``os.replace``. A failed, cut-off or corrupt download leaves nothing behind; when
 every mirror fails, ``DownloadError`` lists each URL and what went wrong there.
 """
+
 import hashlib
 import http.client
 import os
@@ -67,9 +68,11 @@ def _fetch_one(url, destination, expected, timeout):
             for algorithm, digest in digests.items():
                 actual = digest.hexdigest()
                 if actual != expected[algorithm]:
-                    raise _Rejected(f"{url}: {algorithm.upper()} mismatch (file damaged or not the "
-                                    f"official one): expected {expected[algorithm]}, got {actual} "
-                                    f"({size} bytes)")
+                    raise _Rejected(
+                        f"{url}: {algorithm.upper()} mismatch (file damaged or not the "
+                        f"official one): expected {expected[algorithm]}, got {actual} "
+                        f"({size} bytes)"
+                    )
         return None
     except _Rejected as rejection:
         return str(rejection)
@@ -114,5 +117,4 @@ def download(urls, destination, checksum, algorithm="sha256", timeout=60.0):
         if failure is None:
             return destination
         failures.append(failure)
-    raise DownloadError(f"could not download {os.path.basename(destination)}:\n  "
-                        + "\n  ".join(failures))
+    raise DownloadError(f"could not download {os.path.basename(destination)}:\n  " + "\n  ".join(failures))

@@ -5,6 +5,7 @@
 the official Fashion-MNIST splits and kept in their original order. Fashion-MNIST is
 Copyright (c) 2017 Zalando SE, MIT licence: see ``FASHION_MNIST_LICENSE.txt`` beside it.
 """
+
 import os
 import zipfile
 
@@ -27,11 +28,19 @@ def load_fashion_mnist_subset(path=SUBSET_PATH):
                 raise ValueError(f"load_fashion_mnist_subset: {path} lacks entries {missing}")
             x_train, y_train, x_test, y_test = (archive[key] for key in _KEYS)
     except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ValueError(f"load_fashion_mnist_subset: cannot read {path} ({error}); reinstall "
-                         f"mathdl or regenerate it with scripts/make_fashion_subset.py") from None
+        raise ValueError(
+            f"load_fashion_mnist_subset: cannot read {path} ({error}); reinstall "
+            f"mathdl or regenerate it with scripts/make_fashion_subset.py"
+        ) from None
     for images, labels, split in ((x_train, y_train, "train"), (x_test, y_test, "test")):
-        if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28) \
-                or labels.shape != (images.shape[0],):
-            raise ValueError(f"load_fashion_mnist_subset: {path} has malformed {split} arrays "
-                             f"{images.dtype} {images.shape} / {labels.shape}")
+        if (
+            images.dtype != np.uint8
+            or images.ndim != 3
+            or images.shape[1:] != (28, 28)
+            or labels.shape != (images.shape[0],)
+        ):
+            raise ValueError(
+                f"load_fashion_mnist_subset: {path} has malformed {split} arrays "
+                f"{images.dtype} {images.shape} / {labels.shape}"
+            )
     return (x_train, y_train), (x_test, y_test)

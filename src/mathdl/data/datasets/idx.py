@@ -10,6 +10,7 @@ Layout, all integers big-endian::
 
 Images of MNIST are ``idx3`` (N, 28, 28) uint8, labels ``idx1`` (N,) uint8.
 """
+
 import gzip
 import os
 import struct
@@ -19,8 +20,14 @@ import numpy as np
 
 from mathdl.io import atomic_write
 
-IDX_DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
-              0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+IDX_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -55,21 +62,28 @@ def read_idx(path):
         with stream:
             header = _read_exact(stream, 4)
             if len(header) < 4:
-                raise IDXError(f"read_idx: {path} is too short to be an {kind} file "
-                               f"({len(header)} header bytes, need 4)")
+                raise IDXError(
+                    f"read_idx: {path} is too short to be an {kind} file ({len(header)} header bytes, need 4)"
+                )
             if header[:2] != b"\x00\x00":
-                raise IDXError(f"read_idx: {path} is not an {kind} file: magic number starts with "
-                               f"{header[:2].hex()} instead of 0000")
+                raise IDXError(
+                    f"read_idx: {path} is not an {kind} file: magic number starts with "
+                    f"{header[:2].hex()} instead of 0000"
+                )
             code, ndim = header[2], header[3]
             if code not in IDX_DTYPES:
-                raise IDXError(f"read_idx: {path} has unknown element type 0x{code:02X}; allowed: "
-                               + ", ".join(f"0x{c:02X} ({d.name})" for c, d in IDX_DTYPES.items()))
+                raise IDXError(
+                    f"read_idx: {path} has unknown element type 0x{code:02X}; allowed: "
+                    + ", ".join(f"0x{c:02X} ({d.name})" for c, d in IDX_DTYPES.items())
+                )
             if ndim == 0:
                 raise IDXError(f"read_idx: {path} declares 0 dimensions")
             dims_bytes = _read_exact(stream, 4 * ndim)
             if len(dims_bytes) < 4 * ndim:
-                raise IDXError(f"read_idx: {path} is truncated inside its header ({ndim} "
-                               f"dimensions declared, {len(dims_bytes) // 4} present)")
+                raise IDXError(
+                    f"read_idx: {path} is truncated inside its header ({ndim} "
+                    f"dimensions declared, {len(dims_bytes) // 4} present)"
+                )
             shape = struct.unpack(f">{ndim}I", dims_bytes)
             dtype = IDX_DTYPES[code]
             array = np.empty(shape, dtype=dtype)
@@ -81,11 +95,15 @@ def read_idx(path):
                     break
                 got += count
             if got < array.nbytes:
-                raise IDXError(f"read_idx: {path} is truncated: header declares shape {shape} "
-                               f"({array.nbytes} data bytes) but only {got} are present")
+                raise IDXError(
+                    f"read_idx: {path} is truncated: header declares shape {shape} "
+                    f"({array.nbytes} data bytes) but only {got} are present"
+                )
             if stream.read(1):
-                raise IDXError(f"read_idx: {path} has bytes after the {array.nbytes} data bytes "
-                               f"its header (shape {shape}) declares")
+                raise IDXError(
+                    f"read_idx: {path} has bytes after the {array.nbytes} data bytes "
+                    f"its header (shape {shape}) declares"
+                )
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise IDXError(f"read_idx: {path} is a damaged gzip file ({error})") from None
     return array.astype(dtype.newbyteorder("="), copy=False)
@@ -102,11 +120,13 @@ def write_idx(path, array):
     codes = {dtype.newbyteorder("="): code for code, dtype in IDX_DTYPES.items()}
     native = array.dtype.newbyteorder("=")
     if native not in codes:
-        raise TypeError(f"write_idx: IDX cannot hold dtype {array.dtype}; allowed: "
-                        + ", ".join(d.name for d in IDX_DTYPES.values()))
+        raise TypeError(
+            f"write_idx: IDX cannot hold dtype {array.dtype}; allowed: "
+            + ", ".join(d.name for d in IDX_DTYPES.values())
+        )
     if array.ndim == 0 or array.ndim > 255:
         raise ValueError(f"write_idx: IDX needs 1 to 255 dimensions, got shape {array.shape}")
-    if any(d >= 2 ** 32 for d in array.shape):
+    if any(d >= 2**32 for d in array.shape):
         raise ValueError(f"write_idx: every dimension must be < 2**32, got shape {array.shape}")
     code = codes[native]
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)

@@ -8,12 +8,12 @@ Output format (the choice made here, as in torchvision's ``ToTensor``): float32 
 and ``layout="flat"`` gives (H*W,) for dense networks; ``scale=False`` keeps the raw uint8 values.
 Labels come out as int64 (a Python int per sample).
 """
+
 import numpy as np
 
 from mathdl.data.dataset import Dataset, as_array, check_indices
 from mathdl.data.datasets.fashion_subset import load_fashion_mnist_subset
-from mathdl.data.datasets.mnist import (FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fashion_mnist,
-                                        load_mnist)
+from mathdl.data.datasets.mnist import FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fashion_mnist, load_mnist
 
 LAYOUTS = ("chw", "hw", "flat")
 
@@ -34,15 +34,15 @@ class ImageDataset(Dataset):
     ``get_batch(idx)`` is ``(images (B, ...), labels (B,) int64)``.
     """
 
-    def __init__(self, images, labels, transform=None, target_transform=None, layout="chw",
-                 scale=True, classes=None):
+    def __init__(
+        self, images, labels, transform=None, target_transform=None, layout="chw", scale=True, classes=None
+    ):
         images = as_array(images, "ImageDataset images")
         labels = as_array(labels, "ImageDataset labels")
         if images.ndim != 3:
             raise ValueError(f"ImageDataset: images must have shape (N, H, W), got {images.shape}")
         if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
-            raise ValueError(f"ImageDataset: labels must have shape ({images.shape[0]},), got "
-                             f"{labels.shape}")
+            raise ValueError(f"ImageDataset: labels must have shape ({images.shape[0]},), got {labels.shape}")
         if labels.dtype.kind not in "iu":
             raise TypeError(f"ImageDataset: labels must be integers, got dtype {labels.dtype}")
         if layout not in LAYOUTS:
@@ -78,8 +78,7 @@ class ImageDataset(Dataset):
 
     def __getitem__(self, index):
         if not isinstance(index, (int, np.integer)):
-            raise TypeError(f"{type(self).__name__}: index must be an integer, got "
-                            f"{type(index).__name__}")
+            raise TypeError(f"{type(self).__name__}: index must be an integer, got {type(index).__name__}")
         n = len(self)
         if not -n <= index < n:
             raise IndexError(f"{type(self).__name__}: index {index} is out of range for length {n}")
@@ -105,8 +104,10 @@ class ImageDataset(Dataset):
         return images, labels
 
     def __repr__(self):
-        return (f"{type(self).__name__}({len(self)} images of {self.images.shape[1:]}, "
-                f"layout={self.layout!r}, scale={self.scale})")
+        return (
+            f"{type(self).__name__}({len(self)} images of {self.images.shape[1:]}, "
+            f"layout={self.layout!r}, scale={self.scale})"
+        )
 
 
 class FashionMNIST(ImageDataset):
@@ -118,15 +119,24 @@ class FashionMNIST(ImageDataset):
     [0, 1] shaped (1, 28, 28) unless ``layout``/``scale`` say otherwise (see ``ImageDataset``).
     """
 
-    def __init__(self, root=None, train=True, download=True, transform=None,
-                 target_transform=None, layout="chw", scale=True, mirrors=None, subset=False):
+    def __init__(
+        self,
+        root=None,
+        train=True,
+        download=True,
+        transform=None,
+        target_transform=None,
+        layout="chw",
+        scale=True,
+        mirrors=None,
+        subset=False,
+    ):
         if subset:
             train_split, test_split = load_fashion_mnist_subset()
         else:
             train_split, test_split = load_fashion_mnist(root, download, mirrors)
         images, labels = train_split if train else test_split
-        super().__init__(images, labels, transform, target_transform, layout, scale,
-                         FASHION_MNIST_CLASSES)
+        super().__init__(images, labels, transform, target_transform, layout, scale, FASHION_MNIST_CLASSES)
         self.train = bool(train)
 
 
@@ -137,8 +147,17 @@ class MNIST(ImageDataset):
     ``load_mnist`` does. Samples as in ``FashionMNIST``.
     """
 
-    def __init__(self, root=None, train=True, download=True, transform=None,
-                 target_transform=None, layout="chw", scale=True, mirrors=None):
+    def __init__(
+        self,
+        root=None,
+        train=True,
+        download=True,
+        transform=None,
+        target_transform=None,
+        layout="chw",
+        scale=True,
+        mirrors=None,
+    ):
         train_split, test_split = load_mnist(root, download, mirrors)
         images, labels = train_split if train else test_split
         super().__init__(images, labels, transform, target_transform, layout, scale, MNIST_CLASSES)

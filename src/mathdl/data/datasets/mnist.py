@@ -15,6 +15,7 @@ their gzip headers, so their bytes differ from the official archives while the d
 downloads were hashed when they arrived); they are validated structurally instead: IDX header,
 uint8 shapes (N, 28, 28) and (N,), labels in 0..9, equal counts.
 """
+
 import os
 from dataclasses import dataclass, field
 
@@ -56,22 +57,40 @@ class IDXDatasetSpec:
 FASHION_MNIST_SPEC = IDXDatasetSpec(
     name="fashion-mnist",
     files={
-        "train_images": ("train-images-idx3-ubyte.gz", {
-            "sha256": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-            "md5": "8d4fb7e6c68d591d4c3dfef9ec88bf0d"}),
-        "train_labels": ("train-labels-idx1-ubyte.gz", {
-            "sha256": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-            "md5": "25c81989df183df01b3e8a0aad5dffbe"}),
-        "test_images": ("t10k-images-idx3-ubyte.gz", {
-            "sha256": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-            "md5": "bef4ecab320f06d8554ea6380940ec79"}),
-        "test_labels": ("t10k-labels-idx1-ubyte.gz", {
-            "sha256": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-            "md5": "bb300cfdad3c16e7a12a480ee83cd310"}),
+        "train_images": (
+            "train-images-idx3-ubyte.gz",
+            {
+                "sha256": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                "md5": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            },
+        ),
+        "train_labels": (
+            "train-labels-idx1-ubyte.gz",
+            {
+                "sha256": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                "md5": "25c81989df183df01b3e8a0aad5dffbe",
+            },
+        ),
+        "test_images": (
+            "t10k-images-idx3-ubyte.gz",
+            {
+                "sha256": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                "md5": "bef4ecab320f06d8554ea6380940ec79",
+            },
+        ),
+        "test_labels": (
+            "t10k-labels-idx1-ubyte.gz",
+            {
+                "sha256": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+                "md5": "bb300cfdad3c16e7a12a480ee83cd310",
+            },
+        ),
     },
-    mirrors=["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
-             "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"],
+    mirrors=[
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+    ],
     system_folders=["/usr/share/datasets/fashion-mnist"],
 )
 
@@ -81,27 +100,55 @@ FASHION_MNIST_SPEC = IDXDatasetSpec(
 MNIST_SPEC = IDXDatasetSpec(
     name="mnist",
     files={
-        "train_images": ("train-images-idx3-ubyte.gz", {
-            "sha256": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-            "md5": "f68b3c2dcbeaaa9fbdd348bbdeb94873"}),
-        "train_labels": ("train-labels-idx1-ubyte.gz", {
-            "sha256": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-            "md5": "d53e105ee54ea40749a09fcbcd1e9432"}),
-        "test_images": ("t10k-images-idx3-ubyte.gz", {
-            "sha256": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-            "md5": "9fb629c4189551a2d022fa330f9573f3"}),
-        "test_labels": ("t10k-labels-idx1-ubyte.gz", {
-            "sha256": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-            "md5": "ec29112dd5afa0611ce80d1b7f02629c"}),
+        "train_images": (
+            "train-images-idx3-ubyte.gz",
+            {
+                "sha256": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+                "md5": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            },
+        ),
+        "train_labels": (
+            "train-labels-idx1-ubyte.gz",
+            {
+                "sha256": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+                "md5": "d53e105ee54ea40749a09fcbcd1e9432",
+            },
+        ),
+        "test_images": (
+            "t10k-images-idx3-ubyte.gz",
+            {
+                "sha256": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+                "md5": "9fb629c4189551a2d022fa330f9573f3",
+            },
+        ),
+        "test_labels": (
+            "t10k-labels-idx1-ubyte.gz",
+            {
+                "sha256": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+                "md5": "ec29112dd5afa0611ce80d1b7f02629c",
+            },
+        ),
     },
-    mirrors=["https://ossci-datasets.s3.amazonaws.com/mnist/",
-             "https://storage.googleapis.com/cvdf-datasets/mnist/",
-             "http://yann.lecun.com/exdb/mnist/"],
+    mirrors=[
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        "http://yann.lecun.com/exdb/mnist/",
+    ],
     system_folders=["/usr/share/datasets/mnist"],
 )
 
-FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                         "Sneaker", "Bag", "Ankle boot"]
+FASHION_MNIST_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 MNIST_CLASSES = [str(digit) for digit in range(10)]
 
 
@@ -144,7 +191,8 @@ def locate(spec, root=None, download_missing=True, mirrors=None, timeout=60.0):
         raise DatasetNotFoundError(
             f"{spec.name}: the files {', '.join(name for name, _ in spec.files.values())} are not "
             f"in any of: {', '.join(folders)}; pass download=True to fetch them, or root= a folder "
-            f"that holds them")
+            f"that holds them"
+        )
     target = os.fspath(root) if root is not None else cache_folder(spec.name)
     bases = list(spec.mirrors if mirrors is None else mirrors)
     if not bases:
@@ -163,11 +211,12 @@ def locate(spec, root=None, download_missing=True, mirrors=None, timeout=60.0):
 def _check_split(images, labels, spec, where):
     expected = spec.image_shape
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != expected:
-        raise ValueError(f"{where}: images must be uint8 of shape (N, {expected[0]}, {expected[1]}),"
-                         f" got {images.dtype} {images.shape}")
+        raise ValueError(
+            f"{where}: images must be uint8 of shape (N, {expected[0]}, {expected[1]}),"
+            f" got {images.dtype} {images.shape}"
+        )
     if labels.dtype != np.uint8 or labels.ndim != 1:
-        raise ValueError(f"{where}: labels must be uint8 of shape (N,), got {labels.dtype} "
-                         f"{labels.shape}")
+        raise ValueError(f"{where}: labels must be uint8 of shape (N,), got {labels.dtype} {labels.shape}")
     if len(images) != len(labels):
         raise ValueError(f"{where}: {len(images)} images but {len(labels)} labels")
     if labels.size and labels.max() >= spec.num_classes:
@@ -182,12 +231,19 @@ def load_idx_dataset(spec, root=None, download=True, mirrors=None, timeout=60.0)
     """
     paths = locate(spec, root, download, mirrors, timeout)
     arrays = {key: read_idx(path) for key, path in paths.items()}
-    _check_split(arrays["train_images"], arrays["train_labels"], spec,
-                 f"{spec.name} training files in {os.path.dirname(paths['train_images'])}")
-    _check_split(arrays["test_images"], arrays["test_labels"], spec,
-                 f"{spec.name} test files in {os.path.dirname(paths['test_images'])}")
-    return ((arrays["train_images"], arrays["train_labels"]),
-            (arrays["test_images"], arrays["test_labels"]))
+    _check_split(
+        arrays["train_images"],
+        arrays["train_labels"],
+        spec,
+        f"{spec.name} training files in {os.path.dirname(paths['train_images'])}",
+    )
+    _check_split(
+        arrays["test_images"],
+        arrays["test_labels"],
+        spec,
+        f"{spec.name} test files in {os.path.dirname(paths['test_images'])}",
+    )
+    return ((arrays["train_images"], arrays["train_labels"]), (arrays["test_images"], arrays["test_labels"]))
 
 
 def load_fashion_mnist(root=None, download=True, mirrors=None, timeout=60.0):

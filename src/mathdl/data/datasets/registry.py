@@ -1,10 +1,17 @@
 """``load_dataset(name)``: one entry point from a name (or a folder) to the arrays (used by the CLI)."""
+
 import os
 
 from mathdl.data.datasets.fashion_subset import load_fashion_mnist_subset
-from mathdl.data.datasets.mnist import (FASHION_MNIST_SPEC, DatasetNotFoundError, IDXDatasetSpec,
-                                        find_files, load_fashion_mnist, load_idx_dataset,
-                                        load_mnist)
+from mathdl.data.datasets.mnist import (
+    FASHION_MNIST_SPEC,
+    DatasetNotFoundError,
+    IDXDatasetSpec,
+    find_files,
+    load_fashion_mnist,
+    load_idx_dataset,
+    load_mnist,
+)
 
 DATASET_NAMES = ("fashion-mnist-subset", "fashion-mnist", "mnist")
 
@@ -29,18 +36,25 @@ def load_dataset(name="fashion-mnist-subset", root=None, download=True):
     if key == "mnist":
         return load_mnist(root, download)
     if os.path.isdir(text):
-        spec = IDXDatasetSpec(name=os.path.basename(os.path.abspath(text)), files=FASHION_MNIST_SPEC.files,
-                              mirrors=[], system_folders=[])
+        spec = IDXDatasetSpec(
+            name=os.path.basename(os.path.abspath(text)),
+            files=FASHION_MNIST_SPEC.files,
+            mirrors=[],
+            system_folders=[],
+        )
         # Only the named folder is searched: a user's folder must not silently fall back to the
         # cache or the system copy of some other dataset.
         return _load_folder(spec, text)
-    raise ValueError(f"load_dataset: unknown dataset {text!r}; use one of {', '.join(DATASET_NAMES)}"
-                     f" or the path of a folder of IDX files")
+    raise ValueError(
+        f"load_dataset: unknown dataset {text!r}; use one of {', '.join(DATASET_NAMES)}"
+        f" or the path of a folder of IDX files"
+    )
 
 
 def _load_folder(spec, folder):
     if find_files(folder, spec) is None:
         names = ", ".join(name for name, _ in spec.files.values())
-        raise DatasetNotFoundError(f"load_dataset: folder {folder} does not hold the IDX files "
-                                   f"{names} (plain or .gz)")
+        raise DatasetNotFoundError(
+            f"load_dataset: folder {folder} does not hold the IDX files {names} (plain or .gz)"
+        )
     return load_idx_dataset(spec, root=folder, download=False)

@@ -8,4 +8,5 @@ def load_data(path=None, download=True):
     four IDX files (searched first); missing files are downloaded unless ``download=False``, and
     when they cannot be found the error lists every folder that was searched."""
     from mathdl.data import load_fashion_mnist
+
     return load_fashion_mnist(root=path, download=download)

@@ -7,4 +7,5 @@ def load_data(path=None, download=True):
     missing files are downloaded (checksummed) unless ``download=False``, and when they cannot be
     found the error lists every folder that was searched."""
     from mathdl.data import load_mnist
+
     return load_mnist(root=path, download=download)

@@ -6,6 +6,7 @@ dropout is its own op because its mask is random:
     dropout:   y = x ⊙ m / (1 − p),   mᵢ ~ Bernoulli(1 − p)   (inverted dropout: E[y] = x)
                ∂L/∂x = ȳ ⊙ m / (1 − p)
 """
+
 import numbers
 
 import numpy as np
@@ -60,7 +61,9 @@ def softplus(input, beta=1.0, threshold=20.0):
     βx > ``threshold`` (as PyTorch);  ∂y/∂x = σ(βx)."""
     input = as_tensor(input)
     scaled = input * float(beta)
-    smooth = (elementwise.relu(scaled) + elementwise.log(1.0 + elementwise.exp(-elementwise.abs(scaled)))) * (1.0 / beta)
+    smooth = (elementwise.relu(scaled) + elementwise.log(1.0 + elementwise.exp(-elementwise.abs(scaled)))) * (
+        1.0 / beta
+    )
     return elementwise.where(scaled.array > threshold, input, smooth)
 
 
@@ -117,7 +120,9 @@ def dropout2d(input, p=0.5, training=True):
     p = _check_p(p, "dropout2d")
     input = as_tensor(input)
     if input.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape {input.shape}")
+        raise ValueError(
+            f"dropout2d: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape {input.shape}"
+        )
     if not training or p == 0.0:
         return input
     mask_shape = input.shape[:2] + (1,) * (input.ndim - 2)
@@ -139,7 +144,9 @@ def one_hot(tensor, num_classes=-1):
     if not isinstance(num_classes, numbers.Integral) or num_classes < 0:
         raise ValueError(f"one_hot: num_classes must be a non-negative integer or -1, got {num_classes!r}")
     if labels.size and labels.max() >= num_classes:
-        raise ValueError(f"one_hot: label {int(labels.max())} is out of range for num_classes = {num_classes}")
+        raise ValueError(
+            f"one_hot: label {int(labels.max())} is out of range for num_classes = {num_classes}"
+        )
     out = np.zeros(labels.shape + (int(num_classes),), dtype=np.int64)
     np.put_along_axis(out, labels[..., None].astype(np.intp), 1, axis=-1)
     return Tensor(out)

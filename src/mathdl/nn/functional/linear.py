@@ -60,12 +60,16 @@ def linear(input, weight, bias=None):
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
     if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {input.shape} does not end in in_features = "
-                         f"{weight.shape[1]} (weight shape {weight.shape})")
+        raise ValueError(
+            f"linear: input of shape {input.shape} does not end in in_features = "
+            f"{weight.shape[1]} (weight shape {weight.shape})"
+        )
     if bias is None:
         return LinearFunction()(input, weight)
     bias = as_tensor(bias, like=weight)
     if bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) to match weight "
-                         f"{weight.shape}, got {bias.shape}")
+        raise ValueError(
+            f"linear: bias must have shape ({weight.shape[0]},) to match weight "
+            f"{weight.shape}, got {bias.shape}"
+        )
     return LinearFunction()(input, weight, bias)

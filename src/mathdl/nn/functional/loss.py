@@ -10,6 +10,7 @@ cross_entropy is one fused op (log-softmax + negative log-likelihood): with p = 
 
 so the gradient needs no log and no division by probabilities.
 """
+
 import numpy as np
 
 from mathdl.autograd import grad_mode
@@ -40,21 +41,27 @@ def _class_targets(input, target, where, ignore_index):
     """Validate integer targets for scores ``input`` (N, C, …) or (C,); return the int array."""
     labels = target.array if isinstance(target, Tensor) else np.asarray(target)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"{where}: class-index targets must be integers, got dtype {labels.dtype} "
-                        f"(for probability targets pass a float array shaped like the input {input.shape})")
+        raise TypeError(
+            f"{where}: class-index targets must be integers, got dtype {labels.dtype} "
+            f"(for probability targets pass a float array shaped like the input {input.shape})"
+        )
     if input.ndim == 0:
         raise ValueError(f"{where}: input must have a class axis, got a scalar")
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if labels.shape != expected:
-        raise ValueError(f"{where}: target shape {labels.shape} does not match input shape {input.shape}: "
-                         f"expected {expected} (the input without its class axis 1)")
+        raise ValueError(
+            f"{where}: target shape {labels.shape} does not match input shape {input.shape}: "
+            f"expected {expected} (the input without its class axis 1)"
+        )
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     valid = labels != ignore_index
     bad = valid & ((labels < 0) | (labels >= classes))
     if bad.any():
         label = int(labels[bad].flat[0])
-        raise ValueError(f"{where}: target label {label} is out of range for {classes} classes "
-                         f"(labels must be in [0, {classes - 1}])")
+        raise ValueError(
+            f"{where}: target label {label} is out of range for {classes} classes "
+            f"(labels must be in [0, {classes - 1}])"
+        )
     return labels, valid, classes
 
 
@@ -108,8 +115,9 @@ class CrossEntropy(Function):
     ∂ℓ/∂z_{n,k} = (1 − ε) cₙ (p_{n,k} − [k = tₙ]) + (ε/C) dₙ (p_{n,k} Σ_c w_c − w_k).
     """
 
-    def __init__(self, labels, coefficients, reduction_name, smoothing=0.0, smoothing_coefficients=None,
-                 weights=None):
+    def __init__(
+        self, labels, coefficients, reduction_name, smoothing=0.0, smoothing_coefficients=None, weights=None
+    ):
         self.labels, self.coefficients, self.reduction_name = labels, coefficients, reduction_name
         self.smoothing, self.smoothing_coefficients, self.weights = smoothing, smoothing_coefficients, weights
 
@@ -129,7 +137,8 @@ class CrossEntropy(Function):
             log_p = shifted - log_sums
             smooth = -(log_p.sum(axis=1) if self.weights is None else log_p @ self.weights)
             losses = (1.0 - self.smoothing) * losses + (self.smoothing / rows.shape[1]) * (
-                smooth.reshape(self.labels.shape) * self.smoothing_coefficients)
+                smooth.reshape(self.labels.shape) * self.smoothing_coefficients
+            )
         if self.reduction_name == "none":
             return losses.astype(z.dtype, copy=False)
         return np.asarray(losses.sum(), dtype=z.dtype)
@@ -156,11 +165,17 @@ class CrossEntropy(Function):
             if epsilon:
                 shape = (-1,) + (1,) * (z.ndim - axis - 1)
                 weights = None if self.weights is None else self.weights.reshape(shape)
-                direction = p * float(classes) - 1.0 if weights is None else p * float(weights.sum()) - Tensor(weights)
-                share = Tensor(np.expand_dims(self.smoothing_coefficients * (epsilon / classes), axis).astype(z.dtype))
+                direction = (
+                    p * float(classes) - 1.0
+                    if weights is None
+                    else p * float(weights.sum()) - Tensor(weights)
+                )
+                share = Tensor(
+                    np.expand_dims(self.smoothing_coefficients * (epsilon / classes), axis).astype(z.dtype)
+                )
                 result = result + direction * (share * g)
             return result
-        rows = self.probabilities.copy()     # kept intact: backward may run twice on one graph
+        rows = self.probabilities.copy()  # kept intact: backward may run twice on one graph
         rows[np.arange(rows.shape[0]), self.labels.reshape(-1)] -= 1
         g = gy.array
         scale = (g * self.coefficients).astype(rows.dtype, copy=False).reshape(-1, 1)
@@ -176,8 +191,8 @@ class CrossEntropy(Function):
 class SoftCrossEntropy(Function):
     """Cross entropy with probability targets y shaped like the scores z (class axis 1):
 
-        ℓₙ = −Σ_c w_c y_{n,c} log softmax(zₙ)_c;       mean reduction divides by N (as PyTorch)
-        ∂ℓₙ/∂z_{n,k} = p_{n,k} Σ_c w_c y_{n,c} − w_k y_{n,k},      ∂ℓₙ/∂y_{n,c} = −w_c log p_{n,c}
+    ℓₙ = −Σ_c w_c y_{n,c} log softmax(zₙ)_c;       mean reduction divides by N (as PyTorch)
+    ∂ℓₙ/∂z_{n,k} = p_{n,k} Σ_c w_c y_{n,c} − w_k y_{n,k},      ∂ℓₙ/∂y_{n,c} = −w_c log p_{n,c}
     """
 
     def __init__(self, weights, reduction_name):
@@ -238,17 +253,27 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     label_smoothing = float(label_smoothing)
     if target_array.dtype.kind == "f":
         if target_array.shape != input.shape:
-            raise ValueError(f"cross_entropy: probability targets must have the input's shape {input.shape}, "
-                             f"got {target_array.shape}")
-        target = as_tensor(target, like=input) if isinstance(target, Tensor) else Tensor(target_array.astype(input.dtype))
+            raise ValueError(
+                f"cross_entropy: probability targets must have the input's shape {input.shape}, "
+                f"got {target_array.shape}"
+            )
+        target = (
+            as_tensor(target, like=input)
+            if isinstance(target, Tensor)
+            else Tensor(target_array.astype(input.dtype))
+        )
         if target.dtype != input.dtype:
             target = target.astype(input.dtype)
         if label_smoothing:
             target = target * (1.0 - label_smoothing) + label_smoothing / classes
         return SoftCrossEntropy(weights, reduction)(input, target)
     labels, valid, _ = _class_targets(input, target_array, "cross_entropy", ignore_index)
-    safe, coefficients, smoothing_coefficients = _sample_coefficients(labels, valid, weights, input.dtype, reduction)
-    return CrossEntropy(safe, coefficients, reduction, label_smoothing, smoothing_coefficients, weights)(input)
+    safe, coefficients, smoothing_coefficients = _sample_coefficients(
+        labels, valid, weights, input.dtype, reduction
+    )
+    return CrossEntropy(safe, coefficients, reduction, label_smoothing, smoothing_coefficients, weights)(
+        input
+    )
 
 
 class NLLLoss(Function):
@@ -270,8 +295,12 @@ class NLLLoss(Function):
         x = self.inputs[0]
         axis = 1 if x.ndim > 1 else 0
         pattern = np.zeros(x.shape, dtype=x.dtype)
-        np.put_along_axis(pattern, np.expand_dims(self.labels, axis).astype(np.intp),
-                          -np.expand_dims(self.coefficients, axis).astype(x.dtype), axis=axis)
+        np.put_along_axis(
+            pattern,
+            np.expand_dims(self.labels, axis).astype(np.intp),
+            -np.expand_dims(self.coefficients, axis).astype(x.dtype),
+            axis=axis,
+        )
         g = gy if self.reduction_name != "none" else unsqueeze(gy, axis)
         return Tensor(pattern) * g
 
@@ -294,7 +323,7 @@ def _pair(input, target, where):
     if input.shape != target.shape:
         raise ValueError(f"{where}: target shape {target.shape} must equal input shape {input.shape}")
     if input.dtype.kind == "f" and target.dtype != input.dtype:
-        target = target.astype(input.dtype)      # a float64 target must not turn a float32 loss float64
+        target = target.astype(input.dtype)  # a float64 target must not turn a float32 loss float64
     return input, target
 
 
@@ -391,9 +420,11 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_reduction(reduction, "binary_cross_entropy")
     input, target = _pair(input, target, "binary_cross_entropy")
     if input.array.size and (np.nanmin(input.array) < 0 or np.nanmax(input.array) > 1):
-        raise ValueError("binary_cross_entropy: all elements of input should be probabilities in [0, 1] "
-                         f"(got values in [{np.min(input.array):.4g}, {np.max(input.array):.4g}]); "
-                         "for raw scores use binary_cross_entropy_with_logits")
+        raise ValueError(
+            "binary_cross_entropy: all elements of input should be probabilities in [0, 1] "
+            f"(got values in [{np.min(input.array):.4g}, {np.max(input.array):.4g}]); "
+            "for raw scores use binary_cross_entropy_with_logits"
+        )
     loss = BinaryCrossEntropy()(input, target)
     if weight is not None:
         loss = loss * as_tensor(weight, like=input)
@@ -434,7 +465,9 @@ class BinaryCrossEntropyWithLogits(Function):
             if self.pos_weight is None:
                 gy = -(gl * x)
             else:
-                softplus_neg = elementwise.relu(-x) + elementwise.log(1.0 + elementwise.exp(-elementwise.abs(x)))
+                softplus_neg = elementwise.relu(-x) + elementwise.log(
+                    1.0 + elementwise.exp(-elementwise.abs(x))
+                )
                 gy = gl * (Tensor(self.pos_weight - 1.0) * softplus_neg - x)
         return gx, gy
 
@@ -446,15 +479,17 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input, target = _pair(input, target, "binary_cross_entropy_with_logits")
     if pos_weight is not None:
-        pos_weight = np.asarray(pos_weight.array if isinstance(pos_weight, Tensor) else pos_weight,
-                                dtype=input.dtype)
+        pos_weight = np.asarray(
+            pos_weight.array if isinstance(pos_weight, Tensor) else pos_weight, dtype=input.dtype
+        )
         try:
             np.broadcast_shapes(pos_weight.shape, input.shape)
         except ValueError:
-            raise ValueError(f"binary_cross_entropy_with_logits: pos_weight of shape {pos_weight.shape} "
-                             f"does not broadcast with input {input.shape}") from None
+            raise ValueError(
+                f"binary_cross_entropy_with_logits: pos_weight of shape {pos_weight.shape} "
+                f"does not broadcast with input {input.shape}"
+            ) from None
     loss = BinaryCrossEntropyWithLogits(pos_weight)(input, target)
     if weight is not None:
         loss = loss * as_tensor(weight, like=input)
     return _reduce(loss, reduction)
-

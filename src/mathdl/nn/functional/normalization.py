@@ -13,6 +13,7 @@ Backward (all sums per channel over the M positions):
 
 In evaluation mode (running statistics) the map is affine in x: y = γ (x − μ_run)/√(σ²_run + ε) + β.
 """
+
 import numpy as np
 
 from mathdl.autograd import grad_mode
@@ -48,7 +49,7 @@ class BatchNormFunction(Function):
         centred = x - self.mean.reshape(shape)
         rows = centred.reshape(x.shape[0], x.shape[1], -1)
         count = rows.shape[0] * rows.shape[2]
-        self.var = np.einsum("ncl,ncl->c", rows, rows) / count      # Σ (x − μ)² without a temporary
+        self.var = np.einsum("ncl,ncl->c", rows, rows) / count  # Σ (x − μ)² without a temporary
         self.inv_std = 1.0 / np.sqrt(self.var + self.eps)
         centred *= self.inv_std.reshape(shape)
         self.normalized = centred
@@ -80,8 +81,11 @@ class BatchNormFunction(Function):
         if not self.affine:
             return gx
         weight, bias = self.inputs[1], self.inputs[2]
-        return (gx, Tensor(sum_g_xhat.astype(weight.dtype, copy=False)) if weight.requires_grad else None,
-                Tensor(sum_g.astype(bias.dtype, copy=False)) if bias.requires_grad else None)
+        return (
+            gx,
+            Tensor(sum_g_xhat.astype(weight.dtype, copy=False)) if weight.requires_grad else None,
+            Tensor(sum_g.astype(bias.dtype, copy=False)) if bias.requires_grad else None,
+        )
 
     def _differentiable_backward(self, gy, axes, shape, count):
         # The same formulas from differentiable ops with x̂ and 1/σ recomputed from x, so that
@@ -100,8 +104,9 @@ class BatchNormFunction(Function):
         return gx, reshape(sum_g_xhat, (x.shape[1],)), reshape(sum_g, (x.shape[1],))
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     """Batch normalisation of input (N, C, …) per channel, like ``torch.nn.functional.batch_norm``.
 
     training=True: normalise with the batch's mean and biased variance, and (when the running
@@ -112,31 +117,47 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     input = as_tensor(input)
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input with a channel axis (N, C, ...), got shape {input.shape}")
+        raise ValueError(
+            f"batch_norm: expected an input with a channel axis (N, C, ...), got shape {input.shape}"
+        )
     channels = input.shape[1]
-    for name, tensor in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                         ("running_var", running_var)):
+    for name, tensor in (
+        ("weight", weight),
+        ("bias", bias),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ):
         if tensor is not None and tuple(tensor.shape) != (channels,):
-            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for an input with "
-                             f"{channels} channels (shape {input.shape}), got {tuple(tensor.shape)}")
+            raise ValueError(
+                f"batch_norm: {name} must have shape ({channels},) for an input with "
+                f"{channels} channels (shape {input.shape}), got {tuple(tensor.shape)}"
+            )
     if (weight is None) != (bias is None):
         raise ValueError("batch_norm: give both weight and bias, or neither")
     affine = weight is not None
     shape = _channel_shape(input.ndim, channels)
     if not training:
         if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
+            raise ValueError(
+                "batch_norm: evaluation mode (training=False) needs running_mean and running_var"
+            )
         mean = np.asarray(running_mean.array if isinstance(running_mean, Tensor) else running_mean)
         var = np.asarray(running_var.array if isinstance(running_var, Tensor) else running_var)
         inv_std = (1.0 / np.sqrt(var + eps)).astype(input.dtype, copy=False)
-        normalized = (input - Tensor(mean.reshape(shape).astype(input.dtype, copy=False))) * Tensor(inv_std.reshape(shape))
+        normalized = (input - Tensor(mean.reshape(shape).astype(input.dtype, copy=False))) * Tensor(
+            inv_std.reshape(shape)
+        )
         if not affine:
             return normalized
-        return normalized * reshape(as_tensor(weight, like=input), shape) + reshape(as_tensor(bias, like=input), shape)
+        return normalized * reshape(as_tensor(weight, like=input), shape) + reshape(
+            as_tensor(bias, like=input), shape
+        )
     count = input.size // channels
     if count <= 1:
-        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
-                         f"of shape {input.shape}")
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when training, got input "
+            f"of shape {input.shape}"
+        )
     function = BatchNormFunction(eps, affine)
     output = function(input, weight, bias) if affine else function(input)
     if running_mean is not None and running_var is not None:

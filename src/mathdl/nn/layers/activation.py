@@ -1,4 +1,5 @@
 """Activation layers: modules wrapping the elementwise functions (no parameters)."""
+
 from mathdl.nn.functional import activation as F
 from mathdl.nn.module import Module
 

@@ -16,13 +16,13 @@ Multi-head attention runs h such maps in parallel on learned projections and mix
 (Vaswani et al. 2017.) Everything is composed of differentiable ops (batched matmul, softmax),
 so gradients of any order are available; the backward of softmax is A ⊙ (Ā − Σ_j Ā_j A_j).
 """
+
 import math
 import numbers
 
 import numpy as np
 
-from mathdl import backend
-from mathdl import ops
+from mathdl import backend, ops
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.activation import dropout
 from mathdl.nn.functional.linear import linear
@@ -67,8 +67,9 @@ def _attend(q, k, v, additive_mask, dropout_p, training, scale):
     return ops.matmul(weights, v), weights
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-                                 scale=None):
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None
+):
     """softmax(Q Kᵀ / √d + M) V, like ``torch.nn.functional.scaled_dot_product_attention``.
 
     query (…, L, d), key (…, S, d), value (…, S, d_v) → (…, L, d_v). ``attn_mask`` broadcastable
@@ -78,11 +79,15 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     where = "scaled_dot_product_attention"
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor) or t.ndim < 2:
-            raise ValueError(f"{where}: {name} must be a Tensor with at least 2 dimensions, got "
-                             f"{getattr(t, 'shape', type(t).__name__)}")
+            raise ValueError(
+                f"{where}: {name} must be a Tensor with at least 2 dimensions, got "
+                f"{getattr(t, 'shape', type(t).__name__)}"
+            )
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"{where}: query {query.shape}, key {key.shape} and value {value.shape} do not fit: "
-                         f"query and key need the same last size, key and value the same length")
+        raise ValueError(
+            f"{where}: query {query.shape}, key {key.shape} and value {value.shape} do not fit: "
+            f"query and key need the same last size, key and value the same length"
+        )
     length, source = query.shape[-2], key.shape[-2]
     mask = _array(attn_mask, where, "attn_mask")
     additive = None if mask is None else _additive(mask, query.dtype, true_means_masked=False)
@@ -103,15 +108,15 @@ class MultiheadAttention(Module):
     ``in_proj_bias`` (3E,), and ``out_proj`` (a Linear E → E).
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None,
-                 batch_first=False):
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None, batch_first=False):
         super().__init__()
         for name, value in (("embed_dim", embed_dim), ("num_heads", num_heads)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"MultiheadAttention: {name} must be a positive integer, got {value!r}")
         if embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
-                             f"num_heads ({num_heads})")
+            raise ValueError(
+                f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})"
+            )
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout!r}")
         self.embed_dim, self.num_heads = int(embed_dim), int(num_heads)
@@ -146,13 +151,13 @@ class MultiheadAttention(Module):
 
     def _project(self, query, key, value):
         e, b = self.embed_dim, self.in_proj_bias
-        bias = (None, None, None) if b is None else (b[:e], b[e:2 * e], b[2 * e:])
+        bias = (None, None, None) if b is None else (b[:e], b[e : 2 * e], b[2 * e :])
         if self._qkv_same_embed_dim:
             if query is key and key is value:
                 qkv = linear(query, self.in_proj_weight, b)
-                return qkv[..., :e], qkv[..., e:2 * e], qkv[..., 2 * e:]
+                return qkv[..., :e], qkv[..., e : 2 * e], qkv[..., 2 * e :]
             w = self.in_proj_weight
-            weights = (w[:e], w[e:2 * e], w[2 * e:])
+            weights = (w[:e], w[e : 2 * e], w[2 * e :])
         else:
             weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
         return tuple(linear(x, w, bb) for x, w, bb in zip((query, key, value), weights, bias))
@@ -163,19 +168,27 @@ class MultiheadAttention(Module):
 
     def _check(self, query, key, value):
         where = "MultiheadAttention"
-        for name, t, size in (("query", query, self.embed_dim), ("key", key, self.kdim),
-                              ("value", value, self.vdim)):
+        for name, t, size in (
+            ("query", query, self.embed_dim),
+            ("key", key, self.kdim),
+            ("value", value, self.vdim),
+        ):
             if not isinstance(t, Tensor):
                 raise TypeError(f"{where}: {name} must be a Tensor, got {type(t).__name__}")
             if t.ndim not in (2, 3) or t.shape[-1] != size:
-                raise ValueError(f"{where}: {name} must have shape (L, N, {size}) (or (N, L, {size}) with "
-                                 f"batch_first, or unbatched (L, {size})), got {t.shape}")
+                raise ValueError(
+                    f"{where}: {name} must have shape (L, N, {size}) (or (N, L, {size}) with "
+                    f"batch_first, or unbatched (L, {size})), got {t.shape}"
+                )
         if not query.ndim == key.ndim == value.ndim:
-            raise ValueError(f"{where}: query, key and value must all be batched or all unbatched, got "
-                             f"shapes {query.shape}, {key.shape}, {value.shape}")
+            raise ValueError(
+                f"{where}: query, key and value must all be batched or all unbatched, got "
+                f"shapes {query.shape}, {key.shape}, {value.shape}"
+            )
         if key.shape[:-1] != value.shape[:-1]:
-            raise ValueError(f"{where}: key {key.shape} and value {value.shape} must agree except in the "
-                             f"last dimension")
+            raise ValueError(
+                f"{where}: key {key.shape} and value {value.shape} must agree except in the last dimension"
+            )
 
     def _mask(self, attn_mask, key_padding_mask, is_causal, batch, length, source, dtype):
         where = "MultiheadAttention"
@@ -187,21 +200,34 @@ class MultiheadAttention(Module):
             elif mask.shape == (batch * self.num_heads, length, source):
                 total = _additive(mask, dtype, True).reshape(batch, self.num_heads, length, source)
             else:
-                raise ValueError(f"{where}: attn_mask must have shape ({length}, {source}) or "
-                                 f"({batch * self.num_heads}, {length}, {source}), got {mask.shape}")
+                raise ValueError(
+                    f"{where}: attn_mask must have shape ({length}, {source}) or "
+                    f"({batch * self.num_heads}, {length}, {source}), got {mask.shape}"
+                )
         elif is_causal:
             total = np.triu(np.full((length, source), -np.inf, dtype=dtype), k=1)
         padding = _array(key_padding_mask, where, "key_padding_mask")
         if padding is not None:
             if padding.shape != (batch, source):
-                raise ValueError(f"{where}: key_padding_mask must have shape (N, S) = ({batch}, {source}), "
-                                 f"got {padding.shape}")
+                raise ValueError(
+                    f"{where}: key_padding_mask must have shape (N, S) = ({batch}, {source}), "
+                    f"got {padding.shape}"
+                )
             padding = _additive(padding, dtype, True).reshape(batch, 1, 1, source)
             total = padding if total is None else total + padding
         return total
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-                average_attn_weights=True, is_causal=False):
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+    ):
         """Returns ``(attn_output, attn_weights)``.
 
         query (L, N, E), key (S, N, kdim), value (S, N, vdim) ((N, L, E) etc. with batch_first;

@@ -10,6 +10,7 @@ biased batch variance σ²_B, and the running estimates move towards the batch's
 y = γ (x − running_mean) / √(running_var + ε) + β. The fused op and its backward are in
 ``mathdl.nn.functional.normalization``.
 """
+
 import numbers
 
 import numpy as np
@@ -26,11 +27,16 @@ class _BatchNorm(Module):
     _dims = ()
     _expected = ""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 dtype=None):
+    def __init__(
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None
+    ):
         super().__init__()
         name = type(self).__name__
-        if isinstance(num_features, bool) or not isinstance(num_features, numbers.Integral) or num_features <= 0:
+        if (
+            isinstance(num_features, bool)
+            or not isinstance(num_features, numbers.Integral)
+            or num_features <= 0
+        ):
             raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
         if eps <= 0:
             raise ValueError(f"{name}: eps must be positive, got {eps}")
@@ -72,10 +78,14 @@ class _BatchNorm(Module):
     def forward(self, input):
         input = as_tensor(input)
         if input.ndim not in self._dims:
-            raise ValueError(f"{type(self).__name__}: expected {self._expected} input, got shape {input.shape}")
+            raise ValueError(
+                f"{type(self).__name__}: expected {self._expected} input, got shape {input.shape}"
+            )
         if input.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}: expected {self.num_features} channels (axis 1), "
-                             f"got input of shape {input.shape}")
+            raise ValueError(
+                f"{type(self).__name__}: expected {self.num_features} channels (axis 1), "
+                f"got input of shape {input.shape}"
+            )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.array += 1
@@ -83,12 +93,22 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked.array)
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
-                          self.weight, self.bias, use_batch_stats, factor, self.eps)
+        return batch_norm(
+            input,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):

@@ -14,6 +14,7 @@ accept; Keras' ``padding='same'`` with strides is ``padding=ops.convolution.same
 (a ((top, bottom), (left, right)) pair that Conv2d accepts as ``padding``), and a Keras kernel of shape
 (kh, kw, C_in, C_out) is ``weight.transpose(3, 2, 0, 1)``.
 """
+
 import math
 import numbers
 
@@ -35,8 +36,20 @@ def _positive(value, name, where):
 class _ConvNd(Module):
     """Shared construction: channel checks, weight/bias Parameters and PyTorch's initialisation."""
 
-    def __init__(self, where, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                 bias, weight_shape_of, dtype):
+    def __init__(
+        self,
+        where,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        weight_shape_of,
+        dtype,
+    ):
         super().__init__()
         self.in_channels = _positive(in_channels, "in_channels", where)
         self.out_channels = _positive(out_channels, "out_channels", where)
@@ -49,12 +62,17 @@ class _ConvNd(Module):
         self.dilation = _pair(dilation, "dilation", where, 1)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"{where}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+                raise ValueError(
+                    f"{where}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
+                )
             if padding == "same" and self.stride != (1, 1):
                 raise ValueError(f"{where}: padding='same' needs stride 1, got stride={stride}")
             self.padding = padding
-        elif (isinstance(padding, (tuple, list)) and len(padding) == 2
-              and all(isinstance(p, (tuple, list)) for p in padding)):
+        elif (
+            isinstance(padding, (tuple, list))
+            and len(padding) == 2
+            and all(isinstance(p, (tuple, list)) for p in padding)
+        ):
             self.padding = tuple(_pair(tuple(p), "padding", where, 0) for p in padding)
         else:
             self.padding = _pair(padding, "padding", where, 0)
@@ -75,8 +93,9 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self):
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        )
         if self.padding not in ((0, 0), "valid"):
             text += f", padding={self.padding}"
         if self.dilation != (1, 1):
@@ -94,15 +113,38 @@ class Conv2d(_ConvNd):
     ``padding``: int, (ph, pw), ((top, bottom), (left, right)), 'valid' or 'same' (stride 1).
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, dtype=None):
-        super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, lambda m: (m.out_channels, m.in_channels // m.groups) + m.kernel_size, dtype)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        dtype=None,
+    ):
+        super().__init__(
+            "Conv2d",
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            lambda m: (m.out_channels, m.in_channels // m.groups) + m.kernel_size,
+            dtype,
+        )
 
     def forward(self, input):
         if input.ndim in (3, 4) and input.shape[-3] != self.in_channels:
-            raise ValueError(f"Conv2d: expected {self.in_channels} input channels (input of shape (N, "
-                             f"{self.in_channels}, H, W)), got input of shape {tuple(input.shape)}")
+            raise ValueError(
+                f"Conv2d: expected {self.in_channels} input channels (input of shape (N, "
+                f"{self.in_channels}, H, W)), got input of shape {tuple(input.shape)}"
+            )
         return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
@@ -114,22 +156,55 @@ class ConvTranspose2d(_ConvNd):
     H_out = (H − 1)·stride − 2·padding + dilation·(kh − 1) + output_padding + 1.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        dtype=None,
+    ):
         self.output_padding = _pair(output_padding, "output_padding", "ConvTranspose2d", 0)
         if isinstance(padding, str):
             raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {padding!r}")
-        super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, lambda m: (m.in_channels, m.out_channels // m.groups) + m.kernel_size,
-                         dtype)
+        super().__init__(
+            "ConvTranspose2d",
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            lambda m: (m.in_channels, m.out_channels // m.groups) + m.kernel_size,
+            dtype,
+        )
         for extra, s, d in zip(self.output_padding, self.stride, self.dilation):
             if extra >= max(s, d):
-                raise ValueError(f"ConvTranspose2d: output_padding {output_padding} must be smaller than "
-                                 f"stride {stride} or dilation {dilation}")
+                raise ValueError(
+                    f"ConvTranspose2d: output_padding {output_padding} must be smaller than "
+                    f"stride {stride} or dilation {dilation}"
+                )
 
     def forward(self, input):
         if input.ndim in (3, 4) and input.shape[-3] != self.in_channels:
-            raise ValueError(f"ConvTranspose2d: expected {self.in_channels} input channels, got input of "
-                             f"shape {tuple(input.shape)}")
-        return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                self.groups, self.dilation)
+            raise ValueError(
+                f"ConvTranspose2d: expected {self.in_channels} input channels, got input of "
+                f"shape {tuple(input.shape)}"
+            )
+        return conv_transpose2d(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )

@@ -1,4 +1,5 @@
 """Dropout layers: random zeroing during training, the identity in evaluation mode."""
+
 from mathdl.nn.functional import activation as F
 from mathdl.nn.module import Module
 

@@ -6,6 +6,7 @@ read (a row read k times receives the sum of its k gradients). The scatter-add s
 once and adds each run of equal rows with one ``reduceat``: O(N log N + N·D), never a (N, V)
 one-hot matrix. Rows at ``padding_idx`` are initialised to zero and receive no gradient.
 """
+
 import numbers
 
 import numpy as np
@@ -44,16 +45,20 @@ def _index_array(input, num_embeddings, where):
     if data.dtype.kind not in "iu":
         raise TypeError(f"{where}: indices must be integers, got dtype {data.dtype}")
     if data.size and (data.min() < 0 or data.max() >= num_embeddings):
-        raise ValueError(f"{where}: index out of range: indices must lie in [0, {num_embeddings}), "
-                         f"got min {data.min()} and max {data.max()}")
+        raise ValueError(
+            f"{where}: index out of range: indices must lie in [0, {num_embeddings}), "
+            f"got min {data.min()} and max {data.max()}"
+        )
     return data
 
 
 def embedding(input, weight, padding_idx=None):
     """y = weight[input]. input: integer indices of any shape (…); weight (V, D) → (…, D)."""
     if not isinstance(weight, Tensor) or weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be a 2-D Tensor (V, D), got "
-                         f"{getattr(weight, 'shape', type(weight).__name__)}")
+        raise ValueError(
+            f"embedding: weight must be a 2-D Tensor (V, D), got "
+            f"{getattr(weight, 'shape', type(weight).__name__)}"
+        )
     indices = _index_array(input, weight.shape[0], "embedding")
     return EmbeddingLookup(indices, padding_idx)(weight)
 
@@ -73,9 +78,14 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: {name} must be a positive integer, got {value!r}")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None:
-            if not isinstance(padding_idx, numbers.Integral) or not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx must be within [-{num_embeddings}, "
-                                 f"{num_embeddings}), got {padding_idx!r}")
+            if (
+                not isinstance(padding_idx, numbers.Integral)
+                or not -num_embeddings <= padding_idx < num_embeddings
+            ):
+                raise ValueError(
+                    f"Embedding: padding_idx must be within [-{num_embeddings}, "
+                    f"{num_embeddings}), got {padding_idx!r}"
+                )
             padding_idx = int(padding_idx) % self.num_embeddings
         self.padding_idx = padding_idx
         if _weight is None:
@@ -86,8 +96,10 @@ class Embedding(Module):
         else:
             data = np.asarray(_weight.array if isinstance(_weight, Tensor) else _weight)
             if data.shape != (self.num_embeddings, self.embedding_dim):
-                raise ValueError(f"Embedding: _weight must have shape ({num_embeddings}, {embedding_dim}), "
-                                 f"got {data.shape}")
+                raise ValueError(
+                    f"Embedding: _weight must have shape ({num_embeddings}, {embedding_dim}), "
+                    f"got {data.shape}"
+                )
         # Given weights keep their floating dtype (as torch.nn.Embedding.from_pretrained does).
         self.weight = Parameter(data, dtype=data.dtype if data.dtype.kind == "f" else None)
 

@@ -1,4 +1,5 @@
 """Shape layers: Flatten and Identity."""
+
 from mathdl.autograd.function import as_tensor
 from mathdl.nn.module import Module
 from mathdl.ops.shape import flatten
@@ -15,8 +16,9 @@ class Flatten(Module):
     def forward(self, input):
         input = as_tensor(input)
         if input.ndim <= self.start_dim and input.ndim > 0 and self.start_dim >= 0:
-            raise ValueError(f"Flatten: start_dim={self.start_dim} is out of range for an input of "
-                             f"shape {input.shape}")
+            raise ValueError(
+                f"Flatten: start_dim={self.start_dim} is out of range for an input of shape {input.shape}"
+            )
         return flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self):

@@ -13,12 +13,12 @@ Backward, with ĝ = ȳ ⊙ γ and means taken over the normalised axes:
 Unlike batch norm the statistics are per sample, so training and evaluation behave the same.
 (Ba, Kiros & Hinton 2016.)
 """
+
 import numbers
 
 import numpy as np
 
-from mathdl import backend
-from mathdl import ops
+from mathdl import backend, ops
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
@@ -72,6 +72,7 @@ class LayerNormFunction(Function):
             y = _layer_norm_composed(x, self.axes, self.eps, weight, bias)
             wanted = [t for t in self.inputs if t.requires_grad]
             from mathdl.autograd.engine import grad
+
             grads = iter(grad(y, wanted, gy, create_graph=True, allow_unused=True))
             return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
         g, x_hat, rstd, axes = gy.array, self.x_hat, self.rstd, self.axes
@@ -92,17 +93,24 @@ class LayerNormFunction(Function):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the trailing ``normalized_shape`` axes (``F.layer_norm``).
     input (…, *normalized_shape); weight and bias ``normalized_shape`` or None; same shape out."""
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    normalized_shape = (
+        (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    )
     if not isinstance(input, Tensor):
         raise TypeError(f"layer_norm: input must be a Tensor, got {type(input).__name__}")
-    if input.shape[input.ndim - len(normalized_shape):] != normalized_shape or input.ndim < len(normalized_shape):
-        raise ValueError(f"layer_norm: input of shape {input.shape} does not end in normalized_shape "
-                         f"{normalized_shape}")
+    if input.shape[input.ndim - len(normalized_shape) :] != normalized_shape or input.ndim < len(
+        normalized_shape
+    ):
+        raise ValueError(
+            f"layer_norm: input of shape {input.shape} does not end in normalized_shape {normalized_shape}"
+        )
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(p.shape) != normalized_shape:
             raise ValueError(f"layer_norm: {name} must have shape {normalized_shape}, got {p.shape}")
     affine = [p for p in (weight, bias) if p is not None]
-    return LayerNormFunction(len(normalized_shape), float(eps), weight is not None, bias is not None)(input, *affine)
+    return LayerNormFunction(len(normalized_shape), float(eps), weight is not None, bias is not None)(
+        input, *affine
+    )
 
 
 class LayerNorm(Module):

@@ -1,4 +1,5 @@
 """Fully connected layer: y = x Wᵀ + b."""
+
 import math
 import numbers
 
@@ -48,4 +49,6 @@ class Linear(Module):
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )

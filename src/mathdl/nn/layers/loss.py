@@ -1,4 +1,5 @@
 """Loss modules: the functions of ``mathdl.nn.functional.loss`` with their options stored."""
+
 from mathdl.nn.functional import loss as F
 from mathdl.nn.module import Module
 
@@ -22,7 +23,9 @@ class CrossEntropyLoss(_Loss):
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+        return F.cross_entropy(
+            input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
+        )
 
 
 class NLLLoss(_Loss):
@@ -100,7 +103,9 @@ class KLDivLoss(Module):
     def __init__(self, reduction="mean", log_target=False):
         super().__init__()
         if reduction not in F.REDUCTIONS + ("batchmean",):
-            raise ValueError(f"KLDivLoss: reduction must be one of {F.REDUCTIONS + ('batchmean',)}, got {reduction!r}")
+            raise ValueError(
+                f"KLDivLoss: reduction must be one of {F.REDUCTIONS + ('batchmean',)}, got {reduction!r}"
+            )
         self.reduction, self.log_target = reduction, log_target
 
     def forward(self, input, target):

@@ -5,6 +5,7 @@ For the Keras facade: ``MaxPooling2D(pool_size=2)`` is ``MaxPool2d(2)`` on ``x.t
 (``strides`` defaults to ``pool_size`` in both); Keras' ``padding='same'`` pools over the real pixels
 only, which is ``avg_pool2d(..., count_include_pad=False)`` / −∞ padding in max pooling.
 """
+
 from mathdl.nn.module import Module
 from mathdl.ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
@@ -22,8 +23,10 @@ class MaxPool2d(Module):
         return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class AvgPool2d(Module):
@@ -36,8 +39,9 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, input):
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad)
+        return avg_pool2d(
+            input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+        )
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

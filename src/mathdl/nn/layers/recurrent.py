@@ -31,13 +31,13 @@ h_0 and c_0 (num_layers · D, B, H) with D = 2 when bidirectional; output (T, B,
 Parameters are named ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``
 (suffix ``_reverse`` for the backward direction), all initialised U(−1/√H, 1/√H).
 """
+
 import math
 import numbers
 
 import numpy as np
 
-from mathdl import backend
-from mathdl import ops
+from mathdl import backend, ops
 from mathdl.autograd import grad_mode
 from mathdl.autograd.engine import grad as autograd_grad
 from mathdl.autograd.function import Function, _wrap
@@ -71,9 +71,9 @@ def lstm_step(xw, h, c, w_hh):
     hidden = h.shape[-1]
     a = xw + ops.matmul(h, w_hh.T)
     i = ops.sigmoid(a[..., :hidden])
-    f = ops.sigmoid(a[..., hidden:2 * hidden])
-    g = ops.tanh(a[..., 2 * hidden:3 * hidden])
-    o = ops.sigmoid(a[..., 3 * hidden:])
+    f = ops.sigmoid(a[..., hidden : 2 * hidden])
+    g = ops.tanh(a[..., 2 * hidden : 3 * hidden])
+    o = ops.sigmoid(a[..., 3 * hidden :])
     c = f * c + i * g
     return o * ops.tanh(c), c
 
@@ -83,8 +83,8 @@ def gru_step(xw, h, w_hh, b_hh):
     hidden = h.shape[-1]
     hw = ops.matmul(h, w_hh.T) + b_hh
     r = ops.sigmoid(xw[..., :hidden] + hw[..., :hidden])
-    z = ops.sigmoid(xw[..., hidden:2 * hidden] + hw[..., hidden:2 * hidden])
-    n = ops.tanh(xw[..., 2 * hidden:] + r * hw[..., 2 * hidden:])
+    z = ops.sigmoid(xw[..., hidden : 2 * hidden] + hw[..., hidden : 2 * hidden])
+    n = ops.tanh(xw[..., 2 * hidden :] + r * hw[..., 2 * hidden :])
     return (1.0 - z) * n + z * h
 
 
@@ -112,8 +112,9 @@ def _graph_backward(function, kind, grad_outputs):
     # create_graph=True: differentiate the composed recurrence so the gradient has a graph too.
     outputs = _composed_sequence(kind, function.inputs)
     wanted = [x for x in function.inputs if x.requires_grad]
-    grads = iter(autograd_grad(list(outputs), wanted, list(grad_outputs), create_graph=True,
-                               allow_unused=True))
+    grads = iter(
+        autograd_grad(list(outputs), wanted, list(grad_outputs), create_graph=True, allow_unused=True)
+    )
     return tuple(next(grads) if x.requires_grad else None for x in function.inputs)
 
 
@@ -147,8 +148,9 @@ class RNNSequence(Function):
 
     def backward(self, g_out, g_last):
         if grad_mode.is_grad_enabled():
-            return _graph_backward(self, "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU",
-                                   (g_out, g_last))
+            return _graph_backward(
+                self, "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU", (g_out, g_last)
+            )
         hs, w_hh = self.hs, self.inputs[2].array
         gy = g_out.array
         delta = np.empty(gy.shape, dtype=hs.dtype)
@@ -193,10 +195,15 @@ class LSTMSequence(Function):
             a = gates[t]
             np.matmul(hs[t], w_hh.T, out=a)
             a += xw[t]
-            _sigmoid_(a[:, :2 * hidden])
-            np.tanh(a[:, 2 * hidden:3 * hidden], out=a[:, 2 * hidden:3 * hidden])
-            _sigmoid_(a[:, 3 * hidden:])
-            i, f, g, o = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
+            _sigmoid_(a[:, : 2 * hidden])
+            np.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])
+            _sigmoid_(a[:, 3 * hidden :])
+            i, f, g, o = (
+                a[:, :hidden],
+                a[:, hidden : 2 * hidden],
+                a[:, 2 * hidden : 3 * hidden],
+                a[:, 3 * hidden :],
+            )
             c = cs[t + 1]
             np.multiply(f, cs[t], out=c)
             c += i * g
@@ -218,9 +225,18 @@ class LSTMSequence(Function):
         for t in range(gates.shape[0] - 1, -1, -1):
             dh += gy[t]
             a, d, tc = gates[t], delta[t], tanh_c[t]
-            i, f, g, o = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
-            d_i, d_f, d_g, d_o = (d[:, :hidden], d[:, hidden:2 * hidden], d[:, 2 * hidden:3 * hidden],
-                                  d[:, 3 * hidden:])
+            i, f, g, o = (
+                a[:, :hidden],
+                a[:, hidden : 2 * hidden],
+                a[:, 2 * hidden : 3 * hidden],
+                a[:, 3 * hidden :],
+            )
+            d_i, d_f, d_g, d_o = (
+                d[:, :hidden],
+                d[:, hidden : 2 * hidden],
+                d[:, 2 * hidden : 3 * hidden],
+                d[:, 3 * hidden :],
+            )
             np.multiply(dh, tc, out=d_o)
             d_o *= o * (1.0 - o)
             dc += dh * o * (1.0 - tc * tc)
@@ -259,12 +275,12 @@ class GRUSequence(Function):
             np.matmul(hs[t], w_hh.T, out=hw)
             hw += b_hh
             a = gates[t]
-            np.add(xw[t, :, :2 * hidden], hw[:, :2 * hidden], out=a[:, :2 * hidden])
-            _sigmoid_(a[:, :2 * hidden])
-            hw_n[t] = hw[:, 2 * hidden:]
-            r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
+            np.add(xw[t, :, : 2 * hidden], hw[:, : 2 * hidden], out=a[:, : 2 * hidden])
+            _sigmoid_(a[:, : 2 * hidden])
+            hw_n[t] = hw[:, 2 * hidden :]
+            r, z, n = a[:, :hidden], a[:, hidden : 2 * hidden], a[:, 2 * hidden :]
             np.multiply(r, hw_n[t], out=n)
-            n += xw[t, :, 2 * hidden:]
+            n += xw[t, :, 2 * hidden :]
             np.tanh(n, out=n)
             h = hs[t + 1]
             np.subtract(hs[t], n, out=h)
@@ -286,20 +302,20 @@ class GRUSequence(Function):
         for t in range(gates.shape[0] - 1, -1, -1):
             dh += gy[t]
             a = gates[t]
-            r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
+            r, z, n = a[:, :hidden], a[:, hidden : 2 * hidden], a[:, 2 * hidden :]
             dx, dw = d_x[t], d_hw[t]
-            d_an = dx[:, 2 * hidden:]
+            d_an = dx[:, 2 * hidden :]
             np.multiply(dh, 1.0 - z, out=d_an)
             d_an *= 1.0 - n * n
-            d_z = dx[:, hidden:2 * hidden]
+            d_z = dx[:, hidden : 2 * hidden]
             np.subtract(hs[t], n, out=d_z)
             d_z *= dh
             d_z *= z * (1.0 - z)
             d_r = dx[:, :hidden]
             np.multiply(d_an, hw_n[t], out=d_r)
             d_r *= r * (1.0 - r)
-            dw[:, :2 * hidden] = dx[:, :2 * hidden]
-            np.multiply(d_an, r, out=dw[:, 2 * hidden:])
+            dw[:, : 2 * hidden] = dx[:, : 2 * hidden]
+            np.multiply(d_an, r, out=dw[:, 2 * hidden :])
             dh = dh * z
             dh += dw @ w_hh
         flat = d_hw.reshape(-1, 3 * hidden)
@@ -324,8 +340,17 @@ class RNNBase(Module):
     """Shared machinery of RNN, LSTM and GRU: parameters per layer and direction, the layer loop,
     ``batch_first``, bidirectionality, dropout between layers, and initial states."""
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False):
+    def __init__(
+        self,
+        mode,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+    ):
         super().__init__()
         where = type(self).__name__
         self.mode = mode
@@ -373,11 +398,15 @@ class RNNBase(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{where}: input must be a Tensor, got {type(input).__name__}")
         if input.ndim not in (2, 3):
-            raise ValueError(f"{where}: expected a 3-D input ({'(B, T, I)' if self.batch_first else '(T, B, I)'})"
-                             f" or 2-D unbatched (T, I), got shape {input.shape}")
+            raise ValueError(
+                f"{where}: expected a 3-D input ({'(B, T, I)' if self.batch_first else '(T, B, I)'})"
+                f" or 2-D unbatched (T, I), got shape {input.shape}"
+            )
         if input.shape[-1] != self.input_size:
-            raise ValueError(f"{where}: input has {input.shape[-1]} features (shape {input.shape}), "
-                             f"expected input_size={self.input_size}")
+            raise ValueError(
+                f"{where}: input has {input.shape[-1]} features (shape {input.shape}), "
+                f"expected input_size={self.input_size}"
+            )
         if input.dtype.kind != "f":
             raise TypeError(f"{where}: input must be floating point, got dtype {input.dtype}")
 
@@ -429,12 +458,18 @@ class RNNBase(Module):
         """
         self._check_input(input)
         unbatched = input.ndim == 2
-        x = ops.unsqueeze(input, 1) if unbatched else (ops.swapaxes(input, 0, 1) if self.batch_first else input)
+        x = (
+            ops.unsqueeze(input, 1)
+            if unbatched
+            else (ops.swapaxes(input, 0, 1) if self.batch_first else input)
+        )
         batch = x.shape[1]
         states = self._initial_states(hx, batch, unbatched, x.dtype)
         if any(s.dtype != x.dtype for s in states) or any(p.dtype != x.dtype for p in self.parameters()):
-            raise TypeError(f"{type(self).__name__}: input dtype {x.dtype} does not match the dtype of the "
-                            f"parameters/states ({self.weight_ih_l0.dtype}); convert with .double()/.float()")
+            raise TypeError(
+                f"{type(self).__name__}: input dtype {x.dtype} does not match the dtype of the "
+                f"parameters/states ({self.weight_ih_l0.dtype}); convert with .double()/.float()"
+            )
         directions = 2 if self.bidirectional else 1
         last_h, last_c = [], []
         for layer in range(self.num_layers):
@@ -469,13 +504,30 @@ class RNN(RNNBase):
     dropout=0.0, bidirectional=False)``; ``forward(input, h_0=None) -> (output, h_n)``.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+    ):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
-                         num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(
+            "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+        )
 
 
 class LSTM(RNNBase):
@@ -485,10 +537,19 @@ class LSTM(RNNBase):
     bidirectional=False)``; ``forward(input, (h_0, c_0)=None) -> (output, (h_n, c_n))``.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+    ):
+        super().__init__(
+            "LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
+        )
 
 
 class GRU(RNNBase):
@@ -498,10 +559,19 @@ class GRU(RNNBase):
     bidirectional=False)``; ``forward(input, h_0=None) -> (output, h_n)``.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False):
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+    ):
+        super().__init__(
+            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
+        )
 
 
 # ----- single-step cells ----------------------------------------------------------------------
@@ -527,8 +597,10 @@ class RNNCellBase(Module):
     def _prepare(self, input, hx):
         where = type(self).__name__
         if not isinstance(input, Tensor) or input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{where}: expected input of shape (B, {self.input_size}) or "
-                             f"({self.input_size},), got {getattr(input, 'shape', type(input).__name__)}")
+            raise ValueError(
+                f"{where}: expected input of shape (B, {self.input_size}) or "
+                f"({self.input_size},), got {getattr(input, 'shape', type(input).__name__)}"
+            )
         batch = input.shape[0] if input.ndim == 2 else None
         x = input if batch is not None else ops.unsqueeze(input, 0)
         xw = ops.matmul(x, self.weight_ih.T)
@@ -541,8 +613,10 @@ class RNNCellBase(Module):
             return Tensor(np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype))
         expected = (batch, self.hidden_size) if batch is not None else (self.hidden_size,)
         if not isinstance(state, Tensor) or state.shape != expected:
-            raise ValueError(f"{type(self).__name__}: expected {name} of shape {expected}, got "
-                             f"{getattr(state, 'shape', type(state).__name__)}")
+            raise ValueError(
+                f"{type(self).__name__}: expected {name} of shape {expected}, got "
+                f"{getattr(state, 'shape', type(state).__name__)}"
+            )
         return state if batch is not None else ops.unsqueeze(state, 0)
 
     @staticmethod

@@ -1,4 +1,5 @@
 """``mathdl.nn.utils``: helpers for training networks."""
+
 from mathdl.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 from mathdl.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 

@@ -1,4 +1,5 @@
 """Gradient clipping by global norm (Pascanu et al., 2013)."""
+
 import math
 import numbers
 
@@ -35,8 +36,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     else:
         total = sum(float(np.sum(np.abs(p.grad.array) ** norm_type)) for p in params) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
-                           f"{total}, so they cannot be clipped; pass error_if_nonfinite=False to clip anyway")
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+            f"{total}, so they cannot be clipped; pass error_if_nonfinite=False to clip anyway"
+        )
     coefficient = float(max_norm) / (total + 1e-6)
     if coefficient < 1.0:
         for p in params:

@@ -1,5 +1,6 @@
 """Flatten parameters into one vector and back (for methods that see a model as a point in ℝⁿ:
 line searches, second-order methods, weight averaging)."""
+
 import numpy as np
 
 from mathdl.autograd.function import as_tensor
@@ -29,5 +30,5 @@ def vector_to_parameters(vec, parameters):
     offset = 0
     for p in params:
         size = p.array.size
-        p.array[...] = data[offset:offset + size].reshape(p.array.shape)
+        p.array[...] = data[offset : offset + size].reshape(p.array.shape)
         offset += size
