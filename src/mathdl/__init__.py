@@ -150,6 +150,11 @@ _SUBMODULES = {
     "ops",
     "backend",
     "random",
+    "utils",
+    "vision",
+    "audio",
+    "distributed",
+    "tune",
 }
 
 
