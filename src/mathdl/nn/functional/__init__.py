@@ -41,6 +41,7 @@ from mathdl.nn.functional.resampling import (
     upsample_bilinear,
     upsample_nearest,
 )
+from mathdl.nn.functional.style import content_loss, gram_matrix, style_loss, total_variation
 from mathdl.nn.layers.attention import scaled_dot_product_attention
 from mathdl.nn.layers.embedding import embedding
 from mathdl.nn.layers.layernorm import layer_norm
@@ -49,6 +50,10 @@ from mathdl.ops.convolution import conv2d, conv_transpose2d
 from mathdl.ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
+    "content_loss",
+    "gram_matrix",
+    "style_loss",
+    "total_variation",
     "affine_grid",
     "grid_sample",
     "interpolate",
