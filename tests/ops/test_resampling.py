@@ -25,11 +25,26 @@ def _t(rng, *shape):
         ("bicubic", True, {"scale_factor": (0.7, 2.2)}),
         ("bicubic", False, {"scale_factor": 1.05}),  # same size, not the identity (PyTorch's grad copies)
         ("area", None, {"size": (2, 3)}),
+        ("bicubic", False, {"scale_factor": 0.5, "antialias": True}),
+        ("bilinear", True, {"size": (3, 1), "antialias": True}),  # a 1-pixel side (PyTorch's forward errs)
     ],
 )
 def test_interpolate_gradients_by_finite_differences(rng, mode, align_corners, spec):
-    x = _t(rng, 2, 2, 4, 5)
+    x = _t(rng, 2, 2, 6, 5)
     gradcheck(lambda x: F.interpolate(x, mode=mode, align_corners=align_corners, **spec), [x])
+
+
+def test_antialiased_shrinking_averages_instead_of_aliasing():
+    # A checkerboard (the highest frequency) halved: plain bilinear samples between pixels and
+    # returns a constant 0.5 only by luck of phase; nearest aliases it to a constant 0 or 1; the
+    # antialiased filter averages it to 0.5 everywhere. At a third, nearest keeps a full-contrast
+    # pattern while antialiasing stays within a small band around the mean.
+    board = (np.add.outer(np.arange(24), np.arange(24)) % 2).astype(float)[None, None]
+    shrunk = F.interpolate(board, scale_factor=0.5, mode="bicubic", antialias=True).array
+    np.testing.assert_allclose(shrunk[..., 2:-2, 2:-2], 0.5, atol=1e-12)
+    third = F.interpolate(board, scale_factor=1 / 3, mode="bicubic", antialias=True).array[..., 1:-1, 1:-1]
+    aliased = F.interpolate(board, scale_factor=1 / 3, mode="nearest").array
+    assert np.ptp(aliased) == 1.0 and np.ptp(third) < 0.25
 
 
 @pytest.mark.parametrize(
@@ -141,6 +156,8 @@ def test_resampling_errors_name_the_problem():
         F.interpolate(x, scale_factor=2, mode="nearest", align_corners=True)
     with pytest.raises(ValueError, match="must be positive"):
         F.interpolate(x, scale_factor=0.1)
+    with pytest.raises(ValueError, match="antialias=True needs"):
+        F.interpolate(x, scale_factor=0.5, antialias=True)
     with pytest.raises(ValueError, match="2 entries"):
         F.interpolate(x, size=(2, 3, 4))
     with pytest.raises(TypeError, match="floating"):

@@ -251,3 +251,29 @@ def test_resampling_layers_match_torch(torch, rng):
     ]
     for ours, theirs in pairs:
         compare_with_torch(torch, ours, theirs, [x])
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"scale_factor": 0.5},
+        {"scale_factor": 1 / 3},
+        {"scale_factor": 0.37},
+        {"scale_factor": 1.6},
+        {"size": (11, 4)},
+    ],
+)
+@pytest.mark.parametrize("hw", [(16, 16), (5, 7), (12, 9)])
+def test_interpolate_antialias_matches_torch(torch, rng, mode, align_corners, spec, hw):
+    # (PyTorch's antialiased forward is wrong when an output side is 1 pixel, a constant along the
+    # other side, while its backward is right; the shapes here keep both sides >= 2.)
+    x = rng.standard_normal((2, 2) + hw)
+    kwargs = dict(spec, mode=mode, align_corners=align_corners, antialias=True)
+    compare_with_torch(
+        torch,
+        lambda t: F.interpolate(t, **kwargs),
+        lambda t: torch.nn.functional.interpolate(t, **kwargs),
+        [x],
+    )

@@ -105,6 +105,44 @@ def _nearest_index(in_size, out_size, scale, exact, shortcuts):
     return np.minimum(source.astype(np.int64), in_size - 1)
 
 
+def _antialias_filter(kind, x):
+    x = np.abs(x)
+    if kind == "linear":  # the triangle (tent) filter
+        return np.maximum(1.0 - x, 0.0)
+    # Keys' kernel with a = −0.5 (PIL's and PyTorch's antialiased bicubic), zero beyond |x| = 2
+    a = -0.5
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+def antialias_table(kind, in_size, out_size, align_corners=False, scale=None, dtype=np.float64):
+    """The table of PyTorch's ``antialias=True`` (PIL's resampling): when shrinking by σ = n_in/n_out > 1
+    the filter is stretched by σ (support σ·taps/2), so every input sample contributes and high
+    frequencies are averaged away instead of aliased; weights are renormalised to sum to 1 where the
+    support leaves the image. Output i is centred at c_i = σ (i + ½); the weight of input j is
+    K((j + ½ − c_i) / max(σ, 1)) with K the tent (linear) or Keys' a = −0.5 kernel (cubic).
+    """
+    dtype = np.dtype(dtype)
+    taps = 2 if kind == "linear" else 4
+    if align_corners:
+        step = dtype.type(in_size - 1) / dtype.type(out_size - 1) if out_size > 1 else dtype.type(0)
+    else:
+        step = _scale_value(in_size, out_size, scale, dtype)
+    support = taps / 2 * step if step >= 1 else taps / 2
+    stretch = step if step >= 1 else 1.0
+    center = step * (np.arange(out_size) + 0.5)
+    first = np.maximum((center - support + 0.5).astype(np.int64), 0)
+    stop = np.minimum((center + support + 0.5).astype(np.int64), in_size)
+    offsets = np.arange(int(np.ceil(support)) * 2 + 1)
+    positions = first[:, None] + offsets
+    inside = offsets < (stop - first)[:, None]
+    weight = _antialias_filter(kind, (positions - center[:, None] + 0.5) / stretch) * inside
+    total = weight.sum(axis=1, keepdims=True)
+    weight = np.divide(weight, total, out=np.zeros_like(weight), where=total != 0)
+    return np.minimum(positions, in_size - 1), weight.astype(dtype)
+
+
 def interpolation_table(
     mode, in_size, out_size, align_corners=False, scale=None, dtype=np.float64, nearest_shortcuts=False
 ):
@@ -238,8 +276,8 @@ def _check_mode(mode, align_corners, ndim, antialias):
             "interpolate: align_corners can only be set with the interpolating modes "
             "linear | bilinear | bicubic | trilinear"
         )
-    if antialias:
-        raise ValueError("interpolate: antialias=True is not implemented")
+    if antialias and (mode not in ("bilinear", "bicubic") or ndim != 4):
+        raise ValueError("interpolate: antialias=True needs mode 'bilinear' or 'bicubic' and a 4-D input")
 
 
 def _area(x, sizes):
@@ -269,6 +307,8 @@ def interpolate(
             ``trilinear`` (5-D) | ``area`` (3-D, 4-D; adaptive average pooling).
         align_corners: for the interpolating modes, whether corner pixel centres (True) or edges
             (False, the default) of input and output coincide; must be None for the others.
+        antialias: bilinear and bicubic only: widen the kernel when shrinking (PIL's resize; the
+            cubic kernel then has a = −0.5), see ``antialias_table``.
 
     See the module docstring for the formulas. Returns (N, C, *size).
 
@@ -289,9 +329,12 @@ def interpolate(
     for offset in range(x.ndim - 2):
         axis = x.ndim - 1 - offset
         in_size, out_size, scale = x.shape[axis], sizes[axis - 2], scales[axis - 2]
-        table = interpolation_table(
-            kind, in_size, out_size, bool(align_corners), scale, x.dtype, nearest_shortcuts=x.ndim == 4
-        )
+        if antialias:
+            table = antialias_table(kind, in_size, out_size, bool(align_corners), scale, x.dtype)
+        else:
+            table = interpolation_table(
+                kind, in_size, out_size, bool(align_corners), scale, x.dtype, nearest_shortcuts=x.ndim == 4
+            )
         if table[0].shape[1] == 1 and np.array_equal(table[0][:, 0], np.arange(in_size)):
             continue  # the identity (same size): nothing to do
         x = Resample1d(axis, table)(x)
