@@ -79,3 +79,13 @@ def test_errors_name_the_problem(monkeypatch):
     monkeypatch.setitem(sys.modules, "skimage.data", None)
     with pytest.raises(photo.PhotographsUnavailableError, match=r"pip install mathdl\[images\]"):
         photo.load_photograph("camera")
+
+
+def test_colour_conversions_accept_uint8_and_channels_first():
+    rgb = np.random.default_rng(0).integers(0, 256, (5, 4, 3), dtype=np.uint8)
+    np.testing.assert_allclose(photo.rgb_to_luminance(rgb), photo.rgb_to_luminance(rgb / 255.0), atol=1e-12)
+    np.testing.assert_allclose(
+        photo.rgb_to_grey(np.moveaxis(rgb, -1, 0), channel_axis=0), photo.rgb_to_grey(rgb / 255.0)
+    )
+    with pytest.raises(ValueError, match="expected 3 channels"):
+        photo.rgb_to_luminance(np.zeros((4, 4, 4)))

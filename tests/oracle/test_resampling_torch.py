@@ -277,3 +277,57 @@ def test_interpolate_antialias_matches_torch(torch, rng, mode, align_corners, sp
         lambda t: torch.nn.functional.interpolate(t, **kwargs),
         [x],
     )
+
+
+@SETTINGS
+@given(
+    lead=st.lists(st.integers(1, 3), min_size=0, max_size=2),
+    channels=st.integers(1, 3),
+    factor=st.integers(1, 3),
+    hw=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_pixel_shuffle_over_shapes(torch, lead, channels, factor, hw, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(tuple(lead) + (channels * factor * factor,) + hw)
+    compare_with_torch(
+        torch,
+        lambda t: F.pixel_shuffle(t, factor),
+        lambda t: torch.nn.functional.pixel_shuffle(t, factor),
+        [x],
+        seed,
+    )
+    y = rng.standard_normal(tuple(lead) + (channels, hw[0] * factor, hw[1] * factor))
+    compare_with_torch(
+        torch,
+        lambda t: F.pixel_unshuffle(t, factor),
+        lambda t: torch.nn.functional.pixel_unshuffle(t, factor),
+        [y],
+        seed,
+    )
+
+
+def test_upsample_functions_match_torch(torch, rng):
+    import warnings
+
+    x = rng.standard_normal((1, 2, 4, 5))
+    with warnings.catch_warnings():  # PyTorch deprecates these names in favour of interpolate
+        warnings.simplefilter("ignore")
+        compare_with_torch(
+            torch,
+            lambda t: F.upsample_bilinear(t, size=(7, 9)),
+            lambda t: torch.nn.functional.upsample_bilinear(t, size=(7, 9)),
+            [x],
+        )
+        compare_with_torch(
+            torch,
+            lambda t: F.upsample_nearest(t, scale_factor=3),
+            lambda t: torch.nn.functional.upsample_nearest(t, scale_factor=3),
+            [x],
+        )
+        compare_with_torch(
+            torch,
+            lambda t: F.upsample(t, scale_factor=1.5, mode="bicubic"),
+            lambda t: torch.nn.functional.upsample(t, scale_factor=1.5, mode="bicubic"),
+            [x],
+        )

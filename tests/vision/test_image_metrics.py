@@ -148,3 +148,11 @@ def test_metric_errors_name_the_problem(rng):
         psnr(a, a, data_range=0)
     with pytest.raises(ValueError, match="reduction"):
         ssim_loss(a[None, None], a[None, None], reduction="max")
+
+
+def test_an_array_takes_the_dtype_of_a_float32_tensor(rng):
+    a, b = _pair(rng, (16, 16))
+    t = md.tensor(b.astype(np.float32), requires_grad=True)
+    value = ssim(a, t, data_range=1.0)
+    assert value.dtype == np.float32 and psnr(a, t, 1.0).dtype == np.float32
+    assert float(value.array) == pytest.approx(ssim(a, b.astype(np.float32), data_range=1.0), rel=1e-5)

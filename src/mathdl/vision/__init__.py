@@ -1,5 +1,6 @@
-"""``mathdl.vision``: image metrics (PSNR, SSIM) and classical image baselines (denoisers)."""
+"""``mathdl.vision``: image metrics (PSNR, SSIM), window filters, classical denoisers and the
+super-resolution protocol."""
 
-from mathdl.vision import denoise, metrics
+from mathdl.vision import denoise, filters, metrics, superresolution
 
-__all__ = ["denoise", "metrics"]
+__all__ = ["denoise", "filters", "metrics", "superresolution"]

@@ -85,25 +85,29 @@ def _data_folder():
     return os.path.dirname(skimage.data.__file__)
 
 
+def _rgb(rgb, channel_axis, op):
+    """RGB as floats in [0, 1] with the channels last (integers are divided by their dtype's maximum)."""
+    rgb = np.moveaxis(np.asarray(rgb), channel_axis, -1)
+    if rgb.shape[-1] != 3:
+        raise ValueError(f"{op}: expected 3 channels on axis {channel_axis}, got shape {rgb.shape}")
+    if rgb.dtype.kind in "ui":
+        rgb = rgb / float(np.iinfo(rgb.dtype).max)
+    return rgb
+
+
 def rgb_to_luminance(rgb, channel_axis=-1):
     """Y of MATLAB's ``rgb2ycbcr`` for RGB in [0, 1]: (16 + 65.481 R + 128.553 G + 24.966 B) / 255.
 
     >>> rgb_to_luminance(np.array([1.0, 1.0, 1.0])) * 255   # white is 235, black 16
     np.float64(235.0)
     """
-    rgb = np.moveaxis(np.asarray(rgb), channel_axis, -1)
-    if rgb.shape[-1] != 3:
-        raise ValueError(
-            f"rgb_to_luminance: expected 3 channels on axis {channel_axis}, got shape {rgb.shape}"
-        )
+    rgb = _rgb(rgb, channel_axis, "rgb_to_luminance")
     return (16.0 + rgb @ np.array([65.481, 128.553, 24.966], dtype=rgb.dtype)) / 255.0
 
 
 def rgb_to_grey(rgb, channel_axis=-1):
     """scikit-image's ``rgb2gray``: 0.2125 R + 0.7154 G + 0.0721 B (ITU-R BT.709 luminance)."""
-    rgb = np.moveaxis(np.asarray(rgb), channel_axis, -1)
-    if rgb.shape[-1] != 3:
-        raise ValueError(f"rgb_to_grey: expected 3 channels on axis {channel_axis}, got shape {rgb.shape}")
+    rgb = _rgb(rgb, channel_axis, "rgb_to_grey")
     return rgb @ np.array([0.2125, 0.7154, 0.0721], dtype=rgb.dtype)
 
 

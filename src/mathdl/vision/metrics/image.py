@@ -53,12 +53,15 @@ def _data_range(image, data_range, op):
 
 
 def _as_float_tensors(a, b, op):
-    """Both images as float Tensors (arrays become float64, as scikit-image computes), same shape."""
+    """Both images as float Tensors, same shape: arrays become float64 (as scikit-image computes)
+    unless the other image is a floating Tensor, whose dtype they then take."""
+    given = [image for image in (a, b) if isinstance(image, Tensor) and image.dtype.kind == "f"]
     differentiable = isinstance(a, Tensor) or isinstance(b, Tensor)
+    dtype = given[0].dtype if given else np.float64
     tensors = []
     for image in (a, b):
-        t = image if isinstance(image, Tensor) else Tensor(np.asarray(image, dtype=np.float64))
-        tensors.append(t if t.dtype.kind == "f" else t.astype(np.float64))
+        t = image if isinstance(image, Tensor) else Tensor(np.asarray(image, dtype=dtype))
+        tensors.append(t if t.dtype.kind == "f" else t.astype(dtype))
     if tensors[0].shape != tensors[1].shape:
         raise ValueError(
             f"{op}: the images must have the same shape, got {tensors[0].shape} and {tensors[1].shape}"
