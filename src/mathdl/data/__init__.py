@@ -26,6 +26,18 @@ from mathdl.data.datasets import (
     read_idx,
     write_idx,
 )
+from mathdl.data.datasets.photographs import (
+    PHOTOGRAPH_NAMES,
+    TEST_PHOTOGRAPHS,
+    TRAIN_PHOTOGRAPHS,
+    PhotographsUnavailableError,
+    load_photograph,
+    load_photographs,
+    photograph_names,
+    random_patches,
+    rgb_to_grey,
+    rgb_to_luminance,
+)
 from mathdl.data.splits import kfold_splits, random_split, train_val_split
 from mathdl.data.text import (
     CharVocab,
@@ -40,6 +52,16 @@ from mathdl.data.text import (
 )
 
 __all__ = [
+    "PHOTOGRAPH_NAMES",
+    "PhotographsUnavailableError",
+    "TEST_PHOTOGRAPHS",
+    "TRAIN_PHOTOGRAPHS",
+    "load_photograph",
+    "load_photographs",
+    "photograph_names",
+    "random_patches",
+    "rgb_to_grey",
+    "rgb_to_luminance",
     "CharVocab",
     "CorpusNotFoundError",
     "WordVocab",

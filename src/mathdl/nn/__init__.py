@@ -54,11 +54,23 @@ from mathdl.nn.layers.loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from mathdl.nn.layers.resampling import (
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 from mathdl.nn.module import Module, StateDictError
 from mathdl.nn.parameter import Parameter
 from mathdl.nn.sequence import PositionalEncoding
 
 __all__ = [
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
     "Conv2d",

@@ -4,7 +4,9 @@ formula in the docstring; the lowercase functions are the public entries."""
 from mathdl.ops.arithmetic import add, div, matmul, mul, neg, pow, sub
 from mathdl.ops.einsum import einsum
 from mathdl.ops.elementwise import abs, clip, exp, log, maximum, minimum, relu, sigmoid, sqrt, tanh, where
+from mathdl.ops.grid_sampling import affine_grid, grid_sample
 from mathdl.ops.reduction import log_softmax, logsumexp, max, mean, min, softmax, sum, var
+from mathdl.ops.resampling import interpolate, pixel_shuffle, pixel_unshuffle
 from mathdl.ops.shape import (
     broadcast_to,
     cat,
@@ -47,6 +49,8 @@ __all__ = [
     "mul",
     "neg",
     "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "pow",
     "relu",
     "reshape",

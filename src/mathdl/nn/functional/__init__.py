@@ -31,6 +31,17 @@ from mathdl.nn.functional.loss import (
     smooth_l1_loss,
 )
 from mathdl.nn.functional.normalization import batch_norm
+from mathdl.nn.functional.resampling import (
+    affine_grid,
+    grid_sample,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from mathdl.nn.functional.style import content_loss, gram_matrix, style_loss, total_variation
 from mathdl.nn.layers.attention import scaled_dot_product_attention
 from mathdl.nn.layers.embedding import embedding
 from mathdl.nn.layers.layernorm import layer_norm
@@ -39,6 +50,18 @@ from mathdl.ops.convolution import conv2d, conv_transpose2d
 from mathdl.ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
+    "content_loss",
+    "gram_matrix",
+    "style_loss",
+    "total_variation",
+    "affine_grid",
+    "grid_sample",
+    "interpolate",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
     "adaptive_avg_pool2d",
     "avg_pool2d",
     "conv2d",

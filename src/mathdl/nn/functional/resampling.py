@@ -1,0 +1,39 @@
+"""Resampling at the ``nn.functional`` level: PyTorch's ``interpolate``, ``pixel_shuffle``,
+``pixel_unshuffle``, ``grid_sample`` and ``affine_grid`` (their formulas live in
+``mathdl.ops.resampling`` and ``mathdl.ops.grid_sampling``), and the older ``upsample*`` names.
+
+    import mathdl.nn.functional as F
+    y = F.interpolate(x, scale_factor=2, mode="bicubic")      # (N, C, 2H, 2W)
+    z = F.pixel_shuffle(conv(x), 3)                            # ESPCN's sub-pixel convolution
+"""
+
+from mathdl.ops.grid_sampling import affine_grid, grid_sample
+from mathdl.ops.resampling import interpolate, pixel_shuffle, pixel_unshuffle
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """PyTorch's deprecated name for ``interpolate`` (same arguments, same result)."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """``interpolate(input, size, scale_factor, mode="nearest")``, PyTorch's ``F.upsample_nearest``."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Bilinear upsampling with ``align_corners=True``, as PyTorch's ``F.upsample_bilinear``
+    (corner pixel centres of input and output coincide)."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+__all__ = [
+    "affine_grid",
+    "grid_sample",
+    "interpolate",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
+]
