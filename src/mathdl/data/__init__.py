@@ -26,6 +26,7 @@ from mathdl.data.datasets import (
     read_idx,
     write_idx,
 )
+from mathdl.data.distributed_sampler import DistributedSampler
 from mathdl.data.splits import kfold_splits, random_split, train_val_split
 from mathdl.data.text import (
     CharVocab,
@@ -52,6 +53,7 @@ __all__ = [
     "DATASET_NAMES",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "DatasetNotFoundError",
     "DownloadError",
     "FASHION_MNIST_CLASSES",
