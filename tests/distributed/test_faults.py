@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+import mathdl as md
 import mathdl.distributed as dist
 from mathdl.distributed import launch
 from mpi_jobs import WORKERS, require_mpi, run_command, run_mpi, worker_env
@@ -73,7 +74,7 @@ def test_errors_before_mpi_starts(monkeypatch):
     with pytest.raises(dist.DistributedError, match="init_process_group"):
         dist.get_rank()
     with pytest.raises(dist.DistributedError, match="init_process_group"):
-        dist.all_reduce(__import__("mathdl").ones(2))
+        dist.all_reduce(md.ones(2))
     assert dist.is_main_process()
     assert dist.all_reduce_metrics({"loss": 2}, count=3) == {"loss": 2.0}
 
