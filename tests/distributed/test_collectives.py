@@ -91,3 +91,10 @@ def test_mpiexec_command_for_this_machine():
     assert command[-4:] == ["-n", "3", "python", "x.py"]
     with pytest.raises(ValueError, match="nprocs"):
         launch.mpiexec_command(0, ["python"])
+
+
+def test_all_reduce_gradient_matches_finite_differences(job):
+    for results in job[0]:
+        np.testing.assert_allclose(
+            results["gradcheck/autograd"], results["gradcheck/numeric"], rtol=1e-6, atol=1e-8
+        )

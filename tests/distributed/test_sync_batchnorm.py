@@ -89,3 +89,10 @@ def test_bad_arguments_raise():
         nn.SyncBatchNorm(3, process_group="world")
     with pytest.raises(ValueError, match="num_features"):
         nn.SyncBatchNorm(0)
+
+
+def test_gradient_matches_finite_differences_across_ranks(sync_job):
+    for results in sync_job:
+        np.testing.assert_allclose(
+            results["gradcheck/autograd"], results["gradcheck/numeric"], rtol=1e-6, atol=1e-7
+        )

@@ -44,12 +44,28 @@ def collectives(rank, world):
     return out
 
 
+def all_reduce_gradcheck(rank):
+    """float64 finite differences of L = Σ_r [ (r + 1) Σ all_reduce(x_r)² + Σ tanh(x_r) ]."""
+    from finite_differences import autograd_gradient, distributed_finite_differences  # beside this file
+
+    x = np.random.default_rng(rank).standard_normal(4)
+
+    def loss(t):
+        return (dist.nn.functional.all_reduce(t) ** 2).sum() * (rank + 1.0) + md.tanh(t).sum()
+
+    return {
+        "gradcheck/numeric": distributed_finite_differences(loss, x),
+        "gradcheck/autograd": autograd_gradient(loss, x),
+    }
+
+
 def autograd_and_reporting(rank, world):
     out = {}
     x = md.tensor([1.0 + rank, 2.0 * (rank + 1)], requires_grad=True)
     total = dist.nn.functional.all_reduce(x)
     (total * md.tensor([1.0, 3.0]) * (rank + 1)).sum().backward()  # rank r weights its output by r+1
     out["autograd/total"], out["autograd/grad"] = total.array, x.grad.array
+    out.update(all_reduce_gradcheck(rank))
     metrics = dist.all_reduce_metrics({"loss": 1.0 + rank, "accuracy": 0.5 * rank}, count=10 * (rank + 1))
     out["metrics/loss"], out["metrics/accuracy"] = np.array(metrics["loss"]), np.array(metrics["accuracy"])
     out["main_process"] = np.array(dist.is_main_process())

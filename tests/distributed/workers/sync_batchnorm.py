@@ -73,6 +73,24 @@ def part_a(rank):
     return results
 
 
+def gradcheck(rank):
+    """float64 finite differences of L = Σ_r Σ (y_r·g_r + y_r²/2) with y = SyncBatchNorm(x)."""
+    from finite_differences import autograd_gradient, distributed_finite_differences  # beside this file
+
+    x, g, _, _, _ = case_data("image")
+    rows = rank_rows("image", rank)
+    layer = make_layer(nn.SyncBatchNorm, "image")
+
+    def loss(t):
+        y = layer(t)
+        return (y * md.tensor(g[rows])).sum() + (y * y).sum() * 0.5
+
+    return {
+        "gradcheck/numeric": distributed_finite_differences(loss, x[rows]),
+        "gradcheck/autograd": autograd_gradient(loss, x[rows]),
+    }
+
+
 def training_data():
     rng = np.random.default_rng(11)
     n = 2 * BATCH * STEPS
@@ -105,7 +123,7 @@ def part_b(rank):
 def main(out_dir):
     dist.init_process_group(backend="mpi")
     rank = dist.get_rank()
-    results = {**part_a(rank), **part_b(rank)}
+    results = {**part_a(rank), **gradcheck(rank), **part_b(rank)}
     np.savez(Path(out_dir) / f"rank{rank}.npz", **results)
     dist.destroy_process_group()
 
