@@ -98,3 +98,24 @@ def test_all_reduce_gradient_matches_finite_differences(job):
         np.testing.assert_allclose(
             results["gradcheck/autograd"], results["gradcheck/numeric"], rtol=1e-6, atol=1e-8
         )
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("float16", "TypeError: all_reduce: MPI cannot reduce or send dtype float16"),
+        ("list", "TypeError: all_reduce: expected a Tensor or a NumPy array, got list"),
+        ("op", "TypeError: all_reduce: op must be a ReduceOp"),
+        ("avg_int", "TypeError: all_reduce: ReduceOp.AVG needs a floating tensor"),
+        ("read_only", "ValueError: all_reduce: the tensor's array is read-only"),
+        ("src", "ValueError: broadcast: src must be a rank in 0..1, got 2"),
+        ("gather_count", "ValueError: all_gather: tensor_list must be a list of world_size=2 tensors"),
+        ("gather_shape", "ValueError: all_gather: tensor_list[0] has shape (3,)"),
+        ("group", "ValueError: mathdl.distributed has one process group"),
+        ("metric_names", "ValueError: all_reduce_metrics: the ranks passed different metric names"),
+        ("twice", "DistributedError: init_process_group: the default process group is already initialised"),
+    ],
+)
+def test_bad_calls_raise_clear_errors(job, name, expected):
+    for results in job[0]:
+        assert str(results[f"error/{name}"]).startswith(expected)

@@ -89,6 +89,8 @@ def test_ddp_needs_a_process_group():
         DistributedDataParallel("model")
     with pytest.raises(ValueError, match="device_ids"):
         DistributedDataParallel(nn.Linear(2, 2), device_ids=[0])
+    with pytest.raises(ValueError, match="bucket_cap_mb"):
+        DistributedDataParallel(nn.Linear(2, 2), bucket_cap_mb=0)
 
 
 def test_launcher_detection():

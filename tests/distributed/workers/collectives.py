@@ -78,12 +78,38 @@ def autograd_and_reporting(rank, world):
     return out
 
 
+def bad_calls(rank):
+    """Each bad call's error type and message (the same on every rank, so no rank is left waiting)."""
+    calls = {
+        "float16": lambda: dist.all_reduce(np.ones(2, np.float16)),
+        "list": lambda: dist.all_reduce([1.0, 2.0]),
+        "op": lambda: dist.all_reduce(md.ones(2), op="sum"),
+        "avg_int": lambda: dist.all_reduce(md.tensor(np.ones(2, np.int64)), op=dist.ReduceOp.AVG),
+        "read_only": lambda: dist.all_reduce(np.broadcast_to(np.ones(1, np.float32), (3,))),
+        "src": lambda: dist.broadcast(md.ones(2), src=2),
+        "gather_count": lambda: dist.all_gather([md.zeros(2)], md.ones(2)),
+        "gather_shape": lambda: dist.all_gather([md.zeros(3), md.zeros(3)], md.ones(2)),
+        "group": lambda: dist.barrier(group="world"),
+        "metric_names": lambda: dist.all_reduce_metrics({f"metric{rank}": 1.0}),
+        "twice": lambda: dist.init_process_group(backend="mpi"),
+    }
+    out = {}
+    for name, call in calls.items():
+        try:
+            call()
+            out[f"error/{name}"] = np.array("no error")
+        except Exception as error:  # noqa: BLE001 (recorded for the test to check)
+            out[f"error/{name}"] = np.array(f"{type(error).__name__}: {error}")
+    return out
+
+
 def main(out_dir):
     threads_before = md.backend.get_num_threads()
     dist.init_process_group(backend="mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
     results = {**collectives(rank, world), **autograd_and_reporting(rank, world)}
     results["threads_before"] = np.array(threads_before)
+    results.update(bad_calls(rank))
     np.savez(Path(out_dir) / f"rank{rank}.npz", **results)
     dist.destroy_process_group()
     dist.init_process_group(backend="mpi")  # as in PyTorch, a group can be made again
