@@ -14,7 +14,8 @@
 
 The machine is shared: ``uptime`` is printed before and after, and configurations are
 interleaved over ``--passes`` (medians reported). The report goes to stdout and to
-benchmarks/results/distributed.md (and the numbers to distributed.json), written atomically.
+benchmarks/results/distributed.md (and the numbers to distributed.json), the figure to
+docs/figures/distributed_cost_model.png, all written atomically (``--replot`` redraws the figure).
 
     OPENBLAS_NUM_THREADS=1 nice -n 10 python benchmarks/distributed.py [--passes 3] [--limit N]
 """
@@ -36,6 +37,7 @@ SIZES = [1024 * 4**k for k in range(9)]  # 1 KB, 4 KB, ..., 64 MB
 BATCH, LR, RHO, EPS = 128, 1e-3, 0.9, 1e-7
 CONFIGS = [(1, 2), (1, 1), (2, 1)]  # (ranks, BLAS threads per rank)
 RESULTS = Path(__file__).parent / "results"
+FIGURE = Path(__file__).parent.parent / "docs" / "figures" / "distributed_cost_model.png"
 NETWORKS = {"10 Gb/s Ethernet (α = 25 µs)": (10e9, 25e-6), "100 Gb/s InfiniBand (α = 2 µs)": (100e9, 2e-6)}
 NODES = [1, 2, 4, 8, 16, 32, 64, 128, 256]
 
@@ -340,6 +342,38 @@ def report(sweep, epochs, before, after):
         with atomic_write(RESULTS / name) as stream:
             stream.write(content.encode("utf-8"))
         print(f"wrote {RESULTS / name}")
+    print(f"wrote {plot(numbers, FIGURE)}")
+
+
+def plot(numbers, path):
+    """Two panels: the measured allreduce times with the fitted α-β line, and the projected
+    efficiency against the number of nodes. Written atomically; returns the path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mathdl.io import atomic_write
+
+    sizes = np.array([row["bytes"] for row in numbers["allreduce"]], dtype=float)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    left.loglog(sizes, [row["best"] for row in numbers["allreduce"]], "o", label="measured, fastest")
+    left.loglog(sizes, [row["seconds"] for row in numbers["allreduce"]], "x", label="measured, median")
+    left.loglog(sizes, 2 * numbers["alpha"] + sizes * numbers["beta"], "-", label="fit 2α + nβ")
+    left.set(xlabel="bytes", ylabel="seconds", title="Allreduce, 2 ranks on this machine")
+    left.legend()
+    for network, rows in numbers["projection"].items():
+        nodes, _, efficiency = zip(*rows)
+        right.semilogx(nodes, efficiency, "o-", base=2, label=network)
+    right.set(
+        xlabel="nodes", ylabel="parallel efficiency", ylim=(0, 1.05), title="Projected (α-β model), book MLP"
+    )
+    right.legend()
+    figure.tight_layout()
+    with atomic_write(path) as stream:
+        figure.savefig(stream, format="png", dpi=110)
+    plt.close(figure)
+    return path
 
 
 def main(argv=None):
@@ -348,6 +382,11 @@ def main(argv=None):
     parser.add_argument(
         "--limit", type=int, default=0, help="train on the first N images only (a quick check)"
     )
+    parser.add_argument(
+        "--replot",
+        action="store_true",
+        help="redraw the figure from results/distributed.json, measure nothing",
+    )
     parser.add_argument("--worker", choices=["allreduce", "epoch"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -355,6 +394,9 @@ def main(argv=None):
         return worker_allreduce(args.out)
     if args.worker == "epoch":
         return worker_epoch(args.out, args.limit)
+    if args.replot:
+        print(f"wrote {plot(json.loads((RESULTS / 'distributed.json').read_text()), FIGURE)}")
+        return None
     if args.passes < 1:
         parser.error("--passes must be at least 1")
     report(*measure(args))
