@@ -22,7 +22,7 @@ from mathdl.autograd import (
     no_grad,
     set_grad_enabled,
 )
-from mathdl.backend import get_default_dtype, set_default_dtype
+from mathdl.backend import get_default_dtype, get_num_threads, set_default_dtype, set_num_threads
 from mathdl.ops import *  # noqa: F401,F403  (the op functions are the public face)
 from mathdl.ops import __all__ as _ops_all
 from mathdl.random import generator as _generator
@@ -175,6 +175,7 @@ __all__ = [
     "float64",
     "full",
     "get_default_dtype",
+    "get_num_threads",
     "get_rng_state",
     "grad",
     "is_grad_enabled",
@@ -188,6 +189,7 @@ __all__ = [
     "randn",
     "save",
     "set_default_dtype",
+    "set_num_threads",
     "set_grad_enabled",
     "set_rng_state",
     "tensor",

@@ -13,7 +13,7 @@ calling ``backward`` twice on the same graph adds the same gradient twice, as Py
 
 import numpy as np
 
-from mathdl.autograd import grad_mode
+from mathdl.autograd import backward_hooks, grad_mode
 from mathdl.autograd.function import _wrap
 from mathdl.autograd.tensor import AutogradError, Tensor
 
@@ -180,6 +180,7 @@ def backward(y, grad=None, create_graph=False):
             leaf.grad = _wrap((leaf.grad.array + data).astype(leaf.dtype, copy=False), False)
         else:
             leaf.grad.array += data  # reuse the buffer, as PyTorch accumulates in place
+    backward_hooks.run_post_backward_hooks(leaf for leaf, _ in collected.values())  # e.g. DDP's averaging
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=False):

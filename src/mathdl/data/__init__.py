@@ -38,6 +38,7 @@ from mathdl.data.datasets.photographs import (
     rgb_to_grey,
     rgb_to_luminance,
 )
+from mathdl.data.distributed_sampler import DistributedSampler
 from mathdl.data.splits import kfold_splits, random_split, train_val_split
 from mathdl.data.text import (
     CharVocab,
@@ -74,6 +75,7 @@ __all__ = [
     "DATASET_NAMES",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "DatasetNotFoundError",
     "DownloadError",
     "FASHION_MNIST_CLASSES",

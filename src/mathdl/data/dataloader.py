@@ -102,6 +102,8 @@ class DataLoader:
             order reproducible.
         collate_fn: turns a list of samples into a batch (default ``default_collate``); giving
             one forces the generic per-sample path.
+        sampler: an iterable of indices giving each epoch's order (with ``len``), e.g. a
+            ``DistributedSampler`` for this rank's shard; excludes ``shuffle=True``.
 
     Iterating yields, per batch, a tuple of Tensors (one per field, first dimension the batch
     size) for tuple samples, or one Tensor for array datasets. ``len(loader)`` is the number of
@@ -109,7 +111,14 @@ class DataLoader:
     """
 
     def __init__(
-        self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None, collate_fn=None
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        drop_last=False,
+        generator=None,
+        collate_fn=None,
+        sampler=None,
     ):
         if isinstance(dataset, Tensor) or isinstance(dataset, np.ndarray):
             if as_array(dataset).ndim == 0:
@@ -134,6 +143,13 @@ class DataLoader:
             )
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError("DataLoader: collate_fn must be callable")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if sampler is not None and not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
+            raise TypeError(
+                f"DataLoader: sampler must be an iterable with a length, got {type(sampler).__name__}"
+            )
+        self.sampler = sampler
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -142,12 +158,14 @@ class DataLoader:
         self.collate_fn = collate_fn
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         if self.drop_last:
             return n // self.batch_size
         return -(-n // self.batch_size)
 
     def _order(self):
+        if self.sampler is not None:
+            return np.fromiter(iter(self.sampler), dtype=np.int64, count=len(self.sampler))
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n, dtype=np.int64)

@@ -5,7 +5,7 @@ model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
 loss = nn.functional.cross_entropy(model(x), labels)
 """
 
-from mathdl.nn import functional, init, utils
+from mathdl.nn import functional, init, parallel, utils
 from mathdl.nn.containers import ModuleDict, ModuleList, Sequential
 from mathdl.nn.layers import (
     ELU,
@@ -37,6 +37,7 @@ from mathdl.nn.layers import (
     SiLU,
     Softmax,
     Softplus,
+    SyncBatchNorm,
     Tanh,
     TransformerDecoder,
     TransformerDecoderLayer,
@@ -120,8 +121,10 @@ __all__ = [
     "Softmax",
     "Softplus",
     "StateDictError",
+    "SyncBatchNorm",
     "Tanh",
     "functional",
     "init",
+    "parallel",
     "utils",
 ]

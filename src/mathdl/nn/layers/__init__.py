@@ -21,6 +21,7 @@ from mathdl.nn.layers.layernorm import LayerNorm
 from mathdl.nn.layers.linear import Linear
 from mathdl.nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from mathdl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from mathdl.nn.layers.sync_batchnorm import SyncBatchNorm
 from mathdl.nn.layers.transformer import (
     TransformerDecoder,
     TransformerDecoderLayer,
@@ -62,5 +63,6 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Softplus",
+    "SyncBatchNorm",
     "Tanh",
 ]
