@@ -27,7 +27,7 @@ class LayerNorm(Module):
         if eps <= 0:
             raise ValueError(f"LayerNorm: eps must be positive, got {eps}")
         self.normalized_shape, self.eps = normalized_shape, float(eps)
-        self.elementwise_affine = bool(elementwise_affine)
+        self.elementwise_affine, self._has_bias = bool(elementwise_affine), bool(bias)
         dtype = np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
         if self.elementwise_affine:
             self.weight = Parameter(np.ones(normalized_shape), dtype=dtype)
@@ -40,27 +40,33 @@ class LayerNorm(Module):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self._has_bias}"
+        )
 
 
 class GroupNorm(Module):
     """``GroupNorm(num_groups, num_channels, eps=1e-5, affine=True)``: ``F.group_norm`` with a
     learned per-channel γ (ones) and β (zeros). Input (N, C, …), same shape out."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None, *, bias=True):
         super().__init__()
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
             )
         self.num_groups, self.num_channels, self.eps = int(num_groups), int(num_channels), float(eps)
-        self.affine = bool(affine)
+        self.affine, self._has_bias = bool(affine), bool(affine and bias)
         dtype = np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
         self.weight = Parameter(np.ones(num_channels), dtype=dtype) if affine else None
-        self.bias = Parameter(np.zeros(num_channels), dtype=dtype) if affine else None
+        self.bias = Parameter(np.zeros(num_channels), dtype=dtype) if self._has_bias else None
 
     def forward(self, input):
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self._has_bias}"
+        )

@@ -324,6 +324,11 @@ class RNNCellBase(Module):
             self.bias_ih = _uniform_parameter((self.gates * self.hidden_size,), bound)
             self.bias_hh = _uniform_parameter((self.gates * self.hidden_size,), bound)
 
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        nonlinearity = getattr(self, "nonlinearity", "tanh")
+        return text + (f", nonlinearity={nonlinearity}" if nonlinearity != "tanh" else "")
+
     def _prepare(self, input, hx):
         where = type(self).__name__
         if not isinstance(input, Tensor) or input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
