@@ -7,8 +7,8 @@ datasets (MNIST, Fashion-MNIST, the shipped offline Fashion-MNIST subset).
     for images, labels in loader: ...   # Tensors (64, 28, 28) uint8 and (64,) uint8
 """
 
-from mathdl.data.dataloader import DataLoader, default_collate
-from mathdl.data.dataset import Dataset, Subset, TensorDataset
+from mathdl.data.dataloader import DataLoader, WorkerInfo, default_collate, default_convert, get_worker_info
+from mathdl.data.dataset import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset
 from mathdl.data.datasets import (
     DATASET_NAMES,
     FASHION_MNIST_CLASSES,
@@ -26,6 +26,14 @@ from mathdl.data.datasets import (
     read_idx,
     write_idx,
 )
+from mathdl.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from mathdl.data.splits import kfold_splits, random_split, train_val_split
 from mathdl.data.text import (
     CharVocab,
@@ -40,6 +48,18 @@ from mathdl.data.text import (
 )
 
 __all__ = [
+    "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "WorkerInfo",
+    "default_convert",
+    "get_worker_info",
     "CharVocab",
     "CorpusNotFoundError",
     "WordVocab",
