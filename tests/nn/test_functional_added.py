@@ -114,3 +114,14 @@ def test_bad_arguments_are_named():
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_softmax_without_dim_follows_torchs_implicit_choice():
+    x = md.tensor(np.arange(24.0).reshape(2, 3, 4))
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        y = F.softmax(x)
+    np.testing.assert_allclose(y.array.sum(axis=0), 1.0, rtol=1e-6)  # 3-d: dim 0, as torch
+    with pytest.warns(UserWarning, match="dim=1"):
+        z = md.nn.Softmax()(md.tensor(np.ones((2, 5))))
+    np.testing.assert_allclose(z.array.sum(axis=1), 1.0, rtol=1e-6)
+    assert repr(md.nn.Softmax()) == "Softmax(dim=None)"

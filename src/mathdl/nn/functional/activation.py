@@ -14,6 +14,7 @@ dropout is its own op because its mask is random:
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -39,14 +40,30 @@ def tanh(input):
     return elementwise.tanh(input)
 
 
-def softmax(input, dim=-1, dtype=None):
-    """softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along ``dim`` (m the maximum); same shape as x."""
-    return reduction.softmax(_as_dtype(input, dtype), dim)
+def softmax(input, dim=None, dtype=None):
+    """softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along ``dim`` (m the maximum); same shape as x.
+    Without ``dim``, PyTorch's implicit choice (with its warning): 0 for 0-, 1- and 3-d inputs, else 1."""
+    input = _as_dtype(input, dtype)
+    return reduction.softmax(input, _softmax_dim(dim, input.ndim, "softmax"))
 
 
-def log_softmax(input, dim=-1, dtype=None):
-    """log softmax(x)ᵢ = xᵢ − logsumexp(x) along ``dim``; same shape as x."""
-    return reduction.log_softmax(_as_dtype(input, dtype), dim)
+def log_softmax(input, dim=None, dtype=None):
+    """log softmax(x)ᵢ = xᵢ − logsumexp(x) along ``dim``; same shape as x (``dim=None``: as softmax)."""
+    input = _as_dtype(input, dtype)
+    return reduction.log_softmax(input, _softmax_dim(dim, input.ndim, "log_softmax"))
+
+
+def _softmax_dim(dim, ndim, where):
+    if dim is not None:
+        return dim
+    implicit = 0 if ndim in (0, 1, 3) else 1
+    warnings.warn(
+        f"Implicit dimension choice for {where} has been deprecated. Change the call to include "
+        f"dim={implicit} as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return implicit
 
 
 def _as_dtype(input, dtype):
@@ -250,14 +267,15 @@ def glu(input, dim=-1):
     return first * elementwise.sigmoid(input[tuple(index)])
 
 
-def softmin(input, dim=-1):
+def softmin(input, dim=None):
     """softmin(x) = softmax(−x) along ``dim``.
 
     >>> import mathdl as md
-    >>> md.nn.functional.softmin(md.tensor([0.0, 0.0]))
+    >>> md.nn.functional.softmin(md.tensor([0.0, 0.0]), dim=0)
     tensor([0.5, 0.5])
     """
-    return reduction.softmax(-as_tensor(input), dim)
+    input = as_tensor(input)
+    return reduction.softmax(-input, _softmax_dim(dim, input.ndim, "softmin"))
 
 
 def threshold(input, threshold, value, inplace=False):

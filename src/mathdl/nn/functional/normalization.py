@@ -85,7 +85,7 @@ class BatchNormFunction(Function):
         x = self.inputs[0]
         axes = _reduce_axes(x.ndim)
         shape = _channel_shape(x.ndim, x.shape[1])
-        count = x.size // x.shape[1]
+        count = x.array.size // x.shape[1]
         if grad_mode.is_grad_enabled():
             return self._differentiable_backward(gy, axes, shape, count)
         g = gy.array
@@ -126,18 +126,8 @@ class BatchNormFunction(Function):
         return gx, reshape(sum_g_xhat, (x.shape[1],)), reshape(sum_g, (x.shape[1],))
 
 
-def batch_norm(
-    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
-):
-    """Batch normalisation of input (N, C, …) per channel, like ``torch.nn.functional.batch_norm``.
-
-    training=True: normalise with the batch's mean and biased variance, and (when the running
-    tensors are given) update them in place:  r ← (1 − momentum) r + momentum · s, with the
-    unbiased variance σ²·M/(M − 1) going into ``running_var``.
-    training=False: normalise with ``running_mean``/``running_var``.
-    weight/bias (γ, β): (C,) or None. Returns a tensor of the input's shape.
-    """
-    input = as_tensor(input)
+def _check_batch_norm(input, weight, bias, running_mean, running_var):
+    """The number of channels, after checking every shape against it."""
     if input.ndim < 2:
         raise ValueError(
             f"batch_norm: expected an input with a channel axis (N, C, ...), got shape {input.shape}"
@@ -156,6 +146,22 @@ def batch_norm(
             )
     if (weight is None) != (bias is None):
         raise ValueError("batch_norm: give both weight and bias, or neither")
+    return channels
+
+
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
+    """Batch normalisation of input (N, C, …) per channel, like ``torch.nn.functional.batch_norm``.
+
+    training=True: normalise with the batch's mean and biased variance, and (when the running
+    tensors are given) update them in place:  r ← (1 − momentum) r + momentum · s, with the
+    unbiased variance σ²·M/(M − 1) going into ``running_var``.
+    training=False: normalise with ``running_mean``/``running_var``.
+    weight/bias (γ, β): (C,) or None. Returns a tensor of the input's shape.
+    """
+    input = as_tensor(input)
+    channels = _check_batch_norm(input, weight, bias, running_mean, running_var)
     affine = weight is not None
     shape = _channel_shape(input.ndim, channels)
     if not training:
@@ -174,7 +180,7 @@ def batch_norm(
         return normalized * reshape(as_tensor(weight, like=input), shape) + reshape(
             as_tensor(bias, like=input), shape
         )
-    count = input.size // channels
+    count = input.array.size // channels
     if count <= 1:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input "

@@ -42,9 +42,10 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``dim`` (computed stably); same shape as the input."""
+    """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``dim`` (computed stably); same shape as the input.
+    ``dim=None`` is PyTorch's implicit choice (0 for 0-, 1-, 3-d inputs, else 1), with its warning."""
 
-    def __init__(self, dim=-1):
+    def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
@@ -56,9 +57,9 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """yᵢ = xᵢ − log Σⱼ exp(xⱼ) along ``dim``; same shape as the input."""
+    """yᵢ = xᵢ − log Σⱼ exp(xⱼ) along ``dim``; same shape as the input (``dim=None`` as Softmax)."""
 
-    def __init__(self, dim=-1):
+    def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
