@@ -33,6 +33,7 @@ from mathdl.nn.functional.activation import (
     threshold,
 )
 from mathdl.nn.functional.attention import scaled_dot_product_attention
+from mathdl.nn.functional.convolution1d import avg_pool1d, conv1d, max_pool1d
 from mathdl.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from mathdl.nn.functional.linear import linear
 from mathdl.nn.functional.loss import (
@@ -55,11 +56,13 @@ from mathdl.ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
     "adaptive_avg_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
+    "conv1d",
     "conv2d",
     "conv_transpose2d",
     "cosine_similarity",
@@ -82,6 +85,7 @@ __all__ = [
     "linear",
     "log_softmax",
     "logsigmoid",
+    "max_pool1d",
     "max_pool2d",
     "mish",
     "mse_loss",

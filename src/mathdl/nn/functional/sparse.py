@@ -46,12 +46,40 @@ def _index_array(input, num_embeddings, where):
     return data
 
 
-def embedding(input, weight, padding_idx=None):
-    """y = weight[input]. input: integer indices of any shape (…); weight (V, D) → (…, D)."""
+def renormalize_rows_(weight, indices, max_norm, norm_type=2.0):
+    """PyTorch's ``max_norm``: rows of ``weight`` read by ``indices`` whose ``norm_type``-norm
+    exceeds ``max_norm`` are scaled in place (not recorded) to norm max_norm / (norm + 1e-7)·norm."""
+    rows = np.unique(indices)
+    table = weight.array
+    norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
+    large = norms > max_norm
+    table[rows[large]] *= (max_norm / (norms[large] + 1e-7))[:, None].astype(table.dtype)
+
+
+def embedding(
+    input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False
+):
+    """y = weight[input]. input: integer indices of any shape (…); weight (V, D) → (…, D).
+
+    ``max_norm``: first rescale, in place, the looked-up rows whose norm exceeds it (as PyTorch).
+    ``scale_grad_by_freq`` and ``sparse`` gradients are not supported (ValueError if asked).
+
+    >>> import mathdl as md
+    >>> md.nn.functional.embedding(md.tensor([1]), md.tensor([[0.0, 1.0], [2.0, 3.0]])).tolist()
+    [[2.0, 3.0]]
+    """
     if not isinstance(weight, Tensor) or weight.ndim != 2:
         raise ValueError(
             f"embedding: weight must be a 2-D Tensor (V, D), got "
             f"{getattr(weight, 'shape', type(weight).__name__)}"
         )
+    if scale_grad_by_freq or sparse:
+        raise ValueError(
+            "embedding: scale_grad_by_freq=True and sparse=True are not supported (dense gradients only)"
+        )
     indices = _index_array(input, weight.shape[0], "embedding")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    if max_norm is not None:
+        renormalize_rows_(weight, indices, float(max_norm), norm_type)
     return EmbeddingLookup(indices, padding_idx)(weight)

@@ -36,6 +36,11 @@ from mathdl.nn.layers.conv import (
     Conv2d,
     ConvTranspose2d,
 )
+from mathdl.nn.layers.convolution1d import (
+    AvgPool1d,
+    Conv1d,
+    MaxPool1d,
+)
 from mathdl.nn.layers.distance import (
     CosineSimilarity,
     PairwiseDistance,
@@ -98,6 +103,7 @@ from mathdl.nn.layers.transformer import (
 
 __all__ = [
     "AdaptiveAvgPool2d",
+    "AvgPool1d",
     "AvgPool2d",
     "BatchNorm1d",
     "BatchNorm2d",
@@ -106,6 +112,7 @@ __all__ = [
     "CircularPad2d",
     "ConstantPad1d",
     "ConstantPad2d",
+    "Conv1d",
     "Conv2d",
     "ConvTranspose2d",
     "CosineSimilarity",
@@ -132,6 +139,7 @@ __all__ = [
     "Linear",
     "LogSigmoid",
     "LogSoftmax",
+    "MaxPool1d",
     "MaxPool2d",
     "Mish",
     "MultiheadAttention",

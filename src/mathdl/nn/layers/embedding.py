@@ -7,7 +7,7 @@ import numpy as np
 
 from mathdl import backend
 from mathdl.autograd.tensor import Tensor
-from mathdl.nn.functional.sparse import EmbeddingLookup, _index_array, embedding  # noqa: F401 (names kept)
+from mathdl.nn.functional.sparse import EmbeddingLookup, _index_array, embedding, renormalize_rows_  # noqa: F401 (names kept)
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
 from mathdl.random import generator
@@ -21,8 +21,24 @@ class Embedding(Module):
     array); output (…, D).
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, _weight=None):
+    def __init__(
+        self,
+        num_embeddings,
+        embedding_dim,
+        padding_idx=None,
+        max_norm=None,
+        norm_type=2.0,
+        scale_grad_by_freq=False,
+        sparse=False,
+        _weight=None,
+    ):
         super().__init__()
+        if scale_grad_by_freq or sparse:
+            raise ValueError(
+                "Embedding: scale_grad_by_freq=True and sparse=True are not supported (dense gradients only)"
+            )
+        self.max_norm, self.norm_type = max_norm, float(norm_type)
+        self.scale_grad_by_freq, self.sparse = False, False
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"Embedding: {name} must be a positive integer, got {value!r}")
@@ -65,8 +81,11 @@ class Embedding(Module):
 
     def forward(self, input):
         indices = _index_array(input, self.num_embeddings, "Embedding")
+        if self.max_norm is not None:
+            renormalize_rows_(self.weight, indices, float(self.max_norm), self.norm_type)
         return EmbeddingLookup(indices, self.padding_idx)(self.weight)
 
     def extra_repr(self):
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        text += f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+        return text + (f", max_norm={self.max_norm}" if self.max_norm is not None else "")
