@@ -7,8 +7,8 @@ datasets (MNIST, Fashion-MNIST, the shipped offline Fashion-MNIST subset).
     for images, labels in loader: ...   # Tensors (64, 28, 28) uint8 and (64,) uint8
 """
 
-from mathdl.data.dataloader import DataLoader, default_collate
-from mathdl.data.dataset import Dataset, Subset, TensorDataset
+from mathdl.data.dataloader import DataLoader, WorkerInfo, default_collate, default_convert, get_worker_info
+from mathdl.data.dataset import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset
 from mathdl.data.datasets import (
     DATASET_NAMES,
     FASHION_MNIST_CLASSES,
@@ -39,6 +39,14 @@ from mathdl.data.datasets.photographs import (
     rgb_to_luminance,
 )
 from mathdl.data.distributed_sampler import DistributedSampler
+from mathdl.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from mathdl.data.splits import kfold_splits, random_split, train_val_split
 from mathdl.data.text import (
     CharVocab,
@@ -63,6 +71,18 @@ __all__ = [
     "random_patches",
     "rgb_to_grey",
     "rgb_to_luminance",
+    "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "WorkerInfo",
+    "default_convert",
+    "get_worker_info",
     "CharVocab",
     "CorpusNotFoundError",
     "WordVocab",

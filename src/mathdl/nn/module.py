@@ -167,23 +167,53 @@ class Module:
     register_module = add_module
 
     # ----- traversal -------------------------------------------------------------------------
-    def named_modules(self, prefix="", memo=None):
-        """(dotted name, module) for this module and every descendant, each module once."""
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) for this module and every descendant, each module once (as
+        ``torch.nn.Module.named_modules(memo=None, prefix='', remove_duplicate=True)``)."""
+        if isinstance(memo, str):  # an older positional call named_modules(prefix)
+            memo, prefix = None, memo
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self):
         """This module and every descendant (depth first, each once)."""
         for _, module in self.named_modules():
             yield module
 
+    def get_submodule(self, target):
+        """The descendant at dotted path ``target`` (``''`` is self), e.g. ``'encoder.layers.0'``."""
+        if target == "":
+            return self
+        module = self
+        for depth, name in enumerate(target.split(".")):
+            child = module._modules.get(name) if isinstance(module, Module) else None
+            if child is None:
+                walked = ".".join(target.split(".")[:depth]) or type(self).__name__
+                raise AttributeError(
+                    f"get_submodule: {walked} has no submodule {name!r} (looking for {target!r})"
+                )
+            module = child
+        return module
+
+    def get_parameter(self, target):
+        """The Parameter at dotted path ``target``, e.g. ``'0.weight'``."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._parameters or module._parameters[name] is None:
+            raise AttributeError(
+                f"get_parameter: {module_path or type(self).__name__} has no parameter {name!r}"
+            )
+        return module._parameters[name]
+
     def named_children(self):
+        """(name, module) for each direct sub-module."""
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
@@ -195,7 +225,7 @@ class Module:
 
     def _named_members(self, registry, prefix, recurse):
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or id(value) in seen:
@@ -228,7 +258,7 @@ class Module:
         ``keep_vars=True``; save them with ``mathdl.save``.
         """
         state = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix.rstrip(".")):
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
             head = f"{module_prefix}." if module_prefix else ""
             for name, param in module._parameters.items():
                 if param is not None:
