@@ -33,16 +33,17 @@ def _check(boxes, scores, iou_threshold, where):
 
 
 def pairwise_iou_array(boxes1, boxes2):
-    """IoU of (N, 4) and (M, 4) float arrays as NumPy (N, M), the formula of ``box_iou`` for
-    callers that hold arrays and need no gradient (NMS, matching in metrics and trackers)."""
-    area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
-    area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
-    top_left = np.maximum(boxes1[:, None, :2], boxes2[None, :, :2])
-    bottom_right = np.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
+    """IoU of (..., N, 4) and (..., M, 4) float arrays as NumPy (..., N, M) (leading dimensions
+    broadcast), the formula of ``box_iou`` for callers that hold arrays and need no gradient (NMS,
+    matching in metrics and trackers). 0/0 (two empty boxes) gives NaN, as ``box_iou``."""
+    area1 = (boxes1[..., 2] - boxes1[..., 0]) * (boxes1[..., 3] - boxes1[..., 1])
+    area2 = (boxes2[..., 2] - boxes2[..., 0]) * (boxes2[..., 3] - boxes2[..., 1])
+    top_left = np.maximum(boxes1[..., :, None, :2], boxes2[..., None, :, :2])
+    bottom_right = np.minimum(boxes1[..., :, None, 2:], boxes2[..., None, :, 2:])
     size = np.clip(bottom_right - top_left, 0.0, None)
     inter = size[..., 0] * size[..., 1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return inter / (area1[:, None] + area2[None, :] - inter)
+        return inter / (area1[..., :, None] + area2[..., None, :] - inter)
 
 
 def _greedy(boxes, scores, iou_threshold, idxs=None):
