@@ -60,18 +60,23 @@ def plot_scenes(images, targets, path, class_names=None, columns=4):
     return _save(figure, path, plt)
 
 
-def plot_tracking_strip(frames, tracks, path, title=None, every=1):
-    """Frames side by side with each track's box in its colour and ``#id``; ``tracks`` per frame a dict
-    ``boxes`` (k, 4), ``track_ids`` (k,) (ground truth or a tracker's output)."""
+def plot_tracking_strip(frames, rows, path, title=None, every=1):
+    """Frames side by side, one row per entry of ``rows`` (a dict name → tracks, e.g. the ground truth
+    and a tracker's output), each track's box in its colour with ``#id``; tracks per frame are dicts
+    ``boxes`` (k, 4), ``track_ids`` (k,)."""
     plt = _pyplot()
     if plt is None:
         return None
     chosen = list(range(0, len(frames), every))
-    figure, axes = plt.subplots(1, len(chosen), figsize=(1.9 * len(chosen), 2.2), squeeze=False)
-    for axis, t in zip(axes[0], chosen):
-        ids = np.asarray(tracks[t]["track_ids"])
-        draw_boxes(axis, frames[t], tracks[t]["boxes"], [f"#{i}" for i in ids], ids)
-        axis.set_title(f"t={t}", fontsize=7)
+    figure, axes = plt.subplots(
+        len(rows), len(chosen), figsize=(1.9 * len(chosen), 2.1 * len(rows)), squeeze=False
+    )
+    for r, (name, tracks) in enumerate(rows.items()):
+        for axis, t in zip(axes[r], chosen):
+            ids = np.asarray(tracks[t]["track_ids"])
+            draw_boxes(axis, frames[t], tracks[t]["boxes"], [f"#{i}" for i in ids], ids)
+            axis.set_title(f"t={t}" if r == 0 else "", fontsize=7)
+        axes[r][0].set_ylabel(name, fontsize=8)
     if title:
         figure.suptitle(title, fontsize=9)
     return _save(figure, path, plt)
