@@ -157,9 +157,12 @@ class DeepSort:
                 raise ValueError("DeepSort.update: embed needs the frame: pass image=")
             features = self.embed(image, boxes)
         features = np.asarray(getattr(features, "array", features), dtype=np.float64)
-        features = features.reshape(len(boxes), -1) if features.size else np.zeros((len(boxes), 0))
-        if features.shape[0] != len(boxes):
-            raise ValueError(f"DeepSort.update: {len(boxes)} boxes but {features.shape[0]} feature rows")
+        if len(boxes) == 0 and features.size == 0:
+            features = np.zeros((0, 0))
+        if features.ndim != 2 or features.shape[0] != len(boxes):
+            raise ValueError(
+                f"DeepSort.update: {len(boxes)} boxes need feature rows (N, D), got shape {features.shape}"
+            )
         return _normalise(features)
 
     def _appearance_cost(self, track_indices, boxes, features, detections):
