@@ -65,8 +65,8 @@ def _normalise(features):
 
 
 class _Track:
-    def __init__(self, box, feature, track_id, budget, aspect_noise):
-        self.filter = DeepSortBoxFilter(box, aspect_noise)
+    def __init__(self, box, feature, track_id, budget, noise):
+        self.filter = DeepSortBoxFilter(box, **noise)
         self.track_id, self.budget = track_id, budget
         self.hits, self.time_since_update, self.confirmed = 1, 0, False
         self.gallery = [feature]
@@ -110,6 +110,9 @@ class DeepSort:
         motion_weight: λ in c = λ d² + (1 − λ) d_cos (0: appearance only, motion as a gate).
         aspect_noise: σ of the per-frame change of the aspect ratio in the Kalman filter (DeepSORT's
             10⁻²; 0.1 for boxes that change shape under occlusion, see ``DeepSortBoxFilter``).
+        position_weight: the Kalman filter's position noise as a fraction of the box height (DeepSORT's
+            1/20): it sets both the measurement noise and the width of the Mahalanobis gate, so it should
+            match how far the detector's boxes stray.
 
     Returns per frame ``{"boxes": (K, 4), "track_ids": (K,) int64}`` sorted by id.
 
@@ -131,6 +134,7 @@ class DeepSort:
         gating_threshold=CHI2_95_4DOF,
         motion_weight=0.0,
         aspect_noise=1e-2,
+        position_weight=1 / 20,
     ):
         if embed is not None and not callable(embed):
             raise TypeError(
@@ -144,7 +148,7 @@ class DeepSort:
         self.embed, self.budget, self.max_age, self.n_init = embed, int(budget), int(max_age), int(n_init)
         self.max_cosine_distance, self.max_iou_distance = float(max_cosine_distance), float(max_iou_distance)
         self.gating_threshold, self.motion_weight = float(gating_threshold), float(motion_weight)
-        self.aspect_noise = float(aspect_noise)
+        self.filter_noise = {"aspect_noise": float(aspect_noise), "position_weight": float(position_weight)}
         self.tracks, self.frame_count, self.next_id = [], 0, 0
 
     def _features(self, boxes, features, image):
@@ -224,7 +228,7 @@ class DeepSort:
             if track.time_since_update == 0 or (track.confirmed and track.time_since_update <= self.max_age)
         ]
         for j in unmatched:
-            self.tracks.append(_Track(boxes[j], features[j], self.next_id, self.budget, self.aspect_noise))
+            self.tracks.append(_Track(boxes[j], features[j], self.next_id, self.budget, self.filter_noise))
             self.next_id += 1
         reported = [
             track

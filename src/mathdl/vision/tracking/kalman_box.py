@@ -13,7 +13,8 @@ zeroes the area's velocity.
 
 ``DeepSortBoxFilter`` (Wojke et al. 2017, DeepSORT): state (u, v, a, h, u̇, v̇, ȧ, ḣ) with a = w / h;
 measurement (u, v, a, h). Noise scales with the box height h, so big and small boxes are equally
-certain relative to their size: σ_position = h / 20, σ_velocity = h / 160,
+certain relative to their size: σ_position = w_p h, σ_velocity = w_v h with DeepSORT's
+w_p = 1/20, w_v = 1/160 (``position_weight``, ``velocity_weight``),
 
     P₀ = diag(2σ_p, 2σ_p, 10⁻², 2σ_p, 10σ_v, 10σ_v, 10⁻⁵, 10σ_v)²
     Q  = diag(σ_p, σ_p, 10⁻², σ_p, σ_v, σ_v, 10⁻⁵, σ_v)²,   R = diag(σ_p, σ_p, 10⁻¹, σ_p)²
@@ -102,18 +103,27 @@ class DeepSortBoxFilter:
     """DeepSORT's filter of one box, noise proportional to its height; ``predict``, ``update(box)``,
     ``box`` as ``SortBoxFilter``, plus ``gating_distance(boxes)``."""
 
-    position_weight = 1.0 / 20
-    velocity_weight = 1.0 / 160
-
-    def __init__(self, box, aspect_noise=1e-2, aspect_measurement_noise=1e-1):
+    def __init__(
+        self,
+        box,
+        aspect_noise=1e-2,
+        aspect_measurement_noise=1e-1,
+        position_weight=1 / 20,
+        velocity_weight=1 / 160,
+    ):
         if not (aspect_noise > 0 and aspect_measurement_noise > 0):
             raise ValueError(
                 f"DeepSortBoxFilter: aspect noises must be positive, got {aspect_noise!r}, {aspect_measurement_noise!r}"
+            )
+        if not (position_weight > 0 and velocity_weight > 0):
+            raise ValueError(
+                f"DeepSortBoxFilter: noise weights must be positive, got {position_weight!r}, {velocity_weight!r}"
             )
         self.aspect_noise, self.aspect_measurement_noise = (
             float(aspect_noise),
             float(aspect_measurement_noise),
         )
+        self.position_weight, self.velocity_weight = float(position_weight), float(velocity_weight)
         z = xyxy_to_xyah(box)[0]
         F = np.eye(8)
         F[:4, 4:] = np.eye(4)
