@@ -97,6 +97,23 @@ def test_deep_sort_reidentifies_after_an_occlusion_where_sort_starts_a_new_track
     assert set(ids_sort[25]) != set(ids_sort[9])
 
 
+def test_motion_weight_one_lets_the_mahalanobis_distance_decide():
+    """Two items with the same appearance move in parallel 30 px apart and are both missed for two
+    frames, so only the cascade (appearance + gate) can match them again: with λ = 1 the cost is d²,
+    which picks each item's own track."""
+    tracker = DeepSort(n_init=1, motion_weight=1.0)
+    ids = []
+    for t in range(20):
+        boxes = np.array([[5.0 + 2 * t, 10.0, 20.0 + 2 * t, 25.0], [5.0 + 2 * t, 40.0, 20.0 + 2 * t, 55.0]])
+        if t in (8, 9):
+            boxes = np.zeros((0, 4))
+        out = tracker.update(boxes, features=np.ones((len(boxes), 3)))
+        if len(out["track_ids"]) == 2:
+            ids.append([tuple(out["track_ids"]), out["boxes"][:, 1].round().tolist()])
+    assert {pair for pair, _ in ids} == {(0, 1)}
+    assert all(y[0] < y[1] for _, y in ids)  # track 0 stays the upper item
+
+
 def test_track_birth_and_death_rules():
     tracker = Sort(max_age=1, min_hits=3)
     box = [[10.0, 10.0, 20.0, 20.0]]
@@ -144,5 +161,9 @@ def test_bad_arguments_raise():
     assert DeepSort().update(np.zeros((0, 4)), features=[])["track_ids"].shape == (0,)
     with pytest.raises(TypeError, match="embed"):
         DeepSort(embed=3)
+    with pytest.raises(ValueError, match="noise weights"):
+        DeepSortBoxFilter([0, 0, 1, 1], position_weight=0)
+    with pytest.raises(ValueError, match="motion_weight"):
+        DeepSort(motion_weight=2)
     with pytest.raises(ValueError, match="aspect"):
         DeepSortBoxFilter([0, 0, 1, 1], aspect_noise=0)
