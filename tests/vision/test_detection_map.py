@@ -173,6 +173,17 @@ def test_hand_computed_ap():
     assert mean_average_precision(xywh, xywh_targets, box_format="xywh")["map"] == pytest.approx(expected)
 
 
+def test_a_given_area_sets_the_size_class():
+    """A target's ``area`` (COCO's segment area) replaces the box area in the size ranges."""
+    targets = [{"boxes": [[0, 0, 40, 40]], "labels": [0]}]
+    preds = [{"boxes": [[0, 0, 40, 40]], "scores": [0.9], "labels": [0]}]
+    by_box = mean_average_precision(preds, targets)
+    assert by_box["map_medium"] > 0.99 and by_box["map_small"] == -1.0
+    targets[0]["area"] = [500.0]
+    by_area = mean_average_precision(preds, targets)
+    assert by_area["map_small"] > 0.99 and by_area["map_medium"] == -1.0
+
+
 def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="2 preds but 1 targets"):
         mean_average_precision([{}, {}], [{}])

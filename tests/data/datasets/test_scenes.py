@@ -4,7 +4,7 @@ sequences with consistent track ids, entering and leaving items, batching, and a
 import numpy as np
 import pytest
 
-from mathdl.data import DataLoader
+from mathdl.data import DataLoader, DatasetNotFoundError
 from mathdl.data.datasets.scenes import (
     MASK_THRESHOLD,
     FashionScenes,
@@ -90,9 +90,14 @@ def test_training_and_test_scenes_use_their_own_images(monkeypatch):
     assert set(np.concatenate([t["labels"] for t in sequences[0][1]]).tolist()) <= set(range(5, 10))
 
 
-def test_the_shipped_subset_is_the_default_source():
+def test_the_shipped_subset_is_the_default_source_and_the_full_set_is_an_option():
     assert len(FashionScenes(num_scenes=1).images) == 6000
     assert len(FashionScenes(train=False, num_scenes=1).images) == 1000
+    try:  # the Debian package dataset-fashion-mnist (CI installs it) or the download cache
+        full = FashionScenes(train=False, num_scenes=2, source="full", download=False)
+    except DatasetNotFoundError as error:
+        pytest.skip(f"the full Fashion-MNIST is not on this machine: {error}")
+    assert len(full.images) == 10000 and full[1][0].shape == (1, 64, 64)
 
 
 def test_moving_sequences_keep_ids_labels_and_move_smoothly():
