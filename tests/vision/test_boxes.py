@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mathdl as md
 from mathdl.autograd.gradcheck import gradcheck, gradgradcheck
@@ -122,3 +124,29 @@ def test_arctan_gradient_and_second_derivative(rng):
     x = md.tensor(rng.standard_normal(5) * 2, requires_grad=True)
     gradcheck(ops.arctan, [x])
     gradgradcheck(ops.arctan, [x])
+
+
+def test_box_convert_is_differentiable(rng):
+    boxes = md.tensor(random_boxes(rng, 4), requires_grad=True)
+    for fmt in ("xywh", "cxcywh"):
+        gradcheck(lambda b, fmt=fmt: ops.box_convert(b, "xyxy", fmt), [boxes])
+        gradcheck(lambda b, fmt=fmt: ops.box_convert(b, fmt, "xyxy"), [boxes])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_iou_family_properties(n, m, seed):
+    """IoU ∈ [0, 1] and symmetric; GIoU ∈ [−1, 1] with GIoU ≤ IoU; DIoU ≤ IoU;
+    CIoU ≤ DIoU; a box with itself scores 1 in every member."""
+    rng = np.random.default_rng(seed)
+    boxes1, boxes2 = random_boxes(rng, n), random_boxes(rng, m)
+    iou = ops.box_iou(boxes1, boxes2).numpy()
+    np.testing.assert_allclose(iou, ops.box_iou(boxes2, boxes1).numpy().T, atol=1e-12)
+    assert np.all((iou >= 0) & (iou <= 1))
+    giou = ops.generalized_box_iou(boxes1, boxes2).numpy()
+    diou = ops.distance_box_iou(boxes1, boxes2).numpy()
+    ciou = ops.complete_box_iou(boxes1, boxes2).numpy()
+    assert np.all((giou >= -1) & (giou <= iou + 1e-12))
+    assert np.all(diou <= iou + 1e-12) and np.all(ciou <= diou + 1e-12)
+    for f in (ops.box_iou, ops.generalized_box_iou, ops.distance_box_iou, ops.complete_box_iou):
+        np.testing.assert_allclose(np.diagonal(f(boxes1, boxes1).numpy()), 1.0, atol=1e-6)
