@@ -1,6 +1,20 @@
-"""``mathdl.vision``: image metrics (PSNR, SSIM), window filters, classical denoisers and the
-super-resolution protocol."""
+"""``mathdl.vision``: box operations (``vision.ops``, torchvision's names), metrics (``vision.metrics``:
+PSNR/SSIM as scikit-image, COCO detection mAP, multi-object tracking scores), trackers
+(``vision.tracking``), window filters, classical denoisers and the super-resolution protocol.
 
-from mathdl.vision import denoise, filters, metrics, superresolution
+Each subpackage is imported on first use: ``from mathdl.vision import ops`` or
+``mathdl.vision.ops.box_iou(...)``.
+"""
 
-__all__ = ["denoise", "filters", "metrics", "superresolution"]
+import importlib
+
+_SUBPACKAGES = ("denoise", "filters", "metrics", "ops", "plots", "superresolution", "tracking")
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"mathdl.vision.{name}")
+    raise AttributeError(f"module 'mathdl.vision' has no attribute {name!r}")
+
+
+__all__ = list(_SUBPACKAGES)

@@ -17,6 +17,7 @@ from mathdl.data.datasets.mnist import (
     load_mnist,
 )
 from mathdl.data.datasets.registry import DATASET_NAMES, load_dataset
+from mathdl.data.datasets.scenes import FashionScenes, MovingFashionScenes, collate_scenes
 
 __all__ = [
     "DATASET_NAMES",
@@ -25,14 +26,17 @@ __all__ = [
     "MNIST",
     "MNIST_CLASSES",
     "MNIST_SPEC",
+    "MovingFashionScenes",
     "DatasetNotFoundError",
     "DownloadError",
     "FashionMNIST",
+    "FashionScenes",
     "IDXDatasetSpec",
     "IDXError",
     "ImageDataset",
     "cache_folder",
     "cache_root",
+    "collate_scenes",
     "download",
     "load_dataset",
     "load_fashion_mnist",
