@@ -28,7 +28,7 @@ def _kernel_bank(up, down, zeros, rolloff, beta):
     return cutoff * np.sinc(cutoff * t) * window, offsets
 
 
-def resample(x, orig_sr, target_sr, zeros=16, rolloff=0.945, beta=8.6):
+def resample(x, orig_sr, target_sr, zeros=32, rolloff=0.945, beta=8.6):
     """Resample ``x`` (..., n) from ``orig_sr`` to ``target_sr`` along the last axis (NumPy, float64 math).
 
     Output length ceil(n · target_sr / orig_sr); the dtype of a float input is kept (ints become float64).

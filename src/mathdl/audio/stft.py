@@ -100,16 +100,20 @@ def stft(
     return spectrum if return_complex else spectrum.view_as_real()
 
 
-def _inverse_frames(spectrum, n_fft, onesided, normalized):
-    """irfft (or Re ifft) of every frame: (..., bins, T) → (..., T, N), as a Tensor."""
-    real, imag = swapaxes(spectrum.real, -1, -2), swapaxes(spectrum.imag, -1, -2)
-    bins = real.shape[-1]
+def _inverse_frames(spectrum, n_fft, normalized):
+    """irfft of every frame: (..., bins, T) → (..., T, N), as a Tensor.
+
+    A two-sided spectrum is read through its first n_fft // 2 + 1 bins, as torch.istft does for a
+    real output (the rest of a real signal's spectrum is their mirror image).
+    """
+    bins = n_fft // 2 + 1
+    real = swapaxes(spectrum.real, -1, -2)[..., :bins]
+    imag = swapaxes(spectrum.imag, -1, -2)[..., :bins]
     weights = np.ones(bins)
-    if onesided:
-        weights[1 : bins if n_fft % 2 else bins - 1] = 2.0  # the bins that stand for k and N − k
+    weights[1 : bins if n_fft % 2 else bins - 1] = 2.0  # the bins that stand for k and N − k
     scale = n_fft**-0.5 if normalized else 1.0 / n_fft
     weights = Tensor((weights * scale).astype(real.dtype))
-    return RealDFTAdjoint(n_fft, onesided)(real * weights, imag * weights)
+    return RealDFTAdjoint(n_fft, True)(real * weights, imag * weights)
 
 
 def istft(
@@ -151,7 +155,7 @@ def istft(
             f"istft: expected {expected} frequency bins for n_fft={n_fft} "
             f"({'one' if onesided else 'two'}-sided), got {bins}"
         )
-    frames = _inverse_frames(spectrum, n_fft, onesided, normalized) * Tensor(window)
+    frames = _inverse_frames(spectrum, n_fft, normalized) * Tensor(window)
     full_length = n_fft + hop_length * (n_frames - 1)
     signal = OverlapAdd(ola_index(n_frames, n_fft, hop_length), full_length)(frames)
     envelope = window_sumsquare(window, n_frames, hop_length)

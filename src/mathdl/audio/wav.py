@@ -2,7 +2,8 @@
 
 A PCM WAV file stores samples as little-endian signed integers after a RIFF header; 16-bit samples
 s ∈ [−32768, 32767] stand for s / 32768 ∈ [−1, 1). ``read_wav`` returns float32 in [−1, 1) (or the
-raw int16); ``write_wav`` rounds floats in [−1, 1] to round(32767 · x) (clipping what lies outside)
+raw int16); ``write_wav`` stores round(32768 · x) clipped to [−32768, 32767], so s / 32768 comes back
+exactly and any float returns within half a step (1/65536)
 and writes the file atomically (through a temporary file and ``os.replace``).
 Other sample widths, several channels and non-PCM encodings (e.g. IEEE float, μ-law) raise
 ValueError saying what the file holds.
@@ -76,7 +77,7 @@ def read_wav(path, dtype="float32"):
 
 
 def to_int16(samples):
-    """Float samples in [−1, 1] → int16 round(32767 x) (clipped); int16 passes through unchanged."""
+    """Float samples in [−1, 1] → int16 round(32768 x) clipped to [−32768, 32767]; int16 passes through."""
     samples = np.asarray(getattr(samples, "array", samples))
     if samples.dtype == np.int16:
         return samples
@@ -86,7 +87,7 @@ def to_int16(samples):
         raise TypeError(f"to_int16: samples must be floats in [-1, 1] or int16, got {samples.dtype}")
     if not np.isfinite(samples).all():
         raise ValueError("to_int16: samples contain NaN or infinity")
-    return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
+    return np.clip(np.round(np.asarray(samples, dtype=np.float64) * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def write_wav(path, samples, sample_rate):
