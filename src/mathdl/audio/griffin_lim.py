@@ -58,7 +58,8 @@ def griffin_lim(
     ``n_fft`` defaults to 2 (bins − 1); the STFT settings must be those that made the magnitude.
     ``momentum`` α ≥ 0 (0: Griffin-Lim 1984; 0.99: fast Griffin-Lim). ``init``: "random" phases
     (from ``seed``, else the global generator of ``mathdl.manual_seed``) or "zeros" (zero phase).
-    With ``return_convergence`` also returns the spectral convergence after each iteration (a list).
+    With ``return_convergence`` also returns a list: the spectral convergence of the signal each
+    iteration starts from (the first is that of the initial phases).
     Not differentiable: it is an iterative algorithm run on arrays (NumPy in, NumPy out).
 
     >>> t = np.arange(2048) / 8000
@@ -68,6 +69,31 @@ def griffin_lim(
     >>> errors[-1] < 0.2 < errors[0]
     True
     """
+    magnitude = _checked_magnitude(magnitude, momentum, n_iter)
+    complex_dtype = np.result_type(magnitude.dtype, np.complex64)
+    n_fft = 2 * (magnitude.shape[-2] - 1) if n_fft is None else n_fft
+    settings = dict(hop_length=hop_length, win_length=win_length, window=window, center=center)
+    if length is None:
+        hop = n_fft // 4 if hop_length is None else hop_length
+        length = hop * (magnitude.shape[-1] - 1) + (0 if center else n_fft)
+    angles = _initial_phase(magnitude.shape, init, seed)
+    previous = np.zeros_like(angles)
+    errors = []
+    with no_grad():
+        for _ in range(n_iter):
+            signal = istft((magnitude * angles).astype(complex_dtype), n_fft, length=length, **settings)
+            rebuilt = stft(
+                signal, n_fft, pad_mode=pad_mode, **settings
+            ).numpy()  # P₂: the nearest consistent X
+            errors.append(spectral_convergence(magnitude, np.abs(rebuilt)))
+            accelerated = rebuilt - (momentum / (1.0 + momentum)) * previous
+            angles = accelerated / np.maximum(np.abs(accelerated), 1e-16)  # P₁ keeps only the phase
+            previous = rebuilt
+        signal = istft((magnitude * angles).astype(complex_dtype), n_fft, length=length, **settings).array
+    return (signal, errors) if return_convergence else signal
+
+
+def _checked_magnitude(magnitude, momentum, n_iter):
     magnitude = np.asarray(getattr(magnitude, "array", magnitude))
     if magnitude.ndim < 2 or np.iscomplexobj(magnitude):
         raise ValueError(
@@ -79,30 +105,4 @@ def griffin_lim(
         raise ValueError(f"griffin_lim: momentum must be in [0, 1), got {momentum}")
     if n_iter < 1:
         raise ValueError(f"griffin_lim: n_iter must be >= 1, got {n_iter}")
-    dtype = magnitude.dtype if magnitude.dtype.kind == "f" else np.float64
-    n_fft = 2 * (magnitude.shape[-2] - 1) if n_fft is None else n_fft
-    settings = dict(hop_length=hop_length, win_length=win_length, window=window, center=center)
-    if length is None:
-        hop = n_fft // 4 if hop_length is None else hop_length
-        length = hop * (magnitude.shape[-1] - 1) + (0 if center else n_fft)
-    angles = _initial_phase(magnitude.shape, init, seed)
-    previous = np.zeros_like(angles)
-    errors = []
-    with no_grad():
-        for _ in range(n_iter):
-            signal = istft(
-                (magnitude * angles).astype(np.result_type(dtype, np.complex64)),
-                n_fft,
-                length=length,
-                **settings,
-            )
-            rebuilt = stft(signal, n_fft, pad_mode=pad_mode, **settings).numpy()
-            modulus = np.abs(rebuilt)
-            errors.append(spectral_convergence(magnitude, modulus))
-            accelerated = rebuilt - (momentum / (1.0 + momentum)) * previous
-            angles = accelerated / np.maximum(np.abs(accelerated), 1e-16)
-            previous = rebuilt
-        signal = istft(
-            (magnitude * angles).astype(np.result_type(dtype, np.complex64)), n_fft, length=length, **settings
-        ).array
-    return (signal, errors) if return_convergence else signal
+    return magnitude if magnitude.dtype.kind == "f" else magnitude.astype(np.float64)

@@ -156,25 +156,28 @@ def istft(
             f"({'one' if onesided else 'two'}-sided), got {bins}"
         )
     frames = _inverse_frames(spectrum, n_fft, normalized) * Tensor(window)
+    return _weighted_overlap_add(frames, window, hop_length, n_fft // 2 if center else 0, center, length)
+
+
+def _weighted_overlap_add(frames, window, hop_length, start, center, length):
+    """Σ_t w y_t(n − tH) / Σ_t w²(n − tH) on [start, end), zero-padded past the last frame."""
+    n_frames, n_fft = frames.shape[-2:]
     full_length = n_fft + hop_length * (n_frames - 1)
     signal = OverlapAdd(ola_index(n_frames, n_fft, hop_length), full_length)(frames)
-    envelope = window_sumsquare(window, n_frames, hop_length)
-    start = n_fft // 2 if center else 0
     if length is not None:
         end = start + _positive_int(length, "length", "istft")
     else:
         end = full_length - n_fft // 2 if center else full_length
     stop = min(end, full_length)
-    envelope = envelope[start:stop]
+    envelope = window_sumsquare(window, n_frames, hop_length)[start:stop]
     if envelope.size and np.abs(envelope).min() < 1e-11:
         raise ValueError(
             "istft: the window overlap-add envelope is zero somewhere (NOLA fails): "
             "use a window that does not vanish at its ends with center=False, or a smaller hop_length"
         )
-    signal = signal[..., start:stop] / Tensor(envelope.astype(dtype))
+    signal = signal[..., start:stop] / Tensor(envelope.astype(frames.dtype))
     if end > full_length:
-        widths = [(0, 0)] * (signal.ndim - 1) + [(0, end - full_length)]
-        signal = pad_op(signal, widths)
+        signal = pad_op(signal, [(0, 0)] * (signal.ndim - 1) + [(0, end - full_length)])
     return signal
 
 
