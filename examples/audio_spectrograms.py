@@ -58,6 +58,10 @@ def plot_windows(plt, folder):
                 if name == "periodic":
                     axis.plot(np.arange(t * hop, t * hop + n), w, color="0.75", lw=0.8)
             axis.plot(total, label=f"Σ_t w(n − t·{hop}), {name}")
+            middle = total[n:-n]
+            print(
+                f"hop {hop}, {name} Hann: overlap-add ripple (max − min) / mean = {np.ptp(middle) / middle.mean():.2e}"
+            )
         axis.set_ylim(0, total.max() * 1.15)
         axis.set_title(f"overlap-add at hop {hop} (COLA: flat in the middle)", fontsize=10)
         axis.legend(fontsize=7, loc="lower center")
@@ -84,7 +88,12 @@ def plot_features(plt, folder, x, title):
             "Hz",
         ),
         (mel_db, "mel spectrogram, 40 bands (dB)", (0, 40), "mel band"),
-        (coefficients, "MFCC (DCT-II of the log mel spectrum), 13 coefficients", (0, 13), "coefficient"),
+        (
+            coefficients[1:],
+            "MFCC 1-12 (DCT-II of the log mel spectrum; c0, the log energy, left out)",
+            (1, 13),
+            "coefficient",
+        ),
     ]
     for axis, (data, name, (low, high), unit) in zip(axes[1:], panels):
         shown = axis.imshow(data, origin="lower", aspect="auto", extent=(0, seconds, low, high), cmap="magma")
@@ -103,8 +112,9 @@ def griffin_lim_curves(plt, folder, x, iterations=200):
         signal, curves[momentum] = audio.griffin_lim(
             S, iterations, N_FFT, HOP, length=x.size, momentum=momentum, seed=0, return_convergence=True
         )
-        print(f"Griffin-Lim momentum {momentum}: spectral convergence {curves[momentum][0]:.3f} → "
-              f"{curves[momentum][-1]:.4f} after {iterations} iterations")  # fmt: skip
+        errors = curves[momentum]
+        print(f"Griffin-Lim momentum {momentum}: spectral convergence {errors[0]:.3f} at the start, "
+              f"{errors[49]:.3f} at iteration 50, {errors[-1]:.4f} at iteration {iterations}")  # fmt: skip
     audio.write_wav(os.path.join(folder, "seven_original.wav"), x, SR)
     audio.write_wav(os.path.join(folder, "seven_griffin_lim.wav"), signal, SR)
     print(f"wrote {os.path.join(folder, 'seven_original.wav')} and seven_griffin_lim.wav (fast Griffin-Lim)")

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mathdl as md
 from mathdl import audio
@@ -160,6 +162,8 @@ def test_bad_arguments_raise_clear_errors(rng):
         audio.stft(x[:10], 64, center=False)
     with pytest.raises(ValueError, match="reflect padding"):
         audio.stft(x[:5], 16)
+    with pytest.raises(TypeError, match="floating-point"):
+        audio.stft(np.zeros(100, dtype=np.int16), 16)
     with pytest.raises(ValueError, match="unknown window"):
         audio.stft(x, 16, window="gauss")
     X = audio.stft(x, 16, window="hann")
@@ -171,3 +175,24 @@ def test_bad_arguments_raise_clear_errors(rng):
         audio.istft(X, 16, window="hann", return_complex=True)
     with pytest.raises(TypeError, match="complex array"):
         audio.istft(np.zeros((9, 4), dtype=np.int64), 16)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_fft=st.integers(2, 40),
+    hop_fraction=st.sampled_from([1, 2, 4]),
+    extra=st.integers(0, 60),
+    center=st.booleans(),
+    batch=st.sampled_from([(), (2,), (2, 3)]),
+)
+def test_stft_shapes_and_inverse_for_random_settings(n_fft, hop_fraction, extra, center, batch):
+    hop = max(1, n_fft // hop_fraction)
+    length = n_fft + extra
+    x = np.random.default_rng(n_fft + extra).standard_normal(batch + (length,))
+    window = audio.hann_window(n_fft, dtype=np.float64) + 0.1  # never zero: NOLA holds for any hop ≤ N
+    X = audio.stft(x, n_fft, hop, window=window, center=center, pad_mode="constant")
+    padded = length + (2 * (n_fft // 2) if center else 0)
+    assert X.shape == batch + (n_fft // 2 + 1, 1 + (padded - n_fft) // hop)
+    covered = (X.shape[-1] - 1) * hop + n_fft - (n_fft // 2 if center else 0)
+    y = audio.istft(X, n_fft, hop, window=window, center=center, length=min(length, covered)).numpy()
+    np.testing.assert_allclose(y, x[..., : y.shape[-1]], atol=1e-9)

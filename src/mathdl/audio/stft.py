@@ -43,7 +43,9 @@ def _frame_settings(n_fft, hop_length, win_length, window, dtype, where):
 def _signal(x, where):
     x = x if isinstance(x, Tensor) else Tensor(x)
     if x.dtype.kind != "f":
-        x = Tensor(x.array.astype(np.float64 if x.dtype.kind == "i" else np.float32))
+        raise TypeError(
+            f"{where}: x must be a floating-point signal, got dtype {x.dtype} (int16 PCM: divide by 32768)"
+        )
     if x.ndim == 0:
         raise ValueError(f"{where}: x must be a signal (..., L), got a scalar")
     return x

@@ -4,7 +4,7 @@ Every clip is one English word "zero".."nine" rendered by ``espeak-ng`` with a v
 (``-v en-us``, ``en-gb``, ...) plus a speaker variant (``+m1``..``+m7``, ``+f1``..``+f5``), at a speed
 (``-s``, words per minute) and pitch (``-p``, 0..99) drawn with a seeded generator. espeak-ng's 22,050 Hz
 output is resampled to 8 kHz (``mathdl.audio.resample``), trimmed to where the frame energy is within
-40 dB of its peak, scaled to a peak of 0.9, centred in one second (8,000 samples) and stored as int16.
+40 dB of its peak, scaled to a peak of 0.9, faded in and out over 10 ms, centred in one second (8,000 samples) and stored as int16.
 Speakers are split by variant: the variants in ``TEST_VARIANTS`` are heard only in the test split.
 espeak-ng renders the same command to the same bytes, so the same seed gives the same corpus.
 """
@@ -79,9 +79,10 @@ def render_word(word, accent, variant, speed, pitch, executable=None):
     return np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2").astype(np.int16), rate
 
 
-def trim_and_fit(samples, length=CLIP_SAMPLES, threshold_db=40.0, frame=160, peak=0.9):
+def trim_and_fit(samples, length=CLIP_SAMPLES, threshold_db=40.0, frame=160, peak=0.9, fade=80):
     """Cut leading/trailing silence (20 ms frames whose RMS is more than ``threshold_db`` below the
-    loudest), scale to ``peak`` and centre in ``length`` samples (cropping the centre if longer).
+    loudest), scale to ``peak``, fade in and out over ``fade`` samples (a half Hann ramp, 10 ms at
+    8 kHz, so the cut makes no click) and centre in ``length`` samples (cropping the centre if longer).
 
     Returns (float64 clip (length,), the number of voiced samples before any crop)."""
     samples = np.asarray(samples, dtype=np.float64)
@@ -91,7 +92,10 @@ def trim_and_fit(samples, length=CLIP_SAMPLES, threshold_db=40.0, frame=160, pea
     start, stop = (loud[0] * frame, (loud[-1] + 1) * frame) if loud.size else (0, samples.size)
     voiced = samples[start:stop]
     scale = np.abs(voiced).max()
-    voiced = voiced * (peak / scale) if scale > 0 else voiced
+    voiced = voiced * (peak / scale) if scale > 0 else voiced.copy()
+    ramp = np.sin(0.5 * np.pi * (np.arange(min(fade, voiced.size // 2)) + 0.5) / max(fade, 1)) ** 2
+    voiced[: ramp.size] *= ramp
+    voiced[voiced.size - ramp.size :] *= ramp[::-1]
     kept = voiced.size
     if kept > length:
         cut = (kept - length) // 2
