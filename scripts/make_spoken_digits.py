@@ -48,7 +48,10 @@ def subset_arrays(corpus, manifest, take=0):
     }
     return {
         "audio_mu_law": mu_law_encoding(corpus["audio"][chosen] / 32768.0),
-        **{key: corpus[key][chosen] for key in ("label", "speaker", "test", "take", "speed", "pitch")},
+        **{
+            key: corpus[key][chosen]
+            for key in ("label", "speaker", "test", "take", "speed", "pitch", "voiced_samples")
+        },
         "full_index": chosen.astype(np.int32),
         "speakers": corpus["speakers"],
         "words": corpus["words"],

@@ -43,10 +43,14 @@ def test_subset_clips_are_centred_speech_in_range():
     energy = (waveforms**2).reshape(960, 8, 1000).sum(axis=2)
     assert (energy[:, 3:5].sum(axis=1) > energy[:, [0, 7]].sum(axis=1)).all()  # the word is in the middle
     assert set(np.unique(metadata["take"])) == {0}
+    short = metadata["voiced_samples"] <= 7800
+    assert short.sum() >= 959  # one word in the full corpus was longer than 1 s and was cropped
+    assert (waveforms[short, :100] == 0).all() and (waveforms[short, -100:] == 0).all()  # silence is 0
+    assert np.abs(waveforms[:, [0, -1]]).max() < 1e-3  # and a cropped word is faded at its ends
 
 
 def test_subset_words_are_recognisable_by_nearest_neighbour_on_mfcc():
-    """A label check: 1-NN on time-averaged MFCC statistics beats chance (10%) by far on held-out voices."""
+    """A label check: 1-NN on MFCC averages over the word's thirds, on held-out voices (chance: 10%)."""
     train, test = SpokenDigits(train=True), SpokenDigits(train=False)
 
     def features(x):
@@ -60,7 +64,7 @@ def test_subset_words_are_recognisable_by_nearest_neighbour_on_mfcc():
     scale = a.std(axis=0)
     distances = (((b / scale)[:, None, :] - (a / scale)[None, :, :]) ** 2).sum(-1)
     accuracy = (train.labels[distances.argmin(axis=1)] == test.labels).mean()
-    assert accuracy > 0.6
+    assert accuracy > 0.9  # measured 0.992 (238 of 240)
 
 
 def test_dataset_items_batches_and_loader():

@@ -42,6 +42,10 @@ class RealDFT(Function):
     """(Re X, Im X) of the DFT of real frames along the last axis: (..., N) → two (..., bins) arrays.
 
     bins = N // 2 + 1 when ``onesided`` else N. Backward: ``RealDFTAdjoint`` (see the module docstring).
+
+    >>> real, imag = RealDFT(4)(Tensor([0.0, 1.0, 0.0, 0.0]))
+    >>> real.numpy().tolist(), imag.numpy().tolist()
+    ([1.0, 0.0, -1.0], [0.0, -1.0, 0.0])
     """
 
     def __init__(self, n, onesided=True):
@@ -60,6 +64,9 @@ class RealDFTAdjoint(Function):
     """x̄[n] = Re Σ_k (A[k] + iB[k]) e^{2πikn/N} over the kept bins: two (..., bins) → (..., N).
 
     The transpose of ``RealDFT``; its backward is ``RealDFT``.
+
+    >>> RealDFTAdjoint(4)(Tensor([1.0, 0.0, 0.0]), Tensor([0.0, 0.0, 0.0])).numpy().tolist()
+    [1.0, 1.0, 1.0, 1.0]
     """
 
     def __init__(self, n, onesided=True):
@@ -103,7 +110,11 @@ def rfft(x, n=None, onesided=True):
 
 def irfft(spectrum, n):
     """The real inverse DFT x[m] = (1/N)[Re X₀ + 2 Re Σ_{0<k<N/2} X_k e^{2πikm/N} + Re X_{N/2} (−1)^m]
-    of a one-sided spectrum (..., N//2 + 1), as ``np.fft.irfft(X, n)``; differentiable (a ComplexTensor in)."""
+    of a one-sided spectrum (..., N//2 + 1), as ``np.fft.irfft(X, n)``; differentiable (a ComplexTensor in).
+
+    >>> irfft(np.array([4.0, 0.0, 0.0]), 4).numpy().tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
     spectrum = as_complex(spectrum, where="irfft")
     bins = n // 2 + 1
     weights = np.full(bins, 2.0)

@@ -83,7 +83,12 @@ def scatter_frames(frames, index, signal_length):
 
 
 class Frames(Function):
-    """y[..., t, k] = x[..., index[t, k]]: (..., L) → (..., n_frames, frame_length). Backward: ``OverlapAdd``."""
+    """y[..., t, k] = x[..., index[t, k]]: (..., L) → (..., n_frames, frame_length). Backward: ``OverlapAdd``.
+
+    >>> from mathdl.autograd.tensor import Tensor
+    >>> Frames(frame_index(5, 3, 2), 5)(Tensor([0.0, 1.0, 2.0, 3.0, 4.0])).numpy().tolist()
+    [[0.0, 1.0, 2.0], [2.0, 3.0, 4.0]]
+    """
 
     def __init__(self, index, signal_length):
         self.index = index
@@ -97,7 +102,12 @@ class Frames(Function):
 
 
 class OverlapAdd(Function):
-    """x[..., j] = Σ_{index[t,k] = j} y[..., t, k]: (..., T, K) → (..., L). Backward: ``Frames``."""
+    """x[..., j] = Σ_{index[t,k] = j} y[..., t, k]: (..., T, K) → (..., L). Backward: ``Frames``.
+
+    >>> from mathdl.autograd.tensor import Tensor
+    >>> OverlapAdd(ola_index(2, 3, 2), 5)(Tensor(np.ones((2, 3)))).numpy().tolist()
+    [1.0, 1.0, 2.0, 1.0, 1.0]
+    """
 
     def __init__(self, index, signal_length):
         self.index = index

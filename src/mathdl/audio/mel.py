@@ -113,6 +113,9 @@ def melspectrogram(
     Give either the signal ``y`` or a power spectrogram ``S`` (..., n_fft//2 + 1, frames) (then
     ``n_fft`` is inferred from it when it does not fit). ``mel_kwargs`` go to ``mel_filterbank``
     (n_mels, fmin, fmax, htk, norm). Note librosa's default pad_mode is "constant".
+
+    >>> melspectrogram(y=np.zeros(8000), sr=8000, n_fft=256, hop_length=80, n_mels=40).shape
+    (40, 101)
     """
     if S is None:
         if y is None:

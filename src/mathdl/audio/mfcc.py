@@ -46,7 +46,11 @@ def dct_matrix(n, dct_type=2, norm="ortho", dtype=np.float64):
 
 
 def dct(x, dct_type=2, norm="ortho", axis=-1):
-    """The DCT of ``x`` along ``axis`` (a Tensor; differentiable), as ``scipy.fft.dct``."""
+    """The DCT of ``x`` along ``axis`` (a Tensor; differentiable), as ``scipy.fft.dct``.
+
+    >>> bool(np.allclose(dct(np.ones(4)).numpy(), [2.0, 0.0, 0.0, 0.0]))  # a constant has only c[0]
+    True
+    """
     x = x if isinstance(x, Tensor) else Tensor(x)
     axis = axis % x.ndim
     C = Tensor(dct_matrix(x.shape[axis], dct_type, norm, x.dtype))

@@ -198,13 +198,20 @@ def spectrogram(
 
     power = 2 is computed as Re² + Im² (smooth everywhere), power = 1 as |X| (gradient 0 at X = 0),
     other powers as |X|^power.
+
+    >>> spectrogram(np.ones(32), n_fft=16, hop_length=4).shape
+    (9, 9)
     """
     spectrum = stft(x, n_fft, hop_length, win_length, window, center, pad_mode, normalized, True, True)
     return magnitude(spectrum, power)
 
 
 def magnitude(spectrum, power=1.0):
-    """|X|^power of a ComplexTensor, differentiable (power 2: Re² + Im², no square root)."""
+    """|X|^power of a ComplexTensor, differentiable (power 2: Re² + Im², no square root).
+
+    >>> magnitude(np.array([3 + 4j]), 2).numpy().tolist()
+    [25.0]
+    """
     spectrum = as_complex(spectrum, where="magnitude")
     if power == 2:
         return spectrum.real * spectrum.real + spectrum.imag * spectrum.imag

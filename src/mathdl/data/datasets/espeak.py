@@ -81,8 +81,8 @@ def render_word(word, accent, variant, speed, pitch, executable=None):
 
 def trim_and_fit(samples, length=CLIP_SAMPLES, threshold_db=40.0, frame=160, peak=0.9, fade=80):
     """Cut leading/trailing silence (20 ms frames whose RMS is more than ``threshold_db`` below the
-    loudest), scale to ``peak``, fade in and out over ``fade`` samples (a half Hann ramp, 10 ms at
-    8 kHz, so the cut makes no click) and centre in ``length`` samples (cropping the centre if longer).
+    loudest), scale to ``peak``, crop the centre if longer than ``length``, fade in and out over ``fade``
+    samples (a half Hann ramp, 10 ms at 8 kHz, so the cut makes no click) and centre in ``length`` samples.
 
     Returns (float64 clip (length,), the number of voiced samples before any crop)."""
     samples = np.asarray(samples, dtype=np.float64)
@@ -93,13 +93,13 @@ def trim_and_fit(samples, length=CLIP_SAMPLES, threshold_db=40.0, frame=160, pea
     voiced = samples[start:stop]
     scale = np.abs(voiced).max()
     voiced = voiced * (peak / scale) if scale > 0 else voiced.copy()
+    kept = voiced.size
+    if kept > length:  # crop first, so the fades below fall on the clip's real ends
+        cut = (kept - length) // 2
+        voiced = voiced[cut : cut + length]
     ramp = np.sin(0.5 * np.pi * (np.arange(min(fade, voiced.size // 2)) + 0.5) / max(fade, 1)) ** 2
     voiced[: ramp.size] *= ramp
     voiced[voiced.size - ramp.size :] *= ramp[::-1]
-    kept = voiced.size
-    if kept > length:
-        cut = (kept - length) // 2
-        voiced = voiced[cut : cut + length]
     clip = np.zeros(length)
     offset = (length - voiced.size) // 2
     clip[offset : offset + voiced.size] = voiced

@@ -58,12 +58,20 @@ def _read_archive(path, where):
 
 
 def _waveforms(arrays):
-    """float32 (N, 8000) in [−1, 1] from int16 or μ-law storage."""
+    """float32 (N, 8000) in [−1, 1] from int16 or μ-law storage.
+
+    256 μ-law codes have no exact zero: code 128 (every x in [0, 1.7e-4), digital silence included)
+    decodes to 8.6e-5. The subset's silence is exact zeros, so code 128 is read back as 0 here;
+    otherwise every silent sample would carry that offset (a −81 dBFS DC line in a spectrogram).
+    """
     if "audio" in arrays:
         return (arrays["audio"] / np.float32(32768.0)).astype(np.float32)
     from mathdl.audio.mu_law import mu_law_decoding
 
-    return mu_law_decoding(arrays["audio_mu_law"])
+    codes = arrays["audio_mu_law"]
+    waveforms = mu_law_decoding(codes)
+    waveforms[codes == 128] = 0.0
+    return waveforms
 
 
 def _check_full(root, where):
@@ -90,7 +98,8 @@ def load_spoken_digits(root=None, verify=True):
 
     ``root=None`` reads the shipped subset; a folder reads the full corpus that ``make_spoken_digits``
     wrote there (its SHA-256 checked against the manifest when ``verify``). Metadata: label, speaker
-    (index into ``speakers``), test (bool), take, speed, pitch.
+    (index into ``speakers``), test (bool), take, speed, pitch, voiced_samples (the word's length
+    before it was fitted into one second).
     """
     where = "load_spoken_digits"
     if root is None:
@@ -101,6 +110,8 @@ def load_spoken_digits(root=None, verify=True):
     waveforms = _waveforms(arrays)
     metadata = {key: arrays[key] for key in _FIELDS}
     metadata["speakers"] = arrays["speakers"]
+    if "voiced_samples" in arrays:
+        metadata["voiced_samples"] = arrays["voiced_samples"]
     if waveforms.ndim != 2 or any(metadata[key].shape != (waveforms.shape[0],) for key in _FIELDS):
         raise ValueError(f"{where}: {path} has malformed arrays (audio {waveforms.shape})")
     return waveforms, metadata
