@@ -31,7 +31,9 @@ def dft_matrix(n, dtype=np.complex128):
     True
     """
     k = np.arange(n)
-    return np.exp(-2j * np.pi * np.outer(k, k) / n).astype(dtype)
+    # e^{−2πikm/n} depends on km only modulo n: reducing the integer first keeps the angle below 2π,
+    # where cos and sin are accurate to rounding (an angle of ~n² radians would carry ~n²·1e-16 error).
+    return np.exp(-2j * np.pi * (np.outer(k, k) % n) / n).astype(dtype)
 
 
 def _bins(n, onesided):
