@@ -22,7 +22,7 @@ def test_fast_griffin_lim_reaches_the_stated_spectral_convergence(seed):
     y, errors = audio.griffin_lim(S, 100, N_FFT, HOP, length=LENGTH, seed=seed, return_convergence=True)
     assert y.shape == (LENGTH,) and len(errors) == 100
     final = audio.spectral_convergence(S, np.abs(audio.stft(y, N_FFT, HOP, window="hann").numpy()))
-    assert final < 0.1  # the bound docs/audio.md states (measured about 0.05-0.07)
+    assert final < 0.1  # the bound docs/audio.md states (measured 0.040, 0.053, 0.074 for seeds 0, 1, 2)
     assert errors[0] > 0.5  # random phases start far away
     _, classic = audio.griffin_lim(
         S, 100, N_FFT, HOP, length=LENGTH, momentum=0.0, seed=seed, return_convergence=True
