@@ -136,3 +136,22 @@ def test_trim_and_fit_centres_and_scales():
     assert kept == 480 and np.isclose(np.abs(clip).max(), 0.9)  # whole 160-sample frames are kept
     voiced = np.flatnonzero(clip)
     assert abs((voiced[0] + voiced[-1]) / 2 - 500) < 5
+
+
+@needs_espeak
+def test_subset_script_keeps_one_take_as_mu_law(tmp_path):
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "scripts", "make_spoken_digits.py")
+    spec = importlib.util.spec_from_file_location("make_spoken_digits_script", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    manifest = espeak.make_spoken_digits(tmp_path, seed=1, **TINY)
+    with np.load(tmp_path / espeak.CORPUS_FILE) as archive:
+        corpus = {name: archive[name] for name in archive.files}
+    arrays = script.subset_arrays(corpus, manifest, take=1)
+    np.testing.assert_array_equal(arrays["full_index"], np.flatnonzero(corpus["take"] == 1))
+    assert (arrays["take"] == 1).all() and arrays["audio_mu_law"].dtype == np.uint8
+    decoded = audio.mu_law_decoding(arrays["audio_mu_law"])
+    assert np.abs(decoded - corpus["audio"][arrays["full_index"]] / 32768.0).max() < 0.035
+    assert json.loads(str(arrays["source"]))["corpus_audio_sha256"] == manifest["audio_sha256"]

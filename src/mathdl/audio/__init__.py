@@ -27,6 +27,7 @@ from mathdl.audio.mel import (
     power_to_db,
 )
 from mathdl.audio.mfcc import dct, dct_matrix, mfcc
+from mathdl.audio.mu_law import mu_law_decoding, mu_law_encoding
 from mathdl.audio.resample import resample
 from mathdl.audio.stft import istft, magnitude, spectrogram, stft
 from mathdl.audio.wav import read_wav, to_int16, write_wav
@@ -77,6 +78,8 @@ __all__ = [
     "mel_to_hz",
     "melspectrogram",
     "mfcc",
+    "mu_law_decoding",
+    "mu_law_encoding",
     "ola_index",
     "pad_window",
     "power_to_db",
