@@ -7,6 +7,7 @@ import numpy as np
 
 import mathdl as md
 import mathdl.nn.functional as F
+from mathdl import audio
 from mathdl.autograd.gradcheck_report import (
     distinct,
     gradient_of,
@@ -133,6 +134,24 @@ def _grid(rng):
     return rng.uniform(-0.9, 0.9, (1, 3, 3, 2))
 
 
+def _stft(x):
+    return audio.stft(x, 8, hop_length=2, window=audio.hann_window(8, dtype=np.float64))
+
+
+def _torch_stft(x):
+    return T().stft(x, 8, hop_length=2, window=T().hann_window(8, dtype=T().float64), return_complex=True)
+
+
+def _istft(real, imag):
+    spectrum = audio.ComplexTensor(real, imag)
+    return audio.istft(spectrum, 8, hop_length=2, window=audio.hann_window(8, dtype=np.float64))
+
+
+def _torch_istft(real, imag):
+    window = T().hann_window(8, dtype=T().float64)
+    return T().istft(T().complex(real, imag), 8, hop_length=2, window=window)
+
+
 # fmt: off
 CASES = [
     # ops/arithmetic.py
@@ -248,6 +267,10 @@ CASES = [
     row(GS.ScatterPixels, "grid_sample grad", "d/dx <v, grid_sample(x)^2> (create_graph)", [normal((1, 2, 4, 5)), _grid], gradient_of(lambda x, g: F.grid_sample(x, g, align_corners=False) ** 2), torch_gradient_of(lambda x, g: _tnn().grid_sample(x, g, align_corners=False) ** 2)),
     # distributed/nn/functional.py
     row(AllReduceSum, "all_reduce (one rank)", "y = sum_ranks x", [normal((3,))], _all_reduce_one_rank, lambda x: x * x, _one_rank_group),
+    # audio/ (framing, DFT, complex modulus and argument)
+    row((audio.Frames, audio.RealDFT, audio.ComplexAbs), "stft magnitude", "|X[k, m]| = |sum_n w_n x[mH + n] e^(-2 pi i k n / N)|", [normal((20,))], lambda x: _stft(x).abs(), lambda x: _torch_stft(x).abs()),
+    row(audio.ComplexAngle, "stft phase", "arg X[k, m] = atan2(Im X, Re X)", [normal((20,))], lambda x: _stft(x).angle()[1:4], lambda x: _torch_stft(x).angle()[1:4]),
+    row((audio.RealDFTAdjoint, audio.OverlapAdd), "istft", "x = sum_m w (IDFT X_m) shifted by mH / sum_m w^2", [normal((5, 7)), normal((5, 7))], _istft, _torch_istft),
 ]
 # fmt: on
 
