@@ -35,7 +35,10 @@ class ConfigError(ValueError):
 STRATEGIES = {
     "grid": (GridSearch, {"points", "budget", "target"}),
     "random": (RandomSearch, {"n_trials", "budget", "seed", "target"}),
-    "successive_halving": (SuccessiveHalving, {"n_trials", "min_budget", "max_budget", "eta", "seed", "target"}),
+    "successive_halving": (
+        SuccessiveHalving,
+        {"n_trials", "min_budget", "max_budget", "eta", "seed", "target"},
+    ),
     "hyperband": (Hyperband, {"min_budget", "max_budget", "eta", "seed", "target"}),
     "bayesian": (
         BayesianOptimization,
