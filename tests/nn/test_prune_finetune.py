@@ -1,4 +1,4 @@
-"""A tiny MLP pruned hard and fine-tuned with the Trainer still classifies its synthetic task."""
+"""A tiny MLP with 90 % of its weights pruned and fine-tuned with the Trainer still classifies its synthetic task."""
 
 import numpy as np
 
@@ -28,13 +28,14 @@ def test_pruned_and_finetuned_mlp_keeps_its_accuracy():
     trainer.fit(train, 40)
     dense = trainer.evaluate(test)["accuracy"]
     layers = [(model[0], "weight"), (model[2], "weight"), (model[4], "weight")]
-    prune.global_unstructured(layers, pruning_method=prune.L1Unstructured, amount=0.8)
+    prune.global_unstructured(layers, pruning_method=prune.L1Unstructured, amount=0.9)
     pruned = trainer.evaluate(test)["accuracy"]
     tuner = Trainer(model, optim.Adam(model.parameters(), lr=0.005), verbose=0)
     tuner.fit(train, 15)
     finetuned = tuner.evaluate(test)["accuracy"]
     kept = sum(float(m.weight_mask.array.sum()) for m, _ in layers)
     total = sum(m.weight_mask.array.size for m, _ in layers)
-    assert kept == round(0.2 * total)
+    assert kept == total - round(0.9 * total)
     assert all(np.all(m.weight.array[m.weight_mask.array == 0] == 0) for m, _ in layers)
-    assert dense > 0.9 and finetuned > 0.9 and finetuned >= pruned - 1e-9, (dense, pruned, finetuned)
+    # pruning 90 % of the weights costs accuracy (about 0.6 here); fine-tuning the survivors restores it
+    assert dense > 0.95 and pruned < 0.9 and finetuned > 0.95, (dense, pruned, finetuned)
