@@ -114,28 +114,30 @@ def mutual_information_binned(activations, labels, bins=30, range=None, base=Non
     return _in_base(h_t, base), _in_base(max(h_t + h_y - h_ty, 0.0), base)
 
 
-def pairwise_squared_distances(a):
-    """D_ij = ‖a_i − a_j‖² (n, n) = ‖a_i‖² + ‖a_j‖² − 2 a_i·a_j (one GEMM), clipped at 0."""
-    squares = np.einsum("ij,ij->i", a, a)
-    distances = squares[:, None] + squares[None, :] - 2.0 * (a @ a.T)
-    np.maximum(distances, 0.0, out=distances)
-    np.fill_diagonal(distances, 0.0)
-    return distances
+def pairwise_squared_distances(a, b=None):
+    """D_ij = ‖a_i − b_j‖² (n, m) = ‖a_i‖² + ‖b_j‖² − 2 a_i·b_j (one GEMM), clipped at 0 (b = a if None)."""
+    b = a if b is None else b
+    distances = np.einsum("ij,ij->i", a, a)[:, None] + np.einsum("ij,ij->i", b, b)[None, :] - 2.0 * (a @ b.T)
+    return np.maximum(distances, 0.0, out=distances)
 
 
-def _mixture_information(distances, scale):
-    """−(1/n) Σ_i log (1/n) Σ_j exp(−D_ij / scale), by a stable log-sum-exp."""
-    exponent = -distances / scale
-    top = exponent.max(axis=1, keepdims=True)
-    log_sum = top[:, 0] + np.log(np.exp(exponent - top).sum(axis=1))
-    return float(math.log(distances.shape[0]) - log_sum.mean())
+def _mixture_information(points, scale, block=1024):
+    """−(1/n) Σ_i log (1/n) Σ_j exp(−D_ij / scale) by a stable log-sum-exp, over blocks of rows
+    (so the n × n distances are never held at once)."""
+    n = points.shape[0]
+    total = 0.0
+    for start in range(0, n, block):
+        exponent = pairwise_squared_distances(points[start : start + block], points) / -scale
+        top = exponent.max(axis=1, keepdims=True)
+        total += float((top[:, 0] + np.log(np.exp(exponent - top).sum(axis=1))).sum())
+    return math.log(n) - total / n
 
 
 def mutual_information_kde(activations, labels, noise_variance=1e-1, bound="upper", base=None):
     """(I(X;T), I(T;Y)) for T = h + ε, ε ~ N(0, σ² I) with σ² = ``noise_variance``, by the pairwise
     mixture bounds (see the module docstring): ``bound='upper'`` (KL, Kolchinsky & Tracey's upper
     bound, as Saxe et al. plot) or 'lower' (Bhattacharyya). activations (n, d), labels (n,) or
-    (n, k). Two floats in nats (``base=2``: bits); O(n²) memory for the distance matrix."""
+    (n, k). Two floats in nats (``base=2``: bits); O(n² d) time, distances in blocks of rows."""
     if bound not in ("upper", "lower"):
         raise ValueError(f"mutual_information_kde: bound must be 'upper' or 'lower', got {bound!r}")
     if isinstance(noise_variance, bool) or not noise_variance > 0:
@@ -143,14 +145,12 @@ def mutual_information_kde(activations, labels, noise_variance=1e-1, bound="uppe
     h = _as_float_matrix(activations, "mutual_information_kde")
     y = _as_label_ids(labels, h.shape[0], "mutual_information_kde")
     scale = (2.0 if bound == "upper" else 8.0) * noise_variance
-    distances = pairwise_squared_distances(h)
     # H(T) − H(T|X): the Gaussian's (d/2) log 2πeσ² cancels between the mixture bound and H(T|X)
-    i_xt = _mixture_information(distances, scale)
+    i_xt = _mixture_information(h, scale)
     conditional = 0.0
     for label in range(int(y.max()) + 1):
-        members = np.flatnonzero(y == label)
-        share = members.size / y.size
-        conditional += share * _mixture_information(distances[np.ix_(members, members)], scale)
+        members = h[y == label]
+        conditional += members.shape[0] / h.shape[0] * _mixture_information(members, scale)
     # Ĥ(T) − Σ_y p(y) Ĥ(T|y): the additive constant of the bound cancels here too
     # (not clipped at 0: a difference of two bounds is an estimate, not a bound)
     return _in_base(i_xt, base), _in_base(i_xt - conditional, base)
