@@ -7,7 +7,8 @@ f(x) = ‖Σ_i x_i p_i‖ (the length of the sum of the marked points), θ its m
 Network 12-10-7-5-4-3-2 (tanh or ReLU hidden layers, softmax output), Adam (lr 4e-4, batch 256)
 on 85 % of the data, as the published setup; I(X;T), I(T;Y) of every layer on all 4,096 inputs
 after log-spaced epochs: binning (30 equal-width bins per unit over its range) at every recorded
-epoch, the KDE upper bound (σ² = 0.1) at fewer. Training is one ``Trainer.fit`` with an
+epoch (and, as Saxe et al., into cells of a fixed width 2/30 for both networks), the KDE upper bound
+(σ² = 0.1) at fewer. Training is one ``Trainer.fit`` with an
 ``InformationPlane`` callback.
 
     OPENBLAS_NUM_THREADS=1 python examples/information_plane.py [OUTPUT_DIR] [--epochs 3000]
@@ -28,6 +29,7 @@ from mathdl.train import Trainer
 from mathdl.tune.results import write_text_atomic
 
 LAYERS = (12, 10, 7, 5, 4, 3, 2)
+FIXED_WIDTH = 2 / 30
 
 
 def icosahedron():
@@ -77,23 +79,29 @@ def run(activation, x, y, train_index, epochs, seed, noise_variance):
         bins=30,
         noise_variance=noise_variance,
     )
+    # Saxe et al.'s binning: fixed-width cells (2/30, the width of 30 bins over tanh's [−1, 1]), both networks
+    fixed = InformationPlane(x, y, watched, epochs=log_epochs(epochs, 60), bin_width=FIXED_WIDTH)
     loader = DataLoader(TensorDataset(x[train_index], y[train_index]), batch_size=256, shuffle=True)
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=4e-4), verbose=0)
     start = time.perf_counter()
-    trainer.fit(loader, epochs, callbacks=[probe])
+    trainer.fit(loader, epochs, callbacks=[probe, fixed])
     accuracy = trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4096))["accuracy"]
     print(
         f"{activation}: {epochs} epochs in {time.perf_counter() - start:.0f} s, accuracy on all inputs {accuracy:.3f}"
     )
-    return probe, trainer.history, accuracy
+    return probe, fixed, trainer.history, accuracy
 
 
-def tables(probe):
-    """{'binned': (epochs, (m, layers, 2)), 'kde': …} as plain lists (for the JSON file)."""
+def tables(probe, fixed):
+    """{'binned', 'kde', 'fixed': {'epochs', 'coordinates' (m, layers, 2)}} as lists (for the JSON file)."""
     out = {}
-    for estimator in ("binned", "kde"):
-        epochs, table = probe.as_arrays(estimator)
-        out[estimator] = {"epochs": epochs.tolist(), "coordinates": np.round(table, 5).tolist()}
+    for key, source, estimator in (
+        ("binned", probe, "binned"),
+        ("kde", probe, "kde"),
+        ("fixed", fixed, "binned"),
+    ):
+        epochs, table = source.as_arrays(estimator)
+        out[key] = {"epochs": epochs.tolist(), "coordinates": np.round(table, 5).tolist()}
     return out
 
 
@@ -148,18 +156,21 @@ def plot_planes(results, estimator, path, title):
 
 
 def plot_compression(results, path):
-    """Binned I(X;T) of each layer against the epoch (log axis): a fall after the peak is compression."""
+    """I(X;T) of each layer against the epoch (log axis) under both binnings: a fall after the peak
+    is what is called compression."""
     plt = _pyplot()
-    figure, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 3.8), squeeze=False, sharey=True)
-    for axis, (activation, result) in zip(axes[0], results.items()):
-        epochs = np.array(result["binned"]["epochs"])
-        table = np.array(result["binned"]["coordinates"])
-        trained = epochs >= 0
-        for layer in range(table.shape[1]):
-            axis.plot(epochs[trained] + 1, table[trained, layer, 0], label=f"T{layer + 1}")
-        axis.set_xscale("log")
-        axis.set(xlabel="epoch", ylabel="binned I(X;T) (bits)", title=activation)
-        axis.legend(fontsize=8, ncol=2)
+    rows = (("binned", "30 bins per unit over its range"), ("fixed", "fixed width 2/30"))
+    figure, axes = plt.subplots(2, len(results), figsize=(6 * len(results), 7), squeeze=False, sharey=True)
+    for row, (key, label) in enumerate(rows):
+        for axis, (activation, result) in zip(axes[row], results.items()):
+            epochs = np.array(result[key]["epochs"])
+            table = np.array(result[key]["coordinates"])
+            trained = epochs >= 0
+            for layer in range(table.shape[1]):
+                axis.plot(epochs[trained] + 1, table[trained, layer, 0], label=f"T{layer + 1}")
+            axis.set_xscale("log")
+            axis.set(xlabel="epoch", ylabel="I(X;T) (bits)", title=f"{activation}: {label}")
+            axis.legend(fontsize=8, ncol=2)
     figure.tight_layout()
     figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
@@ -167,23 +178,28 @@ def plot_compression(results, path):
 
 
 def summary(results):
-    """Per layer: binned I(X;T) at its maximum over training and at the end (compression = the drop)."""
+    """Per layer: I(X;T) at its maximum over training and at the end under each binning (compression = the drop)."""
     for activation, result in results.items():
-        table = np.array(result["binned"]["coordinates"])[np.array(result["binned"]["epochs"]) >= 0]
-        peak, final = table[:, :, 0].max(axis=0), table[-1, :, 0]
-        result["summary"] = {
-            "i_xt_peak": np.round(peak, 3).tolist(),
-            "i_xt_final": np.round(final, 3).tolist(),
-            "i_ty_final": np.round(table[-1, :, 1], 3).tolist(),
-        }
-        print(f"{activation}: binned I(X;T) peak  {np.round(peak, 2)}")
-        print(f"{activation}: binned I(X;T) final {np.round(final, 2)}")
-        print(f"{activation}: binned I(T;Y) final {np.round(table[-1, :, 1], 3)}")
+        result["summary"] = {}
+        for key in ("binned", "fixed"):
+            table = np.array(result[key]["coordinates"])[np.array(result[key]["epochs"]) >= 0]
+            peak, final = table[:, :, 0].max(axis=0), table[-1, :, 0]
+            result["summary"][key] = {
+                "i_xt_peak": np.round(peak, 3).tolist(),
+                "i_xt_final": np.round(final, 3).tolist(),
+                "i_ty_final": np.round(table[-1, :, 1], 3).tolist(),
+            }
+            print(f"{activation} ({key}): I(X;T) peak {np.round(peak, 2)}, final {np.round(final, 2)}")
+        kde = np.array(result["kde"]["coordinates"])
+        print(
+            f"{activation} (kde): I(X;T) first {np.round(kde[0, :, 0], 2)}, last {np.round(kde[-1, :, 0], 2)}"
+        )
 
 
 def draw(results, output_dir, noise_variance):
     for estimator, title in (
         ("binned", "binning, 30 bins per unit"),
+        ("fixed", "binning, fixed width 2/30"),
         ("kde", f"KDE upper bound, σ² = {noise_variance}"),
     ):
         path = plot_planes(
@@ -212,10 +228,14 @@ def main():
         train_index = np.random.default_rng(args.seed).permutation(len(x))[: int(0.85 * len(x))]
         results = {}
         for activation in ("tanh", "relu"):
-            probe, history, accuracy = run(
+            probe, fixed, history, accuracy = run(
                 activation, x, y, train_index, args.epochs, args.seed, args.noise_variance
             )
-            results[activation] = {**tables(probe), "train_loss": history["loss"], "accuracy": accuracy}
+            results[activation] = {
+                **tables(probe, fixed),
+                "train_loss": history["loss"],
+                "accuracy": accuracy,
+            }
         summary(results)
         write_text_atomic(path, json.dumps(results) + "\n")
         print(f"wrote {path}")

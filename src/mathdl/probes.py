@@ -31,7 +31,8 @@ class InformationPlane(Callback):
         epochs: the epochs (0-based, counted as ``on_epoch_end`` sees them) after which to measure,
             or None for every epoch; the state before training is always recorded as epoch −1.
         kde_epochs: where the (slower, O(n²)) KDE estimate is also taken (default: none).
-        bins, noise_variance: of the two estimators; base: 2 (bits, as the papers plot).
+        bins, bin_width, noise_variance: of the two estimators (``mutual_information_binned`` and
+            ``mutual_information_kde``); base: 2 (bits, as the papers plot).
 
     ``records``: a list of {'epoch', 'layer', 'binned': (I_XT, I_TY), 'kde': (I_XT, I_TY) or None}.
     """
@@ -45,6 +46,7 @@ class InformationPlane(Callback):
         epochs=None,
         kde_epochs=(),
         bins=30,
+        bin_width=None,
         noise_variance=0.1,
         base=2,
     ):
@@ -60,7 +62,7 @@ class InformationPlane(Callback):
         self.include_output = bool(include_output)
         self.epochs = None if epochs is None else {int(e) for e in epochs}
         self.kde_epochs = {int(e) for e in kde_epochs}
-        self.bins, self.noise_variance, self.base = bins, noise_variance, base
+        self.bins, self.bin_width, self.noise_variance, self.base = bins, bin_width, noise_variance, base
         self.records = []
 
     def activations(self):
@@ -88,7 +90,9 @@ class InformationPlane(Callback):
         """Estimate and record every watched layer's coordinates now (as ``epoch``)."""
         with_kde = epoch in self.kde_epochs
         for index, activity in enumerate(self.activations()):
-            binned = mutual_information_binned(activity, self.labels, bins=self.bins, base=self.base)
+            binned = mutual_information_binned(
+                activity, self.labels, bins=self.bins, base=self.base, bin_width=self.bin_width
+            )
             kde = None
             if with_kde:
                 kde = mutual_information_kde(activity, self.labels, self.noise_variance, base=self.base)

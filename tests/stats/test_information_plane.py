@@ -26,7 +26,7 @@ def test_binned_information_agrees_with_the_joint_table(rng):
     activations = rng.standard_normal((3000, 3))
     labels = (activations[:, 0] + 0.5 * rng.standard_normal(3000) > 0).astype(int) + (activations[:, 1] > 1)
     i_xt, i_ty = mutual_information_binned(activations, labels, bins=4)
-    t = pattern_ids(bin_activations(activations, 4), 4)
+    t = pattern_ids(*bin_activations(activations, 4))
     joint = np.zeros((t.max() + 1, 3))
     np.add.at(joint, (t, labels), 1.0)
     joint /= joint.sum()
@@ -51,6 +51,22 @@ def test_saturation_to_the_sample_count_and_a_constant_layer(rng):
     assert i_xt == pytest.approx(12.0)  # every sample its own pattern: H(X) = log2 4096
     i_xt, i_ty = mutual_information_binned(np.ones((n, 5)), np.arange(n) % 2, base=2)
     assert i_xt == 0.0 and i_ty == 0.0
+
+
+def test_fixed_width_bins_count_distinct_cells(rng):
+    a = np.array([[0.01], [0.06], [0.08], [0.5], [-0.2]])
+    codes, levels = bin_activations(a, bin_width=0.07)  # cells ⌊a/0.07⌋ = 0, 0, 1, 7, −3
+    np.testing.assert_array_equal(codes[:, 0], [3, 3, 4, 10, 0])
+    assert levels == 11
+    i_xt, _ = mutual_information_binned(a, [0, 0, 1, 1, 1], bin_width=0.07, base=2)
+    assert i_xt == pytest.approx(-(0.4 * np.log2(0.4) + 3 * 0.2 * np.log2(0.2)))
+    # scaling a ReLU-like layer up puts it in more fixed-width cells, never fewer
+    relu = np.maximum(rng.standard_normal((2000, 3)), 0)
+    small = mutual_information_binned(relu, np.zeros(2000, int), bin_width=0.1)[0]
+    assert mutual_information_binned(4 * relu, np.zeros(2000, int), bin_width=0.1)[0] > small
+    assert mutual_information_binned(4 * relu, np.zeros(2000, int), bins=30)[0] == pytest.approx(
+        mutual_information_binned(relu, np.zeros(2000, int), bins=30)[0]
+    )  # per-unit range bins do not see a rescaling
 
 
 def test_packed_and_byte_string_row_ids_agree(rng):
@@ -109,6 +125,8 @@ def test_bad_inputs_raise():
         mutual_information_binned(np.zeros((4, 2)), [0, 1])
     with pytest.raises(ValueError, match="bins must be a positive integer"):
         mutual_information_binned(np.zeros((4, 2)), [0, 1, 0, 1], bins=0)
+    with pytest.raises(ValueError, match="bin_width must be positive"):
+        mutual_information_binned(np.zeros((4, 2)), [0, 1, 0, 1], bin_width=0)
     with pytest.raises(ValueError, match="finite"):
         mutual_information_binned(np.array([[np.nan]]), [0])
     with pytest.raises(ValueError, match="noise_variance must be positive"):

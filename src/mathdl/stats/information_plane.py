@@ -4,8 +4,8 @@ al., 2018). A deterministic network makes I(X;T) infinite or log n for continuou
 estimator first makes T discrete or noisy; what they measure is the geometry of that choice.
 
 Binning (Shwartz-Ziv & Tishby). Each unit's activations are cut into ``bins`` equal-width bins over
-the unit's range [min, max] over the n samples (or over a common ``range``); a sample's row of bin
-indices is its discrete T. With X the sample's identity (uniform over the n samples, T a function
+the unit's range [min, max] over the n samples (or over a common ``range``, or into bins of a fixed
+``bin_width`` as Saxe et al.); a sample's row of bin indices is its discrete T. With X the sample's identity (uniform over the n samples, T a function
 of X):
 
     I(X;T) = H(T) − H(T|X) = H(T) = −Σ_t p(t) log p(t),            p(t) = #{i : T_i = t} / n
@@ -64,10 +64,21 @@ def _entropy_of_counts(counts):
     return float(-(p * np.log(p)).sum())
 
 
-def bin_activations(activations, bins=30, range=None):
-    """Per-unit bin indices (n, d) int: ⌊(a − lo)/(hi − lo) · bins⌋ clipped to [0, bins − 1], with
-    [lo, hi] each unit's range over the samples (or the common ``range``); a constant unit is bin 0."""
+def bin_activations(activations, bins=30, range=None, bin_width=None):
+    """Per-unit bin indices (n, d) int64 and the number of index values they use.
+
+    Default: ⌊(a − lo)/(hi − lo) · bins⌋ clipped to [0, bins − 1], with [lo, hi] each unit's range
+    over the samples (or the common ``range``); a constant unit is bin 0. With ``bin_width`` w the
+    bins are [k w, (k + 1) w) for every integer k (no fixed count: Saxe et al.'s binning), shifted so
+    the smallest index used is 0.
+    """
     a = _as_float_matrix(activations, "bin_activations")
+    if bin_width is not None:
+        if isinstance(bin_width, bool) or not bin_width > 0:
+            raise ValueError(f"bin_activations: bin_width must be positive, got {bin_width!r}")
+        index = np.floor(a / bin_width).astype(np.int64)
+        index -= index.min()
+        return index, int(index.max()) + 1
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
         raise ValueError(f"bin_activations: bins must be a positive integer, got {bins!r}")
     if range is None:
@@ -78,7 +89,7 @@ def bin_activations(activations, bins=30, range=None):
             raise ValueError(f"bin_activations: range must be (low, high) with low < high, got {range!r}")
     width = np.where(high > low, high - low, 1.0)
     index = np.floor((a - low) / width * bins)
-    return np.clip(index, 0, bins - 1).astype(np.int64)
+    return np.clip(index, 0, bins - 1).astype(np.int64), int(bins)
 
 
 def pattern_ids(codes, levels):
@@ -95,18 +106,19 @@ def pattern_ids(codes, levels):
     return np.unique(packed, return_inverse=True)[1].reshape(-1)
 
 
-def mutual_information_binned(activations, labels, bins=30, range=None, base=None):
+def mutual_information_binned(activations, labels, bins=30, range=None, base=None, bin_width=None):
     """(I(X;T), I(T;Y)) of the binned activations (see the module docstring).
 
     activations: (n, d) one row per sample (a layer's outputs on the whole data set); labels: (n,)
-    classes or (n, k) one-hot. ``bins`` equal-width bins per unit over its range (or ``range``).
+    classes or (n, k) one-hot. ``bins`` equal-width bins per unit over its range (or ``range``), or
+    bins of a fixed ``bin_width`` (see ``bin_activations``).
     Returns two floats in nats (``base=2``: bits); I(X;T) ≤ log n and I(T;Y) ≤ H(Y).
 
     >>> i_xt, i_ty = mutual_information_binned(np.tanh(np.random.randn(4096, 3)), np.arange(4096) % 2, base=2)
     """
-    codes = bin_activations(activations, bins, range)
+    codes, levels = bin_activations(activations, bins, range, bin_width)
     y = _as_label_ids(labels, codes.shape[0], "mutual_information_binned")
-    t = pattern_ids(codes, bins)
+    t = pattern_ids(codes, levels)
     classes = int(y.max()) + 1
     h_t = _entropy_of_counts(np.bincount(t))
     h_y = _entropy_of_counts(np.bincount(y))
