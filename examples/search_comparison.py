@@ -8,10 +8,10 @@ Objectives (scores to maximise, optimum known):
 
 Each strategy gets the same number of evaluations; over ``--seeds`` seeds the script reports the
 best score reached (mean ± std), the regret (optimum − best), and the evaluations needed to come
-within ``tolerance`` of the optimum (a run that never does counts budget + 1), and draws the mean
-best-so-far curves. Grid search has one deterministic run (its points are fixed).
+within ``tolerance`` of the optimum (a run that never does counts budget + 1), and draws the
+median regret curves. Grid search has one deterministic run (its points are fixed).
 
-    OPENBLAS_NUM_THREADS=1 python examples/search_comparison.py [OUTPUT_DIR] [--seeds 10]
+    OPENBLAS_NUM_THREADS=1 python examples/search_comparison.py [OUTPUT_DIR] [--seeds 10] [--replot]
 """
 
 import argparse
@@ -120,12 +120,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output_dir", nargs="?", default=os.path.join("examples", "output"))
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--replot", action="store_true", help="redraw from the JSON a previous run wrote")
     args = parser.parse_args()
     os.makedirs(args.output_dir, exist_ok=True)
+    path = os.path.join(args.output_dir, "search_comparison.json")
+    if args.replot:
+        with open(path) as stream:
+            for name, entry in json.load(stream).items():
+                figure = os.path.join(args.output_dir, f"search_{name}.png")
+                print(
+                    f"wrote {tune.plot_search_comparison(entry['curves'], figure, optimum=PROBLEMS[name][2])}"
+                )
+        return
     report = {}
     for name in PROBLEMS:
         curves, rows, optimum, tolerance, budget = compare(name, args.seeds)
-        report[name] = rows
+        report[name] = {**rows, "curves": {k: np.asarray(v).tolist() for k, v in curves.items()}}
         print(f"\n{name}: optimum {optimum}, {budget} evaluations, {args.seeds} seeds, tolerance {tolerance}")
         print(
             f"  {'strategy':<9} {'best (mean ± std)':>20} {'regret':>9} {'evals to tol':>13} {'reached':>8}"
@@ -135,11 +145,8 @@ def main():
                 f"  {strategy:<9} {row['best_mean']:>11.4f} ± {row['best_std']:<6.4f} {row['regret_mean']:>9.4f} "
                 f"{row['evaluations_to_tolerance_mean']:>13.1f} {row['reached_tolerance']:>8}"
             )
-        path = tune.plot_search_comparison(
-            curves, os.path.join(args.output_dir, f"search_{name}.png"), optimum=optimum
-        )
-        print(f"  wrote {path}")
-    path = os.path.join(args.output_dir, "search_comparison.json")
+        figure = os.path.join(args.output_dir, f"search_{name}.png")
+        print(f"  wrote {tune.plot_search_comparison(curves, figure, optimum=optimum)}")
     write_text_atomic(path, json.dumps(report, indent=2) + "\n")
     print(f"wrote {path}")
 

@@ -77,6 +77,17 @@ def test_plot_search_writes_a_figure(tmp_path):
     assert path.endswith("search.png") and (tmp_path / "search.png").stat().st_size > 1000
 
 
+def test_plot_search_comparison_draws_regret(tmp_path):
+    pytest.importorskip("matplotlib", reason="matplotlib draws the figure")
+    from mathdl.tune import plot_search_comparison
+
+    curves = {"random": [[-3.0, -2.0, -1.0], [-2.5, -2.5, -0.5]], "grid": [[-4.0, -1.0, -1.0]]}
+    path = plot_search_comparison(curves, tmp_path / "cmp.png", optimum=0.0)
+    assert (tmp_path / "cmp.png").stat().st_size > 1000 and path.endswith("cmp.png")
+    with pytest.raises(ValueError, match="no curves"):
+        plot_search_comparison({}, tmp_path / "none.png")
+
+
 CONFIG = """
 [search]
 strategy = "successive_halving"

@@ -132,6 +132,21 @@ def test_bayesian_optimisation_handles_integers_and_choices():
     assert len(set(keys)) == len(keys)  # never the same configuration twice
 
 
+def test_failed_trials_rank_last_and_do_not_stop_the_search():
+    def objective(params, budget):
+        return math.nan if params["x"] < 0.3 else -((params["x"] - 0.7) ** 2)
+
+    for search in (
+        BayesianOptimization({"x": Uniform(0, 1)}, n_trials=12, seed=1),
+        SuccessiveHalving({"x": Uniform(0, 1)}, n_trials=9, min_budget=1, max_budget=9, seed=1),
+    ):
+        results = search.run(objective)
+        table = results.cv_results_
+        assert abs(results.best_params_["x"] - 0.7) < 0.2
+        failed = [r for r, m in zip(table["rank_test_score"], table["mean_test_score"]) if math.isnan(m)]
+        assert all(r > max(table["rank_test_score"]) - len(failed) for r in failed)
+
+
 def test_a_search_stops_at_its_target():
     results = RandomSearch(BRANIN_SPACE, n_trials=500, seed=0, target=-5.0).run(branin)
     scores = results.cv_results_["mean_test_score"]

@@ -79,8 +79,9 @@ def plot_search(results, path):
 
 
 def plot_search_comparison(curves, path, optimum=None, ylabel="best score so far"):
-    """``curves``: {strategy name: array (seeds, trials) of best-so-far scores}; draws each mean
-    with a band of ± one standard deviation over seeds, and the optimum if given. Returns ``path``."""
+    """``curves``: {strategy name: array (seeds, trials) of best-so-far scores}; draws each strategy's
+    median over seeds with the band between the 25th and 75th percentiles. With a known ``optimum``
+    the regret optimum − best so far is drawn instead, on a log axis (floored at 1e-6). Returns ``path``."""
     if not curves:
         raise ValueError("plot_search_comparison: no curves given")
     plt = _pyplot()
@@ -89,13 +90,17 @@ def plot_search_comparison(curves, path, optimum=None, ylabel="best score so far
     figure, axis = plt.subplots(figsize=(6, 4))
     for name, runs in curves.items():
         runs = np.atleast_2d(np.asarray(runs, dtype=np.float64))
+        if optimum is not None:
+            runs = np.maximum(optimum - runs, 1e-6)
         trials = np.arange(1, runs.shape[1] + 1)
-        mean, std = runs.mean(axis=0), runs.std(axis=0)
-        axis.plot(trials, mean, label=f"{name} ({runs.shape[0]} seeds)")
-        axis.fill_between(trials, mean - std, mean + std, alpha=0.2)
+        low, median, high = np.percentile(runs, [25, 50, 75], axis=0)
+        seeds = runs.shape[0]
+        axis.plot(trials, median, label=f"{name} (median of {seeds} seed{'s' if seeds > 1 else ''})")
+        axis.fill_between(trials, low, high, alpha=0.2)
     if optimum is not None:
-        axis.axhline(optimum, color="k", linestyle=":", label="optimum")
+        axis.set_yscale("log")
+        ylabel = "regret: optimum − best so far"
     axis.set(xlabel="evaluations", ylabel=ylabel)
-    axis.legend(loc="lower right")
+    axis.legend(loc="best")
     figure.tight_layout()
     return _save(figure, path, plt)
