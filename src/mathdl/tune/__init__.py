@@ -14,6 +14,7 @@ from mathdl.tune.cross_validation import cross_val_score, cross_validation_objec
 from mathdl.tune.gaussian_process import RBF, GaussianProcess, Kernel, Matern52
 from mathdl.tune.plots import plot_search, plot_search_comparison
 from mathdl.tune.results import SearchResults, Trial
+from mathdl.tune.runner import run_config
 from mathdl.tune.search import GridSearch, Hyperband, RandomSearch, Search, SuccessiveHalving
 from mathdl.tune.space import Choice, Distribution, IntUniform, LogUniform, SearchSpace, Uniform
 
@@ -45,5 +46,6 @@ __all__ = [
     "parse_config",
     "plot_search",
     "plot_search_comparison",
+    "run_config",
     "trainer_fit_score",
 ]
