@@ -46,8 +46,8 @@ def _numeric(values):
 
 def plot_search(results, path):
     """Left: each trial's mean score (dots) and the best so far (line) by trial; then one panel per
-    hyper-parameter: score against its value (log axis when it spans more than two decades,
-    categories as positions). Returns ``path``."""
+    hyper-parameter: score against its value, coloured by trial (log axis when it spans more than
+    two decades, categories as positions). Returns ``path``."""
     plt = _pyplot()
     if plt is None:
         return None
@@ -72,8 +72,10 @@ def plot_search(results, path):
             positions = numeric
             if np.all(numeric > 0) and numeric.max() > 100 * numeric.min():
                 axis.set_xscale("log")
-        axis.scatter(positions, scores, c=trials, cmap="viridis", s=18)
+        dots = axis.scatter(positions, scores, c=trials, cmap="viridis", s=18)
         axis.set(xlabel=name, ylabel="mean test score")
+    if results.names:
+        figure.colorbar(dots, ax=axes[0, -1], label="trial")
     figure.tight_layout()
     return _save(figure, path, plt)
 
