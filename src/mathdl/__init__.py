@@ -155,6 +155,7 @@ _SUBMODULES = {
     "audio",
     "distributed",
     "tune",
+    "quantization",
 }
 
 
