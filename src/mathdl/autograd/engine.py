@@ -6,13 +6,19 @@ For a result y and every tensor v in its graph, the adjoint  v̄ = ∂y/∂v  ob
 
 so visiting the Functions from the result back to the leaves in reverse topological order, and
 summing each Function's contributions into its inputs' adjoints, gives every gradient exactly once.
-The sort is iterative (graphs of any depth), and nothing in the graph is changed by a pass, so
-calling ``backward`` twice on the same graph adds the same gradient twice, as PyTorch does with
-``retain_graph=True``.
+The sort is iterative (graphs of any depth).
+
+As in PyTorch, a pass frees the graph unless ``retain_graph=True`` (the default is
+``create_graph``): a second backward through a Function whose formula needs saved values raises
+(so a loop that forgets to ``detach()`` a carried state fails loudly instead of backpropagating
+into earlier iterations); Functions that save nothing (add, sum, reshape) may be traversed again,
+as in PyTorch. Before each Function runs, the version check refuses values overwritten in place
+since it was recorded (``mathdl.autograd.version``), and anomaly mode checks its gradients.
 """
 
 import numpy as np
 
+from mathdl.autograd import function as _function
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import _wrap
 from mathdl.autograd.tensor import AutogradError, Tensor
@@ -44,7 +50,25 @@ def _add(a, b):
     return b if a is None else a + b
 
 
-def _run(outputs, grad_outputs, create_graph, targets=None):
+def _saves_something(function):
+    return function.saves is None or len(function.saves) > 0 or function.saves_output
+
+
+def _check(function):
+    """The checks before a Function's backward runs, when it was freed or the in-place clock moved."""
+    if function._freed and _saves_something(function):
+        raise AutogradError(
+            f"Trying to backward through the graph a second time: {function.name()}'s saved values "
+            "were freed by the first backward. Pass retain_graph=True to the first backward if you "
+            "need a second one, or detach() values carried from one iteration to the next."
+        )
+    if function._stamp != _function._clock:
+        from mathdl.autograd import version
+
+        version.check(function)
+
+
+def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
     """One backward pass. Returns {id(leaf or target): (tensor, gradient Tensor)}.
 
     Without ``targets`` every leaf that requires a gradient is collected; with ``targets`` only
@@ -69,6 +93,7 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
             entry = collected.setdefault(id(x), [x, None])
             entry[1] = _add(entry[1], gx)
 
+    retain_graph = create_graph if retain_graph is None else retain_graph
     with grad_mode.set_grad_enabled(create_graph):
         for y, gy in zip(outputs, grad_outputs):
             deliver(y, gy)
@@ -77,6 +102,10 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
             grads = pending.pop(id(function), None)
             if grads is None:
                 continue
+            if function._freed or function._stamp != _function._clock:
+                _check(function)
+            if not retain_graph:
+                function._freed = True
             if len(grads) == 1:  # the common single-output op, kept short
                 g = grads[0]
                 if g is None:
@@ -101,6 +130,10 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
                 input_grads = function.backward(*grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
+            if _function._anomaly:
+                from mathdl.autograd.anomaly import check_backward
+
+                check_backward(function, input_grads)
             if len(input_grads) != len(function.inputs):
                 raise RuntimeError(
                     f"{type(function).__name__}.backward returned {len(input_grads)} "
@@ -114,6 +147,10 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
                         f"{type(function).__name__}.backward gave a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape}"
                     )
+                if x._history:  # written in place since: route to the node this Function saw
+                    from mathdl.autograd.version import resolve
+
+                    x = resolve(x, function._stamp)
                 deliver(x, gx)
     return collected
 
@@ -139,8 +176,9 @@ def _check_grad_output(y, gy, where):
     return gy
 
 
-def backward(y, grad=None, create_graph=False):
-    """Accumulate ∂y/∂leaf (times ``grad``) into ``leaf.grad`` for every leaf requiring a gradient."""
+def backward(y, grad=None, create_graph=False, retain_graph=None, inputs=None):
+    """Accumulate ∂y/∂leaf (times ``grad``) into ``leaf.grad`` for every leaf requiring a gradient
+    (only into the tensors ``inputs`` when given, as PyTorch)."""
     if not isinstance(y, Tensor):
         raise TypeError(f"backward: expected a Tensor, got {type(y).__name__}")
     if not y.requires_grad:
@@ -151,7 +189,11 @@ def backward(y, grad=None, create_graph=False):
     gy = _check_grad_output(y, grad, "backward")
     if grad is not None and not create_graph:
         gy = _wrap(gy.array.copy(), False)  # the caller keeps its array; ours may become a .grad
-    collected = _run([y], [gy], create_graph)
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise ValueError("backward: inputs= is an empty sequence")
+    collected = _run([y], [gy], create_graph, targets=inputs, retain_graph=retain_graph)
     handed_out = set()
     for leaf, g in collected.values():
         if create_graph and g.requires_grad:
@@ -182,14 +224,18 @@ def backward(y, grad=None, create_graph=False):
             leaf.grad.array += data  # reuse the buffer, as PyTorch accumulates in place
 
 
-def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=False):
+def grad(
+    outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None, materialize_grads=False
+):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad).
 
     ``outputs`` and ``inputs`` are Tensors or sequences of them; ``grad_outputs`` gives the upstream
     gradients for non-scalar outputs. With ``create_graph=True`` the results are themselves
     differentiable, which gives exact higher-order derivatives (Hessian-vector products,
-    gradient penalties). Returns a list with one Tensor per input.
+    gradient penalties). Returns a list with one Tensor per input (None for an unused input when
+    ``allow_unused``, zeros with ``materialize_grads``). ``retain_graph`` as in ``backward``.
     """
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None:
@@ -209,7 +255,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
         if not isinstance(y, Tensor) or not y.requires_grad:
             raise AutogradError("grad: an output does not require grad and has no graph")
     grad_outputs = [_check_grad_output(y, g, "grad") for y, g in zip(outputs, grad_outputs)]
-    collected = _run(outputs, grad_outputs, create_graph, targets=inputs)
+    collected = _run(outputs, grad_outputs, create_graph, targets=inputs, retain_graph=retain_graph)
     results = []
     handed_out = {_root_buffer(g.array) for g in grad_outputs}
     for position, x in enumerate(inputs):
@@ -220,7 +266,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
                     f"grad: input {position} (shape {x.shape}) was not used to compute "
                     f"the outputs; pass allow_unused=True to get None for it"
                 )
-            results.append(None)
+            results.append(Tensor(np.zeros(x.shape, dtype=x.dtype)) if materialize_grads else None)
             continue
         g = entry[1]
         if not create_graph:

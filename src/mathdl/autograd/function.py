@@ -4,6 +4,13 @@ A subclass implements ``forward(*arrays) -> array or tuple of arrays`` on NumPy 
 ``backward(*grad_outputs) -> gradient or tuple of gradients, one per input`` on Tensors. Writing
 ``backward`` with differentiable Tensor operations is what makes higher-order derivatives work:
 when the engine runs backward with ``create_graph=True`` those operations are recorded too.
+
+Two class attributes tell the version check (``mathdl.autograd.version``) what ``backward`` reads:
+``saves`` lists the positions of the inputs whose *values* it needs (None: all of them; ``()``:
+none, as for add or reshape), and ``saves_output`` says whether it reads its output's values (exp,
+tanh, softmax). ``view = True`` marks ops whose output shares its input's memory (reshape, basic
+indexing): a later in-place write through either would make the graph disagree with the values,
+so it is refused at backward instead of giving a wrong gradient.
 """
 
 import weakref
@@ -12,6 +19,14 @@ import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor import Tensor, _as_array
+
+# The in-place clock: every in-place write ticks it and stamps the buffer it wrote; every recorded
+# Function keeps the tick it was made at. A buffer stamped later than a Function that saved it was
+# overwritten after the Function read it (see mathdl.autograd.version).
+_clock = 0
+# Anomaly detection (mathdl.autograd.anomaly): when True every forward and backward is checked for
+# nan/inf. One global read per op when off.
+_anomaly = False
 
 
 def _wrap(array, requires_grad):
@@ -23,6 +38,7 @@ def _wrap(array, requires_grad):
     tensor.creator = None
     tensor.output_index = 0
     tensor._retain_grad = False
+    tensor._history = None
     tensor.name = None
     return tensor
 
@@ -37,10 +53,19 @@ class Function:
 
     inputs = ()
     outputs = ()
+    saves = None  # positions of the inputs backward reads (None: all)
+    saves_output = False  # whether backward reads the output's values
+    view = False  # whether the output shares the input's memory
+    _stamp = 0
+    _freed = False
 
     def __call__(self, *inputs):
-        inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+        inputs = [x if isinstance(x, Tensor) else Tensor(_as_array(x)) for x in inputs]
         outputs = self.forward(*[x.array for x in inputs])
+        if _anomaly:
+            from mathdl.autograd.anomaly import check_forward
+
+            check_forward(self, inputs, outputs)
         record = False
         if grad_mode._enabled:
             for x in inputs:
@@ -53,6 +78,7 @@ class Function:
                 self.inputs = inputs
                 self.outputs = [weakref.ref(y)]
                 self.output_meta = [(y.array.shape, y.array.dtype)]
+                self._stamp = _clock
                 y.creator = self
             return y
         results = [_wrap(y, record) for y in outputs]
@@ -60,6 +86,7 @@ class Function:
             self.inputs = inputs
             self.outputs = [weakref.ref(y) for y in results]
             self.output_meta = [(y.shape, y.dtype) for y in results]
+            self._stamp = _clock
             for index, y in enumerate(results):
                 y.creator = self
                 y.output_index = index
@@ -71,8 +98,41 @@ class Function:
     def backward(self, *grad_outputs):
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
+    # ----- what PyTorch shows of a grad_fn ------------------------------------------------------
+    def name(self):
+        """The node's name, as ``torch``'s ``grad_fn.name()`` (``MulBackward`` for ``Mul``)."""
+        return f"{type(self).__name__}Backward"
+
+    @property
+    def next_functions(self):
+        """``((node, output_index), …)`` per input, as PyTorch: the creator of each input, an
+        ``AccumulateGrad`` for a leaf that requires grad, ``(None, 0)`` for a constant."""
+        edges = []
+        for x in self.inputs:
+            if x.creator is not None:
+                edges.append((x.creator, x.output_index))
+            elif x.requires_grad:
+                edges.append((AccumulateGrad(x), 0))
+            else:
+                edges.append((None, 0))
+        return tuple(edges)
+
     def __repr__(self):
-        return f"<{type(self).__name__}>"
+        return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The node PyTorch shows where a gradient reaches a leaf (``.variable`` is the leaf)."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 def as_tensor(value, like=None):

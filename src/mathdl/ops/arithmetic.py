@@ -45,6 +45,8 @@ def _binary(a, b, op):
 class Add(Function):
     """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
 
+    saves = ()
+
     def forward(self, a, b):
         return a + b
 
@@ -55,6 +57,8 @@ class Add(Function):
 
 class Sub(Function):
     """z = a − b;  ∂z/∂a = 1, ∂z/∂b = −1."""
+
+    saves = ()
 
     def forward(self, a, b):
         return a - b
@@ -94,6 +98,8 @@ class Div(Function):
 class Neg(Function):
     """z = −x;  ∂L/∂x = −z̄."""
 
+    saves = ()
+
     def forward(self, x):
         return -x
 
@@ -129,6 +135,8 @@ class Pow(Function):
     As PyTorch: ∂L/∂a = 0 where b = 0 (a⁰ is constant, even at a = 0), and ∂L/∂b = 0 where
     a = 0 ≤ b (the limit of aᵇ ln a as a → 0⁺).
     """
+
+    saves_output = True
 
     def forward(self, a, b):
         return np.power(a, b)
@@ -189,6 +197,8 @@ class MatMul(Function):
 class Identity(Function):
     """z = x (a copy);  ∂L/∂x = z̄."""
 
+    saves = ()
+
     def forward(self, x):
         return x.copy()
 
@@ -198,6 +208,8 @@ class Identity(Function):
 
 class Cast(Function):
     """z = x converted to another floating dtype;  ∂L/∂x = z̄ converted back."""
+
+    saves = ()
 
     def __init__(self, dtype):
         self.dtype = dtype

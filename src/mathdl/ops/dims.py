@@ -1,0 +1,28 @@
+"""PyTorch's ``dim``/``keepdim`` and NumPy's ``axis``/``keepdims``: one meaning, two spellings.
+
+Every op that takes a dimension accepts both names (PyTorch itself accepts ``axis`` as an alias of
+``dim``); passing both at once is a TypeError naming the two, never a silent choice.
+"""
+
+
+def resolve(op, dim, axis, keepdim=False, keepdims=None):
+    """(dim, keepdim) from an op's arguments, with ``axis``/``keepdims`` as aliases.
+
+    >>> resolve("sum", None, 1, False, True)
+    (1, True)
+    """
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; pass one (axis is NumPy's name for dim)")
+        dim = axis
+    if keepdims is not None:
+        if keepdim:
+            raise TypeError(f"{op}: got both keepdim and keepdims; pass one (keepdims is NumPy's name)")
+        keepdim = keepdims
+    return dim, bool(keepdim)
+
+
+def one_dim(op, dim, axis, default=None):
+    """A single dimension from ``dim``/``axis`` (``default`` when neither is given)."""
+    dim, _ = resolve(op, dim, axis)
+    return default if dim is None else dim
