@@ -74,9 +74,19 @@ def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
     Without ``targets`` every leaf that requires a gradient is collected; with ``targets`` only
     those tensors (leaves or not) are.
     """
+    target_ids = None if targets is None else {id(t) for t in targets}
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    if _function._anomaly:
+        from mathdl.autograd.anomaly import in_backward
+
+        with in_backward():
+            return _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph)
+    return _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph)
+
+
+def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
     pending = {}  # id(function) -> [gradient of each output]
     collected = {}  # id(tensor) -> [tensor, gradient]
-    target_ids = None if targets is None else {id(t) for t in targets}
 
     def deliver(x, gx):
         if target_ids is not None and id(x) in target_ids:
@@ -93,7 +103,6 @@ def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
             entry = collected.setdefault(id(x), [x, None])
             entry[1] = _add(entry[1], gx)
 
-    retain_graph = create_graph if retain_graph is None else retain_graph
     with grad_mode.set_grad_enabled(create_graph):
         for y, gy in zip(outputs, grad_outputs):
             deliver(y, gy)

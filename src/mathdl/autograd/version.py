@@ -81,12 +81,12 @@ def check(function):
     for position in positions:
         x = function.inputs[position]
         if _written_after(x, stamp):
-            raise AutogradError(_message(function, f"its input {position}", x))
+            raise AutogradError(_message(function, f"{function.name()}'s input {position}", x))
     if function.saves_output or function.view:
         for position, ref in enumerate(function.outputs):
             y = ref()
             if y is not None and _written_after(y, stamp):
-                what = "its output" if function.saves_output else "its output (a view of its input)"
+                what = f"{function.name()}'s output" + ("" if function.saves_output else " (a view of its input)")
                 raise AutogradError(_message(function, f"{what} {position}", y))
 
 

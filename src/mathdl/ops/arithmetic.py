@@ -71,6 +71,11 @@ class Sub(Function):
 class Mul(Function):
     """z = a ⊙ b (elementwise);  ∂L/∂a = z̄ ⊙ b, ∂L/∂b = z̄ ⊙ a."""
 
+    @property
+    def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
+        a, b = self.inputs
+        return tuple(i for i, needed in ((0, b.requires_grad), (1, a.requires_grad)) if needed)
+
     def forward(self, a, b):
         return a * b
 
@@ -84,6 +89,11 @@ class Mul(Function):
 
 class Div(Function):
     """z = a / b;  ∂L/∂a = z̄ / b, ∂L/∂b = −z̄ a / b²."""
+
+    @property
+    def saves(self):  # ∂/∂a needs b; ∂/∂b needs a and b
+        a, b = self.inputs
+        return (0, 1) if b.requires_grad else (1,)
 
     def forward(self, a, b):
         return a / b
@@ -171,6 +181,11 @@ class MatMul(Function):
 
     A 1-D left operand is a row vector and a 1-D right operand a column vector, as in NumPy.
     """
+
+    @property
+    def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
+        a, b = self.inputs
+        return tuple(i for i, needed in ((0, b.requires_grad), (1, a.requires_grad)) if needed)
 
     def forward(self, a, b):
         return np.matmul(a, b)
