@@ -35,8 +35,10 @@ _FORWARDED = (
     "sum mean var std max min amax amin argmax argmin logsumexp any all cumsum "
     # softmax family and sorting
     "softmax log_softmax sort argsort topk "
-    # elementwise
-    "exp log sqrt abs tanh sigmoid relu sinh cosh clamp clamp_min clamp_max clip maximum minimum pow "
+    # elementwise (sin … atan2 are mathdl.ops functions added beside these by the elementwise work)
+    "exp log sqrt abs tanh sigmoid relu clamp clamp_min clamp_max clip maximum minimum pow "
+    "sin cos tan asin acos atan atan2 sinh cosh erf erfc log1p expm1 square rsqrt reciprocal sign "
+    "floor ceil round "
     # matrix products
     "matmul bmm mm "
     # shape and indexing

@@ -6,9 +6,6 @@ from mathdl.ops.arithmetic import add, div, matmul, mul, neg, pow, sub
 from mathdl.ops.einsum import einsum
 from mathdl.ops.elementwise import (
     abs,
-    clamp,
-    clamp_max,
-    clamp_min,
     clip,
     exp,
     log,
@@ -20,7 +17,7 @@ from mathdl.ops.elementwise import (
     tanh,
     where,
 )
-from mathdl.ops.hyperbolic import cosh, sinh
+from mathdl.ops.clamp import clamp, clamp_max, clamp_min
 from mathdl.ops.indexing import gather, index_select, masked_fill, scatter, scatter_add
 from mathdl.ops.movement import bmm, chunk, flip, meshgrid, mm, narrow, repeat, roll, split, tril, triu
 from mathdl.ops.reduction import (
@@ -79,7 +76,6 @@ __all__ = [
     "clip",
     "concat",
     "concatenate",
-    "cosh",
     "cumsum",
     "div",
     "einsum",
@@ -115,7 +111,6 @@ __all__ = [
     "scatter",
     "scatter_add",
     "sigmoid",
-    "sinh",
     "softmax",
     "sort",
     "split",

@@ -55,10 +55,10 @@ class Gather(Function):
         return x[_along(self.index, self.dim)]
 
     def backward(self, gy):
-        return ScatterAddZeros(self.dim, self.index, self.inputs[0].shape)(gy)
+        return ScatterAddInto(self.dim, self.index, self.inputs[0].shape)(gy)
 
 
-class ScatterAddZeros(Function):
+class ScatterAddInto(Function):
     """y = zeros(shape) with y[… index[i] …] += g[i] (the adjoint of ``Gather``);  ∂L/∂g = gather(ȳ)."""
 
     saves = ()
@@ -120,7 +120,7 @@ class Scatter(Function):
         return gx, gs
 
 
-class ScatterAdd(Function):
+class ScatterAddAlong(Function):
     """y = x with y[… index[i] …] += src[i] along ``dim`` (repeats add);
     ∂L/∂x = ȳ,  ∂L/∂src = ȳ gathered at the written positions."""
 
@@ -168,7 +168,7 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     if reduce is None:
         return Scatter(dim, index)(x, source)
     if reduce == "add":
-        return ScatterAdd(dim, index)(x, source)
+        return ScatterAddAlong(dim, index)(x, source)
     raise ValueError(f"scatter: reduce must be None or 'add', got {reduce!r}")
 
 
@@ -178,7 +178,7 @@ def scatter_add(x, dim, index, src):
     x = as_tensor(x)
     dim = _normalize_axis(dim, x.ndim, "scatter_add")
     source = _scatter_source(x, index, src, None, "scatter_add")
-    return ScatterAdd(dim, _index_array(index, x, dim, "scatter_add", source))(x, source)
+    return ScatterAddAlong(dim, _index_array(index, x, dim, "scatter_add", source))(x, source)
 
 
 def index_select(x, dim, index):

@@ -172,8 +172,8 @@ def narrow(x, dim, start, length):
     return getitem(x, index)
 
 
-def split(x, split_size_or_sections, dim=0, *, axis=None):
-    """Pieces along ``dim``, as ``torch.split``: of ``split_size_or_sections`` elements each (the last
+def split(x, split_size_or_sections, dim=None, *, axis=None):
+    """Pieces along ``dim`` (default 0), as ``torch.split``: of ``split_size_or_sections`` elements each (the last
     may be smaller) when it is an int, or of the given sizes (which must add up) when a list.
 
     >>> from mathdl import arange
@@ -181,7 +181,7 @@ def split(x, split_size_or_sections, dim=0, *, axis=None):
     [(2,), (2,), (1,)]
     """
     x = as_tensor(x)
-    dim = _normalize_axis(one_dim("split", None if dim == 0 and axis is not None else dim, axis, 0), x.ndim, "split")
+    dim = _normalize_axis(one_dim("split", dim, axis, 0), x.ndim, "split")
     size = x.shape[dim]
     if isinstance(split_size_or_sections, numbers.Integral):
         step = int(split_size_or_sections)
@@ -199,13 +199,13 @@ def split(x, split_size_or_sections, dim=0, *, axis=None):
     return tuple(pieces)
 
 
-def chunk(x, chunks, dim=0, *, axis=None):
-    """``chunks`` pieces of equal size ⌈n/chunks⌉ along ``dim`` (the last may be smaller, and there
+def chunk(x, chunks, dim=None, *, axis=None):
+    """``chunks`` pieces of equal size ⌈n/chunks⌉ along ``dim`` (default 0) (the last may be smaller, and there
     may be fewer pieces), as ``torch.chunk``."""
     x = as_tensor(x)
     if not isinstance(chunks, numbers.Integral) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
-    dim = _normalize_axis(one_dim("chunk", None if dim == 0 and axis is not None else dim, axis, 0), x.ndim, "chunk")
+    dim = _normalize_axis(one_dim("chunk", dim, axis, 0), x.ndim, "chunk")
     step = max(-(-x.shape[dim] // int(chunks)), 1)
     return split(x, step, dim)
 

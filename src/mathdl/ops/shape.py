@@ -365,9 +365,10 @@ def _check_same_shapes(xs, op, skip_axis=None):
             )
 
 
-def concatenate(tensors, axis=0, *, dim=None):
-    """Join tensors along an existing axis (``np.concatenate``; ``torch.cat`` is ``cat``)."""
-    axis = one_dim("concatenate", dim, None if axis == 0 and dim is not None else axis, 0)
+def concatenate(tensors, axis=None, *, dim=None):
+    """Join tensors along an existing axis (default 0), as ``np.concatenate`` (``torch.cat`` is
+    ``cat``; ``dim`` is accepted as an alias)."""
+    axis = one_dim("concatenate", dim, axis, 0)
     if isinstance(tensors, Tensor):
         raise TypeError("concatenate: expected a sequence of tensors, got one Tensor")
     xs = [as_tensor(t) for t in tensors]
@@ -380,15 +381,15 @@ def concatenate(tensors, axis=0, *, dim=None):
     return Concatenate(axis)(*xs)
 
 
-def cat(tensors, dim=0, *, axis=None, out=None):
-    """Join tensors along an existing dimension ``dim``, as ``torch.cat``.
+def cat(tensors, dim=None, *, axis=None, out=None):
+    """Join tensors along an existing dimension ``dim`` (default 0), as ``torch.cat``.
 
     >>> cat([Tensor(np.zeros((2, 3))), Tensor(np.ones((1, 3)))], dim=0).shape
     (3, 3)
     """
     if out is not None:
         raise TypeError("cat: out= is not supported; assign the result instead")
-    return concatenate(tensors, dim=one_dim("cat", None if dim == 0 and axis is not None else dim, axis, 0))
+    return concatenate(tensors, dim=one_dim("cat", dim, axis, 0))
 
 
 concat = cat
@@ -414,13 +415,14 @@ class Stack(Function):
         return tuple(grads)
 
 
-def stack(tensors, dim=0, *, axis=None):
-    """Stack tensors of equal shape along a new dimension ``dim`` (``torch.stack``, ``np.stack``).
+def stack(tensors, dim=None, *, axis=None):
+    """Stack tensors of equal shape along a new dimension ``dim`` (default 0), as ``torch.stack``
+    and ``np.stack``.
 
     >>> stack([Tensor(np.zeros(3)), Tensor(np.ones(3))], dim=1).shape
     (3, 2)
     """
-    axis = one_dim("stack", None if dim == 0 and axis is not None else dim, axis, 0)
+    axis = one_dim("stack", dim, axis, 0)
     if isinstance(tensors, Tensor):
         raise TypeError("stack: expected a sequence of tensors, got one Tensor")
     xs = [as_tensor(t) for t in tensors]

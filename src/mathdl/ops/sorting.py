@@ -26,8 +26,8 @@ def _order(data, dim, descending, stable):
     return np.argsort(data, axis=dim, kind="stable").astype(np.int64)
 
 
-def sort(x, dim=-1, descending=False, stable=False, *, axis=None):
-    """``(values, indices)`` of ``x`` sorted along ``dim``, as ``torch.sort`` (ties keep their
+def sort(x, dim=None, descending=False, stable=False, *, axis=None):
+    """``(values, indices)`` of ``x`` sorted along ``dim`` (default the last), as ``torch.sort`` (ties keep their
     order). The values carry the gradient (scattered back through the indices).
 
     >>> from mathdl import tensor
@@ -35,7 +35,7 @@ def sort(x, dim=-1, descending=False, stable=False, *, axis=None):
     MaxMinResult(values=tensor([1., 2., 3.]), indices=tensor([1, 2, 0]))
     """
     x = as_tensor(x)
-    dim = one_dim("sort", None if dim == -1 and axis is not None else dim, axis, -1)
+    dim = one_dim("sort", dim, axis, -1)
     if x.ndim == 0:
         return MaxMinResult(x, Tensor(np.zeros((), dtype=np.int64)))
     dim = _normalize_axis(dim, x.ndim, "sort")
@@ -43,8 +43,8 @@ def sort(x, dim=-1, descending=False, stable=False, *, axis=None):
     return MaxMinResult(Gather(dim, indices)(x), Tensor(indices))
 
 
-def argsort(x, dim=-1, descending=False, stable=False, *, axis=None):
-    """The indices that sort ``x`` along ``dim`` (int64), as ``torch.argsort``."""
+def argsort(x, dim=None, descending=False, stable=False, *, axis=None):
+    """The indices that sort ``x`` along ``dim`` (default the last; int64), as ``torch.argsort``."""
     return sort(x, dim, descending, stable, axis=axis).indices
 
 
