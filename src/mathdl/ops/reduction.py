@@ -18,7 +18,7 @@ from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
 from mathdl.ops.dims import resolve
-from mathdl.ops.elementwise import exp, maximum, minimum, sqrt
+from mathdl.ops.elementwise import exp, maximum, minimum
 from mathdl.ops.shape import broadcast_to, reshape
 
 
@@ -97,12 +97,40 @@ class Var(Function):
             return np.var(x, axis=self.axes, ddof=self.correction, keepdims=self.keepdims)
 
     def backward(self, gy):
-        x = self.inputs[0]
-        count = int(np.prod([x.shape[a] for a in self.axes])) if self.axes else 1
-        centred = x - mean(x, self.axes, keepdims=True)
-        dof = builtins.max(count - self.correction, 0)  # the divisor the forward used, as NumPy
-        factor = 2.0 / dof if dof else float("inf")  # no degrees of freedom: inf, as PyTorch
-        return _expand(gy, x.shape, self.axes) * centred * factor
+        return _variance_backward(self.inputs[0], gy, self.axes, self.correction)
+
+
+def _variance_backward(x, gy, axes, correction):
+    """ȳ · 2 (xᵢ − x̄) / (n − c): the gradient of the variance (shared by Var and Std)."""
+    count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+    centred = x - mean(x, axes, keepdims=True)
+    dof = builtins.max(count - correction, 0)  # the divisor the forward used, as NumPy
+    factor = 2.0 / dof if dof else float("inf")  # no degrees of freedom: inf, as PyTorch
+    return _expand(gy, x.shape, axes) * centred * factor
+
+
+class Std(Function):
+    """σ = √(Σᵢ (xᵢ − x̄)² / (n − c)) over ``axes``;  ∂L/∂xᵢ = σ̄ (xᵢ − x̄) / ((n − c) σ),
+    the chain rule through √ and the variance, taken as 0 where σ = 0 (as PyTorch: a constant
+    slice has no direction to move in)."""
+
+    saves_output = True
+
+    def __init__(self, axes, keepdims, correction):
+        self.axes, self.keepdims, self.correction = axes, keepdims, correction
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.sqrt(np.var(x, axis=self.axes, ddof=self.correction, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        from mathdl.ops.elementwise import where
+
+        sigma = self.outputs[0]()
+        zero = sigma.array == 0
+        safe = where(zero, 1.0, sigma) if zero.any() else sigma
+        gvar = where(zero, 0.0, gy / (safe * 2.0)) if zero.any() else gy / (sigma * 2.0)
+        return _variance_backward(self.inputs[0], gvar, self.axes, self.correction)
 
 
 class MaxMin(Function):
@@ -235,7 +263,7 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     dim, keepdim = resolve("std", dim, axis, keepdim, keepdims)
     x = _floating(x)
     axes = normalize_axes(dim, x.ndim, "std")
-    return sqrt(Var(axes, keepdim, _correction("std", unbiased, correction))(x))
+    return Std(axes, keepdim, _correction("std", unbiased, correction))(x)
 
 
 # ----- extremes -------------------------------------------------------------------------------------
