@@ -54,18 +54,57 @@ def _saves_something(function):
     return function.saves is None or len(function.saves) > 0 or function.saves_output
 
 
-def _check(function):
-    """The checks before a Function's backward runs, when it was freed or the in-place clock moved."""
-    if function._freed and _saves_something(function):
-        raise AutogradError(
-            f"Trying to backward through the graph a second time: {function.name()}'s saved values "
-            "were freed by the first backward. Pass retain_graph=True to the first backward if you "
-            "need a second one, or detach() values carried from one iteration to the next."
-        )
-    if function._stamp != _function._clock:
+def _recorded_at(function, clock):
+    """The checks for a Function that was freed or recorded before an in-place write (the rare
+    path); returns the clock tick at which it was recorded."""
+    stamp = function._stamp
+    if stamp < 0:  # freed by an earlier backward: -1 - stamp is the tick it was recorded at
+        stamp = -1 - stamp
+        if _saves_something(function):
+            raise AutogradError(
+                f"Trying to backward through the graph a second time: {function.name()}'s saved values "
+                "were freed by the first backward. Pass retain_graph=True to the first backward if you "
+                "need a second one, or detach() values carried from one iteration to the next."
+            )
+    if stamp != clock:
         from mathdl.autograd import version
 
-        version.check(function)
+        version.check(function, stamp)
+    return stamp
+
+
+def _multi_output_grads(function, grads, create_graph, keep_retained):
+    """The gradients of a multi-output Function's outputs, zeros for unused ones (None: nothing to
+    do); also stores them on outputs that asked for ``retain_grad``."""
+    if all(g is None for g in grads):
+        return None
+    if keep_retained:
+        for ref, g in zip(function.outputs, grads):
+            y = ref()
+            if y is not None and y._retain_grad and g is not None:
+                y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
+    return [
+        g if g is not None else _wrap(np.zeros(shape, dtype), False)
+        for g, (shape, dtype) in zip(grads, function.output_meta)
+    ]
+
+
+def _as_recorded(inputs, stamp):
+    from mathdl.autograd.version import resolve
+
+    return [resolve(x, stamp) if getattr(x, "_history", None) else x for x in inputs]
+
+
+def _check_input_grads(function, input_grads, anomaly):
+    if anomaly:
+        from mathdl.autograd.anomaly import check_backward
+
+        check_backward(function, input_grads)
+    if len(input_grads) != len(function.inputs):
+        raise RuntimeError(
+            f"{type(function).__name__}.backward returned {len(input_grads)} "
+            f"gradients for {len(function.inputs)} inputs"
+        )
 
 
 def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
@@ -84,9 +123,8 @@ def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
     return _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph)
 
 
-def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
-    pending = {}  # id(function) -> [gradient of each output]
-    collected = {}  # id(tensor) -> [tensor, gradient]
+def _deliverer(pending, collected, target_ids):
+    """deliver(x, gx): add gx to x's creator's pending output gradients, or collect it for x."""
 
     def deliver(x, gx):
         if target_ids is not None and id(x) in target_ids:
@@ -94,15 +132,25 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
             entry[1] = _add(entry[1], gx)
             if x.creator is None:
                 return
-        if x.creator is not None:
-            slots = pending.get(id(x.creator))
+        creator = x.creator
+        if creator is not None:
+            slots = pending.get(id(creator))
             if slots is None:
-                slots = pending[id(x.creator)] = [None] * len(x.creator.output_meta)
-            slots[x.output_index] = _add(slots[x.output_index], gx)
+                slots = pending[id(creator)] = [None] * len(creator.output_meta)
+            previous = slots[x.output_index]  # (the sum inlined: this runs once per graph edge)
+            slots[x.output_index] = gx if previous is None else previous + gx
         elif target_ids is None:
             entry = collected.setdefault(id(x), [x, None])
             entry[1] = _add(entry[1], gx)
 
+    return deliver
+
+
+def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
+    pending = {}  # id(function) -> [gradient of each output]
+    collected = {}  # id(tensor) -> [tensor, gradient]
+    deliver = _deliverer(pending, collected, target_ids)
+    clock, anomaly = _function._clock, _function._anomaly
     with grad_mode.set_grad_enabled(create_graph):
         for y, gy in zip(outputs, grad_outputs):
             deliver(y, gy)
@@ -111,10 +159,12 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
             grads = pending.pop(id(function), None)
             if grads is None:
                 continue
-            if function._freed or function._stamp != _function._clock:
-                _check(function)
+            stamp = function._stamp
+            rare = stamp != clock  # freed, or recorded before an in-place write
+            if rare:
+                stamp = _recorded_at(function, clock)
             if not retain_graph:
-                function._freed = True
+                function._stamp = -1 - stamp
             if len(grads) == 1:  # the common single-output op, kept short
                 g = grads[0]
                 if g is None:
@@ -125,30 +175,18 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
                         y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
                 input_grads = function.backward(g)
             else:
-                if all(g is None for g in grads):
+                grads = _multi_output_grads(function, grads, create_graph, target_ids is None)
+                if grads is None:
                     continue
-                if target_ids is None:
-                    for ref, g in zip(function.outputs, grads):
-                        y = ref()
-                        if y is not None and y._retain_grad and g is not None:
-                            y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
-                grads = [
-                    g if g is not None else _wrap(np.zeros(shape, dtype), False)
-                    for g, (shape, dtype) in zip(grads, function.output_meta)
-                ]
                 input_grads = function.backward(*grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            if _function._anomaly:
-                from mathdl.autograd.anomaly import check_backward
-
-                check_backward(function, input_grads)
-            if len(input_grads) != len(function.inputs):
-                raise RuntimeError(
-                    f"{type(function).__name__}.backward returned {len(input_grads)} "
-                    f"gradients for {len(function.inputs)} inputs"
-                )
-            for x, gx in zip(function.inputs, input_grads):
+            inputs = function.inputs
+            if anomaly or len(input_grads) != len(inputs):
+                _check_input_grads(function, input_grads, anomaly)
+            if rare:  # inputs written in place since this Function: the nodes it saw
+                inputs = _as_recorded(inputs, stamp)
+            for x, gx in zip(inputs, input_grads):
                 if gx is None or not x.requires_grad:
                     continue
                 if gx.shape != x.shape:
@@ -156,10 +194,6 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
                         f"{type(function).__name__}.backward gave a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape}"
                     )
-                if x._history:  # written in place since: route to the node this Function saw
-                    from mathdl.autograd.version import resolve
-
-                    x = resolve(x, function._stamp)
                 deliver(x, gx)
     return collected
 

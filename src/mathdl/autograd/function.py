@@ -38,7 +38,6 @@ def _wrap(array, requires_grad):
     tensor.creator = None
     tensor.output_index = 0
     tensor._retain_grad = False
-    tensor._history = None
     tensor.name = None
     return tensor
 
@@ -56,8 +55,7 @@ class Function:
     saves = None  # positions of the inputs backward reads (None: all)
     saves_output = False  # whether backward reads the output's values
     view = False  # whether the output shares the input's memory
-    _stamp = 0
-    _freed = False
+    _stamp = 0  # the in-place clock when recorded; -1 - that once a backward freed it
 
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Tensor) else Tensor(_as_array(x)) for x in inputs]
@@ -78,7 +76,8 @@ class Function:
                 self.inputs = inputs
                 self.outputs = [weakref.ref(y)]
                 self.output_meta = [(y.array.shape, y.array.dtype)]
-                self._stamp = _clock
+                if _clock:  # (the class default 0 is right until the first in-place write)
+                    self._stamp = _clock
                 y.creator = self
             return y
         results = [_wrap(y, record) for y in outputs]
@@ -86,7 +85,8 @@ class Function:
             self.inputs = inputs
             self.outputs = [weakref.ref(y) for y in results]
             self.output_meta = [(y.shape, y.dtype) for y in results]
-            self._stamp = _clock
+            if _clock:
+                self._stamp = _clock
             for index, y in enumerate(results):
                 y.creator = self
                 y.output_index = index

@@ -8,15 +8,20 @@ Each takes the same arguments as its function (PyTorch's ``dim``/``keepdim``, Nu
 import numbers
 
 
-def _ops():
-    import mathdl.ops as ops
+_OPS = []
 
-    return ops
+
+def _ops():
+    if not _OPS:  # the op functions import Tensor: reached lazily, then kept
+        import mathdl.ops as ops
+
+        _OPS.append(ops)
+    return _OPS[0]
 
 
 def _forward(name):
     def method(self, *args, **kwargs):
-        return getattr(_ops(), name)(self, *args, **kwargs)
+        return getattr(_OPS[0] if _OPS else _ops(), name)(self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``mathdl.{name}(self, ...)``: see that function."

@@ -48,7 +48,7 @@ def _forget(key):
 
 def bump(tensor):
     """Record an in-place write into ``tensor``'s memory: tick the clock and stamp the buffer."""
-    if tensor._history is False:  # a .data tensor: not counted, as in PyTorch
+    if getattr(tensor, "_history", None) is False:  # a .data tensor: not counted, as in PyTorch
         return
     _function._clock += 1
     base = root(tensor.array)
@@ -74,9 +74,9 @@ def _written_after(tensor, stamp):
     return entry is not None and entry[0]() is base and entry[1] > stamp
 
 
-def check(function):
-    """Raise if a value ``function``'s backward needs was overwritten in place after it was recorded."""
-    stamp = function._stamp
+def check(function, stamp):
+    """Raise if a value ``function``'s backward needs was overwritten in place after it was recorded
+    (at clock tick ``stamp``)."""
     positions = range(len(function.inputs)) if function.saves is None else function.saves
     for position in positions:
         x = function.inputs[position]
@@ -102,7 +102,7 @@ def _message(function, what, tensor):
 def resolve(x, stamp):
     """The node ``x`` was for a Function recorded at ``stamp``: before any later in-place write."""
     found = x
-    entry = x._history
+    entry = getattr(x, "_history", None)
     while entry:
         previous, written, old = entry
         if written <= stamp:
@@ -174,6 +174,6 @@ def apply(tensor, compute, args, op, needs_old):
     node = result.creator
     node._stamp = _function._clock
     node.outputs[result.output_index] = weakref.ref(tensor)
-    tensor._history = (tensor._history or None, _function._clock, old)
+    tensor._history = (getattr(tensor, "_history", None) or None, _function._clock, old)
     tensor.creator, tensor.output_index, tensor.requires_grad = node, result.output_index, True
     return tensor

@@ -26,11 +26,12 @@ def _promote(a, b):
 def _binary(a, b, op):
     """Both operands as Tensors (numbers take the Tensor operand's dtype), shapes checked."""
     if isinstance(a, Tensor):
-        b = as_tensor(b, like=a)
+        if not isinstance(b, Tensor):  # (tested here: one call fewer on the hot path)
+            b = as_tensor(b, like=a)
     else:
         b = as_tensor(b)
         a = as_tensor(a, like=b)
-    if a.dtype != b.dtype:
+    if a.array.dtype != b.array.dtype:
         a, b = _promote(a, b)
     shape_a, shape_b = a.array.shape, b.array.shape
     if shape_a != shape_b:

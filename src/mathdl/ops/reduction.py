@@ -207,7 +207,8 @@ def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
     tensor([3., 7.])
     """
-    dim, keepdim = resolve("sum", dim, axis, keepdim, keepdims)
+    if axis is not None or keepdims is not None:
+        dim, keepdim = resolve("sum", dim, axis, keepdim, keepdims)
     x = as_tensor(x)
     if dtype is not None:
         x = x.to(dtype)
