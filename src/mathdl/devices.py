@@ -35,7 +35,9 @@ class device:
             raise TypeError(f"device: expected a string such as 'cpu', got {type!r}")
         name, _, number = type.partition(":")
         if name not in KNOWN_TYPES:
-            raise ValueError(f"device: unknown device type {name!r}; expected one of {', '.join(KNOWN_TYPES)}")
+            raise ValueError(
+                f"device: unknown device type {name!r}; expected one of {', '.join(KNOWN_TYPES)}"
+            )
         if number:
             if index is not None:
                 raise ValueError(f"device: index given twice in {type!r} and index={index}")

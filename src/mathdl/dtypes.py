@@ -47,6 +47,6 @@ def as_dtype(dtype):
         result = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"not a dtype: {dtype!r} (use e.g. mathdl.float32, mathdl.int64)") from None
-    if result == object:
+    if result.kind == "O":
         raise TypeError(f"not a dtype: {dtype!r} (use e.g. mathdl.float32, mathdl.int64)")
     return result

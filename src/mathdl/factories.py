@@ -208,7 +208,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     stds = std.array if isinstance(std, Tensor) else np.asarray(std)
     if (stds < 0).any():
         raise ValueError("normal: std must be non-negative")
-    shape = np.broadcast_shapes(means.shape, stds.shape) if size is None else _shape((tuple(np.atleast_1d(size)),))
+    shape = (
+        np.broadcast_shapes(means.shape, stds.shape)
+        if size is None
+        else _shape((tuple(np.atleast_1d(size)),))
+    )
     draws = _rng(generator).normal(means, stds, shape)
     tensor_dtype = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
     return _make(draws.astype(tensor_dtype or _float(dtype)), None, device, requires_grad)
@@ -229,7 +233,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if (totals <= 0).any():
         raise ValueError("multinomial: every row needs a positive total weight")
     if not replacement and ((rows > 0).sum(axis=1) < num_samples).any():
-        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from a row with fewer non-zero weights")
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from a row with fewer non-zero weights"
+        )
     rng = _rng(generator)
     probabilities = rows / totals
     if replacement:

@@ -50,7 +50,9 @@ def test_gradcheck_accepts_correct_gradients():
 
 def test_gradcheck_catches_a_wrong_gradient():
     x = leaf([0.5, -1.0, 2.0])
-    with pytest.raises(AssertionError, match=r"gradcheck: Jacobian mismatch for differentiable input 0 \(shape \(3,\)\)"):
+    with pytest.raises(
+        AssertionError, match=r"gradcheck: Jacobian mismatch for differentiable input 0 \(shape \(3,\)\)"
+    ):
         gradcheck(lambda t: WrongCube()(t), [x])
     ((analytic, numerical),) = compare_gradients(lambda t: WrongCube()(t), [x])
     np.testing.assert_allclose(analytic / numerical, 2.0 / 3.0, rtol=1e-6)

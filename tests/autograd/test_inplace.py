@@ -96,7 +96,9 @@ def test_leaf_requiring_grad_refuses_in_place_with_grad_mode_on():
         lambda: w.copy_(md.zeros(2)),
         lambda: w.__setitem__(0, 5.0),
     ):
-        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        with pytest.raises(
+            RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"
+        ):
             op()
     with pytest.raises(md.AutogradError):  # also a ValueError, as every mathdl misuse
         w += 1
@@ -155,7 +157,10 @@ def test_version_counter_refuses_a_saved_input_overwritten():
     z = a * b  # MulBackward needs a and b
     with md.no_grad():
         b.add_(1.0)
-    with pytest.raises(RuntimeError, match="one of the variables needed for gradient computation has been modified by an inplace operation"):
+    with pytest.raises(
+        RuntimeError,
+        match="one of the variables needed for gradient computation has been modified by an inplace operation",
+    ):
         z.sum().backward()
     with pytest.raises(md.AutogradError, match="MulBackward"):
         z.sum().backward()

@@ -64,7 +64,9 @@ def test_shape_ops_take_dim_and_axis():
     assert md.cat((x, y)).shape == (4, 3) and md.concatenate([x, y], 1).shape == (2, 6)
     assert md.concatenate([x, y], dim=1).shape == (2, 6) and md.concat([x, y], -1).shape == (2, 6)
     assert md.stack([x, y], dim=2).shape == (2, 3, 2) and md.stack([x, y], axis=-1).shape == (2, 3, 2)
-    assert md.squeeze(md.ones(2, 1, 1), dim=1).shape == (2, 1) and md.ones(1, 2, 1).squeeze(dim=(0, 2)).shape == (2,)
+    assert md.squeeze(md.ones(2, 1, 1), dim=1).shape == (2, 1) and md.ones(1, 2, 1).squeeze(
+        dim=(0, 2)
+    ).shape == (2,)
     assert md.unsqueeze(x, dim=0).shape == (1, 2, 3) and x.unsqueeze(-1).shape == (2, 3, 1)
     assert md.softmax(x, dim=0).shape == (2, 3) and x.log_softmax(dim=1).shape == (2, 3)
     assert md.cumsum(x, dim=1).tolist() == [[1, 2, 3], [1, 2, 3]] and x.cumsum(axis=0)[1, 0].item() == 2
@@ -104,8 +106,13 @@ def test_max_min_forms():
     assert md.max(x, other).tolist() == [[3.0, 5.0, 5.0], [7.0, 3.0, 7.0]]
     assert x.min(other).tolist() == [[1.0, 3.0, 3.0], [3.0, 2.0, 3.0]]
     assert md.argmax(x).item() == 3 and md.argmax(x, dim=1).tolist() == [1, 0]
-    assert x.argmin(dim=0, keepdim=True).tolist() == [[0, 1, 0]] and md.argmax(x, keepdim=True).shape == (1, 1)
-    assert md.amax(x, dim=(0, 1)).item() == 7.0 and md.amin(x).item() == 1.0 and x.amax(1).tolist() == [5.0, 7.0]
+    assert x.argmin(dim=0, keepdim=True).tolist() == [[0, 1, 0]] and md.argmax(x, keepdim=True).shape == (
+        1,
+        1,
+    )
+    assert (
+        md.amax(x, dim=(0, 1)).item() == 7.0 and md.amin(x).item() == 1.0 and x.amax(1).tolist() == [5.0, 7.0]
+    )
     assert md.any(x > 6).item() and not md.all(x > 1).item() and (x > 0).all(dim=1).tolist() == [True, True]
 
 
@@ -219,14 +226,22 @@ def test_rearrangements():
     x = md.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert x.repeat(1, 2).tolist() == [[1.0, 2.0, 1.0, 2.0], [3.0, 4.0, 3.0, 4.0]]
     assert md.tensor([1.0, 2.0]).repeat(2, 1).shape == (2, 2)
-    assert x.flip(0).tolist() == [[3.0, 4.0], [1.0, 2.0]] and md.flip(x, (0, 1)).tolist() == [[4.0, 3.0], [2.0, 1.0]]
-    assert md.roll(x, 1).tolist() == [[4.0, 1.0], [2.0, 3.0]] and x.roll(1, 1).tolist() == [[2.0, 1.0], [4.0, 3.0]]
+    assert x.flip(0).tolist() == [[3.0, 4.0], [1.0, 2.0]] and md.flip(x, (0, 1)).tolist() == [
+        [4.0, 3.0],
+        [2.0, 1.0],
+    ]
+    assert md.roll(x, 1).tolist() == [[4.0, 1.0], [2.0, 3.0]] and x.roll(1, 1).tolist() == [
+        [2.0, 1.0],
+        [4.0, 3.0],
+    ]
     assert md.tril(md.ones(3, 3)).sum().item() == 6 and md.triu(md.ones(3, 3), 1).sum().item() == 3
     assert x.t().tolist() == [[1.0, 3.0], [2.0, 4.0]] and x.contiguous() is x
     assert x.t().contiguous().is_contiguous() and x.view_as(md.zeros(4)).shape == (4,)
     assert x.expand(3, 2, 2).shape == (3, 2, 2) and x[:, :1].expand(-1, 5).shape == (2, 5)
     assert x.permute(1, 0).tolist() == x.T.tolist() and md.permute(x, (1, 0)).shape == (2, 2)
-    assert md.transpose(md.zeros(2, 3, 4), 0, 2).shape == (4, 3, 2) and md.transpose(md.zeros(2, 3)).shape == (3, 2)
+    assert md.transpose(md.zeros(2, 3, 4), 0, 2).shape == (4, 3, 2) and md.transpose(
+        md.zeros(2, 3)
+    ).shape == (3, 2)
     with pytest.raises(ValueError, match="need at least 2"):
         md.repeat(x, (2,))
     with pytest.raises(ValueError, match="at most 2|<= 2"):
@@ -257,10 +272,18 @@ def test_rearrangement_gradients(rng):
 def test_sort_argsort_topk_values():
     x = md.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 5.0]])
     values, indices = md.sort(x)
-    assert values.tolist() == [[1.0, 2.0, 3.0], [0.0, 5.0, 5.0]] and indices.tolist() == [[1, 2, 0], [0, 1, 2]]
+    assert values.tolist() == [[1.0, 2.0, 3.0], [0.0, 5.0, 5.0]] and indices.tolist() == [
+        [1, 2, 0],
+        [0, 1, 2],
+    ]
     result = x.sort(dim=1, descending=True)
-    assert result.values.tolist() == [[3.0, 2.0, 1.0], [5.0, 5.0, 0.0]] and result.indices.tolist() == [[0, 2, 1], [1, 2, 0]]
-    assert md.argsort(x, dim=0).tolist() == [[1, 0, 0], [0, 1, 1]] and x.argsort(descending=True)[0].tolist() == [0, 2, 1]
+    assert result.values.tolist() == [[3.0, 2.0, 1.0], [5.0, 5.0, 0.0]] and result.indices.tolist() == [
+        [0, 2, 1],
+        [1, 2, 0],
+    ]
+    assert md.argsort(x, dim=0).tolist() == [[1, 0, 0], [0, 1, 1]] and x.argsort(descending=True)[
+        0
+    ].tolist() == [0, 2, 1]
     top = md.topk(x, 2)
     assert top.values.tolist() == [[3.0, 2.0], [5.0, 5.0]] and top.indices.tolist() == [[0, 2], [1, 2]]
     assert x.topk(1, dim=0, largest=False).values.tolist() == [[0.0, 1.0, 2.0]]
@@ -287,7 +310,9 @@ def test_meshgrid_and_products(rng):
     np_x, np_y = np.meshgrid(a.array, b.array)
     np.testing.assert_array_equal(xx.array, np_x)
     np.testing.assert_array_equal(yy.array, np_y)
-    assert gradcheck(lambda p, q: md.meshgrid(p, q)[0] * md.meshgrid(p, q)[1], [leaf(rng, (2,)), leaf(rng, (3,))])
+    assert gradcheck(
+        lambda p, q: md.meshgrid(p, q)[0] * md.meshgrid(p, q)[1], [leaf(rng, (2,)), leaf(rng, (3,))]
+    )
     with pytest.raises(ValueError, match="indexing must be 'ij' or 'xy'"):
         md.meshgrid(a, b, indexing="ji")
     assert gradcheck(md.bmm, [leaf(rng, (2, 3, 4)), leaf(rng, (2, 4, 5))])

@@ -35,7 +35,11 @@ def values(result):
 @pytest.mark.parametrize("name", ["sum", "mean", "var", "max", "logsumexp"])
 def test_reduction_second_derivatives(rng, name):
     x = leaf(rng, (3, 4))
-    fn = (lambda t: md.logsumexp(t, 1)) if name == "logsumexp" else (lambda t: values(getattr(t, name)(axis=1)))
+    fn = (
+        (lambda t: md.logsumexp(t, 1))
+        if name == "logsumexp"
+        else (lambda t: values(getattr(t, name)(axis=1)))
+    )
     assert gradgradcheck(lambda t: fn(t) ** 2, [x])
 
 

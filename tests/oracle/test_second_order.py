@@ -293,7 +293,9 @@ def test_full_hessian_of_a_small_network_like_torch(torch, rng):
     flat0 = np.concatenate([w1.ravel(), w2.ravel()])
     w = md.tensor(flat0, requires_grad=True)
     (g,) = md.grad(md_loss(w), w, create_graph=True)
-    hessian = np.stack([md.grad(g[i], w, retain_graph=True, allow_unused=True)[0].array for i in range(flat0.size)])
+    hessian = np.stack(
+        [md.grad(g[i], w, retain_graph=True, allow_unused=True)[0].array for i in range(flat0.size)]
+    )
     expected = torch.autograd.functional.hessian(torch_loss, torch.tensor(flat0)).numpy()
     np.testing.assert_allclose(hessian, expected, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(hessian, hessian.T, rtol=1e-9, atol=1e-12)

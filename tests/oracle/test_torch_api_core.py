@@ -43,13 +43,22 @@ REDUCTIONS = {
     ),
     "amax": (lambda x, d, k: x.amax(dim=d, keepdim=k), lambda x, d, k: x.amax(dim=d, keepdim=k)),
     "amin": (lambda x, d, k: md.amin(x, d, k), lambda x, d, k: x.amin(dim=d, keepdim=k)),
-    "logsumexp": (lambda x, d, k: x.logsumexp(dim=d, keepdim=k), lambda x, d, k: x.logsumexp(dim=d, keepdim=k)),
-    "max.values": (lambda x, d, k: x.max(dim=d, keepdim=k).values, lambda x, d, k: x.max(dim=d, keepdim=k).values),
+    "logsumexp": (
+        lambda x, d, k: x.logsumexp(dim=d, keepdim=k),
+        lambda x, d, k: x.logsumexp(dim=d, keepdim=k),
+    ),
+    "max.values": (
+        lambda x, d, k: x.max(dim=d, keepdim=k).values,
+        lambda x, d, k: x.max(dim=d, keepdim=k).values,
+    ),
     "min.values": (lambda x, d, k: md.min(x, d, k).values, lambda x, d, k: x.min(dim=d, keepdim=k).values),
     "softmax": (lambda x, d, k: x.softmax(dim=d), lambda x, d, k: x.softmax(dim=d)),
     "log_softmax": (lambda x, d, k: md.log_softmax(x, dim=d), lambda x, d, k: x.log_softmax(dim=d)),
     "cumsum": (lambda x, d, k: x.cumsum(dim=d), lambda x, d, k: x.cumsum(dim=d)),
-    "sort.values": (lambda x, d, k: x.sort(dim=d, descending=k).values, lambda x, d, k: x.sort(dim=d, descending=k).values),
+    "sort.values": (
+        lambda x, d, k: x.sort(dim=d, descending=k).values,
+        lambda x, d, k: x.sort(dim=d, descending=k).values,
+    ),
     "flip": (lambda x, d, k: x.flip(d), lambda x, d, k: x.flip(d)),
     "roll": (lambda x, d, k: x.roll(2, d), lambda x, d, k: x.roll(2, d)),
     "chunk": (lambda x, d, k: md.cat(x.chunk(2, dim=d)[::-1], d), lambda x, d, k: x.chunk(2, dim=d)[::-1]),
@@ -133,7 +142,11 @@ def test_gather_scatter_like_torch(torch, shape_dim, seed):
         torch, lambda a, s: a.scatter(dim, mu, s), lambda a, s: a.scatter(dim, tu, s), [x, src], seed
     )
     compare_with_torch(
-        torch, lambda a, s: md.scatter_add(a, dim, mi, s), lambda a, s: a.scatter_add(dim, ti, s), [x, src], seed
+        torch,
+        lambda a, s: md.scatter_add(a, dim, mi, s),
+        lambda a, s: a.scatter_add(dim, ti, s),
+        [x, src],
+        seed,
     )
     picks = rng.integers(0, shape[dim], size=5)
     compare_with_torch(
@@ -146,7 +159,11 @@ def test_gather_scatter_like_torch(torch, shape_dim, seed):
 
 
 @SETTINGS
-@given(shape=array_shapes(min_dims=2, max_dims=4, min_side=1, max_side=4), seed=SEEDS, diagonal=st.integers(-2, 2))
+@given(
+    shape=array_shapes(min_dims=2, max_dims=4, min_side=1, max_side=4),
+    seed=SEEDS,
+    diagonal=st.integers(-2, 2),
+)
 def test_shape_ops_like_torch(torch, shape, seed, diagonal):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape)
@@ -165,7 +182,10 @@ def test_shape_ops_like_torch(torch, shape, seed, diagonal):
         (lambda a: a.narrow(-1, 0, 1), lambda a: a.narrow(-1, 0, 1)),
         (lambda a: a.t() if a.ndim == 2 else a.mT, lambda a: a.t() if a.ndim == 2 else a.mT),
         (lambda a: a.expand(2, *a.shape), lambda a: a.expand(2, *a.shape)),
-        (lambda a: md.permute(a, tuple(range(a.ndim))[::-1]), lambda a: a.permute(*range(a.ndim - 1, -1, -1))),
+        (
+            lambda a: md.permute(a, tuple(range(a.ndim))[::-1]),
+            lambda a: a.permute(*range(a.ndim - 1, -1, -1)),
+        ),
     ]
     for ours, theirs in pairs:
         compare_with_torch(torch, ours, theirs, [x], seed)
@@ -181,7 +201,9 @@ def test_meshgrid_bmm_and_elementwise_max_like_torch(torch, rng):
                 lambda p, q, r: torch.meshgrid(p, q, r, indexing=indexing)[k],
                 [a, b, c],
             )
-    compare_with_torch(torch, md.bmm, torch.bmm, [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 2))])
+    compare_with_torch(
+        torch, md.bmm, torch.bmm, [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 2))]
+    )
     x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     compare_with_torch(torch, md.max, torch.max, [x, y])
     compare_with_torch(torch, lambda p, q: p.min(q), lambda p, q: p.min(q), [x, y])
@@ -235,5 +257,7 @@ def test_version_counter_error_like_torch(torch):
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             e.sum().backward()
         w = lib.tensor([1.0, 2.0], requires_grad=True)
-        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        with pytest.raises(
+            RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"
+        ):
             w.add_(1.0)

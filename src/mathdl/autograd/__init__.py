@@ -2,6 +2,7 @@
 detection, under PyTorch's names (``mathdl.autograd.grad``, ``mathdl.autograd.gradcheck(fn,
 inputs)``, ``mathdl.autograd.set_detect_anomaly``, ``mathdl.autograd.detect_anomaly``)."""
 
+from mathdl.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from mathdl.autograd.engine import backward, grad
 from mathdl.autograd.function import Function
 from mathdl.autograd.grad_mode import (
@@ -12,12 +13,10 @@ from mathdl.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+# gradcheck is both a submodule and, from here on, the function (as in PyTorch);
+# ``from mathdl.autograd.gradcheck import ...`` still reaches the module.
+from mathdl.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from mathdl.autograd.tensor import AutogradError, Tensor
-
-# Imported after the core: they build on it. ``gradcheck`` is both a submodule and, from here on,
-# the function (as in PyTorch); ``from mathdl.autograd.gradcheck import ...`` still reaches the module.
-from mathdl.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402, I001
-from mathdl.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
 __all__ = [
     "AutogradError",

@@ -268,7 +268,13 @@ def backward(y, grad=None, create_graph=False, retain_graph=None, inputs=None):
 
 
 def grad(
-    outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None, materialize_grads=False
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    materialize_grads=False,
 ):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad).
 

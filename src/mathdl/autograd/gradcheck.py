@@ -111,7 +111,9 @@ def gradcheck_error(function, inputs, eps=1e-6, seed=0):
     )
 
 
-def gradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True, **_torch_options):
+def gradcheck(
+    function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True, **_torch_options
+):
     """True when reverse-mode gradients of ``function`` agree with central differences, as
     ``torch.autograd.gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)``.
 

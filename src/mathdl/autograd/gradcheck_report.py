@@ -86,7 +86,13 @@ CASES = [
         lambda x: x.var(axis=1),
         lambda x: x.var(dim=1),
     ),
-    ("max", "y = max_i x_i", [_distinct((3, 4))], lambda x: x.max(dim=1).values, lambda x: x.max(dim=1).values),
+    (
+        "max",
+        "y = max_i x_i",
+        [_distinct((3, 4))],
+        lambda x: x.max(dim=1).values,
+        lambda x: x.max(dim=1).values,
+    ),
     ("min", "y = min_i x_i", [_distinct((3, 4))], lambda x: x.min(), lambda x: x.min()),
     (
         "logsumexp",

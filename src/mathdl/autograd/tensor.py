@@ -17,7 +17,6 @@ import numbers
 import numpy as np
 
 from mathdl import backend
-from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor_convert import ConversionMethods
 from mathdl.autograd.tensor_inplace import InPlaceMethods
 from mathdl.autograd.tensor_methods import OpMethods

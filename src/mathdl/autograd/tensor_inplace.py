@@ -164,4 +164,6 @@ class InPlaceMethods:
             self.array[_normalize_index(index)] = _array(value)
             version.bump(self)
             return
-        version.apply(self, lambda x, v: index_put(x, index, v), (value,), "t[index] = value", needs_old=False)
+        version.apply(
+            self, lambda x, v: index_put(x, index, v), (value,), "t[index] = value", needs_old=False
+        )

@@ -7,7 +7,6 @@ Each takes the same arguments as its function (PyTorch's ``dim``/``keepdim``, Nu
 
 import numbers
 
-
 _OPS = []
 
 
@@ -41,7 +40,7 @@ _FORWARDED = (
     # softmax family and sorting
     "softmax log_softmax sort argsort topk "
     # elementwise (sin … atan2 are mathdl.ops functions added beside these by the elementwise work)
-    "exp log sqrt abs tanh sigmoid relu clamp clamp_min clamp_max clip maximum minimum pow "
+    "add sub mul div neg exp log sqrt abs tanh sigmoid relu clamp clamp_min clamp_max clip maximum minimum pow "
     "sin cos tan asin acos atan atan2 sinh cosh erf erfc log1p expm1 square rsqrt reciprocal sign "
     "floor ceil round "
     # matrix products
@@ -96,7 +95,9 @@ class OpMethods:
     def t(self):
         """The transpose of a matrix (a tensor of at most 2 dimensions), as ``torch.Tensor.t``."""
         if self.ndim > 2:
-            raise ValueError(f"t(): expects a tensor with <= 2 dimensions, got {self.ndim}; use transpose(d0, d1)")
+            raise ValueError(
+                f"t(): expects a tensor with <= 2 dimensions, got {self.ndim}; use transpose(d0, d1)"
+            )
         return _ops().transpose(self)
 
     def expand(self, *sizes):

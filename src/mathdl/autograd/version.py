@@ -86,7 +86,9 @@ def check(function, stamp):
         for position, ref in enumerate(function.outputs):
             y = ref()
             if y is not None and _written_after(y, stamp):
-                what = f"{function.name()}'s output" + ("" if function.saves_output else " (a view of its input)")
+                what = f"{function.name()}'s output" + (
+                    "" if function.saves_output else " (a view of its input)"
+                )
                 raise AutogradError(_message(function, f"{what} {position}", y))
 
 

@@ -3,6 +3,7 @@ formula in the docstring; the lowercase functions are the public entries. Every 
 dimension accepts PyTorch's ``dim``/``keepdim`` and NumPy's ``axis``/``keepdims``."""
 
 from mathdl.ops.arithmetic import add, div, matmul, mul, neg, pow, sub
+from mathdl.ops.clamp import clamp, clamp_max, clamp_min
 from mathdl.ops.einsum import einsum
 from mathdl.ops.elementwise import (
     abs,
@@ -17,7 +18,6 @@ from mathdl.ops.elementwise import (
     tanh,
     where,
 )
-from mathdl.ops.clamp import clamp, clamp_max, clamp_min
 from mathdl.ops.indexing import gather, index_select, masked_fill, scatter, scatter_add
 from mathdl.ops.movement import bmm, chunk, flip, meshgrid, mm, narrow, repeat, roll, split, tril, triu
 from mathdl.ops.reduction import (

@@ -13,7 +13,9 @@ def resolve(op, dim, axis, keepdim=False, keepdims=None):
     """
     if axis is not None:
         if dim is not None:
-            raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; pass one (axis is NumPy's name for dim)")
+            raise TypeError(
+                f"{op}: got both dim={dim!r} and axis={axis!r}; pass one (axis is NumPy's name for dim)"
+            )
         dim = axis
     if keepdims is not None:
         if keepdim:

@@ -33,9 +33,13 @@ def _index_array(index, x, dim, op, other=None):
         raise ValueError(f"{op}: index has {index.ndim} dimensions, the input {x.ndim}; they must match")
     for axis, n in enumerate(index.shape):
         if axis != dim and n > x.shape[axis]:
-            raise ValueError(f"{op}: index shape {index.shape} exceeds the input shape {x.shape} at dim {axis}")
+            raise ValueError(
+                f"{op}: index shape {index.shape} exceeds the input shape {x.shape} at dim {axis}"
+            )
         if other is not None and n > other.shape[axis]:
-            raise ValueError(f"{op}: index shape {index.shape} exceeds the source shape {other.shape} at dim {axis}")
+            raise ValueError(
+                f"{op}: index shape {index.shape} exceeds the source shape {other.shape} at dim {axis}"
+            )
     size = x.shape[dim]
     if index.size and (index.min() < -size or index.max() >= size):
         raise IndexError(f"{op}: index out of range for dimension {dim} of size {size}")
@@ -188,7 +192,9 @@ def index_select(x, dim, index):
     dim = _normalize_axis(dim, x.ndim, "index_select")
     index = index.array if isinstance(index, Tensor) else np.asarray(index)
     if index.ndim > 1 or index.dtype.kind not in "iu":
-        raise TypeError(f"index_select: index must be a 1-d integer tensor, got dtype {index.dtype}, shape {index.shape}")
+        raise TypeError(
+            f"index_select: index must be a 1-d integer tensor, got dtype {index.dtype}, shape {index.shape}"
+        )
     return getitem(x, (slice(None),) * dim + (index.reshape(-1),))
 
 

@@ -247,7 +247,9 @@ def bmm(a, b):
 
     a, b = as_tensor(a), as_tensor(b)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
-        raise ValueError(f"bmm: expects two 3-d tensors with the same batch size, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"bmm: expects two 3-d tensors with the same batch size, got {a.shape} and {b.shape}"
+        )
     return matmul(a, b)
 
 

@@ -404,7 +404,7 @@ def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 # The softmax family moved to mathdl.ops.softmax; these names stay importable from here.
-from mathdl.ops.softmax import LogSoftmax, Softmax, log_softmax, softmax  # noqa: E402
+from mathdl.ops.softmax import LogSoftmax, Softmax, log_softmax  # noqa: E402
 
 __all__ = [
     "LogSoftmax",

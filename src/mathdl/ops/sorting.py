@@ -102,4 +102,3 @@ def cumsum(x, dim=None, *, dtype=None, axis=None):
     if x.ndim == 0:
         return x.clone()
     return CumSum(_normalize_axis(dim, x.ndim, "cumsum"))(x)
-
