@@ -13,6 +13,7 @@ from mathdl.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+
 # gradcheck is both a submodule and, from here on, the function (as in PyTorch);
 # ``from mathdl.autograd.gradcheck import ...`` still reaches the module.
 from mathdl.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
