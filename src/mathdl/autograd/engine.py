@@ -267,6 +267,19 @@ def backward(y, grad=None, create_graph=False, retain_graph=None, inputs=None):
             leaf.grad.array += data  # reuse the buffer, as PyTorch accumulates in place
 
 
+def _check_grad_arguments(outputs, inputs):
+    for x in inputs:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(x).__name__}")
+        if not x.requires_grad:
+            raise AutogradError(
+                "grad: one of the inputs does not require grad; create it with requires_grad=True"
+            )
+    for y in outputs:
+        if not isinstance(y, Tensor) or not y.requires_grad:
+            raise AutogradError("grad: an output does not require grad and has no graph")
+
+
 def grad(
     outputs,
     inputs,
@@ -293,16 +306,7 @@ def grad(
         grad_outputs = [grad_outputs]
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
-    for x in inputs:
-        if not isinstance(x, Tensor):
-            raise TypeError(f"grad: inputs must be Tensors, got {type(x).__name__}")
-        if not x.requires_grad:
-            raise AutogradError(
-                "grad: one of the inputs does not require grad; create it with requires_grad=True"
-            )
-    for y in outputs:
-        if not isinstance(y, Tensor) or not y.requires_grad:
-            raise AutogradError("grad: an output does not require grad and has no graph")
+    _check_grad_arguments(outputs, inputs)
     grad_outputs = [_check_grad_output(y, g, "grad") for y, g in zip(outputs, grad_outputs)]
     collected = _run(outputs, grad_outputs, create_graph, targets=inputs, retain_graph=retain_graph)
     results = []

@@ -268,7 +268,7 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
 
 
 # ----- extremes -------------------------------------------------------------------------------------
-class MaxMinResult(collections.namedtuple("MaxMinResult", ["values", "indices"])):
+class ValuesIndices(collections.namedtuple("ValuesIndices", ["values", "indices"])):
     """What ``max(x, dim)``/``min(x, dim)``/``sort``/``topk`` return, as ``torch.return_types``:
     a named tuple ``(values, indices)``; the indices are int64 and carry no gradient."""
 
@@ -292,7 +292,7 @@ def _max_or_min(x, dim, keepdim, axis, keepdims, largest):
     if dim is None or isinstance(dim, (tuple, list)):
         return values  # the value only (a tuple of dims is amax/amin, mathdl's extension)
     indices = (argmax if largest else argmin)(x, dim, keepdim)
-    return MaxMinResult(values, indices)
+    return ValuesIndices(values, indices)
 
 
 def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -302,7 +302,7 @@ def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     is the elementwise maximum, as ``torch.max(a, b)``.
 
     >>> max(Tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
-    MaxMinResult(values=tensor([5., 7.]), indices=tensor([1, 0]))
+    ValuesIndices(values=tensor([5., 7.]), indices=tensor([1, 0]))
     """
     return _max_or_min(x, dim, keepdim, axis, keepdims, True)
 
@@ -404,7 +404,7 @@ def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 # The softmax family moved to mathdl.ops.softmax; these names stay importable from here.
-from mathdl.ops.softmax import LogSoftmax, Softmax, log_softmax  # noqa: E402
+from mathdl.ops.softmax import LogSoftmax, Softmax, log_softmax, softmax  # noqa: E402
 
 __all__ = [
     "LogSoftmax",
@@ -420,6 +420,7 @@ __all__ = [
     "max",
     "mean",
     "min",
+    "softmax",
     "std",
     "sum",
     "var",

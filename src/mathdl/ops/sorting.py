@@ -11,7 +11,7 @@ from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops.dims import one_dim
 from mathdl.ops.indexing import Gather
-from mathdl.ops.reduction import MaxMinResult
+from mathdl.ops.reduction import ValuesIndices
 from mathdl.ops.shape import _normalize_axis
 
 
@@ -32,15 +32,15 @@ def sort(x, dim=None, descending=False, stable=False, *, axis=None):
 
     >>> from mathdl import tensor
     >>> sort(tensor([3.0, 1.0, 2.0]))
-    MaxMinResult(values=tensor([1., 2., 3.]), indices=tensor([1, 2, 0]))
+    ValuesIndices(values=tensor([1., 2., 3.]), indices=tensor([1, 2, 0]))
     """
     x = as_tensor(x)
     dim = one_dim("sort", dim, axis, -1)
     if x.ndim == 0:
-        return MaxMinResult(x, Tensor(np.zeros((), dtype=np.int64)))
+        return ValuesIndices(x, Tensor(np.zeros((), dtype=np.int64)))
     dim = _normalize_axis(dim, x.ndim, "sort")
     indices = _order(x.array, dim, descending, stable)
-    return MaxMinResult(Gather(dim, indices)(x), Tensor(indices))
+    return ValuesIndices(Gather(dim, indices)(x), Tensor(indices))
 
 
 def argsort(x, dim=None, descending=False, stable=False, *, axis=None):
@@ -54,7 +54,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
 
     >>> from mathdl import tensor
     >>> topk(tensor([1.0, 5.0, 3.0]), 2)
-    MaxMinResult(values=tensor([5., 3.]), indices=tensor([1, 2]))
+    ValuesIndices(values=tensor([5., 3.]), indices=tensor([1, 2]))
     """
     x = as_tensor(x)
     if x.ndim == 0:
@@ -64,7 +64,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
         raise ValueError(f"topk: k={k} is out of range for dimension {dim} of size {x.shape[dim]}")
     order = _order(x.array, dim, largest, True)
     indices = np.take(order, np.arange(k), axis=dim)
-    return MaxMinResult(Gather(dim, indices)(x), Tensor(indices))
+    return ValuesIndices(Gather(dim, indices)(x), Tensor(indices))
 
 
 class CumSum(Function):
