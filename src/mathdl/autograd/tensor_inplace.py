@@ -106,7 +106,12 @@ class InPlaceMethods:
         """Every element ← ``value``, in place."""
         from mathdl.ops.inplace import overwrite
 
-        return _version().apply(self, lambda x: overwrite(x, value), (), "fill_", needs_old=False)
+        version = _version()
+        if not version.recording(self, (value,), "fill_"):  # the common case (zeroing a .grad): direct
+            self.array[...] = _array(value)
+            version.bump(self)
+            return self
+        return version.apply(self, lambda x: overwrite(x, value), (), "fill_", needs_old=False)
 
     def zero_(self):
         """Every element ← 0, in place."""
