@@ -261,3 +261,56 @@ def test_version_counter_error_like_torch(torch):
             RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"
         ):
             w.add_(1.0)
+
+
+# Everyday calls: the same lambda on a mathdl tensor (L = mathdl) and a torch tensor (L = torch)
+# gives the same shape, dtype and values.
+HABITS = {
+    "max keepdim": lambda L, t: t.max(dim=1, keepdim=True).values,
+    "argmax0d": lambda L, t: t.sum().argmax(),
+    "std": lambda L, t: t.std(),
+    "var0": lambda L, t: t.var(0, False),
+    "view": lambda L, t: t.view(2, -1),
+    "expand": lambda L, t: t[:, :1].expand(-1, 5),
+    "split": lambda L, t: L.cat(L.split(t, [1, 3], dim=1)[::-1], 1),
+    "squeeze": lambda L, t: t.unsqueeze(1).squeeze(1),
+    "new_tensor": lambda L, t: t.new_tensor([1, 2]),
+    "new_zeros": lambda L, t: t.new_zeros(2, 3),
+    "new_full": lambda L, t: t.new_full((2,), 3),
+    "any": lambda L, t: (t > 0).any(dim=0),
+    "clamp": lambda L, t: t.clamp(min=0),
+    "cumsum": lambda L, t: t.cumsum(0),
+    "tril": lambda L, t: L.tril(t, 1),
+    "topk": lambda L, t: t.topk(2).indices,
+    "sort": lambda L, t: t.sort(descending=True).values,
+    "roll": lambda L, t: t.roll(1, 0),
+    "flip": lambda L, t: t.flip(1),
+    "repeat": lambda L, t: t.repeat(2, 1),
+    "chunk": lambda L, t: t.chunk(3, 1)[-1],
+    "gather": lambda L, t: t.gather(1, L.tensor([[0], [1], [3]])),
+    "masked_fill": lambda L, t: t.masked_fill(t < 0, 0.0),
+    "index_select": lambda L, t: t.index_select(0, L.tensor([2, 0])),
+    "mean_int": lambda L, t: L.tensor([1, 2, 4]).float().mean(),
+    "sum_bool": lambda L, t: (t > 0).sum(),
+    "argmin_kd": lambda L, t: t.argmin(dim=0, keepdim=True),
+    "amin": lambda L, t: t.amin(dim=(0, 1)),
+    "narrow": lambda L, t: t.narrow(1, 1, 2),
+    "t": lambda L, t: t.t(),
+    "arange": lambda L, t: L.arange(1, 4),
+    "full": lambda L, t: L.full((2, 2), 1.5),
+    "meshgrid": lambda L, t: L.meshgrid(L.arange(2), L.arange(3), indexing="ij")[1],
+    "long": lambda L, t: t.long(),
+    "to": lambda L, t: t.to(L.float64),
+    "minimum_op": lambda L, t: L.min(t, L.zeros(3, 4)),
+    "prod_shape": lambda L, t: L.tensor(t.size(0) * t.size(1)),
+    "logsoftmax": lambda L, t: L.log_softmax(t, dim=0),
+}
+
+
+@pytest.mark.parametrize("name", list(HABITS))
+def test_everyday_calls_give_torchs_shape_dtype_and_values(torch, name):
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    ours, theirs = HABITS[name](md, md.tensor(x)), HABITS[name](torch, torch.tensor(x))
+    assert ours.shape == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.array, theirs.numpy(), atol=1e-6)
