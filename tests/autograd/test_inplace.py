@@ -192,9 +192,56 @@ def test_a_view_written_through_its_base_is_refused():
     a = leaf([1.0, 2.0])
     y = a * 1
     first = y[0:1]  # a view of y's memory
+    y.mul_(2)  # first's values change behind its graph (PyTorch would rebase it)
+    with pytest.raises(md.AutogradError, match="changed by an in-place operation on another tensor"):
+        first.sum()
+
+
+def test_a_base_written_through_its_view_is_refused():
+    a = leaf([[1.0, 2.0], [3.0, 4.0]])
+    h = a * 1
+    h[:, :1].mul_(2)  # writes h's memory through a view
+    with pytest.raises(md.AutogradError, match="clone\\(\\) the view"):
+        h.sum()
+
+
+def test_views_used_before_a_write_keep_their_gradient():
+    a = leaf([1.0, 2.0])
+    y = a * 3
+    total = y[0:1].sum()  # consumed before the write: it means 3 a[0]
     y.mul_(2)
-    with pytest.raises(md.AutogradError, match="a view of its input"):
-        first.sum().backward()
+    (total + y.sum()).backward()
+    np.testing.assert_allclose(a.grad.array, [9.0, 6.0])
+
+
+def test_writing_into_a_reshaped_non_leaf_is_recorded():
+    a = leaf([1.0, 2.0])
+    y = (a * 2).reshape(2, 1)
+    y.add_(1)
+    y.mul_(y.detach())  # y ← (2a + 1)·c with c = 2a + 1 a constant (PyTorch raises here: its saved
+    # factor shares y's memory; mathdl snapshots it and gives the gradient the line describes)
+    y.sum().backward()
+    np.testing.assert_allclose(a.grad.array, 2 * (2 * a.array + 1))
+
+
+def test_a_view_of_a_leaf_that_requires_grad_is_refused():
+    w = leaf([1.0, 2.0, 3.0])
+    with pytest.raises(md.AutogradError, match="a view of a leaf Variable that requires grad"):
+        w[0:2].mul_(2)
+    with pytest.raises(md.AutogradError, match="a view of a leaf Variable"):
+        w.reshape(3, 1).add_(1)
+    with md.no_grad():
+        w[0:2].mul_(2)  # allowed, as an optimiser step
+    np.testing.assert_array_equal(w.array, [2.0, 4.0, 3.0])
+
+
+def test_a_write_under_no_grad_into_a_non_leaf_is_not_tracked_by_the_graph():
+    a = leaf([1.0, 2.0])
+    y = a * 2
+    with md.no_grad():
+        y.add_(1)  # as PyTorch: the values change, the graph (y = 2a) does not
+    (y * 3).sum().backward()
+    np.testing.assert_allclose(a.grad.array, [6.0, 6.0])
 
 
 def test_writes_that_no_backward_needs_are_allowed():

@@ -9,8 +9,9 @@ Two class attributes tell the version check (``mathdl.autograd.version``) what `
 ``saves`` lists the positions of the inputs whose *values* it needs (None: all of them; ``()``:
 none, as for add or reshape), and ``saves_output`` says whether it reads its output's values (exp,
 tanh, softmax). ``view = True`` marks ops whose output shares its input's memory (reshape, basic
-indexing): a later in-place write through either would make the graph disagree with the values,
-so it is refused at backward instead of giving a wrong gradient.
+indexing): an in-place write through one of them changes the other's values behind its graph, so
+an op that later consumes the other is refused (and a view of a leaf that requires grad may not be
+written, as in PyTorch).
 """
 
 import weakref
@@ -40,6 +41,18 @@ def _wrap(array, requires_grad):
     tensor._retain_grad = False
     tensor.name = None
     return tensor
+
+
+def _check_inputs_current(inputs):
+    """After an in-place write, an input made before it may hold values its graph does not know
+    (written through a view): refuse it (see ``version.check_not_stale``). Inputs made since the last
+    write pass with one comparison."""
+    for x in inputs:
+        creator = x.creator
+        if creator is not None and creator._stamp != _clock:
+            from mathdl.autograd.version import check_not_stale
+
+            check_not_stale(x)
 
 
 class Function:
@@ -78,6 +91,7 @@ class Function:
                 self.output_meta = [(y.array.shape, y.array.dtype)]
                 if _clock:  # (the class default 0 is right until the first in-place write)
                     self._stamp = _clock
+                    _check_inputs_current(inputs)
                 y.creator = self
             return y
         results = [_wrap(y, record) for y in outputs]
@@ -87,6 +101,7 @@ class Function:
             self.output_meta = [(y.shape, y.dtype) for y in results]
             if _clock:
                 self._stamp = _clock
+                _check_inputs_current(inputs)
             for index, y in enumerate(results):
                 y.creator = self
                 y.output_index = index

@@ -46,19 +46,58 @@ def _forget(key):
     return lambda _ref: _stamps.pop(key, None)
 
 
-def bump(tensor):
-    """Record an in-place write into ``tensor``'s memory: tick the clock and stamp the buffer."""
+def bump(tensor, recorded=False):
+    """Record an in-place write into ``tensor``'s memory: tick the clock and stamp the buffer.
+    ``recorded``: the write is part of the graph (then other tensors sharing the memory went stale)."""
     if getattr(tensor, "_history", None) is False:  # a .data tensor: not counted, as in PyTorch
         return
     _function._clock += 1
+    clock = _function._clock
     base = root(tensor.array)
     key = id(base)
     entry = _stamps.get(key)
     if entry is None or entry[0]() is not base:
-        _stamps[key] = [weakref.ref(base, _forget(key)), _function._clock, 1]
+        # [weak ref to the buffer, stamp of the last write, writes, stamp of the last recorded write]
+        _stamps[key] = [weakref.ref(base, _forget(key)), clock, 1, clock if recorded else 0]
     else:
-        entry[1] = _function._clock
+        entry[1] = clock
         entry[2] += 1
+        if recorded:
+            entry[3] = clock
+
+
+def _recorded_at(function):
+    stamp = function._stamp
+    return -1 - stamp if stamp < 0 else stamp
+
+
+def check_not_stale(x):
+    """Refuse to record an op on ``x`` when a recorded in-place write changed x's memory through
+    another tensor (a view of it, or the base it views) after x's creator computed it: x's values
+    no longer match its graph. (PyTorch rebases the graph of every view; mathdl does not yet.)"""
+    base = root(x.array)
+    entry = _stamps.get(id(base))
+    if entry is None or entry[0]() is not base or entry[3] <= _recorded_at(x.creator):
+        return
+    raise AutogradError(
+        f"a tensor of shape {tuple(x.shape)} made by {x.creator.name()} was changed by an in-place "
+        "operation on another tensor sharing its memory (a view of it, or the tensor it views) after "
+        "it was computed, so its values no longer match its graph. PyTorch would rebase the graph; "
+        "mathdl cannot yet: write through the tensor itself (t[index] = value) or clone() the view "
+        "before writing into it."
+    )
+
+
+def check_view_of_leaf(tensor, op):
+    """As PyTorch, refuse a recorded in-place op on a view of a leaf that requires grad."""
+    base = tensor
+    while base.creator is not None and base.creator.view:
+        base = base.creator.inputs[0]
+    if base is not tensor and base.creator is None and base.requires_grad:
+        raise AutogradError(
+            f"a view of a leaf Variable that requires grad is being used in an in-place operation "
+            f"({op}). Do the update under `with mathdl.no_grad():`."
+        )
 
 
 def version_of(tensor):
@@ -82,14 +121,11 @@ def check(function, stamp):
         x = function.inputs[position]
         if _written_after(x, stamp):
             raise AutogradError(_message(function, f"{function.name()}'s input {position}", x))
-    if function.saves_output or function.view:
+    if function.saves_output:
         for position, ref in enumerate(function.outputs):
             y = ref()
             if y is not None and _written_after(y, stamp):
-                what = f"{function.name()}'s output" + (
-                    "" if function.saves_output else " (a view of its input)"
-                )
-                raise AutogradError(_message(function, f"{what} {position}", y))
+                raise AutogradError(_message(function, f"{function.name()}'s output {position}", y))
 
 
 def _message(function, what, tensor):
@@ -128,6 +164,8 @@ def recording(tensor, args, op):
         return False
     if tensor.requires_grad and tensor.creator is None:
         raise AutogradError(LEAF_MESSAGE.format(op=op))
+    if tensor.creator is not None and tensor.creator.view:
+        check_view_of_leaf(tensor, op)
     return tensor.requires_grad or _requires_grad(args)
 
 
@@ -152,6 +190,17 @@ def write(tensor, values, op):
         raise ValueError(f"{op}: cannot write into this tensor in place ({error})") from None
 
 
+def _snapshot(arg, tensor, old):
+    """An argument as the op must see it: the old node for the tensor itself, and a copy (a
+    differentiable clone) of any other tensor sharing its memory, whose values the write would
+    otherwise change under the op's saved inputs (``y.mul_(y.detach())``, ``y.mul_(y[0])``)."""
+    if arg is tensor:
+        return old
+    if isinstance(arg, Tensor) and root(arg.array) is root(tensor.array):
+        return arg.clone() if arg.requires_grad else Tensor(arg.array.copy())
+    return arg
+
+
 def apply(tensor, compute, args, op, needs_old):
     """Run ``compute(tensor, *args)`` (an out-of-place op returning a Tensor) and make ``tensor``
     hold its result, recording the write in the graph when needed. ``needs_old``: the op's
@@ -166,13 +215,13 @@ def apply(tensor, compute, args, op, needs_old):
     old.creator, old.output_index = tensor.creator, tensor.output_index
     if tensor.creator is not None:
         tensor.creator.outputs[tensor.output_index] = weakref.ref(old)
-    result = compute(old, *[old if a is tensor else a for a in args])
+    result = compute(old, *[_snapshot(a, tensor, old) for a in args])
     if result.dtype != tensor.dtype:
         if tensor.dtype.kind not in "fc":
             write(tensor, result.array, op)  # raises: a float result cannot go into an int tensor
         result = result.to(tensor.dtype)
     write(tensor, result.array, op)
-    bump(tensor)
+    bump(tensor, recorded=True)
     node = result.creator
     node._stamp = _function._clock
     node.outputs[result.output_index] = weakref.ref(tensor)
