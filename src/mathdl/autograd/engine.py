@@ -25,7 +25,11 @@ from mathdl.autograd.tensor import AutogradError, Tensor
 
 
 def topological_order(roots):
-    """The Functions reachable from ``roots`` ordered so that each comes before those it consumes."""
+    """The Functions reachable from ``roots`` ordered so that each comes before those it consumes.
+
+    The edges are the ones the backward pass follows: an input written in place after a Function
+    was recorded leads to the node that Function saw (``version.resolve``), not to the write."""
+    clock = _function._clock
     order = []
     expanded = set()
     stack = [(function, False) for function in roots]
@@ -38,7 +42,11 @@ def topological_order(roots):
             continue
         expanded.add(id(function))
         stack.append((function, True))
-        for x in function.inputs:
+        inputs = function.inputs
+        stamp = function._stamp
+        if stamp != clock:  # (rare: recorded before an in-place write, or freed)
+            inputs = _as_recorded(inputs, -1 - stamp if stamp < 0 else stamp)
+        for x in inputs:
             creator = x.creator
             if creator is not None and id(creator) not in expanded:
                 stack.append((creator, False))
