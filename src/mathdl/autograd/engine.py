@@ -23,6 +23,8 @@ from mathdl.autograd import grad_mode
 from mathdl.autograd.function import _wrap
 from mathdl.autograd.tensor import AutogradError, Tensor
 
+_EMIT = object()  # on the sort's stack: the Function below this marker has all its inputs ordered
+
 
 def topological_order(roots):
     """The Functions reachable from ``roots`` ordered so that each comes before those it consumes.
@@ -32,16 +34,17 @@ def topological_order(roots):
     clock = _function._clock
     order = []
     expanded = set()
-    stack = [(function, False) for function in roots]
+    stack = list(roots)
     while stack:
-        function, finished = stack.pop()
-        if finished:
-            order.append(function)
+        function = stack.pop()
+        if function is _EMIT:
+            order.append(stack.pop())
             continue
         if id(function) in expanded:
             continue
         expanded.add(id(function))
-        stack.append((function, True))
+        stack.append(function)
+        stack.append(_EMIT)
         inputs = function.inputs
         stamp = function._stamp
         if stamp != clock:  # (rare: recorded before an in-place write, or freed)
@@ -49,7 +52,7 @@ def topological_order(roots):
         for x in inputs:
             creator = x.creator
             if creator is not None and id(creator) not in expanded:
-                stack.append((creator, False))
+                stack.append(creator)
     order.reverse()
     return order
 
