@@ -17,31 +17,9 @@ import numpy as np
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
-from mathdl.ops.dims import resolve
+from mathdl.ops.dims import normalize_axes, resolve
 from mathdl.ops.elementwise import exp, maximum, minimum
 from mathdl.ops.shape import broadcast_to, reshape
-
-
-def normalize_axes(axis, ndim, op="reduce"):
-    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes.
-
-    A 0-d tensor accepts axis 0 or -1 (as PyTorch does) and has no axes to reduce: ().
-    """
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    result = []
-    for a in axes:
-        if not isinstance(a, numbers.Integral):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        result.append(int(a) % builtins.max(ndim, 1))
-    if len(set(result)) != len(result):
-        raise ValueError(f"{op}: repeated axis in {axis!r}")
-    if ndim == 0:
-        return ()
-    return tuple(sorted(result))
 
 
 def _kept_shape(shape, axes):

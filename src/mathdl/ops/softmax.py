@@ -9,7 +9,7 @@ import numpy as np
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
-from mathdl.ops.dims import one_dim
+from mathdl.ops.dims import normalize_axes, one_dim
 from mathdl.ops.elementwise import exp
 
 
@@ -52,8 +52,6 @@ class LogSoftmax(Function):
 
 
 def _single_axis(axis, ndim, op):
-    from mathdl.ops.reduction import normalize_axes
-
     if isinstance(axis, (tuple, list)) or axis is None:
         raise TypeError(f"{op}: dim must be one int, got {axis!r}")
     axes = normalize_axes(axis, ndim, op)
