@@ -341,3 +341,23 @@ def test_self_referential_in_place_writes_like_torch(torch, rng):
     t_loss.backward()
     np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-12)
     np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg"])
+def test_unary_in_place_methods_like_torch(torch, rng, name):
+    values = rng.uniform(0.5, 2.0, 4) * rng.choice([-1.0, 1.0], 4)
+    if name in ("log", "sqrt"):
+        values = np.abs(values)
+
+    def program(lib, a):
+        y = a * 1.5
+        getattr(y, name + "_")()
+        return (y * y).sum()
+
+    ours, theirs = md.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    program(md, ours).backward()
+    program(torch, theirs).backward()
+    np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), rtol=1e-12)
+    plain = md.tensor(values)
+    getattr(plain, name + "_")()
+    np.testing.assert_allclose(plain.array, getattr(torch.tensor(values), name)().numpy(), rtol=1e-12)

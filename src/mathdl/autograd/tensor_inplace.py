@@ -1,4 +1,5 @@
-"""In-place Tensor methods, as PyTorch: ``add_ sub_ mul_ div_ pow_ copy_ fill_ zero_ clamp_
+"""In-place Tensor methods, as PyTorch: ``add_ sub_ mul_ div_ pow_ copy_ fill_ zero_ clamp_ relu_
+sigmoid_ tanh_ exp_ log_ sqrt_ abs_ neg_
 normal_ uniform_ masked_fill_ scatter_ scatter_add_``, the augmented assignments ``+= -= *= /=``
 and ``t[index] = value``.
 
@@ -28,6 +29,17 @@ def _array(value):
 
 
 _UFUNCS = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.divide}
+
+
+def _unary_(name):
+    """``x.<name>_()``: x ← <name>(x) in place (recorded on a non-leaf, as PyTorch)."""
+
+    def method(self):
+        return _version().apply(self, getattr(_ops(), name), (), name + "_", needs_old=True)
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"x ← mathdl.{name}(x), in place."
+    return method
 
 
 class InPlaceMethods:
@@ -172,3 +184,8 @@ class InPlaceMethods:
         version.apply(
             self, lambda x, v: index_put(x, index, v), (value,), "t[index] = value", needs_old=False
         )
+
+
+for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg"):
+    setattr(InPlaceMethods, _name + "_", _unary_(_name))
+del _name
