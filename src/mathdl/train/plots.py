@@ -40,20 +40,30 @@ def _save(figure, path, plt):
     return path
 
 
-def plot_history(history, path):
-    """Loss (left) and every other metric (right: accuracy …) per epoch, training solid and
-    validation dashed; ``history`` is a ``History`` or its ``.history`` dict. Returns ``path``."""
+def _loss_like(name):
+    return "loss" in name or name in ("penalty", "reconstruction_error")
+
+
+def plot_history(history, path, title=None):
+    """The curves of a run per epoch: losses on the left (every name containing 'loss'), every
+    other number (accuracy, exact_match, wasserstein …) on the right; training solid, validation
+    (``val_*``) dashed; integer epoch ticks. ``history`` is a ``History`` or its ``.history``
+    dict. Returns ``path``."""
     curves = history.history if hasattr(history, "history") else dict(history)
     if not curves or not any(len(v) for v in curves.values()):
         raise ValueError("plot_history: the history is empty (train at least one epoch)")
     plt = _pyplot()
     if plt is None:
         return None
-    metric_names = [k for k in curves if not k.startswith("val_") and k not in ("loss", "lr")]
-    panels = 2 if metric_names else 1
-    figure, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4), squeeze=False)
-    for axis, names in zip(axes[0], (["loss"], metric_names)):
-        for name in names:
+    from matplotlib.ticker import MaxNLocator
+
+    names = [k[4:] if k.startswith("val_") else k for k in curves if not k.startswith("lr")]
+    names = list(dict.fromkeys(names))
+    groups = [[n for n in names if _loss_like(n)], [n for n in names if not _loss_like(n)]]
+    groups = [g for g in groups if g]
+    figure, axes = plt.subplots(1, len(groups), figsize=(5.5 * len(groups), 4), squeeze=False)
+    for axis, group in zip(axes[0], groups):
+        for name in group:
             for key, style in ((name, "-"), (f"val_{name}", "--")):
                 if key in curves:
                     values = curves[key]
@@ -61,9 +71,12 @@ def plot_history(history, path):
                         np.arange(1, len(values) + 1), values, style, marker="o", markersize=3, label=key
                     )
         axis.set_xlabel("epoch")
-        axis.set_ylabel(names[0] if len(names) == 1 else "metric")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_ylabel(group[0] if len(group) == 1 else ("loss" if _loss_like(group[0]) else "metric"))
         axis.grid(alpha=0.3)
         axis.legend()
+    if title:
+        figure.suptitle(title)
     return _save(figure, path, plt)
 
 
@@ -147,17 +160,55 @@ def plot_predictions(images, labels, predictions, path, class_names=None, column
         if probabilities is not None:
             text = f"{text} {100 * float(probabilities[index]):.0f}%"
         axis.set_title(text, fontsize=7, color="green" if predicted == true else "red")
+    from matplotlib.patches import Patch
+
+    shown = " with confidence" if probabilities is not None else ""
+    right = int(np.count_nonzero(predictions == labels))
+    figure.legend(
+        handles=[
+            Patch(color="green", label=f"title: predicted (true){shown}, right ({right})"),
+            Patch(color="red", label=f"predicted (true){shown}, wrong ({n - right})"),
+        ],
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
     return _save(figure, path, plt)
 
 
-def plot_image_grid(grid, path, title=None):
-    """Draw one 2-D array (e.g. tiled samples from ``models.gan.image_grid``) in grey levels."""
+def plot_image_grid(grid, path, title=None, vmin=0.0, vmax=1.0):
+    """Draw one 2-D array (e.g. tiles from ``image_grid``) in grey levels from ``vmin`` (black)
+    to ``vmax`` (white)."""
     plt = _pyplot()
     if plt is None:
         return None
     figure, axis = plt.subplots(figsize=(6, 6))
-    axis.imshow(np.asarray(grid), cmap="gray")
+    axis.imshow(np.asarray(grid), cmap="gray", vmin=vmin, vmax=vmax)
     axis.set_axis_off()
     if title:
         axis.set_title(title)
     return _save(figure, path, plt)
+
+
+def image_grid(images, rows=None, padding=1):
+    """Tile (N, H, W) or (N, 1, H, W) or (N, H·W) square images into one 2-D array (for plotting)."""
+    images = np.asarray(images)
+    n = len(images)
+    if images.ndim == 2:
+        side = int(round(np.sqrt(images.shape[1])))
+        images = images.reshape(n, side, side)
+    elif images.ndim == 4:
+        images = images[:, 0]
+    rows = rows or int(np.ceil(np.sqrt(n)))
+    cols = int(np.ceil(n / rows))
+    h, w = images.shape[1:]
+    grid = np.full(
+        (rows * (h + padding) + padding, cols * (w + padding) + padding), images.min(), dtype=images.dtype
+    )
+    for k in range(n):
+        r, c = divmod(k, cols)
+        top, left = padding + r * (h + padding), padding + c * (w + padding)
+        grid[top : top + h, left : left + w] = images[k]
+    return grid
