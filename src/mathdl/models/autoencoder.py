@@ -20,8 +20,8 @@ import numpy as np
 from mathdl import nn
 from mathdl.autograd import no_grad
 from mathdl.autograd.tensor import Tensor
-from mathdl.nn import functional as F
 from mathdl.models.registry import register
+from mathdl.nn import functional as F
 from mathdl.nn.layers.conv import Conv2d, ConvTranspose2d
 from mathdl.random import generator
 
@@ -199,8 +199,6 @@ def _mlp(sizes):
     return nn.Sequential(*layers)
 
 
-
-
 @register("ae")
 def autoencoder(kind="dense", latent_dim=32, hidden=(256,), noise="gaussian", level=0.3):
     """An autoencoder for 28×28 images: ``kind`` 'dense' (784 → ``hidden`` → latent), 'conv'
@@ -211,5 +209,7 @@ def autoencoder(kind="dense", latent_dim=32, hidden=(256,), noise="gaussian", le
     if kind == "conv":
         return ConvAutoencoder(latent_dim=latent_dim)
     if kind == "denoising":
-        return DenoisingAutoencoder(DenseAutoencoder(hidden=tuple(hidden), latent_dim=latent_dim), noise, level)
+        return DenoisingAutoencoder(
+            DenseAutoencoder(hidden=tuple(hidden), latent_dim=latent_dim), noise, level
+        )
     raise ValueError(f"ae: kind must be 'dense', 'conv' or 'denoising', got {kind!r}")

@@ -32,6 +32,7 @@ from mathdl.nn.layers.recurrent import GRU, LSTM, RNN
 from mathdl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer
 from mathdl.nn.module import Module
 from mathdl.nn.sequence import PositionalEncoding
+
 _CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 

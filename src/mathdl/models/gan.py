@@ -29,8 +29,8 @@ import numpy as np
 from mathdl import nn
 from mathdl.autograd import grad, no_grad
 from mathdl.autograd.tensor import Tensor
-from mathdl.nn import functional as F
 from mathdl.models.registry import register
+from mathdl.nn import functional as F
 from mathdl.nn.layers.conv import Conv2d, ConvTranspose2d
 from mathdl.random import generator
 
@@ -227,7 +227,9 @@ def gan(kind="mlp", latent_dim=64, hidden=(256, 512), width=64, gp_weight=10.0):
     if kind not in KINDS:
         raise ValueError(f"gan: kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if kind == "dcgan":
-        return GAN(DCGenerator(latent_dim, width=width), DCDiscriminator(width=width), image_shape=(1, 28, 28))
+        return GAN(
+            DCGenerator(latent_dim, width=width), DCDiscriminator(width=width), image_shape=(1, 28, 28)
+        )
     pair = MLPGenerator(latent_dim, tuple(hidden)), MLPDiscriminator(784, tuple(hidden)[::-1])
     loss = "wgan-gp" if kind == "wgan-gp" else "nonsaturating"
     return GAN(*pair, loss=loss, gp_weight=gp_weight, image_shape=(784,))
