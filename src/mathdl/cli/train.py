@@ -161,7 +161,9 @@ def _resume_config(args, given):
             f"{flag(k)} {describe(v)} (run has {describe(s)})" for k, (v, s) in conflicts.items()
         )
         raise CommandError(f"--resume continues the stored run; these options differ from it: {text}")
-    config = dict(stored, epochs=given.get("epochs", stored["epochs"]), patience=given.get("patience"))
+    config = dict(stored, epochs=given.get("epochs", stored["epochs"]))
+    if "patience" in given:
+        config["patience"] = given["patience"]
     return recipe, config, folder, path, checkpoint["epoch"]
 
 

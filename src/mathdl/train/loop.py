@@ -143,10 +143,12 @@ class Trainer:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
         callbacks = self._prepare_callbacks(callbacks)
         # Checkpoints are written after every other callback has seen the epoch, so the callback
-        # state they store (early stopping's patience counter …) is that of the finished epoch.
-        epoch_end_order = [c for c in callbacks if not isinstance(c, ModelCheckpoint)] + [
-            c for c in callbacks if isinstance(c, ModelCheckpoint)
-        ]
+        # state they store (early stopping's patience counter …) is that of the finished epoch;
+        # save-best-only checkpoints first, so the every-epoch checkpoint stores their new best.
+        checkpoints = [c for c in callbacks if isinstance(c, ModelCheckpoint)]
+        epoch_end_order = [c for c in callbacks if not isinstance(c, ModelCheckpoint)] + sorted(
+            checkpoints, key=lambda c: not c.save_best_only
+        )
         batch_callbacks = [c for c in callbacks if wants_batch_calls(c)]
         self._train_data = train_data
         if self._data_state is not None and hasattr(train_data, "load_state_dict"):

@@ -19,6 +19,7 @@ A recipe is a ``Recipe`` subclass registered for one or more model names (``@rec
   meaningless) and ``generate`` (``mathdl generate``; ``generates = True`` to offer it).
 """
 
+import contextlib
 import os
 
 from mathdl.cli.common import CommandError
@@ -113,6 +114,21 @@ class Recipe:
     def generate(self, model, config, args):
         """``mathdl generate``: returns the text printed (a sample, or the figure's path)."""
         raise NotImplementedError
+
+
+@contextlib.contextmanager
+def fixed_rng(seed=0):
+    """Draw from a generator seeded with ``seed`` inside the block and put the global one back
+    afterwards: held-out numbers that sample (a VAE's ELBO) are the same whenever computed, and
+    computing them never changes a run."""
+    from mathdl.random import get_rng_state, manual_seed, set_rng_state
+
+    state = get_rng_state()
+    try:
+        manual_seed(seed)
+        yield
+    finally:
+        set_rng_state(state)
 
 
 def recipe(cls):

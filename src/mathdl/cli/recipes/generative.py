@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from mathdl.cli.recipes import Recipe, RunData, make_optimizer, recipe
+from mathdl.cli.recipes import Recipe, RunData, fixed_rng, make_optimizer, recipe
 from mathdl.cli.recipes.images import load_images, split_validation
 
 IMAGE_OPTIONS = {"dataset": "fashion-mnist-subset", "limit": None}
@@ -75,10 +75,11 @@ class Autoencoder(Recipe):
     def evaluate(self, trainer, data, config):
         model = trainer.model
         model.eval()
-        return {
-            "test_loss": trainer.evaluate(data.test)["loss"],
-            "test_reconstruction_mse": float(model.reconstruction_error(data.x_test)),
-        }
+        with fixed_rng(config["seed"]):  # a denoising model's loss corrupts its inputs at random
+            return {
+                "test_loss": trainer.evaluate(data.test)["loss"],
+                "test_reconstruction_mse": float(model.reconstruction_error(data.x_test)),
+            }
 
     def figures(self, trainer, data, config, out):
         from mathdl.autograd import no_grad
@@ -115,7 +116,8 @@ class VariationalAutoencoder(Autoencoder):
 
     def evaluate(self, trainer, data, config):
         trainer.model.eval()
-        return {f"test_{key}": value for key, value in trainer.model.evaluate(data.x_test).items()}
+        with fixed_rng(config["seed"]):  # the ELBO is a one-sample estimate
+            return {f"test_{key}": value for key, value in trainer.model.evaluate(data.x_test).items()}
 
     def figures(self, trainer, data, config, out):
         paths = Recipe.figures(self, trainer, data, config, out)
