@@ -114,7 +114,8 @@ def add_generate(subparsers):
     parser.add_argument(
         "--prompt",
         default=None,
-        help="text to continue ('\\n' is a newline; default for language models: ROMEO:\\n)",
+        help="text to continue ('\\n' is a newline) or, for seq2seq, the written date to translate "
+        "(default: ROMEO:\\n for language models)",
     )
     parser.add_argument(
         "--temperature",

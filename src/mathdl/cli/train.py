@@ -80,7 +80,7 @@ def add_train(subparsers, model=None):
         default=None,
         metavar="RUN",
         help="continue the run in this folder (or checkpoint file) from its last completed epoch, exactly "
-        "as if never interrupted",
+        "as if never interrupted (default: start a new run)",
     )
     parser.add_argument(
         "--time-limit",
