@@ -66,9 +66,9 @@ class BernoulliRBM(Module):
         self.dtype = np.dtype(dtype or get_default_dtype())
         self.n_visible, self.n_hidden, self.k = int(n_visible), int(n_hidden), int(k)
         weight = 0.01 * generator().standard_normal((self.n_hidden, self.n_visible))
-        self.weight = Parameter(weight.astype(self.dtype))
-        self.visible_bias = Parameter(np.zeros(self.n_visible, dtype=self.dtype))
-        self.hidden_bias = Parameter(np.zeros(self.n_hidden, dtype=self.dtype))
+        self.weight = Parameter(weight, dtype=self.dtype)
+        self.visible_bias = Parameter(np.zeros(self.n_visible), dtype=self.dtype)
+        self.hidden_bias = Parameter(np.zeros(self.n_hidden), dtype=self.dtype)
 
     @property
     def _w(self):

@@ -327,6 +327,11 @@ class ContrastiveDivergence(StepStrategy):
     def train_step(self, batch):
         v = np.asarray(getattr(batch[0] if isinstance(batch, (tuple, list)) else batch, "array", batch))
         v = v.reshape(len(v), -1)
+        if np.any((v != 0) & (v != 1)):
+            raise ValueError(
+                "ContrastiveDivergence: the data must be binary (0/1) for a Bernoulli RBM; binarise it "
+                "first, e.g. scale_images(x, 'binary') or (x > 0.5)"
+            )
         error = self.finite("reconstruction_error", self.model.reconstruction_error(v))
         grads, chain = self.model.contrastive_divergence(v, self.chain if self.persistent else None)
         if self.persistent:
