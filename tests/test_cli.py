@@ -189,6 +189,7 @@ def test_generate_with_temperature_zero_is_greedy_and_the_lm_prints_progress_ear
     from mathdl.train import progress
 
     monkeypatch.setattr(progress, "_FIRST_LINE_SECONDS", 0.0)  # the first line comes after 2 s otherwise
+    monkeypatch.setattr(progress, "_SHORT_REST_SECONDS", 0.0)  # and only when the epoch has > 10 s to go
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("to be or not to be, that is the question.\n" * 100)
     out = tmp_path / "lm"

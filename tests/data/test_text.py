@@ -158,7 +158,7 @@ def test_text_streams_continue_across_epochs_and_resume_from_their_state():
     again.load_state_dict(state)
     md.random.set_rng_state(rng)
     for epoch in later:
-        for (x, y, reset), (x2, y2, reset2) in zip(epoch, list(again)):
+        for (x, _, reset), (x2, _, reset2) in zip(epoch, list(again)):
             np.testing.assert_array_equal(x, x2)
             assert reset == reset2
     whole = TextStreams(ids, 4, 10, shift=False)

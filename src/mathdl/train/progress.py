@@ -4,9 +4,10 @@
   second, drawn by ``rich`` when it is installed (the ``progress`` extra), else a plain
   carriage-return line in the style of Keras.
 - Otherwise (a log file, a pipe, CI) or with ``verbose=2``: one line per epoch, so logs are never
-  flooded with carriage returns; an epoch that runs long also prints a plain progress line after
-  its first 2 seconds and then every 20 seconds (steps, running numbers, rate, ETA), so a long
-  epoch (a language model's block of steps) shows life from the first seconds.
+  flooded with carriage returns; an epoch that runs long (more than 10 s still to go) also prints
+  a plain progress line after its first 2 seconds and then every 20 seconds (steps, running
+  numbers, rate, ETA), so a long epoch (a language model's block of steps) shows life from the
+  first seconds.
 - ``verbose=0``: silent.
 
 The loop calls ``update`` after every step with the running sums it keeps anyway; redrawing is
@@ -19,6 +20,7 @@ import time
 _REDRAW_SECONDS = 0.1
 _FIRST_LINE_SECONDS = 2.0
 _LINE_SECONDS = 20.0
+_SHORT_REST_SECONDS = 10.0
 
 
 def format_duration(seconds):
@@ -139,6 +141,8 @@ class ProgressLine:
         self._next_line = now + _LINE_SECONDS
         elapsed = now - self.start
         rate = samples / elapsed if elapsed > 0 else 0.0
+        if self.steps and elapsed / step * (self.steps - step) < _SHORT_REST_SECONDS:
+            return  # the epoch's own line follows soon: no extra line
         if self.steps:
             where = f"{step}/{self.steps} - ETA {format_duration(elapsed / step * (self.steps - step))}"
         else:
