@@ -60,10 +60,9 @@ def flag(name):
 
 # what an option left unset means, per option
 UNSET = {
-    "lr": "by optimizer: sgd 0.1, momentum 0.05, adagrad 0.01, rmsprop/adam/adamw 0.001; GAN 2e-4, WGAN-GP 1e-4",
+    "lr": "by optimizer: sgd 0.1, momentum 0.05, adagrad 0.01, rmsprop/adam/adamw 0.001",
     "patience": "never stop early",
     "limit": "all",
-    "n_critic": "1, WGAN-GP 5",
 }
 
 
@@ -82,7 +81,9 @@ def add_options(parser, name, recipe):
     group = parser.add_argument_group(f"training options (defaults shown for --model {name})")
     for option, (kwargs, text) in OPTIONS.items():
         if option in recipe.options:
-            suffix = f" (default: {describe(recipe.options[option], option)})"
+            value = recipe.options[option]
+            shown = recipe.unset_text.get(option) if value is None else None
+            suffix = f" (default: {shown or describe(value, option)})"
         else:
             suffix = f" (does not apply to {name})"
         group.add_argument(flag(option), dest=option, default=None, help=text + suffix, **kwargs)

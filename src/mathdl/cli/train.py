@@ -54,6 +54,14 @@ def add_train(subparsers, model=None):
         + ", ".join(flag(o) for o in recipe.options)
         + ".",
     )
+    _add_run_options(parser, name, recipe)
+    add_options(parser, name, recipe)
+    parser.set_defaults(handler=run_train)
+    return parser
+
+
+def _add_run_options(parser, name, recipe):
+    """The options every model takes: model, its arguments, seed, folders, display."""
     parser.add_argument(
         "--model", default=None, metavar="NAME", help=f"the model to train (default: {DEFAULT_MODEL})"
     )
@@ -98,9 +106,6 @@ def add_train(subparsers, model=None):
         help="0 quiet, 1 live progress on a terminal (progress lines otherwise), 2 one line per epoch "
         "(default: 1)",
     )
-    add_options(parser, name, recipe)
-    parser.set_defaults(handler=run_train)
-    return parser
 
 
 # ----- configuration ---------------------------------------------------------------------------------

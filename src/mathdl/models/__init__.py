@@ -28,7 +28,7 @@ from mathdl.models import (  # noqa: F401  (importing registers them)
 )
 from mathdl.models.autoencoder import ConvAutoencoder, DenoisingAutoencoder, DenseAutoencoder
 from mathdl.models.char_lm import CharRNNLM, CharTransformerLM
-from mathdl.models.cnn import SmallCNN, plot_feature_maps, plot_filters
+from mathdl.models.cnn import SmallCNN
 from mathdl.models.dncnn import DnCNN
 from mathdl.models.gan import GAN
 from mathdl.models.lenet import LeNet, LeNet5
@@ -70,7 +70,5 @@ __all__ = [
     "build",
     "from_config",
     "get",
-    "plot_feature_maps",
-    "plot_filters",
     "register",
 ]

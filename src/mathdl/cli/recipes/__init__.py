@@ -6,7 +6,8 @@ A recipe is a ``Recipe`` subclass registered for one or more model names (``@rec
 * ``options``: the run options that apply, with their defaults (``epochs``, ``batch_size``,
   ``lr`` …; see ``mathdl.cli.options.OPTIONS``). Any other option given on the command line is
   refused, naming the options that do apply.
-* ``model_defaults(name)``: default constructor arguments (``--model-arg`` overrides them).
+* ``model_defaults(name)``: default constructor arguments (``--model-arg`` overrides them);
+  ``unset_text``: what an option left unset (default None) means for these models, for the help.
 * ``tiny``: options (and ``model_args``) for a run of a few seconds; the tests train every
   registered recipe with them through the command line (so a new model is tested automatically).
 * ``load_data(config)`` → ``RunData`` (train/val/test sources and a one-line description);
@@ -50,6 +51,7 @@ class Recipe:
     options = {}
     tiny = {}
     tiny_model_args = {}
+    unset_text = {}
     monitor = "val_loss"
     unit = "Epoch"
     evaluates = True

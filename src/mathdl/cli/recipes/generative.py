@@ -142,6 +142,7 @@ class GenerativeAdversarial(Recipe):
     family = "generative (GAN)"
     options = {**IMAGE_OPTIONS, "epochs": 60, "batch_size": 64, "lr": None, "n_critic": None}
     tiny = {"limit": 256, "epochs": 2, "batch_size": 32, "model_args": {"hidden": [16, 16], "latent_dim": 4}}
+    unset_text = {"lr": "2e-4; WGAN-GP 1e-4", "n_critic": "1; WGAN-GP 5"}
     monitor = None
     evaluates = False
     generates = True
