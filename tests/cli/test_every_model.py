@@ -100,7 +100,8 @@ def test_interrupted_then_resumed_equals_the_uninterrupted_run(
     assert "continue with 'mathdl train --resume" in capsys.readouterr().err
     assert md.load(out / "checkpoint.npz")["epoch"] == 1
     monkeypatch.undo()
-    assert main(["train", "--resume", str(out), "--verbose", "0", "--no-plots"]) == 0
+    assert main(["train", "--resume", str(out), "--verbose", "0"]) == 0  # this time with its figures
+    assert all((out / name).stat().st_size > 0 for name in get_recipe(name).figure_names)
     resumed = md.load(out / "checkpoint.npz")
     straight = md.load(straight_runs(name) / "checkpoint.npz")
     assert resumed["epoch"] == straight["epoch"] == 2
