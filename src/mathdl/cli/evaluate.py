@@ -77,7 +77,7 @@ def run_evaluate(args):
         raise CommandError(f"{path} holds no run config (it was not written by 'mathdl train')")
     if not get_recipe(config["model"]).evaluates:
         raise CommandError(
-            f"{path} is a {config['model']} run, which has no held-out loss to evaluate; "
+            f"{path} is a run of --model {config['model']}, which has no held-out loss to evaluate; "
             f"use 'mathdl generate {args.checkpoint}' to draw samples (its training run printed its score)"
         )
     if args.dataset is not None:
@@ -150,7 +150,7 @@ def run_generate(args):
     recipe = get_recipe(config["model"])
     if not recipe.generates:
         raise CommandError(
-            f"{path} is a {config['model']} run ({recipe.family}), which does not generate; "
+            f"{path} is a run of --model {config['model']} ({recipe.family}), which does not generate; "
             f"use 'mathdl evaluate {args.checkpoint}' for its test numbers"
         )
     import mathdl as md

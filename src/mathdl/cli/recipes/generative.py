@@ -36,6 +36,11 @@ def save_grid(images, path, title, scaling="unit", rows=None):
     return plot_image_grid(image_grid(images.reshape(len(images), 28, 28), rows=rows), path, title)
 
 
+def wrote(path):
+    """What ``mathdl generate`` prints for an image: its path (or why there is none)."""
+    return f"wrote {path}" if path else "no figure written (matplotlib is missing: pip install 'mathdl[plot]')"
+
+
 def generated_path(args, default_name):
     """Where ``mathdl generate`` writes an image: ``--output`` or next to the checkpoint."""
     return args.output or os.path.join(args.run_folder, default_name)
@@ -129,7 +134,7 @@ class VariationalAutoencoder(Autoencoder):
     def generate(self, model, config, args):
         path = generated_path(args, "generated.png")
         count = args.count or 64
-        return save_grid(model.sample(count), path, f"{count} VAE samples, z ~ N(0, I)") or "(no figure)"
+        return wrote(save_grid(model.sample(count), path, f"{count} VAE samples, z ~ N(0, I)"))
 
 
 GAN_LR = {"nonsaturating": 2e-4, "wgan-gp": 1e-4}
@@ -197,7 +202,7 @@ class GenerativeAdversarial(Recipe):
     def generate(self, model, config, args):
         count = args.count or 64
         path = generated_path(args, "generated.png")
-        return save_grid(model.sample(count), path, f"{count} GAN samples", scaling="tanh") or "(no figure)"
+        return wrote(save_grid(model.sample(count), path, f"{count} GAN samples", scaling="tanh"))
 
 
 @recipe
@@ -250,4 +255,4 @@ class RestrictedBoltzmannMachine(Recipe):
         count = args.count or 64
         path = generated_path(args, "generated.png")
         title = f"{count} RBM chains after 1000 Gibbs sweeps"
-        return save_grid(model.sample(count, n_steps=1000), path, title) or "(no figure)"
+        return wrote(save_grid(model.sample(count, n_steps=1000), path, title))
