@@ -77,6 +77,7 @@ def plot_history(history, path, title=None):
         axis.legend()
     if title:
         figure.suptitle(title)
+    figure.tight_layout()
     return _save(figure, path, plt)
 
 
