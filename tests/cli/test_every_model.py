@@ -22,14 +22,22 @@ from mathdl.cli.recipes import get_recipe, trainable
 from mathdl.train import Trainer
 
 MODELS = models.available()
+# other training paths inside one model: WGAN-GP's critic schedule, DCGAN's convolutions and batch
+# norm, the denoising autoencoder's random corruption
+VARIANTS = [
+    ("gan", {"kind": "wgan-gp"}),
+    ("gan", {"kind": "dcgan", "width": 4}),
+    ("ae", {"kind": "denoising"}),
+]
+CASES = [(name, {}) for name in MODELS] + VARIANTS
 
 
-def tiny_argv(name, out, *extra):
+def tiny_argv(name, out, *extra, model_args=None):
     argv = ["train", "--model", name, "--out", str(out), "--verbose", "0", "--no-plots"]
     for key, value in get_recipe(name).tiny_for(name).items():
         if key == "model_args":
-            for arg, item in value.items():
-                argv += ["--model-arg", f"{arg}={json.dumps(item)}"]
+            for arg, item in {**value, **(model_args or {})}.items():
+                argv += ["--model-arg", f"{arg}={item if isinstance(item, str) else json.dumps(item)}"]
         else:
             argv += [flag(key), str(value)]
     return argv + list(extra)
@@ -41,12 +49,13 @@ def straight_runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("straight")
     made = {}
 
-    def run(name):
-        if name not in made:
-            out = folder / name
-            assert main(tiny_argv(name, out)) == 0
-            made[name] = out
-        return made[name]
+    def run(name, model_args=None):
+        key = name + "".join(f"-{k}={v}" for k, v in (model_args or {}).items())
+        if key not in made:
+            out = folder / key
+            assert main(tiny_argv(name, out, model_args=model_args)) == 0
+            made[key] = out
+        return made[key]
 
     return run
 
@@ -90,23 +99,26 @@ def test_every_registered_model_has_a_recipe():
     assert sorted(MODELS) == trainable()
 
 
-@pytest.mark.parametrize("name", MODELS)
+CASE_IDS = [name + "".join(f"-{v}" for v in args.values()) for name, args in CASES]
+
+
+@pytest.mark.parametrize("name, model_args", CASES, ids=CASE_IDS)
 def test_interrupted_then_resumed_equals_the_uninterrupted_run(
-    name, tmp_path, monkeypatch, straight_runs, capsys
+    name, model_args, tmp_path, monkeypatch, straight_runs, capsys
 ):
     out = tmp_path / "run"
     interrupt_at(monkeypatch, epoch=1, step=2)
-    assert main(tiny_argv(name, out)) == 130
+    assert main(tiny_argv(name, out, model_args=model_args)) == 130
     assert "continue with 'mathdl train --resume" in capsys.readouterr().err
     assert md.load(out / "checkpoint.npz")["epoch"] == 1
     monkeypatch.undo()
     assert main(["train", "--resume", str(out), "--verbose", "0"]) == 0  # this time with its figures
     assert all((out / name).stat().st_size > 0 for name in get_recipe(name).figure_names)
     resumed = md.load(out / "checkpoint.npz")
-    straight = md.load(straight_runs(name) / "checkpoint.npz")
+    straight = md.load(straight_runs(name, model_args) / "checkpoint.npz")
     assert resumed["epoch"] == straight["epoch"] == 2
     assert_same(resumed, straight)
-    assert (out / "history.csv").read_text() == (straight_runs(name) / "history.csv").read_text()
+    assert (out / "history.csv").read_text() == (straight_runs(name, model_args) / "history.csv").read_text()
 
 
 @pytest.mark.parametrize("name", MODELS)
