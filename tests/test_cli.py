@@ -288,3 +288,12 @@ def test_resume_from_best_npz_and_evaluate_on_another_dataset(tiny, tmp_path, ca
     (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
     assert main(["evaluate", str(tmp_path / "junk.npz")]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_time_limit_stops_after_the_epoch_that_passes_it_and_the_run_resumes(tiny, tmp_path):
+    out = tmp_path / "run"
+    assert _train(tiny, out, "--epochs", "5", "--time-limit", "0", "--no-plots") == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 1 and metrics["stop_reason"] == "time limit of 0 s"
+    assert main(["train", "--resume", str(out), "--epochs", "2", "--verbose", "0", "--no-plots"]) == 0
+    assert md.load(out / "checkpoint.npz")["epoch"] == 2
