@@ -38,7 +38,9 @@ def save_grid(images, path, title, scaling="unit", rows=None):
 
 def wrote(path):
     """What ``mathdl generate`` prints for an image: its path (or why there is none)."""
-    return f"wrote {path}" if path else "no figure written (matplotlib is missing: pip install 'mathdl[plot]')"
+    return (
+        f"wrote {path}" if path else "no figure written (matplotlib is missing: pip install 'mathdl[plot]')"
+    )
 
 
 def generated_path(args, default_name):
