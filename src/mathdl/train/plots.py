@@ -44,11 +44,11 @@ def _loss_like(name):
     return "loss" in name or name in ("penalty", "reconstruction_error")
 
 
-def plot_history(history, path, title=None):
+def plot_history(history, path, title=None, xlabel="epoch"):
     """The curves of a run per epoch: losses on the left (every name containing 'loss'), every
     other number (accuracy, exact_match, wasserstein …) on the right; training solid, validation
-    (``val_*``) dashed; integer epoch ticks. ``history`` is a ``History`` or its ``.history``
-    dict. Returns ``path``."""
+    (``val_*``) dashed; integer epoch ticks (``xlabel`` names the unit, e.g. 'block of 100
+    steps'). ``history`` is a ``History`` or its ``.history`` dict. Returns ``path``."""
     curves = history.history if hasattr(history, "history") else dict(history)
     if not curves or not any(len(v) for v in curves.values()):
         raise ValueError("plot_history: the history is empty (train at least one epoch)")
@@ -70,7 +70,7 @@ def plot_history(history, path, title=None):
                     axis.plot(
                         np.arange(1, len(values) + 1), values, style, marker="o", markersize=3, label=key
                     )
-        axis.set_xlabel("epoch")
+        axis.set_xlabel(xlabel)
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(group[0] if len(group) == 1 else ("loss" if _loss_like(group[0]) else "metric"))
         axis.grid(alpha=0.3)

@@ -106,7 +106,12 @@ class Recipe:
 
         if not len(trainer.history):
             return []
-        path = plot_history(trainer.history, os.path.join(out, "curves.png"), title=config["model"])
+        unit = self.unit.lower()
+        if "steps_per_epoch" in config:
+            unit = f"{unit} of {config['steps_per_epoch']} steps"
+        path = plot_history(
+            trainer.history, os.path.join(out, "curves.png"), title=config["model"], xlabel=unit
+        )
         return [path] if path else []
 
     def evaluate(self, trainer, data, config):
