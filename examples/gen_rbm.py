@@ -74,7 +74,7 @@ def main(argv=None):
     path = plot_image_grid(
         image_grid(weights.reshape(-1, 28, 28)),
         os.path.join(out, "filters.png"),
-        "weights of hidden units 0-63 (black −, white +)",
+        f"weights of hidden units 0-{len(weights) - 1} (black −, white +)",
         vmin=-limit,
         vmax=limit,
     )

@@ -46,7 +46,7 @@ def plot_attention(model, path):
         axis.set_ylabel("output character")
         axis.set_title(f"{EXAMPLES[k]!r} → {outputs[k]}")
     figure.colorbar(image, ax=axes, fraction=0.03, label="attention weight")
-    figure.suptitle("Attention: which source characters each output character reads")
+    figure.suptitle("Attention: which source characters each output character reads", y=1.03)
     return _save(figure, path, plt)
 
 
