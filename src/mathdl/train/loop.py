@@ -103,6 +103,8 @@ class Trainer:
             raise TypeError(f"Trainer: model must be an nn.Module, got {type(model).__name__}")
         if strategy is not None and not isinstance(strategy, StepStrategy):
             raise TypeError(f"Trainer: strategy must be a StepStrategy, got {type(strategy).__name__}")
+        if strategy is not None and loss_fn is not None:
+            raise ValueError("Trainer: give loss_fn to the strategy (e.g. Supervised(loss_fn)), not beside it")
         if isinstance(metrics, str):
             metrics = (metrics,)
         self.model = model
