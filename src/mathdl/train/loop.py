@@ -104,7 +104,9 @@ class Trainer:
         if strategy is not None and not isinstance(strategy, StepStrategy):
             raise TypeError(f"Trainer: strategy must be a StepStrategy, got {type(strategy).__name__}")
         if strategy is not None and loss_fn is not None:
-            raise ValueError("Trainer: give loss_fn to the strategy (e.g. Supervised(loss_fn)), not beside it")
+            raise ValueError(
+                "Trainer: give loss_fn to the strategy (e.g. Supervised(loss_fn)), not beside it"
+            )
         if isinstance(metrics, str):
             metrics = (metrics,)
         self.model = model
