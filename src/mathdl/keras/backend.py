@@ -2,12 +2,12 @@
 called ``dense`` again) and ``floatx()``."""
 
 from mathdl import backend as _backend
-from mathdl.keras import layers as _layers
+from mathdl.keras import base_layer as _base_layer
 
 
 def clear_session():
     """Forget the layer-name counters: the next layers are named ``dense``, ``flatten``, … again."""
-    _layers._NAME_COUNTS.clear()
+    _base_layer._NAME_COUNTS.clear()
 
 
 def floatx():

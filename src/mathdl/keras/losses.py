@@ -13,7 +13,8 @@ the matching cross-entropy never takes that path: ``Sequential.fit`` hands the l
 
 import numpy as np
 
-from mathdl.keras.layers import format_shape
+from mathdl.autograd.function import as_tensor
+from mathdl.keras.base_layer import format_shape
 from mathdl.nn import functional as F
 
 EPSILON = 1e-7
@@ -29,14 +30,53 @@ def _mismatch(name, target, output, hint=""):
     )
 
 
+def _tensors(y_true, y_pred):
+    y_pred = (
+        as_tensor(y_pred)
+        if not isinstance(y_pred, (list, float, int))
+        else as_tensor(np.asarray(y_pred, np.float32))
+    )
+    y_true = as_tensor(np.asarray(y_true) if not hasattr(y_true, "array") else y_true)
+    if y_true.dtype.kind == "f" and y_true.dtype != y_pred.dtype:
+        y_true = y_true.astype(y_pred.dtype)
+    return y_true, y_pred
+
+
+def _check_common(loss, axis, reduction, name):
+    if axis != -1:
+        raise ValueError(f"{type(loss).__name__}: only axis=-1 is supported, got {axis}")
+    if reduction != "sum_over_batch_size":
+        raise ValueError(
+            f"{type(loss).__name__}: only reduction='sum_over_batch_size' (the batch mean) is supported"
+        )
+    if name:
+        loss.name = name
+
+
 class Loss:
     """Base class: ``loss(y_true, y_pred)`` → scalar Tensor (mean over the batch)."""
 
     name = "loss"
     from_logits = False
 
-    def __call__(self, y_true, y_pred):
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is not None:
+            raise ValueError(f"{type(self).__name__}: sample_weight is not supported")
+        y_true, y_pred = _tensors(y_true, y_pred)
         return self.compute(y_pred, y_true, self.from_logits)
+
+    def get_config(self):
+        """The constructor arguments (saved in ``.keras`` files)."""
+        config = {"name": self.name}
+        for key in ("from_logits", "label_smoothing", "ignore_class"):
+            if hasattr(self, key):
+                config[key] = getattr(self, key)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = {k: v for k, v in config.items() if k != "name"}
+        return cls(**config)
 
     def compute(self, output, target, logits):
         """The batch-mean loss of ``output`` (scores if ``logits`` else probabilities/values)."""
@@ -56,7 +96,10 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
 
-    def __init__(self, from_logits=False, label_smoothing=0.0):
+    def __init__(
+        self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None
+    ):
+        _check_common(self, axis, reduction, name)
         self.from_logits = bool(from_logits)
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(
@@ -82,7 +125,10 @@ class CategoricalCrossentropy(Loss):
             return y.argmax(axis=1)
         return y
 
-    def __call__(self, y_true, y_pred):
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is not None:
+            raise ValueError(f"{type(self).__name__}: sample_weight is not supported")
+        y_true, y_pred = _tensors(y_true, y_pred)
         if tuple(y_true.shape) != tuple(y_pred.shape):
             raise self._shape_error(y_true, y_pred)
         return self.compute(y_pred, y_true, self.from_logits)
@@ -120,7 +166,10 @@ class SparseCategoricalCrossentropy(Loss):
 
     name = "sparse_categorical_crossentropy"
 
-    def __init__(self, from_logits=False, ignore_class=None):
+    def __init__(
+        self, from_logits=False, ignore_class=None, axis=-1, reduction="sum_over_batch_size", name=None
+    ):
+        _check_common(self, axis, reduction, name)
         self.from_logits = bool(from_logits)
         self.ignore_class = ignore_class
 
@@ -171,7 +220,10 @@ class BinaryCrossentropy(Loss):
 
     name = "binary_crossentropy"
 
-    def __init__(self, from_logits=False, label_smoothing=0.0):
+    def __init__(
+        self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None
+    ):
+        _check_common(self, axis, reduction, name)
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
 
@@ -194,6 +246,12 @@ class MeanSquaredError(Loss):
     """mean((y − ŷ)²) over all entries."""
 
     name = "mean_squared_error"
+
+    def __init__(self, name=None, reduction="sum_over_batch_size"):
+        if reduction != "sum_over_batch_size":
+            raise ValueError(f"{type(self).__name__}: only reduction='sum_over_batch_size' is supported")
+        if name:
+            self.name = name
 
     def compute(self, output, target, logits):
         if target.shape != output.shape:
@@ -244,13 +302,43 @@ def get(identifier):
     raise ValueError(f"loss must be a name, a keras.losses.Loss or a callable, got {identifier!r}")
 
 
+_CLASSES = {cls.__name__: cls for cls in set(LOSSES.values())}
+
+
+def serialize(loss):
+    """{'class_name', 'config'} of a built-in loss object (a registered function's name)."""
+    if isinstance(loss, _FunctionLoss):
+        from mathdl.keras import saving
+
+        name = saving.get_registered_name(loss.function)
+        if name is None:
+            raise ValueError(
+                f"loss {loss.name!r} is a plain function; register it with "
+                f"keras.saving.register_keras_serializable() to save the model compiled with it"
+            )
+        return {"class_name": "function", "config": {"registered_name": name}}
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+
+
+def deserialize(config):
+    """The loss described by ``serialize``."""
+    if isinstance(config, str):
+        return get(config)
+    if config["class_name"] == "function":
+        from mathdl.keras import saving
+
+        return _FunctionLoss(saving.get_registered_object(config["config"]["registered_name"]))
+    return _CLASSES[config["class_name"]].from_config(config["config"])
+
+
 class _FunctionLoss(Loss):
     def __init__(self, function):
         self.function = function
         self.name = getattr(function, "__name__", "loss")
 
     def compute(self, output, target, logits):
-        return self.function(target, output)
+        loss = self.function(target, output)
+        return loss.mean() if loss.ndim else loss
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False):

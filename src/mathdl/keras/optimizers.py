@@ -56,6 +56,50 @@ class Optimizer:
         raise NotImplementedError(type(self).__name__)
 
     @property
+    def learning_rate(self):
+        """The learning rate (that of the bound ``mathdl.optim`` optimiser once built); settable."""
+        optimizer = self.__dict__.get("optimizer")
+        if optimizer is not None:
+            return float(optimizer.param_groups[0]["lr"])
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        value = float(value)
+        if not value >= 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be >= 0, got {value}")
+        self._learning_rate = value
+        optimizer = self.__dict__.get("optimizer")
+        if optimizer is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = value
+
+    def apply(self, grads, trainable_variables):
+        """One update of ``trainable_variables`` with the gradients ``grads`` (Tensors or arrays,
+        e.g. from ``mathdl.autograd.grad(loss, model.trainable_weights)``)."""
+        from mathdl.autograd.tensor import Tensor
+
+        variables = list(trainable_variables)
+        grads = list(grads)
+        if len(grads) != len(variables):
+            raise ValueError(f"apply: {len(grads)} gradients for {len(variables)} variables")
+        optimizer = self.build(variables)
+        for grad, variable in zip(grads, variables):
+            if grad is not None and tuple(grad.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"apply: gradient shape {tuple(grad.shape)} does not match variable {tuple(variable.shape)}"
+                )
+            variable.grad = (
+                None if grad is None else (grad.detach() if isinstance(grad, Tensor) else Tensor(grad))
+            )
+        optimizer.step()
+
+    def apply_gradients(self, grads_and_vars):
+        """``apply`` from (gradient, variable) pairs, as Keras's ``apply_gradients``."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    @property
     def iterations(self):
         """The number of updates applied so far."""
         if self.optimizer is None:
@@ -65,7 +109,10 @@ class Optimizer:
 
     def get_config(self):
         """The hyper-parameters as a dict (Keras's ``get_config``)."""
-        return {k: v for k, v in vars(self).items() if k not in ("optimizer", "_parameter_ids")}
+        config = {
+            k: v for k, v in vars(self).items() if k not in ("optimizer", "_parameter_ids", "_learning_rate")
+        }
+        return {"learning_rate": self.learning_rate, **config}
 
     def __repr__(self):
         items = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -201,6 +248,17 @@ class Adagrad(Optimizer):
 
 
 OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
+
+
+def serialize(optimizer):
+    """{'class_name', 'config'} of an optimiser."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config):
+    """The optimiser described by ``serialize`` (a fresh one: its state is not saved)."""
+    classes = {cls.__name__: cls for cls in OPTIMIZERS.values()}
+    return classes[config["class_name"]](**config["config"])
 
 
 def get(identifier):
