@@ -453,6 +453,9 @@ class Layer(Module):
         inputs = convert_inputs(args[0], dtype) if self.autocast else convert_inputs(args[0], None)
         rest = tuple(convert_inputs(a, dtype) if isinstance(a, (np.ndarray, list)) else a for a in args[1:])
         if not self.built:
+            from mathdl.keras.functional import flatten
+
+            self._input_dtypes_seen = [t.dtype.name for t in flatten(inputs) if isinstance(t, Tensor)]
             self.maybe_build(nested_shapes(inputs))
         training = kwargs.pop("training", None)
         if training is None:

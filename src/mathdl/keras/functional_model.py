@@ -167,7 +167,7 @@ class Functional(Model):
             item = saving.serialize_layer(layer)
             item["name"] = layer.name
             item["inbound_nodes"] = [
-                {"args": encode(list(n.args)), "kwargs": {k: encode(v) for k, v in n.kwargs.items()}}
+                {"args": map_structure(encode, list(n.args)), "kwargs": map_structure(encode, dict(n.kwargs))}
                 for n in layer._inbound_nodes
                 if n in nodes and not isinstance(layer, InputLayer)
             ]

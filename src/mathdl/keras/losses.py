@@ -69,7 +69,7 @@ class Loss:
         """The constructor arguments (saved in ``.keras`` files)."""
         config = {"name": self.name}
         for key in ("from_logits", "label_smoothing", "ignore_class"):
-            if hasattr(self, key):
+            if key in vars(self):
                 config[key] = getattr(self, key)
         return config
 

@@ -83,6 +83,15 @@ class Model(Layer):
             self._run = previous
         self.built = True
 
+    def maybe_build(self, input_shapes):
+        if self.built:
+            return
+        if type(self).build is Model.build:  # the layers inside build themselves on this first call
+            self.built = True
+            self.input_shape = self._batchless(input_shapes)
+            return
+        super().maybe_build(input_shapes)
+
     def build(self, input_shape):
         """Build a subclassed model by calling it on zeros of ``input_shape``."""
         if type(self).call is Model.call:
