@@ -21,6 +21,7 @@ Keras 3's contract, on a ``mathdl.nn.Module``:
 """
 
 import contextlib
+import functools
 import inspect
 import json
 import numbers
@@ -91,7 +92,8 @@ class Variable(Parameter):
     __slots__ = ("name", "trainable", "path")
 
     def __init__(self, value, name="variable", trainable=True):
-        super().__init__(value, requires_grad=bool(trainable))
+        value = np.asarray(value)
+        super().__init__(value, requires_grad=bool(trainable), dtype=value.dtype)
         self.name, self.trainable, self.path = name, bool(trainable), name
 
     def assign(self, value):
@@ -183,6 +185,22 @@ def nested_shapes(value):
 
 class Layer(Module):
     """Base class of Keras layers (see the module docstring)."""
+
+    def __init_subclass__(cls, **kwargs):
+        # Keras marks a layer built once its build() returns, also when build is called directly
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            original = cls.__dict__["build"]
+
+            @functools.wraps(original)
+            def build(self, *args, **kw):
+                result = original(self, *args, **kw)
+                self.built = True
+                if self.input_shape is None and args and args[0] is not None:
+                    self.input_shape = self._batchless(args[0] if isinstance(args[0], list) else tuple(args[0]))
+                return result
+
+            cls.build = build
 
     def __new__(cls, *args, **kwargs):
         instance = super().__new__(cls)

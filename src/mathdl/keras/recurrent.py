@@ -265,6 +265,8 @@ class Bidirectional(Layer):
             raise ValueError(
                 f"Bidirectional: merge_mode must be 'concat', 'sum', 'mul', 'ave' or None, got {merge_mode!r}"
             )
+        if layer.dtype_policy is not None:
+            kwargs.setdefault("dtype", layer.dtype_policy)
         super().__init__(**kwargs)
         config = layer.get_config()
         config["name"] = "forward_" + config["name"].removeprefix("forward_")
