@@ -97,7 +97,9 @@ def test_layer_normalization_equals_torch_layer_norm_with_keras_epsilon(torch, r
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-9, atol=1e-12)
     over_two = layers.LayerNormalization(axis=[1, 2], dtype="float64")(x).array
     mean = x.mean(axis=(1, 2), keepdims=True)
-    np.testing.assert_allclose(over_two, (x - mean) / np.sqrt(x.var(axis=(1, 2), keepdims=True) + 1e-3), atol=1e-12)
+    np.testing.assert_allclose(
+        over_two, (x - mean) / np.sqrt(x.var(axis=(1, 2), keepdims=True) + 1e-3), atol=1e-12
+    )
 
 
 def test_merging_layers_follow_their_formulas(rng):

@@ -142,7 +142,7 @@ def _accepts(function, name):
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):
         return False
-    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    return name in parameters  # as Keras: only a call() that names the argument receives it
 
 
 def _jsonable(value):
@@ -197,7 +197,9 @@ class Layer(Module):
                 result = original(self, *args, **kw)
                 self.built = True
                 if self.input_shape is None and args and args[0] is not None:
-                    self.input_shape = self._batchless(args[0] if isinstance(args[0], list) else tuple(args[0]))
+                    self.input_shape = self._batchless(
+                        args[0] if isinstance(args[0], list) else tuple(args[0])
+                    )
                 return result
 
             cls.build = build

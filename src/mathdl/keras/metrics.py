@@ -302,6 +302,11 @@ class AUC(Metric):
         if self.from_logits:
             p = 0.5 * (1.0 + np.tanh(0.5 * p))
         y = _array(y_true).astype(np.float64).reshape(-1) > 0.5
+        if y.size != p.size:
+            raise ValueError(
+                f"AUC: y_true and y_pred must have the same number of entries (labels per output), got "
+                f"{_array(y_true).shape} and {_array(y_pred).shape}"
+            )
         if sample_weight is None:
             w = np.ones_like(p)
         else:

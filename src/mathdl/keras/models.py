@@ -206,6 +206,16 @@ class Model(Layer):
 
         return json.dumps(saving.serialize_layer(self), **kwargs)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A functional config (layers, input and output layers) rebuilds a functional model;
+        any other config is ``cls(**config)``."""
+        if "input_layers" in config and "layers" in config:
+            from mathdl.keras.functional_model import Functional
+
+            return Functional.from_config(config, custom_objects)
+        return cls(**config)
+
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` of ``layers``."""
         layers = self.layers

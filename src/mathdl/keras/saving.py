@@ -270,7 +270,7 @@ def _apply_weights(model, npz_bytes, where, skip_mismatch=False):
     with np.load(io.BytesIO(npz_bytes), allow_pickle=False) as data:
         keys = sorted(k for k in data.files if k.startswith("weight_"))
         arrays = [data[k] for k in keys]
-        paths = list(data["paths"]) if "paths" in data.files else keys
+        paths = [str(p) for p in data["paths"]] if "paths" in data.files else keys
     weights = model.weights
     if len(arrays) != len(weights):
         raise ValueError(
