@@ -93,6 +93,7 @@ class Optimizer:
                 None if grad is None else (grad.detach() if isinstance(grad, Tensor) else Tensor(grad))
             )
         optimizer.step()
+        self._applied = getattr(self, "_applied", 0) + 1
 
     def apply_gradients(self, grads_and_vars):
         """``apply`` from (gradient, variable) pairs, as Keras's ``apply_gradients``."""
@@ -105,12 +106,14 @@ class Optimizer:
         if self.optimizer is None:
             return 0
         steps = [s.get("step", 0) for s in self.optimizer.state.values()]
-        return int(max(steps)) if steps else 0
+        return max(int(max(steps)) if steps else 0, getattr(self, "_applied", 0))
 
     def get_config(self):
         """The hyper-parameters as a dict (Keras's ``get_config``)."""
         config = {
-            k: v for k, v in vars(self).items() if k not in ("optimizer", "_parameter_ids", "_learning_rate")
+            k: v
+            for k, v in vars(self).items()
+            if k not in ("optimizer", "_parameter_ids", "_learning_rate", "_applied")
         }
         return {"learning_rate": self.learning_rate, **config}
 
