@@ -421,6 +421,13 @@ class Sequential(Model):
         return cls(layers, name=config.get("name"), trainable=config.get("trainable", True))
 
 
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """``keras.models.load_model``: see ``keras.saving.load_model``."""
+    from mathdl.keras import saving
+
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
 def _call_parameters(layer):
     import inspect
 
