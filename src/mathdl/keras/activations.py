@@ -120,6 +120,62 @@ def mish(x):
     return F.mish(_t(x))
 
 
+def celu(x, alpha=1.0):
+    """max(x, 0) + min(0, α (e^(x/α) − 1))."""
+    return F.celu(_t(x), alpha)
+
+
+def glu(x, axis=-1):
+    """a ⊙ σ(b) for the two halves a, b of ``axis``."""
+    return F.glu(_t(x), axis)
+
+
+def hard_tanh(x):
+    """clip(x, −1, 1)."""
+    return F.hardtanh(_t(x))
+
+
+def tanh_shrink(x):
+    """x − tanh x."""
+    return F.tanhshrink(_t(x))
+
+
+def log_sigmoid(x):
+    """log σ(x) = −softplus(−x)."""
+    return F.logsigmoid(_t(x))
+
+
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0."""
+    x = _t(x)
+    return ops.where(np.abs(x.array) > threshold, x, 0.0 * x)
+
+
+def soft_shrink(x, threshold=0.5):
+    """sign(x) · max(|x| − threshold, 0)."""
+    x = _t(x)
+    return x - ops.clip(x, -threshold, threshold)
+
+
+def squareplus(x, b=4):
+    """(x + √(x² + b)) / 2."""
+    x = _t(x)
+    return (x + ops.sqrt(x * x + float(b))) * 0.5
+
+
+def sparse_plus(x):
+    """0 for x ≤ −1, (x + 1)²/4 for |x| < 1, x for x ≥ 1."""
+    x = _t(x)
+    middle = (x + 1.0) * (x + 1.0) * 0.25
+    return ops.where(x.array >= 1.0, x, ops.where(x.array <= -1.0, 0.0 * x, middle))
+
+
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else ``default_value``."""
+    x = _t(x)
+    return ops.where(x.array > threshold, x, 0.0 * x + float(default_value))
+
+
 def exponential(x):
     """eˣ."""
     return ops.exp(_t(x))
@@ -150,6 +206,15 @@ ALL = {
     "hard_swish": hard_silu,
     "mish": mish,
     "exponential": exponential,
+    "celu": celu,
+    "glu": glu,
+    "hard_tanh": hard_tanh,
+    "tanh_shrink": tanh_shrink,
+    "log_sigmoid": log_sigmoid,
+    "hard_shrink": hard_shrink,
+    "soft_shrink": soft_shrink,
+    "squareplus": squareplus,
+    "sparse_plus": sparse_plus,
     "linear": linear,
 }
 

@@ -249,7 +249,19 @@ class CSVLogger(Callback):
         write_text_atomic(self.filename, self._prefix + buffer.getvalue())
 
 
+class TerminateOnNaN(Callback):
+    """Stop training when a batch's loss is NaN or infinite (the Trainer also stops before such
+    an update; this callback makes the stop a callback decision, as in Keras)."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            self.model.stop_training = True
+            self.trainer.stop_training = True
+
+
 __all__ = [
+    "TerminateOnNaN",
     "CSVLogger",
     "Callback",
     "EarlyStopping",

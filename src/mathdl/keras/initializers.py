@@ -305,3 +305,11 @@ def serialize(initializer):
 
 
 deserialize = get
+
+
+# Keras 3 also exposes every initialiser class under its lowercase name (keras.initializers.he_normal)
+zeros, ones, constant = Zeros, Ones, Constant
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
+glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
+lecun_uniform, lecun_normal = LecunUniform, LecunNormal

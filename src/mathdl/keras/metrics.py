@@ -491,3 +491,25 @@ def deserialize(config):
     if isinstance(config, str):
         return config
     return CLASSES[config["class_name"]].from_config(config["config"])
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    return Tensor(TopKCategoricalAccuracy(k=k, name="f").values(_array(y_true), _array(y_pred)))
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    return Tensor(SparseTopKCategoricalAccuracy(k=k, name="f").values(_array(y_true), _array(y_pred)))
+
+
+from mathdl.keras.metrics_extra import *  # noqa: E402,F401,F403
+from mathdl.keras.metrics_extra import CLASSES as _EXTRA  # noqa: E402
+
+CLASSES.update(_EXTRA)
+NAMES.update(
+    binary_crossentropy=_EXTRA["BinaryCrossentropy"],
+    categorical_crossentropy=_EXTRA["CategoricalCrossentropy"],
+    sparse_categorical_crossentropy=_EXTRA["SparseCategoricalCrossentropy"],
+    mape=_EXTRA["MeanAbsolutePercentageError"],
+    msle=_EXTRA["MeanSquaredLogarithmicError"],
+    r2_score=_EXTRA["R2Score"],
+)

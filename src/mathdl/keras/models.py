@@ -428,6 +428,32 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """``keras.models.save_model``: ``model.save(filepath)``."""
+    model.save(filepath, overwrite=overwrite, **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """The (unbuilt for subclassed, built for functional/Sequential) model of ``model.to_json()``."""
+    import json
+
+    from mathdl.keras import saving
+
+    return saving.deserialize_layer(json.loads(json_string), custom_objects)
+
+
+def clone_model(model, input_tensors=None, clone_function=None):
+    """A new model with the same architecture and freshly initialised weights (from its config)."""
+    if input_tensors is not None or clone_function is not None:
+        raise ValueError("clone_model: input_tensors and clone_function are not supported")
+    from mathdl.keras import saving
+
+    clone = saving.deserialize_layer(saving.serialize_layer(model))
+    if not clone.built and getattr(model, "input_shape", None) is not None:
+        saving._build_loaded(clone, saving._build_config(model))
+    return clone
+
+
 def _call_parameters(layer):
     import inspect
 

@@ -409,13 +409,18 @@ def norm(x, ord=None, axis=None, keepdims=False):
     raise ValueError(f"norm: ord must be None, 1, 2, 'fro' or inf, got {ord!r}")
 
 
+from mathdl.keras.ops_extra import *  # noqa: E402,F401,F403  (more helpers)
+from mathdl.keras.ops_extra import __all__ as _extra_names  # noqa: E402
 from mathdl.keras.ops_nn import *  # noqa: E402,F401,F403  (neural-network ops and control flow)
 from mathdl.keras.ops_nn import __all__ as _nn_names  # noqa: E402
 from mathdl.keras.ops_shape import *  # noqa: E402,F401,F403  (shapes, indexing and products)
+from mathdl.keras.ops_shape import __all__ as _shape_names  # noqa: E402
 
 __all__ = sorted(
     set(OPS)
     | set(_nn_names)
+    | set(_shape_names)
+    | set(_extra_names)
     | {
         "convert_to_tensor",
         "convert_to_numpy",

@@ -250,7 +250,60 @@ class Adagrad(Optimizer):
         )
 
 
-OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
+class Adamax(Optimizer):
+    """``Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`` (the ∞-norm Adam)."""
+
+    name = "Adamax"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _make(self, parameters):
+        return optim.Adamax(
+            parameters, lr=self.learning_rate, betas=(self.beta_1, self.beta_2), eps=self.epsilon
+        )
+
+
+class Nadam(Optimizer):
+    """``Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)``: Dozat's schedule
+    μ_t = β₁(1 − ½·0.96^(0.004 t)), as Keras and PyTorch's NAdam (momentum_decay 0.004)."""
+
+    name = "Nadam"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _make(self, parameters):
+        return optim.NAdam(
+            parameters, lr=self.learning_rate, betas=(self.beta_1, self.beta_2), eps=self.epsilon
+        )
+
+
+class Adadelta(Optimizer):
+    """``Adadelta(learning_rate=0.001, rho=0.95, epsilon=1e-7)``."""
+
+    name = "Adadelta"
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def _make(self, parameters):
+        return optim.Adadelta(parameters, lr=self.learning_rate, rho=self.rho, eps=self.epsilon)
+
+
+OPTIMIZERS = {
+    "sgd": SGD,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+    "adagrad": Adagrad,
+    "adamax": Adamax,
+    "nadam": Nadam,
+    "adadelta": Adadelta,
+}
 
 
 def serialize(optimizer):

@@ -60,3 +60,42 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         else:
             out[row, -len(kept) :] = kept
     return out
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its L-``order`` norm along ``axis`` (NumPy arrays)."""
+    x = np.asarray(x.array if isinstance(x, Tensor) else x, dtype=np.float64)
+    norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
+    return x / np.where(norm == 0, 1.0, norm)
+
+
+def clear_session():
+    """``keras.backend.clear_session``."""
+    from mathdl.keras.backend import clear_session as clear
+
+    clear()
+
+
+def is_keras_tensor(x):
+    """True for a symbolic tensor."""
+    from mathdl.keras.backend import is_keras_tensor as check
+
+    return check(x)
+
+
+def __getattr__(name):
+    # the registry helpers Keras also exposes in keras.utils
+    from mathdl.keras import saving
+
+    if name in (
+        "register_keras_serializable",
+        "get_registered_name",
+        "get_registered_object",
+        "custom_object_scope",
+        "CustomObjectScope",
+        "get_custom_objects",
+        "serialize_keras_object",
+        "deserialize_keras_object",
+    ):
+        return getattr(saving, name)
+    raise AttributeError(f"module 'mathdl.keras.utils' has no attribute {name!r}")
