@@ -96,7 +96,7 @@ def test_misuse_is_reported_clearly():
     with pytest.raises(ValueError, match="a loss is required"):
         net.compile(optimizer="adam")
     with pytest.raises(ValueError, match="unknown optimizer"):
-        net.compile(optimizer="adamax", loss="mse")
+        net.compile(optimizer="adamx", loss="mse")
     with pytest.raises(ValueError, match="unknown metric"):
         net.compile(optimizer="adam", loss="mse", metrics=["f1"])
     net.compile(optimizer="adam", loss="sparse_categorical_crossentropy")

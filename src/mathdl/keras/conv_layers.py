@@ -278,7 +278,7 @@ class _GlobalPooling(Layer):
         axes = tuple(range(1, 1 + self.rank))
         if self.kind == "average":
             return ops.mean(inputs, axes, keepdims=self.keepdims)
-        return ops.max(inputs, axes, keepdims=self.keepdims)
+        return ops.amax(inputs, axes, keepdims=self.keepdims)
 
     def get_config(self):
         return {**super().get_config(), "keepdims": self.keepdims}

@@ -446,7 +446,7 @@ def categorical_hinge(y_true, y_pred):
 
     y_true, y_pred = _tensors(y_true, y_pred)
     positive = (y_true * y_pred).sum(axis=-1)
-    negative = ((1.0 - y_true) * y_pred).max(axis=-1)
+    negative = ops.amax((1.0 - y_true) * y_pred, -1)
     return ops.relu(negative - positive + 1.0)
 
 

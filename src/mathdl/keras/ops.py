@@ -13,6 +13,7 @@ statistics (divide by n), as in NumPy and Keras. The neural-network ops (``relu`
     14.0
 """
 
+import builtins
 import functools
 
 import numpy as np
@@ -22,6 +23,7 @@ from mathdl import ops as md
 from mathdl.autograd.tensor import Tensor
 
 OPS = {}
+_slice = builtins.slice  # ``slice`` below is keras.ops.slice
 
 
 def op(function):
@@ -320,12 +322,12 @@ def mean(x, axis=None, keepdims=False):
 
 @op
 def max(x, axis=None, keepdims=False, initial=None):
-    return md.max(_t(x), _axis(axis), keepdims=keepdims)
+    return md.amax(_t(x), () if axis is None else _axis(axis), keepdims=keepdims)
 
 
 @op
 def min(x, axis=None, keepdims=False, initial=None):
-    return md.min(_t(x), _axis(axis), keepdims=keepdims)
+    return md.amin(_t(x), () if axis is None else _axis(axis), keepdims=keepdims)
 
 
 amax, amin = max, min
@@ -347,9 +349,9 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     if axis is None:
         x, axis = x.reshape(-1), 0
     axis = axis % x.ndim
-    result = md.getitem(x, (slice(None),) * axis + (slice(0, 1),))
+    result = md.getitem(x, (_slice(None),) * axis + (_slice(0, 1),))
     for i in range(1, x.shape[axis]):
-        result = result * md.getitem(x, (slice(None),) * axis + (slice(i, i + 1),))
+        result = result * md.getitem(x, (_slice(None),) * axis + (_slice(i, i + 1),))
     return result if keepdims else md.squeeze(result, axis)
 
 
@@ -405,7 +407,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if ord == 1:
         return md.sum(md.abs(x), _axis(axis), keepdims=keepdims)
     if ord == np.inf:
-        return md.max(md.abs(x), _axis(axis), keepdims=keepdims)
+        return md.amax(md.abs(x), () if axis is None else _axis(axis), keepdims=keepdims)
     raise ValueError(f"norm: ord must be None, 1, 2, 'fro' or inf, got {ord!r}")
 
 

@@ -1,6 +1,7 @@
 """``compile``/``fit``/``evaluate``/``predict`` of every Keras model, run by ``mathdl.train``.
 
-This is the one module of the facade that builds a ``mathdl.train.Trainer``: the loss (summed
+This is the one module of the facade that builds a ``mathdl.train.Trainer``; every fit runs its
+``Supervised`` step strategy (ŷ = model(x), L = loss(ŷ, y), one optimiser). The loss (summed
 over outputs with ``loss_weights``), the metrics, the optimiser (``model.trainable_weights`` only,
 so frozen layers are never updated) and the callbacks are translated here.
 
