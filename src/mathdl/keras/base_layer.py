@@ -137,12 +137,23 @@ def training_scope(training):
         _STATE.training.pop()
 
 
-def _accepts(function, name):
+@functools.cache
+def _class_accepts(cls, name):
     try:
-        parameters = inspect.signature(function).parameters
+        parameters = inspect.signature(cls.call).parameters
     except (TypeError, ValueError):
         return False
     return name in parameters  # as Keras: only a call() that names the argument receives it
+
+
+def _accepts(layer, name):
+    """True when ``layer.call`` has a parameter ``name`` (cached per class: this runs per call)."""
+    if "call" in layer.__dict__:  # a call replaced on the instance
+        try:
+            return name in inspect.signature(layer.call).parameters
+        except (TypeError, ValueError):
+            return False
+    return _class_accepts(type(layer), name)
 
 
 def _jsonable(value):
@@ -482,7 +493,7 @@ class Layer(Module):
             training = current_training()
         if training is None:
             training = self.training
-        if _accepts(self.call, "training"):
+        if _accepts(self, "training"):
             kwargs["training"] = bool(training)
         with training_scope(training):
             return self.call(inputs, *rest, **kwargs)

@@ -455,9 +455,7 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
 
 def _call_parameters(layer):
-    import inspect
+    """The names ``layer.call`` accepts among those the models pass ('logits')."""
+    from mathdl.keras.base_layer import _accepts
 
-    try:
-        return inspect.signature(layer.call).parameters
-    except (TypeError, ValueError):
-        return {}
+    return ("logits",) if _accepts(layer, "logits") else ()

@@ -59,7 +59,8 @@ def print_summary(model, line_length=None, print_fn=None):
     widths = (29, 26, 11, line_length - 66) if not chain else (29, 26, line_length - 55)
 
     def row(*cells):
-        return "".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+        # a cell longer than its column still gets one space before the next (Keras wraps it)
+        return "".join(str(c).ljust(w - 1) + " " for c, w in zip(cells, widths)).rstrip()
 
     header = ("Layer (type)", "Output Shape", "Param #") + (() if chain else ("Connected to",))
     lines = [f'Model: "{model.name}"', "_" * line_length, row(*header), "=" * line_length]
