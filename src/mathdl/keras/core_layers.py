@@ -98,7 +98,12 @@ class Dense(ActivationMixin, Layer):
         """``logits=True`` skips the activation (fit fuses softmax/sigmoid into the loss)."""
         if inputs.ndim < 2 or inputs.shape[-1] != self.kernel.shape[0]:
             self.check_input_shape(inputs.shape)
-        y = F.linear(inputs, self.kernel.T, self.bias)
+        # x K + b with K in Keras's (in, units) layout: the kernel's gradient xᵀ ḡ comes out in
+        # that layout, contiguous (a transposed view through F.linear made the optimiser's
+        # elementwise update run strided: 14% of a step for the book network)
+        y = ops.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            y = y + self.bias
         return y if logits else self.activation(y)
 
     def get_config(self):
