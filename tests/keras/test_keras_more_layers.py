@@ -149,7 +149,7 @@ def test_random_flip_flips_whole_images_only_while_training(rng):
 
 
 def test_random_rotation_is_keras_transform_and_quarter_turn_is_rot90(torch, rng):
-    from mathdl.keras.preprocessing import rotate
+    from mathdl.keras.augmentation import rotate
 
     image = rng.standard_normal((1, 5, 5, 2))
     quarter = rotate(md.tensor(image), np.array([np.pi / 2]), interpolation="nearest").array

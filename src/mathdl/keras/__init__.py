@@ -35,9 +35,24 @@ from mathdl.keras import (
 from mathdl.keras.base_layer import Layer, Variable
 from mathdl.keras.functional import Input, InputLayer, KerasTensor
 from mathdl.keras.functional_model import Functional
+from mathdl.keras.initializers import Initializer
+from mathdl.keras.losses import Loss
+from mathdl.keras.metrics import Metric
 from mathdl.keras.models import Model, Sequential
+from mathdl.keras.optimizers import Optimizer
+
+
+def version():
+    """The Keras API version the facade follows, and that it is mathdl's facade."""
+    return "3 (mathdl facade)"
+
 
 __all__ = [
+    "Initializer",
+    "Loss",
+    "Metric",
+    "Optimizer",
+    "version",
     "Functional",
     "Input",
     "InputLayer",

@@ -14,6 +14,7 @@ formula); weights are in Keras's layout so ``get_weights``/``set_weights`` excha
 Keras unchanged.
 """
 
+from mathdl.keras.augmentation import RandomFlip, RandomRotation, Rescaling
 from mathdl.keras.base_layer import Layer, Variable
 from mathdl.keras.conv_layers import (
     AveragePooling1D,
@@ -65,6 +66,7 @@ from mathdl.keras.merging import (
     add,
     average,
     concatenate,
+    dot,
     maximum,
     minimum,
     multiply,
@@ -72,7 +74,6 @@ from mathdl.keras.merging import (
 )
 from mathdl.keras.normalization import BatchNormalization, LayerNormalization
 from mathdl.keras.ops_layer import OpLayer
-from mathdl.keras.preprocessing import RandomFlip, RandomRotation, Rescaling
 from mathdl.keras.recurrent import GRU, LSTM, Bidirectional, SimpleRNN
 
 __all__ = [
@@ -134,6 +135,7 @@ __all__ = [
     "add",
     "average",
     "concatenate",
+    "dot",
     "maximum",
     "minimum",
     "multiply",

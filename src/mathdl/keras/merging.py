@@ -185,6 +185,11 @@ def minimum(inputs, **kwargs):
     return Minimum(**kwargs)(inputs)
 
 
+def dot(inputs, axes=-1, normalize=False, **kwargs):
+    """``Dot(axes, normalize)(inputs)``."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
+
+
 def concatenate(inputs, axis=-1, **kwargs):
     """``Concatenate(axis)(inputs)``."""
     return Concatenate(axis=axis, **kwargs)(inputs)
