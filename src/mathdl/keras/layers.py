@@ -75,8 +75,42 @@ from mathdl.keras.merging import (
 from mathdl.keras.normalization import BatchNormalization, LayerNormalization
 from mathdl.keras.ops_layer import OpLayer
 from mathdl.keras.recurrent import GRU, LSTM, Bidirectional, SimpleRNN
+from mathdl.keras.reshaping_layers import (
+    ELU,
+    Cropping1D,
+    Cropping2D,
+    GaussianDropout,
+    GaussianNoise,
+    GroupNormalization,
+    PReLU,
+    RepeatVector,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    TimeDistributed,
+    UnitNormalization,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 
 __all__ = [
+    "ELU",
+    "Cropping1D",
+    "Cropping2D",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GroupNormalization",
+    "PReLU",
+    "RepeatVector",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "TimeDistributed",
+    "UnitNormalization",
+    "UpSampling1D",
+    "UpSampling2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
     "Activation",
     "Add",
     "Average",
