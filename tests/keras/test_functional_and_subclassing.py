@@ -220,3 +220,14 @@ def test_call_without_training_is_inference_and_fit_trains_with_dropout(data):
     assert np.any(dropped == 0) and np.allclose(dropped[dropped != 0], 2 * x[dropped != 0])
     with pytest.raises(NotImplementedError, match="does not implement call"):
         keras.layers.Layer()(x)
+
+
+def test_sequences_of_other_lengths_and_ops_with_shape_arguments():
+    model = keras.Sequential([layers.Embedding(20, 4), layers.LSTM(3)])
+    assert model(np.ones((2, 5), int)).shape == (2, 3) and model(np.ones((2, 9), int)).shape == (2, 3)
+    inputs = keras.Input((6,))
+    reshaped = keras.Model(inputs, ops.reshape(inputs, (-1, 2, 3)))
+    assert reshaped.predict(np.ones((2, 6), np.float32)).shape == (2, 2, 3)
+    dense = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"expected shape \(None, 4\), found \(None, 5\)"):
+        dense(np.ones((1, 5), np.float32))

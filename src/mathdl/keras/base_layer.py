@@ -482,7 +482,7 @@ class Layer(Module):
             raise TypeError(f"layer {self.name}: call it on inputs, e.g. layer(x)")
         dtype = self.compute_dtype
         inputs = convert_inputs(args[0], dtype) if self.autocast else convert_inputs(args[0], None)
-        rest = tuple(convert_inputs(a, dtype) if isinstance(a, (np.ndarray, list)) else a for a in args[1:])
+        rest = tuple(convert_inputs(a, dtype) if isinstance(a, np.ndarray) else a for a in args[1:])
         if not self.built:
             from mathdl.keras.functional import flatten
 

@@ -46,6 +46,11 @@ class Embedding(Layer):
             (self.input_dim, self.output_dim), self.embeddings_initializer, name="embeddings"
         )
 
+    def check_input_shape(self, input_shape):
+        """Any number of ids per sample (sequences of another length are fine, as in Keras)."""
+        if len(input_shape) < 1:
+            raise ValueError(f"Input 0 of layer {self.name} is incompatible: expected ids (None, length)")
+
     def call(self, inputs):
         indices = inputs.array
         if indices.dtype.kind not in "iu":

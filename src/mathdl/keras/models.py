@@ -389,16 +389,17 @@ class Sequential(Model):
         return x
 
     def _input_mismatch(self, shape):
+        # Keras runs a model on inputs whose sizes differ from the built ones (a longer sequence)
+        # as long as its layers accept them: the first layer decides; another rank never fits
         expected = self.input_shape
-        if len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected[1:], shape[1:])):
-            return
         first = self._stack[0]
         if hasattr(first, "check_input_shape"):
             first.check_input_shape(shape)
-        raise ValueError(
-            f"Input 0 of layer {first.name} is incompatible: expected shape "
-            f"{format_shape(expected)}, found {format_shape((None,) + tuple(shape[1:]))}"
-        )
+        if len(shape) != len(expected):
+            raise ValueError(
+                f"Input 0 of layer {first.name} is incompatible: expected shape "
+                f"{format_shape(expected)}, found {format_shape((None,) + tuple(shape[1:]))}"
+            )
 
     def check_input_shape(self, input_shape):
         if self.input_shape is not None:

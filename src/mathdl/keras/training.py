@@ -424,10 +424,12 @@ def evaluate(model, x, y, batch_size, verbose, steps, return_dict):
     _check_compiled(model, "evaluating it")
     run = Run(model)
     batch_size = 32 if batch_size is None else int(batch_size)
+    samples = 0
     if adapter.is_iterable_source(x):
         data = _source(run, x, steps, "evaluate")
     else:
         data, xs = _array_loader(run, x, y, batch_size, False, "evaluate")
+        samples = len(xs)
         _build_from(model, run, xs[:1])
     with run.active():
         if not model.built:
@@ -442,7 +444,7 @@ def evaluate(model, x, y, batch_size, verbose, steps, return_dict):
         progress = ProgressLine(verbose_level(verbose))
         progress.begin("evaluate", steps_total)
         logs = trainer.evaluate(data)
-        progress.end(steps_total or 0, 0, logs)
+        progress.end(steps_total or 0, samples, logs)
     if return_dict:
         return logs
     values = list(logs.values())
