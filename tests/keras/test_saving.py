@@ -224,3 +224,30 @@ def test_model_checkpoint_writes_a_loadable_model(tmp_path, data):
     assert_same(model, loaded, x)
     with pytest.raises(ValueError, match="must end in `.keras`"):
         keras.callbacks.ModelCheckpoint(tmp_path / "model.npz")
+
+
+def test_dict_outputs_and_dict_losses_round_trip(tmp_path, data):
+    x, y = data
+    md.manual_seed(0)
+    inputs = keras.Input((5,), name="features")
+    hidden = layers.Dense(4, activation="relu")(inputs)
+    model = keras.Model(
+        {"features": inputs},
+        {"label": layers.Dense(3, name="label")(hidden), "score": layers.Dense(1, name="score")(hidden)},
+    )
+    model.compile(
+        optimizer="adam",
+        loss={"label": keras.losses.SparseCategoricalCrossentropy(from_logits=True), "score": "mse"},
+        metrics={"label": ["accuracy"]},
+    )
+    model.fit({"features": x}, {"label": y, "score": x[:, :1]}, epochs=1, verbose=0)
+    model.save(tmp_path / "dict.keras")
+    loaded = keras.saving.load_model(tmp_path / "dict.keras")
+    ours, theirs = model.predict({"features": x}), loaded.predict({"features": x})
+    assert set(ours) == {"label", "score"}
+    for key in ours:
+        np.testing.assert_array_equal(ours[key], theirs[key])
+    targets = {"label": y, "score": x[:, :1]}
+    assert loaded.evaluate({"features": x}, targets, verbose=0) == model.evaluate(
+        {"features": x}, targets, verbose=0
+    )

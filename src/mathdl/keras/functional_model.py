@@ -174,22 +174,22 @@ class Functional(Model):
             layers.append(item)
 
         def refs(structure):
-            return map_structure(self._tensor_ref, structure)
+            if isinstance(structure, KerasTensor):
+                return [self._tensor_ref(structure)]
+            values = structure.values() if isinstance(structure, dict) else structure
+            return [self._tensor_ref(t) for t in values]
+
+        def names(structure):
+            return list(structure) if isinstance(structure, dict) else None
 
         return {
             "name": self.name,
             "trainable": self.trainable,
             "layers": layers,
-            "input_layers": refs(
-                self._input_structure
-                if not isinstance(self._input_structure, KerasTensor)
-                else [self._input_structure]
-            ),
-            "output_layers": refs(
-                self._output_structure
-                if not isinstance(self._output_structure, KerasTensor)
-                else [self._output_structure]
-            ),
+            "input_layers": refs(self._input_structure),
+            "output_layers": refs(self._output_structure),
+            "input_keys": names(self._input_structure),
+            "output_keys": names(self._output_structure),
             "single_input": isinstance(self._input_structure, KerasTensor),
             "single_output": isinstance(self._output_structure, KerasTensor),
         }
@@ -242,11 +242,15 @@ class Functional(Model):
             name, index, position = ref
             return flatten(outputs[(name, index)])[position]
 
-        inputs = [tensor(ref) for ref in config["input_layers"]]
-        outs = [tensor(ref) for ref in config["output_layers"]]
+        def structure(refs, keys, single):
+            tensors = [tensor(ref) for ref in refs]
+            if keys:
+                return dict(zip(keys, tensors))
+            return tensors[0] if single else tensors
+
         return cls(
-            inputs[0] if config.get("single_input") else inputs,
-            outs[0] if config.get("single_output") else outs,
+            structure(config["input_layers"], config.get("input_keys"), config.get("single_input")),
+            structure(config["output_layers"], config.get("output_keys"), config.get("single_output")),
             name=config.get("name"),
             trainable=config.get("trainable", True),
         )
