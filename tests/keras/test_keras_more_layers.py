@@ -127,6 +127,12 @@ def test_reshape_permute_activation_rescaling(rng):
     np.testing.assert_array_equal(layers.Permute((2, 1), **f64)(x).array, x.transpose(0, 2, 1))
     np.testing.assert_allclose(layers.Activation("tanh", **f64)(x).array, np.tanh(x))
     np.testing.assert_allclose(layers.Rescaling(1 / 255, offset=-1.0, **f64)(x).array, x / 255 - 1)
+    np.testing.assert_allclose(layers.LeakyReLU(**f64)(x).array, np.where(x > 0, x, 0.3 * x))  # Keras: 0.3
+    np.testing.assert_allclose(layers.ReLU(max_value=0.5, **f64)(x).array, np.clip(x, 0, 0.5))
+    e = np.exp(x - x.max(1, keepdims=True))
+    np.testing.assert_allclose(layers.Softmax(axis=1, **f64)(x).array, e / e.sum(1, keepdims=True))
+    np.testing.assert_array_equal(layers.Identity(**f64)(x).array, x)
+    np.testing.assert_allclose(layers.Lambda(lambda t: t * 2.0, **f64)(x).array, 2 * x)
     assert keras.Input((3, 4)).shape == (None, 3, 4)
     assert layers.Reshape((2, 6))(keras.Input((3, 4))).shape == (None, 2, 6)
     with pytest.raises(ValueError, match="does not fit target_shape"):
