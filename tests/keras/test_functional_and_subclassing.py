@@ -231,3 +231,25 @@ def test_sequences_of_other_lengths_and_ops_with_shape_arguments():
     dense = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
     with pytest.raises(ValueError, match=r"expected shape \(None, 4\), found \(None, 5\)"):
         dense(np.ones((1, 5), np.float32))
+
+
+def test_lists_of_layers_are_tracked_also_when_appended_to(data):
+    x, _ = data
+
+    class Stack(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.blocks = []
+            for units in (4, 3):
+                self.blocks.append(layers.Dense(units))
+
+        def call(self, inputs):
+            for block in self.blocks:
+                inputs = block(inputs)
+            return inputs
+
+    stack = Stack()
+    stack(x)
+    assert len(stack.weights) == 4 and stack.count_params() == 6 * 4 + 4 + 4 * 3 + 3
+    stack.blocks.pop()
+    assert len(stack.weights) == 2

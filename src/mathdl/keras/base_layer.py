@@ -194,6 +194,56 @@ def nested_shapes(value):
     return tuple(value.shape)
 
 
+def _register_list(owner, name, items):
+    """Register the Modules of ``items`` as ``name_0``, ``name_1``, … (dropping stale entries)."""
+    prefix = f"{name}_"
+    for key in [k for k in owner._modules if k.startswith(prefix) and k[len(prefix) :].isdigit()]:
+        del owner._modules[key]
+    for index, item in enumerate(items):
+        if isinstance(item, Module):
+            owner._modules[f"{prefix}{index}"] = item
+
+
+class _TrackedList(list):
+    """A list attribute of a layer whose Module items are tracked as sub-layers."""
+
+    def __init__(self, owner, name, items):
+        super().__init__(items)
+        self._owner, self._name = owner, name
+
+    def _sync(self):
+        _register_list(self._owner, self._name, self)
+
+    def append(self, item):
+        super().append(item)
+        self._sync()
+
+    def extend(self, items):
+        super().extend(items)
+        self._sync()
+
+    def insert(self, index, item):
+        super().insert(index, item)
+        self._sync()
+
+    def pop(self, index=-1):
+        item = super().pop(index)
+        self._sync()
+        return item
+
+    def remove(self, item):
+        super().remove(item)
+        self._sync()
+
+    def __setitem__(self, index, item):
+        super().__setitem__(index, item)
+        self._sync()
+
+    def __delitem__(self, index):
+        super().__delitem__(index)
+        self._sync()
+
+
 class Layer(Module):
     """Base class of Keras layers (see the module docstring)."""
 
@@ -278,14 +328,10 @@ class Layer(Module):
         if registry is not None and isinstance(value, Variable) and any(v is value for v in registry):
             object.__setattr__(self, name, value)  # already tracked by add_weight under its name
             return
-        if (
-            registry is not None
-            and isinstance(value, (list, tuple))
-            and value
-            and all(isinstance(v, Module) for v in value)
-        ):
-            for index, module in enumerate(value):  # Keras tracks lists of layers
-                self.add_module(f"{name}_{index}", module)
+        if registry is not None and not name.startswith("_") and type(value) in (list, tuple):
+            if type(value) is list:  # Keras tracks lists of layers, also when appended to later
+                value = _TrackedList(self, name, value)
+            _register_list(self, name, value)
             object.__setattr__(self, name, value)
             return
         super().__setattr__(name, value)
