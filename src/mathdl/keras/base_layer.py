@@ -33,8 +33,8 @@ import numpy as np
 
 from mathdl import backend
 from mathdl.autograd.tensor import Tensor
+from mathdl.keras.tracking import Variable, _register_list, _TrackedList
 from mathdl.nn.module import Module
-from mathdl.nn.parameter import Parameter
 
 _NAME_COUNTS = defaultdict(int)
 _STATE = threading.local()
@@ -81,41 +81,6 @@ def positive_int(value, name, where):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
     return int(value)
-
-
-# ----- variables ----------------------------------------------------------------------------
-class Variable(Parameter):
-    """A Keras weight: a ``Parameter`` with a ``name``, a ``trainable`` flag, ``assign``,
-    ``assign_add``, ``assign_sub`` and ``numpy()``. Non-trainable variables (moving statistics)
-    are registered as buffers, so optimisers never see them."""
-
-    __slots__ = ("name", "trainable", "path")
-
-    def __init__(self, value, name="variable", trainable=True):
-        value = np.asarray(value)
-        super().__init__(value, requires_grad=bool(trainable), dtype=value.dtype)
-        self.name, self.trainable, self.path = name, bool(trainable), name
-
-    def assign(self, value):
-        """Set the values in place (shape must match)."""
-        value = value.array if isinstance(value, Tensor) else np.asarray(value)
-        if value.shape != self.shape and value.size != self.array.size:
-            raise ValueError(f"variable {self.path}: cannot assign shape {value.shape} to {self.shape}")
-        self.array[...] = value.reshape(self.shape)
-        return self
-
-    def assign_add(self, value):
-        """Add ``value`` in place."""
-        return self.assign(self.array + (value.array if isinstance(value, Tensor) else np.asarray(value)))
-
-    def assign_sub(self, value):
-        """Subtract ``value`` in place."""
-        return self.assign(self.array - (value.array if isinstance(value, Tensor) else np.asarray(value)))
-
-    @property
-    def value(self):
-        """The variable itself (a Tensor), as Keras's ``variable.value``."""
-        return self
 
 
 # ----- the training flag of the enclosing call ----------------------------------------------
@@ -192,56 +157,6 @@ def nested_shapes(value):
     if isinstance(value, dict):
         return {k: nested_shapes(v) for k, v in value.items()}
     return tuple(value.shape)
-
-
-def _register_list(owner, name, items):
-    """Register the Modules of ``items`` as ``name_0``, ``name_1``, … (dropping stale entries)."""
-    prefix = f"{name}_"
-    for key in [k for k in owner._modules if k.startswith(prefix) and k[len(prefix) :].isdigit()]:
-        del owner._modules[key]
-    for index, item in enumerate(items):
-        if isinstance(item, Module):
-            owner._modules[f"{prefix}{index}"] = item
-
-
-class _TrackedList(list):
-    """A list attribute of a layer whose Module items are tracked as sub-layers."""
-
-    def __init__(self, owner, name, items):
-        super().__init__(items)
-        self._owner, self._name = owner, name
-
-    def _sync(self):
-        _register_list(self._owner, self._name, self)
-
-    def append(self, item):
-        super().append(item)
-        self._sync()
-
-    def extend(self, items):
-        super().extend(items)
-        self._sync()
-
-    def insert(self, index, item):
-        super().insert(index, item)
-        self._sync()
-
-    def pop(self, index=-1):
-        item = super().pop(index)
-        self._sync()
-        return item
-
-    def remove(self, item):
-        super().remove(item)
-        self._sync()
-
-    def __setitem__(self, index, item):
-        super().__setitem__(index, item)
-        self._sync()
-
-    def __delitem__(self, index):
-        super().__delitem__(index)
-        self._sync()
 
 
 class Layer(Module):
