@@ -110,12 +110,25 @@ def test_several_inputs_and_outputs_train_with_per_output_losses(data):
     history = model.fit(
         [ids, x], [x[:, :1], y], epochs=3, batch_size=16, verbose=0, validation_data=([ids, x], [x[:, :1], y])
     )
-    assert set(history.history) == {"loss", "label_accuracy", "val_loss", "val_label_accuracy"}
+    assert set(history.history) == {
+        "loss",
+        "score_loss",
+        "label_loss",
+        "label_accuracy",
+        "val_loss",
+        "val_score_loss",
+        "val_label_loss",
+        "val_label_accuracy",
+    }
+    total = 0.5 * np.array(history.history["score_loss"]) + np.array(history.history["label_loss"])
+    np.testing.assert_allclose(history.history["loss"], total, rtol=1e-5)  # weighted sum of the two
     assert history.history["loss"][-1] < history.history["loss"][0]
     score, label = model.predict([ids, x])
     assert score.shape == (48, 1) and label.shape == (48, 3)
     # the reported loss is the weighted sum of the two losses
-    loss = model.evaluate([ids, x], [x[:, :1], y], verbose=0, return_dict=True)["loss"]
+    logs = model.evaluate([ids, x], [x[:, :1], y], verbose=0, return_dict=True)
+    loss = logs["loss"]
+    assert logs["score_loss"] == pytest.approx(np.mean((score - x[:, :1]) ** 2), rel=1e-5)
     logits = label - label.max(1, keepdims=True)
     ce = -(logits[np.arange(48), y] - np.log(np.exp(logits).sum(1))).mean()
     assert loss == pytest.approx(0.5 * np.mean((score - x[:, :1]) ** 2) + ce, rel=1e-5)

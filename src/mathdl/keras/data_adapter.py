@@ -76,11 +76,11 @@ class Packing:
         return out
 
     def unpack_arrays(self, array):
-        """NumPy views of the original shapes (for metrics)."""
+        """NumPy arrays of the original shapes and dtypes (for metrics)."""
         n = array.shape[0]
         out, start = [], 0
-        for shape, size in zip(self.shapes, self.sizes):
-            out.append(array[:, start : start + size].reshape((n,) + shape))
+        for shape, dtype, size in zip(self.shapes, self.dtypes, self.sizes):
+            out.append(array[:, start : start + size].reshape((n,) + shape).astype(dtype, copy=False))
             start += size
         return out
 

@@ -148,6 +148,26 @@ class _MetricAdapter:
         return value
 
 
+class _OutputLoss(keras_metrics.Metric):
+    """The mean over the epoch of one output's loss (unweighted), for the logs."""
+
+    def __init__(self, loss, name):
+        self.loss = loss
+        super().__init__(name)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        with grad_mode.no_grad():
+            value = self.loss.compute(
+                Tensor(np.asarray(y_pred)), Tensor(np.asarray(y_true)), self.loss.from_logits
+            )
+        n = len(y_pred)
+        self.total += float(value.array) * n
+        self.count += n
+
+    def clone(self):
+        return _OutputLoss(self.loss, self.name)
+
+
 class _MetricReset(Callback):
     def __init__(self, adapters):
         self.adapters = adapters
@@ -182,6 +202,12 @@ class Run:
         self.fused = self._fusion()
         self.adapters = []
         multi = len(self.output_names) > 1
+        if multi:  # Keras logs each output's loss beside the total
+            for index, (name, loss) in enumerate(zip(self.output_names, self.config.losses)):
+                if loss is not None:
+                    self.adapters.append(
+                        _MetricAdapter(_OutputLoss(loss, f"{name}_loss"), index, self, f"{name}_loss")
+                    )
         for index, metrics in enumerate(self.config.metrics):
             for metric in metrics:
                 name = f"{self.output_names[index]}_{metric.name}" if multi else metric.name
