@@ -75,7 +75,12 @@ def test_sequential_round_trip_with_compile_settings(tmp_path, data):
     path = tmp_path / "model.keras"
     model.save(path)
     with zipfile.ZipFile(path) as archive:
-        assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.npz"]
+        assert sorted(archive.namelist()) == [
+            "config.json",
+            "metadata.json",
+            "model.weights.npz",
+            "optimizer.npz",
+        ]
         assert "not Keras's own" in json.loads(archive.read("metadata.json"))["note"]
         config = json.loads(archive.read("config.json"))
     assert (
@@ -251,3 +256,23 @@ def test_dict_outputs_and_dict_losses_round_trip(tmp_path, data):
     assert loaded.evaluate({"features": x}, targets, verbose=0) == model.evaluate(
         {"features": x}, targets, verbose=0
     )
+
+
+def test_reloaded_model_resumes_training_exactly(tmp_path, data):
+    x, y = data
+    md.manual_seed(0)
+    model = keras.Sequential(
+        [keras.Input((5,)), layers.Dense(4, activation="relu"), layers.Dense(3, activation="softmax")]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    model.save(tmp_path / "resume.keras")
+    loaded = keras.saving.load_model(tmp_path / "resume.keras")
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 4  # Adam's moments came back
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    loaded.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    model.save(tmp_path / "light.keras", include_optimizer=False)
+    with zipfile.ZipFile(tmp_path / "light.keras") as archive:
+        assert "optimizer.npz" not in archive.namelist()

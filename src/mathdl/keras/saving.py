@@ -5,7 +5,8 @@ classes.
 holding ``metadata.json`` (which says so), ``config.json`` (the model's config — Keras 3's
 layout of ``class_name``/``config``/``inbound_nodes`` — its build shape and compile settings)
 and ``model.weights.npz`` (the weights in ``model.weights`` order, read back with
-``allow_pickle=False``). Keras itself cannot read it, and this module cannot read Keras's
+``allow_pickle=False``), plus ``optimizer.npz`` (the optimiser's moments and step counts, written
+by ``mathdl.save``) for a compiled, trained model, so a reloaded model resumes training exactly. Keras itself cannot read it, and this module cannot read Keras's
 files (whose weights are HDF5); it says so instead of guessing. No pickle anywhere: custom
 classes are found by name in the registry (``@register_keras_serializable``) or in
 ``custom_objects``.
@@ -215,7 +216,7 @@ def _build_config(model):
     return {"input_shape": to_json_value(shape), "input_dtypes": dtypes}
 
 
-def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=True, **kwargs):
     """Write ``model`` to ``filepath`` (must end in '.keras'); see the module docstring."""
     filepath = os.fspath(filepath)
     if kwargs.get("save_format") not in (None, "keras"):
@@ -243,7 +244,19 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         archive.writestr("metadata.json", json.dumps(metadata, indent=1))
         archive.writestr("config.json", json.dumps(config, indent=1))
         archive.writestr("model.weights.npz", _weights_npz(model))
+        optimizer = getattr(getattr(model, "optimizer", None), "optimizer", None)
+        if include_optimizer and optimizer is not None:
+            archive.writestr("optimizer.npz", _optimizer_state(optimizer))
     _write_atomic(filepath, buffer.getvalue())
+
+
+def _optimizer_state(optimizer):
+    """The bound ``mathdl.optim`` optimiser's state (moments, step counts) via ``mathdl.save``."""
+    from mathdl.io import save
+
+    buffer = io.BytesIO()
+    save(optimizer.state_dict(), buffer)
+    return buffer.getvalue()
 
 
 def _read_archive(filepath):
@@ -263,7 +276,8 @@ def _read_archive(filepath):
                 f"{filepath} was not written by mathdl's Keras facade ({found}); mathdl reads only its own "
                 f".keras files (config JSON + npz weights), not Keras's"
             )
-        return json.loads(archive.read("config.json")), archive.read("model.weights.npz")
+        optimizer = archive.read("optimizer.npz") if "optimizer.npz" in names else None
+        return json.loads(archive.read("config.json")), archive.read("model.weights.npz"), optimizer
 
 
 def _apply_weights(model, npz_bytes, where, skip_mismatch=False):
@@ -309,7 +323,7 @@ def _build_loaded(model, build_config):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """The model saved by ``model.save(filepath)``: rebuilt from its config, weights restored,
     compiled again with the saved settings when ``compile=True``."""
-    config, weights = _read_archive(filepath)
+    config, weights, optimizer_state = _read_archive(filepath)
     model = deserialize_layer(config, custom_objects)
     _build_loaded(model, config.get("build_config"))
     _apply_weights(model, weights, f"load_model({os.fspath(filepath)!r})")
@@ -337,6 +351,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             metrics=None if compile_config["metrics"] is None else metric_of(compile_config["metrics"]),
             loss_weights=compile_config.get("loss_weights"),
         )
+        if optimizer_state is not None and model.trainable_weights:
+            from mathdl.io import load
+
+            bound = model.optimizer.build(model.trainable_weights)
+            bound.load_state_dict(load(io.BytesIO(optimizer_state)))
     return model
 
 
@@ -357,7 +376,7 @@ def load_weights(model, filepath, skip_mismatch=False):
     if not model.built:
         raise ValueError("load_weights: build the model first (call it on data or give an input shape)")
     if filepath.endswith(".keras"):
-        _, weights = _read_archive(filepath)
+        _, weights, _ = _read_archive(filepath)
     else:
         if not os.path.exists(filepath):
             raise FileNotFoundError(f"no such file: {filepath}")
