@@ -20,6 +20,13 @@ from mathdl.autograd.function import as_tensor
 from mathdl.nn import functional as F
 
 
+def _zero(x):
+    """A zero of ``x``'s dtype (not 0 · x, which is −0 for negative x)."""
+    from mathdl.autograd.tensor import Tensor
+
+    return Tensor(np.zeros((), dtype=x.dtype))
+
+
 def _t(x):
     return as_tensor(x if not isinstance(x, (list, float, int)) else np.asarray(x, dtype=np.float32))
 
@@ -30,11 +37,11 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return F.relu(x)
     shifted = x - threshold if threshold else x
-    positive = ops.where(x.array >= threshold, x, 0.0 * x)
+    positive = ops.where(x.array >= threshold, x, _zero(x))
     if max_value is not None:
         positive = ops.minimum(positive, as_tensor(np.asarray(max_value, dtype=x.dtype)))
     if negative_slope:
-        positive = positive + ops.where(x.array < threshold, negative_slope * shifted, 0.0 * x)
+        positive = positive + ops.where(x.array < threshold, negative_slope * shifted, _zero(x))
     return positive
 
 
@@ -148,7 +155,7 @@ def log_sigmoid(x):
 def hard_shrink(x, threshold=0.5):
     """x where |x| > threshold, else 0."""
     x = _t(x)
-    return ops.where(np.abs(x.array) > threshold, x, 0.0 * x)
+    return ops.where(np.abs(x.array) > threshold, x, _zero(x))
 
 
 def soft_shrink(x, threshold=0.5):
@@ -167,13 +174,13 @@ def sparse_plus(x):
     """0 for x ≤ −1, (x + 1)²/4 for |x| < 1, x for x ≥ 1."""
     x = _t(x)
     middle = (x + 1.0) * (x + 1.0) * 0.25
-    return ops.where(x.array >= 1.0, x, ops.where(x.array <= -1.0, 0.0 * x, middle))
+    return ops.where(x.array >= 1.0, x, ops.where(x.array <= -1.0, _zero(x), middle))
 
 
 def threshold(x, threshold, default_value):
     """x where x > threshold, else ``default_value``."""
     x = _t(x)
-    return ops.where(x.array > threshold, x, 0.0 * x + float(default_value))
+    return ops.where(x.array > threshold, x, _zero(x) + float(default_value))
 
 
 def exponential(x):
