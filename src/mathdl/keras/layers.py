@@ -14,6 +14,7 @@ formula); weights are in Keras's layout so ``get_weights``/``set_weights`` excha
 Keras unchanged.
 """
 
+from mathdl.keras.attention import MultiHeadAttention
 from mathdl.keras.augmentation import RandomFlip, RandomRotation, Rescaling
 from mathdl.keras.base_layer import Layer, Variable
 from mathdl.keras.conv_layers import (
@@ -95,6 +96,7 @@ from mathdl.keras.reshaping_layers import (
 )
 
 __all__ = [
+    "MultiHeadAttention",
     "ELU",
     "Cropping1D",
     "Cropping2D",
