@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mathdl as md
-from mathdl.keras import layers, losses, models, optimizers
+from mathdl.keras import layers, losses, models, optimizers, training
 from mathdl.keras.utils import to_categorical
 
 
@@ -75,11 +75,10 @@ def test_softmax_output_trains_through_the_fused_log_softmax(rng):
     model.compile(optimizer="sgd", loss="categorical_crossentropy")
     x = np.full((4, 1), 0.25, np.float32)
     y = to_categorical(np.ones(4, int), 2)
-    assert model._fusion()
+    assert training.Run(model).fused
     loss = model.evaluate(x, y, verbose=0)
     assert loss == pytest.approx(500.0, rel=1e-5)
-    with model._fused_outputs(True):
-        logits = model(md.tensor(x))
+    logits = model(md.tensor(x), logits=True)
     assert np.allclose(logits.array, [[250.0, -250.0]] * 4)
     history = model.fit(x, y, epochs=1, batch_size=4, verbose=0)
     assert history.history["loss"][0] == pytest.approx(500.0, rel=1e-5)
@@ -95,7 +94,7 @@ def test_sigmoid_output_with_binary_crossentropy_is_fused_and_uses_probability_a
     y = (x[:, 0] + x[:, 1] > 0).astype(np.float32)
     model = models.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(2,))])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    assert model._fusion()
+    assert training.Run(model).fused
     model.compile(optimizer=optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=20, batch_size=50, verbose=0)
     loss, accuracy = model.evaluate(x, y, verbose=0)

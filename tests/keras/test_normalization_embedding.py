@@ -25,7 +25,7 @@ def test_batch_normalization_formula_moving_statistics_and_keras_weights(rng):
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
     _, _, moving_mean, moving_var = bn.get_weights()
     np.testing.assert_allclose(moving_mean, 0.01 * x.mean(0), rtol=1e-5)  # momentum 0.99
-    np.testing.assert_allclose(moving_var, 0.99 + 0.01 * x.var(0, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(moving_var, 0.99 + 0.01 * x.var(0), rtol=1e-5)  # biased, as Keras
     inference = model.predict(x)  # moving statistics
     np.testing.assert_allclose(
         inference, 2.0 * (x - moving_mean) / np.sqrt(moving_var + 1e-3) + 0.5, rtol=1e-4

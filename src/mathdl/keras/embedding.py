@@ -1,14 +1,14 @@
-"""Keras's ``Embedding`` on ``nn.Embedding``: integer indices (None, T) → vectors (None, T, D),
-y[n, t] = W[x[n, t]], with W (input_dim, output_dim) initialised U(−0.05, 0.05) as in Keras.
-Its gradient scatters ȳ back into the rows that were looked up (``nn.Embedding``'s backward).
-A model whose first layer is an Embedding is fed integer arrays (``fit`` keeps them integers)."""
-
-import numbers
+"""Keras's ``Embedding``: integer indices (None, T) → vectors (None, T, D), y[n, t] = E[x[n, t]],
+with E (input_dim, output_dim) initialised U(−0.05, 0.05) as in Keras. Its gradient scatters ȳ back
+into the rows that were looked up (``F.embedding``'s backward). A model whose first layer is an
+Embedding is fed integer arrays (``fit`` keeps them integers)."""
 
 import numpy as np
 
-from mathdl.keras.layers import INITIALIZERS, Layer, format_shape, initialize
-from mathdl.nn.layers.embedding import Embedding as _NNEmbedding
+from mathdl.keras import initializers as keras_initializers
+from mathdl.keras.base_layer import Layer, format_shape, positive_int
+from mathdl.keras.core_layers import check_initializer
+from mathdl.nn import functional as F
 
 
 class Embedding(Layer):
@@ -28,46 +28,48 @@ class Embedding(Layer):
         if input_length is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
-        for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"Embedding: {name} must be a positive integer, got {value!r}")
+        self.input_dim = positive_int(input_dim, "input_dim", "Embedding")
+        self.output_dim = positive_int(output_dim, "output_dim", "Embedding")
         if mask_zero:
             raise ValueError("Embedding: mask_zero=True is not supported (no masking in the facade)")
-        if not callable(embeddings_initializer) and embeddings_initializer not in INITIALIZERS:
-            raise ValueError(
-                f"Embedding: unknown embeddings_initializer {embeddings_initializer!r}; "
-                f"known: {sorted(INITIALIZERS)}"
-            )
-        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
-        self.embeddings_initializer = embeddings_initializer
-        self.embedding = None
+        self.embeddings_initializer = check_initializer(
+            embeddings_initializer, "embeddings_initializer", "Embedding"
+        )
 
     def build(self, input_shape):
-        if len(input_shape) < 2:
+        if len(input_shape) < 1:
             raise ValueError(
                 f"Input 0 of layer {self.name} is incompatible: expected shape (None, length), "
                 f"found {format_shape(input_shape)}"
             )
-        self.embedding = _NNEmbedding(self.input_dim, self.output_dim)
-        initialize(self.embedding.weight, self.embeddings_initializer, f"layer {self.name}")
+        self.embeddings = self.add_weight(
+            (self.input_dim, self.output_dim), self.embeddings_initializer, name="embeddings"
+        )
 
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape) + (self.output_dim,)
+    def check_input_shape(self, input_shape):
+        """Any number of ids per sample (sequences of another length are fine, as in Keras)."""
+        if len(input_shape) < 1:
+            raise ValueError(f"Input 0 of layer {self.name} is incompatible: expected ids (None, length)")
 
-    def forward(self, x):
-        if x.shape[1:] != self.input_shape[1:]:
-            self.check_input_shape(x.shape)
-        indices = x.array
+    def call(self, inputs):
+        indices = inputs.array
+        if indices.dtype.kind not in "iu":
+            if indices.size and not np.all(np.mod(indices, 1) == 0):
+                raise ValueError(
+                    f"layer {self.name}: Embedding takes integer indices, got dtype {indices.dtype}"
+                )
         if indices.size and (indices.min() < 0 or indices.max() >= self.input_dim):
             bad = int(indices.max() if indices.max() >= self.input_dim else indices.min())
             raise ValueError(
                 f"layer {self.name}: index {bad} is out of range for an Embedding of "
                 f"input_dim {self.input_dim} (valid: 0 … {self.input_dim - 1})"
             )
-        return self.embedding(indices.astype(np.int64, copy=False))
+        return F.embedding(indices.astype(np.int64, copy=False), self.embeddings)
 
-    def to_keras_layout(self, array):
-        return array  # (input_dim, output_dim) in both
-
-    def from_keras_layout(self, array, ndim):
-        return array
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": keras_initializers.serialize(self.embeddings_initializer),
+        }

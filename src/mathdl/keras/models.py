@@ -1,348 +1,112 @@
-"""``keras.models.Sequential``: a stack of Keras layers with ``compile``/``fit``/``evaluate``/
-``predict``/``summary``, trained by ``mathdl.train.Trainer``.
+"""``keras.Model`` and ``keras.Sequential``.
 
-    network = models.Sequential()
-    network.add(layers.Dense(512, activation='relu', input_shape=(28 * 28,)))
-    network.add(layers.Dense(10, activation='softmax'))
-    network.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])
-    network.fit(train_images, train_labels, epochs=5, batch_size=128)
+* ``keras.Model(inputs, outputs)`` is a functional model (``mathdl.keras.functional_model``).
+* A subclass of ``keras.Model`` defines ``__init__`` (layers as attributes) and
+  ``call(inputs, training=None)``; its weights are those of the layers it holds.
+* ``keras.Sequential([...])`` is a stack of layers; with a known input shape (``keras.Input``
+  first, or ``input_shape=`` on the first layer) it is built at once and its layers have symbolic
+  ``input``/``output`` (so ``keras.Model(model.inputs, [l.output for l in model.layers])`` works).
 
-A softmax (or sigmoid) output trained with the matching cross-entropy is fused: during ``fit``
-and ``evaluate`` the last layer returns its logits z and the loss is computed from
-log softmax(z) = z − logsumexp(z), whose gradient p − y never forms log(p) of a rounded
-probability. ``predict`` returns the probabilities.
+All of them have ``compile``/``fit``/``evaluate``/``predict`` (run by ``mathdl.train.Trainer``,
+see ``mathdl.keras.training``), ``summary``, ``get_weights``/``set_weights``, ``save``/
+``save_weights``/``load_weights`` (``mathdl.keras.saving``) and ``get_config``/``from_config``.
 """
-
-import contextlib
 
 import numpy as np
 
-from mathdl import backend, nn
 from mathdl.autograd import grad_mode
-from mathdl.autograd.function import as_tensor
 from mathdl.autograd.tensor import Tensor
-from mathdl.keras import losses as keras_losses
-from mathdl.keras import optimizers as keras_optimizers
-from mathdl.keras.layers import InputLayer, Layer, format_shape, unique_name
-from mathdl.train import metrics as train_metrics
-from mathdl.train.callbacks import Callback
-from mathdl.train.loop import Trainer
-from mathdl.train.progress import ProgressLine
+from mathdl.keras import summary as summary_module
+from mathdl.keras import training
+from mathdl.keras.base_layer import Layer, format_shape, snake_case, unique_name
 
 
-def _verbose(verbose):
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
-    return verbose
+class Model(Layer):
+    """Base of every Keras model; ``keras.Model(inputs, outputs)`` makes a functional one."""
 
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from mathdl.keras.functional_model import Functional
 
-def _mean_absolute_error(output, target):
-    return float(np.mean(np.abs(output - target.reshape(output.shape))))
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
 
-
-def _mean_squared_error(output, target):
-    return float(np.mean(np.square(output - target.reshape(output.shape))))
-
-
-class _SyncStopTraining(Callback):
-    """Lets Keras-style callbacks stop training with ``self.model.stop_training = True``."""
-
-    def on_train_begin(self, logs=None):
-        self.trainer.model.stop_training = False
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.trainer.model.stop_training:
-            self.trainer.stop_training = True
-
-
-class Sequential(nn.Module):
-    """A linear stack of layers. ``Sequential(layers=None, name=None)``; ``add(layer)``."""
-
-    def __init__(self, layers=None, name=None, trainable=True):
-        super().__init__()
-        self.name = name or unique_name("sequential")
-        self.trainable = trainable
-        self._stack = []
-        self._input_shape = None
-        self.built = False
-        self.compiled = False
-        self.compiled_loss = None
+    def __init__(self, *args, **kwargs):
+        name = kwargs.pop("name", None)
+        if args:
+            raise TypeError(f"{type(self).__name__}: unexpected positional arguments {args!r}")
+        super().__init__(name=name or unique_name(snake_case(type(self).__name__)), **kwargs)
+        self.compile_config = None
         self.optimizer = None
-        self._metric_specs = []
-        self._fused = False
-        self._logits_mode = False
+        self.compiled = False
         self.stop_training = False
         self.history = None
-        for layer in layers or ():
-            self.add(layer)
+        self.trainer = None
+        self._run = None
+        self._logits_mode = False
 
-    # ----- structure -----------------------------------------------------------------------
-    @property
-    def layers(self):
-        """The layers, in order (not counting an ``Input``)."""
-        return list(self._stack)
+    # ----- hooks the training module uses ----------------------------------------------------
+    def input_names(self):
+        """Names of the model inputs (one for a Sequential or subclassed model)."""
+        return ["input"]
 
-    def add(self, layer):
-        """Append ``layer``; an ``Input``/``InputLayer`` (only first) declares the input shape."""
-        if isinstance(layer, InputLayer):
-            if self._stack or self._input_shape is not None:
-                raise ValueError("Sequential: an Input can only be the first element of the model")
-            self._input_shape = layer.shape
+    def input_dtypes(self):
+        """The dtype each input is given in (None: floats to the dtype policy, integers kept)."""
+        return [None]
+
+    def output_names(self):
+        """Names of the outputs (one unless the model is functional with several)."""
+        return ["output"]
+
+    def output_activation(self):
+        """The activation of the output layer that a matching loss may absorb (None here)."""
+        return None
+
+    def call_unpacked(self, inputs, **kwargs):
+        """``self(inputs)`` bypassing the Trainer's packing."""
+        return Layer.__call__(self, inputs, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        run = self.__dict__.get("_run")
+        if run is not None and args and isinstance(args[0], Tensor) and len(args) == 1:
+            return run.call_model(self, args[0], kwargs)
+        return super().__call__(*args, **kwargs)
+
+    def build_from_sample(self, sample):
+        """Create the weights by running the model once on ``sample`` (a batch of one)."""
+        previous = self._run
+        self._run = None
+        try:
+            with grad_mode.no_grad():
+                Layer.__call__(self, sample, training=False)
+        finally:
+            self._run = previous
+        self.built = True
+
+    def maybe_build(self, input_shapes):
+        if self.built:
             return
-        if not isinstance(layer, (Layer, Sequential)):
-            raise TypeError(
-                f"Only instances of keras Layer can be added to a Sequential model. Received: "
-                f"{layer!r} (of type {type(layer).__name__})"
-            )
-        if any(existing.name == layer.name for existing in self._stack):
-            raise ValueError(
-                f"All layers added to a Sequential model should have unique names. Name "
-                f"{layer.name!r} is already the name of a layer in this model."
-            )
-        if not self._stack and self._input_shape is None and layer.declared_input_shape is not None:
-            self._input_shape = (None,) + layer.declared_input_shape
-        self._stack.append(layer)
-        # registered by position, as nn.Sequential: state_dict keys ('0.linear.weight', …) are the
-        # same for every instance of an architecture, so saved weights load into a fresh model
-        self.add_module(str(len(self._stack) - 1), layer)
-        self.built = False
-        if self._input_shape is not None:
-            self.build(self._input_shape)
+        if type(self).build is Model.build:  # the layers inside build themselves on this first call
+            self.built = True
+            self.input_shape = self._batchless(input_shapes)
+            return
+        super().maybe_build(input_shapes)
 
-    def pop(self):
-        """Remove and return the last layer."""
-        if not self._stack:
-            raise TypeError("There are no layers in the model.")
-        layer = self._stack.pop()
-        delattr(self, str(len(self._stack)))
-        self.built = bool(self._stack) and self.built
-        return layer
+    def build(self, input_shape):
+        """Build a subclassed model by calling it on zeros of ``input_shape``."""
+        if type(self).call is Model.call:
+            self.built = True
+            return
+        shape = tuple(1 if s is None else s for s in input_shape)
+        self.build_from_sample(Tensor(np.zeros(shape, dtype=self.compute_dtype)))
+        self.input_shape = (None,) + tuple(input_shape[1:])
 
-    def get_layer(self, name=None, index=None):
-        """The layer called ``name``, or at position ``index``."""
-        if index is not None:
-            if not -len(self._stack) <= index < len(self._stack):
-                raise ValueError(f"get_layer: index {index} is out of range for {len(self._stack)} layers")
-            return self._stack[index]
-        for layer in self._stack:
-            if layer.name == name:
-                return layer
-        raise ValueError(
-            f"No such layer: {name}. Existing layers are: {[layer.name for layer in self._stack]}"
-        )
-
-    def build(self, input_shape=None):
-        """Create every layer's weights for inputs of ``input_shape`` (batch axis first, None)."""
-        if input_shape is None:
-            input_shape = self._input_shape
-        if input_shape is None:
-            raise ValueError("Sequential.build: give the input shape, e.g. build((None, 784))")
-        shape = (None,) + tuple(input_shape[1:])
-        self._input_shape = shape
-        for layer in self._stack:
-            shape = layer.build_for(shape)
-        self.built = bool(self._stack)
-        return shape
-
-    @property
-    def input_shape(self):
-        """The model's input shape (None, …), or None before it is known."""
-        return self._input_shape
-
-    @property
-    def output_shape(self):
-        """The last layer's output shape (None, …) of a built model."""
-        if not self.built:
-            raise AttributeError("The model has not been built yet, so it has no output shape")
-        return self._stack[-1].output_shape
-
-    # ----- a Sequential is itself usable as a layer (Sequential([model, layers.Softmax()])) --
-    @property
-    def declared_input_shape(self):
-        """The input shape without the batch axis (for nesting this model as a layer)."""
-        return None if self._input_shape is None else tuple(self._input_shape[1:])
-
-    @property
-    def activation_name(self):
-        """The last layer's activation (lets fit fuse it into the loss when nested last)."""
-        return getattr(self._stack[-1], "activation_name", None) if self._stack else None
-
-    def build_for(self, input_shape):
-        """Build for ``input_shape`` if needed (checking it otherwise); returns the output shape."""
-        if not self.built:
-            return self.build(input_shape)
-        self.check_input_shape(input_shape)
-        return self.output_shape
-
-    def check_input_shape(self, input_shape):
-        """Raise Keras's incompatibility error unless the model takes ``input_shape``."""
-        if tuple(input_shape[1:]) != self._input_shape[1:]:
-            self._input_mismatch(input_shape)
-
-    def forward(self, x, logits=None):
-        """Apply the layers in order; x (N, …) → the last layer's output (its logits while
-        ``fit``/``evaluate`` fuse the output activation into the loss, or with ``logits=True``)."""
-        logits = self._logits_mode if logits is None else logits
-        x = as_tensor(x)
-        if not self._stack:
-            raise ValueError("Sequential: the model has no layers; add some with model.add(...)")
-        if not self.built:
-            self.build((None,) + tuple(x.shape[1:]))
-        elif x.shape[1:] != self._input_shape[1:]:
-            self._input_mismatch(x.shape)
-        last = len(self._stack) - 1
-        for index, layer in enumerate(self._stack):
-            if index == last and logits:
-                x = layer.forward(x, logits=True)
-            else:
-                x = layer.forward(x)
-        return x
-
-    def _input_mismatch(self, shape):
-        first = self._stack[0]
-        first.check_input_shape(shape)
-        raise ValueError(
-            f"Input 0 of layer {first.name} is incompatible: expected shape "
-            f"{format_shape(self._input_shape)}, found {format_shape((None,) + tuple(shape[1:]))}"
-        )
-
-    def _check_data(self, x, where):
-        if self.built and x.shape[1:] != self._input_shape[1:]:
-            self._input_mismatch(x.shape)
-        if not self.built:
-            self.build((None,) + tuple(x.shape[1:]))
-
-    # ----- compile / fit / evaluate / predict ----------------------------------------------
+    # ----- compile / fit / evaluate / predict -----------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, **unsupported):
         """Choose the optimiser (a name or ``keras.optimizers`` instance), the loss (a name,
-        ``keras.losses`` instance or ``f(y_true, y_pred)``) and metrics (e.g. ['accuracy'])."""
-        ignored = ("run_eagerly", "jit_compile", "steps_per_execution")  # execution hints: no meaning here
-        unsupported = {k: v for k, v in unsupported.items() if v is not None and k not in ignored}
-        if unsupported or loss_weights is not None:
-            raise TypeError(
-                f"compile: unsupported argument(s) {', '.join(sorted(unsupported) or ['loss_weights'])}"
-            )
-        if loss is None:
-            raise ValueError("compile: a loss is required, e.g. loss='categorical_crossentropy'")
-        self.optimizer = keras_optimizers.get(optimizer)
-        self.compiled_loss = keras_losses.get(loss)
-        if isinstance(metrics, str):
-            metrics = [metrics]
-        self._metric_specs = list(metrics or [])
-        for metric in self._metric_specs:
-            if not callable(metric) and metric not in (
-                "accuracy",
-                "acc",
-                "mae",
-                "mse",
-                "mean_absolute_error",
-                "mean_squared_error",
-            ):
-                raise ValueError(
-                    f"compile: unknown metric {metric!r}; known: 'accuracy', 'acc', 'mae', 'mse' "
-                    f"or a callable f(y_pred_array, y_true_array) -> float"
-                )
-        self.compiled = True
-
-    def _fusion(self):
-        """True when the last layer's activation is absorbed into the loss during training."""
-        loss = self.compiled_loss
-        last = self._stack[-1] if self._stack else None
-        activation = getattr(last, "activation_name", None)
-        return (
-            not loss.from_logits
-            and loss.fused_activation() is not None
-            and activation == loss.fused_activation()
-        )
-
-    def _resolve_metrics(self, logits):
-        loss = self.compiled_loss
-        resolved = []
-        for metric in self._metric_specs:
-            if callable(metric):
-                resolved.append(train_metrics.get_metric(metric))
-            elif metric in ("accuracy", "acc"):
-                binary = isinstance(loss, keras_losses.BinaryCrossentropy) or (
-                    self.built and self.output_shape[-1] == 1
-                )
-                if binary:
-                    threshold = 0.0 if logits else 0.5
-
-                    def binary_accuracy(output, target, threshold=threshold):
-                        return train_metrics.binary_accuracy(output, target, threshold)
-
-                    resolved.append((metric, binary_accuracy))
-                else:
-                    resolved.append((metric, train_metrics.accuracy))
-            elif metric in ("mae", "mean_absolute_error"):
-                resolved.append((metric, _mean_absolute_error))
-            else:
-                resolved.append((metric, _mean_squared_error))
-        return resolved
-
-    def _check_compiled(self, where):
-        if self.compiled_loss is None:
-            raise RuntimeError(
-                f"You must compile your model before {where}: call model.compile(optimizer, loss)"
-            )
-
-    def _prepare(self, x, y, where):
-        x = x.array if isinstance(x, Tensor) else np.asarray(x)
-        if self._stack and getattr(self._stack[0], "takes_indices", False):
-            if x.dtype.kind not in "iu" and not (x.size == 0 or np.all(np.mod(x, 1) == 0)):
-                raise ValueError(
-                    f"{where}: the first layer ({self._stack[0].name}) takes integer indices, "
-                    f"got non-integer values of dtype {x.dtype}"
-                )
-            x = x.astype(np.int64, copy=False)
-        elif x.dtype.kind not in "f" or x.dtype != backend.get_default_dtype():
-            x = x.astype(backend.get_default_dtype())
-        if x.ndim < 1:
-            raise ValueError(f"{where}: x must have a first (sample) axis, got shape {x.shape}")
-        if y is None:
-            return x, None
-        y = self.compiled_loss.prepare_targets(y.array if isinstance(y, Tensor) else y)
-        if y.dtype.kind == "f" and y.dtype != x.dtype:
-            y = y.astype(x.dtype)
-        if len(x) != len(y):
-            raise ValueError(
-                f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {len(y)}. Make "
-                f"sure all arrays contain the same number of samples."
-            )
-        self._check_data(x, where)
-        return x, y
-
-    def _loss(self, fused):
-        loss = self.compiled_loss
-        logits = fused or loss.from_logits
-
-        def loss_fn(output, target):
-            return loss.compute(output, target, logits)
-
-        return loss_fn
-
-    @contextlib.contextmanager
-    def _fused_outputs(self, fused):
-        previous = self._logits_mode
-        self._logits_mode = fused
-        try:
-            yield
-        finally:
-            self._logits_mode = previous
-
-    def _trainer(self, verbose):
-        if not self.built:
-            raise ValueError(
-                "This model has not yet been built. Build the model first by calling "
-                "`build()` or by calling the model on a batch of data."
-            )
-        fused = self._fusion()
-        # layers with trainable=False are left out, so the update never touches them (Keras's freezing)
-        optimizer = self.optimizer.build(self.trainable_weights)
-        metrics = self._resolve_metrics(fused or self.compiled_loss.from_logits)
-        return Trainer(self, optimizer, loss_fn=self._loss(fused), metrics=metrics, verbose=verbose), fused
+        ``keras.losses`` object, callable, or a list/dict of them per output) and the metrics
+        (names such as 'accuracy' or ``keras.metrics`` objects)."""
+        training.compile_model(self, optimizer, loss, metrics, loss_weights, unsupported)
 
     def fit(
         self,
@@ -356,195 +120,343 @@ class Sequential(nn.Module):
         validation_data=None,
         shuffle=True,
         initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
         **unsupported,
     ):
-        """Train for ``epochs`` epochs on arrays ``x``, ``y`` in mini-batches of ``batch_size``
-        (32), reshuffled every epoch; ``validation_data=(x_val, y_val)`` or ``validation_split``
-        (the last fraction of x, y, taken before shuffling) adds ``val_*`` entries. Returns a
-        ``History`` (``history.history['loss']``, ``['accuracy']``, ``['val_loss']`` …)."""
-        from mathdl.data import DataLoader, TensorDataset
-
+        """Train for ``epochs`` epochs on arrays ``x``, ``y`` (batches of ``batch_size``, 32,
+        reshuffled every epoch) or on a loader/generator of (x, y) batches (``steps_per_epoch``
+        batches per epoch when given). ``validation_data=(x_val, y_val)`` or a loader, or
+        ``validation_split`` (the last fraction of the arrays, before shuffling), adds ``val_*``
+        logs. Returns a ``History``."""
         unsupported = {k: v for k, v in unsupported.items() if v is not None}
         if unsupported:
             raise TypeError(f"fit: unsupported argument(s) {', '.join(sorted(unsupported))}")
-        self._check_compiled("training it")
-        if x is None or y is None:
-            raise ValueError("fit: give the training inputs x and targets y")
-        batch_size = 32 if batch_size is None else batch_size
-        x, y = self._prepare(x, y, "fit")
-        if not 0.0 <= validation_split < 1.0:
-            raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
-        val_loader = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError(
-                    "fit: validation_data must be a tuple (x_val, y_val) (validation sample "
-                    "weights are not supported)"
-                )
-            x_val, y_val = self._prepare(validation_data[0], validation_data[1], "fit (validation_data)")
-            val_loader = DataLoader(TensorDataset(x_val, y_val), batch_size=batch_size)
-        elif validation_split > 0:
-            n_val = int(len(x) * validation_split)
-            if n_val == 0 or n_val == len(x):
-                raise ValueError(
-                    f"fit: validation_split={validation_split} leaves no training or no "
-                    f"validation samples out of {len(x)}"
-                )
-            val_loader = DataLoader(TensorDataset(x[-n_val:], y[-n_val:]), batch_size=batch_size)
-            x, y = x[:-n_val], y[:-n_val]
-        loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=bool(shuffle))
-        trainer, fused = self._trainer(_verbose(verbose))
-        trainer.epoch = int(initial_epoch)
-        callbacks = list(callbacks or []) + [_SyncStopTraining()]
-        with self._fused_outputs(fused):
-            history = trainer.fit(loader, epochs, val_data=val_loader, callbacks=callbacks)
-        history.model = self
-        history.params.update({"verbose": verbose, "batch_size": batch_size})
-        self.history = history
-        return history
+        return training.fit(
+            self,
+            x,
+            y,
+            batch_size,
+            epochs,
+            verbose,
+            callbacks,
+            validation_split,
+            validation_data,
+            shuffle,
+            initial_epoch,
+            steps_per_epoch,
+            validation_steps,
+        )
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False, **unsupported):
-        """The loss (and metrics) on ``x``, ``y``: a float without metrics, else
+    def evaluate(
+        self, x=None, y=None, batch_size=None, verbose="auto", steps=None, return_dict=False, **unsupported
+    ):
+        """The loss (and metrics) on ``x``, ``y`` or a loader: a float without metrics, else
         ``[loss, metric, …]`` (a dict with ``return_dict=True``)."""
-        from mathdl.data import DataLoader, TensorDataset
-
         unsupported = {k: v for k, v in unsupported.items() if v is not None}
         if unsupported:
             raise TypeError(f"evaluate: unsupported argument(s) {', '.join(sorted(unsupported))}")
-        self._check_compiled("evaluating it")
-        x, y = self._prepare(x, y, "evaluate")
-        batch_size = 32 if batch_size is None else batch_size
-        loader = DataLoader(TensorDataset(x, y), batch_size=batch_size)
-        trainer, fused = self._trainer(0)
-        progress = ProgressLine(_verbose(verbose))
-        progress.begin("evaluate", len(loader))
-        with self._fused_outputs(fused):
-            logs = trainer.evaluate(loader)
-        progress.end(len(loader), len(x), logs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return training.evaluate(self, x, y, batch_size, verbose, steps, return_dict)
 
-    def predict(self, x, batch_size=None, verbose="auto"):
-        """The model's outputs (probabilities after a softmax layer) for ``x``, as a NumPy array,
-        computed in batches of ``batch_size`` (32) in inference mode."""
-        x, _ = self._prepare(x, None, "predict")
-        self._check_data(x, "predict")
-        batch_size = 32 if batch_size is None else int(batch_size)
-        was_training = self.training
-        self.eval()
-        outputs = []
-        try:
-            with grad_mode.no_grad(), self._fused_outputs(False):
-                for start in range(0, len(x), batch_size):
-                    outputs.append(self.forward(Tensor(x[start : start + batch_size])).array)
-        finally:
-            self.train(was_training)
-        if not outputs:
-            return np.zeros((0,) + tuple(self.output_shape[1:]), dtype=x.dtype)
-        return np.concatenate(outputs, axis=0)
+    def predict(self, x, batch_size=None, verbose="auto", steps=None):
+        """The outputs for ``x`` as NumPy arrays (a list for several outputs), in inference mode."""
+        return training.predict(self, x, batch_size, steps)
 
-    # ----- weights and description ---------------------------------------------------------
-    def count_params(self):
-        """The number of scalars in all weights (BatchNormalization's moving statistics included)."""
-        return int(sum(layer.count_params() for layer in self._stack))
-
-    def count_trainable_params(self):
-        """The number of scalars the optimiser updates."""
-        return int(sum(layer.count_trainable_params() for layer in self._stack)) if self.trainable else 0
+    def predict_on_batch(self, x):
+        """``predict`` on one batch."""
+        return training.predict(self, x, None, None)
 
     @property
-    def trainable_weights(self):
-        """The Parameters of the layers whose ``trainable`` is True (those ``fit`` updates)."""
-        if not self.trainable:
+    def metrics_names(self):
+        """'loss' and the compiled metrics' names."""
+        if self.compile_config is None:
             return []
-        return [
-            p
-            for layer in self._stack
-            if layer.trainable
-            for p in (layer.trainable_weights if isinstance(layer, Sequential) else layer.parameters())
-        ]
+        run = training.Run(self)
+        return ["loss"] + [a.name for a in run.adapters]
 
-    def weight_tensors(self):
-        """Every layer's weight Tensors, in order."""
-        return [t for layer in self._stack for t in layer.weight_tensors()]
+    # ----- weights, description and saving -------------------------------------------------------
+    def summary(self, line_length=None, print_fn=None, **kwargs):
+        """Print the layer table (name (type), output shape, parameters) and the totals."""
+        summary_module.print_summary(self, line_length, print_fn)
 
-    def get_weights(self):
-        """All layers' weights in Keras's layout, in order."""
-        return [w for layer in self._stack for w in layer.get_weights()]
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Write the model (config, weights, compile settings) to a ``.keras`` file — mathdl's own
+        zip of JSON and npz, not Keras's format (see ``mathdl.keras.saving``)."""
+        from mathdl.keras import saving
 
-    def set_weights(self, weights):
-        """Set all weights from arrays in Keras's layout (as ``get_weights`` returns)."""
-        weights = list(weights)
-        expected = len(self.weight_tensors())
-        if len(weights) != expected:
-            raise ValueError(f"set_weights: the model has {expected} weight arrays, got {len(weights)}")
-        for layer in self._stack:
-            count = len(layer.weight_tensors())
-            layer.set_weights(weights[:count])
-            weights = weights[count:]
+        saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
-    def save_weights(self, filepath):
-        """Save the weights (``state_dict``) with ``mathdl.save`` (npz, no pickle, atomic)."""
-        from mathdl import io
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights (npz, atomically; ``overwrite=False`` refuses an existing file)."""
+        from mathdl.keras import saving
 
-        io.save(dict(self.state_dict()), filepath)
+        saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
-        """Load weights written by ``save_weights`` into this (built) model."""
-        from mathdl import io
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights written by ``save_weights`` (or a ``.keras`` file) into this built model."""
+        from mathdl.keras import saving
 
-        self.load_state_dict(io.load(filepath))
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
-    def summary(self, print_fn=None, line_length=65):
-        """Print the layer table: name (type), output shape, parameter count, and totals."""
-        if not self.built:
+    def to_json(self, **kwargs):
+        """The model's config as a JSON string."""
+        import json
+
+        from mathdl.keras import saving
+
+        return json.dumps(saving.serialize_layer(self), **kwargs)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A functional config (layers, input and output layers) rebuilds a functional model;
+        any other config is ``cls(**config)``."""
+        if "input_layers" in config and "layers" in config:
+            from mathdl.keras.functional_model import Functional
+
+            return Functional.from_config(config, custom_objects)
+        return cls(**config)
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index`` of ``layers``."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"get_layer: index {index} is out of range for {len(layers)} layers")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}")
+
+
+class Sequential(Model):
+    """A linear stack of layers: ``Sequential(layers=None, name=None)``; ``add(layer)``."""
+
+    def __init__(self, layers=None, name=None, trainable=True, **kwargs):
+        super().__init__(name=name or unique_name("sequential"), trainable=trainable, **kwargs)
+        self._stack = []
+        object.__setattr__(self, "_input_layer", None)
+        self._graph_nodes = []
+        for layer in layers or ():
+            self.add(layer, rebuild=False)
+        if self._input_shape() is not None and self._stack:
+            self.build()
+
+    # ----- structure -------------------------------------------------------------------------
+    @property
+    def layers(self):
+        """The layers, in order (not counting the Input)."""
+        return list(self._stack)
+
+    def _input_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer.input_shape
+        if self._stack and getattr(self._stack[0], "declared_input_shape", None) is not None:
+            return (None,) + tuple(self._stack[0].declared_input_shape)
+        return None
+
+    def add(self, layer, rebuild=True):
+        """Append ``layer``; a ``keras.Input`` (or InputLayer), first only, declares the input shape."""
+        from mathdl.keras.functional import InputLayer, KerasTensor
+
+        if isinstance(layer, KerasTensor):
+            layer = layer._keras_history[0]
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError("Sequential: an Input can only be the first element of the model")
+            object.__setattr__(self, "_input_layer", layer)  # not a child module: it has no weights
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"Only instances of keras Layer can be added to a Sequential model. Received: "
+                f"{layer!r} (of type {type(layer).__name__})"
+            )
+        if any(existing.name == layer.name for existing in self._stack):
             raise ValueError(
-                "This model has not yet been built. Build the model first by calling "
-                "`build()` or by calling the model on a batch of data."
+                f"All layers added to a Sequential model should have unique names. Name "
+                f"{layer.name!r} is already the name of a layer in this model."
             )
-        print_fn = print_fn or print
-        widths = (29, 26, line_length - 55)
+        self._stack.append(layer)
+        # registered by position, as nn.Sequential: state_dict keys ('0.kernel', …) are the same
+        # for every instance of an architecture
+        self.add_module(str(len(self._stack) - 1), layer)
+        self.built = False
+        if rebuild and self._input_shape() is not None:
+            self.build()
 
-        def row(*cells):
-            return "".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    def pop(self, rebuild=True):
+        """Remove and return the last layer."""
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        layer = self._stack.pop()
+        delattr(self, str(len(self._stack)))
+        self.built = False
+        if rebuild and self._stack and self._input_shape() is not None:
+            self.build()
+        return layer
 
-        lines = [
-            f'Model: "{self.name}"',
-            "_" * line_length,
-            row("Layer (type)", "Output Shape", "Param #"),
-            "=" * line_length,
-        ]
+    def _forget_graph(self):
+        # drop the nodes of the previous build when they are the newest of their layers, so that
+        # layer.output refers to the current graph
+        for node in reversed(self._graph_nodes):
+            if node.layer._inbound_nodes and node.layer._inbound_nodes[-1] is node:
+                node.layer._inbound_nodes.pop()
+        self._graph_nodes = []
+
+    def build(self, input_shape=None):
+        """Build every layer for inputs of ``input_shape`` (batch axis first) by calling them on a
+        ``keras.Input`` of that shape; returns the output shape."""
+        from mathdl.keras.functional import InputLayer, node_of
+
+        if input_shape is None:
+            input_shape = self._input_shape()
+        if input_shape is None:
+            raise ValueError("Sequential.build: give the input shape, e.g. build((None, 784))")
+        if not self._stack:
+            raise ValueError("Sequential: the model has no layers; add some with model.add(...)")
+        shape = (None,) + tuple(input_shape[1:])
+        if self._input_layer is None or self._input_layer.input_shape != shape:
+            dtype = np.int64 if getattr(self._stack[0], "takes_indices", False) else None
+            object.__setattr__(self, "_input_layer", InputLayer(shape=shape[1:], dtype=dtype))
+        self._forget_graph()
+        x = self._input_layer.output_tensor
+        for layer in self._stack:
+            try:
+                x = layer(x)
+            except ValueError:
+                self._forget_graph()
+                raise
+            self._graph_nodes.append(node_of(x if not isinstance(x, (list, tuple)) else x[0]))
+        self._outputs = x
+        self.built = True
+        self.input_shape = shape
+        self.output_shape = x.shape
+        return x.shape
+
+    @property
+    def inputs(self):
+        """[the symbolic input] of a built model."""
+        if not self.built or self._input_layer is None:
+            raise AttributeError(f"Sequential model {self.name} has no defined inputs yet (it is not built)")
+        return [self._input_layer.output_tensor]
+
+    @property
+    def outputs(self):
+        """[the symbolic output] of a built model."""
+        if not self.built:
+            raise AttributeError(f"Sequential model {self.name} has no defined outputs yet (it is not built)")
+        return [self._outputs]
+
+    @property
+    def declared_input_shape(self):
+        shape = self._input_shape()
+        return None if shape is None else tuple(shape[1:])
+
+    @declared_input_shape.setter
+    def declared_input_shape(self, value):
+        pass  # set by Layer.__init__; a Sequential's comes from its first layer or Input
+
+    def build_from_sample(self, sample):
+        self.build((None,) + tuple(sample.shape[1:]))
+
+    def maybe_build(self, input_shapes):
+        if not self.built:
+            self.build(input_shapes)
+
+    def input_dtypes(self):
+        first = self._stack[0] if self._stack else None
+        return [np.int64 if getattr(first, "takes_indices", False) else None]
+
+    def output_activation(self):
+        return getattr(self._stack[-1], "activation_name", None) if self._stack else None
+
+    # ----- calling ----------------------------------------------------------------------------------
+    def call(self, inputs, training=None, logits=None):
+        """Apply the layers in order (the last one returns its logits while fit/evaluate fuse the
+        output activation into the loss, or with ``logits=True``)."""
+        logits = self._logits_mode if logits is None else logits
+        if not self._stack:
+            raise ValueError("Sequential: the model has no layers; add some with model.add(...)")
+        if self.input_shape is not None and tuple(inputs.shape[1:]) != tuple(self.input_shape[1:]):
+            self._input_mismatch(inputs.shape)
+        x = inputs
+        last = len(self._stack) - 1
         for index, layer in enumerate(self._stack):
-            lines.append(
-                row(
-                    f"{layer.name} ({type(layer).__name__})",
-                    format_shape(layer.output_shape),
-                    f"{layer.count_params():,}",
-                )
+            if index == last and logits and "logits" in _call_parameters(layer):
+                x = layer(x, logits=True)
+            else:
+                x = layer(x)
+        return x
+
+    def _input_mismatch(self, shape):
+        # Keras runs a model on inputs whose sizes differ from the built ones (a longer sequence)
+        # as long as its layers accept them: the first layer decides; another rank never fits
+        expected = self.input_shape
+        first = self._stack[0]
+        if hasattr(first, "check_input_shape"):
+            first.check_input_shape(shape)
+        if len(shape) != len(expected):
+            raise ValueError(
+                f"Input 0 of layer {first.name} is incompatible: expected shape "
+                f"{format_shape(expected)}, found {format_shape((None,) + tuple(shape[1:]))}"
             )
-            lines.append("=" * line_length if index == len(self._stack) - 1 else "")
-        total = self.count_params()
-        trainable = self.count_trainable_params()
-        itemsize = backend.get_default_dtype().itemsize
 
-        def size(count):
-            value, unit = count * itemsize, "Byte"
-            for unit in ("Byte", "KB", "MB", "GB"):
-                if value < 1024 or unit == "GB":
-                    break
-                value /= 1024
-            return f"{value:.2f} {unit}"
+    def check_input_shape(self, input_shape):
+        if self.input_shape is not None:
+            self._input_mismatch(input_shape)
 
-        lines += [
-            f"Total params: {total:,} ({size(total)})",
-            f"Trainable params: {trainable:,} ({size(trainable)})",
-            f"Non-trainable params: {total - trainable:,} ({size(total - trainable)})",
-            "_" * line_length,
-        ]
-        for line in lines:
-            print_fn(line)
+    # ----- configuration -------------------------------------------------------------------------
+    def get_config(self):
+        """{'name', 'trainable', 'layers': [serialized layers (an InputLayer first if known)]}."""
+        from mathdl.keras import saving
 
-    def extra_repr(self):
-        return f"name={self.name!r}"
+        layers = [saving.serialize_layer(self._input_layer)] if self._input_layer is not None else []
+        layers += [saving.serialize_layer(layer) for layer in self._stack]
+        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from mathdl.keras import saving
+
+        layers = [saving.deserialize_layer(item, custom_objects) for item in config.get("layers", [])]
+        return cls(layers, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """``keras.models.load_model``: see ``keras.saving.load_model``."""
+    from mathdl.keras import saving
+
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """``keras.models.save_model``: ``model.save(filepath)``."""
+    model.save(filepath, overwrite=overwrite, **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """The (unbuilt for subclassed, built for functional/Sequential) model of ``model.to_json()``."""
+    import json
+
+    from mathdl.keras import saving
+
+    return saving.deserialize_layer(json.loads(json_string), custom_objects)
+
+
+def clone_model(model, input_tensors=None, clone_function=None):
+    """A new model with the same architecture and freshly initialised weights (from its config)."""
+    if input_tensors is not None or clone_function is not None:
+        raise ValueError("clone_model: input_tensors and clone_function are not supported")
+    from mathdl.keras import saving
+
+    clone = saving.deserialize_layer(saving.serialize_layer(model))
+    if not clone.built and getattr(model, "input_shape", None) is not None:
+        saving._build_loaded(clone, saving._build_config(model))
+    return clone
+
+
+def _call_parameters(layer):
+    """The names ``layer.call`` accepts among those the models pass ('logits')."""
+    from mathdl.keras.base_layer import _accepts
+
+    return ("logits",) if _accepts(layer, "logits") else ()

@@ -56,16 +56,66 @@ class Optimizer:
         raise NotImplementedError(type(self).__name__)
 
     @property
+    def learning_rate(self):
+        """The learning rate (that of the bound ``mathdl.optim`` optimiser once built); settable."""
+        optimizer = self.__dict__.get("optimizer")
+        if optimizer is not None:
+            return float(optimizer.param_groups[0]["lr"])
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        value = float(value)
+        if not value >= 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be >= 0, got {value}")
+        self._learning_rate = value
+        optimizer = self.__dict__.get("optimizer")
+        if optimizer is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = value
+
+    def apply(self, grads, trainable_variables):
+        """One update of ``trainable_variables`` with the gradients ``grads`` (Tensors or arrays,
+        e.g. from ``mathdl.autograd.grad(loss, model.trainable_weights)``)."""
+        from mathdl.autograd.tensor import Tensor
+
+        variables = list(trainable_variables)
+        grads = list(grads)
+        if len(grads) != len(variables):
+            raise ValueError(f"apply: {len(grads)} gradients for {len(variables)} variables")
+        optimizer = self.build(variables)
+        for grad, variable in zip(grads, variables):
+            if grad is not None and tuple(grad.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"apply: gradient shape {tuple(grad.shape)} does not match variable {tuple(variable.shape)}"
+                )
+            variable.grad = (
+                None if grad is None else (grad.detach() if isinstance(grad, Tensor) else Tensor(grad))
+            )
+        optimizer.step()
+        self._applied = getattr(self, "_applied", 0) + 1
+
+    def apply_gradients(self, grads_and_vars):
+        """``apply`` from (gradient, variable) pairs, as Keras's ``apply_gradients``."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    @property
     def iterations(self):
         """The number of updates applied so far."""
         if self.optimizer is None:
             return 0
         steps = [s.get("step", 0) for s in self.optimizer.state.values()]
-        return int(max(steps)) if steps else 0
+        return max(int(max(steps)) if steps else 0, getattr(self, "_applied", 0))
 
     def get_config(self):
         """The hyper-parameters as a dict (Keras's ``get_config``)."""
-        return {k: v for k, v in vars(self).items() if k not in ("optimizer", "_parameter_ids")}
+        config = {
+            k: v
+            for k, v in vars(self).items()
+            if k not in ("optimizer", "_parameter_ids", "_learning_rate", "_applied")
+        }
+        return {"learning_rate": self.learning_rate, **config}
 
     def __repr__(self):
         items = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -200,7 +250,71 @@ class Adagrad(Optimizer):
         )
 
 
-OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
+class Adamax(Optimizer):
+    """``Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`` (the ∞-norm Adam)."""
+
+    name = "Adamax"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _make(self, parameters):
+        return optim.Adamax(
+            parameters, lr=self.learning_rate, betas=(self.beta_1, self.beta_2), eps=self.epsilon
+        )
+
+
+class Nadam(Optimizer):
+    """``Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)``: Dozat's schedule
+    μ_t = β₁(1 − ½·0.96^(0.004 t)), as Keras and PyTorch's NAdam (momentum_decay 0.004)."""
+
+    name = "Nadam"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _make(self, parameters):
+        return optim.NAdam(
+            parameters, lr=self.learning_rate, betas=(self.beta_1, self.beta_2), eps=self.epsilon
+        )
+
+
+class Adadelta(Optimizer):
+    """``Adadelta(learning_rate=0.001, rho=0.95, epsilon=1e-7)``."""
+
+    name = "Adadelta"
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def _make(self, parameters):
+        return optim.Adadelta(parameters, lr=self.learning_rate, rho=self.rho, eps=self.epsilon)
+
+
+OPTIMIZERS = {
+    "sgd": SGD,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+    "adagrad": Adagrad,
+    "adamax": Adamax,
+    "nadam": Nadam,
+    "adadelta": Adadelta,
+}
+
+
+def serialize(optimizer):
+    """{'class_name', 'config'} of an optimiser."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config):
+    """The optimiser described by ``serialize`` (a fresh one: its state is not saved)."""
+    classes = {cls.__name__: cls for cls in OPTIMIZERS.values()}
+    return classes[config["class_name"]](**config["config"])
 
 
 def get(identifier):

@@ -37,3 +37,65 @@ def set_random_seed(seed):
     from mathdl.random import manual_seed
 
     manual_seed(seed)
+
+
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
+    """Token-id lists → one (N, maxlen) array, as ``keras.utils.pad_sequences``: shorter
+    sequences are filled with ``value`` before ('pre', Keras's default) or after ('post') them,
+    longer ones cut at the start ('pre') or the end ('post'); maxlen defaults to the longest."""
+    if padding not in ("pre", "post") or truncating not in ("pre", "post"):
+        raise ValueError(
+            f"pad_sequences: padding and truncating must be 'pre' or 'post', got {padding!r}, {truncating!r}"
+        )
+    sequences = [list(s) for s in sequences]
+    if maxlen is None:
+        maxlen = max((len(s) for s in sequences), default=0)
+    out = np.full((len(sequences), int(maxlen)), value, dtype=dtype)
+    for row, sequence in enumerate(sequences):  # one Python step per sequence, not per token
+        kept = sequence[-maxlen:] if truncating == "pre" else sequence[:maxlen]
+        if not kept or maxlen == 0:
+            continue
+        if padding == "post":
+            out[row, : len(kept)] = kept
+        else:
+            out[row, -len(kept) :] = kept
+    return out
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its L-``order`` norm along ``axis`` (NumPy arrays)."""
+    x = np.asarray(x.array if isinstance(x, Tensor) else x, dtype=np.float64)
+    norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
+    return x / np.where(norm == 0, 1.0, norm)
+
+
+def clear_session():
+    """``keras.backend.clear_session``."""
+    from mathdl.keras.backend import clear_session as clear
+
+    clear()
+
+
+def is_keras_tensor(x):
+    """True for a symbolic tensor."""
+    from mathdl.keras.backend import is_keras_tensor as check
+
+    return check(x)
+
+
+def __getattr__(name):
+    # the registry helpers Keras also exposes in keras.utils
+    from mathdl.keras import saving
+
+    if name in (
+        "register_keras_serializable",
+        "get_registered_name",
+        "get_registered_object",
+        "custom_object_scope",
+        "CustomObjectScope",
+        "get_custom_objects",
+        "serialize_keras_object",
+        "deserialize_keras_object",
+    ):
+        return getattr(saving, name)
+    raise AttributeError(f"module 'mathdl.keras.utils' has no attribute {name!r}")
