@@ -59,8 +59,9 @@ class DistributedDataParallel(Module):
             are always handled (each bucket carries a has-gradient flag per parameter).
 
     At wrap time rank 0's parameters and buffers are broadcast to every rank. The wrapped model is
-    ``.module``; ``state_dict()`` is the module's own (no ``"module."`` prefix), so a checkpoint
-    loads into an unwrapped model, and ``load_state_dict`` accepts keys with or without the prefix.
+    ``.module``; ``state_dict()`` has PyTorch's ``"module."`` prefix on every key (save
+    ``ddp.module.state_dict()`` for a checkpoint that loads into an unwrapped model), and
+    ``load_state_dict`` accepts keys with or without the prefix.
 
     >>> model = DistributedDataParallel(nn.Linear(4, 2))   # doctest: +SKIP
     >>> loss = F.mse_loss(model(x), y); loss.backward()     # grads are now averaged over ranks
@@ -132,17 +133,24 @@ class DistributedDataParallel(Module):
             self.require_backward_grad_sync = previous
 
     def state_dict(self, prefix="", keep_vars=False):
-        """The wrapped module's state dict (keys without a ``"module."`` prefix)."""
-        return self.module.state_dict(prefix=prefix, keep_vars=keep_vars)
+        """The wrapper's state dict, as PyTorch's: the module's keys behind ``"module."``
+        (``module.0.weight``). ``self.module.state_dict()`` (or
+        ``consume_prefix_in_state_dict_if_present(state, "module.")``) gives the keys a plain
+        model loads; the ``Trainer`` checkpoints the unwrapped module."""
+        return super().state_dict(prefix=prefix, keep_vars=keep_vars)
 
     def load_state_dict(self, state_dict, strict=True):
-        """Load into the wrapped module; keys saved from a PyTorch DDP (``"module.…"``) work too."""
+        """Load into the wrapped module from keys with the ``"module."`` prefix (what
+        ``state_dict()`` returns, here or in PyTorch) or without it (a plain model's state)."""
         if not hasattr(state_dict, "items"):
             raise TypeError(
                 f"load_state_dict: expected a mapping of names to tensors, got {type(state_dict).__name__}"
             )
         state = dict(state_dict)
-        consume_prefix_in_state_dict_if_present(state, "module.")
+        own = self.module.state_dict(keep_vars=True)
+        # a module whose own keys start with "module." (a child named module) is loaded as given
+        if state and not all(key in own for key in state):
+            consume_prefix_in_state_dict_if_present(state, "module.")
         return self.module.load_state_dict(state, strict=strict)
 
 
