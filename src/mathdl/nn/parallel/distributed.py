@@ -112,9 +112,26 @@ class DistributedDataParallel(Module):
     def _reduce_after_backward(self, leaves):
         if not self._expect_backward or not any(id(leaf) in self._param_ids for leaf in leaves):
             return
+        self.average_gradients()
+
+    def average_gradients(self):
+        """Average the wrapped parameters' gradients over the ranks now (one ``Allreduce`` per
+        bucket): what a synchronised forward + backward does by itself. A mathdl addition (not
+        in PyTorch) for training code that reaches the parameters without the wrapper's
+        ``forward`` — a model's own loss method, two networks trained by two optimisers, or a
+        rule that sets ``.grad`` itself (contrastive divergence); ``mathdl.train.Trainer`` calls
+        it after every backward. Every rank must call it at the same point."""
         self._expect_backward = False
         for bucket in self._buckets:
             bucket.all_reduce_mean()
+
+    def broadcast_buffers_from(self, src=0):
+        """Copy rank ``src``'s buffers (BatchNorm running statistics) to every rank (one ``Bcast``
+        per dtype): what every synchronised forward does with ``broadcast_buffers=True``; a
+        mathdl addition for code that calls the module's methods directly."""
+        buffers = list(self.module.buffers())
+        if buffers:
+            broadcast_tensors(buffers, src=src)
 
     @contextlib.contextmanager
     def no_sync(self):
