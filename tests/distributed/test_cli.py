@@ -63,7 +63,9 @@ def cli_job(tmp_path_factory):
     for name, model_args in CASES:
         spec = name + (f"={json.dumps(model_args)}" if model_args else "")
         cases.append(spec + ("+resume" if case_id(name, model_args) in RESUMED else ""))
-    code, stdout, stderr = run_mpi(2, "cli_models.py", out, *cases, "--agreed-error", "--show", timeout=1200)
+    code, stdout, stderr = run_mpi(
+        2, "cli_models.py", out, *cases, "--agreed-error", "--uneven-batch", "--show", timeout=1200
+    )
     assert code == 0, f"the MPI job failed:\n{stdout}\n{stderr}"
     return out, stdout, stderr, json.loads((out / "codes.json").read_text())
 
@@ -137,6 +139,15 @@ def test_a_user_error_on_one_rank_ends_every_rank_with_one_message(cli_job):
     _, _, stderr, codes = cli_job
     assert codes["agreed_error"] == 2
     assert stderr.count("already holds a run; use --resume") == 1
+
+
+def test_a_global_batch_that_does_not_split_is_refused_before_training(cli_job):
+    out, _, stderr, codes = cli_job
+    assert codes["uneven_batch"] == 2
+    message = "--batch-size 51 is the global batch and cannot be split evenly over 2 ranks"
+    assert stderr.count(message) == 1
+    assert "e.g. --batch-size 50 or 52" in stderr
+    assert not (out / "uneven").exists()
 
 
 def test_distributed_without_mpiexec_says_how_to_launch(monkeypatch, capsys, tmp_path):

@@ -108,6 +108,13 @@ def test_a_stop_on_one_rank_stops_every_rank(trainer_job):
         assert str(results["stop/reason"]) == "callback"
 
 
+def test_batch_norm_statistics_are_rank_zeros_on_every_rank(trainer_job):
+    _, (rank0, rank1) = trainer_job
+    for name in ("bn/running_mean", "bn/running_var"):
+        np.testing.assert_array_equal(rank0[name], rank1[name])
+    assert np.abs(rank0["bn/running_mean"]).max() > 0  # they were updated
+
+
 def test_a_global_batch_that_does_not_split_evenly_is_refused(trainer_job):
     _, ranks = trainer_job
     for results in ranks:

@@ -90,3 +90,16 @@ class Job:
         import mathdl.distributed as dist
 
         return dist.broadcast_bytes(text.encode("utf-8") if self.is_main else None).decode("utf-8")
+
+
+def check_batch(config, world_size):
+    """Refuse a global ``--batch-size`` that the ranks cannot share evenly (before training, so
+    every rank fails with the same message)."""
+    batch = config.get("batch_size")
+    if batch is not None and batch % world_size:
+        lower, upper = batch - batch % world_size, batch + world_size - batch % world_size
+        suggestion = f"{lower} or {upper}" if lower else str(upper)
+        raise CommandError(
+            f"--batch-size {batch} is the global batch and cannot be split evenly over {world_size} "
+            f"ranks; give a multiple of {world_size}, e.g. --batch-size {suggestion}"
+        )

@@ -28,7 +28,7 @@ from mathdl.cli.common import (
     release_run_folder,
     write_json,
 )
-from mathdl.cli.distributed import Job, add_distributed_option, check_launch
+from mathdl.cli.distributed import Job, add_distributed_option, check_batch, check_launch
 from mathdl.cli.options import add_options, describe, flag, given_options
 from mathdl.cli.recipes import get_recipe, trainable
 
@@ -197,6 +197,8 @@ def _run(args, job):
     given = given_options(args)
     if args.resume:
         recipe, config, out, checkpoint, done = agreed(_resume_config, args, given)
+        if job is not None:
+            agreed(check_batch, config, job.world_size)
         if done >= config["epochs"]:
             if main:
                 print(
@@ -207,6 +209,8 @@ def _run(args, job):
         created = False
     else:
         recipe, config = agreed(_new_config, args, given)
+        if job is not None:
+            agreed(check_batch, config, job.world_size)
         out = args.out or _default_out()
         if job is not None:
             out = job.shared_text(out)  # rank 0's clock names the folder

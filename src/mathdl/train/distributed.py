@@ -298,7 +298,7 @@ class DataParallel:
         R, r = self.world_size, self.rank
         if isinstance(data, TextStreams) and data.batch_size >= R:
             bounds = np.linspace(0, data.batch_size, R + 1).round().astype(int)
-            shared = get_rng_state()
+            shared = _stringify(np.random.default_rng(self.seed + 1).bit_generator.state)
             return ShardedTextStreams(data, bounds[r], bounds[r + 1], shared)
         if (
             isinstance(data, DataLoader)

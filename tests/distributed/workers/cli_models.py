@@ -9,7 +9,8 @@ A CASE is a model name, optionally with model arguments as JSON and ``+resume``:
 ``--time-limit 0`` and resumed (OUT/<case>/resumed); and the resumption on these ranks of
 OUT/<case>/single when the test made it (a one-process run stopped after one epoch). Rank 0
 writes the exit codes to OUT/codes.json. ``--agreed-error`` adds a run whose --out already holds a
-run (every rank must fail with one message); ``--show`` the default run (the MLP on the shipped
+run and ``--uneven-batch`` one whose batch does not split over the ranks (every rank must
+fail with one message); ``--show`` the default run (the MLP on the shipped
 subset, with figures and progress lines) into OUT/show.
 """
 
@@ -58,6 +59,10 @@ def main_worker(out, cases):
     for case in cases:
         if case == "--show":
             codes["show"] = main(["train", "--distributed", "--out", str(out / "show"), "--verbose", "2"])
+            continue
+        if case == "--uneven-batch":
+            argv = ["train", "--distributed", "--out", str(out / "uneven"), "--limit", "300", "--epochs", "1"]
+            codes["uneven_batch"] = main([*argv, "--batch-size", "51", "--verbose", "0"])
             continue
         if case == "--agreed-error":
             first = next(key for key, value in codes.items() if isinstance(value, dict))

@@ -131,6 +131,20 @@ def stop_on_one_rank():
     return {"stop/epoch": np.array(trainer.epoch), "stop/reason": np.array(str(trainer.stop_reason))}
 
 
+def batch_norm_buffers():
+    """BatchNorm's running statistics: rank 0's on every rank after each epoch (as checkpoints hold)."""
+    train, _ = data()
+    md.manual_seed(0)
+    model = nn.Sequential(
+        nn.Linear(FEATURES, HIDDEN), nn.BatchNorm1d(HIDDEN), nn.Tanh(), nn.Linear(HIDDEN, CLASSES)
+    )
+    Trainer(model, md.optim.SGD(model.parameters(), lr=0.1), verbose=0).fit(DataLoader(train, BATCH), 1)
+    return {
+        "bn/running_mean": model[1].running_mean.array.copy(),
+        "bn/running_var": model[1].running_var.array.copy(),
+    }
+
+
 def uneven_batch():
     train, _ = data()
     model, optimizer = build("sgd")
@@ -150,6 +164,7 @@ def main(out):
     results.update(resume(out))
     results.update(non_finite())
     results.update(stop_on_one_rank())
+    results.update(batch_norm_buffers())
     results.update(uneven_batch())
     np.savez(out / f"rank{dist.get_rank()}.npz", **results)
     dist.destroy_process_group()
