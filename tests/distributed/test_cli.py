@@ -182,7 +182,8 @@ def test_a_rank_that_raises_ends_the_job_with_its_message(tmp_path):
 
 def test_the_default_run_on_two_ranks_is_within_noise_of_one_process(cli_job, tmp_path):
     """`mpiexec -n 2 mathdl train --distributed`: the MLP on the shipped subset. Its test accuracy
-    lies within 3 standard deviations (at least 0.01) of the mean over 3 seeds of one process."""
+    lies within 3 standard deviations of the mean over 3 seeds of one process; at least 0.03, since
+    3 seeds underestimate the noise (5 seeds: sd 0.013, benchmarks/results/distributed.md)."""
     out, stdout, _, codes = cli_job
     assert codes["show"] == 0
     folder = out / "show"
@@ -196,5 +197,5 @@ def test_the_default_run_on_two_ranks_is_within_noise_of_one_process(cli_job, tm
         run = tmp_path / f"seed{seed}"
         assert main(["train", "--out", str(run), "--seed", str(seed), "--verbose", "0", "--no-plots"]) == 0
         single.append(json.loads((run / "metrics.json").read_text())["test"]["accuracy"])
-    noise = max(3 * float(np.std(single, ddof=1)), 0.01)
+    noise = max(3 * float(np.std(single, ddof=1)), 0.03)
     assert abs(distributed - np.mean(single)) <= noise, (distributed, single)

@@ -182,10 +182,11 @@ class DataParallel:
         self.wrappers[name].average_gradients()
 
     def agree_finite(self, value):
-        """Σ_r value_r over the ranks: non-finite on every rank as soon as one rank's is."""
-        total = np.array([value], dtype=np.float64)
-        dist.all_reduce(total)
-        return float(total[0])
+        """``value`` if every rank's value is finite, else NaN (on every rank): one ``Allreduce``
+        of the count of non-finite values."""
+        count = np.array([0 if np.isfinite(value) else 1], dtype=np.int64)
+        dist.all_reduce(count)
+        return value if count[0] == 0 else (value if not np.isfinite(value) else float("nan"))
 
     def any(self, flag):
         """True on every rank when ``flag`` is true on any rank."""
