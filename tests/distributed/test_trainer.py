@@ -101,6 +101,15 @@ def test_a_non_finite_loss_on_one_rank_stops_every_rank_at_that_step(trainer_job
         assert int(results["nan/calls"]) == steps + 2  # no rank ran a step past it
 
 
+def test_one_allreduce_per_step(trainer_job):
+    """The non-finite-loss flag travels in the gradients' message: no second synchronisation."""
+    _, ranks = trainer_job
+    steps = -(-100 // 16)
+    for results in ranks:
+        assert int(results["messages/buckets"]) == 1
+        assert int(results["messages/all_reduce_calls"]) == 2 * (steps + 2)
+
+
 def test_a_stop_on_one_rank_stops_every_rank(trainer_job):
     _, ranks = trainer_job
     for results in ranks:

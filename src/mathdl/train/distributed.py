@@ -21,8 +21,8 @@ rank, each rank on its own part of every batch (docs/distributed.md, "The Traine
 * **Numbers.** Each logged name's epoch value is Σ_r Σ_b n_b m_b / Σ_r Σ_b n_b over all ranks
   (``all_reduce_metrics``); validation and ``evaluate`` run on a shard per rank and are reduced
   the same way, so every rank holds the job's numbers and every callback decides the same.
-* **Decisions.** A non-finite loss on any rank stops every rank at the same step (one 8-byte
-  ``Allreduce`` per loss check); ``stop_training`` set on any rank (early stopping, a time limit
+* **Decisions.** A non-finite loss on any rank stops every rank at the same step, before the
+  update (a flag carried in the gradient ``Allreduce``: no extra message); ``stop_training`` set on any rank (early stopping, a time limit
   read from a rank's own clock) stops all after that epoch.
 * **RNG.** Rank r draws from rank 0's stream jumped r times (``PCG64.jumped``: 2^127-step
   independent streams), so dropout masks and noise differ between ranks; rank 0's stream is the
@@ -50,6 +50,7 @@ from mathdl.data.sampler import RandomSampler, SequentialSampler
 from mathdl.data.text import TextStreams
 from mathdl.nn.parallel import DistributedDataParallel
 from mathdl.random import _stringify, generator, get_rng_state, set_rng_state
+from mathdl.train.strategies import NonFiniteLoss
 
 #: relative difference of two ranks' parameter checksums above which the replicas have diverged
 REPLICA_TOLERANCE = 1e-5
@@ -175,18 +176,25 @@ class DataParallel:
         self.seed = int(np.random.Generator(copy).integers(2**31 - 1))
         _jump(self.rank)
         self._shards = {}
+        self._pending, self._last_loss = None, ("loss", float("nan"))
 
     # ----- gradients and decisions ----------------------------------------------------------
-    def average_gradients(self, name):
-        """Average the gradients of optimiser ``name``'s module over the ranks."""
-        self.wrappers[name].average_gradients()
+    def note_loss(self, name, value):
+        """Remember a checked loss; a non-finite one is counted in the next gradient average."""
+        self._last_loss = (name, value)
+        if not np.isfinite(value) and self._pending is None:
+            self._pending = (name, value)
 
-    def agree_finite(self, value):
-        """``value`` if every rank's value is finite, else NaN (on every rank): one ``Allreduce``
-        of the count of non-finite values."""
-        count = np.array([0 if np.isfinite(value) else 1], dtype=np.int64)
-        dist.all_reduce(count)
-        return value if count[0] == 0 else (value if not np.isfinite(value) else float("nan"))
+    def average_gradients(self, name):
+        """Average the gradients of optimiser ``name``'s module over the ranks; the same message
+        counts the ranks whose loss was non-finite since the last average, and if any was, every
+        rank raises NonFiniteLoss here, before the optimiser's step."""
+        flagged = self._pending is not None
+        total = self.wrappers[name].average_gradients(extra=1.0 if flagged else 0.0)
+        pending, self._pending = self._pending, None
+        if total > 0:
+            what, value = pending if flagged else (self._last_loss[0], float("nan"))
+            raise NonFiniteLoss(what, value)
 
     def any(self, flag):
         """True on every rank when ``flag`` is true on any rank."""
@@ -214,7 +222,8 @@ class DataParallel:
         for wrapper in self.wrappers.values():
             wrapper.broadcast_buffers_from(0)
         arrays = [p.array for p in model.parameters()]
-        finite = all(np.isfinite(a).all() for a in arrays)
+        finite = self._pending is None and all(np.isfinite(a).all() for a in arrays)
+        self._pending = None
         checksum = sum(float(np.abs(a, dtype=np.float64).sum()) for a in arrays) if finite else 0.0
         row = np.array([float(finite), checksum])
         rows = [np.zeros(2) for _ in range(self.world_size)]

@@ -68,19 +68,22 @@ class StepStrategy:
         return self.trainer.optimizers[name]
 
     def finite(self, name, loss):
-        """``loss`` (a scalar Tensor or number) as a float; raises NonFiniteLoss if NaN/Inf (across
-        ranks: on every rank as soon as one rank's loss is, so all stop at the same step)."""
+        """``loss`` (a scalar Tensor or number) as a float; raises NonFiniteLoss if NaN/Inf.
+        Across ranks the check is agreed: the next ``synchronize_gradients`` (in ``update``)
+        raises it on every rank, before the step, as soon as one rank's loss was non-finite."""
         value = float(loss.array) if isinstance(loss, Tensor) else float(loss)
         distributed = getattr(self.trainer, "distributed", None)
-        agreed = value if distributed is None else distributed.agree_finite(value)
-        if not math.isfinite(agreed):
-            raise NonFiniteLoss(name, value if not math.isfinite(value) else agreed)
+        if distributed is not None:
+            distributed.note_loss(name, value)
+        elif not math.isfinite(value):
+            raise NonFiniteLoss(name, value)
         return value
 
     def synchronize_gradients(self, name="main"):
-        """Across ranks: average the gradients of optimiser ``name``'s module over the ranks
-        (nothing in one process). ``update`` calls it after backward; a strategy that sets
-        ``.grad`` itself calls it before its optimiser's step."""
+        """Across ranks: average the gradients of optimiser ``name``'s module over the ranks,
+        raising NonFiniteLoss on every rank if any rank's checked loss was non-finite (nothing in
+        one process). ``update`` calls it after backward; a strategy that sets ``.grad`` itself
+        calls it before its optimiser's step."""
         distributed = getattr(self.trainer, "distributed", None)
         if distributed is not None:
             distributed.average_gradients(name)

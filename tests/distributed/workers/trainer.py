@@ -145,6 +145,31 @@ def batch_norm_buffers():
     }
 
 
+def messages_per_step():
+    """Allreduce calls of 2 epochs without validation: one per step (the gradients, carrying the
+    non-finite flag) and two per epoch (the numbers, the stop decision)."""
+    train, _ = data()
+    model, optimizer = build("sgd")
+    trainer = Trainer(model, optimizer, verbose=0)
+    calls, original = [0], dist.all_reduce
+
+    def counting(*args, **kwargs):
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    from mathdl.distributed import collectives
+
+    dist.all_reduce = collectives.all_reduce = counting  # the package's name and the module's
+    try:
+        trainer.fit(DataLoader(train, BATCH), 2)
+    finally:
+        dist.all_reduce = collectives.all_reduce = original
+    return {
+        "messages/all_reduce_calls": np.array(calls[0]),
+        "messages/buckets": np.array(len(trainer.distributed.wrappers["main"]._buckets)),
+    }
+
+
 def uneven_batch():
     train, _ = data()
     model, optimizer = build("sgd")
@@ -165,6 +190,7 @@ def main(out):
     results.update(non_finite())
     results.update(stop_on_one_rank())
     results.update(batch_norm_buffers())
+    results.update(messages_per_step())
     results.update(uneven_batch())
     np.savez(out / f"rank{dist.get_rank()}.npz", **results)
     dist.destroy_process_group()

@@ -21,6 +21,9 @@ import functools
 import numbers
 import weakref
 
+import numpy as np
+
+from mathdl import distributed as dist
 from mathdl.autograd import backward_hooks, grad_mode
 from mathdl.distributed import process_group
 from mathdl.nn.module import Module
@@ -114,16 +117,25 @@ class DistributedDataParallel(Module):
             return
         self.average_gradients()
 
-    def average_gradients(self):
+    def average_gradients(self, extra=0.0):
         """Average the wrapped parameters' gradients over the ranks now (one ``Allreduce`` per
         bucket): what a synchronised forward + backward does by itself. A mathdl addition (not
         in PyTorch) for training code that reaches the parameters without the wrapper's
         ``forward`` — a model's own loss method, two networks trained by two optimisers, or a
         rule that sets ``.grad`` itself (contrastive divergence); ``mathdl.train.Trainer`` calls
-        it after every backward. Every rank must call it at the same point."""
+        it after every backward. Every rank must call it at the same point.
+
+        ``extra``: a number (a flag, a small count) added up over the ranks in the same message,
+        so a decision costs no second synchronisation; returns that sum."""
         self._expect_backward = False
-        for bucket in self._buckets:
-            bucket.all_reduce_mean()
+        if not self._buckets:
+            total = np.array([float(extra)])
+            dist.all_reduce(total)
+            return float(total[0])
+        sums = [
+            bucket.all_reduce_mean(extra if index == 0 else 0.0) for index, bucket in enumerate(self._buckets)
+        ]
+        return sums[0]
 
     def broadcast_buffers_from(self, src=0):
         """Copy rank ``src``'s buffers (BatchNorm running statistics) to every rank (one ``Bcast``
