@@ -4,12 +4,16 @@
    median latency, bandwidth, and the α-β fit  T(n) = 2(p−1)·α + 2(p−1)/p · n·β  (p = 2 here:
    T = 2α + nβ) by least squares on relative error.
 2. One epoch of the book network (784-512-10, ReLU, cross-entropy, RMSprop lr 1e-3 rho 0.9
-   eps 1e-7, global batch 128, Fashion-MNIST 60000) written as a plain PyTorch-style loop with
-   ``DistributedDataParallel`` + ``DistributedSampler``, launched three ways:
-   1 rank × 2 BLAS threads, 1 rank × 1 thread, 2 ranks × 1 thread (64 samples per rank per step,
-   so all three run the same 469 steps of batch 128). Parallel efficiency of 2 ranks:
-   E = T(1 × 1) / (2 · T(2 × 1)); also the time spent inside the gradient ``Allreduce`` calls.
-3. The α-β model's projection of epoch time and efficiency for 2..256 nodes of this machine's
+   eps 1e-7, global batch 128, Fashion-MNIST 60000), twice: as a plain PyTorch-style loop with
+   ``DistributedDataParallel`` + ``DistributedSampler``, and through ``mathdl.train.Trainer``
+   (which shards the batch, wraps the model and reduces the numbers itself), each launched three
+   ways: 1 rank × 2 BLAS threads, 1 rank × 1 thread, 2 ranks × 1 thread (64 samples per rank per
+   step, so all run the same 469 steps of batch 128). Parallel efficiency of 2 ranks:
+   E = T(1 × 1) / (2 · T(2 × 1)); also the time spent inside ``Allreduce`` calls.
+3. ``mathdl train`` (the MLP on the shipped Fashion-MNIST subset, default options) for ``--seeds``
+   seeds in one process and with ``mpiexec -n 2 ... --distributed``: the test accuracies, so the
+   distributed run's can be compared with the seed-to-seed noise of one process.
+4. The α-β model's projection of epoch time and efficiency for 2..256 nodes of this machine's
    speed on 10 Gb/s and 100 Gb/s networks (a model, not a measurement; see docs/distributed.md).
 
 The machine is shared: ``uptime`` is printed before and after, and configurations are
@@ -17,7 +21,7 @@ interleaved over ``--passes`` (medians reported). The report goes to stdout and 
 benchmarks/results/distributed.md (and the numbers to distributed.json), the figure to
 docs/figures/distributed_cost_model.png, all written atomically (``--replot`` redraws the figure).
 
-    OPENBLAS_NUM_THREADS=1 nice -n 10 python benchmarks/distributed.py [--passes 3] [--limit N]
+    OPENBLAS_NUM_THREADS=1 nice -n 10 python benchmarks/distributed.py [--passes 3] [--limit N] [--seeds 5]
 """
 
 import argparse
@@ -145,6 +149,38 @@ def worker_epoch(out, limit):
     dist.destroy_process_group()
 
 
+def worker_trainer_epoch(out, limit):
+    """The same epoch through the Trainer: the data loader has the global batch; the Trainer
+    shards it, wraps the model in DDP and reduces the epoch's numbers over the ranks."""
+    import mathdl as md
+    import mathdl.distributed as dist
+    from mathdl.data import DataLoader, TensorDataset
+    from mathdl.train import Trainer
+
+    dist.init_process_group(backend="mpi")
+    (x, y), (x_test, y_test) = load_fashion_mnist(limit)
+    model = book_network()
+    optimizer = md.optim.RMSprop(model.parameters(), lr=LR, alpha=RHO, eps=EPS)
+    trainer = Trainer(model, optimizer, verbose=0)
+    loader = DataLoader(TensorDataset(x, y), batch_size=BATCH, shuffle=True)
+    communication = _time_allreduce_calls(dist)
+    dist.barrier()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    history = trainer.fit(loader, 1)
+    timings = np.array([time.perf_counter() - start, communication[0], time.process_time() - cpu_start])
+    dist.all_reduce(timings, op=dist.ReduceOp.MAX)
+    test = trainer.evaluate(DataLoader(TensorDataset(x_test, y_test), batch_size=1000))
+    if dist.get_rank() == 0:
+        record = dict(seconds=timings[0], allreduce_seconds=timings[1], cpu_seconds=timings[2])
+        record.update(
+            loss=history["loss"][0], accuracy=history["accuracy"][0], test_accuracy=test["accuracy"]
+        )
+        record.update(steps=-(-len(x) // BATCH), threads=md.backend.get_num_threads())
+        record["gradient_bytes"] = sum(p.array.nbytes for p in model.parameters())
+        Path(out).write_text(json.dumps({k: float(v) for k, v in record.items()}))
+    dist.destroy_process_group()
+
+
 def _time_allreduce_calls(dist):
     """Wrap mathdl.distributed.all_reduce (which DDP's buckets call) to add up the seconds spent
     inside it, waiting for the slower rank included."""
@@ -218,23 +254,70 @@ def uptime():
         return "load average: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
 
 
+KINDS = {"epoch": "plain loop + DDP", "trainer": "Trainer"}
+
+
 def measure(args):
     before = uptime()
     print(f"uptime before: {before}", flush=True)
     sweep = launch(2, 1, ["allreduce"], timeout=1800)
-    epochs = {config: [] for config in CONFIGS}
+    epochs = {(kind, *config): [] for kind in KINDS for config in CONFIGS}
     for index in range(args.passes):
-        for ranks, threads in CONFIGS:  # interleaved: the machine's load hits all alike
-            worker = ["epoch"] + (["--limit", str(args.limit)] if args.limit else [])
+        for kind, ranks, threads in epochs:  # interleaved: the machine's load hits all alike
+            worker = [kind] + (["--limit", str(args.limit)] if args.limit else [])
             record = launch(ranks, threads, worker, timeout=3600)
-            epochs[(ranks, threads)].append(record)
+            epochs[(kind, ranks, threads)].append(record)
             print(
-                f"pass {index + 1}: {ranks} rank(s) x {threads} thread(s): {record['seconds']:6.2f}s "
-                f"(allreduce {record['allreduce_seconds']:5.2f}s) loss {record['loss']:.4f} "
-                f"accuracy {record['accuracy']:.4f} test {record['test_accuracy']:.4f}",
+                f"pass {index + 1}: {KINDS[kind]:16} {ranks} rank(s) x {threads} thread(s): "
+                f"{record['seconds']:6.2f}s (allreduce {record['allreduce_seconds']:5.2f}s) loss "
+                f"{record['loss']:.4f} accuracy {record['accuracy']:.4f} test {record['test_accuracy']:.4f}",
                 flush=True,
             )
-    return sweep, epochs, before, uptime()
+    accuracy = cli_accuracies(args.seeds)
+    return sweep, epochs, accuracy, before, uptime()
+
+
+def cli_accuracies(seeds):
+    """Test accuracy of `mathdl train` (default MLP run) per seed: one process and 2 ranks."""
+    from mathdl.distributed.launch import mpiexec_command
+
+    results = {"one process": [], "2 ranks": []}
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    for seed in range(seeds):
+        for name in results:
+            with tempfile.TemporaryDirectory() as folder:
+                argv = ["-m", "mathdl.cli", "train", "--seed", str(seed), "--out", f"{folder}/run"]
+                argv = [sys.executable, *argv, "--verbose", "0", "--no-plots"]
+                command = argv if name == "one process" else mpiexec_command(2, [*argv, "--distributed"])
+                subprocess.run(command, env=env, timeout=1800, check=True, capture_output=True, text=True)
+                metrics = json.loads(Path(f"{folder}/run/metrics.json").read_text())
+            results[name].append(metrics["test"]["accuracy"])
+            print(f"mathdl train --seed {seed}, {name}: test accuracy {results[name][-1]:.4f}", flush=True)
+    return results
+
+
+def accuracy_section(accuracy):
+    if not accuracy["one process"]:
+        return []
+    lines = [
+        "## `mathdl train` (MLP, shipped Fashion-MNIST subset, 10 epochs): test accuracy per seed",
+        "",
+        "| run | " + " | ".join(f"seed {s}" for s in range(len(accuracy["one process"]))) + " | mean | sd |",
+        "|---|" + "---:|" * (len(accuracy["one process"]) + 2),
+    ]
+    for name, values in accuracy.items():
+        cells = " | ".join(f"{v:.3f}" for v in values)
+        spread = statistics.stdev(values) if len(values) > 1 else 0.0
+        lines.append(f"| {name} | {cells} | {statistics.mean(values):.4f} | {spread:.4f} |")
+    one, two = accuracy["one process"], accuracy["2 ranks"]
+    if len(one) > 1:
+        error = math.sqrt(statistics.variance(one) / len(one) + statistics.variance(two) / len(two))
+        lines += [
+            "",
+            f"Difference of the means (2 ranks − one process): {statistics.mean(two) - statistics.mean(one):+.4f} "
+            f"± {error:.4f} (standard error); the seed-to-seed sd of one process is the noise.",
+        ]
+    return lines
 
 
 def median_record(records):
@@ -267,11 +350,12 @@ def allreduce_section(sweep):
     return lines, alpha, beta
 
 
-def epoch_section(epochs):
-    medians = {config: median_record(records) for config, records in epochs.items()}
+def epoch_section(epochs, kind):
+    medians = {config[1:]: median_record(records) for config, records in epochs.items() if config[0] == kind}
     base = medians[(1, 1)]["seconds"]
+    title = "DDP + DistributedSampler" if kind == "epoch" else "mathdl.train.Trainer"
     lines = [
-        "## One epoch of the Keras-book MLP (DDP + DistributedSampler, global batch 128)",
+        f"## One epoch of the Keras-book MLP ({title}, global batch 128)",
         "",
         "| ranks × threads | epoch (median) | CPU s (max rank) | in allreduce | speed-up vs 1 × 1 "
         "| efficiency | train loss | train acc. | test acc. |",
@@ -315,11 +399,12 @@ def projection_section(medians, alpha, beta):
     return lines, table
 
 
-def report(sweep, epochs, before, after):
+def report(sweep, epochs, accuracy, before, after):
     from mathdl.io import atomic_write
 
     allreduce_lines, alpha, beta = allreduce_section(sweep)
-    epoch_lines, medians = epoch_section(epochs)
+    epoch_lines, medians = epoch_section(epochs, "epoch")
+    trainer_lines, _ = epoch_section(epochs, "trainer")
     projection_lines, table = projection_section(medians, alpha, beta)
     header = [
         "# benchmarks/distributed.py",
@@ -330,11 +415,13 @@ def report(sweep, epochs, before, after):
         f"uptime after: `{after}`",
         "",
     ]
-    text = "\n".join(header + allreduce_lines + [""] + epoch_lines + [""] + projection_lines)
+    sections = [allreduce_lines, epoch_lines, trainer_lines, accuracy_section(accuracy), projection_lines]
+    text = "\n".join(header + [line for section in sections if section for line in [*section, ""]]).rstrip()
     print("\n" + text)
     RESULTS.mkdir(exist_ok=True)
     numbers = dict(alpha=alpha, beta=beta, allreduce=sweep, projection=table)
-    numbers["epochs"] = {f"{r}x{t}": records for (r, t), records in epochs.items()}
+    numbers["epochs"] = {f"{kind}/{r}x{t}": records for (kind, r, t), records in epochs.items()}
+    numbers["cli_test_accuracy"] = accuracy
     for name, content in (
         ("distributed.md", text + "\n"),
         ("distributed.json", json.dumps(numbers, indent=1)),
@@ -387,13 +474,18 @@ def main(argv=None):
         action="store_true",
         help="redraw the figure from results/distributed.json, measure nothing",
     )
-    parser.add_argument("--worker", choices=["allreduce", "epoch"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="seeds of the mathdl train accuracy comparison (0: skip it)"
+    )
+    parser.add_argument("--worker", choices=["allreduce", "epoch", "trainer"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker == "allreduce":
         return worker_allreduce(args.out)
     if args.worker == "epoch":
         return worker_epoch(args.out, args.limit)
+    if args.worker == "trainer":
+        return worker_trainer_epoch(args.out, args.limit)
     if args.replot:
         print(f"wrote {plot(json.loads((RESULTS / 'distributed.json').read_text()), FIGURE)}")
         return None

@@ -60,6 +60,10 @@ def test_metrics_rank_zero_and_world(job):
         assert float(results["metrics/loss"]) == pytest.approx((1.0 * 10 + 2.0 * 20) / 30)
         assert float(results["metrics/accuracy"]) == pytest.approx((0.0 * 10 + 0.5 * 20) / 30)
         np.testing.assert_array_equal(results["world"], [rank, 2])
+    for results in job[0]:
+        assert results["bytes/gathered"].tolist() == ["rank 0", "xxxrank 1"]
+        assert results["bytes/empty"].tolist() == ["", "00ff"]
+        assert str(results["bytes/broadcast"]) == "naïve"
     assert rank0["main_process"] and rank0["rank_zero_only"]
     assert not rank1["main_process"] and not rank1["rank_zero_only"]
 
@@ -83,6 +87,16 @@ def test_group_can_be_destroyed_and_made_again(job):
     for rank in (0, 1):
         total, initialized = np.load(out / f"again{rank}.npy")
         assert total == 2 and initialized == 0
+
+
+def test_launcher_world_size_and_rank():
+    assert launch.launcher_world_size({"OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "2"}) == 4
+    assert launch.launcher_rank({"OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "2"}) == 2
+    assert launch.launcher_world_size({"PMI_RANK": "1", "PMI_SIZE": "8"}) == 8
+    assert launch.launcher_rank({"PMIX_RANK": "3"}) == 3
+    assert launch.launcher_world_size({"PMIX_RANK": "3"}) is None  # PMIx alone does not say
+    assert launch.launcher_world_size({"SLURM_NTASKS": "16"}) is None  # Slurm without an MPI rank
+    assert launch.launcher_rank({"HOME": "/root"}) is None
 
 
 def test_mpiexec_command_for_this_machine():
@@ -114,6 +128,7 @@ def test_all_reduce_gradient_matches_finite_differences(job):
         ("group", "ValueError: mathdl.distributed has one process group"),
         ("metric_names", "ValueError: all_reduce_metrics: the ranks passed different metric names"),
         ("twice", "DistributedError: init_process_group: the default process group is already initialised"),
+        ("bytes_str", "TypeError: all_gather_bytes: expected bytes, got str; encode it first"),
     ],
 )
 def test_bad_calls_raise_clear_errors(job, name, expected):

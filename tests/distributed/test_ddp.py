@@ -61,8 +61,33 @@ def test_parameters_without_gradient_on_some_ranks(ddp_job):
         assert results["unused/never_is_none"]
 
 
-def test_buffers_broadcast_and_state_dict_without_prefix(ddp_job):
+TORCH_KEYS = [
+    "module.0.weight",
+    "module.0.bias",
+    "module.1.weight",
+    "module.1.bias",
+    "module.1.running_mean",
+    "module.1.running_var",
+    "module.1.num_batches_tracked",
+]
+
+
+def test_buffers_broadcast_and_state_dict_with_the_module_prefix(ddp_job):
     for results in ddp_job:
         np.testing.assert_array_equal(results["state/running_mean"], 1.0)  # rank 0 set 1, rank 1 set 2
-        assert results["state/keys_without_prefix"]
-        assert int(results["state/key_count"]) == 7
+        np.testing.assert_array_equal(results["state/running_mean_plain"], 1.0)
+        assert results["state/keys"].tolist() == TORCH_KEYS
+        assert results["state/stripped_keys_are_the_module_keys"]
+
+
+def test_state_dict_keys_are_pytorch_ddp_keys(torch, tmp_path):
+    """PyTorch's DistributedDataParallel (one gloo rank) names the same model's state the same way."""
+    import torch.distributed as torch_dist
+
+    torch_dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    try:
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+        keys = list(torch.nn.parallel.DistributedDataParallel(model).state_dict())
+    finally:
+        torch_dist.destroy_process_group()
+    assert keys == TORCH_KEYS

@@ -55,7 +55,8 @@ def main(argv=None):
     try:
         return int(args.handler(args) or 0)
     except CommandError as error:
-        print(f"mathdl {args.command}: error: {error}", file=sys.stderr)
+        if not getattr(error, "quiet", False):  # across ranks, rank 0 prints the agreed error
+            print(f"mathdl {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\nmathdl {args.command}: interrupted", file=sys.stderr)

@@ -4,6 +4,7 @@
     mathdl train --model gan                       # 60 epochs of an MLP GAN, then its score
     mathdl train --model char-lstm --epochs 20     # 20 blocks of 100 steps on Shakespeare
     mathdl train --resume runs/20260101-120000 --epochs 20
+    mpiexec -n 4 mathdl train --distributed        # one run over 4 MPI ranks (cli/distributed.py)
 
 A run never overwrites another (``--out`` must be new or empty), writes its checkpoint after
 every epoch (atomically), and can be interrupted at any moment: the last completed epoch stays
@@ -27,6 +28,7 @@ from mathdl.cli.common import (
     release_run_folder,
     write_json,
 )
+from mathdl.cli.distributed import Job, add_distributed_option, check_batch, check_launch
 from mathdl.cli.options import add_options, describe, flag, given_options
 from mathdl.cli.recipes import get_recipe, trainable
 
@@ -106,6 +108,7 @@ def _add_run_options(parser, name, recipe):
         help="0 quiet, 1 live progress on a terminal (progress lines otherwise), 2 one line per epoch "
         "(default: 1)",
     )
+    add_distributed_option(parser)
 
 
 # ----- configuration ---------------------------------------------------------------------------------
@@ -116,7 +119,7 @@ def _refuse_inapplicable(given, recipe, name):
         raise CommandError(
             f"{', '.join(flag(o) for o in wrong)} {'does' if len(wrong) == 1 else 'do'} not apply to "
             f"--model {name} ({recipe.family}); its options are {applies} (and --model-arg, --seed, "
-            f"--out, --resume, --time-limit, --no-plots, --verbose)"
+            f"--out, --resume, --time-limit, --no-plots, --verbose, --distributed)"
         )
 
 
@@ -175,23 +178,48 @@ def _resume_config(args, given):
 # ----- running -------------------------------------------------------------------------------------
 def run_train(args):
     """Train (or resume) a run and write its folder; returns the exit code."""
+    check_launch(args)
+    if not args.distributed:
+        return _run(args, None)
+    with Job() as job:
+        return _run(args, job)
+
+
+def _claim(out, main):
+    return claim_run_folder(out) if main else False
+
+
+def _run(args, job):
+    """The run, in one process (``job`` None) or on every rank of a ``--distributed`` job: each step
+    that may fail with a user error is ``agreed`` (all ranks fail together), rank 0 writes."""
+    main = job is None or job.is_main
+    agreed = job.agreed if job is not None else (lambda function, *a: function(*a))
     given = given_options(args)
     if args.resume:
-        recipe, config, out, checkpoint, done = _resume_config(args, given)
+        recipe, config, out, checkpoint, done = agreed(_resume_config, args, given)
+        if job is not None:
+            agreed(check_batch, config, job.world_size)
         if done >= config["epochs"]:
-            print(
-                f"mathdl train: {checkpoint} already has {done} {recipe.unit.lower()}s; give --epochs above "
-                f"that to continue"
-            )
+            if main:
+                print(
+                    f"mathdl train: {checkpoint} already has {done} {recipe.unit.lower()}s; give --epochs "
+                    f"above that to continue"
+                )
             return 0
         created = False
     else:
-        recipe, config = _new_config(args, given)
+        recipe, config = agreed(_new_config, args, given)
+        if job is not None:
+            agreed(check_batch, config, job.world_size)
         out = args.out or _default_out()
+        if job is not None:
+            out = job.shared_text(out)  # rank 0's clock names the folder
         checkpoint = None
-        created = claim_run_folder(out)
+        created = agreed(_claim, out, main)
+    if not main:
+        return _execute(recipe, config, out, args, checkpoint, job)
     try:
-        return _execute(recipe, config, out, args, checkpoint)
+        return _execute(recipe, config, out, args, checkpoint, job)
     except KeyboardInterrupt:
         saved = os.path.exists(os.path.join(out, CHECKPOINT_NAME))
         release_run_folder(out, created)
@@ -210,17 +238,25 @@ def run_train(args):
             release_run_folder(out, created)
 
 
-def _build(recipe, config, args):
+def _prepare(recipe, config):
+    """Seed, data, model and its optimisers (no communication: a user error here is agreed)."""
     import mathdl as md
-    from mathdl.train import Trainer
 
     md.manual_seed(config["seed"])
     data = recipe.load_data(config)
     if "config_data" in data.extra:
         config["data"] = data.config_data
     model = recipe.build_model(config, data)
-    optimizers, strategy, scheduler = recipe.training(config, model)
-    trainer = Trainer(
+    return data, model, recipe.training(config, model)
+
+
+def _build(recipe, config, args, job=None):
+    from mathdl.train import Trainer
+
+    data, model, (optimizers, strategy, scheduler) = (
+        _prepare(recipe, config) if job is None else job.agreed(_prepare, recipe, config)
+    )
+    trainer = Trainer(  # across ranks: wraps the model in DDP, broadcasting rank 0's weights
         model,
         optimizers,
         strategy=strategy,
@@ -232,14 +268,16 @@ def _build(recipe, config, args):
     return data, trainer
 
 
-def _callbacks(recipe, config, data, out, args):
+def _callbacks(recipe, config, data, out, args, main=True):
     from mathdl.train import EarlyStopping, LambdaCallback, ModelCheckpoint
 
     start = time.perf_counter()
 
     def end_of_epoch(epoch, logs):
         trainer = checkpoint.trainer
-        trainer.history.to_csv(os.path.join(out, "history.csv"))
+        if main:
+            trainer.history.to_csv(os.path.join(out, "history.csv"))
+        # across ranks each rank reads its own clock; the Trainer stops all when one stops
         if args.time_limit is not None and time.perf_counter() - start > args.time_limit:
             trainer.stop_training, trainer.stop_reason = True, f"time limit of {args.time_limit:g} s"
 
@@ -263,26 +301,32 @@ def _summary(config, recipe):
     return ", ".join(f"{o.replace('_', ' ')} {describe(config[o])}" for o in shown)
 
 
-def _execute(recipe, config, out, args, checkpoint_path):
-    data, trainer = _build(recipe, config, args)
+def _execute(recipe, config, out, args, checkpoint_path, job=None):
+    main = job is None or job.is_main
+    data, trainer = _build(recipe, config, args, job)
     if checkpoint_path is not None:
         trainer.load_checkpoint(checkpoint_path)
-    write_json(os.path.join(out, "config.json"), trainer.config)
-    callbacks = _callbacks(recipe, config, data, out, args)
-    say = print if args.verbose else (lambda *a, **k: None)
+    if main:
+        write_json(os.path.join(out, "config.json"), trainer.config)
+    callbacks = _callbacks(recipe, config, data, out, args, main)
+    say = print if args.verbose and main else (lambda *a, **k: None)
     action = f"resuming after {recipe.unit.lower()} {trainer.epoch}" if checkpoint_path else "training"
+    ranks = f" over {job.world_size} ranks" if job is not None else ""
     say(
-        f"mathdl train: {action} {config['model']} on {data.info}; {_summary(config, recipe)}; run folder {out}"
+        f"mathdl train: {action} {config['model']}{ranks} on {data.info}; {_summary(config, recipe)}; "
+        f"run folder {out}"
     )
     start = time.perf_counter()
     history = trainer.fit(data.train, config["epochs"], val_data=data.val, callbacks=callbacks)
     seconds = time.perf_counter() - start
     non_finite = trainer.stop_reason is not None and "non-finite" in trainer.stop_reason
-    if non_finite and not args.verbose:
+    if non_finite and not args.verbose and main:
         print(f"mathdl train: {trainer.stop_reason}", file=sys.stderr)  # verbose runs printed it already
     if trainer.epoch == 0:
         return 1 if non_finite else 0
-    numbers, lines = ({}, []) if non_finite else recipe.finish(trainer, data, config)
+    numbers, lines = ({}, []) if non_finite else recipe.finish(trainer, data, config)  # every rank
+    if not main:
+        return 1 if non_finite else 0
     metrics = {
         "model": config["model"],
         "epochs": trainer.epoch,
@@ -292,6 +336,8 @@ def _execute(recipe, config, out, args, checkpoint_path):
         **numbers,
         "run": config,
     }
+    if job is not None:
+        metrics["world_size"] = job.world_size
     write_json(os.path.join(out, "metrics.json"), metrics)
     for line in lines:
         say(f"{config['model']}: {line}")

@@ -102,6 +102,10 @@ class DistributedSampler:
             order = np.resize(order, self.total_size)  # repeats from the start: wrap-around padding
         return order[self.rank : self.total_size : self.num_replicas].astype(np.int64, copy=False)
 
+    def epoch_indices(self):
+        """``indices()`` (the name ``DataLoader`` uses to take an epoch's indices in one array)."""
+        return self.indices()
+
     def __iter__(self):
         return iter(self.indices().tolist())
 

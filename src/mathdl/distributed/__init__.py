@@ -10,12 +10,20 @@
 
 Collectives go through mpi4py's buffer interface (no pickling). ``nn.parallel.DistributedDataParallel``
 averages gradients with them; ``data.DistributedSampler`` gives each rank its shard of a dataset;
-``all_reduce_metrics`` and ``rank_zero_only`` are for reporting once per job. See docs/distributed.md.
+``all_reduce_metrics`` and ``rank_zero_only`` are for reporting once per job;
+``broadcast_bytes``/``all_gather_bytes`` send bytes (never pickles). See docs/distributed.md.
 """
 
 from mathdl.distributed import launch, nn
 from mathdl.distributed.collectives import ReduceOp, all_gather, all_reduce, barrier, broadcast, reduce
-from mathdl.distributed.launch import how_to_launch, launched_by_mpi, mpiexec_command
+from mathdl.distributed.launch import (
+    how_to_launch,
+    launched_by_mpi,
+    launcher_rank,
+    launcher_world_size,
+    mpiexec_command,
+)
+from mathdl.distributed.payloads import all_gather_bytes, broadcast_bytes
 from mathdl.distributed.process_group import (
     DistributedError,
     destroy_process_group,
@@ -32,9 +40,11 @@ __all__ = [
     "DistributedError",
     "ReduceOp",
     "all_gather",
+    "all_gather_bytes",
     "all_reduce",
     "all_reduce_metrics",
     "barrier",
+    "broadcast_bytes",
     "broadcast",
     "destroy_process_group",
     "get_backend",
@@ -47,6 +57,8 @@ __all__ = [
     "is_main_process",
     "launch",
     "launched_by_mpi",
+    "launcher_rank",
+    "launcher_world_size",
     "nn",
     "mpiexec_command",
     "rank_zero_only",

@@ -34,6 +34,38 @@ def launched_by_mpi(environ=None):
     return any(name in environ for name in LAUNCHER_VARIABLES)
 
 
+# Variables holding the world size, in the same launcher families (Slurm's for srun).
+SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE", "SLURM_NTASKS")
+
+
+def launcher_world_size(environ=None):
+    """The number of ranks the launcher started, read from its variables before MPI starts, or
+    None when not launched by MPI (or the launcher does not say)."""
+    environ = os.environ if environ is None else environ
+    if not launched_by_mpi(environ):
+        return None
+    for name in SIZE_VARIABLES:
+        value = environ.get(name, "")
+        if value.isdigit():
+            return int(value)
+    return None
+
+
+RANK_VARIABLES = ("OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK", "SLURM_PROCID")
+
+
+def launcher_rank(environ=None):
+    """This process's rank as the launcher set it (before MPI starts), or None."""
+    environ = os.environ if environ is None else environ
+    if not launched_by_mpi(environ):
+        return None
+    for name in RANK_VARIABLES:
+        value = environ.get(name, "")
+        if value.isdigit():
+            return int(value)
+    return None
+
+
 def mpiexec_path():
     """The ``mpiexec`` beside the running Python, else the one on PATH, else None."""
     beside = Path(sys.executable).parent / "mpiexec"

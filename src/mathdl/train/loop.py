@@ -16,12 +16,18 @@ step are silenced (the non-finite check reports the outcome instead). A checkpoi
 the end of an epoch holds the RNG state, the optimisers, the scheduler, the strategy's carried
 state (a recurrent state, a Gibbs chain) and the data source's position, so ``load_checkpoint``
 + ``fit`` continues exactly as the uninterrupted run (same shuffles, masks and updates).
+
+Built while ``mathdl.distributed`` has a process group, the Trainer trains data-parallel over the
+ranks (``mathdl.train.distributed``): global batches split over the ranks, gradients averaged,
+the job's numbers reduced, every decision agreed, files written by rank 0.
 """
 
 import numpy as np
 
+from mathdl import distributed as dist
 from mathdl.autograd import grad_mode
 from mathdl.train import checkpoint as checkpoint_io
+from mathdl.train import distributed as data_parallel
 from mathdl.train.callbacks import Callback, ModelCheckpoint, wants_batch_calls
 from mathdl.train.history import History
 from mathdl.train.metrics import get_metric
@@ -82,7 +88,9 @@ class Trainer:
         progress: 'auto', 'rich' or 'plain'; ``unit``: what an epoch is called ('Epoch', 'Block').
 
     State: ``epoch`` (completed epochs), ``history``, ``stop_training``, ``stop_reason`` (None,
-    'callback' or a message about a non-finite loss).
+    'callback' or a message about a non-finite loss); ``distributed``: None, or the
+    ``DataParallel`` that runs it over the ranks when the process group was initialised as the
+    Trainer was built (a ``DistributedDataParallel`` model is trained and saved unwrapped).
     """
 
     def __init__(
@@ -109,6 +117,7 @@ class Trainer:
             )
         if isinstance(metrics, str):
             metrics = (metrics,)
+        model = data_parallel.unwrap(model)
         self.model = model
         self.optimizers = _check_optimizers(optimizer)
         self.optimizer = optimizer if not isinstance(optimizer, dict) else None
@@ -121,6 +130,9 @@ class Trainer:
         if "model" not in self.config and isinstance(getattr(model, "config", None), dict):
             self.config["model"] = model.config  # set by mathdl.models.build: name + kwargs
         self.unit = unit
+        self.distributed = data_parallel.DataParallel(self) if dist.is_initialized() else None
+        if self.distributed is not None and not self.distributed.is_main:
+            verbose = 0  # rank 0 prints for the job
         self.progress = ProgressLine(verbose, stream=stream, style=progress, rate_name=strategy.size_name)
         self.epoch = 0
         self.history = History()
@@ -154,6 +166,8 @@ class Trainer:
             checkpoints, key=lambda c: not c.save_best_only
         )
         batch_callbacks = [c for c in callbacks if wants_batch_calls(c)]
+        if self.distributed is not None:
+            train_data = self.distributed.training_data(train_data)
         self._train_data = train_data
         if self._data_state is not None and hasattr(train_data, "load_state_dict"):
             train_data.load_state_dict(self._data_state)
@@ -171,6 +185,8 @@ class Trainer:
             epoch = self.epoch
             for callback in callbacks:
                 callback.on_epoch_begin(epoch, {})
+            if callable(getattr(getattr(train_data, "sampler", None), "set_epoch", None)):
+                train_data.sampler.set_epoch(epoch)  # a DistributedSampler's shuffle of this epoch
             self.progress.begin(f"{self.unit} {epoch + 1}/{epochs}", steps)
             logs = self._train_epoch(train_data, epoch, batch_callbacks)
             if logs is None:  # a non-finite loss or parameter: stop, keep the last good state
@@ -183,6 +199,8 @@ class Trainer:
             self.epoch = epoch + 1
             for callback in epoch_end_order:
                 callback.on_epoch_end(epoch, logs)
+            if self.distributed is not None:  # one rank's stop (its clock, its callback) stops all
+                self.stop_training = self.distributed.any(self.stop_training)
             if self.stop_training and self.stop_reason is None:
                 self.stop_reason = "callback"
         for callback in callbacks:
@@ -235,6 +253,8 @@ class Trainer:
                     if batch_callbacks:
                         for callback in batch_callbacks:
                             callback.on_train_batch_end(step - 1, {**logs, "size": size})
+                        if self.distributed is not None:
+                            self.stop_training = self.distributed.any(self.stop_training)
                         if self.stop_training:
                             break
         except NonFiniteLoss as error:
@@ -243,10 +263,12 @@ class Trainer:
             raise ValueError("fit: the training data yielded no batches")
         if not self._parameters_finite():
             return self._stop_non_finite("non-finite parameters", epoch, step)
-        return sums.means()
+        return sums.means() if self.distributed is None else self.distributed.reduce(sums)
 
     def _parameters_finite(self):
         parameters = getattr(self.model, "parameters", None)
+        if self.distributed is not None:
+            return self.distributed.end_epoch(self.model)
         if parameters is None:
             return True
         return all(np.isfinite(p.array).all() for p in parameters())
@@ -269,10 +291,13 @@ class Trainer:
     def evaluate(self, data):
         """Size-weighted means of the strategy's validation numbers over ``data`` (for the
         default strategy ``{'loss': ..., 'accuracy': ...}``), in eval mode and without recording
-        gradients. The model's previous train/eval mode is restored afterwards."""
+        gradients. The model's previous train/eval mode is restored afterwards. Across ranks every
+        rank must call it: each evaluates its part of ``data`` and all get the job's numbers."""
         was_training = getattr(self.model, "training", True)
         self.model.eval()
         sums = _Sums()
+        if self.distributed is not None:
+            data = self.distributed.evaluation_data(data)
         self.strategy.begin_evaluation()
         try:
             with grad_mode.no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -282,11 +307,12 @@ class Trainer:
             self.model.train(was_training)
         if sums.steps == 0:
             raise ValueError("evaluate: the data yielded no batches")
-        return sums.means()
+        return sums.means() if self.distributed is None else self.distributed.reduce(sums)
 
     def predict(self, data):
         """The model's outputs for every batch of ``data`` (batches of inputs, or of (inputs,
-        targets) whose targets are ignored), concatenated into one NumPy array."""
+        targets) whose targets are ignored), concatenated into one NumPy array (computed by the
+        calling rank alone, over all of ``data``)."""
         was_training = getattr(self.model, "training", True)
         self.model.eval()
         outputs = []
@@ -304,10 +330,16 @@ class Trainer:
     # ----- checkpoints ---------------------------------------------------------------------
     def save_checkpoint(self, path):
         """Write model, optimiser(s), scheduler(s), completed epochs, RNG state, config, history,
-        the callbacks' and the strategy's state and the training data's position."""
+        the callbacks' and the strategy's state and the training data's position. Across ranks
+        every rank calls it (the ranks' states are gathered) and rank 0 writes the file."""
         states = {key: callback.state_dict() for key, callback in zip(self._callback_keys(), self.callbacks)}
         data_state = getattr(self._train_data, "state_dict", None)
         several = len(self.optimizers) > 1 or "main" not in self.optimizers
+        strategy_state, distributed_state = self.strategy.state_dict(), None
+        if self.distributed is not None:
+            strategy_state, distributed_state = self.distributed.checkpoint_state(self.strategy)
+            if not self.distributed.is_main:
+                return path
         return checkpoint_io.save_checkpoint(
             path,
             self.model,
@@ -318,8 +350,9 @@ class Trainer:
             scheduler=self.scheduler,
             extra={
                 "callbacks": states,
-                "strategy": self.strategy.state_dict(),
+                "strategy": strategy_state,
                 "data": data_state() if callable(data_state) else None,
+                "distributed": distributed_state,
             },
         )
 
@@ -339,7 +372,8 @@ class Trainer:
         optimisers and strategy must have the same structure); then ``fit(data, epochs)``
         continues with epoch ``checkpoint['epoch'] + 1``: the callbacks given to it take back
         their state (matched by type and rank among callbacks of that type), and the training
-        data its position. Returns the checkpoint's contents."""
+        data its position. Across ranks every rank calls it (each restores its own RNG stream and
+        part of the strategy's state). Returns the checkpoint's contents."""
         from mathdl.random import set_rng_state
 
         content = checkpoint_io.load_checkpoint(path)
@@ -368,7 +402,9 @@ class Trainer:
         extra = content.get("extra") or {}
         # applied by the next fit to the callbacks at the same positions (e.g. EarlyStopping's patience)
         self._callback_states = extra.get("callbacks") or None
-        if extra.get("strategy"):
+        if self.distributed is not None:
+            self.distributed.restore(content, self.strategy, restore_rng)
+        elif extra.get("strategy"):
             self.strategy.load_state_dict(extra["strategy"])
         self._data_state = extra.get("data")
         return content

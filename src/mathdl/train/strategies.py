@@ -67,19 +67,34 @@ class StepStrategy:
         """The optimiser called ``name`` (the Trainer's single optimiser is 'main')."""
         return self.trainer.optimizers[name]
 
-    @staticmethod
-    def finite(name, loss):
-        """``loss`` (a scalar Tensor or number) as a float; raises NonFiniteLoss if NaN/Inf."""
+    def finite(self, name, loss):
+        """``loss`` (a scalar Tensor or number) as a float; raises NonFiniteLoss if NaN/Inf.
+        Across ranks the check is agreed: the next ``synchronize_gradients`` (in ``update``)
+        raises it on every rank, before the step, as soon as one rank's loss was non-finite."""
         value = float(loss.array) if isinstance(loss, Tensor) else float(loss)
-        if not math.isfinite(value):
+        distributed = getattr(self.trainer, "distributed", None)
+        if distributed is not None:
+            distributed.note_loss(name, value)
+        elif not math.isfinite(value):
             raise NonFiniteLoss(name, value)
         return value
 
+    def synchronize_gradients(self, name="main"):
+        """Across ranks: average the gradients of optimiser ``name``'s module over the ranks,
+        raising NonFiniteLoss on every rank if any rank's checked loss was non-finite (nothing in
+        one process). ``update`` calls it after backward; a strategy that sets ``.grad`` itself
+        calls it before its optimiser's step."""
+        distributed = getattr(self.trainer, "distributed", None)
+        if distributed is not None:
+            distributed.average_gradients(name)
+
     def update(self, loss, name="main", clip=None):
-        """zero_grad, backward, optional gradient-norm clipping, step of optimiser ``name``."""
+        """zero_grad, backward, (across ranks: gradients averaged), optional gradient-norm
+        clipping, step of optimiser ``name``."""
         optimizer = self.optimizer(name)
         optimizer.zero_grad()
         loss.backward()
+        self.synchronize_gradients(name)
         if clip:
             from mathdl.nn.utils.clip_grad import clip_grad_norm_
 
@@ -103,6 +118,16 @@ class StepStrategy:
 
     def load_state_dict(self, state):
         """Restore ``state_dict``."""
+
+    def merge_rank_states(self, states):
+        """The state one process would hold, from the ``state_dict()`` of every rank (rank order);
+        checkpoints store it. Here: rank 0's (a state every rank holds alike)."""
+        return states[0]
+
+    def rank_state(self, state, rank, world_size):
+        """Rank ``rank``'s part of a merged state (``merge_rank_states``) for ``world_size`` ranks
+        (``rank_state(merge_rank_states(states), r, R) == states[r]``). Here: the state itself."""
+        return state
 
 
 def _split_pair(batch, where):
@@ -274,6 +299,25 @@ class TruncatedBPTT(StepStrategy):
         tensors = tuple(Tensor(np.asarray(getattr(p, "array", p))) for p in parts)
         self.state = tensors if state.get("tuple") else tensors[0]
 
+    # the carried state's tensors are (num_layers, B, H), PyTorch's layout: the streams on axis 1
+    def merge_rank_states(self, states):
+        if any(s.get("state") is None for s in states):
+            return {"state": None}
+        parts = zip(*(s["state"] for s in states))
+        merged = [
+            np.concatenate([np.asarray(getattr(p, "array", p)) for p in group], axis=1) for group in parts
+        ]
+        return {"state": merged, "tuple": states[0].get("tuple")}
+
+    def rank_state(self, state, rank, world_size):
+        if state.get("state") is None:
+            return {"state": None}
+        parts = [
+            np.array_split(np.asarray(getattr(p, "array", p)), world_size, axis=1)[rank]
+            for p in state["state"]
+        ]
+        return {"state": parts, "tuple": state.get("tuple")}
+
 
 class Adversarial(StepStrategy):
     """GAN training with two optimisers, 'discriminator' and 'generator'.
@@ -339,6 +383,7 @@ class ContrastiveDivergence(StepStrategy):
         optimizer = self.optimizer()
         for parameter, gradient in zip(self.model.update_parameters(), grads):
             parameter.grad = Tensor(-gradient)
+        self.synchronize_gradients()
         optimizer.step()
         return {"reconstruction_error": error}, len(v)
 
@@ -353,3 +398,17 @@ class ContrastiveDivergence(StepStrategy):
     def load_state_dict(self, state):
         chain = state.get("chain")
         self.chain = None if chain is None else np.asarray(getattr(chain, "array", chain))
+
+    # across ranks each rank runs its own particles; the job's chain is all of them (rows)
+    def merge_rank_states(self, states):
+        if any(s.get("chain") is None for s in states):
+            return {"chain": None}
+        return {
+            "chain": np.concatenate([np.asarray(getattr(s["chain"], "array", s["chain"])) for s in states])
+        }
+
+    def rank_state(self, state, rank, world_size):
+        chain = state.get("chain")
+        if chain is None:
+            return {"chain": None}
+        return {"chain": np.array_split(np.asarray(getattr(chain, "array", chain)), world_size)[rank]}

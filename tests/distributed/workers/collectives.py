@@ -73,6 +73,12 @@ def autograd_and_reporting(rank, world):
     sampler = DistributedSampler(range(11), seed=4)
     sampler.set_epoch(2)
     out["sampler"] = sampler.indices()
+    payloads = dist.all_gather_bytes(b"x" * (3 * rank) + f"rank {rank}".encode())  # lengths differ
+    out["bytes/gathered"] = np.array([p.decode() for p in payloads])
+    out["bytes/empty"] = np.array([p.hex() for p in dist.all_gather_bytes(b"" if rank == 0 else b"\x00\xff")])
+    out["bytes/broadcast"] = np.array(
+        dist.broadcast_bytes("naïve".encode() if rank == 1 else None, src=1).decode()
+    )
     out["world"] = np.array([dist.get_rank(), dist.get_world_size()])
     out["threads"] = np.array([md.backend.get_num_threads(), md.backend.default_num_threads(world)])
     return out
@@ -92,6 +98,7 @@ def bad_calls(rank):
         "group": lambda: dist.barrier(group="world"),
         "metric_names": lambda: dist.all_reduce_metrics({f"metric{rank}": 1.0}),
         "twice": lambda: dist.init_process_group(backend="mpi"),
+        "bytes_str": lambda: dist.all_gather_bytes("text"),
     }
     out = {}
     for name, call in calls.items():

@@ -17,7 +17,7 @@ import mathdl.distributed as dist
 import mathdl.nn.functional as F
 from mathdl import nn
 from mathdl.data import DataLoader, DistributedSampler, TensorDataset
-from mathdl.nn.parallel import DistributedDataParallel
+from mathdl.nn.parallel import DistributedDataParallel, consume_prefix_in_state_dict_if_present
 
 BATCH, STEPS, FEATURES, HIDDEN, CLASSES = 8, 4, 6, 16, 3
 SCENARIOS = [(name, micro, cap) for name in ("sgd", "adam") for micro in (1, 2) for cap in (25, None)]
@@ -117,17 +117,25 @@ def unused_parameters():
 
 
 def buffers_and_state():
-    """Buffers are rank 0's after wrapping; state_dict has no 'module.' prefix and loads both ways."""
+    """Buffers are rank 0's after wrapping; state_dict has PyTorch's 'module.' prefix and
+    load_state_dict takes the keys with or without it."""
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     model[1].running_mean.array[...] = dist.get_rank() + 1
     ddp = DistributedDataParallel(model)
     keys = list(ddp.state_dict())
-    prefixed = {"module." + key: value for key, value in ddp.state_dict().items()}
-    ddp.load_state_dict(prefixed)
+    prefixed = {key: value.array + 1 for key, value in ddp.state_dict().items()}
+    ddp.load_state_dict(prefixed)  # the wrapper's own keys
+    loaded_prefixed = model[1].running_mean.array.copy()
+    plain = {key: value.array + 1 for key, value in model.state_dict().items()}
+    ddp.load_state_dict(plain)  # an unwrapped model's keys
+    loaded_plain = model[1].running_mean.array.copy()
+    stripped = ddp.state_dict()
+    consume_prefix_in_state_dict_if_present(stripped, "module.")
     return {
-        "state/running_mean": model[1].running_mean.array.copy(),
-        "state/keys_without_prefix": np.array(all(not k.startswith("module.") for k in keys)),
-        "state/key_count": np.array(len(keys)),
+        "state/running_mean": loaded_prefixed - 1,
+        "state/running_mean_plain": loaded_plain - 2,
+        "state/keys": np.array(keys),
+        "state/stripped_keys_are_the_module_keys": np.array(list(stripped) == list(model.state_dict())),
     }
 
 

@@ -21,6 +21,9 @@ import functools
 import numbers
 import weakref
 
+import numpy as np
+
+from mathdl import distributed as dist
 from mathdl.autograd import backward_hooks, grad_mode
 from mathdl.distributed import process_group
 from mathdl.nn.module import Module
@@ -59,8 +62,9 @@ class DistributedDataParallel(Module):
             are always handled (each bucket carries a has-gradient flag per parameter).
 
     At wrap time rank 0's parameters and buffers are broadcast to every rank. The wrapped model is
-    ``.module``; ``state_dict()`` is the module's own (no ``"module."`` prefix), so a checkpoint
-    loads into an unwrapped model, and ``load_state_dict`` accepts keys with or without the prefix.
+    ``.module``; ``state_dict()`` has PyTorch's ``"module."`` prefix on every key (save
+    ``ddp.module.state_dict()`` for a checkpoint that loads into an unwrapped model), and
+    ``load_state_dict`` accepts keys with or without the prefix.
 
     >>> model = DistributedDataParallel(nn.Linear(4, 2))   # doctest: +SKIP
     >>> loss = F.mse_loss(model(x), y); loss.backward()     # grads are now averaged over ranks
@@ -111,9 +115,35 @@ class DistributedDataParallel(Module):
     def _reduce_after_backward(self, leaves):
         if not self._expect_backward or not any(id(leaf) in self._param_ids for leaf in leaves):
             return
+        self.average_gradients()
+
+    def average_gradients(self, extra=0.0):
+        """Average the wrapped parameters' gradients over the ranks now (one ``Allreduce`` per
+        bucket): what a synchronised forward + backward does by itself. A mathdl addition (not
+        in PyTorch) for training code that reaches the parameters without the wrapper's
+        ``forward`` — a model's own loss method, two networks trained by two optimisers, or a
+        rule that sets ``.grad`` itself (contrastive divergence); ``mathdl.train.Trainer`` calls
+        it after every backward. Every rank must call it at the same point.
+
+        ``extra``: a number (a flag, a small count) added up over the ranks in the same message,
+        so a decision costs no second synchronisation; returns that sum."""
         self._expect_backward = False
-        for bucket in self._buckets:
-            bucket.all_reduce_mean()
+        if not self._buckets:
+            total = np.array([float(extra)])
+            dist.all_reduce(total)
+            return float(total[0])
+        sums = [
+            bucket.all_reduce_mean(extra if index == 0 else 0.0) for index, bucket in enumerate(self._buckets)
+        ]
+        return sums[0]
+
+    def broadcast_buffers_from(self, src=0):
+        """Copy rank ``src``'s buffers (BatchNorm running statistics) to every rank (one ``Bcast``
+        per dtype): what every synchronised forward does with ``broadcast_buffers=True``; a
+        mathdl addition for code that calls the module's methods directly."""
+        buffers = list(self.module.buffers())
+        if buffers:
+            broadcast_tensors(buffers, src=src)
 
     @contextlib.contextmanager
     def no_sync(self):
@@ -132,17 +162,24 @@ class DistributedDataParallel(Module):
             self.require_backward_grad_sync = previous
 
     def state_dict(self, prefix="", keep_vars=False):
-        """The wrapped module's state dict (keys without a ``"module."`` prefix)."""
-        return self.module.state_dict(prefix=prefix, keep_vars=keep_vars)
+        """The wrapper's state dict, as PyTorch's: the module's keys behind ``"module."``
+        (``module.0.weight``). ``self.module.state_dict()`` (or
+        ``consume_prefix_in_state_dict_if_present(state, "module.")``) gives the keys a plain
+        model loads; the ``Trainer`` checkpoints the unwrapped module."""
+        return super().state_dict(prefix=prefix, keep_vars=keep_vars)
 
     def load_state_dict(self, state_dict, strict=True):
-        """Load into the wrapped module; keys saved from a PyTorch DDP (``"module.…"``) work too."""
+        """Load into the wrapped module from keys with the ``"module."`` prefix (what
+        ``state_dict()`` returns, here or in PyTorch) or without it (a plain model's state)."""
         if not hasattr(state_dict, "items"):
             raise TypeError(
                 f"load_state_dict: expected a mapping of names to tensors, got {type(state_dict).__name__}"
             )
         state = dict(state_dict)
-        consume_prefix_in_state_dict_if_present(state, "module.")
+        own = self.module.state_dict(keep_vars=True)
+        # a module whose own keys start with "module." (a child named module) is loaded as given
+        if state and not all(key in own for key in state):
+            consume_prefix_in_state_dict_if_present(state, "module.")
         return self.module.load_state_dict(state, strict=strict)
 
 

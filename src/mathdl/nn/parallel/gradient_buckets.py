@@ -22,7 +22,8 @@ class GradientBucket:
     The buffer holds the flattened gradients followed by one flag per parameter (1 when this rank
     has a gradient for it). After the sum, a parameter whose flags sum to 0 had no gradient on
     any rank and keeps ``grad=None``; the others get (Σ_r g_r) / R, a missing gradient counting as
-    zero, which is the gradient of the mean of the ranks' losses.
+    zero, which is the gradient of the mean of the ranks' losses. One last slot carries a number
+    the caller wants added up over the ranks in the same message (``all_reduce_mean(extra)``).
     """
 
     def __init__(self, params):
@@ -30,10 +31,10 @@ class GradientBucket:
         self.dtype = self.params[0].array.dtype
         self.offsets = np.concatenate([[0], np.cumsum([p.array.size for p in self.params])]).astype(int)
         self.size = int(self.offsets[-1])
-        self.buffer = np.empty(self.size + len(self.params), dtype=self.dtype)
+        self.buffer = np.empty(self.size + len(self.params) + 1, dtype=self.dtype)
 
     def _pack(self):
-        buffer, flags = self.buffer, self.buffer[self.size :]
+        buffer, flags = self.buffer, self.buffer[self.size : -1]
         for index, param in enumerate(self.params):
             if param.array.dtype != self.dtype:
                 raise RuntimeError(
@@ -49,7 +50,7 @@ class GradientBucket:
                 flags[index] = 1
 
     def _unpack(self):
-        flags = self.buffer[self.size :]
+        flags = self.buffer[self.size : -1]
         for index, param in enumerate(self.params):
             if flags[index] == 0:
                 continue
@@ -60,12 +61,15 @@ class GradientBucket:
             else:
                 grad.array[...] = mean
 
-    def all_reduce_mean(self):
-        """Replace each parameter's gradient by its mean over the ranks (one ``Allreduce``)."""
+    def all_reduce_mean(self, extra=0.0):
+        """Replace each parameter's gradient by its mean over the ranks (one ``Allreduce``);
+        returns the sum over the ranks of ``extra`` (a small count, exact in the bucket's dtype)."""
         self._pack()
+        self.buffer[-1] = extra
         dist.all_reduce(self.buffer)
         self.buffer[: self.size] /= process_group.get_world_size()
         self._unpack()
+        return float(self.buffer[-1])
 
 
 def build_buckets(params, cap_bytes):
