@@ -116,8 +116,8 @@ def losses_agree(losses, rtol=1e-3, atol=1e-4):
     text = ", ".join(f"{name} {float(value):.6g}" for name, value in losses.items())
     ok = worst <= atol + rtol * abs(reference)
     if ok:
-        return True, f"first-step losses agree: {text}"
-    return False, f"first-step losses differ ({worst_name} by {worst:.3g}): {text}"
+        return True, f"losses agree: {text}"
+    return False, f"losses differ ({worst_name} by {worst:.3g}): {text}"
 
 
 def geometric_mean(values):
@@ -275,22 +275,24 @@ def passes_of(args):
     return 3 if args.quick else max(args.passes, 5)
 
 
-def row(benchmark, case, times, unit="s/step", reference="pytorch", **extra):
-    """One result: per-side times, their summaries and each side's ratio against ``reference``."""
-    result = {"benchmark": benchmark, "case": case, "unit": unit, "reference": reference, "times": times}
+def row(benchmark, case, times, unit="s/step", subject="mathdl", **extra):
+    """One result: per-side times, their summaries, and the ``subject`` side's ratio against every
+    other side (``best_reference`` names the fastest PyTorch configuration, which targets use)."""
+    result = {"benchmark": benchmark, "case": case, "unit": unit, "subject": subject, "times": times}
     result["summary"] = {side: summary(values) for side, values in times.items()}
     result["ratios"] = {
-        side: ratio_summary(values, times[reference])
-        for side, values in times.items()
-        if side != reference and reference in times
+        side: ratio_summary(times[subject], values) for side, values in times.items() if side != subject
     }
+    torch_sides = [side for side in times if side.startswith("pytorch")]
+    if torch_sides:
+        result["best_reference"] = min(torch_sides, key=lambda side: result["summary"][side]["median"])
     result.update(extra)
     return result
 
 
 def print_row(result):
     parts = [f"{side} {format_seconds(s['median'])}" for side, s in result["summary"].items()]
-    ratios = [f"{side}/{result['reference']} {format_ratio(r)}" for side, r in result["ratios"].items()]
+    ratios = [f"{result['subject']}/{side} {format_ratio(r)}" for side, r in result["ratios"].items()]
     print(f"{result['benchmark']} | {result['case']}: " + ", ".join(parts) + " | " + ", ".join(ratios))
 
 
