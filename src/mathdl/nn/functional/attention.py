@@ -33,6 +33,7 @@ from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.activation import dropout
+from mathdl.ops.blas_sums import sum_last
 
 
 def _array(mask, where, name):
@@ -63,7 +64,7 @@ def _softmax_rows_(scores):
     """Row-wise softmax in place over the last axis (max subtracted first: no overflow)."""
     scores -= scores.max(axis=-1, keepdims=True)
     np.exp(scores, out=scores)
-    scores /= scores.sum(axis=-1, keepdims=True)
+    scores /= sum_last(scores)[..., None]
     return scores
 
 
