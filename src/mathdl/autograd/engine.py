@@ -20,7 +20,7 @@ import numpy as np
 
 from mathdl.autograd import backward_hooks, grad_mode
 from mathdl.autograd import function as _function
-from mathdl.autograd.function import _wrap
+from mathdl.autograd.function import _keep_saved, _wrap
 from mathdl.autograd.tensor import AutogradError, Tensor
 
 _EMIT = object()  # on the sort's stack: the Function below this marker has all its inputs ordered
@@ -59,6 +59,21 @@ def topological_order(roots):
 
 def _add(a, b):
     return b if a is None else a + b
+
+
+_GRAPH_ATTRIBUTES = frozenset(("inputs", "outputs", "output_meta", "_stamp", "view"))
+
+
+def _free(function):
+    """After a backward pass that does not retain the graph, drop what ``function`` kept for its
+    backward: the values of its non-leaf inputs (``Unsaved`` stand-ins keep the graph's edges)
+    and, when it saves values, its own saved arrays. PyTorch frees saved tensors the same way, so
+    each activation is released as soon as the last backward that reads it has run."""
+    function.inputs = _keep_saved(function.inputs, ())
+    if _saves_something(function):
+        state = function.__dict__
+        for name in [name for name in state if name not in _GRAPH_ATTRIBUTES]:
+            del state[name]
 
 
 def _saves_something(function):
@@ -124,7 +139,7 @@ def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
     Without ``targets`` every leaf that requires a gradient is collected; with ``targets`` only
     those tensors (leaves or not) are.
     """
-    target_ids = None if targets is None else {id(t) for t in targets}
+    target_ids = None if targets is None else {_target_key(t): t for t in targets}
     retain_graph = create_graph if retain_graph is None else retain_graph
     if _function._anomaly:
         from mathdl.autograd.anomaly import in_backward
@@ -134,15 +149,23 @@ def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
     return _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph)
 
 
+def _target_key(x):
+    """A leaf is itself; a non-leaf is the output (creator, index) it is, which a Function's
+    ``Unsaved`` stand-in for it shares."""
+    return id(x) if x.creator is None else (id(x.creator), x.output_index)
+
+
 def _deliverer(pending, collected, target_ids):
     """deliver(x, gx): add gx to x's creator's pending output gradients, or collect it for x."""
 
     def deliver(x, gx):
-        if target_ids is not None and id(x) in target_ids:
-            entry = collected.setdefault(id(x), [x, None])
-            entry[1] = _add(entry[1], gx)
-            if x.creator is None:
-                return
+        if target_ids is not None:
+            target = target_ids.get(_target_key(x))
+            if target is not None:
+                entry = collected.setdefault(id(target), [target, None])
+                entry[1] = _add(entry[1], gx)
+                if x.creator is None:
+                    return
         creator = x.creator
         if creator is not None:
             slots = pending.get(id(creator))
@@ -206,6 +229,8 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
                         f"{gx.shape} for an input of shape {x.shape}"
                     )
                 deliver(x, gx)
+            if not retain_graph:
+                _free(function)
     return collected
 
 

@@ -43,6 +43,57 @@ def _wrap(array, requires_grad):
     return tensor
 
 
+class Unsaved(Tensor):
+    """Stands in a recorded Function's ``inputs`` for a non-leaf input whose values its backward
+    does not read (``saves``): it keeps the graph edge (creator, output index), the shape and the
+    dtype, and lets the array itself be freed once nothing else needs it, as PyTorch keeps only the
+    tensors a node saves. Its ``array`` is a read-only broadcast of zeros of the right shape."""
+
+    __slots__ = ("_shape", "_dtype")
+
+    @property
+    def array(self):
+        return np.broadcast_to(np.zeros((), dtype=self._dtype), self._shape)
+
+    @property
+    def shape(self):
+        return self._shape
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+
+def _unsaved(x):
+    stand_in = Unsaved.__new__(Unsaved)
+    stand_in._shape, stand_in._dtype = x.array.shape, x.array.dtype
+    stand_in.requires_grad = x.requires_grad
+    stand_in.grad = None
+    stand_in.creator = x.creator
+    stand_in.output_index = x.output_index
+    stand_in._retain_grad = False
+    stand_in.name = None
+    return stand_in
+
+
+def _keep_saved(inputs, saves):
+    """``inputs`` with each non-leaf whose values backward does not need replaced by ``Unsaved``
+    (kept: leaves, the positions in ``saves``, and outputs of Functions that read their output)."""
+    kept = inputs
+    for position, x in enumerate(inputs):
+        creator = x.creator
+        if creator is None or position in saves or creator.saves_output:
+            continue
+        if kept is inputs:
+            kept = list(inputs)
+        kept[position] = _unsaved(x)
+    return kept
+
+
 def _check_inputs_current(inputs):
     """After an in-place write, an input made before it may hold values its graph does not know
     (written through a view): refuse it (see ``version.check_not_stale``). Inputs made since the last
@@ -92,6 +143,9 @@ class Function:
                 if _clock:  # (the class default 0 is right until the first in-place write)
                     self._stamp = _clock
                     _check_inputs_current(inputs)
+                saves = self.saves
+                if saves is not None:
+                    self.inputs = _keep_saved(inputs, saves)
                 y.creator = self
             return y
         results = [_wrap(y, record) for y in outputs]
@@ -102,6 +156,9 @@ class Function:
             if _clock:
                 self._stamp = _clock
                 _check_inputs_current(inputs)
+            saves = self.saves
+            if saves is not None:
+                self.inputs = _keep_saved(inputs, saves)
             for index, y in enumerate(results):
                 y.creator = self
                 y.output_index = index

@@ -266,11 +266,12 @@ class LayerNormFunction(Function):
         self.axes = tuple(range(x.ndim - self.ndim, x.ndim))
         n = int(np.prod(x.shape[x.ndim - self.ndim :], dtype=np.int64))
         rows = np.ascontiguousarray(x).reshape(-1, n)  # one sample per row
-        x_hat = rows - (sum_last(rows) / n)[:, None]  # centred, then scaled in place
+        mean = (sum_last(rows) / n).astype(x.dtype, copy=False)
+        x_hat = rows - mean[:, None]  # centred, then scaled in place
         variance = np.einsum("ij,ij->i", x_hat, x_hat) / n
         rstd = (1.0 / np.sqrt(variance + self.eps)).astype(x.dtype, copy=False)
         x_hat *= rstd[:, None]
-        self.x_hat, self.rstd = x_hat, rstd
+        self.mean, self.rstd = mean, rstd  # x̂ is recomputed in backward: one pass, not a copy kept
         y = x_hat * affine[0].reshape(-1) if self.has_weight else x_hat.copy()
         if self.has_bias:
             y += affine[-1].reshape(-1)
@@ -287,8 +288,10 @@ class LayerNormFunction(Function):
 
             grads = iter(grad(y, wanted, gy, create_graph=True, allow_unused=True))
             return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
-        x_hat, rstd = self.x_hat, self.rstd
-        n = x_hat.shape[1]
+        rstd = self.rstd
+        n = int(np.prod(x.shape[x.ndim - self.ndim :], dtype=np.int64))
+        x_hat = np.ascontiguousarray(x.array).reshape(-1, n) - self.mean[:, None]
+        x_hat *= rstd[:, None]
         g = np.ascontiguousarray(gy.array).reshape(x_hat.shape)
         g_hat = g * weight.array.reshape(-1) if weight is not None else g.copy()
         # ∂L/∂x = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε), in place on ĝ
