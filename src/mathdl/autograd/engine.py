@@ -70,8 +70,9 @@ def _free(function):
     and, when it saves values, its own saved arrays. PyTorch frees saved tensors the same way, so
     each activation is released as soon as the last backward that reads it has run."""
     function.inputs = _keep_saved(function.inputs, ())
-    if _saves_something(function):
-        state = function.__dict__
+    state = function.__dict__
+    graph_only = 3 + ("_stamp" in state) + ("view" in state)  # inputs, outputs, output_meta
+    if len(state) > graph_only and _saves_something(function):
         for name in [name for name in state if name not in _GRAPH_ATTRIBUTES]:
             del state[name]
 

@@ -70,7 +70,7 @@ class Unsaved(Tensor):
 
 def _unsaved(x):
     stand_in = Unsaved.__new__(Unsaved)
-    stand_in._shape, stand_in._dtype = x.array.shape, x.array.dtype
+    stand_in._shape, stand_in._dtype = x.shape, x.dtype
     stand_in.requires_grad = x.requires_grad
     stand_in.grad = None
     stand_in.creator = x.creator
@@ -86,7 +86,7 @@ def _keep_saved(inputs, saves):
     kept = inputs
     for position, x in enumerate(inputs):
         creator = x.creator
-        if creator is None or position in saves or creator.saves_output:
+        if creator is None or creator.saves_output or type(x) is Unsaved or position in saves:
             continue
         if kept is inputs:
             kept = list(inputs)
