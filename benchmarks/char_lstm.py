@@ -115,7 +115,7 @@ def main(argv=None):
     args = harness.parser(__doc__.splitlines()[0]).parse_args(argv)
     import torch
 
-    harness.torch_threads(torch, args.threads)
+    harness.apply_threads(torch, args.threads)
     vocab_size, batches = data()
     sides = {"mathdl": build_mathdl(vocab_size, batches), "pytorch": build_torch(torch, vocab_size, batches)}
     check = harness.check_losses({name: step() for name, step in sides.items()})

@@ -154,7 +154,7 @@ def main(argv=None):
     args = harness.parser(__doc__.splitlines()[0]).parse_args(argv)
     import torch
 
-    harness.torch_threads(torch, args.threads)
+    harness.apply_threads(torch, args.threads)
     passes = harness.passes_of(args)
     x, y = fashion()
     rows = []

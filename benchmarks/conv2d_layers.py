@@ -80,7 +80,7 @@ def main(argv=None):
     args = harness.parser(__doc__.splitlines()[0]).parse_args(argv)
     import torch
 
-    harness.torch_threads(torch, args.threads)
+    harness.apply_threads(torch, args.threads)
     rng = np.random.default_rng(0)
     rows = []
     for shape in SHAPES:

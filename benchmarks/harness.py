@@ -22,7 +22,7 @@ What it does for a comparison of "sides" (mathdl, PyTorch, hand-written NumPy):
 
 Threads: a benchmark script is run with ``--threads n``. Importing this module *before NumPy*
 sets ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` from that flag (BLAS reads them
-when it loads); ``torch_threads`` applies it to PyTorch. ``run_all.py`` sets the same variables in
+when it loads); ``apply_threads`` applies it to PyTorch and to mathdl. ``run_all.py`` sets the same variables in
 the environment of each subprocess.
 """
 
@@ -205,11 +205,20 @@ def gemm_rate(size=1024, repeats=5, dtype="float32"):
     return statistics.median(rates)
 
 
-def torch_threads(torch, threads):
-    """Apply ``--threads`` to PyTorch (intra-op threads); returns the number it uses."""
+def apply_threads(torch, threads):
+    """Apply ``--threads n`` to both sides: PyTorch's intra-op threads, and for mathdl, when n > 1,
+    its measured per-process choice among 1…n BLAS threads (``md.set_num_threads("auto")``'s
+    ``choose_num_threads``), so that a setting allowing more threads cannot make it slower than
+    one. Returns (mathdl BLAS threads, torch threads)."""
+    chosen = 1
+    if threads is not None and threads > 1:
+        from mathdl.backend import choose_num_threads
+
+        chosen = choose_num_threads(candidates=range(1, threads + 1))
     if threads is not None:
         torch.set_num_threads(threads)
-    return torch.get_num_threads()
+    print(f"threads: mathdl BLAS {chosen} (of {threads} allowed), torch {torch.get_num_threads()}")
+    return chosen, torch.get_num_threads()
 
 
 def _cpu_model():

@@ -163,7 +163,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     import torch
 
-    harness.torch_threads(torch, args.threads)
+    harness.apply_threads(torch, args.threads)
     (x_train, y_train), (x_test, y_test) = load()
     if args.quick:
         x_train, y_train = x_train[:6400], y_train[:6400]

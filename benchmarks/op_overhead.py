@@ -133,7 +133,7 @@ def main(argv=None):
     parser_chain = 50
     import torch
 
-    harness.torch_threads(torch, args.threads)
+    harness.apply_threads(torch, args.threads)
     passes = harness.passes_of(args)
     rows = []
     k = parser_chain
