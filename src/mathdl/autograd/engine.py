@@ -20,7 +20,7 @@ import numpy as np
 
 from mathdl.autograd import backward_hooks, grad_mode
 from mathdl.autograd import function as _function
-from mathdl.autograd.function import _keep_saved, _wrap
+from mathdl.autograd.function import Unsaved, _keep_saved, _unsaved, _wrap
 from mathdl.autograd.tensor import AutogradError, Tensor
 
 _EMIT = object()  # on the sort's stack: the Function below this marker has all its inputs ordered
@@ -69,9 +69,19 @@ def _free(function):
     backward: the values of its non-leaf inputs (``Unsaved`` stand-ins keep the graph's edges)
     and, when it saves values, its own saved arrays. PyTorch frees saved tensors the same way, so
     each activation is released as soon as the last backward that reads it has run."""
-    function.inputs = _keep_saved(function.inputs, ())
+    inputs = _keep_saved(function.inputs, ())
+    for position, x in enumerate(inputs):
+        creator = x.creator
+        if creator is not None and creator.saves_output and type(x) is not Unsaved:
+            # The output of a Function whose backward reads it (it holds outputs weakly): hand it
+            # to that Function until its own backward has run, then it is freed with the rest.
+            creator.__dict__.setdefault("_outputs_kept", {})[x.output_index] = x
+            if inputs is function.inputs:
+                inputs = list(inputs)
+            inputs[position] = _unsaved(x)
+    function.inputs = inputs
     state = function.__dict__
-    graph_only = 3 + ("_stamp" in state) + ("view" in state)  # inputs, outputs, output_meta
+    graph_only = 2 + ("output_meta" in state) + ("_stamp" in state) + ("view" in state)
     if len(state) > graph_only and _saves_something(function):
         for name in [name for name in state if name not in _GRAPH_ATTRIBUTES]:
             del state[name]
@@ -171,7 +181,7 @@ def _deliverer(pending, collected, target_ids):
         if creator is not None:
             slots = pending.get(id(creator))
             if slots is None:
-                slots = pending[id(creator)] = [None] * len(creator.output_meta)
+                slots = pending[id(creator)] = [None] * len(creator.outputs)
             previous = slots[x.output_index]  # (the sum inlined: this runs once per graph edge)
             slots[x.output_index] = gx if previous is None else previous + gx
         elif target_ids is None:
@@ -193,6 +203,7 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
         for function in topological_order(roots):
             grads = pending.pop(id(function), None)
             if grads is None:
+                function.__dict__.pop("_outputs_kept", None)
                 continue
             stamp = function._stamp
             rare = stamp != clock  # freed, or recorded before an in-place write
@@ -203,6 +214,7 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
             if len(grads) == 1:  # the common single-output op, kept short
                 g = grads[0]
                 if g is None:
+                    function.__dict__.pop("_outputs_kept", None)
                     continue
                 if target_ids is None:
                     y = function.outputs[0]()
@@ -212,6 +224,7 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
             else:
                 grads = _multi_output_grads(function, grads, create_graph, target_ids is None)
                 if grads is None:
+                    function.__dict__.pop("_outputs_kept", None)
                     continue
                 input_grads = function.backward(*grads)
             if not isinstance(input_grads, tuple):
@@ -224,12 +237,20 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
             for x, gx in zip(inputs, input_grads):
                 if gx is None or not x.requires_grad:
                     continue
-                if gx.shape != x.shape:
+                if gx.array.shape != x.shape:
                     raise RuntimeError(
                         f"{type(function).__name__}.backward gave a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape}"
                     )
-                deliver(x, gx)
+                creator = x.creator
+                if creator is None or target_ids is not None:
+                    deliver(x, gx)
+                    continue
+                slots = pending.get(id(creator))  # (deliver inlined: once per graph edge)
+                if slots is None:
+                    slots = pending[id(creator)] = [None] * len(creator.outputs)
+                previous = slots[x.output_index]
+                slots[x.output_index] = gx if previous is None else previous + gx
             if not retain_graph:
                 _free(function)
     return collected

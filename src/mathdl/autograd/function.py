@@ -84,7 +84,9 @@ def _keep_saved(inputs, saves):
     """``inputs`` with each non-leaf whose values backward does not need replaced by ``Unsaved``
     (kept: leaves, the positions in ``saves``, and outputs of Functions that read their output)."""
     kept = inputs
-    for position, x in enumerate(inputs):
+    position = -1
+    for x in inputs:
+        position += 1
         creator = x.creator
         if creator is None or creator.saves_output or type(x) is Unsaved or position in saves:
             continue
@@ -109,9 +111,10 @@ def _check_inputs_current(inputs):
 class Function:
     """Base class of every differentiable op. Call an instance on Tensors (or array-likes).
 
-    After a recorded call, ``inputs`` holds the input Tensors (strongly, they are needed by
-    ``backward``), ``outputs`` holds weak references to the outputs, and ``output_meta`` their
-    shapes and dtypes (so a gradient of zeros can be made for an output nobody used).
+    After a recorded call, ``inputs`` holds the input Tensors whose values ``backward`` reads
+    (``saves``; the others are ``Unsaved`` stand-ins keeping the graph's edges), ``outputs`` weak
+    references to the outputs, and for several outputs ``output_meta`` their shapes and dtypes
+    (so a gradient of zeros can be made for an output nobody used).
     """
 
     inputs = ()
@@ -122,8 +125,16 @@ class Function:
     _stamp = 0  # the in-place clock when recorded; -1 - that once a backward freed it
 
     def __call__(self, *inputs):
-        inputs = [x if isinstance(x, Tensor) else Tensor(_as_array(x)) for x in inputs]
-        outputs = self.forward(*[x.array for x in inputs])
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                inputs = tuple(x if isinstance(x, Tensor) else Tensor(_as_array(x)) for x in inputs)
+                break
+        if len(inputs) == 2:  # (unrolled for the common arities: this runs once per op)
+            outputs = self.forward(inputs[0].array, inputs[1].array)
+        elif len(inputs) == 1:
+            outputs = self.forward(inputs[0].array)
+        else:
+            outputs = self.forward(*[x.array for x in inputs])
         if _anomaly:
             from mathdl.autograd.anomaly import check_forward
 
@@ -137,32 +148,28 @@ class Function:
         if not isinstance(outputs, tuple):  # the common single-output case, kept short
             y = _wrap(outputs, record)
             if record:
-                self.inputs = inputs
                 self.outputs = [weakref.ref(y)]
-                self.output_meta = [(y.array.shape, y.array.dtype)]
-                if _clock:  # (the class default 0 is right until the first in-place write)
-                    self._stamp = _clock
-                    _check_inputs_current(inputs)
-                saves = self.saves
-                if saves is not None:
-                    self.inputs = _keep_saved(inputs, saves)
+                self._record(inputs)
                 y.creator = self
             return y
         results = [_wrap(y, record) for y in outputs]
         if record:
-            self.inputs = inputs
             self.outputs = [weakref.ref(y) for y in results]
             self.output_meta = [(y.shape, y.dtype) for y in results]
-            if _clock:
-                self._stamp = _clock
-                _check_inputs_current(inputs)
-            saves = self.saves
-            if saves is not None:
-                self.inputs = _keep_saved(inputs, saves)
+            self._record(inputs)
             for index, y in enumerate(results):
                 y.creator = self
                 y.output_index = index
         return tuple(results)
+
+    def _record(self, inputs):
+        self.inputs = inputs
+        if _clock:  # (the class default 0 is right until the first in-place write)
+            self._stamp = _clock
+            _check_inputs_current(inputs)
+        saves = self.saves
+        if saves is not None:
+            self.inputs = _keep_saved(inputs, saves)
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__}.forward")
