@@ -69,6 +69,18 @@ def _free(function):
     backward: the values of its non-leaf inputs (``Unsaved`` stand-ins keep the graph's edges)
     and, when it saves values, its own saved arrays. PyTorch frees saved tensors the same way, so
     each activation is released as soon as the last backward that reads it has run."""
+    for x in function.inputs:  # (most often every input is a leaf or a stand-in already)
+        if x.creator is not None and type(x) is not Unsaved:
+            _release_inputs(function)
+            break
+    state = function.__dict__
+    graph_only = 2 + ("output_meta" in state) + ("_stamp" in state) + ("view" in state)
+    if len(state) > graph_only and _saves_something(function):
+        for name in [name for name in state if name not in _GRAPH_ATTRIBUTES]:
+            del state[name]
+
+
+def _release_inputs(function):
     inputs = _keep_saved(function.inputs, ())
     for position, x in enumerate(inputs):
         creator = x.creator
@@ -80,11 +92,6 @@ def _free(function):
                 inputs = list(inputs)
             inputs[position] = _unsaved(x)
     function.inputs = inputs
-    state = function.__dict__
-    graph_only = 2 + ("output_meta" in state) + ("_stamp" in state) + ("view" in state)
-    if len(state) > graph_only and _saves_something(function):
-        for name in [name for name in state if name not in _GRAPH_ATTRIBUTES]:
-            del state[name]
 
 
 def _saves_something(function):

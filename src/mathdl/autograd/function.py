@@ -50,6 +50,10 @@ class Unsaved(Tensor):
     tensors a node saves. Its ``array`` is a read-only broadcast of zeros of the right shape."""
 
     __slots__ = ("_shape", "_dtype")
+    # (a stand-in is never a leaf, never holds a gradient and is never named: class defaults)
+    grad = None
+    name = None
+    _retain_grad = False
 
     @property
     def array(self):
@@ -72,11 +76,8 @@ def _unsaved(x):
     stand_in = Unsaved.__new__(Unsaved)
     stand_in._shape, stand_in._dtype = x.shape, x.dtype
     stand_in.requires_grad = x.requires_grad
-    stand_in.grad = None
     stand_in.creator = x.creator
     stand_in.output_index = x.output_index
-    stand_in._retain_grad = False
-    stand_in.name = None
     return stand_in
 
 
