@@ -120,18 +120,18 @@ def main(argv=None):
     sides = {"mathdl": build_mathdl(vocab_size, batches), "pytorch": build_torch(torch, vocab_size, batches)}
     check = harness.check_losses({name: step() for name, step in sides.items()})
     steps = 2 if args.quick else 5
-    times = harness.measure(sides, steps, harness.passes_of(args), warmup=1)
-    rate = harness.gemm_rate()
-    total = flops(vocab_size)
+    gemm, gemm_flops = harness.gemm_side()
+    cpu = {}
+    times = harness.measure(dict(sides, GEMM=gemm), steps, harness.passes_of(args), warmup=1, cpu=cpu)
+    rate, rate_cpu = harness.split_gemm(times, cpu, gemm_flops)
     result = harness.row(
         BENCHMARK,
         f"2 layers, hidden {HIDDEN}, seq {SEQ}, batch {BATCH}, vocab {vocab_size}, Adam",
         times,
+        cpu=cpu if args.threads == 1 else None,
         loss_check=check,
-        gflop=total / 1e9,
-        gemm_gflops=rate,
-        limit_seconds=total / (rate * 1e9),
     )
+    harness.limits(result, flops(vocab_size) / 1e9, rate, rate_cpu)
     return harness.finish(args, [result])
 
 

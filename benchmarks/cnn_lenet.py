@@ -161,20 +161,20 @@ def main(argv=None):
     train = trainers(small_cnn_mathdl, torch)
     steps = {name: as_steps(t, x, y, 64) for name, t in train.items()}
     check = harness.check_losses({name: step() for name, step in steps.items()})
-    times = harness.measure(steps, 3 if args.quick else 10, passes, warmup=2)
-    rows.append(
-        harness.row("Small CNN step", "2 conv + 2 dense, batch 64, 28×28, Adam", times, loss_check=check)
-    )
-    batches = 20 if args.quick else len(x) // 128
+    cpu = {}
+    times = harness.measure(steps, 3 if args.quick else 10, passes, warmup=2, cpu=cpu)
+    one = cpu if args.threads == 1 else None
+    case = "2 conv + 2 dense, batch 64, 28×28, Adam"
+    rows.append(harness.row("Small CNN step", case, times, cpu=one, loss_check=check))
+    batches = 20 if args.quick else -(-len(x) // 128)  # the last batch is partial
     train = trainers(lenet_mathdl, torch)
     check = harness.check_losses({name: t(x[:128], y[:128]) for name, t in train.items()})
     epochs = {name: as_epochs(t, x, y, 128, batches) for name, t in train.items()}
-    times = harness.measure(epochs, 1, passes, warmup=0)
-    rows.append(
-        harness.row(
-            "LeNet epoch", f"LeNet-5, {batches} batches of 128, Adam", times, unit="s/epoch", loss_check=check
-        )
-    )
+    cpu = {}
+    times = harness.measure(epochs, 1, passes, warmup=0, cpu=cpu)
+    one = cpu if args.threads == 1 else None
+    case = f"LeNet-5, {batches} batches of 128, Adam"
+    rows.append(harness.row("LeNet epoch", case, times, unit="s/epoch", cpu=one, loss_check=check))
     return harness.finish(args, rows)
 
 

@@ -86,8 +86,10 @@ def main(argv=None):
     for shape in SHAPES:
         sides, checks = layer_sides(torch, shape, rng)
         check = harness.check_losses(checks, rtol=1e-4, atol=1e-2)
-        times = harness.measure(sides, 2 if args.quick else 10, harness.passes_of(args), warmup=2)
-        rows.append(harness.row("conv2d layer", shape[0], times, unit="s/call", loss_check=check))
+        cpu = {}
+        times = harness.measure(sides, 2 if args.quick else 10, harness.passes_of(args), warmup=2, cpu=cpu)
+        one = cpu if args.threads == 1 else None
+        rows.append(harness.row("conv2d layer", shape[0], times, unit="s/call", cpu=one, loss_check=check))
     ratios = [r["ratios"][r["best_reference"]]["ratio"] for r in rows]
     geomean = harness.geometric_mean(ratios)
     print(f"geometric mean of mathdl / best PyTorch: {geomean:.2f}")

@@ -17,8 +17,10 @@ What it does for a comparison of "sides" (mathdl, PyTorch, hand-written NumPy):
   per-pass ratios (``ratio_summary``: pass i of one side against pass i of the other, which ran
   right next to it).
 * **Facts.** Machine, library versions, BLAS and torch thread settings, date and ``uptime`` load go
-  with every result (``machine_facts``), and a GEMM rate measured in the same process
-  (``gemm_rate``) gives the physical limit a step's flops imply.
+  with every result (``machine_facts``), and a GEMM timed as one more side in the same passes
+  (``gemm_side``) gives the physical limit a step's flops imply (``limits``).
+* **Two clocks.** Wall time, and with one thread per side the process CPU time of the same
+  blocks: on a machine shared with other work, time spent descheduled is not counted by it.
 
 Threads: a benchmark script is run with ``--threads n``. Importing this module *before NumPy*
 sets ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` from that flag (BLAS reads them
@@ -162,21 +164,59 @@ def write_atomic(path, text):
 
 
 # ----- measuring ------------------------------------------------------------------------------------
-def measure(sides, steps, passes, warmup=1, clock=time.perf_counter):
+def measure(sides, steps, passes, warmup=1, clock=time.perf_counter, cpu=None):
     """{side: [seconds per step in each pass]}: ``warmup`` untimed steps per side, then ``passes``
-    passes, each timing a block of ``steps`` steps of every side in ``rotation`` order."""
+    passes, each timing a block of ``steps`` steps of every side in ``rotation`` order. With a
+    dict ``cpu``, the process CPU time of every block is recorded in it the same way (with one
+    thread per side the steadier measure on a shared machine: time spent descheduled is not
+    counted)."""
     for step in sides.values():
         for _ in range(warmup):
             step()
     times = {name: [] for name in sides}
+    if cpu is not None:
+        cpu.update({name: [] for name in sides})
     for pass_index in range(passes):
         for name in rotation(sides, pass_index):
             step = sides[name]
-            start = clock()
+            start, cpu_start = clock(), time.process_time()
             for _ in range(steps):
                 step()
             times[name].append((clock() - start) / steps)
+            if cpu is not None:
+                cpu[name].append((time.process_time() - cpu_start) / steps)
     return times
+
+
+def gemm_side(size=1024, repeats=3):
+    """(step, flops): a step of ``repeats`` float32 size×size products, to be timed as one more
+    side in ``measure`` so that the GEMM rate is sampled in every pass, under the same load as the
+    benchmark (``gemm_rate_of``)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size)).astype(np.float32)
+    b = rng.standard_normal((size, size)).astype(np.float32)
+
+    def step():
+        for _ in range(repeats):
+            a @ b
+        return 0.0
+
+    return step, 2 * size**3 * repeats
+
+
+def gemm_rate_of(times, flops):
+    """GFLOP/s from the per-pass times of a ``gemm_side``: the median rate and its min–max."""
+    rates = sorted(flops / t / 1e9 for t in times)
+    return {"median": statistics.median(rates), "min": rates[0], "max": rates[-1]}
+
+
+def split_gemm(times, cpu, flops, name="GEMM"):
+    """Take the GEMM side out of measured times: returns its rate (wall and CPU clocks)."""
+    rate = gemm_rate_of(times.pop(name), flops)
+    rate_cpu = gemm_rate_of(cpu.pop(name), flops) if cpu else None
+    return rate, rate_cpu
 
 
 def check_losses(first_losses, rtol=1e-3, atol=1e-4):
@@ -186,23 +226,6 @@ def check_losses(first_losses, rtol=1e-3, atol=1e-4):
     if not ok:
         sys.exit("the sides compute different things; timing them would compare nothing")
     return message
-
-
-def gemm_rate(size=1024, repeats=5, dtype="float32"):
-    """NumPy's float32 GEMM rate in GFLOP/s (2n³ flops per n×n product), the median of ``repeats``
-    timings at the BLAS thread count of this process: the physical limit a step's flops imply."""
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((size, size)).astype(dtype)
-    b = rng.standard_normal((size, size)).astype(dtype)
-    a @ b
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        rates.append(2 * size**3 / (time.perf_counter() - start) / 1e9)
-    return statistics.median(rates)
 
 
 def apply_threads(torch, threads):
@@ -284,9 +307,10 @@ def passes_of(args):
     return 3 if args.quick else max(args.passes, 5)
 
 
-def row(benchmark, case, times, unit="s/step", subject="mathdl", **extra):
+def row(benchmark, case, times, unit="s/step", subject="mathdl", cpu=None, **extra):
     """One result: per-side times, their summaries, and the ``subject`` side's ratio against every
-    other side (``best_reference`` names the fastest PyTorch configuration, which targets use)."""
+    other side (``best_reference`` names the fastest PyTorch configuration, which targets use).
+    ``cpu``: the same passes' CPU times (one thread per side), summarised the same way."""
     result = {"benchmark": benchmark, "case": case, "unit": unit, "subject": subject, "times": times}
     result["summary"] = {side: summary(values) for side, values in times.items()}
     result["ratios"] = {
@@ -295,7 +319,26 @@ def row(benchmark, case, times, unit="s/step", subject="mathdl", **extra):
     torch_sides = [side for side in times if side.startswith("pytorch")]
     if torch_sides:
         result["best_reference"] = min(torch_sides, key=lambda side: result["summary"][side]["median"])
+    if cpu:
+        result["cpu_times"] = cpu
+        result["cpu_ratios"] = {
+            side: ratio_summary(cpu[subject], values) for side, values in cpu.items() if side != subject
+        }
     result.update(extra)
+    return result
+
+
+def limits(result, gflop, rate, rate_cpu=None):
+    """Add the physical limit to a row: the step's GEMM flops at the GEMM rate of the same passes,
+    and the fraction of it the subject reaches (wall, and CPU when measured)."""
+    ours = result["summary"][result["subject"]]["median"]
+    result.update(gflop=gflop, gemm_gflops=rate["median"], gemm_range=[rate["min"], rate["max"]])
+    result["limit_seconds"] = gflop / rate["median"]
+    result["peak_fraction"] = result["limit_seconds"] / ours
+    if rate_cpu is not None and "cpu_times" in result:
+        ours_cpu = statistics.median(result["cpu_times"][result["subject"]])
+        result["gemm_gflops_cpu"] = rate_cpu["median"]
+        result["peak_fraction_cpu"] = gflop / rate_cpu["median"] / ours_cpu
     return result
 
 

@@ -182,22 +182,21 @@ def main(argv=None):
         return epoch
 
     sides = {name: epoch_of(name, runner) for name, runner in runners.items()}
-    times = harness.measure(sides, 1, harness.passes_of(args), warmup=1)
+    gemm, gemm_flops = harness.gemm_side(repeats=20)
+    cpu = {}
+    times = harness.measure(dict(sides, GEMM=gemm), 1, harness.passes_of(args), warmup=1, cpu=cpu)
+    rate, rate_cpu = harness.split_gemm(times, cpu, gemm_flops)
     check = harness.check_losses(losses, rtol=0.0, atol=0.05)
-    rate = harness.gemm_rate()
-    total = flops(len(x_train))
     result = harness.row(
         "Keras-book MLP epoch",
         f"784-512-10, RMSprop, batch {BATCH}, {len(x_train)} images, one-hot targets",
         times,
         unit="s/epoch",
+        cpu=cpu if args.threads == 1 else None,
         loss_check=check,
-        gflop=total / 1e9,
-        gemm_gflops=rate,
-        limit_seconds=total / (rate * 1e9),
-        peak_fraction=total / (rate * 1e9) / harness.summary(times["mathdl"])["median"],
     )
-    print(f"mathdl epoch at {result['peak_fraction']:.0%} of the GEMM peak ({rate:.1f} GFLOP/s)")
+    harness.limits(result, flops(len(x_train)) / 1e9, rate, rate_cpu)
+    print(f"mathdl epoch at {result['peak_fraction']:.0%} of the GEMM peak ({rate['median']:.1f} GFLOP/s)")
     if args.accuracy_epochs:
         fresh = MathdlKeras(args.seed)
         fresh.network.fit(x_train, y_train, epochs=args.accuracy_epochs, batch_size=BATCH, verbose=2)

@@ -139,14 +139,19 @@ def main(argv=None):
     k = parser_chain
     sides = {"mathdl": chain_mathdl(k), "pytorch": chain_torch(k)}
     check = harness.check_losses({name: float(step().item()) for name, step in sides.items()})
-    times = harness.measure(sides, 20 if args.quick else 100, passes, warmup=10)
+    cpu = {}
+    times = harness.measure(sides, 20 if args.quick else 100, passes, warmup=10, cpu=cpu)
     per_op = {name: [t / k for t in values] for name, values in times.items()}
+    per_op_cpu = (
+        {name: [t / k for t in values] for name, values in cpu.items()} if args.threads == 1 else None
+    )
     rows.append(
         harness.row(
             "per-op overhead",
             f"mul on 16 floats, forward + record + backward, chain of {k}",
             per_op,
             unit="s/op",
+            cpu=per_op_cpu,
             loss_check=check,
         )
     )
@@ -156,8 +161,12 @@ def main(argv=None):
         name: float(step()[0].item() if name == "numpy" else step().item()) for name, step in sides.items()
     }
     check = harness.check_losses(first, rtol=1e-4)
-    times = harness.measure(sides, 5 if args.quick else 20, passes, warmup=3)
-    rows.append(harness.row("MLP step", "784-512-10, batch 128, forward + backward", times, loss_check=check))
+    cpu = {}
+    times = harness.measure(sides, 5 if args.quick else 20, passes, warmup=3, cpu=cpu)
+    one = cpu if args.threads == 1 else None
+    rows.append(
+        harness.row("MLP step", "784-512-10, batch 128, forward + backward", times, cpu=one, loss_check=check)
+    )
     return harness.finish(args, rows)
 
 

@@ -27,7 +27,8 @@ def _find(rows, benchmark, case=None):
 
 def targets(rows, memory):
     """[(target, figure, met)] for the targets that the rows (one thread each) and the memory
-    results measured; targets whose benchmark did not run are left out."""
+    results measured; targets whose benchmark did not run are left out. Judged on wall time;
+    the CPU-time figure (steadier on a shared machine) is shown next to it."""
     checks = []
     for benchmark, case, bound in RATIO_TARGETS:
         row = _find(rows, benchmark, case)
@@ -36,53 +37,63 @@ def targets(rows, memory):
         reference = row["best_reference"]
         stats = row["ratios"][reference]
         name = benchmark if case is None else f"{benchmark} {case}"
-        checks.append(
-            (
-                f"{name} ≤ {bound}× PyTorch",
-                f"{harness.format_ratio(stats)} vs {reference}",
-                stats["ratio"] <= bound,
-            )
-        )
+        figure = f"{harness.format_ratio(stats)} vs {reference}{_cpu_figure(row, reference)}"
+        checks.append((f"{name} ≤ {bound}× PyTorch", figure, stats["ratio"] <= bound))
     conv = [row for row in rows if row["benchmark"] == "conv2d layer"]
     if conv:
         geomean = harness.geometric_mean(row["ratios"][row["best_reference"]]["ratio"] for row in conv)
+        figure = f"{geomean:.2f}×"
+        if all("cpu_ratios" in row for row in conv):
+            cpu = harness.geometric_mean(row["cpu_ratios"][row["best_reference"]]["ratio"] for row in conv)
+            figure += f"; CPU time {cpu:.2f}×"
         checks.append(
             (
                 f"conv2d layer table geometric mean ≤ {CONV_GEOMEAN_BOUND}×",
-                f"{geomean:.2f}×",
+                figure,
                 geomean <= CONV_GEOMEAN_BOUND,
             )
         )
     mlp = _find(rows, "Keras-book MLP epoch")
     if mlp is not None:
         fraction = mlp["peak_fraction"]
+        figure = f"{fraction:.0%} ({mlp['gflop']:.1f} GFLOP at {mlp['gemm_gflops']:.1f} GFLOP/s)"
+        if "peak_fraction_cpu" in mlp:
+            figure += f"; CPU time {mlp['peak_fraction_cpu']:.0%} (at {mlp['gemm_gflops_cpu']:.1f} GFLOP/s)"
         checks.append(
             (
                 f"Keras-book MLP epoch ≥ {PEAK_FRACTION_BOUND:.0%} of the GEMM peak",
-                f"{fraction:.0%} ({mlp['gflop']:.1f} GFLOP at {mlp['gemm_gflops']:.1f} GFLOP/s)",
+                figure,
                 fraction >= PEAK_FRACTION_BOUND,
             )
         )
     for entry in memory or []:
+        figure = f"{entry['ratio']:.2f}×"
         checks.append(
             (
                 f"peak memory, {entry['benchmark']} ≤ {MEMORY_BOUND}× PyTorch",
-                f"{entry['ratio']:.2f}×",
+                figure,
                 entry["ratio"] <= MEMORY_BOUND,
             )
         )
     return checks
 
 
+def _cpu_figure(row, side):
+    if "cpu_ratios" not in row:
+        return ""
+    return f"; CPU time {harness.format_ratio(row['cpu_ratios'][side])}"
+
+
 def _cell(stats):
-    return f"{harness.format_seconds(stats['median'])} ({harness.format_seconds(stats['min'])}–{harness.format_seconds(stats['max'])})"
+    low, high = harness.format_seconds(stats["min"]), harness.format_seconds(stats["max"])
+    return f"{harness.format_seconds(stats['median'])} ({low}–{high})"
 
 
 def _table(rows, show_threads=False):
+    last = "threads" if show_threads else "mathdl / side, CPU time"
     lines = [
-        "| benchmark | case | side | median (min–max) per unit | mathdl / side (range of per-pass ratios) |"
-        + (" threads |" if show_threads else ""),
-        "|---|---|---|---|---|" + ("---|" if show_threads else ""),
+        f"| benchmark | case | side | median (min–max) per unit | mathdl / side (range of per-pass ratios) | {last} |",
+        "|---|---|---|---|---|---|",
     ]
     for row in rows:
         for side, stats in row["summary"].items():
@@ -93,6 +104,9 @@ def _table(rows, show_threads=False):
             cells = [row["benchmark"], row["case"], side, f"{_cell(stats)} /{unit}", ratio]
             if show_threads:
                 cells.append(str(row.get("threads", {}).get(side, "")))
+            else:
+                cpu = row.get("cpu_ratios", {}).get(side)
+                cells.append(harness.format_ratio(cpu) if cpu else "")
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -110,13 +124,19 @@ def _facts(payload):
 def _limits(rows):
     lines = []
     for row in rows:
-        if "limit_seconds" in row:
-            ours = row["summary"][row["subject"]]["median"]
-            lines.append(
-                f"- {row['benchmark']}: {row['gflop']:.2f} GFLOP of GEMMs; at the measured "
-                f"{row['gemm_gflops']:.1f} GFLOP/s that is {harness.format_seconds(row['limit_seconds'])}; "
-                f"mathdl takes {harness.format_seconds(ours)} ({row['limit_seconds'] / ours:.0%} of the limit)"
-            )
+        if "limit_seconds" not in row:
+            continue
+        ours = row["summary"][row["subject"]]["median"]
+        low, high = row["gemm_range"]
+        text = (
+            f"- {row['benchmark']}: {row['gflop']:.2f} GFLOP of GEMMs; at the {row['gemm_gflops']:.1f} "
+            f"GFLOP/s ({low:.1f}–{high:.1f}) of a 1024³ GEMM timed in the same passes that is "
+            f"{harness.format_seconds(row['limit_seconds'])}; mathdl takes {harness.format_seconds(ours)} "
+            f"({row['peak_fraction']:.0%} of the limit"
+        )
+        if "peak_fraction_cpu" in row:
+            text += f"; in CPU time {row['peak_fraction_cpu']:.0%}, at {row['gemm_gflops_cpu']:.1f} GFLOP/s"
+        lines.append(text + ")")
     return lines
 
 
@@ -155,7 +175,7 @@ def render(results, memory, counts, args, load_before, load_after):
     for target, figure, met in targets(one, memory):
         lines.append(f"| {target} | {figure} | {'yes' if met else '**no**'} |")
     lines += ["", "## One thread each", "", _table(one), ""]
-    lines += ["### Physical limit (GEMM flops over the GEMM rate measured in the same process)", ""]
+    lines += ["### Physical limit (GEMM flops over the GEMM rate measured in the same passes)", ""]
     lines += _limits(one) + [""]
     lines += [f"## Each side's best thread count ({counts})", "", _table(best, show_threads=True), ""]
     if memory:

@@ -125,18 +125,18 @@ def main(argv=None):
     sides = {"mathdl": build_mathdl(vocab_size, batches), "pytorch": build_torch(torch, vocab_size, batches)}
     check = harness.check_losses({name: step() for name, step in sides.items()})
     steps = 3 if args.quick else 10
-    times = harness.measure(sides, steps, harness.passes_of(args), warmup=2)
-    rate = harness.gemm_rate()
-    total = flops(vocab_size)
+    gemm, gemm_flops = harness.gemm_side()
+    cpu = {}
+    times = harness.measure(dict(sides, GEMM=gemm), steps, harness.passes_of(args), warmup=2, cpu=cpu)
+    rate, rate_cpu = harness.split_gemm(times, cpu, gemm_flops)
     result = harness.row(
         BENCHMARK,
         f"{LAYERS} pre-norm layers, d {D}, {HEADS} heads, ff {FF}, causal, seq {SEQ}, batch {BATCH}, Adam",
         times,
+        cpu=cpu if args.threads == 1 else None,
         loss_check=check,
-        gflop=total / 1e9,
-        gemm_gflops=rate,
-        limit_seconds=total / (rate * 1e9),
     )
+    harness.limits(result, flops(vocab_size) / 1e9, rate, rate_cpu)
     return harness.finish(args, [result])
 
 
