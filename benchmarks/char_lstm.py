@@ -1,129 +1,138 @@
-"""Training steps per second of a 2-layer LSTM character language model, mathdl against PyTorch (CPU).
+"""Training step of a 2-layer LSTM character language model, mathdl against PyTorch (CPU).
 
     embedding 64 → LSTM(64 → 256) → LSTM(256 → 256) → linear 256 → V;  sequences of 64 characters,
-    batch 32, softmax cross-entropy over all 2048 positions, Adam(lr=2e-3), V = 64 (the shipped corpus)
+    batch 32, softmax cross-entropy over all 2048 positions (integer targets on both sides),
+    Adam(lr=2e-3), V = 64 (the shipped corpus)
 
-    python benchmarks/char_lstm.py [--steps 20] [--passes 3] [--threads 1]
+    python benchmarks/char_lstm.py [--threads 1] [--passes 5] [--quick] [--json out.json]
 
-Both frameworks start from the same weights and see the same batches. Each pass times ``steps``
-optimiser steps in each framework, alternating which goes first; prints the per-pass times, the
-median steps per second, the ratio (mathdl time / PyTorch time, target ≤ 2) and the losses of
-the first step (they must agree, or the comparison would be meaningless).
-``--threads`` sets the BLAS threads of NumPy (OPENBLAS_NUM_THREADS, fixed before NumPy loads) and
-PyTorch's intra-op threads alike.
+Both sides start from the same weights and see the same batches; the harness checks their
+first-step losses agree, warms up, alternates order and reports medians with spread
+(benchmarks/harness.py). Also reported: the step's GEMM flops over the GEMM rate measured in the
+same process (the physical limit). Target: mathdl / PyTorch ≤ 1.0 with one thread each.
 """
 
-import argparse
-import os
-import statistics
-import sys
-import time
+import harness  # noqa: F401  (first: applies --threads before NumPy loads)
+import numpy as np
+
+import mathdl as md
+import mathdl.nn.functional as F
+from mathdl import optim
+from mathdl.data.text import CharVocab, load_corpus, random_offset_batches
+from mathdl.models.char_lm import CharRNNLM
+
+BENCHMARK = "LSTM LM step"
+EMBED, HIDDEN, LAYERS, SEQ, BATCH, LR = 64, 256, 2, 64, 32, 2e-3
 
 
-def parse(argv=None):
-    parser = argparse.ArgumentParser(description="2-layer LSTM LM training speed, mathdl vs PyTorch")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--passes", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--hidden", type=int, default=256)
-    parser.add_argument("--seq-len", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=32)
-    return parser.parse_args(argv)
-
-
-ARGS = parse()
-os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
-
-import numpy as np  # noqa: E402
-
-import mathdl as md  # noqa: E402
-from mathdl import optim  # noqa: E402
-from mathdl.data.text import CharVocab, load_corpus, random_offset_batches  # noqa: E402
-from mathdl.models.char_lm import CharRNNLM  # noqa: E402
-from mathdl.nn.sequence import sequence_cross_entropy  # noqa: E402
-
-
-def build_torch(torch, vocab_size, hidden):
-    class TorchCharLSTM(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embedding = torch.nn.Embedding(vocab_size, 64)
-            self.rnn = torch.nn.LSTM(64, hidden, num_layers=2, batch_first=True)
-            self.decoder = torch.nn.Linear(hidden, vocab_size)
-
-        def forward(self, ids):
-            out, _ = self.rnn(self.embedding(ids))
-            return self.decoder(out)
-
-    return TorchCharLSTM()
-
-
-def main():
-    try:
-        import torch
-    except ImportError:
-        sys.exit("PyTorch is not installed; this benchmark compares against it (pip install torch)")
-    torch.set_num_threads(ARGS.threads)
-    md.manual_seed(0)
+def data(count=8):
     text = load_corpus("shakespeare", full=False)
     vocab = CharVocab(text)
     ids = vocab.encode(text)
-    total_steps = ARGS.steps * ARGS.passes + 1
-    batches = list(
-        random_offset_batches(ids, ARGS.batch_size, ARGS.seq_len, total_steps, np.random.default_rng(0))
-    )
-    ours = CharRNNLM(len(vocab), embed_dim=64, hidden_size=ARGS.hidden, num_layers=2, cell="lstm")
-    theirs = build_torch(torch, len(vocab), ARGS.hidden)
+    batches = list(random_offset_batches(ids, BATCH, SEQ, count, np.random.default_rng(0)))
+    return len(vocab), [(x.astype(np.int64), y.astype(np.int64)) for x, y in batches]
+
+
+def mathdl_model(vocab_size):
+    md.manual_seed(0)
+    return CharRNNLM(vocab_size, embed_dim=EMBED, hidden_size=HIDDEN, num_layers=LAYERS, cell="lstm")
+
+
+def build_mathdl(vocab_size, batches):
+    model = mathdl_model(vocab_size)
+    optimizer = optim.Adam(model.parameters(), lr=LR)
+    state = {"k": 0}
+
+    def step():
+        x, y = batches[state["k"] % len(batches)]
+        state["k"] += 1
+        logits = model(x)[0]
+        loss = F.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def build_torch(torch, vocab_size, batches):
+    class TorchCharLSTM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(vocab_size, EMBED)
+            self.rnn = torch.nn.LSTM(EMBED, HIDDEN, num_layers=LAYERS, batch_first=True)
+            self.decoder = torch.nn.Linear(HIDDEN, vocab_size)
+
+        def forward(self, ids):
+            return self.decoder(self.rnn(self.embedding(ids))[0])
+
+    model = TorchCharLSTM()
+    reference = dict(mathdl_model(vocab_size).named_parameters())
     with torch.no_grad():
-        for name, p in theirs.named_parameters():
-            p.copy_(torch.from_numpy(dict(ours.named_parameters())[name].array.copy()))
-    our_optimizer = optim.Adam(ours.parameters(), lr=2e-3)
-    their_optimizer = torch.optim.Adam(theirs.parameters(), lr=2e-3)
+        for name, p in model.named_parameters():
+            p.copy_(torch.from_numpy(reference[name].array.copy()))
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     torch_batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
+    state = {"k": 0}
 
-    def our_step(k):
-        x, y = batches[k]
-        loss = sequence_cross_entropy(ours(x)[0], y)
-        our_optimizer.zero_grad()
+    def step():
+        x, y = torch_batches[state["k"] % len(torch_batches)]
+        state["k"] += 1
+        logits = model(x)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1))
+        optimizer.zero_grad()
         loss.backward()
-        our_optimizer.step()
+        optimizer.step()
         return loss.item()
 
-    def their_step(k):
-        x, y = torch_batches[k]
-        logits = theirs(x)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-        their_optimizer.zero_grad()
-        loss.backward()
-        their_optimizer.step()
-        return loss.item()
+    return step
 
-    first_ours, first_theirs = our_step(0), their_step(0)
-    print(f"first-step loss: mathdl {first_ours:.6f}, PyTorch {first_theirs:.6f} (same weights, same batch)")
-    if abs(first_ours - first_theirs) > 1e-4:
-        sys.exit("the two models disagree on the first loss; the timing would compare different computations")
-    print(
-        f"2-layer LSTM LM: hidden {ARGS.hidden}, seq {ARGS.seq_len}, batch {ARGS.batch_size}, vocab {len(vocab)}; "
-        f"{ARGS.steps} steps per pass, threads {ARGS.threads} (NumPy BLAS and torch), {os.cpu_count()} CPUs"
+
+def build(side):
+    """One side's step function (also used by benchmarks/memory.py)."""
+    vocab_size, batches = data()
+    if side == "mathdl":
+        return build_mathdl(vocab_size, batches)
+    import torch
+
+    return build_torch(torch, vocab_size, batches)
+
+
+def flops(vocab_size):
+    """GEMM flops of one step: forward 2·m·k·n per product, backward twice that (input and weight
+    gradients; none for the embedding's output, whose gradient only feeds a gather)."""
+    tokens = SEQ * BATCH
+    forward = 0
+    for layer in range(LAYERS):
+        inputs = EMBED if layer == 0 else HIDDEN
+        forward += 2 * tokens * (inputs + HIDDEN) * 4 * HIDDEN
+    forward += 2 * tokens * HIDDEN * vocab_size
+    return 3 * forward
+
+
+def main(argv=None):
+    args = harness.parser(__doc__.splitlines()[0]).parse_args(argv)
+    import torch
+
+    harness.apply_threads(torch, args.threads)
+    vocab_size, batches = data()
+    sides = {"mathdl": build_mathdl(vocab_size, batches), "pytorch": build_torch(torch, vocab_size, batches)}
+    check = harness.check_losses({name: step() for name, step in sides.items()})
+    steps = 2 if args.quick else 5
+    gemm, gemm_flops = harness.gemm_side()
+    cpu = {}
+    times = harness.measure(dict(sides, GEMM=gemm), steps, harness.passes_of(args), warmup=1, cpu=cpu)
+    rate, rate_cpu = harness.split_gemm(times, cpu, gemm_flops)
+    result = harness.row(
+        BENCHMARK,
+        f"2 layers, hidden {HIDDEN}, seq {SEQ}, batch {BATCH}, vocab {vocab_size}, Adam",
+        times,
+        cpu=cpu if args.threads == 1 else None,
+        loss_check=check,
     )
-    ours_times, theirs_times, k = [], [], 1
-    for pass_index in range(ARGS.passes):
-        order = [("mathdl", our_step, ours_times), ("pytorch", their_step, theirs_times)]
-        if pass_index % 2:
-            order.reverse()
-        for _, step, times in order:
-            start = time.perf_counter()
-            for j in range(ARGS.steps):
-                step(k + j)
-            times.append(time.perf_counter() - start)
-        k += ARGS.steps
-        print(f"pass {pass_index + 1}: mathdl {ours_times[-1]:.2f} s, PyTorch {theirs_times[-1]:.2f} s")
-    ours_median, theirs_median = statistics.median(ours_times), statistics.median(theirs_times)
-    print(
-        f"steps/s: mathdl {ARGS.steps / ours_median:.2f}, PyTorch {ARGS.steps / theirs_median:.2f}; "
-        f"ratio mathdl/PyTorch time = {ours_median / theirs_median:.2f} (target <= 2)"
-    )
-    return ours_median / theirs_median
+    harness.limits(result, flops(vocab_size) / 1e9, rate, rate_cpu)
+    return harness.finish(args, [result])
 
 
 if __name__ == "__main__":

@@ -1,27 +1,17 @@
-"""conv2d forward + backward alone across a few layer shapes: mathdl against PyTorch (CPU), float32,
-timed interleaved in the same run.
+"""conv2d forward + backward alone across layer shapes: mathdl against PyTorch (CPU), float32, timed
+interleaved in the same run.
 
-    python benchmarks/conv2d_layers.py [--passes 3] [--repeats 10] [--threads 2]
+    python benchmarks/conv2d_layers.py [--threads 1] [--passes 5] [--quick] [--json out.json]
 
-For every shape, each pass times ``repeats`` forward+backward calls of each framework (alternating
-which goes first) and the medians per call and the ratio mathdl / PyTorch are printed. The input
-gradient is skipped for the first layer of a network (its input is the image), as both frameworks
-do when the input does not require a gradient.
-
-mathdl's ops keep activations in a batch-innermost (C, H, W, N) memory layout behind NCHW-shaped
-views; inside a network every conv receives its input and its output gradient in that layout from
-the neighbouring ops. By default the benchmark hands mathdl arrays in that layout (PyTorch gets its
-native contiguous NCHW); ``--nchw`` gives mathdl contiguous NCHW arrays instead, which adds the
-layout conversion (what the first layer of a network pays). ``--cpu-time`` measures process CPU
-time instead of wall time: on a shared, oversubscribed machine with single-threaded runs
-(``--threads 1`` and ``OPENBLAS_NUM_THREADS=1``) it is the steadier measure.
+Every side gets the same contiguous NCHW input and output gradient (what a network's first layer
+and any caller hands it). PyTorch also runs in ``channels_last`` (input, weight and output gradient
+converted once, outside the timing: its best case), and each ratio is taken against the faster
+PyTorch layout. The input gradient is skipped for a first layer (its input is the image), as both
+frameworks do when the input does not require a gradient. Before timing, ⟨y, ȳ⟩ of the two sides
+must agree (the same convolution). Targets: geometric mean of mathdl / PyTorch ≤ 1.0, depthwise ≤ 2.
 """
 
-import argparse
-import statistics
-import sys
-import time
-
+import harness
 import numpy as np
 
 # (name, batch, in_channels, size, out_channels, kernel, stride, padding, groups, input needs grad)
@@ -36,81 +26,74 @@ SHAPES = [
 ]
 
 
-def time_calls(run, repeats, clock):
-    start = clock()
-    for _ in range(repeats):
-        run()
-    return (clock() - start) / repeats
-
-
-def batch_innermost(array, enabled):
-    """The same values as an NCHW-shaped view of (C, H, W, N) memory (what mathdl ops produce)."""
-    if not enabled:
-        return array
-    return np.ascontiguousarray(array.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--passes", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--nchw", action="store_true", help="give mathdl contiguous NCHW arrays")
-    parser.add_argument("--cpu-time", action="store_true", help="process CPU time instead of wall time")
-    args = parser.parse_args(argv)
-    clock = time.process_time if args.cpu_time else time.perf_counter
-    try:
-        import torch
-    except ImportError:
-        sys.exit("conv2d_layers: PyTorch is the baseline of this benchmark; install torch to run it")
-    torch.set_num_threads(args.threads)
+def layer_sides(torch, shape, rng):
+    """{side: step} for one layer shape, and {side: ⟨y, ȳ⟩} to check they compute the same thing."""
     import mathdl as md
     from mathdl.ops.convolution import conv2d
 
-    rng = np.random.default_rng(0)
-    print(
-        f"mathdl inputs: {'contiguous NCHW' if args.nchw else 'batch-innermost views'}; "
-        f"{'CPU' if args.cpu_time else 'wall'} time; torch threads {torch.get_num_threads()}"
-    )
-    print(f"{'layer':34s} {'mathdl ms':>10s} {'torch ms':>10s} {'ratio':>6s}")
-    ratios = []
-    for name, n, c, size, o, k, s, p, g, input_grad in SHAPES:
-        x = rng.standard_normal((n, c, size, size)).astype(np.float32)
-        w = (rng.standard_normal((o, c // g, k, k)) * 0.1).astype(np.float32)
-        b = np.zeros(o, np.float32)
-        ours = [
-            md.Tensor(batch_innermost(x, not args.nchw), requires_grad=input_grad),
-            md.tensor(w, requires_grad=True),
-            md.tensor(b, requires_grad=True),
-        ]
+    _, n, c, size, o, k, s, p, g, input_grad = shape
+    x = rng.standard_normal((n, c, size, size)).astype(np.float32)
+    w = (rng.standard_normal((o, c // g, k, k)) * 0.1).astype(np.float32)
+    b = np.zeros(o, np.float32)
+    gy = rng.standard_normal(conv2d(x, w, b, s, p, 1, g).shape).astype(np.float32)
+    ours = [
+        md.tensor(x, requires_grad=input_grad),
+        md.tensor(w, requires_grad=True),
+        md.tensor(b, requires_grad=True),
+    ]
+    gy_ours = md.tensor(gy)
+    sides, checks = {}, {}
+
+    def run_ours():
+        for t in ours:
+            t.grad = None
+        y = conv2d(ours[0], ours[1], ours[2], s, p, 1, g)
+        y.backward(gy_ours)
+        return y
+
+    sides["mathdl"] = run_ours
+    checks["mathdl"] = float(np.vdot(run_ours().array.astype(np.float64), gy))
+    for name, memory_format in (
+        ("pytorch", torch.contiguous_format),
+        ("pytorch channels_last", torch.channels_last),
+    ):
         theirs = [
-            torch.tensor(x, requires_grad=input_grad),
-            torch.tensor(w, requires_grad=True),
+            torch.tensor(x).contiguous(memory_format=memory_format).requires_grad_(input_grad),
+            torch.tensor(w).contiguous(memory_format=memory_format).requires_grad_(True),
             torch.tensor(b, requires_grad=True),
         ]
-        gy = rng.standard_normal(conv2d(x, w, b, s, p, 1, g).shape).astype(np.float32)
-        gy_ours, gy_theirs = md.Tensor(batch_innermost(gy, not args.nchw)), torch.tensor(gy)
+        gy_theirs = torch.tensor(gy).contiguous(memory_format=memory_format)
 
-        def run_ours():
-            for t in ours:
-                t.grad = None
-            conv2d(ours[0], ours[1], ours[2], s, p, 1, g).backward(gy_ours)
-
-        def run_theirs():
+        def run_theirs(theirs=theirs, gy_theirs=gy_theirs):
             for t in theirs:
                 t.grad = None
-            torch.nn.functional.conv2d(theirs[0], theirs[1], theirs[2], s, p, 1, g).backward(gy_theirs)
+            y = torch.nn.functional.conv2d(theirs[0], theirs[1], theirs[2], s, p, 1, g)
+            y.backward(gy_theirs)
+            return y
 
-        run_ours(), run_theirs()  # warm up
-        times = {"ours": [], "theirs": []}
-        for index in range(args.passes):
-            order = [("ours", run_ours), ("theirs", run_theirs)]
-            for key, run in order if index % 2 == 0 else order[::-1]:
-                times[key].append(time_calls(run, args.repeats, clock))
-        mine, ref = statistics.median(times["ours"]), statistics.median(times["theirs"])
-        ratios.append(mine / ref)
-        print(f"{name:34s} {mine * 1e3:10.2f} {ref * 1e3:10.2f} {mine / ref:6.2f}")
-    print(f"geometric mean ratio mathdl/PyTorch: {float(np.exp(np.mean(np.log(ratios)))):.2f}")
+        sides[name] = run_theirs
+        checks[name] = float(np.vdot(run_theirs().detach().numpy().astype(np.float64), gy))
+    return sides, checks
+
+
+def main(argv=None):
+    args = harness.parser(__doc__.splitlines()[0]).parse_args(argv)
+    import torch
+
+    harness.apply_threads(torch, args.threads)
+    rng = np.random.default_rng(0)
+    rows = []
+    for shape in SHAPES:
+        sides, checks = layer_sides(torch, shape, rng)
+        check = harness.check_losses(checks, rtol=1e-4, atol=1e-2)
+        cpu = {}
+        times = harness.measure(sides, 2 if args.quick else 10, harness.passes_of(args), warmup=2, cpu=cpu)
+        one = cpu if args.threads == 1 else None
+        rows.append(harness.row("conv2d layer", shape[0], times, unit="s/call", cpu=one, loss_check=check))
+    ratios = [r["ratios"][r["best_reference"]]["ratio"] for r in rows]
+    geomean = harness.geometric_mean(ratios)
+    print(f"geometric mean of mathdl / best PyTorch: {geomean:.2f}")
+    return harness.finish(args, rows, conv2d_geometric_mean=geomean)
 
 
 if __name__ == "__main__":

@@ -15,31 +15,18 @@ spinning BLAS threads do), and the ratios mathdl/NumPy (goal ≤ 1.10) and mathd
 ≤ 1.0), then trains a fresh mathdl network for
 ``--accuracy-epochs`` epochs and prints its test accuracy.
 
-    python benchmarks/mlp_keras_example.py [--passes 3] [--accuracy-epochs 5] [--threads N]
+    python benchmarks/mlp_keras_example.py [--threads 1] [--passes 5] [--quick] [--json out.json]
+        [--accuracy-epochs 0]
+
+Every side gets the same one-hot targets (the book's categorical cross-entropy) and the same
+shuffled batches' sizes; first-epoch losses are compared from the same initial weights is not
+possible (each side draws its own Glorot weights), so the check compares the sides' mean loss
+after one epoch, which must land within 0.05 of each other. Also reported: the epoch's GEMM flops
+over the GEMM rate measured in the same process (target: mathdl ≥ 60 % of that peak).
 """
 
-import argparse
-import os
-import statistics
-import sys
-import time
-
-
-def _threads_from_argv(argv):
-    """BLAS reads its thread count when NumPy is imported, so --threads is applied before that."""
-    for index, arg in enumerate(argv):
-        if arg == "--threads" and index + 1 < len(argv):
-            return argv[index + 1]
-        if arg.startswith("--threads="):
-            return arg.split("=", 1)[1]
-    return None
-
-
-if _threads_from_argv(sys.argv) is not None:
-    for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_name] = _threads_from_argv(sys.argv)
-
-import numpy as np  # noqa: E402
+import harness
+import numpy as np
 
 LR, RHO, EPS, BATCH = 1e-3, 0.9, 1e-7, 128
 
@@ -162,76 +149,61 @@ class PyTorchCPU:
         return loss_sum / len(x), correct / len(x)
 
 
+def flops(samples):
+    """GEMM flops of an epoch: forward x W1, h W2; backward ∂W1, ∂W2 and ∂h (no ∂x)."""
+    return 2 * samples * (784 * 512 * 2 + 512 * 10 * 3)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--passes", type=int, default=3, help="timed epochs per implementation (median reported)"
-    )
-    parser.add_argument(
-        "--accuracy-epochs", type=int, default=5, help="epochs of the final accuracy run (0: skip)"
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="BLAS and torch threads for all three (default: each library's own)",
+        "--accuracy-epochs", type=int, default=0, help="then train this many epochs (0: skip)"
     )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    (x_train, y_train), (x_test, y_test) = load()
-    runners = [MathdlKeras(args.seed), HandNumPy(args.seed)]
-    try:
-        import torch
+    import torch
 
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        runners.append(PyTorchCPU(args.seed))
-    except ImportError:
-        print("PyTorch is not installed: its column is skipped")
-    times = {runner.name: [] for runner in runners}
-    cpu_times = {runner.name: [] for runner in runners}
-    for index in range(args.passes):
-        for runner in runners:  # interleaved: load changes hit all alike
-            start, cpu_start = time.perf_counter(), time.process_time()
-            loss, accuracy = runner.epoch(x_train, y_train)
-            seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
-            times[runner.name].append(seconds)
-            cpu_times[runner.name].append(cpu_seconds)
-            print(
-                f"pass {index + 1}: {runner.name:22} {seconds:7.2f}s wall {cpu_seconds:7.2f}s CPU  "
-                f"loss {loss:.4f}  accuracy {accuracy:.4f}"
-            )
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    cpu_medians = {name: statistics.median(values) for name, values in cpu_times.items()}
-    print(
-        f"\nmedian per epoch over {args.passes} passes (batch {BATCH}, {len(x_train)} images, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}):"
+    harness.apply_threads(torch, args.threads)
+    (x_train, y_train), (x_test, y_test) = load()
+    if args.quick:
+        x_train, y_train = x_train[:6400], y_train[:6400]
+    runners = {
+        "mathdl": MathdlKeras(args.seed),
+        "numpy": HandNumPy(args.seed),
+        "pytorch": PyTorchCPU(args.seed),
+    }
+    losses = {}
+
+    def epoch_of(name, runner):
+        def epoch():
+            losses[name] = runner.epoch(x_train, y_train)[0]
+            return losses[name]
+
+        return epoch
+
+    sides = {name: epoch_of(name, runner) for name, runner in runners.items()}
+    gemm, gemm_flops = harness.gemm_side(repeats=20)
+    cpu = {}
+    times = harness.measure(dict(sides, GEMM=gemm), 1, harness.passes_of(args), warmup=1, cpu=cpu)
+    rate, rate_cpu = harness.split_gemm(times, cpu, gemm_flops)
+    check = harness.check_losses(losses, rtol=0.0, atol=0.05)
+    result = harness.row(
+        "Keras-book MLP epoch",
+        f"784-512-10, RMSprop, batch {BATCH}, {len(x_train)} images, one-hot targets",
+        times,
+        unit="s/epoch",
+        cpu=cpu if args.threads == 1 else None,
+        loss_check=check,
     )
-    for name, value in medians.items():
-        print(
-            f"  {name:22} {value:7.2f}s wall ({len(x_train) / value:,.0f} samples/s)  "
-            f"{cpu_medians[name]:7.2f}s CPU"
-        )
-    ours, ours_cpu = medians[runners[0].name], cpu_medians[runners[0].name]
-    print(
-        f"ratio mathdl / hand NumPy : {ours / medians[HandNumPy.name]:.3f} wall, "
-        f"{ours_cpu / cpu_medians[HandNumPy.name]:.3f} CPU   (goal <= 1.10)"
-    )
-    if PyTorchCPU.name in medians:
-        print(
-            f"ratio mathdl / PyTorch CPU: {ours / medians[PyTorchCPU.name]:.3f} wall, "
-            f"{ours_cpu / cpu_medians[PyTorchCPU.name]:.3f} CPU   (goal <= 1.0)"
-        )
+    harness.limits(result, flops(len(x_train)) / 1e9, rate, rate_cpu)
+    print(f"mathdl epoch at {result['peak_fraction']:.0%} of the GEMM peak ({rate['median']:.1f} GFLOP/s)")
     if args.accuracy_epochs:
         fresh = MathdlKeras(args.seed)
-        start = time.perf_counter()
         fresh.network.fit(x_train, y_train, epochs=args.accuracy_epochs, batch_size=BATCH, verbose=2)
-        accuracy = fresh.test_accuracy(x_test, y_test)
         print(
-            f"mathdl test accuracy after {args.accuracy_epochs} epochs: {accuracy:.4f} "
-            f"({time.perf_counter() - start:.1f}s)"
+            f"mathdl test accuracy after {args.accuracy_epochs} epochs: {fresh.test_accuracy(x_test, y_test):.4f}"
         )
-    return medians
+    return harness.finish(args, [result])
 
 
 if __name__ == "__main__":

@@ -1,22 +1,16 @@
 """Per-op overhead and an MLP step, mathdl against baselines timed in the same run.
 
 1. The per-call cost of a small op (forward + graph recording + backward): a chain of K elementwise
-   multiplications on a 16-element tensor, then sum and backward, divided by K; against PyTorch CPU.
-   Target: ≤ 2× PyTorch's per-op overhead.
-2. One forward+backward step of a 784-512-10 MLP (float32, batch 128, cross-entropy) written with
-   mathdl ops (matmul, add, relu, log_softmax, indexing, mean), against the same step written by hand
-   in NumPy. Target: ≤ 1.10×.
+   multiplications on a 16-element tensor, then sum and backward, divided by K; against PyTorch CPU
+   running the same chain. Target: ≤ 1.0× PyTorch's per-op overhead.
+2. One forward+backward step of a 784-512-10 MLP (float32, batch 128, integer labels,
+   cross-entropy) written with mathdl ops, against the same step written by hand in NumPy and in
+   PyTorch (integer labels everywhere).
 
-Blocks of runs are interleaved (ours, baseline, ours, ...) over several passes and the medians
-compared, because this machine's timings drift when other work shares its two cores.
-
-    python benchmarks/op_overhead.py [--passes 5]
+    python benchmarks/op_overhead.py [--threads 1] [--passes 5] [--quick] [--json out.json]
 """
 
-import argparse
-import statistics
-import time
-
+import harness
 import numpy as np
 
 import mathdl as md
@@ -134,75 +128,46 @@ def mlp_numpy():
     return step
 
 
-def interleaved(contenders, repeats, passes):
-    """Median seconds per call of each contender over ``passes`` passes; in each pass every
-    contender runs a block of ``repeats`` calls, one contender after the other.
+def main(argv=None):
+    args = harness.parser(__doc__.split("\n\n")[0]).parse_args(argv)
+    parser_chain = 50
+    import torch
 
-    Blocks, not single calls, alternate: a training loop runs step after step with its weights in
-    cache, and alternating single calls would instead measure each step starting from the other's
-    cache contents.
-    """
-    for step in contenders.values():
-        step()  # warm up caches and lazy imports
-    times = {name: [] for name in contenders}
-    for _ in range(passes):
-        for name, step in contenders.items():
-            start = time.perf_counter()
-            for _ in range(repeats):
-                step()
-            times[name].append((time.perf_counter() - start) / repeats)
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--passes", type=int, default=9)
-    parser.add_argument("--chain", type=int, default=50, help="ops per chain in the overhead test")
-    parser.add_argument(
-        "--torch-threads",
-        type=int,
-        default=2,
-        help="PyTorch intra-op threads (set OPENBLAS_NUM_THREADS for NumPy/mathdl alike)",
+    harness.apply_threads(torch, args.threads)
+    passes = harness.passes_of(args)
+    rows = []
+    k = parser_chain
+    sides = {"mathdl": chain_mathdl(k), "pytorch": chain_torch(k)}
+    check = harness.check_losses({name: float(step().item()) for name, step in sides.items()})
+    cpu = {}
+    times = harness.measure(sides, 20 if args.quick else 100, passes, warmup=10, cpu=cpu)
+    per_op = {name: [t / k for t in values] for name, values in times.items()}
+    per_op_cpu = (
+        {name: [t / k for t in values] for name, values in cpu.items()} if args.threads == 1 else None
     )
-    args = parser.parse_args()
-
-    try:
-        import torch
-
-        torch.set_num_threads(args.torch_threads)
-        have_torch = True
-    except ImportError:
-        have_torch = False
-        print("PyTorch is not installed: the per-op comparison needs it (pip install torch==2.13.0).")
-
-    if have_torch:
-        k = args.chain
-        medians = interleaved({"mathdl": chain_mathdl(k), "pytorch": chain_torch(k)}, 100, args.passes)
-        ours, theirs = medians["mathdl"] / k * 1e6, medians["pytorch"] / k * 1e6
-        print(f"per-op overhead (mul on 16 floats, forward + record + backward, chain of {k}):")
-        print(f"  mathdl  {ours:7.2f} µs/op")
-        print(f"  pytorch {theirs:7.2f} µs/op")
-        print(f"  ratio mathdl/pytorch = {ours / theirs:.2f}  (target ≤ 2.00)")
-
-    contenders = {"primitive": mlp_mathdl(), "fused": mlp_mathdl_fused(), "numpy": mlp_numpy()}
-    if have_torch:
-        contenders["pytorch"] = mlp_torch()
-    medians = interleaved(contenders, 20, args.passes)
-    primitive, fused, theirs = (medians[name] * 1e3 for name in ("primitive", "fused", "numpy"))
-    print("MLP 784-512-10 forward+backward step (float32, batch 128):")
-    print(f"  mathdl, fused ops (linear, relu, cross_entropy)           {fused:7.3f} ms/step")
-    print(f"  mathdl, primitive ops (matmul, add, relu, log_softmax...) {primitive:7.3f} ms/step")
-    print(f"  hand NumPy                                                {theirs:7.3f} ms/step")
-    if have_torch:
-        print(
-            f"  PyTorch CPU                                               {medians['pytorch'] * 1e3:7.3f} ms/step"
+    rows.append(
+        harness.row(
+            "per-op overhead",
+            f"mul on 16 floats, forward + record + backward, chain of {k}",
+            per_op,
+            unit="s/op",
+            cpu=per_op_cpu,
+            loss_check=check,
         )
-    print(f"  ratio fused/numpy = {fused / theirs:.3f}  (target ≤ 1.10)")
-    print(f"  ratio primitive/numpy = {primitive / theirs:.3f}")
-    if have_torch:
-        print(
-            f"  ratio pytorch/numpy = {medians['pytorch'] / medians['numpy']:.3f}  (the same measure for PyTorch)"
-        )
+    )
+    sides = {"mathdl": mlp_mathdl_fused(), "mathdl primitive ops": mlp_mathdl(), "numpy": mlp_numpy(),
+             "pytorch": mlp_torch()}  # fmt: skip
+    first = {
+        name: float(step()[0].item() if name == "numpy" else step().item()) for name, step in sides.items()
+    }
+    check = harness.check_losses(first, rtol=1e-4)
+    cpu = {}
+    times = harness.measure(sides, 5 if args.quick else 20, passes, warmup=3, cpu=cpu)
+    one = cpu if args.threads == 1 else None
+    rows.append(
+        harness.row("MLP step", "784-512-10, batch 128, forward + backward", times, cpu=one, loss_check=check)
+    )
+    return harness.finish(args, rows)
 
 
 if __name__ == "__main__":

@@ -49,12 +49,16 @@ def _threadpoolctl(where):
 
 def set_num_threads(n):
     """Use ``n`` threads in the BLAS library behind NumPy's matrix products, like
-    ``torch.set_num_threads``. Needs ``threadpoolctl``.
+    ``torch.set_num_threads``; ``n="auto"`` measures and keeps the fastest count
+    (``choose_num_threads``). Needs ``threadpoolctl``.
 
     >>> md.set_num_threads(1)   # doctest: +SKIP
     >>> md.get_num_threads()    # doctest: +SKIP
     1
     """
+    if n == "auto":
+        choose_num_threads()
+        return
     if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive integer, got {n!r}")
     threadpoolctl = _threadpoolctl("set_num_threads")
@@ -62,6 +66,39 @@ def set_num_threads(n):
         _threads["controller"] = threadpoolctl.ThreadpoolController()
     _threads["controller"].limit(limits=int(n), user_api="blas")
     _threads["chosen"] = int(n)
+
+
+def choose_num_threads(candidates=None, size=512, repeats=3):
+    """Time a float32 size×size GEMM with each BLAS thread count in ``candidates`` (default 1 up to
+    the cores this process may use, at most 4), in alternating order, keep the fastest (its best
+    of ``repeats``) and return it.
+
+    Why measure: on a machine whose cores are shared (other processes, several MPI ranks), BLAS
+    threads wait for each other and two are often slower than one; on an idle machine more
+    threads win for large products. The choice is per process, made once (a thread-pool change
+    costs more than the small products of a training step, so it is not made per call)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    candidates = list(range(1, min(cores, 4) + 1)) if candidates is None else list(candidates)
+    if not candidates or any(
+        isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or n < 1 for n in candidates
+    ):
+        raise ValueError(f"choose_num_threads: candidates must be positive integers, got {candidates!r}")
+    import time
+
+    rng = numpy.random.default_rng(0)
+    a = rng.standard_normal((size, size)).astype(numpy.float32)
+    best = {n: float("inf") for n in candidates}
+    for round_index in range(repeats):
+        order = candidates if round_index % 2 == 0 else candidates[::-1]
+        for n in order:
+            set_num_threads(n)
+            a @ a  # the pool at its new size
+            start = time.perf_counter()
+            a @ a
+            best[n] = min(best[n], time.perf_counter() - start)
+    chosen = min(candidates, key=lambda n: (best[n], n))
+    set_num_threads(chosen)
+    return chosen
 
 
 def get_num_threads():

@@ -8,6 +8,7 @@ import pytest
 
 import mathdl as md
 from mathdl.autograd.gradcheck_cases import CASES
+from mathdl.nn.functional.attention import ScaledDotProductAttention
 from mathdl.nn.functional.linear import LinearFunction
 from mathdl.nn.functional.loss import CrossEntropy, SoftCrossEntropy
 from mathdl.nn.functional.normalization import BatchNormFunction, LayerNormFunction
@@ -24,6 +25,7 @@ FUSED = {
     LSTMSequence,
     GRUSequence,
     SequenceCrossEntropy,
+    ScaledDotProductAttention,
 }
 ROWS = [case for case in CASES if FUSED & set(case.covers)]
 

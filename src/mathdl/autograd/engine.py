@@ -20,7 +20,7 @@ import numpy as np
 
 from mathdl.autograd import backward_hooks, grad_mode
 from mathdl.autograd import function as _function
-from mathdl.autograd.function import _wrap
+from mathdl.autograd.function import Unsaved, _keep_saved, _unsaved, _wrap
 from mathdl.autograd.tensor import AutogradError, Tensor
 
 _EMIT = object()  # on the sort's stack: the Function below this marker has all its inputs ordered
@@ -59,6 +59,39 @@ def topological_order(roots):
 
 def _add(a, b):
     return b if a is None else a + b
+
+
+_GRAPH_ATTRIBUTES = frozenset(("inputs", "outputs", "output_meta", "_stamp", "view"))
+
+
+def _free(function):
+    """After a backward pass that does not retain the graph, drop what ``function`` kept for its
+    backward: the values of its non-leaf inputs (``Unsaved`` stand-ins keep the graph's edges)
+    and, when it saves values, its own saved arrays. PyTorch frees saved tensors the same way, so
+    each activation is released as soon as the last backward that reads it has run."""
+    for x in function.inputs:  # (most often every input is a leaf or a stand-in already)
+        if x.creator is not None and type(x) is not Unsaved:
+            _release_inputs(function)
+            break
+    state = function.__dict__
+    graph_only = 2 + ("output_meta" in state) + ("_stamp" in state) + ("view" in state)
+    if len(state) > graph_only and _saves_something(function):
+        for name in [name for name in state if name not in _GRAPH_ATTRIBUTES]:
+            del state[name]
+
+
+def _release_inputs(function):
+    inputs = _keep_saved(function.inputs, ())
+    for position, x in enumerate(inputs):
+        creator = x.creator
+        if creator is not None and creator.saves_output and type(x) is not Unsaved:
+            # The output of a Function whose backward reads it (it holds outputs weakly): hand it
+            # to that Function until its own backward has run, then it is freed with the rest.
+            creator.__dict__.setdefault("_outputs_kept", {})[x.output_index] = x
+            if inputs is function.inputs:
+                inputs = list(inputs)
+            inputs[position] = _unsaved(x)
+    function.inputs = inputs
 
 
 def _saves_something(function):
@@ -124,7 +157,7 @@ def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
     Without ``targets`` every leaf that requires a gradient is collected; with ``targets`` only
     those tensors (leaves or not) are.
     """
-    target_ids = None if targets is None else {id(t) for t in targets}
+    target_ids = None if targets is None else {_target_key(t): t for t in targets}
     retain_graph = create_graph if retain_graph is None else retain_graph
     if _function._anomaly:
         from mathdl.autograd.anomaly import in_backward
@@ -134,20 +167,28 @@ def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
     return _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph)
 
 
+def _target_key(x):
+    """A leaf is itself; a non-leaf is the output (creator, index) it is, which a Function's
+    ``Unsaved`` stand-in for it shares."""
+    return id(x) if x.creator is None else (id(x.creator), x.output_index)
+
+
 def _deliverer(pending, collected, target_ids):
     """deliver(x, gx): add gx to x's creator's pending output gradients, or collect it for x."""
 
     def deliver(x, gx):
-        if target_ids is not None and id(x) in target_ids:
-            entry = collected.setdefault(id(x), [x, None])
-            entry[1] = _add(entry[1], gx)
-            if x.creator is None:
-                return
+        if target_ids is not None:
+            target = target_ids.get(_target_key(x))
+            if target is not None:
+                entry = collected.setdefault(id(target), [target, None])
+                entry[1] = _add(entry[1], gx)
+                if x.creator is None:
+                    return
         creator = x.creator
         if creator is not None:
             slots = pending.get(id(creator))
             if slots is None:
-                slots = pending[id(creator)] = [None] * len(creator.output_meta)
+                slots = pending[id(creator)] = [None] * len(creator.outputs)
             previous = slots[x.output_index]  # (the sum inlined: this runs once per graph edge)
             slots[x.output_index] = gx if previous is None else previous + gx
         elif target_ids is None:
@@ -169,6 +210,7 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
         for function in topological_order(roots):
             grads = pending.pop(id(function), None)
             if grads is None:
+                function.__dict__.pop("_outputs_kept", None)
                 continue
             stamp = function._stamp
             rare = stamp != clock  # freed, or recorded before an in-place write
@@ -179,6 +221,7 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
             if len(grads) == 1:  # the common single-output op, kept short
                 g = grads[0]
                 if g is None:
+                    function.__dict__.pop("_outputs_kept", None)
                     continue
                 if target_ids is None:
                     y = function.outputs[0]()
@@ -188,6 +231,7 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
             else:
                 grads = _multi_output_grads(function, grads, create_graph, target_ids is None)
                 if grads is None:
+                    function.__dict__.pop("_outputs_kept", None)
                     continue
                 input_grads = function.backward(*grads)
             if not isinstance(input_grads, tuple):
@@ -200,12 +244,22 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
             for x, gx in zip(inputs, input_grads):
                 if gx is None or not x.requires_grad:
                     continue
-                if gx.shape != x.shape:
+                if gx.array.shape != x.shape:
                     raise RuntimeError(
                         f"{type(function).__name__}.backward gave a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape}"
                     )
-                deliver(x, gx)
+                creator = x.creator
+                if creator is None or target_ids is not None:
+                    deliver(x, gx)
+                    continue
+                slots = pending.get(id(creator))  # (deliver inlined: once per graph edge)
+                if slots is None:
+                    slots = pending[id(creator)] = [None] * len(creator.outputs)
+                previous = slots[x.output_index]
+                slots[x.output_index] = gx if previous is None else previous + gx
+            if not retain_graph:
+                _free(function)
     return collected
 
 

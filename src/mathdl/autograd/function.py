@@ -43,6 +43,60 @@ def _wrap(array, requires_grad):
     return tensor
 
 
+class Unsaved(Tensor):
+    """Stands in a recorded Function's ``inputs`` for a non-leaf input whose values its backward
+    does not read (``saves``): it keeps the graph edge (creator, output index), the shape and the
+    dtype, and lets the array itself be freed once nothing else needs it, as PyTorch keeps only the
+    tensors a node saves. Its ``array`` is a read-only broadcast of zeros of the right shape."""
+
+    __slots__ = ("_shape", "_dtype")
+    # (a stand-in is never a leaf, never holds a gradient and is never named: class defaults)
+    grad = None
+    name = None
+    _retain_grad = False
+
+    @property
+    def array(self):
+        return np.broadcast_to(np.zeros((), dtype=self._dtype), self._shape)
+
+    @property
+    def shape(self):
+        return self._shape
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+
+def _unsaved(x):
+    stand_in = Unsaved.__new__(Unsaved)
+    stand_in._shape, stand_in._dtype = x.shape, x.dtype
+    stand_in.requires_grad = x.requires_grad
+    stand_in.creator = x.creator
+    stand_in.output_index = x.output_index
+    return stand_in
+
+
+def _keep_saved(inputs, saves):
+    """``inputs`` with each non-leaf whose values backward does not need replaced by ``Unsaved``
+    (kept: leaves, the positions in ``saves``, and outputs of Functions that read their output)."""
+    kept = inputs
+    position = -1
+    for x in inputs:
+        position += 1
+        creator = x.creator
+        if creator is None or creator.saves_output or type(x) is Unsaved or position in saves:
+            continue
+        if kept is inputs:
+            kept = list(inputs)
+        kept[position] = _unsaved(x)
+    return kept
+
+
 def _check_inputs_current(inputs):
     """After an in-place write, an input made before it may hold values its graph does not know
     (written through a view): refuse it (see ``version.check_not_stale``). Inputs made since the last
@@ -58,9 +112,10 @@ def _check_inputs_current(inputs):
 class Function:
     """Base class of every differentiable op. Call an instance on Tensors (or array-likes).
 
-    After a recorded call, ``inputs`` holds the input Tensors (strongly, they are needed by
-    ``backward``), ``outputs`` holds weak references to the outputs, and ``output_meta`` their
-    shapes and dtypes (so a gradient of zeros can be made for an output nobody used).
+    After a recorded call, ``inputs`` holds the input Tensors whose values ``backward`` reads
+    (``saves``; the others are ``Unsaved`` stand-ins keeping the graph's edges), ``outputs`` weak
+    references to the outputs, and for several outputs ``output_meta`` their shapes and dtypes
+    (so a gradient of zeros can be made for an output nobody used).
     """
 
     inputs = ()
@@ -71,8 +126,16 @@ class Function:
     _stamp = 0  # the in-place clock when recorded; -1 - that once a backward freed it
 
     def __call__(self, *inputs):
-        inputs = [x if isinstance(x, Tensor) else Tensor(_as_array(x)) for x in inputs]
-        outputs = self.forward(*[x.array for x in inputs])
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                inputs = tuple(x if isinstance(x, Tensor) else Tensor(_as_array(x)) for x in inputs)
+                break
+        if len(inputs) == 2:  # (unrolled for the common arities: this runs once per op)
+            outputs = self.forward(inputs[0].array, inputs[1].array)
+        elif len(inputs) == 1:
+            outputs = self.forward(inputs[0].array)
+        else:
+            outputs = self.forward(*[x.array for x in inputs])
         if _anomaly:
             from mathdl.autograd.anomaly import check_forward
 
@@ -86,26 +149,28 @@ class Function:
         if not isinstance(outputs, tuple):  # the common single-output case, kept short
             y = _wrap(outputs, record)
             if record:
-                self.inputs = inputs
                 self.outputs = [weakref.ref(y)]
-                self.output_meta = [(y.array.shape, y.array.dtype)]
-                if _clock:  # (the class default 0 is right until the first in-place write)
-                    self._stamp = _clock
-                    _check_inputs_current(inputs)
+                self._record(inputs)
                 y.creator = self
             return y
         results = [_wrap(y, record) for y in outputs]
         if record:
-            self.inputs = inputs
             self.outputs = [weakref.ref(y) for y in results]
             self.output_meta = [(y.shape, y.dtype) for y in results]
-            if _clock:
-                self._stamp = _clock
-                _check_inputs_current(inputs)
+            self._record(inputs)
             for index, y in enumerate(results):
                 y.creator = self
                 y.output_index = index
         return tuple(results)
+
+    def _record(self, inputs):
+        self.inputs = inputs
+        if _clock:  # (the class default 0 is right until the first in-place write)
+            self._stamp = _clock
+            _check_inputs_current(inputs)
+        saves = self.saves
+        if saves is not None:
+            self.inputs = _keep_saved(inputs, saves)
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__}.forward")

@@ -26,6 +26,7 @@ from mathdl.linalg.eigh import Eigh
 from mathdl.linalg.lu import Determinant, Inverse, LogAbsDeterminant, Solve, SolveTriangular
 from mathdl.linalg.svd import SVD
 from mathdl.nn.functional.activation import DropoutFunction
+from mathdl.nn.functional.attention import ScaledDotProductAttention, SplitHeads, split_heads
 from mathdl.nn.functional.linear import LinearFunction
 from mathdl.nn.functional.loss import (
     BinaryCrossEntropy,
@@ -288,6 +289,9 @@ CASES = [
     row(RNNSequence, "rnn sequence", "h_t = tanh(xw_t + h W^T)", [normal((3, 2, 4)), normal((2, 4)), normal((4, 4), 0.5)], lambda xw, h, w: RNNSequence()(xw, h, w), lambda xw, h, w: _rnn_torch(xw, h, w, lambda a, h, w: T().tanh(a + h @ w.T))),
     row(LSTMSequence, "lstm sequence", "c_t = f c + i g, h_t = o tanh c_t", [normal((3, 2, 8)), normal((2, 2)), normal((2, 2)), normal((8, 2), 0.5)], lambda xw, h, c, w: LSTMSequence()(xw, h, c, w), _lstm_torch),
     row(GRUSequence, "gru sequence", "h_t = (1 - z) n + z h", [normal((3, 2, 6)), normal((2, 2)), normal((6, 2), 0.5), normal((6,))], lambda xw, h, w, b: GRUSequence()(xw, h, w, b), _gru_torch),
+    row(ScaledDotProductAttention, "scaled_dot_product_attention", "O = softmax(Q K^T s + M) V", [normal((2, 3, 4)), normal((2, 5, 4)), normal((2, 5, 3))], F.scaled_dot_product_attention, lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v)),
+    row(ScaledDotProductAttention, "scaled_dot_product_attention (causal)", "M_ij = -inf for j > i", [normal((2, 4, 3)), normal((2, 4, 3)), normal((2, 4, 2))], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v, is_causal=True)),
+    row(SplitHeads, "split_heads", "out_j[b, a, l] = x[b, l, (j h + a) d : ...]", [normal((2, 3, 12))], lambda x: split_heads(x, 3, 2), lambda x: tuple(x.reshape(2, 3, 3, 2, 2)[:, :, j].permute(0, 2, 1, 3) for j in range(3))),
     # ops/resampling.py, ops/grid_sampling.py
     row(RS.Resample1d, "interpolate (bicubic)", "y_j = sum_i w_ji x_i (a = -0.75)", [normal((1, 1, 3, 4))], lambda x: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False), lambda x: _tnn().interpolate(x, scale_factor=2, mode="bicubic", align_corners=False)),
     row(RS.PixelShuffle, "pixel_shuffle", "y[c, rh+i, rw+j] = x[c r^2 + i r + j, h, w]", [normal((1, 4, 2, 3))], lambda x: F.pixel_shuffle(x, 2), lambda x: _tnn().pixel_shuffle(x, 2)),

@@ -425,11 +425,17 @@ def _dim_index(dim, ndim, op):
     return int(dim) % ndim
 
 
+_OPS = []
+
+
 def _ops():
-    # The op functions import Tensor, so Tensor reaches them lazily; after the first call this is
-    # one dictionary look-up.
+    # The op functions import Tensor, so Tensor reaches them lazily (imported on the first call,
+    # then kept: the operators run once per op).
+    if _OPS:
+        return _OPS[0]
     import mathdl.ops as ops
 
+    _OPS.append(ops)
     return ops
 
 

@@ -44,6 +44,8 @@ def cholesky_array(a):
 class Cholesky(Function):
     """L = chol(A);  Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)."""
 
+    saves_output = True  # backward reads the output (kept alive for it)
+
     def forward(self, a):
         return cholesky_array(a).astype(a.dtype, copy=False)
 

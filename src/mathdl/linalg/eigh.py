@@ -90,6 +90,8 @@ def _fix_signs(vectors):
 class Eigh(Function):
     """(λ, V) = eigh(A) for A (..., n, n);  Ā = V (diag(λ̄) + F ∘ ½(VᵀV̄ − V̄ᵀV)) Vᵀ."""
 
+    saves_output = True  # backward reads the output (kept alive for it)
+
     def forward(self, a):
         n = a.shape[-1]
         pairs = [jacobi_eigh(matrix)[:2] for matrix in a.reshape(-1, n, n)]

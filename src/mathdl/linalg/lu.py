@@ -101,6 +101,8 @@ def triangular_solve_array(a, b, lower):
 class Solve(Function):
     """X = A⁻¹ B for A (..., n, n), B (..., n, k);  B̄ = A⁻ᵀ X̄,  Ā = −B̄ Xᵀ."""
 
+    saves_output = True  # backward reads the output (kept alive for it)
+
     def forward(self, a, b):
         return solve_array(a, b).astype(np.result_type(a, b), copy=False)
 
@@ -116,6 +118,8 @@ class Solve(Function):
 class SolveTriangular(Function):
     """X = A⁻¹ B for triangular A;  B̄ = A⁻ᵀ X̄ (a triangular solve the other way),
     Ā = −tri(B̄ Xᵀ) (only A's triangle is read, so only it gets a gradient)."""
+
+    saves_output = True  # backward reads the output (kept alive for it)
 
     def __init__(self, lower):
         self.lower = lower
@@ -139,6 +143,8 @@ class SolveTriangular(Function):
 class Inverse(Function):
     """Y = A⁻¹ for A (..., n, n);  Ā = −Yᵀ Ȳ Yᵀ."""
 
+    saves_output = True  # backward reads the output (kept alive for it)
+
     def forward(self, a):
         n = a.shape[-1]
         return solve_array(a, np.broadcast_to(np.eye(n), a.shape)).astype(a.dtype, copy=False)
@@ -153,6 +159,8 @@ class Inverse(Function):
 
 class Determinant(Function):
     """d = det A = (−1)^swaps Π u_kk;  Ā = d̄ · d · A⁻ᵀ (A must be invertible for the gradient)."""
+
+    saves_output = True  # backward reads the output (kept alive for it)
 
     def forward(self, a):
         lu, _, sign = lu_factor(a)

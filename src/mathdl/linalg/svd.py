@@ -122,6 +122,8 @@ class SVD(Function):
     """(U, σ, Vᵀ) = svd(A) for A (..., m, n), thin;  the gradient is Townsend's formula (module
     docstring)."""
 
+    saves_output = True  # backward reads the output (kept alive for it)
+
     def forward(self, a):
         u, s, vt = _stacked_svd(a, False)
         return u.astype(a.dtype), s.astype(a.dtype), vt.astype(a.dtype)

@@ -6,10 +6,23 @@ When broadcasting stretched an input, its gradient is summed back over the stret
 
 import numpy as np
 
-from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd import grad_mode
+from mathdl.autograd.function import Function, _wrap, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
-from mathdl.ops.shape import grad_like, reshape, swapaxes, unsqueeze
+from mathdl.ops.shape import _sum_to_array, grad_like, reshape, swapaxes, unsqueeze
+
+
+def _array_grad(g, x):
+    """A first-order gradient computed on arrays (no graph is being recorded), reduced to the
+    shape and dtype of input ``x`` as ``grad_like`` does for Tensors; None when x needs none."""
+    if not x.requires_grad:
+        return None
+    if g.shape != x.shape:
+        g = _sum_to_array(g, x.shape)
+    if g.dtype != x.dtype and x.dtype.kind == "f":
+        g = g.astype(x.dtype)
+    return _wrap(g, False)
 
 
 def _promote(a, b):
@@ -43,6 +56,10 @@ def _binary(a, b, op):
     return a, b
 
 
+# (a needs a gradient, b needs one) -> the inputs a product's backward reads
+_SAVES_OF_PRODUCT = {(False, False): (), (True, False): (1,), (False, True): (0,), (True, True): (0, 1)}
+
+
 class Add(Function):
     """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
 
@@ -53,6 +70,8 @@ class Add(Function):
 
     def backward(self, gz):
         a, b = self.inputs
+        if not grad_mode._enabled:  # first order: arrays, no Tensor op per gradient
+            return _array_grad(gz.array, a), _array_grad(gz.array, b)
         return grad_like(gz, a), grad_like(gz, b)
 
 
@@ -66,6 +85,8 @@ class Sub(Function):
 
     def backward(self, gz):
         a, b = self.inputs
+        if not grad_mode._enabled:
+            return _array_grad(gz.array, a), _array_grad(-gz.array, b)
         return grad_like(gz, a), grad_like(-gz, b)
 
 
@@ -75,13 +96,19 @@ class Mul(Function):
     @property
     def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
         a, b = self.inputs
-        return tuple(i for i, needed in ((0, b.requires_grad), (1, a.requires_grad)) if needed)
+        return _SAVES_OF_PRODUCT[a.requires_grad, b.requires_grad]
 
     def forward(self, a, b):
         return a * b
 
     def backward(self, gz):
         a, b = self.inputs
+        if not grad_mode._enabled:
+            g = gz.array
+            return (
+                _array_grad(g * b.array, a) if a.requires_grad else None,
+                _array_grad(g * a.array, b) if b.requires_grad else None,
+            )
         return (
             grad_like(gz * b, a) if a.requires_grad else None,
             grad_like(gz * a, b) if b.requires_grad else None,
@@ -186,7 +213,7 @@ class MatMul(Function):
     @property
     def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
         a, b = self.inputs
-        return tuple(i for i, needed in ((0, b.requires_grad), (1, a.requires_grad)) if needed)
+        return _SAVES_OF_PRODUCT[a.requires_grad, b.requires_grad]
 
     def forward(self, a, b):
         return np.matmul(a, b)

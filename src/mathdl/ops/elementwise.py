@@ -104,13 +104,17 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """y = max(x, 0);  ∂L/∂x = ȳ ⊙ [x > 0]  (0 at x = 0, as PyTorch)."""
+    """y = max(x, 0);  ∂L/∂x = ȳ ⊙ [x > 0] = ȳ ⊙ [y > 0]  (0 at x = 0, as PyTorch). Backward reads
+    the output, not the input, so the input can be freed after forward (as PyTorch's relu)."""
+
+    saves = ()
+    saves_output = True
 
     def forward(self, x):
         return np.maximum(x, 0)
 
     def backward(self, gy):
-        mask = self.inputs[0].array > 0
+        mask = _output(self).array > 0
         if gy.requires_grad:
             return gy * Tensor(mask)
         return Tensor(np.multiply(gy.array, mask, dtype=gy.dtype))
@@ -195,6 +199,8 @@ class Square(Function):
 class Reciprocal(Function):
     """y = 1/x;  ∂L/∂x = −ȳ ⊙ y²."""
 
+    saves_output = True  # backward reads the output (kept alive for it)
+
     def forward(self, x):
         with np.errstate(divide="ignore"):
             return np.reciprocal(x)
@@ -206,6 +212,8 @@ class Reciprocal(Function):
 
 class Rsqrt(Function):
     """y = 1/√x;  ∂L/∂x = −½ ȳ ⊙ y³."""
+
+    saves_output = True  # backward reads the output (kept alive for it)
 
     def forward(self, x):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -229,6 +237,8 @@ class Log1p(Function):
 
 class Expm1(Function):
     """y = eˣ − 1, accurate for small |x|;  ∂L/∂x = ȳ ⊙ (y + 1)."""
+
+    saves_output = True  # backward reads the output (kept alive for it)
 
     def forward(self, x):
         return np.expm1(x)

@@ -39,6 +39,8 @@ class Cos(Function):
 class Tan(Function):
     """y = tan x;  ∂L/∂x = ȳ ⊙ (1 + y²)."""
 
+    saves_output = True  # backward reads the output (kept alive for it)
+
     def forward(self, x):
         return np.tan(x)
 

@@ -141,6 +141,8 @@ def ndtri_array(p):
 class Ndtri(Function):
     """x = Φ⁻¹(p);  ∂L/∂p = x̄ · √(2π) e^(x²/2)  (the reciprocal of the normal density at x)."""
 
+    saves_output = True  # backward reads the output (kept alive for it)
+
     def forward(self, p):
         return ndtri_array(p).astype(p.dtype, copy=False)
 

@@ -14,8 +14,14 @@ Multi-head attention runs h such maps in parallel on learned projections and mix
     head_j = Attention(X_q W_qʲ + b_qʲ, X_k W_kʲ + b_kʲ, X_v W_vʲ + b_vʲ),    d = E / h
     MultiHead(X_q, X_k, X_v) = [head_1, …, head_h] W_oᵀ + b_o
 
-(Vaswani et al. 2017.) Everything is composed of differentiable ops (batched matmul, softmax),
-so gradients of any order are available; the backward of softmax is A ⊙ (Ā − Σ_j Ā_j A_j).
+(Vaswani et al. 2017.) ``ScaledDotProductAttention`` is the map as one Function: with S = QKᵀ·s + M
+(s the scale), A = softmax(S) and O = A V, and Ō the upstream gradient,
+
+    V̄ = Aᵀ Ō,    Ā = Ō Vᵀ,    S̄ = A ⊙ (Ā − rowsum(Ā ⊙ A)),    Q̄ = s S̄ K,    K̄ = s S̄ᵀ Q
+
+computed in NumPy in place on one (…, L, S) buffer; with ``create_graph`` (or attention dropout)
+the same map composed of differentiable ops (batched matmul, softmax) is used instead, so
+gradients of any order are available.
 """
 
 import math
@@ -23,8 +29,11 @@ import math
 import numpy as np
 
 from mathdl import backend, ops
+from mathdl.autograd import grad_mode
+from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.activation import dropout
+from mathdl.ops.blas_sums import sum_last
 
 
 def _array(mask, where, name):
@@ -49,6 +58,103 @@ def causal_mask(size, dtype=None):
     (``nn.Transformer.generate_square_subsequent_mask``)."""
     dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
     return Tensor(np.triu(np.full((size, size), -np.inf, dtype=dtype), k=1))
+
+
+def _softmax_rows_(scores):
+    """Row-wise softmax in place over the last axis (max subtracted first: no overflow)."""
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= sum_last(scores)[..., None]
+    return scores
+
+
+class ScaledDotProductAttention(Function):
+    """O = softmax(Q Kᵀ·s + M) V for Q (…, L, d), K (…, S, d), V (…, S, d_v) → O (…, L, d_v).
+
+    ``mask`` is an additive array broadcastable to (…, L, S) (0 or −∞) or None; ``scale`` is s.
+    Saves A (…, L, S); gradients in the module docstring. Backward with ``create_graph``
+    differentiates the composed map (``_attend``).
+    """
+
+    def __init__(self, mask, scale):
+        self.mask, self.scale = mask, scale
+
+    def forward(self, q, k, v):
+        scores = np.matmul(q, np.swapaxes(k, -1, -2))
+        scores *= self.scale
+        if self.mask is not None:
+            scores += self.mask
+        self.weights = _softmax_rows_(scores)
+        return np.matmul(scores, v)
+
+    def backward(self, g_out):
+        q, k, v = self.inputs
+        if grad_mode.is_grad_enabled():
+            from mathdl.autograd.engine import grad
+
+            out = _attend(q, k, v, self.mask, 0.0, False, self.scale)[0]
+            wanted = [t for t in self.inputs if t.requires_grad]
+            grads = iter(grad(out, wanted, g_out, create_graph=True, allow_unused=True))
+            return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
+        weights, g = self.weights, g_out.array
+        g_v = np.matmul(np.swapaxes(weights, -1, -2), g) if v.requires_grad else None
+        g_s = np.matmul(g, np.swapaxes(v.array, -1, -2))  # Ā, then S̄ in place
+        row = np.einsum("...ij,...ij->...i", g_s, weights)[..., None]
+        g_s -= row
+        g_s *= weights
+        g_s *= self.scale
+        g_q = np.matmul(g_s, k.array) if q.requires_grad else None
+        g_k = np.matmul(np.swapaxes(g_s, -1, -2), q.array) if k.requires_grad else None
+        return tuple(
+            None if a is None else _wrap(_sum_to(a, t.shape), False)
+            for a, t in zip((g_q, g_k, g_v), (q, k, v))
+        )
+
+
+class SplitHeads(Function):
+    """(q, k, v) heads from a packed projection: x (B, L, n·h·d) → n tensors (B, h, L, d) with
+    out_j[b, a, l, :] = x[b, l, (j·h + a)·d : (j·h + a + 1)·d]. A permutation of entries, so the
+    gradient puts each output's gradient back where it came from (zeros for an unused output)."""
+
+    saves = ()
+
+    def __init__(self, parts, heads):
+        self.parts, self.heads = parts, heads
+
+    def forward(self, x):
+        batch, length, width = x.shape
+        split = x.reshape(batch, length, self.parts, self.heads, width // (self.parts * self.heads))
+        return tuple(np.ascontiguousarray(split[:, :, j].transpose(0, 2, 1, 3)) for j in range(self.parts))
+
+    def backward(self, *grads):
+        x = self.inputs[0]
+        batch, length, width = x.shape
+        if grad_mode.is_grad_enabled():
+            merged = [ops.reshape(ops.transpose(g, (0, 2, 1, 3)), (batch, length, -1)) for g in grads]
+            return ops.concatenate(merged, axis=-1)
+        out = np.empty(
+            (batch, length, self.parts, self.heads, width // (self.parts * self.heads)), dtype=x.dtype
+        )
+        for j, g in enumerate(grads):
+            np.copyto(out[:, :, j], g.array.transpose(0, 2, 1, 3))
+        return _wrap(out.reshape(x.shape), False)
+
+
+def split_heads(x, parts, heads):
+    """``parts`` tensors (B, heads, L, d) cut from a packed (B, L, parts·heads·d) projection."""
+    if x.ndim != 3 or x.shape[-1] % (parts * heads):
+        raise ValueError(f"split_heads: expected (B, L, {parts}·{heads}·d), got shape {x.shape}")
+    return SplitHeads(parts, heads)(x)
+
+
+def _sum_to(array, shape):
+    """A gradient summed back over the leading axes that broadcasting added or stretched."""
+    if array.shape == shape:
+        return array
+    lead = array.ndim - len(shape)
+    array = array.sum(axis=tuple(range(lead))) if lead else array
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and array.shape[i] != 1)
+    return array.sum(axis=stretched, keepdims=True) if stretched else array
 
 
 def _attend(q, k, v, additive_mask, dropout_p, training, scale):
@@ -91,4 +197,6 @@ def scaled_dot_product_attention(
             raise ValueError(f"{where}: give either attn_mask or is_causal=True, not both")
         additive = np.triu(np.full((length, source), -np.inf, dtype=query.dtype), k=1)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    return _attend(query, key, value, additive, float(dropout_p), True, scale)[0]
+    if dropout_p > 0.0:
+        return _attend(query, key, value, additive, float(dropout_p), True, scale)[0]
+    return ScaledDotProductAttention(additive, scale)(query, key, value)

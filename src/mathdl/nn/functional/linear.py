@@ -15,6 +15,7 @@ from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops.arithmetic import matmul
+from mathdl.ops.blas_sums import sum_leading
 from mathdl.ops.reduction import sum as tensor_sum
 from mathdl.ops.shape import reshape
 
@@ -48,7 +49,7 @@ class LinearFunction(Function):
             g = gy.array.reshape(-1, gy.shape[-1])
             gx = Tensor((g @ weight.array).reshape(x.shape)) if need_x else None
             gw = Tensor(g.T @ x.array.reshape(-1, x.shape[-1])) if need_w else None
-            gb = Tensor(g.sum(axis=0)) if need_b else None
+            gb = Tensor(sum_leading(g)) if need_b else None
         return (gx, gw, gb) if has_bias else (gx, gw)
 
 

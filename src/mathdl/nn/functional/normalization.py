@@ -42,6 +42,7 @@ from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import reduction
+from mathdl.ops.blas_sums import sum_last, sum_leading
 from mathdl.ops.elementwise import sqrt
 from mathdl.ops.shape import reshape
 
@@ -262,19 +263,19 @@ class LayerNormFunction(Function):
         self.has_weight, self.has_bias = has_weight, has_bias
 
     def forward(self, x, *affine):
-        axes = tuple(range(x.ndim - self.ndim, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        centred = x - mean
-        variance = np.mean(centred * centred, axis=axes, keepdims=True)
-        rstd = 1.0 / np.sqrt(variance + self.eps)
-        x_hat = centred * rstd
-        self.x_hat, self.rstd, self.axes = x_hat, rstd, axes
-        y = x_hat
-        if self.has_weight:
-            y = y * affine[0]
+        self.axes = tuple(range(x.ndim - self.ndim, x.ndim))
+        n = int(np.prod(x.shape[x.ndim - self.ndim :], dtype=np.int64))
+        rows = np.ascontiguousarray(x).reshape(-1, n)  # one sample per row
+        mean = (sum_last(rows) / n).astype(x.dtype, copy=False)
+        x_hat = rows - mean[:, None]  # centred, then scaled in place
+        variance = np.einsum("ij,ij->i", x_hat, x_hat) / n
+        rstd = (1.0 / np.sqrt(variance + self.eps)).astype(x.dtype, copy=False)
+        x_hat *= rstd[:, None]
+        self.mean, self.rstd = mean, rstd  # x̂ is recomputed in backward: one pass, not a copy kept
+        y = x_hat * affine[0].reshape(-1) if self.has_weight else x_hat.copy()
         if self.has_bias:
-            y = y + affine[-1]
-        return y.astype(x.dtype, copy=False)
+            y += affine[-1].reshape(-1)
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
 
     def backward(self, gy):
         x = self.inputs[0]
@@ -287,18 +288,24 @@ class LayerNormFunction(Function):
 
             grads = iter(grad(y, wanted, gy, create_graph=True, allow_unused=True))
             return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
-        g, x_hat, rstd, axes = gy.array, self.x_hat, self.rstd, self.axes
-        lead = tuple(range(g.ndim - self.ndim))
-        grads = []
-        g_hat = g * weight.array if weight is not None else g
-        gx = g_hat - g_hat.mean(axis=axes, keepdims=True)
-        gx -= x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True)
-        gx *= rstd
-        grads.append(_wrap(gx, False))
+        rstd = self.rstd
+        n = int(np.prod(x.shape[x.ndim - self.ndim :], dtype=np.int64))
+        x_hat = np.ascontiguousarray(x.array).reshape(-1, n) - self.mean[:, None]
+        x_hat *= rstd[:, None]
+        g = np.ascontiguousarray(gy.array).reshape(x_hat.shape)
+        g_hat = g * weight.array.reshape(-1) if weight is not None else g.copy()
+        # ∂L/∂x = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε), in place on ĝ
+        mean_g = sum_last(g_hat) / n
+        mean_gx = np.einsum("ij,ij->i", g_hat, x_hat) / n
+        g_hat -= mean_g[:, None]
+        g_hat -= x_hat * mean_gx[:, None]
+        g_hat *= rstd[:, None]
+        grads = [_wrap(g_hat.reshape(x.shape), False)]
+        shape = x.shape[x.ndim - self.ndim :]
         if weight is not None:
-            grads.append(_wrap((g * x_hat).sum(axis=lead), False))
+            grads.append(_wrap(np.einsum("ij,ij->j", g, x_hat).reshape(shape), False))
         if bias is not None:
-            grads.append(_wrap(g.sum(axis=lead), False))
+            grads.append(_wrap(sum_leading(g).reshape(shape), False))
         return tuple(grads)
 
 

@@ -147,33 +147,34 @@ class LSTMSequence(Function):
         h̄_t = ȳ_t + (gate adjoints at t+1) W_hh,        c̄_t += h̄_t ⊙ o ⊙ (1 − tanh² c_t)
         ō = h̄_t ⊙ tanh c_t,  ī = c̄_t ⊙ g,  f̄ = c̄_t ⊙ c_{t−1},  ḡ = c̄_t ⊙ i,  c̄_{t−1} = c̄_t ⊙ f
         pre-activation adjoints: ī·i(1−i), f̄·f(1−f), ḡ·(1−g²), ō·o(1−o)
-        ∂L/∂W_hh = Σ_t (pre-activation adjoints)_tᵀ h_{t−1}.
+        ∂L/∂W_hh = Σ_t (pre-activation adjoints)_tᵀ h_{t−1}     (one GEMM over all steps).
+
+    Layout: each step's gates live as a (4, B, H) block (gate, batch, unit), so every gate is a
+    contiguous array (NumPy's fast loops) and h W_hhᵀ is one batched product with W_hh's four
+    blocks; the sigmoids are σ(a) = (1 + tanh(a/2))/2, so one tanh call activates all four gates.
     """
 
     def forward(self, xw, h0, c0, w_hh):
         steps, batch, four_h = xw.shape
         hidden = four_h // 4
-        gates = np.empty_like(xw)
+        # the four (H, H) blocks of W_hh, each transposed: h @ w4[k] = h W_kᵀ
+        w4 = np.ascontiguousarray(w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
+        gates = np.empty((steps, 4, batch, hidden), dtype=xw.dtype)  # activated i, f, g, o
         hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
         cs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
         tanh_c = np.empty((steps, batch, hidden), dtype=xw.dtype)
+        product = np.empty((batch, hidden), dtype=xw.dtype)
         hs[0], cs[0] = h0, c0
         for t in range(steps):
             a = gates[t]
-            np.matmul(hs[t], w_hh.T, out=a)
-            a += xw[t]
-            _sigmoid_(a[:, : 2 * hidden])
-            np.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])
-            _sigmoid_(a[:, 3 * hidden :])
-            i, f, g, o = (
-                a[:, :hidden],
-                a[:, hidden : 2 * hidden],
-                a[:, 2 * hidden : 3 * hidden],
-                a[:, 3 * hidden :],
-            )
+            np.matmul(hs[t], w4, out=a)
+            np.add(a, xw[t].reshape(batch, 4, hidden).transpose(1, 0, 2), out=a)
+            _activate_gates(a)
+            i, f, g, o = a
             c = cs[t + 1]
             np.multiply(f, cs[t], out=c)
-            c += i * g
+            np.multiply(i, g, out=product)
+            c += product
             np.tanh(c, out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=hs[t + 1])
         self.saved = (gates, hs, cs, tanh_c)
@@ -184,39 +185,55 @@ class LSTMSequence(Function):
             return _graph_backward(self, "LSTM", (g_out, g_h, g_c))
         gates, hs, cs, tanh_c = self.saved
         w_hh = self.inputs[3].array
-        hidden = hs.shape[-1]
+        steps, _, batch, hidden = gates.shape
         gy = g_out.array
-        delta = np.empty_like(gates)
+        d_xw = np.empty((steps, batch, 4 * hidden), dtype=gates.dtype)  # ∂L/∂xw, the input's layout
+        d4 = np.empty((4, batch, hidden), dtype=gates.dtype)  # one step's gate adjoints
+        slopes = np.empty_like(d4)
+        scratch = np.empty((batch, hidden), dtype=gates.dtype)
         dh = g_h.array.astype(gates.dtype, copy=True)
         dc = g_c.array.astype(gates.dtype, copy=True)
-        for t in range(gates.shape[0] - 1, -1, -1):
+        for t in range(steps - 1, -1, -1):
             dh += gy[t]
-            a, d, tc = gates[t], delta[t], tanh_c[t]
-            i, f, g, o = (
-                a[:, :hidden],
-                a[:, hidden : 2 * hidden],
-                a[:, 2 * hidden : 3 * hidden],
-                a[:, 3 * hidden :],
-            )
-            d_i, d_f, d_g, d_o = (
-                d[:, :hidden],
-                d[:, hidden : 2 * hidden],
-                d[:, 2 * hidden : 3 * hidden],
-                d[:, 3 * hidden :],
-            )
-            np.multiply(dh, tc, out=d_o)
-            d_o *= o * (1.0 - o)
-            dc += dh * o * (1.0 - tc * tc)
+            i, f, g, o = gates[t]
+            d_i, d_f, d_g, d_o = d4
+            tc = tanh_c[t]
+            np.multiply(tc, tc, out=scratch)  # c̄ += h̄ ⊙ o ⊙ (1 − tanh² c)
+            np.subtract(1.0, scratch, out=scratch)
+            scratch *= o
+            scratch *= dh
+            dc += scratch
             np.multiply(dc, g, out=d_i)
-            d_i *= i * (1.0 - i)
             np.multiply(dc, cs[t], out=d_f)
-            d_f *= f * (1.0 - f)
             np.multiply(dc, i, out=d_g)
-            d_g *= 1.0 - g * g
+            np.multiply(dh, tc, out=d_o)
+            d4 *= _gate_slopes(gates[t], slopes, scratch)  # through the activations
             dc *= f
-            dh = d @ w_hh
-        d_w = delta.reshape(-1, 4 * hidden).T @ hs[:-1].reshape(-1, hidden)
-        return _wrap(delta, False), _wrap(dh, False), _wrap(dc, False), _wrap(d_w, False)
+            np.copyto(d_xw[t].reshape(batch, 4, hidden), d4.transpose(1, 0, 2))
+            np.matmul(d_xw[t], w_hh, out=dh)
+        d_w = d_xw.reshape(-1, 4 * hidden).T @ hs[:-1].reshape(-1, hidden)
+        return _wrap(d_xw, False), _wrap(dh, False), _wrap(dc, False), _wrap(d_w, False)
+
+
+def _activate_gates(a):
+    """(4, B, H) pre-activations → σ(i), σ(f), tanh(g), σ(o) in place, with σ(a) = (1 + tanh(a/2))/2."""
+    a[:2] *= 0.5
+    a[3] *= 0.5
+    np.tanh(a, out=a)
+    for block in (a[:2], a[3]):
+        block *= 0.5
+        block += 0.5
+
+
+def _gate_slopes(a, out, scratch):
+    """The derivative of each gate's activation from its value (a (4, B, H) block): σ′ = σ(1 − σ)
+    for i, f, o and tanh′ = 1 − g² = (1 − g)(1 + g) for g."""
+    np.subtract(1.0, a, out=out)
+    out[:2] *= a[:2]
+    out[3] *= a[3]
+    np.add(1.0, a[2], out=scratch)
+    out[2] *= scratch
+    return out
 
 
 class GRUSequence(Function):

@@ -25,11 +25,13 @@ import numpy as np
 from mathdl import backend, ops
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.attention import (  # noqa: F401 (public names kept here)
+    ScaledDotProductAttention,
     _additive,
     _array,
     _attend,
     causal_mask,
     scaled_dot_product_attention,
+    split_heads,
 )
 from mathdl.nn.functional.linear import linear
 from mathdl.nn.layers.linear import Linear
@@ -100,6 +102,13 @@ class MultiheadAttention(Module):
         else:
             weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
         return tuple(linear(x, w, bb) for x, w, bb in zip((query, key, value), weights, bias))
+
+    def _heads(self, query, key, value):
+        """q, k, v as (B, h, L, d); self-attention projects all three with one GEMM and splits."""
+        if self._qkv_same_embed_dim and query is key and key is value:
+            return split_heads(linear(query, self.in_proj_weight, self.in_proj_bias), 3, self.num_heads)
+        q, k, v = self._project(query, key, value)
+        return self._split_heads(q), self._split_heads(k), self._split_heads(v)
 
     def _split_heads(self, x):
         batch, length, _ = x.shape
@@ -192,10 +201,13 @@ class MultiheadAttention(Module):
         source = key.shape[1]
         if key.shape[0] != batch:
             raise ValueError(f"MultiheadAttention: query has batch size {batch} but key has {key.shape[0]}")
-        q, k, v = self._project(query, key, value)
-        q, k, v = self._split_heads(q), self._split_heads(k), self._split_heads(v)
+        q, k, v = self._heads(query, key, value)
         mask = self._mask(attn_mask, key_padding_mask, is_causal, batch, length, source, q.dtype)
-        out, weights = _attend(q, k, v, mask, self.dropout, self.training, 1.0 / math.sqrt(self.head_dim))
+        scale = 1.0 / math.sqrt(self.head_dim)
+        if need_weights or (self.dropout > 0.0 and self.training):
+            out, weights = _attend(q, k, v, mask, self.dropout, self.training, scale)
+        else:  # the fused Function (formulas in mathdl.nn.functional.attention)
+            out = ScaledDotProductAttention(mask, scale)(q, k, v)
         out = ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (batch, length, self.embed_dim))
         out = self.out_proj(out)
         if unbatched:

@@ -40,6 +40,7 @@ import numpy as np
 from mathdl import backend, ops
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.activation import dropout
+from mathdl.nn.functional.linear import linear
 from mathdl.nn.functional.recurrent import (  # noqa: E402,F401  (the ops' one home; names kept here)
     _GATES,
     GRUSequence,
@@ -168,11 +169,10 @@ class RNNBase(Module):
         steps, batch, features = x.shape
         params = [getattr(self, n) for n in names]
         w_ih, w_hh = params[0], params[1]
-        xw = ops.matmul(ops.reshape(x, (steps * batch, features)), w_ih.T)
-        if self.bias:
-            b_ih, b_hh = params[2], params[3]
-            xw = xw + (b_ih if self.mode == "GRU" else b_ih + b_hh)
-        xw = ops.reshape(xw, (steps, batch, -1))
+        bias = None
+        if self.bias:  # one fused x W_ihᵀ + b (the GRU keeps b_hh inside r ⊙ (W_hn h + b_hn))
+            bias = params[2] if self.mode == "GRU" else params[2] + params[3]
+        xw = linear(x, w_ih, bias)
         if self.mode == "LSTM":
             return LSTMSequence()(xw, h0, c0, w_hh)
         if self.mode == "GRU":
