@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
+from mathdl.autograd.version import bump
 from mathdl.random import generator
 
 _LINEAR = (
@@ -64,7 +65,10 @@ def _array(tensor, where):
 
 
 def _fill(tensor, values):
+    # an in-place write, counted as PyTorch counts it: a graph that saved the old values refuses
+    # to run backward afterwards
     tensor.array[...] = values
+    bump(tensor)
     return tensor
 
 

@@ -9,7 +9,9 @@ as PyTorch does), never by object identity, so it can be saved and loaded into a
 built over a new copy of the model: a run can be resumed exactly.
 
 Updates are done in place on ``p.array`` with buffers allocated on the first step only; they
-never build a graph and never change ``p.grad``.
+never build a graph and never change ``p.grad``. Each update counts as an in-place write of the
+parameter (``mathdl.autograd.version.bump``), as in PyTorch: a backward through a graph built
+before ``step()`` that needs the old weights raises instead of using the new ones.
 """
 
 import copy
@@ -19,6 +21,7 @@ import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor import Tensor
+from mathdl.autograd.version import bump
 
 
 class _Required:
@@ -152,6 +155,7 @@ class Optimizer:
                     if state is None:
                         state = self.state[p] = {}
                     self._update(group, p, grad, state)
+                    bump(p)
         return loss
 
     def _update(self, group, param, grad, state):

@@ -24,6 +24,7 @@ import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor import Tensor
+from mathdl.autograd.version import bump
 from mathdl.nn.module import Module
 from mathdl.optim.lr_scheduler import LRScheduler
 
@@ -136,6 +137,8 @@ class AveragedModel(Module):
             if not self.use_buffers:
                 for target, source in zip(self.module.buffers(), model.buffers()):
                     target.array[...] = source.array
+        for target in averaged:  # in-place writes, counted (a graph through the old average refuses)
+            bump(target)
         self.n_averaged.array[...] = n + 1
 
 
