@@ -25,6 +25,22 @@ from mathdl.autograd.version import bump
 
 
 class _Required:
+    def _restored(self, name, value, key, p):
+        """A saved state entry as this optimizer keeps it: arrays copied in the parameter's dtype
+        (shape checked), scalars as Python numbers."""
+        if isinstance(value, Tensor):
+            value = value.array
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            if value.shape != p.array.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: state {name!r} of "
+                    f"parameter {key} has shape {value.shape}, the parameter {p.array.shape}"
+                )
+            return value.astype(p.array.dtype, copy=True)
+        if isinstance(value, (np.ndarray, np.generic)):
+            return value.item()
+        return value
+
     def __repr__(self):
         return "<required parameter>"
 
@@ -228,23 +244,7 @@ class Optimizer:
                     f"which no group contains"
                 )
             p = by_index[key]
-            restored = {}
-            for name, value in values.items():
-                if isinstance(value, Tensor):
-                    value = value.array
-                if isinstance(value, np.ndarray) and value.ndim > 0:
-                    if value.shape != p.array.shape:
-                        raise ValueError(
-                            f"{type(self).__name__}.load_state_dict: state {name!r} of "
-                            f"parameter {key} has shape {value.shape}, the parameter {p.array.shape}"
-                        )
-                    value = value.astype(p.array.dtype, copy=True)
-                elif isinstance(value, np.ndarray):
-                    value = value.item()
-                elif isinstance(value, np.generic):
-                    value = value.item()
-                restored[name] = value
-            new_state[p] = restored
+            new_state[p] = {name: self._restored(name, value, key, p) for name, value in values.items()}
         for group, saved in zip(self.param_groups, saved_groups):
             for name, value in saved.items():
                 if name != "params":
