@@ -25,22 +25,6 @@ from mathdl.autograd.version import bump
 
 
 class _Required:
-    def _restored(self, name, value, key, p):
-        """A saved state entry as this optimizer keeps it: arrays copied in the parameter's dtype
-        (shape checked), scalars as Python numbers."""
-        if isinstance(value, Tensor):
-            value = value.array
-        if isinstance(value, np.ndarray) and value.ndim > 0:
-            if value.shape != p.array.shape:
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: state {name!r} of "
-                    f"parameter {key} has shape {value.shape}, the parameter {p.array.shape}"
-                )
-            return value.astype(p.array.dtype, copy=True)
-        if isinstance(value, (np.ndarray, np.generic)):
-            return value.item()
-        return value
-
     def __repr__(self):
         return "<required parameter>"
 
@@ -256,6 +240,22 @@ class Optimizer:
                         value = tuple(value)
                     group[name] = value
         self.state = new_state
+
+    def _restored(self, name, value, key, p):
+        """A saved state entry as this optimizer keeps it: arrays copied in the parameter's dtype
+        (shape checked), scalars as Python numbers."""
+        if isinstance(value, Tensor):
+            value = value.array
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            if value.shape != p.array.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: state {name!r} of "
+                    f"parameter {key} has shape {value.shape}, the parameter {p.array.shape}"
+                )
+            return value.astype(p.array.dtype, copy=True)
+        if isinstance(value, (np.ndarray, np.generic)):
+            return value.item()
+        return value
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
