@@ -9,6 +9,18 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402  (after the thread settings, which NumPy reads when it loads)
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# ----- hypothesis: deterministic locally, randomised (with a printed seed) in CI -----------------
+# Locally ("dev") every run tries the same examples, fast. In CI ("ci", selected by MATHDL_CI=1)
+# the examples are random: .ci/run passes --hypothesis-seed=N and prints N, so a failing run
+# replays with `MATHDL_CI=1 uv run pytest --hypothesis-seed=N ...`; print_blob also prints the
+# @reproduce_failure line of the failing example. Every test states its max_examples (modules
+# with many parameters ask for more in CI through hypothesis_budget.examples). No deadline: a
+# shared CI machine makes wall time meaningless.
+settings.register_profile("dev", derandomize=True, deadline=None)
+settings.register_profile("ci", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("MATHDL_CI") == "1" else "dev")
 
 
 @pytest.fixture
