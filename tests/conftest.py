@@ -56,11 +56,23 @@ CI_ALLOWED_SKIP_REASONS: list[str] = []
 
 _skip_reasons: dict[str, int] = {}
 
+# The MPI worker scripts are run by mpiexec, never imported by pytest (--doctest-modules would
+# import every .py file).
+collect_ignore = ["distributed/workers"]
 
-def pytest_runtest_logreport(report):
-    if report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        _skip_reasons[reason] = _skip_reasons.get(reason, 0) + 1
+
+class _SkipCounter:
+    """Counts skips of every item, the doctests under src/mathdl included (a hook in this conftest
+    would only see the items under tests/, so it is registered as a plugin)."""
+
+    def pytest_runtest_logreport(self, report):
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            _skip_reasons[reason] = _skip_reasons.get(reason, 0) + 1
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_SkipCounter(), "mathdl-skip-counter")
 
 
 def pytest_sessionfinish(session, exitstatus):

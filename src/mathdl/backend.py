@@ -59,8 +59,9 @@ def set_num_threads(n):
     """Use ``n`` threads in the BLAS library behind NumPy's matrix products, like
     ``torch.set_num_threads``. Needs ``threadpoolctl``.
 
-    >>> md.set_num_threads(1)   # doctest: +SKIP
-    >>> md.get_num_threads()    # doctest: +SKIP
+    >>> import mathdl as md
+    >>> md.set_num_threads(1)
+    >>> md.get_num_threads()
     1
     """
     if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or n < 1:

@@ -32,6 +32,10 @@ class Sequential(Module):
     ``Sequential(m1, m2, …)`` or ``Sequential(OrderedDict(name=module, …))``. Indexable
     (``seq[0]``, ``seq[-1]``, a slice gives a new Sequential sharing the modules), ``len``,
     iteration, ``append``, ``extend``, ``insert``.
+
+    >>> import mathdl as md
+    >>> md.nn.Sequential(md.nn.Linear(3, 4), md.nn.ReLU(), md.nn.Linear(4, 2))(md.ones(5, 3)).shape
+    (5, 2)
     """
 
     def __init__(self, *modules):
@@ -111,6 +115,11 @@ class ModuleList(Module):
     """A list of Modules whose parameters are registered (a plain Python list would hide them).
 
     No ``forward``: the owner decides how to use the modules.
+
+    >>> import mathdl as md
+    >>> layers = md.nn.ModuleList([md.nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
     """
 
     def __init__(self, modules=None):
@@ -157,7 +166,13 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """A dict of named Modules whose parameters are registered (insertion ordered)."""
+    """A dict of named Modules whose parameters are registered (insertion ordered).
+
+    >>> import mathdl as md
+    >>> heads = md.nn.ModuleDict({'a': md.nn.Linear(2, 1), 'b': md.nn.Linear(2, 3)})
+    >>> sorted(heads), heads['b'](md.ones(1, 2)).shape
+    (['a', 'b'], (1, 3))
+    """
 
     def __init__(self, modules=None):
         super().__init__()

@@ -69,6 +69,10 @@ class PositionalEncoding(Module):
 
     ``PositionalEncoding(d_model, dropout=0.1, max_len=5000, batch_first=False)``; the table is a
     non-persistent buffer ``pe`` (recomputed, not saved).
+
+    >>> import mathdl as md
+    >>> md.nn.PositionalEncoding(16, dropout=0.0)(md.zeros(5, 2, 16)).shape
+    (5, 2, 16)
     """
 
     def __init__(self, d_model, dropout=0.1, max_len=5000, batch_first=False):

@@ -239,22 +239,42 @@ class Cast(Function):
 
 
 def add(a, b):
-    """a + b with broadcasting."""
+    """a + b with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.add(md.tensor([1.0, 2.0]), 10.0).tolist()
+    [11.0, 12.0]
+    """
     return Add()(*_binary(a, b, "add"))
 
 
 def sub(a, b):
-    """a − b with broadcasting."""
+    """a − b with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.sub(md.tensor([5.0, 2.0]), md.tensor([1.0, 4.0])).tolist()
+    [4.0, -2.0]
+    """
     return Sub()(*_binary(a, b, "sub"))
 
 
 def mul(a, b):
-    """a ⊙ b (elementwise) with broadcasting."""
+    """a ⊙ b (elementwise) with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.mul(md.tensor([1.0, 2.0]), md.tensor([3.0, 4.0])).tolist()
+    [3.0, 8.0]
+    """
     return Mul()(*_binary(a, b, "mul"))
 
 
 def div(a, b):
-    """a / b (true division) with broadcasting; integer operands give the default float dtype."""
+    """a / b (true division) with broadcasting; integer operands give the default float dtype.
+
+    >>> import mathdl as md
+    >>> md.div(md.tensor([1.0, 3.0]), 2.0).tolist()
+    [0.5, 1.5]
+    """
     a, b = _binary(a, b, "div")
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         dtype = get_default_dtype()
@@ -263,12 +283,22 @@ def div(a, b):
 
 
 def neg(x):
-    """−x."""
+    """−x.
+
+    >>> import mathdl as md
+    >>> md.neg(md.tensor([1.0, -2.0])).tolist()
+    [-1.0, 2.0]
+    """
     return Neg()(as_tensor(x))
 
 
 def pow(a, b):
-    """aᵇ. A constant Python-number exponent uses the cheaper one-input rule."""
+    """aᵇ. A constant Python-number exponent uses the cheaper one-input rule.
+
+    >>> import mathdl as md
+    >>> md.pow(md.tensor([2.0, 3.0]), 2).tolist()
+    [4.0, 9.0]
+    """
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
         return PowConstant(float(b) if not float(b).is_integer() else int(b))(a)
     return Pow()(*_binary(a, b, "pow"))
@@ -276,7 +306,12 @@ def pow(a, b):
 
 def matmul(a, b):
     """Matrix product with NumPy's rules: (…, n, k) @ (…, k, m) -> (…, n, m); 1-D operands are
-    vectors."""
+    vectors.
+
+    >>> import mathdl as md
+    >>> md.matmul(md.tensor([[1.0, 2.0], [3.0, 4.0]]), md.tensor([1.0, 1.0])).tolist()
+    [3.0, 7.0]
+    """
     if isinstance(a, Tensor):
         b = as_tensor(b, like=a)
     else:

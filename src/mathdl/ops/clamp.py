@@ -36,10 +36,20 @@ def clamp(x, min=None, max=None):  # noqa: A002  (PyTorch's parameter names)
 
 
 def clamp_min(x, min):  # noqa: A002
-    """max(x, min) elementwise, as ``torch.clamp_min``."""
+    """max(x, min) elementwise, as ``torch.clamp_min``.
+
+    >>> import mathdl as md
+    >>> md.clamp_min(md.tensor([-1.0, 2.0]), 0.0).tolist()
+    [0.0, 2.0]
+    """
     return clamp(x, min=min)
 
 
 def clamp_max(x, max):  # noqa: A002
-    """min(x, max) elementwise, as ``torch.clamp_max``."""
+    """min(x, max) elementwise, as ``torch.clamp_max``.
+
+    >>> import mathdl as md
+    >>> md.clamp_max(md.tensor([-1.0, 2.0]), 1.0).tolist()
+    [-1.0, 1.0]
+    """
     return clamp(x, max=max)

@@ -137,6 +137,10 @@ def einsum(subscripts, *operands):
 
     ``einsum('ij,jk->ik', a, b)`` is a matrix product; ``einsum('ii', a)`` the trace;
     ``einsum('bij->bji', a)`` a batched transpose.
+
+    >>> import mathdl as md
+    >>> md.einsum("ij,jk->ik", md.ones(2, 3), md.ones(3, 4)).tolist()[0]
+    [3.0, 3.0, 3.0, 3.0]
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])

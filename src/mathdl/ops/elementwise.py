@@ -287,37 +287,72 @@ def _floating(function, x):
 
 
 def exp(x):
-    """eˣ elementwise."""
+    """eˣ elementwise.
+
+    >>> import mathdl as md
+    >>> md.exp(md.tensor([0.0, 1.0], dtype=md.float64)).tolist()
+    [1.0, 2.718281828459045]
+    """
     return _floating(Exp(), x)
 
 
 def log(x):
-    """Natural logarithm elementwise."""
+    """Natural logarithm elementwise.
+
+    >>> import mathdl as md
+    >>> md.log(md.tensor([1.0, 4.0], dtype=md.float64)).tolist()
+    [0.0, 1.3862943611198906]
+    """
     return _floating(Log(), x)
 
 
 def sqrt(x):
-    """Square root elementwise."""
+    """Square root elementwise.
+
+    >>> import mathdl as md
+    >>> md.sqrt(md.tensor([4.0, 9.0])).tolist()
+    [2.0, 3.0]
+    """
     return _floating(Sqrt(), x)
 
 
 def abs(x):
-    """|x| elementwise."""
+    """|x| elementwise.
+
+    >>> import mathdl as md
+    >>> md.abs(md.tensor([-2.0, 3.0])).tolist()
+    [2.0, 3.0]
+    """
     return _unary(Abs(), x)
 
 
 def tanh(x):
-    """Hyperbolic tangent elementwise."""
+    """Hyperbolic tangent elementwise.
+
+    >>> import mathdl as md
+    >>> md.tanh(md.tensor([0.0])).tolist()
+    [0.0]
+    """
     return _floating(Tanh(), x)
 
 
 def sigmoid(x):
-    """Logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|."""
+    """Logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|.
+
+    >>> import mathdl as md
+    >>> md.sigmoid(md.tensor([0.0])).tolist()
+    [0.5]
+    """
     return _floating(Sigmoid(), x)
 
 
 def relu(x):
-    """Rectified linear unit max(x, 0)."""
+    """Rectified linear unit max(x, 0).
+
+    >>> import mathdl as md
+    >>> md.relu(md.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
     return _unary(ReLU(), x)
 
 
@@ -438,7 +473,12 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def clip(x, lo=None, hi=None):
-    """Clamp to [lo, hi] (either bound may be None), like ``np.clip`` / ``torch.clamp``."""
+    """Clamp to [lo, hi] (either bound may be None), like ``np.clip`` / ``torch.clamp``.
+
+    >>> import mathdl as md
+    >>> md.clip(md.tensor([-2.0, 0.5, 3.0]), -1.0, 1.0).tolist()
+    [-1.0, 0.5, 1.0]
+    """
     if lo is None and hi is None:
         raise ValueError("clip: give at least one of lo and hi")
     if lo is not None and hi is not None and lo > hi:
@@ -457,17 +497,32 @@ def _pair(a, b, op):
 
 
 def maximum(a, b):
-    """Elementwise maximum with broadcasting."""
+    """Elementwise maximum with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.maximum(md.tensor([1.0, 4.0]), md.tensor([3.0, 2.0])).tolist()
+    [3.0, 4.0]
+    """
     return Maximum()(*_pair(a, b, "maximum"))
 
 
 def minimum(a, b):
-    """Elementwise minimum with broadcasting."""
+    """Elementwise minimum with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.minimum(md.tensor([1.0, 4.0]), md.tensor([3.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
     return Minimum()(*_pair(a, b, "minimum"))
 
 
 def where(condition, a, b):
-    """Choose from ``a`` where ``condition`` holds, else from ``b`` (broadcasting all three)."""
+    """Choose from ``a`` where ``condition`` holds, else from ``b`` (broadcasting all three).
+
+    >>> import mathdl as md
+    >>> md.where(md.tensor([True, False]), md.tensor([1.0, 2.0]), md.tensor([3.0, 4.0])).tolist()
+    [1.0, 4.0]
+    """
     condition = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if condition.dtype != bool:
         condition = condition.astype(bool)

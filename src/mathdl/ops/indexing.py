@@ -178,7 +178,12 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
 
 def scatter_add(x, dim, index, src):
     """A copy of ``x`` with ``src`` added along ``dim`` at ``index`` (repeated indices add), as
-    ``torch.scatter_add``: out[i][index[i][j]] += src[i][j] for dim=1."""
+    ``torch.scatter_add``: out[i][index[i][j]] += src[i][j] for dim=1.
+
+    >>> import mathdl as md
+    >>> md.scatter_add(md.zeros(3), 0, md.tensor([0, 2, 0]), md.tensor([1.0, 2.0, 3.0])).tolist()
+    [4.0, 0.0, 2.0]
+    """
     x = as_tensor(x)
     dim = _normalize_axis(dim, x.ndim, "scatter_add")
     source = _scatter_source(x, index, src, None, "scatter_add")
@@ -187,7 +192,12 @@ def scatter_add(x, dim, index, src):
 
 def index_select(x, dim, index):
     """The entries ``index`` (a 1-d integer tensor) along ``dim``, as ``torch.index_select``;
-    ∂L/∂x adds ȳ back at the selected entries (repeats add)."""
+    ∂L/∂x adds ȳ back at the selected entries (repeats add).
+
+    >>> import mathdl as md
+    >>> md.index_select(md.tensor([[1.0, 2.0], [3.0, 4.0]]), 0, md.tensor([1, 1])).tolist()
+    [[3.0, 4.0], [3.0, 4.0]]
+    """
     x = as_tensor(x)
     dim = _normalize_axis(dim, x.ndim, "index_select")
     index = index.array if isinstance(index, Tensor) else np.asarray(index)

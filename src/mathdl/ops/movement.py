@@ -152,7 +152,12 @@ def tril(x, diagonal=0):
 
 
 def triu(x, diagonal=0):
-    """The upper triangle (on and above diagonal ``diagonal``) of the last two dimensions."""
+    """The upper triangle (on and above diagonal ``diagonal``) of the last two dimensions.
+
+    >>> import mathdl as md
+    >>> md.triu(md.ones(2, 2)).tolist()
+    [[1.0, 1.0], [0.0, 1.0]]
+    """
     x = as_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"triu: needs a tensor with at least 2 dimensions, got shape {x.shape}")
@@ -161,7 +166,12 @@ def triu(x, diagonal=0):
 
 # ----- pieces: narrow, split, chunk (slices, so their gradients come from indexing) -------------
 def narrow(x, dim, start, length):
-    """Elements ``start … start+length−1`` along ``dim``, as ``torch.narrow`` (a view)."""
+    """Elements ``start … start+length−1`` along ``dim``, as ``torch.narrow`` (a view).
+
+    >>> import mathdl as md
+    >>> md.narrow(md.arange(5.0), 0, 1, 3).tolist()
+    [1.0, 2.0, 3.0]
+    """
     x = as_tensor(x)
     dim = _normalize_axis(dim, x.ndim, "narrow")
     size = x.shape[dim]
@@ -201,7 +211,12 @@ def split(x, split_size_or_sections, dim=None, *, axis=None):
 
 def chunk(x, chunks, dim=None, *, axis=None):
     """``chunks`` pieces of equal size ⌈n/chunks⌉ along ``dim`` (default 0) (the last may be smaller, and there
-    may be fewer pieces), as ``torch.chunk``."""
+    may be fewer pieces), as ``torch.chunk``.
+
+    >>> import mathdl as md
+    >>> [c.tolist() for c in md.chunk(md.arange(5.0), 2)]
+    [[0.0, 1.0, 2.0], [3.0, 4.0]]
+    """
     x = as_tensor(x)
     if not isinstance(chunks, numbers.Integral) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
@@ -242,7 +257,12 @@ def meshgrid(*tensors, indexing="ij"):
 
 # ----- products ------------------------------------------------------------------------------------
 def bmm(a, b):
-    """Batched matrix product of (b, n, k) and (b, k, m) tensors, as ``torch.bmm`` (no broadcasting)."""
+    """Batched matrix product of (b, n, k) and (b, k, m) tensors, as ``torch.bmm`` (no broadcasting).
+
+    >>> import mathdl as md
+    >>> md.bmm(md.ones(2, 3, 4), md.ones(2, 4, 5)).shape
+    (2, 3, 5)
+    """
     from mathdl.ops.arithmetic import matmul
 
     a, b = as_tensor(a), as_tensor(b)
@@ -254,7 +274,12 @@ def bmm(a, b):
 
 
 def mm(a, b):
-    """Matrix product of two 2-d tensors, as ``torch.mm`` (no broadcasting)."""
+    """Matrix product of two 2-d tensors, as ``torch.mm`` (no broadcasting).
+
+    >>> import mathdl as md
+    >>> md.mm(md.ones(2, 3), md.ones(3, 4)).shape
+    (2, 4)
+    """
     from mathdl.ops.arithmetic import matmul
 
     a, b = as_tensor(a), as_tensor(b)

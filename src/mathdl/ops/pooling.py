@@ -178,6 +178,11 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
     x (N, C, H, W) or (C, H, W). ``stride`` defaults to ``kernel_size``; ``padding`` (≤ half the
     kernel) pads with −∞. Returns (N, C, H_out, W_out), H_out = ⌊(H + 2p − d(kh−1) − 1)/s⌋ + 1.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.max_pool2d(md.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
     op = "max_pool2d"
     x = as_tensor(x)
@@ -260,6 +265,11 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     x (N, C, H, W) or (C, H, W). ``stride`` defaults to ``kernel_size``; zero ``padding`` (≤ half
     the kernel) is counted in the mean unless ``count_include_pad=False``. Returns
     (N, C, H_out, W_out), H_out = ⌊(H + 2p − kh)/s⌋ + 1.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.avg_pool2d(md.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
     op = "avg_pool2d"
     x = as_tensor(x)
@@ -291,6 +301,11 @@ def adaptive_avg_pool2d(x, output_size):
     As a linear map y[n, c] = A_H · x[n, c] · A_Wᵀ with the averaging matrices A (H_out, H) and
     A (W_out, W); its gradient is ∂L/∂x[n, c] = A_Hᵀ · ȳ[n, c] · A_W. ``output_size``: an int, a pair,
     or a pair with None (keep that size). x (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.adaptive_avg_pool2d(md.arange(16.0).reshape(1, 1, 4, 4), 1).tolist()
+    [[[[7.5]]]]
     """
     op = "adaptive_avg_pool2d"
     x = as_tensor(x)

@@ -287,7 +287,13 @@ def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The smallest element, ``(values, indices)`` along ``dim``, or the elementwise minimum
-    with a Tensor second argument (see ``max``)."""
+    with a Tensor second argument (see ``max``).
+
+    >>> import mathdl as md
+    >>> x = md.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> md.min(x).item(), md.min(x, dim=1).indices.tolist()
+    (1.0, [0, 1])
+    """
     return _max_or_min(x, dim, keepdim, axis, keepdims, False)
 
 
@@ -306,7 +312,12 @@ def amax(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
 
 
 def amin(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
-    """The minimum over ``dim``, values only, as ``torch.amin`` (ties share the gradient)."""
+    """The minimum over ``dim``, values only, as ``torch.amin`` (ties share the gradient).
+
+    >>> import mathdl as md
+    >>> md.amin(md.tensor([[1.0, 5.0], [7.0, 2.0]]), 0).tolist()
+    [1.0, 2.0]
+    """
     dim, keepdim = resolve("amin", None if dim == () else dim, axis, keepdim, keepdims)
     x = as_tensor(x)
     axes = normalize_axes(dim, x.ndim, "amin")
@@ -344,7 +355,12 @@ def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Index of the (first) minimum along ``dim``, int64 (flattened when ``dim`` is None)."""
+    """Index of the (first) minimum along ``dim``, int64 (flattened when ``dim`` is None).
+
+    >>> import mathdl as md
+    >>> md.argmin(md.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1).tolist()
+    [0, 1]
+    """
     return _arg_extreme(x, dim, keepdim, axis, keepdims, False)
 
 
@@ -377,7 +393,12 @@ def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """True where every element along ``dim`` is non-zero (a bool tensor; no gradient)."""
+    """True where every element along ``dim`` is non-zero (a bool tensor; no gradient).
+
+    >>> import mathdl as md
+    >>> md.all(md.tensor([True, False])).item(), md.all(md.tensor([[True], [True]]), dim=1).tolist()
+    (False, [True, True])
+    """
     return _logical(x, dim, keepdim, axis, keepdims, np.all, "all")
 
 

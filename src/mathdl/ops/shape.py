@@ -45,7 +45,12 @@ class Reshape(Function):
 
 
 def reshape(x, shape):
-    """x with shape ``shape`` (one entry may be -1). Shapes (…) -> ``shape``."""
+    """x with shape ``shape`` (one entry may be -1). Shapes (…) -> ``shape``.
+
+    >>> import mathdl as md
+    >>> md.reshape(md.arange(6.0), (2, 3)).tolist()
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    """
     x = as_tensor(x)
     shape = tuple(int(s) for s in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
     if x.shape == shape:
@@ -54,7 +59,12 @@ def reshape(x, shape):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    """Merge dimensions ``start_dim..end_dim`` (inclusive) into one, like ``torch.flatten``."""
+    """Merge dimensions ``start_dim..end_dim`` (inclusive) into one, like ``torch.flatten``.
+
+    >>> import mathdl as md
+    >>> md.flatten(md.ones(2, 3, 4), 1).shape
+    (2, 12)
+    """
     x = as_tensor(x)
     if x.ndim == 0:
         return reshape(x, (1,))
@@ -150,12 +160,22 @@ def transpose(x, dim0=None, dim1=None, *, axes=None):
 
 
 def permute(x, dims):
-    """The dimensions reordered by ``dims`` (a permutation), as ``torch.permute``."""
+    """The dimensions reordered by ``dims`` (a permutation), as ``torch.permute``.
+
+    >>> import mathdl as md
+    >>> md.permute(md.ones(2, 3, 4), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
     return transpose(x, axes=tuple(dims))
 
 
 def swapaxes(x, axis1, axis2):
-    """Exchange two axes (``torch.transpose(x, dim0, dim1)``)."""
+    """Exchange two axes (``torch.transpose(x, dim0, dim1)``).
+
+    >>> import mathdl as md
+    >>> md.swapaxes(md.ones(2, 3), 0, 1).shape
+    (3, 2)
+    """
     x = as_tensor(x)
     axes = list(range(x.ndim))
     a, b = _normalize_axis(axis1, x.ndim, "swapaxes"), _normalize_axis(axis2, x.ndim, "swapaxes")
@@ -184,7 +204,12 @@ class BroadcastTo(Function):
 
 
 def broadcast_to(x, shape):
-    """x broadcast (read-only view) to ``shape``."""
+    """x broadcast (read-only view) to ``shape``.
+
+    >>> import mathdl as md
+    >>> md.broadcast_to(md.tensor([1.0, 2.0]), (3, 2)).tolist()
+    [[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]
+    """
     x = as_tensor(x)
     shape = tuple(int(s) for s in shape)
     if x.shape == shape:
@@ -223,7 +248,12 @@ class SumTo(Function):
 
 
 def sum_to(x, shape):
-    """Sum ``x`` down to ``shape`` (the reverse of broadcasting ``shape`` up to ``x.shape``)."""
+    """Sum ``x`` down to ``shape`` (the reverse of broadcasting ``shape`` up to ``x.shape``).
+
+    >>> import mathdl as md
+    >>> md.ops.sum_to(md.ones(2, 3), (1, 3)).tolist()
+    [[2.0, 2.0, 2.0]]
+    """
     if x.shape == tuple(shape):
         return x
     return SumTo(tuple(shape))(x)
@@ -323,7 +353,12 @@ def _scatter_rows(out, rows, g):
 
 
 def getitem(x, index):
-    """x[index] with NumPy's indexing rules; index Tensors and lists are accepted."""
+    """x[index] with NumPy's indexing rules; index Tensors and lists are accepted.
+
+    >>> import mathdl as md
+    >>> md.ops.getitem(md.tensor([1.0, 2.0, 3.0]), slice(1, None)).tolist()
+    [2.0, 3.0]
+    """
     x = as_tensor(x)
     return GetItem(_normalize_index(index))(x)
 
@@ -367,7 +402,12 @@ def _check_same_shapes(xs, op, skip_axis=None):
 
 def concatenate(tensors, axis=None, *, dim=None):
     """Join tensors along an existing axis (default 0), as ``np.concatenate`` (``torch.cat`` is
-    ``cat``; ``dim`` is accepted as an alias)."""
+    ``cat``; ``dim`` is accepted as an alias).
+
+    >>> import mathdl as md
+    >>> md.concatenate([md.ones(1, 2), md.zeros(1, 2)], dim=0).tolist()
+    [[1.0, 1.0], [0.0, 0.0]]
+    """
     axis = one_dim("concatenate", dim, axis, 0)
     if isinstance(tensors, Tensor):
         raise TypeError("concatenate: expected a sequence of tensors, got one Tensor")
@@ -452,7 +492,12 @@ class Pad(Function):
 
 def pad(x, pad_width, value=0.0):
     """Pad with a constant. ``pad_width`` as in ``np.pad``: an int, a (before, after) pair, or one
-    pair per axis."""
+    pair per axis.
+
+    >>> import mathdl as md
+    >>> md.ops.pad(md.tensor([1.0, 2.0]), (1, 2)).tolist()
+    [0.0, 1.0, 2.0, 0.0, 0.0]
+    """
     x = as_tensor(x)
     try:
         widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))

@@ -44,7 +44,12 @@ def sort(x, dim=None, descending=False, stable=False, *, axis=None):
 
 
 def argsort(x, dim=None, descending=False, stable=False, *, axis=None):
-    """The indices that sort ``x`` along ``dim`` (default the last; int64), as ``torch.argsort``."""
+    """The indices that sort ``x`` along ``dim`` (default the last; int64), as ``torch.argsort``.
+
+    >>> import mathdl as md
+    >>> md.argsort(md.tensor([3.0, 1.0, 2.0])).tolist()
+    [1, 2, 0]
+    """
     return sort(x, dim, descending, stable, axis=axis).indices
 
 

@@ -84,8 +84,12 @@ class AveragedModel(Module):
 
     ``n_averaged`` (a buffer) counts the updates; calling the AveragedModel calls the copy.
 
+    >>> import mathdl as md
+    >>> model = md.nn.Linear(2, 1)
     >>> swa_model = AveragedModel(model)
     >>> swa_model.update_parameters(model)      # after each epoch of the SWA phase
+    >>> int(swa_model.n_averaged.item())
+    1
     """
 
     def __init__(self, model, device=None, avg_fn=None, multi_avg_fn=None, use_buffers=False):

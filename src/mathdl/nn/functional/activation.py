@@ -26,29 +26,59 @@ from mathdl.random import generator
 
 def relu(input, inplace=False):
     """max(x, 0) elementwise; any shape. (``inplace`` is accepted for PyTorch code and computed
-    out of place: use the returned tensor.)"""
+    out of place: use the returned tensor.)
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.relu(md.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
     return _inplace(input, elementwise.relu(input), inplace)
 
 
 def sigmoid(input):
-    """σ(x) = 1 / (1 + e⁻ˣ) elementwise (computed without overflow); any shape."""
+    """σ(x) = 1 / (1 + e⁻ˣ) elementwise (computed without overflow); any shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.sigmoid(md.tensor([0.0])).tolist()
+    [0.5]
+    """
     return elementwise.sigmoid(input)
 
 
 def tanh(input):
-    """tanh x elementwise; any shape."""
+    """tanh x elementwise; any shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.tanh(md.tensor([0.0])).tolist()
+    [0.0]
+    """
     return elementwise.tanh(input)
 
 
 def softmax(input, dim=None, dtype=None):
     """softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along ``dim`` (m the maximum); same shape as x.
-    Without ``dim``, PyTorch's implicit choice (with its warning): 0 for 0-, 1- and 3-d inputs, else 1."""
+    Without ``dim``, PyTorch's implicit choice (with its warning): 0 for 0-, 1- and 3-d inputs, else 1.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.softmax(md.zeros(1, 4), dim=1).tolist()
+    [[0.25, 0.25, 0.25, 0.25]]
+    """
     input = _as_dtype(input, dtype)
     return reduction.softmax(input, _softmax_dim(dim, input.ndim, "softmax"))
 
 
 def log_softmax(input, dim=None, dtype=None):
-    """log softmax(x)ᵢ = xᵢ − logsumexp(x) along ``dim``; same shape as x (``dim=None``: as softmax)."""
+    """log softmax(x)ᵢ = xᵢ − logsumexp(x) along ``dim``; same shape as x (``dim=None``: as softmax).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.log_softmax(md.zeros(1, 2), dim=1).tolist()[0][0], 6)   # ln ½
+    -0.693147
+    """
     input = _as_dtype(input, dtype)
     return reduction.log_softmax(input, _softmax_dim(dim, input.ndim, "log_softmax"))
 
@@ -73,14 +103,26 @@ def _as_dtype(input, dtype):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """y = x for x > 0, a·x otherwise (a = ``negative_slope``);  ∂y/∂x = 1 or a (a at 0, as PyTorch)."""
+    """y = x for x > 0, a·x otherwise (a = ``negative_slope``);  ∂y/∂x = 1 or a (a at 0, as PyTorch).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.leaky_relu(md.tensor([-2.0, 3.0]), 0.5).tolist()
+    [-1.0, 3.0]
+    """
     input = as_tensor(input)
     return _inplace(input, elementwise.where(input.array > 0, input, input * float(negative_slope)), inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """y = x for x > 0, α (eˣ − 1) otherwise;  ∂y/∂x = 1 or α eˣ. (eˣ is only evaluated at
-    min(x, 0), so large inputs do not overflow.)"""
+    min(x, 0), so large inputs do not overflow.)
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.elu(md.tensor([0.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
     input = as_tensor(input)
     negative = elementwise.exp(elementwise.minimum(input, 0.0)) - 1.0
     return _inplace(input, elementwise.where(input.array > 0, input, negative * float(alpha)), inplace)
@@ -88,7 +130,13 @@ def elu(input, alpha=1.0, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """y = (1/β) log(1 + e^(βx)), and y = x where βx > ``threshold`` (as PyTorch);  ∂y/∂x = σ(βx).
-    One Function (``ops.elementwise.Softplus``), computed without overflow."""
+    One Function (``ops.elementwise.Softplus``), computed without overflow.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.softplus(md.tensor([0.0])).item(), 6)   # ln 2
+    0.693147
+    """
     return elementwise.softplus(input, beta, threshold)
 
 
@@ -335,7 +383,13 @@ def _check_p(p, where):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by
     1/(1 − p), so the expected value is unchanged; the identity when ``training`` is False.
-    Any shape; the mask is drawn from ``mathdl.random.generator()``."""
+    Any shape; the mask is drawn from ``mathdl.random.generator()``.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.dropout(md.ones(4), p=0.5, training=False).tolist()   # the identity outside training
+    [1.0, 1.0, 1.0, 1.0]
+    """
     p = _check_p(p, "dropout")
     input = as_tensor(input)
     if not training or p == 0.0:
@@ -345,7 +399,14 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Channel dropout: zero whole channels x[n, c] with probability ``p`` (scale the rest by
-    1/(1 − p)). input (N, C, H, W) or (N, C, L) → same shape."""
+    1/(1 − p)). input (N, C, H, W) or (N, C, L) → same shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> y = F.dropout2d(md.ones(1, 8, 2, 2), p=0.5)   # each channel all 0 or all 1/(1 − p) = 2
+    >>> {tuple(channel.flatten().tolist()) for channel in y[0]} <= {(0.0,) * 4, (2.0,) * 4}
+    True
+    """
     p = _check_p(p, "dropout2d")
     input = as_tensor(input)
     if input.ndim not in (3, 4):
@@ -360,7 +421,13 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 
 def one_hot(tensor, num_classes=-1):
     """One-hot encoding: labels of shape (…) with values in [0, num_classes) → int64 (…, num_classes)
-    with out[…, k] = [label = k]. ``num_classes=-1`` uses max(label) + 1 (as ``torch``)."""
+    with out[…, k] = [label = k]. ``num_classes=-1`` uses max(label) + 1 (as ``torch``).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.one_hot(md.tensor([0, 2]), 3).tolist()
+    [[1, 0, 0], [0, 0, 1]]
+    """
     labels = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if labels.dtype.kind not in "iu":
         if labels.size and not np.all(np.equal(np.mod(labels, 1), 0)):

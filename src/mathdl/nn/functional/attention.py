@@ -70,6 +70,12 @@ def scaled_dot_product_attention(
     query (…, L, d), key (…, S, d), value (…, S, d_v) → (…, L, d_v). ``attn_mask`` broadcastable
     to (…, L, S): boolean with True = *may attend* (PyTorch's convention for this function), or
     float, added to the logits. ``is_causal`` masks keys after each query; ``scale`` defaults to 1/√d.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> q = k = md.ones(1, 2, 4); v = md.tensor([[[1.0], [3.0]]])
+    >>> F.scaled_dot_product_attention(q, k, v).tolist()   # equal scores: the mean of the values
+    [[[2.0], [2.0]]]
     """
     where = "scaled_dot_product_attention"
     for name, t in (("query", query), ("key", key), ("value", value)):

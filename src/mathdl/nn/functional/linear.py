@@ -54,7 +54,13 @@ class LinearFunction(Function):
 
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b.  input (…, in_features), weight (out_features, in_features), bias
-    (out_features,) or None → (…, out_features). Like ``torch.nn.functional.linear``."""
+    (out_features,) or None → (…, out_features). Like ``torch.nn.functional.linear``.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.linear(md.ones(2, 3), md.ones(4, 3), md.zeros(4)).tolist()[0]   # x Wᵀ + b
+    [3.0, 3.0, 3.0, 3.0]
+    """
     weight = as_tensor(weight)
     input = as_tensor(input, like=weight)
     if weight.ndim != 2:

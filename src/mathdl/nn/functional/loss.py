@@ -240,6 +240,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     ``ignore_index``: a label whose samples contribute nothing (index targets only);
     ``label_smoothing`` ε ∈ [0, 1]: the target becomes (1 − ε)·target + ε/C (PyTorch's definition).
     Returns the mean over (weighted, non-ignored) samples, the sum, or per-sample losses ('none').
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.cross_entropy(md.zeros(1, 4), md.tensor([2])).item(), 6)   # ln 4: uniform over 4 classes
+    1.386294
     """
     _check_reduction(reduction, "cross_entropy")
     input = as_tensor(input)
@@ -307,7 +312,13 @@ class NLLLoss(Function):
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood: input log-probabilities (N, C, …) or (C,), target int (N, …) /
-    (); ℓₙ = −w_{tₙ} input[n, tₙ]; 'mean' divides by Σ w_{tₙ} over non-ignored samples."""
+    (); ℓₙ = −w_{tₙ} input[n, tₙ]; 'mean' divides by Σ w_{tₙ} over non-ignored samples.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.nll_loss(md.tensor([[-1.0, -2.0], [-3.0, -4.0]]), md.tensor([1, 0])).item()   # −(−2 − 3) / 2
+    2.5
+    """
     _check_reduction(reduction, "nll_loss")
     input = as_tensor(input)
     labels, valid, classes = _class_targets(input, target, "nll_loss", ignore_index)
@@ -329,7 +340,13 @@ def _pair(input, target, where):
 
 def mse_loss(input, target, reduction="mean"):
     """Squared error ℓ = (x − y)² elementwise, then reduced; input and target of the same shape.
-    ∂ℓ/∂x = 2 (x − y)."""
+    ∂ℓ/∂x = 2 (x − y).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.mse_loss(md.tensor([1.0, 3.0]), md.tensor([0.0, 0.0])).item()   # (1 + 9) / 2
+    5.0
+    """
     _check_reduction(reduction, "mse_loss")
     input, target = _pair(input, target, "mse_loss")
     diff = input - target
@@ -337,7 +354,13 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def l1_loss(input, target, reduction="mean"):
-    """Absolute error ℓ = |x − y| elementwise, then reduced."""
+    """Absolute error ℓ = |x − y| elementwise, then reduced.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.l1_loss(md.tensor([1.0, -1.0]), md.tensor([0.0, 0.0])).item()
+    1.0
+    """
     _check_reduction(reduction, "l1_loss")
     input, target = _pair(input, target, "l1_loss")
     return _reduce(elementwise.abs(input - target), reduction)
@@ -348,7 +371,13 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
         ℓ(d) = ½ d²  if |d| ≤ δ,   δ (|d| − ½ δ)  otherwise;      ∂ℓ/∂d = clip(d, −δ, δ)
 
-    computed as ½ q² + δ (|d| − q) with q = min(|d|, δ), the same function without a branch."""
+    computed as ½ q² + δ (|d| − q) with q = min(|d|, δ), the same function without a branch.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.huber_loss(md.tensor([0.5, 3.0]), md.tensor([0.0, 0.0]), reduction='none').tolist()   # ½r² inside δ=1, δ(|r| − ½δ) outside
+    [0.125, 2.5]
+    """
     _check_reduction(reduction, "huber_loss")
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
@@ -359,7 +388,13 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
-    """Smooth L1: ½ d²/β if |d| < β, |d| − ½ β otherwise (= huber_loss / β; β = 0 gives L1)."""
+    """Smooth L1: ½ d²/β if |d| < β, |d| − ½ β otherwise (= huber_loss / β; β = 0 gives L1).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.smooth_l1_loss(md.tensor([0.5, 3.0]), md.tensor([0.0, 0.0]), reduction='none').tolist()   # ½r²/β inside β=1, |r| − ½β outside
+    [0.125, 2.5]
+    """
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta!r}")
@@ -376,7 +411,14 @@ def kl_div(input, target, reduction="mean", log_target=False):
         ∂ℓ/∂input = −p,   ∂ℓ/∂p = log p + 1 − input   (taken as 0 where p = 0; PyTorch gives nan)
 
     reduction: 'mean' (over all elements, as PyTorch), 'batchmean' (sum / N — the true KL(p ‖ q)
-    per sample for (N, C) inputs), 'sum' or 'none'."""
+    per sample for (N, C) inputs), 'sum' or 'none'.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> p = md.tensor([0.25, 0.75])
+    >>> F.kl_div(p.log(), p, reduction='sum').item()   # KL(p ‖ p) = 0
+    0.0
+    """
     if reduction not in REDUCTIONS + ("batchmean",):
         raise ValueError(f"kl_div: reduction must be one of {REDUCTIONS + ('batchmean',)}, got {reduction!r}")
     input, target = _pair(input, target, "kl_div")
@@ -416,7 +458,13 @@ class BinaryCrossEntropy(Function):
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """Binary cross entropy of probabilities p ∈ [0, 1] (any shape) against targets y of the same
     shape: ℓ = −w (y log p + (1 − y) log(1 − p)) with logs clamped at −100 (as PyTorch).
-    Prefer ``binary_cross_entropy_with_logits`` when you have scores: it is exact for large |x|."""
+    Prefer ``binary_cross_entropy_with_logits`` when you have scores: it is exact for large |x|.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.binary_cross_entropy(md.tensor([0.5, 0.5]), md.tensor([1.0, 0.0])).item(), 6)   # ln 2
+    0.693147
+    """
     _check_reduction(reduction, "binary_cross_entropy")
     input, target = _pair(input, target, "binary_cross_entropy")
     if input.array.size and (np.nanmin(input.array) < 0 or np.nanmax(input.array) > 1):
@@ -475,7 +523,13 @@ class BinaryCrossEntropyWithLogits(Function):
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """Binary cross entropy of σ(input) against target (same shape), computed stably from the
     logits: ℓ = w (max(x, 0) − x y + log(1 + e^(−|x|))). ``pos_weight`` (broadcast over the last
-    axis, one per class) multiplies the positive term, as in PyTorch."""
+    axis, one per class) multiplies the positive term, as in PyTorch.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.binary_cross_entropy_with_logits(md.tensor([0.0]), md.tensor([1.0])).item(), 6)   # ln 2
+    0.693147
+    """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input, target = _pair(input, target, "binary_cross_entropy_with_logits")
     if pos_weight is not None:

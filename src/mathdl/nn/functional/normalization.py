@@ -159,6 +159,12 @@ def batch_norm(
     unbiased variance σ²·M/(M − 1) going into ``running_var``.
     training=False: normalise with ``running_mean``/``running_var``.
     weight/bias (γ, β): (C,) or None. Returns a tensor of the input's shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> x = md.tensor([[1.0], [3.0]])
+    >>> F.batch_norm(x, md.zeros(1), md.ones(1), training=True, eps=0.0).tolist()
+    [[-1.0], [1.0]]
     """
     input = as_tensor(input)
     channels = _check_batch_norm(input, weight, bias, running_mean, running_var)
@@ -304,7 +310,13 @@ class LayerNormFunction(Function):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the trailing ``normalized_shape`` axes (``F.layer_norm``).
-    input (…, *normalized_shape); weight and bias ``normalized_shape`` or None; same shape out."""
+    input (…, *normalized_shape); weight and bias ``normalized_shape`` or None; same shape out.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.layer_norm(md.tensor([[1.0, 3.0]]), (2,), eps=0.0).tolist()
+    [[-1.0, 1.0]]
+    """
     normalized_shape = (
         (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
     )

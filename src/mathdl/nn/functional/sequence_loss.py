@@ -56,6 +56,12 @@ def sequence_cross_entropy(logits, targets, mask=None, ignore_index=None, reduct
     a real token), and/or ``ignore_index`` (a target value to skip, e.g. the padding id).
     ``reduction``: 'mean' over real tokens (default), 'sum', or 'none' (the per-token losses (…),
     zero at masked positions). The batch/time layout is free: (B, T, V) and (T, B, V) both work.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> logits, targets = md.zeros(1, 3, 4), md.tensor([[1, 2, 0]])
+    >>> round(F.sequence_cross_entropy(logits, targets, mask=md.tensor([[1, 1, 0]])).item(), 6)   # ln 4 over 2 tokens
+    1.386294
     """
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(

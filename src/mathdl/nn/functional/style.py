@@ -73,6 +73,12 @@ def style_loss(features, target_grams, weights=None):
         features: one Tensor (N, C, H, W) or a list of them (one per layer).
         target_grams: the style image's ``gram_matrix`` of each layer, (C, C) or (N, C, C).
         weights: one number per layer; default 1/L each (Gatys et al.).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> features = md.ones(1, 2, 3, 3)
+    >>> F.style_loss(features, [F.gram_matrix(features)]).item()   # the style image's own Gram matrix
+    0.0
     """
     single = not isinstance(features, (list, tuple))
     features = [features] if single else list(features)
@@ -93,7 +99,13 @@ def style_loss(features, target_grams, weights=None):
 
 
 def content_loss(features, target):
-    """½ Σ (F − P)² (Gatys et al. eq. 1): features F and the content image's features P, same shape."""
+    """½ Σ (F − P)² (Gatys et al. eq. 1): features F and the content image's features P, same shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.content_loss(md.tensor([1.0, 3.0]), md.tensor([0.0, 1.0])).item()   # (1 + 4) / 2
+    2.5
+    """
     f = as_tensor(features)
     p = as_tensor(target, like=f)
     if f.shape != p.shape:
@@ -111,8 +123,8 @@ def total_variation(image, p=1, reduction="sum"):
             (one value per leading index 0, i.e. per image of a batch).
 
     >>> import mathdl as md
-    >>> float(total_variation(md.tensor([[0.0, 1.0], [3.0, 1.0]])).array)
-    5.0
+    >>> float(total_variation(md.tensor([[0.0, 1.0], [3.0, 1.0]])).array)   # |3-0| + |1-1| + |1-0| + |1-3|
+    6.0
     """
     x = as_tensor(image)
     if x.ndim < 2:

@@ -28,14 +28,24 @@ class ReLU(_Inplace):
 
 
 class Sigmoid(Module):
-    """y = σ(x) = 1 / (1 + e⁻ˣ) elementwise; any shape."""
+    """y = σ(x) = 1 / (1 + e⁻ˣ) elementwise; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.Sigmoid()(md.tensor([0.0])).tolist()
+    [0.5]
+    """
 
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
-    """y = tanh x elementwise; any shape."""
+    """y = tanh x elementwise; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.Tanh()(md.tensor([0.0])).tolist()
+    [0.0]
+    """
 
     def forward(self, input):
         return F.tanh(input)
@@ -43,7 +53,12 @@ class Tanh(Module):
 
 class Softmax(Module):
     """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``dim`` (computed stably); same shape as the input.
-    ``dim=None`` is PyTorch's implicit choice (0 for 0-, 1-, 3-d inputs, else 1), with its warning."""
+    ``dim=None`` is PyTorch's implicit choice (0 for 0-, 1-, 3-d inputs, else 1), with its warning.
+
+    >>> import mathdl as md
+    >>> md.nn.Softmax(dim=-1)(md.zeros(2)).tolist()
+    [0.5, 0.5]
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -57,7 +72,12 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """yᵢ = xᵢ − log Σⱼ exp(xⱼ) along ``dim``; same shape as the input (``dim=None`` as Softmax)."""
+    """yᵢ = xᵢ − log Σⱼ exp(xⱼ) along ``dim``; same shape as the input (``dim=None`` as Softmax).
+
+    >>> import mathdl as md
+    >>> round(md.nn.LogSoftmax(dim=1)(md.zeros(1, 2)).tolist()[0][1], 6)
+    -0.693147
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -71,7 +91,12 @@ class LogSoftmax(Module):
 
 
 class LeakyReLU(Module):
-    """y = x for x > 0, negative_slope·x otherwise; any shape."""
+    """y = x for x > 0, negative_slope·x otherwise; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.LeakyReLU(0.1)(md.tensor([-10.0, 1.0])).tolist()
+    [-1.0, 1.0]
+    """
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
@@ -85,7 +110,12 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    """y = x for x > 0, α(eˣ − 1) otherwise; any shape."""
+    """y = x for x > 0, α(eˣ − 1) otherwise; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.ELU()(md.tensor([0.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -99,7 +129,12 @@ class ELU(Module):
 
 
 class Softplus(Module):
-    """y = (1/β) log(1 + e^(βx)) (linear above ``threshold``); any shape."""
+    """y = (1/β) log(1 + e^(βx)) (linear above ``threshold``); any shape.
+
+    >>> import mathdl as md
+    >>> round(md.nn.Softplus()(md.tensor([0.0])).item(), 6)
+    0.693147
+    """
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
@@ -113,7 +148,12 @@ class Softplus(Module):
 
 
 class SiLU(_Inplace):
-    """y = x σ(x) (swish); any shape."""
+    """y = x σ(x) (swish); any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.SiLU()(md.tensor([0.0])).tolist()
+    [0.0]
+    """
 
     def forward(self, input):
         return F.silu(input, self.inplace)
@@ -141,7 +181,12 @@ class GELU(Module):
 
 
 class Hardtanh(Module):
-    """y = clip(x, min_val, max_val); any shape."""
+    """y = clip(x, min_val, max_val); any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.Hardtanh()(md.tensor([-2.0, 0.5, 2.0])).tolist()
+    [-1.0, 0.5, 1.0]
+    """
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
@@ -157,42 +202,72 @@ class Hardtanh(Module):
 
 
 class ReLU6(_Inplace):
-    """y = min(max(x, 0), 6); any shape."""
+    """y = min(max(x, 0), 6); any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.ReLU6()(md.tensor([-1.0, 3.0, 9.0])).tolist()
+    [0.0, 3.0, 6.0]
+    """
 
     def forward(self, input):
         return F.relu6(input, self.inplace)
 
 
 class Hardsigmoid(_Inplace):
-    """y = relu6(x + 3) / 6; any shape."""
+    """y = relu6(x + 3) / 6; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.Hardsigmoid()(md.tensor([-4.0, 0.0, 4.0])).tolist()
+    [0.0, 0.5, 1.0]
+    """
 
     def forward(self, input):
         return F.hardsigmoid(input, self.inplace)
 
 
 class Hardswish(_Inplace):
-    """y = x relu6(x + 3) / 6; any shape."""
+    """y = x relu6(x + 3) / 6; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.Hardswish()(md.tensor([-4.0, 0.0, 4.0])).tolist()
+    [-0.0, 0.0, 4.0]
+    """
 
     def forward(self, input):
         return F.hardswish(input, self.inplace)
 
 
 class Mish(_Inplace):
-    """y = x tanh(softplus(x)); any shape."""
+    """y = x tanh(softplus(x)); any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.Mish()(md.tensor([0.0])).tolist()
+    [0.0]
+    """
 
     def forward(self, input):
         return F.mish(input, self.inplace)
 
 
 class SELU(_Inplace):
-    """y = λ elu(x, α) with PyTorch's self-normalising constants; any shape."""
+    """y = λ elu(x, α) with PyTorch's self-normalising constants; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.SELU()(md.tensor([0.0])).tolist()
+    [0.0]
+    """
 
     def forward(self, input):
         return F.selu(input, self.inplace)
 
 
 class CELU(Module):
-    """y = x for x > 0, α (e^(x/α) − 1) otherwise; any shape."""
+    """y = x for x > 0, α (e^(x/α) − 1) otherwise; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.CELU()(md.tensor([0.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -206,35 +281,60 @@ class CELU(Module):
 
 
 class Softsign(Module):
-    """y = x / (1 + |x|); any shape."""
+    """y = x / (1 + |x|); any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.Softsign()(md.tensor([1.0, -3.0])).tolist()   # x / (1 + |x|)
+    [0.5, -0.75]
+    """
 
     def forward(self, input):
         return F.softsign(input)
 
 
 class LogSigmoid(Module):
-    """y = log σ(x); any shape."""
+    """y = log σ(x); any shape.
+
+    >>> import mathdl as md
+    >>> round(md.nn.LogSigmoid()(md.tensor([0.0])).item(), 6)   # ln ½
+    -0.693147
+    """
 
     def forward(self, input):
         return F.logsigmoid(input)
 
 
 class Tanhshrink(Module):
-    """y = x − tanh x; any shape."""
+    """y = x − tanh x; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.Tanhshrink()(md.tensor([0.0])).tolist()
+    [0.0]
+    """
 
     def forward(self, input):
         return F.tanhshrink(input)
 
 
 class Softmin(Softmax):
-    """yᵢ = exp(−xᵢ) / Σⱼ exp(−xⱼ) along ``dim``."""
+    """yᵢ = exp(−xᵢ) / Σⱼ exp(−xⱼ) along ``dim``.
+
+    >>> import mathdl as md
+    >>> md.nn.Softmin(dim=-1)(md.tensor([0.0, 0.0])).tolist()
+    [0.5, 0.5]
+    """
 
     def forward(self, input):
         return F.softmin(input, self.dim)
 
 
 class GLU(Module):
-    """y = a ⊙ σ(b) for the halves a, b of x along ``dim``: that size halves."""
+    """y = a ⊙ σ(b) for the halves a, b of x along ``dim``: that size halves.
+
+    >>> import mathdl as md
+    >>> md.nn.GLU()(md.tensor([[1.0, 0.0]])).tolist()   # a ⊙ σ(b)
+    [[0.5]]
+    """
 
     def __init__(self, dim=-1):
         super().__init__()
@@ -248,7 +348,12 @@ class GLU(Module):
 
 
 class Threshold(Module):
-    """y = x where x > threshold, else value; any shape."""
+    """y = x where x > threshold, else value; any shape.
+
+    >>> import mathdl as md
+    >>> md.nn.Threshold(1.0, -5.0)(md.tensor([0.5, 2.0])).tolist()
+    [-5.0, 2.0]
+    """
 
     def __init__(self, threshold, value, inplace=False):
         super().__init__()

@@ -45,6 +45,12 @@ class MultiheadAttention(Module):
     Parameters as PyTorch: ``in_proj_weight`` (3E, E) holding W_q, W_k, W_v stacked (or
     ``q_proj_weight``, ``k_proj_weight``, ``v_proj_weight`` when kdim/vdim differ from E),
     ``in_proj_bias`` (3E,), and ``out_proj`` (a Linear E → E).
+
+    >>> import mathdl as md
+    >>> mha = md.nn.MultiheadAttention(8, 2, batch_first=True)
+    >>> out, weights = mha(md.ones(3, 5, 8), md.ones(3, 7, 8), md.ones(3, 7, 8))
+    >>> out.shape, weights.shape   # weights averaged over the heads
+    ((3, 5, 8), (3, 5, 7))
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None, batch_first=False):

@@ -127,7 +127,12 @@ class _BatchNorm(Module):
 
 class BatchNorm1d(_BatchNorm):
     """Batch norm over (N, C) or (N, C, L) inputs: statistics per channel C over N (and L).
-    weight γ, bias β, running_mean, running_var: (C,). Output has the input's shape."""
+    weight γ, bias β, running_mean, running_var: (C,). Output has the input's shape.
+
+    >>> import mathdl as md
+    >>> md.nn.BatchNorm1d(3)(md.randn(8, 3)).shape
+    (8, 3)
+    """
 
     _dims = (2, 3)
     _expected = "a 2-D (N, C) or 3-D (N, C, L)"
@@ -135,7 +140,12 @@ class BatchNorm1d(_BatchNorm):
 
 class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W) inputs: statistics per channel C over N, H, W.
-    weight γ, bias β, running_mean, running_var: (C,). Output has the input's shape."""
+    weight γ, bias β, running_mean, running_var: (C,). Output has the input's shape.
+
+    >>> import mathdl as md
+    >>> md.nn.BatchNorm2d(3)(md.randn(2, 3, 4, 4)).shape
+    (2, 3, 4, 4)
+    """
 
     _dims = (4,)
     _expected = "a 4-D (N, C, H, W)"

@@ -111,6 +111,10 @@ class Conv2d(_ConvNd):
     weight (out_channels, in_channels/groups, kh, kw), bias (out_channels,);
     input (N, in_channels, H, W) or (in_channels, H, W) → (N, out_channels, H_out, W_out).
     ``padding``: int, (ph, pw), ((top, bottom), (left, right)), 'valid' or 'same' (stride 1).
+
+    >>> import mathdl as md
+    >>> md.nn.Conv2d(3, 8, 3, padding=1)(md.ones(2, 3, 5, 5)).shape
+    (2, 8, 5, 5)
     """
 
     def __init__(
@@ -154,6 +158,10 @@ class ConvTranspose2d(_ConvNd):
     weight (in_channels, out_channels/groups, kh, kw), bias (out_channels,);
     input (N, in_channels, H, W) → (N, out_channels, H_out, W_out) with
     H_out = (H − 1)·stride − 2·padding + dilation·(kh − 1) + output_padding + 1.
+
+    >>> import mathdl as md
+    >>> md.nn.ConvTranspose2d(8, 3, 2, stride=2)(md.ones(2, 8, 4, 4)).shape
+    (2, 3, 8, 8)
     """
 
     def __init__(

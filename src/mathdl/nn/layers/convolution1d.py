@@ -85,7 +85,12 @@ class Conv1d(Module):
 
 
 class MaxPool1d(Module):
-    """The maximum over windows (stride defaults to kernel_size): (N, C, L) → (N, C, L_out)."""
+    """The maximum over windows (stride defaults to kernel_size): (N, C, L) → (N, C, L_out).
+
+    >>> import mathdl as md
+    >>> md.nn.MaxPool1d(2)(md.tensor([[[1.0, 3.0, 7.0, 5.0]]])).tolist()
+    [[[3.0, 7.0]]]
+    """
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
@@ -107,7 +112,12 @@ class MaxPool1d(Module):
 
 
 class AvgPool1d(Module):
-    """The mean over windows (stride defaults to kernel_size): (N, C, L) → (N, C, L_out)."""
+    """The mean over windows (stride defaults to kernel_size): (N, C, L) → (N, C, L_out).
+
+    >>> import mathdl as md
+    >>> md.nn.AvgPool1d(2)(md.tensor([[[1.0, 3.0, 5.0, 7.0]]])).tolist()
+    [[[2.0, 6.0]]]
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()

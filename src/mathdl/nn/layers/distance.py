@@ -5,7 +5,12 @@ from mathdl.nn.module import Module
 
 
 class CosineSimilarity(Module):
-    """cos(x₁, x₂) along ``dim`` (which is removed), with ε guarding zero norms."""
+    """cos(x₁, x₂) along ``dim`` (which is removed), with ε guarding zero norms.
+
+    >>> import mathdl as md
+    >>> md.nn.CosineSimilarity(dim=1)(md.tensor([[1.0, 0.0]]), md.tensor([[2.0, 0.0]])).tolist()
+    [1.0]
+    """
 
     def __init__(self, dim=1, eps=1e-8):
         super().__init__()
@@ -16,7 +21,12 @@ class CosineSimilarity(Module):
 
 
 class PairwiseDistance(Module):
-    """‖x₁ − x₂ + ε‖_p over the last dimension."""
+    """‖x₁ − x₂ + ε‖_p over the last dimension.
+
+    >>> import mathdl as md
+    >>> md.nn.PairwiseDistance(eps=0.0)(md.tensor([[0.0, 0.0]]), md.tensor([[3.0, 4.0]])).tolist()
+    [5.0]
+    """
 
     def __init__(self, p=2.0, eps=1e-6, keepdim=False):
         super().__init__()

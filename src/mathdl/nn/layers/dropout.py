@@ -6,7 +6,12 @@ from mathdl.nn.module import Module
 
 class Dropout(Module):
     """Inverted dropout: in training, y = x ⊙ m / (1 − p) with mᵢ ~ Bernoulli(1 − p); in
-    evaluation, y = x. Any shape. ``p`` is the probability of zeroing an element."""
+    evaluation, y = x. Any shape. ``p`` is the probability of zeroing an element.
+
+    >>> import mathdl as md
+    >>> md.nn.Dropout(0.5).eval()(md.ones(3)).tolist()   # the identity in eval mode
+    [1.0, 1.0, 1.0]
+    """
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
@@ -22,7 +27,12 @@ class Dropout(Module):
 
 class Dropout2d(Module):
     """Channel dropout for (N, C, H, W) (or (N, C, L)) inputs: each whole channel x[n, c] is
-    zeroed with probability ``p`` in training, the others scaled by 1/(1 − p); identity in eval."""
+    zeroed with probability ``p`` in training, the others scaled by 1/(1 − p); identity in eval.
+
+    >>> import mathdl as md
+    >>> md.nn.Dropout2d(0.5).eval()(md.ones(1, 2, 2, 2)).shape
+    (1, 2, 2, 2)
+    """
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()

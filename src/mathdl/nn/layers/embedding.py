@@ -19,6 +19,10 @@ class Embedding(Module):
     ``Embedding(num_embeddings, embedding_dim, padding_idx=None)``; weight (V, D) initialised
     N(0, 1) as in PyTorch (the row ``padding_idx`` zero). Input: integer indices (…) (a Tensor or
     array); output (…, D).
+
+    >>> import mathdl as md
+    >>> md.nn.Embedding(10, 4)(md.tensor([[1, 2, 3]])).shape
+    (1, 3, 4)
     """
 
     def __init__(

@@ -7,7 +7,12 @@ from mathdl.ops.shape import flatten
 
 class Flatten(Module):
     """Merge axes ``start_dim``…``end_dim`` into one: (N, C, H, W) → (N, C·H·W) by default
-    (start_dim=1, end_dim=−1, as PyTorch)."""
+    (start_dim=1, end_dim=−1, as PyTorch).
+
+    >>> import mathdl as md
+    >>> md.nn.Flatten()(md.ones(2, 3, 4)).shape
+    (2, 12)
+    """
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
@@ -26,7 +31,12 @@ class Flatten(Module):
 
 
 class Identity(Module):
-    """y = x (a placeholder layer; any arguments to the constructor are ignored, as in PyTorch)."""
+    """y = x (a placeholder layer; any arguments to the constructor are ignored, as in PyTorch).
+
+    >>> import mathdl as md
+    >>> md.nn.Identity()(md.tensor([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()

@@ -15,6 +15,10 @@ class LayerNorm(Module):
 
     Normalises the trailing ``normalized_shape`` axes of (…, *normalized_shape) inputs; learned
     ``weight`` γ (ones) and ``bias`` β (zeros) of shape ``normalized_shape``.
+
+    >>> import mathdl as md
+    >>> [round(v, 4) for v in md.nn.LayerNorm(2)(md.tensor([[1.0, 3.0]])).tolist()[0]]   # (x − 2) / √(1 + ε)
+    [-1.0, 1.0]
     """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
@@ -48,7 +52,12 @@ class LayerNorm(Module):
 
 class GroupNorm(Module):
     """``GroupNorm(num_groups, num_channels, eps=1e-5, affine=True)``: ``F.group_norm`` with a
-    learned per-channel γ (ones) and β (zeros). Input (N, C, …), same shape out."""
+    learned per-channel γ (ones) and β (zeros). Input (N, C, …), same shape out.
+
+    >>> import mathdl as md
+    >>> md.nn.GroupNorm(2, 4)(md.randn(3, 4, 5, 5)).shape
+    (3, 4, 5, 5)
+    """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None, *, bias=True):
         super().__init__()

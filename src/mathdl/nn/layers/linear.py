@@ -24,6 +24,10 @@ class Linear(Module):
     weight W: (out_features, in_features); bias b: (out_features,). Initialised as PyTorch does:
     ``kaiming_uniform_(W, a=√5)``, which is U(−1/√in, 1/√in), and b ~ U(−1/√in, 1/√in).
     Backward (one fused op): x̄ = ȳ W, W̄ = ȳᵀ x, b̄ = Σ ȳ over the leading axes.
+
+    >>> import mathdl as md
+    >>> md.nn.Linear(3, 4)(md.ones(2, 3)).shape
+    (2, 4)
     """
 
     def __init__(self, in_features, out_features, bias=True, dtype=None):

@@ -16,7 +16,12 @@ class _Loss(Module):
 
 class CrossEntropyLoss(_Loss):
     """Cross entropy of logits (N, C, …) against int targets (N, …) or probabilities; see
-    ``F.cross_entropy``: ℓₙ = w_{tₙ} (logsumexp(zₙ) − z_{n,tₙ})."""
+    ``F.cross_entropy``: ℓₙ = w_{tₙ} (logsumexp(zₙ) − z_{n,tₙ}).
+
+    >>> import mathdl as md
+    >>> round(md.nn.CrossEntropyLoss()(md.zeros(2, 4), md.tensor([0, 3])).item(), 6)
+    1.386294
+    """
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(reduction)
@@ -29,7 +34,12 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities (N, C, …) at int targets (N, …)."""
+    """Negative log-likelihood of log-probabilities (N, C, …) at int targets (N, …).
+
+    >>> import mathdl as md
+    >>> md.nn.NLLLoss()(md.tensor([[-1.0, -2.0]]), md.tensor([1])).item()
+    2.0
+    """
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
         super().__init__(reduction)
@@ -40,21 +50,36 @@ class NLLLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error: ℓ = (x − y)² elementwise, then reduced."""
+    """Mean squared error: ℓ = (x − y)² elementwise, then reduced.
+
+    >>> import mathdl as md
+    >>> md.nn.MSELoss(reduction='sum')(md.tensor([1.0, 2.0]), md.tensor([0.0, 0.0])).item()
+    5.0
+    """
 
     def forward(self, input, target):
         return F.mse_loss(input, target, self.reduction)
 
 
 class L1Loss(_Loss):
-    """Mean absolute error: ℓ = |x − y| elementwise, then reduced."""
+    """Mean absolute error: ℓ = |x − y| elementwise, then reduced.
+
+    >>> import mathdl as md
+    >>> md.nn.L1Loss()(md.tensor([1.0, 2.0]), md.tensor([0.0, 0.0])).item()
+    1.5
+    """
 
     def forward(self, input, target):
         return F.l1_loss(input, target, self.reduction)
 
 
 class BCELoss(_Loss):
-    """Binary cross entropy of probabilities: ℓ = −w (y log p + (1 − y) log(1 − p)), logs ≥ −100."""
+    """Binary cross entropy of probabilities: ℓ = −w (y log p + (1 − y) log(1 − p)), logs ≥ −100.
+
+    >>> import mathdl as md
+    >>> round(md.nn.BCELoss()(md.tensor([0.5]), md.tensor([1.0])).item(), 6)
+    0.693147
+    """
 
     def __init__(self, weight=None, reduction="mean"):
         super().__init__(reduction)
@@ -65,7 +90,12 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross entropy of σ(x) from logits x, stable: max(x, 0) − x y + log(1 + e^(−|x|))."""
+    """Binary cross entropy of σ(x) from logits x, stable: max(x, 0) − x y + log(1 + e^(−|x|)).
+
+    >>> import mathdl as md
+    >>> round(md.nn.BCEWithLogitsLoss()(md.tensor([0.0]), md.tensor([0.0])).item(), 6)
+    0.693147
+    """
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(reduction)
@@ -76,7 +106,12 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """Huber loss: ½ d² for |d| ≤ δ, δ(|d| − ½δ) beyond (d = x − y), then reduced."""
+    """Huber loss: ½ d² for |d| ≤ δ, δ(|d| − ½δ) beyond (d = x − y), then reduced.
+
+    >>> import mathdl as md
+    >>> md.nn.HuberLoss(delta=1.0)(md.tensor([3.0]), md.tensor([0.0])).item()
+    2.5
+    """
 
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
@@ -87,7 +122,12 @@ class HuberLoss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
-    """Smooth L1: ½ d²/β for |d| < β, |d| − ½β beyond, then reduced."""
+    """Smooth L1: ½ d²/β for |d| < β, |d| − ½β beyond, then reduced.
+
+    >>> import mathdl as md
+    >>> md.nn.SmoothL1Loss()(md.tensor([0.5]), md.tensor([0.0])).item()
+    0.125
+    """
 
     def __init__(self, reduction="mean", beta=1.0):
         super().__init__(reduction)
@@ -98,7 +138,12 @@ class SmoothL1Loss(_Loss):
 
 
 class KLDivLoss(Module):
-    """KL divergence p (log p − input) with input = log q; see ``F.kl_div``."""
+    """KL divergence p (log p − input) with input = log q; see ``F.kl_div``.
+
+    >>> import mathdl as md
+    >>> md.nn.KLDivLoss(reduction='batchmean')(md.tensor([[0.5, 0.5]]).log(), md.tensor([[0.5, 0.5]])).item()
+    0.0
+    """
 
     def __init__(self, reduction="mean", log_target=False):
         super().__init__()

@@ -12,7 +12,12 @@ from mathdl.ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 class MaxPool2d(Module):
     """y[n, c, i, j] = max over the kh × kw window at (s·i, s·j) (dilation d, −∞ padding p);
-    ties send the gradient to the first maximum. stride defaults to kernel_size."""
+    ties send the gradient to the first maximum. stride defaults to kernel_size.
+
+    >>> import mathdl as md
+    >>> md.nn.MaxPool2d(2, stride=1)(md.ones(1, 1, 4, 4)).shape
+    (1, 1, 3, 3)
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
         super().__init__()
@@ -31,7 +36,12 @@ class MaxPool2d(Module):
 
 class AvgPool2d(Module):
     """y[n, c, i, j] = (1/D) Σ over the kh × kw window at (s·i, s·j) (zero padding p; D = kh·kw,
-    or the number of real pixels with count_include_pad=False). stride defaults to kernel_size."""
+    or the number of real pixels with count_include_pad=False). stride defaults to kernel_size.
+
+    >>> import mathdl as md
+    >>> md.nn.AvgPool2d(2)(md.ones(1, 1, 4, 6)).shape
+    (1, 1, 2, 3)
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
@@ -49,7 +59,12 @@ class AvgPool2d(Module):
 
 class AdaptiveAvgPool2d(Module):
     """Averages over an output_size grid of bins tiling the input ((N, C, H, W) → (N, C, H_out, W_out));
-    ``AdaptiveAvgPool2d(1)`` is global average pooling."""
+    ``AdaptiveAvgPool2d(1)`` is global average pooling.
+
+    >>> import mathdl as md
+    >>> md.nn.AdaptiveAvgPool2d((1, 1))(md.ones(2, 3, 5, 5)).shape
+    (2, 3, 1, 1)
+    """
 
     def __init__(self, output_size):
         super().__init__()

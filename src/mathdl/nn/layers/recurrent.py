@@ -232,6 +232,10 @@ class RNN(RNNBase):
 
     ``RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False,
     dropout=0.0, bidirectional=False)``; ``forward(input, h_0=None) -> (output, h_n)``.
+
+    >>> import mathdl as md
+    >>> [t.shape for t in md.nn.RNN(4, 8, bidirectional=True)(md.ones(5, 3, 4))]
+    [(5, 3, 16), (2, 3, 8)]
     """
 
     def __init__(
@@ -265,6 +269,11 @@ class LSTM(RNNBase):
 
     ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
     bidirectional=False)``; ``forward(input, (h_0, c_0)=None) -> (output, (h_n, c_n))``.
+
+    >>> import mathdl as md
+    >>> output, (h, c) = md.nn.LSTM(4, 8, batch_first=True)(md.ones(3, 5, 4))
+    >>> output.shape, h.shape, c.shape
+    ((3, 5, 8), (1, 3, 8), (1, 3, 8))
     """
 
     def __init__(
@@ -287,6 +296,10 @@ class GRU(RNNBase):
 
     ``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
     bidirectional=False)``; ``forward(input, h_0=None) -> (output, h_n)``.
+
+    >>> import mathdl as md
+    >>> [t.shape for t in md.nn.GRU(4, 8, num_layers=2)(md.ones(5, 3, 4))]   # (T, B, I) -> output, h_n
+    [(5, 3, 8), (2, 3, 8)]
     """
 
     def __init__(
@@ -360,7 +373,12 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    """h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or ReLU). x (B, I), h (B, H) → h' (B, H)."""
+    """h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or ReLU). x (B, I), h (B, H) → h' (B, H).
+
+    >>> import mathdl as md
+    >>> md.nn.RNNCell(4, 8)(md.ones(3, 4)).shape
+    (3, 8)
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
         if nonlinearity not in ("tanh", "relu"):
@@ -377,7 +395,12 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    """One LSTM step (gates i, f, g, o): (x (B, I), (h, c) (B, H)) → (h', c')."""
+    """One LSTM step (gates i, f, g, o): (x (B, I), (h, c) (B, H)) → (h', c').
+
+    >>> import mathdl as md
+    >>> [t.shape for t in md.nn.LSTMCell(4, 8)(md.ones(3, 4))]   # (h, c)
+    [(3, 8), (3, 8)]
+    """
 
     gates = 4
 
@@ -394,7 +417,12 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    """One GRU step (gates r, z, n): x (B, I), h (B, H) → h' (B, H)."""
+    """One GRU step (gates r, z, n): x (B, I), h (B, H) → h' (B, H).
+
+    >>> import mathdl as md
+    >>> md.nn.GRUCell(4, 8)(md.ones(3, 4)).shape
+    (3, 8)
+    """
 
     gates = 3
 

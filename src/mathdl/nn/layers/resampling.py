@@ -38,14 +38,24 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """``Upsample(size, scale_factor, mode="nearest")`` for (N, C, H, W) inputs, as PyTorch."""
+    """``Upsample(size, scale_factor, mode="nearest")`` for (N, C, H, W) inputs, as PyTorch.
+
+    >>> import mathdl as md
+    >>> md.nn.UpsamplingNearest2d(size=(2, 4))(md.ones(1, 1, 1, 2)).shape
+    (1, 1, 2, 4)
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    """``Upsample(size, scale_factor, mode="bilinear", align_corners=True)``, as PyTorch."""
+    """``Upsample(size, scale_factor, mode="bilinear", align_corners=True)``, as PyTorch.
+
+    >>> import mathdl as md
+    >>> md.nn.UpsamplingBilinear2d(scale_factor=2)(md.ones(1, 1, 2, 2)).shape
+    (1, 1, 4, 4)
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

@@ -18,7 +18,10 @@ class SyncBatchNorm(_BatchNorm):
     """Batch norm over (N, C, …) inputs with statistics synchronised across ranks
     (``torch.nn.SyncBatchNorm``). weight γ, bias β, running_mean, running_var: (C,).
 
-    >>> model = nn.SyncBatchNorm.convert_sync_batchnorm(model)   # doctest: +SKIP
+    >>> from mathdl import nn
+    >>> model = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)))
+    >>> type(model[1]).__name__
+    'SyncBatchNorm'
     """
 
     _dims = (2, 3, 4, 5)

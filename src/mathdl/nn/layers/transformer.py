@@ -53,6 +53,10 @@ class TransformerEncoderLayer(Module):
 
     forward(src (T, B, E), src_mask=None (T, T), src_key_padding_mask=None (B, T),
     is_causal=False) → (T, B, E). Formulas in the module docstring.
+
+    >>> import mathdl as md
+    >>> md.nn.TransformerEncoderLayer(8, 2, 16)(md.ones(5, 3, 8)).shape
+    (5, 3, 8)
     """
 
     def __init__(
@@ -117,6 +121,10 @@ class TransformerDecoderLayer(Module):
     forward(tgt (T, B, E), memory (S, B, E), tgt_mask=None, memory_mask=None,
     tgt_key_padding_mask=None, memory_key_padding_mask=None, tgt_is_causal=False,
     memory_is_causal=False) → (T, B, E).
+
+    >>> import mathdl as md
+    >>> md.nn.TransformerDecoderLayer(8, 2, 16)(md.ones(4, 3, 8), md.ones(6, 3, 8)).shape
+    (4, 3, 8)
     """
 
     def __init__(
@@ -211,7 +219,13 @@ def _clones(layer, num_layers, where):
 
 
 class TransformerEncoder(Module):
-    """A stack of ``num_layers`` copies of ``encoder_layer`` (names ``layers.0.…``), then ``norm``."""
+    """A stack of ``num_layers`` copies of ``encoder_layer`` (names ``layers.0.…``), then ``norm``.
+
+    >>> import mathdl as md
+    >>> encoder = md.nn.TransformerEncoder(md.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), num_layers=2)
+    >>> encoder(md.ones(3, 5, 8)).shape
+    (3, 5, 8)
+    """
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
@@ -227,7 +241,13 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """A stack of ``num_layers`` copies of ``decoder_layer`` (names ``layers.0.…``), then ``norm``."""
+    """A stack of ``num_layers`` copies of ``decoder_layer`` (names ``layers.0.…``), then ``norm``.
+
+    >>> import mathdl as md
+    >>> decoder = md.nn.TransformerDecoder(md.nn.TransformerDecoderLayer(8, 2, 16), num_layers=2)
+    >>> decoder(md.ones(4, 3, 8), md.ones(6, 3, 8)).shape   # tgt (T, B, E), memory (S, B, E)
+    (4, 3, 8)
+    """
 
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
