@@ -14,6 +14,12 @@ _PARALLEL = "being edited by another branch; lead splits after merge"
 # path relative to src/ (a file) or "path::qualified.name" (a function) -> why it stays
 ALLOWED: dict[str, str] = {
     "mathdl/cli.py": _PARALLEL,
+    # 599 lines before its public signatures were annotated (ruff puts one parameter per line);
+    # ops/ is being edited by another branch: the argument checks (_pair, _padding, _batched,
+    # _check_*) are the natural file to split out after the merge
+    "mathdl/ops/convolution.py": _PARALLEL,
+    # 56 lines before its signature was annotated (one parameter per line); same reason
+    "mathdl/ops/convolution.py::conv2d": _PARALLEL,
     "mathdl/cli.py::add_train": _PARALLEL,
     "mathdl/cli.py::run_train": _PARALLEL,
     "mathdl/cli.py::run_train_generative": _PARALLEL,

@@ -13,6 +13,7 @@ functions (``x.sum(dim=1)``), ``tensor_inplace`` the in-place ones (``add_``, ``
 """
 
 import numbers
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -102,6 +103,12 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     )
     # Make NumPy defer to our reflected operators (array + Tensor -> Tensor.__radd__).
     __array_priority__ = 1000
+
+    if TYPE_CHECKING:  # what the mixins' conversions return, for a type checker (no runtime effect)
+
+        def to(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def astype(self, dtype: Any) -> "Tensor": ...
+        def reshape(self, *shape: Any) -> "Tensor": ...
 
     def __init__(self, data=None, *sizes, requires_grad=False, dtype=None, name=None, device=None):
         if device is not None:
@@ -263,7 +270,7 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
         backward that needs the original values."""
         return Tensor(self.array)
 
-    def clone(self):
+    def clone(self) -> "Tensor":
         from mathdl.ops import arithmetic
 
         return arithmetic.Identity()(self)
@@ -346,7 +353,7 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     def __abs__(self):
         return _ops().abs(self)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index) -> "Tensor":
         return _ops().getitem(self, index)
 
     # comparisons: no gradient, a boolean Tensor

@@ -4,15 +4,18 @@ When broadcasting stretched an input, its gradient is summed back over the stret
 (``grad_like``), because each input element contributed to every output it was copied into.
 """
 
+from typing import cast
+
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
 from mathdl.ops.shape import grad_like, reshape, swapaxes, unsqueeze
+from mathdl.typing import TensorLike
 
 
-def _promote(a, b):
+def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """PyTorch's rule for mixed dtypes: an integer or boolean operand takes the floating dtype of
     the other (NumPy would make int64 ⊙ float32 float64); two floating dtypes give the wider."""
     float_a, float_b = a.dtype.kind == "f", b.dtype.kind == "f"
@@ -23,7 +26,7 @@ def _promote(a, b):
     return a, b
 
 
-def _binary(a, b, op):
+def _binary(a: TensorLike, b: TensorLike, op: str) -> tuple[Tensor, Tensor]:
     """Both operands as Tensors (numbers take the Tensor operand's dtype), shapes checked."""
     if isinstance(a, Tensor):
         if not isinstance(b, Tensor):  # (tested here: one call fewer on the hot path)
@@ -238,7 +241,7 @@ class Cast(Function):
         return gz.astype(x.dtype) if x.dtype.kind == "f" else None
 
 
-def add(a, b):
+def add(a: TensorLike, b: TensorLike) -> Tensor:
     """a + b with broadcasting.
 
     >>> import mathdl as md
@@ -248,7 +251,7 @@ def add(a, b):
     return Add()(*_binary(a, b, "add"))
 
 
-def sub(a, b):
+def sub(a: TensorLike, b: TensorLike) -> Tensor:
     """a − b with broadcasting.
 
     >>> import mathdl as md
@@ -258,7 +261,7 @@ def sub(a, b):
     return Sub()(*_binary(a, b, "sub"))
 
 
-def mul(a, b):
+def mul(a: TensorLike, b: TensorLike) -> Tensor:
     """a ⊙ b (elementwise) with broadcasting.
 
     >>> import mathdl as md
@@ -268,7 +271,7 @@ def mul(a, b):
     return Mul()(*_binary(a, b, "mul"))
 
 
-def div(a, b):
+def div(a: TensorLike, b: TensorLike) -> Tensor:
     """a / b (true division) with broadcasting; integer operands give the default float dtype.
 
     >>> import mathdl as md
@@ -282,7 +285,7 @@ def div(a, b):
     return Div()(a, b)
 
 
-def neg(x):
+def neg(x: TensorLike) -> Tensor:
     """−x.
 
     >>> import mathdl as md
@@ -292,7 +295,7 @@ def neg(x):
     return Neg()(as_tensor(x))
 
 
-def pow(a, b):
+def pow(a: TensorLike, b: TensorLike) -> Tensor:
     """aᵇ. A constant Python-number exponent uses the cheaper one-input rule.
 
     >>> import mathdl as md
@@ -300,11 +303,12 @@ def pow(a, b):
     [4.0, 9.0]
     """
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
+        b = cast(float, b)  # a Python or NumPy number here (0-d)
         return PowConstant(float(b) if not float(b).is_integer() else int(b))(a)
     return Pow()(*_binary(a, b, "pow"))
 
 
-def matmul(a, b):
+def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     """Matrix product with NumPy's rules: (…, n, k) @ (…, k, m) -> (…, n, m); 1-D operands are
     vectors.
 

@@ -33,16 +33,20 @@ col2im scatter loops over the kh·kw kernel offsets adding strided slices (no ``
 """
 
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.shape import reshape
+from mathdl.typing import IntPair, TensorLike
 
 # ----- geometry -------------------------------------------------------------------------------
 
 
-def _pair(value, name, op, minimum):
+def _pair(value: Any, name: str, op: str, minimum: int) -> tuple[int, int]:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         pair = (int(value), int(value))
     elif (
@@ -58,7 +62,7 @@ def _pair(value, name, op, minimum):
     return pair
 
 
-def _padding(padding, op):
+def _padding(padding: Any, op: str) -> tuple[tuple[int, int], ...]:
     """((top, bottom), (left, right)) from an int, a pair (ph, pw) or a pair of pairs."""
     if (
         isinstance(padding, (tuple, list))
@@ -464,7 +468,7 @@ def _check_float(tensors, names, op):
             )
 
 
-def _batched(x, op, what="input"):
+def _batched(x: Tensor, op: str, what: str = "input") -> tuple[Tensor, bool]:
     if x.ndim == 3:
         return reshape(x, (1,) + x.shape), True
     if x.ndim != 4:
@@ -489,7 +493,15 @@ def _check_bias(b, channels, x, op):
     return b
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(
+    x: TensorLike,
+    w: TensorLike,
+    b: TensorLike | None = None,
+    stride: IntPair = 1,
+    padding: IntPair | Sequence[Sequence[int]] | str = 0,
+    dilation: IntPair = 1,
+    groups: int = 1,
+) -> Tensor:
     """2-D cross-correlation, PyTorch's ``F.conv2d``: y = b + w ⋆ x.
 
     x (N, C, H, W) or (C, H, W); w (O, C/groups, kh, kw); b (O,) or None. ``stride``, ``dilation``:
@@ -547,7 +559,16 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     return reshape(y, y.shape[1:]) if unbatched else y
 
 
-def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(
+    x: TensorLike,
+    w: TensorLike,
+    b: TensorLike | None = None,
+    stride: IntPair = 1,
+    padding: IntPair | Sequence[Sequence[int]] = 0,
+    output_padding: IntPair = 0,
+    groups: int = 1,
+    dilation: IntPair = 1,
+) -> Tensor:
     """Transposed convolution, PyTorch's ``F.conv_transpose2d``: the gradient of conv2d with respect
     to its input, used as an upsampling layer.
 

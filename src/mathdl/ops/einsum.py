@@ -14,7 +14,9 @@ import string
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.shape import broadcast_to, reshape, sum_to
+from mathdl.typing import TensorLike
 
 
 def _parse(subscripts, shapes):
@@ -132,7 +134,7 @@ class DiagonalEmbed(Function):
         return Einsum([self.term], self.unique)(gy)
 
 
-def einsum(subscripts, *operands):
+def einsum(subscripts: str, *operands: TensorLike) -> Tensor:
     """Einstein summation with NumPy's subscript rules (implicit and explicit output, '...').
 
     ``einsum('ij,jk->ik', a, b)`` is a matrix product; ``einsum('ii', a)`` the trace;

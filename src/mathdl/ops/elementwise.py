@@ -14,6 +14,7 @@ from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
 from mathdl.ops.shape import grad_like
+from mathdl.typing import TensorLike
 
 
 def _output(function):
@@ -286,7 +287,7 @@ def _floating(function, x):
     return function(x)
 
 
-def exp(x):
+def exp(x: TensorLike) -> Tensor:
     """eˣ elementwise.
 
     >>> import mathdl as md
@@ -296,7 +297,7 @@ def exp(x):
     return _floating(Exp(), x)
 
 
-def log(x):
+def log(x: TensorLike) -> Tensor:
     """Natural logarithm elementwise.
 
     >>> import mathdl as md
@@ -306,7 +307,7 @@ def log(x):
     return _floating(Log(), x)
 
 
-def sqrt(x):
+def sqrt(x: TensorLike) -> Tensor:
     """Square root elementwise.
 
     >>> import mathdl as md
@@ -316,7 +317,7 @@ def sqrt(x):
     return _floating(Sqrt(), x)
 
 
-def abs(x):
+def abs(x: TensorLike) -> Tensor:
     """|x| elementwise.
 
     >>> import mathdl as md
@@ -326,7 +327,7 @@ def abs(x):
     return _unary(Abs(), x)
 
 
-def tanh(x):
+def tanh(x: TensorLike) -> Tensor:
     """Hyperbolic tangent elementwise.
 
     >>> import mathdl as md
@@ -336,7 +337,7 @@ def tanh(x):
     return _floating(Tanh(), x)
 
 
-def sigmoid(x):
+def sigmoid(x: TensorLike) -> Tensor:
     """Logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|.
 
     >>> import mathdl as md
@@ -346,7 +347,7 @@ def sigmoid(x):
     return _floating(Sigmoid(), x)
 
 
-def relu(x):
+def relu(x: TensorLike) -> Tensor:
     """Rectified linear unit max(x, 0).
 
     >>> import mathdl as md
@@ -356,7 +357,7 @@ def relu(x):
     return _unary(ReLU(), x)
 
 
-def square(input):
+def square(input: TensorLike) -> Tensor:
     """x² elementwise (``torch.square``); integers stay integers.
 
     >>> import mathdl as md
@@ -366,7 +367,7 @@ def square(input):
     return _unary(Square(), input)
 
 
-def reciprocal(input):
+def reciprocal(input: TensorLike) -> Tensor:
     """1/x elementwise (``torch.reciprocal``); integers become floats, 1/0 = inf.
 
     >>> import mathdl as md
@@ -376,7 +377,7 @@ def reciprocal(input):
     return _floating(Reciprocal(), input)
 
 
-def rsqrt(input):
+def rsqrt(input: TensorLike) -> Tensor:
     """1/√x elementwise (``torch.rsqrt``).
 
     >>> import mathdl as md
@@ -386,7 +387,7 @@ def rsqrt(input):
     return _floating(Rsqrt(), input)
 
 
-def log1p(input):
+def log1p(input: TensorLike) -> Tensor:
     """ln(1 + x) elementwise (``torch.log1p``), without the rounding of 1 + x for tiny x.
 
     >>> import mathdl as md
@@ -396,7 +397,7 @@ def log1p(input):
     return _floating(Log1p(), input)
 
 
-def expm1(input):
+def expm1(input: TensorLike) -> Tensor:
     """eˣ − 1 elementwise (``torch.expm1``), without cancellation for tiny x.
 
     >>> import mathdl as md
@@ -415,7 +416,7 @@ def _rounding(kind, input, decimals=0):
     return Rounding(kind, decimals)(input)
 
 
-def floor(input):
+def floor(input: TensorLike) -> Tensor:
     """The largest integer ≤ x, elementwise (``torch.floor``); zero gradient.
 
     >>> import mathdl as md
@@ -425,7 +426,7 @@ def floor(input):
     return _rounding("floor", input)
 
 
-def ceil(input):
+def ceil(input: TensorLike) -> Tensor:
     """The smallest integer ≥ x, elementwise (``torch.ceil``); zero gradient.
 
     >>> import mathdl as md
@@ -435,7 +436,7 @@ def ceil(input):
     return _rounding("ceil", input)
 
 
-def round(input, decimals=0):
+def round(input: TensorLike, decimals: int = 0) -> Tensor:
     """Round to ``decimals`` places, halves to even (``torch.round``); zero gradient.
 
     >>> import mathdl as md
@@ -447,7 +448,7 @@ def round(input, decimals=0):
     return _rounding("round", input, int(decimals))
 
 
-def sign(input):
+def sign(input: TensorLike) -> Tensor:
     """−1, 0 or 1 by the sign of x, elementwise (``torch.sign``); zero gradient.
 
     >>> import mathdl as md
@@ -457,7 +458,7 @@ def sign(input):
     return _rounding("sign", input)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """(1/β) ln(1 + e^(βx)) elementwise, linear where βx > ``threshold`` (``F.softplus``).
 
     >>> import mathdl as md
@@ -472,7 +473,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     return _floating(Softplus(float(beta), float(threshold)), input)
 
 
-def clip(x, lo=None, hi=None):
+def clip(x: TensorLike, lo: float | None = None, hi: float | None = None) -> Tensor:
     """Clamp to [lo, hi] (either bound may be None), like ``np.clip`` / ``torch.clamp``.
 
     >>> import mathdl as md
@@ -490,13 +491,13 @@ def clip(x, lo=None, hi=None):
     return Clip(lo, hi)(x)
 
 
-def _pair(a, b, op):
+def _pair(a: TensorLike, b: TensorLike, op: str) -> tuple[Tensor, Tensor]:
     from mathdl.ops.arithmetic import _binary
 
     return _binary(a, b, op)
 
 
-def maximum(a, b):
+def maximum(a: TensorLike, b: TensorLike) -> Tensor:
     """Elementwise maximum with broadcasting.
 
     >>> import mathdl as md
@@ -506,7 +507,7 @@ def maximum(a, b):
     return Maximum()(*_pair(a, b, "maximum"))
 
 
-def minimum(a, b):
+def minimum(a: TensorLike, b: TensorLike) -> Tensor:
     """Elementwise minimum with broadcasting.
 
     >>> import mathdl as md
@@ -516,7 +517,7 @@ def minimum(a, b):
     return Minimum()(*_pair(a, b, "minimum"))
 
 
-def where(condition, a, b):
+def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
     """Choose from ``a`` where ``condition`` holds, else from ``b`` (broadcasting all three).
 
     >>> import mathdl as md

@@ -6,12 +6,15 @@ roll by s ↔ roll by −s, repeat ↔ sum of the copies, tril ↔ tril.
 """
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.dims import one_dim
 from mathdl.ops.shape import _normalize_axis, broadcast_to, getitem, reshape
+from mathdl.typing import DimArg, ShapeLike, TensorLike
 
 
 class Repeat(Function):
@@ -36,7 +39,7 @@ class Repeat(Function):
         return reshape(summed, shape)
 
 
-def repeat(x, repeats):
+def repeat(x: TensorLike, repeats: ShapeLike) -> Tensor:
     """``x`` tiled ``repeats[d]`` times along dimension d, as ``torch.Tensor.repeat`` (``repeats``
     has at least ``x.ndim`` entries; extra ones add leading dimensions).
 
@@ -46,7 +49,7 @@ def repeat(x, repeats):
             [1., 2., 1., 2.]])
     """
     x = as_tensor(x)
-    repeats = tuple(int(r) for r in ((repeats,) if isinstance(repeats, numbers.Integral) else repeats))
+    repeats = tuple(int(r) for r in ((repeats,) if isinstance(repeats, (int, numbers.Integral)) else repeats))
     if len(repeats) < x.ndim:
         raise ValueError(
             f"repeat: {len(repeats)} repeats for a tensor with {x.ndim} dimensions (need at least {x.ndim})"
@@ -71,7 +74,7 @@ class Flip(Function):
         return Flip(self.dims)(gy)
 
 
-def flip(x, dims):
+def flip(x: TensorLike, dims: int | Sequence[int]) -> Tensor:
     """``x`` reversed along each dimension in ``dims`` (an int or a sequence), as ``torch.flip``.
 
     >>> from mathdl import tensor
@@ -79,7 +82,7 @@ def flip(x, dims):
     tensor([3., 2., 1.])
     """
     x = as_tensor(x)
-    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    dims = (dims,) if isinstance(dims, (int, numbers.Integral)) else tuple(dims)
     return Flip(tuple(_normalize_axis(d, x.ndim, "flip") for d in dims))(x)
 
 
@@ -100,7 +103,7 @@ class Roll(Function):
         return Roll(back, self.dims)(gy)
 
 
-def roll(x, shifts, dims=None):
+def roll(x: TensorLike, shifts: ShapeLike, dims: DimArg = None) -> Tensor:
     """Elements shifted cyclically, as ``torch.roll``: by ``shifts`` along ``dims`` (ints or equal
     length sequences), or over the flattened tensor when ``dims`` is None.
 
@@ -110,11 +113,11 @@ def roll(x, shifts, dims=None):
     """
     x = as_tensor(x)
     if dims is None:
-        if not isinstance(shifts, numbers.Integral):
+        if not isinstance(shifts, (int, numbers.Integral)):
             raise TypeError(f"roll: without dims, shifts must be one int, got {shifts!r}")
         return Roll(int(shifts), None)(x)
-    shifts = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
-    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    shifts = (shifts,) if isinstance(shifts, (int, numbers.Integral)) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, (int, numbers.Integral)) else tuple(dims)
     if len(shifts) != len(dims):
         raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
     dims = tuple(_normalize_axis(d, x.ndim, "roll") for d in dims)
@@ -137,7 +140,7 @@ class Triangle(Function):
         return Triangle(self.diagonal, self.lower)(gy)
 
 
-def tril(x, diagonal=0):
+def tril(x: TensorLike, diagonal: int = 0) -> Tensor:
     """The lower triangle (on and below diagonal ``diagonal``) of the last two dimensions.
 
     >>> from mathdl import ones
@@ -151,7 +154,7 @@ def tril(x, diagonal=0):
     return Triangle(int(diagonal), True)(x)
 
 
-def triu(x, diagonal=0):
+def triu(x: TensorLike, diagonal: int = 0) -> Tensor:
     """The upper triangle (on and above diagonal ``diagonal``) of the last two dimensions.
 
     >>> import mathdl as md
@@ -165,7 +168,7 @@ def triu(x, diagonal=0):
 
 
 # ----- pieces: narrow, split, chunk (slices, so their gradients come from indexing) -------------
-def narrow(x, dim, start, length):
+def narrow(x: TensorLike, dim: int, start: int, length: int) -> Tensor:
     """Elements ``start … start+length−1`` along ``dim``, as ``torch.narrow`` (a view).
 
     >>> import mathdl as md
@@ -182,7 +185,13 @@ def narrow(x, dim, start, length):
     return getitem(x, index)
 
 
-def split(x, split_size_or_sections, dim=None, *, axis=None):
+def split(
+    x: TensorLike,
+    split_size_or_sections: int | Sequence[int],
+    dim: int | None = None,
+    *,
+    axis: int | None = None,
+) -> tuple[Tensor, ...]:
     """Pieces along ``dim`` (default 0), as ``torch.split``: of ``split_size_or_sections`` elements each (the last
     may be smaller) when it is an int, or of the given sizes (which must add up) when a list.
 
@@ -193,7 +202,7 @@ def split(x, split_size_or_sections, dim=None, *, axis=None):
     x = as_tensor(x)
     dim = _normalize_axis(one_dim("split", dim, axis, 0), x.ndim, "split")
     size = x.shape[dim]
-    if isinstance(split_size_or_sections, numbers.Integral):
+    if isinstance(split_size_or_sections, (int, numbers.Integral)):
         step = int(split_size_or_sections)
         if step <= 0:
             raise ValueError(f"split: split_size must be positive, got {step}")
@@ -209,7 +218,9 @@ def split(x, split_size_or_sections, dim=None, *, axis=None):
     return tuple(pieces)
 
 
-def chunk(x, chunks, dim=None, *, axis=None):
+def chunk(
+    x: TensorLike, chunks: int, dim: int | None = None, *, axis: int | None = None
+) -> tuple[Tensor, ...]:
     """``chunks`` pieces of equal size ⌈n/chunks⌉ along ``dim`` (default 0) (the last may be smaller, and there
     may be fewer pieces), as ``torch.chunk``.
 
@@ -225,7 +236,7 @@ def chunk(x, chunks, dim=None, *, axis=None):
     return split(x, step, dim)
 
 
-def meshgrid(*tensors, indexing="ij"):
+def meshgrid(*tensors: TensorLike, indexing: str = "ij") -> tuple[Tensor, ...]:
     """Coordinate grids from 1-D tensors, as ``torch.meshgrid``: output i varies along dimension i
     (``indexing="ij"``, the default; PyTorch's warning about the default is not repeated) or, with
     ``indexing="xy"``, the first two dimensions swapped as in ``np.meshgrid``.
@@ -256,7 +267,7 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 # ----- products ------------------------------------------------------------------------------------
-def bmm(a, b):
+def bmm(a: TensorLike, b: TensorLike) -> Tensor:
     """Batched matrix product of (b, n, k) and (b, k, m) tensors, as ``torch.bmm`` (no broadcasting).
 
     >>> import mathdl as md
@@ -273,7 +284,7 @@ def bmm(a, b):
     return matmul(a, b)
 
 
-def mm(a, b):
+def mm(a: TensorLike, b: TensorLike) -> Tensor:
     """Matrix product of two 2-d tensors, as ``torch.mm`` (no broadcasting).
 
     >>> import mathdl as md

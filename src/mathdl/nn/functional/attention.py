@@ -25,6 +25,7 @@ import numpy as np
 from mathdl import backend, ops
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.activation import dropout
+from mathdl.typing import TensorLike
 
 
 def _array(mask, where, name):
@@ -63,8 +64,14 @@ def _attend(q, k, v, additive_mask, dropout_p, training, scale):
 
 
 def scaled_dot_product_attention(
-    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None
-):
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: TensorLike | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
     """softmax(Q Kᵀ / √d + M) V, like ``torch.nn.functional.scaled_dot_product_attention``.
 
     query (…, L, d), key (…, S, d), value (…, S, d_v) → (…, L, d_v). ``attn_mask`` broadcastable

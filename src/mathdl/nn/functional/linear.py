@@ -17,6 +17,7 @@ from mathdl.autograd.tensor import Tensor
 from mathdl.ops.arithmetic import matmul
 from mathdl.ops.reduction import sum as tensor_sum
 from mathdl.ops.shape import reshape
+from mathdl.typing import TensorLike
 
 
 class LinearFunction(Function):
@@ -52,7 +53,7 @@ class LinearFunction(Function):
         return (gx, gw, gb) if has_bias else (gx, gw)
 
 
-def linear(input, weight, bias=None):
+def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
     """y = x Wᵀ + b.  input (…, in_features), weight (out_features, in_features), bias
     (out_features,) or None → (…, out_features). Like ``torch.nn.functional.linear``.
 

@@ -19,6 +19,7 @@ from mathdl.autograd.tensor import Tensor
 from mathdl.ops import elementwise, reduction
 from mathdl.ops.reduction import sum as reduction_sum
 from mathdl.ops.shape import unsqueeze
+from mathdl.typing import TensorLike
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -232,7 +233,14 @@ class SoftCrossEntropy(Function):
         return gz, gy_
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross entropy between class scores (logits) and targets, like ``torch.nn.functional.cross_entropy``.
 
     input: (N, C), (N, C, d₁, …) or (C,) unnormalised scores. target: int class indices (N) /
@@ -310,7 +318,13 @@ class NLLLoss(Function):
         return Tensor(pattern) * g
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood: input log-probabilities (N, C, …) or (C,), target int (N, …) /
     (); ℓₙ = −w_{tₙ} input[n, tₙ]; 'mean' divides by Σ w_{tₙ} over non-ignored samples.
 
@@ -328,7 +342,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
 
 # ----- regression and binary losses ---------------------------------------------------------------
-def _pair(input, target, where):
+def _pair(input: TensorLike, target: TensorLike, where: str) -> tuple[Tensor, Tensor]:
     input = as_tensor(input)
     target = as_tensor(target, like=input)
     if input.shape != target.shape:
@@ -338,7 +352,7 @@ def _pair(input, target, where):
     return input, target
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """Squared error ℓ = (x − y)² elementwise, then reduced; input and target of the same shape.
     ∂ℓ/∂x = 2 (x − y).
 
@@ -353,7 +367,7 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(diff * diff, reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """Absolute error ℓ = |x − y| elementwise, then reduced.
 
     >>> import mathdl as md
@@ -366,7 +380,7 @@ def l1_loss(input, target, reduction="mean"):
     return _reduce(elementwise.abs(input - target), reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """Huber loss, quadratic near 0 and linear beyond δ (d = x − y):
 
         ℓ(d) = ½ d²  if |d| ≤ δ,   δ (|d| − ½ δ)  otherwise;      ∂ℓ/∂d = clip(d, −δ, δ)
@@ -387,7 +401,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce(quadratic * quadratic * 0.5 + (magnitude - quadratic) * float(delta), reduction)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(
+    input: TensorLike, target: TensorLike, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
     """Smooth L1: ½ d²/β if |d| < β, |d| − ½ β otherwise (= huber_loss / β; β = 0 gives L1).
 
     >>> import mathdl as md
@@ -403,7 +419,9 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     return huber_loss(input, target, reduction, beta) * (1.0 / beta)
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(
+    input: TensorLike, target: TensorLike, reduction: str = "mean", log_target: bool = False
+) -> Tensor:
     """Kullback-Leibler divergence pointwise, with ``input`` = log q (log-probabilities) and
     ``target`` = p (or log p when ``log_target``):
 
@@ -455,7 +473,9 @@ class BinaryCrossEntropy(Function):
         return gp, gy
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(
+    input: TensorLike, target: TensorLike, weight: TensorLike | None = None, reduction: str = "mean"
+) -> Tensor:
     """Binary cross entropy of probabilities p ∈ [0, 1] (any shape) against targets y of the same
     shape: ℓ = −w (y log p + (1 − y) log(1 − p)) with logs clamped at −100 (as PyTorch).
     Prefer ``binary_cross_entropy_with_logits`` when you have scores: it is exact for large |x|.
@@ -520,7 +540,13 @@ class BinaryCrossEntropyWithLogits(Function):
         return gx, gy
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    reduction: str = "mean",
+    pos_weight: TensorLike | None = None,
+) -> Tensor:
     """Binary cross entropy of σ(input) against target (same shape), computed stably from the
     logits: ℓ = w (max(x, 0) − x y + log(1 + e^(−|x|))). ``pos_weight`` (broadcast over the last
     axis, one per class) multiplies the positive term, as in PyTorch.

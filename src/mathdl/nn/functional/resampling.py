@@ -7,11 +7,21 @@
     z = F.pixel_shuffle(conv(x), 3)                            # ESPCN's sub-pixel convolution
 """
 
+from collections.abc import Sequence
+
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.grid_sampling import affine_grid, grid_sample
 from mathdl.ops.resampling import interpolate, pixel_shuffle, pixel_unshuffle
+from mathdl.typing import ShapeLike, TensorLike
 
 
-def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def upsample(
+    input: TensorLike,
+    size: ShapeLike | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor:
     """PyTorch's deprecated name for ``interpolate`` (same arguments, same result).
 
     >>> import mathdl as md
@@ -22,7 +32,9 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
-def upsample_nearest(input, size=None, scale_factor=None):
+def upsample_nearest(
+    input: TensorLike, size: ShapeLike | None = None, scale_factor: float | Sequence[float] | None = None
+) -> Tensor:
     """``interpolate(input, size, scale_factor, mode="nearest")``, PyTorch's ``F.upsample_nearest``.
 
     >>> import mathdl as md
@@ -33,7 +45,9 @@ def upsample_nearest(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
-def upsample_bilinear(input, size=None, scale_factor=None):
+def upsample_bilinear(
+    input: TensorLike, size: ShapeLike | None = None, scale_factor: float | Sequence[float] | None = None
+) -> Tensor:
     """Bilinear upsampling with ``align_corners=True``, as PyTorch's ``F.upsample_bilinear``
     (corner pixel centres of input and output coincide).
 

@@ -15,6 +15,7 @@ from mathdl import ops
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
+from mathdl.typing import TensorLike
 
 
 class SequenceCrossEntropy(Function):
@@ -49,7 +50,35 @@ class SequenceCrossEntropy(Function):
         return _wrap(g, False)
 
 
-def sequence_cross_entropy(logits, targets, mask=None, ignore_index=None, reduction="mean"):
+def _kept(labels, mask, ignore_index, vocabulary):
+    """The positions that count (mask true, target not ``ignore_index``); their targets must lie in
+    [0, vocabulary)."""
+    keep = np.ones(labels.shape, dtype=bool)
+    if mask is not None:
+        mask_array = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
+        if mask_array.shape != labels.shape:
+            raise ValueError(
+                f"sequence_cross_entropy: mask of shape {mask_array.shape} must match targets {labels.shape}"
+            )
+        keep &= mask_array.astype(bool)
+    if ignore_index is not None:
+        keep &= labels != ignore_index
+    bad = keep & ((labels < 0) | (labels >= vocabulary))
+    if bad.any():
+        raise ValueError(
+            f"sequence_cross_entropy: target {labels[bad][0]} is out of range for a vocabulary "
+            f"of {vocabulary} (targets must lie in [0, {vocabulary - 1}])"
+        )
+    return keep
+
+
+def sequence_cross_entropy(
+    logits: Tensor,
+    targets: TensorLike,
+    mask: TensorLike | None = None,
+    ignore_index: int | None = None,
+    reduction: str = "mean",
+) -> Tensor:
     """Masked token-level cross-entropy of a sequence model (formula in the module docstring).
 
     logits (…, V) floats; targets (…) integers in [0, V); ``mask`` (…) booleans or 0/1 (True =
@@ -78,22 +107,7 @@ def sequence_cross_entropy(logits, targets, mask=None, ignore_index=None, reduct
             f"shape {logits.shape} (targets must be the logits' shape without the last axis)"
         )
     vocabulary = logits.shape[-1]
-    keep = np.ones(labels.shape, dtype=bool)
-    if mask is not None:
-        mask_array = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
-        if mask_array.shape != labels.shape:
-            raise ValueError(
-                f"sequence_cross_entropy: mask of shape {mask_array.shape} must match targets {labels.shape}"
-            )
-        keep &= mask_array.astype(bool)
-    if ignore_index is not None:
-        keep &= labels != ignore_index
-    bad = keep & ((labels < 0) | (labels >= vocabulary))
-    if bad.any():
-        raise ValueError(
-            f"sequence_cross_entropy: target {labels[bad][0]} is out of range for a vocabulary "
-            f"of {vocabulary} (targets must lie in [0, {vocabulary - 1}])"
-        )
+    keep = _kept(labels, mask, ignore_index, vocabulary)
     safe = np.where(keep, labels, 0).reshape(-1)
     flat = ops.reshape(logits, (-1, vocabulary))
     if reduction == "none":

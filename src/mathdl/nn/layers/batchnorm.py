@@ -24,7 +24,7 @@ from mathdl.nn.parameter import Parameter
 
 
 class _BatchNorm(Module):
-    _dims = ()
+    _dims: tuple[int, ...] = ()
     _expected = ""
 
     def __init__(

@@ -53,7 +53,7 @@ def _batch_shape(input, dim, where):
 class _LazyMixin:
     """Materialise on the first forward or load_state_dict, then become ``cls_to_become``."""
 
-    cls_to_become = None
+    cls_to_become: type | None = None
 
     def has_uninitialized_params(self):
         return isinstance(self.weight, UninitializedParameter)
