@@ -7,6 +7,7 @@ Sub-modules are registered under their position ('0', '1', …) or key, so param
 import operator
 from collections import OrderedDict
 
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn.module import Module
 
 
@@ -38,7 +39,7 @@ class Sequential(Module):
     (5, 2)
     """
 
-    def __init__(self, *modules):
+    def __init__(self, *modules) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, module in modules[0].items():
@@ -47,7 +48,7 @@ class Sequential(Module):
             for position, module in enumerate(modules):
                 self.add_module(str(position), _check_module(module, "Sequential"))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         for module in self._modules.values():
             x = module(x)
         return x
@@ -122,7 +123,7 @@ class ModuleList(Module):
     (3, 6)
     """
 
-    def __init__(self, modules=None):
+    def __init__(self, modules=None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
@@ -174,7 +175,7 @@ class ModuleDict(Module):
     (['a', 'b'], (1, 3))
     """
 
-    def __init__(self, modules=None):
+    def __init__(self, modules=None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)

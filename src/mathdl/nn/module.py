@@ -67,7 +67,11 @@ class Module:
     ((2, 1), 21)
     """
 
-    def __init__(self):
+    # set in __init__ through object.__setattr__; declared here for type checkers only
+    training: bool
+    _modules: "OrderedDict[str, Module]"
+
+    def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())

@@ -15,7 +15,7 @@ from mathdl.autograd.tensor import Tensor
 from mathdl.ops.convolution import conv2d
 from mathdl.ops.pooling import avg_pool2d, max_pool2d
 from mathdl.ops.shape import reshape
-from mathdl.typing import IntPair, TensorLike
+from mathdl.typing import TensorLike
 
 
 def _single(value, name, where):
@@ -45,9 +45,9 @@ def conv1d(
     input: TensorLike,
     weight: TensorLike,
     bias: TensorLike | None = None,
-    stride: IntPair = 1,
+    stride=1,
     padding: int | tuple[int, int] | str = 0,
-    dilation: IntPair = 1,
+    dilation=1,
     groups: int = 1,
 ) -> Tensor:
     """1-D cross-correlation (``F.conv1d``): input (N, C, L), weight (O, C/groups, K), bias (O,) →
@@ -73,10 +73,10 @@ def conv1d(
 
 def max_pool1d(
     input: TensorLike,
-    kernel_size: IntPair,
-    stride: IntPair | None = None,
-    padding: int = 0,
-    dilation: IntPair = 1,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
     ceil_mode: bool = False,
     return_indices: bool = False,
 ):
@@ -105,9 +105,9 @@ def max_pool1d(
 
 def avg_pool1d(
     input: TensorLike,
-    kernel_size: IntPair,
-    stride: IntPair | None = None,
-    padding: int = 0,
+    kernel_size,
+    stride=None,
+    padding=0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
 ) -> Tensor:

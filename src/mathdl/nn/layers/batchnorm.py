@@ -24,6 +24,11 @@ from mathdl.nn.parameter import Parameter
 
 
 class _BatchNorm(Module):
+    # buffers (register_buffer; None without track_running_stats), declared for type checkers
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
+
     _dims: tuple[int, ...] = ()
     _expected = ""
 

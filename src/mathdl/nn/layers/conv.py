@@ -21,10 +21,12 @@ import numbers
 import numpy as np
 
 from mathdl import backend
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn import init
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
 from mathdl.ops.convolution import _pair, conv2d, conv_transpose2d
+from mathdl.typing import DTypeLike, IntPair
 
 
 def _positive(value, name, where):
@@ -119,16 +121,16 @@ class Conv2d(_ConvNd):
 
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        dtype=None,
-    ):
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntPair,
+        stride: IntPair = 1,
+        padding: IntPair | str = 0,
+        dilation: IntPair = 1,
+        groups: int = 1,
+        bias: bool = True,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(
             "Conv2d",
             in_channels,
@@ -143,7 +145,7 @@ class Conv2d(_ConvNd):
             dtype,
         )
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim in (3, 4) and input.shape[-3] != self.in_channels:
             raise ValueError(
                 f"Conv2d: expected {self.in_channels} input channels (input of shape (N, "
@@ -166,17 +168,17 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups=1,
-        bias=True,
-        dilation=1,
-        dtype=None,
-    ):
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntPair,
+        stride: IntPair = 1,
+        padding: IntPair | str = 0,
+        output_padding: IntPair = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: IntPair = 1,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         self.output_padding = _pair(output_padding, "output_padding", "ConvTranspose2d", 0)
         if isinstance(padding, str):
             raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {padding!r}")
@@ -200,7 +202,7 @@ class ConvTranspose2d(_ConvNd):
                     f"stride {stride} or dilation {dilation}"
                 )
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim in (3, 4) and input.shape[-3] != self.in_channels:
             raise ValueError(
                 f"ConvTranspose2d: expected {self.in_channels} input channels, got input of "

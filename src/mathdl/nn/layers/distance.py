@@ -1,5 +1,6 @@
 """``nn.CosineSimilarity`` and ``nn.PairwiseDistance``: modules over ``nn.functional.distance``."""
 
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.distance import cosine_similarity, pairwise_distance
 from mathdl.nn.module import Module
 
@@ -12,11 +13,11 @@ class CosineSimilarity(Module):
     [1.0]
     """
 
-    def __init__(self, dim=1, eps=1e-8):
+    def __init__(self, dim: int = 1, eps: float = 1e-08) -> None:
         super().__init__()
         self.dim, self.eps = dim, eps
 
-    def forward(self, x1, x2):
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
         return cosine_similarity(x1, x2, self.dim, self.eps)
 
 
@@ -28,9 +29,9 @@ class PairwiseDistance(Module):
     [5.0]
     """
 
-    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
+    def __init__(self, p: float = 2.0, eps: float = 1e-06, keepdim: bool = False) -> None:
         super().__init__()
         self.norm, self.eps, self.keepdim = p, eps, keepdim
 
-    def forward(self, x1, x2):
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
         return pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

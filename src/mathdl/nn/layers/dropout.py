@@ -1,5 +1,6 @@
 """Dropout layers: random zeroing during training, the identity in evaluation mode."""
 
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional import activation as F
 from mathdl.nn.module import Module
 
@@ -13,12 +14,12 @@ class Dropout(Module):
     [1.0, 1.0, 1.0]
     """
 
-    def __init__(self, p=0.5, inplace=False):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = F._check_p(p, "Dropout")
         self.inplace = bool(inplace)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
@@ -34,12 +35,12 @@ class Dropout2d(Module):
     (1, 2, 2, 2)
     """
 
-    def __init__(self, p=0.5, inplace=False):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = F._check_p(p, "Dropout2d")
         self.inplace = bool(inplace)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):

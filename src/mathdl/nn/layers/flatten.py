@@ -1,6 +1,7 @@
 """Shape layers: Flatten and Identity."""
 
 from mathdl.autograd.function import as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn.module import Module
 from mathdl.ops.shape import flatten
 
@@ -14,11 +15,11 @@ class Flatten(Module):
     (2, 12)
     """
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         input = as_tensor(input)
         if input.ndim <= self.start_dim and input.ndim > 0 and self.start_dim >= 0:
             raise ValueError(
@@ -38,8 +39,8 @@ class Identity(Module):
     [1.0, 2.0]
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__()
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return input

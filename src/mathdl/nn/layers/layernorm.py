@@ -5,9 +5,11 @@ import numbers
 import numpy as np
 
 from mathdl import backend
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.normalization import LayerNormFunction, group_norm, layer_norm  # noqa: F401 (public names kept)
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
+from mathdl.typing import DTypeLike
 
 
 class LayerNorm(Module):
@@ -21,7 +23,17 @@ class LayerNorm(Module):
     [-1.0, 1.0]
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-05,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__()
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
@@ -40,7 +52,7 @@ class LayerNorm(Module):
             self.weight = None
             self.bias = None
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
@@ -59,7 +71,16 @@ class GroupNorm(Module):
     (3, 4, 5, 5)
     """
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None, *, bias=True):
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-05,
+        affine: bool = True,
+        dtype: DTypeLike | None = None,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(
@@ -71,7 +92,7 @@ class GroupNorm(Module):
         self.weight = Parameter(np.ones(num_channels), dtype=dtype) if affine else None
         self.bias = Parameter(np.zeros(num_channels), dtype=dtype) if self._has_bias else None
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):

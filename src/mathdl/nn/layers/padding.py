@@ -6,6 +6,7 @@ import numbers
 
 from mathdl.nn.functional.padding import pad
 from mathdl.nn.module import Module
+from mathdl.typing import IntPair
 
 
 class _Pad(Module):
@@ -42,7 +43,7 @@ class ConstantPad1d(_Pad):
     [[[9.0, 1.0, 2.0]]]
     """
 
-    def __init__(self, padding, value):
+    def __init__(self, padding: IntPair, value: float) -> None:
         super().__init__(padding, value)
 
 
@@ -65,7 +66,7 @@ class ZeroPad1d(_Pad):
     [[[0.0, 1.0, 2.0, 0.0]]]
     """
 
-    def __init__(self, padding):
+    def __init__(self, padding: IntPair) -> None:
         super().__init__(padding, 0.0)
 
 

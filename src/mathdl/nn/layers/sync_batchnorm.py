@@ -12,6 +12,7 @@ from mathdl import distributed as dist
 from mathdl.autograd.function import as_tensor
 from mathdl.nn.functional.sync_batch_norm import sync_batch_norm
 from mathdl.nn.layers.batchnorm import _BatchNorm
+from mathdl.typing import DTypeLike
 
 
 class SyncBatchNorm(_BatchNorm):
@@ -29,18 +30,18 @@ class SyncBatchNorm(_BatchNorm):
 
     def __init__(
         self,
-        num_features,
-        eps=1e-5,
-        momentum=0.1,
-        affine=True,
-        track_running_stats=True,
+        num_features: int,
+        eps: float = 1e-05,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
         process_group=None,
-        dtype=None,
-    ):
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
         dist.process_group._check_group(process_group)
 
-    def forward(self, input):
+    def forward(self, input):  # (buffers exist only with track_running_stats: left untyped)
         if not (self.training and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(input)
         input = as_tensor(input)
