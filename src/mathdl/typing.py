@@ -6,6 +6,7 @@
     ShapeLike    a shape: one int, or a tuple or list of ints
     IntPair      a size given once for both spatial axes or per axis: ``3`` or ``(3, 5)``
     DTypeLike    a dtype: ``md.float32``, ``np.float64``, ``"float64"``, …
+    ParamsT      what an optimiser takes: parameters, or parameter groups (dicts with ``params``)
 
 >>> from mathdl.typing import TensorLike
 >>> import mathdl as md
@@ -15,8 +16,8 @@
 [2.0, 4.0]
 """
 
-from collections.abc import Sequence
-from typing import TypeAlias
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeAlias
 
 import numpy.typing as npt
 
@@ -27,5 +28,6 @@ DimArg: TypeAlias = int | Sequence[int] | None
 ShapeLike: TypeAlias = int | tuple[int, ...] | list[int]
 IntPair: TypeAlias = int | tuple[int, int]
 DTypeLike: TypeAlias = npt.DTypeLike
+ParamsT: TypeAlias = Iterable[Tensor] | Iterable[dict[str, Any]]
 
-__all__ = ["DTypeLike", "DimArg", "IntPair", "ShapeLike", "Tensor", "TensorLike"]
+__all__ = ["DTypeLike", "DimArg", "IntPair", "ParamsT", "ShapeLike", "Tensor", "TensorLike"]

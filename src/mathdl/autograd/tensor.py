@@ -165,13 +165,13 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
             return Size(self.array.shape)
         return self.array.shape[_dim_index(dim, self.array.ndim, "size")]
 
-    def numel(self):
+    def numel(self) -> int:
         """The number of elements."""
         return self.array.size
 
     nelement = numel
 
-    def dim(self):
+    def dim(self) -> int:
         """The number of dimensions (``ndim``)."""
         return self.array.ndim
 
@@ -248,7 +248,7 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     __hash__ = object.__hash__
 
     # ----- conversions to Python and NumPy -----------------------------------------------------
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The underlying NumPy array (shared, not copied), like ``torch.Tensor.numpy``."""
         return self.array
 
@@ -264,7 +264,7 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     def tolist(self):
         return self.array.tolist()
 
-    def detach(self):
+    def detach(self) -> "Tensor":
         """A new Tensor sharing the data, cut from the graph (no gradient flows through it).
         It shares the version counter, as in PyTorch: writing into it in place is noticed by a
         backward that needs the original values."""
@@ -275,7 +275,7 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
 
         return arithmetic.Identity()(self)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and self.array.dtype.kind not in "fc":
             raise TypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.array.dtype}"
@@ -285,12 +285,19 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after ``backward`` (leaves always keep theirs)."""
         self._retain_grad = True
 
     # ----- differentiation ---------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, grad=None):
+    def backward(
+        self,
+        gradient: Any | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any | None = None,
+        grad: Any | None = None,
+    ) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient.
 
         ``gradient`` is the upstream gradient (dL/dself); it may be omitted only for one-element

@@ -16,12 +16,15 @@ before ``step()`` that needs the old weights raises instead of using the new one
 
 import copy
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor import Tensor
 from mathdl.autograd.version import bump
+from mathdl.typing import ParamsT
 
 
 class _Required:
@@ -57,17 +60,17 @@ class Optimizer:
     for per-group options (missing options take the defaults).
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self.state = {}
-        self.param_groups = []
-        self._scratch = {}
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        self._scratch: dict[Tensor, dict[str, np.ndarray]] = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{type(self).__name__}: params must be an iterable of Tensors or of dicts, "
                 f"got a single Tensor (wrap it in a list)"
             )
-        groups = list(params)
+        groups: list[Any] = list(params)
         if not groups:
             raise ValueError(
                 f"{type(self).__name__}: got an empty parameter list (did the model "
@@ -78,7 +81,7 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group ``{'params': [...], option: value, …}``; missing options take the defaults."""
         if not isinstance(param_group, dict):
             raise TypeError(
@@ -122,7 +125,7 @@ class Optimizer:
     def _check_group(self, group):
         """Validate a group's hyper-parameters (subclasses raise ValueError naming the bad one)."""
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of all parameters: to None (default, as PyTorch) or to zeros."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -133,7 +136,7 @@ class Optimizer:
                 else:
                     p.grad.array[...] = 0
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient. ``closure`` (optional) re-evaluates
         the model and returns the loss, which step returns."""
         loss = None
@@ -172,12 +175,12 @@ class Optimizer:
         return array
 
     # ----- saving and resuming ---------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """``{'state': {index: {name: array or number}}, 'param_groups': [{options, 'params': [indices]}]}``.
 
         Parameters are numbered by position across the groups, as in PyTorch. Arrays are copies.
         """
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             saved = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
@@ -195,7 +198,7 @@ class Optimizer:
                     }
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict`` returned (from this optimizer or one built the same way)."""
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
             raise ValueError(
