@@ -117,9 +117,9 @@ def gradcheck_error(function, inputs, eps=1e-6, seed=0):
 def gradcheck(
     function: Callable[..., Any],
     inputs: Tensor | Sequence[Tensor],
-    eps: float = 1e-06,
-    atol: float = 1e-05,
-    rtol: float = 0.001,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
     seed: int = 0,
     raise_exception: bool = True,
     **_torch_options: Any,
@@ -175,9 +175,9 @@ def hessian_vector_product(function, inputs, vectors):
 def gradgradcheck(
     function: Callable[..., Any],
     inputs: Sequence[Tensor],
-    eps: float = 1e-06,
-    atol: float = 1e-05,
-    rtol: float = 0.001,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
     seed: int = 0,
 ) -> bool:
     """Check second derivatives: the exact Hessian-vector product of ⟨w, f(x)⟩ against central

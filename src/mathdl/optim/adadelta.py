@@ -21,7 +21,7 @@ class Adadelta(Optimizer):
         params: ParamsT,
         lr: float = 1.0,
         rho: float = 0.9,
-        eps: float = 1e-06,
+        eps: float = 1e-6,
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))

@@ -22,9 +22,9 @@ class Adam(Optimizer):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 0.001,
+        lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-08,
+        eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         maximize: bool = False,
@@ -98,10 +98,10 @@ class AdamW(Adam):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 0.001,
+        lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-08,
-        weight_decay: float = 0.01,
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
         amsgrad: bool = False,
         maximize: bool = False,
     ) -> None:

@@ -18,9 +18,9 @@ class Adamax(Adam):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 0.002,
+        lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-08,
+        eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
         Optimizer.__init__(self, params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))

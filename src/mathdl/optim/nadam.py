@@ -20,11 +20,11 @@ class NAdam(Adam):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 0.002,
+        lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-08,
+        eps: float = 1e-8,
         weight_decay: float = 0.0,
-        momentum_decay: float = 0.004,
+        momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
     ) -> None:
         Optimizer.__init__(

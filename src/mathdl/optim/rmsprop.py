@@ -20,9 +20,9 @@ class RMSprop(Optimizer):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 0.01,
+        lr: float = 1e-2,
         alpha: float = 0.99,
-        eps: float = 1e-08,
+        eps: float = 1e-8,
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,

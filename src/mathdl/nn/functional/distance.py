@@ -64,7 +64,7 @@ def normalize(input: TensorLike, p: float = 2.0, dim: int = 1, eps: float = 1e-1
     return input / elementwise.maximum(norm, float(eps))
 
 
-def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float = 1e-08) -> Tensor:
+def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """Σ x₁ x₂ / (max(‖x₁‖, ε) max(‖x₂‖, ε)) along ``dim`` after broadcasting x₁ with x₂; the
     dimension ``dim`` is removed (``F.cosine_similarity``).
 
@@ -81,7 +81,7 @@ def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float =
 
 
 def pairwise_distance(
-    x1: TensorLike, x2: TensorLike, p: float = 2.0, eps: float = 1e-06, keepdim: bool = False
+    x1: TensorLike, x2: TensorLike, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
 ) -> Tensor:
     """‖x₁ − x₂ + ε‖_p over the last dimension (``F.pairwise_distance``).
 

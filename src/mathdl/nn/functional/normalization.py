@@ -186,7 +186,7 @@ def batch_norm(
     bias: TensorLike | None = None,
     training: bool = False,
     momentum: float = 0.1,
-    eps: float = 1e-05,
+    eps: float = 1e-5,
 ) -> Tensor:
     """Batch normalisation of input (N, C, …) per channel, like ``torch.nn.functional.batch_norm``.
 
@@ -226,7 +226,7 @@ def group_norm(
     num_groups: int,
     weight: TensorLike | None = None,
     bias: TensorLike | None = None,
-    eps: float = 1e-05,
+    eps: float = 1e-5,
 ) -> Tensor:
     """Group normalisation (Wu & He 2018), ``F.group_norm``: the C channels of x (N, C, …) form
     ``num_groups`` groups; each sample's group is normalised over its channels and positions,
@@ -335,7 +335,7 @@ def layer_norm(
     normalized_shape: ShapeLike,
     weight: Tensor | None = None,
     bias: Tensor | None = None,
-    eps: float = 1e-05,
+    eps: float = 1e-5,
 ) -> Tensor:
     """Layer normalisation over the trailing ``normalized_shape`` axes (``F.layer_norm``).
     input (…, *normalized_shape); weight and bias ``normalized_shape`` or None; same shape out.

@@ -17,6 +17,7 @@ accept; Keras' ``padding='same'`` with strides is ``padding=ops.convolution.same
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -125,7 +126,7 @@ class Conv2d(_ConvNd):
         out_channels: int,
         kernel_size: IntPair,
         stride: IntPair = 1,
-        padding: IntPair | str = 0,
+        padding: IntPair | Sequence[Sequence[int]] | str = 0,
         dilation: IntPair = 1,
         groups: int = 1,
         bias: bool = True,
@@ -172,7 +173,7 @@ class ConvTranspose2d(_ConvNd):
         out_channels: int,
         kernel_size: IntPair,
         stride: IntPair = 1,
-        padding: IntPair | str = 0,
+        padding: IntPair | Sequence[Sequence[int]] = 0,
         output_padding: IntPair = 0,
         groups: int = 1,
         bias: bool = True,

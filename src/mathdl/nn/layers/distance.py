@@ -13,7 +13,7 @@ class CosineSimilarity(Module):
     [1.0]
     """
 
-    def __init__(self, dim: int = 1, eps: float = 1e-08) -> None:
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
         super().__init__()
         self.dim, self.eps = dim, eps
 
@@ -29,7 +29,7 @@ class PairwiseDistance(Module):
     [5.0]
     """
 
-    def __init__(self, p: float = 2.0, eps: float = 1e-06, keepdim: bool = False) -> None:
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
         super().__init__()
         self.norm, self.eps, self.keepdim = p, eps, keepdim
 

@@ -29,7 +29,7 @@ class LayerNorm(Module):
     def __init__(
         self,
         normalized_shape,
-        eps: float = 1e-05,
+        eps: float = 1e-5,
         elementwise_affine: bool = True,
         bias: bool = True,
         dtype: DTypeLike | None = None,
@@ -75,7 +75,7 @@ class GroupNorm(Module):
         self,
         num_groups: int,
         num_channels: int,
-        eps: float = 1e-05,
+        eps: float = 1e-5,
         affine: bool = True,
         dtype: DTypeLike | None = None,
         *,

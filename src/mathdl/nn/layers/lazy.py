@@ -10,6 +10,8 @@ module's class becomes ``Linear`` / ``Conv2d``, exactly as in PyTorch. Using the
 that (an optimiser step with a gradient, say) fails with the shapes named.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -131,7 +133,7 @@ class LazyConv2d(_LazyMixin, Conv2d):
         out_channels: int,
         kernel_size: IntPair,
         stride: IntPair = 1,
-        padding: IntPair | str = 0,
+        padding: IntPair | Sequence[Sequence[int]] | str = 0,
         dilation: IntPair = 1,
         groups: int = 1,
         bias: bool = True,

@@ -31,7 +31,7 @@ class SyncBatchNorm(_BatchNorm):
     def __init__(
         self,
         num_features: int,
-        eps: float = 1e-05,
+        eps: float = 1e-5,
         momentum: float = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
