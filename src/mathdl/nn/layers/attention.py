@@ -36,6 +36,7 @@ from mathdl.nn.layers.linear import Linear
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
 from mathdl.random import generator
+from mathdl.typing import TensorLike
 
 
 class MultiheadAttention(Module):
@@ -53,7 +54,18 @@ class MultiheadAttention(Module):
     ((3, 5, 8), (3, 5, 7))
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None, batch_first=False):
+    in_proj_bias: Parameter | None
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        batch_first: bool = False,
+    ) -> None:
         super().__init__()
         for name, value in (("embed_dim", embed_dim), ("num_heads", num_heads)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
@@ -164,15 +176,15 @@ class MultiheadAttention(Module):
 
     def forward(
         self,
-        query,
-        key,
-        value,
-        key_padding_mask=None,
-        need_weights=True,
-        attn_mask=None,
-        average_attn_weights=True,
-        is_causal=False,
-    ):
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_padding_mask: TensorLike | None = None,
+        need_weights: bool = True,
+        attn_mask: TensorLike | None = None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
         """Returns ``(attn_output, attn_weights)``.
 
         query (L, N, E), key (S, N, kdim), value (S, N, vdim) ((N, L, E) etc. with batch_first;
