@@ -9,6 +9,18 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402  (after the thread settings, which NumPy reads when it loads)
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# ----- hypothesis: deterministic locally, randomised (with a printed seed) in CI -----------------
+# Locally ("dev") every run tries the same examples, fast. In CI ("ci", selected by MATHDL_CI=1)
+# the examples are random: .ci/run passes --hypothesis-seed=N and prints N, so a failing run
+# replays with `MATHDL_CI=1 uv run pytest --hypothesis-seed=N ...`; print_blob also prints the
+# @reproduce_failure line of the failing example. Every test states its max_examples (modules
+# with many parameters ask for more in CI through hypothesis_budget.examples). No deadline: a
+# shared CI machine makes wall time meaningless.
+settings.register_profile("dev", derandomize=True, deadline=None)
+settings.register_profile("ci", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("MATHDL_CI") == "1" else "dev")
 
 
 @pytest.fixture
@@ -44,11 +56,23 @@ CI_ALLOWED_SKIP_REASONS: list[str] = []
 
 _skip_reasons: dict[str, int] = {}
 
+# The MPI worker scripts are run by mpiexec, never imported by pytest (--doctest-modules would
+# import every .py file).
+collect_ignore = ["distributed/workers"]
 
-def pytest_runtest_logreport(report):
-    if report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        _skip_reasons[reason] = _skip_reasons.get(reason, 0) + 1
+
+class _SkipCounter:
+    """Counts skips of every item, the doctests under src/mathdl included (a hook in this conftest
+    would only see the items under tests/, so it is registered as a plugin)."""
+
+    def pytest_runtest_logreport(self, report):
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            _skip_reasons[reason] = _skip_reasons.get(reason, 0) + 1
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_SkipCounter(), "mathdl-skip-counter")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -1,7 +1,15 @@
-"""The one place that chooses the array module.
+"""Process-wide numeric settings: the default floating dtype and the BLAS thread pool.
 
-Everything in mathdl that needs arrays asks this module for ``xp`` instead of importing NumPy
-directly for array creation, so a later CuPy backend changes one line here.
+- ``get_default_dtype`` / ``set_default_dtype``: the dtype of new floating tensors and parameters
+  (float32 unless changed to float64), read by the factories, ``Tensor(...)`` and the ops that
+  promote integers.
+- ``set_num_threads`` / ``get_num_threads`` (through threadpoolctl) and ``default_num_threads`` /
+  ``apply_default_num_threads`` (the per-rank default under MPI): the threads of the BLAS library
+  behind NumPy's matrix products.
+
+``xp`` names the array module (NumPy) that ``Tensor(...)`` converts its data with. It is not a
+switch: every op's forward calls NumPy directly, so a GPU array module (CuPy) would have to be
+threaded through each op, not set here (``mathdl.devices`` refuses any device but the CPU).
 """
 
 import os
@@ -52,8 +60,9 @@ def set_num_threads(n):
     ``torch.set_num_threads``; ``n="auto"`` measures and keeps the fastest count
     (``choose_num_threads``). Needs ``threadpoolctl``.
 
-    >>> md.set_num_threads(1)   # doctest: +SKIP
-    >>> md.get_num_threads()    # doctest: +SKIP
+    >>> import mathdl as md
+    >>> md.set_num_threads(1)
+    >>> md.get_num_threads()
     1
     """
     if n == "auto":

@@ -10,12 +10,11 @@ from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import mathdl as md
 
-# the torch fixture only imports a module, so sharing it across examples is safe; derandomized so
-# that CI runs the same examples every time (a failure reproduces; nothing is flaky)
+# the torch fixture only imports a module, so sharing it across examples is safe; the hypothesis
+# profile (tests/conftest.py) makes runs deterministic locally and seeded-random in CI
 SETTINGS = settings(
     max_examples=25,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 SEEDS = st.integers(0, 2**32 - 1)

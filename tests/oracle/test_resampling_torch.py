@@ -17,7 +17,6 @@ import torch_oracle
 SETTINGS = settings(
     max_examples=30,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 compare_with_torch = functools.partial(torch_oracle.compare_with_torch, rtol=1e-10, atol=1e-12)

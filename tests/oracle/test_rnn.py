@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import mathdl as md
+from hypothesis_budget import examples
 from mathdl.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from torch_oracle import copy_weights
 
@@ -99,7 +100,7 @@ def test_random_shapes_match_torch(torch):
     hypothesis = pytest.importorskip("hypothesis")
     strategies = hypothesis.strategies
 
-    @hypothesis.settings(max_examples=12, deadline=None, derandomize=True)
+    @hypothesis.settings(max_examples=examples(12, ci=100), deadline=None)
     @hypothesis.given(
         steps=strategies.integers(1, 5),
         batch=strategies.integers(1, 3),

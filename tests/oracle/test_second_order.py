@@ -305,7 +305,6 @@ def test_full_hessian_of_a_small_network_like_torch(torch, rng):
 @settings(
     max_examples=20,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(

@@ -13,7 +13,6 @@ from torch_oracle import compare_with_torch
 SETTINGS = settings(
     max_examples=25,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 SEEDS = st.integers(0, 2**32 - 1)

@@ -27,7 +27,7 @@ class AnomalyError(AutogradError):
     """A nan or inf appeared (only raised while anomaly detection is on)."""
 
 
-def is_anomaly_enabled():
+def is_anomaly_enabled() -> bool:
     return _function._anomaly
 
 

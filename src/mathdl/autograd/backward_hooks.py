@@ -6,7 +6,7 @@ This is the moment ``nn.parallel.DistributedDataParallel`` averages gradients ac
 (which returns gradients instead of accumulating them) does not run these hooks.
 """
 
-_hooks = {}
+_hooks: dict[int, object] = {}
 _next_id = [0]
 
 

@@ -16,12 +16,20 @@ as in PyTorch. Before each Function runs, the version check refuses values overw
 since it was recorded (``mathdl.autograd.version``), and anomaly mode checks its gradients.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from mathdl.autograd import backward_hooks, grad_mode
 from mathdl.autograd import function as _function
 from mathdl.autograd.function import Unsaved, _keep_saved, _unsaved, _wrap
 from mathdl.autograd.tensor import AutogradError, Tensor
+
+if TYPE_CHECKING:
+    from mathdl.typing import TensorLike
 
 _EMIT = object()  # on the sort's stack: the Function below this marker has all its inputs ordered
 
@@ -284,7 +292,13 @@ def _check_grad_output(y, gy, where):
     return gy
 
 
-def backward(y, grad=None, create_graph=False, retain_graph=None, inputs=None):
+def backward(
+    y: Tensor,
+    grad: TensorLike | None = None,
+    create_graph: bool = False,
+    retain_graph: bool | None = None,
+    inputs: Tensor | Sequence[Tensor] | None = None,
+) -> None:
     """Accumulate ∂y/∂leaf (times ``grad``) into ``leaf.grad`` for every leaf requiring a gradient
     (only into the tensors ``inputs`` when given, as PyTorch)."""
     if not isinstance(y, Tensor):
@@ -347,14 +361,14 @@ def _check_grad_arguments(outputs, inputs):
 
 
 def grad(
-    outputs,
-    inputs,
-    grad_outputs=None,
-    retain_graph=None,
-    create_graph=False,
-    allow_unused=None,
-    materialize_grads=False,
-):
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> list[Tensor | None]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad).
 
     ``outputs`` and ``inputs`` are Tensors or sequences of them; ``grad_outputs`` gives the upstream

@@ -15,11 +15,15 @@ written, as in PyTorch).
 """
 
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor import Tensor, _as_array
+
+if TYPE_CHECKING:
+    from mathdl.typing import TensorLike
 
 # The in-place clock: every in-place write ticks it and stamps the buffer it wrote; every recorded
 # Function keeps the tick it was made at. A buffer stamped later than a Function that saved it was
@@ -120,7 +124,7 @@ class Function:
 
     inputs = ()
     outputs = ()
-    saves = None  # positions of the inputs backward reads (None: all)
+    saves: tuple[int, ...] | None = None  # positions of the inputs backward reads (None: all)
     saves_output = False  # whether backward reads the output's values
     view = False  # whether the output shares the input's memory
     _stamp = 0  # the in-place clock when recorded; -1 - that once a backward freed it
@@ -215,7 +219,7 @@ class AccumulateGrad:
         return "<AccumulateGrad>"
 
 
-def as_tensor(value, like=None):
+def as_tensor(value: "TensorLike", like: Tensor | None = None) -> Tensor:
     """``value`` as a Tensor; a Python number or float array takes the floating dtype of ``like``.
 
     This keeps float32 computations float32: NumPy 2 would promote ``float32_array * np.float64(2)``

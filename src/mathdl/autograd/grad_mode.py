@@ -11,7 +11,7 @@ import contextlib
 _enabled = True
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True while operations on tensors that require gradients are recorded into a graph."""
     return _enabled
 
@@ -81,7 +81,7 @@ class set_grad_enabled:
 _inference = False
 
 
-def is_inference_mode_enabled():
+def is_inference_mode_enabled() -> bool:
     """True inside ``inference_mode()``."""
     return _inference
 

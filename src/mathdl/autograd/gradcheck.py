@@ -15,6 +15,9 @@ tuple whose float64 Tensors with ``requires_grad=True`` are checked (anything el
 ``fn`` unchanged); it returns True or raises (or returns False with ``raise_exception=False``).
 """
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from mathdl.autograd.engine import grad
@@ -112,8 +115,15 @@ def gradcheck_error(function, inputs, eps=1e-6, seed=0):
 
 
 def gradcheck(
-    function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True, **_torch_options
-):
+    function: Callable[..., Any],
+    inputs: Tensor | Sequence[Tensor],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    raise_exception: bool = True,
+    **_torch_options: Any,
+) -> bool:
     """True when reverse-mode gradients of ``function`` agree with central differences, as
     ``torch.autograd.gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)``.
 
@@ -162,7 +172,14 @@ def hessian_vector_product(function, inputs, vectors):
     ]
 
 
-def gradgradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+def gradgradcheck(
+    function: Callable[..., Any],
+    inputs: Sequence[Tensor],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> bool:
     """Check second derivatives: the exact Hessian-vector product of ⟨w, f(x)⟩ against central
     differences of its gradient."""
     _check_inputs(inputs)

@@ -13,6 +13,7 @@ functions (``x.sum(dim=1)``), ``tensor_inplace`` the in-place ones (``add_``, ``
 """
 
 import numbers
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -103,6 +104,12 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     # Make NumPy defer to our reflected operators (array + Tensor -> Tensor.__radd__).
     __array_priority__ = 1000
 
+    if TYPE_CHECKING:  # what the mixins' conversions return, for a type checker (no runtime effect)
+
+        def to(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def astype(self, dtype: Any) -> "Tensor": ...
+        def reshape(self, *shape: Any) -> "Tensor": ...
+
     def __init__(self, data=None, *sizes, requires_grad=False, dtype=None, name=None, device=None):
         if device is not None:
             from mathdl.devices import check_device
@@ -158,13 +165,13 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
             return Size(self.array.shape)
         return self.array.shape[_dim_index(dim, self.array.ndim, "size")]
 
-    def numel(self):
+    def numel(self) -> int:
         """The number of elements."""
         return self.array.size
 
     nelement = numel
 
-    def dim(self):
+    def dim(self) -> int:
         """The number of dimensions (``ndim``)."""
         return self.array.ndim
 
@@ -241,7 +248,7 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     __hash__ = object.__hash__
 
     # ----- conversions to Python and NumPy -----------------------------------------------------
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The underlying NumPy array (shared, not copied), like ``torch.Tensor.numpy``."""
         return self.array
 
@@ -257,18 +264,18 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     def tolist(self):
         return self.array.tolist()
 
-    def detach(self):
+    def detach(self) -> "Tensor":
         """A new Tensor sharing the data, cut from the graph (no gradient flows through it).
         It shares the version counter, as in PyTorch: writing into it in place is noticed by a
         backward that needs the original values."""
         return Tensor(self.array)
 
-    def clone(self):
+    def clone(self) -> "Tensor":
         from mathdl.ops import arithmetic
 
         return arithmetic.Identity()(self)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and self.array.dtype.kind not in "fc":
             raise TypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.array.dtype}"
@@ -278,12 +285,19 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after ``backward`` (leaves always keep theirs)."""
         self._retain_grad = True
 
     # ----- differentiation ---------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, grad=None):
+    def backward(
+        self,
+        gradient: Any | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any | None = None,
+        grad: Any | None = None,
+    ) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient.
 
         ``gradient`` is the upstream gradient (dL/dself); it may be omitted only for one-element
@@ -346,7 +360,7 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     def __abs__(self):
         return _ops().abs(self)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index) -> "Tensor":
         return _ops().getitem(self, index)
 
     # comparisons: no gradient, a boolean Tensor

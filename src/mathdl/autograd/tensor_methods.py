@@ -7,7 +7,7 @@ Each takes the same arguments as its function (PyTorch's ``dim``/``keepdim``, Nu
 
 import numbers
 
-_OPS = []
+_OPS: list[str] = []
 
 
 def _ops():

@@ -26,7 +26,7 @@ from mathdl.autograd.function import _wrap
 from mathdl.autograd.tensor import AutogradError, Tensor
 
 # id(root buffer) -> [weak reference to it, stamp of its last write, number of writes]
-_stamps = {}
+_stamps: dict[int, list] = {}
 
 LEAF_MESSAGE = (
     "a leaf Variable that requires grad is being used in an in-place operation: {op} would "

@@ -13,7 +13,8 @@ permutation per epoch when ``shuffle=True``, or any ``sampler``), cut into conse
 """
 
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -225,27 +226,33 @@ class DataLoader:
     batches per epoch: ``ceil(N / batch_size)``, or ``floor`` with ``drop_last``.
     """
 
+    # set in __init__ from its arguments; loosely typed: which of them is None depends on the
+    # batching mode (_auto_batches, _iterable), which a type checker cannot follow
+    batch_size: Any
+    sampler: Any
+    batch_sampler: Any
+
     def __init__(
         self,
-        dataset,
-        batch_size=1,
-        shuffle=None,
-        sampler=None,
-        batch_sampler=None,
-        num_workers=0,
-        collate_fn=None,
-        pin_memory=False,
-        drop_last=False,
-        timeout=0,
-        worker_init_fn=None,
+        dataset: Any,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Any | None = None,
+        batch_sampler: Any | None = None,
+        num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
         multiprocessing_context=None,
-        generator=None,
+        generator: Any | None = None,
         *,
-        prefetch_factor=None,
-        persistent_workers=False,
-        pin_memory_device="",
-        in_order=True,
-    ):
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
+    ) -> None:
         _check_dataset(dataset)
         _check_flags(batch_size, shuffle, drop_last, num_workers, collate_fn, worker_init_fn)
         workers = (num_workers, prefetch_factor, persistent_workers, timeout)
@@ -268,7 +275,7 @@ class DataLoader:
             batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
         self.batch_sampler = batch_sampler
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._iterable:
             n = len(self.dataset)
             if self.batch_size is None:
@@ -314,7 +321,7 @@ class DataLoader:
         if batch and not self.drop_last:
             yield convert(batch)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         self._start_epoch()
         if self._iterable:
             yield from self._stream()

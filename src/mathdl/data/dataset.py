@@ -6,19 +6,23 @@ present, so a batch is one fancy-indexing operation per field instead of B Pytho
 ``TensorDataset``, ``Subset`` (of a dataset that has it) and the image datasets implement it.
 """
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
+from mathdl.typing import TensorLike
 
 
 class Dataset:
     """The base class of map-style datasets: subclasses define ``__getitem__`` and ``__len__``.
     ``a + b`` is ``ConcatDataset([a, b])``, as in PyTorch."""
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index)")
 
-    def __len__(self):
+    def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__()")
 
     def __add__(self, other):
@@ -94,7 +98,7 @@ class TensorDataset(Dataset):
     Tensors (one row of each input), as PyTorch does.
     """
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: TensorLike) -> None:
         if not tensors:
             raise ValueError("TensorDataset: give at least one tensor or array")
         arrays = tuple(as_array(t, f"TensorDataset (argument {k})") for k, t in enumerate(tensors))
@@ -116,10 +120,10 @@ class TensorDataset(Dataset):
     def tensors(self):
         return tuple(Tensor(array) for array in self.arrays)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.arrays[0].shape[0]
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         """``dataset[i]``: one row of each input; a slice, an integer list/array/Tensor or a boolean
         mask gives the tuple of those rows (``tuple(t[index] for t in tensors)``, as PyTorch)."""
         n = len(self)
@@ -157,7 +161,7 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices`` (a sequence or int array), in that order."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
             raise TypeError(
                 f"Subset: dataset must define __getitem__ and __len__, got {type(dataset).__name__}"
@@ -165,7 +169,7 @@ class Subset(Dataset):
         self.dataset = dataset
         self.indices = check_indices(as_array(indices, "Subset indices"), len(dataset), "Subset")
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.indices)
 
     def __getitem__(self, index):
@@ -199,7 +203,7 @@ class ConcatDataset(Dataset):
     """The samples of several map-style datasets, one after another: index i falls in the first
     dataset whose cumulative length exceeds it (``cumulative_sizes``, as PyTorch)."""
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
@@ -208,7 +212,7 @@ class ConcatDataset(Dataset):
                 raise TypeError("ConcatDataset does not support IterableDataset (use ChainDataset)")
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.cumulative_sizes[-1]
 
     def __getitem__(self, index):

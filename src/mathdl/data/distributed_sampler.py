@@ -22,6 +22,7 @@ Call ``set_epoch(epoch)`` at the start of every epoch, or every epoch repeats th
 
 import math
 import numbers
+from collections.abc import Iterator, Sized
 
 import numpy as np
 
@@ -60,13 +61,25 @@ class DistributedSampler:
     ``len(sampler)`` is the number of indices per rank; iterating gives them as Python ints.
     """
 
-    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
+    def __init__(
+        self,
+        dataset: Sized,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
         if not hasattr(dataset, "__len__"):
             raise TypeError(f"DistributedSampler: dataset must have a length, got {type(dataset).__name__}")
         if num_replicas is None or rank is None:
             num_replicas, rank = _from_process_group(num_replicas, rank)
         num_replicas = _check_integer(num_replicas, "num_replicas", 1)
-        if isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or not 0 <= rank < num_replicas:
+        if (
+            isinstance(rank, bool)
+            or not isinstance(rank, (int, numbers.Integral))
+            or not 0 <= rank < num_replicas
+        ):
             raise ValueError(
                 f"DistributedSampler: invalid rank {rank!r}, rank should be in the interval [0, {num_replicas - 1}]"
             )
@@ -85,7 +98,7 @@ class DistributedSampler:
             self.num_samples = math.ceil(length / num_replicas)
         self.total_size = self.num_samples * num_replicas
 
-    def set_epoch(self, epoch):
+    def set_epoch(self, epoch: int) -> None:
         """Use ``epoch`` for the next iteration's shuffle (every rank must pass the same value)."""
         self.epoch = _check_integer(epoch, "epoch", 0)
 
@@ -106,10 +119,10 @@ class DistributedSampler:
         """``indices()`` (the name ``DataLoader`` uses to take an epoch's indices in one array)."""
         return self.indices()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self.indices().tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
     def __repr__(self):

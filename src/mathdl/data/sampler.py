@@ -17,11 +17,14 @@ uses to batch without a Python loop over samples.
 """
 
 import numbers
+from collections.abc import Iterator, Sequence, Sized
+from typing import Any
 
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
 from mathdl.random import generator as global_generator
+from mathdl.typing import TensorLike
 
 
 def resolve_generator(generator, where):
@@ -71,16 +74,16 @@ class Sampler:
 class SequentialSampler(Sampler):
     """0, 1, …, len(data_source) − 1, in order."""
 
-    def __init__(self, data_source):
+    def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
     def epoch_indices(self):
         return np.arange(len(self.data_source), dtype=np.int64)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self.epoch_indices().tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.data_source)
 
 
@@ -93,7 +96,13 @@ class RandomSampler(Sampler):
     [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+    def __init__(
+        self,
+        data_source: Sized,
+        replacement: bool = False,
+        num_samples: int | None = None,
+        generator: Any | None = None,
+    ) -> None:
         self.data_source = data_source
         self.replacement = _check_bool(replacement, "replacement", "RandomSampler")
         self._num_samples = num_samples
@@ -114,17 +123,17 @@ class RandomSampler(Sampler):
         order = np.concatenate(rounds) if rounds else np.zeros(0, dtype=np.int64)
         return order[:count].astype(np.int64, copy=False)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self.epoch_indices().tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
 
 class SubsetRandomSampler(Sampler):
     """The given ``indices`` in a random order (a new one every epoch)."""
 
-    def __init__(self, indices, generator=None):
+    def __init__(self, indices: Sequence[int], generator: Any | None = None) -> None:
         self.indices = indices
         self._indices = np.asarray(indices.array if isinstance(indices, Tensor) else indices, dtype=np.int64)
         self.generator = _check_generator(generator, "SubsetRandomSampler")
@@ -133,10 +142,10 @@ class SubsetRandomSampler(Sampler):
         rng = resolve_generator(self.generator, "SubsetRandomSampler")
         return self._indices[rng.permutation(len(self._indices))]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self.epoch_indices().tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._indices)
 
 
@@ -149,7 +158,9 @@ class WeightedRandomSampler(Sampler):
     [1, 1, 1]
     """
 
-    def __init__(self, weights, num_samples, replacement=True, generator=None):
+    def __init__(
+        self, weights: TensorLike, num_samples: int, replacement: bool = True, generator: Any | None = None
+    ) -> None:
         where = "WeightedRandomSampler"
         self.num_samples = _positive_int(num_samples, "num_samples", where)
         self.replacement = _check_bool(replacement, "replacement", where)
@@ -174,10 +185,10 @@ class WeightedRandomSampler(Sampler):
         drawn = rng.choice(len(p), size=self.num_samples, replace=self.replacement, p=p)
         return np.asarray(drawn, dtype=np.int64)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self.epoch_indices().tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
 
@@ -189,18 +200,18 @@ class BatchSampler(Sampler):
     [[0, 1], [2, 3], [4]]
     """
 
-    def __init__(self, sampler, batch_size, drop_last):
+    def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
         self.batch_size = _positive_int(batch_size, "batch_size", "BatchSampler")
         self.drop_last = _check_bool(drop_last, "drop_last", "BatchSampler")
         self.sampler = sampler
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[list[int]]:
         order = _epoch_indices(self.sampler)
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
             yield order[start : start + self.batch_size].tolist()
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self.drop_last:
             return len(self.sampler) // self.batch_size
         return -(-len(self.sampler) // self.batch_size)

@@ -7,11 +7,14 @@ fixes it), or from an explicit ``numpy.random.Generator``.
 
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from mathdl.data.dataset import Subset, as_array
 from mathdl.random import generator as global_generator
+from mathdl.typing import TensorLike
 
 
 def resolve_generator(seed=None, generator=None, where="split"):
@@ -60,7 +63,12 @@ def _split_lengths(n, lengths):
     return sizes
 
 
-def random_split(dataset, lengths, seed=None, generator=None):
+def random_split(
+    dataset: Any,
+    lengths: Sequence[int] | Sequence[float],
+    seed: int | None = None,
+    generator: Any | None = None,
+) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random ``Subset``s of the given lengths.
 
     ``lengths`` are ints summing to ``len(dataset)`` or fractions summing to 1 (each share is
@@ -93,7 +101,13 @@ def _rank_within_class(labels, order):
     return by_class, rank_sorted, class_sizes, starts
 
 
-def train_val_split(dataset, val_fraction=0.2, seed=None, stratify=None, generator=None):
+def train_val_split(
+    dataset: Any,
+    val_fraction: float = 0.2,
+    seed: int | None = None,
+    stratify: TensorLike | None = None,
+    generator: Any | None = None,
+) -> tuple[Subset, Subset]:
     """Split ``dataset`` at random into ``(train_subset, val_subset)``.
 
     ``val_fraction`` in (0, 1) is the share held out for validation (``round(val_fraction * N)``

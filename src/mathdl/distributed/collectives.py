@@ -88,8 +88,11 @@ def _check_rank(rank, name, where):
 def all_reduce(tensor, op=ReduceOp.SUM, group=None):
     """Combine ``tensor`` across all ranks, in place: afterwards every rank holds the result.
 
-    >>> t = md.ones(3) * (dist.get_rank() + 1)   # doctest: +SKIP
-    >>> dist.all_reduce(t)                        # doctest: +SKIP   (2 ranks: t == [3, 3, 3])
+    In a script run as ``mpiexec -n 2 python script.py`` (not a doctest: it needs the ranks)::
+
+        dist.init_process_group(backend="mpi")
+        t = md.ones(3) * (dist.get_rank() + 1)
+        dist.all_reduce(t)      # t == [3, 3, 3] on both ranks
     """
     process_group._check_group(group)
     comm = process_group._comm("all_reduce")

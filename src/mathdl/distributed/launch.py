@@ -90,7 +90,7 @@ def mpiexec_command(nprocs, argv, mpiexec=None):
     and ``--allow-run-as-root`` is added when running as root (containers), which Open MPI
     otherwise refuses.
 
-    >>> mpiexec_command(2, ["python", "train.py"])[-4:]  # doctest: +SKIP
+    >>> mpiexec_command(2, ["python", "train.py"], mpiexec="mpiexec")[-4:]
     ['-n', '2', 'python', 'train.py']
     """
     if isinstance(nprocs, bool) or not isinstance(nprocs, int) or nprocs < 1:

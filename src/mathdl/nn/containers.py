@@ -7,6 +7,7 @@ Sub-modules are registered under their position ('0', '1', …) or key, so param
 import operator
 from collections import OrderedDict
 
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn.module import Module
 
 
@@ -32,9 +33,13 @@ class Sequential(Module):
     ``Sequential(m1, m2, …)`` or ``Sequential(OrderedDict(name=module, …))``. Indexable
     (``seq[0]``, ``seq[-1]``, a slice gives a new Sequential sharing the modules), ``len``,
     iteration, ``append``, ``extend``, ``insert``.
+
+    >>> import mathdl as md
+    >>> md.nn.Sequential(md.nn.Linear(3, 4), md.nn.ReLU(), md.nn.Linear(4, 2))(md.ones(5, 3)).shape
+    (5, 2)
     """
 
-    def __init__(self, *modules):
+    def __init__(self, *modules) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, module in modules[0].items():
@@ -43,7 +48,7 @@ class Sequential(Module):
             for position, module in enumerate(modules):
                 self.add_module(str(position), _check_module(module, "Sequential"))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         for module in self._modules.values():
             x = module(x)
         return x
@@ -111,9 +116,14 @@ class ModuleList(Module):
     """A list of Modules whose parameters are registered (a plain Python list would hide them).
 
     No ``forward``: the owner decides how to use the modules.
+
+    >>> import mathdl as md
+    >>> layers = md.nn.ModuleList([md.nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
     """
 
-    def __init__(self, modules=None):
+    def __init__(self, modules=None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
@@ -157,9 +167,15 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """A dict of named Modules whose parameters are registered (insertion ordered)."""
+    """A dict of named Modules whose parameters are registered (insertion ordered).
 
-    def __init__(self, modules=None):
+    >>> import mathdl as md
+    >>> heads = md.nn.ModuleDict({'a': md.nn.Linear(2, 1), 'b': md.nn.Linear(2, 3)})
+    >>> sorted(heads), heads['b'](md.ones(1, 2)).shape
+    (['a', 'b'], (1, 3))
+    """
+
+    def __init__(self, modules=None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)

@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
+from mathdl.autograd.version import bump
 from mathdl.random import generator
 
 _LINEAR = (
@@ -33,7 +34,7 @@ _LINEAR = (
 NONLINEARITIES = _LINEAR + ("tanh", "relu", "leaky_relu", "selu")
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity: 1 for linear/conv/sigmoid, 5/3 for tanh, √2 for
     relu, √(2 / (1 + slope²)) for leaky_relu (slope ``param``, default 0.01), 3/4 for selu."""
     if nonlinearity in _LINEAR:
@@ -64,11 +65,14 @@ def _array(tensor, where):
 
 
 def _fill(tensor, values):
+    # an in-place write, counted as PyTorch counts it: a graph that saved the old values refuses
+    # to run backward afterwards
     tensor.array[...] = values
+    bump(tensor)
     return tensor
 
 
-def calculate_fan_in_and_fan_out(tensor):
+def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) = (shape[1]·r, shape[0]·r) with r = Π shape[2:]; needs ≥ 2 dimensions."""
     shape = tensor.shape
     if len(shape) < 2:
@@ -92,7 +96,7 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with samples of U(a, b); returns the tensor."""
     data = _array(tensor, "uniform_")
     if a > b:
@@ -100,7 +104,7 @@ def uniform_(tensor, a=0.0, b=1.0):
     return _fill(tensor, generator().uniform(a, b, size=data.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with samples of N(mean, std²); returns the tensor."""
     data = _array(tensor, "normal_")
     if std < 0:
@@ -108,7 +112,9 @@ def normal_(tensor, mean=0.0, std=1.0):
     return _fill(tensor, generator().normal(mean, std, size=data.shape))
 
 
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+def trunc_normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
+) -> Tensor:
     """Fill with N(mean, std²) conditioned on [a, b]: out-of-range draws are redrawn (rejection
     sampling, vectorised over the rejected elements); a and b are absolute bounds, as in PyTorch."""
     data = _array(tensor, "trunc_normal_")
@@ -129,23 +135,23 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
     return _fill(tensor, values)
 
 
-def constant_(tensor, val):
+def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with the value ``val``; returns the tensor."""
     _array(tensor, "constant_")
     return _fill(tensor, val)
 
 
-def zeros_(tensor):
+def zeros_(tensor: Tensor) -> Tensor:
     """Fill with 0; returns the tensor."""
     return constant_(tensor, 0)
 
 
-def ones_(tensor):
+def ones_(tensor: Tensor) -> Tensor:
     """Fill with 1; returns the tensor."""
     return constant_(tensor, 1)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot uniform: U(−a, a), a = gain · √(6 / (fan_in + fan_out))."""
     _array(tensor, "xavier_uniform_")
     if _empty(tensor):
@@ -156,7 +162,7 @@ def xavier_uniform_(tensor, gain=1.0):
     return _fill(tensor, generator().uniform(-bound, bound, size=tensor.shape))
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot normal: N(0, std²), std = gain · √(2 / (fan_in + fan_out))."""
     _array(tensor, "xavier_normal_")
     if _empty(tensor):
@@ -166,7 +172,9 @@ def xavier_normal_(tensor, gain=1.0):
     return _fill(tensor, generator().normal(0.0, std, size=tensor.shape))
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """He uniform: U(−b, b), b = √3 · gain / √fan with gain = calculate_gain(nonlinearity, a).
 
     ``nn.Linear``'s default, a = √5 with leaky_relu, gives b = 1/√fan_in."""
@@ -178,7 +186,9 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     return _fill(tensor, generator().uniform(-bound, bound, size=tensor.shape))
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """He normal: N(0, std²), std = gain / √fan with gain = calculate_gain(nonlinearity, a)."""
     _array(tensor, "kaiming_normal_")
     if _empty(tensor):
@@ -187,7 +197,7 @@ def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
     return _fill(tensor, generator().normal(0.0, std, size=tensor.shape))
 
 
-def orthogonal_(tensor, gain=1.0):
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Fill the tensor, viewed as (shape[0], Π shape[1:]), with a (semi-)orthogonal matrix times
     ``gain``: Q of the QR factorisation of a Gaussian matrix, signs fixed by diag(R) so that Q is
     uniformly distributed (Saxe et al., 2013)."""

@@ -54,9 +54,24 @@ class Module:
 
     ``training`` (True after construction) switches layers such as Dropout and BatchNorm between
     their training and evaluation behaviour; set it for the whole tree with ``train()``/``eval()``.
+
+    >>> import mathdl as md
+    >>> class TwoLayer(md.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden, self.out = md.nn.Linear(3, 4), md.nn.Linear(4, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> model = TwoLayer()
+    >>> model(md.ones(2, 3)).shape, sum(p.numel() for p in model.parameters())
+    ((2, 1), 21)
     """
 
-    def __init__(self):
+    # set in __init__ through object.__setattr__; declared here for type checkers only
+    training: bool
+    _modules: "OrderedDict[str, Module]"
+
+    def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())

@@ -69,15 +69,23 @@ class PositionalEncoding(Module):
 
     ``PositionalEncoding(d_model, dropout=0.1, max_len=5000, batch_first=False)``; the table is a
     non-persistent buffer ``pe`` (recomputed, not saved).
+
+    >>> import mathdl as md
+    >>> md.nn.PositionalEncoding(16, dropout=0.0)(md.zeros(5, 2, 16)).shape
+    (5, 2, 16)
     """
 
-    def __init__(self, d_model, dropout=0.1, max_len=5000, batch_first=False):
+    pe: Tensor  # a buffer (register_buffer), declared for type checkers
+
+    def __init__(
+        self, d_model: int, dropout: float = 0.1, max_len: int = 5000, batch_first: bool = False
+    ) -> None:
         super().__init__()
         self.d_model, self.max_len = int(d_model), int(max_len)
         self.p, self.batch_first = float(dropout), bool(batch_first)
         self.register_buffer("pe", Tensor(sinusoidal_positional_encoding(max_len, d_model)), persistent=False)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[-1] != self.d_model:
             raise ValueError(
                 f"PositionalEncoding: expected a 3-D input ending in d_model={self.d_model}, "

@@ -4,6 +4,8 @@ When broadcasting stretched an input, its gradient is summed back over the stret
 (``grad_like``), because each input element contributed to every output it was copied into.
 """
 
+from typing import cast
+
 import numpy as np
 
 from mathdl.autograd import grad_mode
@@ -11,6 +13,7 @@ from mathdl.autograd.function import Function, _wrap, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
 from mathdl.ops.shape import _sum_to_array, grad_like, reshape, swapaxes, unsqueeze
+from mathdl.typing import TensorLike
 
 
 def _array_grad(g, x):
@@ -25,7 +28,7 @@ def _array_grad(g, x):
     return _wrap(g, False)
 
 
-def _promote(a, b):
+def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """PyTorch's rule for mixed dtypes: an integer or boolean operand takes the floating dtype of
     the other (NumPy would make int64 ⊙ float32 float64); two floating dtypes give the wider."""
     float_a, float_b = a.dtype.kind == "f", b.dtype.kind == "f"
@@ -36,7 +39,7 @@ def _promote(a, b):
     return a, b
 
 
-def _binary(a, b, op):
+def _binary(a: TensorLike, b: TensorLike, op: str) -> tuple[Tensor, Tensor]:
     """Both operands as Tensors (numbers take the Tensor operand's dtype), shapes checked."""
     if isinstance(a, Tensor):
         if not isinstance(b, Tensor):  # (tested here: one call fewer on the hot path)
@@ -265,23 +268,43 @@ class Cast(Function):
         return gz.astype(x.dtype) if x.dtype.kind == "f" else None
 
 
-def add(a, b):
-    """a + b with broadcasting."""
+def add(a: TensorLike, b: TensorLike) -> Tensor:
+    """a + b with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.add(md.tensor([1.0, 2.0]), 10.0).tolist()
+    [11.0, 12.0]
+    """
     return Add()(*_binary(a, b, "add"))
 
 
-def sub(a, b):
-    """a − b with broadcasting."""
+def sub(a: TensorLike, b: TensorLike) -> Tensor:
+    """a − b with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.sub(md.tensor([5.0, 2.0]), md.tensor([1.0, 4.0])).tolist()
+    [4.0, -2.0]
+    """
     return Sub()(*_binary(a, b, "sub"))
 
 
-def mul(a, b):
-    """a ⊙ b (elementwise) with broadcasting."""
+def mul(a: TensorLike, b: TensorLike) -> Tensor:
+    """a ⊙ b (elementwise) with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.mul(md.tensor([1.0, 2.0]), md.tensor([3.0, 4.0])).tolist()
+    [3.0, 8.0]
+    """
     return Mul()(*_binary(a, b, "mul"))
 
 
-def div(a, b):
-    """a / b (true division) with broadcasting; integer operands give the default float dtype."""
+def div(a: TensorLike, b: TensorLike) -> Tensor:
+    """a / b (true division) with broadcasting; integer operands give the default float dtype.
+
+    >>> import mathdl as md
+    >>> md.div(md.tensor([1.0, 3.0]), 2.0).tolist()
+    [0.5, 1.5]
+    """
     a, b = _binary(a, b, "div")
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         dtype = get_default_dtype()
@@ -289,21 +312,37 @@ def div(a, b):
     return Div()(a, b)
 
 
-def neg(x):
-    """−x."""
+def neg(x: TensorLike) -> Tensor:
+    """−x.
+
+    >>> import mathdl as md
+    >>> md.neg(md.tensor([1.0, -2.0])).tolist()
+    [-1.0, 2.0]
+    """
     return Neg()(as_tensor(x))
 
 
-def pow(a, b):
-    """aᵇ. A constant Python-number exponent uses the cheaper one-input rule."""
+def pow(a: TensorLike, b: TensorLike) -> Tensor:
+    """aᵇ. A constant Python-number exponent uses the cheaper one-input rule.
+
+    >>> import mathdl as md
+    >>> md.pow(md.tensor([2.0, 3.0]), 2).tolist()
+    [4.0, 9.0]
+    """
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
+        b = cast(float, b)  # a Python or NumPy number here (0-d)
         return PowConstant(float(b) if not float(b).is_integer() else int(b))(a)
     return Pow()(*_binary(a, b, "pow"))
 
 
-def matmul(a, b):
+def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     """Matrix product with NumPy's rules: (…, n, k) @ (…, k, m) -> (…, n, m); 1-D operands are
-    vectors."""
+    vectors.
+
+    >>> import mathdl as md
+    >>> md.matmul(md.tensor([[1.0, 2.0], [3.0, 4.0]]), md.tensor([1.0, 1.0])).tolist()
+    [3.0, 7.0]
+    """
     if isinstance(a, Tensor):
         b = as_tensor(b, like=a)
     else:

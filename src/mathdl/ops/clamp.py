@@ -9,9 +9,12 @@ import numpy as np
 from mathdl.autograd.function import as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops.elementwise import Clip, where
+from mathdl.typing import TensorLike
 
 
-def clamp(x, min=None, max=None):  # noqa: A002  (PyTorch's parameter names)
+def clamp(
+    x: TensorLike, min: float | TensorLike | None = None, max: float | TensorLike | None = None
+) -> Tensor:
     """Clamp to [min, max] (either bound may be None; numbers or tensors), as ``torch.clamp``.
     ∂L/∂x = ȳ where min ≤ x ≤ max. As PyTorch, min > max gives max everywhere (no error).
 
@@ -35,11 +38,21 @@ def clamp(x, min=None, max=None):  # noqa: A002  (PyTorch's parameter names)
     return Clip(min, max)(x)
 
 
-def clamp_min(x, min):  # noqa: A002
-    """max(x, min) elementwise, as ``torch.clamp_min``."""
+def clamp_min(x: TensorLike, min: float | TensorLike) -> Tensor:
+    """max(x, min) elementwise, as ``torch.clamp_min``.
+
+    >>> import mathdl as md
+    >>> md.clamp_min(md.tensor([-1.0, 2.0]), 0.0).tolist()
+    [0.0, 2.0]
+    """
     return clamp(x, min=min)
 
 
-def clamp_max(x, max):  # noqa: A002
-    """min(x, max) elementwise, as ``torch.clamp_max``."""
+def clamp_max(x: TensorLike, max: float | TensorLike) -> Tensor:
+    """min(x, max) elementwise, as ``torch.clamp_max``.
+
+    >>> import mathdl as md
+    >>> md.clamp_max(md.tensor([-1.0, 2.0]), 1.0).tolist()
+    [-1.0, 1.0]
+    """
     return clamp(x, max=max)

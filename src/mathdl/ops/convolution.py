@@ -33,16 +33,20 @@ col2im scatter loops over the kh·kw kernel offsets adding strided slices (no ``
 """
 
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.shape import reshape
+from mathdl.typing import IntPair, TensorLike
 
 # ----- geometry -------------------------------------------------------------------------------
 
 
-def _pair(value, name, op, minimum):
+def _pair(value: Any, name: str, op: str, minimum: int) -> tuple[int, int]:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         pair = (int(value), int(value))
     elif (
@@ -58,7 +62,7 @@ def _pair(value, name, op, minimum):
     return pair
 
 
-def _padding(padding, op):
+def _padding(padding: Any, op: str) -> tuple[tuple[int, int], ...]:
     """((top, bottom), (left, right)) from an int, a pair (ph, pw) or a pair of pairs."""
     if (
         isinstance(padding, (tuple, list))
@@ -464,7 +468,7 @@ def _check_float(tensors, names, op):
             )
 
 
-def _batched(x, op, what="input"):
+def _batched(x: Tensor, op: str, what: str = "input") -> tuple[Tensor, bool]:
     if x.ndim == 3:
         return reshape(x, (1,) + x.shape), True
     if x.ndim != 4:
@@ -489,13 +493,23 @@ def _check_bias(b, channels, x, op):
     return b
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(
+    x: TensorLike,
+    w: TensorLike,
+    b: TensorLike | None = None,
+    stride: IntPair = 1,
+    padding: IntPair | Sequence[Sequence[int]] | str = 0,
+    dilation: IntPair = 1,
+    groups: int = 1,
+) -> Tensor:
     """2-D cross-correlation, PyTorch's ``F.conv2d``: y = b + w ⋆ x.
 
     x (N, C, H, W) or (C, H, W); w (O, C/groups, kh, kw); b (O,) or None. ``stride``, ``dilation``:
     int or (h, w); ``padding``: int, (ph, pw), ((top, bottom), (left, right)), ``'valid'`` (0) or
     ``'same'`` (H_out = H; stride 1 only; the odd pixel goes to the bottom/right as in PyTorch).
-    Returns (N, O, H_out, W_out) with H_out = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1.
+    Returns (N, O, H_out, W_out), H_out = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1 (here: 2×2 window sums):
+    >>> conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))).tolist()
+    [[[[4.0, 4.0], [4.0, 4.0]]]]
     """
     op = "conv2d"
     x, w = as_tensor(x), as_tensor(w)
@@ -545,14 +559,25 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     return reshape(y, y.shape[1:]) if unbatched else y
 
 
-def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(
+    x: TensorLike,
+    w: TensorLike,
+    b: TensorLike | None = None,
+    stride: IntPair = 1,
+    padding: IntPair | Sequence[Sequence[int]] = 0,
+    output_padding: IntPair = 0,
+    groups: int = 1,
+    dilation: IntPair = 1,
+) -> Tensor:
     """Transposed convolution, PyTorch's ``F.conv_transpose2d``: the gradient of conv2d with respect
     to its input, used as an upsampling layer.
 
     x (N, C_in, H, W); w (C_in, C_out/groups, kh, kw); b (C_out,) or None. Each input pixel adds a
     copy of the kernel, scaled by it, into the output at stride s:
     y[n, c, s·i + d·u − p, s·j + d·v − p] += Σ_{o ∈ group} x[n, o, i, j] · w[o, c, u, v].
-    Output (N, C_out, H_out, W_out) with H_out = (H − 1)s − 2p + d(kh − 1) + output_padding + 1.
+    Output (N, C_out, H_out, W_out) with H_out = (H − 1)s − 2p + d(kh − 1) + output_padding + 1:
+    >>> conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2))).tolist()
+    [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
     """
     op = "conv_transpose2d"
     x, w = as_tensor(x), as_tensor(w)

@@ -14,7 +14,9 @@ import string
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.shape import broadcast_to, reshape, sum_to
+from mathdl.typing import TensorLike
 
 
 def _parse(subscripts, shapes):
@@ -132,11 +134,15 @@ class DiagonalEmbed(Function):
         return Einsum([self.term], self.unique)(gy)
 
 
-def einsum(subscripts, *operands):
+def einsum(subscripts: str, *operands: TensorLike) -> Tensor:
     """Einstein summation with NumPy's subscript rules (implicit and explicit output, '...').
 
     ``einsum('ij,jk->ik', a, b)`` is a matrix product; ``einsum('ii', a)`` the trace;
     ``einsum('bij->bji', a)`` a batched transpose.
+
+    >>> import mathdl as md
+    >>> md.einsum("ij,jk->ik", md.ones(2, 3), md.ones(3, 4)).tolist()[0]
+    [3.0, 3.0, 3.0, 3.0]
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])

@@ -14,6 +14,7 @@ from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
 from mathdl.ops.shape import grad_like
+from mathdl.typing import TensorLike
 
 
 def _output(function):
@@ -296,42 +297,77 @@ def _floating(function, x):
     return function(x)
 
 
-def exp(x):
-    """eˣ elementwise."""
+def exp(x: TensorLike) -> Tensor:
+    """eˣ elementwise.
+
+    >>> import mathdl as md
+    >>> md.exp(md.tensor([0.0, 1.0], dtype=md.float64)).tolist()
+    [1.0, 2.718281828459045]
+    """
     return _floating(Exp(), x)
 
 
-def log(x):
-    """Natural logarithm elementwise."""
+def log(x: TensorLike) -> Tensor:
+    """Natural logarithm elementwise.
+
+    >>> import mathdl as md
+    >>> md.log(md.tensor([1.0, 4.0], dtype=md.float64)).tolist()
+    [0.0, 1.3862943611198906]
+    """
     return _floating(Log(), x)
 
 
-def sqrt(x):
-    """Square root elementwise."""
+def sqrt(x: TensorLike) -> Tensor:
+    """Square root elementwise.
+
+    >>> import mathdl as md
+    >>> md.sqrt(md.tensor([4.0, 9.0])).tolist()
+    [2.0, 3.0]
+    """
     return _floating(Sqrt(), x)
 
 
-def abs(x):
-    """|x| elementwise."""
+def abs(x: TensorLike) -> Tensor:
+    """|x| elementwise.
+
+    >>> import mathdl as md
+    >>> md.abs(md.tensor([-2.0, 3.0])).tolist()
+    [2.0, 3.0]
+    """
     return _unary(Abs(), x)
 
 
-def tanh(x):
-    """Hyperbolic tangent elementwise."""
+def tanh(x: TensorLike) -> Tensor:
+    """Hyperbolic tangent elementwise.
+
+    >>> import mathdl as md
+    >>> md.tanh(md.tensor([0.0])).tolist()
+    [0.0]
+    """
     return _floating(Tanh(), x)
 
 
-def sigmoid(x):
-    """Logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|."""
+def sigmoid(x: TensorLike) -> Tensor:
+    """Logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|.
+
+    >>> import mathdl as md
+    >>> md.sigmoid(md.tensor([0.0])).tolist()
+    [0.5]
+    """
     return _floating(Sigmoid(), x)
 
 
-def relu(x):
-    """Rectified linear unit max(x, 0)."""
+def relu(x: TensorLike) -> Tensor:
+    """Rectified linear unit max(x, 0).
+
+    >>> import mathdl as md
+    >>> md.relu(md.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
     return _unary(ReLU(), x)
 
 
-def square(input):
+def square(input: TensorLike) -> Tensor:
     """x² elementwise (``torch.square``); integers stay integers.
 
     >>> import mathdl as md
@@ -341,7 +377,7 @@ def square(input):
     return _unary(Square(), input)
 
 
-def reciprocal(input):
+def reciprocal(input: TensorLike) -> Tensor:
     """1/x elementwise (``torch.reciprocal``); integers become floats, 1/0 = inf.
 
     >>> import mathdl as md
@@ -351,7 +387,7 @@ def reciprocal(input):
     return _floating(Reciprocal(), input)
 
 
-def rsqrt(input):
+def rsqrt(input: TensorLike) -> Tensor:
     """1/√x elementwise (``torch.rsqrt``).
 
     >>> import mathdl as md
@@ -361,7 +397,7 @@ def rsqrt(input):
     return _floating(Rsqrt(), input)
 
 
-def log1p(input):
+def log1p(input: TensorLike) -> Tensor:
     """ln(1 + x) elementwise (``torch.log1p``), without the rounding of 1 + x for tiny x.
 
     >>> import mathdl as md
@@ -371,7 +407,7 @@ def log1p(input):
     return _floating(Log1p(), input)
 
 
-def expm1(input):
+def expm1(input: TensorLike) -> Tensor:
     """eˣ − 1 elementwise (``torch.expm1``), without cancellation for tiny x.
 
     >>> import mathdl as md
@@ -390,7 +426,7 @@ def _rounding(kind, input, decimals=0):
     return Rounding(kind, decimals)(input)
 
 
-def floor(input):
+def floor(input: TensorLike) -> Tensor:
     """The largest integer ≤ x, elementwise (``torch.floor``); zero gradient.
 
     >>> import mathdl as md
@@ -400,7 +436,7 @@ def floor(input):
     return _rounding("floor", input)
 
 
-def ceil(input):
+def ceil(input: TensorLike) -> Tensor:
     """The smallest integer ≥ x, elementwise (``torch.ceil``); zero gradient.
 
     >>> import mathdl as md
@@ -410,7 +446,7 @@ def ceil(input):
     return _rounding("ceil", input)
 
 
-def round(input, decimals=0):
+def round(input: TensorLike, decimals: int = 0) -> Tensor:
     """Round to ``decimals`` places, halves to even (``torch.round``); zero gradient.
 
     >>> import mathdl as md
@@ -422,7 +458,7 @@ def round(input, decimals=0):
     return _rounding("round", input, int(decimals))
 
 
-def sign(input):
+def sign(input: TensorLike) -> Tensor:
     """−1, 0 or 1 by the sign of x, elementwise (``torch.sign``); zero gradient.
 
     >>> import mathdl as md
@@ -432,7 +468,7 @@ def sign(input):
     return _rounding("sign", input)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """(1/β) ln(1 + e^(βx)) elementwise, linear where βx > ``threshold`` (``F.softplus``).
 
     >>> import mathdl as md
@@ -447,8 +483,13 @@ def softplus(input, beta=1.0, threshold=20.0):
     return _floating(Softplus(float(beta), float(threshold)), input)
 
 
-def clip(x, lo=None, hi=None):
-    """Clamp to [lo, hi] (either bound may be None), like ``np.clip`` / ``torch.clamp``."""
+def clip(x: TensorLike, lo: float | None = None, hi: float | None = None) -> Tensor:
+    """Clamp to [lo, hi] (either bound may be None), like ``np.clip`` / ``torch.clamp``.
+
+    >>> import mathdl as md
+    >>> md.clip(md.tensor([-2.0, 0.5, 3.0]), -1.0, 1.0).tolist()
+    [-1.0, 0.5, 1.0]
+    """
     if lo is None and hi is None:
         raise ValueError("clip: give at least one of lo and hi")
     if lo is not None and hi is not None and lo > hi:
@@ -460,24 +501,39 @@ def clip(x, lo=None, hi=None):
     return Clip(lo, hi)(x)
 
 
-def _pair(a, b, op):
+def _pair(a: TensorLike, b: TensorLike, op: str) -> tuple[Tensor, Tensor]:
     from mathdl.ops.arithmetic import _binary
 
     return _binary(a, b, op)
 
 
-def maximum(a, b):
-    """Elementwise maximum with broadcasting."""
+def maximum(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise maximum with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.maximum(md.tensor([1.0, 4.0]), md.tensor([3.0, 2.0])).tolist()
+    [3.0, 4.0]
+    """
     return Maximum()(*_pair(a, b, "maximum"))
 
 
-def minimum(a, b):
-    """Elementwise minimum with broadcasting."""
+def minimum(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise minimum with broadcasting.
+
+    >>> import mathdl as md
+    >>> md.minimum(md.tensor([1.0, 4.0]), md.tensor([3.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
     return Minimum()(*_pair(a, b, "minimum"))
 
 
-def where(condition, a, b):
-    """Choose from ``a`` where ``condition`` holds, else from ``b`` (broadcasting all three)."""
+def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
+    """Choose from ``a`` where ``condition`` holds, else from ``b`` (broadcasting all three).
+
+    >>> import mathdl as md
+    >>> md.where(md.tensor([True, False]), md.tensor([1.0, 2.0]), md.tensor([3.0, 4.0])).tolist()
+    [1.0, 4.0]
+    """
     condition = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if condition.dtype != bool:
         condition = condition.astype(bool)

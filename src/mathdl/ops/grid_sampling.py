@@ -27,6 +27,8 @@ I[round(v), round(u)] (round half to even) and passes no gradient to the grid.
 with xⱼ, yᵢ evenly spaced in [−1, 1] (scaled by (W − 1)/W when ``align_corners=False``).
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
@@ -35,6 +37,7 @@ from mathdl.ops.arithmetic import matmul
 from mathdl.ops.elementwise import abs, clip, where
 from mathdl.ops.reduction import sum
 from mathdl.ops.shape import getitem, reshape, transpose, unsqueeze
+from mathdl.typing import TensorLike
 
 MODES = ("bilinear", "nearest")
 PADDING_MODES = ("zeros", "border", "reflection")
@@ -182,7 +185,13 @@ def _check_grid_inputs(image, grid, mode, padding_mode):
         )
 
 
-def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+def grid_sample(
+    input: TensorLike,
+    grid: TensorLike,
+    mode: str = "bilinear",
+    padding_mode: str = "zeros",
+    align_corners: bool | None = None,
+) -> Tensor:
     """Sample ``input`` (N, C, H, W) at the points of ``grid`` (N, H_out, W_out, 2), PyTorch's
     ``F.grid_sample`` for 4-D inputs: returns (N, C, H_out, W_out).
 
@@ -242,7 +251,7 @@ class AffineGrid(Function):
         return matmul(transpose(g, (0, 2, 1)), Tensor(self.base.astype(g.dtype)))
 
 
-def affine_grid(theta, size, align_corners=None):
+def affine_grid(theta: TensorLike, size: Sequence[int], align_corners: bool | None = None) -> Tensor:
     """The sampling grid (N, H, W, 2) of the affine maps θ (N, 2, 3), PyTorch's ``F.affine_grid``
     for a 4-D ``size`` (N, C, H, W); feed it to ``grid_sample``.
 

@@ -10,6 +10,7 @@ import numpy as np
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops.shape import _normalize_axis, getitem, pad
+from mathdl.typing import TensorLike
 
 
 def _along(index, dim):
@@ -79,7 +80,7 @@ class ScatterAddInto(Function):
         return Gather(self.dim, self.index)(gy)
 
 
-def gather(x, dim, index):
+def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     """Values of ``x`` picked along ``dim`` by ``index`` (same number of dimensions as x), as
     ``torch.gather``: out[i][j] = x[i][index[i][j]] for dim=1. The result has index's shape.
 
@@ -156,7 +157,15 @@ def _scatter_source(x, index, src, value, op):
     return src
 
 
-def scatter(x, dim, index, src=None, *, value=None, reduce=None):
+def scatter(
+    x: TensorLike,
+    dim: int,
+    index: TensorLike,
+    src: TensorLike | None = None,
+    *,
+    value: float | None = None,
+    reduce: str | None = None,
+) -> Tensor:
     """A copy of ``x`` with ``src`` (a tensor, or a number) written along ``dim`` at ``index``, as
     ``torch.scatter``: out[i][index[i][j]] = src[i][j] for dim=1. ``reduce="add"`` adds instead.
 
@@ -176,18 +185,28 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     raise ValueError(f"scatter: reduce must be None or 'add', got {reduce!r}")
 
 
-def scatter_add(x, dim, index, src):
+def scatter_add(x: TensorLike, dim: int, index: TensorLike, src: TensorLike) -> Tensor:
     """A copy of ``x`` with ``src`` added along ``dim`` at ``index`` (repeated indices add), as
-    ``torch.scatter_add``: out[i][index[i][j]] += src[i][j] for dim=1."""
+    ``torch.scatter_add``: out[i][index[i][j]] += src[i][j] for dim=1.
+
+    >>> import mathdl as md
+    >>> md.scatter_add(md.zeros(3), 0, md.tensor([0, 2, 0]), md.tensor([1.0, 2.0, 3.0])).tolist()
+    [4.0, 0.0, 2.0]
+    """
     x = as_tensor(x)
     dim = _normalize_axis(dim, x.ndim, "scatter_add")
     source = _scatter_source(x, index, src, None, "scatter_add")
     return ScatterAddAlong(dim, _index_array(index, x, dim, "scatter_add", source))(x, source)
 
 
-def index_select(x, dim, index):
+def index_select(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     """The entries ``index`` (a 1-d integer tensor) along ``dim``, as ``torch.index_select``;
-    ∂L/∂x adds ȳ back at the selected entries (repeats add)."""
+    ∂L/∂x adds ȳ back at the selected entries (repeats add).
+
+    >>> import mathdl as md
+    >>> md.index_select(md.tensor([[1.0, 2.0], [3.0, 4.0]]), 0, md.tensor([1, 1])).tolist()
+    [[3.0, 4.0], [3.0, 4.0]]
+    """
     x = as_tensor(x)
     dim = _normalize_axis(dim, x.ndim, "index_select")
     index = index.array if isinstance(index, Tensor) else np.asarray(index)
@@ -198,7 +217,7 @@ def index_select(x, dim, index):
     return getitem(x, (slice(None),) * dim + (index.reshape(-1),))
 
 
-def masked_fill(x, mask, value):
+def masked_fill(x: TensorLike, mask: TensorLike, value: float) -> Tensor:
     """``x`` with ``value`` where ``mask`` (a bool tensor broadcastable to x's shape) is True, as
     ``torch.masked_fill``; ∂L/∂x = ȳ where the mask is False (and ∂L/∂value the rest, summed, when
     value is a tensor).

@@ -6,12 +6,15 @@ roll by s ↔ roll by −s, repeat ↔ sum of the copies, tril ↔ tril.
 """
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.dims import one_dim
 from mathdl.ops.shape import _normalize_axis, broadcast_to, getitem, reshape
+from mathdl.typing import DimArg, ShapeLike, TensorLike
 
 
 class Repeat(Function):
@@ -36,7 +39,7 @@ class Repeat(Function):
         return reshape(summed, shape)
 
 
-def repeat(x, repeats):
+def repeat(x: TensorLike, repeats: ShapeLike) -> Tensor:
     """``x`` tiled ``repeats[d]`` times along dimension d, as ``torch.Tensor.repeat`` (``repeats``
     has at least ``x.ndim`` entries; extra ones add leading dimensions).
 
@@ -46,7 +49,7 @@ def repeat(x, repeats):
             [1., 2., 1., 2.]])
     """
     x = as_tensor(x)
-    repeats = tuple(int(r) for r in ((repeats,) if isinstance(repeats, numbers.Integral) else repeats))
+    repeats = tuple(int(r) for r in ((repeats,) if isinstance(repeats, (int, numbers.Integral)) else repeats))
     if len(repeats) < x.ndim:
         raise ValueError(
             f"repeat: {len(repeats)} repeats for a tensor with {x.ndim} dimensions (need at least {x.ndim})"
@@ -71,7 +74,7 @@ class Flip(Function):
         return Flip(self.dims)(gy)
 
 
-def flip(x, dims):
+def flip(x: TensorLike, dims: int | Sequence[int]) -> Tensor:
     """``x`` reversed along each dimension in ``dims`` (an int or a sequence), as ``torch.flip``.
 
     >>> from mathdl import tensor
@@ -79,7 +82,7 @@ def flip(x, dims):
     tensor([3., 2., 1.])
     """
     x = as_tensor(x)
-    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    dims = (dims,) if isinstance(dims, (int, numbers.Integral)) else tuple(dims)
     return Flip(tuple(_normalize_axis(d, x.ndim, "flip") for d in dims))(x)
 
 
@@ -100,7 +103,7 @@ class Roll(Function):
         return Roll(back, self.dims)(gy)
 
 
-def roll(x, shifts, dims=None):
+def roll(x: TensorLike, shifts: ShapeLike, dims: DimArg = None) -> Tensor:
     """Elements shifted cyclically, as ``torch.roll``: by ``shifts`` along ``dims`` (ints or equal
     length sequences), or over the flattened tensor when ``dims`` is None.
 
@@ -110,11 +113,11 @@ def roll(x, shifts, dims=None):
     """
     x = as_tensor(x)
     if dims is None:
-        if not isinstance(shifts, numbers.Integral):
+        if not isinstance(shifts, (int, numbers.Integral)):
             raise TypeError(f"roll: without dims, shifts must be one int, got {shifts!r}")
         return Roll(int(shifts), None)(x)
-    shifts = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
-    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    shifts = (shifts,) if isinstance(shifts, (int, numbers.Integral)) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, (int, numbers.Integral)) else tuple(dims)
     if len(shifts) != len(dims):
         raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
     dims = tuple(_normalize_axis(d, x.ndim, "roll") for d in dims)
@@ -137,7 +140,7 @@ class Triangle(Function):
         return Triangle(self.diagonal, self.lower)(gy)
 
 
-def tril(x, diagonal=0):
+def tril(x: TensorLike, diagonal: int = 0) -> Tensor:
     """The lower triangle (on and below diagonal ``diagonal``) of the last two dimensions.
 
     >>> from mathdl import ones
@@ -151,8 +154,13 @@ def tril(x, diagonal=0):
     return Triangle(int(diagonal), True)(x)
 
 
-def triu(x, diagonal=0):
-    """The upper triangle (on and above diagonal ``diagonal``) of the last two dimensions."""
+def triu(x: TensorLike, diagonal: int = 0) -> Tensor:
+    """The upper triangle (on and above diagonal ``diagonal``) of the last two dimensions.
+
+    >>> import mathdl as md
+    >>> md.triu(md.ones(2, 2)).tolist()
+    [[1.0, 1.0], [0.0, 1.0]]
+    """
     x = as_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"triu: needs a tensor with at least 2 dimensions, got shape {x.shape}")
@@ -160,8 +168,13 @@ def triu(x, diagonal=0):
 
 
 # ----- pieces: narrow, split, chunk (slices, so their gradients come from indexing) -------------
-def narrow(x, dim, start, length):
-    """Elements ``start … start+length−1`` along ``dim``, as ``torch.narrow`` (a view)."""
+def narrow(x: TensorLike, dim: int, start: int, length: int) -> Tensor:
+    """Elements ``start … start+length−1`` along ``dim``, as ``torch.narrow`` (a view).
+
+    >>> import mathdl as md
+    >>> md.narrow(md.arange(5.0), 0, 1, 3).tolist()
+    [1.0, 2.0, 3.0]
+    """
     x = as_tensor(x)
     dim = _normalize_axis(dim, x.ndim, "narrow")
     size = x.shape[dim]
@@ -172,7 +185,13 @@ def narrow(x, dim, start, length):
     return getitem(x, index)
 
 
-def split(x, split_size_or_sections, dim=None, *, axis=None):
+def split(
+    x: TensorLike,
+    split_size_or_sections: int | Sequence[int],
+    dim: int | None = None,
+    *,
+    axis: int | None = None,
+) -> tuple[Tensor, ...]:
     """Pieces along ``dim`` (default 0), as ``torch.split``: of ``split_size_or_sections`` elements each (the last
     may be smaller) when it is an int, or of the given sizes (which must add up) when a list.
 
@@ -183,7 +202,7 @@ def split(x, split_size_or_sections, dim=None, *, axis=None):
     x = as_tensor(x)
     dim = _normalize_axis(one_dim("split", dim, axis, 0), x.ndim, "split")
     size = x.shape[dim]
-    if isinstance(split_size_or_sections, numbers.Integral):
+    if isinstance(split_size_or_sections, (int, numbers.Integral)):
         step = int(split_size_or_sections)
         if step <= 0:
             raise ValueError(f"split: split_size must be positive, got {step}")
@@ -199,9 +218,16 @@ def split(x, split_size_or_sections, dim=None, *, axis=None):
     return tuple(pieces)
 
 
-def chunk(x, chunks, dim=None, *, axis=None):
+def chunk(
+    x: TensorLike, chunks: int, dim: int | None = None, *, axis: int | None = None
+) -> tuple[Tensor, ...]:
     """``chunks`` pieces of equal size ⌈n/chunks⌉ along ``dim`` (default 0) (the last may be smaller, and there
-    may be fewer pieces), as ``torch.chunk``."""
+    may be fewer pieces), as ``torch.chunk``.
+
+    >>> import mathdl as md
+    >>> [c.tolist() for c in md.chunk(md.arange(5.0), 2)]
+    [[0.0, 1.0, 2.0], [3.0, 4.0]]
+    """
     x = as_tensor(x)
     if not isinstance(chunks, numbers.Integral) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
@@ -210,7 +236,7 @@ def chunk(x, chunks, dim=None, *, axis=None):
     return split(x, step, dim)
 
 
-def meshgrid(*tensors, indexing="ij"):
+def meshgrid(*tensors: TensorLike, indexing: str = "ij") -> tuple[Tensor, ...]:
     """Coordinate grids from 1-D tensors, as ``torch.meshgrid``: output i varies along dimension i
     (``indexing="ij"``, the default; PyTorch's warning about the default is not repeated) or, with
     ``indexing="xy"``, the first two dimensions swapped as in ``np.meshgrid``.
@@ -241,8 +267,13 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 # ----- products ------------------------------------------------------------------------------------
-def bmm(a, b):
-    """Batched matrix product of (b, n, k) and (b, k, m) tensors, as ``torch.bmm`` (no broadcasting)."""
+def bmm(a: TensorLike, b: TensorLike) -> Tensor:
+    """Batched matrix product of (b, n, k) and (b, k, m) tensors, as ``torch.bmm`` (no broadcasting).
+
+    >>> import mathdl as md
+    >>> md.bmm(md.ones(2, 3, 4), md.ones(2, 4, 5)).shape
+    (2, 3, 5)
+    """
     from mathdl.ops.arithmetic import matmul
 
     a, b = as_tensor(a), as_tensor(b)
@@ -253,8 +284,13 @@ def bmm(a, b):
     return matmul(a, b)
 
 
-def mm(a, b):
-    """Matrix product of two 2-d tensors, as ``torch.mm`` (no broadcasting)."""
+def mm(a: TensorLike, b: TensorLike) -> Tensor:
+    """Matrix product of two 2-d tensors, as ``torch.mm`` (no broadcasting).
+
+    >>> import mathdl as md
+    >>> md.mm(md.ones(2, 3), md.ones(3, 4)).shape
+    (2, 4)
+    """
     from mathdl.ops.arithmetic import matmul
 
     a, b = as_tensor(a), as_tensor(b)

@@ -26,10 +26,12 @@ import math
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.arithmetic import matmul
 from mathdl.ops.convolution import Geometry, _batched, _pair, pad_chwn, to_chwn, window_slice
 from mathdl.ops.reduction import mean
 from mathdl.ops.shape import reshape
+from mathdl.typing import IntPair, ShapeLike, TensorLike
 
 
 def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op, max_pool):
@@ -173,11 +175,23 @@ class MaxPool2dGather(Function):
         return MaxPool2dScatter(self.argmax, self.geometry, g.shape[2:], self.out_hw)(gy)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d(
+    x: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    dilation: IntPair = 1,
+    ceil_mode: bool = False,
+):
     """Max pooling, PyTorch's ``F.max_pool2d``: the largest value of each kh × kw window.
 
     x (N, C, H, W) or (C, H, W). ``stride`` defaults to ``kernel_size``; ``padding`` (≤ half the
     kernel) pads with −∞. Returns (N, C, H_out, W_out), H_out = ⌊(H + 2p − d(kh−1) − 1)/s⌋ + 1.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.max_pool2d(md.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
     op = "max_pool2d"
     x = as_tensor(x)
@@ -254,12 +268,24 @@ class AvgPool2dScatter(Function):
         return AvgPool2d(self.geometry, self.out_hw, self.divisor)(ggx)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool2d(
+    x: TensorLike,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
     """Average pooling, PyTorch's ``F.avg_pool2d``: the mean of each kh × kw window.
 
     x (N, C, H, W) or (C, H, W). ``stride`` defaults to ``kernel_size``; zero ``padding`` (≤ half
     the kernel) is counted in the mean unless ``count_include_pad=False``. Returns
     (N, C, H_out, W_out), H_out = ⌊(H + 2p − kh)/s⌋ + 1.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.avg_pool2d(md.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
     op = "avg_pool2d"
     x = as_tensor(x)
@@ -284,13 +310,18 @@ def _averaging_matrix(n, out, dtype):
     return matrix
 
 
-def adaptive_avg_pool2d(x, output_size):
+def adaptive_avg_pool2d(x: TensorLike, output_size: ShapeLike) -> Tensor:
     """Adaptive average pooling, PyTorch's ``F.adaptive_avg_pool2d``: averages over H_out × W_out
     bins that tile the input, bin i spanning rows [⌊i·H/H_out⌋, ⌈(i+1)·H/H_out⌉).
 
     As a linear map y[n, c] = A_H · x[n, c] · A_Wᵀ with the averaging matrices A (H_out, H) and
     A (W_out, W); its gradient is ∂L/∂x[n, c] = A_Hᵀ · ȳ[n, c] · A_W. ``output_size``: an int, a pair,
     or a pair with None (keep that size). x (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.adaptive_avg_pool2d(md.arange(16.0).reshape(1, 1, 4, 4), 1).tolist()
+    [[[[7.5]]]]
     """
     op = "adaptive_avg_pool2d"
     x = as_tensor(x)

@@ -20,6 +20,7 @@ from mathdl.backend import get_default_dtype
 from mathdl.ops.dims import normalize_axes, resolve
 from mathdl.ops.elementwise import exp, maximum, minimum
 from mathdl.ops.shape import broadcast_to, reshape
+from mathdl.typing import DimArg, DTypeLike, TensorLike
 
 
 def _kept_shape(shape, axes):
@@ -170,7 +171,7 @@ def _check_nonempty(x, axes, op):
         raise ValueError(f"{op}: cannot reduce an empty axis of a tensor of shape {x.shape}")
 
 
-def _floating(x):
+def _floating(x: TensorLike) -> Tensor:
     # the mean or variance of integers or booleans is a real number: the default float dtype
     # (NumPy would give float64, leaking float64 into float32 code, e.g. (pred == y).mean())
     x = as_tensor(x)
@@ -179,7 +180,15 @@ def _floating(x):
     return x
 
 
-def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def sum(
+    x: TensorLike,
+    dim: DimArg = None,
+    keepdim: bool = False,
+    *,
+    dtype: DTypeLike | None = None,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """Σ over ``dim`` (an int, a tuple, or None for all elements), as ``torch.sum``.
 
     >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
@@ -195,7 +204,15 @@ def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     return Sum(normalize_axes(dim, x.ndim, "sum"), keepdim)(x)
 
 
-def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+def mean(
+    x: TensorLike,
+    dim: DimArg = None,
+    keepdim: bool = False,
+    *,
+    dtype: DTypeLike | None = None,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """Arithmetic mean over ``dim`` (None: all elements); integers give the default float dtype.
 
     >>> mean(Tensor([[1.0, 2.0], [3.0, 4.0]]), dim=0)
@@ -218,7 +235,16 @@ def _correction(op, unbiased, correction):
     return 1 if correction is None else correction
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+def var(
+    x: TensorLike,
+    dim: DimArg = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """Variance over ``dim``: Σ(x − x̄)² / (n − correction). ``correction=1`` (the default, as
     PyTorch: ``unbiased=True``) divides by n − 1; ``correction=0`` (``unbiased=False``) by n.
 
@@ -231,7 +257,16 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     return Var(axes, keepdim, _correction("var", unbiased, correction))(x)
 
 
-def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+def std(
+    x: TensorLike,
+    dim: DimArg = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """Standard deviation √var over ``dim`` (same arguments as ``var``; unbiased by default).
 
     ∂σ/∂xᵢ = (xᵢ − x̄) / ((n − correction) σ): the chain rule through √ and ``Var``.
@@ -273,7 +308,14 @@ def _max_or_min(x, dim, keepdim, axis, keepdims, largest):
     return ValuesIndices(values, indices)
 
 
-def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def max(
+    x: TensorLike,
+    dim: DimArg = None,
+    keepdim: bool = False,
+    *,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+):
     """``max(x)``: the largest element (gradient split evenly over ties, as ``torch.max(x)``).
     ``max(x, dim)``: a named tuple ``(values, indices)`` along ``dim`` (gradient to the first
     maximum, the one ``indices`` names, as ``torch.max(x, dim)``). ``max(a, b)`` with a Tensor ``b``
@@ -285,13 +327,33 @@ def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _max_or_min(x, dim, keepdim, axis, keepdims, True)
 
 
-def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def min(
+    x: TensorLike,
+    dim: DimArg = None,
+    keepdim: bool = False,
+    *,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+):
     """The smallest element, ``(values, indices)`` along ``dim``, or the elementwise minimum
-    with a Tensor second argument (see ``max``)."""
+    with a Tensor second argument (see ``max``).
+
+    >>> import mathdl as md
+    >>> x = md.tensor([[1.0, 5.0], [7.0, 2.0]])
+    >>> md.min(x).item(), md.min(x, dim=1).indices.tolist()
+    (1.0, [0, 1])
+    """
     return _max_or_min(x, dim, keepdim, axis, keepdims, False)
 
 
-def amax(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
+def amax(
+    x: TensorLike,
+    dim: DimArg = (),
+    keepdim: bool = False,
+    *,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """The maximum over ``dim`` (an int or tuple; ``()`` or None: all), values only, as
     ``torch.amax``: the gradient is split evenly between tied maxima.
 
@@ -305,8 +367,20 @@ def amax(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
     return MaxMin(axes, keepdim, False, True)(x)
 
 
-def amin(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
-    """The minimum over ``dim``, values only, as ``torch.amin`` (ties share the gradient)."""
+def amin(
+    x: TensorLike,
+    dim: DimArg = (),
+    keepdim: bool = False,
+    *,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """The minimum over ``dim``, values only, as ``torch.amin`` (ties share the gradient).
+
+    >>> import mathdl as md
+    >>> md.amin(md.tensor([[1.0, 5.0], [7.0, 2.0]]), 0).tolist()
+    [1.0, 2.0]
+    """
     dim, keepdim = resolve("amin", None if dim == () else dim, axis, keepdim, keepdims)
     x = as_tensor(x)
     axes = normalize_axes(dim, x.ndim, "amin")
@@ -333,7 +407,14 @@ def _arg_extreme(x, dim, keepdim, axis, keepdims, largest):
     return Tensor(pick(data, axis=axes[0], keepdims=keepdim).astype(np.int64))
 
 
-def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def argmax(
+    x: TensorLike,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """Index of the (first) maximum along ``dim``, int64; over the flattened tensor when
     ``dim`` is None, as ``torch.argmax``.
 
@@ -343,12 +424,31 @@ def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _arg_extreme(x, dim, keepdim, axis, keepdims, True)
 
 
-def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Index of the (first) minimum along ``dim``, int64 (flattened when ``dim`` is None)."""
+def argmin(
+    x: TensorLike,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Index of the (first) minimum along ``dim``, int64 (flattened when ``dim`` is None).
+
+    >>> import mathdl as md
+    >>> md.argmin(md.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1).tolist()
+    [0, 1]
+    """
     return _arg_extreme(x, dim, keepdim, axis, keepdims, False)
 
 
-def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def logsumexp(
+    x: TensorLike,
+    dim: DimArg = None,
+    keepdim: bool = False,
+    *,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """log Σ exp(x) over ``dim``, computed with the max-shift so it never overflows.
 
     >>> logsumexp(Tensor([0.0, 0.0]))
@@ -367,7 +467,14 @@ def _logical(x, dim, keepdim, axis, keepdims, reduce, op):
     return Tensor(reduce(data.astype(bool, copy=False), axis=axes, keepdims=keepdim))
 
 
-def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def any(
+    x: TensorLike,
+    dim: DimArg = None,
+    keepdim: bool = False,
+    *,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+) -> Tensor:
     """True where any element along ``dim`` is non-zero (a bool tensor; no gradient).
 
     >>> any(Tensor([[0.0, 1.0], [0.0, 0.0]]), dim=1)
@@ -376,8 +483,20 @@ def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _logical(x, dim, keepdim, axis, keepdims, np.any, "any")
 
 
-def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """True where every element along ``dim`` is non-zero (a bool tensor; no gradient)."""
+def all(
+    x: TensorLike,
+    dim: DimArg = None,
+    keepdim: bool = False,
+    *,
+    axis: DimArg = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """True where every element along ``dim`` is non-zero (a bool tensor; no gradient).
+
+    >>> import mathdl as md
+    >>> md.all(md.tensor([True, False])).item(), md.all(md.tensor([[True], [True]]), dim=1).tolist()
+    (False, [True, True])
+    """
     return _logical(x, dim, keepdim, axis, keepdims, np.all, "all")
 
 

@@ -30,12 +30,15 @@ a resampling is again a gather: no scatter in the hot path, and gradients of gra
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.pooling import adaptive_avg_pool2d
 from mathdl.ops.shape import reshape
+from mathdl.typing import ShapeLike, TensorLike
 
 CUBIC_A = -0.75
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
@@ -288,14 +291,14 @@ def _area(x, sizes):
 
 
 def interpolate(
-    input,
-    size=None,
-    scale_factor=None,
-    mode="nearest",
-    align_corners=None,
-    recompute_scale_factor=None,
-    antialias=False,
-):
+    input: TensorLike,
+    size: ShapeLike | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
     """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs, PyTorch's ``F.interpolate``.
 
     Args:
@@ -394,7 +397,7 @@ class PixelUnshuffle(Function):
         return PixelShuffle(self.factor)(gy)
 
 
-def pixel_shuffle(input, upscale_factor):
+def pixel_shuffle(input: TensorLike, upscale_factor: int) -> Tensor:
     """Rearrange (*, C·r², H, W) into (*, C, H·r, W·r), PyTorch's ``F.pixel_shuffle`` (see PixelShuffle).
 
     >>> import mathdl as md
@@ -411,7 +414,7 @@ def pixel_shuffle(input, upscale_factor):
     return PixelShuffle(r)(x)
 
 
-def pixel_unshuffle(input, downscale_factor):
+def pixel_unshuffle(input: TensorLike, downscale_factor: int) -> Tensor:
     """Rearrange (*, C, H·r, W·r) into (*, C·r², H, W), PyTorch's ``F.pixel_unshuffle``.
 
     >>> import mathdl as md

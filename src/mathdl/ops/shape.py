@@ -5,12 +5,15 @@ transpose ↔ inverse transpose, broadcast ↔ sum, select (indexing) ↔ scatte
 """
 
 import numbers
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops.dims import one_dim
+from mathdl.typing import DimArg, ShapeLike, TensorLike
 
 
 def _normalize_axis(axis, ndim, op):
@@ -44,8 +47,13 @@ class Reshape(Function):
         return reshape(gy, self.inputs[0].shape)
 
 
-def reshape(x, shape):
-    """x with shape ``shape`` (one entry may be -1). Shapes (…) -> ``shape``."""
+def reshape(x: TensorLike, shape: ShapeLike) -> Tensor:
+    """x with shape ``shape`` (one entry may be -1). Shapes (…) -> ``shape``.
+
+    >>> import mathdl as md
+    >>> md.reshape(md.arange(6.0), (2, 3)).tolist()
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    """
     x = as_tensor(x)
     shape = tuple(int(s) for s in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
     if x.shape == shape:
@@ -53,8 +61,13 @@ def reshape(x, shape):
     return Reshape(shape)(x)
 
 
-def flatten(x, start_dim=0, end_dim=-1):
-    """Merge dimensions ``start_dim..end_dim`` (inclusive) into one, like ``torch.flatten``."""
+def flatten(x: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` (inclusive) into one, like ``torch.flatten``.
+
+    >>> import mathdl as md
+    >>> md.flatten(md.ones(2, 3, 4), 1).shape
+    (2, 12)
+    """
     x = as_tensor(x)
     if x.ndim == 0:
         return reshape(x, (1,))
@@ -66,7 +79,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shape)
 
 
-def squeeze(x, dim=None, *, axis=None):
+def squeeze(x: TensorLike, dim: DimArg = None, *, axis: DimArg = None) -> Tensor:
     """Remove size-1 dimensions (all of them, or those at ``dim``: an int or a tuple), as
     ``torch.squeeze``; a ``dim`` whose size is not 1 is left alone.
 
@@ -78,13 +91,13 @@ def squeeze(x, dim=None, *, axis=None):
     if axis is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
-        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-        axes = {_normalize_axis(a, x.ndim, "squeeze") for a in axes}
+        given = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        axes = {_normalize_axis(a, x.ndim, "squeeze") for a in given}
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in axes and s == 1))
     return reshape(x, shape)
 
 
-def unsqueeze(x, dim=None, *, axis=None):
+def unsqueeze(x: TensorLike, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """Insert a size-1 dimension at position ``dim`` (``torch.unsqueeze``, ``np.expand_dims``).
 
     >>> unsqueeze(Tensor(np.zeros(3)), 0).shape
@@ -119,7 +132,13 @@ class Transpose(Function):
         return transpose(gy, tuple(np.argsort(self.axes)))
 
 
-def transpose(x, dim0=None, dim1=None, *, axes=None):
+def transpose(
+    x: TensorLike,
+    dim0: int | Sequence[int] | None = None,
+    dim1: int | None = None,
+    *,
+    axes: Sequence[int] | None = None,
+) -> Tensor:
     """``transpose(x, dim0, dim1)`` swaps two dimensions, as ``torch.transpose``;
     ``transpose(x)`` reverses them and ``transpose(x, (2, 0, 1))`` permutes them, as
     ``np.transpose``.
@@ -128,7 +147,7 @@ def transpose(x, dim0=None, dim1=None, *, axes=None):
     (4, 3, 2)
     """
     x = as_tensor(x)
-    if isinstance(dim0, numbers.Integral) and isinstance(dim1, numbers.Integral):
+    if isinstance(dim0, (int, numbers.Integral)) and isinstance(dim1, (int, numbers.Integral)):
         if axes is not None:
             raise TypeError("transpose: got both (dim0, dim1) and axes; pass one")
         return swapaxes(x, dim0, dim1)
@@ -137,7 +156,7 @@ def transpose(x, dim0=None, dim1=None, *, axes=None):
     if dim0 is not None:
         if axes is not None:
             raise TypeError("transpose: got both a positional permutation and axes; pass one")
-        axes = dim0
+        axes = cast(Sequence[int], dim0)  # a permutation (an int dim0 needs a dim1)
     if axes is not None:
         axes = tuple(int(a) for a in axes)
         if len(axes) != x.ndim or sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
@@ -149,13 +168,23 @@ def transpose(x, dim0=None, dim1=None, *, axes=None):
     return Transpose(axes)(x)
 
 
-def permute(x, dims):
-    """The dimensions reordered by ``dims`` (a permutation), as ``torch.permute``."""
+def permute(x: TensorLike, dims: Sequence[int]) -> Tensor:
+    """The dimensions reordered by ``dims`` (a permutation), as ``torch.permute``.
+
+    >>> import mathdl as md
+    >>> md.permute(md.ones(2, 3, 4), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
     return transpose(x, axes=tuple(dims))
 
 
-def swapaxes(x, axis1, axis2):
-    """Exchange two axes (``torch.transpose(x, dim0, dim1)``)."""
+def swapaxes(x: TensorLike, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes (``torch.transpose(x, dim0, dim1)``).
+
+    >>> import mathdl as md
+    >>> md.swapaxes(md.ones(2, 3), 0, 1).shape
+    (3, 2)
+    """
     x = as_tensor(x)
     axes = list(range(x.ndim))
     a, b = _normalize_axis(axis1, x.ndim, "swapaxes"), _normalize_axis(axis2, x.ndim, "swapaxes")
@@ -183,8 +212,13 @@ class BroadcastTo(Function):
         return sum_to(gy, self.inputs[0].shape)
 
 
-def broadcast_to(x, shape):
-    """x broadcast (read-only view) to ``shape``."""
+def broadcast_to(x: TensorLike, shape: Sequence[int]) -> Tensor:
+    """x broadcast (read-only view) to ``shape``.
+
+    >>> import mathdl as md
+    >>> md.broadcast_to(md.tensor([1.0, 2.0]), (3, 2)).tolist()
+    [[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]
+    """
     x = as_tensor(x)
     shape = tuple(int(s) for s in shape)
     if x.shape == shape:
@@ -222,8 +256,13 @@ class SumTo(Function):
         return broadcast_to(gy, self.inputs[0].shape)
 
 
-def sum_to(x, shape):
-    """Sum ``x`` down to ``shape`` (the reverse of broadcasting ``shape`` up to ``x.shape``)."""
+def sum_to(x: Tensor, shape: Sequence[int]) -> Tensor:
+    """Sum ``x`` down to ``shape`` (the reverse of broadcasting ``shape`` up to ``x.shape``).
+
+    >>> import mathdl as md
+    >>> md.ops.sum_to(md.ones(2, 3), (1, 3)).tolist()
+    [[2.0, 2.0, 2.0]]
+    """
     if x.shape == tuple(shape):
         return x
     return SumTo(tuple(shape))(x)
@@ -322,8 +361,13 @@ def _scatter_rows(out, rows, g):
     out[sorted_rows[starts]] += np.add.reduceat(g[order], starts, axis=0)
 
 
-def getitem(x, index):
-    """x[index] with NumPy's indexing rules; index Tensors and lists are accepted."""
+def getitem(x: TensorLike, index: Any) -> Tensor:
+    """x[index] with NumPy's indexing rules; index Tensors and lists are accepted.
+
+    >>> import mathdl as md
+    >>> md.ops.getitem(md.tensor([1.0, 2.0, 3.0]), slice(1, None)).tolist()
+    [2.0, 3.0]
+    """
     x = as_tensor(x)
     return GetItem(_normalize_index(index))(x)
 
@@ -365,9 +409,14 @@ def _check_same_shapes(xs, op, skip_axis=None):
             )
 
 
-def concatenate(tensors, axis=None, *, dim=None):
+def concatenate(tensors: Sequence[TensorLike], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (default 0), as ``np.concatenate`` (``torch.cat`` is
-    ``cat``; ``dim`` is accepted as an alias)."""
+    ``cat``; ``dim`` is accepted as an alias).
+
+    >>> import mathdl as md
+    >>> md.concatenate([md.ones(1, 2), md.zeros(1, 2)], dim=0).tolist()
+    [[1.0, 1.0], [0.0, 0.0]]
+    """
     axis = one_dim("concatenate", dim, axis, 0)
     if isinstance(tensors, Tensor):
         raise TypeError("concatenate: expected a sequence of tensors, got one Tensor")
@@ -381,7 +430,9 @@ def concatenate(tensors, axis=None, *, dim=None):
     return Concatenate(axis)(*xs)
 
 
-def cat(tensors, dim=None, *, axis=None, out=None):
+def cat(
+    tensors: Sequence[TensorLike], dim: int | None = None, *, axis: int | None = None, out=None
+) -> Tensor:
     """Join tensors along an existing dimension ``dim`` (default 0), as ``torch.cat``.
 
     >>> cat([Tensor(np.zeros((2, 3))), Tensor(np.ones((1, 3)))], dim=0).shape
@@ -415,7 +466,7 @@ class Stack(Function):
         return tuple(grads)
 
 
-def stack(tensors, dim=None, *, axis=None):
+def stack(tensors: Sequence[TensorLike], dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """Stack tensors of equal shape along a new dimension ``dim`` (default 0), as ``torch.stack``
     and ``np.stack``.
 
@@ -450,9 +501,16 @@ class Pad(Function):
         return getitem(gy, index)
 
 
-def pad(x, pad_width, value=0.0):
+def pad(
+    x: TensorLike, pad_width: int | Sequence[int] | Sequence[Sequence[int]], value: float = 0.0
+) -> Tensor:
     """Pad with a constant. ``pad_width`` as in ``np.pad``: an int, a (before, after) pair, or one
-    pair per axis."""
+    pair per axis.
+
+    >>> import mathdl as md
+    >>> md.ops.pad(md.tensor([1.0, 2.0]), (1, 2)).tolist()
+    [0.0, 1.0, 2.0, 0.0, 0.0]
+    """
     x = as_tensor(x)
     try:
         widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))

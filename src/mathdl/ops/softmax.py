@@ -11,6 +11,7 @@ from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
 from mathdl.ops.dims import normalize_axes, one_dim
 from mathdl.ops.elementwise import exp
+from mathdl.typing import DTypeLike, TensorLike
 
 
 class Softmax(Function):
@@ -58,7 +59,7 @@ def _single_axis(axis, ndim, op):
     return axes[0] if axes else None  # a 0-d tensor: NumPy's axis=None is its only axis
 
 
-def _prepare(x, dtype):
+def _prepare(x: TensorLike, dtype: DTypeLike | None) -> Tensor:
     x = as_tensor(x)
     if dtype is not None:
         x = x.to(dtype)
@@ -73,7 +74,9 @@ def _sum_keep(x, axis):
     return sum(x, axis, keepdim=True)
 
 
-def softmax(x, dim=None, *, axis=None, dtype=None):
+def softmax(
+    x: TensorLike, dim: int | None = None, *, axis: int | None = None, dtype: DTypeLike | None = None
+) -> Tensor:
     """Softmax along ``dim`` (default the last): exp(x) / Σ exp(x), stable for any finite input.
 
     >>> softmax(Tensor([0.0, 0.0]), dim=0)
@@ -83,7 +86,9 @@ def softmax(x, dim=None, *, axis=None, dtype=None):
     return Softmax(_single_axis(one_dim("softmax", dim, axis, -1), x.ndim, "softmax"))(x)
 
 
-def log_softmax(x, dim=None, *, axis=None, dtype=None):
+def log_softmax(
+    x: TensorLike, dim: int | None = None, *, axis: int | None = None, dtype: DTypeLike | None = None
+) -> Tensor:
     """log softmax along ``dim`` (default the last): x − logsumexp(x), stable for any finite input.
 
     >>> log_softmax(Tensor([0.0, 0.0]), dim=0)

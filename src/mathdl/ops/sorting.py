@@ -13,6 +13,7 @@ from mathdl.ops.dims import one_dim
 from mathdl.ops.indexing import Gather
 from mathdl.ops.reduction import ValuesIndices
 from mathdl.ops.shape import _normalize_axis
+from mathdl.typing import DTypeLike, TensorLike
 
 
 def _order(data, dim, descending, stable):
@@ -26,7 +27,14 @@ def _order(data, dim, descending, stable):
     return np.argsort(data, axis=dim, kind="stable").astype(np.int64)
 
 
-def sort(x, dim=None, descending=False, stable=False, *, axis=None):
+def sort(
+    x: TensorLike,
+    dim: int | None = None,
+    descending: bool = False,
+    stable: bool = False,
+    *,
+    axis: int | None = None,
+) -> ValuesIndices:
     """``(values, indices)`` of ``x`` sorted along ``dim`` (default the last), as ``torch.sort`` (ties keep their
     order). The values carry the gradient (scattered back through the indices).
 
@@ -43,12 +51,24 @@ def sort(x, dim=None, descending=False, stable=False, *, axis=None):
     return ValuesIndices(Gather(dim, indices)(x), Tensor(indices))
 
 
-def argsort(x, dim=None, descending=False, stable=False, *, axis=None):
-    """The indices that sort ``x`` along ``dim`` (default the last; int64), as ``torch.argsort``."""
+def argsort(
+    x: TensorLike,
+    dim: int | None = None,
+    descending: bool = False,
+    stable: bool = False,
+    *,
+    axis: int | None = None,
+) -> Tensor:
+    """The indices that sort ``x`` along ``dim`` (default the last; int64), as ``torch.argsort``.
+
+    >>> import mathdl as md
+    >>> md.argsort(md.tensor([3.0, 1.0, 2.0])).tolist()
+    [1, 2, 0]
+    """
     return sort(x, dim, descending, stable, axis=axis).indices
 
 
-def topk(x, k, dim=-1, largest=True, sorted=True):
+def topk(x: TensorLike, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
     """``(values, indices)`` of the ``k`` largest (or, with ``largest=False``, smallest) elements
     along ``dim``, as ``torch.topk``; values in order from the most extreme.
 
@@ -84,7 +104,9 @@ class CumSum(Function):
         return flip(CumSum(self.dim)(flip(gy, self.dim)), self.dim)
 
 
-def cumsum(x, dim=None, *, dtype=None, axis=None):
+def cumsum(
+    x: TensorLike, dim: int | None = None, *, dtype: DTypeLike | None = None, axis: int | None = None
+) -> Tensor:
     """The running sum along ``dim``, as ``torch.cumsum`` (integers sum in int64).
 
     >>> from mathdl import tensor

@@ -20,7 +20,9 @@ import math
 import numpy as np
 
 from mathdl.autograd.function import Function
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.elementwise import _floating, exp
+from mathdl.typing import TensorLike
 
 _SERIES_TERMS = 90
 _FRACTION_DEPTH = 120
@@ -90,7 +92,7 @@ class Erfc(Function):
         return gy * exp(-(x * x)) * (-TWO_OVER_SQRT_PI)
 
 
-def erf(input):
+def erf(input: TensorLike) -> Tensor:
     """The error function erf(x) elementwise (``torch.erf``); any shape, integers become floats.
 
     >>> import mathdl as md
@@ -100,7 +102,7 @@ def erf(input):
     return _floating(Erf(), input)
 
 
-def erfc(input):
+def erfc(input: TensorLike) -> Tensor:
     """The complementary error function 1 − erf(x) elementwise (``torch.erfc``), exact in the tail.
 
     >>> import mathdl as md

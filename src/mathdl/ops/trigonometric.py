@@ -12,8 +12,10 @@ work. Integer inputs give floating outputs of the default dtype, as in PyTorch.
 import numpy as np
 
 from mathdl.autograd.function import Function
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.elementwise import _floating, _output, sqrt
 from mathdl.ops.shape import grad_like
+from mathdl.typing import TensorLike
 
 
 class Sin(Function):
@@ -117,7 +119,7 @@ class Cosh(Function):
         return gy * sinh(self.inputs[0])
 
 
-def sin(input):
+def sin(input: TensorLike) -> Tensor:
     """sin x elementwise (``torch.sin``); any shape.
 
     >>> import mathdl as md
@@ -127,7 +129,7 @@ def sin(input):
     return _floating(Sin(), input)
 
 
-def cos(input):
+def cos(input: TensorLike) -> Tensor:
     """cos x elementwise (``torch.cos``); any shape.
 
     >>> import mathdl as md
@@ -137,7 +139,7 @@ def cos(input):
     return _floating(Cos(), input)
 
 
-def tan(input):
+def tan(input: TensorLike) -> Tensor:
     """tan x elementwise (``torch.tan``); any shape.
 
     >>> import mathdl as md
@@ -147,7 +149,7 @@ def tan(input):
     return _floating(Tan(), input)
 
 
-def asin(input):
+def asin(input: TensorLike) -> Tensor:
     """arcsin x elementwise (``torch.asin``); NaN outside [−1, 1], as PyTorch.
 
     >>> import mathdl as md
@@ -157,7 +159,7 @@ def asin(input):
     return _floating(Asin(), input)
 
 
-def acos(input):
+def acos(input: TensorLike) -> Tensor:
     """arccos x elementwise (``torch.acos``); NaN outside [−1, 1], as PyTorch.
 
     >>> import mathdl as md
@@ -167,7 +169,7 @@ def acos(input):
     return _floating(Acos(), input)
 
 
-def atan(input):
+def atan(input: TensorLike) -> Tensor:
     """arctan x elementwise (``torch.atan``); any shape.
 
     >>> import mathdl as md
@@ -177,7 +179,7 @@ def atan(input):
     return _floating(Atan(), input)
 
 
-def atan2(input, other):
+def atan2(input: TensorLike, other: TensorLike) -> Tensor:
     """atan2(input, other): the angle of the point (other, input), elementwise with broadcasting
     (``torch.atan2``; ``input`` is the y coordinate).
 
@@ -193,7 +195,7 @@ def atan2(input, other):
     return Atan2()(a, b)
 
 
-def sinh(input):
+def sinh(input: TensorLike) -> Tensor:
     """sinh x elementwise (``torch.sinh``); any shape.
 
     >>> import mathdl as md
@@ -203,7 +205,7 @@ def sinh(input):
     return _floating(Sinh(), input)
 
 
-def cosh(input):
+def cosh(input: TensorLike) -> Tensor:
     """cosh x elementwise (``torch.cosh``); any shape.
 
     >>> import mathdl as md

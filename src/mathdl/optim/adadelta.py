@@ -3,6 +3,7 @@
 import numpy as np
 
 from mathdl.optim.optimizer import Optimizer, check_number
+from mathdl.typing import ParamsT
 
 
 class Adadelta(Optimizer):
@@ -15,7 +16,14 @@ class Adadelta(Optimizer):
     p ← p − η Δ                                    (lr η = 1 by default)
     """
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def _check_group(self, group):

@@ -3,6 +3,7 @@
 import numpy as np
 
 from mathdl.optim.optimizer import Optimizer, check_number
+from mathdl.typing import ParamsT
 
 
 class Adagrad(Optimizer):
@@ -15,8 +16,14 @@ class Adagrad(Optimizer):
     """
 
     def __init__(
-        self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10
-    ):
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
         super().__init__(
             params,
             dict(

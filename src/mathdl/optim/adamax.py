@@ -4,6 +4,7 @@ import numpy as np
 
 from mathdl.optim.adam import Adam
 from mathdl.optim.optimizer import Optimizer
+from mathdl.typing import ParamsT
 
 
 class Adamax(Adam):
@@ -14,7 +15,14 @@ class Adamax(Adam):
     p ← p − η / (1 − β₁ᵗ) · m / u
     """
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         Optimizer.__init__(self, params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def _update(self, group, p, grad, state):

@@ -11,6 +11,8 @@ step for step:
 
 import math
 import numbers
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from mathdl.optim.optimizer import Optimizer
 
@@ -19,7 +21,7 @@ class LRScheduler:
     """Base class: ``step()`` advances ``last_epoch`` and writes the new rates into the optimizer;
     ``get_last_lr()`` returns them; ``state_dict()``/``load_state_dict()`` save and resume."""
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
@@ -41,7 +43,7 @@ class LRScheduler:
     def get_lr(self):
         raise NotImplementedError(f"{type(self).__name__}.get_lr")
 
-    def step(self):
+    def step(self) -> None:
         """Advance one epoch and set each group's ``lr``."""
         self._step_count += 1
         self.last_epoch += 1
@@ -50,11 +52,11 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The learning rates set by the latest ``step`` (one per group)."""
         return list(self._last_lr)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (which saves itself)."""
         return {
             key: (list(value) if isinstance(value, list) else value)
@@ -62,7 +64,7 @@ class LRScheduler:
             if key != "optimizer"
         }
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update({key: value for key, value in state_dict.items() if key != "optimizer"})
 
 
@@ -75,7 +77,9 @@ def _positive_int(value, name, where):
 class StepLR(LRScheduler):
     """Multiply the rate by ``gamma`` every ``step_size`` epochs: η_t = η₀ γ^⌊t / step_size⌋."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         self.step_size = _positive_int(step_size, "step_size", "StepLR")
         self.gamma = float(gamma)
         super().__init__(optimizer, last_epoch)
@@ -89,7 +93,9 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """Multiply the rate by ``gamma`` at each epoch listed in ``milestones``."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(
+        self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         self.milestones = sorted(_positive_int(m, "milestone", "MultiStepLR") for m in milestones)
         self.gamma = float(gamma)
         super().__init__(optimizer, last_epoch)
@@ -102,7 +108,7 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every epoch: η_t = η₀ γᵗ."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = float(gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -116,7 +122,7 @@ class CosineAnnealingLR(LRScheduler):
     """Cosine annealing (Loshchilov & Hutter, 2017, without restarts):
     η_t = η_min + (η₀ − η_min)(1 + cos(π t / T_max)) / 2, continuing periodically after T_max."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_max = _positive_int(T_max, "T_max", "CosineAnnealingLR")
         self.eta_min = float(eta_min)
         super().__init__(optimizer, last_epoch)
@@ -149,7 +155,12 @@ class LambdaLR(LRScheduler):
     """η_t = η₀ · f(t) for a function ``lr_lambda`` (or one per group). Its state_dict leaves the
     functions out (they are code, not data)."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
         groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
         lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
         if len(lambdas) != groups or not all(callable(f) for f in lambdas):
@@ -162,7 +173,7 @@ class LambdaLR(LRScheduler):
     def get_lr(self):
         return [base * f(self.last_epoch) for base, f in zip(self.base_lrs, self.lr_lambdas)]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state.pop("lr_lambdas", None)
         return state
@@ -223,7 +234,7 @@ class ReduceLROnPlateau:
             best * (1.0 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold
         )
 
-    def step(self, metrics):
+    def step(self, metrics: float) -> None:
         """Record this epoch's metric; reduce the rates when it has not improved for too long."""
         current = float(metrics.item() if hasattr(metrics, "item") else metrics)
         self.last_epoch += 1
@@ -245,11 +256,11 @@ class ReduceLROnPlateau:
             self.num_bad_epochs = 0
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         return list(self._last_lr)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update({key: value for key, value in state_dict.items() if key != "optimizer"})

@@ -4,6 +4,7 @@ import numpy as np
 
 from mathdl.optim.adam import Adam
 from mathdl.optim.optimizer import Optimizer, check_number
+from mathdl.typing import ParamsT
 
 
 class NAdam(Adam):
@@ -18,14 +19,14 @@ class NAdam(Adam):
 
     def __init__(
         self,
-        params,
-        lr=2e-3,
-        betas=(0.9, 0.999),
-        eps=1e-8,
-        weight_decay=0.0,
-        momentum_decay=4e-3,
-        decoupled_weight_decay=False,
-    ):
+        params: ParamsT,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         Optimizer.__init__(
             self,
             params,

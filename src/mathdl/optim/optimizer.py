@@ -9,16 +9,22 @@ as PyTorch does), never by object identity, so it can be saved and loaded into a
 built over a new copy of the model: a run can be resumed exactly.
 
 Updates are done in place on ``p.array`` with buffers allocated on the first step only; they
-never build a graph and never change ``p.grad``.
+never build a graph and never change ``p.grad``. Each update counts as an in-place write of the
+parameter (``mathdl.autograd.version.bump``), as in PyTorch: a backward through a graph built
+before ``step()`` that needs the old weights raises instead of using the new ones.
 """
 
 import copy
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor import Tensor
+from mathdl.autograd.version import bump
+from mathdl.typing import ParamsT
 
 
 class _Required:
@@ -54,17 +60,17 @@ class Optimizer:
     for per-group options (missing options take the defaults).
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self.state = {}
-        self.param_groups = []
-        self._scratch = {}
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        self._scratch: dict[Tensor, dict[str, np.ndarray]] = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{type(self).__name__}: params must be an iterable of Tensors or of dicts, "
                 f"got a single Tensor (wrap it in a list)"
             )
-        groups = list(params)
+        groups: list[Any] = list(params)
         if not groups:
             raise ValueError(
                 f"{type(self).__name__}: got an empty parameter list (did the model "
@@ -75,7 +81,7 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group ``{'params': [...], option: value, …}``; missing options take the defaults."""
         if not isinstance(param_group, dict):
             raise TypeError(
@@ -119,7 +125,7 @@ class Optimizer:
     def _check_group(self, group):
         """Validate a group's hyper-parameters (subclasses raise ValueError naming the bad one)."""
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of all parameters: to None (default, as PyTorch) or to zeros."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -130,7 +136,7 @@ class Optimizer:
                 else:
                     p.grad.array[...] = 0
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient. ``closure`` (optional) re-evaluates
         the model and returns the loss, which step returns."""
         loss = None
@@ -152,6 +158,7 @@ class Optimizer:
                     if state is None:
                         state = self.state[p] = {}
                     self._update(group, p, grad, state)
+                    bump(p)
         return loss
 
     def _update(self, group, param, grad, state):
@@ -168,12 +175,12 @@ class Optimizer:
         return array
 
     # ----- saving and resuming ---------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """``{'state': {index: {name: array or number}}, 'param_groups': [{options, 'params': [indices]}]}``.
 
         Parameters are numbered by position across the groups, as in PyTorch. Arrays are copies.
         """
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             saved = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
@@ -191,7 +198,7 @@ class Optimizer:
                     }
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict`` returned (from this optimizer or one built the same way)."""
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
             raise ValueError(
@@ -224,23 +231,7 @@ class Optimizer:
                     f"which no group contains"
                 )
             p = by_index[key]
-            restored = {}
-            for name, value in values.items():
-                if isinstance(value, Tensor):
-                    value = value.array
-                if isinstance(value, np.ndarray) and value.ndim > 0:
-                    if value.shape != p.array.shape:
-                        raise ValueError(
-                            f"{type(self).__name__}.load_state_dict: state {name!r} of "
-                            f"parameter {key} has shape {value.shape}, the parameter {p.array.shape}"
-                        )
-                    value = value.astype(p.array.dtype, copy=True)
-                elif isinstance(value, np.ndarray):
-                    value = value.item()
-                elif isinstance(value, np.generic):
-                    value = value.item()
-                restored[name] = value
-            new_state[p] = restored
+            new_state[p] = {name: self._restored(name, value, key, p) for name, value in values.items()}
         for group, saved in zip(self.param_groups, saved_groups):
             for name, value in saved.items():
                 if name != "params":
@@ -252,6 +243,22 @@ class Optimizer:
                         value = tuple(value)
                     group[name] = value
         self.state = new_state
+
+    def _restored(self, name, value, key, p):
+        """A saved state entry as this optimizer keeps it: arrays copied in the parameter's dtype
+        (shape checked), scalars as Python numbers."""
+        if isinstance(value, Tensor):
+            value = value.array
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            if value.shape != p.array.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: state {name!r} of "
+                    f"parameter {key} has shape {value.shape}, the parameter {p.array.shape}"
+                )
+            return value.astype(p.array.dtype, copy=True)
+        if isinstance(value, (np.ndarray, np.generic)):
+            return value.item()
+        return value
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]

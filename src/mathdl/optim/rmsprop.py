@@ -3,6 +3,7 @@
 import numpy as np
 
 from mathdl.optim.optimizer import Optimizer, check_number
+from mathdl.typing import ParamsT
 
 
 class RMSprop(Optimizer):
@@ -16,7 +17,16 @@ class RMSprop(Optimizer):
     (Keras' RMSprop is the same rule with α called rho = 0.9 and ε = 1e-7.)
     """
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from mathdl.optim.optimizer import Optimizer, check_number, required
+from mathdl.optim.optimizer import Optimizer, _Required, check_number, required
+from mathdl.typing import ParamsT
 
 
 class SGD(Optimizer):
@@ -16,14 +17,14 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params,
-        lr=required,
-        momentum=0.0,
-        dampening=0.0,
-        weight_decay=0.0,
-        nesterov=False,
-        maximize=False,
-    ):
+        params: ParamsT,
+        lr: float | _Required = required,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        maximize: bool = False,
+    ) -> None:
         if lr is not required:
             check_number(lr, "learning rate", "SGD")
         check_number(momentum, "momentum", "SGD")

@@ -24,6 +24,7 @@ import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor import Tensor
+from mathdl.autograd.version import bump
 from mathdl.nn.module import Module
 from mathdl.optim.lr_scheduler import LRScheduler
 
@@ -83,8 +84,12 @@ class AveragedModel(Module):
 
     ``n_averaged`` (a buffer) counts the updates; calling the AveragedModel calls the copy.
 
+    >>> import mathdl as md
+    >>> model = md.nn.Linear(2, 1)
     >>> swa_model = AveragedModel(model)
     >>> swa_model.update_parameters(model)      # after each epoch of the SWA phase
+    >>> int(swa_model.n_averaged.item())
+    1
     """
 
     def __init__(self, model, device=None, avg_fn=None, multi_avg_fn=None, use_buffers=False):
@@ -136,6 +141,8 @@ class AveragedModel(Module):
             if not self.use_buffers:
                 for target, source in zip(self.module.buffers(), model.buffers()):
                     target.array[...] = source.array
+        for target in averaged:  # in-place writes, counted (a graph through the old average refuses)
+            bump(target)
         self.n_averaged.array[...] = n + 1
 
 

@@ -157,6 +157,71 @@ def _convexify_on_tangent_space(hessian, jacobian):
     return hessian + (1e-3 * scale - smallest) * np.eye(n), True
 
 
+def _kkt_residual(objective, equalities, x, multipliers):
+    """F(x, λ) = [∇f − Jᵀλ, c(x)] and J(x)."""
+    gradient = objective.gradient(x)
+    jacobian = equalities.jacobian(x)
+    return np.concatenate([gradient - jacobian.T @ multipliers, equalities.values(x)]), jacobian
+
+
+def _lagrangian_hessian(objective, equalities, x, multipliers):
+    """∇²ₓL(x, λ): by autograd, or by central differences of ∇ₓL when the objective gave ``jac``."""
+
+    def lagrangian(t):
+        return objective.fun(t, *objective.args) - (equalities.tensor(t) * Tensor(multipliers)).sum()
+
+    if objective.jac is None:
+        return Objective(lagrangian, objective.shape).hessian(x)
+    n = x.size
+    step = 1e-6 * np.maximum(1.0, np.abs(x))
+    rows = []
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = step[i]
+        forward = _kkt_residual(objective, equalities, x + e, multipliers)[0][:n]
+        backward = _kkt_residual(objective, equalities, x - e, multipliers)[0][:n]
+        rows.append((forward - backward) / (2 * step[i]))
+    h = np.array(rows)
+    return 0.5 * (h + h.T)
+
+
+def _merit_line_search(objective, equalities, x, multipliers, step, F):
+    """Far from a minimum the modified (convexified) step is not a Newton step for the KKT
+    residual: accept it by the exact-penalty merit f + ρ‖c‖₁ instead (ρ above the multipliers),
+    SQP-style. Returns the step length."""
+    n = x.size
+    rho = np.max(np.abs(multipliers + step[n:]), initial=0.0) + 1.0
+    constraint_norm = np.sum(np.abs(F[n:]))
+    merit = objective.value(x) + rho * constraint_norm
+    slope = objective.gradient(x) @ step[:n] - rho * constraint_norm
+    alpha = 1.0
+    while alpha > 1e-10:
+        trial_x = x + alpha * step[:n]
+        trial_merit = objective.value(trial_x) + rho * np.sum(np.abs(equalities.values(trial_x)))
+        if trial_merit <= merit + 1e-4 * alpha * slope:
+            break
+        alpha *= 0.5
+    return alpha
+
+
+def _newton_update(objective, equalities, x, multipliers, step, F, modified):
+    """The next (x, λ, F, J) along the KKT step: by the merit function after a convexified step,
+    otherwise halving until ‖F‖² decreases (Armijo on the residual)."""
+    n = x.size
+    if modified:
+        alpha = _merit_line_search(objective, equalities, x, multipliers, step, F)
+        trial_x, trial_multipliers = x + alpha * step[:n], multipliers + alpha * step[n:]
+        return (trial_x, trial_multipliers, *_kkt_residual(objective, equalities, trial_x, trial_multipliers))
+    norm = F @ F
+    alpha = 1.0
+    while True:
+        trial_x, trial_multipliers = x + alpha * step[:n], multipliers + alpha * step[n:]
+        trial_F, trial_jacobian = _kkt_residual(objective, equalities, trial_x, trial_multipliers)
+        if trial_F @ trial_F < (1 - 1e-4 * alpha) * norm or alpha < 1e-8:
+            return trial_x, trial_multipliers, trial_F, trial_jacobian
+        alpha *= 0.5
+
+
 def lagrange_newton(objective, x, constraints, tol, maxiter):
     """Newton's method on the KKT conditions of an equality-constrained problem."""
     equalities, inequalities = _split(constraints, objective.shape)
@@ -168,105 +233,62 @@ def lagrange_newton(objective, x, constraints, tol, maxiter):
     if not len(equalities):
         raise ValueError("minimize(method='lagrange') needs at least one equality constraint")
     n = x.size
-
-    def residual(x, multipliers):
-        gradient = objective.gradient(x)
-        jacobian = equalities.jacobian(x)
-        return np.concatenate([gradient - jacobian.T @ multipliers, equalities.values(x)]), jacobian
-
-    def lagrangian_hessian(x, multipliers):
-        def lagrangian(t):
-            return objective.fun(t, *objective.args) - (equalities.tensor(t) * Tensor(multipliers)).sum()
-
-        if objective.jac is None:
-            return Objective(lagrangian, objective.shape).hessian(x)
-        step = 1e-6 * np.maximum(1.0, np.abs(x))
-        rows = []
-        for i in range(n):
-            e = np.zeros(n)
-            e[i] = step[i]
-            rows.append(
-                (residual(x + e, multipliers)[0][:n] - residual(x - e, multipliers)[0][:n]) / (2 * step[i])
-            )
-        h = np.array(rows)
-        return 0.5 * (h + h.T)
-
     jacobian = equalities.jacobian(x)
     m = jacobian.shape[0]
     gradient = objective.gradient(x)
     # least-squares multipliers for the starting point: J Jᵀ λ = J ∇f
     multipliers = solve_array(jacobian @ jacobian.T + 1e-12 * np.eye(m), (jacobian @ gradient)[:, None])[:, 0]
     trajectory = [x.copy()]
-    F, jacobian = residual(x, multipliers)
+    F, jacobian = _kkt_residual(objective, equalities, x, multipliers)
+
+    def finish(nit, success, message):
+        return _result(
+            objective,
+            x,
+            multipliers,
+            nit,
+            trajectory,
+            success,
+            message,
+            "lagrange",
+            F[:n],
+            np.max(np.abs(F[n:])),
+        )
+
     for nit in range(maxiter):
         if np.max(np.abs(F)) <= tol:
-            return _result(
-                objective,
-                x,
-                multipliers,
-                nit,
-                trajectory,
-                True,
-                "Optimization terminated successfully: KKT residual ≤ tol.",
-                "lagrange",
-                F[:n],
-                np.max(np.abs(F[n:])),
-            )
-        hessian, modified = _convexify_on_tangent_space(lagrangian_hessian(x, multipliers), jacobian)
+            return finish(nit, True, "Optimization terminated successfully: KKT residual ≤ tol.")
+        hessian, modified = _convexify_on_tangent_space(
+            _lagrangian_hessian(objective, equalities, x, multipliers), jacobian
+        )
         kkt = np.block([[hessian, -jacobian.T], [jacobian, np.zeros((m, m))]])
         try:
             step = solve_array(kkt, -F[:, None])[:, 0]
         except LinAlgError:
-            return _result(
-                objective,
-                x,
-                multipliers,
-                nit,
-                trajectory,
-                False,
-                "The KKT matrix is singular (are the constraint gradients linearly dependent?)",
-                "lagrange",
-                F[:n],
-                np.max(np.abs(F[n:])),
+            return finish(
+                nit, False, "The KKT matrix is singular (are the constraint gradients linearly dependent?)"
             )
-        alpha = 1.0
-        if modified:
-            # far from a minimum the modified step is not a Newton step for the KKT residual: accept it
-            # by the exact-penalty merit f + ρ‖c‖₁ instead (ρ above the multipliers), SQP-style
-            rho = np.max(np.abs(multipliers + step[n:]), initial=0.0) + 1.0
-            constraint_norm = np.sum(np.abs(F[n:]))
-            merit = objective.value(x) + rho * constraint_norm
-            slope = objective.gradient(x) @ step[:n] - rho * constraint_norm
-            while alpha > 1e-10:
-                trial_x = x + alpha * step[:n]
-                trial_merit = objective.value(trial_x) + rho * np.sum(np.abs(equalities.values(trial_x)))
-                if trial_merit <= merit + 1e-4 * alpha * slope:
-                    break
-                alpha *= 0.5
-            trial_x, trial_multipliers = x + alpha * step[:n], multipliers + alpha * step[n:]
-            trial_F, trial_jacobian = residual(trial_x, trial_multipliers)
-        else:
-            norm = F @ F
-            while True:
-                trial_x, trial_multipliers = x + alpha * step[:n], multipliers + alpha * step[n:]
-                trial_F, trial_jacobian = residual(trial_x, trial_multipliers)
-                if trial_F @ trial_F < (1 - 1e-4 * alpha) * norm or alpha < 1e-8:
-                    break
-                alpha *= 0.5
-        x, multipliers, F, jacobian = trial_x, trial_multipliers, trial_F, trial_jacobian
+        x, multipliers, F, jacobian = _newton_update(objective, equalities, x, multipliers, step, F, modified)
         trajectory.append(x.copy())
-    return _result(
-        objective,
-        x,
-        multipliers,
-        maxiter,
-        trajectory,
-        np.max(np.abs(F)) <= tol,
-        "Maximum number of iterations reached.",
-        "lagrange",
-        F[:n],
-        np.max(np.abs(F[n:])),
-    )
+    return finish(maxiter, np.max(np.abs(F)) <= tol, "Maximum number of iterations reached.")
+
+
+def _augmented(objective, equalities, inequalities, lam, nu, mu):
+    """L_A(·; λ, ν, μ) of the module docstring, as a function of a Tensor x."""
+    lam_t, nu_t = Tensor(lam.copy()), Tensor(nu.copy())
+
+    def augmented(t):
+        value = objective.fun(t, *objective.args)
+        c = equalities.tensor(t)
+        if c is not None:
+            value = value - (lam_t * c).sum() + 0.5 * mu * (c * c).sum()
+        g = inequalities.tensor(t)
+        if g is not None:
+            shifted = relu(nu_t - mu * g)
+            value = value + ((shifted * shifted).sum() - (nu_t * nu_t).sum()) / (2.0 * mu)
+        return value
+
+    return augmented
 
 
 def augmented_lagrangian(
@@ -289,20 +311,25 @@ def augmented_lagrangian(
     previous_violation = np.inf
     lagrangian_gradient = np.full(x.size, np.inf)
     violation = np.inf
+
+    def finish(nit, success, message):
+        return _result(
+            objective,
+            x,
+            np.concatenate([lam, nu]),
+            nit,
+            trajectory,
+            success,
+            message,
+            "augmented_lagrangian",
+            lagrangian_gradient,
+            violation,
+            inner_iterations=inner_iterations,
+            penalty=mu,
+        )
+
     for nit in range(1, maxiter + 1):
-        lam_t, nu_t, mu_now = Tensor(lam.copy()), Tensor(nu.copy()), mu
-
-        def augmented(t):
-            value = objective.fun(t, *objective.args)
-            c = equalities.tensor(t)
-            if c is not None:
-                value = value - (lam_t * c).sum() + 0.5 * mu_now * (c * c).sum()
-            g = inequalities.tensor(t)
-            if g is not None:
-                shifted = relu(nu_t - mu_now * g)
-                value = value + ((shifted * shifted).sum() - (nu_t * nu_t).sum()) / (2.0 * mu_now)
-            return value
-
+        augmented = _augmented(objective, equalities, inequalities, lam, nu, mu)
         inner = bfgs(Objective(augmented, objective.shape), x, tol, inner_maxiter)
         inner_iterations += inner.nit
         x = np.asarray(inner.x, dtype=np.float64).reshape(-1)
@@ -316,34 +343,10 @@ def augmented_lagrangian(
             objective.gradient(x) - equalities.jacobian(x).T @ lam - inequalities.jacobian(x).T @ nu
         )
         if violation <= tol and np.max(np.abs(lagrangian_gradient)) <= 10 * tol:
-            return _result(
-                objective,
-                x,
-                np.concatenate([lam, nu]),
-                nit,
-                trajectory,
-                True,
-                "Optimization terminated successfully: feasible within tol and stationary.",
-                "augmented_lagrangian",
-                lagrangian_gradient,
-                violation,
-                inner_iterations=inner_iterations,
-                penalty=mu,
+            return finish(
+                nit, True, "Optimization terminated successfully: feasible within tol and stationary."
             )
         if violation > 0.25 * previous_violation:
             mu = min(10.0 * mu, max_penalty)
         previous_violation = violation
-    return _result(
-        objective,
-        x,
-        np.concatenate([lam, nu]),
-        maxiter,
-        trajectory,
-        False,
-        "Maximum number of outer iterations reached.",
-        "augmented_lagrangian",
-        lagrangian_gradient,
-        violation,
-        inner_iterations=inner_iterations,
-        penalty=mu,
-    )
+    return finish(maxiter, False, "Maximum number of outer iterations reached.")

@@ -41,6 +41,34 @@ AGENTS = ("dqn", "a2c", "reinforce")
 DEFAULT_STEPS = {"dqn": 150_000, "a2c": 400_000, "reinforce": 400_000}
 
 
+def _train_agent(agent, total_steps, seed, backend, target_return, n_envs, eval_env, eval_episodes, callback):
+    """Train ``agent`` on fresh CartPole-v1 environments with the settings above: (model, RunLog)."""
+    from mathdl.rl.dqn import train_dqn
+    from mathdl.rl.environments import make_env
+    from mathdl.rl.policy_gradient import train_a2c, train_reinforce
+
+    common = dict(target_return=target_return, eval_env=eval_env, eval_episodes=eval_episodes, seed=seed)
+    if agent == "dqn":
+        return train_dqn(
+            make_env("CartPole-v1", backend=backend),
+            total_steps=total_steps,
+            callback=callback,
+            **common,
+            **DQN_SETTINGS,
+        )
+    if agent == "a2c":
+        envs = [make_env("CartPole-v1", backend=backend) for _ in range(n_envs)]
+        return train_a2c(envs, total_steps=total_steps, callback=callback, **common, **A2C_SETTINGS)
+    return train_reinforce(
+        make_env("CartPole-v1", backend=backend),
+        episodes=total_steps,
+        lr=3e-3,
+        max_steps=total_steps,
+        callback=callback,
+        **common,
+    )
+
+
 def run_cartpole(
     agent="a2c",
     total_steps=None,
@@ -57,9 +85,7 @@ def run_cartpole(
     Returns a summary dict: agent, solved (bool), solved_at_step, the last evaluation's mean
     return, steps used, episodes, seconds, and the per-episode training returns.
     """
-    from mathdl.rl.dqn import train_dqn
     from mathdl.rl.environments import evaluate_policy, make_env
-    from mathdl.rl.policy_gradient import train_a2c, train_reinforce
 
     if agent not in AGENTS:
         raise ValueError(f"run_cartpole: agent must be one of {AGENTS}, got {agent!r}")
@@ -67,49 +93,16 @@ def run_cartpole(
     manual_seed(seed)
     eval_env = make_env("CartPole-v1", backend=backend)
     start = time.perf_counter()
-    if agent == "dqn":
-        model, log = train_dqn(
-            make_env("CartPole-v1", backend=backend),
-            total_steps=total_steps,
-            target_return=target_return,
-            eval_env=eval_env,
-            eval_episodes=eval_episodes,
-            seed=seed,
-            callback=callback,
-            **DQN_SETTINGS,
-        )
-        act = lambda o: model.act(o, explore=False)  # noqa: E731
-    elif agent == "a2c":
-        envs = [make_env("CartPole-v1", backend=backend) for _ in range(n_envs)]
-        model, log = train_a2c(
-            envs,
-            total_steps=total_steps,
-            target_return=target_return,
-            eval_env=eval_env,
-            eval_episodes=eval_episodes,
-            seed=seed,
-            callback=callback,
-            **A2C_SETTINGS,
-        )
-        act = lambda o: model.act(o, explore=False)  # noqa: E731
-    else:
-        model, log = train_reinforce(
-            make_env("CartPole-v1", backend=backend),
-            episodes=total_steps,
-            lr=3e-3,
-            target_return=target_return,
-            eval_env=eval_env,
-            eval_episodes=eval_episodes,
-            max_steps=total_steps,
-            seed=seed,
-            callback=callback,
-        )
-        act = lambda o: model.act(o, explore=False)  # noqa: E731
+    model, log = _train_agent(
+        agent, total_steps, seed, backend, target_return, n_envs, eval_env, eval_episodes, callback
+    )
     seconds = time.perf_counter() - start
     if log.evaluations and log.evaluations[-1][0] == log.total_steps:
         final_mean = log.evaluations[-1][1]
     else:
-        final_mean, _ = evaluate_policy(eval_env, act, eval_episodes, seed=seed + 1)
+        final_mean, _ = evaluate_policy(
+            eval_env, lambda o: model.act(o, explore=False), eval_episodes, seed=seed + 1
+        )
     return {
         "agent": agent,
         "solved": log.solved_at_step is not None,

@@ -109,6 +109,46 @@ def _check_solved(log, model, eval_env, target_return, check_window, eval_episod
     return False
 
 
+def _optimise(optimizer, loss, model, max_grad_norm):
+    """One gradient step on ``loss`` (gradients clipped to ``max_grad_norm`` when given)."""
+    optimizer.zero_grad()
+    loss.backward()
+    if max_grad_norm is not None:
+        nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    optimizer.step()
+
+
+def _play_episode(env, model, observation):
+    """Act from ``observation`` until the episode ends: (observations, actions, rewards, last
+    observation, whether it was cut short by a time limit rather than terminated)."""
+    observations, actions, rewards, done, terminated, truncated = [], [], [], False, False, False
+    while not done:
+        action = model.act(observation)
+        next_observation, reward, terminated, truncated, _ = env.step(action)
+        observations.append(observation)
+        actions.append(action)
+        rewards.append(float(reward))
+        observation, done = next_observation, terminated or truncated
+    return observations, actions, rewards, observation, truncated and not terminated
+
+
+def _reinforce_targets(model, observations, rewards, last_observation, cut_short, gamma, normalize):
+    """Discounted returns (bootstrapped by the critic when a time limit cut the episode) and the
+    advantages returns − V(s), normalised when asked."""
+    bootstrap = 0.0
+    with no_grad():
+        if cut_short:
+            bootstrap = float(
+                model.critic(Tensor(np.asarray(last_observation, np.float32)[None])).array[0, 0]
+            )
+        values = model.critic(Tensor(np.asarray(observations, np.float32))).array.reshape(-1)
+    returns = discounted_returns(rewards, gamma, bootstrap)
+    advantages = returns - values
+    if normalize and len(advantages) > 1:
+        advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+    return returns, advantages
+
+
 def train_reinforce(
     env,
     model=None,
@@ -139,31 +179,13 @@ def train_reinforce(
     log, step = RunLog(), 0
     observation, _ = env.reset(seed=seed)
     for _ in range(int(episodes)):
-        observations, actions, rewards, done, truncated = [], [], [], False, False
-        while not done:
-            action = model.act(observation)
-            next_observation, reward, terminated, truncated, _ = env.step(action)
-            observations.append(observation)
-            actions.append(action)
-            rewards.append(float(reward))
-            observation, done = next_observation, terminated or truncated
+        observations, actions, rewards, last, cut_short = _play_episode(env, model, observation)
         step += len(rewards)
-        bootstrap = 0.0
-        if truncated and not terminated:
-            with no_grad():
-                bootstrap = float(model.critic(Tensor(np.asarray(observation, np.float32)[None])).array[0, 0])
-        returns = discounted_returns(rewards, gamma, bootstrap)
-        with no_grad():
-            values = model.critic(Tensor(np.asarray(observations, np.float32))).array.reshape(-1)
-        advantages = returns - values
-        if normalize_advantages and len(advantages) > 1:
-            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+        returns, advantages = _reinforce_targets(
+            model, observations, rewards, last, cut_short, gamma, normalize_advantages
+        )
         loss = _loss(model, np.asarray(observations), actions, advantages, returns, value_coef, entropy_coef)
-        optimizer.zero_grad()
-        loss.backward()
-        if max_grad_norm is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-        optimizer.step()
+        _optimise(optimizer, loss, model, max_grad_norm)
         log.add_episode(sum(rewards), len(rewards), step)
         observation, _ = env.reset()
         if callback is not None:
@@ -176,6 +198,70 @@ def train_reinforce(
             break
     log.total_steps = step
     return model, log
+
+
+class _Rollouts:
+    """The synchronous environments of A2C, their current observations and running episode
+    statistics; ``collect`` gathers the next ``n_steps`` steps from every environment."""
+
+    def __init__(self, envs, seed, log, callback):
+        self.envs, self.log, self.callback = envs, log, callback
+        self.reset(seed)
+
+    def reset(self, seed=None):
+        self.observations = np.stack(
+            [env.reset(seed=None if seed is None else seed + i)[0] for i, env in enumerate(self.envs)]
+        ).astype(np.float32)
+        self.episode_returns = np.zeros(len(self.envs))
+        self.episode_lengths = np.zeros(len(self.envs), dtype=np.int64)
+
+    def _step_envs(self, actions, rewards_t, dones_t, steps_after):
+        """Step every environment once (resetting finished ones); returns the next observations and
+        {env index: final observation} of the episodes a time limit cut short."""
+        next_observations = np.zeros_like(self.observations)
+        truncated_last = {}
+        for i, env in enumerate(self.envs):
+            next_obs, reward, terminated, truncated, _ = env.step(int(actions[i]))
+            rewards_t[i] = reward
+            dones_t[i] = float(terminated or truncated)
+            self.episode_returns[i] += reward
+            self.episode_lengths[i] += 1
+            if truncated and not terminated:
+                truncated_last[i] = np.asarray(next_obs, dtype=np.float32)
+            if terminated or truncated:
+                self.log.add_episode(self.episode_returns[i], self.episode_lengths[i], steps_after)
+                self.episode_returns[i], self.episode_lengths[i] = 0.0, 0
+                if self.callback is not None:
+                    self.callback(self.log)
+                next_obs, _ = env.reset()
+            next_observations[i] = next_obs
+        return next_observations, truncated_last
+
+    def collect(self, model, n_steps, gamma, step):
+        """(observations, actions, rewards, dones, V(s), V(s')) of the next ``n_steps`` steps, each
+        (n_steps, n_envs, …); a time-limited episode's last reward is bootstrapped by γ·V(s_last)."""
+        n_envs, observation_dim = self.observations.shape
+        batch_obs = np.zeros((n_steps, n_envs, observation_dim), dtype=np.float32)
+        batch_actions = np.zeros((n_steps, n_envs), dtype=np.int64)
+        rewards, dones, values, next_values = (np.zeros((n_steps, n_envs)) for _ in range(4))
+        for t in range(n_steps):
+            with no_grad():
+                logits, value = model(Tensor(self.observations))
+            actions = sample_categorical(logits.array)
+            batch_obs[t], batch_actions[t], values[t] = self.observations, actions, value.array
+            self.observations, truncated_last = self._step_envs(
+                actions, rewards[t], dones[t], step + (t + 1) * n_envs
+            )
+            if truncated_last:
+                index = sorted(truncated_last)
+                with no_grad():
+                    last_values = model.critic(Tensor(np.stack([truncated_last[i] for i in index]))).array
+                rewards[t, index] += gamma * last_values.reshape(-1)
+            if t > 0:
+                next_values[t - 1] = values[t]
+        with no_grad():
+            next_values[-1] = model.critic(Tensor(self.observations)).array.reshape(-1)
+        return batch_obs, batch_actions, rewards, dones, values, next_values
 
 
 def train_a2c(
@@ -206,51 +292,13 @@ def train_a2c(
     observation_dim, n_actions = space_sizes(envs[0])
     model = model or ActorCritic(observation_dim, n_actions)
     optimizer = optim.Adam(model.parameters(), lr=lr)
-    n_envs, log, step = len(envs), RunLog(), 0
-    observations = np.stack(
-        [env.reset(seed=None if seed is None else seed + i)[0] for i, env in enumerate(envs)]
-    ).astype(np.float32)
-    episode_returns, episode_lengths = np.zeros(n_envs), np.zeros(n_envs, dtype=np.int64)
+    log, step = RunLog(), 0
+    rollouts = _Rollouts(envs, seed, log, callback)
     solved = False
     while step < total_steps and not solved:
-        batch_obs = np.zeros((n_steps, n_envs, observation_dim), dtype=np.float32)
-        batch_actions = np.zeros((n_steps, n_envs), dtype=np.int64)
-        rewards = np.zeros((n_steps, n_envs))
-        dones = np.zeros((n_steps, n_envs))
-        values = np.zeros((n_steps, n_envs))
-        next_values = np.zeros((n_steps, n_envs))
-        for t in range(n_steps):
-            with no_grad():
-                logits, value = model(Tensor(observations))
-            actions = sample_categorical(logits.array)
-            batch_obs[t], batch_actions[t], values[t] = observations, actions, value.array
-            next_observations = np.zeros_like(observations)
-            truncated_last = {}
-            for i, env in enumerate(envs):
-                next_obs, reward, terminated, truncated, _ = env.step(int(actions[i]))
-                rewards[t, i] = reward
-                dones[t, i] = float(terminated or truncated)
-                episode_returns[i] += reward
-                episode_lengths[i] += 1
-                if truncated and not terminated:
-                    truncated_last[i] = np.asarray(next_obs, dtype=np.float32)
-                if terminated or truncated:
-                    log.add_episode(episode_returns[i], episode_lengths[i], step + (t + 1) * n_envs)
-                    episode_returns[i], episode_lengths[i] = 0.0, 0
-                    if callback is not None:
-                        callback(log)
-                    next_obs, _ = env.reset()
-                next_observations[i] = next_obs
-            if truncated_last:
-                index = sorted(truncated_last)
-                with no_grad():
-                    last_values = model.critic(Tensor(np.stack([truncated_last[i] for i in index]))).array
-                rewards[t, index] += gamma * last_values.reshape(-1)
-            observations = next_observations
-            if t > 0:
-                next_values[t - 1] = values[t]
-        with no_grad():
-            next_values[-1] = model.critic(Tensor(observations)).array.reshape(-1)
+        batch_obs, batch_actions, rewards, dones, values, next_values = rollouts.collect(
+            model, n_steps, gamma, step
+        )
         advantages = generalized_advantages(rewards, values, next_values, dones, gamma, lam)
         value_targets = advantages + values
         loss = _loss(
@@ -262,17 +310,12 @@ def train_a2c(
             value_coef,
             entropy_coef,
         )
-        optimizer.zero_grad()
-        loss.backward()
-        if max_grad_norm is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-        optimizer.step()
-        step += n_steps * n_envs
+        _optimise(optimizer, loss, model, max_grad_norm)
+        step += n_steps * len(envs)
         solved = _check_solved(
             log, model, eval_env or envs[0], target_return, check_window, eval_episodes, step
         )
         if solved or (log.evaluations and log.evaluations[-1][0] == step and eval_env is None):
-            observations = np.stack([env.reset()[0] for env in envs]).astype(np.float32)
-            episode_returns[:], episode_lengths[:] = 0.0, 0
+            rollouts.reset()
     log.total_steps = step
     return model, log

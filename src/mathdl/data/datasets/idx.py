@@ -46,6 +46,58 @@ def _read_exact(stream, count):
     return data if data is not None else b""
 
 
+def _read_header(stream, path, kind):
+    """The element dtype and shape an IDX header declares (IDXError naming what is wrong)."""
+    header = _read_exact(stream, 4)
+    if len(header) < 4:
+        raise IDXError(
+            f"read_idx: {path} is too short to be an {kind} file ({len(header)} header bytes, need 4)"
+        )
+    if header[:2] != b"\x00\x00":
+        raise IDXError(
+            f"read_idx: {path} is not an {kind} file: magic number starts with "
+            f"{header[:2].hex()} instead of 0000"
+        )
+    code, ndim = header[2], header[3]
+    if code not in IDX_DTYPES:
+        raise IDXError(
+            f"read_idx: {path} has unknown element type 0x{code:02X}; allowed: "
+            + ", ".join(f"0x{c:02X} ({d.name})" for c, d in IDX_DTYPES.items())
+        )
+    if ndim == 0:
+        raise IDXError(f"read_idx: {path} declares 0 dimensions")
+    dims_bytes = _read_exact(stream, 4 * ndim)
+    if len(dims_bytes) < 4 * ndim:
+        raise IDXError(
+            f"read_idx: {path} is truncated inside its header ({ndim} "
+            f"dimensions declared, {len(dims_bytes) // 4} present)"
+        )
+    return IDX_DTYPES[code], struct.unpack(f">{ndim}I", dims_bytes)
+
+
+def _read_data(stream, path, dtype, shape):
+    """Exactly the declared data bytes, read into a new array (IDXError if fewer or more)."""
+    array = np.empty(shape, dtype=dtype)
+    view = memoryview(array.reshape(-1).view(np.uint8))
+    got = 0
+    while got < array.nbytes:
+        count = stream.readinto(view[got:])
+        if not count:
+            break
+        got += count
+    if got < array.nbytes:
+        raise IDXError(
+            f"read_idx: {path} is truncated: header declares shape {shape} "
+            f"({array.nbytes} data bytes) but only {got} are present"
+        )
+    if stream.read(1):
+        raise IDXError(
+            f"read_idx: {path} has bytes after the {array.nbytes} data bytes "
+            f"its header (shape {shape}) declares"
+        )
+    return array
+
+
 def read_idx(path):
     """Read an IDX file (``.gz`` or plain; gzip is detected from the content) into an array.
 
@@ -60,50 +112,8 @@ def read_idx(path):
     kind = "gzip-compressed IDX" if compressed else "IDX"
     try:
         with stream:
-            header = _read_exact(stream, 4)
-            if len(header) < 4:
-                raise IDXError(
-                    f"read_idx: {path} is too short to be an {kind} file ({len(header)} header bytes, need 4)"
-                )
-            if header[:2] != b"\x00\x00":
-                raise IDXError(
-                    f"read_idx: {path} is not an {kind} file: magic number starts with "
-                    f"{header[:2].hex()} instead of 0000"
-                )
-            code, ndim = header[2], header[3]
-            if code not in IDX_DTYPES:
-                raise IDXError(
-                    f"read_idx: {path} has unknown element type 0x{code:02X}; allowed: "
-                    + ", ".join(f"0x{c:02X} ({d.name})" for c, d in IDX_DTYPES.items())
-                )
-            if ndim == 0:
-                raise IDXError(f"read_idx: {path} declares 0 dimensions")
-            dims_bytes = _read_exact(stream, 4 * ndim)
-            if len(dims_bytes) < 4 * ndim:
-                raise IDXError(
-                    f"read_idx: {path} is truncated inside its header ({ndim} "
-                    f"dimensions declared, {len(dims_bytes) // 4} present)"
-                )
-            shape = struct.unpack(f">{ndim}I", dims_bytes)
-            dtype = IDX_DTYPES[code]
-            array = np.empty(shape, dtype=dtype)
-            view = memoryview(array.reshape(-1).view(np.uint8))
-            got = 0
-            while got < array.nbytes:
-                count = stream.readinto(view[got:])
-                if not count:
-                    break
-                got += count
-            if got < array.nbytes:
-                raise IDXError(
-                    f"read_idx: {path} is truncated: header declares shape {shape} "
-                    f"({array.nbytes} data bytes) but only {got} are present"
-                )
-            if stream.read(1):
-                raise IDXError(
-                    f"read_idx: {path} has bytes after the {array.nbytes} data bytes "
-                    f"its header (shape {shape}) declares"
-                )
+            dtype, shape = _read_header(stream, path, kind)
+            array = _read_data(stream, path, dtype, shape)
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise IDXError(f"read_idx: {path} is a damaged gzip file ({error})") from None
     return array.astype(dtype.newbyteorder("="), copy=False)

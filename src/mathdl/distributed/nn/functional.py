@@ -36,8 +36,11 @@ def all_reduce(tensor, op=collectives.ReduceOp.SUM, group=None):
     differentiable this way; for the others use ``mathdl.distributed.all_reduce`` (in place, no
     gradient). It needs an initialised process group (with one rank it is a copy of the input).
 
-    >>> x = md.tensor([1.0, 2.0], requires_grad=True)     # doctest: +SKIP
-    >>> total = all_reduce(x)        # 2 ranks holding [1, 2] and [3, 4]: total == [4, 6] on both
+    In a script run as ``mpiexec -n 2 python script.py`` (not a doctest: it needs the ranks)::
+
+        x = md.tensor([1.0, 2.0] if dist.get_rank() == 0 else [3.0, 4.0], requires_grad=True)
+        total = all_reduce(x)   # [4, 6] on both ranks
+        total.sum().backward()  # x.grad == [2, 2]: the gradient is summed over the ranks too
     """
     process_group._check_group(group)
     if op not in (collectives.ReduceOp.SUM, collectives.ReduceOp.AVG):

@@ -22,33 +22,64 @@ from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import elementwise, reduction, special
 from mathdl.random import generator
+from mathdl.typing import DTypeLike, TensorLike
 
 
-def relu(input, inplace=False):
+def relu(input: TensorLike, inplace: bool = False) -> Tensor:
     """max(x, 0) elementwise; any shape. (``inplace`` is accepted for PyTorch code and computed
-    out of place: use the returned tensor.)"""
+    out of place: use the returned tensor.)
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.relu(md.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
     return _inplace(input, elementwise.relu(input), inplace)
 
 
-def sigmoid(input):
-    """σ(x) = 1 / (1 + e⁻ˣ) elementwise (computed without overflow); any shape."""
+def sigmoid(input: TensorLike) -> Tensor:
+    """σ(x) = 1 / (1 + e⁻ˣ) elementwise (computed without overflow); any shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.sigmoid(md.tensor([0.0])).tolist()
+    [0.5]
+    """
     return elementwise.sigmoid(input)
 
 
-def tanh(input):
-    """tanh x elementwise; any shape."""
+def tanh(input: TensorLike) -> Tensor:
+    """tanh x elementwise; any shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.tanh(md.tensor([0.0])).tolist()
+    [0.0]
+    """
     return elementwise.tanh(input)
 
 
-def softmax(input, dim=None, dtype=None):
+def softmax(input: TensorLike, dim: int | None = None, dtype: DTypeLike | None = None) -> Tensor:
     """softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along ``dim`` (m the maximum); same shape as x.
-    Without ``dim``, PyTorch's implicit choice (with its warning): 0 for 0-, 1- and 3-d inputs, else 1."""
+    Without ``dim``, PyTorch's implicit choice (with its warning): 0 for 0-, 1- and 3-d inputs, else 1.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.softmax(md.zeros(1, 4), dim=1).tolist()
+    [[0.25, 0.25, 0.25, 0.25]]
+    """
     input = _as_dtype(input, dtype)
     return reduction.softmax(input, _softmax_dim(dim, input.ndim, "softmax"))
 
 
-def log_softmax(input, dim=None, dtype=None):
-    """log softmax(x)ᵢ = xᵢ − logsumexp(x) along ``dim``; same shape as x (``dim=None``: as softmax)."""
+def log_softmax(input: TensorLike, dim: int | None = None, dtype: DTypeLike | None = None) -> Tensor:
+    """log softmax(x)ᵢ = xᵢ − logsumexp(x) along ``dim``; same shape as x (``dim=None``: as softmax).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.log_softmax(md.zeros(1, 2), dim=1).tolist()[0][0], 6)   # ln ½
+    -0.693147
+    """
     input = _as_dtype(input, dtype)
     return reduction.log_softmax(input, _softmax_dim(dim, input.ndim, "log_softmax"))
 
@@ -66,33 +97,51 @@ def _softmax_dim(dim, ndim, where):
     return implicit
 
 
-def _as_dtype(input, dtype):
+def _as_dtype(input: TensorLike, dtype: DTypeLike | None) -> Tensor:
     # PyTorch's ``dtype=`` of softmax: cast the input first (a differentiable cast)
     input = as_tensor(input)
     return input if dtype is None else input.astype(dtype)
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """y = x for x > 0, a·x otherwise (a = ``negative_slope``);  ∂y/∂x = 1 or a (a at 0, as PyTorch)."""
+def leaky_relu(input: TensorLike, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """y = x for x > 0, a·x otherwise (a = ``negative_slope``);  ∂y/∂x = 1 or a (a at 0, as PyTorch).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.leaky_relu(md.tensor([-2.0, 3.0]), 0.5).tolist()
+    [-1.0, 3.0]
+    """
     input = as_tensor(input)
     return _inplace(input, elementwise.where(input.array > 0, input, input * float(negative_slope)), inplace)
 
 
-def elu(input, alpha=1.0, inplace=False):
+def elu(input: TensorLike, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """y = x for x > 0, α (eˣ − 1) otherwise;  ∂y/∂x = 1 or α eˣ. (eˣ is only evaluated at
-    min(x, 0), so large inputs do not overflow.)"""
+    min(x, 0), so large inputs do not overflow.)
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.elu(md.tensor([0.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
     input = as_tensor(input)
     negative = elementwise.exp(elementwise.minimum(input, 0.0)) - 1.0
     return _inplace(input, elementwise.where(input.array > 0, input, negative * float(alpha)), inplace)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """y = (1/β) log(1 + e^(βx)), and y = x where βx > ``threshold`` (as PyTorch);  ∂y/∂x = σ(βx).
-    One Function (``ops.elementwise.Softplus``), computed without overflow."""
+    One Function (``ops.elementwise.Softplus``), computed without overflow.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.softplus(md.tensor([0.0])).item(), 6)   # ln 2
+    0.693147
+    """
     return elementwise.softplus(input, beta, threshold)
 
 
-def silu(input, inplace=False):
+def silu(input: TensorLike, inplace: bool = False) -> Tensor:
     """SiLU / swish: y = x σ(x);  ∂y/∂x = σ(x)(1 + x(1 − σ(x))).
 
     >>> import mathdl as md
@@ -106,7 +155,7 @@ def silu(input, inplace=False):
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
-def gelu(input, approximate="none"):
+def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
     """GELU: y = x Φ(x) = ½ x (1 + erf(x/√2)) (``approximate='none'``), or the tanh form
     ½ x (1 + tanh(√(2/π)(x + 0.044715 x³))) (``approximate='tanh'``), as ``torch``.
 
@@ -139,7 +188,7 @@ def _constant_like(values, like):
     return Tensor(np.asarray(values, dtype=like.dtype))
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """y = min(max(x, min_val), max_val);  ∂y/∂x = 1 strictly inside (min_val, max_val), else 0
     (PyTorch's convention at the two corners).
 
@@ -158,7 +207,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     )
 
 
-def relu6(input, inplace=False):
+def relu6(input: TensorLike, inplace: bool = False) -> Tensor:
     """y = min(max(x, 0), 6) (``hardtanh(x, 0, 6)``).
 
     >>> import mathdl as md
@@ -168,7 +217,7 @@ def relu6(input, inplace=False):
     return _inplace(input, hardtanh(input, 0.0, 6.0), inplace)
 
 
-def hardsigmoid(input, inplace=False):
+def hardsigmoid(input: TensorLike, inplace: bool = False) -> Tensor:
     """y = relu6(x + 3) / 6;  ∂y/∂x = 1/6 strictly inside (−3, 3), else 0.
 
     >>> import mathdl as md
@@ -178,7 +227,7 @@ def hardsigmoid(input, inplace=False):
     return _inplace(input, hardtanh(as_tensor(input) + 3.0, 0.0, 6.0) * (1.0 / 6.0), inplace)
 
 
-def hardswish(input, inplace=False):
+def hardswish(input: TensorLike, inplace: bool = False) -> Tensor:
     """y = x · relu6(x + 3) / 6 (MobileNetV3);  ∂y/∂x = 0 below −3, x/3 + ½ inside, 1 above 3.
 
     >>> import mathdl as md
@@ -189,7 +238,7 @@ def hardswish(input, inplace=False):
     return _inplace(input, input * hardsigmoid(input), inplace)
 
 
-def softsign(input):
+def softsign(input: TensorLike) -> Tensor:
     """y = x / (1 + |x|);  ∂y/∂x = 1 / (1 + |x|)².
 
     >>> import mathdl as md
@@ -200,7 +249,7 @@ def softsign(input):
     return input / (elementwise.abs(input) + 1.0)
 
 
-def logsigmoid(input):
+def logsigmoid(input: TensorLike) -> Tensor:
     """y = log σ(x) = −softplus(−x), exact for every x;  ∂y/∂x = σ(−x).
 
     >>> import mathdl as md
@@ -210,7 +259,7 @@ def logsigmoid(input):
     return -elementwise.softplus(-as_tensor(input), 1.0, math.inf)
 
 
-def mish(input, inplace=False):
+def mish(input: TensorLike, inplace: bool = False) -> Tensor:
     """y = x tanh(softplus(x)) (Misra 2019).
 
     >>> import mathdl as md
@@ -225,7 +274,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def selu(input, inplace=False):
+def selu(input: TensorLike, inplace: bool = False) -> Tensor:
     """y = λ (x for x > 0, α (eˣ − 1) otherwise), λ ≈ 1.0507, α ≈ 1.6733 (self-normalising).
 
     >>> import mathdl as md
@@ -235,7 +284,7 @@ def selu(input, inplace=False):
     return _inplace(input, elu(input, SELU_ALPHA) * SELU_SCALE, inplace)
 
 
-def celu(input, alpha=1.0, inplace=False):
+def celu(input: TensorLike, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """y = x for x > 0, α (e^(x/α) − 1) otherwise.
 
     >>> import mathdl as md
@@ -249,7 +298,7 @@ def celu(input, alpha=1.0, inplace=False):
     return _inplace(input, elementwise.where(input.array > 0, input, negative), inplace)
 
 
-def glu(input, dim=-1):
+def glu(input: TensorLike, dim: int = -1) -> Tensor:
     """Gated linear unit: split x in halves a, b along ``dim``; y = a ⊙ σ(b).
 
     >>> import mathdl as md
@@ -267,7 +316,7 @@ def glu(input, dim=-1):
     return first * elementwise.sigmoid(input[tuple(index)])
 
 
-def softmin(input, dim=None):
+def softmin(input: TensorLike, dim: int | None = None) -> Tensor:
     """softmin(x) = softmax(−x) along ``dim``.
 
     >>> import mathdl as md
@@ -278,7 +327,7 @@ def softmin(input, dim=None):
     return reduction.softmax(-input, _softmax_dim(dim, input.ndim, "softmin"))
 
 
-def threshold(input, threshold, value, inplace=False):
+def threshold(input: TensorLike, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """y = x where x > ``threshold``, else ``value``;  ∂y/∂x = [x > threshold].
 
     >>> import mathdl as md
@@ -291,7 +340,7 @@ def threshold(input, threshold, value, inplace=False):
     )
 
 
-def tanhshrink(input):
+def tanhshrink(input: TensorLike) -> Tensor:
     """y = x − tanh x.
 
     >>> import mathdl as md
@@ -332,10 +381,16 @@ def _check_p(p, where):
     return float(p)
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input: TensorLike, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by
     1/(1 − p), so the expected value is unchanged; the identity when ``training`` is False.
-    Any shape; the mask is drawn from ``mathdl.random.generator()``."""
+    Any shape; the mask is drawn from ``mathdl.random.generator()``.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.dropout(md.ones(4), p=0.5, training=False).tolist()   # the identity outside training
+    [1.0, 1.0, 1.0, 1.0]
+    """
     p = _check_p(p, "dropout")
     input = as_tensor(input)
     if not training or p == 0.0:
@@ -343,9 +398,16 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _inplace(input, DropoutFunction(p, input.shape)(input), inplace)
 
 
-def dropout2d(input, p=0.5, training=True, inplace=False):
+def dropout2d(input: TensorLike, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel dropout: zero whole channels x[n, c] with probability ``p`` (scale the rest by
-    1/(1 − p)). input (N, C, H, W) or (N, C, L) → same shape."""
+    1/(1 − p)). input (N, C, H, W) or (N, C, L) → same shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> y = F.dropout2d(md.ones(1, 8, 2, 2), p=0.5)   # each channel all 0 or all 1/(1 − p) = 2
+    >>> {tuple(channel.flatten().tolist()) for channel in y[0]} <= {(0.0,) * 4, (2.0,) * 4}
+    True
+    """
     p = _check_p(p, "dropout2d")
     input = as_tensor(input)
     if input.ndim not in (3, 4):
@@ -358,9 +420,15 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     return _inplace(input, DropoutFunction(p, mask_shape)(input), inplace)
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: TensorLike, num_classes: int = -1) -> Tensor:
     """One-hot encoding: labels of shape (…) with values in [0, num_classes) → int64 (…, num_classes)
-    with out[…, k] = [label = k]. ``num_classes=-1`` uses max(label) + 1 (as ``torch``)."""
+    with out[…, k] = [label = k]. ``num_classes=-1`` uses max(label) + 1 (as ``torch``).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.one_hot(md.tensor([0, 2]), 3).tolist()
+    [[1, 0, 0], [0, 0, 1]]
+    """
     labels = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if labels.dtype.kind not in "iu":
         if labels.size and not np.all(np.equal(np.mod(labels, 1), 0)):

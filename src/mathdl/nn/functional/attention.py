@@ -34,6 +34,7 @@ from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.activation import dropout
 from mathdl.ops.blas_sums import sum_last
+from mathdl.typing import TensorLike
 
 
 def _array(mask, where, name):
@@ -169,13 +170,25 @@ def _attend(q, k, v, additive_mask, dropout_p, training, scale):
 
 
 def scaled_dot_product_attention(
-    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None
-):
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: TensorLike | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
     """softmax(Q Kᵀ / √d + M) V, like ``torch.nn.functional.scaled_dot_product_attention``.
 
     query (…, L, d), key (…, S, d), value (…, S, d_v) → (…, L, d_v). ``attn_mask`` broadcastable
     to (…, L, S): boolean with True = *may attend* (PyTorch's convention for this function), or
     float, added to the logits. ``is_causal`` masks keys after each query; ``scale`` defaults to 1/√d.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> q = k = md.ones(1, 2, 4); v = md.tensor([[[1.0], [3.0]]])
+    >>> F.scaled_dot_product_attention(q, k, v).tolist()   # equal scores: the mean of the values
+    [[[2.0], [2.0]]]
     """
     where = "scaled_dot_product_attention"
     for name, t in (("query", query), ("key", key), ("value", value)):

@@ -11,9 +11,11 @@ Unbatched inputs (C, L) are accepted, as PyTorch.
 import numbers
 
 from mathdl.autograd.function import as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.convolution import conv2d
 from mathdl.ops.pooling import avg_pool2d, max_pool2d
 from mathdl.ops.shape import reshape
+from mathdl.typing import TensorLike
 
 
 def _single(value, name, where):
@@ -39,7 +41,15 @@ def _as_sequence(image, unbatched):
     return reshape(y, y.shape[1:]) if unbatched else y
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(
+    input: TensorLike,
+    weight: TensorLike,
+    bias: TensorLike | None = None,
+    stride=1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
     """1-D cross-correlation (``F.conv1d``): input (N, C, L), weight (O, C/groups, K), bias (O,) →
     (N, O, L_out), L_out = ⌊(L + 2p − d(K − 1) − 1)/s⌋ + 1. ``padding``: int, 'valid' or 'same'.
 
@@ -61,7 +71,15 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _as_sequence(conv2d(image, kernel, bias, stride, padding, dilation, groups), unbatched)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool1d(
+    input: TensorLike,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """The maximum over windows of ``kernel_size`` (``F.max_pool1d``): (N, C, L) → (N, C, L_out).
 
     >>> import mathdl as md
@@ -85,7 +103,14 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _as_sequence(pooled, unbatched)
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool1d(
+    input: TensorLike,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
     """The mean over windows of ``kernel_size`` (``F.avg_pool1d``): (N, C, L) → (N, C, L_out).
 
     >>> import mathdl as md

@@ -17,8 +17,10 @@ import numbers
 import numpy as np
 
 from mathdl.autograd.function import as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops import elementwise, reduction
 from mathdl.ops.arithmetic import _binary
+from mathdl.typing import TensorLike
 
 
 def _check_dim(dim, ndim, where):
@@ -31,7 +33,7 @@ def vector_norm(input, p=2.0, dim=-1, keepdim=False):
     """‖x‖_p along ``dim`` (p > 0, or ``inf`` for the largest |xᵢ|); gradient 0 at x = 0.
 
     >>> import mathdl as md
-    >>> md.nn.functional.distance.vector_norm(md.tensor([3.0, 4.0]))
+    >>> vector_norm(md.tensor([3.0, 4.0]))
     tensor(5.)
     """
     input = as_tensor(input)
@@ -50,7 +52,7 @@ def vector_norm(input, p=2.0, dim=-1, keepdim=False):
     return elementwise.where(zero, 0.0, root)
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12):
+def normalize(input: TensorLike, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """x / max(‖x‖_p, ε) along ``dim`` (``F.normalize``): unit vectors, zero vectors stay zero.
 
     >>> import mathdl as md
@@ -62,7 +64,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
     return input / elementwise.maximum(norm, float(eps))
 
 
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """Σ x₁ x₂ / (max(‖x₁‖, ε) max(‖x₂‖, ε)) along ``dim`` after broadcasting x₁ with x₂; the
     dimension ``dim`` is removed (``F.cosine_similarity``).
 
@@ -78,7 +80,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return reduction.sum((x1 / n1) * (x2 / n2), dim)
 
 
-def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+def pairwise_distance(
+    x1: TensorLike, x2: TensorLike, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
     """‖x₁ − x₂ + ε‖_p over the last dimension (``F.pairwise_distance``).
 
     >>> import mathdl as md

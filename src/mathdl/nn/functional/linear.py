@@ -18,6 +18,7 @@ from mathdl.ops.arithmetic import matmul
 from mathdl.ops.blas_sums import sum_leading
 from mathdl.ops.reduction import sum as tensor_sum
 from mathdl.ops.shape import reshape
+from mathdl.typing import TensorLike
 
 
 class LinearFunction(Function):
@@ -53,9 +54,15 @@ class LinearFunction(Function):
         return (gx, gw, gb) if has_bias else (gx, gw)
 
 
-def linear(input, weight, bias=None):
+def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
     """y = x Wᵀ + b.  input (…, in_features), weight (out_features, in_features), bias
-    (out_features,) or None → (…, out_features). Like ``torch.nn.functional.linear``."""
+    (out_features,) or None → (…, out_features). Like ``torch.nn.functional.linear``.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.linear(md.ones(2, 3), md.ones(4, 3), md.zeros(4)).tolist()[0]   # x Wᵀ + b
+    [3.0, 3.0, 3.0, 3.0]
+    """
     weight = as_tensor(weight)
     input = as_tensor(input, like=weight)
     if weight.ndim != 2:

@@ -19,6 +19,7 @@ from mathdl.autograd.tensor import Tensor
 from mathdl.ops import elementwise, reduction
 from mathdl.ops.reduction import sum as reduction_sum
 from mathdl.ops.shape import unsqueeze
+from mathdl.typing import TensorLike
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -232,7 +233,14 @@ class SoftCrossEntropy(Function):
         return gz, gy_
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross entropy between class scores (logits) and targets, like ``torch.nn.functional.cross_entropy``.
 
     input: (N, C), (N, C, d₁, …) or (C,) unnormalised scores. target: int class indices (N) /
@@ -240,6 +248,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     ``ignore_index``: a label whose samples contribute nothing (index targets only);
     ``label_smoothing`` ε ∈ [0, 1]: the target becomes (1 − ε)·target + ε/C (PyTorch's definition).
     Returns the mean over (weighted, non-ignored) samples, the sum, or per-sample losses ('none').
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.cross_entropy(md.zeros(1, 4), md.tensor([2])).item(), 6)   # ln 4: uniform over 4 classes
+    1.386294
     """
     _check_reduction(reduction, "cross_entropy")
     input = as_tensor(input)
@@ -305,9 +318,21 @@ class NLLLoss(Function):
         return Tensor(pattern) * g
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood: input log-probabilities (N, C, …) or (C,), target int (N, …) /
-    (); ℓₙ = −w_{tₙ} input[n, tₙ]; 'mean' divides by Σ w_{tₙ} over non-ignored samples."""
+    (); ℓₙ = −w_{tₙ} input[n, tₙ]; 'mean' divides by Σ w_{tₙ} over non-ignored samples.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.nll_loss(md.tensor([[-1.0, -2.0], [-3.0, -4.0]]), md.tensor([1, 0])).item()   # −(−2 − 3) / 2
+    2.5
+    """
     _check_reduction(reduction, "nll_loss")
     input = as_tensor(input)
     labels, valid, classes = _class_targets(input, target, "nll_loss", ignore_index)
@@ -317,7 +342,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
 
 # ----- regression and binary losses ---------------------------------------------------------------
-def _pair(input, target, where):
+def _pair(input: TensorLike, target: TensorLike, where: str) -> tuple[Tensor, Tensor]:
     input = as_tensor(input)
     target = as_tensor(target, like=input)
     if input.shape != target.shape:
@@ -327,28 +352,46 @@ def _pair(input, target, where):
     return input, target
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
     """Squared error ℓ = (x − y)² elementwise, then reduced; input and target of the same shape.
-    ∂ℓ/∂x = 2 (x − y)."""
+    ∂ℓ/∂x = 2 (x − y).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.mse_loss(md.tensor([1.0, 3.0]), md.tensor([0.0, 0.0])).item()   # (1 + 9) / 2
+    5.0
+    """
     _check_reduction(reduction, "mse_loss")
     input, target = _pair(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
-    """Absolute error ℓ = |x − y| elementwise, then reduced."""
+def l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
+    """Absolute error ℓ = |x − y| elementwise, then reduced.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.l1_loss(md.tensor([1.0, -1.0]), md.tensor([0.0, 0.0])).item()
+    1.0
+    """
     _check_reduction(reduction, "l1_loss")
     input, target = _pair(input, target, "l1_loss")
     return _reduce(elementwise.abs(input - target), reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """Huber loss, quadratic near 0 and linear beyond δ (d = x − y):
 
         ℓ(d) = ½ d²  if |d| ≤ δ,   δ (|d| − ½ δ)  otherwise;      ∂ℓ/∂d = clip(d, −δ, δ)
 
-    computed as ½ q² + δ (|d| − q) with q = min(|d|, δ), the same function without a branch."""
+    computed as ½ q² + δ (|d| − q) with q = min(|d|, δ), the same function without a branch.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.huber_loss(md.tensor([0.5, 3.0]), md.tensor([0.0, 0.0]), reduction='none').tolist()   # ½r² inside δ=1, δ(|r| − ½δ) outside
+    [0.125, 2.5]
+    """
     _check_reduction(reduction, "huber_loss")
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
@@ -358,8 +401,16 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce(quadratic * quadratic * 0.5 + (magnitude - quadratic) * float(delta), reduction)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
-    """Smooth L1: ½ d²/β if |d| < β, |d| − ½ β otherwise (= huber_loss / β; β = 0 gives L1)."""
+def smooth_l1_loss(
+    input: TensorLike, target: TensorLike, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    """Smooth L1: ½ d²/β if |d| < β, |d| − ½ β otherwise (= huber_loss / β; β = 0 gives L1).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.smooth_l1_loss(md.tensor([0.5, 3.0]), md.tensor([0.0, 0.0]), reduction='none').tolist()   # ½r²/β inside β=1, |r| − ½β outside
+    [0.125, 2.5]
+    """
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta!r}")
@@ -368,7 +419,9 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     return huber_loss(input, target, reduction, beta) * (1.0 / beta)
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(
+    input: TensorLike, target: TensorLike, reduction: str = "mean", log_target: bool = False
+) -> Tensor:
     """Kullback-Leibler divergence pointwise, with ``input`` = log q (log-probabilities) and
     ``target`` = p (or log p when ``log_target``):
 
@@ -376,7 +429,14 @@ def kl_div(input, target, reduction="mean", log_target=False):
         ∂ℓ/∂input = −p,   ∂ℓ/∂p = log p + 1 − input   (taken as 0 where p = 0; PyTorch gives nan)
 
     reduction: 'mean' (over all elements, as PyTorch), 'batchmean' (sum / N — the true KL(p ‖ q)
-    per sample for (N, C) inputs), 'sum' or 'none'."""
+    per sample for (N, C) inputs), 'sum' or 'none'.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> p = md.tensor([0.25, 0.75])
+    >>> F.kl_div(p.log(), p, reduction='sum').item()   # KL(p ‖ p) = 0
+    0.0
+    """
     if reduction not in REDUCTIONS + ("batchmean",):
         raise ValueError(f"kl_div: reduction must be one of {REDUCTIONS + ('batchmean',)}, got {reduction!r}")
     input, target = _pair(input, target, "kl_div")
@@ -413,10 +473,18 @@ class BinaryCrossEntropy(Function):
         return gp, gy
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(
+    input: TensorLike, target: TensorLike, weight: TensorLike | None = None, reduction: str = "mean"
+) -> Tensor:
     """Binary cross entropy of probabilities p ∈ [0, 1] (any shape) against targets y of the same
     shape: ℓ = −w (y log p + (1 − y) log(1 − p)) with logs clamped at −100 (as PyTorch).
-    Prefer ``binary_cross_entropy_with_logits`` when you have scores: it is exact for large |x|."""
+    Prefer ``binary_cross_entropy_with_logits`` when you have scores: it is exact for large |x|.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.binary_cross_entropy(md.tensor([0.5, 0.5]), md.tensor([1.0, 0.0])).item(), 6)   # ln 2
+    0.693147
+    """
     _check_reduction(reduction, "binary_cross_entropy")
     input, target = _pair(input, target, "binary_cross_entropy")
     if input.array.size and (np.nanmin(input.array) < 0 or np.nanmax(input.array) > 1):
@@ -472,10 +540,22 @@ class BinaryCrossEntropyWithLogits(Function):
         return gx, gy
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    reduction: str = "mean",
+    pos_weight: TensorLike | None = None,
+) -> Tensor:
     """Binary cross entropy of σ(input) against target (same shape), computed stably from the
     logits: ℓ = w (max(x, 0) − x y + log(1 + e^(−|x|))). ``pos_weight`` (broadcast over the last
-    axis, one per class) multiplies the positive term, as in PyTorch."""
+    axis, one per class) multiplies the positive term, as in PyTorch.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> round(F.binary_cross_entropy_with_logits(md.tensor([0.0]), md.tensor([1.0])).item(), 6)   # ln 2
+    0.693147
+    """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input, target = _pair(input, target, "binary_cross_entropy_with_logits")
     if pos_weight is not None:

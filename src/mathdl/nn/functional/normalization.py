@@ -45,6 +45,7 @@ from mathdl.ops import reduction
 from mathdl.ops.blas_sums import sum_last, sum_leading
 from mathdl.ops.elementwise import sqrt
 from mathdl.ops.shape import reshape
+from mathdl.typing import ShapeLike, TensorLike
 
 
 def _channel_shape(ndim, channels):
@@ -150,9 +151,44 @@ def _check_batch_norm(input, weight, bias, running_mean, running_var):
     return channels
 
 
+def _batch_norm_eval(input, running_mean, running_var, weight, bias, eps, shape):
+    """Evaluation mode: normalise with the running statistics, then γ x̂ + β when affine."""
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
+    mean = np.asarray(running_mean.array if isinstance(running_mean, Tensor) else running_mean)
+    var = np.asarray(running_var.array if isinstance(running_var, Tensor) else running_var)
+    inv_std = (1.0 / np.sqrt(var + eps)).astype(input.dtype, copy=False)
+    normalized = (input - Tensor(mean.reshape(shape).astype(input.dtype, copy=False))) * Tensor(
+        inv_std.reshape(shape)
+    )
+    if weight is None:  # _check_batch_norm made sure weight and bias come together
+        return normalized
+    return normalized * reshape(as_tensor(weight, like=input), shape) + reshape(
+        as_tensor(bias, like=input), shape
+    )
+
+
+def _update_running(running_mean, running_var, function, count, momentum):
+    """r ← (1 − momentum) r + momentum · s in place, with the unbiased batch variance σ²·M/(M − 1)."""
+    rm = running_mean.array if isinstance(running_mean, Tensor) else running_mean
+    rv = running_var.array if isinstance(running_var, Tensor) else running_var
+    unbiased = function.var * (count / (count - 1))
+    rm *= 1.0 - momentum
+    rm += momentum * function.mean.astype(rm.dtype, copy=False)
+    rv *= 1.0 - momentum
+    rv += momentum * unbiased.astype(rv.dtype, copy=False)
+
+
 def batch_norm(
-    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
-):
+    input: TensorLike,
+    running_mean: Tensor | np.ndarray | None,
+    running_var: Tensor | np.ndarray | None,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Batch normalisation of input (N, C, …) per channel, like ``torch.nn.functional.batch_norm``.
 
     training=True: normalise with the batch's mean and biased variance, and (when the running
@@ -160,27 +196,19 @@ def batch_norm(
     unbiased variance σ²·M/(M − 1) going into ``running_var``.
     training=False: normalise with ``running_mean``/``running_var``.
     weight/bias (γ, β): (C,) or None. Returns a tensor of the input's shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> x = md.tensor([[1.0], [3.0]])
+    >>> F.batch_norm(x, md.zeros(1), md.ones(1), training=True, eps=0.0).tolist()
+    [[-1.0], [1.0]]
     """
     input = as_tensor(input)
     channels = _check_batch_norm(input, weight, bias, running_mean, running_var)
     affine = weight is not None
     shape = _channel_shape(input.ndim, channels)
     if not training:
-        if running_mean is None or running_var is None:
-            raise ValueError(
-                "batch_norm: evaluation mode (training=False) needs running_mean and running_var"
-            )
-        mean = np.asarray(running_mean.array if isinstance(running_mean, Tensor) else running_mean)
-        var = np.asarray(running_var.array if isinstance(running_var, Tensor) else running_var)
-        inv_std = (1.0 / np.sqrt(var + eps)).astype(input.dtype, copy=False)
-        normalized = (input - Tensor(mean.reshape(shape).astype(input.dtype, copy=False))) * Tensor(
-            inv_std.reshape(shape)
-        )
-        if not affine:
-            return normalized
-        return normalized * reshape(as_tensor(weight, like=input), shape) + reshape(
-            as_tensor(bias, like=input), shape
-        )
+        return _batch_norm_eval(input, running_mean, running_var, weight, bias, eps, shape)
     count = input.numel() // channels
     if count <= 1:
         raise ValueError(
@@ -190,17 +218,17 @@ def batch_norm(
     function = BatchNormFunction(eps, affine)
     output = function(input, weight, bias) if affine else function(input)
     if running_mean is not None and running_var is not None:
-        rm = running_mean.array if isinstance(running_mean, Tensor) else running_mean
-        rv = running_var.array if isinstance(running_var, Tensor) else running_var
-        unbiased = function.var * (count / (count - 1))
-        rm *= 1.0 - momentum
-        rm += momentum * function.mean.astype(rm.dtype, copy=False)
-        rv *= 1.0 - momentum
-        rv += momentum * unbiased.astype(rv.dtype, copy=False)
+        _update_running(running_mean, running_var, function, count, momentum)
     return output
 
 
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+def group_norm(
+    input: TensorLike,
+    num_groups: int,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Group normalisation (Wu & He 2018), ``F.group_norm``: the C channels of x (N, C, …) form
     ``num_groups`` groups; each sample's group is normalised over its channels and positions,
 
@@ -309,11 +337,25 @@ class LayerNormFunction(Function):
         return tuple(grads)
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(
+    input: Tensor,
+    normalized_shape: ShapeLike,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Layer normalisation over the trailing ``normalized_shape`` axes (``F.layer_norm``).
-    input (…, *normalized_shape); weight and bias ``normalized_shape`` or None; same shape out."""
+    input (…, *normalized_shape); weight and bias ``normalized_shape`` or None; same shape out.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.layer_norm(md.tensor([[1.0, 3.0]]), (2,), eps=0.0).tolist()
+    [[-1.0, 1.0]]
+    """
     normalized_shape = (
-        (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+        (normalized_shape,)
+        if isinstance(normalized_shape, (int, numbers.Integral))
+        else tuple(normalized_shape)
     )
     if not isinstance(input, Tensor):
         raise TypeError(f"layer_norm: input must be a Tensor, got {type(input).__name__}")

@@ -14,11 +14,14 @@ element copied k times receives the sum of its k gradients.
 """
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from mathdl.autograd.function import as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops import shape as shape_ops
+from mathdl.typing import TensorLike
 
 MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -63,7 +66,7 @@ def _check_amounts(axis, size, before, after, mode):
         raise ValueError(f"pad: negative padding ({before}, {after}) is only allowed in constant mode")
 
 
-def pad(input, pad, mode="constant", value=None):
+def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad ``input`` (any shape) by ``pad`` = (before, after) pairs from the last dimension backwards.
 
     ``mode`` 'constant' (filled with ``value``, default 0; negative amounts crop), 'reflect',

@@ -15,6 +15,7 @@ from mathdl import ops
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
+from mathdl.typing import TensorLike
 
 
 class SequenceCrossEntropy(Function):
@@ -49,29 +50,9 @@ class SequenceCrossEntropy(Function):
         return _wrap(g, False)
 
 
-def sequence_cross_entropy(logits, targets, mask=None, ignore_index=None, reduction="mean"):
-    """Masked token-level cross-entropy of a sequence model (formula in the module docstring).
-
-    logits (…, V) floats; targets (…) integers in [0, V); ``mask`` (…) booleans or 0/1 (True =
-    a real token), and/or ``ignore_index`` (a target value to skip, e.g. the padding id).
-    ``reduction``: 'mean' over real tokens (default), 'sum', or 'none' (the per-token losses (…),
-    zero at masked positions). The batch/time layout is free: (B, T, V) and (T, B, V) both work.
-    """
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(
-            f"sequence_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
-        )
-    if not isinstance(logits, Tensor) or logits.ndim < 1 or logits.dtype.kind != "f":
-        raise TypeError("sequence_cross_entropy: logits must be a floating-point Tensor (…, V)")
-    labels = targets.array if isinstance(targets, Tensor) else np.asarray(targets)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"sequence_cross_entropy: targets must be integers, got dtype {labels.dtype}")
-    if labels.shape != logits.shape[:-1]:
-        raise ValueError(
-            f"sequence_cross_entropy: targets of shape {labels.shape} do not match logits of "
-            f"shape {logits.shape} (targets must be the logits' shape without the last axis)"
-        )
-    vocabulary = logits.shape[-1]
+def _kept(labels, mask, ignore_index, vocabulary):
+    """The positions that count (mask true, target not ``ignore_index``); their targets must lie in
+    [0, vocabulary)."""
     keep = np.ones(labels.shape, dtype=bool)
     if mask is not None:
         mask_array = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
@@ -88,6 +69,45 @@ def sequence_cross_entropy(logits, targets, mask=None, ignore_index=None, reduct
             f"sequence_cross_entropy: target {labels[bad][0]} is out of range for a vocabulary "
             f"of {vocabulary} (targets must lie in [0, {vocabulary - 1}])"
         )
+    return keep
+
+
+def sequence_cross_entropy(
+    logits: Tensor,
+    targets: TensorLike,
+    mask: TensorLike | None = None,
+    ignore_index: int | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Masked token-level cross-entropy of a sequence model (formula in the module docstring).
+
+    logits (…, V) floats; targets (…) integers in [0, V); ``mask`` (…) booleans or 0/1 (True =
+    a real token), and/or ``ignore_index`` (a target value to skip, e.g. the padding id).
+    ``reduction``: 'mean' over real tokens (default), 'sum', or 'none' (the per-token losses (…),
+    zero at masked positions). The batch/time layout is free: (B, T, V) and (T, B, V) both work.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> logits, targets = md.zeros(1, 3, 4), md.tensor([[1, 2, 0]])
+    >>> round(F.sequence_cross_entropy(logits, targets, mask=md.tensor([[1, 1, 0]])).item(), 6)   # ln 4 over 2 tokens
+    1.386294
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(
+            f"sequence_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+        )
+    if not isinstance(logits, Tensor) or logits.ndim < 1 or logits.dtype.kind != "f":
+        raise TypeError("sequence_cross_entropy: logits must be a floating-point Tensor (…, V)")
+    labels = targets.array if isinstance(targets, Tensor) else np.asarray(targets)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"sequence_cross_entropy: targets must be integers, got dtype {labels.dtype}")
+    if labels.shape != logits.shape[:-1]:
+        raise ValueError(
+            f"sequence_cross_entropy: targets of shape {labels.shape} do not match logits of "
+            f"shape {logits.shape} (targets must be the logits' shape without the last axis)"
+        )
+    vocabulary = logits.shape[-1]
+    keep = _kept(labels, mask, ignore_index, vocabulary)
     safe = np.where(keep, labels, 0).reshape(-1)
     flat = ops.reshape(logits, (-1, vocabulary))
     if reduction == "none":

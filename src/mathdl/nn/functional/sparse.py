@@ -12,6 +12,7 @@ import numpy as np
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops.shape import ScatterAdd
+from mathdl.typing import TensorLike
 
 
 class EmbeddingLookup(Function):
@@ -57,8 +58,14 @@ def renormalize_rows_(weight, indices, max_norm, norm_type=2.0):
 
 
 def embedding(
-    input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False
-):
+    input: TensorLike,
+    weight: TensorLike,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
     """y = weight[input]. input: integer indices of any shape (…); weight (V, D) → (…, D).
 
     ``max_norm``: first rescale, in place, the looked-up rows whose norm exceeds it (as PyTorch).

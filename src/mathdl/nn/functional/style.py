@@ -27,15 +27,19 @@ from the ops' own formulas.
 """
 
 import numbers
+from collections.abc import Sequence
+from typing import cast
 
 from mathdl.autograd.function import as_tensor
+from mathdl.autograd.tensor import Tensor
 from mathdl.ops.arithmetic import matmul
 from mathdl.ops.elementwise import abs
 from mathdl.ops.reduction import sum
 from mathdl.ops.shape import getitem, reshape, transpose
+from mathdl.typing import TensorLike
 
 
-def gram_matrix(features, normalize=True):
+def gram_matrix(features: TensorLike, normalize: bool = True) -> Tensor:
     """G = F Fᵀ / M for features (N, C, H, W) → (N, C, C) (or (C, H, W) → (C, C)), M = H·W.
 
     ``normalize=False`` gives Gatys et al.'s unnormalised F Fᵀ.
@@ -66,34 +70,51 @@ def _layer_style_loss(features, target_gram):
     return sum((g - target) ** 2) * (1.0 / (4.0 * channels * channels))
 
 
-def style_loss(features, target_grams, weights=None):
+def style_loss(
+    features: Tensor | Sequence[Tensor],
+    target_grams: Tensor | Sequence[Tensor],
+    weights: Sequence[float] | None = None,
+) -> Tensor:
     """Σ_l w_l · Σ (G(F_l) − A_l)² / (4 C_l²) over layers (see the module docstring).
 
     Args:
         features: one Tensor (N, C, H, W) or a list of them (one per layer).
         target_grams: the style image's ``gram_matrix`` of each layer, (C, C) or (N, C, C).
         weights: one number per layer; default 1/L each (Gatys et al.).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> features = md.ones(1, 2, 3, 3)
+    >>> F.style_loss(features, [F.gram_matrix(features)]).item()   # the style image's own Gram matrix
+    0.0
     """
     single = not isinstance(features, (list, tuple))
-    features = [features] if single else list(features)
-    target_grams = [target_grams] if single else list(target_grams)
-    if len(features) != len(target_grams) or not features:
+    layers = [features] if single else list(cast(Sequence[Tensor], features))
+    grams = [target_grams] if single else list(cast(Sequence[Tensor], target_grams))
+    if len(layers) != len(grams) or not layers:
         raise ValueError(
-            f"style_loss: give one target Gram matrix per feature layer, got {len(features)} layers "
-            f"and {len(target_grams)} targets"
+            f"style_loss: give one target Gram matrix per feature layer, got {len(layers)} layers "
+            f"and {len(grams)} targets"
         )
-    weights = [1.0 / len(features)] * len(features) if weights is None else list(weights)
-    if len(weights) != len(features) or not all(isinstance(w, numbers.Real) for w in weights):
-        raise ValueError(f"style_loss: weights must be {len(features)} numbers, got {weights!r}")
+    weights = [1.0 / len(layers)] * len(layers) if weights is None else list(weights)
+    if len(weights) != len(layers) or not all(isinstance(w, numbers.Real) for w in weights):
+        raise ValueError(f"style_loss: weights must be {len(layers)} numbers, got {weights!r}")
     total = None
-    for f, target, w in zip(features, target_grams, weights):
+    for f, target, w in zip(layers, grams, weights):
         term = _layer_style_loss(f, target) * float(w)
         total = term if total is None else total + term
+    assert total is not None  # layers is not empty (checked above)
     return total
 
 
-def content_loss(features, target):
-    """½ Σ (F − P)² (Gatys et al. eq. 1): features F and the content image's features P, same shape."""
+def content_loss(features: TensorLike, target: TensorLike) -> Tensor:
+    """½ Σ (F − P)² (Gatys et al. eq. 1): features F and the content image's features P, same shape.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.content_loss(md.tensor([1.0, 3.0]), md.tensor([0.0, 1.0])).item()   # (1 + 4) / 2
+    2.5
+    """
     f = as_tensor(features)
     p = as_tensor(target, like=f)
     if f.shape != p.shape:
@@ -101,7 +122,7 @@ def content_loss(features, target):
     return sum((f - p) ** 2) * 0.5
 
 
-def total_variation(image, p=1, reduction="sum"):
+def total_variation(image: TensorLike, p: float = 1, reduction: str = "sum") -> Tensor:
     """TV_p = Σ |vertical differences|ᵖ + Σ |horizontal differences|ᵖ over the last two axes.
 
     Args:
@@ -111,8 +132,8 @@ def total_variation(image, p=1, reduction="sum"):
             (one value per leading index 0, i.e. per image of a batch).
 
     >>> import mathdl as md
-    >>> float(total_variation(md.tensor([[0.0, 1.0], [3.0, 1.0]])).array)
-    5.0
+    >>> float(total_variation(md.tensor([[0.0, 1.0], [3.0, 1.0]])).array)   # |3-0| + |1-1| + |1-0| + |1-3|
+    6.0
     """
     x = as_tensor(image)
     if x.ndim < 2:

@@ -38,6 +38,7 @@ from mathdl.nn.layers.linear import Linear
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
 from mathdl.random import generator
+from mathdl.typing import TensorLike
 
 
 class MultiheadAttention(Module):
@@ -47,9 +48,26 @@ class MultiheadAttention(Module):
     Parameters as PyTorch: ``in_proj_weight`` (3E, E) holding W_q, W_k, W_v stacked (or
     ``q_proj_weight``, ``k_proj_weight``, ``v_proj_weight`` when kdim/vdim differ from E),
     ``in_proj_bias`` (3E,), and ``out_proj`` (a Linear E → E).
+
+    >>> import mathdl as md
+    >>> mha = md.nn.MultiheadAttention(8, 2, batch_first=True)
+    >>> out, weights = mha(md.ones(3, 5, 8), md.ones(3, 7, 8), md.ones(3, 7, 8))
+    >>> out.shape, weights.shape   # weights averaged over the heads
+    ((3, 5, 8), (3, 5, 7))
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None, batch_first=False):
+    in_proj_bias: Parameter | None
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        batch_first: bool = False,
+    ) -> None:
         super().__init__()
         for name, value in (("embed_dim", embed_dim), ("num_heads", num_heads)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
@@ -167,15 +185,15 @@ class MultiheadAttention(Module):
 
     def forward(
         self,
-        query,
-        key,
-        value,
-        key_padding_mask=None,
-        need_weights=True,
-        attn_mask=None,
-        average_attn_weights=True,
-        is_causal=False,
-    ):
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_padding_mask: TensorLike | None = None,
+        need_weights: bool = True,
+        attn_mask: TensorLike | None = None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
         """Returns ``(attn_output, attn_weights)``.
 
         query (L, N, E), key (S, N, kdim), value (S, N, vdim) ((N, L, E) etc. with batch_first;

@@ -24,7 +24,12 @@ from mathdl.nn.parameter import Parameter
 
 
 class _BatchNorm(Module):
-    _dims = ()
+    # buffers (register_buffer; None without track_running_stats), declared for type checkers
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
+
+    _dims: tuple[int, ...] = ()
     _expected = ""
 
     def __init__(
@@ -127,7 +132,12 @@ class _BatchNorm(Module):
 
 class BatchNorm1d(_BatchNorm):
     """Batch norm over (N, C) or (N, C, L) inputs: statistics per channel C over N (and L).
-    weight γ, bias β, running_mean, running_var: (C,). Output has the input's shape."""
+    weight γ, bias β, running_mean, running_var: (C,). Output has the input's shape.
+
+    >>> import mathdl as md
+    >>> md.nn.BatchNorm1d(3)(md.randn(8, 3)).shape
+    (8, 3)
+    """
 
     _dims = (2, 3)
     _expected = "a 2-D (N, C) or 3-D (N, C, L)"
@@ -135,7 +145,12 @@ class BatchNorm1d(_BatchNorm):
 
 class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W) inputs: statistics per channel C over N, H, W.
-    weight γ, bias β, running_mean, running_var: (C,). Output has the input's shape."""
+    weight γ, bias β, running_mean, running_var: (C,). Output has the input's shape.
+
+    >>> import mathdl as md
+    >>> md.nn.BatchNorm2d(3)(md.randn(2, 3, 4, 4)).shape
+    (2, 3, 4, 4)
+    """
 
     _dims = (4,)
     _expected = "a 4-D (N, C, H, W)"

@@ -17,14 +17,17 @@ accept; Keras' ``padding='same'`` with strides is ``padding=ops.convolution.same
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
 from mathdl import backend
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn import init
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
 from mathdl.ops.convolution import _pair, conv2d, conv_transpose2d
+from mathdl.typing import DTypeLike, IntPair
 
 
 def _positive(value, name, where):
@@ -111,20 +114,24 @@ class Conv2d(_ConvNd):
     weight (out_channels, in_channels/groups, kh, kw), bias (out_channels,);
     input (N, in_channels, H, W) or (in_channels, H, W) → (N, out_channels, H_out, W_out).
     ``padding``: int, (ph, pw), ((top, bottom), (left, right)), 'valid' or 'same' (stride 1).
+
+    >>> import mathdl as md
+    >>> md.nn.Conv2d(3, 8, 3, padding=1)(md.ones(2, 3, 5, 5)).shape
+    (2, 8, 5, 5)
     """
 
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        dtype=None,
-    ):
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntPair,
+        stride: IntPair = 1,
+        padding: IntPair | Sequence[Sequence[int]] | str = 0,
+        dilation: IntPair = 1,
+        groups: int = 1,
+        bias: bool = True,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(
             "Conv2d",
             in_channels,
@@ -139,7 +146,7 @@ class Conv2d(_ConvNd):
             dtype,
         )
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim in (3, 4) and input.shape[-3] != self.in_channels:
             raise ValueError(
                 f"Conv2d: expected {self.in_channels} input channels (input of shape (N, "
@@ -154,21 +161,25 @@ class ConvTranspose2d(_ConvNd):
     weight (in_channels, out_channels/groups, kh, kw), bias (out_channels,);
     input (N, in_channels, H, W) → (N, out_channels, H_out, W_out) with
     H_out = (H − 1)·stride − 2·padding + dilation·(kh − 1) + output_padding + 1.
+
+    >>> import mathdl as md
+    >>> md.nn.ConvTranspose2d(8, 3, 2, stride=2)(md.ones(2, 8, 4, 4)).shape
+    (2, 3, 8, 8)
     """
 
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups=1,
-        bias=True,
-        dilation=1,
-        dtype=None,
-    ):
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntPair,
+        stride: IntPair = 1,
+        padding: IntPair | Sequence[Sequence[int]] = 0,
+        output_padding: IntPair = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: IntPair = 1,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         self.output_padding = _pair(output_padding, "output_padding", "ConvTranspose2d", 0)
         if isinstance(padding, str):
             raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got {padding!r}")
@@ -192,7 +203,7 @@ class ConvTranspose2d(_ConvNd):
                     f"stride {stride} or dilation {dilation}"
                 )
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         if input.ndim in (3, 4) and input.shape[-3] != self.in_channels:
             raise ValueError(
                 f"ConvTranspose2d: expected {self.in_channels} input channels, got input of "

@@ -6,11 +6,13 @@ import math
 import numpy as np
 
 from mathdl import backend
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn import init
 from mathdl.nn.functional.convolution1d import _single, avg_pool1d, conv1d, max_pool1d
 from mathdl.nn.layers.conv import _positive
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
+from mathdl.typing import DTypeLike
 
 
 class Conv1d(Module):
@@ -25,16 +27,16 @@ class Conv1d(Module):
 
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        dtype=None,
-    ):
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int],
+        stride: int | tuple[int] = 1,
+        padding: int | tuple[int] | str = 0,
+        dilation: int | tuple[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__()
         where = "Conv1d"
         self.in_channels = _positive(in_channels, "in_channels", where)
@@ -63,7 +65,7 @@ class Conv1d(Module):
             fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
             init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
         return conv1d(input, self.weight, self.bias, self.stride[0], padding, self.dilation[0], self.groups)
 
@@ -85,18 +87,29 @@ class Conv1d(Module):
 
 
 class MaxPool1d(Module):
-    """The maximum over windows (stride defaults to kernel_size): (N, C, L) → (N, C, L_out)."""
+    """The maximum over windows (stride defaults to kernel_size): (N, C, L) → (N, C, L_out).
+
+    >>> import mathdl as md
+    >>> md.nn.MaxPool1d(2)(md.tensor([[[1.0, 3.0, 7.0, 5.0]]])).tolist()
+    [[[3.0, 7.0]]]
+    """
 
     def __init__(
-        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
-    ):
+        self,
+        kernel_size: int | tuple[int],
+        stride: int | tuple[int] | None = None,
+        padding: int | tuple[int] = 0,
+        dilation: int | tuple[int] = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
         super().__init__()
         if return_indices:
             raise ValueError("MaxPool1d: return_indices=True is not supported")
         self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
         self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
     def extra_repr(self):
@@ -107,16 +120,28 @@ class MaxPool1d(Module):
 
 
 class AvgPool1d(Module):
-    """The mean over windows (stride defaults to kernel_size): (N, C, L) → (N, C, L_out)."""
+    """The mean over windows (stride defaults to kernel_size): (N, C, L) → (N, C, L_out).
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    >>> import mathdl as md
+    >>> md.nn.AvgPool1d(2)(md.tensor([[[1.0, 3.0, 5.0, 7.0]]])).tolist()
+    [[[2.0, 6.0]]]
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int],
+        stride: int | tuple[int] | None = None,
+        padding: int | tuple[int] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
         super().__init__()
         self.kernel_size = (_single(kernel_size, "kernel_size", "AvgPool1d"),)
         self.stride = self.kernel_size if stride is None else (_single(stride, "stride", "AvgPool1d"),)
         self.padding = (_single(padding, "padding", "AvgPool1d"),)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return avg_pool1d(
             input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
         )

@@ -19,19 +19,23 @@ class Embedding(Module):
     ``Embedding(num_embeddings, embedding_dim, padding_idx=None)``; weight (V, D) initialised
     N(0, 1) as in PyTorch (the row ``padding_idx`` zero). Input: integer indices (…) (a Tensor or
     array); output (…, D).
+
+    >>> import mathdl as md
+    >>> md.nn.Embedding(10, 4)(md.tensor([[1, 2, 3]])).shape
+    (1, 3, 4)
     """
 
     def __init__(
         self,
-        num_embeddings,
-        embedding_dim,
-        padding_idx=None,
-        max_norm=None,
-        norm_type=2.0,
-        scale_grad_by_freq=False,
-        sparse=False,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
         _weight=None,
-    ):
+    ) -> None:
         super().__init__()
         if scale_grad_by_freq or sparse:
             raise ValueError(
@@ -79,7 +83,7 @@ class Embedding(Module):
         module.weight.requires_grad = not freeze
         return module
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         indices = _index_array(input, self.num_embeddings, "Embedding")
         if self.max_norm is not None:
             renormalize_rows_(self.weight, indices, float(self.max_norm), self.norm_type)

@@ -5,9 +5,11 @@ import numbers
 import numpy as np
 
 from mathdl import backend
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.normalization import LayerNormFunction, group_norm, layer_norm  # noqa: F401 (public names kept)
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
+from mathdl.typing import DTypeLike
 
 
 class LayerNorm(Module):
@@ -15,9 +17,23 @@ class LayerNorm(Module):
 
     Normalises the trailing ``normalized_shape`` axes of (…, *normalized_shape) inputs; learned
     ``weight`` γ (ones) and ``bias`` β (zeros) of shape ``normalized_shape``.
+
+    >>> import mathdl as md
+    >>> [round(v, 4) for v in md.nn.LayerNorm(2)(md.tensor([[1.0, 3.0]])).tolist()[0]]   # (x − 2) / √(1 + ε)
+    [-1.0, 1.0]
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__()
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
@@ -36,7 +52,7 @@ class LayerNorm(Module):
             self.weight = None
             self.bias = None
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
@@ -48,9 +64,23 @@ class LayerNorm(Module):
 
 class GroupNorm(Module):
     """``GroupNorm(num_groups, num_channels, eps=1e-5, affine=True)``: ``F.group_norm`` with a
-    learned per-channel γ (ones) and β (zeros). Input (N, C, …), same shape out."""
+    learned per-channel γ (ones) and β (zeros). Input (N, C, …), same shape out.
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None, *, bias=True):
+    >>> import mathdl as md
+    >>> md.nn.GroupNorm(2, 4)(md.randn(3, 4, 5, 5)).shape
+    (3, 4, 5, 5)
+    """
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        dtype: DTypeLike | None = None,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         if num_groups < 1 or num_channels % num_groups:
             raise ValueError(
@@ -62,7 +92,7 @@ class GroupNorm(Module):
         self.weight = Parameter(np.ones(num_channels), dtype=dtype) if affine else None
         self.bias = Parameter(np.zeros(num_channels), dtype=dtype) if self._has_bias else None
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):

@@ -10,6 +10,8 @@ module's class becomes ``Linear`` / ``Conv2d``, exactly as in PyTorch. Using the
 that (an optimiser step with a gradient, say) fails with the shapes named.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -17,6 +19,7 @@ from mathdl.nn.layers.conv import Conv2d
 from mathdl.nn.layers.linear import Linear
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
+from mathdl.typing import DTypeLike, IntPair
 
 
 class UninitializedParameter(Parameter):
@@ -53,7 +56,7 @@ def _batch_shape(input, dim, where):
 class _LazyMixin:
     """Materialise on the first forward or load_state_dict, then become ``cls_to_become``."""
 
-    cls_to_become = None
+    cls_to_become: type | None = None
 
     def has_uninitialized_params(self):
         return isinstance(self.weight, UninitializedParameter)
@@ -96,7 +99,7 @@ class LazyLinear(_LazyMixin, Linear):
 
     cls_to_become = Linear
 
-    def __init__(self, out_features, bias=True, dtype=None):
+    def __init__(self, out_features: int, bias: bool = True, dtype: DTypeLike | None = None) -> None:
         super().__init__(0, out_features, bias, dtype)
         _uninitialize(self)
 
@@ -126,8 +129,16 @@ class LazyConv2d(_LazyMixin, Conv2d):
     cls_to_become = Conv2d
 
     def __init__(
-        self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, dtype=None
-    ):
+        self,
+        out_channels: int,
+        kernel_size: IntPair,
+        stride: IntPair = 1,
+        padding: IntPair | Sequence[Sequence[int]] | str = 0,
+        dilation: IntPair = 1,
+        groups: int = 1,
+        bias: bool = True,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(groups, out_channels, kernel_size, stride, padding, dilation, groups, bias, dtype)
         self.in_channels = 0
         _uninitialize(self)

@@ -6,10 +6,12 @@ import numbers
 import numpy as np
 
 from mathdl import backend
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn import init
 from mathdl.nn.functional.linear import linear
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
+from mathdl.typing import DTypeLike
 
 
 def _check_features(value, name, where):
@@ -24,9 +26,15 @@ class Linear(Module):
     weight W: (out_features, in_features); bias b: (out_features,). Initialised as PyTorch does:
     ``kaiming_uniform_(W, a=√5)``, which is U(−1/√in, 1/√in), and b ~ U(−1/√in, 1/√in).
     Backward (one fused op): x̄ = ȳ W, W̄ = ȳᵀ x, b̄ = Σ ȳ over the leading axes.
+
+    >>> import mathdl as md
+    >>> md.nn.Linear(3, 4)(md.ones(2, 3)).shape
+    (2, 4)
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, dtype: DTypeLike | None = None
+    ) -> None:
         super().__init__()
         self.in_features = _check_features(in_features, "in_features", "Linear")
         self.out_features = _check_features(out_features, "out_features", "Linear")
@@ -45,7 +53,7 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self):

@@ -6,6 +6,7 @@ import numbers
 
 from mathdl.nn.functional.padding import pad
 from mathdl.nn.module import Module
+from mathdl.typing import IntPair
 
 
 class _Pad(Module):
@@ -35,22 +36,37 @@ class _Pad(Module):
 
 
 class ConstantPad1d(_Pad):
-    """Pad the last dimension with ``value``: (N, C, W) → (N, C, W + left + right)."""
+    """Pad the last dimension with ``value``: (N, C, W) → (N, C, W + left + right).
 
-    def __init__(self, padding, value):
+    >>> import mathdl as md
+    >>> md.nn.ConstantPad1d((1, 0), 9.0)(md.tensor([[[1.0, 2.0]]])).tolist()
+    [[[9.0, 1.0, 2.0]]]
+    """
+
+    def __init__(self, padding: IntPair, value: float) -> None:
         super().__init__(padding, value)
 
 
 class ConstantPad2d(ConstantPad1d):
-    """Pad the last two dimensions with ``value``: (N, C, H, W) → (N, C, H + top + bottom, W + left + right)."""
+    """Pad the last two dimensions with ``value``: (N, C, H, W) → (N, C, H + top + bottom, W + left + right).
+
+    >>> import mathdl as md
+    >>> md.nn.ConstantPad2d(1, 0.0)(md.ones(1, 1, 2, 2)).shape
+    (1, 1, 4, 4)
+    """
 
     sides = 4
 
 
 class ZeroPad1d(_Pad):
-    """Pad the last dimension with zeros."""
+    """Pad the last dimension with zeros.
 
-    def __init__(self, padding):
+    >>> import mathdl as md
+    >>> md.nn.ZeroPad1d(1)(md.tensor([[[1.0, 2.0]]])).tolist()
+    [[[0.0, 1.0, 2.0, 0.0]]]
+    """
+
+    def __init__(self, padding: IntPair) -> None:
         super().__init__(padding, 0.0)
 
 
@@ -66,36 +82,66 @@ class ZeroPad2d(ZeroPad1d):
 
 
 class ReflectionPad1d(ZeroPad1d):
-    """Pad the last dimension with its reflection (the edge not repeated)."""
+    """Pad the last dimension with its reflection (the edge not repeated).
+
+    >>> import mathdl as md
+    >>> md.nn.ReflectionPad1d(1)(md.tensor([[[1.0, 2.0, 3.0]]])).tolist()
+    [[[2.0, 1.0, 2.0, 3.0, 2.0]]]
+    """
 
     mode = "reflect"
 
 
 class ReflectionPad2d(ReflectionPad1d):
-    """Pad the last two dimensions with their reflection."""
+    """Pad the last two dimensions with their reflection.
+
+    >>> import mathdl as md
+    >>> md.nn.ReflectionPad2d(1)(md.ones(1, 1, 2, 2)).shape
+    (1, 1, 4, 4)
+    """
 
     sides = 4
 
 
 class ReplicationPad1d(ZeroPad1d):
-    """Pad the last dimension by repeating its edge values."""
+    """Pad the last dimension by repeating its edge values.
+
+    >>> import mathdl as md
+    >>> md.nn.ReplicationPad1d(1)(md.tensor([[[1.0, 2.0, 3.0]]])).tolist()
+    [[[1.0, 1.0, 2.0, 3.0, 3.0]]]
+    """
 
     mode = "replicate"
 
 
 class ReplicationPad2d(ReplicationPad1d):
-    """Pad the last two dimensions by repeating their edge values."""
+    """Pad the last two dimensions by repeating their edge values.
+
+    >>> import mathdl as md
+    >>> md.nn.ReplicationPad2d((1, 0, 0, 0))(md.ones(1, 1, 2, 2)).shape
+    (1, 1, 2, 3)
+    """
 
     sides = 4
 
 
 class CircularPad1d(ZeroPad1d):
-    """Pad the last dimension periodically (wrap around)."""
+    """Pad the last dimension periodically (wrap around).
+
+    >>> import mathdl as md
+    >>> md.nn.CircularPad1d(1)(md.tensor([[[1.0, 2.0, 3.0]]])).tolist()
+    [[[3.0, 1.0, 2.0, 3.0, 1.0]]]
+    """
 
     mode = "circular"
 
 
 class CircularPad2d(CircularPad1d):
-    """Pad the last two dimensions periodically."""
+    """Pad the last two dimensions periodically.
+
+    >>> import mathdl as md
+    >>> md.nn.CircularPad2d(1)(md.ones(1, 1, 2, 2)).shape
+    (1, 1, 4, 4)
+    """
 
     sides = 4

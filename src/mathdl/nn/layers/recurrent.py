@@ -232,19 +232,23 @@ class RNN(RNNBase):
 
     ``RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False,
     dropout=0.0, bidirectional=False)``; ``forward(input, h_0=None) -> (output, h_n)``.
+
+    >>> import mathdl as md
+    >>> [t.shape for t in md.nn.RNN(4, 8, bidirectional=True)(md.ones(5, 3, 4))]
+    [(5, 3, 16), (2, 3, 8)]
     """
 
     def __init__(
         self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        nonlinearity="tanh",
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-    ):
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
@@ -265,18 +269,23 @@ class LSTM(RNNBase):
 
     ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
     bidirectional=False)``; ``forward(input, (h_0, c_0)=None) -> (output, (h_n, c_n))``.
+
+    >>> import mathdl as md
+    >>> output, (h, c) = md.nn.LSTM(4, 8, batch_first=True)(md.ones(3, 5, 4))
+    >>> output.shape, h.shape, c.shape
+    ((3, 5, 8), (1, 3, 8), (1, 3, 8))
     """
 
     def __init__(
         self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-    ):
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
         super().__init__(
             "LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
         )
@@ -287,18 +296,22 @@ class GRU(RNNBase):
 
     ``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
     bidirectional=False)``; ``forward(input, h_0=None) -> (output, h_n)``.
+
+    >>> import mathdl as md
+    >>> [t.shape for t in md.nn.GRU(4, 8, num_layers=2)(md.ones(5, 3, 4))]   # (T, B, I) -> output, h_n
+    [(5, 3, 8), (2, 3, 8)]
     """
 
     def __init__(
         self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-    ):
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
         super().__init__(
             "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
         )
@@ -360,15 +373,22 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    """h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or ReLU). x (B, I), h (B, H) → h' (B, H)."""
+    """h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or ReLU). x (B, I), h (B, H) → h' (B, H).
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+    >>> import mathdl as md
+    >>> md.nn.RNNCell(4, 8)(md.ones(3, 4)).shape
+    (3, 8)
+    """
+
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, xw, batch = self._prepare(input, hx)
         h = self._state(hx, x, batch, "hx")
         if self.bias:
@@ -377,11 +397,16 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    """One LSTM step (gates i, f, g, o): (x (B, I), (h, c) (B, H)) → (h', c')."""
+    """One LSTM step (gates i, f, g, o): (x (B, I), (h, c) (B, H)) → (h', c').
+
+    >>> import mathdl as md
+    >>> [t.shape for t in md.nn.LSTMCell(4, 8)(md.ones(3, 4))]   # (h, c)
+    [(3, 8), (3, 8)]
+    """
 
     gates = 4
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         x, xw, batch = self._prepare(input, hx)
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError("LSTMCell: hx must be a tuple (h, c)")
@@ -394,11 +419,16 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    """One GRU step (gates r, z, n): x (B, I), h (B, H) → h' (B, H)."""
+    """One GRU step (gates r, z, n): x (B, I), h (B, H) → h' (B, H).
+
+    >>> import mathdl as md
+    >>> md.nn.GRUCell(4, 8)(md.ones(3, 4)).shape
+    (3, 8)
+    """
 
     gates = 3
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, xw, batch = self._prepare(input, hx)
         h = self._state(hx, x, batch, "hx")
         b_hh = self.bias_hh if self.bias else Tensor(np.zeros(3 * self.hidden_size, dtype=x.dtype))

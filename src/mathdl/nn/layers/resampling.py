@@ -1,6 +1,7 @@
 """Resampling layers: ``Upsample`` (and its fixed-mode forms) and the sub-pixel ``PixelShuffle`` /
 ``PixelUnshuffle``, thin Modules over ``mathdl.nn.functional.resampling``. None holds parameters."""
 
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.resampling import interpolate, pixel_shuffle, pixel_unshuffle
 from mathdl.nn.module import Module
 
@@ -21,13 +22,18 @@ class Upsample(Module):
     """
 
     def __init__(
-        self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None
-    ):
+        self,
+        size=None,
+        scale_factor=None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
+    ) -> None:
         super().__init__()
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return interpolate(
             input, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor
         )
@@ -38,16 +44,26 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """``Upsample(size, scale_factor, mode="nearest")`` for (N, C, H, W) inputs, as PyTorch."""
+    """``Upsample(size, scale_factor, mode="nearest")`` for (N, C, H, W) inputs, as PyTorch.
 
-    def __init__(self, size=None, scale_factor=None):
+    >>> import mathdl as md
+    >>> md.nn.UpsamplingNearest2d(size=(2, 4))(md.ones(1, 1, 1, 2)).shape
+    (1, 1, 2, 4)
+    """
+
+    def __init__(self, size=None, scale_factor=None) -> None:
         super().__init__(size, scale_factor, mode="nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    """``Upsample(size, scale_factor, mode="bilinear", align_corners=True)``, as PyTorch."""
+    """``Upsample(size, scale_factor, mode="bilinear", align_corners=True)``, as PyTorch.
 
-    def __init__(self, size=None, scale_factor=None):
+    >>> import mathdl as md
+    >>> md.nn.UpsamplingBilinear2d(scale_factor=2)(md.ones(1, 1, 2, 2)).shape
+    (1, 1, 4, 4)
+    """
+
+    def __init__(self, size=None, scale_factor=None) -> None:
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
@@ -61,11 +77,11 @@ class PixelShuffle(Module):
     (1, 1, 12, 12)
     """
 
-    def __init__(self, upscale_factor):
+    def __init__(self, upscale_factor: int) -> None:
         super().__init__()
         self.upscale_factor = upscale_factor
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self):
@@ -80,11 +96,11 @@ class PixelUnshuffle(Module):
     (1, 4, 2, 3)
     """
 
-    def __init__(self, downscale_factor):
+    def __init__(self, downscale_factor: int) -> None:
         super().__init__()
         self.downscale_factor = downscale_factor
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self):

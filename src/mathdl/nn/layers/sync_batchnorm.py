@@ -12,13 +12,17 @@ from mathdl import distributed as dist
 from mathdl.autograd.function import as_tensor
 from mathdl.nn.functional.sync_batch_norm import sync_batch_norm
 from mathdl.nn.layers.batchnorm import _BatchNorm
+from mathdl.typing import DTypeLike
 
 
 class SyncBatchNorm(_BatchNorm):
     """Batch norm over (N, C, …) inputs with statistics synchronised across ranks
     (``torch.nn.SyncBatchNorm``). weight γ, bias β, running_mean, running_var: (C,).
 
-    >>> model = nn.SyncBatchNorm.convert_sync_batchnorm(model)   # doctest: +SKIP
+    >>> from mathdl import nn
+    >>> model = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)))
+    >>> type(model[1]).__name__
+    'SyncBatchNorm'
     """
 
     _dims = (2, 3, 4, 5)
@@ -26,18 +30,18 @@ class SyncBatchNorm(_BatchNorm):
 
     def __init__(
         self,
-        num_features,
-        eps=1e-5,
-        momentum=0.1,
-        affine=True,
-        track_running_stats=True,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
         process_group=None,
-        dtype=None,
-    ):
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
         dist.process_group._check_group(process_group)
 
-    def forward(self, input):
+    def forward(self, input):  # (buffers exist only with track_running_stats: left untyped)
         if not (self.training and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(input)
         input = as_tensor(input)

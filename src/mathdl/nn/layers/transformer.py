@@ -16,8 +16,10 @@ copy across.
 
 import copy
 import numbers
+from collections.abc import Callable
 
 from mathdl import ops
+from mathdl.autograd.tensor import Tensor
 from mathdl.nn import init
 from mathdl.nn.containers import ModuleList
 from mathdl.nn.functional.activation import gelu
@@ -27,6 +29,7 @@ from mathdl.nn.layers.dropout import Dropout
 from mathdl.nn.layers.layernorm import LayerNorm
 from mathdl.nn.layers.linear import Linear
 from mathdl.nn.module import Module
+from mathdl.typing import TensorLike
 
 
 def _activation(activation, where):
@@ -53,20 +56,24 @@ class TransformerEncoderLayer(Module):
 
     forward(src (T, B, E), src_mask=None (T, T), src_key_padding_mask=None (B, T),
     is_causal=False) → (T, B, E). Formulas in the module docstring.
+
+    >>> import mathdl as md
+    >>> md.nn.TransformerEncoderLayer(8, 2, 16)(md.ones(5, 3, 8)).shape
+    (5, 3, 8)
     """
 
     def __init__(
         self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation="relu",
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-    ):
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable[[Tensor], Tensor] = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         _check_model_sizes(d_model, nhead, dim_feedforward, "TransformerEncoderLayer")
         self.self_attn = MultiheadAttention(
@@ -97,7 +104,13 @@ class TransformerEncoderLayer(Module):
     def _feed_forward(self, x):
         return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
-    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+    def forward(
+        self,
+        src: Tensor,
+        src_mask: TensorLike | None = None,
+        src_key_padding_mask: TensorLike | None = None,
+        is_causal: bool = False,
+    ) -> Tensor:
         x = src
         if self.norm_first:
             x = x + self._self_attention(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -117,20 +130,24 @@ class TransformerDecoderLayer(Module):
     forward(tgt (T, B, E), memory (S, B, E), tgt_mask=None, memory_mask=None,
     tgt_key_padding_mask=None, memory_key_padding_mask=None, tgt_is_causal=False,
     memory_is_causal=False) → (T, B, E).
+
+    >>> import mathdl as md
+    >>> md.nn.TransformerDecoderLayer(8, 2, 16)(md.ones(4, 3, 8), md.ones(6, 3, 8)).shape
+    (4, 3, 8)
     """
 
     def __init__(
         self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation="relu",
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-    ):
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable[[Tensor], Tensor] = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         _check_model_sizes(d_model, nhead, dim_feedforward, "TransformerDecoderLayer")
         self.self_attn = MultiheadAttention(
@@ -180,15 +197,15 @@ class TransformerDecoderLayer(Module):
 
     def forward(
         self,
-        tgt,
-        memory,
-        tgt_mask=None,
-        memory_mask=None,
-        tgt_key_padding_mask=None,
-        memory_key_padding_mask=None,
-        tgt_is_causal=False,
-        memory_is_causal=False,
-    ):
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: TensorLike | None = None,
+        memory_mask: TensorLike | None = None,
+        tgt_key_padding_mask: TensorLike | None = None,
+        memory_key_padding_mask: TensorLike | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
         x = tgt
         if self.norm_first:
             x = x + self._self_attention(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
@@ -211,15 +228,34 @@ def _clones(layer, num_layers, where):
 
 
 class TransformerEncoder(Module):
-    """A stack of ``num_layers`` copies of ``encoder_layer`` (names ``layers.0.…``), then ``norm``."""
+    """A stack of ``num_layers`` copies of ``encoder_layer`` (names ``layers.0.…``), then ``norm``.
 
-    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
+    >>> import mathdl as md
+    >>> encoder = md.nn.TransformerEncoder(md.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), num_layers=2)
+    >>> encoder(md.ones(3, 5, 8)).shape
+    (3, 5, 8)
+    """
+
+    def __init__(
+        self,
+        encoder_layer: TransformerEncoderLayer,
+        num_layers: int,
+        norm: Module | None = None,
+        enable_nested_tensor: bool = True,
+        mask_check: bool = True,
+    ) -> None:
         super().__init__()
         self.layers = _clones(encoder_layer, num_layers, "TransformerEncoder")
         self.num_layers = int(num_layers)
         self.norm = norm
 
-    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=False):
+    def forward(
+        self,
+        src: Tensor,
+        mask: TensorLike | None = None,
+        src_key_padding_mask: TensorLike | None = None,
+        is_causal: bool = False,
+    ) -> Tensor:
         x = src
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=is_causal)
@@ -227,9 +263,17 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """A stack of ``num_layers`` copies of ``decoder_layer`` (names ``layers.0.…``), then ``norm``."""
+    """A stack of ``num_layers`` copies of ``decoder_layer`` (names ``layers.0.…``), then ``norm``.
 
-    def __init__(self, decoder_layer, num_layers, norm=None):
+    >>> import mathdl as md
+    >>> decoder = md.nn.TransformerDecoder(md.nn.TransformerDecoderLayer(8, 2, 16), num_layers=2)
+    >>> decoder(md.ones(4, 3, 8), md.ones(6, 3, 8)).shape   # tgt (T, B, E), memory (S, B, E)
+    (4, 3, 8)
+    """
+
+    def __init__(
+        self, decoder_layer: TransformerDecoderLayer, num_layers: int, norm: Module | None = None
+    ) -> None:
         super().__init__()
         self.layers = _clones(decoder_layer, num_layers, "TransformerDecoder")
         self.num_layers = int(num_layers)
@@ -237,15 +281,15 @@ class TransformerDecoder(Module):
 
     def forward(
         self,
-        tgt,
-        memory,
-        tgt_mask=None,
-        memory_mask=None,
-        tgt_key_padding_mask=None,
-        memory_key_padding_mask=None,
-        tgt_is_causal=False,
-        memory_is_causal=False,
-    ):
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: TensorLike | None = None,
+        memory_mask: TensorLike | None = None,
+        tgt_key_padding_mask: TensorLike | None = None,
+        memory_key_padding_mask: TensorLike | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
         x = tgt
         for layer in self.layers:
             x = layer(

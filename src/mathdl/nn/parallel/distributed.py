@@ -66,8 +66,12 @@ class DistributedDataParallel(Module):
     ``ddp.module.state_dict()`` for a checkpoint that loads into an unwrapped model), and
     ``load_state_dict`` accepts keys with or without the prefix.
 
-    >>> model = DistributedDataParallel(nn.Linear(4, 2))   # doctest: +SKIP
-    >>> loss = F.mse_loss(model(x), y); loss.backward()     # grads are now averaged over ranks
+    In a script run as ``mpiexec -n 2 python train.py`` after ``dist.init_process_group("mpi")``
+    (not a doctest: it needs the ranks)::
+
+        model = DistributedDataParallel(nn.Linear(4, 2))
+        loss = F.mse_loss(model(x), y)
+        loss.backward()         # the gradients are now averaged over the ranks
     """
 
     def __init__(
@@ -150,9 +154,11 @@ class DistributedDataParallel(Module):
         """Inside this block forward/backward accumulate gradients locally, with no communication;
         the first synchronised forward/backward afterwards averages the accumulated sum.
 
-        >>> with ddp.no_sync():                    # doctest: +SKIP
-        ...     loss_fn(ddp(x1), y1).backward()     # local only
-        >>> loss_fn(ddp(x2), y2).backward()         # averages the sum of both micro-batches
+        Under ``mpiexec`` (not a doctest: it needs the ranks)::
+
+            with ddp.no_sync():
+                loss_fn(ddp(x1), y1).backward()     # local only
+            loss_fn(ddp(x2), y2).backward()         # averages the sum of both micro-batches
         """
         previous = self.require_backward_grad_sync
         self.require_backward_grad_sync = False

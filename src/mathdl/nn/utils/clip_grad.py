@@ -2,6 +2,7 @@
 
 import math
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -14,7 +15,12 @@ def _with_grads(parameters):
     return [p for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
     total = ‖(g₁, g₂, …)‖_p = (Σᵢ Σ |gᵢ|ᵖ)^(1/p)  (p = ∞: the largest |g|); if total > max_norm,
@@ -47,7 +53,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor(np.asarray(total, dtype=dtype))
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element to [−clip_value, clip_value], in place."""
     clip_value = float(clip_value)
     if clip_value < 0:

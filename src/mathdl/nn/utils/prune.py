@@ -162,7 +162,10 @@ def l1_unstructured(module, name, amount, importance_scores=None):
     """Zero the ``amount`` (count or fraction of the unpruned entries) entries of ``name`` with the
     smallest |w| (or smallest |importance_scores|). Returns ``module``.
 
-    >>> layer = nn.Linear(4, 3); prune.l1_unstructured(layer, "weight", amount=0.5)
+    >>> from mathdl import nn
+    >>> layer = l1_unstructured(nn.Linear(4, 3), "weight", amount=0.5)
+    >>> int((layer.weight.array == 0).sum()), sorted(name for name, _ in layer.named_parameters())
+    (6, ['bias', 'weight_orig'])
     """
     return _apply(module, name, L1Unstructured(amount), importance_scores)
 
