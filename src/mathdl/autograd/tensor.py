@@ -439,7 +439,7 @@ def _dim_index(dim, ndim, op):
     return int(dim) % ndim
 
 
-_OPS = []
+_OPS: list[Any] = []
 
 
 def _ops():
