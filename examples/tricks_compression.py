@@ -171,72 +171,63 @@ def run(args):
     return results
 
 
-def table(results, args):
+HEADER = [
+    "model",
+    "non-zero weights",
+    "stored bytes",
+    "test accuracy",
+    "after fine-tuning",
+    "ms / 256 images",
+    "time vs float32",
+]
+
+
+def table_rows(results):
+    """One row per model: float32, int8, then the pruned ones (and the pruned + int8 one)."""
     base = results["float32"]
     reference = min(base["seconds"], results["float32_again"])
-    header = [
-        "model",
-        "non-zero weights",
-        "stored bytes",
-        "test accuracy",
-        "after fine-tuning",
-        "ms / 256 images",
-        "time vs float32",
-    ]
 
-    def timing(seconds):
-        return [f"{1e3 * seconds:.0f}", f"{seconds / reference:.2f}×"]
+    def row(name, nonzero, stored, accuracy, after, seconds):
+        return [name, nonzero, stored, accuracy, after, f"{1e3 * seconds:.0f}", f"{seconds / reference:.2f}×"]
 
+    q = results["int8"]
     rows = [
-        [
+        row(
             "float32",
             f"{base['nonzero']:,} / {base['total']:,}",
             f"{base['bytes']:,}",
             f"{base['accuracy']:.4f}",
             "—",
-            *timing(reference),
-        ]
+            reference,
+        ),
+        row("int8 (PTQ)", f"{q['nonzero']:,}", f"{q['bytes']:,}", f"{q['accuracy']:.4f}", "—", q["seconds"]),
     ]
-    q = results["int8"]
-    rows.append(
-        [
-            "int8 (PTQ)",
-            f"{q['nonzero']:,}",
-            f"{q['bytes']:,}",
-            f"{q['accuracy']:.4f}",
-            "—",
-            *timing(q["seconds"]),
-        ]
-    )
-    for row in results["pruning"]:
-        if "amount" not in row:
+    rest = base["bytes"] - 4 * base["total"]  # biases and BatchNorm: kept dense
+    for r in results["pruning"]:
+        if "amount" not in r:  # pruned, fine-tuned, then quantised
             rows.append(
-                [
-                    row["kind"],
-                    f"{row['nonzero']:,}",
-                    f"{row['bytes']:,}",
+                row(
+                    r["kind"],
+                    f"{r['nonzero']:,}",
+                    f"{r['bytes']:,}",
                     "—",
-                    f"{row['accuracy']:.4f}",
-                    *timing(row["seconds"]),
-                ]
+                    f"{r['accuracy']:.4f}",
+                    r["seconds"],
+                )
             )
             continue
-        rest = base["bytes"] - 4 * base["total"]  # biases and BatchNorm: kept dense
-        if row["kind"] == "unstructured":  # each non-zero weight stored as a float32 value + an int32 index
-            stored = f"{row['nonzero'] * 8 + rest:,} (sparse)"
+        if r["kind"] == "unstructured":  # each non-zero weight stored as a float32 value + an int32 index
+            stored = f"{r['nonzero'] * 8 + rest:,} (sparse)"
         else:  # zero output channels removed: the remaining weights stored dense
-            stored = f"{row['nonzero'] * 4 + rest:,} (channels removed)"
-        label = f"{row['kind']} {row['amount']:.0%}"
+            stored = f"{r['nonzero'] * 4 + rest:,} (channels removed)"
+        label = f"{r['kind']} {r['amount']:.0%}"
         rows.append(
-            [
-                label,
-                f"{row['nonzero']:,}",
-                stored,
-                f"{row['before']:.4f}",
-                f"{row['after']:.4f}",
-                *timing(row["seconds"]),
-            ]
+            row(label, f"{r['nonzero']:,}", stored, f"{r['before']:.4f}", f"{r['after']:.4f}", r["seconds"])
         )
+    return rows
+
+
+def table(results, args):
     return (
         f"SmallCNN(width={args.width}) trained {args.epochs} epochs (Adam lr {args.lr}, cosine) on the 6,000 "
         f"subset images; pruned copies fine-tuned {args.finetune_epochs} epochs at lr {args.finetune_lr}; int8 "
@@ -245,8 +236,8 @@ def table(results, args):
         f"'stored bytes' of an unstructured-pruned model counts each non-zero weight as a float32 value plus an "
         f"int32 index; of a channel-pruned one, the weights left once the zero output channels are removed "
         f"(the next layers' inputs from those channels are not counted as removed). The masked models "
-        f"themselves are stored dense ({base['bytes']:,} bytes) and run at dense speed.\n\n"
-        + common.markdown_table(header, rows)
+        f"themselves are stored dense ({results['float32']['bytes']:,} bytes) and run at dense speed.\n\n"
+        + common.markdown_table(HEADER, table_rows(results))
     )
 
 
