@@ -152,7 +152,7 @@ def plot(results, args, folder):
         (f"snapshot ensemble ({args.cycles})", results["snapshot_ensemble"]),
         ("SWA", results["swa"]),
     ]
-    figure, axes = plt.subplots(1, 5, figsize=(18, 3.8))
+    figure, axes = plt.subplots(1, 5, figsize=(19, 3.8), gridspec_kw={"wspace": 0.35})
     for axis, (title, s) in zip(axes, panels):
         d = s["diagram"]
         edges = np.array(d["edges"])
