@@ -13,7 +13,10 @@ Every run takes the same number of optimiser steps (``--steps``, Adam, cosine sc
 whatever the number of images, and is scored on the 500 test images of the five new classes.
 
     OPENBLAS_NUM_THREADS=1 nice -n 10 python examples/tricks_transfer.py [OUT] [--seeds 2]
-        [--pretrain-epochs 8] [--steps 300] [--width 16] [--replot]
+        [--pretrain-epochs 8] [--steps 300] [--width 16] [--target 5 6 7 8 9 --suffix ""] [--replot]
+
+``--target`` chooses the five new classes (the other five are pre-trained on); ``--suffix`` names
+the output files (transfer<suffix>.md/.png/.json).
 """
 
 import argparse
@@ -31,7 +34,7 @@ import tricks_common as common  # noqa: E402
 from mathdl import optim  # noqa: E402
 from mathdl.train import Trainer  # noqa: E402
 
-SOURCE, TARGET = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
+TARGET = (5, 6, 7, 8, 9)  # sandal, shirt, sneaker, bag, ankle boot (the source: the other five)
 SIZES = (50, 100, 500)
 METHODS = ("frozen", "fine-tune", "scratch")
 
@@ -105,8 +108,9 @@ def run_one(method, per_class, seed, pretrained, target, args):
 
 def run(args):
     (x, y), (x_test, y_test) = common.load_subset()
-    source_train, source_test = select(x, y, SOURCE), select(x_test, y_test, SOURCE)
-    target = (select(x, y, TARGET), select(x_test, y_test, TARGET))
+    source = tuple(c for c in range(10) if c not in args.target)
+    source_train, source_test = select(x, y, source), select(x_test, y_test, source)
+    target = (select(x, y, args.target), select(x_test, y_test, args.target))
     pretrained, source_accuracy = pretrain(args, source_train, source_test)
     results = {"source_accuracy": source_accuracy, "runs": {}}
     for per_class in SIZES:
@@ -128,9 +132,9 @@ def table(results, args):
     header = ["labelled images per class", *(f"{m} ({trained[m]:,} trained parameters)" for m in METHODS)]
     return (
         f"SmallCNN(width={args.width}) pre-trained for {args.pretrain_epochs} epochs on the 3,000 subset "
-        f"images of classes 0–4 (test accuracy there {results['source_accuracy']:.4f}); then "
-        f"{args.steps} Adam steps (lr {args.lr}, cosine, batch {args.batch_size}) on the few labelled images "
-        f"of classes 5–9; accuracy on their 500 test images, mean ± std over {args.seeds} seeds (each seed "
+        f"images of classes {sorted(set(range(10)) - set(args.target))} (test accuracy there "
+        f"{results['source_accuracy']:.4f}); then {args.steps} Adam steps (lr {args.lr}, cosine, batch "
+        f"{args.batch_size}) on the few labelled images of classes {list(args.target)}; accuracy on their 500 test images, mean ± std over {args.seeds} seeds (each seed "
         f"draws its own images and head).\n\n" + common.markdown_table(header, rows)
     )
 
@@ -143,13 +147,15 @@ def plot(results, args, folder):
         values = np.array([[r["accuracy"] for r in results["runs"][f"{method}/{n}"]] for n in SIZES])
         axis.errorbar(SIZES, values.mean(1), yerr=values.std(1), marker=marker, capsize=3, label=method)
     axis.set_xscale("log")
+    axis.minorticks_off()
     axis.set_xticks(SIZES)
     axis.set_xticklabels([str(n) for n in SIZES])
     axis.set(xlabel="labelled images per class (5 new classes)", ylabel="test accuracy on the new classes")
-    axis.set_title("transfer from classes 0–4 to classes 5–9")
+    source = sorted(set(range(10)) - set(args.target))
+    axis.set_title(f"transfer from classes {source} to {list(args.target)}")
     axis.grid(alpha=0.3)
     axis.legend()
-    return common.save_figure(figure, folder, "transfer.png")
+    return common.save_figure(figure, folder, f"transfer{args.suffix}.png")
 
 
 def main():
@@ -161,23 +167,25 @@ def main():
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--target", type=int, nargs=5, default=list(TARGET), help="the five new classes")
+    parser.add_argument("--suffix", default="", help="appended to the output file names")
     parser.add_argument("--replot", action="store_true")
     args = parser.parse_args()
     folder = common.output_dir(args.output, "tricks")
     if args.replot:
-        with open(os.path.join(folder, "transfer.json")) as handle:
+        with open(os.path.join(folder, f"transfer{args.suffix}.json")) as handle:
             results = json.load(handle)
-        args = argparse.Namespace(**results["args"])
+        args = argparse.Namespace(**{**vars(args), **results["args"]})
     else:
         print(common.machine_load(), flush=True)
         with common.Timer() as timer:
             results = run(args)
         results["seconds"], results["args"] = timer.seconds, vars(args)
-        common.write_report(folder, "transfer.json", json.dumps(results, indent=1))
+        common.write_report(folder, f"transfer{args.suffix}.json", json.dumps(results, indent=1))
         print(common.machine_load(), f"; {timer.seconds:.0f} s in all")
     text = table(results, args)
     print(text)
-    common.write_report(folder, "transfer.md", text)
+    common.write_report(folder, f"transfer{args.suffix}.md", text)
     plot(results, args, folder)
 
 
