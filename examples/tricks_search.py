@@ -148,16 +148,20 @@ def table(runs, args):
 
 
 def plot(runs, args, folder):
+    """Median (and 25–75 % band over seeds) of the best full-budget score against epochs spent."""
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(7, 4.2))
     for strategy, colour in zip(STRATEGIES, ("tab:grey", "tab:blue", "tab:orange")):
-        for k, summary in enumerate(runs[strategy]):
-            points = [(e / 3, b) for e, b in summary["curve"] if b is not None]
-            xs, ys = zip(*points)
-            axis.step(xs, ys, where="post", color=colour, alpha=0.8, label=strategy if k == 0 else None)
+        curves = [summary["curve"] for summary in runs[strategy]]
+        spent = np.array([e for e, _ in curves[0]]) / 3
+        values = np.array([[np.nan if b is None else b for _, b in curve] for curve in curves])
+        keep = ~np.isnan(values).any(axis=0)
+        low, median, high = np.percentile(values[:, keep], [25, 50, 75], axis=0)
+        axis.step(spent[keep], median, where="post", color=colour, label=f"{strategy} (median)")
+        axis.fill_between(spent[keep], low, high, step="post", color=colour, alpha=0.2)
     axis.set(xlabel="training epochs spent (per fold)", ylabel="best 3-fold accuracy at full budget")
-    axis.set_title(f"search comparison, {args.seeds} seeds each")
+    axis.set_title(f"search comparison, {args.seeds} seeds each (band: 25–75 %)")
     axis.grid(alpha=0.3)
     axis.legend()
     return common.save_figure(figure, folder, "search.png")
