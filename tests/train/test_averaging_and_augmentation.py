@@ -14,6 +14,7 @@ from mathdl.optim.swa_utils import SWALR
 from mathdl.train import (
     AugmentedSupervised,
     LambdaCallback,
+    ModelCheckpoint,
     SnapshotEnsemble,
     StochasticWeightAveraging,
     Trainer,
@@ -129,3 +130,29 @@ def test_swa_callback_averages_the_weights_of_the_swa_epochs():
     hidden = averaged[1](averaged[0](md.tensor(x))).array
     np.testing.assert_allclose(averaged[2].running_mean.array, hidden.mean(0), rtol=1e-4, atol=1e-5)
     assert int(swa.averaged_model.n_averaged.array) == 3
+
+
+def test_snapshots_and_swa_resume_from_a_checkpoint_exactly(tmp_path):
+    x, y = _data(64)
+    path = str(tmp_path / "checkpoint.npz")
+
+    def run(epochs, resume=False):
+        md.manual_seed(0)
+        model = _model(batchnorm=True)
+        trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), verbose=0)
+        snapshots, swa = SnapshotEnsemble(1), StochasticWeightAveraging(swa_lr=0.05, swa_start=1)
+        if resume:
+            trainer.load_checkpoint(path)
+        loader = DataLoader(TensorDataset(x, y), 16, shuffle=True)
+        trainer.fit(loader, epochs, callbacks=[snapshots, swa, ModelCheckpoint(path)])
+        return snapshots, swa
+
+    run(2)
+    resumed = run(4, resume=True)
+    straight = run(4)
+    assert resumed[0].snapshot_epochs == straight[0].snapshot_epochs == [0, 1, 2, 3]
+    for ours, theirs in zip(resumed[0].snapshots, straight[0].snapshots):
+        for name in theirs:
+            np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-6)
+    for ours, theirs in zip(resumed[1].averaged_model.parameters(), straight[1].averaged_model.parameters()):
+        np.testing.assert_allclose(ours.array, theirs.array, rtol=1e-6)
