@@ -13,7 +13,7 @@ Each is scored on the 1,000 test images: accuracy, negative log-likelihood and e
 calibration error (15 bins, ``mathdl.stats.calibration``); the reliability diagrams are drawn.
 
     OPENBLAS_NUM_THREADS=1 nice -n 10 python examples/tricks_ensembles.py [OUT] [--members 4]
-        [--epochs 10] [--cycles 4 --cycle-epochs 4] [--swa-epochs 10 --swa-phase 5] [--replot]
+        [--epochs 10] [--cycles 4 --cycle-epochs 4] [--swa-epochs 15 --swa-phase 5] [--replot]
 """
 
 import argparse
