@@ -24,8 +24,7 @@ import numpy as np
 import mathdl as md
 from mathdl import nn, optim
 from mathdl.data import DataLoader, TensorDataset
-from mathdl.probes import InformationPlane
-from mathdl.train import Trainer
+from mathdl.train import InformationPlane, Trainer
 from mathdl.tune.results import write_text_atomic
 
 LAYERS = (12, 10, 7, 5, 4, 3, 2)

@@ -17,6 +17,8 @@ EPOCHS = 40
         ("ExponentialLR", dict(gamma=0.93)),
         ("CosineAnnealingLR", dict(T_max=10)),
         ("CosineAnnealingLR", dict(T_max=13, eta_min=0.01)),
+        ("CosineAnnealingWarmRestarts", dict(T_0=5)),
+        ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.01)),
     ],
 )
 def test_schedule_matches_torch(torch, name, options):
@@ -84,3 +86,23 @@ def test_reduce_on_plateau_matches_torch(torch, options):
         np.testing.assert_allclose(ours.param_groups[0]["lr"], theirs.param_groups[0]["lr"], rtol=1e-14)
         np.testing.assert_allclose(a.get_last_lr(), b.get_last_lr(), rtol=1e-14)
     assert ours.param_groups[0]["lr"] < 0.1
+
+
+@pytest.mark.parametrize("T_mult", [1, 2])
+def test_warm_restarts_with_fractional_epochs_match_torch(torch, T_mult):
+    """Per-step use: step(epoch + i / steps), the closed form for T_cur and T_i."""
+    ours = optim.SGD([nn.Parameter(np.zeros(2))], lr=0.1)
+    theirs = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1)
+    our_schedule = optim.lr_scheduler.CosineAnnealingWarmRestarts(ours, T_0=2, T_mult=T_mult, eta_min=1e-3)
+    their_schedule = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        theirs, T_0=2, T_mult=T_mult, eta_min=1e-3
+    )
+    for epoch in range(12):
+        for i in range(4):
+            our_schedule.step(epoch + i / 4)
+            their_schedule.step(epoch + i / 4)
+            np.testing.assert_allclose(our_schedule.get_last_lr(), their_schedule.get_last_lr(), rtol=1e-12)
+    with pytest.raises(ValueError, match="T_0"):
+        optim.lr_scheduler.CosineAnnealingWarmRestarts(ours, T_0=0)
+    with pytest.raises(ValueError, match="non-negative epoch"):
+        our_schedule.step(-1)

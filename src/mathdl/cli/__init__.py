@@ -5,6 +5,7 @@
     mathdl train --resume runs/20260101-120000 --epochs 20   # continue exactly
     mathdl evaluate runs/20260101-120000                     # held-out numbers of any run
     mathdl generate runs/20260101-130000 --temperature 0     # text or images from generative runs
+    mathdl tune examples/tune_mlp.toml  # a cross-validated hyper-parameter search from a TOML file
     mathdl rl cartpole --agent a2c
     mathdl gradcheck                     # the gradient-check table of every op
 
@@ -20,8 +21,9 @@ from mathdl.cli.common import CommandError
 from mathdl.cli.evaluate import add_evaluate, add_generate
 from mathdl.cli.misc import add_gradcheck, add_rl
 from mathdl.cli.train import add_train, peek_model
+from mathdl.cli.tune import add_tune
 
-COMMANDS = [add_train, add_evaluate, add_generate, add_rl, add_gradcheck]
+COMMANDS = [add_train, add_evaluate, add_generate, add_tune, add_rl, add_gradcheck]
 
 
 def build_parser(argv=None):

@@ -7,6 +7,7 @@ datasets (MNIST, Fashion-MNIST, the shipped offline Fashion-MNIST subset).
     for images, labels in loader: ...   # Tensors (64, 28, 28) uint8 and (64,) uint8
 """
 
+from mathdl.data import transforms
 from mathdl.data.dataloader import DataLoader, WorkerInfo, default_collate, default_convert, get_worker_info
 from mathdl.data.dataset import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset
 from mathdl.data.datasets import (
@@ -131,5 +132,6 @@ __all__ = [
     "random_split",
     "read_idx",
     "train_val_split",
+    "transforms",
     "write_idx",
 ]

@@ -7,6 +7,8 @@ step for step:
                         (closed form η₀ γ^⌊t / step_size⌋)
     ExponentialLR:      η_t = η_{t−1} · γ                 (η₀ γᵗ)
     CosineAnnealingLR:  η_t = η_min + (η₀ − η_min)(1 + cos(π t / T_max)) / 2
+    CosineAnnealingWarmRestarts:  η = η_min + (η₀ − η_min)(1 + cos(π T_cur / T_i)) / 2, T_cur the
+                        epochs since the last restart, T_i the current cycle (T₀, T₀ T_mult, …)
 """
 
 import math
@@ -149,6 +151,64 @@ class CosineAnnealingLR(LRScheduler):
             + self.eta_min
             for group in groups
         ]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov & Hutter, 2017): cosine annealing from η₀ to η_min over a cycle of T_i
+    epochs, then a restart at η₀; cycles grow as T_i = T₀ T_mult^k.
+
+        η = η_min + (η₀ − η_min)(1 + cos(π T_cur / T_i)) / 2
+
+    ``step()`` advances one epoch (T_cur + 1, restarting when it reaches T_i); ``step(epoch)``
+    with a fractional epoch (e.g. ``epoch + batch / batches`` for a per-step schedule) sets T_cur
+    from it in closed form, as PyTorch does. The rate at the end of each cycle is what snapshot
+    ensembles (Huang et al., 2017) save."""
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        if isinstance(T_0, bool) or not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if isinstance(T_mult, bool) or not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, float(eta_min)
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        factor = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base - self.eta_min) * factor for base in self.base_lrs]
+
+    def _advance(self, epoch):
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+            return epoch
+        if epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+        if epoch < self.T_0:
+            self.T_i, self.T_cur = self.T_0, epoch
+        elif self.T_mult == 1:
+            self.T_cur = epoch % self.T_0
+        else:
+            n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+            self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+            self.T_i = self.T_0 * self.T_mult**n
+        return epoch
+
+    def step(self, epoch=None):
+        """Advance one epoch, or jump to ``epoch`` (may be fractional), and set each group's ``lr``."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        epoch = self._advance(epoch)
+        self._step_count += 1
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
 
 class LambdaLR(LRScheduler):

@@ -10,7 +10,14 @@ History, checkpoints and plots — one path for every model.
     Trainer(gan, {"generator": opt_g, "discriminator": opt_d}, strategy=Adversarial(n_critic=5))
 """
 
-from mathdl.train.callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint
+from mathdl.train.augmentation import AugmentedSupervised
+from mathdl.train.averaging import (
+    SnapshotEnsemble,
+    StochasticWeightAveraging,
+    ensemble_probabilities,
+    predict_probabilities,
+)
+from mathdl.train.callbacks import Callback, EarlyStopping, InformationPlane, LambdaCallback, ModelCheckpoint
 from mathdl.train.checkpoint import CheckpointFormatError, load_checkpoint, save_checkpoint
 from mathdl.train.history import History
 from mathdl.train.loop import Trainer, fit
@@ -36,16 +43,20 @@ from mathdl.train.strategies import (
 
 __all__ = [
     "Adversarial",
+    "AugmentedSupervised",
     "Callback",
     "CheckpointFormatError",
     "ContrastiveDivergence",
     "EarlyStopping",
     "History",
+    "InformationPlane",
     "LambdaCallback",
     "ModelCheckpoint",
     "ModelLoss",
     "NonFiniteLoss",
     "ProgressLine",
+    "SnapshotEnsemble",
+    "StochasticWeightAveraging",
     "StepStrategy",
     "Supervised",
     "TeacherForcing",
@@ -55,6 +66,7 @@ __all__ = [
     "binary_accuracy",
     "confusion_matrix",
     "corpus_bleu",
+    "ensemble_probabilities",
     "fit",
     "image_grid",
     "judge_samples",
@@ -63,5 +75,6 @@ __all__ = [
     "plot_history",
     "plot_image_grid",
     "plot_predictions",
+    "predict_probabilities",
     "save_checkpoint",
 ]

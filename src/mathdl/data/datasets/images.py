@@ -24,7 +24,9 @@ class ImageDataset(Dataset):
     Args:
         images: uint8 array (N, H, W).
         labels: integer array (N,).
-        transform: optional callable applied to each image (after layout/scaling).
+        transform: optional callable applied to each image (after layout/scaling); a
+            ``mathdl.data.transforms`` transform (``batched = True``) is applied to a whole
+            batch in one call by ``get_batch`` (random parameters still drawn per image).
         target_transform: optional callable applied to each label.
         layout: ``"chw"`` → (1, H, W), ``"hw"`` → (H, W), ``"flat"`` → (H*W,).
         scale: divide by 255 into float32 (default) or keep uint8.
@@ -96,9 +98,12 @@ class ImageDataset(Dataset):
         images = self._format(self.images[indices], owned=True)
         labels = self.labels[indices]
         if self.transform is not None:
-            # A per-sample transform is the user's function of one image: it has to be called once
-            # per image.
-            images = np.stack([np.asarray(self.transform(image)) for image in images])
+            if getattr(self.transform, "batched", False):
+                # a mathdl.data.transforms transform: one vectorised call, parameters per image
+                images = np.asarray(self.transform(images))
+            else:
+                # a user's function of one image has to be called once per image
+                images = np.stack([np.asarray(self.transform(image)) for image in images])
         if self.target_transform is not None:
             labels = np.asarray([self.target_transform(int(label)) for label in labels])
         return images, labels

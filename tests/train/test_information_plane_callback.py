@@ -8,9 +8,8 @@ import pytest
 import mathdl as md
 from mathdl import nn, optim
 from mathdl.data import DataLoader, TensorDataset
-from mathdl.probes import InformationPlane
 from mathdl.stats import mutual_information_binned
-from mathdl.train import Trainer
+from mathdl.train import InformationPlane, Trainer
 
 
 def test_records_layers_at_the_chosen_epochs():
