@@ -38,6 +38,7 @@ from mathdl.data.datasets.photographs import (
     rgb_to_grey,
     rgb_to_luminance,
 )
+from mathdl.data.datasets.superresolution import sr_pair, sr_patches
 from mathdl.data.splits import kfold_splits, random_split, train_val_split
 from mathdl.data.text import (
     CharVocab,
@@ -62,6 +63,8 @@ __all__ = [
     "random_patches",
     "rgb_to_grey",
     "rgb_to_luminance",
+    "sr_pair",
+    "sr_patches",
     "CharVocab",
     "CorpusNotFoundError",
     "WordVocab",

@@ -6,7 +6,8 @@
 
 Image classifiers: ``softmax``, ``mlp``, ``lenet`` (d2l), ``lenet5`` (1998, C3 table), ``cnn``
 (conv-BN-ReLU with a residual block). Language models: ``char-rnn``, ``char-lstm``, ``char-gru``,
-``char-transformer``; sequence to sequence: ``seq2seq-attention``, ``seq2seq-transformer``.
+``char-transformer``; sequence to sequence: ``seq2seq-attention``, ``seq2seq-transformer``;
+super-resolution (luminance): ``srcnn``, ``espcn`` (``build('espcn', scale=3)``).
 Not registered (they are not classifiers), imported from their files: ``dncnn.DnCNN`` (denoiser),
 ``autoencoder``, ``vae``, ``gan``, ``rbm``.
 """
@@ -18,6 +19,7 @@ from mathdl.models import (
     mlp,
     seq2seq,  # noqa: F401  (importing registers them)
     softmax_regression,
+    superresolution,
 )
 from mathdl.models.char_lm import CharRNNLM, CharTransformerLM
 from mathdl.models.cnn import SmallCNN, plot_feature_maps, plot_filters
@@ -27,21 +29,26 @@ from mathdl.models.mlp import MLP
 from mathdl.models.registry import UnknownModelError, available, build, from_config, get, register
 from mathdl.models.seq2seq import Seq2SeqAttention
 from mathdl.models.softmax_regression import SoftmaxRegression
+from mathdl.models.superresolution import ESPCN, SRCNN
 
 IMAGE_CLASSIFIERS = ("softmax", "mlp", "lenet", "lenet5", "cnn")
 LANGUAGE_MODELS = ("char-rnn", "char-lstm", "char-gru", "char-transformer")
+SUPER_RESOLUTION_MODELS = ("srcnn", "espcn")
 
 __all__ = [
     "CharRNNLM",
     "CharTransformerLM",
     "DnCNN",
+    "ESPCN",
     "IMAGE_CLASSIFIERS",
     "LANGUAGE_MODELS",
+    "SUPER_RESOLUTION_MODELS",
     "LeNet",
     "LeNet5",
     "MLP",
     "Seq2SeqAttention",
     "SmallCNN",
+    "SRCNN",
     "SoftmaxRegression",
     "UnknownModelError",
     "available",
