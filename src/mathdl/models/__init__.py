@@ -7,7 +7,8 @@
 Image classifiers: ``softmax``, ``mlp``, ``lenet`` (d2l), ``lenet5`` (1998, C3 table), ``cnn``
 (conv-BN-ReLU with a residual block). Language models: ``char-rnn``, ``char-lstm``, ``char-gru``,
 ``char-transformer``; sequence to sequence: ``seq2seq-attention``, ``seq2seq-transformer``;
-super-resolution (luminance): ``srcnn``, ``espcn`` (``build('espcn', scale=3)``).
+super-resolution (luminance): ``srcnn``, ``espcn`` (``build('espcn', scale=3)``); the style-transfer
+feature network trained on photograph patches: ``photo-patch-cnn`` (``RandomFeatures`` is its untrained twin).
 Not registered (they are not classifiers), imported from their files: ``dncnn.DnCNN`` (denoiser),
 ``autoencoder``, ``vae``, ``gan``, ``rbm``.
 """
@@ -19,6 +20,7 @@ from mathdl.models import (
     mlp,
     seq2seq,  # noqa: F401  (importing registers them)
     softmax_regression,
+    style_features,
     superresolution,
 )
 from mathdl.models.char_lm import CharRNNLM, CharTransformerLM
@@ -29,6 +31,7 @@ from mathdl.models.mlp import MLP
 from mathdl.models.registry import UnknownModelError, available, build, from_config, get, register
 from mathdl.models.seq2seq import Seq2SeqAttention
 from mathdl.models.softmax_regression import SoftmaxRegression
+from mathdl.models.style_features import PatchClassifier, RandomFeatures
 from mathdl.models.superresolution import ESPCN, SRCNN
 
 IMAGE_CLASSIFIERS = ("softmax", "mlp", "lenet", "lenet5", "cnn")
@@ -46,6 +49,8 @@ __all__ = [
     "LeNet",
     "LeNet5",
     "MLP",
+    "PatchClassifier",
+    "RandomFeatures",
     "Seq2SeqAttention",
     "SmallCNN",
     "SRCNN",
