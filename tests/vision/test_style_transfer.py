@@ -92,3 +92,43 @@ def test_inputs_and_errors(rng):
         StyleObjective(net, content, style, style_layers=[3], content_layer=0)
     with pytest.raises(ValueError, match="shape"):
         objective(md.zeros(3, 8, 8, dtype=np.float64))
+
+
+def test_stylize_file_end_to_end(tmp_path, rng):
+    from mathdl.vision.png import read_png, write_png
+    from mathdl.vision.style_transfer import stylize_file
+
+    content, style = _pair(rng, size=20)
+    write_png(tmp_path / "c.png", np.moveaxis(content, 0, -1))
+    write_png(tmp_path / "s.png", np.moveaxis(style, 0, -1))
+    result = stylize_file(tmp_path / "c.png", tmp_path / "s.png", tmp_path / "o.png", size=16, steps=3)
+    out = read_png(tmp_path / "o.png")
+    assert out.shape == (16, 16, 3)
+    np.testing.assert_allclose(out, np.round(np.moveaxis(result.image, 0, -1) * 255) / 255, atol=1e-6)
+    with pytest.raises(FileExistsError, match="exists"):
+        stylize_file(tmp_path / "c.png", tmp_path / "s.png", tmp_path / "o.png", size=16, steps=3)
+    with pytest.raises(FileNotFoundError, match="built-in photograph"):
+        stylize_file(tmp_path / "missing.png", tmp_path / "s.png", tmp_path / "p.png", size=16, steps=3)
+    with pytest.raises(ValueError, match="size"):
+        stylize_file(tmp_path / "c.png", tmp_path / "s.png", tmp_path / "p.png", size=4)
+    with pytest.raises(FileNotFoundError, match="no such run"):
+        stylize_file(tmp_path / "c.png", tmp_path / "s.png", tmp_path / "p.png", size=16, features="nowhere")
+
+
+def test_stylize_built_in_names_and_a_trained_network(tmp_path):
+    pytest.importorskip(
+        "skimage", reason="the built-in photographs ship with scikit-image (pip install mathdl[images])"
+    )
+    from mathdl import models
+    from mathdl.train import save_checkpoint
+    from mathdl.vision.style_transfer import load_feature_net, stylize_file
+
+    net = models.build("photo-patch-cnn", widths=[4, 6, 6])
+    save_checkpoint(tmp_path / "run" / "checkpoint.npz", net, config={"model": net.config})
+    loaded = load_feature_net(tmp_path / "run")
+    np.testing.assert_array_equal(loaded.convs[0].weight.array, net.convs[0].weight.array)
+    stylize_file("astronaut", "brick", tmp_path / "o.png", size=24, steps=2, features=str(tmp_path / "run"))
+    mlp = models.build("mlp")
+    save_checkpoint(tmp_path / "mlp.npz", mlp, config={"model": mlp.config})
+    with pytest.raises(ValueError, match="photo-patch-cnn"):
+        load_feature_net(tmp_path / "mlp.npz")

@@ -215,3 +215,59 @@ def stylize(
         image, message, iterations = _run_adam(recorder, x0, steps, lr)
     image = np.clip(image, 0.0, 1.0)
     return StyleResult(image, objective.report(image), recorder.curve, message, iterations)
+
+
+def load_image(source):
+    """An RGB image (3, H, W) in [0, 1] from a PNG path or a built-in photograph name
+    (``mathdl.data.PHOTOGRAPH_NAMES``: astronaut, brick, coffee, …; needs scikit-image)."""
+    import os
+
+    from mathdl.data.datasets.photographs import PHOTOGRAPH_NAMES, load_photograph
+    from mathdl.vision.png import read_png
+
+    if os.path.isfile(source):
+        return _image(read_png(source), source)
+    if source in PHOTOGRAPH_NAMES:
+        return load_photograph(source).astype(np.float64)
+    raise FileNotFoundError(
+        f"{source!r} is neither an image file nor a built-in photograph ({', '.join(PHOTOGRAPH_NAMES)})"
+    )
+
+
+def load_feature_net(features="random", seed=0):
+    """'random' (``RandomFeatures(seed)``) or a run folder/checkpoint of ``photo-patch-cnn``."""
+    from mathdl import models
+    from mathdl.models.style_features import RandomFeatures
+    from mathdl.train import load_checkpoint
+    from mathdl.vision.upscale import find_checkpoint
+
+    if features == "random":
+        return RandomFeatures(seed=seed)
+    path = find_checkpoint(features)
+    content = load_checkpoint(path)
+    config = (content.get("config") or {}).get("model")
+    if not isinstance(config, dict) or config.get("name") != "photo-patch-cnn":
+        raise ValueError(f"{path}: not a photo-patch-cnn run; use 'random' or a photo-patch-cnn checkpoint")
+    net = models.from_config(config)
+    net.load_state_dict(content["model"])
+    return net
+
+
+def stylize_file(
+    content, style, out, size=160, steps=150, method="lbfgs", features="random", overwrite=False, **options
+):
+    """What ``mathdl stylize`` runs: read (or name) the two images, resize them so that their longer
+    side is ``size``, stylise, write ``out`` (PNG). Returns the ``StyleResult``."""
+    import os
+
+    from mathdl.vision.png import write_png
+
+    if os.path.exists(out) and not overwrite:
+        raise FileExistsError(f"{out} exists; choose another name (or overwrite it explicitly)")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 8:
+        raise ValueError(f"stylize: size must be an int >= 8, got {size!r}")
+    content_image = resize_to(load_image(content), size)
+    style_image = resize_to(load_image(style), size)
+    result = stylize(content_image, style_image, load_feature_net(features), method, steps, **options)
+    write_png(out, np.moveaxis(result.image, 0, -1), overwrite=overwrite)
+    return result

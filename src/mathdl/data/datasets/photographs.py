@@ -180,7 +180,7 @@ def random_patches(images, patch_size, count, seed=0):
     if not images or any(np.ndim(image) != 3 for image in images):
         raise ValueError("random_patches: expected a non-empty list of (C, H, W) images")
     p = int(patch_size)
-    positions = np.array([(im.shape[1] - p + 1) * (im.shape[2] - p + 1) for im in images])
+    positions = np.array([max(im.shape[1] - p + 1, 0) * max(im.shape[2] - p + 1, 0) for im in images])
     if p < 1 or (positions <= 0).any():
         raise ValueError(f"random_patches: patch_size {patch_size} must be positive and fit in every image")
     channels = {im.shape[0] for im in images}

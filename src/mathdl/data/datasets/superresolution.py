@@ -70,7 +70,10 @@ def sr_patches(images, scale, patch_size, count, seed=0, upscaled_input=False, c
     margin = -(-int(context) // factor)  # the context in low-resolution pixels, rounded up
     pairs = [sr_pair(image, s) for image in images]
     positions = np.array(
-        [(low.shape[1] - p - 2 * margin + 1) * (low.shape[2] - p - 2 * margin + 1) for _, low in pairs]
+        [
+            max(low.shape[1] - p - 2 * margin + 1, 0) * max(low.shape[2] - p - 2 * margin + 1, 0)
+            for _, low in pairs
+        ]
     )
     if (positions <= 0).any():
         raise ValueError(f"sr_patches: a low-resolution patch of {p} pixels does not fit in every image")
