@@ -48,6 +48,7 @@ from mathdl.nn.layers.conv import Conv2d
 from mathdl.ops.elementwise import relu, tanh
 
 __all__ = ["ESPCN", "SRCNN", "edge_pad", "sr_loss"]
+ACTIVATIONS = {"tanh": tanh, "relu": relu}
 
 
 def edge_pad(x, radius):
@@ -130,16 +131,23 @@ class SRCNN(_SuperResolution):
     trained for; ``upscale`` enlarges by it) but does not change the architecture. ``padding``:
     'edge' (output size = input size) or 'valid' (2R pixels smaller)."""
 
-    def __init__(self, scale=2, channels=1, filters=(64, 32), kernels=(9, 1, 5), padding="edge"):
+    def __init__(
+        self, scale=2, channels=1, filters=(64, 32), kernels=(9, 1, 5), padding="edge", residual=False
+    ):
         super().__init__()
         self.scale = _check_scale(scale, "SRCNN")
+        self.residual = bool(residual)
         filters, kernels = _check_widths(filters, kernels, "SRCNN")
         self._build(channels, filters, kernels, channels, padding)
         self.magnification = 1  # forward keeps the size; the input is enlarged beforehand
 
     def forward_valid(self, x):
         """The three convolutions without padding: (N, C, H, W) → (N, C, H − 2R, W − 2R)."""
-        return self.conv3(relu(self.conv2(relu(self.conv1(x)))))
+        out = self.conv3(relu(self.conv2(relu(self.conv1(x)))))
+        if not self.residual:
+            return out
+        r = self.radius
+        return out + x[..., r : x.shape[-2] - r, r : x.shape[-1] - r]
 
     def upscale(self, low):
         """The whole pipeline: bicubic enlargement by ``scale`` (PyTorch's kernel), then the network."""
@@ -153,9 +161,22 @@ class ESPCN(_SuperResolution):
     (N, channels, h, w) → (N, channels, r·h, r·w), r = ``scale`` (r(h − 2R) × r(w − 2R) with
     ``padding='valid'``)."""
 
-    def __init__(self, scale=2, channels=1, filters=(64, 32), kernels=(5, 3, 3), padding="edge"):
+    def __init__(
+        self,
+        scale=2,
+        channels=1,
+        filters=(64, 32),
+        kernels=(5, 3, 3),
+        padding="edge",
+        residual=False,
+        activation="tanh",
+    ):
         super().__init__()
         self.scale = _check_scale(scale, "ESPCN")
+        self.residual = bool(residual)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"ESPCN: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        self.activation = activation
         filters, kernels = _check_widths(filters, kernels, "ESPCN")
         self._build(channels, filters, kernels, channels * self.scale**2, padding)
         self.magnification = self.scale  # output side / input side of forward
@@ -163,7 +184,13 @@ class ESPCN(_SuperResolution):
 
     def forward_valid(self, x):
         """Without padding: (N, C, h, w) → (N, C, r(h − 2R), r(w − 2R))."""
-        return self.shuffle(self.conv3(tanh(self.conv2(tanh(self.conv1(x))))))
+        act = ACTIVATIONS[self.activation]
+        out = self.shuffle(self.conv3(act(self.conv2(act(self.conv1(x))))))
+        if not self.residual:
+            return out
+        crop = self.radius * self.scale
+        up = F.interpolate(x, scale_factor=self.scale, mode="bicubic", align_corners=False)
+        return out + up[..., crop : up.shape[-2] - crop, crop : up.shape[-1] - crop]
 
     def upscale(self, low):
         """The network itself (it takes the small image)."""
