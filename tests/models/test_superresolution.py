@@ -72,6 +72,7 @@ def test_registry_round_trip_and_loss(rng):
         ({"filters": (64,)}, "filter"),
         ({"kernels": (4, 3, 3)}, "odd"),
         ({"padding": "zeros"}, "padding"),
+        ({"activation": "gelu"}, "activation"),
     ],
 )
 def test_bad_arguments(kwargs, message):
@@ -79,6 +80,27 @@ def test_bad_arguments(kwargs, message):
         ESPCN(**kwargs)
     with pytest.raises(ValueError, match="expected images"):
         ESPCN()(md.zeros(1, 3, 8, 8))
+
+
+def test_residual_variants_add_the_bicubic_enlargement(rng):
+    low = _images(rng, 2, 12, 10)
+    plain = ESPCN(scale=3, activation="relu")
+    residual = ESPCN(scale=3, activation="relu", residual=True)
+    residual.load_state_dict(plain.state_dict())
+    bicubic = md.nn.functional.interpolate(low, scale_factor=3, mode="bicubic", align_corners=False)
+    np.testing.assert_allclose(
+        residual.forward_valid(low).array,
+        plain.forward_valid(low).array + bicubic.array[..., 12:-12, 12:-12],
+        atol=1e-6,
+    )
+    srcnn, srcnn_residual = SRCNN(), SRCNN(residual=True)
+    srcnn_residual.load_state_dict(srcnn.state_dict())
+    up = _images(rng, 1, 20, 20)
+    np.testing.assert_allclose(srcnn_residual(up).array, srcnn(up).array + up.array, atol=1e-6)
+    assert models.build("espcn", residual=True, activation="relu").config["kwargs"] == {
+        "residual": True,
+        "activation": "relu",
+    }
 
 
 def test_gradients_by_finite_differences(rng, float64):

@@ -1,6 +1,7 @@
-"""``mathdl.vision``: image metrics (PSNR, SSIM), window filters, classical denoisers and the
-super-resolution protocol."""
+"""``mathdl.vision``: image metrics (PSNR, SSIM), window filters, classical denoisers, the
+super-resolution protocol, whole-image upscaling with a trained network, neural style transfer and
+a PNG reader/writer."""
 
-from mathdl.vision import denoise, filters, metrics, superresolution
+from mathdl.vision import denoise, filters, metrics, png, style_transfer, superresolution, upscale
 
-__all__ = ["denoise", "filters", "metrics", "superresolution"]
+__all__ = ["denoise", "filters", "metrics", "png", "style_transfer", "superresolution", "upscale"]
