@@ -10,8 +10,8 @@ the rate to lr/100 over ``--epochs`` passes over ``--patches`` fixed patch pairs
 only if another epoch would pass ``--minutes``. The networks train without padding on patches
 carrying their receptive radius of real context, as in the papers; images are enlarged through
 ``mathdl.vision.upscale`` (edge-extended tiles). The variants (``VARIANTS``): ``espcn`` and
-``srcnn`` learn the residual over bicubic and ESPCN uses ReLU; ``espcn-paper``/``srcnn-paper`` are
-the papers' networks. Also scored: the best linear upscaler from a 9 × 9 low-resolution window
+``srcnn`` learn the residual over bicubic from a standardised input and ESPCN uses ReLU;
+``espcn-paper``/``srcnn-paper`` are the papers' networks (trained at ``--paper-scales``, default ×2). Also scored: the best linear upscaler from a 9 × 9 low-resolution window
 (least squares on the same training photographs), the ceiling of any network that stays linear.
 
 Writes per run ``<out>/<variant>-x<s>/checkpoint.npz`` (for ``mathdl.vision.upscale.upscale_file``),
@@ -37,11 +37,12 @@ from mathdl.vision.superresolution import bicubic_downscale, bicubic_upscale, mo
 from mathdl.vision.upscale import upscale_luminance
 
 # name → (registered model, constructor options). The papers' networks and the variants trained by
-# default: both learn the residual over bicubic (Kim et al. 2016) and ESPCN uses ReLU, which lets
+# default: both learn the residual over bicubic (Kim et al. 2016) from a standardised input and ESPCN
+# uses ReLU, which lets
 # them leave, within minutes, the plateau of the best linear filter where the papers' versions sit.
 VARIANTS = {
-    "espcn": ("espcn", {"activation": "relu", "residual": True}),
-    "srcnn": ("srcnn", {"residual": True}),
+    "espcn": ("espcn", {"activation": "relu", "residual": True, "standardize": True}),
+    "srcnn": ("srcnn", {"residual": True, "standardize": True}),
     "espcn-paper": ("espcn", {}),
     "srcnn-paper": ("srcnn", {}),
 }
@@ -248,6 +249,7 @@ def main(argv=None):
     parser.add_argument("--patch", type=int, default=17, help="low-resolution patch side")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's rate, cosine-decayed to lr/100")
+    parser.add_argument("--paper-scales", type=int, nargs="+", default=[2], help="scales of the *-paper runs")
     parser.add_argument("--epochs", type=int, default=10, help="epochs of the cosine schedule")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -262,11 +264,12 @@ def main(argv=None):
         train_images = {name: train_images[name] for name in args.train_images}
     results, figures = {}, []
     for s in args.scales:
+        variants = [v for v in args.models if not v.endswith("-paper") or s in args.paper_scales]
         scores, bicubic = evaluate(None, s)
         results[s] = {"bicubic": {"scores": scores}}
         estimates = {"bicubic": bicubic}
         results[s]["linear 9×9"] = {"scores": evaluate(linear_upscaler(train_images, s), s)[0]}
-        for name in args.models:
+        for name in variants:
             print(
                 f"\n== {name} ×{s}: training for up to {args.minutes:g} min (load {load_average():.1f})",
                 flush=True,
