@@ -1,4 +1,13 @@
-"""Saving and loading without pickle: ``save(obj, path)`` / ``load(path)``, plus ``atomic_write``.
+"""Saving and loading without pickle: ``save(obj, f)`` / ``load(f)``, plus ``atomic_write``.
+
+``f`` is a path (written atomically) or a binary file object (``io.BytesIO``, an open file), as
+in ``torch.save``/``torch.load``. What can be saved is data: nested dicts, lists and tuples of
+Tensors, arrays, numbers, strings and None; a training checkpoint such as
+``{'epoch': 3, 'model_state_dict': model.state_dict(), 'optimizer_state_dict':
+optimizer.state_dict(), 'loss': loss}`` round-trips. Objects (a whole ``nn.Module``, an
+optimizer) are refused with a TypeError saying to save their ``state_dict()``: PyTorch pickles
+them, and loading a pickle can run arbitrary code, so mathdl never writes or reads one
+(``weights_only=False`` does not change that).
 
 File format: an ``.npz`` archive (a zip of ``.npy`` files, readable by ``numpy.load(...,
 allow_pickle=False)``) holding
@@ -116,27 +125,71 @@ def _encode(value, arrays, where):
             "type": "tuple" if isinstance(value, tuple) else "list",
             "items": [_encode(v, arrays, f"{where}[{k}]") for k, v in enumerate(value)],
         }
+    if callable(getattr(value, "state_dict", None)):
+        raise TypeError(_object_message(value, where))
     raise TypeError(
         f"save: cannot save {type(value).__name__} at {where}; allowed: dict (str/int "
         f"keys), list, tuple, Tensor, ndarray, int, float, bool, str, None"
     )
 
 
-def save(obj, path):
-    """Save ``obj`` (nested dicts/lists/tuples of Tensors, arrays, numbers, strings, None) to ``path``.
+def _object_message(value, where):
+    name = type(value).__name__
+    is_module = hasattr(value, "named_parameters")
+    noun = "model" if is_module else "optimizer" if hasattr(value, "param_groups") else "obj"
+    restore = (
+        f"rebuild it with its class ({name}(...)) and call {noun}.load_state_dict(md.load(PATH))"
+        if noun != "obj"
+        else "restore it with load_state_dict"
+    )
+    return (
+        f"save: {where} is a whole {name} object. mathdl saves data, not objects (unpickling an "
+        f"object can run arbitrary code, so mathdl never pickles). Save its state instead: "
+        f"md.save({noun}.state_dict(), PATH); to load, {restore}."
+    )
 
-    The file is an npz archive (see the module docstring) written atomically: a crash or an
-    error part-way leaves any previous file at ``path`` untouched and no partial file. Raises
-    TypeError naming the offending place (e.g. ``obj['layers'][2]``) for unsupported values.
+
+def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
+    """Save ``obj`` (nested dicts/lists/tuples of Tensors, arrays, numbers, strings, None) to ``f``.
+
+    ``f``: a path, written atomically (a crash or an error part-way leaves any previous file
+    there untouched and no partial file), or a binary file object opened for writing (the
+    archive is written at its current position). Raises TypeError naming the offending place
+    (e.g. ``obj['layers'][2]``) for unsupported values, and for a whole Module or optimizer
+    (save its ``state_dict()``). ``pickle_module``/``pickle_protocol`` are refused if given.
+
+    >>> import io, mathdl as md
+    >>> buffer = io.BytesIO()
+    >>> md.save({"epoch": 3, "w": md.tensor([1.0, 2.0])}, buffer)
+    >>> _ = buffer.seek(0)
+    >>> md.load(buffer)["epoch"]
+    3
     """
+    if pickle_module is not None or pickle_protocol is not None:
+        raise TypeError("save: mathdl never pickles, so pickle_module and pickle_protocol cannot be used")
     arrays = {}
     structure = _encode(obj, arrays, "obj")
     header = json.dumps(
         {"format": FORMAT_NAME, "version": FORMAT_VERSION, "structure": structure}, allow_nan=False
     )
     arrays[HEADER_ENTRY] = np.frombuffer(header.encode("utf-8"), dtype=np.uint8)
-    with atomic_write(path) as stream:
+    if _is_file_object(f, "write"):
+        np.savez(f, **arrays)
+        return
+    with atomic_write(_path(f, "save")) as stream:
         np.savez(stream, **arrays)
+
+
+def _is_file_object(f, method):
+    return hasattr(f, method) and not isinstance(f, (str, bytes, os.PathLike))
+
+
+def _path(f, where):
+    if not isinstance(f, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"{where}: f must be a path (str or os.PathLike) or a binary file object, got {type(f).__name__}"
+        )
+    return os.fspath(f)
 
 
 # ----- decoding ------------------------------------------------------------------------------
@@ -144,7 +197,10 @@ def _describe_foreign(start):
     if not start:
         return "the file is empty"
     if start[:1] == b"\x80" or start[:1] in (b"(", b"}", b"]"):
-        return "it looks like a pickle, which mathdl never loads (no arbitrary code execution)"
+        return (
+            "it looks like a pickle, which mathdl never loads, whatever weights_only says (unpickling "
+            "can run arbitrary code)"
+        )
     if start.startswith(b"\x93NUMPY"):
         return "it is a single .npy array, not an npz archive"
     if start.startswith(b"\x1f\x8b"):
@@ -218,56 +274,108 @@ class _Decoder:
         self.fail(f"unknown node type {kind!r}")
 
 
-def load(path):
-    """Load what ``save`` wrote: the same nested structure, Tensors as ``mathdl.Tensor``.
+def _check_load_options(map_location, pickle_module, mmap):
+    if pickle_module is not None:
+        raise TypeError("load: mathdl never unpickles, so pickle_module cannot be used")
+    if mmap:
+        raise ValueError("load: mmap=True is not supported (a checkpoint is read into memory)")
+    if map_location is None:
+        return
+    if callable(map_location) and not isinstance(map_location, str):
+        raise ValueError(
+            "load: map_location functions are not supported; mathdl loads every tensor to the CPU, "
+            "so give map_location=None or 'cpu'"
+        )
+    targets = map_location.values() if isinstance(map_location, dict) else [map_location]
+    for target in targets:
+        if str(target).split(":")[0] != "cpu":
+            raise ValueError(
+                f"load: map_location {target!r}: mathdl runs on the CPU only (a GPU backend is "
+                f"future work), so tensors can only be loaded to 'cpu'"
+            )
 
-    Raises ``FileNotFoundError`` for a missing file and ``CheckpointError`` (a ValueError) naming
-    the path and the problem for anything else: not an npz archive (a pickle, random bytes, an
-    empty file), a truncated or corrupted archive, an npz without mathdl's header, or a newer
-    format version. Never unpickles anything.
-    """
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"load: {path} is a folder, not a checkpoint file")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"load: no such file: {path}")
-    with open(path, "rb") as stream:
-        start = stream.read(8)
+
+def _open_archive(f, name):
+    """The NpzFile of ``f`` (path or binary file object), after checking its first bytes."""
+    if _is_file_object(f, "read"):
+        position = f.tell() if hasattr(f, "tell") else None
+        start = f.read(8)
+        if position is not None:
+            f.seek(position)
+        source = f
+    else:
+        path = _path(f, "load")
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"load: {path} is a folder, not a checkpoint file")
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"load: no such file: {path}")
+        with open(path, "rb") as stream:
+            start = stream.read(8)
+        source = path
+    if not isinstance(start, bytes):
+        raise TypeError(
+            f"load: {name} must be opened in binary mode ('rb'), it returned {type(start).__name__}"
+        )
     if not start.startswith(b"PK"):
-        raise CheckpointError(f"load: {path} is not a mathdl checkpoint: {_describe_foreign(start)}")
+        raise CheckpointError(f"load: {name} is not a mathdl checkpoint: {_describe_foreign(start)}")
     try:
-        archive = np.load(path, allow_pickle=False)
+        archive = np.load(source, allow_pickle=False)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
         raise CheckpointError(
-            f"load: {path} is not a readable npz archive (truncated or corrupted?): {error}"
+            f"load: {name} is not a readable npz archive (truncated or corrupted?): {error}"
         ) from None
-    with archive:
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise CheckpointError(f"load: {path} is not an npz archive")
-        if HEADER_ENTRY not in archive.files:
-            shown = ", ".join(archive.files[:5]) + (", ..." if len(archive.files) > 5 else "")
-            raise CheckpointError(
-                f"load: {path} is an npz archive but not a mathdl checkpoint: it "
-                f"has no {HEADER_ENTRY!r} entry (entries: {shown or 'none'})"
-            )
-        decoder = _Decoder(archive, path)
-        raw = decoder.array({"entry": HEADER_ENTRY})
-        try:
-            header = json.loads(bytes(np.asarray(raw, dtype=np.uint8)).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as error:
-            raise CheckpointError(
-                f"load: {path} is damaged: its header is not valid JSON ({error})"
-            ) from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-            raise CheckpointError(
-                f"load: {path} has a {HEADER_ENTRY!r} entry but not the {FORMAT_NAME!r} format marker"
-            )
-        version = header.get("version")
-        if type(version) is not int or version > FORMAT_VERSION or version < 1:
-            raise CheckpointError(
-                f"load: {path} has format version {version!r}; this mathdl "
-                f"reads versions 1..{FORMAT_VERSION} (upgrade mathdl?)"
-            )
-        if "structure" not in header:
-            raise CheckpointError(f"load: {path} is damaged: its header has no structure")
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise CheckpointError(f"load: {name} is not an npz archive")
+    return archive
+
+
+def _read_header(archive, decoder, name):
+    if HEADER_ENTRY not in archive.files:
+        shown = ", ".join(archive.files[:5]) + (", ..." if len(archive.files) > 5 else "")
+        raise CheckpointError(
+            f"load: {name} is an npz archive but not a mathdl checkpoint: it "
+            f"has no {HEADER_ENTRY!r} entry (entries: {shown or 'none'})"
+        )
+    raw = decoder.array({"entry": HEADER_ENTRY})
+    try:
+        header = json.loads(bytes(np.asarray(raw, dtype=np.uint8)).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CheckpointError(f"load: {name} is damaged: its header is not valid JSON ({error})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise CheckpointError(
+            f"load: {name} has a {HEADER_ENTRY!r} entry but not the {FORMAT_NAME!r} format marker"
+        )
+    version = header.get("version")
+    if type(version) is not int or version > FORMAT_VERSION or version < 1:
+        raise CheckpointError(
+            f"load: {name} has format version {version!r}; this mathdl "
+            f"reads versions 1..{FORMAT_VERSION} (upgrade mathdl?)"
+        )
+    if "structure" not in header:
+        raise CheckpointError(f"load: {name} is damaged: its header has no structure")
+    return header
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
+    """Load what ``save`` wrote: the same nested structure, Tensors as ``mathdl.Tensor``.
+
+    ``f``: a path or a binary file object (read from its current position). PyTorch's arguments
+    are accepted: ``map_location`` None or 'cpu' (or a device / a dict mapping to the CPU; any
+    other device raises ValueError), ``weights_only`` True or False (mathdl files hold only data,
+    so both load them, and neither ever unpickles), ``mmap`` False.
+
+    Raises ``FileNotFoundError`` for a missing file and ``CheckpointError`` (a ValueError) naming
+    the file and the problem for anything else: not an npz archive (a pickle such as a
+    ``torch.save`` file, random bytes, an empty file), a truncated or corrupted archive, an npz
+    without mathdl's header, or a newer format version.
+    """
+    if pickle_load_args:
+        raise TypeError(f"load: unexpected arguments {sorted(pickle_load_args)} (they configure unpickling)")
+    if weights_only not in (None, True, False):
+        raise TypeError(f"load: weights_only must be True, False or None, got {weights_only!r}")
+    _check_load_options(map_location, pickle_module, mmap)
+    name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else f"file object {type(f).__name__}"
+    with _open_archive(f, name) as archive:
+        decoder = _Decoder(archive, name)
+        header = _read_header(archive, decoder, name)
         return decoder.decode(header["structure"])

@@ -125,7 +125,7 @@ def test_batch_norm_state_dict_keys_and_errors():
         nn.BatchNorm1d(0)
     assert (
         repr(nn.BatchNorm1d(4))
-        == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+        == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
     )
 
 

@@ -192,7 +192,7 @@ def test_repr_is_torch_like():
         "Sequential(\n"
         "  (0): Linear(in_features=784, out_features=512, bias=True)\n"
         "  (1): ReLU()\n"
-        "  (2): Dropout(p=0.2)\n"
+        "  (2): Dropout(p=0.2, inplace=False)\n"
         "  (3): Linear(in_features=512, out_features=10, bias=True)\n"
         ")"
     )

@@ -1,262 +1,277 @@
-"""The table printed by ``mathdl gradcheck``: every op, its formula, and how well its gradient agrees
-with central finite differences (float64) and, when PyTorch is installed, with PyTorch's autograd.
+"""The table printed by ``mathdl gradcheck``: one row per differentiable op (every ``Function``
+subclass in mathdl), its formula, and how well its gradient agrees with central finite
+differences (float64) and with PyTorch's autograd.
 
-Each row evaluates L(x) = ⟨v, f(x)⟩ for a random cotangent v, compares ∇L from our backward with
-(a) central differences and (b) ``torch.autograd`` on the same inputs; pass means both errors are
-below 1e-6 (relative to the gradient's scale).
+Each row evaluates L(x) = ⟨v, f(x)⟩ for a random cotangent v and compares ∇L from our backward,
+element by element, with (a) central differences and (b) ``torch.autograd`` on the same inputs.
+As ``torch.autograd.gradcheck``, an element passes when
+
+    |analytic − numerical| ≤ ATOL + RTOL · |numerical|         (ATOL = 1e-6, RTOL = 1e-4)
+
+(the tolerance is per element, never scaled by the largest gradient), and the PyTorch column
+passes when values and gradients agree within 1e-10 + 1e-8 · |torch|.
+
+ADDING A ROW (one line in ``CASES`` of ``mathdl/autograd/gradcheck_cases.py``;
+``tests/autograd/test_gradcheck_coverage.py`` fails naming every Function subclass that no row
+declares):
+
+    row(Exp, "exp", "y = e^x", [normal((6,))], md.exp, lambda x: x.exp()),
+
+``row(covers, name, formula, inputs, function, torch_function=None)``: ``covers`` is the
+Function class (or a tuple of them) the row exercises (the test checks it really appears in the
+row's graph); ``inputs`` are samplers (``normal``, ``positive``, ``distinct``, ``spd``, or any
+``rng -> array``); ``function`` maps float64 Tensors to a Tensor or tuple of Tensors;
+``torch_function`` does the same with torch tensors (``None``: no PyTorch column for this row).
+Backward-only Functions (those that exist to make a gradient differentiable) are covered by a
+row whose function is a gradient built with ``create_graph``: ``gradient_of(f)``.
 """
 
 import argparse
+import contextlib
 import sys
+from collections import namedtuple
 
 import numpy as np
 
 import mathdl as md
 from mathdl.autograd.gradcheck import compare_gradients
 
-TOLERANCE = 1e-6
+ATOL = 1e-6
+RTOL = 1e-4
+TORCH_ATOL = 1e-10
+TORCH_RTOL = 1e-8
+
+Case = namedtuple("Case", "covers name formula inputs function torch_function context")
 
 
-def _positive(shape):
-    return lambda rng: rng.uniform(0.5, 2.0, shape)
+def row(covers, name, formula, inputs, function, torch_function=None, context=contextlib.nullcontext):
+    """One table row (see the module docstring). ``context`` is a context-manager factory the
+    row is evaluated inside (e.g. a one-process group for a collective), so no state leaks out."""
+    covers = covers if isinstance(covers, tuple) else (covers,)
+    return Case(covers, name, formula, inputs, function, torch_function, context)
 
 
-def _normal(shape):
-    return lambda rng: rng.standard_normal(shape)
+def normal(shape, scale=1.0):
+    return lambda rng: scale * rng.standard_normal(shape)
 
 
-def _distinct(shape):
-    # well-separated values, so max/min/relu/abs/clip are differentiable at every point we test
-    return lambda rng: rng.permutation(np.prod(shape)).reshape(shape) * 0.37 - 1.3
+def positive(shape, low=0.5, high=2.0):
+    return lambda rng: rng.uniform(low, high, shape)
 
 
-# (name, formula, inputs, mathdl function, torch function)
-CASES = [
-    (
-        "add",
-        "z = a + b (broadcast)",
-        [_normal((3, 4)), _normal((4,))],
-        lambda a, b: a + b,
-        lambda a, b: a + b,
-    ),
-    ("sub", "z = a - b", [_normal((3, 4)), _normal((3, 1))], lambda a, b: a - b, lambda a, b: a - b),
-    ("mul", "z = a * b", [_normal((2, 3)), _normal((2, 3))], lambda a, b: a * b, lambda a, b: a * b),
-    ("div", "z = a / b", [_normal((2, 3)), _positive((2, 3))], lambda a, b: a / b, lambda a, b: a / b),
-    ("neg", "z = -x", [_normal((4,))], lambda x: -x, lambda x: -x),
-    ("pow", "z = x^3", [_normal((5,))], lambda x: x**3, lambda x: x**3),
-    ("pow (tensor)", "z = a^b", [_positive((4,)), _normal((4,))], lambda a, b: a**b, lambda a, b: a**b),
-    ("matmul", "Z = A B", [_normal((3, 4)), _normal((4, 2))], lambda a, b: a @ b, lambda a, b: a @ b),
-    (
-        "matmul (batched)",
-        "Z[i] = A[i] B",
-        [_normal((2, 3, 4)), _normal((4, 5))],
-        lambda a, b: a @ b,
-        lambda a, b: a @ b,
-    ),
-    ("matmul (vector)", "z = A v", [_normal((3, 4)), _normal((4,))], lambda a, b: a @ b, lambda a, b: a @ b),
-    ("exp", "y = e^x", [_normal((6,))], md.exp, lambda x: x.exp()),
-    ("log", "y = ln x", [_positive((6,))], md.log, lambda x: x.log()),
-    ("sqrt", "y = sqrt(x)", [_positive((6,))], md.sqrt, lambda x: x.sqrt()),
-    ("abs", "y = |x|", [_distinct((6,))], md.abs, lambda x: x.abs()),
-    ("tanh", "y = tanh x", [_normal((6,))], md.tanh, lambda x: x.tanh()),
-    ("sigmoid", "y = 1 / (1 + e^-x)", [_normal((6,))], md.sigmoid, lambda x: x.sigmoid()),
-    ("relu", "y = max(x, 0)", [_distinct((6,))], md.relu, lambda x: x.relu()),
-    (
-        "clip",
-        "y = min(max(x, lo), hi)",
-        [_distinct((6,))],
-        lambda x: md.clip(x, -0.5, 0.5),
-        lambda x: x.clamp(-0.5, 0.5),
-    ),
-    ("maximum", "z = max(a, b)", [_distinct((5,)), _normal((5,))], md.maximum, lambda a, b: a.maximum(b)),
-    ("minimum", "z = min(a, b)", [_distinct((5,)), _normal((5,))], md.minimum, lambda a, b: a.minimum(b)),
-    (
-        "where",
-        "z = c ? a : b",
-        [_normal((2, 3)), _normal((2, 3))],
-        lambda a, b: md.where(np.array([[True, False, True], [False, True, False]]), a, b),
-        lambda a, b: _torch().where(_torch().tensor([[True, False, True], [False, True, False]]), a, b),
-    ),
-    ("sum", "y = sum_i x_i (axis 1)", [_normal((3, 4))], lambda x: x.sum(axis=1), lambda x: x.sum(dim=1)),
-    ("mean", "y = (1/n) sum_i x_i", [_normal((3, 4))], lambda x: x.mean(axis=0), lambda x: x.mean(dim=0)),
-    (
-        "var",
-        "y = sum (x - mean)^2 / (n - 1)",
-        [_normal((3, 4))],
-        lambda x: x.var(axis=1),
-        lambda x: x.var(dim=1),
-    ),
-    ("max", "y = max_i x_i", [_distinct((3, 4))], lambda x: x.max(axis=1), lambda x: x.max(dim=1).values),
-    ("min", "y = min_i x_i", [_distinct((3, 4))], lambda x: x.min(), lambda x: x.min()),
-    (
-        "logsumexp",
-        "y = m + log sum exp(x - m)",
-        [_normal((3, 4))],
-        lambda x: md.logsumexp(x, axis=1),
-        lambda x: x.logsumexp(dim=1),
-    ),
-    (
-        "softmax",
-        "y_i = e^x_i / sum_j e^x_j",
-        [_normal((3, 4))],
-        lambda x: md.softmax(x, axis=1),
-        lambda x: x.softmax(dim=1),
-    ),
-    (
-        "log_softmax",
-        "y_i = x_i - logsumexp(x)",
-        [_normal((3, 4))],
-        lambda x: md.log_softmax(x, axis=1),
-        lambda x: x.log_softmax(dim=1),
-    ),
-    (
-        "reshape",
-        "y = x viewed as (2, 6)",
-        [_normal((3, 4))],
-        lambda x: x.reshape(2, 6),
-        lambda x: x.reshape(2, 6),
-    ),
-    (
-        "transpose",
-        "y = x^T (axes 2,0,1)",
-        [_normal((2, 3, 4))],
-        lambda x: x.transpose(2, 0, 1),
-        lambda x: x.permute(2, 0, 1),
-    ),
-    (
-        "flatten",
-        "y = x flattened from dim 1",
-        [_normal((2, 3, 4))],
-        lambda x: x.flatten(1),
-        lambda x: x.flatten(1),
-    ),
-    ("index (slices)", "y = x[1:, ::2]", [_normal((3, 4))], lambda x: x[1:, ::2], lambda x: x[1:, ::2]),
-    (
-        "index (int array)",
-        "y = x[[0, 2, 0]] (scatter-add)",
-        [_normal((3, 4))],
-        lambda x: x[[0, 2, 0]],
-        lambda x: x[[0, 2, 0]],
-    ),
-    (
-        "index (bool mask)",
-        "y = x[mask]",
-        [_normal((3, 4))],
-        lambda x: x[np.arange(12).reshape(3, 4) % 3 == 0],
-        lambda x: x[_torch().tensor(np.arange(12).reshape(3, 4) % 3 == 0)],
-    ),
-    (
-        "concatenate",
-        "y = [a; b]",
-        [_normal((2, 3)), _normal((4, 3))],
-        lambda a, b: md.concatenate([a, b]),
-        lambda a, b: _torch().cat([a, b]),
-    ),
-    (
-        "stack",
-        "y[i] = x_i",
-        [_normal((2, 3)), _normal((2, 3))],
-        lambda a, b: md.stack([a, b], axis=1),
-        lambda a, b: _torch().stack([a, b], dim=1),
-    ),
-    (
-        "pad",
-        "y = x padded with 0",
-        [_normal((2, 3))],
-        lambda x: md.pad(x, ((1, 0), (2, 1))),
-        lambda x: _torch().nn.functional.pad(x, (2, 1, 1, 0)),
-    ),
-    (
-        "einsum",
-        "C_ik = sum_j A_ij B_jk",
-        [_normal((3, 4)), _normal((4, 2))],
-        lambda a, b: md.einsum("ij,jk->ik", a, b),
-        lambda a, b: _torch().einsum("ij,jk->ik", a, b),
-    ),
-    (
-        "einsum (trace)",
-        "y = sum_i A_ii",
-        [_normal((4, 4))],
-        lambda a: md.einsum("ii", a),
-        lambda a: _torch().einsum("ii", a),
-    ),
-]
+def uniform(shape, low, high):
+    return lambda rng: rng.uniform(low, high, shape)
 
 
-def _torch():
+def distinct(shape):
+    """Well-separated values, so max/min/relu/abs/clip/pooling are differentiable at every point."""
+    return lambda rng: rng.permutation(int(np.prod(shape))).reshape(shape) * 0.37 - 1.3
+
+
+def spd(n):
+    """A well-conditioned symmetric positive-definite matrix (with distinct eigenvalues)."""
+
+    def sample(rng):
+        q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+        return (q * np.linspace(1.0, 3.0, n)) @ q.T
+
+    return sample
+
+
+def torch_module():
     import torch
 
     return torch
 
 
-def _torch_error(case_inputs, function, torch_function, seed):
-    """Max |our gradient − torch's gradient| for the same inputs and cotangent."""
-    try:
-        torch = _torch()
-    except ImportError:
-        return None
+def gradient_of(function, wrt=0, seed=1):
+    """x ↦ ∂⟨v, f(x)⟩/∂x_wrt for a fixed random v, built with ``create_graph`` (so the backward
+    Functions of f are in its graph and are checked by differentiating it)."""
+
+    def ours(*xs):
+        with md.enable_grad():
+            y = function(*xs)
+            v = np.random.default_rng(seed).standard_normal(y.shape)
+            return md.grad(y, [xs[wrt]], md.tensor(v, dtype=y.dtype), create_graph=True)[0]
+
+    return ours
+
+
+def torch_gradient_of(function, wrt=0, seed=1):
+    """``gradient_of`` for a torch function."""
+
+    def theirs(*xs):
+        torch = torch_module()
+        y = function(*xs)
+        v = torch.tensor(np.random.default_rng(seed).standard_normal(tuple(y.shape)), dtype=y.dtype)
+        return torch.autograd.grad(y, [xs[wrt]], v, create_graph=True)[0]
+
+    return theirs
+
+
+def with_seed(function, seed=0):
+    """Run ``function`` with the global generator reseeded, so a random op (dropout) draws the same
+    mask on every evaluation of the finite differences."""
+
+    def seeded(*xs):
+        md.manual_seed(seed)
+        return function(*xs)
+
+    return seeded
+
+
+CASES = None  # None: the rows of gradcheck_cases.py (a test may put its own list here)
+
+
+def _cases():
+    if CASES is not None:
+        return CASES
+    from mathdl.autograd import gradcheck_cases
+
+    return gradcheck_cases.CASES
+
+
+def functions_in_graph(outputs):
+    """The Function classes recorded in the graph behind ``outputs`` (a Tensor or a sequence)."""
+    outputs = list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
+    seen, stack, found = set(), [y.creator for y in outputs if y.creator is not None], set()
+    while stack:
+        function = stack.pop()
+        if id(function) in seen:
+            continue
+        seen.add(id(function))
+        found.add(type(function))
+        stack.extend(x.creator for x in function.inputs if x.creator is not None)
+    return found
+
+
+def _functions_exercised(function, tensors, seed):
+    """Function classes in the graph of f(x) and in the graph of its vector-Jacobian product for a
+    cotangent that itself requires grad (so every backward Function applied is recorded)."""
+    outputs = function(*tensors)
+    outputs = list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
     rng = np.random.default_rng(seed)
-    ours = [md.tensor(x, requires_grad=True) for x in case_inputs]
-    y = function(*ours)
-    cotangent = rng.standard_normal(y.shape)
-    grads = md.grad(y, ours, md.tensor(cotangent), allow_unused=True)
-    theirs = [torch.tensor(x, requires_grad=True) for x in case_inputs]
-    z = torch_function(*theirs)
-    forward_error = float(np.max(np.abs(z.detach().numpy() - y.array))) if y.array.size else 0.0
-    torch_grads = torch.autograd.grad(z, theirs, torch.tensor(cotangent), allow_unused=True)
-    errors = [forward_error]
-    for g, t in zip(grads, torch_grads):
-        a = np.zeros(0) if g is None else g.array
-        b = np.zeros_like(a) if t is None else t.numpy()
-        errors.append(float(np.max(np.abs(a - b))) if a.size else 0.0)
-    return max(errors)
+    cotangents = [md.tensor(rng.standard_normal(y.shape), dtype=y.dtype, requires_grad=True) for y in outputs]
+    used = [y for y in outputs if y.requires_grad]
+    found = functions_in_graph(outputs)
+    if used:
+        grads = md.grad(
+            used,
+            tensors,
+            [v for y, v in zip(outputs, cotangents) if y.requires_grad],
+            create_graph=True,
+            allow_unused=True,
+        )
+        found |= functions_in_graph([g for g in grads if g is not None])
+    return found
+
+
+def _element_failures(pairs):
+    """(largest |a − n|, whether any element exceeds ATOL + RTOL |n|)."""
+    worst, failed = 0.0, False
+    for analytic, numerical in pairs:
+        if analytic.size == 0:
+            continue
+        error = np.abs(analytic - numerical)
+        worst = max(worst, float(error.max()))
+        failed |= bool(np.any(error > ATOL + RTOL * np.abs(numerical)))
+    return worst, failed
+
+
+def _torch_error(case, arrays, seed):
+    """(max |ours − torch| over values and gradients, pass?) for the same inputs and cotangents."""
+    if case.torch_function is None:
+        return None, True
+    try:
+        torch = torch_module()
+    except ImportError:
+        return None, True
+    ours = [md.tensor(x, requires_grad=True) for x in arrays]
+    theirs = [torch.tensor(x, requires_grad=True) for x in arrays]
+    ys, zs = case.function(*ours), case.torch_function(*theirs)
+    ys = list(ys) if isinstance(ys, (tuple, list)) else [ys]
+    zs = list(zs) if isinstance(zs, (tuple, list)) else [zs]
+    rng = np.random.default_rng(seed)
+    cotangents = [rng.standard_normal(y.shape) for y in ys]
+    grads = md.grad(ys, ours, [md.tensor(v) for v in cotangents], allow_unused=True)
+    torch_grads = torch.autograd.grad(zs, theirs, [torch.tensor(v) for v in cotangents], allow_unused=True)
+    pairs = [(y.array, z.detach().numpy()) for y, z in zip(ys, zs)]
+    for x, g, t in zip(arrays, grads, torch_grads):
+        pairs.append(
+            (np.zeros(x.shape) if g is None else g.array, np.zeros(x.shape) if t is None else t.numpy())
+        )
+    worst, ok = 0.0, True
+    for a, b in pairs:
+        if a.size:
+            worst = max(worst, float(np.max(np.abs(a - b))))
+            ok &= bool(np.all(np.abs(a - b) <= TORCH_ATOL + TORCH_RTOL * np.abs(b)))
+    return worst, ok
+
+
+def check(case, seed=0):
+    """(finite-difference error, torch error or None, pass?, Function classes seen) for one row."""
+    rng = np.random.default_rng(seed)
+    arrays = [make(rng) for make in case.inputs]
+    tensors = [md.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+    with case.context():
+        seen = _functions_exercised(case.function, tensors, seed)
+        pairs = compare_gradients(case.function, tensors, eps=1e-6, seed=seed)
+        fd_error, fd_failed = _element_failures(pairs)
+        torch_error, torch_ok = _torch_error(case, arrays, seed)
+    return fd_error, torch_error, (not fd_failed) and torch_ok, seen
+
+
+def _selected(case, names):
+    if not names:
+        return True
+    keys = {case.name, case.name.split(" ")[0]} | {c.__name__ for c in case.covers}
+    return bool(keys & set(names))
 
 
 def run(seed=0, names=None, stream=None):
     """Print the table; return True when every row passes."""
     stream = stream or sys.stdout
-    rows = []
-    all_pass = True
-    for name, formula, makers, function, torch_function in CASES:
-        if names and name.split(" ")[0] not in names and name not in names:
+    rows, all_pass = [], True
+    for case in _cases():
+        if not _selected(case, names):
             continue
-        rng = np.random.default_rng(seed)
-        arrays = [make(rng) for make in makers]
-        tensors = [md.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
-        pairs = compare_gradients(function, tensors, eps=1e-6, seed=seed)
-        fd_error = max((float(np.max(np.abs(a - n))) if a.size else 0.0) for a, n in pairs)
-        scale = max((float(np.max(np.abs(n))) if n.size else 0.0) for _, n in pairs)
-        torch_error = _torch_error(arrays, function, torch_function, seed)
-        ok = fd_error <= TOLERANCE * max(1.0, scale) and (torch_error is None or torch_error <= 1e-10)
+        fd_error, torch_error, ok, _ = check(case, seed)
         all_pass &= ok
         rows.append(
             (
-                name,
-                formula,
+                "/".join(c.__name__ for c in case.covers),
+                case.name,
+                case.formula,
                 f"{fd_error:.1e}",
                 "n/a" if torch_error is None else f"{torch_error:.1e}",
                 "pass" if ok else "FAIL",
             )
         )
-    header = ("op", "formula", "vs finite diff", "vs PyTorch", "result")
-    widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
+    _print_table(rows, stream)
+    return all_pass
+
+
+def _print_table(rows, stream):
+    header = ("Function", "op", "formula", "vs finite diff", "vs PyTorch", "result")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
     print(line, file=stream)
     print("-" * len(line), file=stream)
-    for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)), file=stream)
+    for r in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)), file=stream)
     torch_note = "" if _torch_available() else " (PyTorch not installed: its column is n/a)"
+    passed = sum(r[-1] == "pass" for r in rows)
+    print(f"\n{passed} passed, {len(rows) - passed} failed{torch_note}", file=stream)
     print(
-        f"\n{sum(r[-1] == 'pass' for r in rows)} passed, {sum(r[-1] != 'pass' for r in rows)} failed"
-        f"{torch_note}",
+        f"(per element: |analytic - numerical| <= {ATOL:g} + {RTOL:g}·|numerical|; "
+        f"PyTorch: <= {TORCH_ATOL:g} + {TORCH_RTOL:g}·|torch|)",
         file=stream,
     )
-    return all_pass
 
 
 def _torch_available():
     try:
-        _torch()
+        torch_module()
         return True
     except ImportError:
         return False
@@ -271,10 +286,12 @@ def main(argv=None):
         action="append",
         dest="ops",
         metavar="NAME",
-        help="check only this op (repeatable); default: all",
+        help="check only this op or Function class (repeatable); default: all",
     )
     args = parser.parse_args(argv)
-    known = {case[0].split(" ")[0] for case in CASES} | {case[0] for case in CASES}
+    known = set()
+    for case in _cases():
+        known |= {case.name, case.name.split(" ")[0]} | {c.__name__ for c in case.covers}
     for name in args.ops or ():
         if name not in known:
             parser.error(f"unknown op {name!r}; choose from: {', '.join(sorted(known))}")

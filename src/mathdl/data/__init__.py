@@ -7,22 +7,30 @@ datasets (MNIST, Fashion-MNIST, the shipped offline Fashion-MNIST subset).
     for images, labels in loader: ...   # Tensors (64, 28, 28) uint8 and (64,) uint8
 """
 
-from mathdl.data.dataloader import DataLoader, default_collate
-from mathdl.data.dataset import Dataset, Subset, TensorDataset
+from mathdl.data.dataloader import DataLoader, WorkerInfo, default_collate, default_convert, get_worker_info
+from mathdl.data.dataset import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset
 from mathdl.data.datasets import (
     DATASET_NAMES,
     FASHION_MNIST_CLASSES,
     MNIST,
     MNIST_CLASSES,
+    SPOKEN_DIGIT_CLASSES,
     DatasetNotFoundError,
     DownloadError,
+    EspeakNotFoundError,
     FashionMNIST,
+    FashionScenes,
     IDXError,
     ImageDataset,
+    MovingFashionScenes,
+    SpokenDigits,
+    collate_scenes,
     load_dataset,
     load_fashion_mnist,
     load_fashion_mnist_subset,
     load_mnist,
+    load_spoken_digits,
+    make_spoken_digits,
     read_idx,
     write_idx,
 )
@@ -40,6 +48,15 @@ from mathdl.data.datasets.photographs import (
     rgb_to_luminance,
 )
 from mathdl.data.datasets.superresolution import sr_pair, sr_patches
+from mathdl.data.distributed_sampler import DistributedSampler
+from mathdl.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from mathdl.data.splits import kfold_splits, random_split, train_val_split
 from mathdl.data.text import (
     CharVocab,
@@ -67,6 +84,18 @@ __all__ = [
     "rgb_to_luminance",
     "sr_pair",
     "sr_patches",
+    "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "WorkerInfo",
+    "default_convert",
+    "get_worker_info",
     "CharVocab",
     "CorpusNotFoundError",
     "WordVocab",
@@ -79,22 +108,31 @@ __all__ = [
     "DATASET_NAMES",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "DatasetNotFoundError",
     "DownloadError",
+    "EspeakNotFoundError",
     "FASHION_MNIST_CLASSES",
     "FashionMNIST",
+    "FashionScenes",
     "IDXError",
     "ImageDataset",
     "MNIST",
     "MNIST_CLASSES",
+    "MovingFashionScenes",
+    "SPOKEN_DIGIT_CLASSES",
+    "SpokenDigits",
     "Subset",
     "TensorDataset",
+    "collate_scenes",
     "default_collate",
     "kfold_splits",
     "load_dataset",
     "load_fashion_mnist",
     "load_fashion_mnist_subset",
     "load_mnist",
+    "load_spoken_digits",
+    "make_spoken_digits",
     "random_split",
     "read_idx",
     "train_val_split",

@@ -12,13 +12,45 @@ from mathdl.autograd.tensor import Tensor
 
 
 class Dataset:
-    """The base class of map-style datasets: subclasses define ``__getitem__`` and ``__len__``."""
+    """The base class of map-style datasets: subclasses define ``__getitem__`` and ``__len__``.
+    ``a + b`` is ``ConcatDataset([a, b])``, as in PyTorch."""
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index)")
 
     def __len__(self):
         raise NotImplementedError(f"{type(self).__name__} must define __len__()")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """The base class of iterable-style datasets (streams): subclasses define ``__iter__``.
+    ``DataLoader`` batches consecutive samples; ``a + b`` chains two streams (``ChainDataset``)."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__()")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it instead of indexing")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several IterableDatasets, one after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self):
+        return sum(len(dataset) for dataset in self.datasets)
 
 
 def as_array(value, name="value"):
@@ -88,11 +120,28 @@ class TensorDataset(Dataset):
         return self.arrays[0].shape[0]
 
     def __getitem__(self, index):
-        if not isinstance(index, (int, np.integer)):
-            raise TypeError(f"TensorDataset: index must be an integer, got {type(index).__name__}")
+        """``dataset[i]``: one row of each input; a slice, an integer list/array/Tensor or a boolean
+        mask gives the tuple of those rows (``tuple(t[index] for t in tensors)``, as PyTorch)."""
         n = len(self)
-        if not -n <= index < n:
-            raise IndexError(f"TensorDataset: index {index} is out of range for length {n}")
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            if not -n <= index < n:
+                raise IndexError(f"TensorDataset: index {index} is out of range for length {n}")
+        elif isinstance(index, slice):
+            pass
+        else:
+            index = index.array if isinstance(index, Tensor) else np.asarray(index)
+            if index.dtype == bool:
+                if index.shape != (n,):
+                    raise IndexError(
+                        f"TensorDataset: a boolean mask must have shape ({n},), got {index.shape}"
+                    )
+            elif index.dtype.kind in "iu" and index.ndim == 1:
+                index = check_indices(index, n, "TensorDataset")
+            else:
+                raise TypeError(
+                    f"TensorDataset: index must be an integer, a slice, a 1-D integer sequence or a "
+                    f"boolean mask, got {type(index).__name__} of dtype {index.dtype}"
+                )
         return tuple(Tensor(array[index]) for array in self.arrays)
 
     def get_batch(self, indices):
@@ -144,3 +193,58 @@ class Subset(Dataset):
 
     def __repr__(self):
         return f"Subset({type(self.dataset).__name__}, {len(self)} samples)"
+
+
+class ConcatDataset(Dataset):
+    """The samples of several map-style datasets, one after another: index i falls in the first
+    dataset whose cumulative length exceeds it (``cumulative_sizes``, as PyTorch)."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for dataset in self.datasets:
+            if isinstance(dataset, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset (use ChainDataset)")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if not isinstance(index, (int, np.integer)):
+            raise TypeError(f"ConcatDataset: index must be an integer, got {type(index).__name__}")
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for length {n}")
+        index = int(index) % n
+        which = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
+
+    @property
+    def get_batch(self):
+        # offered only when every part has a batch path (see Subset.get_batch)
+        parts = [getattr(d, "get_batch", None) for d in self.datasets]
+        if any(part is None for part in parts):
+            raise AttributeError("get_batch")
+
+        def get_batch(indices):
+            """Rows ``indices`` gathered from the parts, one call per part, in the asked order."""
+            indices = check_indices(indices, len(self), "ConcatDataset.get_batch") % len(self)
+            which = np.searchsorted(self.cumulative_sizes, indices, side="right")
+            starts = np.concatenate([[0], self.cumulative_sizes[:-1]])
+            pieces = []
+            for k in np.unique(which):
+                chosen = np.flatnonzero(which == k)
+                pieces.append((chosen, parts[k](indices[chosen] - starts[k])))
+            fields = []
+            for f in range(len(pieces[0][1])):
+                dtype = np.result_type(*[batch[f] for _, batch in pieces])
+                target = np.empty((len(indices),) + pieces[0][1][f].shape[1:], dtype=dtype)
+                for chosen, batch in pieces:
+                    target[chosen] = batch[f]
+                fields.append(target)
+            return tuple(fields)
+
+        return get_batch

@@ -167,23 +167,53 @@ class Module:
     register_module = add_module
 
     # ----- traversal -------------------------------------------------------------------------
-    def named_modules(self, prefix="", memo=None):
-        """(dotted name, module) for this module and every descendant, each module once."""
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) for this module and every descendant, each module once (as
+        ``torch.nn.Module.named_modules(memo=None, prefix='', remove_duplicate=True)``)."""
+        if isinstance(memo, str):  # an older positional call named_modules(prefix)
+            memo, prefix = None, memo
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self):
         """This module and every descendant (depth first, each once)."""
         for _, module in self.named_modules():
             yield module
 
+    def get_submodule(self, target):
+        """The descendant at dotted path ``target`` (``''`` is self), e.g. ``'encoder.layers.0'``."""
+        if target == "":
+            return self
+        module = self
+        for depth, name in enumerate(target.split(".")):
+            child = module._modules.get(name) if isinstance(module, Module) else None
+            if child is None:
+                walked = ".".join(target.split(".")[:depth]) or type(self).__name__
+                raise AttributeError(
+                    f"get_submodule: {walked} has no submodule {name!r} (looking for {target!r})"
+                )
+            module = child
+        return module
+
+    def get_parameter(self, target):
+        """The Parameter at dotted path ``target``, e.g. ``'0.weight'``."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._parameters or module._parameters[name] is None:
+            raise AttributeError(
+                f"get_parameter: {module_path or type(self).__name__} has no parameter {name!r}"
+            )
+        return module._parameters[name]
+
     def named_children(self):
+        """(name, module) for each direct sub-module."""
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
@@ -195,7 +225,7 @@ class Module:
 
     def _named_members(self, registry, prefix, recurse):
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or id(value) in seen:
@@ -228,7 +258,7 @@ class Module:
         ``keep_vars=True``; save them with ``mathdl.save``.
         """
         state = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix.rstrip(".")):
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
             head = f"{module_prefix}." if module_prefix else ""
             for name, param in module._parameters.items():
                 if param is not None:
@@ -315,24 +345,31 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype=None, device=None):
-        """Convert floating parameters, their gradients and floating buffers to ``dtype`` in place
-        (the Parameter objects are kept, so optimisers built earlier still hold them).
-
-        A device (``'cpu'``) is accepted and ignored, so PyTorch code calling ``model.to('cpu')``
-        runs; any other device raises ValueError.
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """``module.to(device)``, ``.to(dtype)``, ``.to(device, dtype)``, ``.to(tensor)``, as
+        ``torch.nn.Module.to``: convert floating parameters, their gradients and floating buffers to
+        ``dtype`` in place (the Parameter objects are kept, so optimisers built earlier still hold
+        them); returns self. The CPU is the only device: any other raises ``DeviceError``.
         """
-        for where in (dtype, device):
-            if isinstance(where, str):
-                if where.split(":")[0] != "cpu":
-                    raise ValueError(f"to: mathdl runs on the CPU only, got device {where!r}")
-                if where is dtype:
-                    dtype = None
+        from mathdl.devices import check_device, is_device_like
+        from mathdl.dtypes import as_dtype
+
+        for arg in args:
+            if hasattr(arg, "creator"):  # a Tensor: its dtype (and device, the CPU)
+                dtype = arg.dtype if dtype is None else dtype
+            elif is_device_like(arg) or (isinstance(arg, int) and not isinstance(arg, bool)):
+                device = arg
+            elif dtype is None:
+                dtype = arg
+            else:
+                raise TypeError(f"to: unexpected argument {arg!r} (give a device, a dtype or a tensor)")
+        if device is not None:
+            check_device(device)
         if dtype is None:
             return self
-        dtype = np.dtype(dtype)
+        dtype = as_dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"to: expected a floating dtype, got {dtype}")
+            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
         for module in self.modules():
             for tensor in list(module._parameters.values()) + list(module._buffers.values()):
                 if tensor is None or tensor.array.dtype.kind != "f":
@@ -341,6 +378,20 @@ class Module:
                 if tensor.grad is not None:
                     tensor.grad.array = tensor.grad.array.astype(dtype, copy=False)
         return self
+
+    def cpu(self):
+        """Returns self: the parameters already live on the CPU."""
+        return self
+
+    def cuda(self, device=None):
+        """Raises ``DeviceError``: mathdl has no GPU backend yet."""
+        from mathdl.devices import check_device
+
+        check_device("cuda" if device is None else device)
+
+    def half(self):
+        """Parameters and floating buffers to float16; returns self."""
+        return self.to(np.float16)
 
     def double(self):
         """Parameters and floating buffers to float64; returns self."""

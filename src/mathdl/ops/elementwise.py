@@ -1,7 +1,12 @@
 """Elementwise functions y = f(x), whose Jacobian is diagonal: ∂L/∂x = ȳ ⊙ f′(x).
 
-Derivatives are written with Tensor ops so that they can be differentiated again.
+Derivatives are written with Tensor ops so that they can be differentiated again. The rounding
+functions (floor, ceil, round, sign) are piecewise constant: their gradient is zero everywhere, as
+in PyTorch. Trigonometric and hyperbolic functions are in ``ops/trigonometric.py``, erf and erfc
+in ``ops/special.py``.
 """
+
+import numbers
 
 import numpy as np
 
@@ -17,6 +22,9 @@ def _output(function):
 
 class Exp(Function):
     """y = eˣ;  ∂L/∂x = ȳ ⊙ y."""
+
+    saves = ()
+    saves_output = True
 
     def forward(self, x):
         return np.exp(x)
@@ -39,6 +47,9 @@ class Log(Function):
 class Sqrt(Function):
     """y = √x;  ∂L/∂x = ȳ / (2y)."""
 
+    saves = ()
+    saves_output = True
+
     def forward(self, x):
         with np.errstate(invalid="ignore"):
             return np.sqrt(x)
@@ -60,6 +71,9 @@ class Abs(Function):
 class Tanh(Function):
     """y = tanh x;  ∂L/∂x = ȳ ⊙ (1 − y²)."""
 
+    saves = ()
+    saves_output = True
+
     def forward(self, x):
         return np.tanh(x)
 
@@ -77,6 +91,9 @@ def sigmoid_array(x):
 
 class Sigmoid(Function):
     """y = σ(x) = 1 / (1 + e⁻ˣ) (computed stably);  ∂L/∂x = ȳ ⊙ y (1 − y)."""
+
+    saves = ()
+    saves_output = True
 
     def forward(self, x):
         return sigmoid_array(x).astype(x.dtype, copy=False)
@@ -149,6 +166,8 @@ class Where(Function):
     The condition is a constant (a boolean array), not an input.
     """
 
+    saves = ()
+
     def __init__(self, condition):
         self.condition = condition
 
@@ -161,6 +180,98 @@ class Where(Function):
         ga = grad_like(where(self.condition, gz, zero), a) if a.requires_grad else None
         gb = grad_like(where(self.condition, zero, gz), b) if b.requires_grad else None
         return ga, gb
+
+
+class Square(Function):
+    """y = x²;  ∂L/∂x = 2 ȳ ⊙ x."""
+
+    def forward(self, x):
+        return np.square(x)
+
+    def backward(self, gy):
+        return gy * self.inputs[0] * 2.0
+
+
+class Reciprocal(Function):
+    """y = 1/x;  ∂L/∂x = −ȳ ⊙ y²."""
+
+    def forward(self, x):
+        with np.errstate(divide="ignore"):
+            return np.reciprocal(x)
+
+    def backward(self, gy):
+        y = _output(self)
+        return -(gy * y * y)
+
+
+class Rsqrt(Function):
+    """y = 1/√x;  ∂L/∂x = −½ ȳ ⊙ y³."""
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1.0 / np.sqrt(x)
+
+    def backward(self, gy):
+        y = _output(self)
+        return gy * y * y * y * -0.5
+
+
+class Log1p(Function):
+    """y = ln(1 + x), accurate for small |x|;  ∂L/∂x = ȳ / (1 + x)."""
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    def backward(self, gy):
+        return gy / (self.inputs[0] + 1.0)
+
+
+class Expm1(Function):
+    """y = eˣ − 1, accurate for small |x|;  ∂L/∂x = ȳ ⊙ (y + 1)."""
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def backward(self, gy):
+        return gy * (_output(self) + 1.0)
+
+
+class Rounding(Function):
+    """y = floor x, ceil x, round x (half to even, ``decimals`` places) or sign x;  ∂L/∂x = 0
+    (piecewise constant: zero almost everywhere, as PyTorch defines it at the jumps too)."""
+
+    def __init__(self, kind, decimals=0):
+        self.kind, self.decimals = kind, decimals
+
+    def forward(self, x):
+        if self.kind == "round":
+            return np.round(x, self.decimals)
+        return {"floor": np.floor, "ceil": np.ceil, "sign": np.sign}[self.kind](x)
+
+    def backward(self, gy):
+        return Tensor(np.zeros(gy.shape, dtype=gy.dtype))
+
+
+class Softplus(Function):
+    """y = (1/β) ln(1 + e^(βx)), and y = x where βx > threshold (as PyTorch);
+    ∂L/∂x = ȳ ⊙ σ(βx) (1 where βx > threshold).
+
+    Computed as (max(βx, 0) + ln(1 + e^(−|βx|)))/β, which never overflows.
+    """
+
+    def __init__(self, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        scaled = x * self.beta
+        smooth = (np.maximum(scaled, 0) + np.log1p(np.exp(-np.abs(scaled)))) / self.beta
+        return np.where(scaled > self.threshold, x, smooth).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        linear = x.array * self.beta > self.threshold
+        return gy * where(linear, 1.0, sigmoid(x * self.beta))
 
 
 def _unary(function, x):
@@ -208,6 +319,122 @@ def sigmoid(x):
 def relu(x):
     """Rectified linear unit max(x, 0)."""
     return _unary(ReLU(), x)
+
+
+def square(input):
+    """x² elementwise (``torch.square``); integers stay integers.
+
+    >>> import mathdl as md
+    >>> md.square(md.tensor([-2.0, 3.0]))
+    tensor([4., 9.])
+    """
+    return _unary(Square(), input)
+
+
+def reciprocal(input):
+    """1/x elementwise (``torch.reciprocal``); integers become floats, 1/0 = inf.
+
+    >>> import mathdl as md
+    >>> md.reciprocal(md.tensor([2.0, 4.0]))
+    tensor([0.5 , 0.25])
+    """
+    return _floating(Reciprocal(), input)
+
+
+def rsqrt(input):
+    """1/√x elementwise (``torch.rsqrt``).
+
+    >>> import mathdl as md
+    >>> md.rsqrt(md.tensor([4.0]))
+    tensor([0.5])
+    """
+    return _floating(Rsqrt(), input)
+
+
+def log1p(input):
+    """ln(1 + x) elementwise (``torch.log1p``), without the rounding of 1 + x for tiny x.
+
+    >>> import mathdl as md
+    >>> md.log1p(md.tensor([0.0]))
+    tensor([0.])
+    """
+    return _floating(Log1p(), input)
+
+
+def expm1(input):
+    """eˣ − 1 elementwise (``torch.expm1``), without cancellation for tiny x.
+
+    >>> import mathdl as md
+    >>> md.expm1(md.tensor([0.0]))
+    tensor([0.])
+    """
+    return _floating(Expm1(), input)
+
+
+def _rounding(kind, input, decimals=0):
+    input = as_tensor(input)
+    if input.dtype.kind not in "fc":  # integers are already whole numbers (and have no gradient)
+        if kind == "sign":
+            return Tensor(np.sign(input.array))
+        return Tensor(input.array.copy())
+    return Rounding(kind, decimals)(input)
+
+
+def floor(input):
+    """The largest integer ≤ x, elementwise (``torch.floor``); zero gradient.
+
+    >>> import mathdl as md
+    >>> md.floor(md.tensor([1.5, -1.5]))
+    tensor([ 1., -2.])
+    """
+    return _rounding("floor", input)
+
+
+def ceil(input):
+    """The smallest integer ≥ x, elementwise (``torch.ceil``); zero gradient.
+
+    >>> import mathdl as md
+    >>> md.ceil(md.tensor([1.5, -1.5]))
+    tensor([ 2., -1.])
+    """
+    return _rounding("ceil", input)
+
+
+def round(input, decimals=0):
+    """Round to ``decimals`` places, halves to even (``torch.round``); zero gradient.
+
+    >>> import mathdl as md
+    >>> md.round(md.tensor([0.5, 1.5, 2.5]))
+    tensor([0., 2., 2.])
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, numbers.Integral):
+        raise TypeError(f"round: decimals must be an integer, got {decimals!r}")
+    return _rounding("round", input, int(decimals))
+
+
+def sign(input):
+    """−1, 0 or 1 by the sign of x, elementwise (``torch.sign``); zero gradient.
+
+    >>> import mathdl as md
+    >>> md.sign(md.tensor([-3.0, 0.0, 2.0]))
+    tensor([-1.,  0.,  1.])
+    """
+    return _rounding("sign", input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """(1/β) ln(1 + e^(βx)) elementwise, linear where βx > ``threshold`` (``F.softplus``).
+
+    >>> import mathdl as md
+    >>> md.softplus(md.tensor([0.0, 30.0]))
+    tensor([ 0.6931472, 30.       ])
+    """
+    for name, value in (("beta", beta), ("threshold", threshold)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"softplus: {name} must be a number, got {value!r}")
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero")
+    return _floating(Softplus(float(beta), float(threshold)), input)
 
 
 def clip(x, lo=None, hi=None):

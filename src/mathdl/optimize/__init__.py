@@ -5,6 +5,7 @@ result = optimize.minimize(optimize.rosenbrock, [-1.2, 1.0], method="bfgs")
 result.x, result.nit, result.trajectory
 """
 
+from mathdl.optimize.assignment import linear_sum_assignment
 from mathdl.optimize.line_search import LineSearchError, backtracking, exact_quadratic_step, strong_wolfe
 from mathdl.optimize.minimize import METHODS, minimize
 from mathdl.optimize.objective import Objective
@@ -19,6 +20,7 @@ __all__ = [
     "backtracking",
     "exact_quadratic_step",
     "himmelblau",
+    "linear_sum_assignment",
     "minimize",
     "quadratic",
     "rosenbrock",

@@ -16,6 +16,7 @@
 
   evaluated backwards from a fixed depth, which keeps erfc's relative accuracy in the far tail
   (where 1 − erf(x) would round to 0). ``Erf``/``Erfc`` are differentiable: d erf/dx = (2/√π) e^(−x²).
+  Their one home is ``mathdl.ops.special`` (the ops); this module re-exports them.
 
 - ``ndtri(p)``: the standard normal quantile Φ⁻¹(p), from Acklam's rational approximation
   (relative error 1.2e-9) polished by one Halley step on Φ(x) − p using ``erfc``, which brings it
@@ -32,6 +33,7 @@ import numpy as np
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import exp
+from mathdl.ops.special import TWO_OVER_SQRT_PI, Erf, Erfc, erf_array, erfc_array  # noqa: F401 (re-exported)
 
 _LANCZOS_G = 7.0
 _LANCZOS = np.array(
@@ -47,10 +49,6 @@ _LANCZOS = np.array(
         1.5056327351493116e-7,
     ]
 )
-_SERIES_TERMS = 90
-_FRACTION_DEPTH = 120
-_SWITCH = 1.5
-TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 def lgamma(x):
@@ -77,46 +75,6 @@ def _lgamma_lanczos(x):
 def log_factorial(k):
     """log k! = log Γ(k + 1) for non-negative integers (as floats)."""
     return lgamma(np.asarray(k, dtype=np.float64) + 1.0)
-
-
-def _erf_series(x):
-    # Σ 2ⁿ x^(2n+1)/(2n+1)!!, summed in a vectorised loop over n (terms are all positive).
-    term = x.copy()
-    total = x.copy()
-    x2 = 2.0 * x * x
-    for n in range(1, _SERIES_TERMS):
-        term = term * x2 / (2 * n + 1)
-        total = total + term
-    return TWO_OVER_SQRT_PI * np.exp(-x * x) * total
-
-
-def _erfc_fraction(x):
-    # x ≥ _SWITCH > 0: backward evaluation of the continued fraction (fixed depth; converged there).
-    f = x.copy()
-    for k in range(_FRACTION_DEPTH, 0, -1):
-        f = x + (0.5 * k) / f
-    return np.exp(-x * x) / (math.sqrt(math.pi) * f)
-
-
-def erf_array(x):
-    """erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt elementwise on a float array."""
-    x = np.asarray(x, dtype=np.float64)
-    ax = np.abs(x)
-    out = np.empty_like(x)
-    near = ax < _SWITCH
-    out[near] = _erf_series(ax[near])
-    out[~near] = 1.0 - _erfc_fraction(ax[~near])
-    return np.sign(x) * out
-
-
-def erfc_array(x):
-    """erfc(x) = 1 − erf(x) elementwise, accurate in the right tail (relative error ~1e-15)."""
-    x = np.asarray(x, dtype=np.float64)
-    out = np.empty_like(x)
-    tail = x >= _SWITCH
-    out[tail] = _erfc_fraction(x[tail])
-    out[~tail] = 1.0 - erf_array(x[~tail])
-    return out
 
 
 _ACKLAM_A = (
@@ -195,28 +153,6 @@ class Ndtri(Function):
 def ndtri(p):
     """The standard normal quantile Φ⁻¹(p), elementwise and differentiable."""
     return Ndtri()(_float_tensor(p))
-
-
-class Erf(Function):
-    """y = erf(x);  ∂L/∂x = ȳ · (2/√π) e^(−x²)."""
-
-    def forward(self, x):
-        return erf_array(x).astype(x.dtype, copy=False)
-
-    def backward(self, gy):
-        (x,) = self.inputs
-        return gy * exp(-(x * x)) * TWO_OVER_SQRT_PI
-
-
-class Erfc(Function):
-    """y = erfc(x) = 1 − erf(x);  ∂L/∂x = −ȳ · (2/√π) e^(−x²)."""
-
-    def forward(self, x):
-        return erfc_array(x).astype(x.dtype, copy=False)
-
-    def backward(self, gy):
-        (x,) = self.inputs
-        return gy * exp(-(x * x)) * (-TWO_OVER_SQRT_PI)
 
 
 def _float_tensor(x):

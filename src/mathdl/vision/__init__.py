@@ -1,7 +1,33 @@
-"""``mathdl.vision``: image metrics (PSNR, SSIM), window filters, classical denoisers, the
-super-resolution protocol, whole-image upscaling with a trained network, neural style transfer and
-a PNG reader/writer."""
+"""``mathdl.vision``: box operations (``vision.ops``, torchvision's names), metrics (``vision.metrics``:
+PSNR/SSIM as scikit-image, COCO detection mAP, multi-object tracking scores), trackers
+(``vision.tracking``), window filters, classical denoisers, the super-resolution protocol, whole-image
+upscaling with a trained network (``vision.upscale``), neural style transfer
+(``vision.style_transfer``) and a PNG reader/writer (``vision.png``).
 
-from mathdl.vision import denoise, filters, metrics, png, style_transfer, superresolution, upscale
+Each subpackage is imported on first use: ``from mathdl.vision import ops`` or
+``mathdl.vision.ops.box_iou(...)``.
+"""
 
-__all__ = ["denoise", "filters", "metrics", "png", "style_transfer", "superresolution", "upscale"]
+import importlib
+
+_SUBPACKAGES = (
+    "denoise",
+    "filters",
+    "metrics",
+    "ops",
+    "plots",
+    "png",
+    "style_transfer",
+    "superresolution",
+    "tracking",
+    "upscale",
+)
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"mathdl.vision.{name}")
+    raise AttributeError(f"module 'mathdl.vision' has no attribute {name!r}")
+
+
+__all__ = list(_SUBPACKAGES)

@@ -1,5 +1,5 @@
 """Datasets on disk: the IDX format, MNIST / Fashion-MNIST (local, Debian or checksummed download),
-the shipped Fashion-MNIST subset, and ``load_dataset(name)``."""
+the shipped Fashion-MNIST subset, spoken digits (espeak-ng), and ``load_dataset(name)``."""
 
 from mathdl.data.datasets.download import DownloadError, cache_folder, cache_root, download
 from mathdl.data.datasets.fashion_subset import load_fashion_mnist_subset
@@ -17,6 +17,14 @@ from mathdl.data.datasets.mnist import (
     load_mnist,
 )
 from mathdl.data.datasets.registry import DATASET_NAMES, load_dataset
+from mathdl.data.datasets.scenes import FashionScenes, MovingFashionScenes, collate_scenes
+from mathdl.data.datasets.speech import (
+    SPOKEN_DIGIT_CLASSES,
+    EspeakNotFoundError,
+    SpokenDigits,
+    load_spoken_digits,
+    make_spoken_digits,
+)
 
 __all__ = [
     "DATASET_NAMES",
@@ -25,20 +33,28 @@ __all__ = [
     "MNIST",
     "MNIST_CLASSES",
     "MNIST_SPEC",
+    "MovingFashionScenes",
+    "SPOKEN_DIGIT_CLASSES",
+    "SpokenDigits",
     "DatasetNotFoundError",
     "DownloadError",
+    "EspeakNotFoundError",
     "FashionMNIST",
+    "FashionScenes",
     "IDXDatasetSpec",
     "IDXError",
     "ImageDataset",
     "cache_folder",
     "cache_root",
+    "collate_scenes",
     "download",
     "load_dataset",
     "load_fashion_mnist",
     "load_fashion_mnist_subset",
     "load_idx_dataset",
     "load_mnist",
+    "load_spoken_digits",
+    "make_spoken_digits",
     "read_idx",
     "write_idx",
 ]

@@ -1,4 +1,7 @@
-"""Batch normalisation (Ioffe & Szegedy, 2015) as one fused op with a hand-derived backward.
+"""Normalisation: batch norm and layer norm as fused ops with hand-derived backwards, group norm
+composed of differentiable ops.
+
+Batch normalisation (Ioffe & Szegedy, 2015).
 
 For x of shape (N, C) or (N, C, L) or (N, C, H, W), statistics are per channel c over the other
 axes: M = N·L (or N·H·W) values each.
@@ -12,12 +15,31 @@ Backward (all sums per channel over the M positions):
     ∂L/∂x = (γ / √(σ² + ε)) · (ȳ − (1/M) Σ ȳ − x̂ (1/M) Σ ȳ x̂)
 
 In evaluation mode (running statistics) the map is affine in x: y = γ (x − μ_run)/√(σ²_run + ε) + β.
+
+Layer normalisation (``F.layer_norm``, the op behind ``nn.LayerNorm``): normalise each sample
+over its last dimensions, then scale and shift.
+
+For the last ``len(normalized_shape)`` axes of x (n elements per sample):
+
+    μ = (1/n) Σ xᵢ,   σ² = (1/n) Σ (xᵢ − μ)²   (the biased variance),   x̂ = (x − μ) / √(σ² + ε)
+    y = γ ⊙ x̂ + β
+
+Backward, with ĝ = ȳ ⊙ γ and means taken over the normalised axes:
+
+    ∂L/∂x = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε)
+    ∂L/∂γ = Σ_samples ȳ ⊙ x̂,      ∂L/∂β = Σ_samples ȳ
+
+Unlike batch norm the statistics are per sample, so training and evaluation behave the same.
+(Ba, Kiros & Hinton 2016.)
 """
+
+import numbers
 
 import numpy as np
 
+from mathdl import ops
 from mathdl.autograd import grad_mode
-from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.function import Function, _wrap, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import reduction
 from mathdl.ops.elementwise import sqrt
@@ -63,7 +85,7 @@ class BatchNormFunction(Function):
         x = self.inputs[0]
         axes = _reduce_axes(x.ndim)
         shape = _channel_shape(x.ndim, x.shape[1])
-        count = x.size // x.shape[1]
+        count = x.numel() // x.shape[1]
         if grad_mode.is_grad_enabled():
             return self._differentiable_backward(gy, axes, shape, count)
         g = gy.array
@@ -104,18 +126,8 @@ class BatchNormFunction(Function):
         return gx, reshape(sum_g_xhat, (x.shape[1],)), reshape(sum_g, (x.shape[1],))
 
 
-def batch_norm(
-    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
-):
-    """Batch normalisation of input (N, C, …) per channel, like ``torch.nn.functional.batch_norm``.
-
-    training=True: normalise with the batch's mean and biased variance, and (when the running
-    tensors are given) update them in place:  r ← (1 − momentum) r + momentum · s, with the
-    unbiased variance σ²·M/(M − 1) going into ``running_var``.
-    training=False: normalise with ``running_mean``/``running_var``.
-    weight/bias (γ, β): (C,) or None. Returns a tensor of the input's shape.
-    """
-    input = as_tensor(input)
+def _check_batch_norm(input, weight, bias, running_mean, running_var):
+    """The number of channels, after checking every shape against it."""
     if input.ndim < 2:
         raise ValueError(
             f"batch_norm: expected an input with a channel axis (N, C, ...), got shape {input.shape}"
@@ -134,6 +146,22 @@ def batch_norm(
             )
     if (weight is None) != (bias is None):
         raise ValueError("batch_norm: give both weight and bias, or neither")
+    return channels
+
+
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
+    """Batch normalisation of input (N, C, …) per channel, like ``torch.nn.functional.batch_norm``.
+
+    training=True: normalise with the batch's mean and biased variance, and (when the running
+    tensors are given) update them in place:  r ← (1 − momentum) r + momentum · s, with the
+    unbiased variance σ²·M/(M − 1) going into ``running_var``.
+    training=False: normalise with ``running_mean``/``running_var``.
+    weight/bias (γ, β): (C,) or None. Returns a tensor of the input's shape.
+    """
+    input = as_tensor(input)
+    channels = _check_batch_norm(input, weight, bias, running_mean, running_var)
     affine = weight is not None
     shape = _channel_shape(input.ndim, channels)
     if not training:
@@ -152,7 +180,7 @@ def batch_norm(
         return normalized * reshape(as_tensor(weight, like=input), shape) + reshape(
             as_tensor(bias, like=input), shape
         )
-    count = input.size // channels
+    count = input.numel() // channels
     if count <= 1:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input "
@@ -169,3 +197,129 @@ def batch_norm(
         rv *= 1.0 - momentum
         rv += momentum * unbiased.astype(rv.dtype, copy=False)
     return output
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalisation (Wu & He 2018), ``F.group_norm``: the C channels of x (N, C, …) form
+    ``num_groups`` groups; each sample's group is normalised over its channels and positions,
+
+        x̂ = (x − μ_{n,g}) / √(σ²_{n,g} + ε),   y = γ_c x̂ + β_c     (σ² biased),
+
+    composed of differentiable ops (its gradient is the layer-norm formula per group).
+
+    >>> import mathdl as md
+    >>> md.nn.functional.group_norm(md.tensor([[[1.0], [3.0]]]), 1, eps=0.0)
+    tensor([[[-1.],
+             [ 1.]]])
+    """
+    input = as_tensor(input)
+    if input.ndim < 2:
+        raise ValueError(f"group_norm: expected an input (N, C, ...), got shape {input.shape}")
+    channels = input.shape[1]
+    if (
+        isinstance(num_groups, bool)
+        or not isinstance(num_groups, int)
+        or num_groups < 1
+        or channels % num_groups
+    ):
+        raise ValueError(
+            f"group_norm: num_groups {num_groups!r} must be a positive divisor of the {channels} channels"
+        )
+    grouped = reshape(input, (input.shape[0], num_groups, -1))
+    mean = reduction.mean(grouped, 2, True)
+    centred = grouped - mean
+    variance = reduction.mean(centred * centred, 2, True)
+    y = reshape(centred / sqrt(variance + float(eps)), input.shape)
+    shape = _channel_shape(input.ndim, channels)
+    if weight is not None:
+        y = y * reshape(weight, shape)
+    if bias is not None:
+        y = y + reshape(bias, shape)
+    return y
+
+
+def _layer_norm_composed(x, axes, eps, weight, bias):
+    mean = ops.mean(x, axes, keepdims=True)
+    centred = x - mean
+    variance = ops.mean(centred * centred, axes, keepdims=True)
+    y = centred / ops.sqrt(variance + eps)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+class LayerNormFunction(Function):
+    """y = γ ⊙ (x − μ)/√(σ² + ε) + β over the last ``ndim`` axes (formulas in the module docstring).
+
+    Inputs x, then γ and β when given (``affine`` says which). First-order backward is fused
+    NumPy; with ``create_graph`` the composed formula is differentiated instead.
+    """
+
+    def __init__(self, ndim, eps, has_weight, has_bias):
+        self.ndim, self.eps = ndim, eps
+        self.has_weight, self.has_bias = has_weight, has_bias
+
+    def forward(self, x, *affine):
+        axes = tuple(range(x.ndim - self.ndim, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        variance = np.mean(centred * centred, axis=axes, keepdims=True)
+        rstd = 1.0 / np.sqrt(variance + self.eps)
+        x_hat = centred * rstd
+        self.x_hat, self.rstd, self.axes = x_hat, rstd, axes
+        y = x_hat
+        if self.has_weight:
+            y = y * affine[0]
+        if self.has_bias:
+            y = y + affine[-1]
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        weight = self.inputs[1] if self.has_weight else None
+        bias = self.inputs[-1] if self.has_bias else None
+        if grad_mode.is_grad_enabled():
+            y = _layer_norm_composed(x, self.axes, self.eps, weight, bias)
+            wanted = [t for t in self.inputs if t.requires_grad]
+            from mathdl.autograd.engine import grad
+
+            grads = iter(grad(y, wanted, gy, create_graph=True, allow_unused=True))
+            return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
+        g, x_hat, rstd, axes = gy.array, self.x_hat, self.rstd, self.axes
+        lead = tuple(range(g.ndim - self.ndim))
+        grads = []
+        g_hat = g * weight.array if weight is not None else g
+        gx = g_hat - g_hat.mean(axis=axes, keepdims=True)
+        gx -= x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True)
+        gx *= rstd
+        grads.append(_wrap(gx, False))
+        if weight is not None:
+            grads.append(_wrap((g * x_hat).sum(axis=lead), False))
+        if bias is not None:
+            grads.append(_wrap(g.sum(axis=lead), False))
+        return tuple(grads)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalisation over the trailing ``normalized_shape`` axes (``F.layer_norm``).
+    input (…, *normalized_shape); weight and bias ``normalized_shape`` or None; same shape out."""
+    normalized_shape = (
+        (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    )
+    if not isinstance(input, Tensor):
+        raise TypeError(f"layer_norm: input must be a Tensor, got {type(input).__name__}")
+    if input.shape[input.ndim - len(normalized_shape) :] != normalized_shape or input.ndim < len(
+        normalized_shape
+    ):
+        raise ValueError(
+            f"layer_norm: input of shape {input.shape} does not end in normalized_shape {normalized_shape}"
+        )
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != normalized_shape:
+            raise ValueError(f"layer_norm: {name} must have shape {normalized_shape}, got {p.shape}")
+    affine = [p for p in (weight, bias) if p is not None]
+    return LayerNormFunction(len(normalized_shape), float(eps), weight is not None, bias is not None)(
+        input, *affine
+    )

@@ -28,7 +28,15 @@ class _BatchNorm(Module):
     _expected = ""
 
     def __init__(
-        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        dtype=None,
+        *,
+        bias=True,
     ):
         super().__init__()
         name = type(self).__name__
@@ -45,10 +53,14 @@ class _BatchNorm(Module):
         self.num_features = int(num_features)
         self.eps, self.momentum = float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        self._bias_flag = bool(bias)
         dtype = np.dtype(dtype) if dtype is not None else backend.get_default_dtype()
         if self.affine:
             self.weight = Parameter(np.ones(self.num_features), dtype=dtype)
-            self.bias = Parameter(np.zeros(self.num_features), dtype=dtype)
+            if bias:
+                self.bias = Parameter(np.zeros(self.num_features), dtype=dtype)
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -73,7 +85,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             self.weight.array[...] = 1
-            self.bias.array[...] = 0
+            if self.bias is not None:
+                self.bias.array[...] = 0
 
     def forward(self, input):
         input = as_tensor(input)
@@ -107,6 +120,7 @@ class _BatchNorm(Module):
     def extra_repr(self):
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None or not self.affine and self._bias_flag}, "
             f"track_running_stats={self.track_running_stats}"
         )
 

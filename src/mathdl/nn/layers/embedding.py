@@ -1,66 +1,16 @@
-"""Embedding: a lookup table of learned vectors, y = W[idx].
-
-A row lookup is the product of a one-hot matrix with W, y = onehot(idx) W, so its gradient is
-∂L/∂W = onehot(idx)ᵀ ȳ: the upstream gradients scattered back and added into the rows that were
-read (a row read k times receives the sum of its k gradients). The scatter-add sorts the indices
-once and adds each run of equal rows with one ``reduceat``: O(N log N + N·D), never a (N, V)
-one-hot matrix. Rows at ``padding_idx`` are initialised to zero and receive no gradient.
-"""
+"""Embedding: a table of learned vectors, y = W[idx] (the op and its gradient are in
+``nn.functional.embedding``)."""
 
 import numbers
 
 import numpy as np
 
 from mathdl import backend
-from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
+from mathdl.nn.functional.sparse import EmbeddingLookup, _index_array, embedding, renormalize_rows_  # noqa: F401 (names kept)
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
-from mathdl.ops.shape import ScatterAdd
 from mathdl.random import generator
-
-
-class EmbeddingLookup(Function):
-    """y = W[idx] for integer ``idx`` of any shape (…) and W (V, D): y (…, D).
-
-    ∂L/∂W = scatter_add(ȳ ⊙ [idx ≠ padding_idx], idx) (V, D); the indices carry no gradient.
-    """
-
-    def __init__(self, indices, padding_idx=None):
-        self.indices = indices
-        self.padding_idx = padding_idx
-
-    def forward(self, weight):
-        return weight[self.indices]
-
-    def backward(self, gy):
-        if self.padding_idx is not None:
-            keep = (self.indices != self.padding_idx)[..., None].astype(gy.dtype)
-            gy = gy * _wrap(keep, False)
-        return ScatterAdd(self.indices, self.inputs[0].shape)(gy)
-
-
-def _index_array(input, num_embeddings, where):
-    data = input.array if isinstance(input, Tensor) else np.asarray(input)
-    if data.dtype.kind not in "iu":
-        raise TypeError(f"{where}: indices must be integers, got dtype {data.dtype}")
-    if data.size and (data.min() < 0 or data.max() >= num_embeddings):
-        raise ValueError(
-            f"{where}: index out of range: indices must lie in [0, {num_embeddings}), "
-            f"got min {data.min()} and max {data.max()}"
-        )
-    return data
-
-
-def embedding(input, weight, padding_idx=None):
-    """y = weight[input]. input: integer indices of any shape (…); weight (V, D) → (…, D)."""
-    if not isinstance(weight, Tensor) or weight.ndim != 2:
-        raise ValueError(
-            f"embedding: weight must be a 2-D Tensor (V, D), got "
-            f"{getattr(weight, 'shape', type(weight).__name__)}"
-        )
-    indices = _index_array(input, weight.shape[0], "embedding")
-    return EmbeddingLookup(indices, padding_idx)(weight)
 
 
 class Embedding(Module):
@@ -71,8 +21,24 @@ class Embedding(Module):
     array); output (…, D).
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, _weight=None):
+    def __init__(
+        self,
+        num_embeddings,
+        embedding_dim,
+        padding_idx=None,
+        max_norm=None,
+        norm_type=2.0,
+        scale_grad_by_freq=False,
+        sparse=False,
+        _weight=None,
+    ):
         super().__init__()
+        if scale_grad_by_freq or sparse:
+            raise ValueError(
+                "Embedding: scale_grad_by_freq=True and sparse=True are not supported (dense gradients only)"
+            )
+        self.max_norm, self.norm_type = max_norm, float(norm_type)
+        self.scale_grad_by_freq, self.sparse = False, False
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"Embedding: {name} must be a positive integer, got {value!r}")
@@ -115,8 +81,11 @@ class Embedding(Module):
 
     def forward(self, input):
         indices = _index_array(input, self.num_embeddings, "Embedding")
+        if self.max_norm is not None:
+            renormalize_rows_(self.weight, indices, float(self.max_norm), self.norm_type)
         return EmbeddingLookup(indices, self.padding_idx)(self.weight)
 
     def extra_repr(self):
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        text += f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+        return text + (f", max_norm={self.max_norm}" if self.max_norm is not None else "")

@@ -18,7 +18,10 @@ import copy
 import numbers
 
 from mathdl import ops
+from mathdl.nn import init
 from mathdl.nn.containers import ModuleList
+from mathdl.nn.functional.activation import gelu
+from mathdl.nn.functional.attention import causal_mask
 from mathdl.nn.layers.attention import MultiheadAttention
 from mathdl.nn.layers.dropout import Dropout
 from mathdl.nn.layers.layernorm import LayerNorm
@@ -31,9 +34,11 @@ def _activation(activation, where):
         return activation
     if activation == "relu":
         return ops.relu
+    if activation == "gelu":
+        return gelu
     if activation == "tanh":
         return ops.tanh
-    raise ValueError(f"{where}: activation must be 'relu', 'tanh' or a callable, got {activation!r}")
+    raise ValueError(f"{where}: activation must be 'relu', 'gelu', 'tanh' or a callable, got {activation!r}")
 
 
 def _check_model_sizes(d_model, nhead, dim_feedforward, where):
@@ -208,7 +213,7 @@ def _clones(layer, num_layers, where):
 class TransformerEncoder(Module):
     """A stack of ``num_layers`` copies of ``encoder_layer`` (names ``layers.0.…``), then ``norm``."""
 
-    def __init__(self, encoder_layer, num_layers, norm=None):
+    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
         self.layers = _clones(encoder_layer, num_layers, "TransformerEncoder")
         self.num_layers = int(num_layers)
@@ -254,3 +259,115 @@ class TransformerDecoder(Module):
                 memory_is_causal=memory_is_causal,
             )
         return self.norm(x) if self.norm is not None else x
+
+
+class Transformer(Module):
+    """The encoder-decoder Transformer (Vaswani et al. 2017) with PyTorch's arguments and defaults:
+    ``Transformer(d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
+    dim_feedforward=2048, dropout=0.1, activation='relu', custom_encoder=None, custom_decoder=None,
+    layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True)``.
+
+        memory = Encoder(src),   out = Decoder(tgt, memory)
+
+    each a stack of layers followed by a LayerNorm (``encoder.norm``, ``decoder.norm``), so the
+    state dict's names match ``torch.nn.Transformer``'s. Matrices are initialised
+    ``xavier_uniform_`` as in PyTorch. forward(src (S, B, E), tgt (T, B, E), src_mask, tgt_mask,
+    memory_mask, src_key_padding_mask (B, S), tgt_key_padding_mask (B, T),
+    memory_key_padding_mask (B, S), src_is_causal, tgt_is_causal, memory_is_causal) → (T, B, E);
+    (B, ·, E) with ``batch_first``.
+
+    >>> import mathdl as md
+    >>> model = md.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+    ...                           dim_feedforward=16, dropout=0.0)
+    >>> model(md.randn(5, 2, 8), md.randn(3, 2, 8)).shape
+    (3, 2, 8)
+    """
+
+    def __init__(
+        self,
+        d_model=512,
+        nhead=8,
+        num_encoder_layers=6,
+        num_decoder_layers=6,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        custom_encoder=None,
+        custom_decoder=None,
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+    ):
+        super().__init__()
+        sizes = (
+            d_model,
+            nhead,
+            dim_feedforward,
+            dropout,
+            activation,
+            layer_norm_eps,
+            batch_first,
+            norm_first,
+            bias,
+        )
+        if custom_encoder is not None:
+            self.encoder = custom_encoder
+        else:
+            layer = TransformerEncoderLayer(*sizes)
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+            self.encoder = TransformerEncoder(layer, num_encoder_layers, norm)
+        if custom_decoder is not None:
+            self.decoder = custom_decoder
+        else:
+            layer = TransformerDecoderLayer(*sizes)
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+            self.decoder = TransformerDecoder(layer, num_decoder_layers, norm)
+        self.d_model, self.nhead, self.batch_first = int(d_model), int(nhead), bool(batch_first)
+        for p in self.parameters():
+            if p.ndim > 1:
+                init.xavier_uniform_(p)
+
+    def forward(
+        self,
+        src,
+        tgt,
+        src_mask=None,
+        tgt_mask=None,
+        memory_mask=None,
+        src_key_padding_mask=None,
+        tgt_key_padding_mask=None,
+        memory_key_padding_mask=None,
+        src_is_causal=None,
+        tgt_is_causal=None,
+        memory_is_causal=False,
+    ):
+        batch_axis = 0 if self.batch_first else 1
+        if src.ndim == 3 and tgt.ndim == 3 and src.shape[batch_axis] != tgt.shape[batch_axis]:
+            raise ValueError(
+                f"Transformer: the batch size of src {src.shape} and tgt {tgt.shape} must be equal"
+            )
+        if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
+            raise ValueError(
+                f"Transformer: the feature number of src {src.shape} and tgt {tgt.shape} must be d_model={self.d_model}"
+            )
+        memory = self.encoder(
+            src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(src_is_causal)
+        )
+        return self.decoder(
+            tgt,
+            memory,
+            tgt_mask=tgt_mask,
+            memory_mask=memory_mask,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+            tgt_is_causal=bool(tgt_is_causal),
+            memory_is_causal=memory_is_causal,
+        )
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz, device=None, dtype=None):
+        """The (sz, sz) float mask with −inf above the diagonal and 0 elsewhere (a causal mask)."""
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"generate_square_subsequent_mask: mathdl runs on the CPU only, got {device!r}")
+        return causal_mask(sz, dtype)

@@ -1,0 +1,291 @@
+"""The recurrences of RNN, LSTM and GRU as ops: one fused Function per layer and direction.
+
+The update rules and how they are computed (one GEMM per step, back-propagation through time
+written out by hand, the composed path for ``create_graph``) are stated in
+``mathdl.nn.layers.recurrent``, whose modules call these. ``rnn_step``, ``lstm_step`` and
+``gru_step`` are the same rules composed of differentiable ops (used by the cells and to check
+the fused ops).
+"""
+
+import numpy as np
+
+from mathdl import ops
+from mathdl.autograd import grad_mode
+from mathdl.autograd.engine import grad as autograd_grad
+from mathdl.autograd.function import Function, _wrap
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _sigmoid_(a):
+    """σ(a) = (1 + tanh(a/2)) / 2 in place: no overflow for any a, and one transcendental call."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1.0
+    a *= 0.5
+    return a
+
+
+# ----- step rules from differentiable ops (cells, and the create_graph path of the fused ops) ---
+def rnn_step(xw, h, w_hh, nonlinearity="tanh"):
+    """h' = act(xw + h W_hhᵀ) where xw = x W_ihᵀ + b_ih + b_hh is already computed. (B, H)."""
+    a = xw + ops.matmul(h, w_hh.T)
+    return ops.tanh(a) if nonlinearity == "tanh" else ops.relu(a)
+
+
+def lstm_step(xw, h, c, w_hh):
+    """One LSTM step from xw = x W_ihᵀ + b_ih + b_hh (B, 4H): returns (h', c'), each (B, H)."""
+    hidden = h.shape[-1]
+    a = xw + ops.matmul(h, w_hh.T)
+    i = ops.sigmoid(a[..., :hidden])
+    f = ops.sigmoid(a[..., hidden : 2 * hidden])
+    g = ops.tanh(a[..., 2 * hidden : 3 * hidden])
+    o = ops.sigmoid(a[..., 3 * hidden :])
+    c = f * c + i * g
+    return o * ops.tanh(c), c
+
+
+def gru_step(xw, h, w_hh, b_hh):
+    """One GRU step from xw = x W_ihᵀ + b_ih (B, 3H); b_hh stays inside r ⊙ (W_hn h + b_hn)."""
+    hidden = h.shape[-1]
+    hw = ops.matmul(h, w_hh.T) + b_hh
+    r = ops.sigmoid(xw[..., :hidden] + hw[..., :hidden])
+    z = ops.sigmoid(xw[..., hidden : 2 * hidden] + hw[..., hidden : 2 * hidden])
+    n = ops.tanh(xw[..., 2 * hidden :] + r * hw[..., 2 * hidden :])
+    return (1.0 - z) * n + z * h
+
+
+def _composed_sequence(kind, inputs):
+    """The recurrence of a fused op rebuilt from differentiable steps: (outputs, h_T[, c_T])."""
+    xw = inputs[0]
+    outputs = []
+    if kind == "LSTM":
+        h, c, w_hh = inputs[1], inputs[2], inputs[3]
+        for t in range(xw.shape[0]):
+            h, c = lstm_step(xw[t], h, c, w_hh)
+            outputs.append(h)
+        return ops.stack(outputs, 0), h, c
+    h = inputs[1]
+    for t in range(xw.shape[0]):
+        if kind == "GRU":
+            h = gru_step(xw[t], h, inputs[2], inputs[3])
+        else:
+            h = rnn_step(xw[t], h, inputs[2], "tanh" if kind == "RNN_TANH" else "relu")
+        outputs.append(h)
+    return ops.stack(outputs, 0), h
+
+
+def _graph_backward(function, kind, grad_outputs):
+    # create_graph=True: differentiate the composed recurrence so the gradient has a graph too.
+    outputs = _composed_sequence(kind, function.inputs)
+    wanted = [x for x in function.inputs if x.requires_grad]
+    grads = iter(
+        autograd_grad(list(outputs), wanted, list(grad_outputs), create_graph=True, allow_unused=True)
+    )
+    return tuple(next(grads) if x.requires_grad else None for x in function.inputs)
+
+
+class RNNSequence(Function):
+    """Elman recurrence over a whole sequence: h_t = act(a_t), a_t = xw_t + h_{t−1} W_hhᵀ.
+
+    Inputs xw (T, B, H) (the input projection plus both biases), h_0 (B, H), W_hh (H, H).
+    Outputs (h_1 … h_T) as (T, B, H) and h_T (B, H). BPTT, with δ_t = ∂L/∂a_t:
+
+        δ_t = (ȳ_t + δ_{t+1} W_hh) ⊙ act′(a_t),   tanh′ = 1 − h_t²,  relu′ = [h_t > 0]
+        ∂L/∂xw_t = δ_t,   ∂L/∂h_0 = δ_1 W_hh,   ∂L/∂W_hh = Σ_t δ_tᵀ h_{t−1}.
+    """
+
+    def __init__(self, nonlinearity="tanh"):
+        self.nonlinearity = nonlinearity
+
+    def forward(self, xw, h0, w_hh):
+        steps = xw.shape[0]
+        hs = np.empty((steps + 1,) + h0.shape, dtype=xw.dtype)
+        hs[0] = h0
+        for t in range(steps):
+            a = hs[t + 1]
+            np.matmul(hs[t], w_hh.T, out=a)
+            a += xw[t]
+            if self.nonlinearity == "tanh":
+                np.tanh(a, out=a)
+            else:
+                np.maximum(a, 0, out=a)
+        self.hs = hs
+        return hs[1:], hs[steps].copy()
+
+    def backward(self, g_out, g_last):
+        if grad_mode.is_grad_enabled():
+            return _graph_backward(
+                self, "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU", (g_out, g_last)
+            )
+        hs, w_hh = self.hs, self.inputs[2].array
+        gy = g_out.array
+        delta = np.empty(gy.shape, dtype=hs.dtype)
+        dh = g_last.array.astype(hs.dtype, copy=True)
+        for t in range(gy.shape[0] - 1, -1, -1):
+            dh += gy[t]
+            h = hs[t + 1]
+            d = delta[t]
+            if self.nonlinearity == "tanh":
+                np.multiply(h, h, out=d)
+                np.subtract(1.0, d, out=d)
+                d *= dh
+            else:
+                np.multiply(dh, h > 0, out=d)
+            dh = d @ w_hh
+        hidden = hs.shape[-1]
+        d_w = delta.reshape(-1, hidden).T @ hs[:-1].reshape(-1, hidden)
+        return _wrap(delta, False), _wrap(dh, False), _wrap(d_w, False)
+
+
+class LSTMSequence(Function):
+    """The LSTM recurrence over a whole sequence (gate order i, f, g, o).
+
+    Inputs xw (T, B, 4H) (input projection plus both biases), h_0, c_0 (B, H), W_hh (4H, H).
+    Outputs (h_1 … h_T) as (T, B, H), h_T and c_T (B, H). BPTT, with h̄ and c̄ carried backwards:
+
+        h̄_t = ȳ_t + (gate adjoints at t+1) W_hh,        c̄_t += h̄_t ⊙ o ⊙ (1 − tanh² c_t)
+        ō = h̄_t ⊙ tanh c_t,  ī = c̄_t ⊙ g,  f̄ = c̄_t ⊙ c_{t−1},  ḡ = c̄_t ⊙ i,  c̄_{t−1} = c̄_t ⊙ f
+        pre-activation adjoints: ī·i(1−i), f̄·f(1−f), ḡ·(1−g²), ō·o(1−o)
+        ∂L/∂W_hh = Σ_t (pre-activation adjoints)_tᵀ h_{t−1}.
+    """
+
+    def forward(self, xw, h0, c0, w_hh):
+        steps, batch, four_h = xw.shape
+        hidden = four_h // 4
+        gates = np.empty_like(xw)
+        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
+        cs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
+        tanh_c = np.empty((steps, batch, hidden), dtype=xw.dtype)
+        hs[0], cs[0] = h0, c0
+        for t in range(steps):
+            a = gates[t]
+            np.matmul(hs[t], w_hh.T, out=a)
+            a += xw[t]
+            _sigmoid_(a[:, : 2 * hidden])
+            np.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])
+            _sigmoid_(a[:, 3 * hidden :])
+            i, f, g, o = (
+                a[:, :hidden],
+                a[:, hidden : 2 * hidden],
+                a[:, 2 * hidden : 3 * hidden],
+                a[:, 3 * hidden :],
+            )
+            c = cs[t + 1]
+            np.multiply(f, cs[t], out=c)
+            c += i * g
+            np.tanh(c, out=tanh_c[t])
+            np.multiply(o, tanh_c[t], out=hs[t + 1])
+        self.saved = (gates, hs, cs, tanh_c)
+        return hs[1:], hs[steps].copy(), cs[steps].copy()
+
+    def backward(self, g_out, g_h, g_c):
+        if grad_mode.is_grad_enabled():
+            return _graph_backward(self, "LSTM", (g_out, g_h, g_c))
+        gates, hs, cs, tanh_c = self.saved
+        w_hh = self.inputs[3].array
+        hidden = hs.shape[-1]
+        gy = g_out.array
+        delta = np.empty_like(gates)
+        dh = g_h.array.astype(gates.dtype, copy=True)
+        dc = g_c.array.astype(gates.dtype, copy=True)
+        for t in range(gates.shape[0] - 1, -1, -1):
+            dh += gy[t]
+            a, d, tc = gates[t], delta[t], tanh_c[t]
+            i, f, g, o = (
+                a[:, :hidden],
+                a[:, hidden : 2 * hidden],
+                a[:, 2 * hidden : 3 * hidden],
+                a[:, 3 * hidden :],
+            )
+            d_i, d_f, d_g, d_o = (
+                d[:, :hidden],
+                d[:, hidden : 2 * hidden],
+                d[:, 2 * hidden : 3 * hidden],
+                d[:, 3 * hidden :],
+            )
+            np.multiply(dh, tc, out=d_o)
+            d_o *= o * (1.0 - o)
+            dc += dh * o * (1.0 - tc * tc)
+            np.multiply(dc, g, out=d_i)
+            d_i *= i * (1.0 - i)
+            np.multiply(dc, cs[t], out=d_f)
+            d_f *= f * (1.0 - f)
+            np.multiply(dc, i, out=d_g)
+            d_g *= 1.0 - g * g
+            dc *= f
+            dh = d @ w_hh
+        d_w = delta.reshape(-1, 4 * hidden).T @ hs[:-1].reshape(-1, hidden)
+        return _wrap(delta, False), _wrap(dh, False), _wrap(dc, False), _wrap(d_w, False)
+
+
+class GRUSequence(Function):
+    """The GRU recurrence over a whole sequence (gate order r, z, n).
+
+    Inputs xw (T, B, 3H) (input projection plus b_ih), h_0 (B, H), W_hh (3H, H), b_hh (3H,).
+    Outputs (h_1 … h_T) as (T, B, H) and h_T (B, H). With hw = h_{t−1} W_hhᵀ + b_hh:
+
+        n̄ = h̄ ⊙ (1 − z),  z̄ = h̄ ⊙ (h_{t−1} − n),  ā_n = n̄ ⊙ (1 − n²),  r̄ = ā_n ⊙ hw_n
+        ∂L/∂xw_t = [r̄·r(1−r), z̄·z(1−z), ā_n],   ∂L/∂hw_t = [r̄·r(1−r), z̄·z(1−z), ā_n ⊙ r]
+        h̄_{t−1} = h̄ ⊙ z + (∂L/∂hw_t) W_hh,   ∂L/∂W_hh = Σ_t (∂L/∂hw_t)ᵀ h_{t−1},   ∂L/∂b_hh = Σ_t ∂L/∂hw_t.
+    """
+
+    def forward(self, xw, h0, w_hh, b_hh):
+        steps, batch, three_h = xw.shape
+        hidden = three_h // 3
+        gates = np.empty_like(xw)
+        hw_n = np.empty((steps, batch, hidden), dtype=xw.dtype)
+        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
+        hs[0] = h0
+        hw = np.empty((batch, three_h), dtype=xw.dtype)
+        for t in range(steps):
+            np.matmul(hs[t], w_hh.T, out=hw)
+            hw += b_hh
+            a = gates[t]
+            np.add(xw[t, :, : 2 * hidden], hw[:, : 2 * hidden], out=a[:, : 2 * hidden])
+            _sigmoid_(a[:, : 2 * hidden])
+            hw_n[t] = hw[:, 2 * hidden :]
+            r, z, n = a[:, :hidden], a[:, hidden : 2 * hidden], a[:, 2 * hidden :]
+            np.multiply(r, hw_n[t], out=n)
+            n += xw[t, :, 2 * hidden :]
+            np.tanh(n, out=n)
+            h = hs[t + 1]
+            np.subtract(hs[t], n, out=h)
+            h *= z
+            h += n
+        self.saved = (gates, hw_n, hs)
+        return hs[1:], hs[steps].copy()
+
+    def backward(self, g_out, g_h):
+        if grad_mode.is_grad_enabled():
+            return _graph_backward(self, "GRU", (g_out, g_h))
+        gates, hw_n, hs = self.saved
+        w_hh = self.inputs[2].array
+        hidden = hs.shape[-1]
+        gy = g_out.array
+        d_x = np.empty_like(gates)
+        d_hw = np.empty_like(gates)
+        dh = g_h.array.astype(gates.dtype, copy=True)
+        for t in range(gates.shape[0] - 1, -1, -1):
+            dh += gy[t]
+            a = gates[t]
+            r, z, n = a[:, :hidden], a[:, hidden : 2 * hidden], a[:, 2 * hidden :]
+            dx, dw = d_x[t], d_hw[t]
+            d_an = dx[:, 2 * hidden :]
+            np.multiply(dh, 1.0 - z, out=d_an)
+            d_an *= 1.0 - n * n
+            d_z = dx[:, hidden : 2 * hidden]
+            np.subtract(hs[t], n, out=d_z)
+            d_z *= dh
+            d_z *= z * (1.0 - z)
+            d_r = dx[:, :hidden]
+            np.multiply(d_an, hw_n[t], out=d_r)
+            d_r *= r * (1.0 - r)
+            dw[:, : 2 * hidden] = dx[:, : 2 * hidden]
+            np.multiply(d_an, r, out=dw[:, 2 * hidden :])
+            dh = dh * z
+            dh += dw @ w_hh
+        flat = d_hw.reshape(-1, 3 * hidden)
+        d_w = flat.T @ hs[:-1].reshape(-1, hidden)
+        d_b = flat.sum(axis=0)
+        return _wrap(d_x, False), _wrap(dh, False), _wrap(d_w, False), _wrap(d_b, False)
