@@ -47,7 +47,7 @@ from mathdl.data.datasets.photographs import (
     rgb_to_grey,
     rgb_to_luminance,
 )
-from mathdl.data.datasets.superresolution import sr_pair, sr_patches
+from mathdl.data.datasets.superresolution import sr_pair, sr_patches, synthetic_blocks
 from mathdl.data.distributed_sampler import DistributedSampler
 from mathdl.data.sampler import (
     BatchSampler,
@@ -84,6 +84,7 @@ __all__ = [
     "rgb_to_luminance",
     "sr_pair",
     "sr_patches",
+    "synthetic_blocks",
     "BatchSampler",
     "ChainDataset",
     "ConcatDataset",
