@@ -97,3 +97,18 @@ def test_random_patches_refuse_a_patch_larger_than_both_sides():
     # (20 − 30 + 1)·(25 − 30 + 1) = 45 > 0: the product of two negative counts must not pass
     with pytest.raises(ValueError, match="fit"):
         random_patches([np.zeros((1, 20, 25))], 30, 2)
+
+
+def test_synthetic_blocks():
+    from mathdl.data import synthetic_blocks
+
+    grey = synthetic_blocks(3, 32, seed=1)
+    assert len(grey) == 3 and grey[0].shape == (1, 32, 32) and grey[0].dtype == np.float32
+    assert set(np.unique(grey[0])) <= {np.float32(0.2), np.float32(0.8)}
+    np.testing.assert_array_equal(synthetic_blocks(3, 32, seed=1)[2], grey[2])
+    colour = synthetic_blocks(1, 16, channels=3)[0]
+    assert colour.shape == (3, 16, 16) and len(np.unique(colour.reshape(3, -1), axis=1).T) <= 2
+    with pytest.raises(ValueError, match="count"):
+        synthetic_blocks(0)
+    with pytest.raises(ValueError, match="even"):
+        synthetic_blocks(1, 15)
