@@ -16,8 +16,8 @@ the end, with a sub-pixel convolution (a convolution to r² channels and a perio
     Y_low (N, 1, h, w) → conv 5×5 (1 → 64) → tanh → conv 3×3 (64 → 32) → tanh
                        → conv 3×3 (32 → r²) → pixel_shuffle(r) → (N, 1, r·h, r·w)
 
-so each low-resolution pixel costs 5·5·64 + 3·3·64·32 + 3·3·32·r² ≈ 20k multiply-adds for r² output
-pixels: at ×3 about 2.3k per output pixel, 3.5 times fewer than SRCNN.
+so each low-resolution pixel costs 5·5·64 + 3·3·64·32 + 3·3·32·r² ≈ 21k multiply-adds for r² output
+pixels: at ×3 about 2.5k per output pixel, 3.2 times fewer than SRCNN.
 
 Both are trained on the mean squared error against the high-resolution patch (the papers' loss;
 minimising it maximises PSNR): ``loss(output, target)``.
