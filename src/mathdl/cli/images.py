@@ -21,7 +21,9 @@ def add_upscale(subparsers):
     parser.add_argument("run", help="run folder (or its checkpoint.npz) of a srcnn/espcn training run")
     parser.add_argument("input", help="PNG image to enlarge (grey or colour)")
     parser.add_argument("output", help="PNG file to write")
-    parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the output file if it exists (default: keep it)"
+    )
     parser.set_defaults(handler=run_upscale)
     return parser
 
@@ -60,20 +62,26 @@ def add_stylize(subparsers):
     )
     parser.add_argument("content", help="PNG file or built-in photograph name")
     parser.add_argument("style", help="PNG file or built-in photograph name")
-    parser.add_argument("--out", required=True, help="PNG file to write")
-    parser.add_argument("--size", type=positive_int, default=160, help="longer side in pixels (default 160)")
-    parser.add_argument("--steps", type=positive_int, default=150, help="optimiser iterations (default 150)")
+    parser.add_argument("--out", required=True, help="PNG file to write (default: none, required)")
+    parser.add_argument("--size", type=positive_int, default=160, help="longer side in pixels (default: 160)")
+    parser.add_argument("--steps", type=positive_int, default=150, help="optimiser iterations (default: 150)")
     parser.add_argument(
-        "--method", choices=("lbfgs", "adam"), default="lbfgs", help="optimiser (default lbfgs)"
+        "--method", choices=("lbfgs", "adam"), default="lbfgs", help="optimiser (default: lbfgs)"
     )
     parser.add_argument(
         "--features",
         default="random",
-        help="'random' (multi-scale random filters, default) or a photo-patch-cnn run folder",
+        help="'random' (multi-scale random filters) or a photo-patch-cnn run folder (default: random)",
     )
-    parser.add_argument("--content-weight", type=positive_float, default=3.0, help="α (default 3)")
-    parser.add_argument("--tv-weight", type=positive_float, default=10.0, help="γ (default 10)")
-    parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
+    parser.add_argument(
+        "--content-weight", type=positive_float, default=3.0, help="content weight α (default: 3)"
+    )
+    parser.add_argument(
+        "--tv-weight", type=positive_float, default=10.0, help="total-variation weight γ (default: 10)"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the output file if it exists (default: keep it)"
+    )
     parser.set_defaults(handler=run_stylize)
     return parser
 
