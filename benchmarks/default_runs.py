@@ -55,6 +55,11 @@ def headline(metrics):
         return f"test pseudo-likelihood {metrics['test_pseudo_likelihood']:.1f} nats"
     if "val_perplexity" in metrics:
         return f"validation perplexity {metrics['val_perplexity']:.2f}"
+    if "test_psnr" in metrics:
+        return (
+            f"held-out PSNR {metrics['test_psnr']:.2f} dB / SSIM {metrics['test_ssim']:.3f} "
+            f"(bicubic {metrics['bicubic_psnr']:.2f} dB / {metrics['bicubic_ssim']:.3f})"
+        )
     if "test_exact_match" in metrics:
         return f"exact match {metrics['test_exact_match']:.4f} on unseen days"
     return json.dumps({k: v for k, v in metrics.items() if isinstance(v, float)})

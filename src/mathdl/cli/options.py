@@ -2,7 +2,21 @@
 options that apply to its models with their defaults (``Recipe.options``); the help of
 ``mathdl train --model NAME --help`` shows that model's defaults, once per option."""
 
+import argparse
+
 from mathdl.cli.common import fraction, non_negative_float, positive_float, positive_int
+
+
+def sr_scale(text):
+    """argparse type: a super-resolution factor, an integer from 2 to 8."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer scale from 2 to 8, got {text!r}") from None
+    if not 2 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"expected an integer scale from 2 to 8, got {value}")
+    return value
+
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
 
@@ -10,7 +24,8 @@ OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
 OPTIONS = {
     "dataset": (
         {"metavar": "NAME_OR_FOLDER"},
-        "fashion-mnist-subset (shipped), fashion-mnist, mnist, or a folder of the four IDX files",
+        "fashion-mnist-subset (shipped), fashion-mnist, mnist, or a folder of the four IDX files; "
+        "image-to-image models: photographs (scikit-image's) or blocks (synthetic)",
     ),
     "limit": (
         {"type": positive_int, "metavar": "N"},
@@ -50,6 +65,11 @@ OPTIONS = {
     ),
     "momentum": ({"type": non_negative_float, "metavar": "MU"}, "momentum of the SGD update"),
     "train_size": ({"type": positive_int, "metavar": "N"}, "training pairs (written date, ISO date)"),
+    "scale": ({"type": sr_scale, "metavar": "S"}, "super-resolution factor (2 to 8)"),
+    "patches": (
+        {"type": positive_int, "metavar": "N"},
+        "training patches (super-resolution: pairs in all; photo-patch-cnn: per photograph)",
+    ),
 }
 
 

@@ -40,6 +40,7 @@ from mathdl.data.datasets.photographs import (
     TEST_PHOTOGRAPHS,
     TRAIN_PHOTOGRAPHS,
     PhotographsUnavailableError,
+    labelled_patches,
     load_photograph,
     load_photographs,
     photograph_names,
@@ -47,6 +48,7 @@ from mathdl.data.datasets.photographs import (
     rgb_to_grey,
     rgb_to_luminance,
 )
+from mathdl.data.datasets.superresolution import sr_pair, sr_patches, synthetic_blocks
 from mathdl.data.distributed_sampler import DistributedSampler
 from mathdl.data.sampler import (
     BatchSampler,
@@ -74,12 +76,16 @@ __all__ = [
     "PhotographsUnavailableError",
     "TEST_PHOTOGRAPHS",
     "TRAIN_PHOTOGRAPHS",
+    "labelled_patches",
     "load_photograph",
     "load_photographs",
     "photograph_names",
     "random_patches",
     "rgb_to_grey",
     "rgb_to_luminance",
+    "sr_pair",
+    "sr_patches",
+    "synthetic_blocks",
     "BatchSampler",
     "ChainDataset",
     "ConcatDataset",

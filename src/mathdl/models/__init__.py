@@ -9,7 +9,9 @@ Image classifiers: ``softmax``, ``mlp``, ``lenet`` (d2l), ``lenet5`` (1998, C3 t
 (conv-BN-ReLU with a residual block). Generative models of images: ``ae`` (dense, convolutional
 or denoising autoencoder), ``vae``, ``gan`` (MLP, DCGAN or WGAN-GP), ``rbm``. Language models:
 ``char-rnn``, ``char-lstm``, ``char-gru``, ``char-transformer``; sequence to sequence:
-``seq2seq-attention``, ``seq2seq-transformer``. Not registered: ``dncnn.DnCNN`` (denoiser).
+``seq2seq-attention``, ``seq2seq-transformer``. Super-resolution of luminance: ``srcnn``, ``espcn``
+(``build('espcn', scale=3)``); the style-transfer feature network trained on photograph patches:
+``photo-patch-cnn`` (``RandomFeatures`` is its untrained twin). Not registered: ``dncnn.DnCNN`` (denoiser).
 Training goes through ``mathdl.train.Trainer`` with the step strategy each model needs; the
 ``mathdl train`` command knows every registered model's data, options and figures.
 """
@@ -24,6 +26,8 @@ from mathdl.models import (  # noqa: F401  (importing registers them)
     rbm,
     seq2seq,
     softmax_regression,
+    style_features,
+    superresolution,
     vae,
 )
 from mathdl.models.autoencoder import ConvAutoencoder, DenoisingAutoencoder, DenseAutoencoder
@@ -37,12 +41,15 @@ from mathdl.models.rbm import BernoulliRBM
 from mathdl.models.registry import UnknownModelError, available, build, from_config, get, register
 from mathdl.models.seq2seq import Seq2SeqAttention, TransformerSeq2Seq
 from mathdl.models.softmax_regression import SoftmaxRegression
+from mathdl.models.style_features import PatchClassifier, RandomFeatures
+from mathdl.models.superresolution import ESPCN, SRCNN
 from mathdl.models.vae import VAE
 
 IMAGE_CLASSIFIERS = ("softmax", "mlp", "lenet", "lenet5", "cnn")
 LANGUAGE_MODELS = ("char-rnn", "char-lstm", "char-gru", "char-transformer")
 GENERATIVE_MODELS = ("ae", "vae", "gan", "rbm")
 SEQ2SEQ_MODELS = ("seq2seq-attention", "seq2seq-transformer")
+SUPER_RESOLUTION_MODELS = ("srcnn", "espcn")
 
 __all__ = [
     "BernoulliRBM",
@@ -52,16 +59,21 @@ __all__ = [
     "DenoisingAutoencoder",
     "DenseAutoencoder",
     "DnCNN",
+    "ESPCN",
     "GAN",
     "GENERATIVE_MODELS",
     "IMAGE_CLASSIFIERS",
     "LANGUAGE_MODELS",
+    "SUPER_RESOLUTION_MODELS",
     "LeNet",
     "LeNet5",
     "MLP",
+    "PatchClassifier",
+    "RandomFeatures",
     "SEQ2SEQ_MODELS",
     "Seq2SeqAttention",
     "SmallCNN",
+    "SRCNN",
     "SoftmaxRegression",
     "TransformerSeq2Seq",
     "UnknownModelError",

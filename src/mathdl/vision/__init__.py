@@ -1,6 +1,8 @@
 """``mathdl.vision``: box operations (``vision.ops``, torchvision's names), metrics (``vision.metrics``:
 PSNR/SSIM as scikit-image, COCO detection mAP, multi-object tracking scores), trackers
-(``vision.tracking``), window filters, classical denoisers and the super-resolution protocol.
+(``vision.tracking``), window filters, classical denoisers, the super-resolution protocol, whole-image
+upscaling with a trained network (``vision.upscale``), neural style transfer
+(``vision.style_transfer``) and a PNG reader/writer (``vision.png``).
 
 Each subpackage is imported on first use: ``from mathdl.vision import ops`` or
 ``mathdl.vision.ops.box_iou(...)``.
@@ -8,7 +10,18 @@ Each subpackage is imported on first use: ``from mathdl.vision import ops`` or
 
 import importlib
 
-_SUBPACKAGES = ("denoise", "filters", "metrics", "ops", "plots", "superresolution", "tracking")
+_SUBPACKAGES = (
+    "denoise",
+    "filters",
+    "metrics",
+    "ops",
+    "plots",
+    "png",
+    "style_transfer",
+    "superresolution",
+    "tracking",
+    "upscale",
+)
 
 
 def __getattr__(name):

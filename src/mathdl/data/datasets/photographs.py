@@ -180,7 +180,7 @@ def random_patches(images, patch_size, count, seed=0):
     if not images or any(np.ndim(image) != 3 for image in images):
         raise ValueError("random_patches: expected a non-empty list of (C, H, W) images")
     p = int(patch_size)
-    positions = np.array([(im.shape[1] - p + 1) * (im.shape[2] - p + 1) for im in images])
+    positions = np.array([max(im.shape[1] - p + 1, 0) * max(im.shape[2] - p + 1, 0) for im in images])
     if p < 1 or (positions <= 0).any():
         raise ValueError(f"random_patches: patch_size {patch_size} must be positive and fit in every image")
     channels = {im.shape[0] for im in images}
@@ -200,3 +200,16 @@ def random_patches(images, patch_size, count, seed=0):
         cols = (left[:, None] + grid)[:, None, None, :]
         out[chosen] = image[np.arange(image.shape[0])[None, :, None, None], rows, cols]
     return out
+
+
+def labelled_patches(images, patch_size, count_per_image, seed=0):
+    """Patches labelled by the photograph they come from: (patches (K·n, C, p, p), labels (K·n,)
+    int64) for K images and ``count_per_image`` = n patches each, cut at uniformly random places
+    (``random_patches`` on each image, seeds ``seed``, ``seed + 1``, …). For a classifier of
+    photographs, e.g. the feature network of style transfer."""
+    images = list(images.values()) if isinstance(images, dict) else list(images)
+    if not images:
+        raise ValueError("labelled_patches: expected a non-empty list of (C, H, W) images")
+    parts = [random_patches([image], patch_size, count_per_image, seed + k) for k, image in enumerate(images)]
+    labels = np.repeat(np.arange(len(images), dtype=np.int64), count_per_image)
+    return np.concatenate(parts), labels
