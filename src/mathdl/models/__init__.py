@@ -5,7 +5,8 @@
     model = models.build("mlp", hidden=[256])
 
 Image classifiers: ``softmax``, ``mlp``, ``lenet`` (d2l), ``lenet5`` (1998, C3 table), ``cnn``
-(conv-BN-ReLU with a residual block). Language models: ``char-rnn``, ``char-lstm``, ``char-gru``,
+(conv-BN-ReLU with a residual block). Detector: ``detector`` (``YoloDetector``, anchor-free,
+one grid of stride 8, and ``detection_loss``). Language models: ``char-rnn``, ``char-lstm``, ``char-gru``,
 ``char-transformer``; sequence to sequence: ``seq2seq-attention``, ``seq2seq-transformer``.
 Not registered (they are not classifiers), imported from their files: ``dncnn.DnCNN`` (denoiser),
 ``autoencoder``, ``vae``, ``gan``, ``rbm``.
@@ -14,6 +15,7 @@ Not registered (they are not classifiers), imported from their files: ``dncnn.Dn
 from mathdl.models import (
     char_lm,
     cnn,
+    detector,
     lenet,
     mlp,
     seq2seq,  # noqa: F401  (importing registers them)
@@ -21,6 +23,7 @@ from mathdl.models import (
 )
 from mathdl.models.char_lm import CharRNNLM, CharTransformerLM
 from mathdl.models.cnn import SmallCNN, plot_feature_maps, plot_filters
+from mathdl.models.detector import YoloDetector, detection_loss
 from mathdl.models.dncnn import DnCNN
 from mathdl.models.lenet import LeNet, LeNet5
 from mathdl.models.mlp import MLP
@@ -48,6 +51,8 @@ __all__ = [
     "build",
     "from_config",
     "get",
+    "YoloDetector",
+    "detection_loss",
     "plot_feature_maps",
     "plot_filters",
     "register",

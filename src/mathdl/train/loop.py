@@ -32,11 +32,18 @@ def _as_tensor(value):
     return value if isinstance(value, Tensor) else Tensor(np.asarray(value))
 
 
+def _is_structured(targets):
+    """Targets that are not one array: a list of per-sample dicts (e.g. detection boxes and labels,
+    whose counts differ per image). They reach ``loss_fn`` as they are."""
+    return isinstance(targets, (list, tuple)) and bool(targets) and all(isinstance(t, dict) for t in targets)
+
+
 def _split_batch(batch, where):
     if isinstance(batch, (tuple, list)):
         if len(batch) != 2:
             raise ValueError(f"{where}: each batch must be (inputs, targets), got {len(batch)} items")
-        return _as_tensor(batch[0]), _as_tensor(batch[1])
+        targets = batch[1] if _is_structured(batch[1]) else _as_tensor(batch[1])
+        return _as_tensor(batch[0]), targets
     raise TypeError(f"{where}: each batch must be an (inputs, targets) pair, got {type(batch).__name__}")
 
 
@@ -212,7 +219,7 @@ class Trainer:
             seen += size
             loss_sum += loss_value * size
             if metrics:
-                output_array, target_array = output.array, targets.array
+                output_array, target_array = output.array, getattr(targets, "array", targets)
                 for index, (_, function) in enumerate(metrics):
                     metric_sums[index] += function(output_array, target_array) * size
             self.progress.update(step, seen, running)
@@ -244,7 +251,7 @@ class Trainer:
                     seen += size
                     loss_sum += float(self.loss_fn(output, targets).array) * size
                     for index, (_, function) in enumerate(self.metrics):
-                        metric_sums[index] += function(output.array, targets.array) * size
+                        metric_sums[index] += function(output.array, getattr(targets, "array", targets)) * size
         finally:
             self.model.train(was_training)
         if seen == 0:

@@ -8,7 +8,7 @@ Each subpackage is imported on first use: ``from mathdl.vision import ops`` or
 
 import importlib
 
-_SUBPACKAGES = ("denoise", "filters", "metrics", "ops", "plots", "superresolution", "tracking")
+_SUBPACKAGES = ("denoise", "detect", "filters", "metrics", "ops", "plots", "superresolution", "tracking")
 
 
 def __getattr__(name):
