@@ -76,7 +76,9 @@ def train(args):
     trainer = Trainer(model, optimizer, loss_fn=model.loss, metrics=(), scheduler=scheduler, verbose=2)
     load_before = load_average()
     wall, cpu = time.perf_counter(), time.process_time()
-    trainer.fit(loader, args.epochs, callbacks=[LambdaCallback(on_epoch_begin=lambda e, logs: data.set_epoch(e))])
+    trainer.fit(
+        loader, args.epochs, callbacks=[LambdaCallback(on_epoch_begin=lambda e, logs: data.set_epoch(e))]
+    )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     print(
         f"trained {args.epochs} epochs x {args.scenes_per_epoch} scenes ({model_size(model)} parameters): "

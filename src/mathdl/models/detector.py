@@ -46,8 +46,12 @@ from mathdl.models.registry import register
 from mathdl.nn import functional as F
 from mathdl.nn.layers.conv import Conv2d
 from mathdl.ops.shape import concatenate
-from mathdl.vision.ops import box_convert, complete_box_iou_loss, distance_box_iou_loss
-from mathdl.vision.ops import generalized_box_iou_loss
+from mathdl.vision.ops import (
+    box_convert,
+    complete_box_iou_loss,
+    distance_box_iou_loss,
+    generalized_box_iou_loss,
+)
 
 BOX_LOSSES = {
     "giou": generalized_box_iou_loss,
@@ -228,7 +232,9 @@ def assign_targets(boxes, valid, height, width, stride, center_radius=1.5):
     gx, gy = (x1 + x2) / 2, (y1 + y2) / 2
     inside = (cx > x1) & (cx < x2) & (cy > y1) & (cy < y2)
     near = (np.abs(cx - gx) < center_radius * stride) & (np.abs(cy - gy) < center_radius * stride)
-    home = np.clip(np.floor(gy / stride), 0, height - 1) * width + np.clip(np.floor(gx / stride), 0, width - 1)
+    home = np.clip(np.floor(gy / stride), 0, height - 1) * width + np.clip(
+        np.floor(gx / stride), 0, width - 1
+    )
     is_home = np.arange(height * width)[None, None, :] == home
     candidate = ((inside & near) | is_home) & valid[..., None]
     area = (x2 - x1) * (y2 - y1)
@@ -245,7 +251,9 @@ def _check_options(box_loss, objectness_target, output):
     if box_loss not in BOX_LOSSES:
         raise ValueError(f"detection_loss: box_loss must be one of {sorted(BOX_LOSSES)}, got {box_loss!r}")
     if objectness_target not in ("iou", "one"):
-        raise ValueError(f"detection_loss: objectness_target must be 'iou' or 'one', got {objectness_target!r}")
+        raise ValueError(
+            f"detection_loss: objectness_target must be 'iou' or 'one', got {objectness_target!r}"
+        )
     if not isinstance(output, Tensor) or output.ndim != 4 or output.shape[1] < 6:
         raise ValueError(
             f"detection_loss: output must be the head's (N, 5 + C, h, w) Tensor, got "

@@ -251,7 +251,9 @@ class Trainer:
                     seen += size
                     loss_sum += float(self.loss_fn(output, targets).array) * size
                     for index, (_, function) in enumerate(self.metrics):
-                        metric_sums[index] += function(output.array, getattr(targets, "array", targets)) * size
+                        metric_sums[index] += (
+                            function(output.array, getattr(targets, "array", targets)) * size
+                        )
         finally:
             self.model.train(was_training)
         if seen == 0:

@@ -3,8 +3,8 @@
     result = detect(model, image)          # {"boxes": (K, 4) xyxy pixels, "scores": (K,), "labels": (K,)}
     write_detections_png(image, result, "out.png", class_names)
 
-``model`` is any Module with ``stride``, ``forward(x) -> (N, 5 + C, h, w)`` and ``decode(output) ->
-(boxes (N, hw, 4), objectness logits (N, hw), class logits (N, hw, C))`` (``mathdl.models.YoloDetector``);
+``model`` is any Module with ``features(x)`` (a feature map), ``head(features) -> (N, 5 + C, h, w)`` and
+``decode(output) -> (boxes (N, hw, 4), objectness logits (N, hw), class logits (N, hw, C))`` (``mathdl.models.YoloDetector``);
 this module does not import the model zoo. Per cell the score of its best class c* is
 
     score = σ(o) · softmax(z)_{c*}           (YOLOX: "is there an object" × "which one")
@@ -30,7 +30,9 @@ def _as_images(images, where):
     elif array.ndim == 3:
         array = array[:, None] if array.shape[0] != 1 else array[None]
     if array.ndim != 4 or array.shape[1] != 1:
-        raise ValueError(f"{where}: expected a grey image (H, W), (1, H, W) or a batch (N, 1, H, W), got {array.shape}")
+        raise ValueError(
+            f"{where}: expected a grey image (H, W), (1, H, W) or a batch (N, 1, H, W), got {array.shape}"
+        )
     return array
 
 
@@ -39,15 +41,19 @@ def _check_thresholds(score_threshold, iou_threshold, max_detections, where):
         raise ValueError(f"{where}: score_threshold must be in [0, 1], got {score_threshold!r}")
     if not 0 <= iou_threshold <= 1:
         raise ValueError(f"{where}: iou_threshold must be in [0, 1], got {iou_threshold!r}")
-    if isinstance(max_detections, bool) or not isinstance(max_detections, (int, np.integer)) or max_detections < 1:
+    if (
+        isinstance(max_detections, bool)
+        or not isinstance(max_detections, (int, np.integer))
+        or max_detections < 1
+    ):
         raise ValueError(f"{where}: max_detections must be a positive int, got {max_detections!r}")
 
 
-def postprocess(boxes, objectness, class_logits, image_size, score_threshold=0.05, iou_threshold=0.5,
-                max_detections=100):
+def postprocess(
+    boxes, objectness, class_logits, image_size, score_threshold=0.05, iou_threshold=0.5, max_detections=100
+):
     """One image's cells → detections. boxes (hw, 4), objectness logits (hw,), class logits (hw, C)
-    (arrays); image_size (H, W). Returns the dict of ``detect`` plus ``cells`` (K,), the grid cell of
-    each detection (row-major), for features read from the same grid."""
+    (arrays); image_size (H, W). Returns the dict of ``detect``."""
     logits = class_logits - class_logits.max(axis=1, keepdims=True)
     probabilities = np.exp(logits)
     probabilities /= probabilities.sum(axis=1, keepdims=True)
@@ -64,14 +70,46 @@ def postprocess(boxes, objectness, class_logits, image_size, score_threshold=0.0
         "boxes": clipped[keep].astype(np.float32),
         "scores": scores[cells[keep]].astype(np.float32),
         "labels": labels[cells[keep]].astype(np.int64),
-        "cells": cells[keep],
     }
 
 
-def detect_batch(model, images, score_threshold=0.05, iou_threshold=0.5, max_detections=100, batch_size=64,
-                 return_cells=False):
+def box_features(feature_map, boxes, image_size, samples=3):
+    """Appearance embeddings (N, C) of ``boxes`` (N, 4) xyxy in image pixels from one image's feature
+    map (C, h, w) covering the image (H, W): the mean of the map bilinearly sampled (``grid_sample``,
+    align_corners=False, border padding) at the centres of a ``samples`` × ``samples`` subdivision of each box (RoIAlign
+    with one bin), scaled to unit length. A point at image x maps to the normalised coordinate 2x/W − 1."""
+    from mathdl.ops.grid_sampling import grid_sample
+
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    channels = feature_map.shape[0]
+    if len(boxes) == 0:
+        return np.zeros((0, channels), dtype=np.float32)
+    height, width = image_size
+    fractions = (np.arange(samples) + 0.5) / samples
+    xs = boxes[:, 0:1] + fractions[None] * (boxes[:, 2:3] - boxes[:, 0:1])  # (N, s)
+    ys = boxes[:, 1:2] + fractions[None] * (boxes[:, 3:4] - boxes[:, 1:2])
+    grid_x = np.broadcast_to(xs[:, None, :], (len(boxes), samples, samples)) * 2 / width - 1
+    grid_y = np.broadcast_to(ys[:, :, None], (len(boxes), samples, samples)) * 2 / height - 1
+    grid = np.stack([grid_x, grid_y], axis=-1).reshape(1, len(boxes), samples * samples, 2)
+    with no_grad():
+        sampled = grid_sample(
+            Tensor(np.asarray(feature_map, dtype=np.float32)[None]),
+            Tensor(grid.astype(np.float32)),
+            padding_mode="border",
+            align_corners=False,
+        ).array[0]  # (C, N, s²)
+    pooled = sampled.mean(axis=2).T
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+def detect_batch(
+    model, images, score_threshold=0.05, iou_threshold=0.5, max_detections=100, batch_size=64, features=False
+):
     """``detect`` for a batch (N, 1, H, W) (or a list of same-sized images): a list of N dicts.
-    Runs the model in eval mode without gradients, ``batch_size`` images at a time."""
+    Runs the model in eval mode without gradients, ``batch_size`` images at a time. ``features=True``
+    adds ``"features"`` (K, C): ``box_features`` of each detection from ``model.features(x)`` (the map
+    the head reads), an appearance embedding for trackers."""
     where = "detect_batch"
     array = _as_images(images, where)
     _check_thresholds(score_threshold, iou_threshold, max_detections, where)
@@ -81,11 +119,16 @@ def detect_batch(model, images, score_threshold=0.05, iou_threshold=0.5, max_det
     try:
         with no_grad():
             for start in range(0, len(array), batch_size):
-                boxes, objectness, class_logits = model.decode(model(Tensor(array[start : start + batch_size])))
-                for b, o, c in zip(boxes.array, objectness.array, class_logits.array):
-                    result = postprocess(b, o, c, array.shape[2:], score_threshold, iou_threshold, max_detections)
-                    if not return_cells:
-                        result.pop("cells")
+                feature_maps = model.features(Tensor(array[start : start + batch_size]))
+                boxes, objectness, class_logits = model.decode(model.head(feature_maps))
+                for k, (b, o, c) in enumerate(zip(boxes.array, objectness.array, class_logits.array)):
+                    result = postprocess(
+                        b, o, c, array.shape[2:], score_threshold, iou_threshold, max_detections
+                    )
+                    if features:
+                        result["features"] = box_features(
+                            feature_maps.array[k], result["boxes"], array.shape[2:]
+                        )
                     results.append(result)
     finally:
         model.train(was_training)
@@ -147,3 +190,27 @@ def write_detections_png(image, result, path, class_names=None, scale=6):
         if os.path.exists(temporary):
             os.remove(temporary)
     return path
+
+
+def read_grey_image(path):
+    """A PNG (or any format Pillow reads) as a grey float32 (1, H, W) array in [0, 1]: colour images
+    are converted with ITU-R 601 luma (Pillow's ``convert("L")``), 16-bit grey is scaled by 1/65535.
+    Pillow comes with matplotlib. FileNotFoundError for a missing file, ValueError for one that is not
+    an image."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"read_grey_image: no such file: {path}")
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:  # pragma: no cover - Pillow is a dependency of matplotlib
+        raise ImportError(
+            "read_grey_image: reading images needs Pillow (installed with matplotlib)"
+        ) from None
+    try:
+        with Image.open(path) as image:
+            if image.mode in ("I;16", "I;16B", "I"):
+                array = np.asarray(image, dtype=np.float64) / 65535.0
+            else:
+                array = np.asarray(image.convert("L"), dtype=np.float64) / 255.0
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValueError(f"read_grey_image: {path} is not a readable image ({error})") from None
+    return np.clip(array, 0, 1).astype(np.float32)[None]
