@@ -106,7 +106,7 @@ def main():
             f"{metrics['map_75']:7.4f} {metrics['mar_100']:7.4f}"
         )
         figures += shown
-    for image, prediction in figures:
+    for _, prediction in figures:
         keep = prediction["scores"] >= 0.3
         prediction.update({key: value[keep] for key, value in prediction.items()})
     # one figure per canvas size would be needed for a grid of panels; draw each at its own size
