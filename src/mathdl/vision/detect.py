@@ -49,27 +49,45 @@ def _check_thresholds(score_threshold, iou_threshold, max_detections, where):
         raise ValueError(f"{where}: max_detections must be a positive int, got {max_detections!r}")
 
 
-def postprocess(
-    boxes, objectness, class_logits, image_size, score_threshold=0.05, iou_threshold=0.5, max_detections=100
-):
-    """One image's cells → detections. boxes (hw, 4), objectness logits (hw,), class logits (hw, C)
-    (arrays); image_size (H, W). Returns the dict of ``detect``."""
+def _class_scores(objectness, class_logits):
+    """σ(o) · softmax(z): (hw, C) scores of every cell and class."""
     logits = class_logits - class_logits.max(axis=1, keepdims=True)
     probabilities = np.exp(logits)
     probabilities /= probabilities.sum(axis=1, keepdims=True)
-    labels = probabilities.argmax(axis=1)
-    scores = probabilities[np.arange(len(labels)), labels] / (1.0 + np.exp(-objectness))
-    cells = np.flatnonzero(scores >= score_threshold)
+    return probabilities / (1.0 + np.exp(-objectness))[:, None]
+
+
+def postprocess(
+    boxes,
+    objectness,
+    class_logits,
+    image_size,
+    score_threshold=0.05,
+    iou_threshold=0.5,
+    max_detections=100,
+    multi_label=False,
+):
+    """One image's cells → detections. boxes (hw, 4), objectness logits (hw,), class logits (hw, C)
+    (arrays); image_size (H, W). Returns the dict of ``detect``. ``multi_label``: every (cell, class)
+    pair scoring above the threshold is a candidate (YOLOv5's evaluation setting), not only each
+    cell's best class."""
+    scores = _class_scores(objectness, class_logits)
+    if multi_label:
+        cells, labels = np.nonzero(scores >= score_threshold)
+    else:
+        labels = scores.argmax(axis=1)
+        cells = np.flatnonzero(scores[np.arange(len(labels)), labels] >= score_threshold)
+        labels = labels[cells]
+    values = scores[cells, labels]
     height, width = image_size
     clipped = np.clip(boxes[cells], 0, [width, height, width, height])
     sizeable = (clipped[:, 2] > clipped[:, 0]) & (clipped[:, 3] > clipped[:, 1])
-    cells, clipped = cells[sizeable], clipped[sizeable]
-    keep = np.asarray(batched_nms(clipped, scores[cells], labels[cells], iou_threshold), dtype=np.int64)
-    keep = keep[:max_detections]
+    clipped, values, labels = clipped[sizeable], values[sizeable], labels[sizeable]
+    keep = np.asarray(batched_nms(clipped, values, labels, iou_threshold), dtype=np.int64)[:max_detections]
     return {
         "boxes": clipped[keep].astype(np.float32),
-        "scores": scores[cells[keep]].astype(np.float32),
-        "labels": labels[cells[keep]].astype(np.int64),
+        "scores": values[keep].astype(np.float32),
+        "labels": labels[keep].astype(np.int64),
     }
 
 
@@ -104,12 +122,19 @@ def box_features(feature_map, boxes, image_size, samples=3):
 
 
 def detect_batch(
-    model, images, score_threshold=0.05, iou_threshold=0.5, max_detections=100, batch_size=64, features=False
+    model,
+    images,
+    score_threshold=0.05,
+    iou_threshold=0.5,
+    max_detections=100,
+    batch_size=64,
+    features=False,
+    multi_label=False,
 ):
     """``detect`` for a batch (N, 1, H, W) (or a list of same-sized images): a list of N dicts.
     Runs the model in eval mode without gradients, ``batch_size`` images at a time. ``features=True``
     adds ``"features"`` (K, C): ``box_features`` of each detection from ``model.features(x)`` (the map
-    the head reads), an appearance embedding for trackers."""
+    the head reads), an appearance embedding for trackers. ``multi_label``: see ``postprocess``."""
     where = "detect_batch"
     array = _as_images(images, where)
     _check_thresholds(score_threshold, iou_threshold, max_detections, where)
@@ -123,7 +148,7 @@ def detect_batch(
                 boxes, objectness, class_logits = model.decode(model.head(feature_maps))
                 for k, (b, o, c) in enumerate(zip(boxes.array, objectness.array, class_logits.array)):
                     result = postprocess(
-                        b, o, c, array.shape[2:], score_threshold, iou_threshold, max_detections
+                        b, o, c, array.shape[2:], score_threshold, iou_threshold, max_detections, multi_label
                     )
                     if features:
                         result["features"] = box_features(
