@@ -66,11 +66,13 @@ def postprocess(
     iou_threshold=0.5,
     max_detections=100,
     multi_label=False,
+    class_agnostic=False,
 ):
     """One image's cells → detections. boxes (hw, 4), objectness logits (hw,), class logits (hw, C)
     (arrays); image_size (H, W). Returns the dict of ``detect``. ``multi_label``: every (cell, class)
     pair scoring above the threshold is a candidate (YOLOv5's evaluation setting), not only each
-    cell's best class."""
+    cell's best class. ``class_agnostic``: NMS across classes (one box per object whatever its label,
+    what a tracker wants), instead of within each class."""
     scores = _class_scores(objectness, class_logits)
     if multi_label:
         cells, labels = np.nonzero(scores >= score_threshold)
@@ -83,7 +85,8 @@ def postprocess(
     clipped = np.clip(boxes[cells], 0, [width, height, width, height])
     sizeable = (clipped[:, 2] > clipped[:, 0]) & (clipped[:, 3] > clipped[:, 1])
     clipped, values, labels = clipped[sizeable], values[sizeable], labels[sizeable]
-    keep = np.asarray(batched_nms(clipped, values, labels, iou_threshold), dtype=np.int64)[:max_detections]
+    groups = np.zeros_like(labels) if class_agnostic else labels
+    keep = np.asarray(batched_nms(clipped, values, groups, iou_threshold), dtype=np.int64)[:max_detections]
     return {
         "boxes": clipped[keep].astype(np.float32),
         "scores": values[keep].astype(np.float32),
@@ -130,11 +133,12 @@ def detect_batch(
     batch_size=64,
     features=False,
     multi_label=False,
+    class_agnostic=False,
 ):
     """``detect`` for a batch (N, 1, H, W) (or a list of same-sized images): a list of N dicts.
     Runs the model in eval mode without gradients, ``batch_size`` images at a time. ``features=True``
     adds ``"features"`` (K, C): ``box_features`` of each detection from ``model.features(x)`` (the map
-    the head reads), an appearance embedding for trackers. ``multi_label``: see ``postprocess``."""
+    the head reads), an appearance embedding for trackers. ``multi_label``, ``class_agnostic``: see ``postprocess``."""
     where = "detect_batch"
     array = _as_images(images, where)
     _check_thresholds(score_threshold, iou_threshold, max_detections, where)
@@ -148,7 +152,15 @@ def detect_batch(
                 boxes, objectness, class_logits = model.decode(model.head(feature_maps))
                 for k, (b, o, c) in enumerate(zip(boxes.array, objectness.array, class_logits.array)):
                     result = postprocess(
-                        b, o, c, array.shape[2:], score_threshold, iou_threshold, max_detections, multi_label
+                        b,
+                        o,
+                        c,
+                        array.shape[2:],
+                        score_threshold,
+                        iou_threshold,
+                        max_detections,
+                        multi_label,
+                        class_agnostic,
                     )
                     if features:
                         result["features"] = box_features(

@@ -19,22 +19,24 @@ EMBEDDINGS = ("detector", "histogram")
 
 def default_tracker(name):
     """The trackers tuned for the moving Fashion scenes (docs/tracking.md): ``"sort"`` = Sort(max_age=3,
-    min_hits=1); ``"deepsort"`` = DeepSort(n_init=2, max_age=10, aspect_noise=0.1, position_weight=0.1,
-    max_cosine_distance=0.2), whose cosine gate suits the detector embedding."""
+    min_hits=1); ``"deepsort"`` = DeepSort(n_init=2, max_age=10, aspect_noise=0.1, position_weight=0.05,
+    max_cosine_distance=0.3): w_p is the trained detector's box error, the cosine gate the one that
+    suited its embedding on training sequences (examples/vision_detector_tracking.py)."""
     if name == "sort":
         return Sort(max_age=3, min_hits=1)
     if name == "deepsort":
-        return DeepSort(n_init=2, max_age=10, aspect_noise=0.1, position_weight=0.1, max_cosine_distance=0.2)
+        return DeepSort(n_init=2, max_age=10, aspect_noise=0.1, position_weight=0.05, max_cosine_distance=0.3)
     raise ValueError(f"track: tracker must be 'sort', 'deepsort' or a tracker object, got {name!r}")
 
 
-def track(model, frames, tracker="sort", embedding="detector", score_threshold=0.3, iou_threshold=0.5):
+def track(model, frames, tracker="sort", embedding="detector", score_threshold=0.1, iou_threshold=0.5):
     """Tracks of one sequence ``frames`` (T, 1, H, W) (sides multiples of the model's stride).
 
     Args:
         tracker: ``"sort"``, ``"deepsort"`` (``default_tracker``) or a fresh ``Sort``/``DeepSort``.
         embedding: for a DeepSort: ``"detector"`` (pooled detector features) or ``"histogram"``.
-        score_threshold, iou_threshold: passed to the detector's post-processing (score cut, NMS).
+        score_threshold, iou_threshold: passed to the detector's post-processing (score cut, NMS
+            across classes, so an item the detector hesitates about gives one box).
 
     Returns T dicts ``{"boxes": (K, 4), "track_ids": (K,)}`` (the trackers' output per frame).
     """
@@ -46,7 +48,12 @@ def track(model, frames, tracker="sort", embedding="detector", score_threshold=0
     frames = np.asarray(getattr(frames, "array", frames), dtype=np.float32)
     appearance = isinstance(tracker, DeepSort)
     detections = detect_batch(
-        model, frames, score_threshold, iou_threshold, features=appearance and embedding == "detector"
+        model,
+        frames,
+        score_threshold,
+        iou_threshold,
+        features=appearance and embedding == "detector",
+        class_agnostic=True,  # one box per object: the trackers ignore the class
     )
     outputs = []
     for image, found in zip(frames, detections):
