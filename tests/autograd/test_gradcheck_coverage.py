@@ -16,6 +16,8 @@ from mathdl.autograd.function import Function
 
 def _import_every_submodule():
     for info in pkgutil.walk_packages(mathdl.__path__, prefix="mathdl."):
+        if info.name.endswith(".__main__"):  # `python -m` entry points run on import
+            continue
         importlib.import_module(info.name)
 
 
