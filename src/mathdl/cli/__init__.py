@@ -5,6 +5,8 @@
     mathdl train --resume runs/20260101-120000 --epochs 20   # continue exactly
     mathdl evaluate runs/20260101-120000                     # held-out numbers of any run
     mathdl generate runs/20260101-130000 --temperature 0     # text or images from generative runs
+    mathdl detect runs/det image.png --json                  # a detector run: boxes, scores, labels
+    mathdl track runs/det --scenes 4                         # tracked moving scenes → an animated GIF
     mathdl rl cartpole --agent a2c
     mathdl gradcheck                     # the gradient-check table of every op
 
@@ -20,8 +22,9 @@ from mathdl.cli.common import CommandError
 from mathdl.cli.evaluate import add_evaluate, add_generate
 from mathdl.cli.misc import add_gradcheck, add_rl
 from mathdl.cli.train import add_train, peek_model
+from mathdl.cli.vision import add_detect, add_track
 
-COMMANDS = [add_train, add_evaluate, add_generate, add_rl, add_gradcheck]
+COMMANDS = [add_train, add_evaluate, add_generate, add_detect, add_track, add_rl, add_gradcheck]
 
 
 def build_parser(argv=None):

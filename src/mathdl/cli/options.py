@@ -50,6 +50,11 @@ OPTIONS = {
     ),
     "momentum": ({"type": non_negative_float, "metavar": "MU"}, "momentum of the SGD update"),
     "train_size": ({"type": positive_int, "metavar": "N"}, "training pairs (written date, ISO date)"),
+    "scenes_per_epoch": (
+        {"type": positive_int, "metavar": "N"},
+        "fresh training scenes per epoch (no scene is seen twice)",
+    ),
+    "eval_scenes": ({"type": positive_int, "metavar": "N"}, "held-out scenes for the closing mAP"),
 }
 
 

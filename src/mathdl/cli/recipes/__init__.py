@@ -149,7 +149,7 @@ def recipe(cls):
 
 
 def _load_all():
-    from mathdl.cli.recipes import classifiers, generative, language, seq2seq  # noqa: F401
+    from mathdl.cli.recipes import classifiers, detection, generative, language, seq2seq  # noqa: F401
 
 
 def get_recipe(name):
