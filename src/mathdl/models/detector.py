@@ -261,6 +261,22 @@ def _check_options(box_loss, objectness_target, output):
         )
 
 
+def positive_cells(output, targets, stride, center_radius):
+    """The assignment of a batch as flat arrays: positive cells (P,) as indices into the N·hw rows of
+    ``flatten_output(output)``, their true boxes (P, 4) Tensor and labels (P,)."""
+    batch, channels, height, width = output.shape
+    if len(targets) != batch:
+        raise ValueError(f"detection_loss: {batch} images but {len(targets)} targets")
+    boxes, labels, valid = pad_targets(targets)
+    num_classes = channels - 5
+    if valid.any() and (labels[valid].min() < 0 or labels[valid].max() >= num_classes):
+        raise ValueError(f"detection_loss: labels must be in [0, {num_classes}), got {labels[valid]}")
+    matched, positive = assign_targets(boxes, valid, height, width, stride, center_radius)
+    cells = np.flatnonzero(positive)
+    image_of, which = cells // (height * width), matched.ravel()[cells]
+    return cells, Tensor(boxes[image_of, which].astype(output.dtype)), labels[image_of, which]
+
+
 def detection_loss(
     output,
     targets,
@@ -285,20 +301,10 @@ def detection_loss(
     operation, the losses one call each over all positive cells.
     """
     _check_options(box_loss, objectness_target, output)
-    batch, channels, height, width = output.shape
-    if len(targets) != batch:
-        raise ValueError(f"detection_loss: {batch} images but {len(targets)} targets")
-    boxes, labels, valid = pad_targets(targets)
-    num_classes = channels - 5
-    if valid.any() and (labels[valid].min() < 0 or labels[valid].max() >= num_classes):
-        raise ValueError(f"detection_loss: labels must be in [0, {num_classes}), got {labels[valid]}")
-    matched, positive = assign_targets(boxes, valid, height, width, stride, center_radius)
+    batch, _, height, width = output.shape
+    cells, true_boxes, true_labels = positive_cells(output, targets, stride, center_radius)
     rows = flatten_output(output)
-    cells = np.flatnonzero(positive)  # index into N·hw
-    image_of, cell_of = np.divmod(cells, height * width)
-    true_boxes = Tensor(boxes[image_of, matched.ravel()[cells]].astype(output.dtype))
-    true_labels = labels[image_of, matched.ravel()[cells]]
-    centres = cell_centres(height, width, stride)[cell_of]
+    centres = cell_centres(height, width, stride)[cells % (height * width)]
     predicted = decode_boxes(rows[cells, 1:5], centres, stride)
     count = max(len(cells), 1)
     box_term = BOX_LOSSES[box_loss](predicted, true_boxes, reduction="sum") / count
