@@ -19,13 +19,14 @@ EMBEDDINGS = ("detector", "histogram")
 
 def default_tracker(name):
     """The trackers tuned for the moving Fashion scenes (docs/tracking.md): ``"sort"`` = Sort(max_age=3,
-    min_hits=1); ``"deepsort"`` = DeepSort(n_init=2, max_age=10, aspect_noise=0.1, position_weight=0.05,
-    max_cosine_distance=0.3): w_p is the trained detector's box error, the cosine gate the one that
-    suited its embedding on training sequences (examples/vision_detector_tracking.py)."""
+    min_hits=1); ``"deepsort"`` = DeepSort(n_init=2, max_age=10, aspect_noise=0.1, position_weight=0.06,
+    max_cosine_distance=0.3): w_p is the trained detector's box error (σ of an edge / side, 0.06), the
+    cosine gate the one with the fewest identity switches on training sequences
+    (examples/vision_detector_tracking.py)."""
     if name == "sort":
         return Sort(max_age=3, min_hits=1)
     if name == "deepsort":
-        return DeepSort(n_init=2, max_age=10, aspect_noise=0.1, position_weight=0.05, max_cosine_distance=0.3)
+        return DeepSort(n_init=2, max_age=10, aspect_noise=0.1, position_weight=0.06, max_cosine_distance=0.3)
     raise ValueError(f"track: tracker must be 'sort', 'deepsort' or a tracker object, got {name!r}")
 
 
