@@ -5,6 +5,8 @@
     mathdl train --resume runs/20260101-120000 --epochs 20   # continue exactly
     mathdl evaluate runs/20260101-120000                     # held-out numbers of any run
     mathdl generate runs/20260101-130000 --temperature 0     # text or images from generative runs
+    mathdl detect runs/det image.png --json                  # a detector run: boxes, scores, labels
+    mathdl track runs/det --scenes 4                         # tracked moving scenes → an animated GIF
     mathdl upscale runs/espcn-x2 in.png out.png              # a super-resolution run on a PNG
     mathdl stylize astronaut brick --out out.png              # Gatys style transfer
     mathdl tune examples/tune_mlp.toml  # a cross-validated hyper-parameter search from a TOML file
@@ -25,8 +27,20 @@ from mathdl.cli.images import add_stylize, add_upscale
 from mathdl.cli.misc import add_gradcheck, add_rl
 from mathdl.cli.train import add_train, peek_model
 from mathdl.cli.tune import add_tune
+from mathdl.cli.vision import add_detect, add_track
 
-COMMANDS = [add_train, add_evaluate, add_generate, add_upscale, add_stylize, add_tune, add_rl, add_gradcheck]
+COMMANDS = [
+    add_train,
+    add_evaluate,
+    add_generate,
+    add_detect,
+    add_track,
+    add_upscale,
+    add_stylize,
+    add_tune,
+    add_rl,
+    add_gradcheck,
+]
 
 
 def build_parser(argv=None):

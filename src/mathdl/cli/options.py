@@ -70,6 +70,11 @@ OPTIONS = {
         {"type": positive_int, "metavar": "N"},
         "training patches (super-resolution: pairs in all; photo-patch-cnn: per photograph)",
     ),
+    "scenes_per_epoch": (
+        {"type": positive_int, "metavar": "N"},
+        "fresh training scenes per epoch (no scene is seen twice)",
+    ),
+    "eval_scenes": ({"type": positive_int, "metavar": "N"}, "held-out scenes for the closing mAP"),
 }
 
 

@@ -6,7 +6,8 @@ and its loss; no training loops, data loaders or plots), registered by name.
     model = models.build("mlp", hidden=[256])
 
 Image classifiers: ``softmax``, ``mlp``, ``lenet`` (d2l), ``lenet5`` (1998, C3 table), ``cnn``
-(conv-BN-ReLU with a residual block). Generative models of images: ``ae`` (dense, convolutional
+(conv-BN-ReLU with a residual block). Detector: ``detector`` (``YoloDetector``: anchor-free, one
+grid of stride 8, and ``detection_loss``). Generative models of images: ``ae`` (dense, convolutional
 or denoising autoencoder), ``vae``, ``gan`` (MLP, DCGAN or WGAN-GP), ``rbm``. Language models:
 ``char-rnn``, ``char-lstm``, ``char-gru``, ``char-transformer``; sequence to sequence:
 ``seq2seq-attention``, ``seq2seq-transformer``. Super-resolution of luminance: ``srcnn``, ``espcn``
@@ -20,6 +21,7 @@ from mathdl.models import (  # noqa: F401  (importing registers them)
     autoencoder,
     char_lm,
     cnn,
+    detector,
     gan,
     lenet,
     mlp,
@@ -33,6 +35,7 @@ from mathdl.models import (  # noqa: F401  (importing registers them)
 from mathdl.models.autoencoder import ConvAutoencoder, DenoisingAutoencoder, DenseAutoencoder
 from mathdl.models.char_lm import CharRNNLM, CharTransformerLM
 from mathdl.models.cnn import SmallCNN
+from mathdl.models.detector import YoloDetector, detection_loss
 from mathdl.models.dncnn import DnCNN
 from mathdl.models.gan import GAN
 from mathdl.models.lenet import LeNet, LeNet5
@@ -78,8 +81,10 @@ __all__ = [
     "TransformerSeq2Seq",
     "UnknownModelError",
     "VAE",
+    "YoloDetector",
     "available",
     "build",
+    "detection_loss",
     "from_config",
     "get",
     "register",

@@ -130,11 +130,18 @@ class StepStrategy:
         return state
 
 
+def _is_structured(targets):
+    """Targets that are not one array: a list of per-sample dicts (detection boxes and labels, whose
+    counts differ per image). They reach ``loss_fn`` as they are."""
+    return isinstance(targets, (list, tuple)) and bool(targets) and all(isinstance(t, dict) for t in targets)
+
+
 def _split_pair(batch, where):
     if isinstance(batch, (tuple, list)):
         if len(batch) != 2:
             raise ValueError(f"{where}: each batch must be (inputs, targets), got {len(batch)} items")
-        return as_tensor(batch[0]), as_tensor(batch[1])
+        targets = batch[1] if _is_structured(batch[1]) else as_tensor(batch[1])
+        return as_tensor(batch[0]), targets
     raise TypeError(f"{where}: each batch must be an (inputs, targets) pair, got {type(batch).__name__}")
 
 
@@ -161,7 +168,7 @@ class Supervised(StepStrategy):
     def _logs(self, loss_value, output, targets):
         logs = {"loss": loss_value}
         if self.metrics:
-            output_array, target_array = output.array, targets.array
+            output_array, target_array = output.array, getattr(targets, "array", targets)
             for name, function in self.metrics:
                 logs[name] = float(function(output_array, target_array))
         return logs

@@ -12,6 +12,7 @@ import importlib
 
 _SUBPACKAGES = (
     "denoise",
+    "detect",
     "filters",
     "metrics",
     "ops",

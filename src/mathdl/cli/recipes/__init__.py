@@ -156,7 +156,14 @@ def recipe(cls):
 
 
 def _load_all():
-    from mathdl.cli.recipes import classifiers, generative, image_to_image, language, seq2seq  # noqa: F401
+    from mathdl.cli.recipes import (  # noqa: F401
+        classifiers,
+        detection,
+        generative,
+        image_to_image,
+        language,
+        seq2seq,
+    )
 
 
 def get_recipe(name):
