@@ -7,6 +7,7 @@ datasets (MNIST, Fashion-MNIST, the shipped offline Fashion-MNIST subset).
     for images, labels in loader: ...   # Tensors (64, 28, 28) uint8 and (64,) uint8
 """
 
+from mathdl.data.audio_features import FeatureDataset, LogMel, add_white_noise
 from mathdl.data.dataloader import DataLoader, WorkerInfo, default_collate, default_convert, get_worker_info
 from mathdl.data.dataset import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset
 from mathdl.data.datasets import (
@@ -69,6 +70,9 @@ from mathdl.data.text import (
 )
 
 __all__ = [
+    "FeatureDataset",
+    "LogMel",
+    "add_white_noise",
     "PHOTOGRAPH_NAMES",
     "PhotographsUnavailableError",
     "TEST_PHOTOGRAPHS",

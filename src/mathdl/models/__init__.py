@@ -7,6 +7,7 @@
 Image classifiers: ``softmax``, ``mlp``, ``lenet`` (d2l), ``lenet5`` (1998, C3 table), ``cnn``
 (conv-BN-ReLU with a residual block). Language models: ``char-rnn``, ``char-lstm``, ``char-gru``,
 ``char-transformer``; sequence to sequence: ``seq2seq-attention``, ``seq2seq-transformer``.
+Speech: ``speech-digits`` (a log-mel CNN recognising spoken digits).
 Not registered (they are not classifiers), imported from their files: ``dncnn.DnCNN`` (denoiser),
 ``autoencoder``, ``vae``, ``gan``, ``rbm``.
 """
@@ -18,6 +19,7 @@ from mathdl.models import (
     mlp,
     seq2seq,  # noqa: F401  (importing registers them)
     softmax_regression,
+    speech_recognizer,
 )
 from mathdl.models.char_lm import CharRNNLM, CharTransformerLM
 from mathdl.models.cnn import SmallCNN, plot_feature_maps, plot_filters
@@ -27,6 +29,7 @@ from mathdl.models.mlp import MLP
 from mathdl.models.registry import UnknownModelError, available, build, from_config, get, register
 from mathdl.models.seq2seq import Seq2SeqAttention
 from mathdl.models.softmax_regression import SoftmaxRegression
+from mathdl.models.speech_recognizer import SpeechDigitCNN
 
 IMAGE_CLASSIFIERS = ("softmax", "mlp", "lenet", "lenet5", "cnn")
 LANGUAGE_MODELS = ("char-rnn", "char-lstm", "char-gru", "char-transformer")
@@ -43,6 +46,7 @@ __all__ = [
     "Seq2SeqAttention",
     "SmallCNN",
     "SoftmaxRegression",
+    "SpeechDigitCNN",
     "UnknownModelError",
     "available",
     "build",
