@@ -108,7 +108,7 @@ class FeatureDataset(Dataset):
 
     Args:
         dataset: has ``waveforms`` (N, L) and ``labels`` (N,) (``SpokenDigits``) or is a
-            ``(waveforms, labels)`` pair of arrays.
+            ``(waveforms, labels)`` pair of arrays (labels (N,) or (N, k) integers, e.g. [digit, voice]).
         transform: callable on a batch of waveforms (B, L) → features (B, ...).
         snr_db: None (clean; features computed once and cached), a number (fixed noise, drawn
             once from ``seed`` and cached: a reproducible noisy test set) or a (low, high) range (fresh
@@ -131,9 +131,13 @@ class FeatureDataset(Dataset):
             raise TypeError(f"FeatureDataset: transform must be callable, got {type(transform).__name__}")
         self.waveforms = np.asarray(waveforms)
         self.labels = np.asarray(labels).astype(np.int64)
-        if self.waveforms.ndim != 2 or self.labels.shape != (self.waveforms.shape[0],):
+        if (
+            self.waveforms.ndim != 2
+            or self.labels.ndim not in (1, 2)
+            or len(self.labels) != len(self.waveforms)
+        ):
             raise ValueError(
-                f"FeatureDataset: waveforms must be (N, L) and labels (N,), got "
+                f"FeatureDataset: waveforms must be (N, L) and labels (N,) or (N, k), got "
                 f"{self.waveforms.shape} and {self.labels.shape}"
             )
         if not 0.0 <= clean_fraction <= 1.0:
@@ -170,10 +174,10 @@ class FeatureDataset(Dataset):
         if not -len(self) <= index < len(self):
             raise IndexError(f"FeatureDataset: index {index} is out of range for length {len(self)}")
         features, labels = self.get_batch(np.array([index % len(self)]))
-        return features[0], int(labels[0])
+        return features[0], (int(labels[0]) if labels.ndim == 1 else labels[0])
 
     def get_batch(self, indices):
-        """``(features (B, ...) float32, labels (B,) int64)`` at ``indices``."""
+        """``(features (B, ...) float32, labels (B,) or (B, k) int64)`` at ``indices``."""
         indices = check_indices(indices, len(self), "FeatureDataset.get_batch")
         if self.features is not None:
             return self.features[indices], self.labels[indices]
