@@ -10,9 +10,9 @@ Trains with Adam and a cosine learning-rate schedule (random horizontal flips fo
 evaluates the test set after every epoch, and writes to the output folder (default
 examples/output/):
 
-- ``cnn_<model>_filters.png``: the learned first-layer filters (``models.cnn.plot_filters``);
+- ``cnn_<model>_filters.png``: the learned first-layer filters (``mathdl.train.plots.plot_filters``);
 - ``cnn_<model>_feature_maps.png``: the activations of every stage for one test image
-  (``models.cnn.plot_feature_maps``);
+  (``mathdl.train.plots.plot_feature_maps``);
 - ``cnn_<model>_accuracy.png``: training loss and test accuracy per epoch;
 - ``cnn_<model>_results.json``: the per-epoch numbers, epoch times and the final test accuracy.
 
@@ -32,8 +32,9 @@ import mathdl as md
 import mathdl.nn.functional as F
 from mathdl import optim
 from mathdl.data import load_fashion_mnist, load_fashion_mnist_subset
-from mathdl.models.cnn import SmallCNN, plot_feature_maps, plot_filters
+from mathdl.models.cnn import SmallCNN
 from mathdl.models.lenet import LeNet, LeNet5
+from mathdl.train.plots import plot_feature_maps, plot_filters
 
 
 def build(name, width):
@@ -169,9 +170,13 @@ def main(argv=None):
         figure.tight_layout()
         figure.savefig(prefix + "_accuracy.png", dpi=120)
         plt.close(figure)
+        for suffix in ("_filters.png", "_feature_maps.png", "_accuracy.png"):
+            print(f"wrote {prefix + suffix}")
     except ImportError:
-        print("matplotlib is not installed: skipping the accuracy plot", file=sys.stderr)
-    print(f"final test accuracy {history['test_accuracy'][-1]:.4f}; figures in {args.output}")
+        print(
+            "matplotlib is not installed: skipping the figures (pip install 'mathdl[plot]')", file=sys.stderr
+        )
+    print(f"final test accuracy {history['test_accuracy'][-1]:.4f}")
 
 
 if __name__ == "__main__":

@@ -64,22 +64,27 @@ def main(argv=None):
         print(f"{name:16}{value:>10.4f}   {low}-{high}")
 
     os.makedirs(args.output_dir, exist_ok=True)
-    plot_history(history, os.path.join(args.output_dir, "curves.png"))
+    paths = [plot_history(history, os.path.join(args.output_dir, "curves.png"))]
     scores = trainer.predict(test_iter)
     predicted = scores.argmax(axis=1)
-    plot_confusion_matrix(
-        confusion_matrix(y_test, predicted, 10),
-        os.path.join(args.output_dir, "confusion_matrix.png"),
-        class_names=FASHION_MNIST_CLASSES,
+    paths.append(
+        plot_confusion_matrix(
+            confusion_matrix(y_test, predicted, 10),
+            os.path.join(args.output_dir, "confusion_matrix.png"),
+            class_names=FASHION_MNIST_CLASSES,
+        )
     )
-    plot_predictions(
-        x_test[:24],
-        y_test[:24],
-        predicted[:24],
-        os.path.join(args.output_dir, "predictions.png"),
-        class_names=FASHION_MNIST_CLASSES,
+    paths.append(
+        plot_predictions(
+            x_test[:24],
+            y_test[:24],
+            predicted[:24],
+            os.path.join(args.output_dir, "predictions.png"),
+            class_names=FASHION_MNIST_CLASSES,
+        )
     )
-    print(f"figures in {args.output_dir}")
+    for path in filter(None, paths):
+        print(f"wrote {path}")
     return ours
 
 

@@ -56,14 +56,17 @@ def main(argv=None):
     network.summary()
     print(f"{args.epochs} epochs in {seconds:.1f}s ({seconds / args.epochs:.2f}s per epoch)")
     os.makedirs(args.output_dir, exist_ok=True)
-    plot_history(history, os.path.join(args.output_dir, "curves.png"))
+    paths = [plot_history(history, os.path.join(args.output_dir, "curves.png"))]
     predicted = network.predict(test_images, batch_size=1000).argmax(axis=1)
-    plot_confusion_matrix(
-        confusion_matrix(test_classes, predicted, 10),
-        os.path.join(args.output_dir, "confusion_matrix.png"),
-        class_names=FASHION_MNIST_CLASSES if dataset is fashion_mnist else None,
+    paths.append(
+        plot_confusion_matrix(
+            confusion_matrix(test_classes, predicted, 10),
+            os.path.join(args.output_dir, "confusion_matrix.png"),
+            class_names=FASHION_MNIST_CLASSES if dataset is fashion_mnist else None,
+        )
     )
-    print(f"figures in {args.output_dir}")
+    for path in filter(None, paths):
+        print(f"wrote {path}")
     return test_acc
 
 

@@ -53,7 +53,9 @@ def main(argv=None):
         )
         with open(os.path.join(args.output, f"rl_cartpole_{agent}.json"), "w") as handle:
             json.dump(summary, handle, indent=1)
-        save_returns_plot(summary, os.path.join(args.output, f"rl_cartpole_{agent}.png"))
+        path = save_returns_plot(summary, os.path.join(args.output, f"rl_cartpole_{agent}.png"))
+        if path:
+            print(f"wrote {path}")
 
 
 if __name__ == "__main__":

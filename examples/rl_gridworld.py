@@ -80,6 +80,7 @@ def main(argv=None):
     fig.colorbar(image, ax=axes, label="v*(s)")
     fig.savefig(os.path.join(args.output, "rl_gridworld.png"), dpi=110, bbox_inches="tight")
     plt.close(fig)
+    print(f"wrote {os.path.join(args.output, 'rl_gridworld.png')}")
 
 
 if __name__ == "__main__":

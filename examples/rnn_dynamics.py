@@ -206,6 +206,8 @@ def main(output_dir):
     figure.tight_layout()
     figure.savefig(os.path.join(output_dir, "radius_vs_decay.png"), dpi=120)
     plt.close(figure)
+    for name in ("gradient_norms.png", "jacobian_spectra.png", "radius_vs_decay.png"):
+        print(f"wrote {os.path.join(output_dir, name)}")
     return radii, factors
 
 

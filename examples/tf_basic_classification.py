@@ -69,17 +69,20 @@ def main(argv=None):
         f"test accuracy {test_acc:.4f} (tutorial, 10 epochs: {PUBLISHED_TEST_ACCURACY})"
     )
     os.makedirs(args.output_dir, exist_ok=True)
-    plot_history(history, os.path.join(args.output_dir, "curves.png"))
-    plot_predictions(
-        test_images[:25],
-        test_labels[:25],
-        predictions[:25].argmax(axis=1),
-        os.path.join(args.output_dir, "predictions.png"),
-        class_names=class_names,
-        columns=5,
-        probabilities=predictions[:25].max(axis=1),
+    paths = [plot_history(history, os.path.join(args.output_dir, "curves.png"))]
+    paths.append(
+        plot_predictions(
+            test_images[:25],
+            test_labels[:25],
+            predictions[:25].argmax(axis=1),
+            os.path.join(args.output_dir, "predictions.png"),
+            class_names=class_names,
+            columns=5,
+            probabilities=predictions[:25].max(axis=1),
+        )
     )
-    print(f"figures in {args.output_dir}")
+    for path in filter(None, paths):
+        print(f"wrote {path}")
     return test_acc
 
 

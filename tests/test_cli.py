@@ -1,13 +1,22 @@
-"""The mathdl command, run in-process on a tiny folder of IDX files."""
+"""The mathdl command: what a user sees (messages, help, run folders), a real Ctrl-C in a
+subprocess, and the default image-classifier run on a tiny IDX folder."""
 
+import argparse
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 
 import mathdl as md
-from mathdl.cli import TRAIN_DEFAULTS, build_parser, main
+from mathdl.cli import build_parser, main
+from mathdl.cli.recipes import trainable
 from mathdl.data import load_dataset, write_idx
+from mathdl.train import Trainer
 
 
 @pytest.fixture(scope="module")
@@ -22,115 +31,146 @@ def tiny(tmp_path_factory):
     return str(folder)
 
 
-def _train(tiny, out, *extra, hidden=True):
-    model_args = ["--model-arg", "hidden=[32]"] if hidden else []
+def _train(tiny, out, *extra):
     return main(
-        ["train", "--dataset", tiny, "--out", str(out), "--verbose", "0", "--no-plots", *model_args, *extra]
+        [
+            "train",
+            "--dataset",
+            tiny,
+            "--out",
+            str(out),
+            "--verbose",
+            "0",
+            "--model-arg",
+            "hidden=[32]",
+            *extra,
+        ]
     )
 
 
-def test_train_writes_a_run_folder_and_learns(tiny, tmp_path):
+def test_the_default_classifier_run_writes_its_folder_learns_and_draws_its_figures(tiny, tmp_path, capsys):
     out = tmp_path / "run"
-    assert _train(tiny, out, "--epochs", "3", "--lr", "0.003") == 0
+    assert main(["train", "--dataset", tiny, "--out", str(out), "--epochs", "3", "--lr", "0.003"]) == 0
+    printed = capsys.readouterr().out
     files = {p.name for p in out.iterdir()}
-    assert {"checkpoint.npz", "best.npz", "metrics.json", "config.json", "history.csv"} <= files
+    figures = {"curves.png", "confusion_matrix.png", "predictions.png"}
+    assert {"checkpoint.npz", "best.npz", "metrics.json", "config.json", "history.csv"} | figures <= files
+    assert all(f"wrote {out / name}" in printed for name in figures)  # every figure's path is printed
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs"] == 3 and metrics["run"]["model"] == "mlp" and metrics["run"]["lr"] == 0.003
     assert metrics["test"]["accuracy"] > 0.6  # 10 classes: chance is 0.1
     rows = (out / "history.csv").read_text().splitlines()
     assert rows[0] == "epoch,loss,accuracy,val_loss,val_accuracy" and len(rows) == 4
-    assert json.loads((out / "config.json").read_text())["model"] == {
-        "name": "mlp",
-        "kwargs": {"hidden": [32]},
-    }
+    assert json.loads((out / "config.json").read_text())["model"] == {"name": "mlp", "kwargs": {}}
 
 
-def test_resume_from_a_run_folder_equals_the_uninterrupted_run(tiny, tmp_path):
-    assert _train(tiny, tmp_path / "straight", "--epochs", "2", "--model-arg", "dropout=0.3") == 0
-    assert _train(tiny, tmp_path / "split", "--epochs", "1", "--model-arg", "dropout=0.3") == 0
-    assert (
-        main(["train", "--resume", str(tmp_path / "split"), "--epochs", "2", "--verbose", "0", "--no-plots"])
-        == 0
-    )
-    straight = md.load(tmp_path / "straight" / "checkpoint.npz")
-    resumed = md.load(tmp_path / "split" / "checkpoint.npz")
-    assert resumed["epoch"] == 2
-    for name, value in straight["model"].items():
-        np.testing.assert_array_equal(np.asarray(resumed["model"][name]), np.asarray(value), err_msg=name)
-    assert resumed["history"] == straight["history"]
-
-
-def test_resume_refuses_changed_options_and_missing_runs(tiny, tmp_path, capsys):
-    assert _train(tiny, tmp_path / "run", "--epochs", "1") == 0
+def test_resume_refuses_changed_options_and_continues_only_forwards(tiny, tmp_path, capsys):
+    assert _train(tiny, tmp_path / "run", "--epochs", "1", "--no-plots") == 0
     assert main(["train", "--resume", str(tmp_path / "run"), "--lr", "0.5", "--epochs", "2"]) == 2
     assert "--lr 0.5 (run has 0.001)" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path / "nowhere")]) == 2
     assert "no such run folder" in capsys.readouterr().err
-    assert _train(tiny, tmp_path / "run", "--epochs", "1") == 2
-    assert "already holds a run" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path / "run"), "--out", str(tmp_path / "elsewhere")]) == 2
+    assert "in its own folder" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path / "run"), "--epochs", "1"]) == 0
+    assert "already has 1 epochs" in capsys.readouterr().out
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    assert _train(tiny, tmp_path / "notes") == 2
+    assert "exists and is not empty" in capsys.readouterr().err
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
 
 
-def test_evaluate_prints_the_checkpoints_test_loss_and_accuracy(tiny, tmp_path, capsys):
+def test_ctrl_c_before_the_first_checkpoint_removes_the_run_folder(tiny, tmp_path, monkeypatch, capsys):
+    original = Trainer.run_step
+
+    def interrupted(self, batch):
+        os.kill(os.getpid(), signal.SIGINT)
+        return original(self, batch)
+
+    monkeypatch.setattr(Trainer, "run_step", interrupted)
+    assert _train(tiny, tmp_path / "run") == 130
+    assert "no epoch had completed, so" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_real_sigint_leaves_a_resumable_run(tmp_path):
     out = tmp_path / "run"
-    assert _train(tiny, out, "--epochs", "1", "--model", "softmax", "--optimizer", "sgd", hidden=False) == 0
-    capsys.readouterr()
-    assert main(["evaluate", str(out), "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert result["samples"] == 200 and result["epoch"] == 1
-    assert result["accuracy"] == pytest.approx(metrics["test"]["accuracy"])
-    assert result["loss"] == pytest.approx(metrics["test"]["loss"], rel=1e-6)
-    assert main(["evaluate", str(out / "checkpoint.npz"), "--dataset", tiny]) == 0
-    assert "accuracy" in capsys.readouterr().out
-    (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
-    assert main(["evaluate", str(tmp_path / "junk.npz")]) == 2
-    assert "error" in capsys.readouterr().err
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    command = [sys.executable, "-m", "mathdl.cli", "train", "--limit", "300", "--epochs", "1000"]
+    process = subprocess.Popen(
+        command + ["--out", str(out), "--verbose", "0", "--no-plots"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.npz").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert f"continue with 'mathdl train --resume {out}'" in err
+    epoch = md.load(out / "checkpoint.npz")["epoch"]
+    assert 1 <= epoch < 1000
+    resume = ["train", "--resume", str(out), "--epochs", str(epoch + 1), "--verbose", "0", "--no-plots"]
+    assert main(resume) == 0
+    assert md.load(out / "checkpoint.npz")["epoch"] == epoch + 1
 
 
-def test_bad_options_exit_with_usage_errors(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["train", "--model", "no-such-model"])
-    assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["train", "--epochs", "0"])
-    assert "positive integer" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["evaluate", "x", "--bogus"])
-    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
-    assert main(["train", "--dataset", "/no/such/folder", "--verbose", "0"]) == 2
-    assert "cannot load dataset" in capsys.readouterr().err
+def test_messages_name_the_users_thing(tmp_path, capsys):
+    assert main(["train", "--dataset", str(tmp_path / "no" / "such"), "--verbose", "0"]) == 2
+    assert f"--dataset {tmp_path / 'no' / 'such'}: no such folder" in capsys.readouterr().err
+    assert main(["train", "--dataset", "cifar-11", "--verbose", "0"]) == 2
+    assert "'cifar-11' is neither a known dataset" in capsys.readouterr().err
+    empty, binary, latin = tmp_path / "empty.txt", tmp_path / "data.bin", tmp_path / "latin.txt"
+    empty.write_text("  \n")
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    latin.write_bytes("caf\xe9".encode("latin-1") * 100)
+    for corpus, problem in (
+        (empty, "is empty"),
+        (binary, "is a binary file"),
+        (latin, "is not UTF-8 text"),
+        (tmp_path / "missing.txt", "no such file"),
+    ):
+        assert (
+            main(["train", "--model", "char-gru", "--corpus", str(corpus), "--out", str(tmp_path / "r")]) == 2
+        )
+        assert f"--corpus {corpus}" in (err := capsys.readouterr().err) and problem in err, err
+        assert not (tmp_path / "r").exists()
+    for bad in ("hidden=[512,", "=3", "hidden"):
+        with pytest.raises(SystemExit):
+            main(["train", "--model-arg", bad])
+        assert repr(bad) in capsys.readouterr().err
+    assert main(["train", "--model-arg", "hiden=[3]", "--out", str(tmp_path / "r"), "--verbose", "0"]) == 2
+    assert "unknown argument(s) hiden; accepted: in_features, hidden" in capsys.readouterr().err
+    assert main(["train", "--model", "resnet", "--verbose", "0"]) == 2
+    assert "'resnet' is not a registered model; trainable models: ae, char-gru" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [[], ["train"], ["evaluate"], ["gradcheck"]])
-def test_help_everywhere(argv, capsys):
+@pytest.mark.parametrize("model", [None, *trainable()])
+def test_help_shows_each_default_once_and_every_option_has_help(model, capsys):
+    argv = ["train"] + (["--model", model] if model else [])
     with pytest.raises(SystemExit) as exit_info:
         main(argv + ["--help"])
     assert exit_info.value.code == 0
-    text = capsys.readouterr().out
-    assert "usage: mathdl" in text
-    if argv == ["train"]:
-        assert all(
-            option in text
-            for option in (
-                "--model",
-                "--dataset",
-                "--epochs",
-                "--batch-size",
-                "--optimizer",
-                "--lr",
-                "--seed",
-                "--out",
-                "--resume",
-            )
-        )
+    assert "usage: mathdl train" in capsys.readouterr().out
+    parser = build_parser(argv)
+    for sub in parser._subparsers._group_actions[0].choices.values():
+        for action in sub._actions:
+            if isinstance(action, argparse._HelpAction) or not sub.add_help:
+                continue
+            assert action.help, f"{sub.prog} {action.option_strings or action.dest} has no help"
+            said = action.help.count("(default") + action.help.count("does not apply")
+            assert said == (action.option_strings != []), f"{sub.prog} {action.option_strings}: {action.help}"
+    if model:
+        text = parser._subparsers._group_actions[0].choices["train"].format_help()
+        assert f"defaults shown for --model {model}" in text
 
 
-def test_no_command_prints_help_and_default_train_is_the_subset_mlp(capsys):
+def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "COMMAND" in capsys.readouterr().out
-    args = build_parser().parse_args(["train"])
-    assert args.model is None and TRAIN_DEFAULTS["model"] == "mlp"
-    assert TRAIN_DEFAULTS["dataset"] == "fashion-mnist-subset"
 
 
 def test_gradcheck_delegates_to_the_report_with_its_arguments_and_exit_code(monkeypatch):
@@ -143,82 +183,74 @@ def test_gradcheck_delegates_to_the_report_with_its_arguments_and_exit_code(monk
     assert calls == [["--op", "add", "--seed", "3"], []]
 
 
-def test_a_diverging_run_stops_on_the_non_finite_loss_with_exit_code_1(tiny, tmp_path, capsys):
-    out = tmp_path / "diverged"
-    with np.errstate(all="ignore"):
-        code = _train(tiny, out, "--optimizer", "sgd", "--lr", "1e30", "--epochs", "3")
-    assert code == 1
-    assert "non-finite loss" in capsys.readouterr().err
-    metrics = json.loads((out / "metrics.json").read_text())  # strict JSON: NaN became null
-    assert metrics["epochs"] == 0 and "no checkpoint was written" in metrics["stop_reason"]
-    assert not (out / "checkpoint.npz").exists()
+def test_generate_with_temperature_zero_is_greedy_and_the_lm_prints_progress_early(
+    tmp_path, capsys, monkeypatch
+):
+    from mathdl.train import progress
 
-
-def test_char_language_model_trains_and_generate_continues_the_prompt(tmp_path, capsys):
+    monkeypatch.setattr(progress, "_FIRST_LINE_SECONDS", 0.0)  # the first line comes after 2 s otherwise
+    monkeypatch.setattr(progress, "_SHORT_REST_SECONDS", 0.0)  # and only when the epoch has > 10 s to go
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("to be or not to be, that is the question.\n" * 100)
     out = tmp_path / "lm"
-    assert (
-        main(
-            [
-                "train",
-                "--model",
-                "char-gru",
-                "--corpus",
-                str(corpus),
-                "--steps",
-                "40",
-                "--batch-size",
-                "8",
-                "--seq-len",
-                "16",
-                "--model-arg",
-                "hidden_size=32",
-                "--model-arg",
-                "num_layers=1",
-                "--out",
-                str(out),
-                "--verbose",
-                "0",
-            ]
-        )
-        == 0
-    )
-    assert {"checkpoint.npz", "history.json", "sample.txt", "metrics.json"} <= {p.name for p in out.iterdir()}
+    argv = [
+        "train",
+        "--model",
+        "char-gru",
+        "--corpus",
+        str(corpus),
+        "--epochs",
+        "2",
+        "--steps-per-epoch",
+        "20",
+    ]
+    argv += [
+        "--batch-size",
+        "8",
+        "--seq-len",
+        "16",
+        "--model-arg",
+        "hidden_size=32",
+        "--model-arg",
+        "num_layers=1",
+    ]
+    assert main(argv + ["--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Block 1/2 - 1/20 - ETA" in printed and "tokens/s" in printed
+    sample = (out / "sample.txt").read_text()
+    assert len(sample) > 400 and set(sample) <= set("to be or not to be, that is the question.\n")
     metrics = json.loads((out / "metrics.json").read_text())
-    # 40 steps on a 17-character alphabet already beat the uniform model's perplexity of 17
-    assert metrics["model"] == "char-gru" and metrics["val_perplexity"] < 17
-    capsys.readouterr()
+    assert metrics["val_perplexity"] < 17  # a 17-character alphabet: uniform guessing scores 17
+    texts = []
+    for seed in ("1", "2"):
+        assert (
+            main(
+                [
+                    "generate",
+                    str(out),
+                    "--prompt",
+                    "to be",
+                    "--length",
+                    "30",
+                    "--temperature",
+                    "0",
+                    "--seed",
+                    seed,
+                ]
+            )
+            == 0
+        )
+        texts.append(capsys.readouterr().out)
+    assert texts[0] == texts[1] and texts[0].startswith("to be")
     assert main(["generate", str(out), "--prompt", "to be", "--length", "30", "--seed", "3"]) == 0
-    text = capsys.readouterr().out
-    assert text.startswith("to be") and len(text.rstrip("\n")) >= 35 - 1
-    assert set(text) <= set("to be or not to be, that is the question.\n")
-
-
-def test_generate_errors_name_the_problem(tmp_path, capsys):
-    assert main(["generate", str(tmp_path / "missing")]) == 2
-    assert "no such checkpoint file or run folder" in capsys.readouterr().err
-    assert main(["generate", str(tmp_path)]) == 2
-    assert "without checkpoint.npz" in capsys.readouterr().err
+    assert set(capsys.readouterr().out) <= set("to be or not to be, that is the question.\n")
+    assert main(["generate", str(out), "--prompt", "XYZ"]) == 2
+    assert "characters the model never saw" in capsys.readouterr().err
 
 
 def test_rl_subcommand_runs_an_agent_and_reports_unsolved_with_exit_code_1(tmp_path, capsys):
-    code = main(
-        [
-            "rl",
-            "cartpole",
-            "--agent",
-            "reinforce",
-            "--steps",
-            "300",
-            "--eval-episodes",
-            "2",
-            "--backend",
-            "builtin",
-            "--output",
-            str(tmp_path),
-        ]
-    )
+    argv = ["rl", "cartpole", "--agent", "reinforce", "--steps", "300", "--eval-episodes", "2"]
+    code = main(argv + ["--backend", "builtin", "--output", str(tmp_path)])
     assert code == 1  # 300 steps cannot reach a return of 475
     assert "reinforce on CartPole-v1: greedy mean return" in capsys.readouterr().out
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -227,18 +259,41 @@ def test_rl_subcommand_runs_an_agent_and_reports_unsolved_with_exit_code_1(tmp_p
     assert "--steps must be positive" in capsys.readouterr().err
 
 
-def test_generative_models_train_from_the_cli(tmp_path, capsys):
-    out = tmp_path / "rbm"
-    assert main(["train", "--model", "rbm", "--epochs", "1", "--out", str(out), "--verbose", "0"]) == 0
-    metrics = json.loads((out / "metrics.json").read_text())
-    # a trained RBM explains binarised images far better than independent fair coins (−784 log 2 ≈ −543)
-    assert metrics["test_pseudo_likelihood"] > -300
-    state = md.load(out / "checkpoint.npz")
-    assert set(state) == {"weight", "visible_bias", "hidden_bias"} and np.shape(state["weight"]) == (256, 784)
+def test_resume_from_best_npz_and_evaluate_on_another_dataset(tiny, tmp_path, capsys):
+    assert _train(tiny, tmp_path / "run", "--epochs", "1", "--no-plots", "--model", "softmax") == 2
+    assert "unknown argument(s) hidden" in capsys.readouterr().err
+    out = tmp_path / "run"
     assert (
         main(
-            ["train", "--model", "gan", "--dataset", "mnist", "--verbose", "0", "--out", str(tmp_path / "g")]
+            [
+                "train",
+                "--dataset",
+                tiny,
+                "--out",
+                str(out),
+                "--epochs",
+                "1",
+                "--no-plots",
+                "--model",
+                "softmax",
+                "--verbose",
+                "0",
+            ]
         )
-        == 2
+        == 0
     )
-    assert "trains on fashion-mnist-subset or fashion-mnist" in capsys.readouterr().err
+    assert main(["evaluate", str(out / "best.npz"), "--dataset", tiny, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["dataset"] == os.path.abspath(tiny) and np.isfinite(result["loss"])
+    (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
+    assert main(["evaluate", str(tmp_path / "junk.npz")]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_time_limit_stops_after_the_epoch_that_passes_it_and_the_run_resumes(tiny, tmp_path):
+    out = tmp_path / "run"
+    assert _train(tiny, out, "--epochs", "5", "--time-limit", "0", "--no-plots") == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 1 and metrics["stop_reason"] == "time limit of 0 s"
+    assert main(["train", "--resume", str(out), "--epochs", "2", "--verbose", "0", "--no-plots"]) == 0
+    assert md.load(out / "checkpoint.npz")["epoch"] == 2

@@ -27,9 +27,8 @@ def test_the_committed_page_is_current():
 def test_the_page_reports_what_exists():
     text = (ROOT / "docs" / "pytorch_compatibility.md").read_text(encoding="utf-8")
     assert "| `gelu` | yes |" in text and "| `backward` | yes |" in text  # F.gelu, Tensor.backward
-    assert (
-        "| `Transformer` | yes |" in text and "| `cuda` | — |" in text
-    )  # nn.Transformer; Tensor.cuda missing
+    assert "| `Transformer` | yes |" in text and "| `cuda` | yes |" in text  # cuda() raises DeviceError
+    assert "| `is_sparse` | — |" in text  # no sparse tensors
 
 
 def test_the_name_list_comes_from_torch_when_installed(torch):

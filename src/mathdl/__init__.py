@@ -10,8 +10,7 @@ after ``import mathdl`` (each is imported on first use).
 
 import importlib
 
-import numpy as np
-
+from mathdl import accelerator, backends, cuda  # the device layer: CPU only
 from mathdl.autograd import (
     AutogradError,
     Function,
@@ -22,116 +21,82 @@ from mathdl.autograd import (
     no_grad,
     set_grad_enabled,
 )
+from mathdl.autograd.grad_mode import inference_mode, is_inference_mode_enabled
+from mathdl.autograd.tensor import Size
 from mathdl.backend import get_default_dtype, get_num_threads, set_default_dtype, set_num_threads
+from mathdl.devices import DeviceError, device
+from mathdl.dtypes import (
+    complex64,
+    complex128,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+from mathdl.factories import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from mathdl.ops import *  # noqa: F401,F403  (the op functions are the public face)
 from mathdl.ops import __all__ as _ops_all
-from mathdl.random import generator as _generator
-from mathdl.random import get_rng_state, manual_seed, set_rng_state
+from mathdl.random import get_rng_state, set_rng_state
+from mathdl.random import manual_seed as _random_manual_seed
 
 __version__ = "0.1.0"
 
-float32 = np.float32
-float64 = np.float64
-int64 = np.int64
+
+def manual_seed(seed):
+    """Seed the global generator, so a whole run (initialisation, dropout, shuffling, sampling)
+    is reproducible, as ``torch.manual_seed``. Returns None (nothing to print at the prompt)."""
+    _random_manual_seed(seed)
 
 
-def _dtype(dtype):
-    return get_default_dtype() if dtype is None else np.dtype(dtype)
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
 
 
-def tensor(data, dtype=None, requires_grad=False):
-    """A new Tensor holding a copy of ``data`` (a number, nested list, array or Tensor).
-
-    Python floats become the default dtype (float32 unless ``set_default_dtype`` changed it);
-    NumPy arrays keep their dtype unless ``dtype`` is given.
-    """
-    if isinstance(data, Tensor):
-        data = data.array
-    array = np.array(data, dtype=dtype, copy=True)
-    if dtype is None and array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
-        array = array.astype(get_default_dtype())
-    return Tensor(array, requires_grad=requires_grad)
+def numel(x):
+    return x.numel()
 
 
-def _shape(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
-def zeros(*shape, dtype=None, requires_grad=False):
-    """A tensor of zeros."""
-    return Tensor(np.zeros(_shape(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
-
-
-def ones(*shape, dtype=None, requires_grad=False):
-    """A tensor of ones."""
-    return Tensor(np.ones(_shape(shape), dtype=_dtype(dtype)), requires_grad=requires_grad)
-
-
-def full(shape, fill_value, dtype=None, requires_grad=False):
-    """A tensor of ``shape`` filled with ``fill_value``."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return Tensor(np.full(shape, fill_value, dtype=_dtype(dtype)), requires_grad=requires_grad)
-
-
-def zeros_like(x, dtype=None):
-    return Tensor(np.zeros(np.shape(x), dtype=dtype or np.asarray(x).dtype))
-
-
-def ones_like(x, dtype=None):
-    return Tensor(np.ones(np.shape(x), dtype=dtype or np.asarray(x).dtype))
-
-
-def arange(start, stop=None, step=1, dtype=None):
-    """Evenly spaced values in [start, stop) like ``torch.arange`` (integers stay int64)."""
-    array = np.arange(start, stop, step) if stop is not None else np.arange(start)
-    if dtype is not None:
-        array = array.astype(dtype)
-    elif array.dtype.kind == "f":
-        array = array.astype(get_default_dtype())
-    return Tensor(array)
-
-
-def linspace(start, stop, num, dtype=None):
-    return Tensor(np.linspace(start, stop, num, dtype=_dtype(dtype)))
-
-
-def eye(n, m=None, dtype=None):
-    """The identity matrix (n × m)."""
-    return Tensor(np.eye(n, m, dtype=_dtype(dtype)))
-
-
-def randn(*shape, dtype=None, requires_grad=False):
-    """Samples of the standard normal N(0, 1), from the global generator (see ``manual_seed``)."""
-    data = _generator().standard_normal(_shape(shape), dtype=np.float64).astype(_dtype(dtype))
-    return Tensor(data, requires_grad=requires_grad)
-
-
-def rand(*shape, dtype=None, requires_grad=False):
-    """Samples of the uniform distribution on [0, 1), from the global generator."""
-    data = _generator().random(_shape(shape)).astype(_dtype(dtype))
-    return Tensor(data, requires_grad=requires_grad)
-
-
-def randint(low, high, size, dtype=np.int64):
-    """Integers uniform on [low, high), from the global generator."""
-    size = (size,) if isinstance(size, int) else tuple(size)
-    return Tensor(_generator().integers(low, high, size=size, dtype=dtype))
-
-
-def save(obj, path):
-    """Save a (nested) state dict of Tensors/arrays/numbers to ``path`` (npz; no pickle; atomic)."""
+def save(obj, f, *args, **kwargs):
+    """``torch.save``: write a (nested) state dict of Tensors/arrays/numbers to a path or binary
+    file object (npz; no pickle; a path is written atomically). See ``mathdl.io.save``."""
     from mathdl import io
 
-    return io.save(obj, path)
+    return io.save(obj, f, *args, **kwargs)
 
 
-def load(path):
-    """Load what ``save`` wrote; a damaged or foreign file raises a clear error."""
+def load(f, *args, **kwargs):
+    """``torch.load``: read what ``save`` wrote (``map_location``, ``weights_only`` accepted);
+    a damaged or foreign file raises a clear error. See ``mathdl.io.load``."""
     from mathdl import io
 
-    return io.load(path)
+    return io.load(f, *args, **kwargs)
 
 
 _SUBMODULES = {
@@ -155,6 +120,7 @@ _SUBMODULES = {
     "audio",
     "distributed",
     "tune",
+    "quantization",
 }
 
 
@@ -166,34 +132,71 @@ def __getattr__(name):
 
 __all__ = [
     "AutogradError",
+    "DeviceError",
     "Function",
+    "Size",
     "Tensor",
+    "accelerator",
     "arange",
+    "as_tensor",
+    "backends",
+    "complex64",
+    "complex128",
+    "cuda",
+    "device",
+    "empty",
+    "empty_like",
     "enable_grad",
     "eye",
+    "float16",
     "float32",
     "float64",
+    "from_numpy",
     "full",
+    "full_like",
     "get_default_dtype",
     "get_num_threads",
     "get_rng_state",
     "grad",
+    "inference_mode",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "is_tensor",
+    "linspace",
     "load",
     "manual_seed",
+    "multinomial",
     "no_grad",
+    "normal",
+    "numel",
     "ones",
     "ones_like",
     "rand",
+    "rand_like",
     "randint",
     "randn",
+    "randn_like",
+    "randperm",
     "save",
     "set_default_dtype",
     "set_num_threads",
     "set_grad_enabled",
     "set_rng_state",
     "tensor",
+    "uint8",
     "zeros",
     "zeros_like",
     *_ops_all,
 ]
+
+# PyTorch's other dtype names: md.float, md.double, md.half, md.long, md.int, md.short, md.bool,
+# md.cfloat. They shadow Python's float/int/bool inside this module, so they are set last and no
+# code in this module may call float(), int() or bool() after this point.
+from mathdl.dtypes import ALIASES as _DTYPE_ALIASES  # noqa: E402
+
+globals().update(_DTYPE_ALIASES)
+__all__ += list(_DTYPE_ALIASES)

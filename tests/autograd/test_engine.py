@@ -54,7 +54,7 @@ def test_backward_twice_on_one_graph_gives_twice_the_gradient():
     x = md.tensor([0.5, -1.0], dtype=np.float64, requires_grad=True)
     w = md.tensor([2.0, 3.0], dtype=np.float64, requires_grad=True)
     y = (md.tanh(x * w) ** 2).sum()
-    y.backward()
+    y.backward(retain_graph=True)
     once_x, once_w = x.grad.array.copy(), w.grad.array.copy()
     y.backward()
     np.testing.assert_array_equal(x.grad.array, 2 * once_x)

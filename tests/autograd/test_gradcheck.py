@@ -50,7 +50,9 @@ def test_gradcheck_accepts_correct_gradients():
 
 def test_gradcheck_catches_a_wrong_gradient():
     x = leaf([0.5, -1.0, 2.0])
-    with pytest.raises(AssertionError, match=r"gradcheck: input 0 \(shape \(3,\)\)"):
+    with pytest.raises(
+        AssertionError, match=r"gradcheck: Jacobian mismatch for differentiable input 0 \(shape \(3,\)\)"
+    ):
         gradcheck(lambda t: WrongCube()(t), [x])
     ((analytic, numerical),) = compare_gradients(lambda t: WrongCube()(t), [x])
     np.testing.assert_allclose(analytic / numerical, 2.0 / 3.0, rtol=1e-6)
@@ -70,9 +72,9 @@ def test_gradgradcheck_of_linear_functions_and_unused_inputs():
 
 
 def test_gradcheck_refuses_float32_and_constants():
-    with pytest.raises(TypeError, match="float64 Tensors with requires_grad=True"):
+    with pytest.raises(TypeError, match="inputs that require grad must be float64 Tensors"):
         gradcheck(md.exp, [md.tensor([1.0], requires_grad=True)])
-    with pytest.raises(TypeError, match="float64"):
+    with pytest.raises(ValueError, match="no input is a Tensor with requires_grad=True"):
         gradcheck(md.exp, [md.tensor(np.array([1.0]))])
 
 

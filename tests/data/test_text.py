@@ -137,3 +137,31 @@ def test_split_ids():
     assert len(train) == 8
     with pytest.raises(ValueError):
         split_ids(np.arange(10), 1.5)
+
+
+def test_text_streams_continue_across_epochs_and_resume_from_their_state():
+    import mathdl as md
+    from mathdl.data.text import TextStreams
+
+    ids = np.arange(1000)
+    md.manual_seed(0)
+    streams = TextStreams(ids, batch_size=4, seq_len=10, blocks=7)
+    first = list(streams)
+    assert len(first) == len(streams) == 7 and first[0][2] and not any(reset for _, _, reset in first[1:])
+    # row b of block k+1 continues row b of block k; targets are the inputs shifted by one
+    np.testing.assert_array_equal(first[1][0][:, 0], first[0][0][:, -1] + 1)
+    np.testing.assert_array_equal(first[0][1], first[0][0] + 1)
+    state, rng = streams.state_dict(), md.random.get_rng_state()
+    later = [list(streams) for _ in range(4)]  # wraps into a second pass, with a new random cut
+    assert any(reset for epoch in later for _, _, reset in epoch)
+    again = TextStreams(ids, batch_size=4, seq_len=10, blocks=7)
+    again.load_state_dict(state)
+    md.random.set_rng_state(rng)
+    for epoch in later:
+        for (x, _, reset), (x2, _, reset2) in zip(epoch, list(again)):
+            np.testing.assert_array_equal(x, x2)
+            assert reset == reset2
+    whole = TextStreams(ids, 4, 10, shift=False)
+    assert sum(1 for _ in whole) == len(whole) == sum(1 for _ in whole) == 25
+    with pytest.raises(ValueError, match="too few"):
+        TextStreams(np.arange(15), 4, 10)

@@ -5,17 +5,29 @@ import numpy as np
 import pytest
 
 import mathdl as md
-from mathdl.data.text import CharVocab, load_corpus, split_ids
-from mathdl.models.char_lm import (
-    CharRNNLM,
-    CharTransformerLM,
-    evaluate,
-    load_char_lm,
-    save_char_lm,
-    train_char_lm,
-)
-from mathdl.models.generate import generate, generate_from_checkpoint, sample_from_logits
-from mathdl.models.registry import build
+from mathdl import optim
+from mathdl.data.text import CharVocab, TextStreams, load_corpus, split_ids
+from mathdl.models.char_lm import CharRNNLM, CharTransformerLM
+from mathdl.models.generate import generate, sample_from_logits
+from mathdl.models.registry import build, from_config
+from mathdl.nn.sequence import perplexity
+from mathdl.train import Trainer, TruncatedBPTT
+
+
+def train_lm(text, name, kwargs, steps, batch_size, seq_len, lr, seed=0, blocks=2):
+    """Truncated BPTT through the Trainer: ``blocks`` epochs of steps/blocks steps, validation
+    perplexity on the held-out tail after each; returns (model, vocab, history, trainer, val)."""
+    md.manual_seed(seed)
+    vocab = CharVocab(text)
+    train_ids, val_ids = split_ids(vocab.encode(text), 0.1)
+    model = build(name, vocab_size=len(vocab), **kwargs)
+    trainer = Trainer(
+        model, optim.Adam(model.parameters(), lr=lr), strategy=TruncatedBPTT(clip=1.0), verbose=0
+    )
+    train = TextStreams(train_ids, batch_size, seq_len, blocks=steps // blocks)
+    val = TextStreams(val_ids, 8, seq_len, shift=False)
+    history = trainer.fit(train, blocks, val_data=val)
+    return model, vocab, history, trainer, val
 
 
 @pytest.fixture(scope="module")
@@ -25,62 +37,47 @@ def corpus():
 
 @pytest.fixture(scope="module")
 def trained(corpus):
-    return train_char_lm(
-        corpus,
-        "char-lstm",
-        dict(hidden_size=64, num_layers=1, embed_dim=16),
-        steps=80,
-        batch_size=16,
-        seq_len=32,
-        lr=1e-2,
-        eval_every=40,
-        seed=0,
-    )
+    return train_lm(corpus, "char-lstm", dict(hidden_size=64, num_layers=1, embed_dim=16), 80, 16, 32, 1e-2)
 
 
 def test_lstm_language_model_beats_the_unigram_model(corpus, trained):
-    model, vocab, history = trained
+    model, vocab, history, trainer, val = trained
     ids = vocab.encode(corpus)
     train_ids, val_ids = split_ids(ids, 0.1)
     counts = np.bincount(train_ids, minlength=len(vocab)) + 1.0
     unigram = float(np.exp(-np.log(counts / counts.sum())[val_ids].mean()))  # about 27
-    assert history["step"] == [40, 80]
-    assert history["val_perplexity"][-1] < 15.0 < 0.6 * unigram
-    assert history["val_perplexity"][-1] < history["val_perplexity"][0]
-    loss, ppl = evaluate(model, val_ids, seq_len=32)
-    assert ppl == pytest.approx(history["val_perplexity"][-1], rel=1e-5)
-    assert loss == pytest.approx(np.log(ppl))
+    ppl = [perplexity(loss) for loss in history["val_loss"]]
+    assert len(ppl) == 2 and ppl[-1] < 15.0 < 0.6 * unigram
+    assert ppl[-1] < ppl[0]
+    assert trainer.evaluate(val)["loss"] == pytest.approx(history["val_loss"][-1], rel=1e-6)
 
 
 def test_generation_is_reproducible_and_uses_the_vocabulary(trained):
-    model, vocab, _ = trained
+    model, vocab = trained[:2]
     a = generate(model, vocab, "ROMEO:\n", length=50, temperature=0.8, seed=3)
     b = generate(model, vocab, "ROMEO:\n", length=50, temperature=0.8, seed=3)
     assert a == b and a.startswith("ROMEO:\n") and len(a) == 57
     assert set(a) <= set(vocab.tokens)
     assert generate(model, vocab, "ROMEO:\n", length=50, temperature=0.8, seed=4) != a
     greedy = generate(model, vocab, "the", length=20, temperature=0.0)
-    assert greedy == generate(model, vocab, "the", length=20, temperature=0.0)
+    assert greedy == generate(model, vocab, "the", length=20, temperature=0.0, seed=99)
     with pytest.raises(ValueError, match="prompt"):
         generate(model, vocab, "", length=5)
 
 
-def test_checkpoint_round_trip(trained, tmp_path):
-    model, vocab, history = trained
+def test_checkpoint_round_trip_keeps_the_carried_state(trained, tmp_path):
+    model, vocab, _, trainer, _ = trained
     path = str(tmp_path / "lm.npz")
-    save_char_lm(path, model, vocab, history)
-    loaded, loaded_vocab, loaded_history = load_char_lm(path)
-    assert loaded_vocab.tokens == vocab.tokens and loaded_history == history
+    trainer.save_checkpoint(path)
+    content = md.train.load_checkpoint(path)
+    loaded = from_config(content["config"]["model"])
+    loaded.load_state_dict(content["model"])
+    state = content["extra"]["strategy"]
+    assert state["tuple"] and [np.shape(s) for s in state["state"]] == [(1, 16, 64)] * 2  # LSTM (h, c)
     ids = vocab.encode("To be, or not")[None]
     model.eval()
+    loaded.eval()
     np.testing.assert_array_equal(loaded(ids)[0].array, model(ids)[0].array)
-    sample = generate_from_checkpoint(path, prompt="HAMLET:\n", length=30, temperature=0.5, seed=1)
-    assert sample == generate(model, vocab, "HAMLET:\n", length=30, temperature=0.5, seed=1)
-    with pytest.raises(ValueError, match="never saw"):
-        generate_from_checkpoint(path, prompt="\u00e9", length=3)
-    md.save({"format": "something-else"}, str(tmp_path / "other.npz"))
-    with pytest.raises(ValueError, match="not a character language-model checkpoint"):
-        load_char_lm(str(tmp_path / "other.npz"))
 
 
 @pytest.mark.parametrize("name", ["char-rnn", "char-gru", "char-transformer"])
@@ -90,18 +87,9 @@ def test_registered_models_train(corpus, name):
         if name == "char-transformer"
         else dict(hidden_size=48, num_layers=1, embed_dim=16)
     )
-    model, vocab, history = train_char_lm(
-        corpus[:30000], name, kwargs, steps=40, batch_size=16, seq_len=24, lr=1e-2, eval_every=40, seed=1
-    )
-    assert model.config == {
-        "name": name,
-        "kwargs": {
-            "vocab_size": len(vocab),
-            **kwargs,
-            **({"max_len": 64} if name == "char-transformer" else {}),
-        },
-    }
-    assert history["val_perplexity"][-1] < 20.0
+    model, vocab, history, _, _ = train_lm(corpus[:30000], name, kwargs, 40, 16, 24, 1e-2, seed=1, blocks=1)
+    assert model.config == {"name": name, "kwargs": {"vocab_size": len(vocab), **kwargs}}
+    assert perplexity(history["val_loss"][-1]) < 20.0
 
 
 def test_transformer_language_model_is_causal():

@@ -8,8 +8,9 @@ import mathdl.nn.functional as F
 from mathdl import optim
 from mathdl.data import load_fashion_mnist_subset
 from mathdl.models import registry
-from mathdl.models.cnn import ResidualBlock, SmallCNN, plot_feature_maps, plot_filters
+from mathdl.models.cnn import ResidualBlock, SmallCNN
 from mathdl.models.lenet import LeNet5
+from mathdl.train.plots import plot_feature_maps, plot_filters
 
 
 def test_structure_and_shapes():

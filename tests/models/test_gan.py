@@ -2,7 +2,11 @@ import numpy as np
 import pytest
 
 import mathdl as md
+from mathdl import optim
+from mathdl.data import DataLoader, TensorDataset
+from mathdl.data.pixels import scale_images
 from mathdl.models.gan import (
+    GAN,
     DCDiscriminator,
     DCGenerator,
     MLPDiscriminator,
@@ -10,12 +14,33 @@ from mathdl.models.gan import (
     discriminator_loss,
     generator_loss,
     gradient_penalty,
-    image_grid,
-    judge_samples,
     sample,
-    to_tanh_range,
-    train_gan,
 )
+from mathdl.train import Adversarial, Trainer, image_grid, judge_samples
+
+
+def train_gan(
+    generator,
+    discriminator,
+    data,
+    epochs,
+    batch_size=64,
+    loss="nonsaturating",
+    lr=2e-4,
+    lr_discriminator=None,
+    n_critic=1,
+    betas=(0.5, 0.999),
+):
+    """The GAN through the Trainer: two Adam optimisers, the Adversarial step strategy."""
+    model = GAN(generator, discriminator, loss=loss, image_shape=data.shape[1:])
+    optimizers = {
+        "generator": optim.Adam(generator.parameters(), lr=lr, betas=betas),
+        "discriminator": optim.Adam(discriminator.parameters(), lr=lr_discriminator or lr, betas=betas),
+    }
+    loader = DataLoader(TensorDataset(data), batch_size, shuffle=True, drop_last=True)
+    trainer = Trainer(model, optimizers, strategy=Adversarial(n_critic), verbose=0)
+    return trainer.fit(loader, epochs)
+
 
 TARGET_MEAN, TARGET_STD = np.array([0.5, -0.3]), np.array([0.15, 0.1])
 
@@ -83,6 +108,7 @@ def test_wgan_gp_learns_a_gaussian(gaussian_data):
         lr=5e-4,
         lr_discriminator=2e-3,
         n_critic=5,
+        betas=(0.0, 0.9),
     )
     samples = sample(generator, 2000)
     np.testing.assert_allclose(samples.mean(axis=0), TARGET_MEAN, atol=0.12)
@@ -102,7 +128,7 @@ def test_dcgan_shapes_and_one_training_epoch():
     assert discriminator(md.tensor(images)).shape == (5,)
     assert discriminator(md.tensor(images.reshape(5, 784))).shape == (5,)
     rng = np.random.default_rng(0)
-    data = to_tanh_range((rng.random((64, 1, 28, 28)) > 0.7).astype(np.uint8) * 255)
+    data = scale_images((rng.random((64, 1, 28, 28)) > 0.7).astype(np.uint8) * 255, "tanh")
     before = [p.array.copy() for p in generator.parameters()]
     history = train_gan(generator, discriminator, data, epochs=1, batch_size=32)
     assert len(history["d_loss"]) == 1 and np.isfinite(history["g_loss"][0])
@@ -118,14 +144,16 @@ def test_image_grid_and_judging():
     judged = judge_samples(probabilities)
     np.testing.assert_allclose(judged["class_distribution"], [0.5, 0.25, 0.25])
     assert judged["mean_confidence"] == pytest.approx(0.8)
+    assert judged["confident_share"] == 1.0 and judged["coverage"] == 3
+    assert judge_samples(probabilities, threshold=0.85)["confident_share"] == 0.25
     assert judge_samples(np.full((4, 3), 1 / 3))["score"] == pytest.approx(1.0)
     assert judge_samples(np.eye(3))["score"] == pytest.approx(3.0, rel=1e-6)
 
 
 def test_misuse_raises(gaussian_data):
     with pytest.raises(ValueError, match="loss"):
-        train_gan(MLPGenerator(), MLPDiscriminator(), gaussian_data, loss="hinge")
-    with pytest.raises(ValueError, match="batch_size"):
-        train_gan(MLPGenerator(), MLPDiscriminator(), gaussian_data[:10], batch_size=64)
+        GAN(MLPGenerator(), MLPDiscriminator(), loss="hinge")
+    with pytest.raises(ValueError, match="n_critic"):
+        Adversarial(n_critic=0)
     with pytest.raises(ValueError, match="class probabilities"):
         judge_samples(np.zeros(3))

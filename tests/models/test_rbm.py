@@ -4,8 +4,19 @@ import numpy as np
 import pytest
 
 import mathdl as md
+from mathdl import optim
 from mathdl.models.rbm import BernoulliRBM
 from mathdl.random import generator
+from mathdl.train import ContrastiveDivergence, Trainer
+from training_helpers import fit_model
+
+
+def train_rbm(rbm, data, epochs, learning_rate, persistent=False, momentum=0.0, batch_size=20):
+    """CD-k (PCD-k) through the Trainer: the ContrastiveDivergence strategy and SGD with momentum."""
+    optimizer = optim.SGD(rbm.parameters(), lr=learning_rate, momentum=momentum)
+    return fit_model(
+        rbm, data, epochs, batch_size, strategy=ContrastiveDivergence(persistent), optimizer=optimizer
+    )
 
 
 def all_binary(n):
@@ -16,14 +27,15 @@ def small_rbm(n_visible=5, n_hidden=3, seed=0, **kwargs):
     md.manual_seed(seed)
     rbm = BernoulliRBM(n_visible, n_hidden, dtype=np.float64, **kwargs)
     rng = np.random.default_rng(seed)
-    rbm.weight[...] = rng.normal(scale=0.8, size=rbm.weight.shape)
-    rbm.visible_bias[...] = rng.normal(scale=0.5, size=n_visible)
-    rbm.hidden_bias[...] = rng.normal(scale=0.5, size=n_hidden)
+    rbm.weight.array[...] = rng.normal(scale=0.8, size=rbm.weight.shape)
+    rbm.visible_bias.array[...] = rng.normal(scale=0.5, size=n_visible)
+    rbm.hidden_bias.array[...] = rng.normal(scale=0.5, size=n_hidden)
     return rbm
 
 
 def energy(rbm, v, h):
-    return -(v @ rbm.visible_bias) - (h @ rbm.hidden_bias) - np.einsum("nh,hd,nd->n", h, rbm.weight, v)
+    w, b, c = rbm.weight.array, rbm.visible_bias.array, rbm.hidden_bias.array
+    return -(v @ b) - (h @ c) - np.einsum("nh,hd,nd->n", h, w, v)
 
 
 def exact_log_likelihood(rbm, data):
@@ -67,11 +79,14 @@ def test_conditionals_match_the_joint_distribution():
 
 
 def test_cd1_update_equals_direct_computation():
-    rbm = small_rbm(learning_rate=0.3)
+    rbm = small_rbm()
     v0 = np.array([[1, 0, 1, 1, 0], [0, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=np.float64)
-    w, b, c = rbm.weight.copy(), rbm.visible_bias.copy(), rbm.hidden_bias.copy()
+    w, b, c = (p.array.copy() for p in (rbm.weight, rbm.visible_bias, rbm.hidden_bias))
     md.manual_seed(42)
-    rbm.partial_fit(v0)
+    # one step of the strategy: θ.grad = −ΔCD, then SGD: θ ← θ + lr·ΔCD
+    strategy = ContrastiveDivergence(persistent=False)
+    Trainer(rbm, optim.SGD(rbm.parameters(), lr=0.3), strategy=strategy, verbose=0)
+    strategy.train_step(v0)
     # the same chain, unit by unit with scalar loops, from the same random numbers
     md.manual_seed(42)
     sig = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
@@ -89,16 +104,17 @@ def test_cd1_update_equals_direct_computation():
                 dw[j, i] += (ph0[j] * v0[n, i] - ph1[j] * v1[i]) / 3
         db += (v0[n] - v1) / 3
         dc += (ph0 - ph1) / 3
-    np.testing.assert_allclose(rbm.weight, w + 0.3 * dw, rtol=1e-12)
-    np.testing.assert_allclose(rbm.visible_bias, b + 0.3 * db, rtol=1e-12)
-    np.testing.assert_allclose(rbm.hidden_bias, c + 0.3 * dc, rtol=1e-12)
+    np.testing.assert_allclose(rbm.weight.array, w + 0.3 * dw, rtol=1e-12)
+    np.testing.assert_allclose(rbm.visible_bias.array, b + 0.3 * db, rtol=1e-12)
+    np.testing.assert_allclose(rbm.hidden_bias.array, c + 0.3 * dc, rtol=1e-12)
 
 
 def test_cd_with_long_chains_estimates_the_exact_likelihood_gradient():
     rbm = small_rbm(k=30)
     data = np.array([[1, 0, 1, 1, 0], [0, 1, 1, 0, 0]], dtype=np.float64)
     batch = np.repeat(data, 4000, axis=0)
-    estimate = rbm.contrastive_divergence(batch)
+    estimate, chain = rbm.contrastive_divergence(batch)
+    assert chain.shape == batch.shape
     for got, want in zip(estimate, exact_gradient(rbm, data)):
         np.testing.assert_allclose(got, want, atol=0.03)
 
@@ -135,18 +151,9 @@ def test_training_raises_the_exact_log_likelihood(persistent, learning_rate, epo
     rng = np.random.default_rng(0)
     data = prototypes[rng.integers(0, 4, 400)]
     data = np.abs(data - (rng.random(data.shape) < 0.05))
-    rbm = BernoulliRBM(
-        8,
-        6,
-        k=1,
-        persistent=persistent,
-        learning_rate=learning_rate,
-        batch_size=20,
-        momentum=0.5,
-        dtype=np.float64,
-    )
+    rbm = BernoulliRBM(8, 6, k=1, dtype=np.float64)
     before = exact_log_likelihood(rbm, data).mean()
-    history = rbm.fit(data, epochs=epochs)
+    history = train_rbm(rbm, data, epochs, learning_rate, persistent=persistent, momentum=0.5)
     after = exact_log_likelihood(rbm, data).mean()
     assert before == pytest.approx(8 * np.log(0.5), abs=0.05)  # ≈ uniform at init
     # the source's entropy, log 4 + 8·H(0.05) ≈ 2.97 nats, bounds what any model can reach
@@ -166,7 +173,7 @@ def test_float32_is_kept_and_misuse_raises():
     with pytest.raises(ValueError, match=r"\(N, 6\)"):
         rbm.free_energy(np.zeros((3, 5)))
     with pytest.raises(ValueError, match="binary"):
-        rbm.fit(x * 0.5)
+        train_rbm(rbm, x * 0.5, 1, 0.1)
     with pytest.raises(ValueError, match="n_hidden"):
         BernoulliRBM(6, 0)
 
@@ -197,8 +204,8 @@ def test_agrees_with_scikit_learn():
     np.testing.assert_allclose(sk.score_samples(data), expected, rtol=1e-10)
     # trained by us with the same algorithm (PCD-1) and hyper-parameters: a comparable model
     md.manual_seed(0)
-    mine = BernoulliRBM(30, 16, k=1, persistent=True, learning_rate=0.05, batch_size=10, dtype=np.float64)
-    mine.fit(data, epochs=15, shuffle=False)
+    mine = BernoulliRBM(30, 16, k=1, dtype=np.float64)
+    train_rbm(mine, data, 15, 0.05, persistent=True, batch_size=10)
     ours_pl = mine.pseudo_likelihood(data, exact=True).mean()
     sk_exact = ours.pseudo_likelihood(data, exact=True).mean()
     assert ours_pl > sk_exact - 0.1 * abs(sk_exact)

@@ -5,8 +5,8 @@ import mathdl as md
 from mathdl import stats
 from mathdl.autograd.gradcheck import gradcheck
 from mathdl.data import load_fashion_mnist_subset
-from mathdl.models.autoencoder import fit
 from mathdl.models.vae import VAE, gaussian_kl, reparameterize
+from training_helpers import fit_model
 
 
 def test_kl_term_equals_the_monte_carlo_estimate(rng):
@@ -77,7 +77,7 @@ def test_vae_training_raises_the_elbo():
     md.manual_seed(0)
     model = VAE(hidden=(128,), latent_dim=8)
     before = model.evaluate(x_test)
-    history = fit(model, x, epochs=3, batch_size=64, lr=2e-3)
+    history = fit_model(model, x, epochs=3, batch_size=64, lr=2e-3)
     after = model.evaluate(x_test)
     assert history["loss"][-1] < history["loss"][0]
     assert after["elbo"] > before["elbo"] + 150  # about −543 nats at init

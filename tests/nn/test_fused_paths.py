@@ -40,7 +40,7 @@ def test_fast_and_composed_backward_agree(case):
     ys = case.function(*xs)
     ys = list(ys) if isinstance(ys, tuple) else [ys]
     cotangents = [md.tensor(rng.standard_normal(y.shape)) for y in ys]
-    fast = md.grad(ys, xs, cotangents, allow_unused=True)  # mathdl graphs can be walked twice
+    fast = md.grad(ys, xs, cotangents, retain_graph=True, allow_unused=True)  # walked again below
     composed = md.grad(ys, xs, cotangents, create_graph=True, allow_unused=True)
     # the two paths were really taken: only the composed one records a graph of the gradient
     assert not any(a.requires_grad for a in fast if a is not None)

@@ -28,15 +28,17 @@ def test_accumulation_over_several_backward_calls_like_torch(torch, rng):
 
 
 def test_second_pass_over_a_retained_graph_like_torch(torch, rng):
-    # PyTorch needs retain_graph=True for this; mathdl keeps graphs until they are unreferenced
+    # as PyTorch: a second pass needs retain_graph=True on the first (without it, it raises)
     x = rng.standard_normal((4, 3))
     w = [rng.standard_normal((3, 5)), rng.standard_normal((5, 2))]
     ours = [md.tensor(a, requires_grad=True) for a in w]
     theirs = [torch.tensor(a, requires_grad=True) for a in w]
     loss = -small_network(md, md.tensor(x), *ours)[1][:, 1].mean()
     t_loss = -small_network(torch, torch.tensor(x), *theirs)[1][:, 1].mean()
+    loss.backward(retain_graph=True)
     loss.backward()
-    loss.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        loss.backward()
     t_loss.backward(retain_graph=True)
     t_loss.backward()
     for p, q in zip(ours, theirs):

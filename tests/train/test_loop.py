@@ -240,3 +240,61 @@ def test_a_resumed_run_keeps_the_callbacks_state_so_early_stopping_stops_at_the_
     assert straight.epoch == resumed.epoch == 4  # stops after epoch 4 in both
     assert load_checkpoint(path)["extra"]["callbacks"]["EarlyStopping#0"]["wait"] == 1
     np.testing.assert_array_equal(straight.model[0].weight.array, resumed.model[0].weight.array)
+
+
+def test_a_custom_strategy_gets_weighted_means_named_optimisers_and_exact_resume(tmp_path):
+    from mathdl.train import StepStrategy
+
+    class TwoModels(StepStrategy):
+        """A step with two optimisers; 'second' reports on every other batch only."""
+
+        optimizer_names = ("first", "second")
+
+        def __init__(self):
+            self.steps = 0
+
+        def train_step(self, batch):
+            inputs, targets = batch
+            loss = F.cross_entropy(self.model(inputs), targets)
+            value = self.finite("loss", loss)
+            self.update(loss, "first")
+            self.steps += 1
+            logs = {"loss": value}
+            if self.steps % 2 == 0:
+                extra = (self.model[0].weight ** 2).sum() * 1e-3
+                logs["penalty"] = self.finite("penalty", extra)
+                self.update(extra, "second")
+            return logs, inputs.shape[0]
+
+        def state_dict(self):
+            return {"steps": self.steps}
+
+        def load_state_dict(self, state):
+            self.steps = state["steps"]
+
+    def run(epochs, resume_from=None, checkpoint=None):
+        md.manual_seed(0)
+        train, _ = loaders(batch_size=100)
+        model = mlp()
+        optimizers = {
+            "first": optim.Adam(model.parameters(), lr=1e-2),
+            "second": optim.SGD(model[0].parameters(), lr=0.1, momentum=0.9),
+        }
+        trainer = Trainer(model, optimizers, strategy=TwoModels(), verbose=0)
+        if resume_from:
+            trainer.load_checkpoint(resume_from)
+        trainer.fit(train, epochs, callbacks=[ModelCheckpoint(checkpoint)] if checkpoint else [])
+        return trainer
+
+    straight = run(3)
+    # 5 batches of 100 per epoch: 'penalty' is the mean over the batches that reported it
+    assert len(straight.history["penalty"]) == 3 and straight.strategy.steps == 15
+    path = str(tmp_path / "c.npz")
+    run(2, checkpoint=path)
+    assert set(load_checkpoint(path)["optimizer"]) == {"first", "second"}
+    resumed = run(3, resume_from=path)
+    assert resumed.strategy.steps == 15
+    np.testing.assert_array_equal(straight.model[0].weight.array, resumed.model[0].weight.array)
+    assert straight.history.history == resumed.history.history
+    with pytest.raises(ValueError, match="give loss_fn to the strategy"):
+        Trainer(mlp(), optim.SGD(mlp().parameters(), lr=0.1), loss_fn=F.cross_entropy, strategy=TwoModels())

@@ -50,3 +50,30 @@ def test_plot_arguments_are_checked():
         plot_confusion_matrix(np.zeros((2, 3)), "unused.png")
     with pytest.raises(ValueError, match="3 images but 2 labels"):
         plot_predictions(np.zeros((3, 28, 28)), [0, 1], [0, 1, 2], "unused.png")
+
+
+def test_curves_of_any_run_have_integer_epoch_ticks_and_the_grid_a_legend(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from mathdl.train import plots
+
+    figures = []
+    original = plots._save
+    monkeypatch.setattr(
+        plots, "_save", lambda figure, path, plt: figures.append(figure) or original(figure, path, plt)
+    )
+    gan = History()
+    for epoch in range(7):
+        gan.append(epoch, {"d_loss": 1.0 - 0.1 * epoch, "g_loss": 2.0, "wasserstein": 0.5 / (epoch + 1)})
+    plot_history(gan, tmp_path / "gan.png")
+    loss_axis, other_axis = figures[-1].axes
+    assert [line.get_label() for line in loss_axis.lines] == ["d_loss", "g_loss"]
+    assert [line.get_label() for line in other_axis.lines] == ["wasserstein"]
+    ticks = [t for t in loss_axis.get_xticks() if 1 <= t <= 7]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    plot_predictions(np.zeros((4, 28, 28)), [0, 1, 2, 3], [0, 1, 0, 0], tmp_path / "grid.png")
+    texts = [t.get_text() for legend in figures[-1].legends for t in legend.get_texts()]
+    assert any("predicted (true)" in t and "right (2)" in t for t in texts)
+    assert any("wrong (2)" in t for t in texts)
+    plt.close("all")

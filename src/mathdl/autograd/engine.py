@@ -6,36 +6,53 @@ For a result y and every tensor v in its graph, the adjoint  v̄ = ∂y/∂v  ob
 
 so visiting the Functions from the result back to the leaves in reverse topological order, and
 summing each Function's contributions into its inputs' adjoints, gives every gradient exactly once.
-The sort is iterative (graphs of any depth), and nothing in the graph is changed by a pass, so
-calling ``backward`` twice on the same graph adds the same gradient twice, as PyTorch does with
-``retain_graph=True``.
+The sort is iterative (graphs of any depth).
+
+As in PyTorch, a pass frees the graph unless ``retain_graph=True`` (the default is
+``create_graph``): a second backward through a Function whose formula needs saved values raises
+(so a loop that forgets to ``detach()`` a carried state fails loudly instead of backpropagating
+into earlier iterations); Functions that save nothing (add, sum, reshape) may be traversed again,
+as in PyTorch. Before each Function runs, the version check refuses values overwritten in place
+since it was recorded (``mathdl.autograd.version``), and anomaly mode checks its gradients.
 """
 
 import numpy as np
 
 from mathdl.autograd import backward_hooks, grad_mode
+from mathdl.autograd import function as _function
 from mathdl.autograd.function import _wrap
 from mathdl.autograd.tensor import AutogradError, Tensor
 
+_EMIT = object()  # on the sort's stack: the Function below this marker has all its inputs ordered
+
 
 def topological_order(roots):
-    """The Functions reachable from ``roots`` ordered so that each comes before those it consumes."""
+    """The Functions reachable from ``roots`` ordered so that each comes before those it consumes.
+
+    The edges are the ones the backward pass follows: an input written in place after a Function
+    was recorded leads to the node that Function saw (``version.resolve``), not to the write."""
+    clock = _function._clock
     order = []
     expanded = set()
-    stack = [(function, False) for function in roots]
+    stack = list(roots)
     while stack:
-        function, finished = stack.pop()
-        if finished:
-            order.append(function)
+        function = stack.pop()
+        if function is _EMIT:
+            order.append(stack.pop())
             continue
         if id(function) in expanded:
             continue
         expanded.add(id(function))
-        stack.append((function, True))
-        for x in function.inputs:
+        stack.append(function)
+        stack.append(_EMIT)
+        inputs = function.inputs
+        stamp = function._stamp
+        if stamp != clock:  # (rare: recorded before an in-place write, or freed)
+            inputs = _as_recorded(inputs, -1 - stamp if stamp < 0 else stamp)
+        for x in inputs:
             creator = x.creator
             if creator is not None and id(creator) not in expanded:
-                stack.append((creator, False))
+                stack.append(creator)
     order.reverse()
     return order
 
@@ -44,15 +61,81 @@ def _add(a, b):
     return b if a is None else a + b
 
 
-def _run(outputs, grad_outputs, create_graph, targets=None):
+def _saves_something(function):
+    return function.saves is None or len(function.saves) > 0 or function.saves_output
+
+
+def _recorded_at(function, clock):
+    """The checks for a Function that was freed or recorded before an in-place write (the rare
+    path); returns the clock tick at which it was recorded."""
+    stamp = function._stamp
+    if stamp < 0:  # freed by an earlier backward: -1 - stamp is the tick it was recorded at
+        stamp = -1 - stamp
+        if _saves_something(function):
+            raise AutogradError(
+                f"Trying to backward through the graph a second time: {function.name()}'s saved values "
+                "were freed by the first backward. Pass retain_graph=True to the first backward if you "
+                "need a second one, or detach() values carried from one iteration to the next."
+            )
+    if stamp != clock:
+        from mathdl.autograd import version
+
+        version.check(function, stamp)
+    return stamp
+
+
+def _multi_output_grads(function, grads, create_graph, keep_retained):
+    """The gradients of a multi-output Function's outputs, zeros for unused ones (None: nothing to
+    do); also stores them on outputs that asked for ``retain_grad``."""
+    if all(g is None for g in grads):
+        return None
+    if keep_retained:
+        for ref, g in zip(function.outputs, grads):
+            y = ref()
+            if y is not None and y._retain_grad and g is not None:
+                y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
+    return [
+        g if g is not None else _wrap(np.zeros(shape, dtype), False)
+        for g, (shape, dtype) in zip(grads, function.output_meta)
+    ]
+
+
+def _as_recorded(inputs, stamp):
+    from mathdl.autograd.version import resolve
+
+    return [resolve(x, stamp) if getattr(x, "_history", None) else x for x in inputs]
+
+
+def _check_input_grads(function, input_grads, anomaly):
+    if anomaly:
+        from mathdl.autograd.anomaly import check_backward
+
+        check_backward(function, input_grads)
+    if len(input_grads) != len(function.inputs):
+        raise RuntimeError(
+            f"{type(function).__name__}.backward returned {len(input_grads)} "
+            f"gradients for {len(function.inputs)} inputs"
+        )
+
+
+def _run(outputs, grad_outputs, create_graph, targets=None, retain_graph=None):
     """One backward pass. Returns {id(leaf or target): (tensor, gradient Tensor)}.
 
     Without ``targets`` every leaf that requires a gradient is collected; with ``targets`` only
     those tensors (leaves or not) are.
     """
-    pending = {}  # id(function) -> [gradient of each output]
-    collected = {}  # id(tensor) -> [tensor, gradient]
     target_ids = None if targets is None else {id(t) for t in targets}
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    if _function._anomaly:
+        from mathdl.autograd.anomaly import in_backward
+
+        with in_backward():
+            return _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph)
+    return _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph)
+
+
+def _deliverer(pending, collected, target_ids):
+    """deliver(x, gx): add gx to x's creator's pending output gradients, or collect it for x."""
 
     def deliver(x, gx):
         if target_ids is not None and id(x) in target_ids:
@@ -60,15 +143,25 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
             entry[1] = _add(entry[1], gx)
             if x.creator is None:
                 return
-        if x.creator is not None:
-            slots = pending.get(id(x.creator))
+        creator = x.creator
+        if creator is not None:
+            slots = pending.get(id(creator))
             if slots is None:
-                slots = pending[id(x.creator)] = [None] * len(x.creator.output_meta)
-            slots[x.output_index] = _add(slots[x.output_index], gx)
+                slots = pending[id(creator)] = [None] * len(creator.output_meta)
+            previous = slots[x.output_index]  # (the sum inlined: this runs once per graph edge)
+            slots[x.output_index] = gx if previous is None else previous + gx
         elif target_ids is None:
             entry = collected.setdefault(id(x), [x, None])
             entry[1] = _add(entry[1], gx)
 
+    return deliver
+
+
+def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
+    pending = {}  # id(function) -> [gradient of each output]
+    collected = {}  # id(tensor) -> [tensor, gradient]
+    deliver = _deliverer(pending, collected, target_ids)
+    clock, anomaly = _function._clock, _function._anomaly
     with grad_mode.set_grad_enabled(create_graph):
         for y, gy in zip(outputs, grad_outputs):
             deliver(y, gy)
@@ -77,6 +170,12 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
             grads = pending.pop(id(function), None)
             if grads is None:
                 continue
+            stamp = function._stamp
+            rare = stamp != clock  # freed, or recorded before an in-place write
+            if rare:
+                stamp = _recorded_at(function, clock)
+            if not retain_graph:
+                function._stamp = -1 - stamp
             if len(grads) == 1:  # the common single-output op, kept short
                 g = grads[0]
                 if g is None:
@@ -87,26 +186,18 @@ def _run(outputs, grad_outputs, create_graph, targets=None):
                         y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
                 input_grads = function.backward(g)
             else:
-                if all(g is None for g in grads):
+                grads = _multi_output_grads(function, grads, create_graph, target_ids is None)
+                if grads is None:
                     continue
-                if target_ids is None:
-                    for ref, g in zip(function.outputs, grads):
-                        y = ref()
-                        if y is not None and y._retain_grad and g is not None:
-                            y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
-                grads = [
-                    g if g is not None else _wrap(np.zeros(shape, dtype), False)
-                    for g, (shape, dtype) in zip(grads, function.output_meta)
-                ]
                 input_grads = function.backward(*grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            if len(input_grads) != len(function.inputs):
-                raise RuntimeError(
-                    f"{type(function).__name__}.backward returned {len(input_grads)} "
-                    f"gradients for {len(function.inputs)} inputs"
-                )
-            for x, gx in zip(function.inputs, input_grads):
+            inputs = function.inputs
+            if anomaly or len(input_grads) != len(inputs):
+                _check_input_grads(function, input_grads, anomaly)
+            if rare:  # inputs written in place since this Function: the nodes it saw
+                inputs = _as_recorded(inputs, stamp)
+            for x, gx in zip(inputs, input_grads):
                 if gx is None or not x.requires_grad:
                     continue
                 if gx.shape != x.shape:
@@ -139,8 +230,9 @@ def _check_grad_output(y, gy, where):
     return gy
 
 
-def backward(y, grad=None, create_graph=False):
-    """Accumulate ∂y/∂leaf (times ``grad``) into ``leaf.grad`` for every leaf requiring a gradient."""
+def backward(y, grad=None, create_graph=False, retain_graph=None, inputs=None):
+    """Accumulate ∂y/∂leaf (times ``grad``) into ``leaf.grad`` for every leaf requiring a gradient
+    (only into the tensors ``inputs`` when given, as PyTorch)."""
     if not isinstance(y, Tensor):
         raise TypeError(f"backward: expected a Tensor, got {type(y).__name__}")
     if not y.requires_grad:
@@ -151,7 +243,11 @@ def backward(y, grad=None, create_graph=False):
     gy = _check_grad_output(y, grad, "backward")
     if grad is not None and not create_graph:
         gy = _wrap(gy.array.copy(), False)  # the caller keeps its array; ours may become a .grad
-    collected = _run([y], [gy], create_graph)
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise ValueError("backward: inputs= is an empty sequence")
+    collected = _run([y], [gy], create_graph, targets=inputs, retain_graph=retain_graph)
     handed_out = set()
     for leaf, g in collected.values():
         if create_graph and g.requires_grad:
@@ -183,22 +279,7 @@ def backward(y, grad=None, create_graph=False):
     backward_hooks.run_post_backward_hooks(leaf for leaf, _ in collected.values())  # e.g. DDP's averaging
 
 
-def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=False):
-    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad).
-
-    ``outputs`` and ``inputs`` are Tensors or sequences of them; ``grad_outputs`` gives the upstream
-    gradients for non-scalar outputs. With ``create_graph=True`` the results are themselves
-    differentiable, which gives exact higher-order derivatives (Hessian-vector products,
-    gradient penalties). Returns a list with one Tensor per input.
-    """
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
-        grad_outputs = [grad_outputs]
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+def _check_grad_arguments(outputs, inputs):
     for x in inputs:
         if not isinstance(x, Tensor):
             raise TypeError(f"grad: inputs must be Tensors, got {type(x).__name__}")
@@ -209,8 +290,37 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
     for y in outputs:
         if not isinstance(y, Tensor) or not y.requires_grad:
             raise AutogradError("grad: an output does not require grad and has no graph")
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    materialize_grads=False,
+):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated into .grad).
+
+    ``outputs`` and ``inputs`` are Tensors or sequences of them; ``grad_outputs`` gives the upstream
+    gradients for non-scalar outputs. With ``create_graph=True`` the results are themselves
+    differentiable, which gives exact higher-order derivatives (Hessian-vector products,
+    gradient penalties). Returns a list with one Tensor per input (None for an unused input when
+    ``allow_unused``, zeros with ``materialize_grads``). ``retain_graph`` as in ``backward``.
+    """
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    _check_grad_arguments(outputs, inputs)
     grad_outputs = [_check_grad_output(y, g, "grad") for y, g in zip(outputs, grad_outputs)]
-    collected = _run(outputs, grad_outputs, create_graph, targets=inputs)
+    collected = _run(outputs, grad_outputs, create_graph, targets=inputs, retain_graph=retain_graph)
     results = []
     handed_out = {_root_buffer(g.array) for g in grad_outputs}
     for position, x in enumerate(inputs):
@@ -221,7 +331,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, allow_unused=Fa
                     f"grad: input {position} (shape {x.shape}) was not used to compute "
                     f"the outputs; pass allow_unused=True to get None for it"
                 )
-            results.append(None)
+            results.append(Tensor(np.zeros(x.shape, dtype=x.dtype)) if materialize_grads else None)
             continue
         g = entry[1]
         if not create_graph:

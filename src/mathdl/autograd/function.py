@@ -4,6 +4,14 @@ A subclass implements ``forward(*arrays) -> array or tuple of arrays`` on NumPy 
 ``backward(*grad_outputs) -> gradient or tuple of gradients, one per input`` on Tensors. Writing
 ``backward`` with differentiable Tensor operations is what makes higher-order derivatives work:
 when the engine runs backward with ``create_graph=True`` those operations are recorded too.
+
+Two class attributes tell the version check (``mathdl.autograd.version``) what ``backward`` reads:
+``saves`` lists the positions of the inputs whose *values* it needs (None: all of them; ``()``:
+none, as for add or reshape), and ``saves_output`` says whether it reads its output's values (exp,
+tanh, softmax). ``view = True`` marks ops whose output shares its input's memory (reshape, basic
+indexing): an in-place write through one of them changes the other's values behind its graph, so
+an op that later consumes the other is refused (and a view of a leaf that requires grad may not be
+written, as in PyTorch).
 """
 
 import weakref
@@ -12,6 +20,14 @@ import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.tensor import Tensor, _as_array
+
+# The in-place clock: every in-place write ticks it and stamps the buffer it wrote; every recorded
+# Function keeps the tick it was made at. A buffer stamped later than a Function that saved it was
+# overwritten after the Function read it (see mathdl.autograd.version).
+_clock = 0
+# Anomaly detection (mathdl.autograd.anomaly): when True every forward and backward is checked for
+# nan/inf. One global read per op when off.
+_anomaly = False
 
 
 def _wrap(array, requires_grad):
@@ -27,6 +43,18 @@ def _wrap(array, requires_grad):
     return tensor
 
 
+def _check_inputs_current(inputs):
+    """After an in-place write, an input made before it may hold values its graph does not know
+    (written through a view): refuse it (see ``version.check_not_stale``). Inputs made since the last
+    write pass with one comparison."""
+    for x in inputs:
+        creator = x.creator
+        if creator is not None and creator._stamp != _clock:
+            from mathdl.autograd.version import check_not_stale
+
+            check_not_stale(x)
+
+
 class Function:
     """Base class of every differentiable op. Call an instance on Tensors (or array-likes).
 
@@ -37,10 +65,18 @@ class Function:
 
     inputs = ()
     outputs = ()
+    saves = None  # positions of the inputs backward reads (None: all)
+    saves_output = False  # whether backward reads the output's values
+    view = False  # whether the output shares the input's memory
+    _stamp = 0  # the in-place clock when recorded; -1 - that once a backward freed it
 
     def __call__(self, *inputs):
-        inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+        inputs = [x if isinstance(x, Tensor) else Tensor(_as_array(x)) for x in inputs]
         outputs = self.forward(*[x.array for x in inputs])
+        if _anomaly:
+            from mathdl.autograd.anomaly import check_forward
+
+            check_forward(self, inputs, outputs)
         record = False
         if grad_mode._enabled:
             for x in inputs:
@@ -53,6 +89,9 @@ class Function:
                 self.inputs = inputs
                 self.outputs = [weakref.ref(y)]
                 self.output_meta = [(y.array.shape, y.array.dtype)]
+                if _clock:  # (the class default 0 is right until the first in-place write)
+                    self._stamp = _clock
+                    _check_inputs_current(inputs)
                 y.creator = self
             return y
         results = [_wrap(y, record) for y in outputs]
@@ -60,6 +99,9 @@ class Function:
             self.inputs = inputs
             self.outputs = [weakref.ref(y) for y in results]
             self.output_meta = [(y.shape, y.dtype) for y in results]
+            if _clock:
+                self._stamp = _clock
+                _check_inputs_current(inputs)
             for index, y in enumerate(results):
                 y.creator = self
                 y.output_index = index
@@ -71,8 +113,41 @@ class Function:
     def backward(self, *grad_outputs):
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
+    # ----- what PyTorch shows of a grad_fn ------------------------------------------------------
+    def name(self):
+        """The node's name, as ``torch``'s ``grad_fn.name()`` (``MulBackward`` for ``Mul``)."""
+        return f"{type(self).__name__}Backward"
+
+    @property
+    def next_functions(self):
+        """``((node, output_index), …)`` per input, as PyTorch: the creator of each input, an
+        ``AccumulateGrad`` for a leaf that requires grad, ``(None, 0)`` for a constant."""
+        edges = []
+        for x in self.inputs:
+            if x.creator is not None:
+                edges.append((x.creator, x.output_index))
+            elif x.requires_grad:
+                edges.append((AccumulateGrad(x), 0))
+            else:
+                edges.append((None, 0))
+        return tuple(edges)
+
     def __repr__(self):
-        return f"<{type(self).__name__}>"
+        return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The node PyTorch shows where a gradient reaches a leaf (``.variable`` is the leaf)."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 def as_tensor(value, like=None):

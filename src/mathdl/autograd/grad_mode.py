@@ -1,8 +1,9 @@
 """Whether operations are being recorded for differentiation (``no_grad`` turns recording off).
 
-As in PyTorch, ``no_grad()`` and ``enable_grad()`` work as context managers and as decorators,
-and ``set_grad_enabled(mode)`` also works as a plain call (it switches at once; used with ``with``
-it restores the previous mode on exit).
+As in PyTorch, ``no_grad()``, ``enable_grad()`` and ``inference_mode()`` work as context managers
+and as decorators (with or without parentheses: ``@no_grad`` and ``@no_grad()``), and
+``set_grad_enabled(mode)`` also works as a plain call (it switches at once; used with ``with`` it
+restores the previous mode on exit).
 """
 
 import contextlib
@@ -26,6 +27,11 @@ class _Mode(contextlib.ContextDecorator):
     so previous modes are kept on a stack."""
 
     mode = True
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], bool):
+            return cls()(args[0])  # used as a bare decorator: @no_grad
+        return super().__new__(cls)
 
     def __init__(self):
         self._previous = []
@@ -70,3 +76,37 @@ class set_grad_enabled:
     def __exit__(self, *exc_info):
         _set(self.previous)
         return False
+
+
+_inference = False
+
+
+def is_inference_mode_enabled():
+    """True inside ``inference_mode()``."""
+    return _inference
+
+
+class inference_mode(_Mode):
+    """Context manager (or decorator) for evaluation, as ``torch.inference_mode``: nothing is
+    recorded, as under ``no_grad``. (PyTorch also marks the tensors made inside as unusable for
+    autograd later; mathdl's are ordinary tensors that do not require grad.)
+    ``inference_mode(False)`` changes nothing."""
+
+    def __init__(self, mode=True):
+        super().__init__()
+        self.enabled = bool(mode)
+        self.mode = False if mode else _enabled
+        self._inference_previous = []
+
+    def __enter__(self):
+        global _inference
+        if not self.enabled:
+            self.mode = _enabled
+        self._inference_previous.append(_inference)
+        _inference = self.enabled or _inference
+        return super().__enter__()
+
+    def __exit__(self, *exc_info):
+        global _inference
+        _inference = self._inference_previous.pop()
+        return super().__exit__(*exc_info)

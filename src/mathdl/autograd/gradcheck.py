@@ -6,7 +6,13 @@ element by element,
 
     ∂L/∂xᵢ ≈ (L(x + h eᵢ) − L(x − h eᵢ)) / 2h,      error O(h²),
 
-so one random v tests the whole vector-Jacobian product without forming the Jacobian.
+so one random v tests the whole vector-Jacobian product without forming the Jacobian (what
+``torch.autograd.gradcheck(fast_mode=True)`` does too). Each element is held to PyTorch's tolerance
+|analytic − numerical| ≤ atol + rtol·|numerical|.
+
+``gradcheck(fn, inputs)`` is ``torch.autograd.gradcheck``'s function: ``inputs`` is a Tensor or a
+tuple whose float64 Tensors with ``requires_grad=True`` are checked (anything else is passed to
+``fn`` unchanged); it returns True or raises (or returns False with ``raise_exception=False``).
 """
 
 import numpy as np
@@ -16,15 +22,25 @@ from mathdl.autograd.grad_mode import no_grad
 from mathdl.autograd.tensor import Tensor
 
 
+class GradcheckError(AssertionError, RuntimeError):
+    """Analytic and numerical gradients disagree (an AssertionError for tests, a RuntimeError as
+    PyTorch's ``GradcheckError``)."""
+
+
 def _as_outputs(result):
-    return list(result) if isinstance(result, (tuple, list)) else [result]
+    outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+    return [y for y in outputs if isinstance(y, Tensor) and y.dtype.kind == "f"]
+
+
+def _differentiable(inputs):
+    return [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
 
 
 def numerical_gradients(function, inputs, cotangents, eps=1e-6):
     """Central-difference estimate of ∇⟨v, f(x)⟩ for each input (arrays, one per input)."""
     grads = []
     with no_grad():
-        for x in inputs:
+        for x in _differentiable(inputs):
             g = np.zeros(x.shape, dtype=np.float64)
             flat = x.array.reshape(-1)
             for i in range(flat.size):
@@ -48,19 +64,26 @@ def numerical_gradients(function, inputs, cotangents, eps=1e-6):
 def analytic_gradients(function, inputs, cotangents):
     """∇⟨v, f(x)⟩ for each input by reverse mode (arrays, one per input)."""
     outputs = _as_outputs(function(*inputs))
+    targets = _differentiable(inputs)
+    recorded = [(y, v) for y, v in zip(outputs, cotangents) if y.requires_grad]
+    if not recorded:  # no output depends on the inputs: every gradient is zero
+        return [np.zeros(x.shape) for x in targets]
     grads = grad(
-        outputs, inputs, [Tensor(v.astype(y.dtype)) for y, v in zip(outputs, cotangents)], allow_unused=True
+        [y for y, _ in recorded], targets, [Tensor(v.astype(y.dtype)) for y, v in recorded], allow_unused=True
     )
     return [
-        np.zeros(x.shape) if g is None else np.asarray(g.array, np.float64) for x, g in zip(inputs, grads)
+        np.zeros(x.shape) if g is None else np.asarray(g.array, np.float64) for x, g in zip(targets, grads)
     ]
 
 
 def _check_inputs(inputs):
-    for x in inputs:
-        if not isinstance(x, Tensor) or x.dtype != np.float64 or not x.requires_grad:
+    targets = _differentiable(inputs)
+    if not targets:
+        raise ValueError("gradcheck: no input is a Tensor with requires_grad=True: nothing to check")
+    for x in targets:
+        if x.dtype != np.float64:
             raise TypeError(
-                "gradcheck: inputs must be float64 Tensors with requires_grad=True "
+                f"gradcheck: inputs that require grad must be float64 Tensors, got {x.dtype} "
                 "(finite differences in float32 are too coarse to check anything)"
             )
 
@@ -88,19 +111,35 @@ def gradcheck_error(function, inputs, eps=1e-6, seed=0):
     )
 
 
-def gradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
-    """True when reverse-mode gradients of ``function`` agree with central differences.
+def gradcheck(
+    function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True, **_torch_options
+):
+    """True when reverse-mode gradients of ``function`` agree with central differences, as
+    ``torch.autograd.gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)``.
 
-    The tolerance is ``atol + rtol · max|numerical gradient|``; raises AssertionError with the error
-    otherwise (so it can be used directly in tests).
+    ``inputs`` is a Tensor or a sequence; its float64 Tensors with ``requires_grad=True`` are
+    checked. Every element must satisfy |analytic − numerical| ≤ atol + rtol·|numerical|;
+    otherwise GradcheckError (an AssertionError) names the input and the worst element, or the
+    result is False with ``raise_exception=False``. PyTorch's other options (``fast_mode``,
+    ``check_undefined_grad``, …) are accepted and have no effect.
+
+    >>> import mathdl as md
+    >>> gradcheck(lambda x: (x * x).sum(), md.tensor([1.0, 2.0], dtype=md.float64, requires_grad=True))
+    True
     """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     for position, (a, n) in enumerate(compare_gradients(function, inputs, eps, seed)):
-        error = float(np.max(np.abs(a - n))) if a.size else 0.0
-        scale = float(np.max(np.abs(n))) if n.size else 0.0
-        if error > atol + rtol * scale:
-            raise AssertionError(
-                f"gradcheck: input {position} (shape {a.shape}): max |analytic - numerical| "
-                f"= {error:.3g} exceeds {atol} + {rtol}·{scale:.3g}"
+        if not a.size:
+            continue
+        excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+        worst = np.unravel_index(int(np.argmax(excess)), a.shape)
+        if excess[worst] > 0 or not np.isfinite(a).all():
+            if not raise_exception:
+                return False
+            raise GradcheckError(
+                f"gradcheck: Jacobian mismatch for differentiable input {position} (shape {a.shape}) "
+                f"at element {tuple(int(i) for i in worst)}: analytic {a[worst]:.6g}, numerical "
+                f"{n[worst]:.6g}, beyond atol + rtol·|numerical| = {atol} + {rtol}·{abs(n[worst]):.3g}"
             )
     return True
 
@@ -140,6 +179,7 @@ def gradgradcheck(function, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             total = term if total is None else total + term
         return total
 
+    inputs = list(inputs)
     exact = hessian_vector_product(scalar, inputs, vectors)
     originals = [x.array.copy() for x in inputs]
     for x, v in zip(inputs, vectors):

@@ -42,10 +42,14 @@ from mathdl.ops import arithmetic as A
 from mathdl.ops import convolution as C
 from mathdl.ops import elementwise as W
 from mathdl.ops import grid_sampling as GS
+from mathdl.ops import indexing as IX
+from mathdl.ops import inplace as IP
+from mathdl.ops import movement as MV
 from mathdl.ops import pooling as P
 from mathdl.ops import reduction as R
 from mathdl.ops import resampling as RS
 from mathdl.ops import shape as S
+from mathdl.ops import sorting as SO
 from mathdl.ops import special as X
 from mathdl.ops import trigonometric as G
 from mathdl.ops.einsum import DiagonalEmbed, Einsum
@@ -150,6 +154,32 @@ def _istft(real, imag):
 def _torch_istft(real, imag):
     window = T().hann_window(8, dtype=T().float64)
     return T().istft(T().complex(real, imag), 8, hop_length=2, window=window)
+
+
+GATHER_INDEX = np.array([[0, 2], [1, 1], [3, 0]])
+SCATTER_INDEX = np.array([[0, 1, 2, 0], [2, 0, 1, 1]])  # distinct rows per column: scatter is defined
+
+
+def _gather(x):
+    return md.gather(x, 1, GATHER_INDEX)
+
+
+def _torch_gather(x):
+    return T().gather(x, 1, T().tensor(GATHER_INDEX))
+
+
+def _fill_then_use(x):
+    return (x * 2).fill_(0.5) + x  # the same text runs on torch tensors
+
+
+def _copy_then_use(x, s):
+    return (x * 2).copy_(s) * x
+
+
+def _index_put_then_use(x, v):
+    y = x * 2
+    y[0] = v
+    return y * x
 
 
 # fmt: off
@@ -271,6 +301,20 @@ CASES = [
     row((audio.Frames, audio.RealDFT, audio.ComplexAbs), "stft magnitude", "|X[k, m]| = |sum_n w_n x[mH + n] e^(-2 pi i k n / N)|", [normal((20,))], lambda x: _stft(x).abs(), lambda x: _torch_stft(x).abs()),
     row(audio.ComplexAngle, "stft phase", "arg X[k, m] = atan2(Im X, Re X)", [normal((20,))], lambda x: _stft(x).angle()[1:4], lambda x: _torch_stft(x).angle()[1:4]),
     row((audio.RealDFTAdjoint, audio.OverlapAdd), "istft", "x = sum_m w (IDFT X_m) shifted by mH / sum_m w^2", [normal((5, 7)), normal((5, 7))], _istft, _torch_istft),
+    # ops/indexing.py, ops/movement.py, ops/sorting.py, ops/inplace.py, the std reduction
+    row(R.Std, "std", "y = sqrt(sum (x - mean)^2 / (n - 1))", [normal((3, 4))], lambda x: x.std(dim=1), lambda x: x.std(dim=1)),
+    row(IX.Gather, "gather", "y[i, j] = x[i, index[i, j]]", [normal((3, 4))], _gather, _torch_gather),
+    row(IX.ScatterAddInto, "gather grad", "d/dx <v, gather(x)^2> (create_graph)", [normal((3, 4))], gradient_of(lambda x: _gather(x) ** 2), torch_gradient_of(lambda x: _torch_gather(x) ** 2)),
+    row(IX.Scatter, "scatter", "y = x with y[index[i, j], j] = src[i, j]", [normal((3, 4)), normal((2, 4))], lambda x, s: md.scatter(x, 0, SCATTER_INDEX, s), lambda x, s: T().scatter(x, 0, T().tensor(SCATTER_INDEX), s)),
+    row(IX.ScatterAddAlong, "scatter_add", "y = x with y[index[i, j], j] += src[i, j]", [normal((3, 4)), normal((2, 4))], lambda x, s: md.scatter_add(x, 0, SCATTER_INDEX, s), lambda x, s: T().scatter_add(x, 0, T().tensor(SCATTER_INDEX), s)),
+    row(MV.Repeat, "repeat", "y = x tiled (2, 1)", [normal((2, 3))], lambda x: x.repeat(2, 1), lambda x: x.repeat(2, 1)),
+    row(MV.Flip, "flip", "y[i] = x[n - 1 - i]", [normal((3, 4))], lambda x: md.flip(x, (0,)), lambda x: T().flip(x, (0,))),
+    row(MV.Roll, "roll", "y[i] = x[(i - s) mod n]", [normal((3, 4))], lambda x: md.roll(x, 1, 1), lambda x: T().roll(x, 1, 1)),
+    row(MV.Triangle, "tril", "y = x below the diagonal, 0 above", [normal((3, 4))], md.tril, lambda x: T().tril(x)),
+    row(SO.CumSum, "cumsum", "y_i = sum_{j <= i} x_j", [normal((3, 4))], lambda x: md.cumsum(x, 1), lambda x: T().cumsum(x, 1)),
+    row(IP.Overwrite, "fill_ (non-leaf)", "y = c; dy/dx = 0", [normal((4,))], _fill_then_use, _fill_then_use),
+    row(IP.CopyFrom, "copy_ (non-leaf)", "y = s broadcast; dy/ds = 1", [normal((2, 3)), normal((3,))], _copy_then_use, _copy_then_use),
+    row(IP.IndexPut, "index assignment (non-leaf)", "y = x with y[0] = v", [normal((2, 3)), normal((3,))], _index_put_then_use, _index_put_then_use),
 ]
 # fmt: on
 

@@ -1,10 +1,15 @@
 """The Tensor: a NumPy array with a place in a recorded computation graph.
 
-A Tensor made by an op remembers the Function that made it (``creator``) and which of that
-Function's outputs it is; the Function holds its inputs. Following ``creator`` links back from a
-result therefore walks the whole graph, which is what reverse-mode differentiation needs.
-Functions hold their outputs only by weak reference, so there are no reference cycles and a graph
-is freed as soon as its result is no longer referenced.
+A Tensor made by an op remembers the Function that made it (``creator``, PyTorch's ``grad_fn``)
+and which of that Function's outputs it is; the Function holds its inputs. Following ``creator``
+links back from a result therefore walks the whole graph, which is what reverse-mode
+differentiation needs. Functions hold their outputs only by weak reference, so there are no
+reference cycles and a graph is freed as soon as its result is no longer referenced.
+
+The methods are grouped by concept: this file has the attributes, conversions to Python and
+NumPy, ``backward`` and the operators; ``tensor_methods`` the methods that mirror the op
+functions (``x.sum(dim=1)``), ``tensor_inplace`` the in-place ones (``add_``, ``+=``),
+``tensor_convert`` dtype and device conversions (``to``, ``long``, ``new_zeros``).
 """
 
 import numbers
@@ -12,7 +17,9 @@ import numbers
 import numpy as np
 
 from mathdl import backend
-from mathdl.autograd import grad_mode
+from mathdl.autograd.tensor_convert import ConversionMethods
+from mathdl.autograd.tensor_inplace import InPlaceMethods
+from mathdl.autograd.tensor_methods import OpMethods
 
 xp = backend.xp
 
@@ -21,6 +28,16 @@ class AutogradError(RuntimeError, ValueError):
     """Misuse of differentiation (backward on a non-scalar without a gradient, on a tensor
     without a graph, an in-place write into a tensor that requires grad, …). A RuntimeError as
     in PyTorch, and a ValueError as every other misuse in mathdl, so either ``except`` catches it."""
+
+
+class Size(tuple):
+    """The shape of a tensor, as ``torch.Size``: a tuple of ints with ``numel()``."""
+
+    def numel(self):
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self):
+        return f"mathdl.Size({list(self)})"
 
 
 def _as_array(data, dtype=None):
@@ -41,13 +58,35 @@ def _as_array(data, dtype=None):
     return array
 
 
-class Tensor:
+def _constructor_array(data, sizes, dtype):
+    """What ``Tensor(...)`` holds. As ``torch.Tensor``: ``Tensor(2, 3)`` (integers) is a tensor of
+    that shape (zeros: PyTorch leaves it uninitialised), ``Tensor()`` is empty, and Python data
+    (lists, tuples) become floating point; a NumPy array keeps its dtype."""
+    if data is None or sizes or (type(data) is int):
+        shape = () if data is None and not sizes else (data, *sizes)
+        if data is None:
+            shape = (0,)
+        if not all(type(s) is int and s >= 0 for s in shape):
+            raise TypeError(
+                f"Tensor(*sizes): sizes must be non-negative ints, got {shape}; "
+                "to make a tensor from data use Tensor(data) or mathdl.tensor(data)"
+            )
+        return np.zeros(shape, dtype=backend.get_default_dtype() if dtype is None else dtype)
+    array = _as_array(data, dtype)
+    if dtype is None and isinstance(data, (list, tuple)) and array.dtype.kind in "biu":
+        array = array.astype(backend.get_default_dtype())  # torch.Tensor([1, 2]) is float32
+    return array
+
+
+class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     """A multi-dimensional array that records the operations applied to it.
 
     Attributes: ``array`` (the NumPy array, shared), ``data`` (PyTorch's: a detached Tensor
-    sharing memory), ``grad`` (a Tensor or None), ``requires_grad``,
-    ``shape``, ``dtype``, ``ndim``. Arithmetic operators broadcast like NumPy and are recorded for
-    ``backward`` when any operand requires a gradient and ``mathdl.no_grad`` is not active.
+    sharing memory), ``grad`` (a Tensor or None), ``requires_grad``, ``grad_fn``,
+    ``shape``, ``dtype``, ``ndim``, ``device``. Arithmetic operators broadcast like NumPy and are
+    recorded for ``backward`` when any operand requires a gradient and ``mathdl.no_grad`` is not
+    active. ``Tensor(2, 3)`` is a (2, 3) tensor of zeros and ``Tensor([1, 2])`` float data, as
+    ``torch.Tensor``; ``mathdl.tensor(data)`` infers the dtype as ``torch.tensor`` does.
     """
 
     __slots__ = (
@@ -57,14 +96,19 @@ class Tensor:
         "creator",
         "output_index",
         "_retain_grad",
+        "_history",
         "name",
         "__weakref__",
     )
     # Make NumPy defer to our reflected operators (array + Tensor -> Tensor.__radd__).
     __array_priority__ = 1000
 
-    def __init__(self, data, requires_grad=False, dtype=None, name=None):
-        self.array = _as_array(data, dtype)
+    def __init__(self, data=None, *sizes, requires_grad=False, dtype=None, name=None, device=None):
+        if device is not None:
+            from mathdl.devices import check_device
+
+            check_device(device)
+        self.array = _constructor_array(data, sizes, None if dtype is None else np.dtype(dtype))
         if requires_grad and self.array.dtype.kind not in "fc":
             raise TypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.array.dtype}"
@@ -74,6 +118,7 @@ class Tensor:
         self.creator = None
         self.output_index = 0
         self._retain_grad = False
+        self._history = None
         self.name = name
 
     # ----- array facts -------------------------------------------------------------------
@@ -82,11 +127,13 @@ class Tensor:
         """PyTorch's ``.data``: a Tensor sharing this one's memory, cut from the graph.
 
         Writing through it (``p.data.mul_(0.5)``, ``p.data[0] = 1``) changes this tensor without
-        being recorded; assigning ``t.data = other`` makes ``t`` hold ``other``'s values (shared,
-        shape and dtype included, as in PyTorch). The NumPy array itself is ``t.array`` (what
-        ``t.numpy()`` and ``np.asarray(t)`` return): mathdl's own code works on that.
+        being recorded or counted by the version check (as in PyTorch); assigning ``t.data = other``
+        makes ``t`` hold ``other``'s values (shared, shape and dtype included, as in PyTorch). The
+        NumPy array itself is ``t.array`` (what ``t.numpy()`` and ``np.asarray(t)`` return).
         """
-        return Tensor(self.array)
+        detached = Tensor(self.array)
+        detached._history = False  # untracked by the version counter, as PyTorch's .data
+        return detached
 
     @data.setter
     def data(self, value):
@@ -104,13 +151,51 @@ class Tensor:
     def ndim(self):
         return self.array.ndim
 
-    @property
-    def size(self):
+    def size(self, dim=None):
+        """The shape (``x.size()``, a tuple) or the length of one dimension (``x.size(-1)``), as
+        ``torch.Tensor.size``. (NumPy's element count is ``numel()``.)"""
+        if dim is None:
+            return Size(self.array.shape)
+        return self.array.shape[_dim_index(dim, self.array.ndim, "size")]
+
+    def numel(self):
+        """The number of elements."""
         return self.array.size
+
+    nelement = numel
+
+    def dim(self):
+        """The number of dimensions (``ndim``)."""
+        return self.array.ndim
+
+    ndimension = dim
+
+    @property
+    def device(self):
+        """Where the data lives: always ``device('cpu')`` (mathdl computes with NumPy)."""
+        from mathdl.devices import CPU
+
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
 
     @property
     def is_leaf(self):
         return self.creator is None
+
+    @property
+    def grad_fn(self):
+        """The Function that made this tensor (None for a leaf), as PyTorch's ``grad_fn``."""
+        return self.creator
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's memory has had (PyTorch's ``_version``)."""
+        from mathdl.autograd import version
+
+        return version.version_of(self)
 
     def __len__(self):
         if self.array.ndim == 0:
@@ -120,9 +205,13 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self.array, separator=", ", prefix="tensor(")
         extra = ""
-        if self.array.dtype != backend.get_default_dtype():
+        if self.array.dtype != backend.get_default_dtype() and not (
+            self.array.dtype == np.int64 or self.array.dtype == np.bool_
+        ):
             extra += f", dtype={self.array.dtype}"
-        if self.requires_grad:
+        if self.creator is not None:
+            extra += f", grad_fn={self.creator!r}"
+        elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
@@ -151,11 +240,9 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    # ----- conversions -------------------------------------------------------------------
+    # ----- conversions to Python and NumPy -----------------------------------------------------
     def numpy(self):
         """The underlying NumPy array (shared, not copied), like ``torch.Tensor.numpy``."""
-        if self.requires_grad and self.creator is not None and grad_mode.is_grad_enabled():
-            pass  # PyTorch refuses here; sharing a read-only view of the data is harmless in mathdl.
         return self.array
 
     def item(self):
@@ -171,29 +258,15 @@ class Tensor:
         return self.array.tolist()
 
     def detach(self):
-        """A new Tensor sharing the data, cut from the graph (no gradient flows through it)."""
+        """A new Tensor sharing the data, cut from the graph (no gradient flows through it).
+        It shares the version counter, as in PyTorch: writing into it in place is noticed by a
+        backward that needs the original values."""
         return Tensor(self.array)
 
     def clone(self):
         from mathdl.ops import arithmetic
 
         return arithmetic.Identity()(self)
-
-    def astype(self, dtype):
-        from mathdl.ops import arithmetic
-
-        dtype = np.dtype(dtype)
-        if dtype == self.array.dtype:
-            return self
-        if dtype.kind not in "fc":  # rounding to integers has no gradient (as torch)
-            return Tensor(self.array.astype(dtype))
-        return arithmetic.Cast(dtype)(self)
-
-    def float(self):
-        return self.astype(np.float32)
-
-    def double(self):
-        return self.astype(np.float64)
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.array.dtype.kind not in "fc":
@@ -209,21 +282,23 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward`` (leaves always keep theirs)."""
         self._retain_grad = True
 
-    def zero_(self):
-        self.array[...] = 0
-        return self
-
     # ----- differentiation ---------------------------------------------------------------
-    def backward(self, grad=None, create_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, grad=None):
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires a gradient.
 
-        ``grad`` is the upstream gradient (dL/dself); it may be omitted only for one-element
-        tensors, where it is 1. With ``create_graph=True`` the gradients themselves are recorded,
-        so they can be differentiated again (higher-order derivatives).
+        ``gradient`` is the upstream gradient (dL/dself); it may be omitted only for one-element
+        tensors, where it is 1 (``grad=`` is accepted as an older name). With ``create_graph=True``
+        the gradients themselves are recorded, so they can be differentiated again. As in PyTorch,
+        a backward frees the graph's saved values unless ``retain_graph=True`` (default:
+        ``create_graph``): a second backward through a node that needs them raises.
         """
         from mathdl.autograd import engine
 
-        engine.backward(self, grad, create_graph=create_graph)
+        if grad is not None:
+            if gradient is not None:
+                raise TypeError("backward: got both gradient and grad; pass one")
+            gradient = grad
+        engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     # ----- operators (the ops live in mathdl.ops; these are thin doors onto them) ---------
     def __add__(self, other):
@@ -274,16 +349,6 @@ class Tensor:
     def __getitem__(self, index):
         return _ops().getitem(self, index)
 
-    def __setitem__(self, index, value):
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            raise AutogradError(
-                "in-place assignment to a tensor that requires grad would corrupt its "
-                "gradient; do it under mathdl.no_grad() or on a detached tensor"
-            )
-        if isinstance(index, Tensor):
-            index = index.array
-        self.array[index] = value.array if isinstance(value, Tensor) else value
-
     # comparisons: no gradient, a boolean Tensor
     def _compare(self, other, op):
         other_data = other.array if isinstance(other, Tensor) else other
@@ -318,118 +383,46 @@ class Tensor:
     def ne(self, other):
         return self._compare(other, np.not_equal)
 
-    # ----- methods mirroring the op functions ------------------------------------------
-    def sum(self, axis=None, keepdims=False):
-        return _ops().sum(self, axis, keepdims)
+    def lt(self, other):
+        return self._compare(other, np.less)
 
-    def mean(self, axis=None, keepdims=False):
-        return _ops().mean(self, axis, keepdims)
+    def le(self, other):
+        return self._compare(other, np.less_equal)
 
-    def var(self, axis=None, keepdims=False, correction=1):
-        return _ops().var(self, axis, keepdims, correction=correction)
+    def gt(self, other):
+        return self._compare(other, np.greater)
 
-    def max(self, axis=None, keepdims=False):
-        return _ops().max(self, axis, keepdims)
+    def ge(self, other):
+        return self._compare(other, np.greater_equal)
 
-    def min(self, axis=None, keepdims=False):
-        return _ops().min(self, axis, keepdims)
+    def logical_not(self):
+        return Tensor(np.logical_not(self.array))
 
-    def argmax(self, axis=None):
-        return Tensor(self.array.argmax(axis=axis))
+    def __invert__(self):
+        if self.array.dtype.kind not in "biu":
+            raise TypeError(f"~ (bitwise not) needs a boolean or integer tensor, got dtype {self.dtype}")
+        return Tensor(np.invert(self.array))
 
-    def argmin(self, axis=None):
-        return Tensor(self.array.argmin(axis=axis))
+    def __and__(self, other):
+        return self._compare(other, np.bitwise_and)
 
-    def exp(self):
-        return _ops().exp(self)
+    def __or__(self, other):
+        return self._compare(other, np.bitwise_or)
 
-    def log(self):
-        return _ops().log(self)
+    def __xor__(self, other):
+        return self._compare(other, np.bitwise_xor)
 
-    def sqrt(self):
-        return _ops().sqrt(self)
 
-    def abs(self):
-        return _ops().abs(self)
-
-    def tanh(self):
-        return _ops().tanh(self)
-
-    def sigmoid(self):
-        return _ops().sigmoid(self)
-
-    def relu(self):
-        return _ops().relu(self)
-
-    def softmax(self, axis=-1):
-        return _ops().softmax(self, axis)
-
-    def log_softmax(self, axis=-1):
-        return _ops().log_softmax(self, axis)
-
-    def logsumexp(self, axis=None, keepdims=False):
-        return _ops().logsumexp(self, axis, keepdims)
-
-    def clip(self, lo=None, hi=None):
-        return _ops().clip(self, lo, hi)
-
-    def reshape(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _ops().reshape(self, shape)
-
-    def view(self, *shape):
-        return self.reshape(*shape)
-
-    def transpose(self, *axes):
-        """``x.transpose(dim0, dim1)`` swaps two axes, as ``torch.Tensor.transpose`` (so the common
-        ``k.transpose(-2, -1)`` works on any rank); any other form is a NumPy permutation:
-        ``x.transpose()`` reverses the axes, ``x.transpose(2, 0, 1)`` / ``x.transpose((1, 0))``
-        reorder them."""
-        if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
-            return _ops().swapaxes(self, axes[0], axes[1])
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return _ops().transpose(self, axes if axes else None)
-
-    def permute(self, *axes):
-        """A permutation of the axes, as ``torch.Tensor.permute`` / ``np.transpose``."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return _ops().transpose(self, axes)
-
-    def swapaxes(self, axis1, axis2):
-        return _ops().swapaxes(self, axis1, axis2)
-
-    @property
-    def T(self):
-        return _ops().transpose(self, None)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return _ops().flatten(self, start_dim, end_dim)
-
-    def squeeze(self, axis=None):
-        return _ops().squeeze(self, axis)
-
-    def unsqueeze(self, axis):
-        return _ops().unsqueeze(self, axis)
-
-    def expand(self, *shape):
-        """``torch.Tensor.expand``: broadcast to ``shape``, where -1 keeps the existing size."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        lead = len(shape) - self.array.ndim
-        shape = tuple(self.array.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(shape))
-        return _ops().broadcast_to(self, shape)
-
-    def broadcast_to(self, shape):
-        return _ops().broadcast_to(self, shape)
-
-    def pow(self, exponent):
-        return _ops().pow(self, exponent)
-
-    def matmul(self, other):
-        return _ops().matmul(self, other)
+def _dim_index(dim, ndim, op):
+    """``dim`` as an index into the shape, negative counted from the end (IndexError out of range,
+    as PyTorch)."""
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    if not -max(ndim, 1) <= dim < max(ndim, 1) or ndim == 0:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})"
+        )
+    return int(dim) % ndim
 
 
 def _ops():

@@ -335,3 +335,76 @@ def random_offset_batches(ids, batch_size, seq_len, num_batches, rng=None):
         starts = rng.integers(0, len(ids) - seq_len, size=batch_size)
         window = ids[starts[:, None] + columns].astype(np.int64)
         yield window[:, :-1], window[:, 1:]
+
+
+class TextStreams:
+    """Truncated-BPTT batches: B parallel streams over ``ids`` read in consecutive (B, T) blocks.
+
+    Iterating yields ``(inputs (B, ≤T), targets (B, ≤T), reset)``; ``reset`` is True on the first
+    block of a pass over the text, where a recurrent state must start afresh (elsewhere the
+    state the model returned for the previous block is the right initial state). With
+    ``blocks=None`` one iteration is one pass; with ``blocks=k`` every iteration yields the next
+    k blocks, continuing where the previous one stopped and wrapping into a new pass, so a long
+    text can be trained in step blocks. With ``shift=True`` each new pass cuts the streams at a
+    random offset in [0, T) (from the global generator), so block boundaries move between passes.
+    ``state_dict()`` is the position (pass offset and block), so a resumed run continues exactly.
+    """
+
+    def __init__(self, ids, batch_size, seq_len, blocks=None, shift=True):
+        ids = _check_batching(ids, batch_size, seq_len, "TextStreams")
+        if len(ids) < batch_size * 2 + seq_len:
+            raise ValueError(
+                f"TextStreams: {len(ids)} tokens are too few for {batch_size} streams of "
+                f"{seq_len}-token blocks; use a longer text or a smaller batch"
+            )
+        if blocks is not None and (isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 1):
+            raise ValueError(f"TextStreams: blocks must be a positive integer or None, got {blocks!r}")
+        self.ids, self.batch_size, self.seq_len = ids, int(batch_size), int(seq_len)
+        self.blocks, self.shift = blocks, bool(shift)
+        self.offset, self.position = 0, None  # position None: the next block starts a new pass
+
+    def _layout(self, offset):
+        length = (len(self.ids) - offset - 1) // self.batch_size
+        body = self.ids[offset : offset + self.batch_size * length + 1]
+        return length, body
+
+    def blocks_per_pass(self, offset=0):
+        """Number of blocks in one pass with the streams cut at ``offset``."""
+        length, _ = self._layout(offset)
+        return -(-length // self.seq_len)
+
+    def __len__(self):
+        return self.blocks if self.blocks is not None else self.blocks_per_pass()
+
+    def _block(self, index):
+        length, body = self._layout(self.offset)
+        start = index * self.seq_len
+        stop = min(start + self.seq_len, length)
+        columns = np.arange(start, stop)
+        rows = (np.arange(self.batch_size) * length)[:, None]
+        return body[rows + columns].astype(np.int64), body[rows + columns + 1].astype(np.int64)
+
+    def __iter__(self):
+        count = 0
+        if self.blocks is None:
+            self.position = None
+        while self.blocks is None or count < self.blocks:
+            reset = self.position is None or self.position >= self.blocks_per_pass(self.offset)
+            if reset:
+                if self.blocks is None and count > 0:
+                    return
+                self.offset = int(generator().integers(0, self.seq_len)) if self.shift else 0
+                self.position = 0
+            inputs, targets = self._block(self.position)
+            self.position += 1
+            count += 1
+            yield inputs, targets, reset
+
+    def state_dict(self):
+        """The position in the text: ``{'offset', 'position'}``."""
+        return {"offset": self.offset, "position": self.position}
+
+    def load_state_dict(self, state):
+        """Restore ``state_dict``."""
+        self.offset = int(state["offset"])
+        self.position = None if state["position"] is None else int(state["position"])

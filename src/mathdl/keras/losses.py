@@ -180,7 +180,7 @@ class BinaryCrossentropy(Loss):
 
     def compute(self, output, target, logits):
         if target.shape != output.shape:
-            if target.size != output.size:
+            if np.asarray(target).size != np.asarray(output).size:
                 raise _mismatch(self.name, target, output)
             target = target.reshape(output.shape)
         if self.label_smoothing:
@@ -197,7 +197,7 @@ class MeanSquaredError(Loss):
 
     def compute(self, output, target, logits):
         if target.shape != output.shape:
-            if target.size != output.size:
+            if np.asarray(target).size != np.asarray(output).size:
                 raise _mismatch(self.name, target, output)
             target = target.reshape(output.shape)
         return F.mse_loss(output, target)
@@ -210,7 +210,7 @@ class MeanAbsoluteError(MeanSquaredError):
 
     def compute(self, output, target, logits):
         if target.shape != output.shape:
-            if target.size != output.size:
+            if np.asarray(target).size != np.asarray(output).size:
                 raise _mismatch(self.name, target, output)
             target = target.reshape(output.shape)
         return F.l1_loss(output, target)

@@ -24,9 +24,9 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
         return sqrt((x * x).sum(axis=axis, keepdims=keepdims))
     if ord == np.inf:
-        return absolute(x).max(axis=axis, keepdims=keepdims)
+        return absolute(x).amax(axis=axis, keepdims=keepdims)
     if ord == -np.inf:
-        return absolute(x).min(axis=axis, keepdims=keepdims)
+        return absolute(x).amin(axis=axis, keepdims=keepdims)
     if ord == 0:
         return Tensor((x.array != 0).sum(axis=axis, keepdims=keepdims).astype(x.dtype))
     if isinstance(ord, str):

@@ -23,7 +23,7 @@ def as_float_tensor(a, op):
         tensor = Tensor(tensor.array.astype(np.float64))
     elif tensor.dtype.kind not in "f":
         raise TypeError(f"{op}: expected a real floating array, got dtype {tensor.dtype}")
-    if tensor.ndim >= 1 and tensor.size and not np.all(np.isfinite(tensor.array)):
+    if tensor.ndim >= 1 and tensor.numel() and not np.all(np.isfinite(tensor.array)):
         raise LinAlgError(f"{op}: the input contains inf or nan")
     return tensor
 

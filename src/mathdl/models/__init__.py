@@ -1,58 +1,82 @@
-"""The model zoo: each model a small file composing ``mathdl.nn`` layers, registered by name.
+"""The model zoo: each model a small file composing ``mathdl.nn`` layers (a Module, its forward
+and its loss; no training loops, data loaders or plots), registered by name.
 
     from mathdl import models
-    models.available()                  # ['char-gru', 'char-lstm', ..., 'cnn', 'lenet', 'mlp', ...]
+    models.available()                  # ['ae', 'char-gru', ..., 'mlp', 'rbm', 'seq2seq-attention', ...]
     model = models.build("mlp", hidden=[256])
 
 Image classifiers: ``softmax``, ``mlp``, ``lenet`` (d2l), ``lenet5`` (1998, C3 table), ``cnn``
-(conv-BN-ReLU with a residual block). Language models: ``char-rnn``, ``char-lstm``, ``char-gru``,
-``char-transformer``; sequence to sequence: ``seq2seq-attention``, ``seq2seq-transformer``.
-Speech: ``speech-digits`` (a log-mel CNN recognising spoken digits).
-Not registered (they are not classifiers), imported from their files: ``dncnn.DnCNN`` (denoiser),
-``autoencoder``, ``vae``, ``gan``, ``rbm``.
+(conv-BN-ReLU with a residual block). Generative models of images: ``ae`` (dense, convolutional
+or denoising autoencoder), ``vae``, ``gan`` (MLP, DCGAN or WGAN-GP), ``rbm``. Language models:
+``char-rnn``, ``char-lstm``, ``char-gru``, ``char-transformer``; sequence to sequence:
+``seq2seq-attention``, ``seq2seq-transformer``. Speech: ``speech-digits`` (a log-mel CNN
+recognising spoken digits), ``speech-cvae`` (a conditional VAE generating their log-mel
+spectrograms). Not registered: ``dncnn.DnCNN`` (denoiser).
+Training goes through ``mathdl.train.Trainer`` with the step strategy each model needs; the
+``mathdl train`` command knows every registered model's data, options and figures.
 """
 
-from mathdl.models import (
+from mathdl.models import (  # noqa: F401  (importing registers them)
+    autoencoder,
     char_lm,
     cnn,
+    gan,
     lenet,
     mlp,
-    seq2seq,  # noqa: F401  (importing registers them)
+    rbm,
+    seq2seq,
     softmax_regression,
+    speech_generator,
     speech_recognizer,
+    vae,
 )
+from mathdl.models.autoencoder import ConvAutoencoder, DenoisingAutoencoder, DenseAutoencoder
 from mathdl.models.char_lm import CharRNNLM, CharTransformerLM
-from mathdl.models.cnn import SmallCNN, plot_feature_maps, plot_filters
+from mathdl.models.cnn import SmallCNN
 from mathdl.models.dncnn import DnCNN
+from mathdl.models.gan import GAN
 from mathdl.models.lenet import LeNet, LeNet5
 from mathdl.models.mlp import MLP
+from mathdl.models.rbm import BernoulliRBM
 from mathdl.models.registry import UnknownModelError, available, build, from_config, get, register
-from mathdl.models.seq2seq import Seq2SeqAttention
+from mathdl.models.seq2seq import Seq2SeqAttention, TransformerSeq2Seq
 from mathdl.models.softmax_regression import SoftmaxRegression
+from mathdl.models.speech_generator import SpeechCVAE
 from mathdl.models.speech_recognizer import SpeechDigitCNN
+from mathdl.models.vae import VAE
 
 IMAGE_CLASSIFIERS = ("softmax", "mlp", "lenet", "lenet5", "cnn")
 LANGUAGE_MODELS = ("char-rnn", "char-lstm", "char-gru", "char-transformer")
+GENERATIVE_MODELS = ("ae", "vae", "gan", "rbm")
+SEQ2SEQ_MODELS = ("seq2seq-attention", "seq2seq-transformer")
 
 __all__ = [
+    "BernoulliRBM",
     "CharRNNLM",
     "CharTransformerLM",
+    "ConvAutoencoder",
+    "DenoisingAutoencoder",
+    "DenseAutoencoder",
     "DnCNN",
+    "GAN",
+    "GENERATIVE_MODELS",
     "IMAGE_CLASSIFIERS",
     "LANGUAGE_MODELS",
     "LeNet",
     "LeNet5",
     "MLP",
+    "SEQ2SEQ_MODELS",
     "Seq2SeqAttention",
     "SmallCNN",
     "SoftmaxRegression",
+    "SpeechCVAE",
     "SpeechDigitCNN",
+    "TransformerSeq2Seq",
     "UnknownModelError",
+    "VAE",
     "available",
     "build",
     "from_config",
     "get",
-    "plot_feature_maps",
-    "plot_filters",
     "register",
 ]

@@ -10,13 +10,17 @@ computed from the logits without overflow. A denoising autoencoder (Vincent et a
 reconstructs the clean x from a corrupted x̃ ~ C(x̃ | x): L = BCE(σ(g(f(x̃))), x), which makes the
 code keep structure rather than copy pixels. The reported reconstruction error is the mean
 squared error per pixel, ‖x − x̂‖² / D.
+
+Registered as ``ae`` (``kind`` 'dense', 'conv' or 'denoising'); every model here has
+``loss(x)``, so ``mathdl.train.ModelLoss`` trains it.
 """
 
 import numpy as np
 
-from mathdl import nn, optim
+from mathdl import nn
 from mathdl.autograd import no_grad
 from mathdl.autograd.tensor import Tensor
+from mathdl.models.registry import register
 from mathdl.nn import functional as F
 from mathdl.nn.layers.conv import Conv2d, ConvTranspose2d
 from mathdl.random import generator
@@ -195,108 +199,17 @@ def _mlp(sizes):
     return nn.Sequential(*layers)
 
 
-def fit(model, x, epochs=10, batch_size=128, lr=1e-3, x_val=None, callback=None):
-    """Minimise ``model.loss(batch)`` with Adam over shuffled mini-batches of ``x``.
-
-    Works for every model here with a ``loss`` method (autoencoders, VAE). ``callback(epoch,
-    model, history)`` runs after each epoch. Returns ``history`` with the mean training loss per
-    epoch and, with ``x_val``, the validation loss.
-    """
-    if not hasattr(model, "loss"):
-        raise TypeError(f"fit: the model must have a loss(batch) method, got {type(model).__name__}")
-    x = _as_float(x)
-    optimizer = optim.Adam(model.parameters(), lr=lr)
-    history = {"loss": [], "val_loss": []}
-    for epoch in range(int(epochs)):
-        model.train()
-        order = generator().permutation(len(x))
-        total, count = 0.0, 0
-        for start in range(0, len(x), batch_size):
-            batch = x[order[start : start + batch_size]]
-            loss = model.loss(batch)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += float(loss.item()) * len(batch)
-            count += len(batch)
-        history["loss"].append(total / count)
-        if x_val is not None:
-            model.eval()
-            history["val_loss"].append(evaluate_loss(model, x_val))
-        if callback is not None:
-            callback(epoch, model, history)
-    model.eval()
-    return history
-
-
-def _as_float(x):
-    x = x.array if isinstance(x, Tensor) else np.asarray(x)
-    return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x
-
-
-def evaluate_loss(model, x, batch_size=500):
-    """The mean of ``model.loss`` over ``x`` in batches, without recording a graph."""
-    x = _as_float(x)
-    total = 0.0
-    with no_grad():
-        for start in range(0, len(x), batch_size):
-            batch = x[start : start + batch_size]
-            total += float(model.loss(batch).item()) * len(batch)
-    return total / len(x)
-
-
-def load_fashion_images(full=False):
-    """Fashion-MNIST as float32 in [0, 1]: ``(x_train, y_train), (x_test, y_test)`` with images
-    (N, 28, 28). ``full=False`` uses the subset shipped with mathdl (6,000 / 1,000 images)."""
-    from mathdl.data import load_dataset
-
-    (x, y), (x_test, y_test) = load_dataset(
-        "fashion-mnist" if full else "fashion-mnist-subset", download=False
-    )
-    return (x.astype(np.float32) / 255.0, y), (x_test.astype(np.float32) / 255.0, y_test)
-
-
-def train_on_fashion_mnist(
-    kind="dense",
-    epochs=10,
-    full=False,
-    seed=0,
-    batch_size=128,
-    lr=1e-3,
-    latent_dim=32,
-    noise="gaussian",
-    level=0.3,
-    callback=None,
-):
-    """Train a ``'dense'``, ``'conv'`` or ``'denoising'`` (dense, ``noise``/``level``) autoencoder on
-    Fashion-MNIST; the library entry behind ``mathdl train --model ae``.
-
-    Returns ``(model, metrics)``: metrics holds the history and the test reconstruction MSE per
-    pixel (for the denoising model also the error on corrupted test images against clean ones,
-    and the error of the corrupted images themselves).
-    """
-    from mathdl.random import manual_seed
-
-    if kind not in ("dense", "conv", "denoising"):
-        raise ValueError(f"train_on_fashion_mnist: kind must be 'dense', 'conv' or 'denoising', got {kind!r}")
-    manual_seed(seed)
-    (x, _), (x_test, _) = load_fashion_images(full)
+@register("ae")
+def autoencoder(kind="dense", latent_dim=32, hidden=(256,), noise="gaussian", level=0.3):
+    """An autoencoder for 28×28 images: ``kind`` 'dense' (784 → ``hidden`` → latent), 'conv'
+    (``ConvAutoencoder``) or 'denoising' (the dense one trained on inputs corrupted by ``noise``
+    at ``level``)."""
     if kind == "dense":
-        model = DenseAutoencoder(hidden=(256,), latent_dim=latent_dim)
-    elif kind == "conv":
-        model = ConvAutoencoder(latent_dim=latent_dim)
-    else:
-        model = DenoisingAutoencoder(DenseAutoencoder(hidden=(256,), latent_dim=latent_dim), noise, level)
-    history = fit(model, x, epochs=epochs, batch_size=batch_size, lr=lr, x_val=x_test, callback=callback)
-    metrics = {
-        "kind": kind,
-        "history": history,
-        "train_images": len(x),
-        "test_images": len(x_test),
-        "test_reconstruction_mse": model.reconstruction_error(x_test),
-    }
+        return DenseAutoencoder(hidden=tuple(hidden), latent_dim=latent_dim)
+    if kind == "conv":
+        return ConvAutoencoder(latent_dim=latent_dim)
     if kind == "denoising":
-        noisy = corrupt(x_test, noise, level)
-        metrics["test_noisy_input_mse"] = float(np.mean((noisy - x_test) ** 2))
-        metrics["test_denoised_mse"] = model.reconstruction_error(noisy, target=x_test)
-    return model, metrics
+        return DenoisingAutoencoder(
+            DenseAutoencoder(hidden=tuple(hidden), latent_dim=latent_dim), noise, level
+        )
+    raise ValueError(f"ae: kind must be 'dense', 'conv' or 'denoising', got {kind!r}")

@@ -16,17 +16,12 @@ w = 32 (124,266 parameters) it reached 92.38 % test accuracy on the full Fashion
 of Adam (lr 2e-3, cosine schedule, batch 128, random horizontal flips; epochs 1-6: 87.7, 89.2, 90.8,
 92.0, 92.1, 92.4 %): ``python examples/cnn_fashion_mnist.py --epochs 6 --lr 2e-3``.
 
-``plot_filters`` draws the first convolution's kernels and ``plot_feature_maps`` the activations of
-every stage for one image (matplotlib, imported when called); both work for any model here with a
-``first_conv`` attribute and a ``feature_maps(x)`` method (LeNet, LeNet5, SmallCNN).
+``mathdl.train.plots.plot_filters`` draws the first convolution's kernels and ``plot_feature_maps``
+the activations of every stage for one image; both work for any model here with a ``first_conv``
+attribute and a ``feature_maps(x)`` method (LeNet, LeNet5, SmallCNN).
 """
 
-import os
-
-import numpy as np
-
 from mathdl import nn
-from mathdl.autograd.grad_mode import no_grad
 from mathdl.models.lenet import as_images
 from mathdl.models.registry import register
 from mathdl.nn.layers.conv import Conv2d
@@ -96,80 +91,3 @@ class SmallCNN(nn.Module):
     @property
     def first_conv(self):
         return self.block1[0][0]
-
-
-# ----- what the network learned --------------------------------------------------------------------
-
-
-def _grid(count, columns=None):
-    columns = columns or int(np.ceil(np.sqrt(count)))
-    return int(np.ceil(count / columns)), columns
-
-
-def _save(figure, path):
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
-
-
-def plot_filters(model, path, title=None):
-    """Draw the kernels of the model's first convolution (``model.first_conv`` or a Conv2d), one
-    panel per (output, input) channel pair, each scaled to its own range (grey: 0 → white ink).
-    Writes ``path`` (PNG) and returns the matplotlib Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    conv = getattr(model, "first_conv", model)
-    weight = np.asarray(conv.weight.array, dtype=np.float64)
-    kernels = weight.reshape(-1, *weight.shape[2:])
-    rows, columns = _grid(len(kernels), columns=min(8, len(kernels)))
-    figure, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.2 * rows + 0.4), squeeze=False)
-    for index, axis in enumerate(axes.flat):
-        axis.axis("off")
-        if index < len(kernels):
-            limit = np.abs(kernels[index]).max() or 1.0
-            axis.imshow(kernels[index], cmap="gray", vmin=-limit, vmax=limit)
-            axis.set_title(str(index), fontsize=7)
-    figure.suptitle(title or f"first-layer filters {tuple(weight.shape)}")
-    _save(figure, path)
-    plt.close(figure)
-    return figure
-
-
-def plot_feature_maps(model, image, path, max_channels=8, title=None):
-    """Draw the input image and, per stage of ``model.feature_maps``, up to ``max_channels``
-    channels of its activation for that one image (rows = stages). ``image``: (H, W), (1, H, W) or
-    (1, 1, H, W). The model is put in eval mode. Writes ``path`` and returns the Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    array = np.asarray(getattr(image, "data", image))
-    array = array.reshape((1, 1) + array.shape[-2:])
-    dtype = next(iter(model.parameters())).dtype
-    model.eval()
-    with no_grad():
-        stages = [(name, np.asarray(m.array[0])) for name, m in model.feature_maps(array.astype(dtype))]
-    columns = max_channels + 1
-    figure, axes = plt.subplots(
-        len(stages), columns, figsize=(1.2 * columns, 1.3 * len(stages) + 0.4), squeeze=False
-    )
-    for row, (name, maps) in enumerate(stages):
-        axes[row, 0].imshow(array[0, 0], cmap="gray")
-        axes[row, 0].set_title("input" if row == 0 else "", fontsize=7)
-        axes[row, 0].set_ylabel(name, fontsize=7)
-        for column in range(1, columns):
-            axis = axes[row, column]
-            if column - 1 < len(maps):
-                axis.imshow(maps[column - 1], cmap="viridis")
-                axis.set_title(f"{name} c{column - 1} {maps.shape[1]}×{maps.shape[2]}", fontsize=5)
-        for axis in axes[row]:
-            axis.set_xticks([])
-            axis.set_yticks([])
-    figure.suptitle(title or "feature maps of one test image")
-    _save(figure, path)
-    plt.close(figure)
-    return figure

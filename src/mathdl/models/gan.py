@@ -18,13 +18,18 @@ keeping f near 1-Lipschitz with a penalty on its gradient at points between real
 
 The penalty is differentiated through ∇_x̂ f (a gradient of a gradient): ``mathdl.grad`` with
 ``create_graph=True``. Images are scaled to [−1, 1] (the generators end in tanh).
+
+``GAN`` (registered as ``gan``) holds a generator and a discriminator with both losses as
+methods; ``mathdl.train.Adversarial`` trains it with two optimisers (one step each per batch,
+or ``n_critic`` critic steps per generator step).
 """
 
 import numpy as np
 
-from mathdl import nn, optim
+from mathdl import nn
 from mathdl.autograd import grad, no_grad
 from mathdl.autograd.tensor import Tensor
+from mathdl.models.registry import register
 from mathdl.nn import functional as F
 from mathdl.nn.layers.conv import Conv2d, ConvTranspose2d
 from mathdl.random import generator
@@ -153,13 +158,81 @@ def gradient_penalty(critic, real, fake, epsilon=None):
     return ((norm - 1.0) ** 2).mean()
 
 
-# ----- training ---------------------------------------------------------------------------------
-def to_tanh_range(images):
-    """uint8 [0, 255] or float [0, 1] images → float32 in [−1, 1]."""
-    images = np.asarray(images)
-    if images.dtype == np.uint8:
-        images = images.astype(np.float32) / 255.0
-    return (2.0 * images - 1.0).astype(np.float32, copy=False)
+# ----- the two-player model ------------------------------------------------------------------
+KINDS = ("mlp", "dcgan", "wgan-gp")
+
+
+class GAN(nn.Module):
+    """A generator and a discriminator (critic) with the losses of the module docstring.
+
+    ``loss``: 'nonsaturating' (L_D and the non-saturating L_G) or 'wgan-gp' (critic loss with the
+    gradient penalty of weight ``gp_weight``). ``image_shape``: the shape of one sample, e.g.
+    (784,) for MLPs or (1, 28, 28) for convolutional networks (real batches are reshaped to it).
+    """
+
+    def __init__(self, generator_net, discriminator, loss="nonsaturating", gp_weight=10.0, image_shape=None):
+        super().__init__()
+        if loss not in ("nonsaturating", "wgan-gp"):
+            raise ValueError(f"GAN: loss must be 'nonsaturating' or 'wgan-gp', got {loss!r}")
+        self.generator = generator_net
+        self.discriminator = discriminator
+        self.loss_kind, self.gp_weight = loss, float(gp_weight)
+        self.latent_dim = generator_net.latent_dim
+        self.image_shape = tuple(image_shape) if image_shape is not None else None
+
+    def noise(self, n):
+        """z ~ N(0, I), (n, latent_dim), from the global generator."""
+        return Tensor(generator().standard_normal((n, self.latent_dim)).astype(np.float32))
+
+    def forward(self, z):
+        """G(z)."""
+        return self.generator(z)
+
+    def _real(self, real):
+        if self.image_shape is not None and tuple(real.shape[1:]) != self.image_shape:
+            return real.reshape((real.shape[0],) + self.image_shape)
+        return real
+
+    def discriminator_loss(self, real):
+        """(L_D or the WGAN-GP critic loss on a batch of real samples and as many fakes, extra
+        logs). The fakes are generated without a graph: this loss trains D only."""
+        real = self._real(real)
+        with no_grad():
+            fake = self.generator(self.noise(real.shape[0]))
+        real_scores, fake_scores = self.discriminator(real), self.discriminator(fake)
+        if self.loss_kind == "nonsaturating":
+            return discriminator_loss(real_scores, fake_scores), {}
+        estimate = real_scores.mean() - fake_scores.mean()
+        penalty = gradient_penalty(self.discriminator, real, fake)
+        return -estimate + self.gp_weight * penalty, {"wasserstein": estimate, "penalty": penalty}
+
+    def generator_loss(self, n):
+        """(L_G on n fresh samples, extra logs): non-saturating −mean log σ(D(G(z))), or
+        −mean f(G(z)) for WGAN-GP."""
+        fake_scores = self.discriminator(self.generator(self.noise(n)))
+        if self.loss_kind == "nonsaturating":
+            return generator_loss(fake_scores), {}
+        return -fake_scores.mean(), {}
+
+    def sample(self, n, batch_size=500):
+        """n samples G(z) in evaluation mode, a NumPy array in [−1, 1]."""
+        return sample(self.generator, n, batch_size)
+
+
+@register("gan")
+def gan(kind="mlp", latent_dim=64, hidden=(256, 512), width=64, gp_weight=10.0):
+    """A GAN for 28×28 images: ``kind`` 'mlp' (MLP generator with ``hidden`` layers and MLP
+    discriminator, non-saturating), 'dcgan' (convolutional, ``width`` channels) or 'wgan-gp'
+    (the MLP pair trained as generator and critic with the gradient penalty)."""
+    if kind not in KINDS:
+        raise ValueError(f"gan: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if kind == "dcgan":
+        return GAN(
+            DCGenerator(latent_dim, width=width), DCDiscriminator(width=width), image_shape=(1, 28, 28)
+        )
+    pair = MLPGenerator(latent_dim, tuple(hidden)), MLPDiscriminator(784, tuple(hidden)[::-1])
+    loss = "wgan-gp" if kind == "wgan-gp" else "nonsaturating"
+    return GAN(*pair, loss=loss, gp_weight=gp_weight, image_shape=(784,))
 
 
 def sample(generator_net, n, batch_size=500):
@@ -174,198 +247,3 @@ def sample(generator_net, n, batch_size=500):
             out.append(generator_net(Tensor(z)).array)
     generator_net.train(was_training)
     return np.concatenate(out)
-
-
-def train_gan(
-    generator_net,
-    discriminator,
-    x,
-    epochs=10,
-    batch_size=64,
-    loss="nonsaturating",
-    lr=None,
-    betas=None,
-    n_critic=None,
-    gp_weight=10.0,
-    lr_discriminator=None,
-    callback=None,
-):
-    """Train a GAN on data ``x`` (already in the generator's output range, e.g. ``to_tanh_range``).
-
-    ``loss='nonsaturating'``: one D step and one G step per batch, Adam(lr=2e-4, betas=(0.5, 0.999))
-    (DCGAN's settings). ``loss='wgan-gp'``: ``n_critic`` (default 5) critic steps per generator step,
-    Adam(lr=1e-4, betas=(0.0, 0.9)) and λ = ``gp_weight`` (the WGAN-GP paper's settings).
-    ``lr_discriminator`` (default ``lr``) gives the discriminator/critic its own step size (a
-    critic that learns faster than the generator keeps its Wasserstein estimate meaningful).
-    ``callback(epoch, generator_net, discriminator, history)`` runs after each epoch.
-    Returns history: mean ``d_loss`` and ``g_loss`` per epoch (for WGAN-GP also ``wasserstein``,
-    the critic's estimate E f(x) − E f(G(z)), and ``penalty``).
-    """
-    if loss not in ("nonsaturating", "wgan-gp"):
-        raise ValueError(f"train_gan: loss must be 'nonsaturating' or 'wgan-gp', got {loss!r}")
-    wgan = loss == "wgan-gp"
-    lr = lr if lr is not None else (1e-4 if wgan else 2e-4)
-    betas = betas if betas is not None else ((0.0, 0.9) if wgan else (0.5, 0.999))
-    n_critic = n_critic if n_critic is not None else (5 if wgan else 1)
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim < 2 or len(x) < batch_size:
-        raise ValueError(f"train_gan: need at least batch_size={batch_size} samples, got shape {x.shape}")
-    optimizer_g = optim.Adam(generator_net.parameters(), lr=lr, betas=betas)
-    optimizer_d = optim.Adam(discriminator.parameters(), lr=lr_discriminator or lr, betas=betas)
-    history = {"d_loss": [], "g_loss": [], "wasserstein": [], "penalty": []}
-    latent = generator_net.latent_dim
-    generator_net.train()
-    discriminator.train()
-
-    def noise(n):
-        return Tensor(generator().standard_normal((n, latent)).astype(np.float32))
-
-    for epoch in range(int(epochs)):
-        order = generator().permutation(len(x))
-        sums, batches, g_steps = np.zeros(4), 0, 0
-        for index, start in enumerate(range(0, len(x) - batch_size + 1, batch_size)):
-            real = Tensor(x[order[start : start + batch_size]])
-            with no_grad():
-                fake = generator_net(noise(batch_size))
-            real_scores, fake_scores = discriminator(real), discriminator(fake)
-            if wgan:
-                estimate = real_scores.mean() - fake_scores.mean()
-                penalty = gradient_penalty(discriminator, real, fake)
-                d_loss = -estimate + gp_weight * penalty
-                sums[2] += float(estimate.item())
-                sums[3] += float(penalty.item())
-            else:
-                d_loss = discriminator_loss(real_scores, fake_scores)
-            optimizer_d.zero_grad()
-            d_loss.backward()
-            optimizer_d.step()
-            sums[0] += float(d_loss.item())
-            batches += 1
-            if (index + 1) % n_critic:
-                continue
-            fake_scores = discriminator(generator_net(noise(batch_size)))
-            g_loss = -fake_scores.mean() if wgan else generator_loss(fake_scores)
-            optimizer_g.zero_grad()
-            g_loss.backward()
-            optimizer_g.step()
-            sums[1] += float(g_loss.item())
-            g_steps += 1
-        history["d_loss"].append(sums[0] / max(batches, 1))
-        history["g_loss"].append(sums[1] / max(g_steps, 1))
-        if wgan:
-            history["wasserstein"].append(sums[2] / max(batches, 1))
-            history["penalty"].append(sums[3] / max(batches, 1))
-        if callback is not None:
-            callback(epoch, generator_net, discriminator, history)
-    return history
-
-
-# ----- judging samples -----------------------------------------------------------------------
-def image_grid(images, rows=None, padding=1):
-    """Tile (N, H, W) or (N, 1, H, W) or (N, H·W) square images into one 2-D array (for plotting)."""
-    images = np.asarray(images)
-    n = len(images)
-    if images.ndim == 2:
-        side = int(round(np.sqrt(images.shape[1])))
-        images = images.reshape(n, side, side)
-    elif images.ndim == 4:
-        images = images[:, 0]
-    rows = rows or int(np.ceil(np.sqrt(n)))
-    cols = int(np.ceil(n / rows))
-    h, w = images.shape[1:]
-    grid = np.full(
-        (rows * (h + padding) + padding, cols * (w + padding) + padding), images.min(), dtype=images.dtype
-    )
-    for k in range(n):
-        r, c = divmod(k, cols)
-        top, left = padding + r * (h + padding), padding + c * (w + padding)
-        grid[top : top + h, left : left + w] = images[k]
-    return grid
-
-
-def judge_samples(probabilities):
-    """Summaries of a classifier's softmax outputs p(y | x) (N, K) on generated images:
-    the class distribution of the argmax labels, the mean confidence max_y p(y|x), and the
-    Inception-score-style exp(E_x KL(p(y|x) ‖ p(y))) (1 = useless, K = confident and diverse)."""
-    p = np.asarray(probabilities, dtype=np.float64)
-    if p.ndim != 2:
-        raise ValueError(f"judge_samples: expected (N, K) class probabilities, got shape {p.shape}")
-    labels = p.argmax(axis=1)
-    distribution = np.bincount(labels, minlength=p.shape[1]) / len(p)
-    marginal = p.mean(axis=0)
-    kl = (p * (np.log(np.clip(p, 1e-12, None)) - np.log(np.clip(marginal, 1e-12, None)))).sum(axis=1)
-    return {
-        "class_distribution": distribution,
-        "mean_confidence": float(p.max(axis=1).mean()),
-        "score": float(np.exp(kl.mean())),
-    }
-
-
-# ----- Fashion-MNIST ---------------------------------------------------------------------------
-def fashion_classifier(x, y, epochs=3, batch_size=128, lr=1e-3):
-    """A judge for generated images: an MLP 784 → 256 → 10 trained with cross-entropy on images in
-    [−1, 1] (the generators' range). Returns the classifier (in eval mode)."""
-    classifier = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
-    optimizer = optim.Adam(classifier.parameters(), lr=lr)
-    x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
-    y = np.asarray(y, dtype=np.int64)
-    for _ in range(int(epochs)):
-        order = generator().permutation(len(x))
-        for start in range(0, len(x), batch_size):
-            index = order[start : start + batch_size]
-            loss = F.cross_entropy(classifier(Tensor(x[index])), Tensor(y[index]))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return classifier.eval()
-
-
-def class_probabilities(classifier, images, batch_size=1000):
-    """softmax(classifier(x)) for images in [−1, 1] of any (N, …) shape with 784 pixels."""
-    images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
-    with no_grad():
-        return np.concatenate(
-            [
-                classifier(Tensor(images[s : s + batch_size])).softmax(axis=-1).array
-                for s in range(0, len(images), batch_size)
-            ]
-        )
-
-
-def train_on_fashion_mnist(
-    kind="mlp", epochs=10, full=False, seed=0, batch_size=64, latent_dim=64, callback=None
-):
-    """Train a GAN on Fashion-MNIST: ``'mlp'`` (non-saturating loss), ``'dcgan'`` (convolutional,
-    non-saturating) or ``'wgan-gp'`` (MLP generator and critic); the library entry behind
-    ``mathdl train --model gan``. ``callback(epoch, generator, discriminator, history)`` after each
-    epoch (e.g. to save a sample grid). Returns ``(generator, discriminator, history)``.
-    """
-    from mathdl.models.autoencoder import load_fashion_images
-    from mathdl.random import manual_seed
-
-    if kind not in ("mlp", "dcgan", "wgan-gp"):
-        raise ValueError(f"train_on_fashion_mnist: kind must be 'mlp', 'dcgan' or 'wgan-gp', got {kind!r}")
-    manual_seed(seed)
-    (x, _), _ = load_fashion_images(full)
-    x = to_tanh_range(x)
-    if kind == "dcgan":
-        generator_net, discriminator = DCGenerator(latent_dim), DCDiscriminator()
-        x = x[:, None]
-        history = train_gan(generator_net, discriminator, x, epochs, batch_size, callback=callback)
-    elif kind == "mlp":
-        generator_net, discriminator = MLPGenerator(latent_dim), MLPDiscriminator()
-        history = train_gan(
-            generator_net, discriminator, x.reshape(len(x), -1), epochs, batch_size, callback=callback
-        )
-    else:
-        generator_net, discriminator = MLPGenerator(latent_dim), MLPDiscriminator()
-        history = train_gan(
-            generator_net,
-            discriminator,
-            x.reshape(len(x), -1),
-            epochs,
-            batch_size,
-            loss="wgan-gp",
-            callback=callback,
-        )
-    return generator_net, discriminator, history

@@ -73,17 +73,3 @@ def generate(model, vocab, prompt, length=200, temperature=1.0, top_k=None, seed
                 ids.append(sample_from_logits(logits.array[0, -1], temperature, top_k, rng))
     model.train(was_training)
     return vocab.decode(np.asarray(ids))
-
-
-def generate_from_checkpoint(
-    checkpoint, prompt="ROMEO:\n", length=300, temperature=0.8, top_k=None, seed=None
-):
-    """What ``mathdl generate CHECKPOINT --prompt ... --temperature ...`` prints: load a character LM
-    saved by ``save_char_lm`` (a file, or a run folder holding checkpoint.npz) and sample from it."""
-    from mathdl.models.char_lm import load_char_lm
-
-    model, vocab, _ = load_char_lm(checkpoint)
-    missing = sorted({c for c in prompt if c not in vocab})
-    if missing:
-        raise ValueError(f"generate: the prompt uses characters the model never saw: {missing!r}")
-    return generate(model, vocab, prompt, length=length, temperature=temperature, top_k=top_k, seed=seed)

@@ -25,11 +25,19 @@ at the data (PCD: at a chain carried over from the previous update). Per mini-ba
 
 Reference: Hinton, "Training products of experts by minimizing contrastive divergence" (2002);
 Tieleman, "Training RBMs using approximations to the likelihood gradient" (2008).
+
+The update is not the gradient of a loss, so ``mathdl.train.ContrastiveDivergence`` writes −ΔW,
+−Δb, −Δc into the parameters' ``.grad`` and an SGD optimiser with momentum applies them
+(u ← μu + η(Δθ − λθ), θ ← θ + u; weight decay λ on W only); the persistent chain is that
+strategy's state. Registered as ``rbm``.
 """
 
 import numpy as np
 
 from mathdl.backend import get_default_dtype
+from mathdl.models.registry import register
+from mathdl.nn.module import Module
+from mathdl.nn.parameter import Parameter
 from mathdl.random import generator
 
 
@@ -43,58 +51,39 @@ def _softplus(x):
     return np.logaddexp(0.0, x).astype(x.dtype, copy=False)
 
 
-class BernoulliRBM:
-    """``BernoulliRBM(n_visible, n_hidden, k=1, persistent=False, learning_rate=0.1,
-    batch_size=10, momentum=0.0, weight_decay=0.0)``.
-
-    Attributes ``weight`` (H, D) (scikit-learn's ``components_``), ``visible_bias`` (D,),
-    ``hidden_bias`` (H,), all in the default float dtype; initial weights N(0, 0.01²), zero
-    biases (as scikit-learn). ``persistent=True`` trains with PCD, one persistent chain per
-    mini-batch row.
+class BernoulliRBM(Module):
+    """``BernoulliRBM(n_visible, n_hidden, k=1)``: Parameters ``weight`` (H, D) (scikit-learn's
+    ``components_``), ``visible_bias`` (D,), ``hidden_bias`` (H,), in the default float dtype;
+    initial weights N(0, 0.01²), zero biases (as scikit-learn). ``k``: Gibbs steps of CD-k.
+    Calling the model gives p(h = 1 | v) (``transform``).
     """
 
-    def __init__(
-        self,
-        n_visible,
-        n_hidden,
-        k=1,
-        persistent=False,
-        learning_rate=0.1,
-        batch_size=10,
-        momentum=0.0,
-        weight_decay=0.0,
-        dtype=None,
-    ):
-        for name, value in (
-            ("n_visible", n_visible),
-            ("n_hidden", n_hidden),
-            ("k", k),
-            ("batch_size", batch_size),
-        ):
-            if not isinstance(value, (int, np.integer)) or value < 1:
+    def __init__(self, n_visible, n_hidden, k=1, dtype=None):
+        super().__init__()
+        for name, value in (("n_visible", n_visible), ("n_hidden", n_hidden), ("k", k)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"BernoulliRBM: {name} must be a positive integer, got {value!r}")
-        if not learning_rate > 0:
-            raise ValueError(f"BernoulliRBM: learning_rate must be positive, got {learning_rate!r}")
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"BernoulliRBM: momentum must be in [0, 1), got {momentum!r}")
-        if weight_decay < 0:
-            raise ValueError(f"BernoulliRBM: weight_decay must be non-negative, got {weight_decay!r}")
         self.dtype = np.dtype(dtype or get_default_dtype())
         self.n_visible, self.n_hidden, self.k = int(n_visible), int(n_hidden), int(k)
-        self.persistent = bool(persistent)
-        self.learning_rate = float(learning_rate)
-        self.batch_size = int(batch_size)
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
-        self.weight = (0.01 * generator().standard_normal((self.n_hidden, self.n_visible))).astype(self.dtype)
-        self.visible_bias = np.zeros(self.n_visible, dtype=self.dtype)
-        self.hidden_bias = np.zeros(self.n_hidden, dtype=self.dtype)
-        self._velocity = [np.zeros_like(p) for p in (self.weight, self.visible_bias, self.hidden_bias)]
-        self.chain = None  # the persistent chain's visible state (PCD)
+        weight = 0.01 * generator().standard_normal((self.n_hidden, self.n_visible))
+        self.weight = Parameter(weight, dtype=self.dtype)
+        self.visible_bias = Parameter(np.zeros(self.n_visible), dtype=self.dtype)
+        self.hidden_bias = Parameter(np.zeros(self.n_hidden), dtype=self.dtype)
+
+    @property
+    def _w(self):
+        return self.weight.array
+
+    def update_parameters(self):
+        """(weight, visible_bias, hidden_bias): the order of ``contrastive_divergence``'s estimates."""
+        return self.weight, self.visible_bias, self.hidden_bias
+
+    def forward(self, v):
+        return self.transform(np.asarray(getattr(v, "array", v)).reshape(len(v), -1))
 
     # ----- conditionals and sampling --------------------------------------------------------
     def _check_visible(self, v, name):
-        v = np.asarray(v)
+        v = np.asarray(getattr(v, "array", v))
         if v.ndim != 2 or v.shape[1] != self.n_visible:
             raise ValueError(
                 f"BernoulliRBM.{name}: expected visible units of shape (N, {self.n_visible}), got {v.shape}"
@@ -103,7 +92,8 @@ class BernoulliRBM:
 
     def hidden_probabilities(self, v):
         """p(h = 1 | v) = σ(c + v Wᵀ), shape (N, H)."""
-        return _sigmoid(self._check_visible(v, "hidden_probabilities") @ self.weight.T + self.hidden_bias)
+        v = self._check_visible(v, "hidden_probabilities")
+        return _sigmoid(v @ self._w.T + self.hidden_bias.array)
 
     def visible_probabilities(self, h):
         """p(v = 1 | h) = σ(b + h W), shape (N, D)."""
@@ -113,7 +103,7 @@ class BernoulliRBM:
                 f"BernoulliRBM.visible_probabilities: expected hidden units of shape "
                 f"(N, {self.n_hidden}), got {h.shape}"
             )
-        return _sigmoid(h @ self.weight + self.visible_bias)
+        return _sigmoid(h @ self._w + self.visible_bias.array)
 
     @staticmethod
     def _bernoulli(p):
@@ -141,7 +131,8 @@ class BernoulliRBM:
     def free_energy(self, v):
         """F(v) = −bᵀv − Σ_j softplus(c_j + W_j·v), shape (N,)."""
         v = self._check_visible(v, "free_energy")
-        return -(v @ self.visible_bias) - _softplus(v @ self.weight.T + self.hidden_bias).sum(axis=1)
+        pre = v @ self._w.T + self.hidden_bias.array
+        return -(v @ self.visible_bias.array) - _softplus(pre).sum(axis=1)
 
     def pseudo_likelihood(self, v, exact=False):
         """The log pseudo-likelihood Σ_i log p(v_i | v_{−i}) of each row, shape (N,).
@@ -159,13 +150,14 @@ class BernoulliRBM:
             flipped[rows, cols] = 1 - flipped[rows, cols]
             return -self.n_visible * np.logaddexp(0.0, -(self.free_energy(flipped) - f))
         # flipping bit i changes the hidden pre-activation by (1 − 2v_i) W_{:,i}
-        pre = v @ self.weight.T + self.hidden_bias  # (N, H)
+        weight, visible_bias = self._w, self.visible_bias.array
+        pre = v @ weight.T + self.hidden_bias.array  # (N, H)
         sign = 1 - 2 * v  # (N, D)
         total = np.zeros(len(v), dtype=np.float64)
         base = _softplus(pre).sum(axis=1)
         for i in range(self.n_visible):  # one (N, H) block per bit keeps memory at O(N·H)
-            pre_flipped = pre + sign[:, i : i + 1] * self.weight[:, i]
-            delta_f = -sign[:, i] * self.visible_bias[i] - _softplus(pre_flipped).sum(axis=1) + base
+            pre_flipped = pre + sign[:, i : i + 1] * weight[:, i]
+            delta_f = -sign[:, i] * visible_bias[i] - _softplus(pre_flipped).sum(axis=1) + base
             total -= np.logaddexp(0.0, -delta_f)
         return total.astype(self.dtype)
 
@@ -179,21 +171,20 @@ class BernoulliRBM:
         return self.hidden_probabilities(v)
 
     # ----- learning ----------------------------------------------------------------------------
-    def contrastive_divergence(self, v0):
-        """The CD-k (or PCD-k) estimate of the log-likelihood gradient for the batch ``v0``.
+    def contrastive_divergence(self, v0, chain=None):
+        """The CD-k estimate of the log-likelihood gradient for the batch ``v0`` (PCD-k when a
+        persistent ``chain`` (M, D) of visible states is given).
 
-        Returns ``(grad_weight (H, D), grad_visible_bias (D,), grad_hidden_bias (H,))``, the
-        ascent direction (add it to climb the likelihood). The chain: h⁰ ~ p(h|v⁰), then k times
-        v ~ p(v|h), h ~ p(h|v); statistics use the probabilities p(h|v), which lowers the variance.
+        Returns ``((grad_weight (H, D), grad_visible_bias (D,), grad_hidden_bias (H,)), chain)``:
+        the ascent direction (add it to climb the likelihood) and the chain's new state (its
+        last visible sample; the data batch's for plain CD). The chain: h⁰ ~ p(h|v⁰) (or from
+        the persistent chain), then k times v ~ p(v|h), h ~ p(h|v); statistics use the
+        probabilities p(h|v), which lowers the variance.
         """
         v0 = self._check_visible(v0, "contrastive_divergence")
         h0_prob = self.hidden_probabilities(v0)
-        if self.persistent:
-            if self.chain is None:
-                # the chain keeps batch_size rows for the whole run; start it at data
-                rows = generator().integers(0, len(v0), self.batch_size)
-                self.chain = v0[rows].copy()
-            h = self._bernoulli(self.hidden_probabilities(self.chain))
+        if chain is not None:
+            h = self._bernoulli(self.hidden_probabilities(chain))
         else:
             h = self._bernoulli(h0_prob)
         for step in range(self.k):
@@ -201,140 +192,15 @@ class BernoulliRBM:
             hk_prob = self.hidden_probabilities(vk)
             if step < self.k - 1:
                 h = self._bernoulli(hk_prob)
-        if self.persistent:
-            self.chain = vk
         # data and model expectations each averaged over their own rows (a PCD chain's row
-        # count is batch_size even when the last data batch is smaller)
+        # count is fixed even when the last data batch is smaller)
         grad_weight = h0_prob.T @ v0 / len(v0) - hk_prob.T @ vk / len(vk)
         grad_visible = v0.mean(axis=0) - vk.mean(axis=0)
         grad_hidden = h0_prob.mean(axis=0) - hk_prob.mean(axis=0)
-        return grad_weight, grad_visible, grad_hidden
-
-    def partial_fit(self, v):
-        """One CD/PCD update on the mini-batch ``v``; returns self.
-
-        θ ← θ + u with u ← momentum·u + lr·(∇θ − weight_decay·θ) (decay on W only)."""
-        grads = self.contrastive_divergence(v)
-        params = (self.weight, self.visible_bias, self.hidden_bias)
-        for index, (param, grad, velocity) in enumerate(zip(params, grads, self._velocity)):
-            if index == 0 and self.weight_decay:
-                grad = grad - self.weight_decay * param
-            velocity *= self.momentum
-            velocity += self.learning_rate * grad
-            param += velocity
-        return self
-
-    def fit(self, x, epochs=10, shuffle=True, callback=None):
-        """Train on binary data ``x`` (N, D) for ``epochs`` passes of mini-batches.
-
-        ``callback(epoch, rbm, history)`` runs after each epoch. Returns a history dict with the mean
-        (stochastic) pseudo-likelihood and reconstruction error per epoch.
-        """
-        x = self._check_visible(x, "fit")
-        if np.any((x != 0) & (x != 1)):
-            raise ValueError(
-                "BernoulliRBM.fit: the data must be binary (0/1); binarise it first, e.g. (x > 0.5)"
-            )
-        history = {"pseudo_likelihood": [], "reconstruction_error": []}
-        for epoch in range(int(epochs)):
-            order = generator().permutation(len(x)) if shuffle else np.arange(len(x))
-            for start in range(0, len(x), self.batch_size):
-                self.partial_fit(x[order[start : start + self.batch_size]])
-            probe = x[:2000]
-            history["pseudo_likelihood"].append(float(self.pseudo_likelihood(probe).mean()))
-            history["reconstruction_error"].append(self.reconstruction_error(probe))
-            if callback is not None:
-                callback(epoch, self, history)
-        return history
-
-    def state_dict(self):
-        return {"weight": self.weight, "visible_bias": self.visible_bias, "hidden_bias": self.hidden_bias}
-
-    def load_state_dict(self, state):
-        for name in ("weight", "visible_bias", "hidden_bias"):
-            value = np.asarray(state[name])
-            if value.shape != getattr(self, name).shape:
-                raise ValueError(
-                    f"BernoulliRBM.load_state_dict: {name!r} has shape {value.shape}, "
-                    f"expected {getattr(self, name).shape}"
-                )
-            getattr(self, name)[...] = value
+        return (grad_weight, grad_visible, grad_hidden), vk
 
 
-def train_on_fashion_mnist(
-    epochs=10,
-    full=False,
-    seed=0,
-    n_hidden=256,
-    k=1,
-    persistent=True,
-    learning_rate=0.1,
-    batch_size=10,
-    compare_sklearn=False,
-    callback=None,
-):
-    """Train a Bernoulli RBM on binarised Fashion-MNIST (pixel > 0.5); the library entry behind
-    ``mathdl train --model rbm``. Defaults are scikit-learn's ``BernoulliRBM`` settings except
-    ``n_hidden`` (sklearn: 256 too) and ``epochs`` (sklearn ``n_iter=10``).
-
-    Returns ``(rbm, metrics)``: the exact mean test pseudo-likelihood (Σ over all 784 bits, on the
-    first 1,000 test images: it costs 784 free-energy evaluations per image),
-    the test reconstruction error, and with ``compare_sklearn=True`` (scikit-learn optional) the
-    same numbers for ``sklearn.neural_network.BernoulliRBM`` trained on the same data with the
-    same hyper-parameters, with both wall-clock times.
-    """
-    import time
-
-    from mathdl.models.autoencoder import load_fashion_images
-    from mathdl.random import manual_seed
-
-    manual_seed(seed)
-    (x, _), (x_test, _) = load_fashion_images(full)
-    x = (x.reshape(len(x), -1) > 0.5).astype(np.float32)
-    x_test = (x_test[:1000].reshape(min(len(x_test), 1000), -1) > 0.5).astype(np.float32)
-    rbm = BernoulliRBM(
-        784, n_hidden, k=k, persistent=persistent, learning_rate=learning_rate, batch_size=batch_size
-    )
-    start = time.perf_counter()
-    history = rbm.fit(x, epochs=epochs, callback=callback)
-    seconds = time.perf_counter() - start
-    metrics = {
-        "history": history,
-        "seconds": seconds,
-        "train_images": len(x),
-        "test_pseudo_likelihood": float(rbm.pseudo_likelihood(x_test, exact=True).mean()),
-        "test_reconstruction_error": rbm.reconstruction_error(x_test),
-    }
-    if compare_sklearn:
-        try:
-            from sklearn.neural_network import BernoulliRBM as SklearnRBM
-        except ImportError:
-            raise ImportError(
-                "compare_sklearn=True needs scikit-learn: pip install 'mathdl[compare]'"
-            ) from None
-        start = time.perf_counter()
-        reference = SklearnRBM(
-            n_components=n_hidden,
-            learning_rate=learning_rate,
-            batch_size=batch_size,
-            n_iter=epochs,
-            random_state=seed,
-        ).fit(x)
-        sklearn_seconds = time.perf_counter() - start
-        twin = BernoulliRBM(784, n_hidden)
-        twin.load_state_dict(
-            {
-                "weight": reference.components_,
-                "visible_bias": reference.intercept_visible_,
-                "hidden_bias": reference.intercept_hidden_,
-            }
-        )
-        metrics.update(
-            {
-                "sklearn_seconds": sklearn_seconds,
-                "sklearn_test_pseudo_likelihood": float(twin.pseudo_likelihood(x_test, exact=True).mean()),
-                "sklearn_test_reconstruction_error": twin.reconstruction_error(x_test),
-                "sklearn_score_samples_mean": float(reference.score_samples(x_test).mean()),
-            }
-        )
-    return rbm, metrics
+@register("rbm")
+def rbm(n_visible=784, n_hidden=256, k=1):
+    """A Bernoulli RBM (CD-k; PCD-k when trained with a persistent chain)."""
+    return BernoulliRBM(n_visible, n_hidden, k=k)

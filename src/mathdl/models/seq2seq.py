@@ -18,17 +18,18 @@ Model (``Seq2SeqAttention``), for source characters x₁ … x_S and target char
 (Luong et al. 2015, "attention after the recurrence".) With teacher forcing the decoder GRU
 runs over the whole target at once and attention is one batched product, so training has no
 Python loop over target steps; greedy decoding feeds back its own predictions one step at a time.
-Evaluation: exact match (all ten characters right) and corpus BLEU-4 over characters.
+Evaluation: exact match (all ten characters right) and corpus BLEU-4 over characters
+(``mathdl.train.metrics.corpus_bleu``). The data (``mathdl.data.dates``) keep the test dates out of
+training entirely; ``mathdl.train.TeacherForcing`` trains the models.
 """
 
-import collections
-import datetime
 import math
 
 import numpy as np
 
 from mathdl import ops
 from mathdl.autograd import grad_mode
+from mathdl.data.dates import TARGET_LENGTH, TARGET_VOCAB_SIZE
 from mathdl.models.registry import register
 from mathdl.nn.layers.attention import MultiheadAttention, causal_mask
 from mathdl.nn.layers.embedding import Embedding
@@ -41,110 +42,7 @@ from mathdl.nn.layers.transformer import (
     TransformerEncoderLayer,
 )
 from mathdl.nn.module import Module
-from mathdl.nn.sequence import PositionalEncoding, sequence_cross_entropy
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-PAD, START = "\0", "^"
-TARGET_TOKENS = (START,) + tuple("0123456789-")
-TARGET_VOCAB_SIZE = len(TARGET_TOKENS)
-TARGET_LENGTH = 10
-
-
-# ----- the data ----------------------------------------------------------------------------------
-def _ordinal(day):
-    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-    return f"{day}{suffix}"
-
-
-def _styles(date):
-    month, short = MONTHS[date.month - 1], MONTHS[date.month - 1][:3]
-    day, year, weekday = date.day, date.year, WEEKDAYS[date.weekday()]
-    return [
-        f"{day} {month} {year}",
-        f"{day:02d} {short} {year}",
-        f"{month} {day}, {year}",
-        f"{short} {day} {year}",
-        f"{weekday}, {month} {day}, {year}",
-        f"{_ordinal(day)} of {month} {year}",
-        f"{year} {month} {day}",
-        f"{day:02d}.{date.month:02d}.{year}",
-        f"{weekday[:3]} {day} {short} {year}",
-        f"{month} {_ordinal(day)}, {year}",
-        f"{day}/{short}/{year}",
-        f"{short}. {day}, {year}",
-    ]
-
-
-def written_date(date, rng):
-    """``date`` written in a random style, sometimes lower- or upper-cased."""
-    styles = _styles(date)
-    text = styles[int(rng.integers(len(styles)))]
-    case = rng.random()
-    return text.lower() if case < 0.25 else (text.upper() if case < 0.35 else text)
-
-
-def make_date_pairs(n, seed=0, start=datetime.date(1950, 1, 1), end=datetime.date(2049, 12, 31)):
-    """``n`` pairs (written date, ISO date) with dates uniform between ``start`` and ``end``."""
-    rng = np.random.default_rng(seed)
-    span = (end - start).days + 1
-    pairs = []
-    for offset in rng.integers(0, span, size=n):
-        date = start + datetime.timedelta(days=int(offset))
-        pairs.append((written_date(date, rng), date.isoformat()))
-    return pairs
-
-
-class DateCodec:
-    """Source characters ↔ ids (0 is padding) and target characters ↔ ids (0 is the start symbol)."""
-
-    def __init__(self, source_tokens=None):
-        if source_tokens is None:
-            chars = set("0123456789 ,./-")
-            for date in (datetime.date(2001, m, 1) for m in range(1, 13)):
-                for style in _styles(date):
-                    chars |= set(style) | set(style.lower()) | set(style.upper())
-            for name in WEEKDAYS:
-                chars |= set(name) | set(name.lower()) | set(name.upper())
-            source_tokens = [PAD] + sorted(chars - {PAD})
-        self.source_tokens = list(source_tokens)
-        self.source_index = {c: i for i, c in enumerate(self.source_tokens)}
-        self.target_index = {c: i for i, c in enumerate(TARGET_TOKENS)}
-
-    def encode_sources(self, texts):
-        """(ids (B, S) right-padded with 0, mask (B, S) True on real characters)."""
-        width = max(len(t) for t in texts)
-        ids = np.zeros((len(texts), width), dtype=np.int64)
-        for row, text in enumerate(texts):
-            try:
-                ids[row, : len(text)] = [self.source_index[c] for c in text]
-            except KeyError as error:
-                raise ValueError(
-                    f"DateCodec: character {error.args[0]!r} of {text!r} is not in the source alphabet"
-                ) from None
-        return ids, ids != 0
-
-    def encode_targets(self, isos):
-        """Decoder inputs (B, 10) (start symbol, then the first nine characters) and targets (B, 10)."""
-        targets = np.array([[self.target_index[c] for c in iso] for iso in isos], dtype=np.int64)
-        inputs = np.concatenate([np.zeros((len(isos), 1), dtype=np.int64), targets[:, :-1]], axis=1)
-        return inputs, targets
-
-    def decode_targets(self, ids):
-        return ["".join(TARGET_TOKENS[i] for i in row) for row in np.asarray(ids)]
+from mathdl.nn.sequence import PositionalEncoding
 
 
 # ----- the model ---------------------------------------------------------------------------------
@@ -290,117 +188,3 @@ def seq2seq_transformer(
     return TransformerSeq2Seq(
         source_vocab, target_vocab, d_model, nhead, num_layers, dim_feedforward, dropout
     )
-
-
-# ----- metrics -----------------------------------------------------------------------------------
-def _ngrams(tokens, n):
-    return collections.Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-
-
-def corpus_bleu(references, hypotheses, max_n=4):
-    """Corpus BLEU (Papineni et al. 2002) with one reference per hypothesis (token sequences).
-
-    BLEU = BP · exp((1/N) Σ_n log p_n), p_n = Σ clipped n-gram matches / Σ hypothesis n-grams,
-    BP = min(1, exp(1 − r/c)) with r and c the total reference and hypothesis lengths. 0 when some
-    p_n is 0 (no smoothing), as in the original definition.
-    """
-    if len(references) != len(hypotheses):
-        raise ValueError(f"corpus_bleu: {len(references)} references for {len(hypotheses)} hypotheses")
-    matches, totals = [0] * max_n, [0] * max_n
-    ref_length = hyp_length = 0
-    for reference, hypothesis in zip(references, hypotheses):
-        reference, hypothesis = list(reference), list(hypothesis)
-        ref_length += len(reference)
-        hyp_length += len(hypothesis)
-        for n in range(1, max_n + 1):
-            ref_counts, hyp_counts = _ngrams(reference, n), _ngrams(hypothesis, n)
-            matches[n - 1] += sum(min(count, ref_counts[gram]) for gram, count in hyp_counts.items())
-            totals[n - 1] += max(len(hypothesis) - n + 1, 0)
-    if hyp_length == 0 or min(matches) == 0:
-        return 0.0
-    log_precision = sum(math.log(m / t) for m, t in zip(matches, totals)) / max_n
-    brevity = 1.0 if hyp_length > ref_length else math.exp(1 - ref_length / hyp_length)
-    return brevity * math.exp(log_precision)
-
-
-def evaluate_dates(model, codec, pairs, batch_size=500):
-    """{'exact_match': fraction of dates fully right, 'bleu': character BLEU-4} on ``pairs``."""
-    was_training = model.training
-    model.eval()
-    predictions = []
-    for start in range(0, len(pairs), batch_size):
-        chunk = pairs[start : start + batch_size]
-        source, mask = codec.encode_sources([p[0] for p in chunk])
-        ids, _ = model.greedy_decode(source, mask)
-        predictions.extend(codec.decode_targets(ids))
-    model.train(was_training)
-    truths = [p[1] for p in pairs]
-    exact = float(np.mean([p == t for p, t in zip(predictions, truths)]))
-    return {"exact_match": exact, "bleu": corpus_bleu(truths, predictions), "predictions": predictions}
-
-
-def train_date_model(
-    train_size=20000,
-    test_size=1000,
-    steps=1500,
-    batch_size=64,
-    lr=3e-3,
-    embed_dim=32,
-    hidden_size=64,
-    seed=0,
-    log=None,
-    eval_every=None,
-    model="seq2seq-attention",
-    model_kwargs=None,
-):
-    """Train a date translator on generated dates; returns (model, codec, metrics on a held-out set).
-
-    ``model``: 'seq2seq-attention' (``Seq2SeqAttention`` with ``embed_dim``, ``hidden_size``) or
-    'seq2seq-transformer' (``TransformerSeq2Seq`` with ``model_kwargs``).
-
-    Training and test dates come from different seeds (the test pairs are new draws; a date may
-    recur in another style, as in real text). ``metrics`` has exact_match, bleu and the loss curve.
-    """
-    from mathdl import optim
-    from mathdl.models.registry import build
-    from mathdl.nn.utils.clip_grad import clip_grad_norm_
-    from mathdl.random import generator, manual_seed
-
-    manual_seed(seed)
-    codec = DateCodec()
-    train_pairs = make_date_pairs(train_size, seed=seed)
-    test_pairs = make_date_pairs(test_size, seed=seed + 1000)
-    if model == "seq2seq-attention":
-        kwargs = dict(embed_dim=embed_dim, hidden_size=hidden_size, **(model_kwargs or {}))
-    elif model == "seq2seq-transformer":
-        kwargs = dict(model_kwargs or {})
-    else:
-        raise ValueError(
-            f"train_date_model: model must be 'seq2seq-attention' or 'seq2seq-transformer', got {model!r}"
-        )
-    model = build(model, source_vocab=len(codec.source_tokens), **kwargs)
-    optimizer = optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    for step in range(1, steps + 1):
-        rows = generator().integers(0, train_size, size=batch_size)
-        batch = [train_pairs[i] for i in rows]
-        source, mask = codec.encode_sources([p[0] for p in batch])
-        decoder_inputs, targets = codec.encode_targets([p[1] for p in batch])
-        for group in optimizer.param_groups:
-            group["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - 1) / steps)))
-        loss = sequence_cross_entropy(model(source, mask, decoder_inputs), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        losses.append(loss.item())
-        if log is not None and eval_every and step % eval_every == 0:
-            metrics = evaluate_dates(model, codec, test_pairs[:300])
-            log(
-                f"step {step:5d}  loss {np.mean(losses[-eval_every:]):.4f}  exact match "
-                f"{metrics['exact_match']:.3f}  BLEU {metrics['bleu']:.4f}"
-            )
-    metrics = evaluate_dates(model, codec, test_pairs)
-    metrics["losses"] = losses
-    metrics["test_pairs"] = test_pairs
-    return model, codec, metrics

@@ -19,7 +19,8 @@ import numpy as np
 from mathdl import nn
 from mathdl.autograd import no_grad
 from mathdl.autograd.tensor import Tensor
-from mathdl.models.autoencoder import _input, as_float_images, fit  # noqa: F401  (fit trains a VAE too)
+from mathdl.models.autoencoder import _input, as_float_images
+from mathdl.models.registry import register
 from mathdl.nn import functional as F
 from mathdl.random import generator
 
@@ -130,21 +131,7 @@ class VAE(nn.Module):
             return self.decode_logits(Tensor(z)).sigmoid().array
 
 
-def train_on_fashion_mnist(
-    epochs=20, full=False, seed=0, batch_size=128, lr=1e-3, latent_dim=16, hidden=(512,), callback=None
-):
-    """Train a VAE on Fashion-MNIST; the library entry behind ``mathdl train --model vae``.
-
-    Returns ``(model, metrics)`` with the history and the test ELBO, its reconstruction and KL
-    terms (nats per image) and the reconstruction MSE per pixel (from the posterior mean).
-    """
-    from mathdl.models.autoencoder import load_fashion_images
-    from mathdl.random import manual_seed
-
-    manual_seed(seed)
-    (x, _), (x_test, _) = load_fashion_images(full)
-    model = VAE(hidden=tuple(hidden), latent_dim=latent_dim)
-    history = fit(model, x, epochs=epochs, batch_size=batch_size, lr=lr, x_val=x_test, callback=callback)
-    metrics = {"history": history, "train_images": len(x), "test_images": len(x_test)}
-    metrics.update({f"test_{key}": value for key, value in model.evaluate(x_test).items()})
-    return model, metrics
+@register("vae")
+def vae(latent_dim=16, hidden=(512,)):
+    """The VAE for 28×28 images (784 → ``hidden`` → μ, log σ² of ``latent_dim``)."""
+    return VAE(hidden=tuple(hidden), latent_dim=latent_dim)

@@ -345,24 +345,31 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype=None, device=None):
-        """Convert floating parameters, their gradients and floating buffers to ``dtype`` in place
-        (the Parameter objects are kept, so optimisers built earlier still hold them).
-
-        A device (``'cpu'``) is accepted and ignored, so PyTorch code calling ``model.to('cpu')``
-        runs; any other device raises ValueError.
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """``module.to(device)``, ``.to(dtype)``, ``.to(device, dtype)``, ``.to(tensor)``, as
+        ``torch.nn.Module.to``: convert floating parameters, their gradients and floating buffers to
+        ``dtype`` in place (the Parameter objects are kept, so optimisers built earlier still hold
+        them); returns self. The CPU is the only device: any other raises ``DeviceError``.
         """
-        for where in (dtype, device):
-            if isinstance(where, str):
-                if where.split(":")[0] != "cpu":
-                    raise ValueError(f"to: mathdl runs on the CPU only, got device {where!r}")
-                if where is dtype:
-                    dtype = None
+        from mathdl.devices import check_device, is_device_like
+        from mathdl.dtypes import as_dtype
+
+        for arg in args:
+            if hasattr(arg, "creator"):  # a Tensor: its dtype (and device, the CPU)
+                dtype = arg.dtype if dtype is None else dtype
+            elif is_device_like(arg) or (isinstance(arg, int) and not isinstance(arg, bool)):
+                device = arg
+            elif dtype is None:
+                dtype = arg
+            else:
+                raise TypeError(f"to: unexpected argument {arg!r} (give a device, a dtype or a tensor)")
+        if device is not None:
+            check_device(device)
         if dtype is None:
             return self
-        dtype = np.dtype(dtype)
+        dtype = as_dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"to: expected a floating dtype, got {dtype}")
+            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
         for module in self.modules():
             for tensor in list(module._parameters.values()) + list(module._buffers.values()):
                 if tensor is None or tensor.array.dtype.kind != "f":
@@ -371,6 +378,20 @@ class Module:
                 if tensor.grad is not None:
                     tensor.grad.array = tensor.grad.array.astype(dtype, copy=False)
         return self
+
+    def cpu(self):
+        """Returns self: the parameters already live on the CPU."""
+        return self
+
+    def cuda(self, device=None):
+        """Raises ``DeviceError``: mathdl has no GPU backend yet."""
+        from mathdl.devices import check_device
+
+        check_device("cuda" if device is None else device)
+
+    def half(self):
+        """Parameters and floating buffers to float16; returns self."""
+        return self.to(np.float16)
 
     def double(self):
         """Parameters and floating buffers to float64; returns self."""

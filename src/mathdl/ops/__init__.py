@@ -1,8 +1,23 @@
 """Differentiable primitives, grouped by math family. Each op is a Function subclass with its
 formula in the docstring; the lowercase functions are the public entries."""
 
-from mathdl.ops.arithmetic import add, div, matmul, mul, neg, pow, sub
-from mathdl.ops.einsum import einsum
+from mathdl.ops.arithmetic import (
+    add,
+    div,
+    matmul,
+    mul,
+    neg,
+    pow,
+    sub,
+)
+from mathdl.ops.clamp import (
+    clamp,
+    clamp_max,
+    clamp_min,
+)
+from mathdl.ops.einsum import (
+    einsum,
+)
 from mathdl.ops.elementwise import (
     abs,
     ceil,
@@ -26,17 +41,60 @@ from mathdl.ops.elementwise import (
     tanh,
     where,
 )
-from mathdl.ops.grid_sampling import affine_grid, grid_sample
-from mathdl.ops.reduction import log_softmax, logsumexp, max, mean, min, softmax, sum, var
-from mathdl.ops.resampling import interpolate, pixel_shuffle, pixel_unshuffle
+from mathdl.ops.grid_sampling import (
+    affine_grid,
+    grid_sample,
+)
+from mathdl.ops.indexing import (
+    gather,
+    index_select,
+    masked_fill,
+    scatter,
+    scatter_add,
+)
+from mathdl.ops.movement import (
+    bmm,
+    chunk,
+    flip,
+    meshgrid,
+    mm,
+    narrow,
+    repeat,
+    roll,
+    split,
+    tril,
+    triu,
+)
+from mathdl.ops.reduction import (
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    std,
+    sum,
+    var,
+)
+from mathdl.ops.resampling import (
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
 from mathdl.ops.shape import (
     broadcast_to,
     cat,
+    concat,
     concatenate,
     expand_dims,
     flatten,
     getitem,
     pad,
+    permute,
     reshape,
     squeeze,
     stack,
@@ -45,23 +103,60 @@ from mathdl.ops.shape import (
     transpose,
     unsqueeze,
 )
-from mathdl.ops.special import erf, erfc
-from mathdl.ops.trigonometric import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
+from mathdl.ops.softmax import (
+    log_softmax,
+    softmax,
+)
+from mathdl.ops.sorting import (
+    argsort,
+    cumsum,
+    sort,
+    topk,
+)
+from mathdl.ops.special import (
+    erf,
+    erfc,
+)
+from mathdl.ops.trigonometric import (
+    acos,
+    asin,
+    atan,
+    atan2,
+    cos,
+    cosh,
+    sin,
+    sinh,
+    tan,
+)
 
 __all__ = [
     "abs",
     "acos",
     "add",
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
+    "argsort",
     "asin",
     "atan",
     "atan2",
+    "bmm",
     "broadcast_to",
     "cat",
     "ceil",
+    "chunk",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
     "clip",
+    "concat",
     "concatenate",
     "cos",
     "cosh",
+    "cumsum",
     "div",
     "einsum",
     "erf",
@@ -70,46 +165,64 @@ __all__ = [
     "expand_dims",
     "expm1",
     "flatten",
+    "flip",
     "floor",
+    "gather",
     "getitem",
+    "index_select",
     "log",
     "log1p",
     "log_softmax",
     "logsumexp",
+    "masked_fill",
     "matmul",
     "max",
     "maximum",
     "mean",
+    "meshgrid",
     "min",
     "minimum",
+    "mm",
     "mul",
+    "narrow",
     "neg",
     "pad",
+    "permute",
     "pixel_shuffle",
     "pixel_unshuffle",
     "pow",
     "reciprocal",
     "relu",
+    "repeat",
     "reshape",
+    "roll",
     "round",
     "rsqrt",
+    "scatter",
+    "scatter_add",
     "sigmoid",
     "sign",
     "sin",
     "sinh",
     "softmax",
     "softplus",
+    "sort",
+    "split",
     "sqrt",
     "square",
     "squeeze",
     "stack",
+    "std",
     "sub",
     "sum",
     "sum_to",
     "swapaxes",
     "tan",
     "tanh",
+    "topk",
     "transpose",
+    "tril",
+    "triu",
     "unsqueeze",
     "var",
     "where",

@@ -26,11 +26,12 @@ def _promote(a, b):
 def _binary(a, b, op):
     """Both operands as Tensors (numbers take the Tensor operand's dtype), shapes checked."""
     if isinstance(a, Tensor):
-        b = as_tensor(b, like=a)
+        if not isinstance(b, Tensor):  # (tested here: one call fewer on the hot path)
+            b = as_tensor(b, like=a)
     else:
         b = as_tensor(b)
         a = as_tensor(a, like=b)
-    if a.dtype != b.dtype:
+    if a.array.dtype != b.array.dtype:
         a, b = _promote(a, b)
     shape_a, shape_b = a.array.shape, b.array.shape
     if shape_a != shape_b:
@@ -45,6 +46,8 @@ def _binary(a, b, op):
 class Add(Function):
     """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
 
+    saves = ()
+
     def forward(self, a, b):
         return a + b
 
@@ -56,6 +59,8 @@ class Add(Function):
 class Sub(Function):
     """z = a − b;  ∂z/∂a = 1, ∂z/∂b = −1."""
 
+    saves = ()
+
     def forward(self, a, b):
         return a - b
 
@@ -66,6 +71,11 @@ class Sub(Function):
 
 class Mul(Function):
     """z = a ⊙ b (elementwise);  ∂L/∂a = z̄ ⊙ b, ∂L/∂b = z̄ ⊙ a."""
+
+    @property
+    def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
+        a, b = self.inputs
+        return tuple(i for i, needed in ((0, b.requires_grad), (1, a.requires_grad)) if needed)
 
     def forward(self, a, b):
         return a * b
@@ -81,6 +91,11 @@ class Mul(Function):
 class Div(Function):
     """z = a / b;  ∂L/∂a = z̄ / b, ∂L/∂b = −z̄ a / b²."""
 
+    @property
+    def saves(self):  # ∂/∂a needs b; ∂/∂b needs a and b
+        a, b = self.inputs
+        return (0, 1) if b.requires_grad else (1,)
+
     def forward(self, a, b):
         return a / b
 
@@ -93,6 +108,8 @@ class Div(Function):
 
 class Neg(Function):
     """z = −x;  ∂L/∂x = −z̄."""
+
+    saves = ()
 
     def forward(self, x):
         return -x
@@ -130,6 +147,8 @@ class Pow(Function):
     a = 0 ≤ b (the limit of aᵇ ln a as a → 0⁺).
     """
 
+    saves_output = True
+
     def forward(self, a, b):
         return np.power(a, b)
 
@@ -164,6 +183,11 @@ class MatMul(Function):
     A 1-D left operand is a row vector and a 1-D right operand a column vector, as in NumPy.
     """
 
+    @property
+    def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
+        a, b = self.inputs
+        return tuple(i for i, needed in ((0, b.requires_grad), (1, a.requires_grad)) if needed)
+
     def forward(self, a, b):
         return np.matmul(a, b)
 
@@ -189,6 +213,8 @@ class MatMul(Function):
 class Identity(Function):
     """z = x (a copy);  ∂L/∂x = z̄."""
 
+    saves = ()
+
     def forward(self, x):
         return x.copy()
 
@@ -198,6 +224,8 @@ class Identity(Function):
 
 class Cast(Function):
     """z = x converted to another floating dtype;  ∂L/∂x = z̄ converted back."""
+
+    saves = ()
 
     def __init__(self, dtype):
         self.dtype = dtype

@@ -23,6 +23,9 @@ def _output(function):
 class Exp(Function):
     """y = eˣ;  ∂L/∂x = ȳ ⊙ y."""
 
+    saves = ()
+    saves_output = True
+
     def forward(self, x):
         return np.exp(x)
 
@@ -43,6 +46,9 @@ class Log(Function):
 
 class Sqrt(Function):
     """y = √x;  ∂L/∂x = ȳ / (2y)."""
+
+    saves = ()
+    saves_output = True
 
     def forward(self, x):
         with np.errstate(invalid="ignore"):
@@ -65,6 +71,9 @@ class Abs(Function):
 class Tanh(Function):
     """y = tanh x;  ∂L/∂x = ȳ ⊙ (1 − y²)."""
 
+    saves = ()
+    saves_output = True
+
     def forward(self, x):
         return np.tanh(x)
 
@@ -82,6 +91,9 @@ def sigmoid_array(x):
 
 class Sigmoid(Function):
     """y = σ(x) = 1 / (1 + e⁻ˣ) (computed stably);  ∂L/∂x = ȳ ⊙ y (1 − y)."""
+
+    saves = ()
+    saves_output = True
 
     def forward(self, x):
         return sigmoid_array(x).astype(x.dtype, copy=False)
@@ -153,6 +165,8 @@ class Where(Function):
 
     The condition is a constant (a boolean array), not an input.
     """
+
+    saves = ()
 
     def __init__(self, condition):
         self.condition = condition

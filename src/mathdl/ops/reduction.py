@@ -1,12 +1,15 @@
-"""Reductions (sum, mean, var, max, min, logsumexp) and the softmax family.
+"""Reductions: sum, mean, var/std, max/min (values and indices), amax/amin, argmax/argmin,
+logsumexp, any/all. (The softmax family lives in ``mathdl.ops.softmax``.)
 
 A reduction's gradient is the upstream gradient broadcast back over the reduced axes, weighted by
 ∂y/∂xᵢ: 1 for sum, 1/n for mean, 2(xᵢ − x̄)/(n − c) for var, the arg-max indicator for max.
-softmax, log_softmax and logsumexp subtract the maximum before exponentiating (the log-sum-exp
-trick), so they are finite for any finite input.
+logsumexp subtracts the maximum before exponentiating (the log-sum-exp trick), so it is finite for
+any finite input. Every function takes PyTorch's ``dim``/``keepdim`` (NumPy's ``axis``/``keepdims``
+are aliases; see ``mathdl.ops.dims``).
 """
 
 import builtins
+import collections
 import numbers
 
 import numpy as np
@@ -14,30 +17,9 @@ import numpy as np
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
-from mathdl.ops.elementwise import exp
+from mathdl.ops.dims import normalize_axes, resolve
+from mathdl.ops.elementwise import exp, maximum, minimum
 from mathdl.ops.shape import broadcast_to, reshape
-
-
-def normalize_axes(axis, ndim, op="reduce"):
-    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes.
-
-    A 0-d tensor accepts axis 0 or -1 (as PyTorch does) and has no axes to reduce: ().
-    """
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    result = []
-    for a in axes:
-        if not isinstance(a, numbers.Integral):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        result.append(int(a) % builtins.max(ndim, 1))
-    if len(set(result)) != len(result):
-        raise ValueError(f"{op}: repeated axis in {axis!r}")
-    if ndim == 0:
-        return ()
-    return tuple(sorted(result))
 
 
 def _kept_shape(shape, axes):
@@ -52,6 +34,8 @@ def _expand(gy, x_shape, axes):
 class Sum(Function):
     """y = Σᵢ xᵢ over ``axes``;  ∂L/∂xᵢ = ȳ (broadcast back over the summed axes)."""
 
+    saves = ()
+
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
 
@@ -64,6 +48,8 @@ class Sum(Function):
 
 class Mean(Function):
     """y = (1/n) Σᵢ xᵢ over ``axes``;  ∂L/∂xᵢ = ȳ / n."""
+
+    saves = ()
 
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
@@ -89,12 +75,40 @@ class Var(Function):
             return np.var(x, axis=self.axes, ddof=self.correction, keepdims=self.keepdims)
 
     def backward(self, gy):
-        x = self.inputs[0]
-        count = int(np.prod([x.shape[a] for a in self.axes])) if self.axes else 1
-        centred = x - mean(x, self.axes, keepdims=True)
-        dof = builtins.max(count - self.correction, 0)  # the divisor the forward used, as NumPy
-        factor = 2.0 / dof if dof else float("inf")  # no degrees of freedom: inf, as PyTorch
-        return _expand(gy, x.shape, self.axes) * centred * factor
+        return _variance_backward(self.inputs[0], gy, self.axes, self.correction)
+
+
+def _variance_backward(x, gy, axes, correction):
+    """ȳ · 2 (xᵢ − x̄) / (n − c): the gradient of the variance (shared by Var and Std)."""
+    count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+    centred = x - mean(x, axes, keepdims=True)
+    dof = builtins.max(count - correction, 0)  # the divisor the forward used, as NumPy
+    factor = 2.0 / dof if dof else float("inf")  # no degrees of freedom: inf, as PyTorch
+    return _expand(gy, x.shape, axes) * centred * factor
+
+
+class Std(Function):
+    """σ = √(Σᵢ (xᵢ − x̄)² / (n − c)) over ``axes``;  ∂L/∂xᵢ = σ̄ (xᵢ − x̄) / ((n − c) σ),
+    the chain rule through √ and the variance, taken as 0 where σ = 0 (as PyTorch: a constant
+    slice has no direction to move in)."""
+
+    saves_output = True
+
+    def __init__(self, axes, keepdims, correction):
+        self.axes, self.keepdims, self.correction = axes, keepdims, correction
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.sqrt(np.var(x, axis=self.axes, ddof=self.correction, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        from mathdl.ops.elementwise import where
+
+        sigma = self.outputs[0]()
+        zero = sigma.array == 0
+        safe = where(zero, 1.0, sigma) if zero.any() else sigma
+        gvar = where(zero, 0.0, gy / (safe * 2.0)) if zero.any() else gy / (sigma * 2.0)
+        return _variance_backward(self.inputs[0], gvar, self.axes, self.correction)
 
 
 class MaxMin(Function):
@@ -132,6 +146,8 @@ class MaxMin(Function):
 class LogSumExp(Function):
     """y = log Σᵢ exp(xᵢ) = m + log Σᵢ exp(xᵢ − m) with m = maxᵢ xᵢ;  ∂L/∂xᵢ = ȳ · softmax(x)ᵢ."""
 
+    saves_output = True
+
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
 
@@ -149,54 +165,9 @@ class LogSumExp(Function):
         return reshape(gy, kept) * exp(x - reshape(y, kept))
 
 
-class Softmax(Function):
-    """yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m) along ``axis`` (m the maximum, for stability);
-    ∂L/∂x = y ⊙ (ȳ − Σⱼ ȳⱼ yⱼ)  (the Jacobian diag(y) − y yᵀ applied to ȳ)."""
-
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        e = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
-        e /= np.sum(e, axis=self.axis, keepdims=True)
-        return e
-
-    def backward(self, gy):
-        y = self.outputs[0]()
-        return y * (gy - sum(gy * y, self.axis, keepdims=True))
-
-
-class LogSoftmax(Function):
-    """yᵢ = xᵢ − logsumexp(x) along ``axis``;  ∂L/∂x = ȳ − softmax(x) Σⱼ ȳⱼ  with softmax = eʸ."""
-
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        shifted = x - np.max(x, axis=self.axis, keepdims=True)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
-
-    def backward(self, gy):
-        y = self.outputs[0]()
-        return gy - exp(y) * sum(gy, self.axis, keepdims=True)
-
-
-def _single_axis(axis, ndim, op):
-    if isinstance(axis, (tuple, list)) or axis is None:
-        raise TypeError(f"{op}: axis must be one int, got {axis!r}")
-    axes = normalize_axes(axis, ndim, op)
-    return axes[0] if axes else None  # a 0-d tensor: NumPy's axis=None is its only axis
-
-
 def _check_nonempty(x, axes, op):
-    if any(x.shape[a] == 0 for a in axes):
+    if builtins.any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"{op}: cannot reduce an empty axis of a tensor of shape {x.shape}")
-
-
-def sum(x, axis=None, keepdims=False):
-    """Σ over ``axis`` (None: all elements)."""
-    x = as_tensor(x)
-    return Sum(normalize_axes(axis, x.ndim, "sum"), keepdims)(x)
 
 
 def _floating(x):
@@ -208,53 +179,227 @@ def _floating(x):
     return x
 
 
-def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over ``axis`` (None: all elements)."""
-    x = _floating(x)
-    axes = normalize_axes(axis, x.ndim, "mean")
+def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Σ over ``dim`` (an int, a tuple, or None for all elements), as ``torch.sum``.
+
+    >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
+    tensor([3., 7.])
+    """
+    if axis is not None or keepdims is not None:
+        dim, keepdim = resolve("sum", dim, axis, keepdim, keepdims)
+    x = as_tensor(x)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind in "bui" and x.dtype != np.int64:
+        x = Tensor(x.array.astype(np.int64))  # integer sums are int64, as PyTorch
+    return Sum(normalize_axes(dim, x.ndim, "sum"), keepdim)(x)
+
+
+def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Arithmetic mean over ``dim`` (None: all elements); integers give the default float dtype.
+
+    >>> mean(Tensor([[1.0, 2.0], [3.0, 4.0]]), dim=0)
+    tensor([2., 3.])
+    """
+    dim, keepdim = resolve("mean", dim, axis, keepdim, keepdims)
+    x = _floating(x) if dtype is None else as_tensor(x).to(dtype)
+    axes = normalize_axes(dim, x.ndim, "mean")
     _check_nonempty(x, axes, "mean")
-    return Mean(axes, keepdims)(x)
+    return Mean(axes, keepdim)(x)
 
 
-def var(x, axis=None, keepdims=False, correction=1):
-    """Variance over ``axis``; ``correction=1`` (default, as PyTorch) divides by n − 1, ``0`` by n."""
+def _correction(op, unbiased, correction):
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: got both unbiased and correction; pass one")
+    if isinstance(unbiased, (int, tuple, list)) and not isinstance(unbiased, bool):
+        raise TypeError(f"{op}: unbiased must be a bool, got {unbiased!r} (is it meant as keepdim or dim?)")
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return 1 if correction is None else correction
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Variance over ``dim``: Σ(x − x̄)² / (n − correction). ``correction=1`` (the default, as
+    PyTorch: ``unbiased=True``) divides by n − 1; ``correction=0`` (``unbiased=False``) by n.
+
+    >>> var(Tensor([1.0, 2.0, 3.0, 4.0]))
+    tensor(1.6666666)
+    """
+    dim, keepdim = resolve("var", dim, axis, keepdim, keepdims)
     x = _floating(x)
-    axes = normalize_axes(axis, x.ndim, "var")
-    return Var(axes, keepdims, correction)(x)
+    axes = normalize_axes(dim, x.ndim, "var")
+    return Var(axes, keepdim, _correction("var", unbiased, correction))(x)
 
 
-def _extreme(x, axis, keepdims, largest, op):
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Standard deviation √var over ``dim`` (same arguments as ``var``; unbiased by default).
+
+    ∂σ/∂xᵢ = (xᵢ − x̄) / ((n − correction) σ): the chain rule through √ and ``Var``.
+
+    >>> std(Tensor([1.0, 2.0, 3.0, 4.0]), correction=0)
+    tensor(1.118034)
+    """
+    dim, keepdim = resolve("std", dim, axis, keepdim, keepdims)
+    x = _floating(x)
+    axes = normalize_axes(dim, x.ndim, "std")
+    return Std(axes, keepdim, _correction("std", unbiased, correction))(x)
+
+
+# ----- extremes -------------------------------------------------------------------------------------
+class ValuesIndices(collections.namedtuple("ValuesIndices", ["values", "indices"])):
+    """What ``max(x, dim)``/``min(x, dim)``/``sort``/``topk`` return, as ``torch.return_types``:
+    a named tuple ``(values, indices)``; the indices are int64 and carry no gradient."""
+
+
+def _extreme(x, dim, keepdim, largest, op):
     x = as_tensor(x)
-    axes = normalize_axes(axis, x.ndim, op)
+    axes = normalize_axes(dim, x.ndim, op)
     _check_nonempty(x, axes, op)
-    single = axis is not None and not isinstance(axis, (tuple, list)) and x.ndim > 0
-    return MaxMin(axes, keepdims, single, largest)(x)
+    single = dim is not None and not isinstance(dim, (tuple, list)) and x.ndim > 0
+    return MaxMin(axes, keepdim, single, largest)(x)
 
 
-def max(x, axis=None, keepdims=False):
-    """Maximum over ``axis`` (values only). Gradient ties: see ``MaxMin``."""
-    return _extreme(x, axis, keepdims, True, "max")
+def _max_or_min(x, dim, keepdim, axis, keepdims, largest):
+    op = "max" if largest else "min"
+    if isinstance(dim, Tensor) or (dim is not None and not isinstance(dim, (numbers.Integral, tuple, list))):
+        if keepdim or axis is not None or keepdims is not None:
+            raise TypeError(f"{op}(input, other): the elementwise form takes no dim or keepdim")
+        return (maximum if largest else minimum)(x, dim)  # torch.max(a, b): elementwise
+    dim, keepdim = resolve(op, dim, axis, keepdim, keepdims)
+    values = _extreme(x, dim, keepdim, largest, op)
+    if dim is None or isinstance(dim, (tuple, list)):
+        return values  # the value only (a tuple of dims is amax/amin, mathdl's extension)
+    indices = (argmax if largest else argmin)(x, dim, keepdim)
+    return ValuesIndices(values, indices)
 
 
-def min(x, axis=None, keepdims=False):
-    """Minimum over ``axis`` (values only). Gradient ties: see ``MaxMin``."""
-    return _extreme(x, axis, keepdims, False, "min")
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """``max(x)``: the largest element (gradient split evenly over ties, as ``torch.max(x)``).
+    ``max(x, dim)``: a named tuple ``(values, indices)`` along ``dim`` (gradient to the first
+    maximum, the one ``indices`` names, as ``torch.max(x, dim)``). ``max(a, b)`` with a Tensor ``b``
+    is the elementwise maximum, as ``torch.max(a, b)``.
+
+    >>> max(Tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
+    ValuesIndices(values=tensor([5., 7.]), indices=tensor([1, 0]))
+    """
+    return _max_or_min(x, dim, keepdim, axis, keepdims, True)
 
 
-def logsumexp(x, axis=None, keepdims=False):
-    """log Σ exp(x) over ``axis``, computed with the max-shift so it never overflows."""
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The smallest element, ``(values, indices)`` along ``dim``, or the elementwise minimum
+    with a Tensor second argument (see ``max``)."""
+    return _max_or_min(x, dim, keepdim, axis, keepdims, False)
+
+
+def amax(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    """The maximum over ``dim`` (an int or tuple; ``()`` or None: all), values only, as
+    ``torch.amax``: the gradient is split evenly between tied maxima.
+
+    >>> amax(Tensor([[1.0, 5.0], [7.0, 2.0]]), dim=0)
+    tensor([7., 5.])
+    """
+    dim, keepdim = resolve("amax", None if dim == () else dim, axis, keepdim, keepdims)
     x = as_tensor(x)
-    axes = normalize_axes(axis, x.ndim, "logsumexp")
-    return LogSumExp(axes, keepdims)(x)
+    axes = normalize_axes(dim, x.ndim, "amax")
+    _check_nonempty(x, axes, "amax")
+    return MaxMin(axes, keepdim, False, True)(x)
 
 
-def softmax(x, axis=-1):
-    """Softmax along ``axis``: exp(x) / Σ exp(x), stable for any finite input."""
+def amin(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
+    """The minimum over ``dim``, values only, as ``torch.amin`` (ties share the gradient)."""
+    dim, keepdim = resolve("amin", None if dim == () else dim, axis, keepdim, keepdims)
     x = as_tensor(x)
-    return Softmax(_single_axis(axis, x.ndim, "softmax"))(x)
+    axes = normalize_axes(dim, x.ndim, "amin")
+    _check_nonempty(x, axes, "amin")
+    return MaxMin(axes, keepdim, False, False)(x)
 
 
-def log_softmax(x, axis=-1):
-    """log softmax along ``axis``: x − logsumexp(x), stable for any finite input."""
-    x = as_tensor(x)
-    return LogSoftmax(_single_axis(axis, x.ndim, "log_softmax"))(x)
+def _arg_extreme(x, dim, keepdim, axis, keepdims, largest):
+    op = "argmax" if largest else "argmin"
+    dim, keepdim = resolve(op, dim, axis, keepdim, keepdims)
+    data = as_tensor(x).array
+    pick = np.argmax if largest else np.argmin
+    if dim is None:
+        if data.size == 0:
+            raise ValueError(f"{op}: the tensor is empty")
+        index = np.asarray(pick(data), dtype=np.int64)
+        return Tensor(index.reshape((1,) * data.ndim) if keepdim else index)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op}: dim must be one int, got {dim!r}")
+    axes = normalize_axes(dim, data.ndim, op)
+    if not axes:  # a 0-d tensor: its only element
+        return Tensor(np.zeros((), dtype=np.int64))
+    _check_nonempty(Tensor(data), axes, op)
+    return Tensor(pick(data, axis=axes[0], keepdims=keepdim).astype(np.int64))
+
+
+def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the (first) maximum along ``dim``, int64; over the flattened tensor when
+    ``dim`` is None, as ``torch.argmax``.
+
+    >>> argmax(Tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
+    tensor([1, 0])
+    """
+    return _arg_extreme(x, dim, keepdim, axis, keepdims, True)
+
+
+def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the (first) minimum along ``dim``, int64 (flattened when ``dim`` is None)."""
+    return _arg_extreme(x, dim, keepdim, axis, keepdims, False)
+
+
+def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """log Σ exp(x) over ``dim``, computed with the max-shift so it never overflows.
+
+    >>> logsumexp(Tensor([0.0, 0.0]))
+    tensor(0.6931472)
+    """
+    dim, keepdim = resolve("logsumexp", dim, axis, keepdim, keepdims)
+    x = _floating(x)
+    axes = normalize_axes(dim, x.ndim, "logsumexp")
+    return LogSumExp(axes, keepdim)(x)
+
+
+def _logical(x, dim, keepdim, axis, keepdims, reduce, op):
+    dim, keepdim = resolve(op, dim, axis, keepdim, keepdims)
+    data = as_tensor(x).array
+    axes = normalize_axes(dim, data.ndim, op)
+    return Tensor(reduce(data.astype(bool, copy=False), axis=axes, keepdims=keepdim))
+
+
+def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where any element along ``dim`` is non-zero (a bool tensor; no gradient).
+
+    >>> any(Tensor([[0.0, 1.0], [0.0, 0.0]]), dim=1)
+    tensor([ True, False])
+    """
+    return _logical(x, dim, keepdim, axis, keepdims, np.any, "any")
+
+
+def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """True where every element along ``dim`` is non-zero (a bool tensor; no gradient)."""
+    return _logical(x, dim, keepdim, axis, keepdims, np.all, "all")
+
+
+# The softmax family moved to mathdl.ops.softmax; these names stay importable from here.
+from mathdl.ops.softmax import LogSoftmax, Softmax, log_softmax, softmax  # noqa: E402
+
+__all__ = [
+    "LogSoftmax",
+    "Softmax",
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
+    "log_softmax",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "softmax",
+    "std",
+    "sum",
+    "var",
+]

@@ -10,6 +10,7 @@ import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
+from mathdl.ops.dims import one_dim
 
 
 def _normalize_axis(axis, ndim, op):
@@ -23,6 +24,9 @@ def _normalize_axis(axis, ndim, op):
 # ----- reshape family ---------------------------------------------------------------------
 class Reshape(Function):
     """y = x viewed with a new shape (same elements in row-major order); ∂L/∂x = reshape(ȳ, x.shape)."""
+
+    saves = ()
+    view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -62,21 +66,34 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shape)
 
 
-def squeeze(x, axis=None):
-    """Remove size-1 dimensions (all of them, or the one at ``axis``)."""
+def squeeze(x, dim=None, *, axis=None):
+    """Remove size-1 dimensions (all of them, or those at ``dim``: an int or a tuple), as
+    ``torch.squeeze``; a ``dim`` whose size is not 1 is left alone.
+
+    >>> squeeze(Tensor(np.zeros((2, 1, 3))), dim=1).shape
+    (2, 3)
+    """
     x = as_tensor(x)
+    axis = one_dim("squeeze", dim, axis)
     if axis is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
-        axes = axis if isinstance(axis, tuple) else (axis,)
+        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
         axes = {_normalize_axis(a, x.ndim, "squeeze") for a in axes}
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in axes and s == 1))
     return reshape(x, shape)
 
 
-def unsqueeze(x, axis):
-    """Insert a size-1 dimension at position ``axis`` (``torch.unsqueeze``, ``np.expand_dims``)."""
+def unsqueeze(x, dim=None, *, axis=None):
+    """Insert a size-1 dimension at position ``dim`` (``torch.unsqueeze``, ``np.expand_dims``).
+
+    >>> unsqueeze(Tensor(np.zeros(3)), 0).shape
+    (1, 3)
+    """
     x = as_tensor(x)
+    axis = one_dim("unsqueeze", dim, axis)
+    if axis is None:
+        raise TypeError("unsqueeze: missing the dim argument")
     axis = _normalize_axis(axis, x.ndim + 1, "unsqueeze")
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
@@ -86,6 +103,9 @@ expand_dims = unsqueeze
 
 class Transpose(Function):
     """y = x with its axes permuted: y[i_{p(0)}, …] = x[i_0, …]; ∂L/∂x = ȳ permuted by p⁻¹."""
+
+    saves = ()
+    view = True
 
     def __init__(self, axes):
         self.axes = axes
@@ -99,9 +119,25 @@ class Transpose(Function):
         return transpose(gy, tuple(np.argsort(self.axes)))
 
 
-def transpose(x, axes=None):
-    """Permute the axes (reverse them when ``axes`` is None, like ``np.transpose``)."""
+def transpose(x, dim0=None, dim1=None, *, axes=None):
+    """``transpose(x, dim0, dim1)`` swaps two dimensions, as ``torch.transpose``;
+    ``transpose(x)`` reverses them and ``transpose(x, (2, 0, 1))`` permutes them, as
+    ``np.transpose``.
+
+    >>> transpose(Tensor(np.zeros((2, 3, 4))), 0, 2).shape
+    (4, 3, 2)
+    """
     x = as_tensor(x)
+    if isinstance(dim0, numbers.Integral) and isinstance(dim1, numbers.Integral):
+        if axes is not None:
+            raise TypeError("transpose: got both (dim0, dim1) and axes; pass one")
+        return swapaxes(x, dim0, dim1)
+    if dim1 is not None:
+        raise TypeError(f"transpose: expected two int dims or one permutation, got {dim0!r}, {dim1!r}")
+    if dim0 is not None:
+        if axes is not None:
+            raise TypeError("transpose: got both a positional permutation and axes; pass one")
+        axes = dim0
     if axes is not None:
         axes = tuple(int(a) for a in axes)
         if len(axes) != x.ndim or sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
@@ -111,6 +147,11 @@ def transpose(x, axes=None):
             )
         axes = tuple(a % x.ndim for a in axes)
     return Transpose(axes)(x)
+
+
+def permute(x, dims):
+    """The dimensions reordered by ``dims`` (a permutation), as ``torch.permute``."""
+    return transpose(x, axes=tuple(dims))
 
 
 def swapaxes(x, axis1, axis2):
@@ -125,6 +166,9 @@ def swapaxes(x, axis1, axis2):
 # ----- broadcasting and its adjoint -------------------------------------------------------
 class BroadcastTo(Function):
     """y = x repeated along broadcast axes to ``shape``; ∂L/∂x = ȳ summed over those axes."""
+
+    saves = ()
+    view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -165,6 +209,8 @@ class SumTo(Function):
 
     The adjoint of broadcasting: if z = broadcast(x) then ∂L/∂x = sum_to(∂L/∂z, x.shape).
     """
+
+    saves = ()
 
     def __init__(self, shape):
         self.shape = shape
@@ -216,10 +262,14 @@ class GetItem(Function):
     """y = x[index] (slices, integers, integer arrays, boolean masks).
 
     ∂L/∂x is ȳ scattered back into a zero tensor of x's shape, adding where an index repeats.
+    (With slices and integers only the result is a view of x: ``view``.)
     """
+
+    saves = ()
 
     def __init__(self, index):
         self.index = index
+        self.view = _is_basic(index)
 
     def forward(self, x):
         try:
@@ -236,6 +286,8 @@ class ScatterAdd(Function):
 
     Its own adjoint is indexing again: ∂L/∂x = ȳ[index].
     """
+
+    saves = ()
 
     def __init__(self, index, shape):
         self.index = index
@@ -280,6 +332,8 @@ def getitem(x, index):
 class Concatenate(Function):
     """y = [x₁, x₂, …] joined along ``axis``; ∂L/∂xᵢ is the slice of ȳ that xᵢ filled."""
 
+    saves = ()
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -311,8 +365,12 @@ def _check_same_shapes(xs, op, skip_axis=None):
             )
 
 
-def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis (``np.concatenate``, ``torch.cat``)."""
+def concatenate(tensors, axis=None, *, dim=None):
+    """Join tensors along an existing axis (default 0), as ``np.concatenate`` (``torch.cat`` is
+    ``cat``; ``dim`` is accepted as an alias)."""
+    axis = one_dim("concatenate", dim, axis, 0)
+    if isinstance(tensors, Tensor):
+        raise TypeError("concatenate: expected a sequence of tensors, got one Tensor")
     xs = [as_tensor(t) for t in tensors]
     if not xs:
         raise ValueError("concatenate: needs at least one tensor")
@@ -323,11 +381,24 @@ def concatenate(tensors, axis=0):
     return Concatenate(axis)(*xs)
 
 
-cat = concatenate
+def cat(tensors, dim=None, *, axis=None, out=None):
+    """Join tensors along an existing dimension ``dim`` (default 0), as ``torch.cat``.
+
+    >>> cat([Tensor(np.zeros((2, 3))), Tensor(np.ones((1, 3)))], dim=0).shape
+    (3, 3)
+    """
+    if out is not None:
+        raise TypeError("cat: out= is not supported; assign the result instead")
+    return concatenate(tensors, dim=one_dim("cat", dim, axis, 0))
+
+
+concat = cat
 
 
 class Stack(Function):
     """y[…, i, …] = xᵢ: tensors of one shape stacked along a new ``axis``; ∂L/∂xᵢ = ȳ[…, i, …]."""
+
+    saves = ()
 
     def __init__(self, axis):
         self.axis = axis
@@ -344,8 +415,16 @@ class Stack(Function):
         return tuple(grads)
 
 
-def stack(tensors, axis=0):
-    """Stack tensors of equal shape along a new axis (``np.stack``, ``torch.stack``)."""
+def stack(tensors, dim=None, *, axis=None):
+    """Stack tensors of equal shape along a new dimension ``dim`` (default 0), as ``torch.stack``
+    and ``np.stack``.
+
+    >>> stack([Tensor(np.zeros(3)), Tensor(np.ones(3))], dim=1).shape
+    (3, 2)
+    """
+    axis = one_dim("stack", dim, axis, 0)
+    if isinstance(tensors, Tensor):
+        raise TypeError("stack: expected a sequence of tensors, got one Tensor")
     xs = [as_tensor(t) for t in tensors]
     if not xs:
         raise ValueError("stack: needs at least one tensor")
@@ -356,6 +435,8 @@ def stack(tensors, axis=0):
 
 class Pad(Function):
     """Constant padding: y = x surrounded by ``value``; ∂L/∂x = the centre of ȳ (where x sits)."""
+
+    saves = ()
 
     def __init__(self, pad_width, value):
         self.pad_width = pad_width

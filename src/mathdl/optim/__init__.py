@@ -5,7 +5,7 @@ and lr schedules.
     opt.zero_grad(); loss.backward(); opt.step()
 """
 
-from mathdl.optim import lr_scheduler
+from mathdl.optim import lr_scheduler, swa_utils
 from mathdl.optim.adadelta import Adadelta
 from mathdl.optim.adagrad import Adagrad
 from mathdl.optim.adam import Adam, AdamW
@@ -26,4 +26,5 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "lr_scheduler",
+    "swa_utils",
 ]

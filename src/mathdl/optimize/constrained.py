@@ -94,7 +94,7 @@ class Constraints:
             if not c.requires_grad:
                 rows.append(np.zeros(x.size))
                 continue
-            (row,) = grad(c[i], [t], allow_unused=True)
+            (row,) = grad(c[i], [t], retain_graph=True, allow_unused=True)
             rows.append(
                 np.zeros(x.size) if row is None else np.asarray(row.array, dtype=np.float64).reshape(-1)
             )

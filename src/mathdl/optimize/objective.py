@@ -31,7 +31,7 @@ def as_vector(x0, op="minimize"):
 
 def scalar_of(value, op):
     if isinstance(value, Tensor):
-        if value.size != 1:
+        if value.numel() != 1:
             raise ValueError(f"{op}: the objective must return a scalar, got shape {value.shape}")
         return float(value.array.reshape(()))
     array = np.asarray(value, dtype=np.float64)
@@ -124,7 +124,7 @@ class Objective:
         flat = g.reshape(-1)
         rows = []
         for i in range(n):
-            (row,) = grad(flat[i], [t], allow_unused=True)
+            (row,) = grad(flat[i], [t], retain_graph=True, allow_unused=True)
             rows.append(np.zeros(n) if row is None else np.asarray(row.array, dtype=np.float64).reshape(-1))
         h = np.array(rows)
         return 0.5 * (h + h.T)

@@ -128,27 +128,33 @@ def run_cartpole(
 def add_arguments(parser):
     """Declare ``mathdl rl``'s options on an argparse parser."""
     parser.add_argument("environment", choices=["cartpole"], help="the task (CartPole-v1)")
-    parser.add_argument("--agent", choices=AGENTS, default="a2c")
+    parser.add_argument("--agent", choices=AGENTS, default="a2c", help="the learning agent (default: a2c)")
     parser.add_argument(
         "--steps",
         type=int,
         default=None,
         help="environment-step budget (default: dqn 150000, a2c/reinforce 400000)",
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of networks, exploration and episodes (default: 0)"
+    )
     parser.add_argument(
         "--backend",
         choices=["auto", "builtin", "gymnasium"],
         default="auto",
-        help="gymnasium's CartPole-v1 (auto: when installed) or mathdl's NumPy one",
+        help="gymnasium's CartPole-v1 or mathdl's NumPy one (default: auto, gymnasium when installed)",
     )
     parser.add_argument(
         "--eval-episodes",
         type=int,
         default=100,
-        help="greedy episodes averaged for the solved check and the final report",
+        help="greedy episodes averaged for the solved check and the final report (default: 100)",
     )
-    parser.add_argument("--output", default=None, help="folder for summary.json (and returns.png)")
+    parser.add_argument(
+        "--output",
+        default=None,
+        help="folder for summary.json, history.csv and returns.png (default: none written)",
+    )
     return parser
 
 
@@ -160,19 +166,32 @@ def cli_entry(args):
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"mathdl rl: --steps must be positive, got {args.steps}")
 
+    from mathdl.train import History, ProgressLine
+
+    line = ProgressLine(verbose=1, rate_name="env steps")
+    budget = int(args.steps or DEFAULT_STEPS[args.agent])
+    line.begin(f"{args.agent} on CartPole-v1", budget)
+    history = History()
+
     def progress(log):
-        if len(log.episode_returns) % 50 == 0:
-            print(
-                f"  episode {len(log.episode_returns):5d}  step {log.episode_end_steps[-1]:7d}  "
-                f"mean return (last 50) {np.mean(log.episode_returns[-50:]):6.1f}",
-                flush=True,
-            )
+        # the agents' own loops call this after every episode: the same progress line as the fit
+        # loop (live on a terminal, a line every 20 s in a log), and a History row per evaluation
+        steps = log.episode_end_steps[-1]
+        line.update(
+            min(steps, budget),
+            steps,
+            lambda: {"mean_return_last_50": float(np.mean(log.episode_returns[-50:]))},
+        )
+        while len(history) < len(log.evaluations):
+            step, mean = log.evaluations[len(history)]
+            history.append(len(history), {"step": step, "greedy_mean_return": mean})
 
     if args.eval_episodes < 1:
         raise ValueError(f"mathdl rl: --eval-episodes must be positive, got {args.eval_episodes}")
     summary = run_cartpole(
         args.agent, args.steps, args.seed, args.backend, eval_episodes=args.eval_episodes, callback=progress
     )
+    line.end(summary["steps"], summary["steps"], {"greedy_mean_return": summary["greedy_mean_return"]})
     print(
         f"{args.agent} on CartPole-v1: greedy mean return {summary['greedy_mean_return']:.1f} over "
         f"{summary['eval_episodes']} episodes; "
@@ -189,25 +208,26 @@ def cli_entry(args):
 
         with atomic_write(os.path.join(args.output, "summary.json")) as handle:
             handle.write(json.dumps(summary, indent=1).encode("utf-8"))
-        save_returns_plot(summary, os.path.join(args.output, "returns.png"))
+        if len(history):
+            history.to_csv(os.path.join(args.output, "history.csv"))
+        path = save_returns_plot(summary, os.path.join(args.output, "returns.png"))
+        if path:
+            print(f"wrote {path}")
     return 0 if summary["solved"] else 1
 
 
 def save_returns_plot(summary, path):
-    """Training returns per episode against environment steps (needs matplotlib; skipped, with a
-    message, when it is not installed)."""
-    try:
-        import matplotlib
+    """Training returns per episode against environment steps, greedy evaluations as dots
+    (drawn by ``mathdl.train.plots``: without matplotlib it says how to get it and returns None)."""
+    from mathdl.train.plots import _pyplot, _save
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (pip install 'mathdl[plot]'): no plot written")
+    plt = _pyplot()
+    if plt is None:
         return None
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(summary["episode_end_steps"], summary["episode_returns"], lw=0.6, label="training episode return")
-    for step, mean in summary["evaluations"]:
-        ax.plot(step, mean, "o", color="C3")
+    for index, (step, mean) in enumerate(summary["evaluations"]):
+        ax.plot(step, mean, "o", color="C3", label="greedy mean return" if index == 0 else None)
     if summary["solved"]:
         ax.axvline(summary["solved_at_step"], color="C2", ls="--", label="greedy mean ≥ 475")
     ax.set_xlabel("environment steps")
@@ -215,6 +235,4 @@ def save_returns_plot(summary, path):
     ax.set_title(f"{summary['agent']} on CartPole-v1")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path, plt)

@@ -8,6 +8,11 @@ theorems and the Kalman filter.
 """
 
 from mathdl.stats.bayes import bayes_rule, diagnostic_posterior, evidence, sequential_bayes
+from mathdl.stats.calibration import (
+    expected_calibration_error,
+    maximum_calibration_error,
+    reliability_diagram,
+)
 from mathdl.stats.continuous import Exponential, Laplace, Normal, Pareto, Uniform
 from mathdl.stats.discrete import Bernoulli, Binomial, Categorical, Poisson
 from mathdl.stats.distribution import Distribution
@@ -20,6 +25,7 @@ from mathdl.stats.information import (
     mutual_information,
     self_information,
 )
+from mathdl.stats.information_plane import mutual_information_binned, mutual_information_kde
 from mathdl.stats.kalman import KalmanFilter
 from mathdl.stats.kl import register_kl
 from mathdl.stats.limit_theorems import running_mean, sample_means, standardized_means
@@ -50,14 +56,19 @@ __all__ = [
     "erf",
     "erfc",
     "evidence",
+    "expected_calibration_error",
     "joint_entropy",
     "kl_divergence",
     "kurtosis",
     "lgamma",
+    "maximum_calibration_error",
     "moment",
     "mutual_information",
+    "mutual_information_binned",
+    "mutual_information_kde",
     "ndtri",
     "register_kl",
+    "reliability_diagram",
     "running_mean",
     "sample_mean",
     "sample_means",

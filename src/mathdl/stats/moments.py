@@ -23,7 +23,7 @@ def _data(x, op, min_ndim=1):
     )
     if tensor.dtype.kind != "f":
         raise TypeError(f"{op}: expected real numbers, got dtype {tensor.dtype}")
-    if tensor.ndim < min_ndim or tensor.size == 0:
+    if tensor.ndim < min_ndim or tensor.numel() == 0:
         raise ValueError(
             f"{op}: expected a non-empty array with at least {min_ndim} dimension(s), "
             f"got shape {tensor.shape}"

@@ -3,7 +3,8 @@
 A checkpoint holds
 
     model       the model's state_dict (parameters and buffers)
-    optimizer   the optimiser's state_dict (step counts, moment estimates, hyper-parameters)
+    optimizer   the optimiser's state_dict (step counts, moment estimates, hyper-parameters), or
+                {name: state_dict} for several (a GAN's generator and discriminator)
     scheduler   the learning-rate scheduler's state_dict, if there is one
     epoch       the number of completed epochs
     rng         the global generator's state (``mathdl.random.get_rng_state()``)
@@ -29,6 +30,15 @@ class CheckpointFormatError(ValueError):
     """The file is readable but is not a mathdl training checkpoint (or a newer version)."""
 
 
+def _state(item):
+    """``item.state_dict()``, ``{name: state}`` for a dict of items, or None."""
+    if item is None:
+        return None
+    if isinstance(item, dict):
+        return {name: value.state_dict() for name, value in item.items()}
+    return item.state_dict()
+
+
 def save_checkpoint(
     path,
     model,
@@ -52,8 +62,8 @@ def save_checkpoint(
         "format": FORMAT,
         "version": VERSION,
         "model": dict(model.state_dict()),
-        "optimizer": optimizer.state_dict() if optimizer is not None else None,
-        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+        "optimizer": _state(optimizer),
+        "scheduler": _state(scheduler),
         "epoch": int(epoch),
         "rng": rng_state if rng_state is not None else get_rng_state(),
         "config": config or {},

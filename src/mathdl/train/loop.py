@@ -1,72 +1,88 @@
-"""The fit loop: epochs of mini-batch gradient descent with metrics, validation and callbacks.
+"""The fit loop: epochs of steps with metrics, validation, callbacks and checkpoints, for every
+model (what a step is belongs to a ``StepStrategy``; see ``mathdl.train.strategies``).
 
-One training step is the textbook one,
+The default step is the textbook one,
 
     ŷ = f_θ(x),   L = ℓ(ŷ, y),   g = ∂L/∂θ (backward),   θ ← update(θ, g)  (the optimiser),
 
-and an epoch's reported loss/metric is the sample-weighted mean over its batches,
+and an epoch's reported value of each logged number is the size-weighted mean over its steps,
 Σ_b n_b m_b / Σ_b n_b (exact even when the last batch is smaller). The loop itself adds a few
-Python operations per step (one float conversion of the loss, one argmax for accuracy); all the
-work is in the model, the loss and the optimiser.
+Python operations per step; all the work is in the model, the losses and the optimisers.
 
-A non-finite loss stops training at once, before the update, so the parameters and every
-checkpoint written so far stay finite ("the last good checkpoint"). A checkpoint written at the
-end of an epoch holds the RNG state as well, so ``load_checkpoint`` + ``fit`` continues exactly as
-the uninterrupted run (same shuffles, same dropout masks, same updates).
+A non-finite loss stops training at once, before the update that would use it, so every
+checkpoint written so far stays finite ("the last good checkpoint"); the message names the
+epoch, the step and the loss, and is printed once. NumPy's overflow/invalid warnings inside a
+step are silenced (the non-finite check reports the outcome instead). A checkpoint written at
+the end of an epoch holds the RNG state, the optimisers, the scheduler, the strategy's carried
+state (a recurrent state, a Gibbs chain) and the data source's position, so ``load_checkpoint``
++ ``fit`` continues exactly as the uninterrupted run (same shuffles, masks and updates).
 """
-
-import math
 
 import numpy as np
 
 from mathdl.autograd import grad_mode
-from mathdl.autograd.tensor import Tensor
 from mathdl.train import checkpoint as checkpoint_io
 from mathdl.train.callbacks import Callback, ModelCheckpoint, wants_batch_calls
 from mathdl.train.history import History
 from mathdl.train.metrics import get_metric
 from mathdl.train.progress import ProgressLine
+from mathdl.train.strategies import NonFiniteLoss, StepStrategy, Supervised, as_tensor
 
 
-def _as_tensor(value):
-    return value if isinstance(value, Tensor) else Tensor(np.asarray(value))
+def _check_optimizers(optimizer):
+    if optimizer is None:
+        return {}
+    if isinstance(optimizer, dict):
+        for name, item in optimizer.items():
+            if not hasattr(item, "step"):
+                raise TypeError(f"Trainer: optimizer {name!r} is not a mathdl.optim optimiser")
+        return dict(optimizer)
+    if not hasattr(optimizer, "step"):
+        raise TypeError(
+            f"Trainer: optimizer must be a mathdl.optim optimiser, a dict of them (or None to only "
+            f"evaluate and predict), got {type(optimizer).__name__}"
+        )
+    return {"main": optimizer}
 
 
-def _split_batch(batch, where):
-    if isinstance(batch, (tuple, list)):
-        if len(batch) != 2:
-            raise ValueError(f"{where}: each batch must be (inputs, targets), got {len(batch)} items")
-        return _as_tensor(batch[0]), _as_tensor(batch[1])
-    raise TypeError(f"{where}: each batch must be an (inputs, targets) pair, got {type(batch).__name__}")
+class _Sums:
+    """Size-weighted running sums of each logged name (a name may skip some steps)."""
 
+    def __init__(self):
+        self.sums, self.weights, self.steps, self.size = {}, {}, 0, 0
 
-def _default_loss(output, target):
-    from mathdl.nn import functional as F
+    def add(self, logs, size):
+        for key, value in logs.items():
+            self.sums[key] = self.sums.get(key, 0.0) + value * size
+            self.weights[key] = self.weights.get(key, 0) + size
+        self.steps += 1
+        self.size += size
 
-    return F.cross_entropy(output, target)
+    def means(self):
+        return {key: total / max(self.weights[key], 1) for key, total in self.sums.items()}
 
 
 class Trainer:
-    """Trains ``model`` with ``optimizer`` on ``loss_fn(output, target) -> scalar Tensor``.
+    """Trains ``model`` with ``optimizer`` through a step ``strategy``.
 
     Args:
-        model: an ``nn.Module`` (anything callable with ``parameters()``, ``state_dict()``,
-            ``load_state_dict()``, ``train()``, ``eval()``).
-        optimizer: a ``mathdl.optim`` optimiser over the model's parameters (None for a Trainer
-            that only evaluates and predicts).
-        loss_fn: default ``F.cross_entropy`` (logits and integer class targets).
-        metrics: names ('accuracy', 'binary_accuracy') or callables ``f(output_array,
-            target_array) -> float`` (a batch mean); reported as ``name`` and ``val_name``.
-        scheduler: an ``optim.lr_scheduler`` stepped once per epoch (then ``lr`` is logged).
-        config: JSON-able description of the run, stored in checkpoints (for the CLI:
-            ``{'model': {'name': ..., 'kwargs': ...}, 'run': {...}}``); a model made by
+        model: an ``nn.Module`` (anything with ``state_dict``/``load_state_dict``, ``train()``,
+            ``eval()``).
+        optimizer: a ``mathdl.optim`` optimiser, a dict of named optimisers for strategies with
+            several (``{'generator': …, 'discriminator': …}``), or None to only evaluate/predict.
+        loss_fn, metrics: for the default ``Supervised`` strategy: ``loss_fn(output, target)``
+            (default cross-entropy) and metric names ('accuracy', 'binary_accuracy') or
+            callables ``f(output_array, target_array) -> float``.
+        strategy: a ``StepStrategy`` (``Supervised``, ``ModelLoss``, ``TeacherForcing``,
+            ``TruncatedBPTT``, ``Adversarial``, ``ContrastiveDivergence``, or your own).
+        scheduler: an ``optim.lr_scheduler`` (or a dict of them) stepped once per epoch.
+        config: JSON-able description of the run, stored in checkpoints; a model made by
             ``mathdl.models.build`` contributes its ``model.config`` automatically.
-        verbose: 0 silent, 1 live progress bar on a terminal (one line per epoch otherwise),
-            2 one line per epoch.
-        progress: 'auto', 'rich' or 'plain' (see ``mathdl.train.progress``).
+        verbose: 0 silent, 1 live progress on a terminal (lines otherwise), 2 one line per epoch.
+        progress: 'auto', 'rich' or 'plain'; ``unit``: what an epoch is called ('Epoch', 'Block').
 
-    State: ``epoch`` (completed epochs), ``history`` (a ``History``), ``stop_training``,
-    ``stop_reason`` (None, 'callback' or a message about a non-finite loss).
+    State: ``epoch`` (completed epochs), ``history``, ``stop_training``, ``stop_reason`` (None,
+    'callback' or a message about a non-finite loss).
     """
 
     def __init__(
@@ -80,90 +96,89 @@ class Trainer:
         verbose=1,
         progress="auto",
         stream=None,
+        strategy=None,
+        unit="Epoch",
     ):
-        if not callable(model) or not hasattr(model, "state_dict"):
+        if not callable(getattr(model, "state_dict", None)):
             raise TypeError(f"Trainer: model must be an nn.Module, got {type(model).__name__}")
-        if optimizer is not None and not hasattr(optimizer, "step"):
-            raise TypeError(
-                f"Trainer: optimizer must be a mathdl.optim optimiser (or None to only "
-                f"evaluate and predict), got {type(optimizer).__name__}"
-            )
-        if loss_fn is not None and not callable(loss_fn):
-            raise TypeError(
-                f"Trainer: loss_fn must be callable(output, target), got {type(loss_fn).__name__}"
+        if strategy is not None and not isinstance(strategy, StepStrategy):
+            raise TypeError(f"Trainer: strategy must be a StepStrategy, got {type(strategy).__name__}")
+        if strategy is not None and loss_fn is not None:
+            raise ValueError(
+                "Trainer: give loss_fn to the strategy (e.g. Supervised(loss_fn)), not beside it"
             )
         if isinstance(metrics, str):
             metrics = (metrics,)
         self.model = model
-        self.optimizer = optimizer
-        self.loss_fn = loss_fn if loss_fn is not None else _default_loss
-        self.metrics = [get_metric(metric) for metric in (metrics or ())]
+        self.optimizers = _check_optimizers(optimizer)
+        self.optimizer = optimizer if not isinstance(optimizer, dict) else None
+        if strategy is None:
+            strategy = Supervised(loss_fn, [get_metric(metric) for metric in (metrics or ())])
+        self.strategy = strategy
+        strategy.bind(self)
         self.scheduler = scheduler
         self.config = dict(config or {})
         if "model" not in self.config and isinstance(getattr(model, "config", None), dict):
             self.config["model"] = model.config  # set by mathdl.models.build: name + kwargs
-        self.progress = ProgressLine(verbose, stream=stream, style=progress)
+        self.unit = unit
+        self.progress = ProgressLine(verbose, stream=stream, style=progress, rate_name=strategy.size_name)
         self.epoch = 0
         self.history = History()
         self.stop_training = False
         self.stop_reason = None
         self.callbacks = []
         self._callback_states = None
+        self._data_state = None
+        self._train_data = None
 
     # ----- training ------------------------------------------------------------------------
     def fit(self, train_data, epochs, val_data=None, callbacks=()):
         """Train until ``epochs`` epochs are complete in total (a resumed trainer at epoch k runs
         epochs k+1 … ``epochs``), or until a callback or a non-finite loss stops it.
 
-        ``train_data``/``val_data``: re-iterable sources of ``(inputs, targets)`` batches, such as
-        ``mathdl.data.DataLoader`` (shuffling, if any, is the loader's). Returns ``history``.
+        ``train_data``/``val_data``: re-iterable sources of batches in the strategy's format
+        (``mathdl.data.DataLoader`` for (inputs, targets)); a source with ``state_dict`` /
+        ``load_state_dict`` (a text stream's position) is saved and restored with checkpoints.
+        Returns ``history``.
         """
-        if self.optimizer is None:
+        if not self.optimizers:
             raise ValueError("fit: this Trainer has no optimizer (it was built to evaluate/predict only)")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
-        callbacks = list(callbacks or ())
-        for callback in callbacks:
-            if not isinstance(callback, Callback):
-                raise TypeError(
-                    f"fit: callbacks must be mathdl.train Callback instances, got {type(callback).__name__}"
-                )
-            callback.set_trainer(self)
-        batch_callbacks = [c for c in callbacks if wants_batch_calls(c)]
+        callbacks = self._prepare_callbacks(callbacks)
         # Checkpoints are written after every other callback has seen the epoch, so the callback
-        # state they store (early stopping's patience counter …) is that of the finished epoch.
-        epoch_end_order = [c for c in callbacks if not isinstance(c, ModelCheckpoint)] + [
-            c for c in callbacks if isinstance(c, ModelCheckpoint)
-        ]
-        self.callbacks = callbacks
+        # state they store (early stopping's patience counter …) is that of the finished epoch;
+        # save-best-only checkpoints first, so the every-epoch checkpoint stores their new best.
+        checkpoints = [c for c in callbacks if isinstance(c, ModelCheckpoint)]
+        epoch_end_order = [c for c in callbacks if not isinstance(c, ModelCheckpoint)] + sorted(
+            checkpoints, key=lambda c: not c.save_best_only
+        )
+        batch_callbacks = [c for c in callbacks if wants_batch_calls(c)]
+        self._train_data = train_data
+        if self._data_state is not None and hasattr(train_data, "load_state_dict"):
+            train_data.load_state_dict(self._data_state)
+        self._data_state = None
         try:
             steps = len(train_data)
         except TypeError:
             steps = None
-        self.stop_training = False
-        self.stop_reason = None
+        self.stop_training, self.stop_reason = False, None
         self.history.params = {"epochs": int(epochs), "steps": steps}
         for callback in callbacks:
             callback.on_train_begin({})
-        if self._callback_states:  # a resumed run: callbacks continue where they were
-            for key, callback in zip(self._callback_keys(), callbacks):
-                if key in self._callback_states:
-                    callback.load_state_dict(self._callback_states[key])
-            self._callback_states = None
+        self._restore_callback_states(callbacks)
         while self.epoch < epochs and not self.stop_training:
             epoch = self.epoch
             for callback in callbacks:
                 callback.on_epoch_begin(epoch, {})
-            self.progress.begin(f"Epoch {epoch + 1}/{epochs}", steps)
+            self.progress.begin(f"{self.unit} {epoch + 1}/{epochs}", steps)
             logs = self._train_epoch(train_data, epoch, batch_callbacks)
-            if logs is None:  # a non-finite loss: stop, keep the last good state
+            if logs is None:  # a non-finite loss or parameter: stop, keep the last good state
                 break
             if val_data is not None:
                 logs.update({f"val_{k}": v for k, v in self.evaluate(val_data).items()})
-            if self.scheduler is not None:
-                logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
-                self.scheduler.step()
-            self.progress.end(self._steps_done, self._samples_done, logs)
+            self._step_schedulers(logs)
+            self.progress.end(self._sums.steps, self._sums.size, logs)
             self.history.append(epoch, logs)
             self.epoch = epoch + 1
             for callback in epoch_end_order:
@@ -174,84 +189,100 @@ class Trainer:
             callback.on_train_end(self.history.last())
         return self.history
 
+    def _prepare_callbacks(self, callbacks):
+        callbacks = list(callbacks or ())
+        for callback in callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError(
+                    f"fit: callbacks must be mathdl.train Callback instances, got {type(callback).__name__}"
+                )
+            callback.set_trainer(self)
+        self.callbacks = callbacks
+        return callbacks
+
+    def _restore_callback_states(self, callbacks):
+        if self._callback_states:  # a resumed run: callbacks continue where they were
+            for key, callback in zip(self._callback_keys(), callbacks):
+                if key in self._callback_states:
+                    callback.load_state_dict(self._callback_states[key])
+            self._callback_states = None
+
+    def _schedulers(self):
+        if self.scheduler is None:
+            return {}
+        return dict(self.scheduler) if isinstance(self.scheduler, dict) else {"main": self.scheduler}
+
+    def _step_schedulers(self, logs):
+        for name, scheduler in self._schedulers().items():
+            optimizer = self.optimizers.get(name) or next(iter(self.optimizers.values()))
+            logs["lr" if name == "main" else f"lr_{name}"] = float(optimizer.param_groups[0]["lr"])
+            scheduler.step()
+
+    def run_step(self, batch):
+        """One training step through the strategy: ``(logs, size)`` (a hook for tests and tools)."""
+        return self.strategy.train_step(batch)
+
     def _train_epoch(self, train_data, epoch, batch_callbacks):
-        model, optimizer, loss_fn, metrics = self.model, self.optimizer, self.loss_fn, self.metrics
-        model.train()
-        loss_sum, seen, step = 0.0, 0, 0
-        metric_sums = [0.0] * len(metrics)
-
-        def running():
-            scale = 1.0 / max(seen, 1)
-            logs = {"loss": loss_sum * scale}
-            logs.update((name, total * scale) for (name, _), total in zip(metrics, metric_sums))
-            return logs
-
-        for step, batch in enumerate(train_data, 1):
-            inputs, targets = _split_batch(batch, "fit")
-            output = model(inputs)
-            loss = loss_fn(output, targets)
-            loss_value = float(loss.array)
-            if not math.isfinite(loss_value):
-                self.stop_training = True
-                kept = (
-                    f"checkpoints written so far hold epoch {epoch}"
-                    if epoch
-                    else "no epoch completed, so no checkpoint was written"
-                )
-                self.stop_reason = (
-                    f"non-finite loss ({loss_value}) at epoch {epoch + 1}, step {step}; "
-                    f"stopped before the update: parameters are those of the last "
-                    f"finite step, {kept}"
-                )
-                self.progress.message(f"\nStopping: {self.stop_reason}")
-                return None
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            size = inputs.shape[0]
-            seen += size
-            loss_sum += loss_value * size
-            if metrics:
-                output_array, target_array = output.array, targets.array
-                for index, (_, function) in enumerate(metrics):
-                    metric_sums[index] += function(output_array, target_array) * size
-            self.progress.update(step, seen, running)
-            if batch_callbacks:
-                for callback in batch_callbacks:
-                    callback.on_train_batch_end(step - 1, {"loss": loss_value, "size": size})
-                if self.stop_training:
-                    break
-        if seen == 0:
+        self.model.train()
+        sums = self._sums = _Sums()
+        step = 0
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                for step, batch in enumerate(train_data, 1):
+                    logs, size = self.run_step(batch)
+                    sums.add(logs, size)
+                    self.progress.update(step, sums.size, sums.means)
+                    if batch_callbacks:
+                        for callback in batch_callbacks:
+                            callback.on_train_batch_end(step - 1, {**logs, "size": size})
+                        if self.stop_training:
+                            break
+        except NonFiniteLoss as error:
+            return self._stop_non_finite(f"non-finite loss ({error.name} = {error.value})", epoch, step)
+        if sums.steps == 0:
             raise ValueError("fit: the training data yielded no batches")
-        self._steps_done, self._samples_done = step, seen
-        return running()
+        if not self._parameters_finite():
+            return self._stop_non_finite("non-finite parameters", epoch, step)
+        return sums.means()
+
+    def _parameters_finite(self):
+        parameters = getattr(self.model, "parameters", None)
+        if parameters is None:
+            return True
+        return all(np.isfinite(p.array).all() for p in parameters())
+
+    def _stop_non_finite(self, what, epoch, step):
+        self.stop_training = True
+        kept = (
+            f"checkpoints written so far hold epoch {epoch}"
+            if epoch
+            else "no epoch completed, so no checkpoint was written"
+        )
+        self.stop_reason = (
+            f"{what} at {self.unit.lower()} {epoch + 1}, step {step}; stopped before the update: "
+            f"the epoch is not recorded, {kept}"
+        )
+        self.progress.message(f"\nStopping: {self.stop_reason}")
+        return None
 
     # ----- evaluation ----------------------------------------------------------------------
     def evaluate(self, data):
-        """Mean loss and metrics over ``data`` (batches of (inputs, targets)) in eval mode and
-        without recording gradients: ``{'loss': ..., 'accuracy': ...}``. The model's previous
-        train/eval mode is restored afterwards."""
+        """Size-weighted means of the strategy's validation numbers over ``data`` (for the
+        default strategy ``{'loss': ..., 'accuracy': ...}``), in eval mode and without recording
+        gradients. The model's previous train/eval mode is restored afterwards."""
         was_training = getattr(self.model, "training", True)
         self.model.eval()
-        loss_sum, seen = 0.0, 0
-        metric_sums = [0.0] * len(self.metrics)
+        sums = _Sums()
+        self.strategy.begin_evaluation()
         try:
-            with grad_mode.no_grad():
+            with grad_mode.no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for batch in data:
-                    inputs, targets = _split_batch(batch, "evaluate")
-                    output = self.model(inputs)
-                    size = inputs.shape[0]
-                    seen += size
-                    loss_sum += float(self.loss_fn(output, targets).array) * size
-                    for index, (_, function) in enumerate(self.metrics):
-                        metric_sums[index] += function(output.array, targets.array) * size
+                    sums.add(*self.strategy.eval_step(batch))
         finally:
             self.model.train(was_training)
-        if seen == 0:
+        if sums.steps == 0:
             raise ValueError("evaluate: the data yielded no batches")
-        logs = {"loss": loss_sum / seen}
-        logs.update((name, total / seen) for (name, _), total in zip(self.metrics, metric_sums))
-        return logs
+        return sums.means()
 
     def predict(self, data):
         """The model's outputs for every batch of ``data`` (batches of inputs, or of (inputs,
@@ -263,7 +294,7 @@ class Trainer:
             with grad_mode.no_grad():
                 for batch in data:
                     inputs = batch[0] if isinstance(batch, (tuple, list)) else batch
-                    outputs.append(self.model(_as_tensor(inputs)).array)
+                    outputs.append(self.model(as_tensor(inputs)).array)
         finally:
             self.model.train(was_training)
         if not outputs:
@@ -272,17 +303,24 @@ class Trainer:
 
     # ----- checkpoints ---------------------------------------------------------------------
     def save_checkpoint(self, path):
-        """Write model, optimiser, scheduler, completed epochs, RNG state, config and history."""
+        """Write model, optimiser(s), scheduler(s), completed epochs, RNG state, config, history,
+        the callbacks' and the strategy's state and the training data's position."""
         states = {key: callback.state_dict() for key, callback in zip(self._callback_keys(), self.callbacks)}
+        data_state = getattr(self._train_data, "state_dict", None)
+        several = len(self.optimizers) > 1 or "main" not in self.optimizers
         return checkpoint_io.save_checkpoint(
             path,
             self.model,
-            self.optimizer,
+            self.optimizers if several else self.optimizers.get("main"),
             epoch=self.epoch,
             config=self.config,
             history=self.history,
             scheduler=self.scheduler,
-            extra={"callbacks": states},
+            extra={
+                "callbacks": states,
+                "strategy": self.strategy.state_dict(),
+                "data": data_state() if callable(data_state) else None,
+            },
         )
 
     def _callback_keys(self):
@@ -297,19 +335,29 @@ class Trainer:
         return keys
 
     def load_checkpoint(self, path, restore_rng=True):
-        """Restore a checkpoint written by ``save_checkpoint`` into this trainer (whose model and
-        optimiser must have the same structure); then ``fit(data, epochs)`` continues with epoch
-        ``checkpoint['epoch'] + 1``, and the callbacks given to it take back their state (matched
-        by type and order among callbacks of that type) (early stopping's patience count, the best value so far). Returns the
-        checkpoint's contents."""
+        """Restore a checkpoint written by ``save_checkpoint`` into this trainer (whose model,
+        optimisers and strategy must have the same structure); then ``fit(data, epochs)``
+        continues with epoch ``checkpoint['epoch'] + 1``: the callbacks given to it take back
+        their state (matched by type and rank among callbacks of that type), and the training
+        data its position. Returns the checkpoint's contents."""
         from mathdl.random import set_rng_state
 
         content = checkpoint_io.load_checkpoint(path)
         self.model.load_state_dict(content["model"])
-        if content["optimizer"] is not None:
-            self.optimizer.load_state_dict(content["optimizer"])
-        if self.scheduler is not None and content["scheduler"] is not None:
-            self.scheduler.load_state_dict(content["scheduler"])
+        stored = content["optimizer"]
+        if stored is not None:
+            if set(self.optimizers) == {"main"}:
+                self.optimizers["main"].load_state_dict(stored)
+            else:
+                for name, optimizer in self.optimizers.items():
+                    optimizer.load_state_dict(stored[name])
+        scheduler_state = content["scheduler"]
+        if self.scheduler is not None and scheduler_state is not None:
+            if isinstance(self.scheduler, dict):
+                for name, scheduler in self.scheduler.items():
+                    scheduler.load_state_dict(scheduler_state[name])
+            else:
+                self.scheduler.load_state_dict(scheduler_state)
         self.epoch = int(content["epoch"])
         if content["history"]:
             self.history.load_state_dict(content["history"])
@@ -320,6 +368,9 @@ class Trainer:
         extra = content.get("extra") or {}
         # applied by the next fit to the callbacks at the same positions (e.g. EarlyStopping's patience)
         self._callback_states = extra.get("callbacks") or None
+        if extra.get("strategy"):
+            self.strategy.load_state_dict(extra["strategy"])
+        self._data_state = extra.get("data")
         return content
 
 
@@ -334,9 +385,16 @@ def fit(
     callbacks=(),
     scheduler=None,
     verbose=1,
+    strategy=None,
 ):
     """Train ``model`` for ``epochs`` epochs (see ``Trainer``); returns the ``History``."""
     trainer = Trainer(
-        model, optimizer, loss_fn=loss_fn, metrics=metrics, scheduler=scheduler, verbose=verbose
+        model,
+        optimizer,
+        loss_fn=loss_fn,
+        metrics=metrics,
+        scheduler=scheduler,
+        verbose=verbose,
+        strategy=strategy,
     )
     return trainer.fit(train_data, epochs, val_data=val_data, callbacks=callbacks)

@@ -8,6 +8,9 @@ epoch average as a running sum weighted by batch size (the last batch may be sma
     confusion Cᵢⱼ = #{n : yₙ = i, argmax ŷₙ = j}                   (rows true class, columns predicted)
 """
 
+import collections
+import math
+
 import numpy as np
 
 from mathdl.autograd.tensor import Tensor
@@ -99,3 +102,62 @@ def get_metric(metric):
         name = "accuracy" if metric == "acc" else metric
         return name, METRICS[metric]
     raise ValueError(f"unknown metric {metric!r}; known metrics: {sorted(METRICS)} or a callable")
+
+
+# ----- sequences ----------------------------------------------------------------------------------
+def _ngrams(tokens, n):
+    return collections.Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def corpus_bleu(references, hypotheses, max_n=4):
+    """Corpus BLEU (Papineni et al. 2002) with one reference per hypothesis (token sequences).
+
+    BLEU = BP · exp((1/N) Σ_n log p_n), p_n = Σ clipped n-gram matches / Σ hypothesis n-grams,
+    BP = min(1, exp(1 − r/c)) with r and c the total reference and hypothesis lengths. 0 when some
+    p_n is 0 (no smoothing), as in the original definition.
+    """
+    if len(references) != len(hypotheses):
+        raise ValueError(f"corpus_bleu: {len(references)} references for {len(hypotheses)} hypotheses")
+    matches, totals = [0] * max_n, [0] * max_n
+    ref_length = hyp_length = 0
+    for reference, hypothesis in zip(references, hypotheses):
+        reference, hypothesis = list(reference), list(hypothesis)
+        ref_length += len(reference)
+        hyp_length += len(hypothesis)
+        for n in range(1, max_n + 1):
+            ref_counts, hyp_counts = _ngrams(reference, n), _ngrams(hypothesis, n)
+            matches[n - 1] += sum(min(count, ref_counts[gram]) for gram, count in hyp_counts.items())
+            totals[n - 1] += max(len(hypothesis) - n + 1, 0)
+    if hyp_length == 0 or min(matches) == 0:
+        return 0.0
+    log_precision = sum(math.log(m / t) for m, t in zip(matches, totals)) / max_n
+    brevity = 1.0 if hyp_length > ref_length else math.exp(1 - ref_length / hyp_length)
+    return brevity * math.exp(log_precision)
+
+
+# ----- judging generated samples -------------------------------------------------------------------
+def judge_samples(probabilities, threshold=0.5):
+    """Summaries of a classifier's softmax outputs p(y | x) (N, K) on generated images:
+
+    * ``confident_share``: the share of samples whose top class has p ≥ ``threshold`` (a
+      recognisable object of some class);
+    * ``coverage``: how many of the K classes are the top class of at least one confident sample;
+    * ``class_distribution``: the frequencies of the argmax labels;
+    * ``mean_confidence``: mean of max_y p(y|x);
+    * ``score``: exp(E_x KL(p(y|x) ‖ p(y))) (Inception-score style: 1 useless … K confident and
+      covering every class evenly).
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim != 2:
+        raise ValueError(f"judge_samples: expected (N, K) class probabilities, got shape {p.shape}")
+    labels = p.argmax(axis=1)
+    confident = p.max(axis=1) >= threshold
+    marginal = p.mean(axis=0)
+    kl = (p * (np.log(np.clip(p, 1e-12, None)) - np.log(np.clip(marginal, 1e-12, None)))).sum(axis=1)
+    return {
+        "confident_share": float(confident.mean()),
+        "coverage": int(np.unique(labels[confident]).size),
+        "class_distribution": np.bincount(labels, minlength=p.shape[1]) / len(p),
+        "mean_confidence": float(p.max(axis=1).mean()),
+        "score": float(np.exp(kl.mean())),
+    }

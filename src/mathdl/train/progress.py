@@ -3,8 +3,11 @@
 - On a terminal (``stream.isatty()``) with ``verbose=1``: a live bar redrawn at most ten times a
   second, drawn by ``rich`` when it is installed (the ``progress`` extra), else a plain
   carriage-return line in the style of Keras.
-- Otherwise (a log file, a pipe, CI) or with ``verbose=2``: exactly one line per epoch, so logs
-  are never flooded with carriage returns.
+- Otherwise (a log file, a pipe, CI) or with ``verbose=2``: one line per epoch, so logs are never
+  flooded with carriage returns; an epoch that runs long (more than 10 s still to go) also prints
+  a plain progress line after its first 2 seconds and then every 20 seconds (steps, running
+  numbers, rate, ETA), so a long epoch (a language model's block of steps) shows life from the
+  first seconds.
 - ``verbose=0``: silent.
 
 The loop calls ``update`` after every step with the running sums it keeps anyway; redrawing is
@@ -15,6 +18,9 @@ import sys
 import time
 
 _REDRAW_SECONDS = 0.1
+_FIRST_LINE_SECONDS = 2.0
+_LINE_SECONDS = 20.0
+_SHORT_REST_SECONDS = 10.0
 
 
 def format_duration(seconds):
@@ -48,9 +54,10 @@ class ProgressLine:
 
     ``verbose``: 0, 1 or 2 (Keras's meaning). ``stream``: where to print (stdout by default).
     ``style``: 'auto' (rich when installed and on a terminal), 'rich' or 'plain'.
+    ``rate_name``: what the rate counts ('samples', 'tokens', 'sequences').
     """
 
-    def __init__(self, verbose=1, stream=None, style="auto"):
+    def __init__(self, verbose=1, stream=None, style="auto", rate_name="samples"):
         if verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
         if style not in ("auto", "rich", "plain"):
@@ -60,6 +67,7 @@ class ProgressLine:
         isatty = getattr(self.stream, "isatty", None)
         self.live = verbose == 1 and bool(isatty and isatty())
         self.use_rich = self.live and style != "plain" and rich_available()
+        self.rate_name = rate_name
         self._rich = None
 
     # ----- epoch lifecycle --------------------------------------------------------------
@@ -67,6 +75,7 @@ class ProgressLine:
         """Start a new bar: ``title`` (e.g. 'Epoch 3/10'), ``steps`` per epoch (None if unknown)."""
         self.title, self.steps = title, steps
         self.start = self._last_draw = time.perf_counter()
+        self._next_line = self.start + _FIRST_LINE_SECONDS
         if self.use_rich:
             self._begin_rich()
         elif self.live:
@@ -76,6 +85,8 @@ class ProgressLine:
         """After ``step`` steps (1-based) and ``samples`` samples; ``logs_fn()`` returns the running
         means, called only when the line is actually redrawn."""
         if not self.live:
+            if self.verbose == 1 and time.perf_counter() >= self._next_line:
+                self._plain_progress(step, samples, logs_fn)
             return
         now = time.perf_counter()
         if now - self._last_draw < _REDRAW_SECONDS and step != self.steps:
@@ -88,7 +99,7 @@ class ProgressLine:
             progress.update(
                 task,
                 completed=step,
-                metrics=format_logs(logs_fn()) + f" - {rate:,.0f} samples/s",
+                metrics=format_logs(logs_fn()) + f" - {rate:,.0f} {self.rate_name}/s",
                 refresh=True,
             )
             return
@@ -100,7 +111,7 @@ class ProgressLine:
             head = f"{step:>{len(str(self.steps))}}/{self.steps} [{bar}] - ETA: {format_duration(eta)}"
         else:
             head = f"{step} steps - {format_duration(elapsed)}"
-        self.stream.write(f"\r{head}{format_logs(logs_fn())} - {rate:,.0f} samples/s\x1b[K")
+        self.stream.write(f"\r{head}{format_logs(logs_fn())} - {rate:,.0f} {self.rate_name}/s\x1b[K")
         self.stream.flush()
 
     def end(self, steps, samples, logs):
@@ -110,7 +121,7 @@ class ProgressLine:
         elapsed = time.perf_counter() - self.start
         per_step = elapsed / steps * 1000 if steps else 0.0
         rate = samples / elapsed if elapsed > 0 else 0.0
-        timing = f"{format_duration(elapsed)} {per_step:.0f}ms/step {rate:,.0f} samples/s"
+        timing = f"{format_duration(elapsed)} {per_step:.0f}ms/step {rate:,.0f} {self.rate_name}/s"
         if self._rich is not None:
             # the live bar is transient: the epoch's record is the plain line below, which a
             # narrow terminal wraps instead of truncating
@@ -123,6 +134,22 @@ class ProgressLine:
             self.stream.write(f"\r{steps}/{steps} - {timing}{format_logs(logs)}\x1b[K\n")
         else:
             self.stream.write(f"{self.title} - {steps}/{steps} - {timing}{format_logs(logs)}\n")
+        self.stream.flush()
+
+    def _plain_progress(self, step, samples, logs_fn):
+        now = time.perf_counter()
+        self._next_line = now + _LINE_SECONDS
+        elapsed = now - self.start
+        rate = samples / elapsed if elapsed > 0 else 0.0
+        if self.steps and elapsed / step * (self.steps - step) < _SHORT_REST_SECONDS:
+            return  # the epoch's own line follows soon: no extra line
+        if self.steps:
+            where = f"{step}/{self.steps} - ETA {format_duration(elapsed / step * (self.steps - step))}"
+        else:
+            where = f"{step} steps"
+        self.stream.write(
+            f"{self.title} - {where}{format_logs(logs_fn())} - {rate:,.0f} {self.rate_name}/s\n"
+        )
         self.stream.flush()
 
     def message(self, text):

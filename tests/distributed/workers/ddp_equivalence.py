@@ -105,7 +105,9 @@ def unused_parameters():
     ddp = DistributedDataParallel(TwoHeads())
     x = md.tensor(np.arange(12, dtype=np.float32).reshape(4, 3) / 10 + dist.get_rank())
     loss = ddp(x, use_sometimes=dist.get_rank() == 0).sum()
-    local = md.grad(loss, [ddp.module.sometimes.weight], allow_unused=True)[0]  # no hooks run
+    local = md.grad(loss, [ddp.module.sometimes.weight], retain_graph=True, allow_unused=True)[
+        0
+    ]  # no hooks run
     loss.backward()
     return {
         "unused/local_sometimes": np.zeros((2, 3), np.float32) if local is None else local.array,

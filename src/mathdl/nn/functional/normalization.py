@@ -85,7 +85,7 @@ class BatchNormFunction(Function):
         x = self.inputs[0]
         axes = _reduce_axes(x.ndim)
         shape = _channel_shape(x.ndim, x.shape[1])
-        count = x.array.size // x.shape[1]
+        count = x.numel() // x.shape[1]
         if grad_mode.is_grad_enabled():
             return self._differentiable_backward(gy, axes, shape, count)
         g = gy.array
@@ -180,7 +180,7 @@ def batch_norm(
         return normalized * reshape(as_tensor(weight, like=input), shape) + reshape(
             as_tensor(bias, like=input), shape
         )
-    count = input.array.size // channels
+    count = input.numel() // channels
     if count <= 1:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input "

@@ -1,0 +1,7 @@
+"""``python -m mathdl.cli``: the ``mathdl`` command."""
+
+import sys
+
+from mathdl.cli import main
+
+sys.exit(main())

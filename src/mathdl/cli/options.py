@@ -1,0 +1,95 @@
+"""Every option of ``mathdl train``, declared once: its flag, parser and help. A recipe lists the
+options that apply to its models with their defaults (``Recipe.options``); the help of
+``mathdl train --model NAME --help`` shows that model's defaults, once per option."""
+
+from mathdl.cli.common import fraction, non_negative_float, positive_float, positive_int
+
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
+
+# name -> (argparse keyword arguments, help without the default)
+OPTIONS = {
+    "dataset": (
+        {"metavar": "NAME_OR_FOLDER"},
+        "fashion-mnist-subset (shipped), fashion-mnist, mnist, or a folder of the four IDX files",
+    ),
+    "limit": (
+        {"type": positive_int, "metavar": "N"},
+        "use only the first N training examples (images, or characters of the corpus) for a quick run",
+    ),
+    "epochs": (
+        {"type": positive_int, "metavar": "N"},
+        "total epochs (language models: blocks of --steps-per-epoch steps); with --resume, train until this many",
+    ),
+    "batch_size": ({"type": positive_int, "metavar": "N"}, "mini-batch size"),
+    "optimizer": ({"choices": OPTIMIZERS}, "update rule (momentum is SGD with μ = 0.9)"),
+    "lr": (
+        {"type": positive_float, "metavar": "LR"},
+        "learning rate",
+    ),
+    "val_fraction": (
+        {"type": fraction, "metavar": "F"},
+        "share of the training data held out for validation (0 for none)",
+    ),
+    "patience": (
+        {"type": positive_int, "metavar": "N"},
+        "stop early when the validation loss has not improved for N epochs",
+    ),
+    "corpus": (
+        {"metavar": "NAME_OR_FILE"},
+        "'shakespeare' (shipped), 'tang' (Debian's fortunes-zh) or a UTF-8 text file",
+    ),
+    "steps_per_epoch": (
+        {"type": positive_int, "metavar": "N"},
+        "training steps per block (the unit of --epochs)",
+    ),
+    "seq_len": ({"type": positive_int, "metavar": "T"}, "characters per block of truncated BPTT"),
+    "clip": ({"type": positive_float, "metavar": "NORM"}, "clip the gradient norm to this value"),
+    "n_critic": (
+        {"type": positive_int, "metavar": "N"},
+        "discriminator (critic) steps per generator step",
+    ),
+    "momentum": ({"type": non_negative_float, "metavar": "MU"}, "momentum of the SGD update"),
+    "train_size": ({"type": positive_int, "metavar": "N"}, "training pairs (written date, ISO date)"),
+}
+
+
+def flag(name):
+    """'batch_size' → '--batch-size'."""
+    return "--" + name.replace("_", "-")
+
+
+# what an option left unset means, per option
+UNSET = {
+    "lr": "by optimizer: sgd 0.1, momentum 0.05, adagrad 0.01, rmsprop/adam/adamw 0.001",
+    "patience": "never stop early",
+    "limit": "all",
+}
+
+
+def describe(value, option=None):
+    """An option's value as shown in help and messages."""
+    if value is None:
+        return UNSET.get(option, "unset")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def add_options(parser, name, recipe):
+    """Add every option in OPTIONS to ``parser`` (default None, so a given option is known), each
+    help ending with model ``name``'s default or saying that it does not apply."""
+    group = parser.add_argument_group(f"training options (defaults shown for --model {name})")
+    for option, (kwargs, text) in OPTIONS.items():
+        if option in recipe.options:
+            value = recipe.options[option]
+            shown = recipe.unset_text.get(option) if value is None else None
+            suffix = f" (default: {shown or describe(value, option)})"
+        else:
+            suffix = f" (does not apply to {name})"
+        group.add_argument(flag(option), dest=option, default=None, help=text + suffix, **kwargs)
+    return group
+
+
+def given_options(args):
+    """The training options set on the command line: {name: value}."""
+    return {name: getattr(args, name) for name in OPTIONS if getattr(args, name, None) is not None}
