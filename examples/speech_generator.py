@@ -217,7 +217,7 @@ def write_listening_files(generator, references, out, seed, temperature, n_iter)
     voice = evaluation_voices()[0]
     for text, name in (("3 1 4 1 5 9", "pi_generated.wav"), ("0 1 2 3 4 5 6 7 8 9", "digits_generated.wav")):
         path = os.path.join(out, name)
-        speak(generator, text, GENERATOR_FEATURES, out=path, voice=voice, seed=seed, temperature=temperature,
+        speak(generator, text, out=path, voice=voice, seed=seed, temperature=temperature,
               n_iter=n_iter, overwrite=True)  # fmt: skip
         paths.append(path)
     silence = np.zeros(1200)
@@ -229,11 +229,10 @@ def write_listening_files(generator, references, out, seed, temperature, n_iter)
 
 def train_generator(args, corpus):
     """The conditional VAE trained with the Trainer (the model-loss step: L = model.loss(x, [digit, voice]))."""
-    from mathdl.train.strategies import ConditionalModelLoss
-
     from mathdl import optim
     from mathdl.data import DataLoader, FeatureDataset
     from mathdl.train import Trainer
+    from mathdl.train.strategies import ConditionalModelLoss
 
     voices = sorted(set(corpus.speakers.tolist()))
     voice_ids = np.searchsorted(voices, corpus.speakers)
@@ -242,7 +241,8 @@ def train_generator(args, corpus):
     )
     model = models.build(
         "speech-cvae", voices=voices, n_mels=GENERATOR_FEATURES["n_mels"], frames=data.features.shape[2],
-        latent_dim=args.latent, hidden=args.hidden, sigma_db=args.sigma_db,
+        latent_dim=args.latent, hidden=args.hidden, sigma_db=args.sigma_db, sample_rate=GENERATOR_FEATURES["sr"],
+        n_fft=GENERATOR_FEATURES["n_fft"], hop_length=GENERATOR_FEATURES["hop_length"],
     )  # fmt: skip
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     trainer = Trainer(

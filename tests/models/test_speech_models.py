@@ -76,3 +76,20 @@ def test_generator_names_bad_input():
         model.loss(np.zeros((2, 8, 6)), np.zeros(2, dtype=np.int64))
     with pytest.raises(ValueError, match="voices must be a non-empty list"):
         SpeechCVAE(voices=[])
+
+
+def test_generator_loss_decreases_with_the_trainer_and_the_conditional_step():
+    from mathdl.train import ConditionalModelLoss
+
+    md.manual_seed(0)
+    clips = SpokenDigits(train=True)
+    voices = sorted(set(clips.speakers[:80].tolist()))
+    labels = np.stack([clips.labels[:80], np.searchsorted(voices, clips.speakers[:80])], axis=1)
+    data = FeatureDataset((clips.waveforms[:80], labels), LogMel(n_fft=512, hop_length=128, n_mels=64))
+    model = models.build("speech-cvae", voices=voices, hidden=[32], latent_dim=4)
+    trainer = Trainer(
+        model, optim.Adam(model.parameters(), lr=3e-3), strategy=ConditionalModelLoss(), verbose=0
+    )
+    losses = trainer.fit(DataLoader(data, batch_size=20, shuffle=True), epochs=15).history["loss"]
+    assert all(np.isfinite(losses)) and losses[-1] < 0.5 * losses[0]
+    assert model.sample([7], [0], np.random.default_rng(0)).shape == (1, 64, 63)

@@ -2,12 +2,12 @@
 mel → linear magnitude → Griffin-Lim → WAV.
 
     from mathdl.audio.speak import speak
-    waveform = speak(generator, "3 1 4", features, out="pi.wav", voice="en-us+m1", seed=0)
+    waveform = speak(generator, "3 1 4", out="pi.wav", voice="en-us+m1", seed=0)
 
-``generator`` is any object with ``sample(digits, voices, rng, temperature) → (B, n_mels, frames) dB``
-and ``voice_index(name)`` (``mathdl.models.speech_generator.SpeechCVAE``); ``features`` the settings
-the spectrograms were computed with (``LogMel.config()``: sr, n_fft, hop_length, fmin, fmax). No
-command-line parsing here: ``mathdl speak RUN TEXT --out FILE`` loads the run and calls ``speak``.
+``generator`` is any object with ``sample(digits, voices, rng, temperature) → (B, n_mels, frames) dB``,
+``voice_index(name)`` and the STFT its spectrograms come from (``sample_rate``, ``n_fft``,
+``hop_length``; Slaney mel bands from 0 to sample_rate / 2): ``mathdl.models.speech_generator.SpeechCVAE``.
+No command-line parsing here: ``mathdl speak RUN TEXT --out FILE`` loads the run and calls ``speak``.
 """
 
 import os
@@ -47,7 +47,6 @@ def words_to_mel(generator, digits, voice=None, seed=0, temperature=0.7):
 def speak(
     generator,
     text,
-    features,
     out=None,
     voice=None,
     seed=0,
@@ -56,7 +55,7 @@ def speak(
     n_iter=100,
     overwrite=False,
 ):
-    """Say ``text`` (digits) with ``generator``: returns the waveform (float64 at features['sr'] Hz) and
+    """Say ``text`` (digits) with ``generator``: returns the waveform (float64 at its sample_rate) and
     writes it to ``out`` (16-bit PCM WAV) when given; an existing ``out`` is refused unless ``overwrite``.
 
     Each digit is one generated word (z drawn from ``seed``), trimmed to its voiced frames; words are
@@ -65,12 +64,11 @@ def speak(
     digits = parse_digits(text)
     if out is not None and os.path.exists(out) and not overwrite:
         raise FileExistsError(f"speak: {out} exists; choose another name or pass overwrite=True")
-    sr, n_fft, hop = int(features["sr"]), int(features["n_fft"]), int(features["hop_length"])
+    sr, n_fft, hop = int(generator.sample_rate), int(generator.n_fft), int(generator.hop_length)
     mels = words_to_mel(generator, digits, voice, seed, temperature)
     gap = max(1, int(round(gap_seconds * sr / hop)))
     mel_db = join_words(list(mels), gap)
-    bands = {"fmin": features.get("fmin", 0.0), "fmax": features.get("fmax")}
-    waveform = mel_db_to_audio(mel_db, sr, n_fft, hop, n_iter=n_iter, seed=seed, **bands)
+    waveform = mel_db_to_audio(mel_db, sr, n_fft, hop, n_iter=n_iter, seed=seed)
     if out is not None:
         write_wav(out, waveform, sr)
     return waveform

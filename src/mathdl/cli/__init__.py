@@ -5,6 +5,8 @@
     mathdl train --resume runs/20260101-120000 --epochs 20   # continue exactly
     mathdl evaluate runs/20260101-120000                     # held-out numbers of any run
     mathdl generate runs/20260101-130000 --temperature 0     # text or images from generative runs
+    mathdl speak runs/20260101-140000 "3 1 4" --out pi.wav   # digits said by a speech-cvae run
+    mathdl data spoken-digits --out data/spoken_digits       # the full spoken-digit corpus (espeak-ng)
     mathdl rl cartpole --agent a2c
     mathdl gradcheck                     # the gradient-check table of every op
 
@@ -17,11 +19,13 @@ import argparse
 import sys
 
 from mathdl.cli.common import CommandError
+from mathdl.cli.data import add_data
 from mathdl.cli.evaluate import add_evaluate, add_generate
 from mathdl.cli.misc import add_gradcheck, add_rl
+from mathdl.cli.speak import add_speak
 from mathdl.cli.train import add_train, peek_model
 
-COMMANDS = [add_train, add_evaluate, add_generate, add_rl, add_gradcheck]
+COMMANDS = [add_train, add_evaluate, add_generate, add_speak, add_data, add_rl, add_gradcheck]
 
 
 def build_parser(argv=None):

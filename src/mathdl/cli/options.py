@@ -6,11 +6,31 @@ from mathdl.cli.common import fraction, non_negative_float, positive_float, posi
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
 
+
+def snr_range(text):
+    """'0,40' → [0.0, 40.0]; 'none' → [] (no noise; an empty list, since None means 'not given')
+    (argparse type of --augment-snr)."""
+    import argparse
+
+    if text.strip().lower() in ("none", "[]"):
+        return []
+    try:
+        low, high = (float(part) for part in text.strip("[] ").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected LOW,HIGH in dB (e.g. 0,40) or none, got {text!r}"
+        ) from None
+    if not low <= high:
+        raise argparse.ArgumentTypeError(f"LOW must not exceed HIGH, got {text!r}")
+    return [low, high]
+
+
 # name -> (argparse keyword arguments, help without the default)
 OPTIONS = {
     "dataset": (
         {"metavar": "NAME_OR_FOLDER"},
-        "fashion-mnist-subset (shipped), fashion-mnist, mnist, or a folder of the four IDX files",
+        "fashion-mnist-subset (shipped), fashion-mnist, mnist, or a folder of the four IDX files; speech "
+        "models: spoken-digits-subset (shipped) or a folder made by 'mathdl data spoken-digits'",
     ),
     "limit": (
         {"type": positive_int, "metavar": "N"},
@@ -50,6 +70,10 @@ OPTIONS = {
     ),
     "momentum": ({"type": non_negative_float, "metavar": "MU"}, "momentum of the SGD update"),
     "train_size": ({"type": positive_int, "metavar": "N"}, "training pairs (written date, ISO date)"),
+    "augment_snr": (
+        {"type": snr_range, "metavar": "LOW,HIGH"},
+        "add white noise at a random SNR in [LOW, HIGH] dB to each training clip (a quarter stay clean); 'none' for no noise",
+    ),
 }
 
 

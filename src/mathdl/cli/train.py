@@ -127,9 +127,7 @@ def _new_config(args, given):
     config = {**recipe.options, **given, "model": name, "seed": 0 if args.seed is None else args.seed}
     config["model_args"] = {**recipe.model_defaults(name), **dict(args.model_args or ())}
     if "dataset" in config:
-        from mathdl.cli.recipes.images import resolve_dataset
-
-        config["dataset"] = resolve_dataset(config["dataset"])
+        config["dataset"] = recipe.resolve_dataset(config["dataset"])
     return recipe, recipe.complete(config)
 
 

@@ -66,6 +66,8 @@ class SpeechCVAE(nn.Module):
             are the ``voice`` inputs. n_mels, frames: the spectrogram's size. latent_dim, hidden:
             the latent size and the hidden layers of encoder (and, reversed, decoder). embedding_dim:
             size of the digit and voice embeddings. sigma_db: the decoder's standard deviation (dB).
+        sample_rate, n_fft, hop_length: the STFT the spectrograms come from (Slaney mel bands from 0
+            to sample_rate / 2), which turning them back into sound needs.
 
     Shapes: ``loss(x (B, n_mels, frames) dB, targets (B, 2) int [digit, voice])`` → scalar;
     ``sample(digits (B,), voices (B,), rng)`` → (B, n_mels, frames) dB (NumPy).
@@ -85,6 +87,9 @@ class SpeechCVAE(nn.Module):
         embedding_dim=16,
         sigma_db=4.0,
         num_classes=10,
+        sample_rate=8000,
+        n_fft=512,
+        hop_length=128,
     ):
         super().__init__()
         if not voices or not all(isinstance(v, str) for v in voices):
@@ -94,6 +99,7 @@ class SpeechCVAE(nn.Module):
         self.voices = list(voices)
         self.n_mels, self.frames, self.latent_dim = int(n_mels), int(frames), int(latent_dim)
         self.num_classes, self.sigma_db = int(num_classes), float(sigma_db)
+        self.sample_rate, self.n_fft, self.hop_length = int(sample_rate), int(n_fft), int(hop_length)
         hidden = list(hidden)
         size = self.n_mels * self.frames
         self.digit_embedding = nn.Embedding(num_classes, embedding_dim)

@@ -25,6 +25,7 @@ from mathdl.train.plots import (
 from mathdl.train.progress import ProgressLine
 from mathdl.train.strategies import (
     Adversarial,
+    ConditionalModelLoss,
     ContrastiveDivergence,
     ModelLoss,
     NonFiniteLoss,
@@ -43,6 +44,7 @@ __all__ = [
     "History",
     "LambdaCallback",
     "ModelCheckpoint",
+    "ConditionalModelLoss",
     "ModelLoss",
     "NonFiniteLoss",
     "ProgressLine",

@@ -69,6 +69,13 @@ class Recipe:
         options["model_args"] = dict(self.tiny_model_args.get(name, self.tiny.get("model_args", {})))
         return options
 
+    def resolve_dataset(self, name):
+        """The ``--dataset`` value as stored in the run config (a known name, or an absolute folder
+        path so --resume works from anywhere); CommandError for anything else. Image data here."""
+        from mathdl.cli.recipes.images import resolve_dataset
+
+        return resolve_dataset(name)
+
     def complete(self, config):
         """Fill options whose default depends on others (an optimiser's learning rate); the
         completed config is what config.json and checkpoints store."""
@@ -149,7 +156,7 @@ def recipe(cls):
 
 
 def _load_all():
-    from mathdl.cli.recipes import classifiers, generative, language, seq2seq  # noqa: F401
+    from mathdl.cli.recipes import classifiers, generative, language, seq2seq, speech  # noqa: F401
 
 
 def get_recipe(name):
