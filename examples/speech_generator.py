@@ -1,16 +1,16 @@
-"""Train the digit speech generator (a conditional VAE over log-mel spectrograms) and measure it.
+"""Measure the digit speech generator (a speech-cvae run) with the spoken-digit recogniser.
 
-    python examples/speech_generator.py --root DIR --recognizer RUN/recognizer.npz [--epochs 40]
+    mathdl train --model speech-digits --dataset DIR --out runs/recognizer     # the judge
+    mathdl train --model speech-cvae --dataset DIR --out runs/generator        # the generator
+    python examples/speech_generator.py --root DIR --generator runs/generator --recognizer runs/recognizer
         [--out examples/output/speech_generator] [--seeds 100 101 102 103 104] [--temperature 0.7]
-    python examples/speech_generator.py --root DIR --recognizer ... --generator RUN/generator.npz  # measure only
 
-``--root``: the full corpus (``make_spoken_digits``; 8 takes of every word by 72 training voices, the
-takes differing in speed and pitch: what the latent variable learns). ``--recognizer``: a checkpoint
-written by ``examples/speech_recognizer.py``. Measures, on seeds not used while developing the model
-(``--seeds``):
+``--root``: the full corpus (``mathdl data spoken-digits``), for the corpus takes used as a reference
+point. ``--recognizer``: a speech-digits run folder or ``recognizer.npz`` of
+``examples/speech_recognizer.py``. Measures, on seeds not used while developing the model (``--seeds``):
 
-* recognition: every digit in every evaluation voice (one variant per accent and three per accent
-  for 24 voices), generated as a one-second clip (mel → non-negative filterbank inversion → fast
+* recognition: every digit in every evaluation voice (m1, f2, m5 in each of the 8 accents: 24
+  training voices), generated as a one-second clip (mel → non-negative filterbank inversion → fast
   Griffin-Lim), classified by the recogniser; the accuracy and a confusion matrix;
 * the log-spectral distance (DTW-aligned, voiced frames, 257 bins at n_fft 512) between each
   generated word and espeak-ng's rendering of the same word by the same voice at its default speed
@@ -48,13 +48,7 @@ def parse_args():
     parser.add_argument(
         "--recognizer", required=True, help="recognizer.npz from examples/speech_recognizer.py"
     )
-    parser.add_argument("--generator", default=None, help="a trained generator checkpoint: measure only")
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--hidden", type=int, nargs="+", default=[512])
-    parser.add_argument("--latent", type=int, default=16)
-    parser.add_argument("--sigma-db", type=float, default=4.0)
+    parser.add_argument("--generator", required=True, help="a speech-cvae run folder (mathdl train) or checkpoint")
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104])
     parser.add_argument("--gl-iterations", type=int, default=100)
@@ -63,8 +57,8 @@ def parse_args():
 
 
 def load_model(path):
-    """(model in eval mode, its checkpoint config) from a training checkpoint."""
-    content = load_checkpoint(path)
+    """(model in eval mode, its checkpoint config) from a run folder (its checkpoint.npz) or a checkpoint."""
+    content = load_checkpoint(os.path.join(path, "checkpoint.npz") if os.path.isdir(path) else path)
     model = models.from_config(content["config"]["model"])
     model.load_state_dict(content["model"])
     model.eval()
@@ -227,77 +221,35 @@ def write_listening_files(generator, references, out, seed, temperature, n_iter)
     return paths
 
 
-def train_generator(args, corpus):
-    """The conditional VAE trained with the Trainer (the model-loss step: L = model.loss(x, [digit, voice]))."""
-    from mathdl import optim
-    from mathdl.data import DataLoader, FeatureDataset
-    from mathdl.train import Trainer
-    from mathdl.train.strategies import ConditionalModelLoss
-
-    voices = sorted(set(corpus.speakers.tolist()))
-    voice_ids = np.searchsorted(voices, corpus.speakers)
-    data = FeatureDataset(
-        (corpus.waveforms, np.stack([corpus.labels, voice_ids], axis=1)), LogMel(**GENERATOR_FEATURES)
-    )
-    model = models.build(
-        "speech-cvae", voices=voices, n_mels=GENERATOR_FEATURES["n_mels"], frames=data.features.shape[2],
-        latent_dim=args.latent, hidden=args.hidden, sigma_db=args.sigma_db, sample_rate=GENERATOR_FEATURES["sr"],
-        n_fft=GENERATOR_FEATURES["n_fft"], hop_length=GENERATOR_FEATURES["hop_length"],
-    )  # fmt: skip
-    optimizer = optim.Adam(model.parameters(), lr=args.lr)
-    trainer = Trainer(
-        model, optimizer, strategy=ConditionalModelLoss(), config={"features": GENERATOR_FEATURES}, verbose=2
-    )
-    start = time.perf_counter()
-    trainer.fit(DataLoader(data, batch_size=args.batch_size, shuffle=True), args.epochs)
-    seconds = time.perf_counter() - start
-    path = trainer.save_checkpoint(os.path.join(args.out, "generator.npz"))
-    model.eval()
-    return model, path, seconds, trainer.history.history["loss"]
-
-
 def main():
     args = parse_args()
     md.manual_seed(0)
     os.makedirs(args.out, exist_ok=True)
     corpus = SpokenDigits(root=args.root, train=True)
-    results = {"load_average_start": os.getloadavg()}
-    if args.generator is None:
-        generator, path, seconds, losses = train_generator(args, corpus)
-        results.update(train_seconds=round(seconds, 1), loss_per_epoch=losses, checkpoint=path)
-    else:
-        generator, _ = load_model(args.generator)
+    results = {"generator": args.generator, "recognizer": args.recognizer, "load_average_start": os.getloadavg()}
+    generator, _ = load_model(args.generator)
     recognizer, recognizer_config = load_model(args.recognizer)
-    recognizer_features = LogMel(**recognizer_config["features"])
+    features = recognizer_config.get("features") or recognizer_config["run"]["features"]
+    start = time.perf_counter()
     accuracy, matrix = measure_recognition(
-        generator, recognizer, recognizer_features, args.seeds, args.temperature, args.gl_iterations
+        generator, recognizer, LogMel(**features), args.seeds, args.temperature, args.gl_iterations
     )
     lsd, references = measure_lsd(generator, corpus, args.seeds, args.temperature, args.gl_iterations)
-    figures = [
-        plot_confusion_matrix(matrix, os.path.join(args.out, "generated_confusion_matrix.png"), espeak.WORDS)
-        and os.path.join(args.out, "generated_confusion_matrix.png"),
-        plot_spectrograms(
-            generator,
-            references,
-            args.seeds[0],
-            args.temperature,
-            args.gl_iterations,
-            os.path.join(args.out, "generated_vs_espeak.png"),
-        ),  # fmt: skip
-    ]
-    wavs = write_listening_files(
-        generator, references, args.out, args.seeds[0], args.temperature, args.gl_iterations
-    )
+    matrix_path = os.path.join(args.out, "generated_confusion_matrix.png")
+    plot_confusion_matrix(matrix, matrix_path, espeak.WORDS)
+    figure = plot_spectrograms(generator, references, args.seeds[0], args.temperature, args.gl_iterations,
+                               os.path.join(args.out, "generated_vs_espeak.png"))  # fmt: skip
+    wavs = write_listening_files(generator, references, args.out, args.seeds[0], args.temperature, args.gl_iterations)
     results.update(
         recognised=accuracy, words=int(matrix.sum()), seeds=args.seeds, temperature=args.temperature,
-        recognizer=args.recognizer, log_spectral_distance_db=lsd, confusion_matrix=matrix.tolist(),
-        load_average_end=os.getloadavg(),
+        griffin_lim_iterations=args.gl_iterations, log_spectral_distance_db=lsd, confusion_matrix=matrix.tolist(),
+        measure_seconds=round(time.perf_counter() - start, 1), load_average_end=os.getloadavg(),
     )  # fmt: skip
     write_text_atomic(os.path.join(args.out, "results.json"), json.dumps(results, indent=1) + "\n")
     print(f"recognised {accuracy:.4f} of {matrix.sum()} generated words (seeds {args.seeds})")
     for name, (mean, std, count) in lsd.items():
         print(f"log-spectral distance, {name}: {mean:.2f} ± {std:.2f} dB ({count} pairs)")
-    for path in [*figures, *wavs, os.path.join(args.out, "results.json")]:
+    for path in [matrix_path, figure, *wavs, os.path.join(args.out, "results.json")]:
         print(f"wrote {path}")
 
 
