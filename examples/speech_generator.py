@@ -3,7 +3,7 @@
     mathdl train --model speech-digits --dataset DIR --out runs/recognizer     # the judge
     mathdl train --model speech-cvae --dataset DIR --out runs/generator        # the generator
     python examples/speech_generator.py --root DIR --generator runs/generator --recognizer runs/recognizer
-        [--out examples/output/speech_generator] [--seeds 100 101 102 103 104] [--temperature 0.7]
+        [--out examples/output/speech_generator] [--seeds 100 101 102 103 104] [--temperature 0.5]
 
 ``--root``: the full corpus (``mathdl data spoken-digits``), for the corpus takes used as a reference
 point. ``--recognizer``: a speech-digits run folder or ``recognizer.npz`` of
@@ -48,8 +48,10 @@ def parse_args():
     parser.add_argument(
         "--recognizer", required=True, help="recognizer.npz from examples/speech_recognizer.py"
     )
-    parser.add_argument("--generator", required=True, help="a speech-cvae run folder (mathdl train) or checkpoint")
-    parser.add_argument("--temperature", type=float, default=0.7)
+    parser.add_argument(
+        "--generator", required=True, help="a speech-cvae run folder (mathdl train) or checkpoint"
+    )
+    parser.add_argument("--temperature", type=float, default=0.5)
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104])
     parser.add_argument("--gl-iterations", type=int, default=100)
     parser.add_argument("--out", default=os.path.join("examples", "output", "speech_generator"))
@@ -226,7 +228,11 @@ def main():
     md.manual_seed(0)
     os.makedirs(args.out, exist_ok=True)
     corpus = SpokenDigits(root=args.root, train=True)
-    results = {"generator": args.generator, "recognizer": args.recognizer, "load_average_start": os.getloadavg()}
+    results = {
+        "generator": args.generator,
+        "recognizer": args.recognizer,
+        "load_average_start": os.getloadavg(),
+    }
     generator, _ = load_model(args.generator)
     recognizer, recognizer_config = load_model(args.recognizer)
     features = recognizer_config.get("features") or recognizer_config["run"]["features"]
@@ -239,7 +245,9 @@ def main():
     plot_confusion_matrix(matrix, matrix_path, espeak.WORDS)
     figure = plot_spectrograms(generator, references, args.seeds[0], args.temperature, args.gl_iterations,
                                os.path.join(args.out, "generated_vs_espeak.png"))  # fmt: skip
-    wavs = write_listening_files(generator, references, args.out, args.seeds[0], args.temperature, args.gl_iterations)
+    wavs = write_listening_files(
+        generator, references, args.out, args.seeds[0], args.temperature, args.gl_iterations
+    )
     results.update(
         recognised=accuracy, words=int(matrix.sum()), seeds=args.seeds, temperature=args.temperature,
         griffin_lim_iterations=args.gl_iterations, log_spectral_distance_db=lsd, confusion_matrix=matrix.tolist(),

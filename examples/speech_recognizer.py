@@ -7,8 +7,8 @@ clips); without it the 960-clip subset shipped with mathdl is used. ``--augment`
 uniform random SNR in [--snr-low, --snr-high] dB to every training batch (features recomputed per
 batch); otherwise features are computed once and cached (``mathdl.data.FeatureDataset``).
 
-Reports test accuracy on the held-out voices (en-*+m3, m7, f4), clean and with white noise at 10 dB
-SNR (one fixed noise draw, seed 1), writes the confusion matrices (clean and 10 dB test) and the checkpoint
+Reports test accuracy on the held-out voices (en-*+m3, m7, f4), clean and with white noise at 30, 20,
+10, 5 and 0 dB SNR (one fixed noise draw, seed 1), writes the confusion matrices (clean and 10 dB test) and the checkpoint
 (``recognizer.npz``: model, its config and the feature settings) into ``--out`` (default
 ``examples/output/speech_recognizer``), and ``results.json`` with every number.
 """
@@ -80,6 +80,13 @@ def main():
 
     clean, predictions = accuracy_and_predictions(trainer, test)
     noisy, noisy_predictions = accuracy_and_predictions(trainer, test_noisy)
+    by_snr = {
+        snr_db: accuracy_and_predictions(
+            trainer, FeatureDataset(test_clips, features, snr_db=snr_db, seed=1)
+        )[0]
+        for snr_db in (30.0, 20.0, 5.0, 0.0)
+    }
+    by_snr[10.0] = noisy
     os.makedirs(args.out, exist_ok=True)
     matrix = confusion_matrix(test.labels, predictions, num_classes=10)
     noisy_matrix = confusion_matrix(test.labels, noisy_predictions, num_classes=10)
@@ -99,6 +106,7 @@ def main():
         "train_accuracy_last_epoch": history.history["accuracy"][-1],
         "test_accuracy": clean,
         "test_accuracy_10db_white_noise": noisy,
+        "test_accuracy_by_snr_db": {str(k): by_snr[k] for k in sorted(by_snr, reverse=True)},
         "errors": int((predictions != test.labels).sum()),
         "confusion_matrix": matrix.tolist(),
         "confusion_matrix_10db": noisy_matrix.tolist(),
@@ -107,6 +115,7 @@ def main():
     write_text_atomic(os.path.join(args.out, "results.json"), json.dumps(results, indent=1) + "\n")
     print(f"test accuracy (held-out voices): {clean:.4f} ({results['errors']} errors of {len(test)})")
     print(f"test accuracy with white noise at 10 dB SNR: {noisy:.4f}")
+    print("by SNR: " + ", ".join(f"{k:g} dB {by_snr[k]:.4f}" for k in sorted(by_snr, reverse=True)))
     print(f"training took {seconds:.0f} s; load average {os.getloadavg()}")
     for path in (figure, noisy_figure, checkpoint, os.path.join(args.out, "results.json")):
         print(f"wrote {path}")

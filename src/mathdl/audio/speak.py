@@ -37,7 +37,7 @@ def parse_digits(text):
     return [int(c) for c in kept]
 
 
-def words_to_mel(generator, digits, voice=None, seed=0, temperature=0.7):
+def words_to_mel(generator, digits, voice=None, seed=0, temperature=0.5):
     """The generator's log-mel spectrogram (n_mels, frames) dB of every digit, in order (one batch)."""
     index = generator.voice_index(voice) if voice is not None else 0
     rng = np.random.default_rng(seed)
@@ -50,7 +50,7 @@ def speak(
     out=None,
     voice=None,
     seed=0,
-    temperature=0.7,
+    temperature=0.5,
     gap_seconds=0.15,
     n_iter=100,
     overwrite=False,

@@ -25,7 +25,7 @@ def add_speak(subparsers):
         "--seed", type=int, default=0, help="seed of the latent draws and phases (default: 0)"
     )
     parser.add_argument(
-        "--temperature", type=non_negative_float, default=0.7, help="scale of the latent draws (default: 0.7)"
+        "--temperature", type=non_negative_float, default=0.5, help="scale of the latent draws (default: 0.5)"
     )
     parser.add_argument(
         "--gap",

@@ -83,7 +83,7 @@ class SpeechCVAE(nn.Module):
         n_mels=64,
         frames=63,
         latent_dim=16,
-        hidden=(512,),
+        hidden=(512, 512),
         embedding_dim=16,
         sigma_db=4.0,
         num_classes=10,

@@ -175,7 +175,7 @@ class SpeechGenerator(Recipe):
     options = {
         "dataset": SUBSET,
         "limit": None,
-        "epochs": 60,
+        "epochs": 80,
         "batch_size": 64,
         "optimizer": "adam",
         "lr": 1e-3,
@@ -259,7 +259,7 @@ class SpeechGenerator(Recipe):
             raise CommandError(str(error)) from None
 
 
-def say(model, text, path, seed=0, temperature=0.7, voice=None, overwrite=True):
+def say(model, text, path, seed=0, temperature=0.5, voice=None, overwrite=True):
     """``mathdl.audio.speak.speak`` into ``path``; returns the path."""
     from mathdl.audio.speak import speak
 
@@ -267,7 +267,7 @@ def say(model, text, path, seed=0, temperature=0.7, voice=None, overwrite=True):
     return path
 
 
-def plot_generated(model, text, path, seed=0, temperature=0.7, voice=None):
+def plot_generated(model, text, path, seed=0, temperature=0.5, voice=None):
     """The generated log-mel spectrogram of ``text`` (words joined by silences) as a figure."""
     from mathdl.audio.speak import parse_digits, words_to_mel
     from mathdl.audio.synthesis import join_words
