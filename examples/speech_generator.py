@@ -54,6 +54,9 @@ def parse_args():
     parser.add_argument("--temperature", type=float, default=0.5)
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104])
     parser.add_argument("--gl-iterations", type=int, default=100)
+    parser.add_argument(
+        "--sweep", type=float, nargs="*", default=[0.0, 0.7, 1.0], help="temperatures also tried"
+    )
     parser.add_argument("--out", default=os.path.join("examples", "output", "speech_generator"))
     return parser.parse_args()
 
@@ -95,13 +98,20 @@ def evaluation_voices():
     return [f"{accent}+{variant}" for accent in espeak.ACCENTS for variant in EVAL_VARIANTS]
 
 
-def measure_recognition(generator, recognizer, recognizer_features, seeds, temperature, n_iter):
+def generate_evaluation_words(generator, seeds, temperature, n_iter):
+    """{seed: clips (240, 8000)}: every digit by every evaluation voice, per seed; and the digits."""
     voices = evaluation_voices()
     digits = np.tile(np.arange(10), len(voices))
     indices = np.repeat([generator.voice_index(v) for v in voices], 10)
+    return {
+        seed: generate_clips(generator, digits, indices, seed, temperature, n_iter)[0] for seed in seeds
+    }, digits
+
+
+def measure_recognition(generated, digits, recognizer, recognizer_features):
+    """(accuracy, confusion matrix) of the recogniser on generated words ``{seed: clips}``."""
     truth, predicted = [], []
-    for seed in seeds:
-        clips, _ = generate_clips(generator, digits, indices, seed, temperature, n_iter)
+    for seed, clips in generated.items():
         predicted.append(recognise(recognizer, recognizer_features, clips))
         truth.append(digits)
         print(
@@ -133,7 +143,7 @@ def power_spectrogram(clip):
     return power[:, start:stop]
 
 
-def measure_lsd(generator, corpus, seeds, temperature, n_iter):
+def measure_lsd(generated, corpus, n_iter):
     """Mean log-spectral distances (dB) of generated words and of the reference points (module docstring)."""
     voices = evaluation_voices()
     references = render_references(voices)
@@ -144,9 +154,7 @@ def measure_lsd(generator, corpus, seeds, temperature, n_iter):
     reference_power = [[power_spectrogram(references[v, d]) for d in range(10)] for v in range(len(voices))]
     distances = {"generated": [], "mel + Griffin-Lim of espeak-ng": [], "espeak-ng, corpus take 0": []}
     distances.update({"espeak-ng, another voice": [], "espeak-ng, another word": []})
-    digits = np.tile(np.arange(10), len(voices))
-    indices = np.repeat([generator.voice_index(v) for v in voices], 10)
-    generated = [generate_clips(generator, digits, indices, seed, temperature, n_iter)[0] for seed in seeds]
+    generated = list(generated.values())
     for v, voice in enumerate(voices):
         for d in range(10):
             reference = reference_power[v][d]
@@ -237,10 +245,19 @@ def main():
     recognizer, recognizer_config = load_model(args.recognizer)
     features = recognizer_config.get("features") or recognizer_config["run"]["features"]
     start = time.perf_counter()
-    accuracy, matrix = measure_recognition(
-        generator, recognizer, LogMel(**features), args.seeds, args.temperature, args.gl_iterations
-    )
-    lsd, references = measure_lsd(generator, corpus, args.seeds, args.temperature, args.gl_iterations)
+    generated, digits = generate_evaluation_words(generator, args.seeds, args.temperature, args.gl_iterations)
+    accuracy, matrix = measure_recognition(generated, digits, recognizer, LogMel(**features))
+    lsd, references = measure_lsd(generated, corpus, args.gl_iterations)
+    if args.second_recognizer:
+        second, second_config = load_model(args.second_recognizer)
+        second_features = second_config.get("features") or second_config["run"]["features"]
+        results["recognised_by_second_recognizer"] = measure_recognition(
+            generated, digits, second, LogMel(**second_features)
+        )[0]
+    sweep = {}
+    for temperature in args.sweep:  # recognition against the temperature, on the first seed
+        words, _ = generate_evaluation_words(generator, args.seeds[:1], temperature, args.gl_iterations)
+        sweep[str(temperature)] = measure_recognition(words, digits, recognizer, LogMel(**features))[0]
     matrix_path = os.path.join(args.out, "generated_confusion_matrix.png")
     plot_confusion_matrix(matrix, matrix_path, espeak.WORDS)
     figure = plot_spectrograms(generator, references, args.seeds[0], args.temperature, args.gl_iterations,
@@ -249,12 +266,13 @@ def main():
         generator, references, args.out, args.seeds[0], args.temperature, args.gl_iterations
     )
     results.update(
-        recognised=accuracy, words=int(matrix.sum()), seeds=args.seeds, temperature=args.temperature,
+        recognised=accuracy, recognised_by_temperature_first_seed=sweep, words=int(matrix.sum()), seeds=args.seeds, temperature=args.temperature,
         griffin_lim_iterations=args.gl_iterations, log_spectral_distance_db=lsd, confusion_matrix=matrix.tolist(),
         measure_seconds=round(time.perf_counter() - start, 1), load_average_end=os.getloadavg(),
     )  # fmt: skip
     write_text_atomic(os.path.join(args.out, "results.json"), json.dumps(results, indent=1) + "\n")
     print(f"recognised {accuracy:.4f} of {matrix.sum()} generated words (seeds {args.seeds})")
+    print("on the first seed, by temperature: " + ", ".join(f"{t}: {a:.4f}" for t, a in sweep.items()))
     for name, (mean, std, count) in lsd.items():
         print(f"log-spectral distance, {name}: {mean:.2f} ± {std:.2f} dB ({count} pairs)")
     for path in [matrix_path, figure, *wavs, os.path.join(args.out, "results.json")]:

@@ -34,7 +34,7 @@ OPTIONS = {
     ),
     "limit": (
         {"type": positive_int, "metavar": "N"},
-        "use only the first N training examples (images, or characters of the corpus) for a quick run",
+        "use only the first N training examples (images, or characters of the corpus; spoken digits: N clips drawn with the seed) for a quick run",
     ),
     "epochs": (
         {"type": positive_int, "metavar": "N"},

@@ -278,8 +278,8 @@ def plot_generated(model, text, path, seed=0, temperature=0.5, voice=None):
         return None
     digits = parse_digits(text)
     mel = join_words(list(words_to_mel(model, digits, voice, seed, temperature)), gap_frames=9)
-    figure, axis = plt.subplots(figsize=(max(4.0, 0.012 * mel.shape[1] * 8), 3.2))
     seconds = mel.shape[1] * model.hop_length / model.sample_rate
+    figure, axis = plt.subplots(figsize=(min(16.0, 3.0 + 1.6 * seconds), 3.2))
     image = axis.imshow(
         mel, origin="lower", aspect="auto", cmap="magma", vmin=-80, extent=(0, seconds, 0, mel.shape[0])
     )
