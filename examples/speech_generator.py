@@ -46,8 +46,11 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--root", required=True, help="the full corpus folder (make_spoken_digits)")
     parser.add_argument(
-        "--recognizer", required=True, help="recognizer.npz from examples/speech_recognizer.py"
+        "--recognizer",
+        required=True,
+        help="a speech-digits run folder or recognizer.npz (examples/speech_recognizer.py)",
     )
+    parser.add_argument("--second-recognizer", default=None, help="another recogniser judging the same words")
     parser.add_argument(
         "--generator", required=True, help="a speech-cvae run folder (mathdl train) or checkpoint"
     )
