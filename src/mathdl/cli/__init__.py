@@ -10,6 +10,8 @@
     mathdl upscale runs/espcn-x2 in.png out.png              # a super-resolution run on a PNG
     mathdl stylize astronaut brick --out out.png              # Gatys style transfer
     mathdl tune examples/tune_mlp.toml  # a cross-validated hyper-parameter search from a TOML file
+    mathdl speak runs/20260101-140000 "3 1 4" --out pi.wav   # digits said by a speech-cvae run
+    mathdl data spoken-digits --out data/spoken_digits       # the full spoken-digit corpus (espeak-ng)
     mathdl rl cartpole --agent a2c
     mathdl gradcheck                     # the gradient-check table of every op
 
@@ -22,9 +24,11 @@ import argparse
 import sys
 
 from mathdl.cli.common import CommandError
+from mathdl.cli.data import add_data
 from mathdl.cli.evaluate import add_evaluate, add_generate
 from mathdl.cli.images import add_stylize, add_upscale
 from mathdl.cli.misc import add_gradcheck, add_rl
+from mathdl.cli.speak import add_speak
 from mathdl.cli.train import add_train, peek_model
 from mathdl.cli.tune import add_tune
 from mathdl.cli.vision import add_detect, add_track
@@ -37,6 +41,8 @@ COMMANDS = [
     add_track,
     add_upscale,
     add_stylize,
+    add_speak,
+    add_data,
     add_tune,
     add_rl,
     add_gradcheck,

@@ -83,9 +83,7 @@ def run_evaluate(args):
     if args.dataset is not None:
         if "dataset" not in config:
             raise CommandError(f"--dataset does not apply to a {config['model']} run")
-        from mathdl.cli.recipes.images import resolve_dataset
-
-        config["dataset"] = resolve_dataset(args.dataset)
+        config["dataset"] = get_recipe(config["model"]).resolve_dataset(args.dataset)
     recipe, data, trainer = _load_run(path, checkpoint, config)
     numbers = plain(recipe.evaluate(trainer, data, config))
     result = {"checkpoint": path, "model": config["model"], "epoch": checkpoint["epoch"], **numbers}

@@ -20,16 +20,36 @@ def sr_scale(text):
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw")
 
+
+def snr_range(text):
+    """'0,40' → [0.0, 40.0]; 'none' → [] (no noise; an empty list, since None means 'not given')
+    (argparse type of --augment-snr)."""
+    import argparse
+
+    if text.strip().lower() in ("none", "[]"):
+        return []
+    try:
+        low, high = (float(part) for part in text.strip("[] ").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected LOW,HIGH in dB (e.g. 0,40) or none, got {text!r}"
+        ) from None
+    if not low <= high:
+        raise argparse.ArgumentTypeError(f"LOW must not exceed HIGH, got {text!r}")
+    return [low, high]
+
+
 # name -> (argparse keyword arguments, help without the default)
 OPTIONS = {
     "dataset": (
         {"metavar": "NAME_OR_FOLDER"},
         "fashion-mnist-subset (shipped), fashion-mnist, mnist, or a folder of the four IDX files; "
-        "image-to-image models: photographs (scikit-image's) or blocks (synthetic)",
+        "image-to-image models: photographs (scikit-image's) or blocks (synthetic); speech models: "
+        "spoken-digits-subset (shipped) or a folder made by 'mathdl data spoken-digits'",
     ),
     "limit": (
         {"type": positive_int, "metavar": "N"},
-        "use only the first N training examples (images, or characters of the corpus) for a quick run",
+        "use only the first N training examples (images, or characters of the corpus; spoken digits: N clips drawn with the seed) for a quick run",
     ),
     "epochs": (
         {"type": positive_int, "metavar": "N"},
@@ -75,6 +95,10 @@ OPTIONS = {
         "fresh training scenes per epoch (no scene is seen twice)",
     ),
     "eval_scenes": ({"type": positive_int, "metavar": "N"}, "held-out scenes for the closing mAP"),
+    "augment_snr": (
+        {"type": snr_range, "metavar": "LOW,HIGH"},
+        "add white noise at a random SNR in [LOW, HIGH] dB to each training clip (a quarter stay clean); 'none' for no noise",
+    ),
 }
 
 

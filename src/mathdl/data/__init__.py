@@ -8,6 +8,7 @@ datasets (MNIST, Fashion-MNIST, the shipped offline Fashion-MNIST subset).
 """
 
 from mathdl.data import transforms
+from mathdl.data.audio_features import FeatureDataset, LogMel, add_white_noise
 from mathdl.data.dataloader import DataLoader, WorkerInfo, default_collate, default_convert, get_worker_info
 from mathdl.data.dataset import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset
 from mathdl.data.datasets import (
@@ -72,6 +73,9 @@ from mathdl.data.text import (
 )
 
 __all__ = [
+    "FeatureDataset",
+    "LogMel",
+    "add_white_noise",
     "PHOTOGRAPH_NAMES",
     "PhotographsUnavailableError",
     "TEST_PHOTOGRAPHS",

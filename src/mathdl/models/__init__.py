@@ -12,7 +12,9 @@ or denoising autoencoder), ``vae``, ``gan`` (MLP, DCGAN or WGAN-GP), ``rbm``. La
 ``char-rnn``, ``char-lstm``, ``char-gru``, ``char-transformer``; sequence to sequence:
 ``seq2seq-attention``, ``seq2seq-transformer``. Super-resolution of luminance: ``srcnn``, ``espcn``
 (``build('espcn', scale=3)``); the style-transfer feature network trained on photograph patches:
-``photo-patch-cnn`` (``RandomFeatures`` is its untrained twin). Not registered: ``dncnn.DnCNN`` (denoiser).
+``photo-patch-cnn`` (``RandomFeatures`` is its untrained twin). Speech: ``speech-digits`` (a log-mel CNN
+recognising spoken digits), ``speech-cvae`` (a conditional VAE generating their log-mel
+spectrograms). Not registered: ``dncnn.DnCNN`` (denoiser).
 Training goes through ``mathdl.train.Trainer`` with the step strategy each model needs; the
 ``mathdl train`` command knows every registered model's data, options and figures.
 """
@@ -28,6 +30,8 @@ from mathdl.models import (  # noqa: F401  (importing registers them)
     rbm,
     seq2seq,
     softmax_regression,
+    speech_generator,
+    speech_recognizer,
     style_features,
     superresolution,
     vae,
@@ -44,6 +48,8 @@ from mathdl.models.rbm import BernoulliRBM
 from mathdl.models.registry import UnknownModelError, available, build, from_config, get, register
 from mathdl.models.seq2seq import Seq2SeqAttention, TransformerSeq2Seq
 from mathdl.models.softmax_regression import SoftmaxRegression
+from mathdl.models.speech_generator import SpeechCVAE
+from mathdl.models.speech_recognizer import SpeechDigitCNN
 from mathdl.models.style_features import PatchClassifier, RandomFeatures
 from mathdl.models.superresolution import ESPCN, SRCNN
 from mathdl.models.vae import VAE
@@ -78,6 +84,8 @@ __all__ = [
     "SmallCNN",
     "SRCNN",
     "SoftmaxRegression",
+    "SpeechCVAE",
+    "SpeechDigitCNN",
     "TransformerSeq2Seq",
     "UnknownModelError",
     "VAE",

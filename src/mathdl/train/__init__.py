@@ -32,6 +32,7 @@ from mathdl.train.plots import (
 from mathdl.train.progress import ProgressLine
 from mathdl.train.strategies import (
     Adversarial,
+    ConditionalModelLoss,
     ContrastiveDivergence,
     ModelLoss,
     NonFiniteLoss,
@@ -52,6 +53,7 @@ __all__ = [
     "InformationPlane",
     "LambdaCallback",
     "ModelCheckpoint",
+    "ConditionalModelLoss",
     "ModelLoss",
     "NonFiniteLoss",
     "ProgressLine",

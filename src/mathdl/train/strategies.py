@@ -14,6 +14,7 @@ Strategies here:
 
 * ``Supervised(loss_fn, metrics)``: ŷ = f(x), L = ℓ(ŷ, y), one optimiser (the classic step).
 * ``ModelLoss()``: L = model.loss(x) for models that define their own loss (autoencoders, VAE).
+* ``ConditionalModelLoss()``: L = model.loss(x, c), the same for a conditional model (the speech CVAE).
 * ``TeacherForcing()``: seq2seq; the decoder reads the true previous target token.
 * ``TruncatedBPTT(clip)``: language models; the recurrent state is carried from one block of
   characters to the next (values, not gradients) and saved in checkpoints.
@@ -209,6 +210,25 @@ class ModelLoss(StepStrategy):
     def eval_step(self, batch):
         inputs = self._inputs(batch)
         return {"loss": float(self.model.loss(inputs).array)}, inputs.shape[0]
+
+
+class ConditionalModelLoss(StepStrategy):
+    """L = model.loss(x, c) for a model whose own loss needs a condition besides the input (a
+    conditional VAE's −ELBO of a spectrogram x given c = [digit, voice]); batches are (x, c) pairs."""
+
+    def __init__(self, clip=None):
+        self.clip = clip
+
+    def train_step(self, batch):
+        inputs, condition = _split_pair(batch, "fit")
+        loss = self.model.loss(inputs, condition)
+        value = self.finite("loss", loss)
+        self.update(loss, clip=self.clip)
+        return {"loss": value}, inputs.shape[0]
+
+    def eval_step(self, batch):
+        inputs, condition = _split_pair(batch, "evaluate")
+        return {"loss": float(self.model.loss(inputs, condition).array)}, inputs.shape[0]
 
 
 class TeacherForcing(StepStrategy):

@@ -163,6 +163,7 @@ def _load_all():
         image_to_image,
         language,
         seq2seq,
+        speech,
     )
 
 
