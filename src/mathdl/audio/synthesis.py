@@ -59,7 +59,10 @@ def mel_to_stft(mel_power, sr, n_fft, n_iter=200, **mel_kwargs):
         raise ValueError(f"mel_to_stft: expected (..., n_mels, frames), got shape {mel_power.shape}")
     if (mel_power < 0).any():
         raise ValueError("mel_to_stft: a mel power spectrogram must be non-negative (convert dB first)")
-    basis = mel_filterbank(sr, n_fft, n_mels=mel_power.shape[-2], **mel_kwargs).astype(np.float64)
+    n_mels = mel_kwargs.pop("n_mels", mel_power.shape[-2])
+    if n_mels != mel_power.shape[-2]:
+        raise ValueError(f"mel_to_stft: n_mels={n_mels} but mel_power has {mel_power.shape[-2]} bands")
+    basis = mel_filterbank(sr, n_fft, n_mels=n_mels, **mel_kwargs).astype(np.float64)
     frames = np.moveaxis(mel_power, -2, 0).reshape(mel_power.shape[-2], -1)
     power = nnls_projected_gradient(basis, frames, n_iter=n_iter)
     shape = (basis.shape[1], *mel_power.shape[:-2], mel_power.shape[-1])

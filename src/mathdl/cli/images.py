@@ -62,7 +62,9 @@ def add_stylize(subparsers):
     )
     parser.add_argument("content", help="PNG file or built-in photograph name")
     parser.add_argument("style", help="PNG file or built-in photograph name")
-    parser.add_argument("--out", required=True, help="PNG file to write (default: none, required)")
+    parser.add_argument(
+        "--out", required=True, help="PNG file to write (required; an existing file is not replaced)"
+    )
     parser.add_argument("--size", type=positive_int, default=160, help="longer side in pixels (default: 160)")
     parser.add_argument("--steps", type=positive_int, default=150, help="optimiser iterations (default: 150)")
     parser.add_argument(

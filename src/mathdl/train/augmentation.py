@@ -21,7 +21,12 @@ class AugmentedSupervised(Supervised):
     ``RandomChoice([MixUp(num_classes=10), CutMix(num_classes=10)])``); loss_fn, metrics (names
     or callables, as the Trainer's), clip: as ``Supervised``.
 
-    >>> trainer = Trainer(model, optimizer, strategy=AugmentedSupervised(MixUp(alpha=0.2, num_classes=10)))
+    >>> from mathdl import nn, optim
+    >>> from mathdl.data.transforms import MixUp
+    >>> from mathdl.train import Trainer
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
+    >>> step = AugmentedSupervised(MixUp(alpha=0.2, num_classes=10))
+    >>> trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), strategy=step)
     """
 
     def __init__(self, batch_transform, loss_fn=None, metrics=("accuracy",), clip=None):

@@ -257,6 +257,8 @@ class DataParallel:
         return batch // self.world_size
 
     def _training_shard(self, data):
+        if callable(getattr(data, "shard", None)):  # a source that knows how to split itself
+            return data.shard(self.rank, self.world_size)
         if isinstance(data, TextStreams):
             rows = self._split(data.batch_size, "text streams")
             shared = _stringify(np.random.default_rng(self.seed).bit_generator.state)
@@ -268,7 +270,8 @@ class DataParallel:
         ):
             raise TypeError(
                 f"Trainer: across ranks the training data must be a DataLoader with a batch size over "
-                f"a map-style dataset, or TextStreams, so each rank can take its shard; got "
+                f"a map-style dataset, TextStreams or a source with shard(rank, world_size), so each rank can take "
+                f"its shard; got "
                 f"{type(data).__name__}. Or give a DataLoader(dataset, sampler=DistributedSampler(dataset)) "
                 f"of this rank's shard"
             )

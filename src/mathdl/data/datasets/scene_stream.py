@@ -9,6 +9,10 @@ interleaves one ``FashionScenes`` per background-noise level (scene i comes from
 scene is seen twice and the detector sees several backgrounds. Scenes are drawn from their own seeds, so
 the stream uses no global random state; ``state_dict()`` is ``{"epoch": e}`` (the next epoch to serve),
 which the Trainer stores in checkpoints, so a resumed run sees the same scenes as an uninterrupted one.
+
+Across the ranks of a data-parallel job, ``stream.shard(rank, world_size)`` serves rank r the r-th of
+W equal consecutive parts of every batch (the Trainer calls it); the scenes of a global batch are the
+same as in one process, so W ranks step as one process with the global batch does.
 """
 
 import numpy as np
@@ -43,6 +47,23 @@ class SceneStream:
             for k, level in enumerate(levels)
         ]
         self.scenes_per_epoch, self.batch_size, self.epoch = int(scenes_per_epoch), int(batch_size), 0
+        self.rank, self.world_size = 0, 1
+
+    def shard(self, rank, world_size):
+        """This stream as rank ``rank`` of ``world_size`` sees it: the rank-th of world_size equal parts
+        of every batch (sharing the scene sources and the epoch position with nothing else)."""
+        for name, value in (("scenes_per_epoch", self.scenes_per_epoch), ("batch_size", self.batch_size)):
+            if value % world_size:
+                raise ValueError(
+                    f"SceneStream: {name} {value} cannot be split evenly over {world_size} ranks; "
+                    f"use a multiple of {world_size}"
+                )
+        if not 0 <= rank < world_size:
+            raise ValueError(f"SceneStream: rank must be in [0, {world_size}), got {rank}")
+        part = object.__new__(SceneStream)
+        part.__dict__.update(self.__dict__)
+        part.rank, part.world_size = int(rank), int(world_size)
+        return part
 
     def __len__(self):
         return -(-self.scenes_per_epoch // self.batch_size)
@@ -56,7 +77,9 @@ class SceneStream:
         first = epoch * self.scenes_per_epoch
         for start in range(first, first + self.scenes_per_epoch, self.batch_size):
             stop = min(start + self.batch_size, first + self.scenes_per_epoch)
-            yield collate_scenes([self.scene(i) for i in range(start, stop)])
+            part = (stop - start) // self.world_size  # exact: both counts divide by world_size
+            low = start + self.rank * part
+            yield collate_scenes([self.scene(i) for i in range(low, low + part)])
 
     def state_dict(self):
         return {"epoch": self.epoch}
