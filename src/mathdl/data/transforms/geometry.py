@@ -118,7 +118,7 @@ class RandomCrop(Transform):
 
 
 class _RandomFlip(Transform):
-    axis = None
+    axis: int | None = None  # the image axis a subclass flips
 
     def __init__(self, p=0.5):
         self.p = check_probability(p, type(self).__name__)
