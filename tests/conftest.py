@@ -2,6 +2,7 @@
 fixture, which skips them (with the reason) where torch is not installed."""
 
 import os
+import signal
 
 # Test arrays are small: BLAS threads only add spinning (and noise when the machine is shared).
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -10,6 +11,12 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402  (after the thread settings, which NumPy reads when it loads)
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
+
+# A run started in the background by a non-interactive shell (`.ci/run &`, nohup) inherits SIGINT
+# ignored, and Python then never raises KeyboardInterrupt; the Ctrl-C tests send real SIGINTs (to this
+# process and to children, which get the default disposition back at exec), so restore the handler.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # ----- hypothesis: deterministic locally, randomised (with a printed seed) in CI -----------------
 # Locally ("dev") every run tries the same examples, fast. In CI ("ci", selected by MATHDL_CI=1)

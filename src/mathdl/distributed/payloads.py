@@ -22,8 +22,9 @@ def _as_bytes(data, where):
 def all_gather_bytes(data):
     """Every rank's ``data`` (bytes), in rank order, on every rank.
 
-    >>> dist.all_gather_bytes(f"rank {dist.get_rank()}".encode())   # doctest: +SKIP
-    [b'rank 0', b'rank 1']
+    In a job of two ranks (``mpiexec -n 2``), every rank gets the same list::
+
+        dist.all_gather_bytes(f"rank {dist.get_rank()}".encode())   # [b'rank 0', b'rank 1']
     """
     data = _as_bytes(data, "all_gather_bytes")
     size = process_group.get_world_size()
@@ -41,7 +42,9 @@ def all_gather_bytes(data):
 def broadcast_bytes(data, src=0):
     """Rank ``src``'s ``data`` (bytes) on every rank; the others' ``data`` is ignored (may be None).
 
-    >>> out = dist.broadcast_bytes(folder.encode() if dist.get_rank() == 0 else None)  # doctest: +SKIP
+    Rank 0 tells every rank the run folder it chose::
+
+        folder = dist.broadcast_bytes(folder.encode() if dist.get_rank() == 0 else None).decode()
     """
     mine = process_group.get_rank() == src
     data = _as_bytes(data, "broadcast_bytes") if mine else b""
