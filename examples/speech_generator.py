@@ -17,6 +17,10 @@ point. ``--recognizer``: a speech-digits run folder or ``recognizer.npz`` of
   and pitch, next to reference points: the same pipeline applied to espeak-ng's own mel spectrogram
   (what mel + Griffin-Lim alone lose), espeak-ng at another speed/pitch (a corpus take), another voice,
   another word;
+* the vocoder's share of the errors: the recogniser's accuracy on espeak-ng's own evaluation words
+  (default speed and pitch), as rendered and after log-mel → filterbank inversion → Griffin-Lim;
+* the same with ``--second-recognizer`` (e.g. one trained without noise), and the recognition of one
+  seed's words at other temperatures (``--sweep``);
 * a figure of generated against espeak-ng spectrograms, and WAV files to listen to.
 """
 
@@ -92,9 +96,13 @@ def generate_clips(generator, digits, voice_indices, seed, temperature, n_iter):
                 mels[start : start + 120], f["sr"], f["n_fft"], f["hop_length"], n_iter, seed=seed
             )
         )
-    clips = np.concatenate(clips)
+    return centred_second(np.concatenate(clips)), mels
+
+
+def centred_second(clips):
+    """Waveforms (B, n ≤ 8000) padded with silence on both sides to one second (B, 8000) float32."""
     pad = 8000 - clips.shape[1]
-    return np.pad(clips, ((0, 0), (pad // 2, pad - pad // 2))).astype(np.float32), mels
+    return np.pad(clips, ((0, 0), (pad // 2, pad - pad // 2))).astype(np.float32)
 
 
 def evaluation_voices():
@@ -146,6 +154,29 @@ def power_spectrogram(clip):
     return power[:, start:stop]
 
 
+def recognise_references(recognizer, features, references, resynthesised, digits):
+    """The vocoder's share of the errors: accuracy on espeak-ng's own evaluation words as rendered,
+    and after the generator's path back to sound (log-mel → filterbank inversion → Griffin-Lim)."""
+    clips = {
+        "espeak-ng": references.reshape(-1, 8000).astype(np.float32),
+        "mel + Griffin-Lim of espeak-ng": centred_second(resynthesised),
+    }
+    return {name: float(np.mean(recognise(recognizer, features, c) == digits)) for name, c in clips.items()}
+
+
+def judge(path, generated, digits, references, resynthesised):
+    """A recogniser's verdicts: accuracy and confusion matrix on the generated words, and its accuracy
+    on espeak-ng's words before and after mel + Griffin-Lim."""
+    recognizer, config = load_model(path)
+    features = LogMel(**(config.get("features") or config["run"]["features"]))
+    accuracy, matrix = measure_recognition(generated, digits, recognizer, features)
+    return dict(
+        recognised=accuracy,
+        confusion_matrix=matrix,
+        references=recognise_references(recognizer, features, references, resynthesised, digits),
+    )
+
+
 def measure_lsd(generated, corpus, n_iter):
     """Mean log-spectral distances (dB) of generated words and of the reference points (module docstring)."""
     voices = evaluation_voices()
@@ -179,7 +210,7 @@ def measure_lsd(generated, corpus, n_iter):
         name: (float(np.mean(values)), float(np.std(values)), len(values))
         for name, values in distances.items()
     }
-    return summary, references
+    return summary, references, resynthesised.reshape(len(voices) * 10, -1)
 
 
 def plot_spectrograms(generator, references, seed, temperature, n_iter, path):
@@ -234,51 +265,67 @@ def write_listening_files(generator, references, out, seed, temperature, n_iter)
     return paths
 
 
+def temperature_sweep(generator, recognizer_path, seed, temperatures, n_iter):
+    """{τ: accuracy of the recogniser on the evaluation words generated at τ with one seed}."""
+    recognizer, config = load_model(recognizer_path)
+    features = LogMel(**(config.get("features") or config["run"]["features"]))
+    sweep = {}
+    for temperature in temperatures:
+        words, digits = generate_evaluation_words(generator, [seed], temperature, n_iter)
+        sweep[str(temperature)] = measure_recognition(words, digits, recognizer, features)[0]
+    return sweep
+
+
+def print_summary(results):
+    for key in ("first", "second"):
+        verdict = results.get(f"{key}_recognizer")
+        if verdict is None:
+            continue
+        print(f"{key} recogniser ({verdict['path']}): recognised {verdict['recognised']:.4f} of "
+              f"{results['words']} generated words (seeds {results['seeds']}); on espeak-ng's words "
+              + ", ".join(f"{name}: {a:.4f}" for name, a in verdict["references"].items()))  # fmt: skip
+    sweep = results["recognised_by_temperature_first_seed"]
+    print("on the first seed, by temperature: " + ", ".join(f"{t}: {a:.4f}" for t, a in sweep.items()))
+    for name, (mean, std, count) in results["log_spectral_distance_db"].items():
+        print(f"log-spectral distance, {name}: {mean:.2f} ± {std:.2f} dB ({count} pairs)")
+
+
 def main():
     args = parse_args()
     md.manual_seed(0)
     os.makedirs(args.out, exist_ok=True)
     corpus = SpokenDigits(root=args.root, train=True)
-    results = {
-        "generator": args.generator,
-        "recognizer": args.recognizer,
-        "load_average_start": os.getloadavg(),
-    }
+    results = {"generator": args.generator, "load_average_start": os.getloadavg()}
     generator, _ = load_model(args.generator)
-    recognizer, recognizer_config = load_model(args.recognizer)
-    features = recognizer_config.get("features") or recognizer_config["run"]["features"]
     start = time.perf_counter()
     generated, digits = generate_evaluation_words(generator, args.seeds, args.temperature, args.gl_iterations)
-    accuracy, matrix = measure_recognition(generated, digits, recognizer, LogMel(**features))
-    lsd, references = measure_lsd(generated, corpus, args.gl_iterations)
-    if args.second_recognizer:
-        second, second_config = load_model(args.second_recognizer)
-        second_features = second_config.get("features") or second_config["run"]["features"]
-        results["recognised_by_second_recognizer"] = measure_recognition(
-            generated, digits, second, LogMel(**second_features)
-        )[0]
-    sweep = {}
-    for temperature in args.sweep:  # recognition against the temperature, on the first seed
-        words, _ = generate_evaluation_words(generator, args.seeds[:1], temperature, args.gl_iterations)
-        sweep[str(temperature)] = measure_recognition(words, digits, recognizer, LogMel(**features))[0]
-    matrix_path = os.path.join(args.out, "generated_confusion_matrix.png")
-    plot_confusion_matrix(matrix, matrix_path, espeak.WORDS)
-    figure = plot_spectrograms(generator, references, args.seeds[0], args.temperature, args.gl_iterations,
-                               os.path.join(args.out, "generated_vs_espeak.png"))  # fmt: skip
+    lsd, references, resynthesised = measure_lsd(generated, corpus, args.gl_iterations)
+    figures = []
+    for key, path in (("first", args.recognizer), ("second", args.second_recognizer)):
+        if path is None:
+            continue
+        verdict = judge(path, generated, digits, references, resynthesised)
+        figures.append(
+            os.path.join(args.out, f"generated_confusion_matrix{'_second' * (key == 'second')}.png")
+        )
+        plot_confusion_matrix(verdict["confusion_matrix"], figures[-1], espeak.WORDS)
+        verdict.update(path=path, confusion_matrix=verdict["confusion_matrix"].tolist())
+        results[f"{key}_recognizer"] = verdict
+    sweep = temperature_sweep(generator, args.recognizer, args.seeds[0], args.sweep, args.gl_iterations)
+    figures.append(plot_spectrograms(generator, references, args.seeds[0], args.temperature, args.gl_iterations,
+                                     os.path.join(args.out, "generated_vs_espeak.png")))  # fmt: skip
     wavs = write_listening_files(
         generator, references, args.out, args.seeds[0], args.temperature, args.gl_iterations
     )
     results.update(
-        recognised=accuracy, recognised_by_temperature_first_seed=sweep, words=int(matrix.sum()), seeds=args.seeds, temperature=args.temperature,
-        griffin_lim_iterations=args.gl_iterations, log_spectral_distance_db=lsd, confusion_matrix=matrix.tolist(),
+        recognised=results["first_recognizer"]["recognised"], recognised_by_temperature_first_seed=sweep,
+        words=len(digits) * len(args.seeds), seeds=args.seeds, temperature=args.temperature,
+        griffin_lim_iterations=args.gl_iterations, log_spectral_distance_db=lsd,
         measure_seconds=round(time.perf_counter() - start, 1), load_average_end=os.getloadavg(),
     )  # fmt: skip
     write_text_atomic(os.path.join(args.out, "results.json"), json.dumps(results, indent=1) + "\n")
-    print(f"recognised {accuracy:.4f} of {matrix.sum()} generated words (seeds {args.seeds})")
-    print("on the first seed, by temperature: " + ", ".join(f"{t}: {a:.4f}" for t, a in sweep.items()))
-    for name, (mean, std, count) in lsd.items():
-        print(f"log-spectral distance, {name}: {mean:.2f} ± {std:.2f} dB ({count} pairs)")
-    for path in [matrix_path, figure, *wavs, os.path.join(args.out, "results.json")]:
+    print_summary(results)
+    for path in [*figures, *wavs, os.path.join(args.out, "results.json")]:
         print(f"wrote {path}")
 
 
