@@ -12,7 +12,7 @@ and A_l = G_l(a), the objective minimised here is
     L(x) = α · ‖F_c(x) − P‖² / ‖P‖²  +  Σ_l (1/L) ‖G_l(x) − A_l‖² / ‖A_l‖²  +  γ · TV₂(x) / (3 H W)
 
 that is Gatys' α L_content + β L_style (``F.content_loss`` = ½‖F − P‖², ``F.style_loss`` with
-E_l = ‖G − A‖² / (4 C_l²)) with each term divided by its value for x = 0 (relative errors), so that
+E_l = ‖G − A‖² / (4 C_l²)) with each term divided by its value for all-zero features (relative errors: ‖P‖², ‖A_l‖²), so that
 α has the same meaning whatever the scale of a network's features (a random network and a trained
 one differ by orders of magnitude), plus the squared total variation (``F.total_variation``, p = 2)
 per pixel difference, which removes the high-frequency noise that matching statistics of deep
