@@ -41,13 +41,16 @@ from mathdl.ops.conv_arrays import (  # noqa: F401  (re-exported: pooling, quant
     Geometry,
     _padding,
     _pair,
+    as_chwn_view,
     col2im,
     conv2d_forward,
     conv2d_grad_input,
     conv2d_grad_weight,
     im2col,
+    is_chwn,
     output_size,
     pad_chwn,
+    padded_chwn,
     same_padding,
     to_chwn,
     window_slice,
@@ -71,23 +74,31 @@ class Conv2d(Function):
         self.geometry = geometry
         self.out_hw = out_hw
         self.cols = None
+        self.padded = None
 
     def forward(self, x, w, b=None):
-        y, cols = conv2d_forward(x, w, self.geometry, self.out_hw)
+        padded = padded_chwn(x, self.geometry.padding)
+        y, cols = conv2d_forward(x, w, self.geometry, self.out_hw, padded)
         # Kept for the weight gradient when the layer fitted in one block (big layers rebuild their
         # blocks in backward rather than hold a C·kh·kw × H·W·N matrix per layer until then).
         self.cols = cols if cols is not None and cols.nbytes <= COLS_CACHE_BYTES else None
+        # An input not laid out (C, H, W, N) (a caller's NCHW array, a network's first layer) cost a
+        # transposing copy: its padded copy is kept for the weight gradient instead of redone.
+        if self.cols is None and not is_chwn(x):
+            self.padded = padded
         if b is not None:
             y += b.reshape(-1, 1, 1, 1)
         return y.transpose(3, 0, 1, 2)
 
     def backward(self, gy):
         x, w = self.inputs[0], self.inputs[1]
-        gx = Conv2dGradInput(self.geometry, x.shape[2:])(gy, w) if x.requires_grad else None
+        # ȳ in the (C, H, W, N) layout once for both products (an NCHW ȳ is a transposing copy)
+        fast_gy = as_chwn_view(gy.array) if x.requires_grad or w.requires_grad else None
+        gx = Conv2dGradInput(self.geometry, x.shape[2:], fast_gy)(gy, w) if x.requires_grad else None
         gw = None
         if w.requires_grad:
-            gw = Conv2dGradWeight(self.geometry, w.shape, self.cols)(x, gy)
-        self.cols = None
+            gw = Conv2dGradWeight(self.geometry, w.shape, self.cols, self.padded, fast_gy)(x, gy)
+        self.cols = self.padded = None
         if len(self.inputs) == 2:
             return gx, gw
         gb = gy.sum(axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
@@ -102,12 +113,14 @@ class Conv2dGradInput(Function):
     It is linear in each input: its gradients are conv2d(ḡ, w) for ȳ and the weight gradient of a
     convolution of ḡ for w."""
 
-    def __init__(self, geometry, in_hw):
+    def __init__(self, geometry, in_hw, fast_gy=None):
         self.geometry = geometry
         self.in_hw = tuple(in_hw)
+        self.fast_gy = fast_gy  # ȳ's values laid out (C, H, W, N), when the caller has them
 
     def forward(self, gy, w):
-        return conv2d_grad_input(gy, w, self.geometry, self.in_hw)
+        fast_gy, self.fast_gy = self.fast_gy, None
+        return conv2d_grad_input(gy if fast_gy is None else fast_gy, w, self.geometry, self.in_hw)
 
     def backward(self, ggx):
         gy, w = self.inputs
@@ -123,14 +136,16 @@ class Conv2dGradWeight(Function):
     Inputs x (N, C, H, W), ȳ (N, O, H_out, W_out); output of ``kernel_shape`` (O, C/g, kh, kw).
     Bilinear: its gradients are conv_transpose2d(ȳ, ḡ) for x and conv2d(x, ḡ) for ȳ."""
 
-    def __init__(self, geometry, kernel_shape, cols=None):
+    def __init__(self, geometry, kernel_shape, cols=None, padded=None, fast_gy=None):
+        # cols, x's padded CHWN copy and ȳ laid out CHWN, when the caller has them (used once)
         self.geometry = geometry
         self.kernel_shape = tuple(kernel_shape)
-        self.cols = cols
+        self.cols, self.padded, self.fast_gy = cols, padded, fast_gy
 
     def forward(self, x, gy):
-        gw = conv2d_grad_weight(x, gy, self.geometry, self.kernel_shape, self.cols)
-        self.cols = None
+        gy = gy if self.fast_gy is None else self.fast_gy
+        gw = conv2d_grad_weight(x, gy, self.geometry, self.kernel_shape, self.cols, self.padded)
+        self.cols = self.padded = self.fast_gy = None
         return gw
 
     def backward(self, ggw):
