@@ -35,8 +35,10 @@ col2im scatter loops over the kh·kw kernel offsets adding strided slices (no ``
 import numbers
 from collections.abc import Sequence
 
-from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd import grad_mode
+from mathdl.autograd.function import Function, _wrap, as_tensor
 from mathdl.autograd.tensor import Tensor
+from mathdl.ops.blas_sums import sum_last
 from mathdl.ops.conv_arrays import (  # noqa: F401  (re-exported: pooling, quantization, tests)
     Geometry,
     _padding,
@@ -93,7 +95,7 @@ class Conv2d(Function):
     def backward(self, gy):
         x, w = self.inputs[0], self.inputs[1]
         # ȳ in the (C, H, W, N) layout once for both products (an NCHW ȳ is a transposing copy)
-        fast_gy = as_chwn_view(gy.array) if x.requires_grad or w.requires_grad else None
+        fast_gy = as_chwn_view(gy.array)
         gx = Conv2dGradInput(self.geometry, x.shape[2:], fast_gy)(gy, w) if x.requires_grad else None
         gw = None
         if w.requires_grad:
@@ -101,7 +103,12 @@ class Conv2d(Function):
         self.cols = self.padded = None
         if len(self.inputs) == 2:
             return gx, gw
-        gb = gy.sum(axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
+        gb = None
+        if self.inputs[2].requires_grad:
+            if grad_mode._enabled:  # recorded for a higher derivative
+                gb = gy.sum(axis=(0, 2, 3))
+            else:  # Σ_{n,i,j} ȳ as row sums of ȳ's (C, H·W·N) matrix: one GEMV with a vector of ones
+                gb = _wrap(sum_last(to_chwn(fast_gy).reshape(fast_gy.shape[1], -1)), False)
         return gx, gw, gb
 
 
