@@ -47,7 +47,8 @@ def _binary(a: TensorLike, b: TensorLike, op: str) -> tuple[Tensor, Tensor]:
     else:
         b = as_tensor(b)
         a = as_tensor(a, like=b)
-    if a.array.dtype != b.array.dtype:
+    dtype_a, dtype_b = a.array.dtype, b.array.dtype
+    if dtype_a is not dtype_b and dtype_a != dtype_b:  # (builtin dtypes are singletons: `is` first)
         a, b = _promote(a, b)
     shape_a, shape_b = a.array.shape, b.array.shape
     if shape_a != shape_b:
