@@ -217,6 +217,7 @@ def conv2d(
     int or (h, w); ``padding``: int, (ph, pw), ((top, bottom), (left, right)), ``'valid'`` (0) or
     ``'same'`` (H_out = H; stride 1 only; the odd pixel goes to the bottom/right as in PyTorch).
     Returns (N, O, H_out, W_out), H_out = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1 (here: 2×2 window sums):
+    >>> import numpy as np
     >>> conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))).tolist()
     [[[[4.0, 4.0], [4.0, 4.0]]]]
     """
@@ -285,6 +286,7 @@ def conv_transpose2d(
     copy of the kernel, scaled by it, into the output at stride s:
     y[n, c, s·i + d·u − p, s·j + d·v − p] += Σ_{o ∈ group} x[n, o, i, j] · w[o, c, u, v].
     Output (N, C_out, H_out, W_out) with H_out = (H − 1)s − 2p + d(kh − 1) + output_padding + 1:
+    >>> import numpy as np
     >>> conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2))).tolist()
     [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
     """
