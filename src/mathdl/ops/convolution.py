@@ -315,8 +315,7 @@ def conv_transpose2d(
                 f"{op}: output_padding {output_padding} must be smaller than stride "
                 f"{stride} or dilation {dilation}"
             )
-    kernel = w.shape[2:]
-    geometry = Geometry(kernel, stride, padding, dilation, groups)
+    geometry = Geometry(kernel := w.shape[2:], stride, padding, dilation, groups)
     in_hw = tuple(
         (n - 1) * s - a - b_ + d * (k - 1) + 1 + e
         for n, s, (a, b_), d, k, e in zip(x.shape[2:], stride, padding, dilation, kernel, output_padding)
