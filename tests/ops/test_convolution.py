@@ -225,3 +225,12 @@ def test_nchw_and_chwn_inputs_give_the_same_gradients(rng, monkeypatch, stride):
     windows = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))[:, :, ::stride, ::stride]
     np.testing.assert_allclose(grads[0][1], np.einsum("noij,ncijuv->ocuv", gy, windows), rtol=1e-10)
     np.testing.assert_allclose(grads[0][2], gy.sum(axis=(0, 2, 3)), rtol=1e-10)
+
+
+@pytest.mark.parametrize("channels,out_channels", [(1, 8), (16, 32)])  # thin (row by row) and large
+def test_weight_gradient_in_row_blocks_equals_the_window_sum(rng, monkeypatch, channels, out_channels):
+    from mathdl.ops import conv_arrays
+
+    # blocks of two output rows (and a last one of one): K·W_out·N·8 bytes per row, N = 3
+    monkeypatch.setattr(conv_arrays, "CHUNK_BYTES", 2 * channels * 9 * 6 * 3 * 8)
+    test_weight_gradient_equals_the_window_sum(rng, channels, out_channels)

@@ -352,10 +352,44 @@ def conv2d_grad_input(gy, w, geometry, in_hw):
     return gxp[:, pt : pt + in_hw[0], pl : pl + in_hw[1]].transpose(3, 0, 1, 2)
 
 
+def _thin(cols_rows, out_channels, groups, rows):
+    """Whether (cols · Ȳᵀ) is a tiny (K × O) result from a very long sum (a first layer: K = kh·kw)."""
+    return groups == 1 and cols_rows * out_channels <= 4096 and rows > 1
+
+
+def _row_by_row(cols, gy_rows, rows):
+    """cols · Ȳᵀ = Σ_r cols_r · Ȳ_rᵀ over the ``rows`` output rows the columns hold: for a thin
+    result, one GEMM per output row, summed, is ~10x faster than one GEMM whose inner dimension is
+    H_out·W_out·N. ``cols`` (K, rows·M), ``gy_rows`` (O, rows·M) -> (K, O)."""
+    per_row = cols.reshape(cols.shape[0], rows, -1).transpose(1, 0, 2)
+    gy_per_row = gy_rows.reshape(gy_rows.shape[0], rows, -1).transpose(1, 2, 0)
+    return np.matmul(per_row, gy_per_row).sum(axis=0)
+
+
+def _grad_weight_in_blocks(view, gy_rows, blocks, groups, dtype):
+    """(cols · Ȳᵀ) grouped, (g, K/g, O/g), with the im2col matrix rebuilt block by block of rows."""
+    c, kh, kw, rows, _, _ = view.shape
+    k, out_channels = c * kh * kw, gy_rows.shape[0]
+    per_row = gy_rows.reshape(out_channels, rows, -1)
+    gw_t = np.zeros((groups, k // groups, out_channels // groups), dtype=dtype)
+    buffer = _block_buffer(view, blocks)
+    for start, stop in blocks:
+        block = _copy_block(buffer, view, start, stop)
+        if _thin(k, out_channels, groups, stop - start):
+            gw_t[0] += _row_by_row(block, per_row[:, start:stop], stop - start)
+            continue
+        gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)
+        gw_t += np.matmul(block.reshape(groups, k // groups, -1), gy_block.transpose(0, 2, 1))
+    return gw_t
+
+
 def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None, padded=None):
     """∂L/∂w = Ȳ colsᵀ on arrays, shape ``kernel_shape`` (O, C/g, kh, kw). Without ``cols`` the
     im2col matrix is rebuilt (from ``padded``, x's ``padded_chwn``, if given), block by block of
-    output rows for big layers."""
+    output rows for big layers.
+
+    Computed as (cols · Ȳᵀ)ᵀ: OpenBLAS runs this tall-output form several times faster (and far
+    more steadily on a busy machine) than Ȳ · colsᵀ, whose long inner dimension it splits badly."""
     groups = geometry.groups
     gy_rows = _rows_chwn(gy)
     out_channels = gy_rows.shape[0]
@@ -365,23 +399,10 @@ def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None, padded=None):
         if len(blocks) == 1:
             cols = np.ascontiguousarray(view).reshape(k, -1)
         else:
-            per_row = gy_rows.reshape(out_channels, out_hw[0], -1)
-            gw_t = np.zeros((groups, k // groups, out_channels // groups), dtype=np.result_type(x, gy))
-            buffer = _block_buffer(view, blocks)
-            for start, stop in blocks:
-                block = _copy_block(buffer, view, start, stop).reshape(groups, k // groups, -1)
-                gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)
-                gw_t += np.matmul(block, gy_block.transpose(0, 2, 1))
+            gw_t = _grad_weight_in_blocks(view, gy_rows, blocks, groups, np.result_type(x, gy))
             return np.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(kernel_shape)
-    # Computed as (cols · Ȳᵀ)ᵀ: OpenBLAS runs this tall-output form several times faster (and far
-    # more steadily on a busy machine) than Ȳ · colsᵀ, whose long inner dimension it splits badly.
-    if groups == 1 and cols.shape[0] * out_channels <= 4096 and gy.shape[2] > 1:
-        # A tiny (K × O) result from a very long sum (a first layer: K = kh·kw): one GEMM per output
-        # row, summed, is ~10x faster than one GEMM with an inner dimension of H_out·W_out·N.
-        rows = gy.shape[2]
-        per_row = cols.reshape(cols.shape[0], rows, -1).transpose(1, 0, 2)
-        gy_per_row = gy_rows.reshape(out_channels, rows, -1).transpose(1, 2, 0)
-        gw_t = np.matmul(per_row, gy_per_row).sum(axis=0)
+    if _thin(cols.shape[0], out_channels, groups, gy.shape[2]):
+        gw_t = _row_by_row(cols, gy_rows, gy.shape[2])
         return np.ascontiguousarray(gw_t.T).reshape(kernel_shape)
     if groups == 1:
         gw_t = cols @ gy_rows.T
