@@ -13,10 +13,6 @@ MAX_FUNCTION_LINES = 60
 _PARALLEL = "being edited by another branch; lead splits after merge"
 # path relative to src/ (a file) or "path::qualified.name" (a function) -> why it stays
 ALLOWED: dict[str, str] = {
-    # 599 lines before its public signatures were annotated (ruff puts one parameter per line);
-    # ops/ is being edited by another branch: the argument checks (_pair, _padding, _batched,
-    # _check_*) are the natural file to split out after the merge
-    "mathdl/ops/convolution.py": _PARALLEL,
     # 56 lines before its signature was annotated (one parameter per line); same reason
     "mathdl/ops/convolution.py::conv2d": _PARALLEL,
     "mathdl/train/loop.py::Trainer.fit": _PARALLEL,

@@ -177,3 +177,60 @@ def test_im2col_and_col2im_are_adjoint(rng):
     c = rng.standard_normal(cols.shape)
     back = col2im(c, geometry, (7, 6), out_hw, 3, 2)
     np.testing.assert_allclose((cols * c).sum(), (x * back).sum(), rtol=1e-12)
+
+
+def test_nchw_to_chwn_copy_in_batch_blocks_is_the_transposition(rng, monkeypatch):
+    from mathdl.ops import conv_arrays
+
+    monkeypatch.setattr(conv_arrays, "TRANSPOSE_MIN_BYTES", 0)  # the blocked path at any size
+    x = rng.standard_normal((37, 3, 5, 4)).astype(np.float32)  # 37 = two blocks of 16 and a rest
+    assert not conv_arrays.is_chwn(x)
+    chwn = conv_arrays.as_chwn(x)
+    np.testing.assert_array_equal(chwn, x.transpose(1, 2, 3, 0))
+    assert chwn.flags.c_contiguous
+    view = conv_arrays.as_chwn_view(x)
+    assert conv_arrays.is_chwn(view) and conv_arrays.as_chwn_view(view) is view
+    np.testing.assert_array_equal(view, x)
+    padded = conv_arrays.padded_chwn(x, ((1, 2), (0, 1)))
+    np.testing.assert_array_equal(padded, np.pad(x, ((0, 0), (0, 0), (1, 2), (0, 1))).transpose(1, 2, 3, 0))
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_nchw_and_chwn_inputs_give_the_same_gradients(rng, monkeypatch, stride):
+    # An NCHW x keeps its padded CHWN copy for the weight gradient and an NCHW ȳ is converted once
+    # for both products; a CHWN-backed x and ȳ take neither path (backward's copy of ȳ keeps its
+    # layout). Same numbers either way.
+    from mathdl.ops import conv_arrays
+
+    monkeypatch.setattr(conv_arrays, "TRANSPOSE_MIN_BYTES", 0)
+    monkeypatch.setattr(conv_arrays, "CHUNK_BYTES", 1)  # row blocks: no im2col matrix kept
+    x = rng.standard_normal((20, 3, 7, 6))
+    w, b = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    y_shape = conv2d(x, w, b, stride, 1).shape
+    gy = rng.standard_normal(y_shape)
+    grads = []
+    for layout in ("nchw", "chwn"):
+        xs, gys = x, gy
+        if layout == "chwn":
+            xs = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+            gys = np.ascontiguousarray(gy.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+        tensors = [md.tensor(a, requires_grad=True) for a in (xs, w, b)]
+        y = conv2d(*tensors, stride=stride, padding=1)
+        assert (y.creator.padded is not None) == (layout == "nchw")
+        y.backward(md.tensor(gys))
+        grads.append([t.grad.array for t in tensors])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(2, 3))[:, :, ::stride, ::stride]
+    np.testing.assert_allclose(grads[0][1], np.einsum("noij,ncijuv->ocuv", gy, windows), rtol=1e-10)
+    np.testing.assert_allclose(grads[0][2], gy.sum(axis=(0, 2, 3)), rtol=1e-10)
+
+
+@pytest.mark.parametrize("channels,out_channels", [(1, 8), (16, 32)])  # thin (row by row) and large
+def test_weight_gradient_in_row_blocks_equals_the_window_sum(rng, monkeypatch, channels, out_channels):
+    from mathdl.ops import conv_arrays
+
+    # blocks of two output rows (and a last one of one): K·W_out·N·8 bytes per row, N = 3
+    monkeypatch.setattr(conv_arrays, "CHUNK_BYTES", 2 * channels * 9 * 6 * 3 * 8)
+    test_weight_gradient_equals_the_window_sum(rng, channels, out_channels)

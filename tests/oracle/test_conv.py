@@ -133,16 +133,16 @@ def test_conv2d_in_row_blocks_matches_torch(
     torch, rng, monkeypatch, kernel, stride, padding, dilation, groups
 ):
     # Big layers run im2col + GEMM block by block of output rows; force one-row blocks here.
-    import mathdl.ops.convolution as convolution
+    import mathdl.ops.conv_arrays as conv_arrays
 
-    monkeypatch.setattr(convolution, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_arrays, "CHUNK_BYTES", 1)
     test_conv2d_matches_torch(torch, rng, kernel, stride, padding, dilation, groups)
 
 
 @pytest.mark.parametrize("case", [(3, 2, 1, 1, 1, 1), (3, 1, 0, 0, 2, 2), (2, 1, 1, 1, 2, 1)])
 def test_conv_transpose2d_and_double_backward_in_row_blocks(torch, rng, monkeypatch, case):
-    import mathdl.ops.convolution as convolution
+    import mathdl.ops.conv_arrays as conv_arrays
 
-    monkeypatch.setattr(convolution, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_arrays, "CHUNK_BYTES", 1)
     test_conv_transpose2d_matches_torch(torch, rng, *case)
     test_conv2d_double_backward_matches_torch(torch, rng)

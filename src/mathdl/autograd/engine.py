@@ -310,7 +310,9 @@ def backward(
         )
     gy = _check_grad_output(y, grad, "backward")
     if grad is not None and not create_graph:
-        gy = _wrap(gy.array.copy(), False)  # the caller keeps its array; ours may become a .grad
+        # the caller keeps its array; ours may become a .grad (order "K": in the caller's memory
+        # layout, e.g. the (C, H, W, N) one a convolution's gradient products read fastest)
+        gy = _wrap(gy.array.copy(order="K"), False)
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         if not inputs:

@@ -78,7 +78,8 @@ class Unsaved(Tensor):
 
 def _unsaved(x):
     stand_in = Unsaved.__new__(Unsaved)
-    stand_in._shape, stand_in._dtype = x.shape, x.dtype
+    array = x.array  # (x is a Tensor, not a stand-in: its array, not the shape/dtype properties)
+    stand_in._shape, stand_in._dtype = array.shape, array.dtype
     stand_in.requires_grad = x.requires_grad
     stand_in.creator = x.creator
     stand_in.output_index = x.output_index

@@ -21,10 +21,11 @@ def _array_grad(g, x):
     shape and dtype of input ``x`` as ``grad_like`` does for Tensors; None when x needs none."""
     if not x.requires_grad:
         return None
-    if g.shape != x.shape:
-        g = _sum_to_array(g, x.shape)
-    if g.dtype != x.dtype and x.dtype.kind == "f":
-        g = g.astype(x.dtype)
+    shape, dtype = x.shape, x.dtype
+    if g.shape != shape:
+        g = _sum_to_array(g, shape)
+    if g.dtype is not dtype and g.dtype != dtype and dtype.kind == "f":
+        g = g.astype(dtype)
     return _wrap(g, False)
 
 
@@ -47,7 +48,8 @@ def _binary(a: TensorLike, b: TensorLike, op: str) -> tuple[Tensor, Tensor]:
     else:
         b = as_tensor(b)
         a = as_tensor(a, like=b)
-    if a.array.dtype != b.array.dtype:
+    dtype_a, dtype_b = a.array.dtype, b.array.dtype
+    if dtype_a is not dtype_b and dtype_a != dtype_b:  # (builtin dtypes are singletons: `is` first)
         a, b = _promote(a, b)
     shape_a, shape_b = a.array.shape, b.array.shape
     if shape_a != shape_b:
@@ -60,7 +62,9 @@ def _binary(a: TensorLike, b: TensorLike, op: str) -> tuple[Tensor, Tensor]:
 
 
 # (a needs a gradient, b needs one) -> the inputs a product's backward reads
-_SAVES_OF_PRODUCT = {(False, False): (), (True, False): (1,), (False, True): (0,), (True, True): (0, 1)}
+# _SAVES_OF_PRODUCT[a needs a gradient][b needs one]: a product keeps each factor only when the
+# other needs a gradient (nested tuples indexed by bools: no key tuple to build and hash per op)
+_SAVES_OF_PRODUCT = (((), (0,)), ((1,), (0, 1)))
 
 
 class Add(Function):
@@ -99,7 +103,7 @@ class Mul(Function):
     @property
     def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
         a, b = self.inputs
-        return _SAVES_OF_PRODUCT[a.requires_grad, b.requires_grad]
+        return _SAVES_OF_PRODUCT[a.requires_grad][b.requires_grad]
 
     def forward(self, a, b):
         return a * b
@@ -216,7 +220,7 @@ class MatMul(Function):
     @property
     def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
         a, b = self.inputs
-        return _SAVES_OF_PRODUCT[a.requires_grad, b.requires_grad]
+        return _SAVES_OF_PRODUCT[a.requires_grad][b.requires_grad]
 
     def forward(self, a, b):
         return np.matmul(a, b)

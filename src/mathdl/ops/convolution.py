@@ -34,340 +34,32 @@ col2im scatter loops over the kh·kw kernel offsets adding strided slices (no ``
 
 import numbers
 from collections.abc import Sequence
-from typing import Any
 
-import numpy as np
-
-from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd import grad_mode
+from mathdl.autograd.function import Function, _wrap, as_tensor
 from mathdl.autograd.tensor import Tensor
+from mathdl.ops.blas_sums import sum_last
+from mathdl.ops.conv_arrays import (  # noqa: F401  (re-exported: pooling, quantization, tests)
+    Geometry,
+    _padding,
+    _pair,
+    as_chwn_view,
+    col2im,
+    conv2d_forward,
+    conv2d_grad_input,
+    conv2d_grad_weight,
+    im2col,
+    is_chwn,
+    output_size,
+    pad_chwn,
+    padded_chwn,
+    same_padding,
+    to_chwn,
+    window_slice,
+    window_view,
+)
 from mathdl.ops.shape import reshape
 from mathdl.typing import IntPair, TensorLike
-
-# ----- geometry -------------------------------------------------------------------------------
-
-
-def _pair(value: Any, name: str, op: str, minimum: int) -> tuple[int, int]:
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        pair = (int(value), int(value))
-    elif (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
-    ):
-        pair = (int(value[0]), int(value[1]))
-    else:
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
-    return pair
-
-
-def _padding(padding: Any, op: str) -> tuple[tuple[int, int], ...]:
-    """((top, bottom), (left, right)) from an int, a pair (ph, pw) or a pair of pairs."""
-    if (
-        isinstance(padding, (tuple, list))
-        and len(padding) == 2
-        and all(isinstance(p, (tuple, list)) for p in padding)
-    ):
-        pads = tuple(_pair(tuple(p), "padding", op, 0) for p in padding)
-        return pads
-    ph, pw = _pair(padding, "padding", op, 0)
-    return (ph, ph), (pw, pw)
-
-
-def same_padding(size, kernel_size, stride=1, dilation=1):
-    """The ((top, bottom), (left, right)) padding that makes H_out = ⌈H / s⌉ (TensorFlow/Keras
-    ``padding='same'``; the odd pixel goes to the bottom/right). ``size`` is (H, W)."""
-    pads = []
-    for n, k, s, d in zip(
-        size,
-        _pair(kernel_size, "kernel_size", "same_padding", 1),
-        _pair(stride, "stride", "same_padding", 1),
-        _pair(dilation, "dilation", "same_padding", 1),
-    ):
-        total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
-        pads.append((total // 2, total - total // 2))
-    return tuple(pads)
-
-
-def output_size(size, kernel_size, stride, padding, dilation):
-    """(H_out, W_out) of a convolution or pooling window sweep: ⌊(H + pt + pb − d(k−1) − 1)/s⌋ + 1."""
-    return tuple(
-        (n + a + b - d * (k - 1) - 1) // s + 1
-        for n, k, s, (a, b), d in zip(size, kernel_size, stride, padding, dilation)
-    )
-
-
-class Geometry:
-    """Kernel size, stride, ((top, bottom), (left, right)) padding and dilation of a window sweep."""
-
-    __slots__ = ("kernel", "stride", "padding", "dilation", "groups")
-
-    def __init__(self, kernel, stride, padding, dilation, groups=1):
-        self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
-        self.groups = groups
-
-    def out_size(self, size):
-        return output_size(size, self.kernel, self.stride, self.padding, self.dilation)
-
-    def padded(self, size):
-        return tuple(n + a + b for n, (a, b) in zip(size, self.padding))
-
-
-# ----- array kernels (CHWN layout) ---------------------------------------------------------------
-
-
-def to_chwn(x):
-    """An NCHW array seen as (C, H, W, N) (a view; contiguous when x came from these ops)."""
-    return x.transpose(1, 2, 3, 0)
-
-
-def pad_chwn(x, padding, value=0.0):
-    """(C, H, W, N) array padded in H and W; without padding the array itself (no copy)."""
-    (pt, pb), (pl, pr) = padding
-    if not (pt or pb or pl or pr):
-        return x
-    c, h, w, n = x.shape
-    out = np.empty((c, h + pt + pb, w + pl + pr, n), dtype=x.dtype)
-    if value == 0.0:
-        out[:, :pt] = 0
-        out[:, h + pt :] = 0
-        out[:, pt : h + pt, :pl] = 0
-        out[:, pt : h + pt, w + pl :] = 0
-    else:
-        out.fill(value)
-    out[:, pt : pt + h, pl : pl + w] = x
-    return out
-
-
-def window_view(xp, geometry, out_hw):
-    """Zero-copy view (C, kh, kw, H_out, W_out, N) of the windows of a padded (C, Hp, Wp, N) array:
-    view[c, u, v, i, j, n] = xp[c, s·i + d·u, s·j + d·v, n]."""
-    (kh, kw), (sh, sw), (dh, dw) = geometry.kernel, geometry.stride, geometry.dilation
-    c, _, _, n = xp.shape
-    s_c, s_h, s_w, s_n = xp.strides
-    return np.lib.stride_tricks.as_strided(
-        xp,
-        shape=(c, kh, kw, out_hw[0], out_hw[1], n),
-        strides=(s_c, dh * s_h, dw * s_w, sh * s_h, sw * s_w, s_n),
-        writeable=False,
-    )
-
-
-def window_slice(geometry, out_hw, u, v):
-    """The (H, W) index of the pixels that kernel offset (u, v) reads for every output position."""
-    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
-    return (
-        slice(dh * u, dh * u + sh * (out_hw[0] - 1) + 1, sh),
-        slice(dw * v, dw * v + sw * (out_hw[1] - 1) + 1, sw),
-    )
-
-
-def im2col(x_chwn, geometry, out_hw=None):
-    """cols of shape (C·kh·kw, H_out·W_out·N) from a (C, H, W, N) array: one copy of the window view.
-
-    ``out_hw`` may cap the output size (a transposed convolution's output_padding can leave rows
-    that no window of the matching convolution needs)."""
-    xp = pad_chwn(x_chwn, geometry.padding)
-    if out_hw is None:
-        out_hw = geometry.out_size(x_chwn.shape[1:3])
-    cols = np.ascontiguousarray(window_view(xp, geometry, out_hw))
-    return cols.reshape(cols.shape[0] * cols.shape[1] * cols.shape[2], -1), out_hw
-
-
-def _add_windows(out, cols, geometry, start):
-    """out[c, s·i + d·u, s·j + d·v, n] += cols[c, u, v, i − start, j, n] for a block of output rows
-    i ∈ [start, start + rows): one strided slice per kernel offset (overlaps add up)."""
-    (sh, sw), (dh, dw) = geometry.stride, geometry.dilation
-    _, kh, kw, rows, width, _ = cols.shape
-    for u in range(kh):
-        row_slice = slice(dh * u + sh * start, dh * u + sh * (start + rows - 1) + 1, sh)
-        for v in range(kw):
-            out[:, row_slice, dw * v : dw * v + sw * (width - 1) + 1 : sw] += cols[:, u, v]
-
-
-def col2im(cols, geometry, in_hw, out_hw, channels, batch):
-    """The adjoint of im2col: each column entry is added back to the pixel it was read from.
-
-    ``cols`` (C·kh·kw, H_out·W_out·N) -> (C, H, W, N). Loops over the kh·kw kernel offsets, adding
-    one strided slice per offset (overlapping windows accumulate; no ``np.add.at``)."""
-    (kh, kw) = geometry.kernel
-    (pt, _), (pl, _) = geometry.padding
-    out = np.zeros((channels,) + geometry.padded(in_hw) + (batch,), dtype=cols.dtype)
-    _add_windows(out, cols.reshape(channels, kh, kw, out_hw[0], out_hw[1], batch), geometry, 0)
-    return out[:, pt : pt + in_hw[0], pl : pl + in_hw[1]]
-
-
-def _grouped(matrix, groups):
-    """(rows, cols) -> (g, rows/g, cols) view."""
-    return matrix.reshape(groups, matrix.shape[0] // groups, matrix.shape[1])
-
-
-def _rows_chwn(array4d):
-    """An NCHW gradient/feature array as the (C, H·W·N) matrix of its CHWN layout."""
-    chwn = to_chwn(array4d)
-    return chwn.reshape(chwn.shape[0], -1)
-
-
-# An im2col block of about this size stays in cache between its copy and its GEMM; bigger layers
-# are processed in blocks of output rows (a whole 64-channel layer would stream ~60 MB through
-# memory twice).
-CHUNK_BYTES = 2 * 2**20
-
-
-def _row_blocks(kernel_rows, out_hw, batch, itemsize):
-    """Ranges of output rows whose im2col block (K × rows·W_out·N) is about CHUNK_BYTES."""
-    per_row = kernel_rows * out_hw[1] * batch * itemsize
-    rows = max(1, CHUNK_BYTES // max(per_row, 1))
-    return [(start, min(start + rows, out_hw[0])) for start in range(0, out_hw[0], rows)]
-
-
-def _block_buffer(view, blocks):
-    """One reusable (C·kh·kw, rows·W_out·N) array for the largest block (allocating a fresh block
-    each time costs page faults comparable to the copy itself)."""
-    c, kh, kw, _, width, batch = view.shape
-    rows = max(stop - start for start, stop in blocks)
-    return np.empty((c * kh * kw, rows * width * batch), dtype=view.dtype)
-
-
-def _copy_block(buffer, view, start, stop):
-    """The im2col columns of output rows [start, stop) copied into the front of ``buffer``; returns
-    that (K, (stop − start)·W_out·N) part of it."""
-    c, kh, kw, _, width, batch = view.shape
-    part = buffer[:, : (stop - start) * width * batch]
-    np.copyto(part.reshape(c, kh, kw, stop - start, width, batch), view[:, :, :, start:stop])
-    return part
-
-
-def _windows(x, geometry, out_hw):
-    """The (C, kh, kw, H_out, W_out, N) window view of x (padded), its output size and K = C·kh·kw."""
-    xc = to_chwn(x)
-    if out_hw is None:
-        out_hw = geometry.out_size(xc.shape[1:3])
-    view = window_view(pad_chwn(xc, geometry.padding), geometry, out_hw)
-    return view, tuple(out_hw), view.shape[0] * view.shape[1] * view.shape[2]
-
-
-def conv2d_forward(x, w, geometry, out_hw=None):
-    """y = conv2d(x, w) on arrays; returns (y in (O, H_out, W_out, N) layout, cols or None).
-
-    ``cols`` is the whole im2col matrix when the layer fits in one block (it is then kept for the
-    weight gradient); big layers run block by block over output rows and return None."""
-    groups = geometry.groups
-    out_channels = w.shape[0]
-    view, out_hw, k = _windows(x, geometry, out_hw)
-    batch = x.shape[0]
-    blocks = _row_blocks(k, out_hw, batch, x.itemsize)
-    if len(blocks) == 1:
-        cols = np.ascontiguousarray(view).reshape(k, -1)
-        if groups == 1:
-            y = w.reshape(out_channels, -1) @ cols
-        else:
-            y = np.matmul(w.reshape(groups, out_channels // groups, -1), _grouped(cols, groups))
-        return y.reshape(out_channels, out_hw[0], out_hw[1], batch), cols
-    y = np.empty((out_channels,) + out_hw + (batch,), dtype=np.result_type(x, w))
-    weight = w.reshape(groups, out_channels // groups, k // groups)
-    buffer = _block_buffer(view, blocks)
-    for start, stop in blocks:
-        cols = _copy_block(buffer, view, start, stop).reshape(groups, k // groups, -1)
-        out = y[:, start:stop].reshape(groups, out_channels // groups, -1)  # a view into y
-        if groups == 1:
-            np.matmul(weight[0], cols[0], out=out[0])
-        else:
-            np.matmul(weight, cols, out=out)
-    return y, None
-
-
-def _flipped_transposed_kernel(w, groups):
-    """w (O, C/g, kh, kw) -> w' (C, O/g, kh, kw) with w'[c, o] = w[o, c] rotated by 180° (per group)."""
-    out_channels, per_group, kh, kw = w.shape
-    wg = w.reshape(groups, out_channels // groups, per_group, kh, kw).transpose(0, 2, 1, 3, 4)
-    return np.ascontiguousarray(
-        wg.reshape(groups * per_group, out_channels // groups, kh, kw)[:, :, ::-1, ::-1]
-    )
-
-
-def _full_correlation_padding(geometry, in_hw, out_hw):
-    """Padding of ȳ that turns a stride-1 input gradient into a plain correlation, or None."""
-    if geometry.stride != (1, 1):
-        return None
-    pads = []
-    for n, m, k, d, (before, _) in zip(in_hw, out_hw, geometry.kernel, geometry.dilation, geometry.padding):
-        top = d * (k - 1) - before
-        bottom = n - m + d * (k - 1) - top
-        if top < 0 or bottom < 0:
-            return None
-        pads.append((top, bottom))
-    return tuple(pads)
-
-
-def conv2d_grad_input(gy, w, geometry, in_hw):
-    """∂L/∂x = col2im(Wᵀ Ȳ) on arrays (also the forward of conv_transpose2d); NCHW view.
-
-    With stride 1 and no more input than output pixels per channel, it is computed instead as the
-    "full" correlation of ȳ (padded by d(k − 1) − p) with the kernel rotated by 180° and its channel
-    axes swapped, ∂L/∂x[n, c, h, w'] = Σ_{o,u,v} w[o, c, u, v] ȳ[n, o, h + p − d·u, w' + p − d·v]:
-    the same sum, but as a forward-shaped GEMM with no scatter."""
-    groups = geometry.groups
-    out_hw = gy.shape[2:]
-    full = _full_correlation_padding(geometry, in_hw, out_hw)
-    if full is not None and w.shape[0] * in_hw[0] * in_hw[1] <= w.shape[1] * groups * out_hw[0] * out_hw[1]:
-        flipped = _flipped_transposed_kernel(w, groups)
-        gx, _ = conv2d_forward(
-            gy, flipped, Geometry(geometry.kernel, (1, 1), full, geometry.dilation, groups), tuple(in_hw)
-        )
-        return gx.transpose(3, 0, 1, 2)
-    gy_rows = _rows_chwn(gy)
-    out_channels, channels, batch = w.shape[0], w.shape[1] * groups, gy.shape[0]
-    (kh, kw), (pt, _), (pl, _) = geometry.kernel, geometry.padding[0], geometry.padding[1]
-    k = channels * kh * kw
-    weight_t = w.reshape(groups, out_channels // groups, k // groups).transpose(0, 2, 1)
-    per_row = gy_rows.reshape(out_channels, out_hw[0], -1)
-    gxp = np.zeros((channels,) + geometry.padded(in_hw) + (batch,), dtype=np.result_type(gy, w))
-    # Wᵀ Ȳ block by block of output rows, each block scattered back at once (col2im).
-    for start, stop in _row_blocks(k, out_hw, batch, gy.itemsize):
-        gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)
-        gcols = weight_t[0] @ gy_block[0] if groups == 1 else np.matmul(weight_t, gy_block)
-        _add_windows(gxp, gcols.reshape(channels, kh, kw, stop - start, out_hw[1], batch), geometry, start)
-    return gxp[:, pt : pt + in_hw[0], pl : pl + in_hw[1]].transpose(3, 0, 1, 2)
-
-
-def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None):
-    """∂L/∂w = Ȳ colsᵀ on arrays, shape ``kernel_shape`` (O, C/g, kh, kw). Without ``cols`` the
-    im2col matrix is rebuilt, block by block of output rows for big layers."""
-    groups = geometry.groups
-    gy_rows = _rows_chwn(gy)
-    out_channels = gy_rows.shape[0]
-    if cols is None:
-        view, out_hw, k = _windows(x, geometry, gy.shape[2:])
-        blocks = _row_blocks(k, out_hw, x.shape[0], x.itemsize)
-        if len(blocks) == 1:
-            cols = np.ascontiguousarray(view).reshape(k, -1)
-        else:
-            per_row = gy_rows.reshape(out_channels, out_hw[0], -1)
-            gw_t = np.zeros((groups, k // groups, out_channels // groups), dtype=np.result_type(x, gy))
-            buffer = _block_buffer(view, blocks)
-            for start, stop in blocks:
-                block = _copy_block(buffer, view, start, stop).reshape(groups, k // groups, -1)
-                gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)
-                gw_t += np.matmul(block, gy_block.transpose(0, 2, 1))
-            return np.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(kernel_shape)
-    # Computed as (cols · Ȳᵀ)ᵀ: OpenBLAS runs this tall-output form several times faster (and far
-    # more steadily on a busy machine) than Ȳ · colsᵀ, whose long inner dimension it splits badly.
-    if groups == 1 and cols.shape[0] * out_channels <= 4096 and gy.shape[2] > 1:
-        # A tiny (K × O) result from a very long sum (a first layer: K = kh·kw): one GEMM per output
-        # row, summed, is ~10x faster than one GEMM with an inner dimension of H_out·W_out·N.
-        rows = gy.shape[2]
-        per_row = cols.reshape(cols.shape[0], rows, -1).transpose(1, 0, 2)
-        gy_per_row = gy_rows.reshape(out_channels, rows, -1).transpose(1, 2, 0)
-        gw_t = np.matmul(per_row, gy_per_row).sum(axis=0)
-        return np.ascontiguousarray(gw_t.T).reshape(kernel_shape)
-    if groups == 1:
-        gw_t = cols @ gy_rows.T
-        return np.ascontiguousarray(gw_t.T).reshape(kernel_shape)
-    gw_t = np.matmul(_grouped(cols, groups), _grouped(gy_rows, groups).transpose(0, 2, 1))
-    return np.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(kernel_shape)
-
 
 # ----- Functions ----------------------------------------------------------------------------------
 
@@ -384,26 +76,39 @@ class Conv2d(Function):
         self.geometry = geometry
         self.out_hw = out_hw
         self.cols = None
+        self.padded = None
 
     def forward(self, x, w, b=None):
-        y, cols = conv2d_forward(x, w, self.geometry, self.out_hw)
+        padded = padded_chwn(x, self.geometry.padding)
+        y, cols = conv2d_forward(x, w, self.geometry, self.out_hw, padded)
         # Kept for the weight gradient when the layer fitted in one block (big layers rebuild their
         # blocks in backward rather than hold a C·kh·kw × H·W·N matrix per layer until then).
         self.cols = cols if cols is not None and cols.nbytes <= COLS_CACHE_BYTES else None
+        # An input not laid out (C, H, W, N) (a caller's NCHW array, a network's first layer) cost a
+        # transposing copy: its padded copy is kept for the weight gradient instead of redone.
+        if self.cols is None and not is_chwn(x):
+            self.padded = padded
         if b is not None:
             y += b.reshape(-1, 1, 1, 1)
         return y.transpose(3, 0, 1, 2)
 
     def backward(self, gy):
         x, w = self.inputs[0], self.inputs[1]
-        gx = Conv2dGradInput(self.geometry, x.shape[2:])(gy, w) if x.requires_grad else None
+        # ȳ in the (C, H, W, N) layout once for both products (an NCHW ȳ is a transposing copy)
+        fast_gy = as_chwn_view(gy.array)
+        gx = Conv2dGradInput(self.geometry, x.shape[2:], fast_gy)(gy, w) if x.requires_grad else None
         gw = None
         if w.requires_grad:
-            gw = Conv2dGradWeight(self.geometry, w.shape, self.cols)(x, gy)
-        self.cols = None
+            gw = Conv2dGradWeight(self.geometry, w.shape, self.cols, self.padded, fast_gy)(x, gy)
+        self.cols = self.padded = None
         if len(self.inputs) == 2:
             return gx, gw
-        gb = gy.sum(axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
+        gb = None
+        if self.inputs[2].requires_grad:
+            if grad_mode._enabled:  # recorded for a higher derivative
+                gb = gy.sum(axis=(0, 2, 3))
+            else:  # Σ_{n,i,j} ȳ as row sums of ȳ's (C, H·W·N) matrix: one GEMV with a vector of ones
+                gb = _wrap(sum_last(to_chwn(fast_gy).reshape(fast_gy.shape[1], -1)), False)
         return gx, gw, gb
 
 
@@ -415,12 +120,14 @@ class Conv2dGradInput(Function):
     It is linear in each input: its gradients are conv2d(ḡ, w) for ȳ and the weight gradient of a
     convolution of ḡ for w."""
 
-    def __init__(self, geometry, in_hw):
+    def __init__(self, geometry, in_hw, fast_gy=None):
         self.geometry = geometry
         self.in_hw = tuple(in_hw)
+        self.fast_gy = fast_gy  # ȳ's values laid out (C, H, W, N), when the caller has them
 
     def forward(self, gy, w):
-        return conv2d_grad_input(gy, w, self.geometry, self.in_hw)
+        fast_gy, self.fast_gy = self.fast_gy, None
+        return conv2d_grad_input(gy if fast_gy is None else fast_gy, w, self.geometry, self.in_hw)
 
     def backward(self, ggx):
         gy, w = self.inputs
@@ -436,14 +143,16 @@ class Conv2dGradWeight(Function):
     Inputs x (N, C, H, W), ȳ (N, O, H_out, W_out); output of ``kernel_shape`` (O, C/g, kh, kw).
     Bilinear: its gradients are conv_transpose2d(ȳ, ḡ) for x and conv2d(x, ḡ) for ȳ."""
 
-    def __init__(self, geometry, kernel_shape, cols=None):
+    def __init__(self, geometry, kernel_shape, cols=None, padded=None, fast_gy=None):
+        # cols, x's padded CHWN copy and ȳ laid out CHWN, when the caller has them (used once)
         self.geometry = geometry
         self.kernel_shape = tuple(kernel_shape)
-        self.cols = cols
+        self.cols, self.padded, self.fast_gy = cols, padded, fast_gy
 
     def forward(self, x, gy):
-        gw = conv2d_grad_weight(x, gy, self.geometry, self.kernel_shape, self.cols)
-        self.cols = None
+        gy = gy if self.fast_gy is None else self.fast_gy
+        gw = conv2d_grad_weight(x, gy, self.geometry, self.kernel_shape, self.cols, self.padded)
+        self.cols = self.padded = self.fast_gy = None
         return gw
 
     def backward(self, ggw):
@@ -508,6 +217,7 @@ def conv2d(
     int or (h, w); ``padding``: int, (ph, pw), ((top, bottom), (left, right)), ``'valid'`` (0) or
     ``'same'`` (H_out = H; stride 1 only; the odd pixel goes to the bottom/right as in PyTorch).
     Returns (N, O, H_out, W_out), H_out = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1 (here: 2×2 window sums):
+    >>> import numpy as np
     >>> conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))).tolist()
     [[[[4.0, 4.0], [4.0, 4.0]]]]
     """
@@ -576,6 +286,7 @@ def conv_transpose2d(
     copy of the kernel, scaled by it, into the output at stride s:
     y[n, c, s·i + d·u − p, s·j + d·v − p] += Σ_{o ∈ group} x[n, o, i, j] · w[o, c, u, v].
     Output (N, C_out, H_out, W_out) with H_out = (H − 1)s − 2p + d(kh − 1) + output_padding + 1:
+    >>> import numpy as np
     >>> conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2))).tolist()
     [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
     """
@@ -604,8 +315,7 @@ def conv_transpose2d(
                 f"{op}: output_padding {output_padding} must be smaller than stride "
                 f"{stride} or dilation {dilation}"
             )
-    kernel = w.shape[2:]
-    geometry = Geometry(kernel, stride, padding, dilation, groups)
+    geometry = Geometry(kernel := w.shape[2:], stride, padding, dilation, groups)
     in_hw = tuple(
         (n - 1) * s - a - b_ + d * (k - 1) + 1 + e
         for n, s, (a, b_), d, k, e in zip(x.shape[2:], stride, padding, dilation, kernel, output_padding)

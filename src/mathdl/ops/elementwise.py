@@ -118,7 +118,10 @@ class ReLU(Function):
         mask = _output(self).array > 0
         if gy.requires_grad:
             return gy * Tensor(mask)
-        return Tensor(np.multiply(gy.array, mask, dtype=gy.dtype))
+        # [y > 0] as 0/1 numbers of ȳ's dtype, multiplied in place: a product of two float arrays
+        # runs faster than NumPy's float-by-bool product, and one buffer is allocated instead of two
+        factor = np.asarray(mask, dtype=gy.dtype)  # (an array also for 0-d y, whose mask is a scalar)
+        return Tensor(np.multiply(gy.array, factor, out=factor))
 
 
 class Clip(Function):
