@@ -30,7 +30,7 @@ import numpy as np
 import mathdl as md
 from mathdl import models, optim
 from mathdl.data import DataLoader, TensorDataset, load_photograph, load_photographs, sr_patches
-from mathdl.data.datasets.photographs import TEST_PHOTOGRAPHS
+from mathdl.data.datasets.photographs import NATURAL_TRAIN_PHOTOGRAPHS, TEST_PHOTOGRAPHS
 from mathdl.train import Callback, Trainer, save_checkpoint
 from mathdl.train.history import write_text_atomic
 from mathdl.vision.superresolution import bicubic_downscale, bicubic_upscale, modcrop, sr_scores
@@ -46,18 +46,6 @@ VARIANTS = {
     "espcn-paper": ("espcn", {}),
     "srcnn-paper": ("srcnn", {}),
 }
-# Natural photographs of the training split: the scanned documents (page, text), the telescope
-# and retina images (mostly black) are left out; they taught sharpening that does not transfer.
-NATURAL_TRAINING = (
-    "coffee",
-    "rocket",
-    "motorcycle",
-    "moon",
-    "brick",
-    "grass",
-    "gravel",
-    "immunohistochemistry",
-)
 
 
 class TimeBudget(Callback):
@@ -244,7 +232,7 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=15.0, help="training budget per network")
     parser.add_argument("--patches", type=int, default=16000)
     parser.add_argument(
-        "--train-images", nargs="+", default=list(NATURAL_TRAINING), help="training photographs used"
+        "--train-images", nargs="+", default=list(NATURAL_TRAIN_PHOTOGRAPHS), help="training photographs used"
     )
     parser.add_argument("--patch", type=int, default=17, help="low-resolution patch side")
     parser.add_argument("--batch-size", type=int, default=64)
