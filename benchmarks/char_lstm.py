@@ -39,8 +39,13 @@ def mathdl_model(vocab_size):
 
 
 def build_mathdl(vocab_size, batches):
-    model = mathdl_model(vocab_size)
-    optimizer = optim.Adam(model.parameters(), lr=LR)
+    return mathdl_lm_step(mathdl_model(vocab_size), vocab_size, batches, LR)
+
+
+def mathdl_lm_step(model, vocab_size, batches, lr):
+    """A step function: one Adam step of the language model ``model`` on the next of ``batches``
+    (cycling), cross-entropy over every position; returns the loss (also transformer_lm.py's)."""
+    optimizer = optim.Adam(model.parameters(), lr=lr)
     state = {"k": 0}
 
     def step():
@@ -68,11 +73,21 @@ def build_torch(torch, vocab_size, batches):
             return self.decoder(self.rnn(self.embedding(ids))[0])
 
     model = TorchCharLSTM()
-    reference = dict(mathdl_model(vocab_size).named_parameters())
+    copy_weights(torch, model, mathdl_model(vocab_size))
+    return torch_lm_step(torch, model, vocab_size, batches, LR)
+
+
+def copy_weights(torch, model, reference):
+    """Give the PyTorch ``model`` the weights of the mathdl module ``reference`` (same names)."""
+    weights = dict(reference.named_parameters())
     with torch.no_grad():
         for name, p in model.named_parameters():
-            p.copy_(torch.from_numpy(reference[name].array.copy()))
-    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+            p.copy_(torch.from_numpy(weights[name].array.copy()))
+
+
+def torch_lm_step(torch, model, vocab_size, batches, lr):
+    """``mathdl_lm_step`` for a PyTorch ``model``: the same batches, loss and Adam step."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     torch_batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
     state = {"k": 0}
 

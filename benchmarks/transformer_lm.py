@@ -15,12 +15,10 @@ Target: mathdl / PyTorch ≤ 0.9 with one thread each.
 
 import math
 
-import char_lstm  # noqa: F401  (imports harness first: --threads before NumPy loads)
+import char_lstm  # (imports harness first: --threads before NumPy loads)
 import harness
 
 import mathdl as md
-import mathdl.nn.functional as F
-from mathdl import optim
 from mathdl.models.char_lm import CharTransformerLM
 
 BENCHMARK = "Transformer LM step"
@@ -35,21 +33,7 @@ def mathdl_model(vocab_size):
 
 
 def build_mathdl(vocab_size, batches):
-    model = mathdl_model(vocab_size)
-    optimizer = optim.Adam(model.parameters(), lr=LR)
-    state = {"k": 0}
-
-    def step():
-        x, y = batches[state["k"] % len(batches)]
-        state["k"] += 1
-        logits = model(x)[0]
-        loss = F.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return char_lstm.mathdl_lm_step(mathdl_model(vocab_size), vocab_size, batches, LR)
 
 
 def torch_model(torch, vocab_size):
@@ -72,30 +56,12 @@ def torch_model(torch, vocab_size):
             return self.decoder(self.norm(self.encoder(x, mask=self.mask, is_causal=True)))
 
     model = TorchTransformerLM()
-    weights = dict(reference.named_parameters())
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            p.copy_(torch.from_numpy(weights[name].array.copy()))
+    char_lstm.copy_weights(torch, model, reference)
     return model
 
 
 def build_torch(torch, vocab_size, batches):
-    model = torch_model(torch, vocab_size)
-    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
-    torch_batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
-    state = {"k": 0}
-
-    def step():
-        x, y = torch_batches[state["k"] % len(torch_batches)]
-        state["k"] += 1
-        logits = model(x)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return char_lstm.torch_lm_step(torch, torch_model(torch, vocab_size), vocab_size, batches, LR)
 
 
 def build(side):

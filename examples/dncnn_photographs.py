@@ -28,30 +28,10 @@ from mathdl.data import DataLoader, TensorDataset, load_photograph, load_photogr
 from mathdl.data.datasets.photographs import TEST_PHOTOGRAPHS
 from mathdl.models.dncnn import DnCNN
 from mathdl.nn import functional as F
-from mathdl.train import Callback, Trainer
+from mathdl.train import TimeBudget, Trainer
 from mathdl.train.history import write_text_atomic
 from mathdl.vision.denoise import best_sigma, gaussian_filter, wiener_filter
 from mathdl.vision.metrics import psnr
-
-
-class TimeBudget(Callback):
-    """Stops at the end of an epoch when one more (as long as the slowest) would pass ``seconds``."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-    def on_train_begin(self, logs=None):
-        self.start = self.epoch_start = time.perf_counter()
-        self.longest = 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self.epoch_start)
-        if now - self.start + self.longest > self.seconds:
-            self.trainer.stop_training = True
 
 
 def denoise_tiled(model, noisy, tile=128):

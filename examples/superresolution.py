@@ -30,8 +30,8 @@ import numpy as np
 import mathdl as md
 from mathdl import models, optim
 from mathdl.data import DataLoader, TensorDataset, load_photograph, load_photographs, sr_patches
-from mathdl.data.datasets.photographs import TEST_PHOTOGRAPHS
-from mathdl.train import Callback, Trainer, save_checkpoint
+from mathdl.data.datasets.photographs import NATURAL_TRAIN_PHOTOGRAPHS, TEST_PHOTOGRAPHS
+from mathdl.train import TimeBudget, Trainer, save_checkpoint
 from mathdl.train.history import write_text_atomic
 from mathdl.vision.superresolution import bicubic_downscale, bicubic_upscale, modcrop, sr_scores
 from mathdl.vision.upscale import upscale_luminance
@@ -46,39 +46,6 @@ VARIANTS = {
     "espcn-paper": ("espcn", {}),
     "srcnn-paper": ("srcnn", {}),
 }
-# Natural photographs of the training split: the scanned documents (page, text), the telescope
-# and retina images (mostly black) are left out; they taught sharpening that does not transfer.
-NATURAL_TRAINING = (
-    "coffee",
-    "rocket",
-    "motorcycle",
-    "moon",
-    "brick",
-    "grass",
-    "gravel",
-    "immunohistochemistry",
-)
-
-
-class TimeBudget(Callback):
-    """Stops training at the end of an epoch when one more epoch (as long as the slowest so far)
-    would pass ``seconds`` of training."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-    def on_train_begin(self, logs=None):
-        self.start = self.epoch_start = time.perf_counter()
-        self.longest = 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self.epoch_start)
-        if now - self.start + self.longest > self.seconds:
-            self.trainer.stop_training = True
 
 
 def load_average():
@@ -244,7 +211,7 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=15.0, help="training budget per network")
     parser.add_argument("--patches", type=int, default=16000)
     parser.add_argument(
-        "--train-images", nargs="+", default=list(NATURAL_TRAINING), help="training photographs used"
+        "--train-images", nargs="+", default=list(NATURAL_TRAIN_PHOTOGRAPHS), help="training photographs used"
     )
     parser.add_argument("--patch", type=int, default=17, help="low-resolution patch side")
     parser.add_argument("--batch-size", type=int, default=64)

@@ -5,6 +5,8 @@ markdown tables written atomically, and the machine's load (the machine may be s
 Not an experiment itself: ``examples/tricks_*.py`` import it.
 """
 
+import argparse
+import json
 import os
 import time
 
@@ -94,6 +96,23 @@ def write_report(folder, name, text):
     write_text_atomic(path, text)
     print(f"wrote {path}")
     return path
+
+
+def run_or_replot(args, folder, name, run):
+    """``run(args)``, timed and stored in ``folder/name.json`` with its arguments and seconds
+    (the machine's load printed before and after); with ``--replot``, the stored results and the
+    arguments they were made with instead. Returns ``(results, args)``."""
+    if args.replot:
+        with open(os.path.join(folder, f"{name}.json")) as handle:
+            results = json.load(handle)
+        return results, argparse.Namespace(**results["args"])
+    print(machine_load(), flush=True)
+    with Timer() as timer:
+        results = run(args)
+    results["seconds"], results["args"] = timer.seconds, vars(args)
+    write_report(folder, f"{name}.json", json.dumps(results, indent=1))
+    print(machine_load(), f"; {timer.seconds:.0f} s in all")
+    return results, args
 
 
 def save_figure(figure, folder, name):

@@ -19,7 +19,6 @@ the compressed models timed in the same run, one BLAS thread.
 
 import argparse
 import copy
-import json
 import os
 import sys
 
@@ -276,17 +275,7 @@ def main():
     parser.add_argument("--replot", action="store_true")
     args = parser.parse_args()
     folder = common.output_dir(args.output, "tricks")
-    if args.replot:
-        with open(os.path.join(folder, "compression.json")) as handle:
-            results = json.load(handle)
-        args = argparse.Namespace(**results["args"])
-    else:
-        print(common.machine_load(), flush=True)
-        with common.Timer() as timer:
-            results = run(args)
-        results["seconds"], results["args"] = timer.seconds, vars(args)
-        common.write_report(folder, "compression.json", json.dumps(results, indent=1))
-        print(common.machine_load(), f"; {timer.seconds:.0f} s in all")
+    results, args = common.run_or_replot(args, folder, "compression", run)
     text = table(results, args)
     print(text)
     common.write_report(folder, "compression.md", text)

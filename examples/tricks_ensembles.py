@@ -17,7 +17,6 @@ calibration error (15 bins, ``mathdl.stats.calibration``); the reliability diagr
 """
 
 import argparse
-import json
 import os
 import sys
 
@@ -211,17 +210,7 @@ def main():
     parser.add_argument("--replot", action="store_true")
     args = parser.parse_args()
     folder = common.output_dir(args.output, "tricks")
-    if args.replot:
-        with open(os.path.join(folder, "ensembles.json")) as handle:
-            results = json.load(handle)
-        args = argparse.Namespace(**results["args"])
-    else:
-        print(common.machine_load(), flush=True)
-        with common.Timer() as timer:
-            results = run(args)
-        results["seconds"], results["args"] = timer.seconds, vars(args)
-        common.write_report(folder, "ensembles.json", json.dumps(results, indent=1))
-        print(common.machine_load(), f"; {timer.seconds:.0f} s in all")
+    results, args = common.run_or_replot(args, folder, "ensembles", run)
     text = table(results, args)
     print(text)
     common.write_report(folder, "ensembles.md", text)

@@ -14,27 +14,21 @@ Prints mAP per set and writes foreign.png.
 
 import argparse
 import os
+import sys
 
 import numpy as np
 
-from mathdl import models
 from mathdl.data import load_fashion_mnist
 from mathdl.data.datasets.mnist import FASHION_MNIST_CLASSES
-from mathdl.train import load_checkpoint
 from mathdl.vision.detect import detect_batch
 from mathdl.vision.metrics import mean_average_precision
 from mathdl.vision.plots import plot_scenes
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vision_detector_tracking import load_detector  # noqa: E402
+
 LAYOUTS = ((3, 4), (2, 5), (4, 3))
 SLOT = 32
-
-
-def load_detector(run):
-    content = load_checkpoint(os.path.join(run, "checkpoint.npz"))
-    model = models.from_config(content["config"]["model"])
-    model.load_state_dict(content["model"])
-    model.eval()
-    return model
 
 
 def nearest_resize(item, side):

@@ -20,6 +20,12 @@ def test_split_is_fixed_disjoint_and_documented():
         assert name in photo.__doc__
 
 
+def test_natural_training_photographs_are_the_training_split_without_documents_or_dark_images():
+    left_out = set(photo.TRAIN_PHOTOGRAPHS) - set(photo.NATURAL_TRAIN_PHOTOGRAPHS)
+    assert set(photo.NATURAL_TRAIN_PHOTOGRAPHS) < set(photo.TRAIN_PHOTOGRAPHS)
+    assert left_out == {"page", "text", "hubble_deep_field", "retina"}
+
+
 def test_every_photograph_loads_offline_in_every_mode():
     for name in photo.PHOTOGRAPH_NAMES:
         rgb = photo.load_photograph(name)

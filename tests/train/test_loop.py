@@ -9,7 +9,16 @@ import mathdl as md
 from mathdl import nn, optim
 from mathdl.data import DataLoader, TensorDataset
 from mathdl.nn import functional as F
-from mathdl.train import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, Trainer, load_checkpoint
+from mathdl.train import (
+    Callback,
+    EarlyStopping,
+    LambdaCallback,
+    ModelCheckpoint,
+    TimeBudget,
+    Trainer,
+    load_checkpoint,
+)
+from mathdl.train import callbacks as callbacks_module
 
 
 def blobs(n=600, classes=3, features=20, seed=0):
@@ -166,6 +175,24 @@ def test_early_stopping_in_the_loop_and_model_checkpoint_best_only(tmp_path):
     assert len(history) == 4 and trainer.stop_reason == "callback"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best-1.npz", "best-2.npz"]
     assert best.last_path.endswith("best-2.npz")
+
+
+@pytest.mark.parametrize("seconds, epochs_run", [(100.0, 4), (90.0, 4), (89.5, 3), (10.0, 1)])
+def test_time_budget_stops_when_one_more_slowest_epoch_would_pass_it(monkeypatch, seconds, epochs_run):
+    # a clock that only the epochs advance: they last 10, 30, 20, 25, 5, 5 s. After epoch e the run
+    # has used 10, 40, 60, 85 s and the slowest epoch took 10, 30, 30, 30 s.
+    now = [0.0]
+    durations = [10.0, 30.0, 20.0, 25.0, 5.0, 5.0]
+    monkeypatch.setattr(callbacks_module.time, "perf_counter", lambda: now[0])
+    advance = LambdaCallback(on_epoch_end=lambda epoch, logs: now.__setitem__(0, now[0] + durations[epoch]))
+    md.manual_seed(0)
+    train, _ = loaders(batch_size=250)
+    model = mlp()
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), verbose=0)
+    history = trainer.fit(train, epochs=6, callbacks=[advance, TimeBudget(seconds)])
+    assert len(history) == epochs_run
+    with pytest.raises(TypeError, match="TimeBudget: seconds must be a number"):
+        TimeBudget("15 minutes")
 
 
 def test_callbacks_see_the_trainer_and_batch_hooks_only_when_overridden():

@@ -83,6 +83,16 @@ def model_arg(text):
 
 
 # ----- run folders --------------------------------------------------------------------------------
+def free_path(path):
+    """``path``, or ``stem-2.ext``, ``stem-3.ext`` … if it exists: never overwrite a file."""
+    stem, extension = os.path.splitext(path)
+    candidate, suffix = path, 1
+    while os.path.exists(candidate):
+        suffix += 1
+        candidate = f"{stem}-{suffix}{extension}"
+    return candidate
+
+
 def claim_run_folder(out):
     """Make ``out`` the folder of a new run: refuses a folder holding a run (``--resume`` continues
     it) or anything else; returns True when this call created the folder."""

@@ -22,6 +22,7 @@ from mathdl.cli.common import (
     CommandError,
     claim_run_folder,
     find_checkpoint,
+    free_path,
     model_arg,
     non_negative_float,
     read_checkpoint,
@@ -135,12 +136,7 @@ def _new_config(args, given):
 
 
 def _default_out():
-    base = os.path.join("runs", time.strftime("%Y%m%d-%H%M%S", time.gmtime()))
-    out, suffix = base, 1
-    while os.path.exists(out):
-        suffix += 1
-        out = f"{base}-{suffix}"
-    return out
+    return free_path(os.path.join("runs", time.strftime("%Y%m%d-%H%M%S", time.gmtime())))
 
 
 def _resume_config(args, given):

@@ -8,7 +8,14 @@ mathdl track runs/det --scenes 4              # tracks 4 held-out moving scenes 
 import json
 import os
 
-from mathdl.cli.common import CommandError, find_checkpoint, non_negative_float, positive_int, read_checkpoint
+from mathdl.cli.common import (
+    CommandError,
+    find_checkpoint,
+    free_path,
+    non_negative_float,
+    positive_int,
+    read_checkpoint,
+)
 
 
 def _detector(run):
@@ -24,16 +31,6 @@ def _detector(run):
             f"{path} is a run of --model {name}, not a detector (train one with --model detector)"
         )
     return model, path
-
-
-def free_path(path):
-    """``path``, or ``stem-2.ext``, ``stem-3.ext`` … if it exists: never overwrite a file."""
-    stem, extension = os.path.splitext(path)
-    candidate, suffix = path, 1
-    while os.path.exists(candidate):
-        suffix += 1
-        candidate = f"{stem}-{suffix}{extension}"
-    return candidate
 
 
 def _threshold(value, name):

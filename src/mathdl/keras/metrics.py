@@ -55,6 +55,10 @@ class Metric:
         values = np.asarray(self.values(y_true, y_pred), dtype=np.float64)
         if values.ndim > 1:
             values = values.reshape(len(values), -1).mean(axis=1)
+        self._accumulate(values, sample_weight)
+
+    def _accumulate(self, values, sample_weight):
+        # running Σ wᵢ vᵢ and Σ wᵢ (wᵢ = 1 without sample_weight), so result() is the weighted mean
         weights = (
             np.ones_like(values)
             if sample_weight is None
@@ -92,13 +96,7 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         values = np.asarray(_array(values), dtype=np.float64)
-        weights = (
-            np.ones_like(values)
-            if sample_weight is None
-            else np.broadcast_to(_array(sample_weight), values.shape)
-        )
-        self.total += float(np.sum(values * weights))
-        self.count += float(np.sum(weights))
+        self._accumulate(values, sample_weight)
 
     def __call__(self, values, sample_weight=None):
         self.update_state(values, sample_weight)

@@ -50,6 +50,7 @@ def _converged(gradient, tol):
 
 CONVERGED = "Optimization terminated successfully: ‖∇f‖∞ ≤ tol."
 MAXITER = "Maximum number of iterations reached."
+DIVERGED = "Diverged: f is not finite (the learning rate is too large)."
 
 
 def final_result(objective, x, value, gradient, maxiter, trajectory, tol, method):
@@ -81,17 +82,7 @@ def gradient_descent(objective, x, tol, maxiter, lr=1e-3):
         value, gradient = objective.value_and_grad(x)
         trajectory.append(x.copy())
         if not np.isfinite(value):
-            return make_result(
-                objective,
-                x,
-                value,
-                gradient,
-                nit + 1,
-                trajectory,
-                False,
-                "Diverged: f is not finite (the learning rate is too large).",
-                "gd",
-            )
+            return make_result(objective, x, value, gradient, nit + 1, trajectory, False, DIVERGED, "gd")
     return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "gd")
 
 
@@ -148,15 +139,7 @@ def momentum(objective, x, tol, maxiter, lr=1e-3, momentum=0.9, nesterov=False):
         trajectory.append(x.copy())
         if not np.isfinite(value):
             return make_result(
-                objective,
-                x,
-                value,
-                gradient,
-                nit + 1,
-                trajectory,
-                False,
-                "Diverged: f is not finite (the learning rate is too large).",
-                "momentum",
+                objective, x, value, gradient, nit + 1, trajectory, False, DIVERGED, "momentum"
             )
     return final_result(objective, x, value, gradient, maxiter, trajectory, tol, "momentum")
 

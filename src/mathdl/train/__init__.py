@@ -17,7 +17,14 @@ from mathdl.train.averaging import (
     ensemble_probabilities,
     predict_probabilities,
 )
-from mathdl.train.callbacks import Callback, EarlyStopping, InformationPlane, LambdaCallback, ModelCheckpoint
+from mathdl.train.callbacks import (
+    Callback,
+    EarlyStopping,
+    InformationPlane,
+    LambdaCallback,
+    ModelCheckpoint,
+    TimeBudget,
+)
 from mathdl.train.checkpoint import CheckpointFormatError, load_checkpoint, save_checkpoint
 from mathdl.train.history import History
 from mathdl.train.loop import Trainer, fit
@@ -62,6 +69,7 @@ __all__ = [
     "StepStrategy",
     "Supervised",
     "TeacherForcing",
+    "TimeBudget",
     "Trainer",
     "TruncatedBPTT",
     "accuracy",

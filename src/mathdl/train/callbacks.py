@@ -8,7 +8,9 @@ per-step cost.
 """
 
 import math
+import numbers
 import os
+import time
 import warnings
 
 import numpy as np
@@ -234,6 +236,37 @@ class LambdaCallback(Callback):
                 if not callable(function):
                     raise TypeError(f"LambdaCallback: {name} must be callable")
                 setattr(self, name, function)
+
+
+class TimeBudget(Callback):
+    """Stops training at the end of an epoch when one more epoch, as long as the slowest so far,
+    would pass ``seconds`` of training: it stops after epoch e when
+
+        elapsed(e) + max_{i ≤ e} duration(i) > seconds
+
+    so a run ends near its budget without starting an epoch it cannot finish (wall-clock time,
+    ``time.perf_counter``).
+
+    >>> budget = TimeBudget(60.0 * 15)  # Trainer(...).fit(loader, epochs=100, callbacks=[budget])
+    """
+
+    def __init__(self, seconds):
+        if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+            raise TypeError(f"TimeBudget: seconds must be a number, got {seconds!r}")
+        self.seconds = seconds
+
+    def on_train_begin(self, logs=None):
+        self.start = self.epoch_start = time.perf_counter()
+        self.longest = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self.epoch_start)
+        if now - self.start + self.longest > self.seconds:
+            self.trainer.stop_training = True
 
 
 def _softmax_rows(array):

@@ -3,10 +3,11 @@ trial against each hyper-parameter; the mean best-so-far curves of several strat
 matplotlib is imported lazily (the ``plot`` extra); without it each function says so and returns None.
 """
 
-import os
 import sys
 
 import numpy as np
+
+from mathdl.train.plots import _save
 
 
 def _pyplot():
@@ -20,20 +21,6 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _save(figure, path, plt):
-    from mathdl.io import atomic_write
-
-    path = os.fspath(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    file_format = os.path.splitext(path)[1].lstrip(".").lower() or "png"
-    try:
-        with atomic_write(path) as stream:
-            figure.savefig(stream, format=file_format, dpi=110, bbox_inches="tight")
-    finally:
-        plt.close(figure)
-    return path
 
 
 def _numeric(values):

@@ -12,18 +12,9 @@ import numpy as np
 
 from mathdl.cli.common import CommandError
 from mathdl.cli.recipes import Recipe, RunData, fixed_rng, make_optimizer, recipe
+from mathdl.data.datasets.photographs import NATURAL_TRAIN_PHOTOGRAPHS as NATURAL_TRAINING
 
 SR_DATASETS = ("photographs", "blocks")
-NATURAL_TRAINING = (
-    "coffee",
-    "rocket",
-    "motorcycle",
-    "moon",
-    "brick",
-    "grass",
-    "gravel",
-    "immunohistochemistry",
-)
 PATCH = 17  # low-resolution side of a training patch (ESPCN's 17r × 17r sub-images)
 
 

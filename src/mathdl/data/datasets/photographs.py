@@ -46,6 +46,19 @@ TRAIN_PHOTOGRAPHS = (
     "page",
     "text",
 )
+# The natural photographs of the training split, what the super-resolution models train on: the
+# scanned documents (page, text), the telescope and retina images (mostly black) are left out; they
+# taught sharpening that does not transfer.
+NATURAL_TRAIN_PHOTOGRAPHS = (
+    "coffee",
+    "rocket",
+    "motorcycle",
+    "moon",
+    "brick",
+    "grass",
+    "gravel",
+    "immunohistochemistry",
+)
 # name -> file in skimage/data (the files skimage.data.<name>() reads, without its download path)
 _FILES = {
     "astronaut": "astronaut.png",

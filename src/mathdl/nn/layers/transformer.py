@@ -50,6 +50,20 @@ def _check_model_sizes(d_model, nhead, dim_feedforward, where):
             raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
 
 
+def _attend(attention, query, memory, mask, padding, is_causal):
+    """The output of ``attention(query, memory, memory)`` without its weights; ``is_causal`` is
+    passed on only when no explicit ``mask`` is given."""
+    return attention(
+        query,
+        memory,
+        memory,
+        attn_mask=mask,
+        key_padding_mask=padding,
+        need_weights=False,
+        is_causal=is_causal and mask is None,
+    )[0]
+
+
 class TransformerEncoderLayer(Module):
     """``TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1,
     activation='relu', layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True)``.
@@ -90,16 +104,7 @@ class TransformerEncoderLayer(Module):
         self.activation = _activation(activation, "TransformerEncoderLayer")
 
     def _self_attention(self, x, attn_mask, key_padding_mask, is_causal):
-        out = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal and attn_mask is None,
-        )[0]
-        return self.dropout1(out)
+        return self.dropout1(_attend(self.self_attn, x, x, attn_mask, key_padding_mask, is_causal))
 
     def _feed_forward(self, x):
         return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
@@ -169,28 +174,10 @@ class TransformerDecoderLayer(Module):
         self.activation = _activation(activation, "TransformerDecoderLayer")
 
     def _self_attention(self, x, mask, padding, is_causal):
-        out = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=mask,
-            key_padding_mask=padding,
-            need_weights=False,
-            is_causal=is_causal and mask is None,
-        )[0]
-        return self.dropout1(out)
+        return self.dropout1(_attend(self.self_attn, x, x, mask, padding, is_causal))
 
     def _cross_attention(self, x, memory, mask, padding, is_causal):
-        out = self.multihead_attn(
-            x,
-            memory,
-            memory,
-            attn_mask=mask,
-            key_padding_mask=padding,
-            need_weights=False,
-            is_causal=is_causal and mask is None,
-        )[0]
-        return self.dropout2(out)
+        return self.dropout2(_attend(self.multihead_attn, x, memory, mask, padding, is_causal))
 
     def _feed_forward(self, x):
         return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
