@@ -15,6 +15,8 @@ W equal consecutive parts of every batch (the Trainer calls it); the scenes of a
 same as in one process, so W ranks step as one process with the global batch does.
 """
 
+import copy
+
 import numpy as np
 
 from mathdl.data.datasets.scenes import FashionScenes, collate_scenes
@@ -60,8 +62,7 @@ class SceneStream:
                 )
         if not 0 <= rank < world_size:
             raise ValueError(f"SceneStream: rank must be in [0, {world_size}), got {rank}")
-        part = object.__new__(SceneStream)
-        part.__dict__.update(self.__dict__)
+        part = copy.copy(self)  # shares the scene sources; its own epoch counter
         part.rank, part.world_size = int(rank), int(world_size)
         return part
 
