@@ -54,7 +54,7 @@ from mathdl.ops import sorting as SO
 from mathdl.ops import special as X
 from mathdl.ops import trigonometric as G
 from mathdl.ops.einsum import DiagonalEmbed, Einsum
-from mathdl.stats.special import Ndtri
+from mathdl.ops.special import Ndtri
 
 MASK = np.array([[True, False, True], [False, True, False]])
 LABELS = np.array([2, 0, 1, 2])
