@@ -20,7 +20,6 @@ from mathdl.autograd.gradcheck_report import (
     with_seed,
 )
 from mathdl.autograd.gradcheck_report import torch_module as T
-from mathdl.distributed.nn.functional import AllReduceSum
 from mathdl.linalg.cholesky import Cholesky
 from mathdl.linalg.eigh import Eigh
 from mathdl.linalg.lu import Determinant, Inverse, LogAbsDeterminant, Solve, SolveTriangular
@@ -53,6 +52,7 @@ from mathdl.ops import shape as S
 from mathdl.ops import sorting as SO
 from mathdl.ops import special as X
 from mathdl.ops import trigonometric as G
+from mathdl.ops.collective import AllReduceSum
 from mathdl.ops.einsum import DiagonalEmbed, Einsum
 from mathdl.ops.special import Ndtri
 
