@@ -11,9 +11,9 @@ Complex spectra are ``ComplexTensor``s, pairs of real Tensors (see ``complex.py`
 STFT's and iSTFT's values and gradients equal PyTorch's, the filterbank and MFCCs equal librosa's.
 """
 
-from mathdl.audio.complex import ComplexAbs, ComplexAngle, ComplexTensor, as_complex
-from mathdl.audio.dft import RealDFT, RealDFTAdjoint, dft_matrix, irfft, rfft
-from mathdl.audio.framing import Frames, OverlapAdd, frame_index, ola_index
+from mathdl.audio.complex import ComplexTensor, as_complex
+from mathdl.audio.dft import dft_matrix, irfft, rfft
+from mathdl.audio.framing import frame_index, ola_index
 from mathdl.audio.griffin_lim import griffin_lim, spectral_convergence
 from mathdl.audio.mel import (
     amplitude_to_db,
@@ -43,6 +43,7 @@ from mathdl.audio.windows import (
     pad_window,
     window_sumsquare,
 )
+from mathdl.ops.spectral import ComplexAbs, ComplexAngle, Frames, OverlapAdd, RealDFT, RealDFTAdjoint
 
 __all__ = [
     "WINDOWS",

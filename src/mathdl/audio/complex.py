@@ -5,7 +5,8 @@ backward formulas are written for real numbers. For complex z they would need co
 gradient of |z·w| with respect to z is conj(w)·(z·w)/|z·w|, PyTorch's convention), and e.g. ``mul``
 casts a complex gradient to real. Carrying the real and imaginary parts as two real Tensors lets
 every existing, tested real op differentiate them correctly; the few complex-specific formulas
-(modulus, argument, product) are written here once.
+(modulus, argument, product) are written once: the product here, the modulus and argument as the
+Functions ``ComplexAbs`` and ``ComplexAngle`` in ``mathdl.ops.spectral`` (with every other derivative).
 
 Gradients follow PyTorch's convention for a real loss L of z = a + ib: the gradient "of z" is
 ∂L/∂a + i ∂L/∂b, i.e. ``(real.grad, imag.grad)``.
@@ -13,44 +14,9 @@ Gradients follow PyTorch's convention for a real loss L of z = a + ib: the gradi
 
 import numpy as np
 
-from mathdl.autograd.function import Function
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import stack
-
-
-def _zero_mask(real, imag):
-    """1 where z = 0 exactly (so a safe divisor there), 0 elsewhere: a constant, not differentiated."""
-    return ((real == 0) & (imag == 0)).astype(real.dtype)
-
-
-class ComplexAbs(Function):
-    """|z| = √(a² + b²) of z = a + ib.
-
-    Derivative: ∂|z|/∂a = a/|z|, ∂|z|/∂b = b/|z|, taken as 0 at z = 0 (PyTorch's subgradient, sgn(0) = 0).
-    """
-
-    def forward(self, real, imag):
-        return np.hypot(real, imag)
-
-    def backward(self, grad):
-        real, imag = self.inputs
-        safe = (real * real + imag * imag + Tensor(_zero_mask(real.array, imag.array))) ** 0.5
-        return grad * real / safe, grad * imag / safe
-
-
-class ComplexAngle(Function):
-    """arg z = atan2(b, a) in (−π, π].
-
-    Derivative: ∂arg/∂a = −b/|z|², ∂arg/∂b = a/|z|² (taken as 0 at z = 0).
-    """
-
-    def forward(self, real, imag):
-        return np.arctan2(imag, real)
-
-    def backward(self, grad):
-        real, imag = self.inputs
-        safe = real * real + imag * imag + Tensor(_zero_mask(real.array, imag.array))
-        return -grad * imag / safe, grad * real / safe
+from mathdl.ops.spectral import ComplexAbs, ComplexAngle
 
 
 def _as_real_tensor(value, like):

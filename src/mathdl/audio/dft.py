@@ -14,13 +14,14 @@ rounding; a test checks it). Its adjoint, which is its backward, maps a pair (A,
 a sum over the kept bins only. For the one-sided transform this is N · irfft(G') where G' halves the
 bins 0 < k < N/2 (irfft counts each of those twice, for k and N − k); for the two-sided one it is
 N · Re ifft(G). The adjoint's own backward is the DFT again, so gradients of every order exist.
+Both are Functions in ``mathdl.ops.spectral``; ``rfft`` and ``irfft`` here call them.
 """
 
 import numpy as np
 
 from mathdl.audio.complex import ComplexTensor, as_complex
-from mathdl.autograd.function import Function
 from mathdl.autograd.tensor import Tensor
+from mathdl.ops.spectral import RealDFT, RealDFTAdjoint
 
 
 def dft_matrix(n, dtype=np.complex128):
@@ -34,63 +35,6 @@ def dft_matrix(n, dtype=np.complex128):
     # e^{−2πikm/n} depends on km only modulo n: reducing the integer first keeps the angle below 2π,
     # where cos and sin are accurate to rounding (an angle of ~n² radians would carry ~n²·1e-16 error).
     return np.exp(-2j * np.pi * (np.outer(k, k) % n) / n).astype(dtype)
-
-
-def _bins(n, onesided):
-    return n // 2 + 1 if onesided else n
-
-
-class RealDFT(Function):
-    """(Re X, Im X) of the DFT of real frames along the last axis: (..., N) → two (..., bins) arrays.
-
-    bins = N // 2 + 1 when ``onesided`` else N. Backward: ``RealDFTAdjoint`` (see the module docstring).
-
-    >>> real, imag = RealDFT(4)(Tensor([0.0, 1.0, 0.0, 0.0]))
-    >>> real.numpy().tolist(), imag.numpy().tolist()
-    ([1.0, 0.0, -1.0], [0.0, -1.0, 0.0])
-    """
-
-    def __init__(self, n, onesided=True):
-        self.n = n
-        self.onesided = onesided
-
-    def forward(self, frames):
-        spectrum = np.fft.rfft(frames, axis=-1) if self.onesided else np.fft.fft(frames, axis=-1)
-        return spectrum.real.astype(frames.dtype), spectrum.imag.astype(frames.dtype)
-
-    def backward(self, grad_real, grad_imag):
-        return RealDFTAdjoint(self.n, self.onesided)(grad_real, grad_imag)
-
-
-class RealDFTAdjoint(Function):
-    """x̄[n] = Re Σ_k (A[k] + iB[k]) e^{2πikn/N} over the kept bins: two (..., bins) → (..., N).
-
-    The transpose of ``RealDFT``; its backward is ``RealDFT``.
-
-    >>> RealDFTAdjoint(4)(Tensor([1.0, 0.0, 0.0]), Tensor([0.0, 0.0, 0.0])).numpy().tolist()
-    [1.0, 1.0, 1.0, 1.0]
-    """
-
-    def __init__(self, n, onesided=True):
-        self.n = n
-        self.onesided = onesided
-
-    def forward(self, real, imag):
-        bins = _bins(self.n, self.onesided)
-        if real.shape[-1] != bins:
-            raise ValueError(
-                f"RealDFTAdjoint: expected {bins} frequency bins for n={self.n} "
-                f"({'one' if self.onesided else 'two'}-sided), got {real.shape[-1]}"
-            )
-        spectrum = real + 1j * imag
-        if not self.onesided:
-            return (self.n * np.fft.ifft(spectrum, axis=-1).real).astype(real.dtype)
-        last = bins if self.n % 2 else bins - 1  # the Nyquist bin, present for even n, is counted once
-        spectrum[..., 1:last] *= 0.5
-        return (self.n * np.fft.irfft(spectrum, n=self.n, axis=-1)).astype(real.dtype)
-
-    def backward(self, grad):
-        return RealDFT(self.n, self.onesided)(grad)
 
 
 def rfft(x, n=None, onesided=True):

@@ -11,12 +11,11 @@ of P samples, padded position p reads
     constant   j = p − P where 0 ≤ j < L, else a zero (``index`` = L, a sink holding 0).
 
 ``Frames`` (the gather y[..., t, k] = x[..., index[t, k]]) and ``OverlapAdd`` (the scatter
-x̄[..., j] = Σ_{index[t,k] = j} ȳ[..., t, k]) are each other's adjoint, hence each other's backward.
+x̄[..., j] = Σ_{index[t,k] = j} ȳ[..., t, k]) are each other's adjoint, hence each other's backward;
+they live in ``mathdl.ops.spectral`` (the home of every derivative) and take the tables built here.
 """
 
 import numpy as np
-
-from mathdl.autograd.function import Function
 
 PAD_MODES = ("reflect", "constant", "replicate", "circular")
 
@@ -59,66 +58,3 @@ def ola_index(n_frames, frame_length, hop_length):
     """The table of plain overlap-add: frame t sample k lands at t·hop + k (output length
     frame_length + hop·(n_frames − 1))."""
     return hop_length * np.arange(n_frames)[:, None] + np.arange(frame_length)[None, :]
-
-
-def gather_frames(x, index, signal_length):
-    """x[..., index] with the zero sink at position ``signal_length`` (arrays)."""
-    if index.size and index.max() == signal_length:
-        x = np.concatenate([x, np.zeros(x.shape[:-1] + (1,), dtype=x.dtype)], axis=-1)
-    return x[..., index]
-
-
-def scatter_frames(frames, index, signal_length):
-    """Σ over frame samples landing on each position j < signal_length: (..., T, K) → (..., L) (arrays).
-
-    One ``np.bincount`` over flat positions offset by the batch index, so no Python loop over frames.
-    """
-    batch_shape = frames.shape[:-2]
-    batch = int(np.prod(batch_shape, dtype=np.int64))
-    width = signal_length + 1  # + the sink
-    flat = (np.arange(batch)[:, None] * width + index.reshape(1, -1)).reshape(-1)
-    weights = frames.reshape(batch, -1).reshape(-1)
-    summed = np.bincount(flat, weights=weights, minlength=batch * width).reshape(batch, width)
-    return summed[:, :signal_length].astype(frames.dtype).reshape(batch_shape + (signal_length,))
-
-
-class Frames(Function):
-    """y[..., t, k] = x[..., index[t, k]]: (..., L) → (..., n_frames, frame_length). Backward: ``OverlapAdd``.
-
-    >>> from mathdl.autograd.tensor import Tensor
-    >>> Frames(frame_index(5, 3, 2), 5)(Tensor([0.0, 1.0, 2.0, 3.0, 4.0])).numpy().tolist()
-    [[0.0, 1.0, 2.0], [2.0, 3.0, 4.0]]
-    """
-
-    def __init__(self, index, signal_length):
-        self.index = index
-        self.signal_length = signal_length
-
-    def forward(self, x):
-        return gather_frames(x, self.index, self.signal_length)
-
-    def backward(self, grad):
-        return OverlapAdd(self.index, self.signal_length)(grad)
-
-
-class OverlapAdd(Function):
-    """x[..., j] = Σ_{index[t,k] = j} y[..., t, k]: (..., T, K) → (..., L). Backward: ``Frames``.
-
-    >>> from mathdl.autograd.tensor import Tensor
-    >>> OverlapAdd(ola_index(2, 3, 2), 5)(Tensor(np.ones((2, 3)))).numpy().tolist()
-    [1.0, 1.0, 2.0, 1.0, 1.0]
-    """
-
-    def __init__(self, index, signal_length):
-        self.index = index
-        self.signal_length = signal_length
-
-    def forward(self, frames):
-        if frames.shape[-2:] != self.index.shape:
-            raise ValueError(
-                f"OverlapAdd: frames {frames.shape[-2:]} do not match the table {self.index.shape}"
-            )
-        return scatter_frames(frames, self.index, self.signal_length)
-
-    def backward(self, grad):
-        return Frames(self.index, self.signal_length)(grad)

@@ -3,7 +3,7 @@
 stft: X[f, t] = Σ_{k=0}^{N−1} w[k] x_pad[tH + k] e^{−2πifk/N}, with N = n_fft, H = hop_length, w the
 window centred in N samples and x_pad the signal padded by N/2 on both sides when ``center``.
 It is the composition Frames → ×w → DFT, a linear map of x, so its gradient is the adjoint
-composition DFTᵀ → ×w → OverlapAdd (``framing.py``, ``dft.py``).
+composition DFTᵀ → ×w → OverlapAdd (the Functions of ``mathdl.ops.spectral``).
 
 istft: frames y_t = w · irfft(X[:, t]) are overlap-added and divided by the window envelope
 Σ_t w²(n − tH) (Griffin & Lim's least-squares inverse): x[n] = Σ_t w[n − tH] y_t[n − tH] / Σ_t w²[n − tH].
@@ -13,12 +13,12 @@ For any X that is an STFT this recovers the signal exactly where the envelope is
 import numpy as np
 
 from mathdl.audio.complex import ComplexTensor, as_complex
-from mathdl.audio.dft import RealDFT, RealDFTAdjoint
-from mathdl.audio.framing import PAD_MODES, Frames, OverlapAdd, frame_index, ola_index
+from mathdl.audio.framing import PAD_MODES, frame_index, ola_index
 from mathdl.audio.windows import get_window, pad_window, window_sumsquare
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import pad as pad_op
 from mathdl.ops import swapaxes
+from mathdl.ops.spectral import Frames, OverlapAdd, RealDFT, RealDFTAdjoint
 
 
 def _positive_int(value, name, where):

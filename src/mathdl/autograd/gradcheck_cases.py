@@ -20,11 +20,6 @@ from mathdl.autograd.gradcheck_report import (
     with_seed,
 )
 from mathdl.autograd.gradcheck_report import torch_module as T
-from mathdl.distributed.nn.functional import AllReduceSum
-from mathdl.linalg.cholesky import Cholesky
-from mathdl.linalg.eigh import Eigh
-from mathdl.linalg.lu import Determinant, Inverse, LogAbsDeterminant, Solve, SolveTriangular
-from mathdl.linalg.svd import SVD
 from mathdl.nn.functional.activation import DropoutFunction
 from mathdl.nn.functional.attention import ScaledDotProductAttention, SplitHeads, split_heads
 from mathdl.nn.functional.linear import LinearFunction
@@ -52,9 +47,21 @@ from mathdl.ops import resampling as RS
 from mathdl.ops import shape as S
 from mathdl.ops import sorting as SO
 from mathdl.ops import special as X
+from mathdl.ops import spectral as SP
 from mathdl.ops import trigonometric as G
+from mathdl.ops.collective import AllReduceSum
 from mathdl.ops.einsum import DiagonalEmbed, Einsum
-from mathdl.stats.special import Ndtri
+from mathdl.ops.linalg_functions import (
+    SVD,
+    Cholesky,
+    Determinant,
+    Eigh,
+    Inverse,
+    LogAbsDeterminant,
+    Solve,
+    SolveTriangular,
+)
+from mathdl.ops.special import Ndtri
 
 MASK = np.array([[True, False, True], [False, True, False]])
 LABELS = np.array([2, 0, 1, 2])
@@ -302,9 +309,9 @@ CASES = [
     # distributed/nn/functional.py
     row(AllReduceSum, "all_reduce (one rank)", "y = sum_ranks x", [normal((3,))], _all_reduce_one_rank, lambda x: x * x, _one_rank_group),
     # audio/ (framing, DFT, complex modulus and argument)
-    row((audio.Frames, audio.RealDFT, audio.ComplexAbs), "stft magnitude", "|X[k, m]| = |sum_n w_n x[mH + n] e^(-2 pi i k n / N)|", [normal((20,))], lambda x: _stft(x).abs(), lambda x: _torch_stft(x).abs()),
-    row(audio.ComplexAngle, "stft phase", "arg X[k, m] = atan2(Im X, Re X)", [normal((20,))], lambda x: _stft(x).angle()[1:4], lambda x: _torch_stft(x).angle()[1:4]),
-    row((audio.RealDFTAdjoint, audio.OverlapAdd), "istft", "x = sum_m w (IDFT X_m) shifted by mH / sum_m w^2", [normal((5, 7)), normal((5, 7))], _istft, _torch_istft),
+    row((SP.Frames, SP.RealDFT, SP.ComplexAbs), "stft magnitude", "|X[k, m]| = |sum_n w_n x[mH + n] e^(-2 pi i k n / N)|", [normal((20,))], lambda x: _stft(x).abs(), lambda x: _torch_stft(x).abs()),
+    row(SP.ComplexAngle, "stft phase", "arg X[k, m] = atan2(Im X, Re X)", [normal((20,))], lambda x: _stft(x).angle()[1:4], lambda x: _torch_stft(x).angle()[1:4]),
+    row((SP.RealDFTAdjoint, SP.OverlapAdd), "istft", "x = sum_m w (IDFT X_m) shifted by mH / sum_m w^2", [normal((5, 7)), normal((5, 7))], _istft, _torch_istft),
     # ops/indexing.py, ops/movement.py, ops/sorting.py, ops/inplace.py, the std reduction
     row(R.Std, "std", "y = sqrt(sum (x - mean)^2 / (n - 1))", [normal((3, 4))], lambda x: x.std(dim=1), lambda x: x.std(dim=1)),
     row(IX.Gather, "gather", "y[i, j] = x[i, index[i, j]]", [normal((3, 4))], _gather, _torch_gather),

@@ -10,16 +10,14 @@ cheapest test (``is_positive_definite``). Gradient (for symmetric perturbations 
 
     Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹),   Φ(X) = the lower triangle of X with its diagonal halved,
 
-with both L⁻¹ products done as differentiable triangular solves.
+with both L⁻¹ products done as differentiable triangular solves (the Function ``Cholesky`` lives in
+``mathdl.ops.linalg_functions``, with every other derivative).
 """
 
 import numpy as np
 
-from mathdl.autograd.function import Function
-from mathdl.autograd.tensor import Tensor
-from mathdl.linalg.lu import SolveTriangular
 from mathdl.linalg.validation import LinAlgError, as_float_tensor, check_square
-from mathdl.ops import swapaxes
+from mathdl.ops.linalg_functions import Cholesky
 
 
 def cholesky_array(a):
@@ -39,27 +37,6 @@ def cholesky_array(a):
         below = a[..., j + 1 :, j] - np.einsum("...ik,...k->...i", lower[..., j + 1 :, :j], lower[..., j, :j])
         lower[..., j + 1 :, j] = below / lower[..., j, j][..., None]
     return lower
-
-
-class Cholesky(Function):
-    """L = chol(A);  Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)."""
-
-    saves_output = True  # backward reads the output (kept alive for it)
-
-    def forward(self, a):
-        return cholesky_array(a).astype(a.dtype, copy=False)
-
-    def backward(self, gl):
-        (a,) = self.inputs
-        lower = self.outputs[0]()
-        lower = lower if lower is not None else Cholesky()(a)
-        n = a.shape[-1]
-        phi_mask = np.tril(np.ones((n, n))) - 0.5 * np.eye(n)
-        phi = (swapaxes(lower, -1, -2) @ gl) * Tensor(phi_mask.astype(a.dtype))
-        upper = swapaxes(lower, -1, -2)
-        left = SolveTriangular(False)(upper, phi)  # L⁻ᵀ Φ
-        whole = swapaxes(SolveTriangular(False)(upper, swapaxes(left, -1, -2)), -1, -2)  # (L⁻ᵀ Φ) L⁻¹
-        return (whole + swapaxes(whole, -1, -2)) * 0.5
 
 
 def cholesky(a):

@@ -11,7 +11,9 @@ quadratically, to eigenvalues with small *relative* error. Disjoint pairs are ro
 
 Gradient (distinct eigenvalues; for symmetric perturbations, as PyTorch):
 
-    Ā = V (diag(λ̄) + F ∘ ½(Vᵀ V̄ − V̄ᵀ V)) Vᵀ,    F_ij = 1/(λ_j − λ_i) (i ≠ j), F_ii = 0.
+    Ā = V (diag(λ̄) + F ∘ ½(Vᵀ V̄ − V̄ᵀ V)) Vᵀ,    F_ij = 1/(λ_j − λ_i) (i ≠ j), F_ii = 0
+
+(the Function ``Eigh`` in ``mathdl.ops.linalg_functions``).
 
 Power iteration: x ← A x / ‖A x‖ converges to the eigenvector of the eigenvalue largest in
 magnitude, at the rate |λ₂/λ₁| per step; λ is the Rayleigh quotient xᵀAx.
@@ -19,11 +21,10 @@ magnitude, at the rate |λ₂/λ₁| per step; λ is the Rayleigh quotient xᵀA
 
 import numpy as np
 
-from mathdl.autograd.function import Function
 from mathdl.autograd.tensor import Tensor
 from mathdl.linalg.jacobi import rotation, round_robin_pairs
 from mathdl.linalg.validation import LinAlgError, as_float_tensor, check_square
-from mathdl.ops import swapaxes, unsqueeze
+from mathdl.ops.linalg_functions import Eigh
 
 MAX_SWEEPS = 60
 
@@ -85,34 +86,6 @@ def _fix_signs(vectors):
     index = np.argmax(np.abs(vectors), axis=0)
     signs = np.sign(vectors[index, np.arange(vectors.shape[1])])
     return vectors * np.where(signs == 0, 1.0, signs)
-
-
-class Eigh(Function):
-    """(λ, V) = eigh(A) for A (..., n, n);  Ā = V (diag(λ̄) + F ∘ ½(VᵀV̄ − V̄ᵀV)) Vᵀ."""
-
-    saves_output = True  # backward reads the output (kept alive for it)
-
-    def forward(self, a):
-        n = a.shape[-1]
-        pairs = [jacobi_eigh(matrix)[:2] for matrix in a.reshape(-1, n, n)]
-        w = np.stack([p[0] for p in pairs]).reshape(a.shape[:-1])
-        v = np.stack([p[1] for p in pairs]).reshape(a.shape)
-        return w.astype(a.dtype), v.astype(a.dtype)
-
-    def backward(self, gw, gv):
-        (a,) = self.inputs
-        w, v = self.outputs[0](), self.outputs[1]()
-        if w is None or v is None:
-            w, v = Eigh()(a)
-        n = a.shape[-1]
-        eye = Tensor(np.eye(n, dtype=a.dtype))
-        difference = w.array[..., None, :] - w.array[..., :, None]  # λ_j − λ_i
-        with np.errstate(divide="ignore"):
-            f = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(difference == 0, np.inf, difference))
-        vt = swapaxes(v, -1, -2)
-        inner = (vt @ gv - swapaxes(gv, -1, -2) @ v) * 0.5 * Tensor(f.astype(a.dtype))
-        middle = unsqueeze(gw, -2) * eye + inner
-        return v @ middle @ vt
 
 
 def eigh(a):

@@ -12,16 +12,15 @@ det A = (−1)^(row swaps) Π u_kk. Gradients (X = A⁻¹B, Y = A⁻¹, d = det 
 
     B̄ = A⁻ᵀ X̄,  Ā = −B̄ Xᵀ;        Ā = −Yᵀ Ȳ Yᵀ;        Ā = d̄ d A⁻ᵀ;   (log|d|)‾ → Ā = ḡ A⁻ᵀ,
 
-each written with these same differentiable ops, so second derivatives work.
+each written with these same differentiable ops, so second derivatives work. The Functions live in
+``mathdl.ops.linalg_functions`` (the home of every derivative); the public functions here call them.
 """
 
 import numpy as np
 
-from mathdl.autograd.function import Function
-from mathdl.autograd.tensor import Tensor
 from mathdl.linalg.validation import LinAlgError, as_float_tensor, check_square
-from mathdl.ops import reshape, swapaxes, unsqueeze
-from mathdl.ops.shape import grad_like
+from mathdl.ops import reshape
+from mathdl.ops.linalg_functions import Determinant, Inverse, LogAbsDeterminant, Solve, SolveTriangular
 
 
 def lu_factor(a):
@@ -96,98 +95,6 @@ def triangular_solve_array(a, b, lower):
         x[..., i, :] -= np.einsum("...j,...jk->...k", a[..., i, known], x[..., known, :])
         x[..., i, :] /= diagonal[..., i][..., None]
     return x
-
-
-class Solve(Function):
-    """X = A⁻¹ B for A (..., n, n), B (..., n, k);  B̄ = A⁻ᵀ X̄,  Ā = −B̄ Xᵀ."""
-
-    saves_output = True  # backward reads the output (kept alive for it)
-
-    def forward(self, a, b):
-        return solve_array(a, b).astype(np.result_type(a, b), copy=False)
-
-    def backward(self, gx):
-        a, b = self.inputs
-        x = self.outputs[0]()
-        x = x if x is not None else Solve()(a, b)
-        gb = Solve()(swapaxes(a, -1, -2), gx)
-        ga = grad_like(-(gb @ swapaxes(x, -1, -2)), a) if a.requires_grad else None
-        return ga, (grad_like(gb, b) if b.requires_grad else None)
-
-
-class SolveTriangular(Function):
-    """X = A⁻¹ B for triangular A;  B̄ = A⁻ᵀ X̄ (a triangular solve the other way),
-    Ā = −tri(B̄ Xᵀ) (only A's triangle is read, so only it gets a gradient)."""
-
-    saves_output = True  # backward reads the output (kept alive for it)
-
-    def __init__(self, lower):
-        self.lower = lower
-
-    def forward(self, a, b):
-        return triangular_solve_array(a, b, self.lower).astype(np.result_type(a, b), copy=False)
-
-    def backward(self, gx):
-        a, b = self.inputs
-        x = self.outputs[0]()
-        x = x if x is not None else SolveTriangular(self.lower)(a, b)
-        gb = SolveTriangular(not self.lower)(swapaxes(a, -1, -2), gx)
-        ga = None
-        if a.requires_grad:
-            n = a.shape[-1]
-            mask = np.tril(np.ones((n, n))) if self.lower else np.triu(np.ones((n, n)))
-            ga = grad_like(-(gb @ swapaxes(x, -1, -2)) * Tensor(mask.astype(a.dtype)), a)
-        return ga, (grad_like(gb, b) if b.requires_grad else None)
-
-
-class Inverse(Function):
-    """Y = A⁻¹ for A (..., n, n);  Ā = −Yᵀ Ȳ Yᵀ."""
-
-    saves_output = True  # backward reads the output (kept alive for it)
-
-    def forward(self, a):
-        n = a.shape[-1]
-        return solve_array(a, np.broadcast_to(np.eye(n), a.shape)).astype(a.dtype, copy=False)
-
-    def backward(self, gy):
-        (a,) = self.inputs
-        y = self.outputs[0]()
-        y = y if y is not None else Inverse()(a)
-        yt = swapaxes(y, -1, -2)
-        return -(yt @ gy @ yt)
-
-
-class Determinant(Function):
-    """d = det A = (−1)^swaps Π u_kk;  Ā = d̄ · d · A⁻ᵀ (A must be invertible for the gradient)."""
-
-    saves_output = True  # backward reads the output (kept alive for it)
-
-    def forward(self, a):
-        lu, _, sign = lu_factor(a)
-        return (sign * np.prod(np.diagonal(lu, axis1=-2, axis2=-1), axis=-1)).astype(a.dtype)
-
-    def backward(self, gd):
-        (a,) = self.inputs
-        d = self.outputs[0]()
-        d = d if d is not None else Determinant()(a)
-        scale = unsqueeze(unsqueeze(gd * d, -1), -1)
-        return scale * swapaxes(Inverse()(a), -1, -2)
-
-
-class LogAbsDeterminant(Function):
-    """(sign, log|det A|) = (Π sgn u_kk · (−1)^swaps, Σ log|u_kk|);  Ā = ḡ A⁻ᵀ."""
-
-    def forward(self, a):
-        lu, _, sign = lu_factor(a)
-        diagonal = np.diagonal(lu, axis1=-2, axis2=-1)
-        sign = sign * np.prod(np.sign(diagonal), axis=-1)
-        with np.errstate(divide="ignore"):
-            logabs = np.sum(np.log(np.abs(diagonal)), axis=-1)
-        return sign.astype(a.dtype), logabs.astype(a.dtype)
-
-    def backward(self, gsign, glogabs):
-        (a,) = self.inputs
-        return unsqueeze(unsqueeze(glogabs, -1), -1) * swapaxes(Inverse()(a), -1, -2)
 
 
 def _as_rhs(a, b, op):

@@ -16,18 +16,19 @@
 Gradient (thin SVD, distinct non-zero σ; Townsend 2016), with F_ij = 1/(σⱼ² − σᵢ²) (i ≠ j):
 
     Ā = U [ (F ∘ (UᵀŪ − ŪᵀU)) Σ + diag(σ̄) + Σ (F ∘ (VᵀV̄ − V̄ᵀV)) ] Vᵀ
-        + (I − UUᵀ) Ū Σ⁻¹ Vᵀ + U Σ⁻¹ V̄ᵀ (I − VVᵀ).
+        + (I − UUᵀ) Ū Σ⁻¹ Vᵀ + U Σ⁻¹ V̄ᵀ (I − VVᵀ)
+
+(the Function ``SVD`` in ``mathdl.ops.linalg_functions``).
 """
 
 import numpy as np
 
-from mathdl.autograd.function import Function
 from mathdl.autograd.tensor import Tensor
 from mathdl.linalg.eigh import jacobi_eigh
 from mathdl.linalg.jacobi import rotation, round_robin_pairs
 from mathdl.linalg.qr import orthonormal_complement, qr_array
 from mathdl.linalg.validation import LinAlgError, as_float_tensor, check_matrix
-from mathdl.ops import swapaxes, unsqueeze
+from mathdl.ops.linalg_functions import SVD
 
 MAX_SWEEPS = 60
 
@@ -116,48 +117,6 @@ def _stacked_svd(a, full_matrices):
     u, s, vt = (np.stack([p[i] for p in parts]) for i in range(3))
     batch = a.shape[:-2]
     return u.reshape(batch + u.shape[1:]), s.reshape(batch + s.shape[1:]), vt.reshape(batch + vt.shape[1:])
-
-
-class SVD(Function):
-    """(U, σ, Vᵀ) = svd(A) for A (..., m, n), thin;  the gradient is Townsend's formula (module
-    docstring)."""
-
-    saves_output = True  # backward reads the output (kept alive for it)
-
-    def forward(self, a):
-        u, s, vt = _stacked_svd(a, False)
-        return u.astype(a.dtype), s.astype(a.dtype), vt.astype(a.dtype)
-
-    def backward(self, gu, gs, gvt):
-        (a,) = self.inputs
-        u, s, vt = (self.outputs[i]() for i in range(3))
-        if u is None or s is None or vt is None:
-            u, s, vt = SVD()(a)
-        m, n = a.shape[-2:]
-        k = s.shape[-1]
-        transpose = lambda x: swapaxes(x, -1, -2)
-        v, gv = transpose(vt), transpose(gvt)
-        eye_k = Tensor(np.eye(k, dtype=a.dtype))
-        squares = s.array**2
-        difference = squares[..., None, :] - squares[..., :, None]  # σ_j² − σ_i²
-        with np.errstate(divide="ignore"):
-            f = np.where(np.eye(k, dtype=bool), 0.0, 1.0 / np.where(difference == 0, np.inf, difference))
-        f = Tensor(f.astype(a.dtype))
-        sigma = unsqueeze(s, -2) * eye_k
-        inverse_sigma = unsqueeze(1.0 / s, -2) * eye_k
-        ut_gu = transpose(u) @ gu
-        vt_gv = transpose(v) @ gv
-        core = (
-            ((ut_gu - transpose(ut_gu)) * f) @ sigma
-            + unsqueeze(gs, -2) * eye_k
-            + sigma @ ((vt_gv - transpose(vt_gv)) * f)
-        )
-        grad = u @ core @ vt
-        if m > k:
-            grad = grad + (gu - u @ ut_gu) @ inverse_sigma @ vt
-        if n > k:
-            grad = grad + u @ inverse_sigma @ (gvt - transpose(vt_gv) @ vt)
-        return grad
 
 
 def svd(a, full_matrices=True, compute_uv=True):

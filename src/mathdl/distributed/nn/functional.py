@@ -8,25 +8,13 @@ is the sum of the ranks' losses, L = Σ_r L_r, so
 
 — the backward of a sum-allreduce is a sum-allreduce of the incoming gradients. It is written with
 this same Function, so the grad of a grad works (and costs one more allreduce). Every rank must
-run the backward pass through the same collectives in the same order.
+run the backward pass through the same collectives in the same order. The Function, ``AllReduceSum``,
+lives in ``mathdl.ops.collective`` with every other derivative; ``all_reduce`` here checks and calls it.
 """
 
-import numpy as np
-
-from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd.function import as_tensor
 from mathdl.distributed import collectives, process_group
-
-
-class AllReduceSum(Function):
-    """y = Σ_ranks x (a new tensor, the input is left alone); x̄ = Σ_ranks ȳ. Shapes: y has x's."""
-
-    def forward(self, x):
-        result = np.array(x, copy=True, order="C")
-        collectives.all_reduce(result, collectives.ReduceOp.SUM)
-        return result
-
-    def backward(self, gy):
-        return all_reduce(gy)
+from mathdl.ops.collective import AllReduceSum
 
 
 def all_reduce(tensor, op=collectives.ReduceOp.SUM, group=None):
