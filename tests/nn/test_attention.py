@@ -108,3 +108,44 @@ def test_misuse():
         scaled_dot_product_attention(
             md.randn(2, 3), md.randn(2, 3), md.randn(2, 3), attn_mask=np.ones((2, 2), bool), is_causal=True
         )
+
+
+def _textbook_softmax(z):
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "no mask",
+        "causal",
+        "wide span (row max path)",
+        "finite mask (row max path)",
+        "fully masked finite row",
+    ],
+)
+def test_masked_softmax_equals_the_row_max_formula(rng, dtype, case, monkeypatch):
+    from mathdl.nn.functional import attention
+
+    scores = rng.standard_normal((2, 3, 5, 5)).astype(dtype) * 4
+    mask = np.triu(np.full((5, 5), -np.inf, dtype=dtype), k=1)
+    if case == "no mask":
+        mask = None
+    elif case == "wide span (row max path)":
+        scores[0, 0, 2] += 500  # a span no global shift may take: each row its own max
+    elif case == "finite mask (row max path)":
+        mask = np.where(mask == 0, 0.0, -1e4).astype(dtype)
+    elif case == "fully masked finite row":
+        mask = np.zeros((5, 5), dtype=dtype)
+        mask[1] = -1e9  # every key blocked by a finite mask: the row max gives a uniform row
+    expected = _textbook_softmax(scores if mask is None else scores + mask)
+    row_max_calls = []
+    row_max = attention._softmax_rows_
+    monkeypatch.setattr(attention, "_softmax_rows_", lambda z: row_max_calls.append(1) or row_max(z))
+    got = attention._masked_softmax_rows_(scores.copy(), mask)
+    assert bool(row_max_calls) == ("row max" in case or "finite" in case)  # the path meant was taken
+    np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-30)
+    assert np.isfinite(got).all()

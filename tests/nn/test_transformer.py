@@ -30,6 +30,18 @@ def test_decoder_layer_finite_differences(float64, rng):
     assert gradcheck(lambda t, m, *p: layer(t, m, tgt_is_causal=True), [tgt, memory, *layer.parameters()])
 
 
+def test_feed_forward_fuses_relu_unless_linear1_has_a_hook(rng):
+    md.manual_seed(2)
+    layer = TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0)
+    x = md.tensor(rng.standard_normal((3, 2, 4)).astype(np.float32))
+    fused = layer(x).array
+    seen = []
+    layer.linear1.register_forward_hook(lambda module, args, output: seen.append(output.shape))
+    composed = layer(x).array
+    assert seen == [(3, 2, 6)]  # the hook ran: the composed relu(linear1(x)) was taken
+    np.testing.assert_allclose(fused, composed, rtol=1e-6, atol=1e-6)
+
+
 def test_causal_encoder_output_does_not_depend_on_the_future(rng):
     layer = TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
     x = rng.standard_normal((1, 6, 8)).astype(np.float32)

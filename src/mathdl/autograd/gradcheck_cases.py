@@ -22,7 +22,7 @@ from mathdl.autograd.gradcheck_report import (
 from mathdl.autograd.gradcheck_report import torch_module as T
 from mathdl.nn.functional.activation import DropoutFunction
 from mathdl.nn.functional.attention import ScaledDotProductAttention, SplitHeads, split_heads
-from mathdl.nn.functional.linear import LinearFunction
+from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction
 from mathdl.nn.functional.loss import (
     BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
@@ -283,6 +283,7 @@ CASES = [
     row(LogAbsDeterminant, "slogdet", "y = log |det A|", [spd(3)], lambda a: md.linalg.slogdet(a)[1], lambda a: T().linalg.slogdet(a)[1]),
     # nn/functional
     row(LinearFunction, "linear", "y = x W^T + b", [normal((4, 3)), normal((2, 3)), normal((2,))], F.linear, lambda x, w, b: _tnn().linear(x, w, b)),
+    row(LinearReLUFunction, "linear_relu", "y = max(x W^T + b, 0)", [normal((2, 4, 3)), normal((5, 3)), normal((5,))], F.linear_relu, lambda x, w, b: _tnn().relu(_tnn().linear(x, w, b))),
     row(DropoutFunction, "dropout", "y = x * m / (1 - p) (fixed mask)", [normal((3, 4))], with_seed(lambda x: F.dropout(x, 0.5))),
     row(CrossEntropy, "cross_entropy", "l = logsumexp(z) - z_y", [normal((4, 3))], lambda z: F.cross_entropy(z, LABELS, label_smoothing=0.1), lambda z: _tnn().cross_entropy(z, T().tensor(LABELS), label_smoothing=0.1)),
     row(SoftCrossEntropy, "cross_entropy (probs)", "l = -sum_k p_k log softmax(z)_k", [normal((4, 3)), positive((4, 3))], lambda z, p: F.cross_entropy(z, p / p.sum(axis=1, keepdims=True)), lambda z, p: _tnn().cross_entropy(z, p / p.sum(dim=1, keepdim=True))),

@@ -422,6 +422,10 @@ class Module:
             f"{type(self).__name__} has no forward(): subclasses of Module must implement it"
         )
 
+    def _has_hooks(self):
+        """Whether a forward (pre-)hook is registered (a caller bypassing ``__call__`` must not)."""
+        return bool(self._forward_pre_hooks or self._forward_hooks)
+
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)

@@ -69,6 +69,35 @@ def _softmax_rows_(scores):
     return scores
 
 
+def _masked_softmax_rows_(scores, mask):
+    """softmax(S + M) over the last axis, in place on ``scores`` S (M an additive mask or None).
+
+    softmax(z)_j = exp(z_j − c) / Σ_k exp(z_k − c) for any shift c. The textbook c is each row's
+    max (``_softmax_rows_``), a reduction along a short axis that costs as much as the exp. When
+    every score lies in [m, c] with c − m below half the exponent range (c, m the largest and
+    smallest entry of all of S) and M holds only 0 and −∞, the one global max c is a safe shift
+    for every row: each unmasked exp(z − c) lies in [√tiny, 1], a normal number (no overflow, no
+    underflow, the same relative precision as the row max gives), and c rides in the mask's add.
+    """
+    high, low = float(scores.max()), float(scores.min())
+    span = -0.5 * math.log(np.finfo(scores.dtype).tiny)
+    if not high - low < span or (mask is not None and not _zero_or_minus_inf(mask)):
+        if mask is not None:
+            scores += mask
+        return _softmax_rows_(scores)
+    if mask is None:
+        scores -= high
+    else:
+        scores += mask - np.asarray(high, dtype=mask.dtype)
+    np.exp(scores, out=scores)
+    scores /= sum_last(scores)[..., None]
+    return scores
+
+
+def _zero_or_minus_inf(mask):
+    return bool(np.all((mask == 0) | (mask == -np.inf)))
+
+
 class ScaledDotProductAttention(Function):
     """O = softmax(Q Kᵀ·s + M) V for Q (…, L, d), K (…, S, d), V (…, S, d_v) → O (…, L, d_v).
 
@@ -83,9 +112,7 @@ class ScaledDotProductAttention(Function):
     def forward(self, q, k, v):
         scores = np.matmul(q, np.swapaxes(k, -1, -2))
         scores *= self.scale
-        if self.mask is not None:
-            scores += self.mask
-        self.weights = _softmax_rows_(scores)
+        self.weights = _masked_softmax_rows_(scores, self.mask)
         return np.matmul(scores, v)
 
     def backward(self, g_out):

@@ -9,7 +9,14 @@ and Ȳ the upstream gradient flattened to (N, out):
 
 Forward is one GEMM plus an in-place bias add; backward is at most two GEMMs and a column sum,
 and skips the gradient of any input that does not need one (the images fed to a first layer).
+
+``linear_relu`` fuses the ReLU that follows a layer (a transformer's feed-forward network):
+y = max(x Wᵀ + b, 0), whose backward first masks the upstream gradient, Z̄ = Ȳ ⊙ [y > 0], then
+applies the formulas above to Z̄. The ReLU runs in place on the product's buffer: no second
+(…, out) array and no second pass over it.
 """
+
+import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, as_tensor
@@ -34,6 +41,9 @@ class LinearFunction(Function):
         return y
 
     def backward(self, gy):
+        return self._affine_backward(gy)
+
+    def _affine_backward(self, gy):
         x, weight = self.inputs[0], self.inputs[1]
         has_bias = len(self.inputs) == 3
         need_x = x.requires_grad
@@ -54,6 +64,61 @@ class LinearFunction(Function):
         return (gx, gw, gb) if has_bias else (gx, gw)
 
 
+class LinearReLUFunction(LinearFunction):
+    """y = max(x Wᵀ + b, 0);  z̄ = ȳ ⊙ [y > 0] (0 at z = 0, as ReLU), then x̄ = z̄ W, W̄ = z̄ᵀ x,
+    b̄ = Σ z̄ over the leading axes. Backward reads the output y for the mask (and x, W)."""
+
+    saves_output = True
+
+    def forward(self, x, weight, bias=None):
+        z = super().forward(x, weight, bias)  # a fresh buffer: the ReLU may overwrite it
+        return np.maximum(z, 0, out=z)
+
+    def backward(self, gy):
+        y = self.outputs[0]()
+        if grad_mode.is_grad_enabled():
+            return self._affine_backward(gy * Tensor(y.array > 0))
+        # [y > 0] as 0/1 numbers of ȳ's dtype, multiplied in place (one buffer, as ReLU's backward)
+        mask = np.greater(y.array, 0).astype(gy.dtype)
+        return self._affine_backward(Tensor(np.multiply(gy.array, mask, out=mask)))
+
+
+def _checked(input, weight, bias, where):
+    """input, weight and bias as Tensors, their shapes checked (``where`` names the function)."""
+    weight = as_tensor(weight)
+    input = as_tensor(input, like=weight)
+    if weight.ndim != 2:
+        raise ValueError(f"{where}: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"{where}: input of shape {input.shape} does not end in in_features = "
+            f"{weight.shape[1]} (weight shape {weight.shape})"
+        )
+    if bias is None:
+        return input, weight, None
+    bias = as_tensor(bias, like=weight)
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(
+            f"{where}: bias must have shape ({weight.shape[0]},) to match weight {weight.shape}, got {bias.shape}"
+        )
+    return input, weight, bias
+
+
+def linear_relu(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
+    """y = max(x Wᵀ + b, 0), the same as ``relu(linear(input, weight, bias))`` as one Function (the
+    ReLU in place on the product). Shapes as ``linear``: (…, in_features) → (…, out_features).
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.linear_relu(md.ones(1, 2), md.tensor([[1.0, 1.0], [-1.0, 0.0]]), md.zeros(2)).tolist()
+    [[2.0, 0.0]]
+    """
+    input, weight, bias = _checked(input, weight, bias, "linear_relu")
+    if bias is None:
+        return LinearReLUFunction()(input, weight)
+    return LinearReLUFunction()(input, weight, bias)
+
+
 def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:
     """y = x Wᵀ + b.  input (…, in_features), weight (out_features, in_features), bias
     (out_features,) or None → (…, out_features). Like ``torch.nn.functional.linear``.
@@ -63,21 +128,7 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
     >>> F.linear(md.ones(2, 3), md.ones(4, 3), md.zeros(4)).tolist()[0]   # x Wᵀ + b
     [3.0, 3.0, 3.0, 3.0]
     """
-    weight = as_tensor(weight)
-    input = as_tensor(input, like=weight)
-    if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
-    if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(
-            f"linear: input of shape {input.shape} does not end in in_features = "
-            f"{weight.shape[1]} (weight shape {weight.shape})"
-        )
+    input, weight, bias = _checked(input, weight, bias, "linear")
     if bias is None:
         return LinearFunction()(input, weight)
-    bias = as_tensor(bias, like=weight)
-    if bias.shape != (weight.shape[0],):
-        raise ValueError(
-            f"linear: bias must have shape ({weight.shape[0]},) to match weight "
-            f"{weight.shape}, got {bias.shape}"
-        )
     return LinearFunction()(input, weight, bias)

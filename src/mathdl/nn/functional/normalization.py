@@ -300,7 +300,9 @@ class LayerNormFunction(Function):
         rstd = (1.0 / np.sqrt(variance + self.eps)).astype(x.dtype, copy=False)
         x_hat *= rstd[:, None]
         self.mean, self.rstd = mean, rstd  # x̂ is recomputed in backward: one pass, not a copy kept
-        y = x_hat * affine[0].reshape(-1) if self.has_weight else x_hat.copy()
+        y = x_hat  # (a fresh array: γ and β are applied in place)
+        if self.has_weight:
+            y *= affine[0].reshape(-1)
         if self.has_bias:
             y += affine[-1].reshape(-1)
         return y.reshape(x.shape).astype(x.dtype, copy=False)
@@ -325,13 +327,16 @@ class LayerNormFunction(Function):
         # ∂L/∂x = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε), in place on ĝ
         mean_g = sum_last(g_hat) / n
         mean_gx = np.einsum("ij,ij->i", g_hat, x_hat) / n
+        shape = x.shape[x.ndim - self.ndim :]
+        # γ̄ = Σ ȳ ⊙ x̂ reads x̂ before it is overwritten by x̂ ⊙ mean(ĝ ⊙ x̂) below (no temporary)
+        g_weight = np.einsum("ij,ij->j", g, x_hat).reshape(shape) if weight is not None else None
         g_hat -= mean_g[:, None]
-        g_hat -= x_hat * mean_gx[:, None]
+        x_hat *= mean_gx[:, None]
+        g_hat -= x_hat
         g_hat *= rstd[:, None]
         grads = [_wrap(g_hat.reshape(x.shape), False)]
-        shape = x.shape[x.ndim - self.ndim :]
         if weight is not None:
-            grads.append(_wrap(np.einsum("ij,ij->j", g, x_hat).reshape(shape), False))
+            grads.append(_wrap(g_weight, False))
         if bias is not None:
             grads.append(_wrap(sum_leading(g).reshape(shape), False))
         return tuple(grads)

@@ -24,6 +24,7 @@ from mathdl.nn import init
 from mathdl.nn.containers import ModuleList
 from mathdl.nn.functional.activation import gelu
 from mathdl.nn.functional.attention import causal_mask
+from mathdl.nn.functional.linear import linear_relu
 from mathdl.nn.layers.attention import MultiheadAttention
 from mathdl.nn.layers.dropout import Dropout
 from mathdl.nn.layers.layernorm import LayerNorm
@@ -42,6 +43,14 @@ def _activation(activation, where):
     if activation == "tanh":
         return ops.tanh
     raise ValueError(f"{where}: activation must be 'relu', 'gelu', 'tanh' or a callable, got {activation!r}")
+
+
+def _linear_activation(linear, activation, x):
+    """``activation(linear(x))``. ReLU after a plain ``Linear`` without hooks is one fused Function
+    (``F.linear_relu``: the ReLU in place on the product, no second buffer or pass)."""
+    if activation is ops.relu and type(linear) is Linear and not linear._has_hooks():
+        return linear_relu(x, linear.weight, linear.bias)
+    return activation(linear(x))
 
 
 def _check_model_sizes(d_model, nhead, dim_feedforward, where):
@@ -107,7 +116,7 @@ class TransformerEncoderLayer(Module):
         return self.dropout1(_attend(self.self_attn, x, x, attn_mask, key_padding_mask, is_causal))
 
     def _feed_forward(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(self.linear2(self.dropout(_linear_activation(self.linear1, self.activation, x))))
 
     def forward(
         self,
@@ -180,7 +189,7 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(_attend(self.multihead_attn, x, memory, mask, padding, is_causal))
 
     def _feed_forward(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout3(self.linear2(self.dropout(_linear_activation(self.linear1, self.activation, x))))
 
     def forward(
         self,
