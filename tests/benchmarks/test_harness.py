@@ -106,4 +106,4 @@ def test_targets_judge_the_one_thread_rows():
     assert checks["Transformer LM step"] is False  # 1.0 > 0.9
     assert checks["conv2d layer depthwise 64 3x3 p1 @14 g64"] is False
     assert checks["conv2d layer table geometric mean"] is False  # √(0.5 · 3) ≈ 1.22 > 1.0
-    assert checks["peak memory, LSTM LM step"] is False
+    assert checks["peak training memory, LSTM LM step"] is False
