@@ -36,6 +36,7 @@ _anomaly = False
 
 _new = object.__new__
 _ndarray = np.ndarray
+_ref = weakref.ref
 
 
 def _wrap(array, requires_grad):
@@ -170,10 +171,12 @@ class Function:
 
             check_forward(self, (a, b), outputs)
         record = (a.requires_grad or b.requires_grad) and grad_mode._enabled
-        if isinstance(outputs, tuple):
-            return self._several((a, b), outputs, record)
+        if type(outputs) is not _ndarray:
+            if isinstance(outputs, tuple):
+                return self._several((a, b), outputs, record)
+            outputs = np.asarray(outputs)
         y = _new(Tensor)  # (_wrap inlined)
-        y.array = outputs if type(outputs) is _ndarray else np.asarray(outputs)
+        y.array = outputs
         y.grad = None
         y.output_index = 0
         y._retain_grad = False
@@ -183,7 +186,7 @@ class Function:
             y.creator = None
             return y
         y.requires_grad = True
-        self.outputs = [weakref.ref(y)]
+        self.outputs = [_ref(y)]
         self.inputs = inputs = (a, b)
         if _clock:  # (the class default 0 is right until the first in-place write)
             self._stamp = _clock

@@ -317,6 +317,8 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
         engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     # ----- operators (the ops live in mathdl.ops; these are thin doors onto them) ---------
+    # (+ - * / are replaced by the op functions themselves once mathdl.ops.arithmetic is
+    # imported: see _bind_operators at the end of this file)
     def __add__(self, other):
         return _ops().add(self, other)
 
