@@ -73,22 +73,11 @@ def _add(a, b):
 _GRAPH_ATTRIBUTES = frozenset(("inputs", "outputs", "output_meta", "_stamp", "view", "_retains"))
 
 
-def _free(function):
-    """After a backward pass that does not retain the graph, drop what ``function`` kept for its
-    backward: the values of its non-leaf inputs (``Unsaved`` stand-ins keep the graph's edges)
-    and, when it saves values, its own saved arrays. PyTorch frees saved tensors the same way, so
-    each activation is released as soon as the last backward that reads it has run."""
-    for x in function.inputs:  # (most often every input is a leaf or a stand-in already)
-        if x.creator is not None and type(x) is not Unsaved:
-            _release_inputs(function)
-            break
-    if not _GRAPH_ATTRIBUTES.issuperset(function.__dict__):
-        _drop_saved(function)
-
-
 def _drop_saved(function):
-    """Delete what a Function that saves values stored for its backward (its instance attributes
-    beyond the graph's own)."""
+    """After a backward pass that does not retain the graph, delete what a Function that saves
+    values stored for its backward (its instance attributes beyond the graph's own). With
+    ``_release_inputs`` (its non-leaf inputs' values) this frees a node as PyTorch frees saved
+    tensors: each activation is released as soon as the last backward that reads it has run."""
     if _saves_something(function):
         state = function.__dict__
         for name in [name for name in state if name not in _GRAPH_ATTRIBUTES]:
@@ -245,7 +234,7 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
                 input_grads = (input_grads,)
             if anomaly or len(input_grads) != len(inputs):
                 _check_input_grads(function, input_grads, anomaly)
-            holds_values = False  # whether an input is a non-leaf Tensor (not a stand-in): see _free
+            holds_values = False  # whether an input is a non-leaf Tensor (not a stand-in)
             for x, gx in zip(inputs, input_grads):
                 creator = x.creator
                 if creator is not None and type(x) is not Unsaved:
@@ -264,10 +253,10 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
                 else:
                     previous = slots[x.output_index]
                     slots[x.output_index] = gx if previous is None else previous + gx
-            if not retain_graph:  # (_free inlined)
+            if not retain_graph:  # free the node: its inputs' values, then what it stored
                 if holds_values:
                     _release_inputs(function)
-                if not _GRAPH_ATTRIBUTES.issuperset(function.__dict__):
+                if function.holds_state and not _GRAPH_ATTRIBUTES.issuperset(function.__dict__):
                     _drop_saved(function)
     return collected
 

@@ -131,6 +131,9 @@ class Function:
     view = False  # whether the output shares the input's memory
     _stamp = 0  # the in-place clock when recorded; -1 - that once a backward freed it
     _retains = False  # whether an output may have asked for retain_grad (the engine looks only then)
+    # whether forward (or __init__) may store values on the instance; False (add, mul, …) spares
+    # the engine looking through the instance's attributes when it frees the node
+    holds_state = True
 
     def __call__(self, *inputs):
         for x in inputs:

@@ -71,6 +71,7 @@ _SAVES_OF_PRODUCT = (((), (0,)), ((1,), (0, 1)))
 class Add(Function):
     """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
 
+    holds_state = False
     saves = ()
 
     def forward(self, a, b):
@@ -86,6 +87,7 @@ class Add(Function):
 class Sub(Function):
     """z = a − b;  ∂z/∂a = 1, ∂z/∂b = −1."""
 
+    holds_state = False
     saves = ()
 
     def forward(self, a, b):
@@ -100,6 +102,8 @@ class Sub(Function):
 
 class Mul(Function):
     """z = a ⊙ b (elementwise);  ∂L/∂a = z̄ ⊙ b, ∂L/∂b = z̄ ⊙ a."""
+
+    holds_state = False
 
     @property
     def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
@@ -130,6 +134,8 @@ class Mul(Function):
 class Div(Function):
     """z = a / b;  ∂L/∂a = z̄ / b, ∂L/∂b = −z̄ a / b²."""
 
+    holds_state = False
+
     @property
     def saves(self):  # ∂/∂a needs b; ∂/∂b needs a and b
         a, b = self.inputs
@@ -148,6 +154,7 @@ class Div(Function):
 class Neg(Function):
     """z = −x;  ∂L/∂x = −z̄."""
 
+    holds_state = False
     saves = ()
 
     def forward(self, x):
