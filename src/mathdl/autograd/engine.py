@@ -275,8 +275,8 @@ def _retain(y, g, create_graph):
 
 def _backward_rare(function, grads, stamp, clock, create_graph, target_ids, retain_graph):
     """``_pass``'s step for a Function off the common path (no gradient reached it, several
-    outputs, targets, recorded before an in-place write or freed): None when there is nothing to
-    do, else (its input gradients, the inputs they are for)."""
+    outputs, recorded before an in-place write or freed): None when there is nothing to do, else
+    (its input gradients, the inputs they are for)."""
     if grads is None:
         function.__dict__.pop("_outputs_kept", None)
         return None
