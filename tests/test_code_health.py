@@ -21,9 +21,6 @@ ALLOWED: dict[str, str] = {
     # 56 lines before its signature was annotated (one parameter per line); same reason
     "mathdl/ops/convolution.py::conv2d": _PARALLEL,
     "mathdl/train/loop.py::Trainer.fit": _PARALLEL,
-    # the backward pass's inner loop: gradient delivery is inlined (once per graph edge) to cut the
-    # per-op overhead (issue 17, benchmarks/op_overhead.py); a helper call per edge costs more
-    "mathdl/autograd/engine.py::_pass": "hot loop, inlined on purpose",
 }
 
 

@@ -359,3 +359,36 @@ def test_misuse_of_md_grad_names_the_problem():
         md.grad(constant.sum(), x)
     with pytest.raises(TypeError, match="expected a Tensor"):
         md.autograd.backward(np.ones(()), None)
+
+
+def _function_classes():
+    from mathdl.autograd.function import Function
+
+    found, stack = [], [Function]
+    while stack:
+        cls = stack.pop()
+        found.append(cls)
+        stack.extend(cls.__subclasses__())
+    return found
+
+
+STATELESS_OPS = {"Add": md.add, "Sub": md.sub, "Mul": md.mul, "Div": md.div, "Neg": md.neg}
+
+
+def test_functions_declared_stateless_store_nothing_on_the_node():
+    # holds_state = False lets the engine skip looking for saved arrays when it frees a node: a
+    # Function declaring it must keep nothing but the graph's own attributes, before and after
+    # its backward, for every combination of inputs that need a gradient
+    from mathdl.autograd.engine import _GRAPH_ATTRIBUTES
+
+    declared = {cls.__name__ for cls in _function_classes() if cls.__dict__.get("holds_state") is False}
+    assert declared == set(STATELESS_OPS)  # a new declaration needs a case here
+    for name, op in STATELESS_OPS.items():
+        for needs in ((True, True), (True, False), (False, True))[: 2 if name == "Neg" else 3]:
+            a, b = (md.tensor([1.0, 2.0], requires_grad=r) * 1.5 for r in needs)  # non-leaves
+            y = op(a) if name == "Neg" else op(a, b)
+            node = y.creator
+            assert type(node).__name__ == name
+            assert set(node.__dict__) <= _GRAPH_ATTRIBUTES, (name, needs, set(node.__dict__))
+            (y * y).sum().backward()
+            assert set(node.__dict__) <= _GRAPH_ATTRIBUTES, (name, needs, set(node.__dict__))

@@ -41,26 +41,27 @@ def topological_order(roots):
     was recorded leads to the node that Function saw (``version.resolve``), not to the write."""
     clock = _function._clock
     order = []
-    expanded = set()
+    expanded = set()  # (Functions hash by identity)
     stack = list(roots)
+    pop, push, expand, emit = stack.pop, stack.append, expanded.add, order.append
     while stack:
-        function = stack.pop()
+        function = pop()
         if function is _EMIT:
-            order.append(stack.pop())
+            emit(pop())
             continue
-        if id(function) in expanded:
+        if function in expanded:
             continue
-        expanded.add(id(function))
-        stack.append(function)
-        stack.append(_EMIT)
+        expand(function)
+        push(function)
+        push(_EMIT)
         inputs = function.inputs
         stamp = function._stamp
         if stamp != clock:  # (rare: recorded before an in-place write, or freed)
             inputs = _as_recorded(inputs, -1 - stamp if stamp < 0 else stamp)
         for x in inputs:
             creator = x.creator
-            if creator is not None and id(creator) not in expanded:
-                stack.append(creator)
+            if creator is not None and creator not in expanded:
+                push(creator)
     order.reverse()
     return order
 
@@ -69,21 +70,16 @@ def _add(a, b):
     return b if a is None else a + b
 
 
-_GRAPH_ATTRIBUTES = frozenset(("inputs", "outputs", "output_meta", "_stamp", "view"))
+_GRAPH_ATTRIBUTES = frozenset(("inputs", "outputs", "output_meta", "_stamp", "view", "_retains"))
 
 
-def _free(function):
-    """After a backward pass that does not retain the graph, drop what ``function`` kept for its
-    backward: the values of its non-leaf inputs (``Unsaved`` stand-ins keep the graph's edges)
-    and, when it saves values, its own saved arrays. PyTorch frees saved tensors the same way, so
-    each activation is released as soon as the last backward that reads it has run."""
-    for x in function.inputs:  # (most often every input is a leaf or a stand-in already)
-        if x.creator is not None and type(x) is not Unsaved:
-            _release_inputs(function)
-            break
-    state = function.__dict__
-    graph_only = 2 + ("output_meta" in state) + ("_stamp" in state) + ("view" in state)
-    if len(state) > graph_only and _saves_something(function):
+def _drop_saved(function):
+    """After a backward pass that does not retain the graph, delete what a Function that saves
+    values stored for its backward (its instance attributes beyond the graph's own). With
+    ``_release_inputs`` (its non-leaf inputs' values) this frees a node as PyTorch frees saved
+    tensors: each activation is released as soon as the last backward that reads it has run."""
+    if _saves_something(function):
+        state = function.__dict__
         for name in [name for name in state if name not in _GRAPH_ATTRIBUTES]:
             del state[name]
 
@@ -194,9 +190,9 @@ def _deliverer(pending, collected, target_ids):
                     return
         creator = x.creator
         if creator is not None:
-            slots = pending.get(id(creator))
+            slots = pending.get(creator)
             if slots is None:
-                slots = pending[id(creator)] = [None] * len(creator.outputs)
+                slots = pending[creator] = [None] * len(creator.outputs)
             previous = slots[x.output_index]  # (the sum inlined: this runs once per graph edge)
             slots[x.output_index] = gx if previous is None else previous + gx
         elif target_ids is None:
@@ -207,7 +203,7 @@ def _deliverer(pending, collected, target_ids):
 
 
 def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
-    pending = {}  # id(function) -> [gradient of each output]
+    pending = {}  # Function -> [gradient of each output]  (Functions hash by identity)
     collected = {}  # id(tensor) -> [tensor, gradient]
     deliver = _deliverer(pending, collected, target_ids)
     clock, anomaly = _function._clock, _function._anomaly
@@ -216,59 +212,97 @@ def _pass(outputs, grad_outputs, create_graph, target_ids, retain_graph):
             deliver(y, gy)
         roots = [y.creator for y in outputs if y.creator is not None]
         for function in topological_order(roots):
-            grads = pending.pop(id(function), None)
-            if grads is None:
-                function.__dict__.pop("_outputs_kept", None)
-                continue
+            grads = pending.pop(function, None)
             stamp = function._stamp
-            rare = stamp != clock  # freed, or recorded before an in-place write
-            if rare:
-                stamp = _recorded_at(function, clock)
-            if not retain_graph:
-                function._stamp = -1 - stamp
-            if len(grads) == 1:  # the common single-output op, kept short
+            if stamp == clock and grads is not None and len(grads) == 1 and grads[0] is not None:
+                # the common case: a single-output op recorded since the last in-place write
+                if not retain_graph:
+                    function._stamp = -1 - stamp
                 g = grads[0]
-                if g is None:
-                    function.__dict__.pop("_outputs_kept", None)
-                    continue
-                if target_ids is None:
-                    y = function.outputs[0]()
-                    if y is not None and y._retain_grad:
-                        y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
+                if function._retains and target_ids is None:
+                    _retain(function.outputs[0](), g, create_graph)
                 input_grads = function.backward(g)
+                inputs = function.inputs
             else:
-                grads = _multi_output_grads(function, grads, create_graph, target_ids is None)
-                if grads is None:
-                    function.__dict__.pop("_outputs_kept", None)
+                input_grads = _backward_rare(
+                    function, grads, stamp, clock, create_graph, target_ids, retain_graph
+                )
+                if input_grads is None:
                     continue
-                input_grads = function.backward(*grads)
+                input_grads, inputs = input_grads
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            inputs = function.inputs
             if anomaly or len(input_grads) != len(inputs):
                 _check_input_grads(function, input_grads, anomaly)
-            if rare:  # inputs written in place since this Function: the nodes it saw
-                inputs = _as_recorded(inputs, stamp)
+            holds_values = False  # whether an input is a non-leaf Tensor (not a stand-in)
             for x, gx in zip(inputs, input_grads):
+                creator = x.creator
+                if creator is not None and type(x) is not Unsaved:
+                    holds_values = True
                 if gx is None or not x.requires_grad:
                     continue
                 if gx.array.shape != x.shape:
-                    raise RuntimeError(
-                        f"{type(function).__name__}.backward gave a gradient of shape "
-                        f"{gx.shape} for an input of shape {x.shape}"
-                    )
-                creator = x.creator
+                    _wrong_shape(function, gx, x)
                 if creator is None or target_ids is not None:
                     deliver(x, gx)
                     continue
-                slots = pending.get(id(creator))  # (deliver inlined: once per graph edge)
+                slots = pending.get(creator)  # (deliver inlined: once per graph edge)
                 if slots is None:
-                    slots = pending[id(creator)] = [None] * len(creator.outputs)
-                previous = slots[x.output_index]
-                slots[x.output_index] = gx if previous is None else previous + gx
-            if not retain_graph:
-                _free(function)
+                    pending[creator] = slots = [None] * len(creator.outputs)
+                    slots[x.output_index] = gx
+                else:
+                    previous = slots[x.output_index]
+                    slots[x.output_index] = gx if previous is None else previous + gx
+            if not retain_graph:  # free the node: its inputs' values, then what it stored
+                if holds_values:
+                    _release_inputs(function)
+                if function.holds_state and not _GRAPH_ATTRIBUTES.issuperset(function.__dict__):
+                    _drop_saved(function)
     return collected
+
+
+def _wrong_shape(function, gx, x):
+    raise RuntimeError(
+        f"{type(function).__name__}.backward gave a gradient of shape {gx.shape} for an input of shape {x.shape}"
+    )
+
+
+def _retain(y, g, create_graph):
+    """``y.grad`` += g for an output that asked for ``retain_grad`` (a copy unless recording)."""
+    if y is not None and y._retain_grad:
+        y.grad = _add(y.grad, g if create_graph else _wrap(g.array.copy(), False))
+
+
+def _backward_rare(function, grads, stamp, clock, create_graph, target_ids, retain_graph):
+    """``_pass``'s step for a Function off the common path (no gradient reached it, several
+    outputs, recorded before an in-place write or freed): None when there is nothing to do, else
+    (its input gradients, the inputs they are for)."""
+    if grads is None:
+        function.__dict__.pop("_outputs_kept", None)
+        return None
+    rare = stamp != clock  # freed, or recorded before an in-place write
+    if rare:
+        stamp = _recorded_at(function, clock)
+    if not retain_graph:
+        function._stamp = -1 - stamp
+    if len(grads) == 1:
+        g = grads[0]
+        if g is None:
+            function.__dict__.pop("_outputs_kept", None)
+            return None
+        if target_ids is None:
+            _retain(function.outputs[0](), g, create_graph)
+        input_grads = function.backward(g)
+    else:
+        grads = _multi_output_grads(function, grads, create_graph, target_ids is None)
+        if grads is None:
+            function.__dict__.pop("_outputs_kept", None)
+            return None
+        input_grads = function.backward(*grads)
+    inputs = function.inputs
+    if rare:  # inputs written in place since this Function: the nodes it saw
+        inputs = _as_recorded(inputs, stamp)
+    return input_grads, inputs
 
 
 def _root_buffer(array):

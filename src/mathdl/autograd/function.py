@@ -34,10 +34,15 @@ _clock = 0
 _anomaly = False
 
 
+_new = object.__new__
+_ndarray = np.ndarray
+_ref = weakref.ref
+
+
 def _wrap(array, requires_grad):
     # The hot path of every op: a Tensor without _as_array's conversions (forward gave an array).
-    tensor = Tensor.__new__(Tensor)
-    tensor.array = array if type(array) is np.ndarray else np.asarray(array)
+    tensor = _new(Tensor)
+    tensor.array = array if type(array) is _ndarray else np.asarray(array)
     tensor.requires_grad = requires_grad
     tensor.grad = None
     tensor.creator = None
@@ -53,34 +58,30 @@ class Unsaved(Tensor):
     dtype, and lets the array itself be freed once nothing else needs it, as PyTorch keeps only the
     tensors a node saves. Its ``array`` is a read-only broadcast of zeros of the right shape."""
 
-    __slots__ = ("_shape", "_dtype")
-    # (a stand-in is never a leaf, never holds a gradient and is never named: class defaults)
+    # ``shape`` and ``dtype`` are plain slots here (Tensor's are properties of the array): the
+    # engine reads an input's shape once per graph edge
+    __slots__ = ("shape", "dtype")
+    # (a stand-in is never a leaf, never holds a gradient and is never named, and a non-leaf
+    # always requires grad: class defaults)
     grad = None
     name = None
     _retain_grad = False
+    requires_grad = True
 
     @property
     def array(self):
-        return np.broadcast_to(np.zeros((), dtype=self._dtype), self._shape)
-
-    @property
-    def shape(self):
-        return self._shape
-
-    @property
-    def dtype(self):
-        return self._dtype
+        return np.broadcast_to(np.zeros((), dtype=self.dtype), self.shape)
 
     @property
     def ndim(self):
-        return len(self._shape)
+        return len(self.shape)
 
 
 def _unsaved(x):
-    stand_in = Unsaved.__new__(Unsaved)
+    stand_in = _new(Unsaved)
     array = x.array  # (x is a Tensor, not a stand-in: its array, not the shape/dtype properties)
-    stand_in._shape, stand_in._dtype = array.shape, array.dtype
-    stand_in.requires_grad = x.requires_grad
+    stand_in.shape = array.shape
+    stand_in.dtype = array.dtype
     stand_in.creator = x.creator
     stand_in.output_index = x.output_index
     return stand_in
@@ -129,15 +130,19 @@ class Function:
     saves_output = False  # whether backward reads the output's values
     view = False  # whether the output shares the input's memory
     _stamp = 0  # the in-place clock when recorded; -1 - that once a backward freed it
+    _retains = False  # whether an output may have asked for retain_grad (the engine looks only then)
+    # whether forward (or __init__) may store values on the instance; False (add, mul, …) spares
+    # the engine looking through the instance's attributes when it frees the node
+    holds_state = True
 
     def __call__(self, *inputs):
         for x in inputs:
             if not isinstance(x, Tensor):
                 inputs = tuple(x if isinstance(x, Tensor) else Tensor(_as_array(x)) for x in inputs)
                 break
-        if len(inputs) == 2:  # (unrolled for the common arities: this runs once per op)
-            outputs = self.forward(inputs[0].array, inputs[1].array)
-        elif len(inputs) == 1:
+        if len(inputs) == 2:  # (the binary ops' path, also taken directly by the arithmetic operators)
+            return self._apply2(inputs[0], inputs[1])
+        if len(inputs) == 1:
             outputs = self.forward(inputs[0].array)
         else:
             outputs = self.forward(*[x.array for x in inputs])
@@ -158,6 +163,52 @@ class Function:
                 self._record(inputs)
                 y.creator = self
             return y
+        return self._several(inputs, outputs, record)
+
+    def _apply2(self, a, b):
+        """``__call__`` for two Tensors: the path of every binary op, written out in full (it runs
+        once per op, and each call, loop or tuple saved here is a measurable share of a small op)."""
+        outputs = self.forward(a.array, b.array)
+        if _anomaly:
+            from mathdl.autograd.anomaly import check_forward
+
+            check_forward(self, (a, b), outputs)
+        record = (a.requires_grad or b.requires_grad) and grad_mode._enabled
+        if type(outputs) is not _ndarray:
+            if isinstance(outputs, tuple):
+                return self._several((a, b), outputs, record)
+            outputs = np.asarray(outputs)
+        y = _new(Tensor)  # (_wrap inlined)
+        y.array = outputs
+        y.grad = None
+        y.output_index = 0
+        y._retain_grad = False
+        y.name = None
+        if not record:
+            y.requires_grad = False
+            y.creator = None
+            return y
+        y.requires_grad = True
+        self.outputs = [_ref(y)]
+        self.inputs = inputs = (a, b)
+        if _clock:  # (the class default 0 is right until the first in-place write)
+            self._stamp = _clock
+            _check_inputs_current(inputs)
+        saves = self.saves
+        if saves is not None:  # (_keep_saved unrolled for two inputs)
+            creator = a.creator
+            if creator is not None and 0 not in saves and not creator.saves_output and type(a) is not Unsaved:
+                a = _unsaved(a)
+            creator = b.creator
+            if creator is not None and 1 not in saves and not creator.saves_output and type(b) is not Unsaved:
+                b = _unsaved(b)
+            if a is not inputs[0] or b is not inputs[1]:
+                self.inputs = (a, b)
+        y.creator = self
+        return y
+
+    def _several(self, inputs, outputs, record):
+        """The Tensors for a tuple of outputs (recorded when ``record``)."""
         results = [_wrap(y, record) for y in outputs]
         if record:
             self.outputs = [weakref.ref(y) for y in results]

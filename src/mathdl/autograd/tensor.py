@@ -288,6 +288,8 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after ``backward`` (leaves always keep theirs)."""
         self._retain_grad = True
+        if self.creator is not None:
+            self.creator._retains = True  # (the engine checks the outputs of these Functions only)
 
     # ----- differentiation ---------------------------------------------------------------
     def backward(
@@ -315,6 +317,8 @@ class Tensor(OpMethods, InPlaceMethods, ConversionMethods):
         engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     # ----- operators (the ops live in mathdl.ops; these are thin doors onto them) ---------
+    # (+ - * / are replaced by the op functions themselves once mathdl.ops.arithmetic is
+    # imported: see _bind_operators at the end of this file)
     def __add__(self, other):
         return _ops().add(self, other)
 
@@ -440,6 +444,16 @@ def _dim_index(dim, ndim, op):
 
 
 _OPS: list[Any] = []
+
+
+def _bind_operators(arithmetic):
+    """Make ``+ - * /`` the op functions themselves, once ``mathdl.ops.arithmetic`` exists (it calls
+    this): the methods above are only their lazy stand-ins, and a small op pays for every call on
+    its way (a door and a module lookup fewer per operator)."""
+    Tensor.__add__ = arithmetic.add
+    Tensor.__sub__ = arithmetic.sub
+    Tensor.__mul__ = arithmetic.mul
+    Tensor.__truediv__ = arithmetic.div
 
 
 def _ops():

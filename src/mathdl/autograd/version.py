@@ -227,4 +227,6 @@ def apply(tensor, compute, args, op, needs_old):
     node.outputs[result.output_index] = weakref.ref(tensor)
     tensor._history = (getattr(tensor, "_history", None) or None, _function._clock, old)
     tensor.creator, tensor.output_index, tensor.requires_grad = node, result.output_index, True
+    if tensor._retain_grad:
+        node._retains = True  # (see Tensor.retain_grad)
     return tensor

@@ -4,13 +4,14 @@ When broadcasting stretched an input, its gradient is summed back over the stret
 (``grad_like``), because each input element contributed to every output it was copied into.
 """
 
+import sys
 from typing import cast
 
 import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap, as_tensor
-from mathdl.autograd.tensor import Tensor
+from mathdl.autograd.tensor import Tensor, _bind_operators
 from mathdl.backend import get_default_dtype
 from mathdl.ops.shape import _sum_to_array, grad_like, reshape, swapaxes, unsqueeze
 from mathdl.typing import TensorLike
@@ -70,6 +71,7 @@ _SAVES_OF_PRODUCT = (((), (0,)), ((1,), (0, 1)))
 class Add(Function):
     """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
 
+    holds_state = False
     saves = ()
 
     def forward(self, a, b):
@@ -85,6 +87,7 @@ class Add(Function):
 class Sub(Function):
     """z = a − b;  ∂z/∂a = 1, ∂z/∂b = −1."""
 
+    holds_state = False
     saves = ()
 
     def forward(self, a, b):
@@ -100,6 +103,8 @@ class Sub(Function):
 class Mul(Function):
     """z = a ⊙ b (elementwise);  ∂L/∂a = z̄ ⊙ b, ∂L/∂b = z̄ ⊙ a."""
 
+    holds_state = False
+
     @property
     def saves(self):  # ∂/∂a needs b and ∂/∂b needs a: save each only when the other needs a gradient
         a, b = self.inputs
@@ -110,12 +115,16 @@ class Mul(Function):
 
     def backward(self, gz):
         a, b = self.inputs
-        if not grad_mode._enabled:
+        if not grad_mode._enabled:  # first order: on arrays (a Tensor made only for each result)
             g = gz.array
-            return (
-                _array_grad(g * b.array, a) if a.requires_grad else None,
-                _array_grad(g * a.array, b) if b.requires_grad else None,
-            )
+            ga = gb = None
+            if a.requires_grad:
+                ga = g * b.array
+                ga = _wrap(ga, False) if ga.shape == a.shape and ga.dtype is a.dtype else _array_grad(ga, a)
+            if b.requires_grad:
+                gb = g * a.array
+                gb = _wrap(gb, False) if gb.shape == b.shape and gb.dtype is b.dtype else _array_grad(gb, b)
+            return ga, gb
         return (
             grad_like(gz * b, a) if a.requires_grad else None,
             grad_like(gz * a, b) if b.requires_grad else None,
@@ -124,6 +133,8 @@ class Mul(Function):
 
 class Div(Function):
     """z = a / b;  ∂L/∂a = z̄ / b, ∂L/∂b = −z̄ a / b²."""
+
+    holds_state = False
 
     @property
     def saves(self):  # ∂/∂a needs b; ∂/∂b needs a and b
@@ -143,6 +154,7 @@ class Div(Function):
 class Neg(Function):
     """z = −x;  ∂L/∂x = −z̄."""
 
+    holds_state = False
     saves = ()
 
     def forward(self, x):
@@ -279,7 +291,14 @@ def add(a: TensorLike, b: TensorLike) -> Tensor:
     >>> md.add(md.tensor([1.0, 2.0]), 10.0).tolist()
     [11.0, 12.0]
     """
-    return Add()(*_binary(a, b, "add"))
+    if (  # (the common case, two Tensors of one dtype and shape, checked here: a call fewer per op)
+        type(a) is not Tensor
+        or type(b) is not Tensor
+        or a.array.dtype is not b.array.dtype
+        or a.array.shape != b.array.shape
+    ):
+        a, b = _binary(a, b, "add")
+    return Add()._apply2(a, b)
 
 
 def sub(a: TensorLike, b: TensorLike) -> Tensor:
@@ -289,7 +308,14 @@ def sub(a: TensorLike, b: TensorLike) -> Tensor:
     >>> md.sub(md.tensor([5.0, 2.0]), md.tensor([1.0, 4.0])).tolist()
     [4.0, -2.0]
     """
-    return Sub()(*_binary(a, b, "sub"))
+    if (  # (the common case, two Tensors of one dtype and shape, checked here: a call fewer per op)
+        type(a) is not Tensor
+        or type(b) is not Tensor
+        or a.array.dtype is not b.array.dtype
+        or a.array.shape != b.array.shape
+    ):
+        a, b = _binary(a, b, "sub")
+    return Sub()._apply2(a, b)
 
 
 def mul(a: TensorLike, b: TensorLike) -> Tensor:
@@ -299,7 +325,14 @@ def mul(a: TensorLike, b: TensorLike) -> Tensor:
     >>> md.mul(md.tensor([1.0, 2.0]), md.tensor([3.0, 4.0])).tolist()
     [3.0, 8.0]
     """
-    return Mul()(*_binary(a, b, "mul"))
+    if (  # (the common case, two Tensors of one dtype and shape, checked here: a call fewer per op)
+        type(a) is not Tensor
+        or type(b) is not Tensor
+        or a.array.dtype is not b.array.dtype
+        or a.array.shape != b.array.shape
+    ):
+        a, b = _binary(a, b, "mul")
+    return Mul()._apply2(a, b)
 
 
 def div(a: TensorLike, b: TensorLike) -> Tensor:
@@ -313,7 +346,7 @@ def div(a: TensorLike, b: TensorLike) -> Tensor:
     if a.dtype.kind != "f" and b.dtype.kind != "f":
         dtype = get_default_dtype()
         a, b = Tensor(a.array.astype(dtype)), Tensor(b.array.astype(dtype))
-    return Div()(a, b)
+    return Div()._apply2(a, b)
 
 
 def neg(x: TensorLike) -> Tensor:
@@ -372,3 +405,6 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
                 f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast"
             ) from None
     return MatMul()(a, b)
+
+
+_bind_operators(sys.modules[__name__])

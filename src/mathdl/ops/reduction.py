@@ -10,11 +10,13 @@ are aliases; see ``mathdl.ops.dims``).
 
 import builtins
 import collections
+import math
 import numbers
 
 import numpy as np
 
-from mathdl.autograd.function import Function, as_tensor
+from mathdl.autograd import grad_mode
+from mathdl.autograd.function import Function, _wrap, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
 from mathdl.ops.dims import normalize_axes, resolve
@@ -29,6 +31,19 @@ def _kept_shape(shape, axes):
 
 def _expand(gy, x_shape, axes):
     """Broadcast a reduced gradient back to the input shape."""
+    if not grad_mode._enabled:  # first order: on the array (the same read-only broadcast view)
+        g = gy.array
+        kept = _kept_shape(x_shape, axes)
+        if g.shape != kept:
+            g = g.reshape(kept)
+        if g.shape == x_shape and g is gy.array:
+            return gy
+        if math.prod(x_shape) <= 4096:
+            # a small input: filling it costs less than making np.broadcast_to's read-only view
+            expanded = np.empty(x_shape, g.dtype)
+            expanded[...] = g
+            return _wrap(expanded, False)
+        return _wrap(np.broadcast_to(g, x_shape), False)
     return broadcast_to(reshape(gy, _kept_shape(x_shape, axes)), x_shape)
 
 
@@ -41,7 +56,7 @@ class Sum(Function):
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, x):
-        return np.sum(x, axis=self.axes, keepdims=self.keepdims)
+        return x.sum(axis=self.axes, keepdims=self.keepdims)  # (the method: no np.sum dispatch layer)
 
     def backward(self, gy):
         return _expand(gy, self.inputs[0].shape, self.axes)
