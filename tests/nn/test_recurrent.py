@@ -161,3 +161,37 @@ def test_misuse_raises_clear_errors():
         LSTM(3, 4, dropout=1.5)
     with pytest.raises(ValueError, match="input"):
         LSTMCell(3, 4)(md.randn(2, 5))
+
+
+def test_lstm_buffers_are_recycled_only_after_the_graph_is_freed(float64, rng):
+    """The fused LSTM hands its saved gates and cells to a pool when the backward pass frees the
+    graph; a graph kept with retain_graph keeps its own, and recycled buffers give the same
+    numbers as fresh ones."""
+    from mathdl.nn.functional import recurrent
+
+    lstm = LSTM(3, 4)
+    x = md.tensor(rng.standard_normal((5, 2, 3)))
+
+    def gradients(retain=False):
+        lstm.zero_grad()
+        out, (h, c) = lstm(x)
+        loss = (out * out).sum() + (c * h).sum()
+        loss.backward(retain_graph=retain)
+        return loss, [p.grad.array.copy() for p in lstm.parameters()]
+
+    recurrent._POOL._arrays.clear()
+    first_loss, first = gradients()
+    pooled = sum(len(stack) for stack in recurrent._POOL._arrays.values())
+    assert pooled == 3  # gates, cells and tanh(cells) of the one layer
+    for _ in range(2):  # now from recycled buffers
+        loss, again = gradients()
+        assert loss.item() == first_loss.item()
+        for a, b in zip(first, again):
+            np.testing.assert_array_equal(a, b)
+    loss, kept = gradients(retain=True)
+    assert sum(len(stack) for stack in recurrent._POOL._arrays.values()) == pooled - 3
+    gradients()  # another step in between: it must not overwrite the retained graph's buffers
+    lstm.zero_grad()
+    loss.backward()
+    for a, p in zip(kept, lstm.parameters()):
+        np.testing.assert_array_equal(a, p.grad.array)

@@ -7,6 +7,8 @@ written out by hand, the composed path for ``create_graph``) are stated in
 the fused ops).
 """
 
+import weakref
+
 import numpy as np
 
 from mathdl import ops
@@ -24,6 +26,48 @@ def _sigmoid_(a):
     a += 1.0
     a *= 0.5
     return a
+
+
+class _BufferPool:
+    """Reuses the large arrays a sequence op keeps for its backward (its gates and cells, several
+    MB per call) instead of asking the OS for fresh pages every step.
+
+    A fresh ``np.empty`` of that size is mapped on first touch, one page fault and one zeroed page
+    per 4 KB, which cost as much as a tenth of an LSTM step's time. ``take`` hands out a pooled
+    array of the shape and dtype if there is one; ``recycle_when_freed(holder, arrays)`` returns
+    the arrays to the pool once ``holder`` is garbage: the object that holds them for backward,
+    dropped when the backward pass frees the graph (never while ``retain_graph`` keeps it). Only
+    arrays no other object can view may be recycled, so outputs are never pooled.
+    """
+
+    def __init__(self, per_shape=4):
+        self.per_shape = per_shape
+        self._arrays = {}
+
+    def take(self, shape, dtype):
+        stack = self._arrays.get((shape, np.dtype(dtype)))
+        return stack.pop() if stack else np.empty(shape, dtype=dtype)
+
+    def recycle_when_freed(self, holder, arrays):
+        weakref.finalize(holder, self._give_back, arrays)
+
+    def _give_back(self, arrays):
+        for a in arrays:
+            stack = self._arrays.setdefault((a.shape, a.dtype), [])
+            if len(stack) < self.per_shape:
+                stack.append(a)
+
+
+_POOL = _BufferPool()
+
+
+class _Saved:
+    """What a sequence op keeps for its backward (a weak-referenceable holder for ``_POOL``)."""
+
+    __slots__ = ("arrays", "__weakref__")
+
+    def __init__(self, *arrays):
+        self.arrays = arrays
 
 
 # ----- step rules from differentiable ops (cells, and the create_graph path of the fused ops) ---
@@ -159,10 +203,10 @@ class LSTMSequence(Function):
         hidden = four_h // 4
         # the four (H, H) blocks of W_hh, each transposed: h @ w4[k] = h W_kᵀ
         w4 = np.ascontiguousarray(w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
-        gates = np.empty((steps, 4, batch, hidden), dtype=xw.dtype)  # activated i, f, g, o
-        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
-        cs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
-        tanh_c = np.empty((steps, batch, hidden), dtype=xw.dtype)
+        gates = _POOL.take((steps, 4, batch, hidden), xw.dtype)  # activated i, f, g, o
+        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)  # (its hs[1:] is the output)
+        cs = _POOL.take((steps + 1, batch, hidden), xw.dtype)
+        tanh_c = _POOL.take((steps, batch, hidden), xw.dtype)
         product = np.empty((batch, hidden), dtype=xw.dtype)
         hs[0], cs[0] = h0, c0
         for t in range(steps):
@@ -177,13 +221,14 @@ class LSTMSequence(Function):
             c += product
             np.tanh(c, out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=hs[t + 1])
-        self.saved = (gates, hs, cs, tanh_c)
+        self.saved = _Saved(gates, hs, cs, tanh_c)
+        _POOL.recycle_when_freed(self.saved, (gates, cs, tanh_c))
         return hs[1:], hs[steps].copy(), cs[steps].copy()
 
     def backward(self, g_out, g_h, g_c):
         if grad_mode.is_grad_enabled():
             return _graph_backward(self, "LSTM", (g_out, g_h, g_c))
-        gates, hs, cs, tanh_c = self.saved
+        gates, hs, cs, tanh_c = self.saved.arrays
         w_hh = self.inputs[3].array
         steps, _, batch, hidden = gates.shape
         gy = g_out.array
