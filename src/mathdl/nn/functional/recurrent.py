@@ -48,6 +48,10 @@ class _BufferPool:
         stack = self._arrays.get((shape, np.dtype(dtype)))
         return stack.pop() if stack else np.empty(shape, dtype=dtype)
 
+    def give_back(self, *arrays):
+        """Return arrays no longer in use (a scratch array of one call)."""
+        self._give_back(arrays)
+
     def recycle_when_freed(self, holder, arrays):
         weakref.finalize(holder, self._give_back, arrays)
 
@@ -195,32 +199,37 @@ class LSTMSequence(Function):
 
     Layout: each step's gates live as a (4, B, H) block (gate, batch, unit), so every gate is a
     contiguous array (NumPy's fast loops) and h W_hhᵀ is one batched product with W_hh's four
-    blocks; the sigmoids are σ(a) = (1 + tanh(a/2))/2, so one tanh call activates all four gates.
+    blocks. The activations act on all four gates in one call each with per-gate constants
+    (``_activate_gates``): the sigmoids are σ(a) = (1 + tanh(a/2))/2, so one tanh call activates
+    every gate. The large arrays kept for backward come from ``_POOL``.
     """
 
     def forward(self, xw, h0, c0, w_hh):
         steps, batch, four_h = xw.shape
         hidden = four_h // 4
         # the four (H, H) blocks of W_hh, each transposed: h @ w4[k] = h W_kᵀ
-        w4 = np.ascontiguousarray(w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
+        w4 = _POOL.take((4, hidden, hidden), xw.dtype)
+        np.copyto(w4, w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
         gates = _POOL.take((steps, 4, batch, hidden), xw.dtype)  # activated i, f, g, o
         hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)  # (its hs[1:] is the output)
         cs = _POOL.take((steps + 1, batch, hidden), xw.dtype)
         tanh_c = _POOL.take((steps, batch, hidden), xw.dtype)
         product = np.empty((batch, hidden), dtype=xw.dtype)
+        scale, shift = _gate_constants(xw.dtype)
         hs[0], cs[0] = h0, c0
         for t in range(steps):
             a = gates[t]
             np.matmul(hs[t], w4, out=a)
             np.add(a, xw[t].reshape(batch, 4, hidden).transpose(1, 0, 2), out=a)
-            _activate_gates(a)
+            _activate_gates(a, scale, shift)
             i, f, g, o = a
             c = cs[t + 1]
-            np.multiply(f, cs[t], out=c)
+            np.multiply(f, cs[t], out=c)  # c_t = f ⊙ c_{t−1} + i ⊙ g
             np.multiply(i, g, out=product)
             c += product
             np.tanh(c, out=tanh_c[t])
-            np.multiply(o, tanh_c[t], out=hs[t + 1])
+            np.multiply(o, tanh_c[t], out=hs[t + 1])  # h_t = o ⊙ tanh c_t
+        _POOL.give_back(w4)
         self.saved = _Saved(gates, hs, cs, tanh_c)
         _POOL.recycle_when_freed(self.saved, (gates, cs, tanh_c))
         return hs[1:], hs[steps].copy(), cs[steps].copy()
@@ -260,24 +269,32 @@ class LSTMSequence(Function):
         return _wrap(d_xw, False), _wrap(dh, False), _wrap(dc, False), _wrap(d_w, False)
 
 
-def _activate_gates(a):
-    """(4, B, H) pre-activations → σ(i), σ(f), tanh(g), σ(o) in place, with σ(a) = (1 + tanh(a/2))/2."""
-    a[:2] *= 0.5
-    a[3] *= 0.5
+def _gate_constants(dtype):
+    """s = (½, ½, 1, ½) and r = (½, ½, 0, ½), one number per gate i, f, g, o, shaped (4, 1, 1)."""
+    scale = np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype).reshape(4, 1, 1)
+    return scale, np.array([0.5, 0.5, 0.0, 0.5], dtype=dtype).reshape(4, 1, 1)
+
+
+def _activate_gates(a, scale, shift):
+    """(4, B, H) pre-activations → σ(i), σ(f), tanh(g), σ(o) in place as s ⊙ tanh(s ⊙ a) + r
+    (``_gate_constants``), since σ(a) = (1 + tanh(a/2))/2: one NumPy call per stage for all four
+    gates, and no overflow for any a."""
+    a *= scale
     np.tanh(a, out=a)
-    for block in (a[:2], a[3]):
-        block *= 0.5
-        block += 0.5
+    a *= scale
+    a += shift
 
 
 def _gate_slopes(a, out, scratch):
     """The derivative of each gate's activation from its value (a (4, B, H) block): σ′ = σ(1 − σ)
-    for i, f, o and tanh′ = 1 − g² = (1 − g)(1 + g) for g."""
+    for i, f, o and tanh′ = 1 − g² = (1 − g)(1 + g) for g. (Views bound to names and ``out=``:
+    ``out[:2] *= …`` would copy the block back onto itself.)"""
     np.subtract(1.0, a, out=out)
-    out[:2] *= a[:2]
-    out[3] *= a[3]
+    sigmoid_slopes, sigmoids = out[:2], a[:2]
+    np.multiply(sigmoid_slopes, sigmoids, out=sigmoid_slopes)
+    np.multiply(out[3], a[3], out=out[3])
     np.add(1.0, a[2], out=scratch)
-    out[2] *= scratch
+    np.multiply(out[2], scratch, out=out[2])
     return out
 
 
