@@ -15,6 +15,7 @@ from mathdl import ops
 from mathdl.autograd import grad_mode
 from mathdl.autograd.engine import grad as autograd_grad
 from mathdl.autograd.function import Function, _wrap
+from mathdl.ops.blas_sums import sum_leading
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -105,6 +106,11 @@ def gru_step(xw, h, w_hh, b_hh):
 
 def _composed_sequence(kind, inputs):
     """The recurrence of a fused op rebuilt from differentiable steps: (outputs, h_T[, c_T])."""
+    if kind == "LSTM_PROJECTED":  # xw = x W_ihᵀ (+ b), then the LSTM on it
+        x, w_ih, h0, c0, w_hh = inputs[:5]
+        xw = ops.matmul(x, w_ih.T)
+        xw = xw + inputs[5] if len(inputs) == 6 else xw
+        return _composed_sequence("LSTM", (xw, h0, c0, w_hh))
     xw = inputs[0]
     outputs = []
     if kind == "LSTM":
@@ -205,68 +211,121 @@ class LSTMSequence(Function):
     """
 
     def forward(self, xw, h0, c0, w_hh):
-        steps, batch, four_h = xw.shape
-        hidden = four_h // 4
-        # the four (H, H) blocks of W_hh, each transposed: h @ w4[k] = h W_kᵀ
-        w4 = _POOL.take((4, hidden, hidden), xw.dtype)
-        np.copyto(w4, w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
-        gates = _POOL.take((steps, 4, batch, hidden), xw.dtype)  # activated i, f, g, o
-        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)  # (its hs[1:] is the output)
-        cs = _POOL.take((steps + 1, batch, hidden), xw.dtype)
-        tanh_c = _POOL.take((steps, batch, hidden), xw.dtype)
-        product = np.empty((batch, hidden), dtype=xw.dtype)
-        scale, shift = _gate_constants(xw.dtype)
-        hs[0], cs[0] = h0, c0
-        for t in range(steps):
-            a = gates[t]
-            np.matmul(hs[t], w4, out=a)
-            np.add(a, xw[t].reshape(batch, 4, hidden).transpose(1, 0, 2), out=a)
-            _activate_gates(a, scale, shift)
-            i, f, g, o = a
-            c = cs[t + 1]
-            np.multiply(f, cs[t], out=c)  # c_t = f ⊙ c_{t−1} + i ⊙ g
-            np.multiply(i, g, out=product)
-            c += product
-            np.tanh(c, out=tanh_c[t])
-            np.multiply(o, tanh_c[t], out=hs[t + 1])  # h_t = o ⊙ tanh c_t
-        _POOL.give_back(w4)
-        self.saved = _Saved(gates, hs, cs, tanh_c)
-        _POOL.recycle_when_freed(self.saved, (gates, cs, tanh_c))
-        return hs[1:], hs[steps].copy(), cs[steps].copy()
+        return _lstm_forward(self, xw, h0, c0, w_hh)
 
     def backward(self, g_out, g_h, g_c):
         if grad_mode.is_grad_enabled():
             return _graph_backward(self, "LSTM", (g_out, g_h, g_c))
-        gates, hs, cs, tanh_c = self.saved.arrays
-        w_hh = self.inputs[3].array
-        steps, _, batch, hidden = gates.shape
-        gy = g_out.array
-        d_xw = np.empty((steps, batch, 4 * hidden), dtype=gates.dtype)  # ∂L/∂xw, the input's layout
-        d4 = np.empty((4, batch, hidden), dtype=gates.dtype)  # one step's gate adjoints
-        slopes = np.empty_like(d4)
-        scratch = np.empty((batch, hidden), dtype=gates.dtype)
-        dh = g_h.array.astype(gates.dtype, copy=True)
-        dc = g_c.array.astype(gates.dtype, copy=True)
-        for t in range(steps - 1, -1, -1):
-            dh += gy[t]
-            i, f, g, o = gates[t]
-            d_i, d_f, d_g, d_o = d4
-            tc = tanh_c[t]
-            np.multiply(tc, tc, out=scratch)  # c̄ += h̄ ⊙ o ⊙ (1 − tanh² c)
-            np.subtract(1.0, scratch, out=scratch)
-            scratch *= o
-            scratch *= dh
-            dc += scratch
-            np.multiply(dc, g, out=d_i)
-            np.multiply(dc, cs[t], out=d_f)
-            np.multiply(dc, i, out=d_g)
-            np.multiply(dh, tc, out=d_o)
-            d4 *= _gate_slopes(gates[t], slopes, scratch)  # through the activations
-            dc *= f
-            np.copyto(d_xw[t].reshape(batch, 4, hidden), d4.transpose(1, 0, 2))
-            np.matmul(d_xw[t], w_hh, out=dh)
-        d_w = d_xw.reshape(-1, 4 * hidden).T @ hs[:-1].reshape(-1, hidden)
+        gates = self.saved.arrays[0]
+        d_xw = np.empty(gates.shape[:1] + gates.shape[2:3] + (4 * gates.shape[3],), dtype=gates.dtype)
+        dh, dc, d_w = _lstm_bptt(self.saved.arrays, self.inputs[3].array, g_out, g_h, g_c, d_xw)
         return _wrap(d_xw, False), _wrap(dh, False), _wrap(dc, False), _wrap(d_w, False)
+
+
+class LSTMProjectedSequence(Function):
+    """``LSTMSequence`` with its input projection inside: one LSTM layer and direction.
+
+    Inputs x (T, B, I), W_ih (4H, I), h_0, c_0 (B, H), W_hh (4H, H) and, optionally last, the
+    summed bias b = b_ih + b_hh (4H,). Outputs as ``LSTMSequence``. Forward computes
+    xw = x W_ihᵀ + b as one GEMM and runs the recurrence on it; backward runs the same BPTT for
+    δ = ∂L/∂xw (T, B, 4H), then, with X and Δ flattened to (T·B, ·):
+
+        ∂L/∂x = Δ W_ih,    ∂L/∂W_ih = Δᵀ X,    ∂L/∂b = Σ_rows Δ.
+
+    xw and δ never leave the op, so their (several MB) buffers are reused from ``_POOL`` instead
+    of being fresh pages every step.
+    """
+
+    def forward(self, x, w_ih, h0, c0, w_hh, bias=None):
+        steps, batch, features = x.shape
+        xw = _POOL.take((steps, batch, w_ih.shape[0]), x.dtype)
+        np.matmul(x.reshape(-1, features), w_ih.T, out=xw.reshape(-1, w_ih.shape[0]))
+        if bias is not None:
+            xw += bias
+        outputs = _lstm_forward(self, xw, h0, c0, w_hh)
+        _POOL.give_back(xw)
+        return outputs
+
+    def backward(self, g_out, g_h, g_c):
+        if grad_mode.is_grad_enabled():
+            return _graph_backward(self, "LSTM_PROJECTED", (g_out, g_h, g_c))
+        x, w_ih = self.inputs[0], self.inputs[1]
+        four_h = w_ih.shape[0]
+        d_xw = _POOL.take(x.shape[:2] + (four_h,), x.dtype)
+        dh, dc, d_w = _lstm_bptt(self.saved.arrays, self.inputs[4].array, g_out, g_h, g_c, d_xw)
+        delta = d_xw.reshape(-1, four_h)
+        dx = (delta @ w_ih.array).reshape(x.shape) if x.requires_grad else None
+        dw_ih = delta.T @ x.array.reshape(-1, x.shape[-1]) if w_ih.requires_grad else None
+        grads = [dx, dw_ih, dh, dc, d_w]
+        if len(self.inputs) == 6:
+            grads.append(sum_leading(delta) if self.inputs[5].requires_grad else None)
+        _POOL.give_back(d_xw)
+        return tuple(None if g is None else _wrap(g, False) for g in grads)
+
+
+def _lstm_forward(function, xw, h0, c0, w_hh):
+    """The LSTM recurrence on xw (T, B, 4H); keeps (gates, hs, cs, tanh_c) on ``function.saved``."""
+    steps, batch, four_h = xw.shape
+    hidden = four_h // 4
+    # the four (H, H) blocks of W_hh, each transposed: h @ w4[k] = h W_kᵀ
+    w4 = _POOL.take((4, hidden, hidden), xw.dtype)
+    np.copyto(w4, w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
+    gates = _POOL.take((steps, 4, batch, hidden), xw.dtype)  # activated i, f, g, o
+    hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)  # (its hs[1:] is the output)
+    cs = _POOL.take((steps + 1, batch, hidden), xw.dtype)
+    tanh_c = _POOL.take((steps, batch, hidden), xw.dtype)
+    product = np.empty((batch, hidden), dtype=xw.dtype)
+    scale, shift = _gate_constants(xw.dtype)
+    hs[0], cs[0] = h0, c0
+    for t in range(steps):
+        a = gates[t]
+        np.matmul(hs[t], w4, out=a)
+        np.add(a, xw[t].reshape(batch, 4, hidden).transpose(1, 0, 2), out=a)
+        _activate_gates(a, scale, shift)
+        i, f, g, o = a
+        c = cs[t + 1]
+        np.multiply(f, cs[t], out=c)  # c_t = f ⊙ c_{t−1} + i ⊙ g
+        np.multiply(i, g, out=product)
+        c += product
+        np.tanh(c, out=tanh_c[t])
+        np.multiply(o, tanh_c[t], out=hs[t + 1])  # h_t = o ⊙ tanh c_t
+    _POOL.give_back(w4)
+    function.saved = _Saved(gates, hs, cs, tanh_c)
+    _POOL.recycle_when_freed(function.saved, (gates, cs, tanh_c))
+    return hs[1:], hs[steps].copy(), cs[steps].copy()
+
+
+def _lstm_bptt(saved, w_hh, g_out, g_h, g_c, d_xw):
+    """Back-propagation through time (formulas in ``LSTMSequence``): writes ∂L/∂xw into d_xw
+    (T, B, 4H) and returns ∂L/∂h_0, ∂L/∂c_0 and ∂L/∂W_hh."""
+    gates, hs, cs, tanh_c = saved
+    steps, _, batch, hidden = gates.shape
+    gy = g_out.array
+    d4 = np.empty((4, batch, hidden), dtype=gates.dtype)  # one step's gate adjoints
+    slopes = np.empty_like(d4)
+    scratch = np.empty((batch, hidden), dtype=gates.dtype)
+    dh = g_h.array.astype(gates.dtype, copy=True)
+    dc = g_c.array.astype(gates.dtype, copy=True)
+    for t in range(steps - 1, -1, -1):
+        dh += gy[t]
+        i, f, g, o = gates[t]
+        d_i, d_f, d_g, d_o = d4
+        tc = tanh_c[t]
+        np.multiply(tc, tc, out=scratch)  # c̄ += h̄ ⊙ o ⊙ (1 − tanh² c)
+        np.subtract(1.0, scratch, out=scratch)
+        scratch *= o
+        scratch *= dh
+        dc += scratch
+        np.multiply(dc, g, out=d_i)
+        np.multiply(dc, cs[t], out=d_f)
+        np.multiply(dc, i, out=d_g)
+        np.multiply(dh, tc, out=d_o)
+        d4 *= _gate_slopes(gates[t], slopes, scratch)  # through the activations
+        dc *= f
+        np.copyto(d_xw[t].reshape(batch, 4, hidden), d4.transpose(1, 0, 2))
+        np.matmul(d_xw[t], w_hh, out=dh)
+    d_w = d_xw.reshape(-1, 4 * hidden).T @ hs[:-1].reshape(-1, hidden)
+    return dh, dc, d_w
 
 
 def _gate_constants(dtype):
