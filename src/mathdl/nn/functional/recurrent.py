@@ -211,7 +211,10 @@ class LSTMSequence(Function):
     """
 
     def forward(self, xw, h0, c0, w_hh):
-        return _lstm_forward(self, xw, h0, c0, w_hh)
+        steps, batch, four_h = xw.shape  # each step's (B, 4H) rows seen as the (4, B, H) gate blocks
+        return _lstm_forward(
+            self, xw.reshape(steps, batch, 4, four_h // 4).transpose(0, 2, 1, 3), h0, c0, w_hh
+        )
 
     def backward(self, g_out, g_h, g_c):
         if grad_mode.is_grad_enabled():
@@ -238,11 +241,15 @@ class LSTMProjectedSequence(Function):
 
     def forward(self, x, w_ih, h0, c0, w_hh, bias=None):
         steps, batch, features = x.shape
-        xw = _POOL.take((steps, batch, w_ih.shape[0]), x.dtype)
-        np.matmul(x.reshape(-1, features), w_ih.T, out=xw.reshape(-1, w_ih.shape[0]))
+        hidden = w_hh.shape[1]
+        # gate-major (4, T, B, H): x W_kᵀ for the four blocks W_k of W_ih as one batched product,
+        # so each step's gate blocks are contiguous (B, H) arrays like the recurrence's own
+        xw = _POOL.take((4, steps, batch, hidden), x.dtype)
+        w_blocks = w_ih.reshape(4, hidden, features).transpose(0, 2, 1)
+        np.matmul(x.reshape(-1, features), w_blocks, out=xw.reshape(4, steps * batch, hidden))
         if bias is not None:
-            xw += bias
-        outputs = _lstm_forward(self, xw, h0, c0, w_hh)
+            xw += bias.reshape(4, 1, 1, hidden)
+        outputs = _lstm_forward(self, xw.transpose(1, 0, 2, 3), h0, c0, w_hh)
         _POOL.give_back(xw)
         return outputs
 
@@ -264,9 +271,9 @@ class LSTMProjectedSequence(Function):
 
 
 def _lstm_forward(function, xw, h0, c0, w_hh):
-    """The LSTM recurrence on xw (T, B, 4H); keeps (gates, hs, cs, tanh_c) on ``function.saved``."""
-    steps, batch, four_h = xw.shape
-    hidden = four_h // 4
+    """The LSTM recurrence on xw given as (T, 4, B, H) (any strides); keeps (gates, hs, cs,
+    tanh_c) on ``function.saved``."""
+    steps, _, batch, hidden = xw.shape
     # the four (H, H) blocks of W_hh, each transposed: h @ w4[k] = h W_kᵀ
     w4 = _POOL.take((4, hidden, hidden), xw.dtype)
     np.copyto(w4, w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
@@ -280,7 +287,7 @@ def _lstm_forward(function, xw, h0, c0, w_hh):
     for t in range(steps):
         a = gates[t]
         np.matmul(hs[t], w4, out=a)
-        np.add(a, xw[t].reshape(batch, 4, hidden).transpose(1, 0, 2), out=a)
+        np.add(a, xw[t], out=a)
         _activate_gates(a, scale, shift)
         i, f, g, o = a
         c = cs[t + 1]
