@@ -30,15 +30,17 @@ def _sigmoid_(a):
 
 
 class _BufferPool:
-    """Reuses the large arrays a sequence op keeps for its backward (its gates and cells, several
-    MB per call) instead of asking the OS for fresh pages every step.
+    """Reuses the large arrays of the sequence ops (the gates and cells kept for backward, several
+    MB per call, and scratch such as the LSTM's xw and ∂L/∂xw) instead of fresh memory every step.
 
     A fresh ``np.empty`` of that size is mapped on first touch, one page fault and one zeroed page
-    per 4 KB, which cost as much as a tenth of an LSTM step's time. ``take`` hands out a pooled
-    array of the shape and dtype if there is one; ``recycle_when_freed(holder, arrays)`` returns
-    the arrays to the pool once ``holder`` is garbage: the object that holds them for backward,
-    dropped when the backward pass frees the graph (never while ``retain_graph`` keeps it). Only
-    arrays no other object can view may be recycled, so outputs are never pooled.
+    per 4 KB: system time that was a noticeable share of an LSTM step. ``take`` hands out a pooled
+    array of the shape and dtype if there is one (else a new one); ``give_back`` returns scratch
+    at the end of a call; ``recycle_when_freed(holder, arrays)`` returns the arrays once ``holder``
+    is garbage: the object that keeps them for backward, dropped when the backward pass frees the
+    graph (never while ``retain_graph`` keeps it). Only arrays no other object can view may come
+    back, so outputs and returned gradients are never pooled. At most ``per_shape`` arrays of one
+    shape and dtype are kept.
     """
 
     def __init__(self, per_shape=4):
@@ -46,8 +48,10 @@ class _BufferPool:
         self._arrays = {}
 
     def take(self, shape, dtype):
-        stack = self._arrays.get((shape, np.dtype(dtype)))
-        return stack.pop() if stack else np.empty(shape, dtype=dtype)
+        try:  # (pop, not a test then a pop: another thread may take the last one in between)
+            return self._arrays[(shape, np.dtype(dtype))].pop()
+        except (KeyError, IndexError):
+            return np.empty(shape, dtype=dtype)
 
     def give_back(self, *arrays):
         """Return arrays no longer in use (a scratch array of one call)."""
