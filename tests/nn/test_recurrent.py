@@ -129,16 +129,23 @@ def test_dropout_between_layers_only_in_training():
     assert not np.allclose(lstm(x)[0].array, a)
 
 
-def test_no_bias_gru_matches_zero_bias(float64, rng):
+@pytest.mark.parametrize("cls", [GRU, LSTM])
+def test_no_bias_matches_zero_bias(float64, rng, cls):
     md.manual_seed(5)
-    with_bias = GRU(2, 3)
-    without = GRU(2, 3, bias=False)
+    with_bias = cls(2, 3)
+    without = cls(2, 3, bias=False)
     without.weight_ih_l0.array[...] = with_bias.weight_ih_l0.array
     without.weight_hh_l0.array[...] = with_bias.weight_hh_l0.array
     with_bias.bias_ih_l0.array[...] = 0
     with_bias.bias_hh_l0.array[...] = 0
-    x = md.tensor(rng.standard_normal((4, 2, 2)))
-    np.testing.assert_allclose(with_bias(x)[0].array, without(x)[0].array, atol=1e-12)
+    x = md.tensor(rng.standard_normal((4, 2, 2)), requires_grad=True)
+    outputs = [module(x)[0] for module in (with_bias, without)]
+    np.testing.assert_allclose(outputs[0].array, outputs[1].array, atol=1e-12)
+    grads = [
+        md.grad([(y * y).sum()], [x, module.weight_ih_l0]) for y, module in zip(outputs, (with_bias, without))
+    ]
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a.array, b.array, atol=1e-12)
 
 
 def test_misuse_raises_clear_errors():

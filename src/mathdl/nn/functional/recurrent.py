@@ -223,8 +223,8 @@ class LSTMSequence(Function):
     def backward(self, g_out, g_h, g_c):
         if grad_mode.is_grad_enabled():
             return _graph_backward(self, "LSTM", (g_out, g_h, g_c))
-        gates = self.saved.arrays[0]
-        d_xw = np.empty(gates.shape[:1] + gates.shape[2:3] + (4 * gates.shape[3],), dtype=gates.dtype)
+        steps, _, batch, hidden = self.saved.arrays[0].shape  # the gates, (T, 4, B, H)
+        d_xw = np.empty((steps, batch, 4 * hidden), dtype=self.saved.arrays[0].dtype)
         dh, dc, d_w = _lstm_bptt(self.saved.arrays, self.inputs[3].array, g_out, g_h, g_c, d_xw)
         return _wrap(d_xw, False), _wrap(dh, False), _wrap(dc, False), _wrap(d_w, False)
 
@@ -240,7 +240,13 @@ class LSTMProjectedSequence(Function):
         ∂L/∂x = Δ W_ih,    ∂L/∂W_ih = Δᵀ X,    ∂L/∂b = Σ_rows Δ.
 
     xw and δ never leave the op, so their (several MB) buffers are reused from ``_POOL`` instead
-    of being fresh pages every step.
+    of being fresh pages every step. ``nn.LSTM`` runs each layer and direction through it.
+
+    >>> import mathdl as md
+    >>> x, w_ih, w_hh = md.ones(5, 2, 3), md.ones(8, 3) * 0.1, md.ones(8, 2) * 0.1
+    >>> out, h, c = LSTMProjectedSequence()(x, w_ih, md.zeros(2, 2), md.zeros(2, 2), w_hh)
+    >>> out.shape, h.shape, c.shape
+    ((5, 2, 2), (2, 2), (2, 2))
     """
 
     def forward(self, x, w_ih, h0, c0, w_hh, bias=None):

@@ -21,8 +21,8 @@ How it is computed. The input projections of all time steps are one GEMM before 
 (x W_ihᵀ for the whole (T·B, I) block). The loop over time is then one fused Function per layer
 and direction (``RNNSequence``, ``LSTMProjectedSequence``, ``GRUSequence``; the LSTM's holds the
 input projection too, so its (T, B, 4H) pre-activations and their gradient stay inside the op):
-per step one GEMM h W_hhᵀ for all gates and a few in-place NumPy updates; its backward is back-propagation through time (BPTT)
-written out by hand, again one GEMM per step, with ∂L/∂W_hh = Σ_t δ_tᵀ h_{t−1} as a single GEMM
+per step one GEMM h W_hhᵀ for all gates and a few in-place NumPy updates; its backward is
+back-propagation through time (BPTT) written out by hand, again one GEMM per step, with ∂L/∂W_hh = Σ_t δ_tᵀ h_{t−1} as a single GEMM
 over all steps at the end. When a graph of the gradient is requested (``create_graph=True``) the
 backward instead re-derives the gradient from the same recurrence composed of differentiable ops,
 so second derivatives are exact too.
