@@ -202,3 +202,14 @@ def test_lstm_buffers_are_recycled_only_after_the_graph_is_freed(float64, rng):
     loss.backward()
     for a, p in zip(kept, lstm.parameters()):
         np.testing.assert_array_equal(a, p.grad.array)
+
+
+def test_release_buffers_empties_the_pool(rng):
+    from mathdl.nn.functional.recurrent import _POOL, release_buffers
+
+    lstm = LSTM(3, 4)
+    out, _ = lstm(md.tensor(rng.standard_normal((5, 2, 3)), dtype=np.float32))
+    out.sum().backward()
+    assert _POOL.nbytes() > 0
+    assert release_buffers() > 0
+    assert _POOL.nbytes() == 0 and release_buffers() == 0

@@ -66,8 +66,31 @@ class _BufferPool:
             if len(stack) < self.per_shape:
                 stack.append(a)
 
+    def nbytes(self):
+        return sum(a.nbytes for stack in list(self._arrays.values()) for a in stack)
+
+    def clear(self):
+        self._arrays = {}
+
 
 _POOL = _BufferPool()
+
+
+def release_buffers():
+    """Drop the arrays the recurrent ops keep pooled between calls (they stay resident otherwise,
+    like a caching allocator's blocks) and return how many bytes were released. Buffers still in
+    use by a graph are not affected; the next call allocates afresh.
+
+    >>> import mathdl as md
+    >>> _ = md.nn.LSTM(3, 4)(md.ones(5, 2, 3))
+    >>> release_buffers() > 0
+    True
+    >>> release_buffers()
+    0
+    """
+    released = _POOL.nbytes()
+    _POOL.clear()
+    return released
 
 
 class _Saved:
