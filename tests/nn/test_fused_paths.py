@@ -12,7 +12,7 @@ from mathdl.nn.functional.attention import ScaledDotProductAttention
 from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction
 from mathdl.nn.functional.loss import CrossEntropy, SoftCrossEntropy
 from mathdl.nn.functional.normalization import BatchNormFunction, LayerNormFunction
-from mathdl.nn.functional.recurrent import GRUSequence, LSTMSequence, RNNSequence
+from mathdl.nn.functional.recurrent import GRUSequence, LSTMProjectedSequence, LSTMSequence, RNNSequence
 from mathdl.nn.functional.sequence_loss import SequenceCrossEntropy
 
 FUSED = {
@@ -24,6 +24,7 @@ FUSED = {
     LayerNormFunction,
     RNNSequence,
     LSTMSequence,
+    LSTMProjectedSequence,
     GRUSequence,
     SequenceCrossEntropy,
     ScaledDotProductAttention,

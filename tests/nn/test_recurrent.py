@@ -129,16 +129,23 @@ def test_dropout_between_layers_only_in_training():
     assert not np.allclose(lstm(x)[0].array, a)
 
 
-def test_no_bias_gru_matches_zero_bias(float64, rng):
+@pytest.mark.parametrize("cls", [GRU, LSTM])
+def test_no_bias_matches_zero_bias(float64, rng, cls):
     md.manual_seed(5)
-    with_bias = GRU(2, 3)
-    without = GRU(2, 3, bias=False)
+    with_bias = cls(2, 3)
+    without = cls(2, 3, bias=False)
     without.weight_ih_l0.array[...] = with_bias.weight_ih_l0.array
     without.weight_hh_l0.array[...] = with_bias.weight_hh_l0.array
     with_bias.bias_ih_l0.array[...] = 0
     with_bias.bias_hh_l0.array[...] = 0
-    x = md.tensor(rng.standard_normal((4, 2, 2)))
-    np.testing.assert_allclose(with_bias(x)[0].array, without(x)[0].array, atol=1e-12)
+    x = md.tensor(rng.standard_normal((4, 2, 2)), requires_grad=True)
+    outputs = [module(x)[0] for module in (with_bias, without)]
+    np.testing.assert_allclose(outputs[0].array, outputs[1].array, atol=1e-12)
+    grads = [
+        md.grad([(y * y).sum()], [x, module.weight_ih_l0]) for y, module in zip(outputs, (with_bias, without))
+    ]
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a.array, b.array, atol=1e-12)
 
 
 def test_misuse_raises_clear_errors():
@@ -161,3 +168,48 @@ def test_misuse_raises_clear_errors():
         LSTM(3, 4, dropout=1.5)
     with pytest.raises(ValueError, match="input"):
         LSTMCell(3, 4)(md.randn(2, 5))
+
+
+def test_lstm_buffers_are_recycled_only_after_the_graph_is_freed(float64, rng):
+    """The fused LSTM hands its saved gates and cells to a pool when the backward pass frees the
+    graph; a graph kept with retain_graph keeps its own, and recycled buffers give the same
+    numbers as fresh ones."""
+    from mathdl.nn.functional import recurrent
+
+    lstm = LSTM(3, 4)
+    x = md.tensor(rng.standard_normal((5, 2, 3)))
+
+    def gradients(retain=False):
+        lstm.zero_grad()
+        out, (h, c) = lstm(x)
+        loss = (out * out).sum() + (c * h).sum()
+        loss.backward(retain_graph=retain)
+        return loss, [p.grad.array.copy() for p in lstm.parameters()]
+
+    recurrent._POOL._arrays.clear()
+    first_loss, first = gradients()
+    pooled = sum(len(stack) for stack in recurrent._POOL._arrays.values())
+    assert pooled >= 3  # gates, cells, tanh(cells), and scratch (xw, ∂L/∂xw, W_hhᵀ blocks)
+    for _ in range(2):  # now from recycled buffers
+        loss, again = gradients()
+        assert loss.item() == first_loss.item()
+        for a, b in zip(first, again):
+            np.testing.assert_array_equal(a, b)
+    loss, kept = gradients(retain=True)
+    assert sum(len(stack) for stack in recurrent._POOL._arrays.values()) == pooled - 3
+    gradients()  # another step in between: it must not overwrite the retained graph's buffers
+    lstm.zero_grad()
+    loss.backward()
+    for a, p in zip(kept, lstm.parameters()):
+        np.testing.assert_array_equal(a, p.grad.array)
+
+
+def test_release_buffers_empties_the_pool(rng):
+    from mathdl.nn.functional.recurrent import _POOL, release_buffers
+
+    lstm = LSTM(3, 4)
+    out, _ = lstm(md.tensor(rng.standard_normal((5, 2, 3)), dtype=np.float32))
+    out.sum().backward()
+    assert _POOL.nbytes() > 0
+    assert release_buffers() > 0
+    assert _POOL.nbytes() == 0 and release_buffers() == 0

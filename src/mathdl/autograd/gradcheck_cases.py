@@ -31,7 +31,7 @@ from mathdl.nn.functional.loss import (
     SoftCrossEntropy,
 )
 from mathdl.nn.functional.normalization import BatchNormFunction, LayerNormFunction
-from mathdl.nn.functional.recurrent import GRUSequence, LSTMSequence, RNNSequence
+from mathdl.nn.functional.recurrent import GRUSequence, LSTMProjectedSequence, LSTMSequence, RNNSequence
 from mathdl.nn.functional.sequence_loss import SequenceCrossEntropy
 from mathdl.nn.functional.sparse import EmbeddingLookup
 from mathdl.ops import arithmetic as A
@@ -296,6 +296,7 @@ CASES = [
     row(SequenceCrossEntropy, "sequence_cross_entropy", "l = sum_t m_t CE(z_t, y_t) / sum m", [normal((2, 3, 4))], _sequence_ce, _torch_sequence_ce),
     row(RNNSequence, "rnn sequence", "h_t = tanh(xw_t + h W^T)", [normal((3, 2, 4)), normal((2, 4)), normal((4, 4), 0.5)], lambda xw, h, w: RNNSequence()(xw, h, w), lambda xw, h, w: _rnn_torch(xw, h, w, lambda a, h, w: T().tanh(a + h @ w.T))),
     row(LSTMSequence, "lstm sequence", "c_t = f c + i g, h_t = o tanh c_t", [normal((3, 2, 8)), normal((2, 2)), normal((2, 2)), normal((8, 2), 0.5)], lambda xw, h, c, w: LSTMSequence()(xw, h, c, w), _lstm_torch),
+    row(LSTMProjectedSequence, "lstm sequence (projection inside)", "xw = x W_ih^T + b, then the LSTM", [normal((3, 2, 5)), normal((8, 5), 0.5), normal((2, 2)), normal((2, 2)), normal((8, 2), 0.5), normal((8,))], lambda x, wi, h, c, w, b: LSTMProjectedSequence()(x, wi, h, c, w, b), lambda x, wi, h, c, w, b: _lstm_torch(x @ wi.T + b, h, c, w)),
     row(GRUSequence, "gru sequence", "h_t = (1 - z) n + z h", [normal((3, 2, 6)), normal((2, 2)), normal((6, 2), 0.5), normal((6,))], lambda xw, h, w, b: GRUSequence()(xw, h, w, b), _gru_torch),
     row(ScaledDotProductAttention, "scaled_dot_product_attention", "O = softmax(Q K^T s + M) V", [normal((2, 3, 4)), normal((2, 5, 4)), normal((2, 5, 3))], F.scaled_dot_product_attention, lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v)),
     row(ScaledDotProductAttention, "scaled_dot_product_attention (causal)", "M_ij = -inf for j > i", [normal((2, 4, 3)), normal((2, 4, 3)), normal((2, 4, 2))], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v, is_causal=True)),

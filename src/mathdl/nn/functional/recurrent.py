@@ -7,12 +7,15 @@ written out by hand, the composed path for ``create_graph``) are stated in
 the fused ops).
 """
 
+import weakref
+
 import numpy as np
 
 from mathdl import ops
 from mathdl.autograd import grad_mode
 from mathdl.autograd.engine import grad as autograd_grad
 from mathdl.autograd.function import Function, _wrap
+from mathdl.ops.blas_sums import sum_leading
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -24,6 +27,79 @@ def _sigmoid_(a):
     a += 1.0
     a *= 0.5
     return a
+
+
+class _BufferPool:
+    """Reuses the large arrays of the sequence ops (the gates and cells kept for backward, several
+    MB per call, and scratch such as the LSTM's xw and ∂L/∂xw) instead of fresh memory every step.
+
+    A fresh ``np.empty`` of that size is mapped on first touch, one page fault and one zeroed page
+    per 4 KB: system time that was a noticeable share of an LSTM step. ``take`` hands out a pooled
+    array of the shape and dtype if there is one (else a new one); ``give_back`` returns scratch
+    at the end of a call; ``recycle_when_freed(holder, arrays)`` returns the arrays once ``holder``
+    is garbage: the object that keeps them for backward, dropped when the backward pass frees the
+    graph (never while ``retain_graph`` keeps it). Only arrays no other object can view may come
+    back, so outputs and returned gradients are never pooled. At most ``per_shape`` arrays of one
+    shape and dtype are kept.
+    """
+
+    def __init__(self, per_shape=4):
+        self.per_shape = per_shape
+        self._arrays = {}
+
+    def take(self, shape, dtype):
+        try:  # (pop, not a test then a pop: another thread may take the last one in between)
+            return self._arrays[(shape, np.dtype(dtype))].pop()
+        except (KeyError, IndexError):
+            return np.empty(shape, dtype=dtype)
+
+    def give_back(self, *arrays):
+        """Return arrays no longer in use (a scratch array of one call)."""
+        self._give_back(arrays)
+
+    def recycle_when_freed(self, holder, arrays):
+        weakref.finalize(holder, self._give_back, arrays)
+
+    def _give_back(self, arrays):
+        for a in arrays:
+            stack = self._arrays.setdefault((a.shape, a.dtype), [])
+            if len(stack) < self.per_shape:
+                stack.append(a)
+
+    def nbytes(self):
+        return sum(a.nbytes for stack in list(self._arrays.values()) for a in stack)
+
+    def clear(self):
+        self._arrays = {}
+
+
+_POOL = _BufferPool()
+
+
+def release_buffers():
+    """Drop the arrays the recurrent ops keep pooled between calls (they stay resident otherwise,
+    like a caching allocator's blocks) and return how many bytes were released. Buffers still in
+    use by a graph are not affected; the next call allocates afresh.
+
+    >>> import mathdl as md
+    >>> _ = md.nn.LSTM(3, 4)(md.ones(5, 2, 3))
+    >>> release_buffers() > 0
+    True
+    >>> release_buffers()
+    0
+    """
+    released = _POOL.nbytes()
+    _POOL.clear()
+    return released
+
+
+class _Saved:
+    """What a sequence op keeps for its backward (a weak-referenceable holder for ``_POOL``)."""
+
+    __slots__ = ("arrays", "__weakref__")
+
+    def __init__(self, *arrays):
+        self.arrays = arrays
 
 
 # ----- step rules from differentiable ops (cells, and the create_graph path of the fused ops) ---
@@ -57,6 +133,11 @@ def gru_step(xw, h, w_hh, b_hh):
 
 def _composed_sequence(kind, inputs):
     """The recurrence of a fused op rebuilt from differentiable steps: (outputs, h_T[, c_T])."""
+    if kind == "LSTM_PROJECTED":  # xw = x W_ihᵀ (+ b), then the LSTM on it
+        x, w_ih, h0, c0, w_hh = inputs[:5]
+        xw = ops.matmul(x, w_ih.T)
+        xw = xw + inputs[5] if len(inputs) == 6 else xw
+        return _composed_sequence("LSTM", (xw, h0, c0, w_hh))
     xw = inputs[0]
     outputs = []
     if kind == "LSTM":
@@ -151,88 +232,168 @@ class LSTMSequence(Function):
 
     Layout: each step's gates live as a (4, B, H) block (gate, batch, unit), so every gate is a
     contiguous array (NumPy's fast loops) and h W_hhᵀ is one batched product with W_hh's four
-    blocks; the sigmoids are σ(a) = (1 + tanh(a/2))/2, so one tanh call activates all four gates.
+    blocks. The activations act on all four gates in one call each with per-gate constants
+    (``_activate_gates``): the sigmoids are σ(a) = (1 + tanh(a/2))/2, so one tanh call activates
+    every gate. The large arrays kept for backward come from ``_POOL``.
     """
 
     def forward(self, xw, h0, c0, w_hh):
-        steps, batch, four_h = xw.shape
-        hidden = four_h // 4
-        # the four (H, H) blocks of W_hh, each transposed: h @ w4[k] = h W_kᵀ
-        w4 = np.ascontiguousarray(w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
-        gates = np.empty((steps, 4, batch, hidden), dtype=xw.dtype)  # activated i, f, g, o
-        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
-        cs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
-        tanh_c = np.empty((steps, batch, hidden), dtype=xw.dtype)
-        product = np.empty((batch, hidden), dtype=xw.dtype)
-        hs[0], cs[0] = h0, c0
-        for t in range(steps):
-            a = gates[t]
-            np.matmul(hs[t], w4, out=a)
-            np.add(a, xw[t].reshape(batch, 4, hidden).transpose(1, 0, 2), out=a)
-            _activate_gates(a)
-            i, f, g, o = a
-            c = cs[t + 1]
-            np.multiply(f, cs[t], out=c)
-            np.multiply(i, g, out=product)
-            c += product
-            np.tanh(c, out=tanh_c[t])
-            np.multiply(o, tanh_c[t], out=hs[t + 1])
-        self.saved = (gates, hs, cs, tanh_c)
-        return hs[1:], hs[steps].copy(), cs[steps].copy()
+        steps, batch, four_h = xw.shape  # each step's (B, 4H) rows seen as the (4, B, H) gate blocks
+        return _lstm_forward(
+            self, xw.reshape(steps, batch, 4, four_h // 4).transpose(0, 2, 1, 3), h0, c0, w_hh
+        )
 
     def backward(self, g_out, g_h, g_c):
         if grad_mode.is_grad_enabled():
             return _graph_backward(self, "LSTM", (g_out, g_h, g_c))
-        gates, hs, cs, tanh_c = self.saved
-        w_hh = self.inputs[3].array
-        steps, _, batch, hidden = gates.shape
-        gy = g_out.array
-        d_xw = np.empty((steps, batch, 4 * hidden), dtype=gates.dtype)  # ∂L/∂xw, the input's layout
-        d4 = np.empty((4, batch, hidden), dtype=gates.dtype)  # one step's gate adjoints
-        slopes = np.empty_like(d4)
-        scratch = np.empty((batch, hidden), dtype=gates.dtype)
-        dh = g_h.array.astype(gates.dtype, copy=True)
-        dc = g_c.array.astype(gates.dtype, copy=True)
-        for t in range(steps - 1, -1, -1):
-            dh += gy[t]
-            i, f, g, o = gates[t]
-            d_i, d_f, d_g, d_o = d4
-            tc = tanh_c[t]
-            np.multiply(tc, tc, out=scratch)  # c̄ += h̄ ⊙ o ⊙ (1 − tanh² c)
-            np.subtract(1.0, scratch, out=scratch)
-            scratch *= o
-            scratch *= dh
-            dc += scratch
-            np.multiply(dc, g, out=d_i)
-            np.multiply(dc, cs[t], out=d_f)
-            np.multiply(dc, i, out=d_g)
-            np.multiply(dh, tc, out=d_o)
-            d4 *= _gate_slopes(gates[t], slopes, scratch)  # through the activations
-            dc *= f
-            np.copyto(d_xw[t].reshape(batch, 4, hidden), d4.transpose(1, 0, 2))
-            np.matmul(d_xw[t], w_hh, out=dh)
-        d_w = d_xw.reshape(-1, 4 * hidden).T @ hs[:-1].reshape(-1, hidden)
+        steps, _, batch, hidden = self.saved.arrays[0].shape  # the gates, (T, 4, B, H)
+        d_xw = np.empty((steps, batch, 4 * hidden), dtype=self.saved.arrays[0].dtype)
+        dh, dc, d_w = _lstm_bptt(self.saved.arrays, self.inputs[3].array, g_out, g_h, g_c, d_xw)
         return _wrap(d_xw, False), _wrap(dh, False), _wrap(dc, False), _wrap(d_w, False)
 
 
-def _activate_gates(a):
-    """(4, B, H) pre-activations → σ(i), σ(f), tanh(g), σ(o) in place, with σ(a) = (1 + tanh(a/2))/2."""
-    a[:2] *= 0.5
-    a[3] *= 0.5
+class LSTMProjectedSequence(Function):
+    """``LSTMSequence`` with its input projection inside: one LSTM layer and direction.
+
+    Inputs x (T, B, I), W_ih (4H, I), h_0, c_0 (B, H), W_hh (4H, H) and, optionally last, the
+    summed bias b = b_ih + b_hh (4H,). Outputs as ``LSTMSequence``. Forward computes
+    xw = x W_ihᵀ + b as one GEMM and runs the recurrence on it; backward runs the same BPTT for
+    δ = ∂L/∂xw (T, B, 4H), then, with X and Δ flattened to (T·B, ·):
+
+        ∂L/∂x = Δ W_ih,    ∂L/∂W_ih = Δᵀ X,    ∂L/∂b = Σ_rows Δ.
+
+    xw and δ never leave the op, so their (several MB) buffers are reused from ``_POOL`` instead
+    of being fresh pages every step. ``nn.LSTM`` runs each layer and direction through it.
+
+    >>> import mathdl as md
+    >>> x, w_ih, w_hh = md.ones(5, 2, 3), md.ones(8, 3) * 0.1, md.ones(8, 2) * 0.1
+    >>> out, h, c = LSTMProjectedSequence()(x, w_ih, md.zeros(2, 2), md.zeros(2, 2), w_hh)
+    >>> out.shape, h.shape, c.shape
+    ((5, 2, 2), (2, 2), (2, 2))
+    """
+
+    def forward(self, x, w_ih, h0, c0, w_hh, bias=None):
+        steps, batch, features = x.shape
+        hidden = w_hh.shape[1]
+        # gate-major (4, T, B, H): x W_kᵀ for the four blocks W_k of W_ih as one batched product,
+        # so each step's gate blocks are contiguous (B, H) arrays like the recurrence's own
+        xw = _POOL.take((4, steps, batch, hidden), x.dtype)
+        w_blocks = w_ih.reshape(4, hidden, features).transpose(0, 2, 1)
+        np.matmul(x.reshape(-1, features), w_blocks, out=xw.reshape(4, steps * batch, hidden))
+        if bias is not None:
+            xw += bias.reshape(4, 1, 1, hidden)
+        outputs = _lstm_forward(self, xw.transpose(1, 0, 2, 3), h0, c0, w_hh)
+        _POOL.give_back(xw)
+        return outputs
+
+    def backward(self, g_out, g_h, g_c):
+        if grad_mode.is_grad_enabled():
+            return _graph_backward(self, "LSTM_PROJECTED", (g_out, g_h, g_c))
+        x, w_ih = self.inputs[0], self.inputs[1]
+        four_h = w_ih.shape[0]
+        d_xw = _POOL.take(x.shape[:2] + (four_h,), x.dtype)
+        dh, dc, d_w = _lstm_bptt(self.saved.arrays, self.inputs[4].array, g_out, g_h, g_c, d_xw)
+        delta = d_xw.reshape(-1, four_h)
+        dx = (delta @ w_ih.array).reshape(x.shape) if x.requires_grad else None
+        dw_ih = delta.T @ x.array.reshape(-1, x.shape[-1]) if w_ih.requires_grad else None
+        grads = [dx, dw_ih, dh, dc, d_w]
+        if len(self.inputs) == 6:
+            grads.append(sum_leading(delta) if self.inputs[5].requires_grad else None)
+        _POOL.give_back(d_xw)
+        return tuple(None if g is None else _wrap(g, False) for g in grads)
+
+
+def _lstm_forward(function, xw, h0, c0, w_hh):
+    """The LSTM recurrence on xw given as (T, 4, B, H) (any strides); keeps (gates, hs, cs,
+    tanh_c) on ``function.saved``."""
+    steps, _, batch, hidden = xw.shape
+    # the four (H, H) blocks of W_hh, each transposed: h @ w4[k] = h W_kᵀ
+    w4 = _POOL.take((4, hidden, hidden), xw.dtype)
+    np.copyto(w4, w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
+    gates = _POOL.take((steps, 4, batch, hidden), xw.dtype)  # activated i, f, g, o
+    hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)  # (its hs[1:] is the output)
+    cs = _POOL.take((steps + 1, batch, hidden), xw.dtype)
+    tanh_c = _POOL.take((steps, batch, hidden), xw.dtype)
+    product = np.empty((batch, hidden), dtype=xw.dtype)
+    scale, shift = _gate_constants(xw.dtype)
+    hs[0], cs[0] = h0, c0
+    for t in range(steps):
+        a = gates[t]
+        np.matmul(hs[t], w4, out=a)
+        np.add(a, xw[t], out=a)
+        _activate_gates(a, scale, shift)
+        i, f, g, o = a
+        c = cs[t + 1]
+        np.multiply(f, cs[t], out=c)  # c_t = f ⊙ c_{t−1} + i ⊙ g
+        np.multiply(i, g, out=product)
+        c += product
+        np.tanh(c, out=tanh_c[t])
+        np.multiply(o, tanh_c[t], out=hs[t + 1])  # h_t = o ⊙ tanh c_t
+    _POOL.give_back(w4)
+    function.saved = _Saved(gates, hs, cs, tanh_c)
+    _POOL.recycle_when_freed(function.saved, (gates, cs, tanh_c))
+    return hs[1:], hs[steps].copy(), cs[steps].copy()
+
+
+def _lstm_bptt(saved, w_hh, g_out, g_h, g_c, d_xw):
+    """Back-propagation through time (formulas in ``LSTMSequence``): writes ∂L/∂xw into d_xw
+    (T, B, 4H) and returns ∂L/∂h_0, ∂L/∂c_0 and ∂L/∂W_hh."""
+    gates, hs, cs, tanh_c = saved
+    steps, _, batch, hidden = gates.shape
+    gy = g_out.array
+    d4 = np.empty((4, batch, hidden), dtype=gates.dtype)  # one step's gate adjoints
+    slopes = np.empty_like(d4)
+    scratch = np.empty((batch, hidden), dtype=gates.dtype)
+    dh = g_h.array.astype(gates.dtype, copy=True)
+    dc = g_c.array.astype(gates.dtype, copy=True)
+    for t in range(steps - 1, -1, -1):
+        dh += gy[t]
+        i, f, g, o = gates[t]
+        d_i, d_f, d_g, d_o = d4
+        tc = tanh_c[t]
+        np.multiply(tc, tc, out=scratch)  # c̄ += h̄ ⊙ o ⊙ (1 − tanh² c)
+        np.subtract(1.0, scratch, out=scratch)
+        scratch *= o
+        scratch *= dh
+        dc += scratch
+        np.multiply(dc, g, out=d_i)
+        np.multiply(dc, cs[t], out=d_f)
+        np.multiply(dc, i, out=d_g)
+        np.multiply(dh, tc, out=d_o)
+        d4 *= _gate_slopes(gates[t], slopes, scratch)  # through the activations
+        dc *= f
+        np.copyto(d_xw[t].reshape(batch, 4, hidden), d4.transpose(1, 0, 2))
+        np.matmul(d_xw[t], w_hh, out=dh)
+    d_w = d_xw.reshape(-1, 4 * hidden).T @ hs[:-1].reshape(-1, hidden)
+    return dh, dc, d_w
+
+
+def _gate_constants(dtype):
+    """s = (½, ½, 1, ½) and r = (½, ½, 0, ½), one number per gate i, f, g, o, shaped (4, 1, 1)."""
+    scale = np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype).reshape(4, 1, 1)
+    return scale, np.array([0.5, 0.5, 0.0, 0.5], dtype=dtype).reshape(4, 1, 1)
+
+
+def _activate_gates(a, scale, shift):
+    """(4, B, H) pre-activations → σ(i), σ(f), tanh(g), σ(o) in place as s ⊙ tanh(s ⊙ a) + r
+    (``_gate_constants``), since σ(a) = (1 + tanh(a/2))/2: one NumPy call per stage for all four
+    gates, and no overflow for any a."""
+    a *= scale
     np.tanh(a, out=a)
-    for block in (a[:2], a[3]):
-        block *= 0.5
-        block += 0.5
+    a *= scale
+    a += shift
 
 
 def _gate_slopes(a, out, scratch):
     """The derivative of each gate's activation from its value (a (4, B, H) block): σ′ = σ(1 − σ)
-    for i, f, o and tanh′ = 1 − g² = (1 − g)(1 + g) for g."""
+    for i, f, o and tanh′ = 1 − g² = (1 − g)(1 + g) for g. (Views bound to names and ``out=``:
+    ``out[:2] *= …`` would copy the block back onto itself.)"""
     np.subtract(1.0, a, out=out)
-    out[:2] *= a[:2]
-    out[3] *= a[3]
+    sigmoid_slopes, sigmoids = out[:2], a[:2]
+    np.multiply(sigmoid_slopes, sigmoids, out=sigmoid_slopes)
+    np.multiply(out[3], a[3], out=out[3])
     np.add(1.0, a[2], out=scratch)
-    out[2] *= scratch
+    np.multiply(out[2], scratch, out=out[2])
     return out
 
 

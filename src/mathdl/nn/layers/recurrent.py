@@ -19,9 +19,10 @@ W_ih (G·H, I), W_hh (G·H, H), b_ih and b_hh (G·H,) stacked gate by gate as in
 
 How it is computed. The input projections of all time steps are one GEMM before the loop
 (x W_ihᵀ for the whole (T·B, I) block). The loop over time is then one fused Function per layer
-and direction (``RNNSequence``, ``LSTMSequence``, ``GRUSequence``): per step one GEMM h W_hhᵀ for
-all gates and a few in-place NumPy updates; its backward is back-propagation through time (BPTT)
-written out by hand, again one GEMM per step, with ∂L/∂W_hh = Σ_t δ_tᵀ h_{t−1} as a single GEMM
+and direction (``RNNSequence``, ``LSTMProjectedSequence``, ``GRUSequence``; the LSTM's holds the
+input projection too, so its (T, B, 4H) pre-activations and their gradient stay inside the op):
+per step one GEMM h W_hhᵀ for all gates and a few in-place NumPy updates; its backward is
+back-propagation through time (BPTT) written out by hand, again one GEMM per step, with ∂L/∂W_hh = Σ_t δ_tᵀ h_{t−1} as a single GEMM
 over all steps at the end. When a graph of the gradient is requested (``create_graph=True``) the
 backward instead re-derives the gradient from the same recurrence composed of differentiable ops,
 so second derivatives are exact too.
@@ -44,6 +45,7 @@ from mathdl.nn.functional.linear import linear
 from mathdl.nn.functional.recurrent import (  # noqa: E402,F401  (the ops' one home; names kept here)
     _GATES,
     GRUSequence,
+    LSTMProjectedSequence,
     LSTMSequence,
     RNNSequence,
     gru_step,
@@ -172,9 +174,10 @@ class RNNBase(Module):
         bias = None
         if self.bias:  # one fused x W_ihᵀ + b (the GRU keeps b_hh inside r ⊙ (W_hn h + b_hn))
             bias = params[2] if self.mode == "GRU" else params[2] + params[3]
+        if self.mode == "LSTM":  # the projection inside the op (its xw and ∂L/∂xw stay internal)
+            inputs = (x, w_ih, h0, c0, w_hh) + ((bias,) if bias is not None else ())
+            return LSTMProjectedSequence()(*inputs)
         xw = linear(x, w_ih, bias)
-        if self.mode == "LSTM":
-            return LSTMSequence()(xw, h0, c0, w_hh)
         if self.mode == "GRU":
             b_hh = params[3] if self.bias else Tensor(np.zeros(w_hh.shape[0], dtype=w_hh.dtype))
             return GRUSequence()(xw, h0, w_hh, b_hh) + (None,)
