@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from mathdl.ops.conv_depthwise import banded, depthwise_forward, depthwise_grad_weight
+
 # ----- geometry -------------------------------------------------------------------------------
 
 
@@ -272,7 +274,11 @@ def conv2d_forward(x, w, geometry, out_hw=None, padded=None):
 
     ``cols`` is the whole im2col matrix when the layer fits in one block (it is then kept for the
     weight gradient); big layers run block by block over output rows and return None. ``padded``:
-    x's ``padded_chwn`` if the caller made it."""
+    x's ``padded_chwn`` if the caller made it. A depthwise layer runs the band kernel instead
+    (``conv_depthwise``; y then keeps x's layout, still seen as (O, H_out, W_out, N))."""
+    if banded(geometry, x.shape, w.shape):
+        out_hw = tuple(out_hw or geometry.out_size(x.shape[2:]))
+        return depthwise_forward(x, w, geometry, out_hw), None
     groups = geometry.groups
     out_channels = w.shape[0]
     view, out_hw, k = _windows(x, geometry, out_hw, padded)
@@ -390,6 +396,8 @@ def conv2d_grad_weight(x, gy, geometry, kernel_shape, cols=None, padded=None):
 
     Computed as (cols · Ȳᵀ)ᵀ: OpenBLAS runs this tall-output form several times faster (and far
     more steadily on a busy machine) than Ȳ · colsᵀ, whose long inner dimension it splits badly."""
+    if banded(geometry, x.shape, kernel_shape):
+        return depthwise_grad_weight(x, gy, geometry, kernel_shape)
     groups = geometry.groups
     gy_rows = _rows_chwn(gy)
     out_channels = gy_rows.shape[0]
