@@ -24,6 +24,8 @@ The input gradient (stride 1) is the forward kernel applied to ȳ with the kerne
 (``conv2d_grad_input``'s full correlation), so it runs through ``depthwise_forward`` too.
 """
 
+import functools
+
 import numpy as np
 
 # The band does R·W multiplications per output pixel instead of kh·kw; past this ratio the im2col
@@ -44,17 +46,25 @@ def banded(geometry, x_shape, w_shape):
 
 
 def _placement(geometry, in_w, out_w):
+    """The placement tensor B for ``geometry`` (built once per distinct geometry and width)."""
+    key = (geometry.kernel, geometry.stride[1], geometry.dilation, geometry.padding[1][0], in_w, out_w)
+    return _placement_of(*key)
+
+
+@functools.lru_cache(maxsize=64)
+def _placement_of(kernel, sw, dilation, left, in_w, out_w):
     """B of shape (kh·kw, W_out, R·W): B[(u, v), j, (d·u, s·j − p + d·v)] = 1 where that column lies
     inside the input (columns in the zero padding are dropped)."""
-    (kh, kw), (_, sw), (dh, dw) = geometry.kernel, geometry.stride, geometry.dilation
-    left = geometry.padding[1][0]
+    (kh, kw), (dh, dw) = kernel, dilation
     rows = dh * (kh - 1) + 1
     placement = np.zeros((kh, kw, out_w, rows, in_w))
     u, v, j = np.meshgrid(np.arange(kh), np.arange(kw), np.arange(out_w), indexing="ij")
     column = sw * j - left + dw * v
     inside = (column >= 0) & (column < in_w)
     placement[u[inside], v[inside], j[inside], dh * u[inside], column[inside]] = 1.0
-    return placement.reshape(kh * kw, out_w, rows * in_w)
+    placement = placement.reshape(kh * kw, out_w, rows * in_w)
+    placement.flags.writeable = False  # shared between calls
+    return placement
 
 
 def _as_rows_layout(x):

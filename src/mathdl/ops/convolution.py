@@ -110,9 +110,18 @@ class Conv2d(Function):
         if self.inputs[2].requires_grad:
             if grad_mode._enabled:  # recorded for a higher derivative
                 gb = gy.sum(axis=(0, 2, 3))
-            else:  # Σ_{n,i,j} ȳ as row sums of ȳ's (C, H·W·N) matrix: one GEMV with a vector of ones
-                gb = _wrap(sum_last(to_chwn(fast_gy).reshape(fast_gy.shape[1], -1)), False)
+            else:
+                gb = _wrap(_bias_grad(fast_gy), False)
         return gx, gw, gb
+
+
+def _bias_grad(gy):
+    """Σ_{n,i,j} ȳ[n, o, i, j] as GEMVs with a vector of ones over ȳ's rows in its own layout: the
+    (O, H·W·N) matrix of (C, H, W, N) memory, else the (N·O, H·W) one of NCHW memory summed over N
+    (a reshape of the other layout would be a transposing copy)."""
+    if is_chwn(gy):
+        return sum_last(to_chwn(gy).reshape(gy.shape[1], -1))
+    return sum_last(gy.reshape(gy.shape[0], gy.shape[1], -1)).sum(axis=0)
 
 
 class Conv2dGradInput(Function):
