@@ -28,6 +28,8 @@ import functools
 
 import numpy as np
 
+from mathdl.ops import conv_workspace
+
 # The band does R·W multiplications per output pixel instead of kh·kw; past this ratio the im2col
 # path (a copy kh·kw times the input, then a GEMM with K = kh·kw) costs less. For 3×3 layers the
 # band won up to W = 28 (ratio 9.3) and lost at W = 56 (ratio 18.7) in forward + backward.
@@ -125,10 +127,10 @@ def depthwise_forward(x, w, geometry, out_hw):
     band_t = np.ascontiguousarray(band.swapaxes(-1, -2))  # (C, 1, R·W, W_out)
     dtype = np.result_type(x, w)
     if x.strides[3] == x.itemsize:
-        y = np.empty((n, c, out_h, out_w), dtype=dtype)
+        y = conv_workspace.empty((n, c, out_h, out_w), dtype)
         y_rows = y.transpose(1, 2, 0, 3)  # (C, H_out, N, W_out) view
     else:
-        y_chwn = np.empty((c, out_h, out_w, n), dtype=dtype)
+        y_chwn = conv_workspace.empty((c, out_h, out_w, n), dtype)
         y, y_rows = y_chwn.transpose(3, 0, 1, 2), y_chwn.transpose(0, 1, 3, 2)
     sh, in_row = geometry.stride[0], in_w
     for first, count, r0, r1 in _row_ranges(geometry, in_h, out_h):
