@@ -15,6 +15,7 @@ padded input) is never handed out twice. Buffers are per thread. ``empty`` is ``
 the contents are whatever was there, and callers overwrite every element.
 """
 
+import math
 import sys
 import threading
 
@@ -46,7 +47,7 @@ def empty(shape, dtype):
     """An uninitialised array like ``np.empty(shape, dtype)``, C-contiguous, from a cached buffer
     of the same size when one is free."""
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < MIN_BYTES:
         return np.empty(shape, dtype=dtype)
     pool = _pool()
