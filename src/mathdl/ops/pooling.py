@@ -154,11 +154,32 @@ class MaxPool2dScatter(Function):
 
     def forward(self, gy):
         gc = to_chwn(gy)
-        # ȳ times the 0/1 indicator of the window's arg-max (arithmetic, not a masked copy).
-        parts = (
-            (offset, gc * (self.argmax == index)) for index, offset in enumerate(_offsets(self.geometry))
+        if _overlapping(self.geometry):
+            # ȳ times the 0/1 indicator of the window's arg-max (arithmetic, not a masked copy).
+            parts = (
+                (offset, gc * (self.argmax == index)) for index, offset in enumerate(_offsets(self.geometry))
+            )
+            return _scatter_windows(parts, self.geometry, self.in_hw, self.out_hw, gc)
+        return self._disjoint(gc)
+
+    def _disjoint(self, gc):
+        """Windows that do not overlap: each offset's product is written straight into its pixels
+        (no temporary), and the zero fill is skipped when the windows tile the padded input."""
+        geometry = self.geometry
+        (pt, _), (pl, _) = geometry.padding
+        hp, wp = geometry.padded(self.in_hw)
+        tiled = geometry.dilation == (1, 1) and all(
+            k == s and n == m * s
+            for k, s, n, m in zip(geometry.kernel, geometry.stride, (hp, wp), self.out_hw)
         )
-        return _scatter_windows(parts, self.geometry, self.in_hw, self.out_hw, gc)
+        shape = (gc.shape[0], hp, wp, gc.shape[3])
+        out = conv_workspace.empty(shape, gc.dtype) if tiled else conv_workspace.zeros(shape, gc.dtype)
+        mask = np.empty(self.argmax.shape, dtype=bool)
+        for index, (u, v) in enumerate(_offsets(geometry)):
+            rows, columns = window_slice(geometry, self.out_hw, u, v)
+            np.equal(self.argmax, index, out=mask)
+            np.multiply(gc, mask, out=out[:, rows, columns])
+        return out[:, pt : pt + self.in_hw[0], pl : pl + self.in_hw[1]].transpose(3, 0, 1, 2)
 
     def backward(self, ggx):
         return MaxPool2dGather(self.argmax, self.geometry, self.out_hw)(ggx)
