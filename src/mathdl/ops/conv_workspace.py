@@ -38,9 +38,23 @@ def _pool():
     return pool
 
 
+def _free_count():
+    """The reference count a pooled buffer shows when only the pool holds it (the list slot and
+    getrefcount's argument on CPython), checked to rise when a view exists; None (caching off) if
+    this interpreter counts references differently."""
+    pool = [np.empty(1)]
+    alone = sys.getrefcount(pool[0])
+    view = pool[0][:]
+    held = sys.getrefcount(pool[0])
+    del view
+    return alone if held == alone + 1 and sys.getrefcount(pool[0]) == alone else None
+
+
+_FREE = _free_count()
+
+
 def _is_free(pool, index):
-    # references: the list slot and getrefcount's argument
-    return sys.getrefcount(pool[index]) == 2
+    return sys.getrefcount(pool[index]) == _FREE
 
 
 def empty(shape, dtype):
@@ -48,7 +62,7 @@ def empty(shape, dtype):
     of the same size when one is free."""
     dtype = np.dtype(dtype)
     nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < MIN_BYTES:
+    if nbytes < MIN_BYTES or _FREE is None:
         return np.empty(shape, dtype=dtype)
     pool = _pool()
     for index in range(len(pool) - 1, -1, -1):
