@@ -70,3 +70,20 @@ def test_adaptive_avg_pool2d_matches_torch(torch, rng, output_size):
         lambda t: torch.nn.functional.adaptive_avg_pool2d(t, output_size),
         x,
     )
+
+
+@pytest.mark.parametrize("stride", [None, 1])
+def test_max_pool2d_nan_routing_matches_torch(torch, rng, stride):
+    """A NaN wins its windows and takes their gradient (the NaN sweep runs only when the output
+    shows one); windows without NaN keep the first maximum."""
+    x = rng.standard_normal((2, 3, 6, 6))
+    x[0, 1, 2, 3] = np.nan
+    x[1, 2, 5, 0] = np.nan
+    mine, ref = md.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = max_pool2d(mine, 2, stride)
+    ty = torch.nn.functional.max_pool2d(ref, 2, stride)
+    np.testing.assert_array_equal(y.array, ty.detach().numpy())  # NaNs in the same places
+    gy = rng.standard_normal(y.shape)
+    y.backward(md.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    np.testing.assert_allclose(mine.grad.array, ref.grad.numpy(), rtol=1e-12, atol=1e-12)

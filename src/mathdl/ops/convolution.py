@@ -58,6 +58,7 @@ from mathdl.ops.conv_arrays import (  # noqa: F401  (re-exported: pooling, quant
     window_slice,
     window_view,
 )
+from mathdl.ops.conv_depthwise import banded
 from mathdl.ops.shape import reshape
 from mathdl.typing import IntPair, TensorLike
 
@@ -79,14 +80,15 @@ class Conv2d(Function):
         self.padded = None
 
     def forward(self, x, w, b=None):
-        padded = padded_chwn(x, self.geometry.padding)
+        # a depthwise layer's band kernel reads x in its own layout, unpadded (conv_depthwise)
+        padded = None if banded(self.geometry, x.shape, w.shape) else padded_chwn(x, self.geometry.padding)
         y, cols = conv2d_forward(x, w, self.geometry, self.out_hw, padded)
         # Kept for the weight gradient when the layer fitted in one block (big layers rebuild their
         # blocks in backward rather than hold a C·kh·kw × H·W·N matrix per layer until then).
         self.cols = cols if cols is not None and cols.nbytes <= COLS_CACHE_BYTES else None
         # An input not laid out (C, H, W, N) (a caller's NCHW array, a network's first layer) cost a
         # transposing copy: its padded copy is kept for the weight gradient instead of redone.
-        if self.cols is None and not is_chwn(x):
+        if self.cols is None and padded is not None and not is_chwn(x):
             self.padded = padded
         if b is not None:
             y += b.reshape(-1, 1, 1, 1)
@@ -95,7 +97,8 @@ class Conv2d(Function):
     def backward(self, gy):
         x, w = self.inputs[0], self.inputs[1]
         # ȳ in the (C, H, W, N) layout once for both products (an NCHW ȳ is a transposing copy)
-        fast_gy = as_chwn_view(gy.array)
+        # (the band kernel of a depthwise layer reads ȳ in either layout)
+        fast_gy = gy.array if banded(self.geometry, x.shape, w.shape) else as_chwn_view(gy.array)
         gx = Conv2dGradInput(self.geometry, x.shape[2:], fast_gy)(gy, w) if x.requires_grad else None
         gw = None
         if w.requires_grad:
@@ -107,9 +110,18 @@ class Conv2d(Function):
         if self.inputs[2].requires_grad:
             if grad_mode._enabled:  # recorded for a higher derivative
                 gb = gy.sum(axis=(0, 2, 3))
-            else:  # Σ_{n,i,j} ȳ as row sums of ȳ's (C, H·W·N) matrix: one GEMV with a vector of ones
-                gb = _wrap(sum_last(to_chwn(fast_gy).reshape(fast_gy.shape[1], -1)), False)
+            else:
+                gb = _wrap(_bias_grad(fast_gy), False)
         return gx, gw, gb
+
+
+def _bias_grad(gy):
+    """Σ_{n,i,j} ȳ[n, o, i, j] as GEMVs with a vector of ones over ȳ's rows in its own layout: the
+    (O, H·W·N) matrix of (C, H, W, N) memory, else the (N·O, H·W) one of NCHW memory summed over N
+    (a reshape of the other layout would be a transposing copy)."""
+    if is_chwn(gy):
+        return sum_last(to_chwn(gy).reshape(gy.shape[1], -1))
+    return sum_last(gy.reshape(gy.shape[0], gy.shape[1], -1)).sum(axis=0)
 
 
 class Conv2dGradInput(Function):

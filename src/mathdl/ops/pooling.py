@@ -27,6 +27,7 @@ import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
+from mathdl.ops import conv_workspace
 from mathdl.ops.arithmetic import matmul
 from mathdl.ops.convolution import Geometry, _batched, _pair, pad_chwn, to_chwn, window_slice
 from mathdl.ops.reduction import mean
@@ -82,7 +83,7 @@ def _scatter_windows(values_by_offset, geometry, in_hw, out_hw, like):
     """Sum each offset's (C, H_out, W_out, N) array into the pixels it came from; returns NCHW view."""
     (pt, _), (pl, _) = geometry.padding
     hp, wp = geometry.padded(in_hw)
-    out = np.zeros((like.shape[0], hp, wp, like.shape[3]), dtype=like.dtype)
+    out = conv_workspace.zeros((like.shape[0], hp, wp, like.shape[3]), like.dtype)
     overlapping = _overlapping(geometry)
     for (u, v), values in values_by_offset:
         rows, columns = window_slice(geometry, out_hw, u, v)
@@ -106,18 +107,27 @@ class MaxPool2d(Function):
         self.argmax = None
 
     def forward(self, x):
-        xc = to_chwn(x)
-        xp = pad_chwn(xc, self.geometry.padding, value=-np.inf)
-        check_nan = x.dtype.kind == "f" and bool(np.isnan(xc).any())
-        best = argmax = None
-        for index, (u, v) in enumerate(_offsets(self.geometry)):
+        xp = pad_chwn(to_chwn(x), self.geometry.padding, value=-np.inf)
+        best, argmax = self._sweep(xp, check_nan=False)
+        # A NaN in a window makes np.maximum's result NaN, so the (smaller) output tells whether the
+        # input had any NaN that matters; only then the sweep is redone with PyTorch's NaN rule.
+        if x.dtype.kind == "f" and bool(np.isnan(best).any()):
+            best, argmax = self._sweep(xp, check_nan=True)
+        self.argmax = argmax
+        return best.transpose(3, 0, 1, 2)
+
+    def _sweep(self, xp, check_nan):
+        """(max, index of its first offset) of every window of the padded (C, H, W, N) array."""
+        offsets = _offsets(self.geometry)
+        dtype = np.uint8 if len(offsets) <= 255 else np.int32
+        best = argmax = better = None
+        for index, (u, v) in enumerate(offsets):
             window = xp[(slice(None),) + window_slice(self.geometry, self.out_hw, u, v)]
             if best is None:
-                best = window.copy()
-                dtype = np.uint8 if len(_offsets(self.geometry)) <= 255 else np.int32
-                argmax = np.zeros(best.shape, dtype=dtype)
+                best, argmax = window.copy(), np.zeros(window.shape, dtype=dtype)
+                better = np.empty(window.shape, dtype=bool)
                 continue
-            better = window > best
+            np.greater(window, best, out=better)
             if check_nan:  # PyTorch: a NaN always wins (and propagates)
                 better |= np.isnan(window)
                 np.copyto(best, window, where=better)
@@ -128,8 +138,7 @@ class MaxPool2d(Function):
             # index exceeds the stored one and a maximum replaces it.
             np.maximum(best, window, out=best)
             np.maximum(argmax, better.view(np.uint8) * argmax.dtype.type(index), out=argmax)
-        self.argmax = argmax
-        return best.transpose(3, 0, 1, 2)
+        return best, argmax
 
     def backward(self, gy):
         return MaxPool2dScatter(self.argmax, self.geometry, self.inputs[0].shape[2:], self.out_hw)(gy)
@@ -145,11 +154,32 @@ class MaxPool2dScatter(Function):
 
     def forward(self, gy):
         gc = to_chwn(gy)
-        # ȳ times the 0/1 indicator of the window's arg-max (arithmetic, not a masked copy).
-        parts = (
-            (offset, gc * (self.argmax == index)) for index, offset in enumerate(_offsets(self.geometry))
+        if _overlapping(self.geometry):
+            # ȳ times the 0/1 indicator of the window's arg-max (arithmetic, not a masked copy).
+            parts = (
+                (offset, gc * (self.argmax == index)) for index, offset in enumerate(_offsets(self.geometry))
+            )
+            return _scatter_windows(parts, self.geometry, self.in_hw, self.out_hw, gc)
+        return self._disjoint(gc)
+
+    def _disjoint(self, gc):
+        """Windows that do not overlap: each offset's product is written straight into its pixels
+        (no temporary), and the zero fill is skipped when the windows tile the padded input."""
+        geometry = self.geometry
+        (pt, _), (pl, _) = geometry.padding
+        hp, wp = geometry.padded(self.in_hw)
+        tiled = geometry.dilation == (1, 1) and all(
+            k == s and n == m * s
+            for k, s, n, m in zip(geometry.kernel, geometry.stride, (hp, wp), self.out_hw)
         )
-        return _scatter_windows(parts, self.geometry, self.in_hw, self.out_hw, gc)
+        shape = (gc.shape[0], hp, wp, gc.shape[3])
+        out = conv_workspace.empty(shape, gc.dtype) if tiled else conv_workspace.zeros(shape, gc.dtype)
+        mask = np.empty(self.argmax.shape, dtype=bool)
+        for index, (u, v) in enumerate(_offsets(geometry)):
+            rows, columns = window_slice(geometry, self.out_hw, u, v)
+            np.equal(self.argmax, index, out=mask)
+            np.multiply(gc, mask, out=out[:, rows, columns])
+        return out[:, pt : pt + self.in_hw[0], pl : pl + self.in_hw[1]].transpose(3, 0, 1, 2)
 
     def backward(self, ggx):
         return MaxPool2dGather(self.argmax, self.geometry, self.out_hw)(ggx)
