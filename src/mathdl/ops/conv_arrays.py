@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from mathdl.ops import conv_workspace
+from mathdl.ops import workspace
 from mathdl.ops.conv_depthwise import banded, depthwise_forward, depthwise_grad_weight
 
 # ----- geometry -------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def as_chwn(x):
     xc = to_chwn(x)
     if xc.flags.c_contiguous:
         return xc
-    out = conv_workspace.empty(xc.shape, xc.dtype)
+    out = workspace.empty(xc.shape, xc.dtype)
     copy_chwn(out, xc)
     return out
 
@@ -138,7 +138,7 @@ def pad_chwn(x, padding, value=0.0):
     if not (pt or pb or pl or pr):
         return x
     c, h, w, n = x.shape
-    out = conv_workspace.empty((c, h + pt + pb, w + pl + pr, n), x.dtype)
+    out = workspace.empty((c, h + pt + pb, w + pl + pr, n), x.dtype)
     if value == 0.0:
         out[:, :pt] = 0
         out[:, h + pt :] = 0
@@ -211,7 +211,7 @@ def col2im(cols, geometry, in_hw, out_hw, channels, batch):
     one strided slice per offset (overlapping windows accumulate; no ``np.add.at``)."""
     (kh, kw) = geometry.kernel
     (pt, _), (pl, _) = geometry.padding
-    out = conv_workspace.zeros((channels,) + geometry.padded(in_hw) + (batch,), cols.dtype)
+    out = workspace.zeros((channels,) + geometry.padded(in_hw) + (batch,), cols.dtype)
     _add_windows(out, cols.reshape(channels, kh, kw, out_hw[0], out_hw[1], batch), geometry, 0)
     return out[:, pt : pt + in_hw[0], pl : pl + in_hw[1]]
 
@@ -247,7 +247,7 @@ def _block_buffer(view, blocks):
     each time costs page faults comparable to the copy itself)."""
     c, kh, kw, _, width, batch = view.shape
     rows = max(stop - start for start, stop in blocks)
-    return conv_workspace.empty((c * kh * kw, rows * width * batch), view.dtype)
+    return workspace.empty((c * kh * kw, rows * width * batch), view.dtype)
 
 
 def _copy_block(buffer, view, start, stop):
@@ -292,7 +292,7 @@ def conv2d_forward(x, w, geometry, out_hw=None, padded=None):
         else:
             y = np.matmul(w.reshape(groups, out_channels // groups, -1), _grouped(cols, groups))
         return y.reshape(out_channels, out_hw[0], out_hw[1], batch), cols
-    y = conv_workspace.empty((out_channels,) + out_hw + (batch,), np.result_type(x, w))
+    y = workspace.empty((out_channels,) + out_hw + (batch,), np.result_type(x, w))
     weight = w.reshape(groups, out_channels // groups, k // groups)
     buffer = _block_buffer(view, blocks)
     for start, stop in blocks:
@@ -350,7 +350,7 @@ def conv2d_grad_input(gy, w, geometry, in_hw):
     k = channels * kh * kw
     weight_t = w.reshape(groups, out_channels // groups, k // groups).transpose(0, 2, 1)
     per_row = gy_rows.reshape(out_channels, out_hw[0], -1)
-    gxp = conv_workspace.zeros((channels,) + geometry.padded(in_hw) + (batch,), np.result_type(gy, w))
+    gxp = workspace.zeros((channels,) + geometry.padded(in_hw) + (batch,), np.result_type(gy, w))
     # Wᵀ Ȳ block by block of output rows, each block scattered back at once (col2im).
     for start, stop in _row_blocks(k, out_hw, batch, gy.itemsize):
         gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)

@@ -28,7 +28,7 @@ import functools
 
 import numpy as np
 
-from mathdl.ops import conv_workspace
+from mathdl.ops import workspace
 
 # The band does R·W multiplications per output pixel instead of kh·kw; past this ratio the im2col
 # path (a copy kh·kw times the input, then a GEMM with K = kh·kw) costs less. For 3×3 layers the
@@ -127,10 +127,10 @@ def depthwise_forward(x, w, geometry, out_hw):
     band_t = np.ascontiguousarray(band.swapaxes(-1, -2))  # (C, 1, R·W, W_out)
     dtype = np.result_type(x, w)
     if x.strides[3] == x.itemsize:
-        y = conv_workspace.empty((n, c, out_h, out_w), dtype)
+        y = workspace.empty((n, c, out_h, out_w), dtype)
         y_rows = y.transpose(1, 2, 0, 3)  # (C, H_out, N, W_out) view
     else:
-        y_chwn = conv_workspace.empty((c, out_h, out_w, n), dtype)
+        y_chwn = workspace.empty((c, out_h, out_w, n), dtype)
         y, y_rows = y_chwn.transpose(3, 0, 1, 2), y_chwn.transpose(0, 1, 3, 2)
     sh, in_row = geometry.stride[0], in_w
     for first, count, r0, r1 in _row_ranges(geometry, in_h, out_h):

@@ -27,7 +27,7 @@ import numpy as np
 
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
-from mathdl.ops import conv_workspace
+from mathdl.ops import workspace
 from mathdl.ops.arithmetic import matmul
 from mathdl.ops.convolution import Geometry, _batched, _pair, pad_chwn, to_chwn, window_slice
 from mathdl.ops.reduction import mean
@@ -83,7 +83,7 @@ def _scatter_windows(values_by_offset, geometry, in_hw, out_hw, like):
     """Sum each offset's (C, H_out, W_out, N) array into the pixels it came from; returns NCHW view."""
     (pt, _), (pl, _) = geometry.padding
     hp, wp = geometry.padded(in_hw)
-    out = conv_workspace.zeros((like.shape[0], hp, wp, like.shape[3]), like.dtype)
+    out = workspace.zeros((like.shape[0], hp, wp, like.shape[3]), like.dtype)
     overlapping = _overlapping(geometry)
     for (u, v), values in values_by_offset:
         rows, columns = window_slice(geometry, out_hw, u, v)
@@ -173,7 +173,7 @@ class MaxPool2dScatter(Function):
             for k, s, n, m in zip(geometry.kernel, geometry.stride, (hp, wp), self.out_hw)
         )
         shape = (gc.shape[0], hp, wp, gc.shape[3])
-        out = conv_workspace.empty(shape, gc.dtype) if tiled else conv_workspace.zeros(shape, gc.dtype)
+        out = workspace.empty(shape, gc.dtype) if tiled else workspace.zeros(shape, gc.dtype)
         mask = np.empty(self.argmax.shape, dtype=bool)
         for index, (u, v) in enumerate(_offsets(geometry)):
             rows, columns = window_slice(geometry, self.out_hw, u, v)
