@@ -98,11 +98,82 @@ def _zero_or_minus_inf(mask):
     return bool(np.all((mask == 0) | (mask == -np.inf)))
 
 
+_QUERY_BLOCKS = 4  # query row blocks tried against a 2-D mask (causal: 3/8 of the map skipped)
+
+
+def _blocks(mask, length, source):
+    """[(start, stop, keys)]: the query rows start:stop need only the first ``keys`` keys.
+
+    Under a 2-D mask M (L, S) the rows are cut into up to ``_QUERY_BLOCKS`` blocks; a block needs
+    the keys up to its last column holding any finite entry of M (every later key gets exp(−∞) = 0
+    there), and keeps at least the keys of the block before (extents never shrink, so the rows
+    that see a key are always the rows from some block on: the backward's key blocks). Under a
+    causal mask the query block i of n needs the first (i + 1)/n of the keys. Without a mask, or a
+    mask that varies over the batch or heads, one block covers the whole map.
+    """
+    if mask is None or mask.ndim < 2 or mask.shape[-2:] != (length, source) or mask.size != length * source:
+        return [(0, length, source)]
+    seen = (mask.reshape(length, source) != -np.inf)[:, ::-1]
+    cuts = np.linspace(0, length, min(_QUERY_BLOCKS, length) + 1).astype(int)
+    blocks, keys = [], 0
+    for start, stop in zip(cuts[:-1], cuts[1:]):
+        last = seen[start:stop].any(axis=0)
+        keys = max(keys, source - int(last.argmax()) if last.any() else source)
+        if blocks and blocks[-1][2] == keys:
+            blocks[-1] = (blocks[-1][0], stop, keys)  # the same keys: one block
+        else:
+            blocks.append((start, stop, keys))
+    return blocks
+
+
+def _attention_forward(q, k, v, mask, scale, blocks, out):
+    """Writes O = softmax(Q Kᵀ·s + M) V into ``out`` (…, L, d_v) block by block; returns the
+    blocks of A, each (…, stop − start, keys) and contiguous (elementwise passes over a strided
+    view of one (…, L, S) buffer cost several times more)."""
+    weights = []
+    for start, stop, keys in blocks:
+        scores = np.matmul(q[..., start:stop, :], np.swapaxes(k[..., :keys, :], -1, -2))
+        scores *= scale
+        _masked_softmax_rows_(scores, None if mask is None else mask[..., start:stop, :keys])
+        np.matmul(scores, v[..., :keys, :], out=out[..., start:stop, :])
+        weights.append(scores)
+    return weights
+
+
+def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
+    """Writes Q̄, K̄, V̄ (module docstring; any may be None) into the given arrays, block by block.
+
+    Per query block: S̄ = A ⊙ (Ā − rowsum(Ā ⊙ A))·s, Q̄ = S̄ K; its rows' shares of V̄ = Aᵀ Ō and
+    K̄ = S̄ᵀ Q go to the keys it sees (the last block, which sees the most keys, writes them, the
+    others add to them). Keys no query sees get zero gradients.
+    """
+    seen = blocks[-1][2]
+    for (start, stop, keys), a in reversed(list(zip(blocks, weights))):
+        g_rows = g[..., start:stop, :]
+        g_s = np.matmul(g_rows, np.swapaxes(v[..., :keys, :], -1, -2))  # Ā, then S̄ in place
+        g_s -= np.einsum("...ij,...ij->...i", g_s, a)[..., None]
+        g_s *= a
+        g_s *= scale
+        if g_q is not None:
+            np.matmul(g_s, k[..., :keys, :], out=g_q[..., start:stop, :])
+        for target, left, right in ((g_v, a, g_rows), (g_k, g_s, q[..., start:stop, :])):
+            if target is None:
+                continue
+            if keys == seen:
+                np.matmul(np.swapaxes(left, -1, -2), right, out=target[..., :keys, :])
+            else:
+                target[..., :keys, :] += np.matmul(np.swapaxes(left, -1, -2), right)
+    for target in (g_k, g_v):
+        if target is not None:
+            target[..., seen:, :] = 0.0
+
+
 class ScaledDotProductAttention(Function):
     """O = softmax(Q Kᵀ·s + M) V for Q (…, L, d), K (…, S, d), V (…, S, d_v) → O (…, L, d_v).
 
     ``mask`` is an additive array broadcastable to (…, L, S) (0 or −∞) or None; ``scale`` is s.
-    Saves A (…, L, S); gradients in the module docstring. Backward with ``create_graph``
+    Saves A (…, L, S); gradients in the module docstring. A 2-D mask that blocks whole stretches
+    of keys (causal) lets the products skip them (``_blocks``). Backward with ``create_graph``
     differentiates the composed map (``_attend``).
     """
 
@@ -110,10 +181,11 @@ class ScaledDotProductAttention(Function):
         self.mask, self.scale = mask, scale
 
     def forward(self, q, k, v):
-        scores = np.matmul(q, np.swapaxes(k, -1, -2))
-        scores *= self.scale
-        self.weights = _masked_softmax_rows_(scores, self.mask)
-        return np.matmul(scores, v)
+        lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+        out = np.empty(lead + (q.shape[-2], v.shape[-1]), dtype=q.dtype)
+        self.blocks = _blocks(self.mask, q.shape[-2], k.shape[-2])
+        self.weights = _attention_forward(q, k, v, self.mask, self.scale, self.blocks, out)
+        return out
 
     def backward(self, g_out):
         q, k, v = self.inputs
@@ -124,15 +196,12 @@ class ScaledDotProductAttention(Function):
             wanted = [t for t in self.inputs if t.requires_grad]
             grads = iter(grad(out, wanted, g_out, create_graph=True, allow_unused=True))
             return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
-        weights, g = self.weights, g_out.array
-        g_v = np.matmul(np.swapaxes(weights, -1, -2), g) if v.requires_grad else None
-        g_s = np.matmul(g, np.swapaxes(v.array, -1, -2))  # Ā, then S̄ in place
-        row = np.einsum("...ij,...ij->...i", g_s, weights)[..., None]
-        g_s -= row
-        g_s *= weights
-        g_s *= self.scale
-        g_q = np.matmul(g_s, k.array) if q.requires_grad else None
-        g_k = np.matmul(np.swapaxes(g_s, -1, -2), q.array) if k.requires_grad else None
+        lead = self.weights[0].shape[:-2]
+        g_q, g_k, g_v = (
+            np.empty(lead + t.shape[-2:], dtype=t.dtype) if t.requires_grad else None for t in (q, k, v)
+        )
+        arrays = (q.array, k.array, v.array)
+        _attention_backward(*arrays, self.weights, g_out.array, self.scale, self.blocks, g_q, g_k, g_v)
         return tuple(
             None if a is None else _wrap(_sum_to(a, t.shape), False)
             for a, t in zip((g_q, g_k, g_v), (q, k, v))
