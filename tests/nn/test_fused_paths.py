@@ -8,7 +8,7 @@ import pytest
 
 import mathdl as md
 from mathdl.autograd.gradcheck_cases import CASES
-from mathdl.nn.functional.attention import ScaledDotProductAttention
+from mathdl.nn.functional.attention import PackedSelfAttention, ScaledDotProductAttention
 from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction
 from mathdl.nn.functional.loss import CrossEntropy, SoftCrossEntropy
 from mathdl.nn.functional.normalization import BatchNormFunction, LayerNormFunction
@@ -27,6 +27,7 @@ FUSED = {
     GRUSequence,
     SequenceCrossEntropy,
     ScaledDotProductAttention,
+    PackedSelfAttention,
 }
 ROWS = [case for case in CASES if FUSED & set(case.covers)]
 

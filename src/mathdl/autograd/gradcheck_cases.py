@@ -21,7 +21,12 @@ from mathdl.autograd.gradcheck_report import (
 )
 from mathdl.autograd.gradcheck_report import torch_module as T
 from mathdl.nn.functional.activation import DropoutFunction
-from mathdl.nn.functional.attention import ScaledDotProductAttention, SplitHeads, split_heads
+from mathdl.nn.functional.attention import (
+    PackedSelfAttention,
+    ScaledDotProductAttention,
+    SplitHeads,
+    split_heads,
+)
 from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction
 from mathdl.nn.functional.loss import (
     BinaryCrossEntropy,
@@ -69,6 +74,14 @@ LABELS = np.array([2, 0, 1, 2])
 
 def _tnn():
     return T().nn.functional
+
+
+def _torch_packed_attention(qkv):
+    """PyTorch's scaled_dot_product_attention on the heads of a packed (B, L, 3·2·d) projection."""
+    batch, length, width = qkv.shape
+    heads = qkv.reshape(batch, length, 3, 2, width // 6).permute(2, 0, 3, 1, 4)
+    out = _tnn().scaled_dot_product_attention(heads[0], heads[1], heads[2], is_causal=True)
+    return out.permute(0, 2, 1, 3).reshape(batch, length, width // 3)
 
 
 def _conv(x, w):
@@ -299,6 +312,8 @@ CASES = [
     row(GRUSequence, "gru sequence", "h_t = (1 - z) n + z h", [normal((3, 2, 6)), normal((2, 2)), normal((6, 2), 0.5), normal((6,))], lambda xw, h, w, b: GRUSequence()(xw, h, w, b), _gru_torch),
     row(ScaledDotProductAttention, "scaled_dot_product_attention", "O = softmax(Q K^T s + M) V", [normal((2, 3, 4)), normal((2, 5, 4)), normal((2, 5, 3))], F.scaled_dot_product_attention, lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v)),
     row(ScaledDotProductAttention, "scaled_dot_product_attention (causal)", "M_ij = -inf for j > i", [normal((2, 4, 3)), normal((2, 4, 3)), normal((2, 4, 2))], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v, is_causal=True)),
+    row(ScaledDotProductAttention, "scaled_dot_product_attention (causal, 4 query blocks)", "keys j > i skipped", [normal((2, 8, 3)), normal((2, 8, 3)), normal((2, 8, 2))], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v, is_causal=True)),
+    row(PackedSelfAttention, "packed_self_attention (causal)", "O_a = softmax(Q_a K_a^T s + M) V_a", [normal((2, 8, 12))], lambda x: F.packed_self_attention(x, 2, is_causal=True), _torch_packed_attention),
     row(SplitHeads, "split_heads", "out_j[b, a, l] = x[b, l, (j h + a) d : ...]", [normal((2, 3, 12))], lambda x: split_heads(x, 3, 2), lambda x: tuple(x.reshape(2, 3, 3, 2, 2)[:, :, j].permute(0, 2, 1, 3) for j in range(3))),
     # ops/resampling.py, ops/grid_sampling.py
     row(RS.Resample1d, "interpolate (bicubic)", "y_j = sum_i w_ji x_i (a = -0.75)", [normal((1, 1, 3, 4))], lambda x: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False), lambda x: _tnn().interpolate(x, scale_factor=2, mode="bicubic", align_corners=False)),

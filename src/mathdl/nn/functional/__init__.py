@@ -32,7 +32,7 @@ from mathdl.nn.functional.activation import (
     tanhshrink,
     threshold,
 )
-from mathdl.nn.functional.attention import scaled_dot_product_attention
+from mathdl.nn.functional.attention import packed_self_attention, scaled_dot_product_attention
 from mathdl.nn.functional.convolution1d import avg_pool1d, conv1d, max_pool1d
 from mathdl.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
 from mathdl.nn.functional.linear import linear, linear_relu
@@ -121,6 +121,7 @@ __all__ = [
     "relu",
     "relu6",
     "scaled_dot_product_attention",
+    "packed_self_attention",
     "selu",
     "sequence_cross_entropy",
     "sigmoid",

@@ -208,6 +208,107 @@ class ScaledDotProductAttention(Function):
         )
 
 
+def _head_views(packed, parts, heads):
+    """``parts`` strided views (B, heads, L, d) of a packed (B, L, parts·heads·d) array, no copy:
+    view_j[b, a, l, :] = packed[b, l, (j·heads + a)·d : (j·heads + a + 1)·d]."""
+    batch, length, width = packed.shape
+    split = packed.reshape(batch, length, parts, heads, width // (parts * heads))
+    return [split[:, :, j].transpose(0, 2, 1, 3) for j in range(parts)]
+
+
+class PackedSelfAttention(Function):
+    """Multi-head self-attention between the projections: qkv (B, L, 3E) = [Q | K | V], each
+    E = h·d wide with head a in columns a·d … (a + 1)·d, → (B, L, E) = [O_1, …, O_h],
+
+        O_a = softmax(Q_a K_aᵀ·s + M) V_a      (gradients: the module docstring, per head)
+
+    The heads are strided views of qkv, of the output and of the (B, L, 3E) gradient
+    (``_head_views``): no split or merge copies. ``mask`` is additive, broadcastable to
+    (B, h, L, L), or None. Backward with ``create_graph`` differentiates ``split_heads`` →
+    ``_attend`` → merge composed of differentiable ops.
+    """
+
+    def __init__(self, heads, mask, scale):
+        self.heads, self.mask, self.scale = heads, mask, scale
+
+    def forward(self, qkv):
+        batch, length, width = qkv.shape
+        out = np.empty((batch, length, width // 3), dtype=qkv.dtype)
+        self.blocks = _blocks(self.mask, length, length)
+        heads = _head_views(qkv, 3, self.heads)
+        out_heads = _head_views(out, 1, self.heads)[0]
+        self.weights = _attention_forward(*heads, self.mask, self.scale, self.blocks, out_heads)
+        return out
+
+    def backward(self, g_out):
+        qkv = self.inputs[0]
+        if grad_mode.is_grad_enabled():
+            from mathdl.autograd.engine import grad
+
+            batch, length, width = qkv.shape
+            out = _attend(*split_heads(qkv, 3, self.heads), self.mask, 0.0, False, self.scale)[0]
+            out = ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (batch, length, width // 3))
+            return grad(out, [qkv], g_out, create_graph=True)[0]
+        g_qkv = np.empty(qkv.shape, dtype=qkv.dtype)
+        g_heads = _head_views(np.ascontiguousarray(g_out.array), 1, self.heads)[0]
+        _attention_backward(
+            *_head_views(qkv.array, 3, self.heads),
+            self.weights,
+            g_heads,
+            self.scale,
+            self.blocks,
+            *_head_views(g_qkv, 3, self.heads),
+        )
+        return _wrap(g_qkv, False)
+
+
+def packed_self_attention(
+    qkv: Tensor,
+    num_heads: int,
+    attn_mask: TensorLike | None = None,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
+    """Multi-head self-attention of a packed projection qkv (B, L, 3E) = [Q | K | V] → (B, L, E),
+    the h heads' outputs side by side (what ``nn.MultiheadAttention`` feeds its ``out_proj``).
+
+    ``attn_mask`` broadcastable to (B, h, L, L): boolean with True = *may attend* (as
+    ``scaled_dot_product_attention``) or float, added to the logits; ``is_causal`` masks the
+    future. ``scale`` defaults to 1/√d with d = E/h. Equals splitting qkv into heads, running
+    ``scaled_dot_product_attention`` on each and concatenating, without the copies.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.packed_self_attention(md.ones(2, 5, 12), num_heads=2, is_causal=True).shape
+    (2, 5, 4)
+    """
+    where = "packed_self_attention"
+    if not isinstance(qkv, Tensor) or qkv.ndim != 3:
+        raise ValueError(f"{where}: qkv must be a (B, L, 3E) Tensor, got {getattr(qkv, 'shape', type(qkv))}")
+    if isinstance(num_heads, bool) or not isinstance(num_heads, int) or num_heads < 1:
+        raise ValueError(f"{where}: num_heads must be a positive integer, got {num_heads!r}")
+    if qkv.shape[-1] % (3 * num_heads):
+        raise ValueError(f"{where}: the last size {qkv.shape[-1]} of qkv is not 3·num_heads·d")
+    length = qkv.shape[1]
+    mask = _array(attn_mask, where, "attn_mask")
+    additive = None if mask is None else _additive(mask, qkv.dtype, true_means_masked=False)
+    if is_causal:
+        if mask is not None:
+            raise ValueError(f"{where}: give either attn_mask or is_causal=True, not both")
+        additive = np.triu(np.full((length, length), -np.inf, dtype=qkv.dtype), k=1)
+    if additive is not None:
+        try:
+            np.broadcast_shapes(additive.shape, (qkv.shape[0], num_heads, length, length))
+        except ValueError:
+            raise ValueError(
+                f"{where}: attn_mask of shape {additive.shape} does not broadcast to "
+                f"(B, h, L, L) = {(qkv.shape[0], num_heads, length, length)}"
+            ) from None
+    head_dim = qkv.shape[-1] // (3 * num_heads)
+    scale = 1.0 / math.sqrt(head_dim) if scale is None else float(scale)
+    return PackedSelfAttention(num_heads, additive, scale)(qkv)
+
+
 class SplitHeads(Function):
     """(q, k, v) heads from a packed projection: x (B, L, n·h·d) → n tensors (B, h, L, d) with
     out_j[b, a, l, :] = x[b, l, (j·h + a)·d : (j·h + a + 1)·d]. A permutation of entries, so the
