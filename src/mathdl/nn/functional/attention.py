@@ -145,12 +145,16 @@ def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
 
     Per query block: S̄ = A ⊙ (Ā − rowsum(Ā ⊙ A))·s, Q̄ = S̄ K; its rows' shares of V̄ = Aᵀ Ō and
     K̄ = S̄ᵀ Q go to the keys it sees (the last block, which sees the most keys, writes them, the
-    others add to them). Keys no query sees get zero gradients.
+    others add to them). Keys no query sees get zero gradients. S̄ and the shares of the blocks
+    live in two scratch buffers allocated once (``_scratch``).
     """
-    seen = blocks[-1][2]
+    lead, seen = weights[-1].shape[:-2], blocks[-1][2]
+    g_scores = np.empty(max(a.size for a in weights), dtype=weights[-1].dtype)
+    share = np.empty(math.prod(lead) * seen * max(q.shape[-1], v.shape[-1]), dtype=g_scores.dtype)
     for (start, stop, keys), a in reversed(list(zip(blocks, weights))):
         g_rows = g[..., start:stop, :]
-        g_s = np.matmul(g_rows, np.swapaxes(v[..., :keys, :], -1, -2))  # Ā, then S̄ in place
+        g_s = _scratch(g_scores, a.shape)
+        np.matmul(g_rows, np.swapaxes(v[..., :keys, :], -1, -2), out=g_s)  # Ā, then S̄ in place
         g_s -= np.einsum("...ij,...ij->...i", g_s, a)[..., None]
         g_s *= a
         g_s *= scale
@@ -162,10 +166,16 @@ def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
             if keys == seen:
                 np.matmul(np.swapaxes(left, -1, -2), right, out=target[..., :keys, :])
             else:
-                target[..., :keys, :] += np.matmul(np.swapaxes(left, -1, -2), right)
+                part = _scratch(share, lead + (keys, target.shape[-1]))
+                target[..., :keys, :] += np.matmul(np.swapaxes(left, -1, -2), right, out=part)
     for target in (g_k, g_v):
         if target is not None:
             target[..., seen:, :] = 0.0
+
+
+def _scratch(buffer, shape):
+    """A C-contiguous array of ``shape`` over the start of the flat ``buffer`` (reused per block)."""
+    return buffer[: math.prod(shape)].reshape(shape)
 
 
 class ScaledDotProductAttention(Function):
