@@ -9,7 +9,7 @@ import pytest
 import mathdl as md
 from mathdl.autograd.gradcheck_cases import CASES
 from mathdl.nn.functional.attention import PackedSelfAttention, ScaledDotProductAttention
-from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction
+from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction, LinearResidualFunction
 from mathdl.nn.functional.loss import CrossEntropy, SoftCrossEntropy
 from mathdl.nn.functional.normalization import BatchNormFunction, LayerNormFunction
 from mathdl.nn.functional.recurrent import GRUSequence, LSTMSequence, RNNSequence
@@ -18,6 +18,7 @@ from mathdl.nn.functional.sequence_loss import SequenceCrossEntropy
 FUSED = {
     LinearFunction,
     LinearReLUFunction,
+    LinearResidualFunction,
     CrossEntropy,
     SoftCrossEntropy,
     BatchNormFunction,

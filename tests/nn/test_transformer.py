@@ -83,3 +83,50 @@ def test_misuse():
         TransformerEncoder(TransformerEncoderLayer(8, 2), 0)
     with pytest.raises(ValueError, match="d_model"):
         TransformerDecoderLayer(0, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pre_norm_layer_fused_residuals_equal_the_plain_adds(dtype, monkeypatch):
+    from mathdl.nn.functional.linear import LinearResidualFunction
+    from mathdl.nn.layers.transformer import TransformerEncoderLayer
+
+    rng = np.random.default_rng(0)
+    layer = TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, norm_first=True).to(dtype=dtype)
+    x = md.tensor(rng.standard_normal((3, 5, 8)), dtype=dtype, requires_grad=True)
+    g = md.tensor(rng.standard_normal((3, 5, 8)), dtype=dtype)
+    mask = md.nn.Transformer.generate_square_subsequent_mask(5, dtype=dtype)
+    fused = layer(x, src_mask=mask)
+    assert isinstance(fused.creator, LinearResidualFunction)  # the fused path was taken
+    fused_grads = md.grad([fused], [x, *layer.parameters()], [g])
+    monkeypatch.setattr(TransformerEncoderLayer, "_fusable_residuals", lambda self, x: False)
+    plain = layer(x, src_mask=mask)
+    assert not isinstance(plain.creator, LinearResidualFunction)
+    plain_grads = md.grad([plain], [x, *layer.parameters()], [g])
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused.array, plain.array, **tol)
+    for a, b in zip(fused_grads, plain_grads):
+        np.testing.assert_allclose(a.array, b.array, **tol)
+
+
+def test_pre_norm_layer_keeps_hooks_and_dropout_on_the_plain_path():
+    from mathdl.nn.layers.transformer import TransformerEncoderLayer
+
+    layer = TransformerEncoderLayer(8, 2, 16, dropout=0.1, batch_first=True, norm_first=True)
+    x = md.randn(2, 3, 8)
+    assert not layer._fusable_residuals(x)  # training with dropout: the dropouts must run
+    layer.eval()
+    assert layer._fusable_residuals(x)
+    calls = []
+    layer.linear2.register_forward_hook(lambda module, args, out: calls.append(1))
+    assert not layer._fusable_residuals(x)
+    layer(x)
+    assert calls == [1]
+
+
+def test_linear_residual_checks_the_residual():
+    import mathdl.nn.functional as F
+
+    with pytest.raises(ValueError, match="residual"):
+        F.linear_residual(md.ones(2, 3), md.ones(4, 3), None, md.ones(2, 3))
+    with pytest.raises(ValueError, match="residual"):
+        F.linear_residual(md.ones(2, 3), md.ones(4, 3), None, md.ones(2, 4, dtype=np.float64))

@@ -34,7 +34,7 @@ from mathdl.nn.functional.attention import (  # noqa: F401 (public names kept he
     scaled_dot_product_attention,
     split_heads,
 )
-from mathdl.nn.functional.linear import linear
+from mathdl.nn.functional.linear import linear, linear_residual
 from mathdl.nn.layers.linear import Linear
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
@@ -145,6 +145,17 @@ class MultiheadAttention(Module):
             out = ScaledDotProductAttention(mask, scale)(q, k, v)
         batch, _, length, _ = out.shape
         return ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (batch, length, self.embed_dim)), weights
+
+    def _plus_self_attention(self, residual, x, attn_mask, key_padding_mask, is_causal):
+        """residual + self-attention(x) for a batched (N, L, E) ``x`` with batch_first, without
+        weights: the residual is added in place on the out-projection's product
+        (``F.linear_residual``) instead of in a second (N, L, E) array. Hooks are the caller's
+        to rule out."""
+        self._check(x, x, x)
+        batch, length, _ = x.shape
+        mask = self._mask(attn_mask, key_padding_mask, is_causal, batch, length, length, x.dtype)
+        out = self._attention(x, x, x, mask, False)[0]
+        return linear_residual(out, self.out_proj.weight, self.out_proj.bias, residual)
 
     def _split_heads(self, x):
         batch, length, _ = x.shape

@@ -24,7 +24,7 @@ from mathdl.nn import init
 from mathdl.nn.containers import ModuleList
 from mathdl.nn.functional.activation import gelu
 from mathdl.nn.functional.attention import causal_mask
-from mathdl.nn.functional.linear import linear_relu
+from mathdl.nn.functional.linear import linear_relu, linear_residual
 from mathdl.nn.layers.attention import MultiheadAttention
 from mathdl.nn.layers.dropout import Dropout
 from mathdl.nn.layers.layernorm import LayerNorm
@@ -51,6 +51,17 @@ def _linear_activation(linear, activation, x):
     if activation is ops.relu and type(linear) is Linear and not linear._has_hooks():
         return linear_relu(x, linear.weight, linear.bias)
     return activation(linear(x))
+
+
+def _plain(*modules):
+    """Whether every module is exactly what its class computes (no hooks), so a fused path may
+    stand in for calling it."""
+    return not any(module._has_hooks() for module in modules)
+
+
+def _identity(dropout):
+    """Whether a ``Dropout`` module is the identity now (p = 0 or evaluation, no hooks)."""
+    return type(dropout) is Dropout and _plain(dropout) and (dropout.p == 0.0 or not dropout.training)
 
 
 def _check_model_sizes(d_model, nhead, dim_feedforward, where):
@@ -118,6 +129,29 @@ class TransformerEncoderLayer(Module):
     def _feed_forward(self, x):
         return self.dropout2(self.linear2(self.dropout(_linear_activation(self.linear1, self.activation, x))))
 
+    def _fusable_residuals(self, x):
+        """Whether the pre-norm residual adds can ride in the last GEMM of each branch
+        (``F.linear_residual``): batched batch_first input of the weights' dtype, identity
+        dropouts, plain modules."""
+        attention = self.self_attn
+        return (
+            x.ndim == 3
+            and attention.batch_first
+            and x.dtype == attention.out_proj.weight.dtype == self.linear2.weight.dtype
+            and type(attention.out_proj) is Linear
+            and type(self.linear2) is Linear
+            and _plain(attention, attention.out_proj, self.linear2)
+            and _identity(self.dropout1)
+            and _identity(self.dropout2)
+        )
+
+    def _pre_norm_fused(self, x, mask, padding, is_causal):
+        """x + SA(LN₁(x)), then x + FFN(LN₂(x)), each residual added in place on the product of
+        the branch's last linear layer."""
+        x = self.self_attn._plus_self_attention(x, self.norm1(x), mask, padding, is_causal and mask is None)
+        hidden = self.dropout(_linear_activation(self.linear1, self.activation, self.norm2(x)))
+        return linear_residual(hidden, self.linear2.weight, self.linear2.bias, x)
+
     def forward(
         self,
         src: Tensor,
@@ -127,6 +161,8 @@ class TransformerEncoderLayer(Module):
     ) -> Tensor:
         x = src
         if self.norm_first:
+            if self._fusable_residuals(x):
+                return self._pre_norm_fused(x, src_mask, src_key_padding_mask, is_causal)
             x = x + self._self_attention(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._feed_forward(self.norm2(x))
         x = self.norm1(x + self._self_attention(x, src_mask, src_key_padding_mask, is_causal))
