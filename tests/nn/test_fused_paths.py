@@ -9,6 +9,7 @@ import pytest
 import mathdl as md
 from mathdl.autograd.gradcheck_cases import CASES
 from mathdl.nn.functional.attention import PackedSelfAttention, ScaledDotProductAttention
+from mathdl.nn.functional.layer_norm_linear import LayerNormLinearFunction
 from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction, LinearResidualFunction
 from mathdl.nn.functional.loss import CrossEntropy, SoftCrossEntropy
 from mathdl.nn.functional.normalization import BatchNormFunction, LayerNormFunction
@@ -19,6 +20,7 @@ FUSED = {
     LinearFunction,
     LinearReLUFunction,
     LinearResidualFunction,
+    LayerNormLinearFunction,
     CrossEntropy,
     SoftCrossEntropy,
     BatchNormFunction,

@@ -27,6 +27,7 @@ from mathdl.nn.functional.attention import (
     SplitHeads,
     split_heads,
 )
+from mathdl.nn.functional.layer_norm_linear import LayerNormLinearFunction
 from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction, LinearResidualFunction
 from mathdl.nn.functional.loss import (
     BinaryCrossEntropy,
@@ -299,6 +300,8 @@ CASES = [
     row(LinearReLUFunction, "linear_relu", "y = max(x W^T + b, 0)", [normal((2, 4, 3)), normal((5, 3)), normal((5,))], F.linear_relu, lambda x, w, b: _tnn().relu(_tnn().linear(x, w, b))),
     row(LinearResidualFunction, "linear_residual", "y = x W^T + b + r", [normal((2, 4, 3)), normal((5, 3)), normal((5,)), normal((2, 4, 5))], F.linear_residual, lambda x, w, b, r: _tnn().linear(x, w, b) + r),
     row(LinearResidualFunction, "linear_residual (no bias)", "y = x W^T + r", [normal((4, 3)), normal((5, 3)), normal((4, 5))], lambda x, w, r: F.linear_residual(x, w, None, r), lambda x, w, r: _tnn().linear(x, w) + r),
+    row(LayerNormLinearFunction, "layer_norm_linear", "y = (g xhat + beta) W^T + b", [normal((2, 3, 4)), positive((4,)), normal((4,)), normal((5, 4)), normal((5,))], lambda x, g, be, w, b: F.layer_norm_linear(x, g, be, w, b), lambda x, g, be, w, b: _tnn().linear(_tnn().layer_norm(x, (4,), g, be), w, b)),
+    row(LayerNormLinearFunction, "layer_norm_linear (relu)", "y = max((g xhat + beta) W^T + b, 0)", [normal((3, 4)), positive((4,)), normal((4,)), normal((5, 4)), normal((5,))], lambda x, g, be, w, b: F.layer_norm_linear(x, g, be, w, b, relu=True), lambda x, g, be, w, b: _tnn().relu(_tnn().linear(_tnn().layer_norm(x, (4,), g, be), w, b))),
     row(DropoutFunction, "dropout", "y = x * m / (1 - p) (fixed mask)", [normal((3, 4))], with_seed(lambda x: F.dropout(x, 0.5))),
     row(CrossEntropy, "cross_entropy", "l = logsumexp(z) - z_y", [normal((4, 3))], lambda z: F.cross_entropy(z, LABELS, label_smoothing=0.1), lambda z: _tnn().cross_entropy(z, T().tensor(LABELS), label_smoothing=0.1)),
     row(SoftCrossEntropy, "cross_entropy (probs)", "l = -sum_k p_k log softmax(z)_k", [normal((4, 3)), positive((4, 3))], lambda z, p: F.cross_entropy(z, p / p.sum(axis=1, keepdims=True)), lambda z, p: _tnn().cross_entropy(z, p / p.sum(dim=1, keepdim=True))),

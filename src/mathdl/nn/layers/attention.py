@@ -146,15 +146,19 @@ class MultiheadAttention(Module):
         batch, _, length, _ = out.shape
         return ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (batch, length, self.embed_dim)), weights
 
-    def _plus_self_attention(self, residual, x, attn_mask, key_padding_mask, is_causal):
+    def _plus_self_attention(self, residual, x, attn_mask, key_padding_mask, is_causal, qkv=None):
         """residual + self-attention(x) for a batched (N, L, E) ``x`` with batch_first, without
         weights: the residual is added in place on the out-projection's product
-        (``F.linear_residual``) instead of in a second (N, L, E) array. Hooks are the caller's
-        to rule out."""
+        (``F.linear_residual``) instead of in a second (N, L, E) array. ``qkv``, when given, is
+        the packed projection of x the caller computed (a layer norm folded into it; attention
+        dropout must then be off). Hooks are the caller's to rule out."""
         self._check(x, x, x)
         batch, length, _ = x.shape
         mask = self._mask(attn_mask, key_padding_mask, is_causal, batch, length, length, x.dtype)
-        out = self._attention(x, x, x, mask, False)[0]
+        if qkv is None:
+            out = self._attention(x, x, x, mask, False)[0]
+        else:
+            out = PackedSelfAttention(self.num_heads, mask, 1.0 / math.sqrt(self.head_dim))(qkv)
         return linear_residual(out, self.out_proj.weight, self.out_proj.bias, residual)
 
     def _split_heads(self, x):

@@ -24,6 +24,7 @@ from mathdl.nn import init
 from mathdl.nn.containers import ModuleList
 from mathdl.nn.functional.activation import gelu
 from mathdl.nn.functional.attention import causal_mask
+from mathdl.nn.functional.layer_norm_linear import layer_norm_linear
 from mathdl.nn.functional.linear import linear_relu, linear_residual
 from mathdl.nn.layers.attention import MultiheadAttention
 from mathdl.nn.layers.dropout import Dropout
@@ -62,6 +63,29 @@ def _plain(*modules):
 def _identity(dropout):
     """Whether a ``Dropout`` module is the identity now (p = 0 or evaluation, no hooks)."""
     return type(dropout) is Dropout and _plain(dropout) and (dropout.p == 0.0 or not dropout.training)
+
+
+def _norm_foldable(norm, linear, x):
+    """Whether ``linear(norm(x))`` may run as ``F.layer_norm_linear``: a plain affine LayerNorm
+    over the last axis and a plain biased Linear, all of x's dtype."""
+    return (
+        type(norm) is LayerNorm
+        and type(linear) is Linear
+        and _plain(norm, linear)
+        and norm.weight is not None
+        and norm.bias is not None
+        and linear.bias is not None
+        and norm.normalized_shape == (x.shape[-1],)
+        and x.dtype == norm.weight.dtype == linear.weight.dtype
+    )
+
+
+def norm_then_linear(norm, linear, x):
+    """``linear(norm(x))``, as one ``F.layer_norm_linear`` when ``_norm_foldable`` (γ, β folded
+    into the weights: no γ ⊙ x̂ + β pass)."""
+    if _norm_foldable(norm, linear, x):
+        return layer_norm_linear(x, norm.weight, norm.bias, linear.weight, linear.bias, norm.eps)
+    return linear(norm(x))
 
 
 def _check_model_sizes(d_model, nhead, dim_feedforward, where):
@@ -145,12 +169,39 @@ class TransformerEncoderLayer(Module):
             and _identity(self.dropout2)
         )
 
+    def _norms_foldable(self, x):
+        """Whether both layer norms may fold into the GEMM after them (``F.layer_norm_linear``):
+        plain affine LayerNorms, a packed biased in-projection without attention dropout, a plain
+        biased ``linear1``, all of x's dtype."""
+        attention, norm1 = self.self_attn, self.norm1
+        return (
+            _norm_foldable(self.norm2, self.linear1, x)
+            and _norm_foldable(norm1, self.linear1, x)
+            and attention._qkv_same_embed_dim
+            and attention.in_proj_bias is not None
+            and attention.in_proj_weight.dtype == x.dtype
+            and (attention.dropout == 0.0 or not attention.training)
+        )
+
     def _pre_norm_fused(self, x, mask, padding, is_causal):
         """x + SA(LN₁(x)), then x + FFN(LN₂(x)), each residual added in place on the product of
-        the branch's last linear layer."""
-        x = self.self_attn._plus_self_attention(x, self.norm1(x), mask, padding, is_causal and mask is None)
-        hidden = self.dropout(_linear_activation(self.linear1, self.activation, self.norm2(x)))
-        return linear_residual(hidden, self.linear2.weight, self.linear2.bias, x)
+        the branch's last linear layer; each layer norm folded into the GEMM after it when
+        ``_norms_foldable``."""
+        attention, norm1, norm2, causal = self.self_attn, self.norm1, self.norm2, is_causal and mask is None
+        if not self._norms_foldable(x):
+            x = attention._plus_self_attention(x, norm1(x), mask, padding, causal)
+            hidden = _linear_activation(self.linear1, self.activation, norm2(x))
+        else:
+            qkv = layer_norm_linear(
+                x, norm1.weight, norm1.bias, attention.in_proj_weight, attention.in_proj_bias, norm1.eps
+            )
+            x = attention._plus_self_attention(x, x, mask, padding, causal, qkv=qkv)
+            relu = self.activation is ops.relu
+            hidden = layer_norm_linear(
+                x, norm2.weight, norm2.bias, self.linear1.weight, self.linear1.bias, norm2.eps, relu=relu
+            )
+            hidden = hidden if relu else self.activation(hidden)
+        return linear_residual(self.dropout(hidden), self.linear2.weight, self.linear2.bias, x)
 
     def forward(
         self,
