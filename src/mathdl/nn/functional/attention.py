@@ -19,9 +19,11 @@ Multi-head attention runs h such maps in parallel on learned projections and mix
 
     V̄ = Aᵀ Ō,    Ā = Ō Vᵀ,    S̄ = A ⊙ (Ā − rowsum(Ā ⊙ A)),    Q̄ = s S̄ K,    K̄ = s S̄ᵀ Q
 
-computed in NumPy in place on one (…, L, S) buffer; with ``create_graph`` (or attention dropout)
-the same map composed of differentiable ops (batched matmul, softmax) is used instead, so
-gradients of any order are available.
+computed in NumPy in place, block by block: under a 2-D mask (causal) the query rows go in blocks
+that are multiplied only against the keys they can see (``_blocks``). ``PackedSelfAttention``
+runs the heads of a packed (B, L, 3E) projection as strided views (no split or merge copies).
+With ``create_graph`` (or attention dropout) the same map composed of differentiable ops (batched
+matmul, softmax) is used instead, so gradients of any order are available.
 """
 
 import math
