@@ -65,18 +65,27 @@ def _identity(dropout):
     return type(dropout) is Dropout and _plain(dropout) and (dropout.p == 0.0 or not dropout.training)
 
 
-def _norm_foldable(norm, linear, x):
-    """Whether ``linear(norm(x))`` may run as ``F.layer_norm_linear``: a plain affine LayerNorm
-    over the last axis and a plain biased Linear, all of x's dtype."""
+def _affine_norm(norm, x):
+    """Whether ``norm`` is a plain LayerNorm over x's last axis with γ and β of x's dtype."""
     return (
         type(norm) is LayerNorm
-        and type(linear) is Linear
-        and _plain(norm, linear)
+        and _plain(norm)
         and norm.weight is not None
         and norm.bias is not None
-        and linear.bias is not None
         and norm.normalized_shape == (x.shape[-1],)
-        and x.dtype == norm.weight.dtype == linear.weight.dtype
+        and norm.weight.dtype == x.dtype
+    )
+
+
+def _norm_foldable(norm, linear, x):
+    """Whether ``linear(norm(x))`` may run as ``F.layer_norm_linear``: an ``_affine_norm`` and a
+    plain biased Linear of x's dtype."""
+    return (
+        _affine_norm(norm, x)
+        and type(linear) is Linear
+        and _plain(linear)
+        and linear.bias is not None
+        and linear.weight.dtype == x.dtype
     )
 
 
@@ -173,10 +182,10 @@ class TransformerEncoderLayer(Module):
         """Whether both layer norms may fold into the GEMM after them (``F.layer_norm_linear``):
         plain affine LayerNorms, a packed biased in-projection without attention dropout, a plain
         biased ``linear1``, all of x's dtype."""
-        attention, norm1 = self.self_attn, self.norm1
+        attention = self.self_attn
         return (
             _norm_foldable(self.norm2, self.linear1, x)
-            and _norm_foldable(norm1, self.linear1, x)
+            and _affine_norm(self.norm1, x)
             and attention._qkv_same_embed_dim
             and attention.in_proj_bias is not None
             and attention.in_proj_weight.dtype == x.dtype
