@@ -8,7 +8,8 @@ u = γ ⊙ x̂ + β the layer norm's output,
 
 so γ and β fold into a scaled copy W' of the (out, in) weight and a shifted bias b': no pass of
 γ ⊙ x̂ + β over the (N, in) activations, and the x̂ the GEMM reads is the one backward needs (no
-recomputation). Backward, with z̄ = ȳ (⊙ [y > 0] after a ReLU) and P = z̄ᵀ x̂ (out, in):
+recomputation). x̂ is written next to a column of ones, so one GEMM [x̂ | 1] [W' | b']ᵀ adds the
+bias too (no pass over the (N, out) output), and backward's z̄ᵀ [x̂ | 1] ends in the column Σₙ z̄ₙ. Backward, with z̄ = ȳ (⊙ [y > 0] after a ReLU) and P = z̄ᵀ x̂ (out, in):
 
     W̄ = P diag γ + (Σₙ z̄ₙ) βᵀ,    b̄ = Σₙ z̄ₙ,    γ̄ = Σ_out W ⊙ P,    β̄ = Wᵀ Σₙ z̄ₙ
     ĝ = z̄ W'  (= ū ⊙ γ),    x̄ = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε)
@@ -28,22 +29,27 @@ from mathdl.ops.blas_sums import sum_last, sum_leading
 
 
 def _normalized(x, eps):
-    """x̂ (N, n) and 1/√(σ² + ε) (N,) of the rows of x (…, n) (a fresh x̂, centred then scaled)."""
+    """[x̂ | 1] (N, n + 1) and 1/√(σ² + ε) (N,) of the rows of x (…, n): x̂ centred then scaled in
+    the first n columns of a fresh array whose last column is ones (the bias's column, below)."""
     n = x.shape[-1]
     rows = np.ascontiguousarray(x).reshape(-1, n)
     mean = (sum_last(rows) / n).astype(x.dtype, copy=False)
-    x_hat = rows - mean[:, None]
+    augmented = np.empty((rows.shape[0], n + 1), dtype=x.dtype)
+    augmented[:, n] = 1.0
+    x_hat = np.subtract(rows, mean[:, None], out=augmented[:, :n])
     variance = np.einsum("ij,ij->i", x_hat, x_hat) / n
     rstd = (1.0 / np.sqrt(variance + eps)).astype(x.dtype, copy=False)
     x_hat *= rstd[:, None]
-    return x_hat, rstd
+    return augmented, rstd
 
 
 class LayerNormLinearFunction(Function):
     """y = (γ ⊙ x̂ + β) Wᵀ + b, then max(y, 0) when ``relu`` (formulas in the module docstring).
 
-    Inputs x (…, in), γ (in,), β (in,), W (out, in), b (out,) → (…, out). Keeps x̂ and
-    1/√(σ² + ε) (and reads the output for the ReLU's mask).
+    Inputs x (…, in), γ (in,), β (in,), W (out, in), b (out,) → (…, out). Keeps [x̂ | 1] and
+    1/√(σ² + ε) (and reads the output for the ReLU's mask). The column of ones carries the bias
+    b' through the forward GEMM and gives Σₙ z̄ₙ as the last column of backward's z̄ᵀ [x̂ | 1]:
+    no separate pass for either.
     """
 
     saves_output = True
@@ -52,9 +58,11 @@ class LayerNormLinearFunction(Function):
         self.eps, self.relu = eps, relu
 
     def forward(self, x, gamma, beta, weight, bias):
-        self.x_hat, self.rstd = _normalized(x, self.eps)
-        y = self.x_hat @ (weight * gamma).T  # x̂ W'ᵀ, W' = W diag γ
-        y += weight @ beta + bias  # + b' = W β + b
+        self.augmented, self.rstd = _normalized(x, self.eps)
+        folded = np.empty((weight.shape[0], weight.shape[1] + 1), dtype=x.dtype)  # [W' | b']
+        np.multiply(weight, gamma, out=folded[:, :-1])  # W' = W diag γ
+        folded[:, -1] = weight @ beta + bias  # b' = W β + b
+        y = self.augmented @ folded.T  # [x̂ | 1] [W' | b']ᵀ: the bias rides in the GEMM
         if self.relu:
             np.maximum(y, 0, out=y)
         return y.reshape(*x.shape[:-1], weight.shape[0])
@@ -74,17 +82,17 @@ class LayerNormLinearFunction(Function):
             mask = np.greater(self.outputs[0]().array.reshape(g.shape), 0).astype(g.dtype)
             g = np.multiply(g, mask, out=mask)
         w = weight.array
-        product = g.T @ self.x_hat  # P = z̄ᵀ x̂
-        g_sum = sum_leading(g)
+        product = g.T @ self.augmented  # [P | Σₙ z̄ₙ] = z̄ᵀ [x̂ | 1]
+        product, g_sum = product[:, :-1], product[:, -1]
         g_weight = product * gamma.array + np.outer(g_sum, beta.array)
         g_gamma = sum_leading(w * product)
         g_x = self._input_grad(g @ (w * gamma.array)) if x.requires_grad else None
-        grads = (g_x, g_gamma, g_sum @ w, g_weight, g_sum)
+        grads = (g_x, g_gamma, g_sum @ w, g_weight, np.ascontiguousarray(g_sum))
         return tuple(None if a is None else _wrap(a, False) for a in grads)
 
     def _input_grad(self, g_hat):
         """x̄ = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε), in place on ĝ (N, n)."""
-        x_hat, n = self.x_hat, g_hat.shape[-1]
+        x_hat, n = self.augmented[:, :-1], g_hat.shape[-1]
         mean_g = sum_last(g_hat) / n
         mean_gx = np.einsum("ij,ij->i", g_hat, x_hat) / n
         g_hat -= mean_g[:, None]
