@@ -71,7 +71,7 @@ def _softmax_rows_(scores):
     return scores
 
 
-def _masked_softmax_rows_(scores, mask):
+def _masked_softmax_rows_(scores, mask, binary=None):
     """softmax(S + M) over the last axis, in place on ``scores`` S (M an additive mask or None).
 
     softmax(z)_j = exp(z_j − c) / Σ_k exp(z_k − c) for any shift c. The textbook c is each row's
@@ -80,10 +80,13 @@ def _masked_softmax_rows_(scores, mask):
     smallest entry of all of S) and M holds only 0 and −∞, the one global max c is a safe shift
     for every row: each unmasked exp(z − c) lies in [√tiny, 1], a normal number (no overflow, no
     underflow, the same relative precision as the row max gives), and c rides in the mask's add.
+    ``binary`` says whether M holds only 0 and −∞ when the caller knows (None: checked here).
     """
     high, low = float(scores.max()), float(scores.min())
     span = -0.5 * math.log(np.finfo(scores.dtype).tiny)
-    if not high - low < span or (mask is not None and not _zero_or_minus_inf(mask)):
+    if binary is None:
+        binary = mask is None or _zero_or_minus_inf(mask)
+    if not high - low < span or not binary:
         if mask is not None:
             scores += mask
         return _softmax_rows_(scores)
@@ -132,11 +135,11 @@ def _attention_forward(q, k, v, mask, scale, blocks, out):
     """Writes O = softmax(Q Kᵀ·s + M) V into ``out`` (…, L, d_v) block by block; returns the
     blocks of A, each (…, stop − start, keys) and contiguous (elementwise passes over a strided
     view of one (…, L, S) buffer cost several times more)."""
-    weights = []
+    weights, binary = [], mask is None or _zero_or_minus_inf(mask)  # (checked once, not per block)
     for start, stop, keys in blocks:
         scores = np.matmul(q[..., start:stop, :], np.swapaxes(k[..., :keys, :], -1, -2))
         scores *= scale
-        _masked_softmax_rows_(scores, None if mask is None else mask[..., start:stop, :keys])
+        _masked_softmax_rows_(scores, None if mask is None else mask[..., start:stop, :keys], binary)
         np.matmul(scores, v[..., :keys, :], out=out[..., start:stop, :])
         weights.append(scores)
     return weights

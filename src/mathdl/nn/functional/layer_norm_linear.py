@@ -86,16 +86,19 @@ class LayerNormLinearFunction(Function):
         product, g_sum = product[:, :-1], product[:, -1]
         g_weight = product * gamma.array + np.outer(g_sum, beta.array)
         g_gamma = sum_leading(w * product)
-        g_x = self._input_grad(g @ (w * gamma.array)) if x.requires_grad else None
+        g_x = self._input_grad(g, w * gamma.array) if x.requires_grad else None
         grads = (g_x, g_gamma, g_sum @ w, g_weight, np.ascontiguousarray(g_sum))
         return tuple(None if a is None else _wrap(a, False) for a in grads)
 
-    def _input_grad(self, g_hat):
-        """x̄ = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε), in place on ĝ (N, n)."""
-        x_hat, n = self.augmented[:, :-1], g_hat.shape[-1]
-        mean_g = sum_last(g_hat) / n
-        mean_gx = np.einsum("ij,ij->i", g_hat, x_hat) / n
-        g_hat -= mean_g[:, None]
+    def _input_grad(self, g, folded):
+        """x̄ = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε) with ĝ = z̄ W' (N, n).
+
+        mean(ĝ) is linear in z̄: ĝ − mean(ĝ) = z̄ (W' − mean(W')), W' with each row's mean over
+        the n inputs removed, so the centring rides in the GEMM; and x̂'s rows have zero mean, so
+        mean(ĝ ⊙ x̂) is the same for the centred ĝ. The rest runs in place on it."""
+        x_hat = self.augmented[:, :-1]
+        g_hat = g @ (folded - folded.mean(axis=1, keepdims=True))
+        mean_gx = np.einsum("ij,ij->i", g_hat, x_hat) / g_hat.shape[-1]
         g_hat -= x_hat * mean_gx[:, None]
         g_hat *= self.rstd[:, None]
         return g_hat.reshape(self.inputs[0].shape)
