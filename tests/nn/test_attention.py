@@ -149,3 +149,89 @@ def test_masked_softmax_equals_the_row_max_formula(rng, dtype, case, monkeypatch
     assert bool(row_max_calls) == ("row max" in case or "finite" in case)  # the path meant was taken
     np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-30)
     assert np.isfinite(got).all()
+
+
+def _split_merge_attention(qkv, heads, mask):
+    """The composed reference: split the packed projection, attend per head, merge."""
+    from mathdl.nn.functional.attention import _attend, split_heads
+
+    batch, length, width = qkv.shape
+    out = _attend(*split_heads(qkv, 3, heads), mask, 0.0, False, 1.0 / np.sqrt(width // (3 * heads)))[0]
+    return md.reshape(md.transpose(out, (0, 2, 1, 3)), (batch, length, width // 3))
+
+
+def _masks(rng, batch, heads, length, dtype):
+    causal = np.triu(np.full((length, length), -np.inf, dtype=dtype), k=1)
+    padding = np.zeros((batch, 1, 1, length), dtype=dtype)
+    padding[0, ..., -3:] = -np.inf
+    ragged = np.where(rng.random((length, length)) < 0.5, -np.inf, 0.0).astype(dtype)
+    ragged[:, 0] = 0.0
+    ragged[: length // 2, length // 2 :] = -np.inf  # early rows see fewer keys, later ones not always more
+    ragged[-2:, -4:] = -np.inf  # keys no query sees: zero gradient
+    ragged[-2:, :2] = 0.0
+    per_head = np.where(rng.random((batch, heads, length, length)) < 0.3, -np.inf, 0.0).astype(dtype)
+    per_head[..., 0] = 0.0
+    return {"none": None, "causal": causal, "padding": padding, "ragged 2-D": ragged, "per head": per_head}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", ["none", "causal", "padding", "ragged 2-D", "per head"])
+def test_packed_self_attention_equals_split_attend_merge(rng, dtype, case):
+    from mathdl.nn.functional.attention import PackedSelfAttention
+
+    batch, heads, length = 3, 2, 11
+    mask = _masks(rng, batch, heads, length, dtype)[case]
+    qkv = md.tensor(rng.standard_normal((batch, length, 3 * heads * 4)), dtype=dtype, requires_grad=True)
+    g = md.tensor(rng.standard_normal((batch, length, heads * 4)), dtype=dtype)
+    fast = PackedSelfAttention(heads, mask, 0.5)(qkv)
+    expected = _split_merge_attention(qkv, heads, mask)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fast.array, expected.array, **tol)
+    got, want = md.grad([fast], [qkv], [g])[0], md.grad([expected], [qkv], [g])[0]
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got.array, want.array, **tol)
+
+
+@pytest.mark.parametrize("case", ["causal", "ragged 2-D"])
+def test_query_blocks_skip_only_masked_keys(rng, case):
+    from mathdl.nn.functional.attention import ScaledDotProductAttention, _attend, _blocks
+
+    mask = _masks(rng, 1, 1, 11, np.float64)[case]
+    blocks = _blocks(mask, 11, 11)
+    assert len(blocks) > 1 and blocks[-1][1] == 11
+    for start, stop, keys in blocks:  # nothing finite right of a block's keys
+        assert np.all(mask[start:stop, keys:] == -np.inf)
+    q, k, v = (md.tensor(rng.standard_normal((2, 11, 3)), requires_grad=True) for _ in range(3))
+    g = md.tensor(rng.standard_normal((2, 11, 3)))
+    fast = ScaledDotProductAttention(mask, 0.7)(q, k, v)
+    composed = _attend(q, k, v, mask, 0.0, False, 0.7)[0]
+    np.testing.assert_allclose(fast.array, composed.array, rtol=1e-12, atol=1e-12)
+    for a, b in zip(md.grad([fast], [q, k, v], [g]), md.grad([composed], [q, k, v], [g])):
+        np.testing.assert_allclose(a.array, b.array, rtol=1e-10, atol=1e-12)
+
+
+def test_packed_self_attention_checks_its_input():
+    import mathdl.nn.functional as F
+
+    with pytest.raises(ValueError, match="qkv"):
+        F.packed_self_attention(md.ones(2, 12), 2)
+    with pytest.raises(ValueError, match="3·num_heads"):
+        F.packed_self_attention(md.ones(1, 2, 10), 2)
+    with pytest.raises(ValueError, match="num_heads"):
+        F.packed_self_attention(md.ones(1, 2, 12), 0)
+    with pytest.raises(ValueError, match="broadcast"):
+        F.packed_self_attention(md.ones(1, 2, 12), 2, attn_mask=np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="not both"):
+        F.packed_self_attention(md.ones(1, 2, 12), 2, attn_mask=np.zeros((2, 2)), is_causal=True)
+
+
+def test_multihead_self_attention_takes_the_packed_path(rng):
+    from mathdl.nn.functional.attention import PackedSelfAttention
+
+    mha = MultiheadAttention(8, 2, batch_first=True)
+    x = md.tensor(rng.standard_normal((3, 5, 8)), requires_grad=True)
+    mask = causal_mask(5, dtype=x.dtype)
+    out = mha(x, x, x, attn_mask=mask, need_weights=False)[0]
+    assert isinstance(out.creator.inputs[0].creator, PackedSelfAttention)
+    reference = mha(x, x, x, attn_mask=mask, need_weights=True)[0]  # split heads, attend, merge
+    np.testing.assert_allclose(out.array, reference.array, rtol=1e-5, atol=1e-6)

@@ -8,8 +8,9 @@ import pytest
 
 import mathdl as md
 from mathdl.autograd.gradcheck_cases import CASES
-from mathdl.nn.functional.attention import ScaledDotProductAttention
-from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction
+from mathdl.nn.functional.attention import PackedSelfAttention, ScaledDotProductAttention
+from mathdl.nn.functional.layer_norm_linear import LayerNormLinearFunction
+from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction, LinearResidualFunction
 from mathdl.nn.functional.loss import CrossEntropy, SoftCrossEntropy
 from mathdl.nn.functional.normalization import BatchNormFunction, LayerNormFunction
 from mathdl.nn.functional.recurrent import GRUSequence, LSTMProjectedSequence, LSTMSequence, RNNSequence
@@ -18,6 +19,8 @@ from mathdl.nn.functional.sequence_loss import SequenceCrossEntropy
 FUSED = {
     LinearFunction,
     LinearReLUFunction,
+    LinearResidualFunction,
+    LayerNormLinearFunction,
     CrossEntropy,
     SoftCrossEntropy,
     BatchNormFunction,
@@ -28,6 +31,7 @@ FUSED = {
     GRUSequence,
     SequenceCrossEntropy,
     ScaledDotProductAttention,
+    PackedSelfAttention,
 }
 ROWS = [case for case in CASES if FUSED & set(case.covers)]
 

@@ -83,3 +83,99 @@ def test_misuse():
         TransformerEncoder(TransformerEncoderLayer(8, 2), 0)
     with pytest.raises(ValueError, match="d_model"):
         TransformerDecoderLayer(0, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pre_norm_layer_fused_residuals_equal_the_plain_adds(dtype, monkeypatch):
+    from mathdl.nn.functional.linear import LinearResidualFunction
+    from mathdl.nn.layers.transformer import TransformerEncoderLayer
+
+    rng = np.random.default_rng(0)
+    layer = TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, norm_first=True).to(dtype=dtype)
+    x = md.tensor(rng.standard_normal((3, 5, 8)), dtype=dtype, requires_grad=True)
+    g = md.tensor(rng.standard_normal((3, 5, 8)), dtype=dtype)
+    mask = md.nn.Transformer.generate_square_subsequent_mask(5, dtype=dtype)
+    fused = layer(x, src_mask=mask)
+    assert isinstance(fused.creator, LinearResidualFunction)  # the fused path was taken
+    fused_grads = md.grad([fused], [x, *layer.parameters()], [g])
+    monkeypatch.setattr(TransformerEncoderLayer, "_fusable_residuals", lambda self, x: False)
+    plain = layer(x, src_mask=mask)
+    assert not isinstance(plain.creator, LinearResidualFunction)
+    plain_grads = md.grad([plain], [x, *layer.parameters()], [g])
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused.array, plain.array, **tol)
+    for a, b in zip(fused_grads, plain_grads):
+        np.testing.assert_allclose(a.array, b.array, **tol)
+
+
+def test_pre_norm_layer_keeps_hooks_and_dropout_on_the_plain_path():
+    from mathdl.nn.layers.transformer import TransformerEncoderLayer
+
+    layer = TransformerEncoderLayer(8, 2, 16, dropout=0.1, batch_first=True, norm_first=True)
+    x = md.randn(2, 3, 8)
+    assert not layer._fusable_residuals(x)  # training with dropout: the dropouts must run
+    layer.eval()
+    assert layer._fusable_residuals(x)
+    calls = []
+    layer.linear2.register_forward_hook(lambda module, args, out: calls.append(1))
+    assert not layer._fusable_residuals(x)
+    layer(x)
+    assert calls == [1]
+
+
+def test_linear_residual_checks_the_residual():
+    import mathdl.nn.functional as F
+
+    with pytest.raises(ValueError, match="residual"):
+        F.linear_residual(md.ones(2, 3), md.ones(4, 3), None, md.ones(2, 3))
+    with pytest.raises(ValueError, match="residual"):
+        F.linear_residual(md.ones(2, 3), md.ones(4, 3), None, md.ones(2, 4, dtype=np.float64))
+
+
+@pytest.mark.parametrize("relu", [False, True])
+def test_layer_norm_linear_equals_layer_norm_then_linear(relu):
+    import mathdl.nn.functional as F
+
+    rng = np.random.default_rng(1)
+    x, gamma, beta = (md.tensor(rng.standard_normal(s), requires_grad=True) for s in [(3, 4, 6), (6,), (6,)])
+    w, b = (
+        md.tensor(rng.standard_normal((5, 6)), requires_grad=True),
+        md.tensor(rng.standard_normal(5), requires_grad=True),
+    )
+    fused = F.layer_norm_linear(x, gamma, beta, w, b, eps=1e-3, relu=relu)
+    plain = F.linear(F.layer_norm(x, (6,), gamma, beta, eps=1e-3), w, b)
+    plain = md.relu(plain) if relu else plain
+    np.testing.assert_allclose(fused.array, plain.array, rtol=1e-5, atol=1e-6)
+    g = md.tensor(rng.standard_normal((3, 4, 5)))
+    for a, c in zip(
+        md.grad([fused], [x, gamma, beta, w, b], [g]), md.grad([plain], [x, gamma, beta, w, b], [g])
+    ):
+        np.testing.assert_allclose(a.array, c.array, rtol=1e-4, atol=1e-5)
+
+
+def test_layer_norm_linear_checks_its_inputs():
+    import mathdl.nn.functional as F
+
+    ones = md.ones
+    with pytest.raises(TypeError, match="norm_weight"):
+        F.layer_norm_linear(ones(2, 3), np.ones(3), ones(3), ones(4, 3), ones(4))
+    with pytest.raises(ValueError, match="in_features"):
+        F.layer_norm_linear(ones(2, 3), ones(3), ones(3), ones(4, 2), ones(4))
+    with pytest.raises(ValueError, match="bias"):
+        F.layer_norm_linear(ones(2, 3), ones(3), ones(3), ones(4, 3), ones(3))
+    with pytest.raises(ValueError, match="dtype"):
+        F.layer_norm_linear(ones(2, 3), ones(3), ones(3), ones(4, 3), ones(4, dtype=np.float64))
+
+
+def test_norm_then_linear_falls_back_without_an_affine_norm():
+    from mathdl.nn.functional.layer_norm_linear import LayerNormLinearFunction
+    from mathdl.nn.layers.transformer import norm_then_linear
+
+    x = md.randn(2, 3, 4)
+    linear = md.nn.Linear(4, 5)
+    folded = norm_then_linear(md.nn.LayerNorm(4), linear, x)
+    assert isinstance(folded.creator, LayerNormLinearFunction)
+    plain_norm = md.nn.LayerNorm(4, elementwise_affine=False)
+    out = norm_then_linear(plain_norm, linear, x)
+    assert not isinstance(out.creator, LayerNormLinearFunction)
+    np.testing.assert_allclose(out.array, folded.array, rtol=1e-5, atol=1e-6)  # γ = 1, β = 0 at init

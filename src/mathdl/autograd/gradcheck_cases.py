@@ -21,8 +21,14 @@ from mathdl.autograd.gradcheck_report import (
 )
 from mathdl.autograd.gradcheck_report import torch_module as T
 from mathdl.nn.functional.activation import DropoutFunction
-from mathdl.nn.functional.attention import ScaledDotProductAttention, SplitHeads, split_heads
-from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction
+from mathdl.nn.functional.attention import (
+    PackedSelfAttention,
+    ScaledDotProductAttention,
+    SplitHeads,
+    split_heads,
+)
+from mathdl.nn.functional.layer_norm_linear import LayerNormLinearFunction
+from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction, LinearResidualFunction
 from mathdl.nn.functional.loss import (
     BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
@@ -69,6 +75,14 @@ LABELS = np.array([2, 0, 1, 2])
 
 def _tnn():
     return T().nn.functional
+
+
+def _torch_packed_attention(qkv):
+    """PyTorch's scaled_dot_product_attention on the heads of a packed (B, L, 3·2·d) projection."""
+    batch, length, width = qkv.shape
+    heads = qkv.reshape(batch, length, 3, 2, width // 6).permute(2, 0, 3, 1, 4)
+    out = _tnn().scaled_dot_product_attention(heads[0], heads[1], heads[2], is_causal=True)
+    return out.permute(0, 2, 1, 3).reshape(batch, length, width // 3)
 
 
 def _conv(x, w):
@@ -284,6 +298,10 @@ CASES = [
     # nn/functional
     row(LinearFunction, "linear", "y = x W^T + b", [normal((4, 3)), normal((2, 3)), normal((2,))], F.linear, lambda x, w, b: _tnn().linear(x, w, b)),
     row(LinearReLUFunction, "linear_relu", "y = max(x W^T + b, 0)", [normal((2, 4, 3)), normal((5, 3)), normal((5,))], F.linear_relu, lambda x, w, b: _tnn().relu(_tnn().linear(x, w, b))),
+    row(LinearResidualFunction, "linear_residual", "y = x W^T + b + r", [normal((2, 4, 3)), normal((5, 3)), normal((5,)), normal((2, 4, 5))], F.linear_residual, lambda x, w, b, r: _tnn().linear(x, w, b) + r),
+    row(LinearResidualFunction, "linear_residual (no bias)", "y = x W^T + r", [normal((4, 3)), normal((5, 3)), normal((4, 5))], lambda x, w, r: F.linear_residual(x, w, None, r), lambda x, w, r: _tnn().linear(x, w) + r),
+    row(LayerNormLinearFunction, "layer_norm_linear", "y = (g xhat + beta) W^T + b", [normal((2, 3, 4)), positive((4,)), normal((4,)), normal((5, 4)), normal((5,))], lambda x, g, be, w, b: F.layer_norm_linear(x, g, be, w, b), lambda x, g, be, w, b: _tnn().linear(_tnn().layer_norm(x, (4,), g, be), w, b)),
+    row(LayerNormLinearFunction, "layer_norm_linear (relu)", "y = max((g xhat + beta) W^T + b, 0)", [normal((3, 4)), positive((4,)), normal((4,)), normal((5, 4)), normal((5,))], lambda x, g, be, w, b: F.layer_norm_linear(x, g, be, w, b, relu=True), lambda x, g, be, w, b: _tnn().relu(_tnn().linear(_tnn().layer_norm(x, (4,), g, be), w, b))),
     row(DropoutFunction, "dropout", "y = x * m / (1 - p) (fixed mask)", [normal((3, 4))], with_seed(lambda x: F.dropout(x, 0.5))),
     row(CrossEntropy, "cross_entropy", "l = logsumexp(z) - z_y", [normal((4, 3))], lambda z: F.cross_entropy(z, LABELS, label_smoothing=0.1), lambda z: _tnn().cross_entropy(z, T().tensor(LABELS), label_smoothing=0.1)),
     row(SoftCrossEntropy, "cross_entropy (probs)", "l = -sum_k p_k log softmax(z)_k", [normal((4, 3)), positive((4, 3))], lambda z, p: F.cross_entropy(z, p / p.sum(axis=1, keepdims=True)), lambda z, p: _tnn().cross_entropy(z, p / p.sum(dim=1, keepdim=True))),
@@ -300,6 +318,8 @@ CASES = [
     row(GRUSequence, "gru sequence", "h_t = (1 - z) n + z h", [normal((3, 2, 6)), normal((2, 2)), normal((6, 2), 0.5), normal((6,))], lambda xw, h, w, b: GRUSequence()(xw, h, w, b), _gru_torch),
     row(ScaledDotProductAttention, "scaled_dot_product_attention", "O = softmax(Q K^T s + M) V", [normal((2, 3, 4)), normal((2, 5, 4)), normal((2, 5, 3))], F.scaled_dot_product_attention, lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v)),
     row(ScaledDotProductAttention, "scaled_dot_product_attention (causal)", "M_ij = -inf for j > i", [normal((2, 4, 3)), normal((2, 4, 3)), normal((2, 4, 2))], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v, is_causal=True)),
+    row(ScaledDotProductAttention, "scaled_dot_product_attention (causal, query blocks)", "keys j > i skipped", [normal((2, 8, 3)), normal((2, 8, 3)), normal((2, 8, 2))], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v, is_causal=True)),
+    row(PackedSelfAttention, "packed_self_attention (causal)", "O_a = softmax(Q_a K_a^T s + M) V_a", [normal((2, 8, 12))], lambda x: F.packed_self_attention(x, 2, is_causal=True), _torch_packed_attention),
     row(SplitHeads, "split_heads", "out_j[b, a, l] = x[b, l, (j h + a) d : ...]", [normal((2, 3, 12))], lambda x: split_heads(x, 3, 2), lambda x: tuple(x.reshape(2, 3, 3, 2, 2)[:, :, j].permute(0, 2, 1, 3) for j in range(3))),
     # ops/resampling.py, ops/grid_sampling.py
     row(RS.Resample1d, "interpolate (bicubic)", "y_j = sum_i w_ji x_i (a = -0.75)", [normal((1, 1, 3, 4))], lambda x: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False), lambda x: _tnn().interpolate(x, scale_factor=2, mode="bicubic", align_corners=False)),

@@ -29,7 +29,7 @@ from mathdl.nn.layers.embedding import Embedding
 from mathdl.nn.layers.layernorm import LayerNorm
 from mathdl.nn.layers.linear import Linear
 from mathdl.nn.layers.recurrent import GRU, LSTM, RNN
-from mathdl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer
+from mathdl.nn.layers.transformer import TransformerEncoder, TransformerEncoderLayer, norm_then_linear
 from mathdl.nn.module import Module
 from mathdl.nn.sequence import PositionalEncoding
 
@@ -101,7 +101,7 @@ class CharTransformerLM(Module):
             raise ValueError(f"CharTransformerLM: {length} characters exceed max_len={self.max_len}")
         x = self.positions(self.embedding(ids) * math.sqrt(self.d_model))
         mask = causal_mask(length, dtype=x.dtype)
-        return self.decoder(self.norm(self.encoder(x, mask=mask))), None
+        return norm_then_linear(self.norm, self.decoder, self.encoder(x, mask=mask)), None
 
     @staticmethod
     def detach_state(state):

@@ -32,10 +32,11 @@ from mathdl.nn.functional.activation import (
     tanhshrink,
     threshold,
 )
-from mathdl.nn.functional.attention import scaled_dot_product_attention
+from mathdl.nn.functional.attention import packed_self_attention, scaled_dot_product_attention
 from mathdl.nn.functional.convolution1d import avg_pool1d, conv1d, max_pool1d
 from mathdl.nn.functional.distance import cosine_similarity, normalize, pairwise_distance
-from mathdl.nn.functional.linear import linear, linear_relu
+from mathdl.nn.functional.layer_norm_linear import layer_norm_linear
+from mathdl.nn.functional.linear import linear, linear_relu, linear_residual
 from mathdl.nn.functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -107,6 +108,8 @@ __all__ = [
     "leaky_relu",
     "linear",
     "linear_relu",
+    "linear_residual",
+    "layer_norm_linear",
     "log_softmax",
     "logsigmoid",
     "max_pool1d",
@@ -121,6 +124,7 @@ __all__ = [
     "relu",
     "relu6",
     "scaled_dot_product_attention",
+    "packed_self_attention",
     "selu",
     "sequence_cross_entropy",
     "sigmoid",

@@ -19,9 +19,11 @@ Multi-head attention runs h such maps in parallel on learned projections and mix
 
     V̄ = Aᵀ Ō,    Ā = Ō Vᵀ,    S̄ = A ⊙ (Ā − rowsum(Ā ⊙ A)),    Q̄ = s S̄ K,    K̄ = s S̄ᵀ Q
 
-computed in NumPy in place on one (…, L, S) buffer; with ``create_graph`` (or attention dropout)
-the same map composed of differentiable ops (batched matmul, softmax) is used instead, so
-gradients of any order are available.
+computed in NumPy in place, block by block: under a 2-D mask (causal) the query rows go in blocks
+that are multiplied only against the keys they can see (``_blocks``). ``PackedSelfAttention``
+runs the heads of a packed (B, L, 3E) projection as strided views (no split or merge copies).
+With ``create_graph`` (or attention dropout) the same map composed of differentiable ops (batched
+matmul, softmax) is used instead, so gradients of any order are available.
 """
 
 import math
@@ -69,7 +71,7 @@ def _softmax_rows_(scores):
     return scores
 
 
-def _masked_softmax_rows_(scores, mask):
+def _masked_softmax_rows_(scores, mask, binary=None):
     """softmax(S + M) over the last axis, in place on ``scores`` S (M an additive mask or None).
 
     softmax(z)_j = exp(z_j − c) / Σ_k exp(z_k − c) for any shift c. The textbook c is each row's
@@ -78,10 +80,13 @@ def _masked_softmax_rows_(scores, mask):
     smallest entry of all of S) and M holds only 0 and −∞, the one global max c is a safe shift
     for every row: each unmasked exp(z − c) lies in [√tiny, 1], a normal number (no overflow, no
     underflow, the same relative precision as the row max gives), and c rides in the mask's add.
+    ``binary`` says whether M holds only 0 and −∞ when the caller knows (None: checked here).
     """
     high, low = float(scores.max()), float(scores.min())
     span = -0.5 * math.log(np.finfo(scores.dtype).tiny)
-    if not high - low < span or (mask is not None and not _zero_or_minus_inf(mask)):
+    if binary is None:
+        binary = mask is None or _zero_or_minus_inf(mask)
+    if not high - low < span or not binary:
         if mask is not None:
             scores += mask
         return _softmax_rows_(scores)
@@ -98,11 +103,92 @@ def _zero_or_minus_inf(mask):
     return bool(np.all((mask == 0) | (mask == -np.inf)))
 
 
+_QUERY_BLOCKS = 2  # query row blocks tried against a 2-D mask (causal: 1/4 of the map skipped)
+
+
+def _blocks(mask, length, source):
+    """[(start, stop, keys)]: the query rows start:stop need only the first ``keys`` keys.
+
+    Under a 2-D mask M (L, S) the rows are cut into up to ``_QUERY_BLOCKS`` blocks; a block needs
+    the keys up to its last column holding any finite entry of M (every later key gets exp(−∞) = 0
+    there), and keeps at least the keys of the block before (extents never shrink, so the rows
+    that see a key are always the rows from some block on: the backward's key blocks). Under a
+    causal mask the query block i of n needs the first (i + 1)/n of the keys. Without a mask, or a
+    mask that varies over the batch or heads, one block covers the whole map.
+    """
+    if mask is None or mask.ndim < 2 or mask.shape[-2:] != (length, source) or mask.size != length * source:
+        return [(0, length, source)]
+    seen = (mask.reshape(length, source) != -np.inf)[:, ::-1]
+    cuts = np.linspace(0, length, min(_QUERY_BLOCKS, length) + 1).astype(int)
+    blocks, keys = [], 0
+    for start, stop in zip(cuts[:-1], cuts[1:]):
+        last = seen[start:stop].any(axis=0)
+        keys = max(keys, source - int(last.argmax()) if last.any() else source)
+        if blocks and blocks[-1][2] == keys:
+            blocks[-1] = (blocks[-1][0], stop, keys)  # the same keys: one block
+        else:
+            blocks.append((start, stop, keys))
+    return blocks
+
+
+def _attention_forward(q, k, v, mask, scale, blocks, out):
+    """Writes O = softmax(Q Kᵀ·s + M) V into ``out`` (…, L, d_v) block by block; returns the
+    blocks of A, each (…, stop − start, keys) and contiguous (elementwise passes over a strided
+    view of one (…, L, S) buffer cost several times more)."""
+    weights, binary = [], mask is None or _zero_or_minus_inf(mask)  # (checked once, not per block)
+    for start, stop, keys in blocks:
+        scores = np.matmul(q[..., start:stop, :], np.swapaxes(k[..., :keys, :], -1, -2))
+        scores *= scale
+        _masked_softmax_rows_(scores, None if mask is None else mask[..., start:stop, :keys], binary)
+        np.matmul(scores, v[..., :keys, :], out=out[..., start:stop, :])
+        weights.append(scores)
+    return weights
+
+
+def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
+    """Writes Q̄, K̄, V̄ (module docstring; any may be None) into the given arrays, block by block.
+
+    Per query block: S̄ = A ⊙ (Ā − rowsum(Ā ⊙ A))·s, Q̄ = S̄ K; its rows' shares of V̄ = Aᵀ Ō and
+    K̄ = S̄ᵀ Q go to the keys it sees (the last block, which sees the most keys, writes them, the
+    others add to them). Keys no query sees get zero gradients. S̄ and the shares of the blocks
+    live in two scratch buffers allocated once (``_scratch``).
+    """
+    lead, seen = weights[-1].shape[:-2], blocks[-1][2]
+    g_scores = np.empty(max(a.size for a in weights), dtype=weights[-1].dtype)
+    share = np.empty(math.prod(lead) * seen * max(q.shape[-1], v.shape[-1]), dtype=g_scores.dtype)
+    for (start, stop, keys), a in reversed(list(zip(blocks, weights))):
+        g_rows = g[..., start:stop, :]
+        g_s = _scratch(g_scores, a.shape)
+        np.matmul(g_rows, np.swapaxes(v[..., :keys, :], -1, -2), out=g_s)  # Ā, then S̄ in place
+        g_s -= np.einsum("...ij,...ij->...i", g_s, a)[..., None]
+        g_s *= a
+        g_s *= scale
+        if g_q is not None:
+            np.matmul(g_s, k[..., :keys, :], out=g_q[..., start:stop, :])
+        for target, left, right in ((g_v, a, g_rows), (g_k, g_s, q[..., start:stop, :])):
+            if target is None:
+                continue
+            if keys == seen:
+                np.matmul(np.swapaxes(left, -1, -2), right, out=target[..., :keys, :])
+            else:
+                part = _scratch(share, lead + (keys, target.shape[-1]))
+                target[..., :keys, :] += np.matmul(np.swapaxes(left, -1, -2), right, out=part)
+    for target in (g_k, g_v):
+        if target is not None:
+            target[..., seen:, :] = 0.0
+
+
+def _scratch(buffer, shape):
+    """A C-contiguous array of ``shape`` over the start of the flat ``buffer`` (reused per block)."""
+    return buffer[: math.prod(shape)].reshape(shape)
+
+
 class ScaledDotProductAttention(Function):
     """O = softmax(Q Kᵀ·s + M) V for Q (…, L, d), K (…, S, d), V (…, S, d_v) → O (…, L, d_v).
 
     ``mask`` is an additive array broadcastable to (…, L, S) (0 or −∞) or None; ``scale`` is s.
-    Saves A (…, L, S); gradients in the module docstring. Backward with ``create_graph``
+    Saves A (…, L, S); gradients in the module docstring. A 2-D mask that blocks whole stretches
+    of keys (causal) lets the products skip them (``_blocks``). Backward with ``create_graph``
     differentiates the composed map (``_attend``).
     """
 
@@ -110,10 +196,11 @@ class ScaledDotProductAttention(Function):
         self.mask, self.scale = mask, scale
 
     def forward(self, q, k, v):
-        scores = np.matmul(q, np.swapaxes(k, -1, -2))
-        scores *= self.scale
-        self.weights = _masked_softmax_rows_(scores, self.mask)
-        return np.matmul(scores, v)
+        lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+        out = np.empty(lead + (q.shape[-2], v.shape[-1]), dtype=q.dtype)
+        self.blocks = _blocks(self.mask, q.shape[-2], k.shape[-2])
+        self.weights = _attention_forward(q, k, v, self.mask, self.scale, self.blocks, out)
+        return out
 
     def backward(self, g_out):
         q, k, v = self.inputs
@@ -124,19 +211,117 @@ class ScaledDotProductAttention(Function):
             wanted = [t for t in self.inputs if t.requires_grad]
             grads = iter(grad(out, wanted, g_out, create_graph=True, allow_unused=True))
             return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
-        weights, g = self.weights, g_out.array
-        g_v = np.matmul(np.swapaxes(weights, -1, -2), g) if v.requires_grad else None
-        g_s = np.matmul(g, np.swapaxes(v.array, -1, -2))  # Ā, then S̄ in place
-        row = np.einsum("...ij,...ij->...i", g_s, weights)[..., None]
-        g_s -= row
-        g_s *= weights
-        g_s *= self.scale
-        g_q = np.matmul(g_s, k.array) if q.requires_grad else None
-        g_k = np.matmul(np.swapaxes(g_s, -1, -2), q.array) if k.requires_grad else None
+        lead = self.weights[0].shape[:-2]
+        g_q, g_k, g_v = (
+            np.empty(lead + t.shape[-2:], dtype=t.dtype) if t.requires_grad else None for t in (q, k, v)
+        )
+        arrays = (q.array, k.array, v.array)
+        _attention_backward(*arrays, self.weights, g_out.array, self.scale, self.blocks, g_q, g_k, g_v)
         return tuple(
             None if a is None else _wrap(_sum_to(a, t.shape), False)
             for a, t in zip((g_q, g_k, g_v), (q, k, v))
         )
+
+
+def _head_views(packed, parts, heads):
+    """``parts`` strided views (B, heads, L, d) of a packed (B, L, parts·heads·d) array, no copy:
+    view_j[b, a, l, :] = packed[b, l, (j·heads + a)·d : (j·heads + a + 1)·d]."""
+    batch, length, width = packed.shape
+    split = packed.reshape(batch, length, parts, heads, width // (parts * heads))
+    return [split[:, :, j].transpose(0, 2, 1, 3) for j in range(parts)]
+
+
+class PackedSelfAttention(Function):
+    """Multi-head self-attention between the projections: qkv (B, L, 3E) = [Q | K | V], each
+    E = h·d wide with head a in columns a·d … (a + 1)·d, → (B, L, E) = [O_1, …, O_h],
+
+        O_a = softmax(Q_a K_aᵀ·s + M) V_a      (gradients: the module docstring, per head)
+
+    The heads are strided views of qkv, of the output and of the (B, L, 3E) gradient
+    (``_head_views``): no split or merge copies. ``mask`` is additive, broadcastable to
+    (B, h, L, L), or None. Backward with ``create_graph`` differentiates ``split_heads`` →
+    ``_attend`` → merge composed of differentiable ops.
+    """
+
+    def __init__(self, heads, mask, scale):
+        self.heads, self.mask, self.scale = heads, mask, scale
+
+    def forward(self, qkv):
+        batch, length, width = qkv.shape
+        out = np.empty((batch, length, width // 3), dtype=qkv.dtype)
+        self.blocks = _blocks(self.mask, length, length)
+        heads = _head_views(qkv, 3, self.heads)
+        out_heads = _head_views(out, 1, self.heads)[0]
+        self.weights = _attention_forward(*heads, self.mask, self.scale, self.blocks, out_heads)
+        return out
+
+    def backward(self, g_out):
+        qkv = self.inputs[0]
+        if grad_mode.is_grad_enabled():
+            from mathdl.autograd.engine import grad
+
+            batch, length, width = qkv.shape
+            out = _attend(*split_heads(qkv, 3, self.heads), self.mask, 0.0, False, self.scale)[0]
+            out = ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (batch, length, width // 3))
+            return grad(out, [qkv], g_out, create_graph=True)[0]
+        g_qkv = np.empty(qkv.shape, dtype=qkv.dtype)
+        g_heads = _head_views(np.ascontiguousarray(g_out.array), 1, self.heads)[0]
+        _attention_backward(
+            *_head_views(qkv.array, 3, self.heads),
+            self.weights,
+            g_heads,
+            self.scale,
+            self.blocks,
+            *_head_views(g_qkv, 3, self.heads),
+        )
+        return _wrap(g_qkv, False)
+
+
+def packed_self_attention(
+    qkv: Tensor,
+    num_heads: int,
+    attn_mask: TensorLike | None = None,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
+    """Multi-head self-attention of a packed projection qkv (B, L, 3E) = [Q | K | V] → (B, L, E),
+    the h heads' outputs side by side (what ``nn.MultiheadAttention`` feeds its ``out_proj``).
+
+    ``attn_mask`` broadcastable to (B, h, L, L): boolean with True = *may attend* (as
+    ``scaled_dot_product_attention``) or float, added to the logits; ``is_causal`` masks the
+    future. ``scale`` defaults to 1/√d with d = E/h. Equals splitting qkv into heads, running
+    ``scaled_dot_product_attention`` on each and concatenating, without the copies.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.packed_self_attention(md.ones(2, 5, 12), num_heads=2, is_causal=True).shape
+    (2, 5, 4)
+    """
+    where = "packed_self_attention"
+    if not isinstance(qkv, Tensor) or qkv.ndim != 3:
+        raise ValueError(f"{where}: qkv must be a (B, L, 3E) Tensor, got {getattr(qkv, 'shape', type(qkv))}")
+    if isinstance(num_heads, bool) or not isinstance(num_heads, int) or num_heads < 1:
+        raise ValueError(f"{where}: num_heads must be a positive integer, got {num_heads!r}")
+    if qkv.shape[-1] % (3 * num_heads):
+        raise ValueError(f"{where}: the last size {qkv.shape[-1]} of qkv is not 3·num_heads·d")
+    length = qkv.shape[1]
+    mask = _array(attn_mask, where, "attn_mask")
+    additive = None if mask is None else _additive(mask, qkv.dtype, true_means_masked=False)
+    if is_causal:
+        if mask is not None:
+            raise ValueError(f"{where}: give either attn_mask or is_causal=True, not both")
+        additive = np.triu(np.full((length, length), -np.inf, dtype=qkv.dtype), k=1)
+    if additive is not None:
+        try:
+            np.broadcast_shapes(additive.shape, (qkv.shape[0], num_heads, length, length))
+        except ValueError:
+            raise ValueError(
+                f"{where}: attn_mask of shape {additive.shape} does not broadcast to "
+                f"(B, h, L, L) = {(qkv.shape[0], num_heads, length, length)}"
+            ) from None
+    head_dim = qkv.shape[-1] // (3 * num_heads)
+    scale = 1.0 / math.sqrt(head_dim) if scale is None else float(scale)
+    return PackedSelfAttention(num_heads, additive, scale)(qkv)
 
 
 class SplitHeads(Function):

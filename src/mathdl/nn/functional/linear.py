@@ -10,6 +10,9 @@ and Ȳ the upstream gradient flattened to (N, out):
 Forward is one GEMM plus an in-place bias add; backward is at most two GEMMs and a column sum,
 and skips the gradient of any input that does not need one (the images fed to a first layer).
 
+``linear_residual`` adds a residual r to the output in place, y = x Wᵀ + b + r, with r̄ = Ȳ
+(the layer at the end of a transformer's attention or feed-forward branch).
+
 ``linear_relu`` fuses the ReLU that follows a layer (a transformer's feed-forward network):
 y = max(x Wᵀ + b, 0), whose backward first masks the upstream gradient, Z̄ = Ȳ ⊙ [y > 0], then
 applies the formulas above to Z̄. The ReLU runs in place on the product's buffer: no second
@@ -41,11 +44,10 @@ class LinearFunction(Function):
         return y
 
     def backward(self, gy):
-        return self._affine_backward(gy)
+        return self._affine_backward(gy, len(self.inputs) == 3)
 
-    def _affine_backward(self, gy):
+    def _affine_backward(self, gy, has_bias):
         x, weight = self.inputs[0], self.inputs[1]
-        has_bias = len(self.inputs) == 3
         need_x = x.requires_grad
         need_w = weight.requires_grad
         need_b = has_bias and self.inputs[2].requires_grad
@@ -77,10 +79,28 @@ class LinearReLUFunction(LinearFunction):
     def backward(self, gy):
         y = self.outputs[0]()
         if grad_mode.is_grad_enabled():
-            return self._affine_backward(gy * Tensor(y.array > 0))
+            return self._affine_backward(gy * Tensor(y.array > 0), len(self.inputs) == 3)
         # [y > 0] as 0/1 numbers of ȳ's dtype, multiplied in place (one buffer, as ReLU's backward)
         mask = np.greater(y.array, 0).astype(gy.dtype)
-        return self._affine_backward(Tensor(np.multiply(gy.array, mask, out=mask)))
+        return self._affine_backward(Tensor(np.multiply(gy.array, mask, out=mask)), len(self.inputs) == 3)
+
+
+class LinearResidualFunction(LinearFunction):
+    """y = x Wᵀ + b + r, a layer and the residual connection around it; r̄ = ȳ, the others as
+    ``LinearFunction``. r is added in place on the product's fresh buffer (no second (…, out)
+    array). Inputs (x, W, b, r) or (x, W, r); backward reads x and W only."""
+
+    saves = (0, 1)
+
+    def forward(self, x, weight, *rest):
+        y = super().forward(x, weight, *rest[:-1])
+        y += rest[-1]
+        return y
+
+    def backward(self, gy):
+        residual = self.inputs[-1]
+        grads = self._affine_backward(gy, len(self.inputs) == 4)
+        return (*grads, gy if residual.requires_grad else None)
 
 
 def _checked(input, weight, bias, where):
@@ -117,6 +137,30 @@ def linear_relu(input: TensorLike, weight: TensorLike, bias: TensorLike | None =
     if bias is None:
         return LinearReLUFunction()(input, weight)
     return LinearReLUFunction()(input, weight, bias)
+
+
+def linear_residual(
+    input: TensorLike, weight: TensorLike, bias: TensorLike | None, residual: Tensor
+) -> Tensor:
+    """y = x Wᵀ + b + r, the same as ``linear(input, weight, bias) + residual`` as one Function
+    (r added in place on the product): a layer inside a residual connection. ``residual`` has the
+    output's shape (…, out_features) and the input's dtype.
+
+    >>> import mathdl as md
+    >>> import mathdl.nn.functional as F
+    >>> F.linear_residual(md.ones(1, 2), md.ones(3, 2), None, md.tensor([[1.0, 2.0, 3.0]])).tolist()
+    [[3.0, 4.0, 5.0]]
+    """
+    input, weight, bias = _checked(input, weight, bias, "linear_residual")
+    out_shape = (*input.shape[:-1], weight.shape[0])
+    if not isinstance(residual, Tensor) or residual.shape != out_shape or residual.dtype != input.dtype:
+        raise ValueError(
+            f"linear_residual: residual must be a {input.dtype} Tensor of the output's shape {out_shape}, "
+            f"got {getattr(residual, 'dtype', type(residual).__name__)} {getattr(residual, 'shape', '')}"
+        )
+    if bias is None:
+        return LinearResidualFunction()(input, weight, residual)
+    return LinearResidualFunction()(input, weight, bias, residual)
 
 
 def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Tensor:

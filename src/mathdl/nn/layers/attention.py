@@ -25,6 +25,7 @@ import numpy as np
 from mathdl import backend, ops
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.attention import (  # noqa: F401 (public names kept here)
+    PackedSelfAttention,
     ScaledDotProductAttention,
     _additive,
     _array,
@@ -33,7 +34,7 @@ from mathdl.nn.functional.attention import (  # noqa: F401 (public names kept he
     scaled_dot_product_attention,
     split_heads,
 )
-from mathdl.nn.functional.linear import linear
+from mathdl.nn.functional.linear import linear, linear_residual
 from mathdl.nn.layers.linear import Linear
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
@@ -128,6 +129,38 @@ class MultiheadAttention(Module):
         q, k, v = self._project(query, key, value)
         return self._split_heads(q), self._split_heads(k), self._split_heads(v)
 
+    def _attention(self, query, key, value, mask, need_weights):
+        """(heads side by side (B, L, E), weights (B, h, L, S) or None) before ``out_proj``.
+        Self-attention without weights or dropout is one GEMM and ``PackedSelfAttention`` (the
+        heads as views of the projection); otherwise heads are split, attended and merged."""
+        scale = 1.0 / math.sqrt(self.head_dim)
+        weights, dropout = None, self.dropout > 0.0 and self.training
+        if not (need_weights or dropout) and self._qkv_same_embed_dim and query is key and key is value:
+            qkv = linear(query, self.in_proj_weight, self.in_proj_bias)
+            return PackedSelfAttention(self.num_heads, mask, scale)(qkv), None
+        q, k, v = self._heads(query, key, value)
+        if need_weights or dropout:
+            out, weights = _attend(q, k, v, mask, self.dropout, self.training, scale)
+        else:  # the fused Function (formulas in mathdl.nn.functional.attention)
+            out = ScaledDotProductAttention(mask, scale)(q, k, v)
+        batch, _, length, _ = out.shape
+        return ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (batch, length, self.embed_dim)), weights
+
+    def _plus_self_attention(self, residual, x, attn_mask, key_padding_mask, is_causal, qkv=None):
+        """residual + self-attention(x) for a batched (N, L, E) ``x`` with batch_first, without
+        weights: the residual is added in place on the out-projection's product
+        (``F.linear_residual``) instead of in a second (N, L, E) array. ``qkv``, when given, is
+        the packed projection of x the caller computed (a layer norm folded into it; attention
+        dropout must then be off). Hooks are the caller's to rule out."""
+        self._check(x, x, x)
+        batch, length, _ = x.shape
+        mask = self._mask(attn_mask, key_padding_mask, is_causal, batch, length, length, x.dtype)
+        if qkv is None:
+            out = self._attention(x, x, x, mask, False)[0]
+        else:
+            out = PackedSelfAttention(self.num_heads, mask, 1.0 / math.sqrt(self.head_dim))(qkv)
+        return linear_residual(out, self.out_proj.weight, self.out_proj.bias, residual)
+
     def _split_heads(self, x):
         batch, length, _ = x.shape
         return ops.transpose(ops.reshape(x, (batch, length, self.num_heads, self.head_dim)), (0, 2, 1, 3))
@@ -219,14 +252,8 @@ class MultiheadAttention(Module):
         source = key.shape[1]
         if key.shape[0] != batch:
             raise ValueError(f"MultiheadAttention: query has batch size {batch} but key has {key.shape[0]}")
-        q, k, v = self._heads(query, key, value)
-        mask = self._mask(attn_mask, key_padding_mask, is_causal, batch, length, source, q.dtype)
-        scale = 1.0 / math.sqrt(self.head_dim)
-        if need_weights or (self.dropout > 0.0 and self.training):
-            out, weights = _attend(q, k, v, mask, self.dropout, self.training, scale)
-        else:  # the fused Function (formulas in mathdl.nn.functional.attention)
-            out = ScaledDotProductAttention(mask, scale)(q, k, v)
-        out = ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (batch, length, self.embed_dim))
+        mask = self._mask(attn_mask, key_padding_mask, is_causal, batch, length, source, query.dtype)
+        out, weights = self._attention(query, key, value, mask, need_weights)
         out = self.out_proj(out)
         if unbatched:
             out = ops.squeeze(out, 0)

@@ -24,7 +24,8 @@ from mathdl.nn import init
 from mathdl.nn.containers import ModuleList
 from mathdl.nn.functional.activation import gelu
 from mathdl.nn.functional.attention import causal_mask
-from mathdl.nn.functional.linear import linear_relu
+from mathdl.nn.functional.layer_norm_linear import layer_norm_linear
+from mathdl.nn.functional.linear import linear_relu, linear_residual
 from mathdl.nn.layers.attention import MultiheadAttention
 from mathdl.nn.layers.dropout import Dropout
 from mathdl.nn.layers.layernorm import LayerNorm
@@ -51,6 +52,49 @@ def _linear_activation(linear, activation, x):
     if activation is ops.relu and type(linear) is Linear and not linear._has_hooks():
         return linear_relu(x, linear.weight, linear.bias)
     return activation(linear(x))
+
+
+def _plain(*modules):
+    """Whether every module is exactly what its class computes (no hooks), so a fused path may
+    stand in for calling it."""
+    return not any(module._has_hooks() for module in modules)
+
+
+def _identity(dropout):
+    """Whether a ``Dropout`` module is the identity now (p = 0 or evaluation, no hooks)."""
+    return type(dropout) is Dropout and _plain(dropout) and (dropout.p == 0.0 or not dropout.training)
+
+
+def _affine_norm(norm, x):
+    """Whether ``norm`` is a plain LayerNorm over x's last axis with γ and β of x's dtype."""
+    return (
+        type(norm) is LayerNorm
+        and _plain(norm)
+        and norm.weight is not None
+        and norm.bias is not None
+        and norm.normalized_shape == (x.shape[-1],)
+        and norm.weight.dtype == x.dtype
+    )
+
+
+def _norm_foldable(norm, linear, x):
+    """Whether ``linear(norm(x))`` may run as ``F.layer_norm_linear``: an ``_affine_norm`` and a
+    plain biased Linear of x's dtype."""
+    return (
+        _affine_norm(norm, x)
+        and type(linear) is Linear
+        and _plain(linear)
+        and linear.bias is not None
+        and linear.weight.dtype == x.dtype
+    )
+
+
+def norm_then_linear(norm, linear, x):
+    """``linear(norm(x))``, as one ``F.layer_norm_linear`` when ``_norm_foldable`` (γ, β folded
+    into the weights: no γ ⊙ x̂ + β pass)."""
+    if _norm_foldable(norm, linear, x):
+        return layer_norm_linear(x, norm.weight, norm.bias, linear.weight, linear.bias, norm.eps)
+    return linear(norm(x))
 
 
 def _check_model_sizes(d_model, nhead, dim_feedforward, where):
@@ -118,6 +162,56 @@ class TransformerEncoderLayer(Module):
     def _feed_forward(self, x):
         return self.dropout2(self.linear2(self.dropout(_linear_activation(self.linear1, self.activation, x))))
 
+    def _fusable_residuals(self, x):
+        """Whether the pre-norm residual adds can ride in the last GEMM of each branch
+        (``F.linear_residual``): batched batch_first input of the weights' dtype, identity
+        dropouts, plain modules."""
+        attention = self.self_attn
+        return (
+            x.ndim == 3
+            and attention.batch_first
+            and x.dtype == attention.out_proj.weight.dtype == self.linear2.weight.dtype
+            and type(attention.out_proj) is Linear
+            and type(self.linear2) is Linear
+            and _plain(attention, attention.out_proj, self.linear2)
+            and _identity(self.dropout1)
+            and _identity(self.dropout2)
+        )
+
+    def _norms_foldable(self, x):
+        """Whether both layer norms may fold into the GEMM after them (``F.layer_norm_linear``):
+        plain affine LayerNorms, a packed biased in-projection without attention dropout, a plain
+        biased ``linear1``, all of x's dtype."""
+        attention = self.self_attn
+        return (
+            _norm_foldable(self.norm2, self.linear1, x)
+            and _affine_norm(self.norm1, x)
+            and attention._qkv_same_embed_dim
+            and attention.in_proj_bias is not None
+            and attention.in_proj_weight.dtype == x.dtype
+            and (attention.dropout == 0.0 or not attention.training)
+        )
+
+    def _pre_norm_fused(self, x, mask, padding, is_causal):
+        """x + SA(LN₁(x)), then x + FFN(LN₂(x)), each residual added in place on the product of
+        the branch's last linear layer; each layer norm folded into the GEMM after it when
+        ``_norms_foldable``."""
+        attention, norm1, norm2, causal = self.self_attn, self.norm1, self.norm2, is_causal and mask is None
+        if not self._norms_foldable(x):
+            x = attention._plus_self_attention(x, norm1(x), mask, padding, causal)
+            hidden = _linear_activation(self.linear1, self.activation, norm2(x))
+        else:
+            qkv = layer_norm_linear(
+                x, norm1.weight, norm1.bias, attention.in_proj_weight, attention.in_proj_bias, norm1.eps
+            )
+            x = attention._plus_self_attention(x, x, mask, padding, causal, qkv=qkv)
+            relu = self.activation is ops.relu
+            hidden = layer_norm_linear(
+                x, norm2.weight, norm2.bias, self.linear1.weight, self.linear1.bias, norm2.eps, relu=relu
+            )
+            hidden = hidden if relu else self.activation(hidden)
+        return linear_residual(self.dropout(hidden), self.linear2.weight, self.linear2.bias, x)
+
     def forward(
         self,
         src: Tensor,
@@ -127,6 +221,8 @@ class TransformerEncoderLayer(Module):
     ) -> Tensor:
         x = src
         if self.norm_first:
+            if self._fusable_residuals(x):
+                return self._pre_norm_fused(x, src_mask, src_key_padding_mask, is_causal)
             x = x + self._self_attention(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._feed_forward(self.norm2(x))
         x = self.norm1(x + self._self_attention(x, src_mask, src_key_padding_mask, is_causal))
