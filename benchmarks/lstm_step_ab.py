@@ -9,9 +9,9 @@ if ``floor`` is given, sets ``mathdl.nn.functional.recurrent._CACHED_FROM`` to i
 which the recurrent ops take buffers from ``mathdl.ops.workspace``). The process runs warm-up
 steps, then times ``--steps`` steps one by one with ``time.process_time`` (CPU time: the machine
 is shared) and counts the minor page faults of each (``getrusage``'s ``ru_minflt``). The sides run
-in rotating order for ``--rounds`` rounds; reported per side: the median over rounds of each
-process's median step CPU time, the median over rounds of the mean faults per step, and each side's ratio to the first
-side paired round by round (median and range).
+in rotating order for ``--rounds`` rounds; reported per side, as medians over the rounds: each
+process's median step CPU time and its mean faults per step, and the side's CPU time over the
+first side's, paired round by round (median and range).
 """
 
 import argparse
@@ -94,7 +94,7 @@ def main():
         faults = statistics.median(v["faults"] for v in values)
         ratios = [v["cpu"] / b["cpu"] for v, b in zip(values, results[base])]
         print(
-            f"{name}: {cpu * 1e3:.1f} ms CPU/step, {faults:.0f} minor faults/step, "
+            f"{name}: {cpu * 1e3:.1f} ms CPU/step, {faults:.1f} minor faults/step, "
             f"/{base} {statistics.median(ratios):.3f} (range {min(ratios):.3f}–{max(ratios):.3f})"
         )
 

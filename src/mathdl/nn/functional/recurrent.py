@@ -174,21 +174,21 @@ class RNNSequence(Function):
 class LSTMSequence(Function):
     """The LSTM recurrence over a whole sequence (gate order i, f, g, o).
 
-        Inputs xw (T, B, 4H) (input projection plus both biases), h_0, c_0 (B, H), W_hh (4H, H).
-        Outputs (h_1 … h_T) as (T, B, H), h_T and c_T (B, H). BPTT, with h̄ and c̄ carried backwards:
+    Inputs xw (T, B, 4H) (input projection plus both biases), h_0, c_0 (B, H), W_hh (4H, H).
+    Outputs (h_1 … h_T) as (T, B, H), h_T and c_T (B, H). BPTT, with h̄ and c̄ carried backwards:
 
-            h̄_t = ȳ_t + (gate adjoints at t+1) W_hh,        c̄_t += h̄_t ⊙ o ⊙ (1 − tanh² c_t)
-            ō = h̄_t ⊙ tanh c_t,  ī = c̄_t ⊙ g,  f̄ = c̄_t ⊙ c_{t−1},  ḡ = c̄_t ⊙ i,  c̄_{t−1} = c̄_t ⊙ f
-            pre-activation adjoints: ī·i(1−i), f̄·f(1−f), ḡ·(1−g²), ō·o(1−o)
-            ∂L/∂W_hh = Σ_t (pre-activation adjoints)_tᵀ h_{t−1}     (one GEMM over all steps).
+        h̄_t = ȳ_t + (gate adjoints at t+1) W_hh,        c̄_t += h̄_t ⊙ o ⊙ (1 − tanh² c_t)
+        ō = h̄_t ⊙ tanh c_t,  ī = c̄_t ⊙ g,  f̄ = c̄_t ⊙ c_{t−1},  ḡ = c̄_t ⊙ i,  c̄_{t−1} = c̄_t ⊙ f
+        pre-activation adjoints: ī·i(1−i), f̄·f(1−f), ḡ·(1−g²), ō·o(1−o)
+        ∂L/∂W_hh = Σ_t (pre-activation adjoints)_tᵀ h_{t−1}     (one GEMM over all steps).
 
-        Layout: each step's gates live as a (4, B, H) block (gate, batch, unit), so every gate is a
-        contiguous array (NumPy's fast loops) and h W_hhᵀ is one batched product with W_hh's four
-        blocks. The activations act on all four gates in one call each with per-gate constants
-        (``_activate_gates``): the sigmoids are σ(a) = (1 + tanh(a/2))/2, so one tanh call activates
-        every gate. The large arrays come from the buffer cache (``mathdl.ops.workspace``): one is handed
-    out again once nothing references it, so the gates and cells saved for backward go back when the
-    backward pass drops them, and a graph kept with ``retain_graph`` keeps its own.
+    Layout: each step's gates live as a (4, B, H) block (gate, batch, unit), so every gate is a
+    contiguous array (NumPy's fast loops) and h W_hhᵀ is one batched product with W_hh's four
+    blocks. The activations act on all four gates in one call each with per-gate constants
+    (``_activate_gates``): the sigmoids are σ(a) = (1 + tanh(a/2))/2, so one tanh call activates
+    every gate. The large arrays come from the buffer cache (``mathdl.ops.workspace``), which hands
+    a buffer out again once nothing references it: the gates and cells saved for backward go back
+    when the backward pass drops them, and a graph kept with ``retain_graph`` keeps its own.
     """
 
     def forward(self, xw, h0, c0, w_hh):
@@ -217,7 +217,8 @@ class LSTMProjectedSequence(Function):
         ∂L/∂x = Δ W_ih,    ∂L/∂W_ih = Δᵀ X,    ∂L/∂b = Σ_rows Δ.
 
     xw and δ never leave the op; their (several MB) buffers, like the saved gates and cells, come
-    from the buffer cache ``mathdl.ops.workspace`` instead of being fresh pages every step. ``nn.LSTM`` runs each layer and direction through it.
+    from the buffer cache ``mathdl.ops.workspace`` instead of being fresh pages every step.
+    ``nn.LSTM`` runs each layer and direction through it.
 
     >>> import mathdl as md
     >>> x, w_ih, w_hh = md.ones(5, 2, 3), md.ones(8, 3) * 0.1, md.ones(8, 2) * 0.1
