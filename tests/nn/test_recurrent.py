@@ -170,46 +170,83 @@ def test_misuse_raises_clear_errors():
         LSTMCell(3, 4)(md.randn(2, 5))
 
 
-def test_lstm_buffers_are_recycled_only_after_the_graph_is_freed(float64, rng):
-    """The fused LSTM hands its saved gates and cells to a pool when the backward pass frees the
-    graph; a graph kept with retain_graph keeps its own, and recycled buffers give the same
-    numbers as fresh ones."""
+def _cache_every_lstm_buffer(monkeypatch):
+    """Let the fused LSTM cache its buffers whatever their size (a small LSTM's arrays then share
+    byte sizes with one another, so only the reference count keeps them apart)."""
     from mathdl.nn.functional import recurrent
+    from mathdl.ops import workspace
 
-    lstm = LSTM(3, 4)
+    monkeypatch.setattr(recurrent, "_CACHED_FROM", 0)
+    workspace.clear()
+    return workspace
+
+
+def _lstm_step(lstm, x, retain=False):
+    lstm.zero_grad()
+    out, (h, c) = lstm(x)
+    loss = (out * out).sum() + (c * h).sum()
+    loss.backward(retain_graph=retain)
+    return loss, [p.grad.array.copy() for p in lstm.parameters()]
+
+
+def test_lstm_buffers_are_reused_across_steps(float64, rng, monkeypatch):
+    """After a step's backward nothing references the fused LSTM's buffers but the cache, so the
+    next step gets the same buffers back (no new ones) and the same numbers."""
+    workspace = _cache_every_lstm_buffer(monkeypatch)
+    lstm = LSTM(3, 4, num_layers=2)
     x = md.tensor(rng.standard_normal((5, 2, 3)))
-
-    def gradients(retain=False):
-        lstm.zero_grad()
-        out, (h, c) = lstm(x)
-        loss = (out * out).sum() + (c * h).sum()
-        loss.backward(retain_graph=retain)
-        return loss, [p.grad.array.copy() for p in lstm.parameters()]
-
-    recurrent._POOL._arrays.clear()
-    first_loss, first = gradients()
-    pooled = sum(len(stack) for stack in recurrent._POOL._arrays.values())
-    assert pooled >= 3  # gates, cells, tanh(cells), and scratch (xw, ∂L/∂xw, W_hhᵀ blocks)
-    for _ in range(2):  # now from recycled buffers
-        loss, again = gradients()
+    first_loss, first = _lstm_step(lstm, x)
+    cached = workspace._pool()
+    assert len(cached) >= 6  # per layer: gates, hs, cells, tanh(cells), xw, W_hh blocks, ∂L/∂xw
+    assert all(workspace._is_free(cached, i) for i in range(len(cached)))
+    buffers = {id(b) for b in cached}
+    for _ in range(2):
+        loss, again = _lstm_step(lstm, x)
+        assert {id(b) for b in workspace._pool()} == buffers
         assert loss.item() == first_loss.item()
         for a, b in zip(first, again):
             np.testing.assert_array_equal(a, b)
-    loss, kept = gradients(retain=True)
-    assert sum(len(stack) for stack in recurrent._POOL._arrays.values()) == pooled - 3
-    gradients()  # another step in between: it must not overwrite the retained graph's buffers
+    workspace.clear()
+
+
+def test_retained_graph_keeps_its_lstm_buffers(float64, rng, monkeypatch):
+    """The arrays the fused LSTM saves for backward are views of cache buffers, so while a graph
+    is retained its buffers are in use: other steps in between get other buffers and the second
+    backward gives the first one's gradients."""
+    from mathdl.nn.functional.recurrent import LSTMProjectedSequence
+
+    workspace = _cache_every_lstm_buffer(monkeypatch)
+    lstm = LSTM(3, 4)
+    x = md.tensor(rng.standard_normal((5, 2, 3)))
+    _lstm_step(lstm, x)
+    lstm.zero_grad()
+    out, (h, c) = lstm(x)
+    op = out.creator
+    assert isinstance(op, LSTMProjectedSequence)
+    assert all(any(a.base is b for b in workspace._pool()) for a in op.saved)
+    saved = [a.copy() for a in op.saved]
+    loss = (out * out).sum() + (c * h).sum()
+    loss.backward(retain_graph=True)
+    kept = [p.grad.array.copy() for p in lstm.parameters()]
+    for _ in range(2):  # steps in between must not overwrite the retained graph's saved arrays
+        _lstm_step(lstm, x + 1.0)
+    for a, b in zip(op.saved, saved):
+        np.testing.assert_array_equal(a, b)
     lstm.zero_grad()
     loss.backward()
+    assert not hasattr(op, "saved")  # the pass without retain_graph drops them
     for a, p in zip(kept, lstm.parameters()):
         np.testing.assert_array_equal(a, p.grad.array)
+    workspace.clear()
 
 
-def test_release_buffers_empties_the_pool(rng):
-    from mathdl.nn.functional.recurrent import _POOL, release_buffers
+def test_release_buffers_empties_the_cache(rng, monkeypatch):
+    from mathdl.nn.functional.recurrent import release_buffers
 
+    workspace = _cache_every_lstm_buffer(monkeypatch)
     lstm = LSTM(3, 4)
     out, _ = lstm(md.tensor(rng.standard_normal((5, 2, 3)), dtype=np.float32))
     out.sum().backward()
-    assert _POOL.nbytes() > 0
+    assert len(workspace._pool()) > 0
     assert release_buffers() > 0
-    assert _POOL.nbytes() == 0 and release_buffers() == 0
+    assert len(workspace._pool()) == 0 and release_buffers() == 0

@@ -1,4 +1,5 @@
-"""The convolution workspace hands a cached buffer out again only once nobody holds it."""
+"""The buffer cache (convolution, pooling and the recurrent ops) hands a cached buffer out again
+only once nobody holds it."""
 
 import numpy as np
 
@@ -37,3 +38,19 @@ def test_freed_buffer_is_reused_and_zeros_are_zero():
     small = workspace.empty((3, 3), np.float64)  # below MIN_BYTES: plain np.empty
     assert small.shape == (3, 3) and small.flags.c_contiguous
     workspace.clear()
+
+
+def test_min_bytes_is_the_requests_floor_and_clear_reports_the_free_bytes():
+    workspace.clear()
+    small = (16, 16)  # 2 KiB: cached only when the request lowers the floor
+    a = workspace.empty(small, np.float64)
+    assert len(workspace._pool()) == 0
+    a = workspace.empty(small, np.float64, min_bytes=0)
+    address = a.ctypes.data
+    held = workspace.empty(small, np.float64, min_bytes=0)
+    assert not np.shares_memory(a, held)
+    del a
+    assert workspace.zeros(small, np.float64, min_bytes=0).ctypes.data == address
+    assert workspace.clear() == small[0] * small[1] * 8  # the free one; `held` stays its holder's
+    assert workspace._pool() == [] and workspace.clear() == 0
+    assert held.shape == small

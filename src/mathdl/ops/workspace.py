@@ -1,7 +1,8 @@
-"""Reusable memory for the big arrays of convolution and pooling (padded copies, im2col blocks,
-transposed gradients, outputs).
+"""Reusable memory for the framework's big arrays: convolution and pooling (padded copies, im2col
+blocks, transposed gradients, outputs) and the recurrent ops (an LSTM's gates and cells kept for
+backward, its input projection and ∂L/∂xw, the transposed W_hh blocks).
 
-A layer's step allocates and frees the same few multi-megabyte arrays every time. glibc serves
+A training step allocates and frees the same few multi-megabyte arrays every time. glibc serves
 blocks that big from fresh pages (``mmap``, or the top of the heap, which it trims back to the
 system as soon as a step's arrays are freed), so every step pays one page fault per 4 KiB touched:
 thousands per layer, a fifth of the CPU time of a 32-channel 3×3 layer on a 28×28 batch. This
@@ -10,9 +11,15 @@ while nobody holds it any more, like PyTorch's caching allocator.
 
 "Nobody holds it" is read off the reference count: every NumPy view of a buffer (reshape, slice,
 transpose, ``as_strided``, a Tensor's array) keeps a reference to it, so a buffer whose only
-references are this cache's is free, and one that a caller still holds (a layer output, a saved
-padded input) is never handed out twice. Buffers are per thread. ``empty`` is ``np.empty``:
-the contents are whatever was there, and callers overwrite every element.
+references are this cache's is free, and one that a caller still holds (a layer output, a padded
+input or an LSTM's gates saved for backward) is never handed out twice. Values a Function keeps
+for its backward are released by the backward pass (``retain_graph=True`` keeps them, and so keeps
+their buffers out of the cache's hands) with no bookkeeping here. Buffers are per thread.
+``empty`` is ``np.empty``: the contents are whatever was there, and callers overwrite every element.
+
+Requests below ``min_bytes`` (``MIN_BYTES`` unless the caller knows better) get a plain
+``np.empty``; the recurrent ops ask for their 1–2 MB arrays from a lower floor (see
+``mathdl.nn.functional.recurrent``).
 """
 
 import math
@@ -57,12 +64,23 @@ def _is_free(pool, index):
     return sys.getrefcount(pool[index]) == _FREE
 
 
-def empty(shape, dtype):
+def empty(shape, dtype, min_bytes=MIN_BYTES):
     """An uninitialised array like ``np.empty(shape, dtype)``, C-contiguous, from a cached buffer
-    of the same size when one is free."""
+    of the same size when one is free; arrays of fewer than ``min_bytes`` bytes are not cached
+    (a caller that measured a gain for its smaller arrays passes a lower floor).
+
+    >>> a = empty((2**20,), np.float32)
+    >>> b = empty((2**20,), np.float32)  # a is held: b is another buffer
+    >>> np.shares_memory(a, b)
+    False
+    >>> address = a.ctypes.data
+    >>> del a
+    >>> empty((1024, 1024), np.float32).ctypes.data == address  # free again: handed out again
+    True
+    """
     dtype = np.dtype(dtype)
     nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < MIN_BYTES or _FREE is None:
+    if nbytes < min_bytes or _FREE is None:
         return np.empty(shape, dtype=dtype)
     pool = _pool()
     for index in range(len(pool) - 1, -1, -1):
@@ -76,9 +94,9 @@ def empty(shape, dtype):
     return buffer.view(dtype).reshape(shape)
 
 
-def zeros(shape, dtype):
+def zeros(shape, dtype, min_bytes=MIN_BYTES):
     """``np.zeros`` from the cache (see ``empty``)."""
-    out = empty(shape, dtype)
+    out = empty(shape, dtype, min_bytes)
     out.fill(0)
     return out
 
@@ -96,5 +114,9 @@ def _trim(pool):
 
 
 def clear():
-    """Forget every cached buffer (memory in use stays with its holders)."""
-    _pool().clear()
+    """Forget every cached buffer of this thread (memory in use stays with its holders) and return
+    how many bytes of free buffers that released."""
+    pool = _pool()
+    released = sum(pool[index].nbytes for index in range(len(pool)) if _is_free(pool, index))
+    pool.clear()
+    return released

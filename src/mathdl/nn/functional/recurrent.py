@@ -7,14 +7,13 @@ written out by hand, the composed path for ``create_graph``) are stated in
 the fused ops).
 """
 
-import weakref
-
 import numpy as np
 
 from mathdl import ops
 from mathdl.autograd import grad_mode
 from mathdl.autograd.engine import grad as autograd_grad
 from mathdl.autograd.function import Function, _wrap
+from mathdl.ops import workspace
 from mathdl.ops.blas_sums import sum_leading
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -29,77 +28,30 @@ def _sigmoid_(a):
     return a
 
 
-class _BufferPool:
-    """Reuses the large arrays of the sequence ops (the gates and cells kept for backward, several
-    MB per call, and scratch such as the LSTM's xw and ∂L/∂xw) instead of fresh memory every step.
-
-    A fresh ``np.empty`` of that size is mapped on first touch, one page fault and one zeroed page
-    per 4 KB: system time that was a noticeable share of an LSTM step. ``take`` hands out a pooled
-    array of the shape and dtype if there is one (else a new one); ``give_back`` returns scratch
-    at the end of a call; ``recycle_when_freed(holder, arrays)`` returns the arrays once ``holder``
-    is garbage: the object that keeps them for backward, dropped when the backward pass frees the
-    graph (never while ``retain_graph`` keeps it). Only arrays no other object can view may come
-    back, so outputs and returned gradients are never pooled. At most ``per_shape`` arrays of one
-    shape and dtype are kept.
-    """
-
-    def __init__(self, per_shape=4):
-        self.per_shape = per_shape
-        self._arrays = {}
-
-    def take(self, shape, dtype):
-        try:  # (pop, not a test then a pop: another thread may take the last one in between)
-            return self._arrays[(shape, np.dtype(dtype))].pop()
-        except (KeyError, IndexError):
-            return np.empty(shape, dtype=dtype)
-
-    def give_back(self, *arrays):
-        """Return arrays no longer in use (a scratch array of one call)."""
-        self._give_back(arrays)
-
-    def recycle_when_freed(self, holder, arrays):
-        weakref.finalize(holder, self._give_back, arrays)
-
-    def _give_back(self, arrays):
-        for a in arrays:
-            stack = self._arrays.setdefault((a.shape, a.dtype), [])
-            if len(stack) < self.per_shape:
-                stack.append(a)
-
-    def nbytes(self):
-        return sum(a.nbytes for stack in list(self._arrays.values()) for a in stack)
-
-    def clear(self):
-        self._arrays = {}
+# The sequence ops' big arrays come from the framework's buffer cache (``mathdl.ops.workspace``)
+# from this size on, below its 4 MiB default: an LSTM's cells, tanh(cells) and outputs are 1–2 MB
+# at typical sizes, and fresh blocks of that size were page-faulted in every step.
+_CACHED_FROM = 2**20
 
 
-_POOL = _BufferPool()
+def _empty(shape, dtype):
+    return workspace.empty(shape, dtype, _CACHED_FROM)
 
 
 def release_buffers():
-    """Drop the arrays the recurrent ops keep pooled between calls (they stay resident otherwise,
-    like a caching allocator's blocks) and return how many bytes were released. Buffers still in
-    use by a graph are not affected; the next call allocates afresh.
+    """Drop the free buffers that the recurrent ops (and convolution and pooling, which share the
+    cache ``mathdl.ops.workspace``) keep between calls (they stay resident otherwise, like a
+    caching allocator's blocks) and return how many bytes were released. Buffers still in use by
+    a graph are not affected; the next call allocates afresh.
 
     >>> import mathdl as md
-    >>> _ = md.nn.LSTM(3, 4)(md.ones(5, 2, 3))
+    >>> _ = md.nn.LSTM(4, 128)(md.ones(64, 32, 4))
     >>> release_buffers() > 0
     True
     >>> release_buffers()
     0
     """
-    released = _POOL.nbytes()
-    _POOL.clear()
-    return released
-
-
-class _Saved:
-    """What a sequence op keeps for its backward (a weak-referenceable holder for ``_POOL``)."""
-
-    __slots__ = ("arrays", "__weakref__")
-
-    def __init__(self, *arrays):
-        self.arrays = arrays
+    return workspace.clear()
 
 
 # ----- step rules from differentiable ops (cells, and the create_graph path of the fused ops) ---
@@ -234,7 +186,9 @@ class LSTMSequence(Function):
     contiguous array (NumPy's fast loops) and h W_hhᵀ is one batched product with W_hh's four
     blocks. The activations act on all four gates in one call each with per-gate constants
     (``_activate_gates``): the sigmoids are σ(a) = (1 + tanh(a/2))/2, so one tanh call activates
-    every gate. The large arrays kept for backward come from ``_POOL``.
+    every gate. The large arrays come from the buffer cache (``mathdl.ops.workspace``), which hands
+    a buffer out again once nothing references it: the gates and cells saved for backward go back
+    when the backward pass drops them, and a graph kept with ``retain_graph`` keeps its own.
     """
 
     def forward(self, xw, h0, c0, w_hh):
@@ -246,9 +200,9 @@ class LSTMSequence(Function):
     def backward(self, g_out, g_h, g_c):
         if grad_mode.is_grad_enabled():
             return _graph_backward(self, "LSTM", (g_out, g_h, g_c))
-        steps, _, batch, hidden = self.saved.arrays[0].shape  # the gates, (T, 4, B, H)
-        d_xw = np.empty((steps, batch, 4 * hidden), dtype=self.saved.arrays[0].dtype)
-        dh, dc, d_w = _lstm_bptt(self.saved.arrays, self.inputs[3].array, g_out, g_h, g_c, d_xw)
+        steps, _, batch, hidden = self.saved[0].shape  # the gates, (T, 4, B, H)
+        d_xw = _empty((steps, batch, 4 * hidden), self.saved[0].dtype)
+        dh, dc, d_w = _lstm_bptt(self.saved, self.inputs[3].array, g_out, g_h, g_c, d_xw)
         return _wrap(d_xw, False), _wrap(dh, False), _wrap(dc, False), _wrap(d_w, False)
 
 
@@ -262,8 +216,9 @@ class LSTMProjectedSequence(Function):
 
         ∂L/∂x = Δ W_ih,    ∂L/∂W_ih = Δᵀ X,    ∂L/∂b = Σ_rows Δ.
 
-    xw and δ never leave the op, so their (several MB) buffers are reused from ``_POOL`` instead
-    of being fresh pages every step. ``nn.LSTM`` runs each layer and direction through it.
+    xw and δ never leave the op; their (several MB) buffers, like the saved gates and cells, come
+    from the buffer cache ``mathdl.ops.workspace`` instead of being fresh pages every step.
+    ``nn.LSTM`` runs each layer and direction through it.
 
     >>> import mathdl as md
     >>> x, w_ih, w_hh = md.ones(5, 2, 3), md.ones(8, 3) * 0.1, md.ones(8, 2) * 0.1
@@ -277,43 +232,41 @@ class LSTMProjectedSequence(Function):
         hidden = w_hh.shape[1]
         # gate-major (4, T, B, H): x W_kᵀ for the four blocks W_k of W_ih as one batched product,
         # so each step's gate blocks are contiguous (B, H) arrays like the recurrence's own
-        xw = _POOL.take((4, steps, batch, hidden), x.dtype)
+        xw = _empty((4, steps, batch, hidden), x.dtype)
         w_blocks = w_ih.reshape(4, hidden, features).transpose(0, 2, 1)
         np.matmul(x.reshape(-1, features), w_blocks, out=xw.reshape(4, steps * batch, hidden))
         if bias is not None:
             xw += bias.reshape(4, 1, 1, hidden)
-        outputs = _lstm_forward(self, xw.transpose(1, 0, 2, 3), h0, c0, w_hh)
-        _POOL.give_back(xw)
-        return outputs
+        return _lstm_forward(self, xw.transpose(1, 0, 2, 3), h0, c0, w_hh)
 
     def backward(self, g_out, g_h, g_c):
         if grad_mode.is_grad_enabled():
             return _graph_backward(self, "LSTM_PROJECTED", (g_out, g_h, g_c))
         x, w_ih = self.inputs[0], self.inputs[1]
         four_h = w_ih.shape[0]
-        d_xw = _POOL.take(x.shape[:2] + (four_h,), x.dtype)
-        dh, dc, d_w = _lstm_bptt(self.saved.arrays, self.inputs[4].array, g_out, g_h, g_c, d_xw)
+        d_xw = _empty(x.shape[:2] + (four_h,), x.dtype)
+        dh, dc, d_w = _lstm_bptt(self.saved, self.inputs[4].array, g_out, g_h, g_c, d_xw)
         delta = d_xw.reshape(-1, four_h)
         dx = (delta @ w_ih.array).reshape(x.shape) if x.requires_grad else None
         dw_ih = delta.T @ x.array.reshape(-1, x.shape[-1]) if w_ih.requires_grad else None
         grads = [dx, dw_ih, dh, dc, d_w]
         if len(self.inputs) == 6:
             grads.append(sum_leading(delta) if self.inputs[5].requires_grad else None)
-        _POOL.give_back(d_xw)
         return tuple(None if g is None else _wrap(g, False) for g in grads)
 
 
 def _lstm_forward(function, xw, h0, c0, w_hh):
     """The LSTM recurrence on xw given as (T, 4, B, H) (any strides); keeps (gates, hs, cs,
-    tanh_c) on ``function.saved``."""
+    tanh_c) on ``function.saved``, each a view of a buffer from the cache (so the buffer stays
+    out of the cache's hands until the backward pass drops ``saved``)."""
     steps, _, batch, hidden = xw.shape
     # the four (H, H) blocks of W_hh, each transposed: h @ w4[k] = h W_kᵀ
-    w4 = _POOL.take((4, hidden, hidden), xw.dtype)
+    w4 = _empty((4, hidden, hidden), xw.dtype)
     np.copyto(w4, w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
-    gates = _POOL.take((steps, 4, batch, hidden), xw.dtype)  # activated i, f, g, o
-    hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)  # (its hs[1:] is the output)
-    cs = _POOL.take((steps + 1, batch, hidden), xw.dtype)
-    tanh_c = _POOL.take((steps, batch, hidden), xw.dtype)
+    gates = _empty((steps, 4, batch, hidden), xw.dtype)  # activated i, f, g, o
+    hs = _empty((steps + 1, batch, hidden), xw.dtype)  # (its hs[1:] is the output)
+    cs = _empty((steps + 1, batch, hidden), xw.dtype)
+    tanh_c = _empty((steps, batch, hidden), xw.dtype)
     product = np.empty((batch, hidden), dtype=xw.dtype)
     scale, shift = _gate_constants(xw.dtype)
     hs[0], cs[0] = h0, c0
@@ -329,9 +282,7 @@ def _lstm_forward(function, xw, h0, c0, w_hh):
         c += product
         np.tanh(c, out=tanh_c[t])
         np.multiply(o, tanh_c[t], out=hs[t + 1])  # h_t = o ⊙ tanh c_t
-    _POOL.give_back(w4)
-    function.saved = _Saved(gates, hs, cs, tanh_c)
-    _POOL.recycle_when_freed(function.saved, (gates, cs, tanh_c))
+    function.saved = (gates, hs, cs, tanh_c)
     return hs[1:], hs[steps].copy(), cs[steps].copy()
 
 
