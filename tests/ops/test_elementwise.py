@@ -159,6 +159,23 @@ def test_integer_inputs():
     np.testing.assert_array_equal(md.relu(md.tensor([-2, 3])).array, [0, 3])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_big_relu_keeps_the_memory_order_and_its_buffers_are_not_shared(rng, dtype):
+    # ≥ 4 MiB: the output and the backward's mask come from ops.workspace, in the input's layout
+    chwn = rng.standard_normal((16, 28, 28, 160)).astype(dtype)
+    x = md.tensor(chwn.transpose(3, 0, 1, 2), requires_grad=True)  # NCHW view of (C, H, W, N) memory
+    g = rng.standard_normal(x.shape).astype(dtype)
+    y = md.relu(x)
+    y2 = md.relu(x * 2.0)  # a second big output while the first is alive: a different buffer
+    assert y.array.transpose(1, 2, 3, 0).flags.c_contiguous and y.dtype == dtype
+    assert not np.shares_memory(y.array, y2.array)
+    np.testing.assert_array_equal(y.array, np.maximum(x.array, 0))
+    (y * md.tensor(g)).sum().backward()
+    np.testing.assert_array_equal(x.grad.array, g * (x.array > 0))
+    np.testing.assert_array_equal(y.array, np.maximum(x.array, 0))  # the backward left y alone
+    np.testing.assert_array_equal(y2.array, np.maximum(2.0 * x.array, 0))
+
+
 def test_errors_name_the_problem():
     x = md.ones(3)
     with pytest.raises(ValueError, match=r"clip: lo \(2\) is greater than hi \(1\)"):

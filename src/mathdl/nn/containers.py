@@ -8,6 +8,7 @@ import operator
 from collections import OrderedDict
 
 from mathdl.autograd.tensor import Tensor
+from mathdl.nn.functional.activation import relu
 from mathdl.nn.module import Module
 
 
@@ -32,7 +33,9 @@ class Sequential(Module):
 
     ``Sequential(m1, m2, …)`` or ``Sequential(OrderedDict(name=module, …))``. Indexable
     (``seq[0]``, ``seq[-1]``, a slice gives a new Sequential sharing the modules), ``len``,
-    iteration, ``append``, ``extend``, ``insert``.
+    iteration, ``append``, ``extend``, ``insert``. A ``ReLU`` directly followed by a ``MaxPool2d``
+    runs as pooling then ReLU (the same values and gradients on a quarter of the data; see
+    ``_pool_first``).
 
     >>> import mathdl as md
     >>> md.nn.Sequential(md.nn.Linear(3, 4), md.nn.ReLU(), md.nn.Linear(4, 2))(md.ones(5, 3)).shape
@@ -49,8 +52,15 @@ class Sequential(Module):
                 self.add_module(str(position), _check_module(module, "Sequential"))
 
     def forward(self, x: Tensor) -> Tensor:
-        for module in self._modules.values():
-            x = module(x)
+        modules = list(self._modules.values())
+        k = 0
+        while k < len(modules):
+            if k + 1 < len(modules) and _pool_first(modules[k], modules[k + 1]):
+                x = relu(modules[k + 1](x), modules[k].inplace)
+                k += 2
+                continue
+            x = modules[k](x)
+            k += 1
         return x
 
     def __len__(self):
@@ -102,6 +112,37 @@ class Sequential(Module):
         items.insert(index, module)
         _register_numbered(self, items)
         return self
+
+
+_CLASSES = []
+
+
+def _relu_pool_classes():
+    """(nn.ReLU, nn.MaxPool2d), imported on first use (nn.layers imports this module)."""
+    if not _CLASSES:
+        from mathdl.nn.layers.activation import ReLU
+        from mathdl.nn.layers.pooling import MaxPool2d
+
+        _CLASSES.extend((ReLU, MaxPool2d))
+    return _CLASSES
+
+
+def _pool_first(first, second):
+    """Whether ``first, second`` is a plain ReLU followed by a plain MaxPool2d (no hooks, no
+    subclasses), which ``Sequential`` runs as pooling then ReLU: ReLU is monotone, so
+    maxpool(relu(x)) = relu(maxpool(x)) (−∞ padding and NaN included), on 1/(kh·kw) of the data.
+
+    The gradients agree too: where the window's maximum m > 0 the first arg-max is the same pixel
+    in x and relu(x) and both masks pass ȳ; where m ≤ 0 both give 0 (relu(x)'s first maximum is a
+    pixel with x ≤ 0, and relu(m) = 0 masks ȳ). The one difference is the sign of a zero result
+    (−0.0 from a window whose maximum is −0.0), equal as a number."""
+    relu_class, pool_class = _relu_pool_classes()
+    return (
+        type(first) is relu_class
+        and type(second) is pool_class
+        and not first._has_hooks()
+        and not second._has_hooks()
+    )
 
 
 def _register_numbered(container, modules):

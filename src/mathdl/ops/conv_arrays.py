@@ -351,10 +351,15 @@ def conv2d_grad_input(gy, w, geometry, in_hw):
     weight_t = w.reshape(groups, out_channels // groups, k // groups).transpose(0, 2, 1)
     per_row = gy_rows.reshape(out_channels, out_hw[0], -1)
     gxp = workspace.zeros((channels,) + geometry.padded(in_hw) + (batch,), np.result_type(gy, w))
-    # Wᵀ Ȳ block by block of output rows, each block scattered back at once (col2im).
-    for start, stop in _row_blocks(k, out_hw, batch, gy.itemsize):
+    # Wᵀ Ȳ block by block of output rows, each block scattered back at once (col2im), the products
+    # written into one reused buffer: a fresh ~1 MB block per row comes from mmap, page faults and all
+    blocks = _row_blocks(k, out_hw, batch, gy.itemsize)
+    width = max(stop - start for start, stop in blocks) * out_hw[1] * batch
+    buffer = np.empty((groups, k // groups, width), gxp.dtype)
+    for start, stop in blocks:
         gy_block = per_row[:, start:stop].reshape(groups, out_channels // groups, -1)
-        gcols = weight_t[0] @ gy_block[0] if groups == 1 else np.matmul(weight_t, gy_block)
+        gcols = buffer[:, :, : gy_block.shape[2]]
+        np.matmul(weight_t, gy_block, out=gcols)
         _add_windows(gxp, gcols.reshape(channels, kh, kw, stop - start, out_hw[1], batch), geometry, start)
     return gxp[:, pt : pt + in_hw[0], pl : pl + in_hw[1]].transpose(3, 0, 1, 2)
 

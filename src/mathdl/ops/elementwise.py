@@ -13,6 +13,7 @@ import numpy as np
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.backend import get_default_dtype
+from mathdl.ops import workspace
 from mathdl.ops.shape import grad_like
 from mathdl.typing import TensorLike
 
@@ -104,6 +105,26 @@ class Sigmoid(Function):
         return gy * y * (1.0 - y)
 
 
+def _pooled_like(x):
+    """An uninitialised float array of x's shape, dtype and memory order (e.g. the (C, H, W, N)
+    memory behind a convolution's NCHW output) from ``workspace`` when x is big, else None.
+
+    A fresh multi-megabyte result costs a page fault per 4 KiB on every step (glibc hands freed
+    big blocks back to the system); a ReLU after a convolution layer spends as long in those faults
+    as in its arithmetic."""
+    if x.dtype.kind != "f" or x.nbytes < workspace.MIN_BYTES:
+        return None
+    # x is dense in some axis order: sorted by decreasing stride, each stride is the next one
+    # times that axis's length, and the last is one element
+    order = sorted(range(x.ndim), key=lambda axis: -x.strides[axis])
+    if x.strides[order[-1]] != x.itemsize or any(
+        x.strides[a] != x.strides[b] * x.shape[b] for a, b in zip(order, order[1:])
+    ):
+        return None
+    buffer = workspace.empty(tuple(x.shape[axis] for axis in order), x.dtype)
+    return buffer.transpose(np.argsort(order))
+
+
 class ReLU(Function):
     """y = max(x, 0);  ∂L/∂x = ȳ ⊙ [x > 0] = ȳ ⊙ [y > 0]  (0 at x = 0, as PyTorch). Backward reads
     the output, not the input, so the input can be freed after forward (as PyTorch's relu)."""
@@ -112,15 +133,20 @@ class ReLU(Function):
     saves_output = True
 
     def forward(self, x):
-        return np.maximum(x, 0)
+        out = _pooled_like(x)
+        return np.maximum(x, 0) if out is None else np.maximum(x, 0, out=out)
 
     def backward(self, gy):
-        mask = _output(self).array > 0
+        y = _output(self).array
         if gy.requires_grad:
-            return gy * Tensor(mask)
+            return gy * Tensor(y > 0)
         # [y > 0] as 0/1 numbers of ȳ's dtype, multiplied in place: a product of two float arrays
         # runs faster than NumPy's float-by-bool product, and one buffer is allocated instead of two
-        factor = np.asarray(mask, dtype=gy.dtype)  # (an array also for 0-d y, whose mask is a scalar)
+        factor = _pooled_like(y) if gy.dtype == y.dtype else None
+        if factor is None:
+            factor = np.asarray(y > 0, dtype=gy.dtype)  # (an array also for 0-d y)
+        else:
+            np.greater(y, 0, out=factor)
         return Tensor(np.multiply(gy.array, factor, out=factor))
 
 

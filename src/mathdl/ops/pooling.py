@@ -102,6 +102,8 @@ class MaxPool2d(Function):
 
     ∂L/∂x[window (i, j)'s first argmax] += ȳ[i, j]; every other pixel of the window gets 0."""
 
+    saves = ()  # backward reads the recorded arg-max and x's shape, not x
+
     def __init__(self, geometry, out_hw):
         self.geometry, self.out_hw = geometry, out_hw
         self.argmax = None
