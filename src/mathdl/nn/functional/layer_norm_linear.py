@@ -23,18 +23,19 @@ import numpy as np
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
-from mathdl.nn.functional.linear import linear, linear_relu
+from mathdl.nn.functional.linear import _empty, _matmul, linear, linear_relu
 from mathdl.nn.functional.normalization import layer_norm
 from mathdl.ops.blas_sums import sum_last, sum_leading
 
 
 def _normalized(x, eps):
     """[x̂ | 1] (N, n + 1) and 1/√(σ² + ε) (N,) of the rows of x (…, n): x̂ centred then scaled in
-    the first n columns of a fresh array whose last column is ones (the bias's column, below)."""
+    the first n columns of a fresh array (from the workspace: every entry written here) whose last
+    column is ones (the bias's column, below)."""
     n = x.shape[-1]
     rows = np.ascontiguousarray(x).reshape(-1, n)
     mean = (sum_last(rows) / n).astype(x.dtype, copy=False)
-    augmented = np.empty((rows.shape[0], n + 1), dtype=x.dtype)
+    augmented = _empty((rows.shape[0], n + 1), x.dtype)
     augmented[:, n] = 1.0
     x_hat = np.subtract(rows, mean[:, None], out=augmented[:, :n])
     variance = np.einsum("ij,ij->i", x_hat, x_hat) / n
@@ -62,7 +63,7 @@ class LayerNormLinearFunction(Function):
         folded = np.empty((weight.shape[0], weight.shape[1] + 1), dtype=x.dtype)  # [W' | b']
         np.multiply(weight, gamma, out=folded[:, :-1])  # W' = W diag γ
         folded[:, -1] = weight @ beta + bias  # b' = W β + b
-        y = self.augmented @ folded.T  # [x̂ | 1] [W' | b']ᵀ: the bias rides in the GEMM
+        y = _matmul(self.augmented, folded.T)  # [x̂ | 1] [W' | b']ᵀ: the bias rides in the GEMM
         if self.relu:
             np.maximum(y, 0, out=y)
         return y.reshape(*x.shape[:-1], weight.shape[0])
@@ -79,7 +80,7 @@ class LayerNormLinearFunction(Function):
             return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
         g = np.ascontiguousarray(gy.array).reshape(-1, weight.shape[0])
         if self.relu:  # z̄ = ȳ ⊙ [y > 0]
-            mask = np.greater(self.outputs[0]().array.reshape(g.shape), 0).astype(g.dtype)
+            mask = np.greater(self.outputs[0]().array.reshape(g.shape), 0, out=_empty(g.shape, g.dtype))
             g = np.multiply(g, mask, out=mask)
         w = weight.array
         product = g.T @ self.augmented  # [P | Σₙ z̄ₙ] = z̄ᵀ [x̂ | 1]
@@ -97,7 +98,7 @@ class LayerNormLinearFunction(Function):
         the n inputs removed, so the centring rides in the GEMM; and x̂'s rows have zero mean, so
         mean(ĝ ⊙ x̂) is the same for the centred ĝ. The rest runs in place on it."""
         x_hat = self.augmented[:, :-1]
-        g_hat = g @ (folded - folded.mean(axis=1, keepdims=True))
+        g_hat = _matmul(g, folded - folded.mean(axis=1, keepdims=True))
         mean_gx = np.einsum("ij,ij->i", g_hat, x_hat) / g_hat.shape[-1]
         g_hat -= x_hat * mean_gx[:, None]
         g_hat *= self.rstd[:, None]
