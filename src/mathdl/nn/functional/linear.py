@@ -19,6 +19,8 @@ applies the formulas above to Z̄. The ReLU runs in place on the product's buffe
 (…, out) array and no second pass over it.
 """
 
+import math
+
 import numpy as np
 
 from mathdl.autograd import grad_mode
@@ -51,7 +53,7 @@ class LinearFunction(Function):
     """y = x Wᵀ + b  (b optional);  x̄ = ȳ W,  W̄ = ȳᵀ x,  b̄ = Σ ȳ over the leading axes."""
 
     def forward(self, x, weight, bias=None):
-        y = _matmul(x.reshape(-1, x.shape[-1]), weight.T)
+        y = _matmul(x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), weight.T)
         if bias is not None:
             y += bias
         return y.reshape(*x.shape[:-1], weight.shape[0])
