@@ -2,7 +2,7 @@
 source trees: CPU time and minor page faults per step, alternating processes.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/transformer_step_ab.py --side old=/tmp/main/src \\
-        --side new=src [--rounds 6] [--steps 20] [--env new_env=src:NAME=VALUE,NAME=VALUE]
+        --side new=src [--rounds 6] [--steps 20] [--with-torch]
 
 Each side is ``name=path[:NAME=VALUE,…]``: a fresh process (no PyTorch in it) imports mathdl from
 ``path`` (PYTHONPATH), with the given environment variables set (e.g. glibc's
@@ -11,7 +11,9 @@ then times ``--steps`` steps one by one with ``time.process_time`` (CPU time: th
 shared) and counts the minor page faults of each (``getrusage``'s ``ru_minflt``). The sides run
 in rotating order for ``--rounds`` rounds; reported per side, as medians over the rounds: each
 process's median step CPU time and its mean faults per step, and the side's CPU time over the
-first side's, paired round by round (median and range).
+first side's, paired round by round (median and range). ``--with-torch`` imports PyTorch in each
+measured process first (as in benchmarks/transformer_lm.py, whose process runs both sides: its
+allocations change where glibc puts the step's arrays).
 """
 
 import argparse
@@ -24,8 +26,12 @@ import sys
 import time
 
 
-def measure(steps, warmup):
+def measure(steps, warmup, with_torch):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    if with_torch:
+        import torch
+
+        torch.set_num_threads(1)
     sys.argv = [sys.argv[0], "--threads", "1"]
     import char_lstm  # (imports harness first, which applies --threads)
     import transformer_lm
@@ -46,14 +52,14 @@ def measure(steps, warmup):
         "cpu": statistics.median(times),
         "faults": statistics.mean(faults),
         "source": source,
-        "torch": "torch" in sys.modules,
+        "torch": "torch" in sys.modules and not with_torch,
     }
 
 
-def run_side(path, extra_env, steps, warmup):
+def run_side(path, extra_env, steps, warmup, with_torch):
     env = dict(os.environ, PYTHONPATH=os.path.abspath(path), OPENBLAS_NUM_THREADS="1", **extra_env)
     command = [sys.executable, os.path.abspath(__file__), "--child", "--steps", str(steps)]
-    command += ["--warmup", str(warmup)]
+    command += ["--warmup", str(warmup)] + (["--with-torch"] if with_torch else [])
     output = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     result = json.loads(output.stdout.strip().splitlines()[-1])
     if os.path.realpath(result["source"]) != os.path.realpath(path):
@@ -83,10 +89,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--with-torch", action="store_true")
     parser.add_argument("--child", action="store_true")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.steps, args.warmup)))
+        print(json.dumps(measure(args.steps, args.warmup, args.with_torch)))
         return
     sides = [parse_side(s) for s in args.side]
     if len(sides) < 2:
@@ -95,7 +102,7 @@ def main():
     for r in range(args.rounds):
         order = sides[r % len(sides) :] + sides[: r % len(sides)]
         for name, path, env in order:
-            results[name].append(run_side(path, env, args.steps, args.warmup))
+            results[name].append(run_side(path, env, args.steps, args.warmup, args.with_torch))
         print(f"round {r + 1}: " + ", ".join(f"{n} {v[-1]['cpu'] * 1e3:.1f} ms" for n, v in results.items()))
     base = sides[0][0]
     for name, values in results.items():
