@@ -11,9 +11,10 @@ then times ``--steps`` steps one by one with ``time.process_time`` (CPU time: th
 shared) and counts the minor page faults of each (``getrusage``'s ``ru_minflt``). The sides run
 in rotating order for ``--rounds`` rounds; reported per side, as medians over the rounds: each
 process's median step CPU time and its mean faults per step, and the side's CPU time over the
-first side's, paired round by round (median and range). ``--with-torch`` imports PyTorch in each
-measured process first (as in benchmarks/transformer_lm.py, whose process runs both sides: its
-allocations change where glibc puts the step's arrays).
+first side's, paired round by round (median and range). ``--with-torch`` also builds the PyTorch step in
+each measured process and runs ten of its steps before every ten timed mathdl steps, as
+benchmarks/transformer_lm.py's process does (PyTorch's allocations change where glibc puts the
+step's arrays, and so how many pages a step faults in).
 """
 
 import argparse
@@ -32,16 +33,21 @@ def measure(steps, warmup, with_torch):
         import torch
 
         torch.set_num_threads(1)
+        torch.set_num_interop_threads(1)
     sys.argv = [sys.argv[0], "--threads", "1"]
     import char_lstm  # (imports harness first, which applies --threads)
     import transformer_lm
 
     vocab_size, batches = char_lstm.data()
     step = transformer_lm.build_mathdl(vocab_size, batches)
+    other = transformer_lm.build("pytorch") if with_torch else None
     for _ in range(warmup):
         step()
     times, faults = [], []
-    for _ in range(steps):
+    for index in range(steps):
+        if other is not None and index % 10 == 0:
+            for _ in range(10):
+                other()
         start_faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         start = time.process_time()
         step()
