@@ -1,6 +1,7 @@
 """Reusable memory for the framework's big arrays: convolution and pooling (padded copies, im2col
-blocks, transposed gradients, outputs) and the recurrent ops (an LSTM's gates and cells kept for
-backward, its input projection and ∂L/∂xw, the transposed W_hh blocks).
+blocks, transposed gradients, outputs), ReLU's large outputs and masks, the recurrent ops (an
+LSTM's gates and cells kept for backward, its input projection and ∂L/∂xw, the transposed W_hh
+blocks) and the transformer's fused linear paths (GEMM outputs, masks, input gradients).
 
 A training step allocates and frees the same few multi-megabyte arrays every time. glibc serves
 blocks that big from fresh pages (``mmap``, or the top of the heap, which it trims back to the

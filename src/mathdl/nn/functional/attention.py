@@ -35,6 +35,7 @@ from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.activation import dropout
+from mathdl.nn.functional.linear import _empty
 from mathdl.ops.blas_sums import sum_last
 from mathdl.typing import TensorLike
 
@@ -151,11 +152,11 @@ def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
     Per query block: S̄ = A ⊙ (Ā − rowsum(Ā ⊙ A))·s, Q̄ = S̄ K; its rows' shares of V̄ = Aᵀ Ō and
     K̄ = S̄ᵀ Q go to the keys it sees (the last block, which sees the most keys, writes them, the
     others add to them). Keys no query sees get zero gradients. S̄ and the shares of the blocks
-    live in two scratch buffers allocated once (``_scratch``).
+    live in two scratch buffers allocated once (``_scratch``; from the workspace).
     """
     lead, seen = weights[-1].shape[:-2], blocks[-1][2]
-    g_scores = np.empty(max(a.size for a in weights), dtype=weights[-1].dtype)
-    share = np.empty(math.prod(lead) * seen * max(q.shape[-1], v.shape[-1]), dtype=g_scores.dtype)
+    g_scores = _empty((max(a.size for a in weights),), weights[-1].dtype)
+    share = _empty((math.prod(lead) * seen * max(q.shape[-1], v.shape[-1]),), g_scores.dtype)
     for (start, stop, keys), a in reversed(list(zip(blocks, weights))):
         g_rows = g[..., start:stop, :]
         g_s = _scratch(g_scores, a.shape)

@@ -23,18 +23,22 @@ import numpy as np
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
-from mathdl.nn.functional.linear import linear, linear_relu
+from mathdl.nn.functional.linear import _empty, _matmul, linear, linear_relu
 from mathdl.nn.functional.normalization import layer_norm
 from mathdl.ops.blas_sums import sum_last, sum_leading
+
+# After the ReLU, backward forms z̄ = ȳ ⊙ [y > 0] in blocks of rows of about this many bytes.
+_BLOCK_BYTES = 2**20
 
 
 def _normalized(x, eps):
     """[x̂ | 1] (N, n + 1) and 1/√(σ² + ε) (N,) of the rows of x (…, n): x̂ centred then scaled in
-    the first n columns of a fresh array whose last column is ones (the bias's column, below)."""
+    the first n columns of a fresh array (from the workspace: every entry written here) whose last
+    column is ones (the bias's column, below)."""
     n = x.shape[-1]
     rows = np.ascontiguousarray(x).reshape(-1, n)
     mean = (sum_last(rows) / n).astype(x.dtype, copy=False)
-    augmented = np.empty((rows.shape[0], n + 1), dtype=x.dtype)
+    augmented = _empty((rows.shape[0], n + 1), x.dtype)
     augmented[:, n] = 1.0
     x_hat = np.subtract(rows, mean[:, None], out=augmented[:, :n])
     variance = np.einsum("ij,ij->i", x_hat, x_hat) / n
@@ -62,7 +66,7 @@ class LayerNormLinearFunction(Function):
         folded = np.empty((weight.shape[0], weight.shape[1] + 1), dtype=x.dtype)  # [W' | b']
         np.multiply(weight, gamma, out=folded[:, :-1])  # W' = W diag γ
         folded[:, -1] = weight @ beta + bias  # b' = W β + b
-        y = self.augmented @ folded.T  # [x̂ | 1] [W' | b']ᵀ: the bias rides in the GEMM
+        y = _matmul(self.augmented, folded.T)  # [x̂ | 1] [W' | b']ᵀ: the bias rides in the GEMM
         if self.relu:
             np.maximum(y, 0, out=y)
         return y.reshape(*x.shape[:-1], weight.shape[0])
@@ -78,26 +82,52 @@ class LayerNormLinearFunction(Function):
             grads = iter(grad(out, wanted, gy, create_graph=True, allow_unused=True))
             return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
         g = np.ascontiguousarray(gy.array).reshape(-1, weight.shape[0])
-        if self.relu:  # z̄ = ȳ ⊙ [y > 0]
-            mask = np.greater(self.outputs[0]().array.reshape(g.shape), 0).astype(g.dtype)
-            g = np.multiply(g, mask, out=mask)
         w = weight.array
-        product = g.T @ self.augmented  # [P | Σₙ z̄ₙ] = z̄ᵀ [x̂ | 1]
+        folded = w * gamma.array  # W' = W diag γ
+        centred = folded - folded.mean(axis=1, keepdims=True) if x.requires_grad else None
+        product, g_hat = self._products(g, centred)  # [P | Σₙ z̄ₙ] = z̄ᵀ [x̂ | 1],  z̄ (W' − mean(W'))
         product, g_sum = product[:, :-1], product[:, -1]
         g_weight = product * gamma.array + np.outer(g_sum, beta.array)
         g_gamma = sum_leading(w * product)
-        g_x = self._input_grad(g, w * gamma.array) if x.requires_grad else None
+        g_x = self._input_grad(g_hat) if x.requires_grad else None
         grads = (g_x, g_gamma, g_sum @ w, g_weight, np.ascontiguousarray(g_sum))
         return tuple(None if a is None else _wrap(a, False) for a in grads)
 
-    def _input_grad(self, g, folded):
-        """x̄ = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε) with ĝ = z̄ W' (N, n).
+    def _products(self, g, centred):
+        """z̄ᵀ [x̂ | 1] (out, n + 1) and z̄ (W' − mean(W')) (N, n) (None when ``centred`` is None),
+        with z̄ = ȳ, or ȳ ⊙ [y > 0] after the ReLU: that z̄ is formed a block of rows at a time in
+        one block-sized buffer (not as a whole (N, out) array next to ȳ), and each block's share
+        of z̄ᵀ [x̂ | 1] is added up."""
+        rows, width = g.shape
+        g_hat = None if centred is None else _empty((rows, centred.shape[1]), g.dtype)
+        block = max(1, _BLOCK_BYTES // (width * g.itemsize)) if self.relu else max(rows, 1)
+        if self.relu:
+            y = self.outputs[0]().array.reshape(g.shape)
+            z_buffer = _empty((min(block, rows), width), g.dtype)
+        product = part = None
+        for start in range(0, rows, block):
+            stop = min(start + block, rows)
+            z = g[start:stop]
+            if self.relu:  # z̄ = ȳ ⊙ [y > 0] for these rows
+                mask = np.greater(y[start:stop], 0, out=z_buffer[: stop - start])
+                z = np.multiply(z, mask, out=mask)
+            if product is None:
+                product = z.T @ self.augmented[start:stop]
+            else:
+                part = np.matmul(z.T, self.augmented[start:stop], out=part)
+                product += part
+            if g_hat is not None:
+                np.matmul(z, centred, out=g_hat[start:stop])
+        return product, g_hat
 
-        mean(ĝ) is linear in z̄: ĝ − mean(ĝ) = z̄ (W' − mean(W')), W' with each row's mean over
-        the n inputs removed, so the centring rides in the GEMM; and x̂'s rows have zero mean, so
-        mean(ĝ ⊙ x̂) is the same for the centred ĝ. The rest runs in place on it."""
+    def _input_grad(self, g_hat):
+        """x̄ = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε) from ``g_hat`` = z̄ (W' − mean(W')).
+
+        ĝ = z̄ W' (N, n); mean(ĝ) is linear in z̄: ĝ − mean(ĝ) = z̄ (W' − mean(W')), W' with each
+        row's mean over the n inputs removed, so the centring rides in the GEMM (``_products``);
+        and x̂'s rows have zero mean, so mean(ĝ ⊙ x̂) is the same for the centred ĝ. The rest runs
+        in place on it."""
         x_hat = self.augmented[:, :-1]
-        g_hat = g @ (folded - folded.mean(axis=1, keepdims=True))
         mean_gx = np.einsum("ij,ij->i", g_hat, x_hat) / g_hat.shape[-1]
         g_hat -= x_hat * mean_gx[:, None]
         g_hat *= self.rstd[:, None]

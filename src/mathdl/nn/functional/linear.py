@@ -19,29 +19,44 @@ applies the formulas above to Z̄. The ReLU runs in place on the product's buffe
 (…, out) array and no second pass over it.
 """
 
+import math
+
 import numpy as np
 
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
+from mathdl.ops import workspace
 from mathdl.ops.arithmetic import matmul
 from mathdl.ops.blas_sums import sum_leading
 from mathdl.ops.reduction import sum as tensor_sum
 from mathdl.ops.shape import reshape
 from mathdl.typing import TensorLike
 
+# A transformer step's activations and their gradients are 1–4 MiB ((tokens, features) float32);
+# from 1 MiB on they come from ``mathdl.ops.workspace`` (as the recurrent ops' do), so the GEMMs
+# write into pages that stay mapped between steps instead of faulting fresh ones in every step.
+_CACHED_FROM = 2**20
+
+
+def _empty(shape, dtype):
+    """An uninitialised array from the workspace (``_CACHED_FROM`` and up); callers overwrite it all."""
+    return workspace.empty(shape, dtype, _CACHED_FROM)
+
+
+def _matmul(a, b):
+    """a @ b for 2-D a and b, written into a buffer from ``_empty``."""
+    return np.matmul(a, b, out=_empty((a.shape[0], b.shape[1]), np.result_type(a.dtype, b.dtype)))
+
 
 class LinearFunction(Function):
     """y = x Wᵀ + b  (b optional);  x̄ = ȳ W,  W̄ = ȳᵀ x,  b̄ = Σ ȳ over the leading axes."""
 
     def forward(self, x, weight, bias=None):
-        if x.ndim == 2:
-            y = x @ weight.T
-        else:
-            y = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(*x.shape[:-1], weight.shape[0])
+        y = _matmul(x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), weight.T)
         if bias is not None:
             y += bias
-        return y
+        return y.reshape(*x.shape[:-1], weight.shape[0])
 
     def backward(self, gy):
         return self._affine_backward(gy, len(self.inputs) == 3)
@@ -60,7 +75,7 @@ class LinearFunction(Function):
             gb = tensor_sum(gy2, 0) if need_b else None
         else:
             g = gy.array.reshape(-1, gy.shape[-1])
-            gx = Tensor((g @ weight.array).reshape(x.shape)) if need_x else None
+            gx = Tensor(_matmul(g, weight.array).reshape(x.shape)) if need_x else None
             gw = Tensor(g.T @ x.array.reshape(-1, x.shape[-1])) if need_w else None
             gb = Tensor(sum_leading(g)) if need_b else None
         return (gx, gw, gb) if has_bias else (gx, gw)
@@ -81,7 +96,7 @@ class LinearReLUFunction(LinearFunction):
         if grad_mode.is_grad_enabled():
             return self._affine_backward(gy * Tensor(y.array > 0), len(self.inputs) == 3)
         # [y > 0] as 0/1 numbers of ȳ's dtype, multiplied in place (one buffer, as ReLU's backward)
-        mask = np.greater(y.array, 0).astype(gy.dtype)
+        mask = np.greater(y.array, 0, out=_empty(y.shape, gy.dtype))
         return self._affine_backward(Tensor(np.multiply(gy.array, mask, out=mask)), len(self.inputs) == 3)
 
 
