@@ -56,7 +56,7 @@ class Sequential(Module):
         k = 0
         while k < len(modules):
             if k + 1 < len(modules) and _pool_first(modules[k], modules[k + 1]):
-                x = relu(modules[k + 1](x), modules[k].inplace)
+                x = relu(modules[k + 1](x), getattr(modules[k], "inplace", False))
                 k += 2
                 continue
             x = modules[k](x)
@@ -114,7 +114,7 @@ class Sequential(Module):
         return self
 
 
-_CLASSES = []
+_CLASSES: list[type] = []
 
 
 def _relu_pool_classes():

@@ -118,7 +118,7 @@ class LinearResidualFunction(LinearFunction):
         return (*grads, gy if residual.requires_grad else None)
 
 
-def _checked(input, weight, bias, where):
+def _checked(input, weight, bias, where) -> tuple[Tensor, Tensor, Tensor | None]:
     """input, weight and bias as Tensors, their shapes checked (``where`` names the function)."""
     weight = as_tensor(weight)
     input = as_tensor(input, like=weight)
