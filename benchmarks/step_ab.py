@@ -1,20 +1,21 @@
-"""A/B of the transformer LM training step (benchmarks/transformer_lm.py's mathdl side) between
+"""A/B of a training step (the mathdl side of benchmarks/char_lstm.py or transformer_lm.py) between
 source trees: CPU time and minor page faults per step, alternating processes.
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/transformer_step_ab.py --side old=/tmp/main/src \\
-        --side new=src [--rounds 6] [--steps 20] [--with-torch]
+    OPENBLAS_NUM_THREADS=1 python benchmarks/step_ab.py --workload transformer_lm \\
+        --side old=/tmp/main/src --side new=src [--rounds 6] [--steps 20] [--with-torch]
 
+``--workload`` is ``char_lstm`` (the LSTM LM step) or ``transformer_lm`` (the transformer LM step).
 Each side is ``name=path[:NAME=VALUE,…]``: a fresh process (no PyTorch in it) imports mathdl from
 ``path`` (PYTHONPATH), with the given environment variables set (e.g. glibc's
-``MALLOC_MMAP_THRESHOLD_``), builds ``transformer_lm.build_mathdl``'s step, runs warm-up steps,
+``MALLOC_MMAP_THRESHOLD_``), builds the workload's ``build_mathdl`` step, runs warm-up steps,
 then times ``--steps`` steps one by one with ``time.process_time`` (CPU time: the machine is
 shared) and counts the minor page faults of each (``getrusage``'s ``ru_minflt``). The sides run
 in rotating order for ``--rounds`` rounds; reported per side, as medians over the rounds: each
 process's median step CPU time and its mean faults per step, and the side's CPU time over the
 first side's, paired round by round (median and range). ``--with-torch`` also builds the PyTorch step in
-each measured process and runs ten of its steps before every ten timed mathdl steps, as
-benchmarks/transformer_lm.py's process does (PyTorch's allocations change where glibc puts the
-step's arrays, and so how many pages a step faults in).
+each measured process and runs ten of its steps before every ten timed mathdl steps, as the
+workload's benchmark process does (PyTorch's allocations change where glibc puts the step's
+arrays, and so how many pages a step faults in).
 """
 
 import argparse
@@ -26,8 +27,10 @@ import subprocess
 import sys
 import time
 
+WORKLOADS = ("char_lstm", "transformer_lm")
 
-def measure(steps, warmup, with_torch):
+
+def measure(workload, steps, warmup, with_torch):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     if with_torch:
         import torch
@@ -36,11 +39,11 @@ def measure(steps, warmup, with_torch):
         torch.set_num_interop_threads(1)
     sys.argv = [sys.argv[0], "--threads", "1"]
     import char_lstm  # (imports harness first, which applies --threads)
-    import transformer_lm
 
+    module = __import__(workload)
     vocab_size, batches = char_lstm.data()
-    step = transformer_lm.build_mathdl(vocab_size, batches)
-    other = transformer_lm.build("pytorch") if with_torch else None
+    step = module.build_mathdl(vocab_size, batches)
+    other = module.build("pytorch") if with_torch else None
     for _ in range(warmup):
         step()
     times, faults = [], []
@@ -53,7 +56,7 @@ def measure(steps, warmup, with_torch):
         step()
         times.append(time.process_time() - start)
         faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start_faults)
-    source = os.path.dirname(os.path.dirname(transformer_lm.md.__file__))
+    source = os.path.dirname(os.path.dirname(char_lstm.md.__file__))
     return {
         "cpu": statistics.median(times),
         "faults": statistics.mean(faults),
@@ -62,9 +65,10 @@ def measure(steps, warmup, with_torch):
     }
 
 
-def run_side(path, extra_env, steps, warmup, with_torch):
+def run_side(workload, path, extra_env, steps, warmup, with_torch):
     env = dict(os.environ, PYTHONPATH=os.path.abspath(path), OPENBLAS_NUM_THREADS="1", **extra_env)
-    command = [sys.executable, os.path.abspath(__file__), "--child", "--steps", str(steps)]
+    command = [sys.executable, os.path.abspath(__file__), "--child", "--workload", workload]
+    command += ["--steps", str(steps)]
     command += ["--warmup", str(warmup)] + (["--with-torch"] if with_torch else [])
     output = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     result = json.loads(output.stdout.strip().splitlines()[-1])
@@ -91,6 +95,7 @@ def parse_side(text):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", choices=WORKLOADS, required=True)
     parser.add_argument("--side", action="append", default=[])
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--steps", type=int, default=20)
@@ -99,7 +104,7 @@ def main():
     parser.add_argument("--child", action="store_true")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.steps, args.warmup, args.with_torch)))
+        print(json.dumps(measure(args.workload, args.steps, args.warmup, args.with_torch)))
         return
     sides = [parse_side(s) for s in args.side]
     if len(sides) < 2:
@@ -108,7 +113,7 @@ def main():
     for r in range(args.rounds):
         order = sides[r % len(sides) :] + sides[: r % len(sides)]
         for name, path, env in order:
-            results[name].append(run_side(path, env, args.steps, args.warmup, args.with_torch))
+            results[name].append(run_side(args.workload, path, env, args.steps, args.warmup, args.with_torch))
         print(f"round {r + 1}: " + ", ".join(f"{n} {v[-1]['cpu'] * 1e3:.1f} ms" for n, v in results.items()))
     base = sides[0][0]
     for name, values in results.items():
