@@ -173,10 +173,9 @@ def test_misuse_raises_clear_errors():
 def _cache_every_lstm_buffer(monkeypatch):
     """Let the fused LSTM cache its buffers whatever their size (a small LSTM's arrays then share
     byte sizes with one another, so only the reference count keeps them apart)."""
-    from mathdl.nn.functional import recurrent
     from mathdl.ops import workspace
 
-    monkeypatch.setattr(recurrent, "_CACHED_FROM", 0)
+    monkeypatch.setattr(workspace, "ACTIVATION_MIN_BYTES", 0)
     workspace.clear()
     return workspace
 

@@ -35,6 +35,10 @@ import numpy as np
 MIN_BYTES = 2**22
 # Free buffers beyond this many bytes are dropped, oldest first.
 MAX_CACHED_BYTES = 2**27
+# Activations and their gradients (an LSTM's cells and outputs, a transformer's (tokens, features)
+# arrays) are 1–4 MiB at typical sizes, and fresh blocks of that size were page-faulted in every
+# step: the layers that make them ask the cache from this size on (``activation``).
+ACTIVATION_MIN_BYTES = 2**20
 
 _local = threading.local()
 
@@ -93,6 +97,12 @@ def empty(shape, dtype, min_bytes=MIN_BYTES):
     pool.append(buffer)
     _trim(pool)
     return buffer.view(dtype).reshape(shape)
+
+
+def activation(shape, dtype):
+    """``empty`` from ``ACTIVATION_MIN_BYTES`` on: the buffers of layer activations and their
+    gradients (recurrent ops, the transformer's fused linear paths); callers overwrite it all."""
+    return empty(shape, dtype, ACTIVATION_MIN_BYTES)
 
 
 def zeros(shape, dtype, min_bytes=MIN_BYTES):

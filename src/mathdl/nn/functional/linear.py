@@ -34,14 +34,9 @@ from mathdl.ops.shape import reshape
 from mathdl.typing import TensorLike
 
 # A transformer step's activations and their gradients are 1–4 MiB ((tokens, features) float32);
-# from 1 MiB on they come from ``mathdl.ops.workspace`` (as the recurrent ops' do), so the GEMMs
+# they come from the buffer cache (``workspace.activation``, as the recurrent ops' do), so the GEMMs
 # write into pages that stay mapped between steps instead of faulting fresh ones in every step.
-_CACHED_FROM = 2**20
-
-
-def _empty(shape, dtype):
-    """An uninitialised array from the workspace (``_CACHED_FROM`` and up); callers overwrite it all."""
-    return workspace.empty(shape, dtype, _CACHED_FROM)
+_empty = workspace.activation
 
 
 def _matmul(a, b):

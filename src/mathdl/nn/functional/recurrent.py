@@ -28,14 +28,9 @@ def _sigmoid_(a):
     return a
 
 
-# The sequence ops' big arrays come from the framework's buffer cache (``mathdl.ops.workspace``)
-# from this size on, below its 4 MiB default: an LSTM's cells, tanh(cells) and outputs are 1–2 MB
-# at typical sizes, and fresh blocks of that size were page-faulted in every step.
-_CACHED_FROM = 2**20
-
-
-def _empty(shape, dtype):
-    return workspace.empty(shape, dtype, _CACHED_FROM)
+# The sequence ops' big arrays come from the framework's buffer cache from 1 MiB on
+# (``workspace.activation``): an LSTM's cells, tanh(cells) and outputs are 1–2 MB at typical sizes.
+_empty = workspace.activation
 
 
 def release_buffers():
