@@ -57,6 +57,17 @@ def _additive(mask, dtype, true_means_masked):
     return mask.astype(dtype, copy=False)
 
 
+def _sdpa_mask(attn_mask, is_causal, length, source, dtype, where):
+    """The additive mask of ``scaled_dot_product_attention``'s arguments (PyTorch's convention: a
+    boolean True keeps an entry), or None; ``is_causal`` is the (length, source) upper-triangle −∞."""
+    mask = _array(attn_mask, where, "attn_mask")
+    if is_causal:
+        if mask is not None:
+            raise ValueError(f"{where}: give either attn_mask or is_causal=True, not both")
+        return np.triu(np.full((length, source), -np.inf, dtype=dtype), k=1)
+    return None if mask is None else _additive(mask, dtype, true_means_masked=False)
+
+
 def causal_mask(size, dtype=None):
     """The (size, size) additive causal mask: 0 on and below the diagonal, −∞ above it
     (``nn.Transformer.generate_square_subsequent_mask``)."""
@@ -306,12 +317,7 @@ def packed_self_attention(
     if qkv.shape[-1] % (3 * num_heads):
         raise ValueError(f"{where}: the last size {qkv.shape[-1]} of qkv is not 3·num_heads·d")
     length = qkv.shape[1]
-    mask = _array(attn_mask, where, "attn_mask")
-    additive = None if mask is None else _additive(mask, qkv.dtype, true_means_masked=False)
-    if is_causal:
-        if mask is not None:
-            raise ValueError(f"{where}: give either attn_mask or is_causal=True, not both")
-        additive = np.triu(np.full((length, length), -np.inf, dtype=qkv.dtype), k=1)
+    additive = _sdpa_mask(attn_mask, is_causal, length, length, qkv.dtype, where)
     if additive is not None:
         try:
             np.broadcast_shapes(additive.shape, (qkv.shape[0], num_heads, length, length))
@@ -416,12 +422,7 @@ def scaled_dot_product_attention(
             f"query and key need the same last size, key and value the same length"
         )
     length, source = query.shape[-2], key.shape[-2]
-    mask = _array(attn_mask, where, "attn_mask")
-    additive = None if mask is None else _additive(mask, query.dtype, true_means_masked=False)
-    if is_causal:
-        if mask is not None:
-            raise ValueError(f"{where}: give either attn_mask or is_causal=True, not both")
-        additive = np.triu(np.full((length, source), -np.inf, dtype=query.dtype), k=1)
+    additive = _sdpa_mask(attn_mask, is_causal, length, source, query.dtype, where)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     if dropout_p > 0.0:
         return _attend(query, key, value, additive, float(dropout_p), True, scale)[0]
