@@ -49,16 +49,8 @@ TRAIN_PHOTOGRAPHS = (
 # The natural photographs of the training split, what the super-resolution models train on: the
 # scanned documents (page, text), the telescope and retina images (mostly black) are left out; they
 # taught sharpening that does not transfer.
-NATURAL_TRAIN_PHOTOGRAPHS = (
-    "coffee",
-    "rocket",
-    "motorcycle",
-    "moon",
-    "brick",
-    "grass",
-    "gravel",
-    "immunohistochemistry",
-)
+_NOT_NATURAL = ("hubble_deep_field", "retina", "page", "text")
+NATURAL_TRAIN_PHOTOGRAPHS = tuple(name for name in TRAIN_PHOTOGRAPHS if name not in _NOT_NATURAL)
 # name -> file in skimage/data (the files skimage.data.<name>() reads, without its download path)
 _FILES = {
     "astronaut": "astronaut.png",
