@@ -1,10 +1,10 @@
-"""The per-step products of an LSTM layer, whole against cut into column blocks (CPU time, one thread).
+"""The per-step products of an LSTM layer, whole against cut into blocks (CPU time, one thread).
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/lstm_products.py [--batch 32] [--hidden 256] [--repeats 300]
 
 Forward, each step multiplies h (B, H) by the four blocks of W_hhᵀ (H, 4H); backward, the gate
 adjoints (B, 4H) by W_hh (4H, H). The fused LSTM (``mathdl.nn.functional.recurrent``) cuts both
-into column blocks of the width ``_column_block`` picks, each a product of at most 10⁶
+into the (rows, columns) blocks ``_product_blocks`` picks, each a product of at most 10⁶
 multiply-adds, which OpenBLAS's small-matrix kernels (AVX-512 CPUs) compute without first packing
 both operands. Printed per product: microseconds per call and GFLOP/s whole and cut, and the
 1024³ GEMM rate measured in the same process (best of five runs of ``--repeats`` calls each).
@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from mathdl.nn.functional.recurrent import _column_block
+from mathdl.nn.functional.recurrent import _product_blocks
 
 
 def best_time(function, repeats):
@@ -37,27 +37,27 @@ def products(batch, hidden, rng):
     w_hh = rng.standard_normal((4 * hidden, hidden)).astype(np.float32)
     w_blocks = np.ascontiguousarray(w_hh.reshape(4, hidden, hidden).transpose(0, 2, 1))
     gates = np.empty((4, batch, hidden), np.float32)
-    width = _column_block(batch, hidden, hidden)
-    w_cut = np.ascontiguousarray(w_hh.reshape(4, hidden // width, width, hidden).transpose(0, 1, 3, 2))
-    gates_cut = gates.reshape(4, batch, hidden // width, width).transpose(0, 2, 1, 3)
+    m, n = _product_blocks(batch, hidden, hidden)
+    w_cut = np.ascontiguousarray(w_hh.reshape(4, hidden // n, n, hidden).transpose(0, 1, 3, 2))
+    h_cut = h.reshape(batch // m, 1, 1, m, hidden)
+    gates_cut = gates.reshape(4, batch // m, m, hidden // n, n).transpose(1, 0, 3, 2, 4)
     dh = np.empty((batch, hidden), np.float32)
-    back_width = _column_block(batch, 4 * hidden, hidden)
-    w_back = np.ascontiguousarray(
-        w_hh.reshape(4 * hidden, hidden // back_width, back_width).transpose(1, 0, 2)
-    )
-    dh_cut = dh.reshape(batch, hidden // back_width, back_width).transpose(1, 0, 2)
+    back_m, back_n = _product_blocks(batch, 4 * hidden, hidden)
+    w_back = np.ascontiguousarray(w_hh.reshape(4 * hidden, hidden // back_n, back_n).transpose(1, 0, 2))
+    adjoints_cut = adjoints.reshape(batch // back_m, 1, back_m, 4 * hidden)
+    dh_cut = dh.reshape(batch // back_m, back_m, hidden // back_n, back_n).transpose(0, 2, 1, 3)
     flops = 2 * batch * hidden * 4 * hidden
     return [
         (
-            f"forward  h·W_hhᵀ, blocks of {width}",
+            f"forward  h·W_hhᵀ, {m} × {n} blocks",
             lambda: np.matmul(h, w_blocks, out=gates),
-            lambda: np.matmul(h, w_cut, out=gates_cut),
+            lambda: np.matmul(h_cut, w_cut, out=gates_cut),
             flops,
         ),
         (
-            f"backward δ·W_hh, blocks of {back_width}",
+            f"backward δ·W_hh, {back_m} × {back_n} blocks",
             lambda: np.matmul(adjoints, w_hh, out=dh),
-            lambda: np.matmul(adjoints, w_back, out=dh_cut),
+            lambda: np.matmul(adjoints_cut, w_back, out=dh_cut),
             flops,
         ),
     ]

@@ -35,21 +35,25 @@ _empty = workspace.activation
 # OpenBLAS (the BLAS of NumPy's wheels) runs a product of m×k by k×n with m·n·k ≤ 10⁶ through its
 # small-matrix kernels on AVX-512 CPUs, which read both operands in place; a larger product first
 # packs both operands, and a recurrence's per-step product (B×H by H×4H, or B×4H by 4H×H) is
-# mostly that packing of all of W_hh for a few rows. Cut into column blocks under that size, the
-# step's products ran about 1.3× faster (benchmarks/lstm_products.py).
+# mostly that packing of all of W_hh for a few rows. Cut into blocks under that size, the step's
+# products ran about 1.3× faster (benchmarks/lstm_products.py).
 _SMALL_PRODUCT = 10**6
-_NARROWEST_BLOCK = 16  # narrower blocks measured slower than no cutting at all
 _FACTOR_STEPS = 8  # steps whose backward factors are computed together (arrays still in cache)
 
 
-def _column_block(rows, inner, width):
-    """The width n of the column blocks that a (rows, inner) × (inner, width) product is cut into:
-    the widest divisor of ``width`` from ``_NARROWEST_BLOCK`` on with rows·inner·n ≤
-    ``_SMALL_PRODUCT``, or ``width`` itself (one block) if there is none."""
-    for n in range(width, _NARROWEST_BLOCK - 1, -1):
-        if width % n == 0 and rows * inner * n <= _SMALL_PRODUCT:
-            return n
-    return width
+def _product_blocks(rows, inner, width):
+    """The blocks (m, n) that a (rows, inner) × (inner, width) product is cut into: n the widest
+    divisor of ``width`` up to 64, from 16 on, for which some divisor m of ``rows`` from
+    min(8, rows) on has m·inner·n ≤ ``_SMALL_PRODUCT``, and m the largest such; the whole product
+    if there is none. (Measured on (32, 1024) × (1024, 256): 8 × 64 blocks 148 µs, 16 × 32 155,
+    32 × 16 158, 2 × 256 248; columns narrower than 16 or wider than 64 were slower.)"""
+    for n in range(min(width, 64), 15, -1):
+        if width % n:
+            continue
+        for m in range(rows, min(8, rows) - 1, -1):
+            if rows % m == 0 and m * inner * n <= _SMALL_PRODUCT:
+                return m, n
+    return rows, width
 
 
 def release_buffers():
@@ -275,13 +279,13 @@ def _lstm_forward(function, xw, h0, c0, w_hh):
     buffer from the cache (so the buffer stays out of the cache's hands until the backward pass
     drops ``saved``)."""
     steps, _, batch, hidden = xw.shape
-    # h W_kᵀ for the four blocks W_k of W_hh, cut into column blocks (``_column_block``): the
-    # products' (H, n) operands, written into each step's (4, B, H) gates through strided views
-    width = _column_block(batch, hidden, hidden)
-    w_blocks = _empty((4, hidden // width, hidden, width), xw.dtype)
-    np.copyto(w_blocks, w_hh.reshape(4, hidden // width, width, hidden).transpose(0, 1, 3, 2))
+    # h W_kᵀ for the four blocks W_k of W_hh, cut into (m, n) blocks (``_product_blocks``): rows
+    # of h times (H, n) operands, written into each step's (4, B, H) gates through strided views
+    m, n = _product_blocks(batch, hidden, hidden)
+    w_blocks = _empty((4, hidden // n, hidden, n), xw.dtype)
+    np.copyto(w_blocks, w_hh.reshape(4, hidden // n, n, hidden).transpose(0, 1, 3, 2))
     gates = _empty((steps, 4, batch, hidden), xw.dtype)  # activated i, f, g, o
-    products = gates.reshape(steps, 4, batch, hidden // width, width).transpose(0, 1, 3, 2, 4)
+    products = gates.reshape(steps, 4, batch // m, m, hidden // n, n).transpose(0, 2, 1, 4, 3, 5)
     hs = _empty((steps + 1, batch, hidden), xw.dtype)  # (its hs[1:] is the output)
     cs = _empty((steps + 1, batch, hidden), xw.dtype)
     tanh_c = _empty((steps, batch, hidden), xw.dtype)
@@ -290,9 +294,10 @@ def _lstm_forward(function, xw, h0, c0, w_hh):
     scale, shift = _gate_constants(xw.dtype)
     keep, first = grad_mode.is_grad_enabled(), 0
     hs[0], cs[0] = h0, c0
+    h_rows = hs.reshape(steps + 1, batch // m, 1, 1, m, hidden)
     for t in range(steps):
         a = gates[t]
-        np.matmul(hs[t], w_blocks, out=products[t])
+        np.matmul(h_rows[t], w_blocks, out=products[t])
         np.add(a, xw[t], out=a)
         _activate_gates(a, scale, shift)
         i, f, g, o = a
@@ -345,17 +350,18 @@ def _lstm_bptt(saved, w_hh, g_out, g_h, g_c, d_xw):
     ∂L/∂W_hh."""
     factors, hs, forget, carry = saved
     steps, _, batch, hidden = factors.shape
-    width = _column_block(batch, 4 * hidden, hidden)  # δ_t W_hh in column blocks of ∂L/∂h
-    w_blocks = _empty((hidden // width, 4 * hidden, width), factors.dtype)
-    np.copyto(w_blocks, w_hh.reshape(4 * hidden, hidden // width, width).transpose(1, 0, 2))
+    m, n = _product_blocks(batch, 4 * hidden, hidden)  # δ_t W_hh in (m, n) blocks of ∂L/∂h
+    w_blocks = _empty((hidden // n, 4 * hidden, n), factors.dtype)
+    np.copyto(w_blocks, w_hh.reshape(4 * hidden, hidden // n, n).transpose(1, 0, 2))
     gy = g_out.array
     d4 = np.empty((4, batch, hidden), dtype=factors.dtype)  # one step's gate adjoints
     d_cell_gates, d_o, rows = d4[:3], d4[3], d4.transpose(1, 0, 2)
     scratch = np.empty((batch, hidden), dtype=factors.dtype)
     dh = g_h.array.astype(factors.dtype, copy=True)
     dc = g_c.array.astype(factors.dtype, copy=True)
-    dh_blocks = dh.reshape(batch, hidden // width, width).transpose(1, 0, 2)
+    dh_blocks = dh.reshape(batch // m, m, hidden // n, n).transpose(0, 2, 1, 3)
     d_rows = d_xw.reshape(steps, batch, 4, hidden)
+    row_blocks = d_xw.reshape(steps, batch // m, 1, m, 4 * hidden)
     for t in range(steps - 1, -1, -1):
         dh += gy[t]
         np.multiply(dh, carry[t], out=scratch)  # c̄ += h̄ ⊙ o ⊙ (1 − tanh² c)
@@ -364,7 +370,7 @@ def _lstm_bptt(saved, w_hh, g_out, g_h, g_c, d_xw):
         np.multiply(factors[t, 3], dh, out=d_o)
         dc *= forget[t]
         np.copyto(d_rows[t], rows)
-        np.matmul(d_xw[t], w_blocks, out=dh_blocks)
+        np.matmul(row_blocks[t], w_blocks, out=dh_blocks)
     d_w = d_xw.reshape(-1, 4 * hidden).T @ hs[:-1].reshape(-1, hidden)
     return dh, dc, d_w
 
