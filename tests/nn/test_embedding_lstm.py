@@ -157,3 +157,11 @@ def test_bad_embedding_arguments_raise_clear_errors(rng):
         lstm(np.full((3, 2), 6), embedding=embedding)
     with pytest.raises(ValueError, match=r"expected indices \(T, B\)"):
         lstm(np.zeros((3, 2, 1), dtype=np.int64), embedding=embedding)
+
+
+def test_the_op_rejects_indices_outside_its_table():
+    e, w_ih, w_hh, state = md.ones(3, 4), md.ones(8, 4), md.ones(8, 2), md.zeros(2, 2)
+    with pytest.raises(ValueError, match=r"indices must lie in \[0, 3\)"):
+        EmbeddingLSTMSequence(np.array([[0, 3]]))(e, w_ih, state, state, w_hh)
+    with pytest.raises(ValueError, match=r"indices must lie in \[0, 3\)"):
+        EmbeddingLSTMSequence(np.array([[-1, 2]]))(e, w_ih, state, state, w_hh)

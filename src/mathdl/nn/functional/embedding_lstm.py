@@ -62,8 +62,13 @@ class EmbeddingLSTMSequence(Function):
         rows = np.matmul(table, w_ih.reshape(4, hidden, features).transpose(0, 2, 1))
         if bias is not None:
             rows += bias.reshape(4, 1, hidden)
+        if self.ids.size and (self.ids.min() < 0 or self.ids.max() >= len(table)):
+            raise ValueError(
+                f"EmbeddingLSTMSequence: indices must lie in [0, {len(table)}) for a table of {len(table)} rows"
+            )
         xw = _empty((4, steps, batch, hidden), table.dtype)
-        np.take(rows, self.ids.reshape(-1), axis=1, out=xw.reshape(4, steps * batch, hidden))
+        # (mode="raise", the default, would first gather into a temporary as large as xw)
+        np.take(rows, self.ids.reshape(-1), axis=1, out=xw.reshape(4, steps * batch, hidden), mode="clip")
         return _lstm_forward(self, xw.transpose(1, 0, 2, 3), h0, c0, w_hh)
 
     def backward(self, g_out, g_h, g_c):
