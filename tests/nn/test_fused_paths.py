@@ -9,6 +9,7 @@ import pytest
 import mathdl as md
 from mathdl.autograd.gradcheck_cases import CASES
 from mathdl.nn.functional.attention import PackedSelfAttention, ScaledDotProductAttention
+from mathdl.nn.functional.embedding_lstm import EmbeddingLSTMSequence
 from mathdl.nn.functional.layer_norm_linear import LayerNormLinearFunction
 from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction, LinearResidualFunction
 from mathdl.nn.functional.loss import CrossEntropy, SoftCrossEntropy
@@ -28,6 +29,7 @@ FUSED = {
     RNNSequence,
     LSTMSequence,
     LSTMProjectedSequence,
+    EmbeddingLSTMSequence,
     GRUSequence,
     SequenceCrossEntropy,
     ScaledDotProductAttention,

@@ -249,3 +249,32 @@ def test_release_buffers_empties_the_cache(rng, monkeypatch):
     assert len(workspace._pool()) > 0
     assert release_buffers() > 0
     assert len(workspace._pool()) == 0 and release_buffers() == 0
+
+
+def test_product_blocks_for_the_step_products():
+    from mathdl.nn.functional.recurrent import _product_blocks
+
+    assert _product_blocks(32, 256, 256) == (32, 64)  # h W_hhᵀ: all rows, 64-column blocks
+    assert _product_blocks(32, 1024, 256) == (8, 64)  # δ W_hh: 8 rows of 1024 fit with 64 columns
+    assert _product_blocks(64, 2048, 512) == (8, 32)
+    assert _product_blocks(3, 40, 100) == (3, 50)  # widest divisor of H up to 64
+    assert _product_blocks(32, 508, 127) == (32, 127)  # no divisor in [16, 64]: whole
+    assert _product_blocks(2, 6, 6) == (2, 6)  # below 16 columns: whole
+
+
+@pytest.mark.parametrize("small_product", [2**12, 2**14])  # cuts the forward's, then BPTT's products
+def test_lstm_products_cut_into_blocks_give_the_whole_products_result(
+    float64, rng, monkeypatch, small_product
+):
+    from mathdl.nn.functional import recurrent
+
+    lstm = LSTM(8, 32, num_layers=2)
+    x = md.tensor(rng.standard_normal((5, 16, 8)))
+    whole_loss, whole = _lstm_step(lstm, x)
+    monkeypatch.setattr(recurrent, "_SMALL_PRODUCT", small_product)
+    blocks = [recurrent._product_blocks(16, 32, 32), recurrent._product_blocks(16, 128, 32)]
+    assert blocks != [(16, 32), (16, 32)]
+    loss, cut = _lstm_step(lstm, x)
+    np.testing.assert_allclose(loss.item(), whole_loss.item(), rtol=1e-13)
+    for a, b in zip(cut, whole):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)

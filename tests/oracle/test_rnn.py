@@ -133,3 +133,32 @@ def test_random_shapes_match_torch(torch):
         assert_grads_match(reference, module)
 
     check()
+
+
+@pytest.mark.parametrize("padding_idx, bidirectional", [(None, False), (3, True)])
+def test_lstm_reading_an_embedding_matches_torch(torch, float64, rng, padding_idx, bidirectional):
+    """``lstm(ids, embedding=emb)`` (the first layer's op reads the table's rows: the fused
+    EmbeddingLSTMSequence at these sizes) against torch's Embedding followed by its LSTM."""
+    from mathdl.nn.functional.embedding_lstm import fuses_embedding
+    from mathdl.nn.layers.embedding import Embedding
+
+    torch.manual_seed(0)
+    t_embedding = torch.nn.Embedding(8, 5, padding_idx=padding_idx, dtype=torch.float64)
+    t_lstm = torch.nn.LSTM(
+        5, 6, num_layers=2, batch_first=True, bidirectional=bidirectional, dtype=torch.float64
+    )
+    embedding = Embedding(8, 5, padding_idx=padding_idx)
+    lstm = LSTM(5, 6, num_layers=2, batch_first=True, bidirectional=bidirectional)
+    copy_weights(t_embedding, embedding)
+    copy_weights(t_lstm, lstm)
+    ids = rng.integers(0, 8, (4, 7))
+    assert fuses_embedding(8, 5, 7, 4)
+    t_out, (t_h, t_c) = t_lstm(t_embedding(torch.tensor(ids)))
+    m_out, (m_h, m_c) = lstm(ids, embedding=embedding)
+    for m, t in ((m_out, t_out), (m_h, t_h), (m_c, t_c)):
+        np.testing.assert_allclose(m.array, t.detach().numpy(), atol=1e-6)
+    weights = rng.standard_normal(m_out.shape)
+    ((t_out * torch.tensor(weights)).sum() + (t_h * t_c).sum()).backward()
+    ((m_out * md.tensor(weights)).sum() + (m_h * m_c).sum()).backward()
+    assert_grads_match(t_embedding, embedding)
+    assert_grads_match(t_lstm, lstm)

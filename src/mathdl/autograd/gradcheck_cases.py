@@ -27,6 +27,7 @@ from mathdl.nn.functional.attention import (
     SplitHeads,
     split_heads,
 )
+from mathdl.nn.functional.embedding_lstm import EmbeddingLSTMSequence
 from mathdl.nn.functional.layer_norm_linear import LayerNormLinearFunction
 from mathdl.nn.functional.linear import LinearFunction, LinearReLUFunction, LinearResidualFunction
 from mathdl.nn.functional.loss import (
@@ -71,6 +72,9 @@ from mathdl.ops.special import Ndtri
 
 MASK = np.array([[True, False, True], [False, True, False]])
 LABELS = np.array([2, 0, 1, 2])
+EMBEDDED_IDS = np.array(
+    [[0, 3], [1, 1], [3, 2]]
+)  # (T, B) indices into a 4-row table (row 2 read once, 1 twice)
 
 
 def _tnn():
@@ -315,6 +319,7 @@ CASES = [
     row(RNNSequence, "rnn sequence", "h_t = tanh(xw_t + h W^T)", [normal((3, 2, 4)), normal((2, 4)), normal((4, 4), 0.5)], lambda xw, h, w: RNNSequence()(xw, h, w), lambda xw, h, w: _rnn_torch(xw, h, w, lambda a, h, w: T().tanh(a + h @ w.T))),
     row(LSTMSequence, "lstm sequence", "c_t = f c + i g, h_t = o tanh c_t", [normal((3, 2, 8)), normal((2, 2)), normal((2, 2)), normal((8, 2), 0.5)], lambda xw, h, c, w: LSTMSequence()(xw, h, c, w), _lstm_torch),
     row(LSTMProjectedSequence, "lstm sequence (projection inside)", "xw = x W_ih^T + b, then the LSTM", [normal((3, 2, 5)), normal((8, 5), 0.5), normal((2, 2)), normal((2, 2)), normal((8, 2), 0.5), normal((8,))], lambda x, wi, h, c, w, b: LSTMProjectedSequence()(x, wi, h, c, w, b), lambda x, wi, h, c, w, b: _lstm_torch(x @ wi.T + b, h, c, w)),
+    row(EmbeddingLSTMSequence, "lstm sequence (embedding rows as input)", "xw = (E W_ih^T + b)[ids], then the LSTM", [normal((4, 5)), normal((8, 5), 0.5), normal((2, 2)), normal((2, 2)), normal((8, 2), 0.5), normal((8,))], lambda e, wi, h, c, w, b: EmbeddingLSTMSequence(EMBEDDED_IDS)(e, wi, h, c, w, b), lambda e, wi, h, c, w, b: _lstm_torch(_tnn().embedding(T().tensor(EMBEDDED_IDS), e) @ wi.T + b, h, c, w)),
     row(GRUSequence, "gru sequence", "h_t = (1 - z) n + z h", [normal((3, 2, 6)), normal((2, 2)), normal((6, 2), 0.5), normal((6,))], lambda xw, h, w, b: GRUSequence()(xw, h, w, b), _gru_torch),
     row(ScaledDotProductAttention, "scaled_dot_product_attention", "O = softmax(Q K^T s + M) V", [normal((2, 3, 4)), normal((2, 5, 4)), normal((2, 5, 3))], F.scaled_dot_product_attention, lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v)),
     row(ScaledDotProductAttention, "scaled_dot_product_attention (causal)", "M_ij = -inf for j > i", [normal((2, 4, 3)), normal((2, 4, 3)), normal((2, 4, 2))], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), lambda q, k, v: _tnn().scaled_dot_product_attention(q, k, v, is_causal=True)),

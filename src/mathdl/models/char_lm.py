@@ -61,7 +61,7 @@ class CharRNNLM(Module):
         self.decoder = Linear(hidden_size, vocab_size)
 
     def forward(self, ids, state=None):
-        out, state = self.rnn(self.embedding(ids), state)
+        out, state = self.rnn(ids, state, embedding=self.embedding)  # (the LSTM reads E's rows itself)
         return self.decoder(self.dropout(out)), state
 
     @staticmethod

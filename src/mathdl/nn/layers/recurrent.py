@@ -41,6 +41,7 @@ import numpy as np
 from mathdl import backend, ops
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.activation import dropout
+from mathdl.nn.functional.embedding_lstm import EmbeddingLSTMSequence, fuses_embedding
 from mathdl.nn.functional.linear import linear
 from mathdl.nn.functional.recurrent import (  # noqa: E402,F401  (the ops' one home; names kept here)
     _GATES,
@@ -52,12 +53,26 @@ from mathdl.nn.functional.recurrent import (  # noqa: E402,F401  (the ops' one h
     lstm_step,
     rnn_step,
 )
+from mathdl.nn.functional.sparse import _index_array, renormalize_rows_
+from mathdl.nn.layers.embedding import Embedding
 from mathdl.nn.module import Module
 from mathdl.nn.parameter import Parameter
 from mathdl.random import generator
 
 
 # ----- modules ---------------------------------------------------------------------------------
+class _Lookup:
+    """A first layer's input given as rows of an embedding table, x = weight[ids] with ids (T, B)
+    (``RNNBase.forward`` with ``embedding=``), so that the LSTM's op reads the table itself."""
+
+    def __init__(self, ids, weight, padding_idx):
+        self.ids, self.weight, self.padding_idx = ids, weight, padding_idx
+        self.shape, self.dtype = ids.shape + (weight.shape[1],), weight.dtype
+
+    def __getitem__(self, steps):  # x[::-1]: the reverse direction's input
+        return _Lookup(self.ids[steps], self.weight, self.padding_idx)
+
+
 def _check_size(value, name, where, minimum=1):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
@@ -174,6 +189,9 @@ class RNNBase(Module):
         bias = None
         if self.bias:  # one fused x W_ihᵀ + b (the GRU keeps b_hh inside r ⊙ (W_hn h + b_hn))
             bias = params[2] if self.mode == "GRU" else params[2] + params[3]
+        if isinstance(x, _Lookup):  # x = E[ids]: the projection from E's rows (embedding_lstm.py)
+            inputs = (x.weight, w_ih, h0, c0, w_hh) + ((bias,) if bias is not None else ())
+            return EmbeddingLSTMSequence(x.ids, x.padding_idx)(*inputs)
         if self.mode == "LSTM":  # the projection inside the op (its xw and ∂L/∂xw stay internal)
             inputs = (x, w_ih, h0, c0, w_hh) + ((bias,) if bias is not None else ())
             return LSTMProjectedSequence()(*inputs)
@@ -183,19 +201,46 @@ class RNNBase(Module):
             return GRUSequence()(xw, h0, w_hh, b_hh) + (None,)
         return RNNSequence("tanh" if self.mode == "RNN_TANH" else "relu")(xw, h0, w_hh) + (None,)
 
-    def forward(self, input, hx=None):
+    def _time_major(self, input, embedding):
+        """The input as (T, B, I) — or, read inside an LSTM's first op, as a ``_Lookup`` — and
+        whether it was unbatched."""
+        if embedding is None:
+            self._check_input(input)
+            unbatched = input.ndim == 2
+            if unbatched:
+                return ops.unsqueeze(input, 1), True
+            return (ops.swapaxes(input, 0, 1) if self.batch_first else input), False
+        where = type(self).__name__
+        if not isinstance(embedding, Embedding):
+            raise TypeError(f"{where}: embedding must be an nn.Embedding, got {type(embedding).__name__}")
+        if embedding.embedding_dim != self.input_size:
+            raise ValueError(
+                f"{where}: the embedding's vectors have {embedding.embedding_dim} features, "
+                f"expected input_size={self.input_size}"
+            )
+        ids = _index_array(input, embedding.num_embeddings, where)
+        if ids.ndim not in (1, 2):
+            raise ValueError(
+                f"{where}: expected indices (T, B), (B, T) or (T,) with embedding=, got shape {ids.shape}"
+            )
+        unbatched = ids.ndim == 1
+        ids = ids[:, None] if unbatched else (ids.T if self.batch_first else ids)
+        if self.mode != "LSTM" or not fuses_embedding(*embedding.weight.shape, *ids.shape):
+            return self._time_major(embedding(input), None)
+        if embedding.max_norm is not None:  # (what Embedding.forward does before its lookup)
+            renormalize_rows_(embedding.weight, ids, float(embedding.max_norm), embedding.norm_type)
+        return _Lookup(ids, embedding.weight, embedding.padding_idx), unbatched
+
+    def forward(self, input, hx=None, embedding=None):
         """Run the layers over the sequence. Returns ``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``).
 
         output: (T, B, D·H) ((B, T, D·H) with batch_first; (T, D·H) unbatched);
         h_n, c_n: (num_layers·D, B, H) ((num_layers·D, H) unbatched), whatever ``batch_first``.
+        ``embedding``: an ``nn.Embedding``; ``input`` is then integer indices ((T, B), (B, T) with
+        batch_first, or (T,)) and the result that of ``self(embedding(input), hx)``. An LSTM reads
+        the table's rows inside its first layer's op when that is less work (``fuses_embedding``).
         """
-        self._check_input(input)
-        unbatched = input.ndim == 2
-        x = (
-            ops.unsqueeze(input, 1)
-            if unbatched
-            else (ops.swapaxes(input, 0, 1) if self.batch_first else input)
-        )
+        x, unbatched = self._time_major(input, embedding)
         batch = x.shape[1]
         states = self._initial_states(hx, batch, unbatched, x.dtype)
         if any(s.dtype != x.dtype for s in states) or any(p.dtype != x.dtype for p in self.parameters()):
