@@ -128,7 +128,7 @@ class RNNSequence(Function):
 
     def forward(self, xw, h0, w_hh):
         steps = xw.shape[0]
-        hs = np.empty((steps + 1,) + h0.shape, dtype=xw.dtype)
+        hs = _empty((steps + 1,) + h0.shape, xw.dtype)
         hs[0] = h0
         for t in range(steps):
             a = hs[t + 1]
@@ -148,7 +148,7 @@ class RNNSequence(Function):
             )
         hs, w_hh = self.hs, self.inputs[2].array
         gy = g_out.array
-        delta = np.empty(gy.shape, dtype=hs.dtype)
+        delta = _empty(gy.shape, hs.dtype)
         dh = g_last.array.astype(hs.dtype, copy=True)
         for t in range(gy.shape[0] - 1, -1, -1):
             dh += gy[t]
@@ -357,9 +357,9 @@ class GRUSequence(Function):
     def forward(self, xw, h0, w_hh, b_hh):
         steps, batch, three_h = xw.shape
         hidden = three_h // 3
-        gates = np.empty_like(xw)
-        hw_n = np.empty((steps, batch, hidden), dtype=xw.dtype)
-        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
+        gates = _empty(xw.shape, xw.dtype)
+        hw_n = _empty((steps, batch, hidden), xw.dtype)
+        hs = _empty((steps + 1, batch, hidden), xw.dtype)
         hs[0] = h0
         hw = np.empty((batch, three_h), dtype=xw.dtype)
         for t in range(steps):
@@ -387,8 +387,8 @@ class GRUSequence(Function):
         w_hh = self.inputs[2].array
         hidden = hs.shape[-1]
         gy = g_out.array
-        d_x = np.empty_like(gates)
-        d_hw = np.empty_like(gates)
+        d_x = _empty(gates.shape, gates.dtype)
+        d_hw = _empty(gates.shape, gates.dtype)
         dh = g_h.array.astype(gates.dtype, copy=True)
         for t in range(gates.shape[0] - 1, -1, -1):
             dh += gy[t]
