@@ -77,7 +77,7 @@ def test_smaller_request_is_a_view_of_a_larger_free_buffer():
     big = _get((1000,), np.float64)  # 8000 bytes
     address, buffer = big.ctypes.data, _buffer_id(big)
     del big
-    small = _get((7, 3, 80), np.float32)  # 6720 bytes: 8000 / 6720 ≤ FIT
+    small = _get((7, 3, 80), np.float32)  # 6720 bytes: 8000 / 6720 < 1.25 ≤ FIT
     assert small.shape == (7, 3, 80) and small.dtype == np.float32 and small.flags.c_contiguous
     assert small.ctypes.data == address and _buffer_id(small) == buffer
     small[...] = 2.5  # every element is writable and its own
@@ -87,15 +87,17 @@ def test_smaller_request_is_a_view_of_a_larger_free_buffer():
 
 def test_best_fit_and_no_buffer_much_bigger_than_the_request():
     workspace.clear()
-    held = [_get((n,)) for n in (6000, 5000, 20000)]  # float32 elements
+    request = 4800  # float32 elements
+    sizes = (int(request * workspace.FIT), 5000, int(request * workspace.FIT) + 1)
+    held = [_get((n,)) for n in sizes]
     buffers = [_buffer_id(a) for a in held]
     del held
-    got = _get((4800,))
+    got = _get((request,))
     assert _buffer_id(got) == buffers[1]  # the smallest that fits, not the newest or the biggest
-    other = _get((4800,))
-    assert _buffer_id(other) == buffers[0]  # 6000 / 4800 = FIT: still fits
-    third = _get((4800,))
-    assert _buffer_id(third) not in buffers  # 20000 is more than FIT × 4800: a new buffer
+    other = _get((request,))
+    assert _buffer_id(other) == buffers[0]  # FIT times as big: still fits
+    third = _get((request,))
+    assert _buffer_id(third) not in buffers  # more than FIT times as big: a new buffer
     assert len(workspace._pool()) == 4
     workspace.clear()
 

@@ -45,8 +45,9 @@ MIN_BYTES = 2**22
 MAX_CACHED_BYTES = 2**27
 # A request is served by the smallest free buffer of its size up to FIT times it (a view of the
 # buffer's first bytes), so arrays of nearby sizes share buffers instead of each size keeping its
-# own; a buffer much bigger than the request stays for a request its size.
-FIT = 1.25
+# own (a transformer's (B, L, 3E) gradient fits a free (B, L, 4E) buffer); a buffer much bigger
+# than the request stays for a request its size (at 4× an LSTM LM kept 6 MiB more).
+FIT = 1.5
 # Activations and their gradients (an LSTM's cells and outputs, a transformer's (tokens, features)
 # arrays) are 1–4 MiB at typical sizes, and fresh blocks of that size were page-faulted in every
 # step: the layers that make them ask the cache from this size on (``activation``).
