@@ -99,6 +99,8 @@ def test_best_fit_and_no_buffer_much_bigger_than_the_request():
     third = _get((request,))
     assert _buffer_id(third) not in buffers  # more than FIT times as big: a new buffer
     assert len(workspace._pool()) == 4
+    nothing = workspace.empty((0, 3), np.float32, min_bytes=0)  # no bytes: no buffer taken
+    assert nothing.shape == (0, 3) and nothing.base is None and len(workspace._pool()) == 4
     workspace.clear()
 
 
