@@ -142,9 +142,10 @@ def test_cap_forgets_least_recently_used_buffers_free_ones_first(monkeypatch):
     assert sum(buffer.nbytes for buffer in pool) <= workspace.MAX_CACHED_BYTES
     held[...], x[...], y[...] = 1.0, 2.0, 3.0  # a forgotten buffer in use stays its holder's
     assert np.all(held == 1.0) and np.all(x == 2.0)
-    del held
+    del held  # forgotten while in use: freed now, not cached, so z gets a new buffer
     z = _get(shape)
-    assert _buffer_id(z) not in ids.values() and not np.shares_memory(z, x)
+    assert not np.shares_memory(z, x) and not np.shares_memory(z, y)
+    assert [id(buffer) for buffer in workspace._pool()] == [_buffer_id(y), _buffer_id(z)]
     big = _get((2**16,))  # 256 KiB, more than the cap: a plain np.empty
     assert _buffer_id(big) not in {id(buffer) for buffer in workspace._pool()}
     workspace.clear()
