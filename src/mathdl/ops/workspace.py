@@ -90,6 +90,8 @@ def _best_fit(pool, nbytes):
     for index in range(len(pool) - 1, -1, -1):
         size = pool[index].nbytes
         if nbytes <= size <= limit and (best is None or size < pool[best].nbytes) and _is_free(pool, index):
+            if size == nbytes:
+                return index  # nothing fits better
             best = index
     return best
 
