@@ -1,6 +1,6 @@
 """Peak memory of one training step, mathdl against PyTorch (CPU), each side in its own process.
 
-    python benchmarks/memory.py [--quick] [--json out.json]
+    python benchmarks/memory.py [--quick] [--json out.json] [--gru-rnn]
 
 For every workload (the steps of benchmarks/char_lstm.py, transformer_lm.py and cnn_lenet.py) and
 every side, a fresh Python process builds the model and its data, reads its resident set size
@@ -20,7 +20,8 @@ Both sides allocate through glibc's malloc (NumPy's data and PyTorch's CPU tenso
 RSS follows what is live rather than what the allocator keeps for later, the processes run with
 every block above 64 KiB mapped on its own and returned when freed (``MALLOC_MMAP_THRESHOLD_=65536``,
 ``MALLOC_TRIM_THRESHOLD_=0``): the same policy for both sides.
-Target: mathdl ≤ 1.2× PyTorch for every workload.
+Target: mathdl ≤ 1.2× PyTorch for every workload. ``--gru-rnn`` also measures the LSTM LM with GRU
+or tanh-RNN layers (``benchmarks/step_ab.py``'s char_gru and char_rnn steps), mathdl only.
 """
 
 import gc
@@ -37,6 +38,8 @@ WORKLOADS = {
     "Small CNN step": ("cnn_lenet", {"which": "small_cnn"}),
     "LeNet step": ("cnn_lenet", {"which": "lenet"}),
 }
+# Workloads without a PyTorch side (--gru-rnn): step_ab.build_step's name of each.
+MATHDL_ONLY = {"GRU LM step": "char_gru", "RNN LM step": "char_rnn"}
 
 
 def _status_kib(field):
@@ -73,6 +76,10 @@ def step_peak_bytes(step, warmup=2, steps=3):
 
 
 def measure_in_this_process(workload, side):
+    if workload in MATHDL_ONLY:
+        import step_ab
+
+        return step_peak_bytes(step_ab.build_step(MATHDL_ONLY[workload], side))
     module_name, options = WORKLOADS[workload]
     module = __import__(module_name)
     if side != "mathdl":
@@ -104,6 +111,7 @@ def main(argv=None):
     parser = harness.parser(__doc__.splitlines()[0])
     parser.add_argument("--measure", default=None, help=argparse_hidden())
     parser.add_argument("--side", default=None, help=argparse_hidden())
+    parser.add_argument("--gru-rnn", action="store_true", help="also the GRU and RNN LM steps (mathdl only)")
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps({"bytes": measure_in_this_process(args.measure, args.side)}))
@@ -120,6 +128,12 @@ def main(argv=None):
             f"{rises['mathdl'] / 2**20:.1f} MiB, PyTorch {rises['pytorch'] / 2**20:.1f} MiB"
         )
         rows.append({"benchmark": workload, "peak_bytes": peaks, "step_rise_bytes": rises, "ratio": ratio})
+    for workload in MATHDL_ONLY if args.gru_rnn else ():
+        measured = measure_in_subprocess(workload, "mathdl")
+        print(
+            f"{workload}: training peak mathdl {measured['training'] / 2**20:.1f} MiB; "
+            f"step rise {measured['step'] / 2**20:.1f} MiB (no PyTorch side)"
+        )
     if args.json:
         payload = {"threads": 1, "quick": args.quick, "facts": harness.machine_facts(), "memory": rows}
         harness.write_atomic(args.json, json.dumps(payload, indent=1))

@@ -1,10 +1,12 @@
-"""A/B of a training step (the mathdl side of benchmarks/char_lstm.py or transformer_lm.py) between
-source trees: CPU time and minor page faults per step, alternating processes.
+"""A/B of a training step (the mathdl side of benchmarks/char_lstm.py, transformer_lm.py or
+cnn_lenet.py) between source trees: CPU time and minor page faults per step, alternating processes.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/step_ab.py --workload transformer_lm \\
         --side old=/tmp/main/src --side new=src [--rounds 6] [--steps 20] [--with-torch]
 
-``--workload`` is ``char_lstm`` (the LSTM LM step) or ``transformer_lm`` (the transformer LM step).
+``--workload`` is ``char_lstm`` (the LSTM LM step), ``char_gru`` or ``char_rnn`` (the same LM with
+GRU or tanh-RNN layers), ``transformer_lm`` (the transformer LM step), ``small_cnn`` or ``lenet``
+(the CNN steps).
 Each side is ``name=path[:NAME=VALUE,…]``: a fresh process (no PyTorch in it) imports mathdl from
 ``path`` (PYTHONPATH), with the given environment variables set (e.g. glibc's
 ``MALLOC_MMAP_THRESHOLD_``), builds the workload's ``build_mathdl`` step, runs warm-up steps,
@@ -12,7 +14,8 @@ then times ``--steps`` steps one by one with ``time.process_time`` (CPU time: th
 shared) and counts the minor page faults of each (``getrusage``'s ``ru_minflt``). The sides run
 in rotating order for ``--rounds`` rounds; reported per side, as medians over the rounds: each
 process's median step CPU time and its mean faults per step, and the side's CPU time over the
-first side's, paired round by round (median and range). ``--with-torch`` also builds the PyTorch step in
+first side's, paired round by round (median and range). ``--with-torch`` (not for char_gru or
+char_rnn, which have no PyTorch side) also builds the PyTorch step in
 each measured process and runs ten of its steps before every ten timed mathdl steps, as the
 workload's benchmark process does (PyTorch's allocations change where glibc puts the step's
 arrays, and so how many pages a step faults in).
@@ -27,7 +30,27 @@ import subprocess
 import sys
 import time
 
-WORKLOADS = ("char_lstm", "transformer_lm")
+WORKLOADS = ("char_lstm", "char_gru", "char_rnn", "transformer_lm", "small_cnn", "lenet")
+
+
+def build_step(workload, side):
+    """One side's step function of a workload (the benchmark modules' ``build``)."""
+    import char_lstm  # (imports harness first, which applies --threads)
+
+    if workload in ("small_cnn", "lenet"):
+        import cnn_lenet
+
+        return cnn_lenet.build(side, which=workload)
+    if workload in ("char_gru", "char_rnn"):
+        if side != "mathdl":
+            raise ValueError(f"step_ab: {workload} has no PyTorch side (drop --with-torch)")
+        vocab_size, batches = char_lstm.data()
+        char_lstm.md.manual_seed(0)
+        model = char_lstm.CharRNNLM(
+            vocab_size, char_lstm.EMBED, char_lstm.HIDDEN, char_lstm.LAYERS, cell=workload[len("char_") :]
+        )
+        return char_lstm.mathdl_lm_step(model, vocab_size, batches, char_lstm.LR)
+    return __import__(workload).build(side)
 
 
 def measure(workload, steps, warmup, with_torch):
@@ -38,12 +61,8 @@ def measure(workload, steps, warmup, with_torch):
         torch.set_num_threads(1)
         torch.set_num_interop_threads(1)
     sys.argv = [sys.argv[0], "--threads", "1"]
-    import char_lstm  # (imports harness first, which applies --threads)
-
-    module = __import__(workload)
-    vocab_size, batches = char_lstm.data()
-    step = module.build_mathdl(vocab_size, batches)
-    other = module.build("pytorch") if with_torch else None
+    step = build_step(workload, "mathdl")
+    other = build_step(workload, "pytorch") if with_torch else None
     for _ in range(warmup):
         step()
     times, faults = [], []
@@ -56,7 +75,7 @@ def measure(workload, steps, warmup, with_torch):
         step()
         times.append(time.process_time() - start)
         faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start_faults)
-    source = os.path.dirname(os.path.dirname(char_lstm.md.__file__))
+    source = os.path.dirname(os.path.dirname(sys.modules["mathdl"].__file__))
     return {
         "cpu": statistics.median(times),
         "faults": statistics.mean(faults),

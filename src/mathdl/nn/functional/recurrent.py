@@ -400,14 +400,17 @@ class GRUSequence(Function):
         n̄ = h̄ ⊙ (1 − z),  z̄ = h̄ ⊙ (h_{t−1} − n),  ā_n = n̄ ⊙ (1 − n²),  r̄ = ā_n ⊙ hw_n
         ∂L/∂xw_t = [r̄·r(1−r), z̄·z(1−z), ā_n],   ∂L/∂hw_t = [r̄·r(1−r), z̄·z(1−z), ā_n ⊙ r]
         h̄_{t−1} = h̄ ⊙ z + (∂L/∂hw_t) W_hh,   ∂L/∂W_hh = Σ_t (∂L/∂hw_t)ᵀ h_{t−1},   ∂L/∂b_hh = Σ_t ∂L/∂hw_t.
+
+    ∂L/∂hw_t's r and z blocks are ∂L/∂xw_t's, so only its n block, ā_n ⊙ r, is kept over the
+    sequence, (T, B, H) (the arrays over the sequence come from ``workspace.activation``).
     """
 
     def forward(self, xw, h0, w_hh, b_hh):
         steps, batch, three_h = xw.shape
         hidden = three_h // 3
-        gates = np.empty_like(xw)
-        hw_n = np.empty((steps, batch, hidden), dtype=xw.dtype)
-        hs = np.empty((steps + 1, batch, hidden), dtype=xw.dtype)
+        gates = _empty(xw.shape, xw.dtype)
+        hw_n = _empty((steps, batch, hidden), xw.dtype)
+        hs = _empty((steps + 1, batch, hidden), xw.dtype)
         hs[0] = h0
         hw = np.empty((batch, three_h), dtype=xw.dtype)
         for t in range(steps):
@@ -435,14 +438,15 @@ class GRUSequence(Function):
         w_hh = self.inputs[2].array
         hidden = hs.shape[-1]
         gy = g_out.array
-        d_x = np.empty_like(gates)
-        d_hw = np.empty_like(gates)
+        d_x = _empty(gates.shape, gates.dtype)
+        d_hw_n = _empty(gates.shape[:2] + (hidden,), gates.dtype)  # n block of ∂L/∂hw_t
+        dw = np.empty(gates.shape[1:], dtype=gates.dtype)  # one step's ∂L/∂hw_t
         dh = g_h.array.astype(gates.dtype, copy=True)
         for t in range(gates.shape[0] - 1, -1, -1):
             dh += gy[t]
             a = gates[t]
             r, z, n = a[:, :hidden], a[:, hidden : 2 * hidden], a[:, 2 * hidden :]
-            dx, dw = d_x[t], d_hw[t]
+            dx = d_x[t]
             d_an = dx[:, 2 * hidden :]
             np.multiply(dh, 1.0 - z, out=d_an)
             d_an *= 1.0 - n * n
@@ -454,10 +458,22 @@ class GRUSequence(Function):
             np.multiply(d_an, hw_n[t], out=d_r)
             d_r *= r * (1.0 - r)
             dw[:, : 2 * hidden] = dx[:, : 2 * hidden]
-            np.multiply(d_an, r, out=dw[:, 2 * hidden :])
+            np.multiply(d_an, r, out=d_hw_n[t])
+            dw[:, 2 * hidden :] = d_hw_n[t]
             dh = dh * z
             dh += dw @ w_hh
-        flat = d_hw.reshape(-1, 3 * hidden)
-        d_w = flat.T @ hs[:-1].reshape(-1, hidden)
-        d_b = flat.sum(axis=0)
+        d_w, d_b = _gru_hidden_weight_grads(d_x, d_hw_n, hs[:-1])
         return _wrap(d_x, False), _wrap(dh, False), _wrap(d_w, False), _wrap(d_b, False)
+
+
+def _gru_hidden_weight_grads(d_x, d_hw_n, h_prev):
+    """∂L/∂W_hh = Σ_t (∂L/∂hw_t)ᵀ h_{t−1} and ∂L/∂b_hh = Σ_t ∂L/∂hw_t, where ∂L/∂hw_t is
+    [∂L/∂xw_t's r and z blocks | d_hw_n[t]]."""
+    hidden = h_prev.shape[-1]
+    rz = d_x.reshape(-1, 3 * hidden)[:, : 2 * hidden]
+    n = d_hw_n.reshape(-1, hidden)
+    h_prev = h_prev.reshape(-1, hidden)
+    d_w = np.empty((3 * hidden, hidden), dtype=d_x.dtype)
+    np.matmul(rz.T, h_prev, out=d_w[: 2 * hidden])
+    np.matmul(n.T, h_prev, out=d_w[2 * hidden :])
+    return d_w, np.concatenate([rz.sum(axis=0), n.sum(axis=0)])
