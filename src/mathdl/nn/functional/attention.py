@@ -143,13 +143,26 @@ def _blocks(mask, length, source):
     return blocks
 
 
+def _transposed(x, keys):
+    """The first ``keys`` rows of x (…, S, d) transposed into a C-contiguous (…, d, keys) array
+    (from the workspace), the right-hand factor of Q Kᵀ and Ō Vᵀ. OpenBLAS multiplies the many
+    small matrices of attention about twice as fast when the right factor's rows are contiguous
+    than when it is a transposed view (measured on (32 × 32)(32 × 64) products); the copy costs
+    a fraction of that."""
+    part = x[..., :keys, :]
+    out = _empty(part.shape[:-2] + (part.shape[-1], keys), part.dtype)
+    np.copyto(out, np.swapaxes(part, -1, -2))
+    return out
+
+
 def _attention_forward(q, k, v, mask, scale, blocks, out):
     """Writes O = softmax(Q Kᵀ·s + M) V into ``out`` (…, L, d_v) block by block; returns the
     blocks of A, each (…, stop − start, keys) and contiguous (elementwise passes over a strided
     view of one (…, L, S) buffer cost several times more)."""
     weights, binary = [], mask is None or _zero_or_minus_inf(mask)  # (checked once, not per block)
+    k_t = _transposed(k, blocks[-1][2])
     for start, stop, keys in blocks:
-        scores = np.matmul(q[..., start:stop, :], np.swapaxes(k[..., :keys, :], -1, -2))
+        scores = np.matmul(q[..., start:stop, :], k_t[..., :keys])
         scores *= scale
         _masked_softmax_rows_(scores, None if mask is None else mask[..., start:stop, :keys], binary)
         np.matmul(scores, v[..., :keys, :], out=out[..., start:stop, :])
@@ -168,10 +181,11 @@ def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
     lead, seen = weights[-1].shape[:-2], blocks[-1][2]
     g_scores = _empty((max(a.size for a in weights),), weights[-1].dtype)
     share = _empty((math.prod(lead) * seen * max(q.shape[-1], v.shape[-1]),), g_scores.dtype)
+    v_t = _transposed(v, seen)
     for (start, stop, keys), a in reversed(list(zip(blocks, weights))):
         g_rows = g[..., start:stop, :]
         g_s = _scratch(g_scores, a.shape)
-        np.matmul(g_rows, np.swapaxes(v[..., :keys, :], -1, -2), out=g_s)  # Ā, then S̄ in place
+        np.matmul(g_rows, v_t[..., :keys], out=g_s)  # Ā, then S̄ in place
         g_s -= np.einsum("...ij,...ij->...i", g_s, a)[..., None]
         g_s *= a
         g_s *= scale

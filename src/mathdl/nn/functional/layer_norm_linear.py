@@ -23,7 +23,7 @@ import numpy as np
 from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
-from mathdl.nn.functional.linear import _empty, _matmul, linear, linear_relu
+from mathdl.nn.functional.linear import _empty, _matmul, linear, linear_relu, relu_
 from mathdl.nn.functional.normalization import layer_norm
 from mathdl.ops.blas_sums import sum_last, sum_leading
 
@@ -68,7 +68,7 @@ class LayerNormLinearFunction(Function):
         folded[:, -1] = weight @ beta + bias  # b' = W β + b
         y = _matmul(self.augmented, folded.T)  # [x̂ | 1] [W' | b']ᵀ: the bias rides in the GEMM
         if self.relu:
-            np.maximum(y, 0, out=y)
+            relu_(y)
         return y.reshape(*x.shape[:-1], weight.shape[0])
 
     def backward(self, gy):
