@@ -33,17 +33,20 @@ _BLOCK_BYTES = 2**20
 
 def _normalized(x, eps):
     """[x̂ | 1] (N, n + 1) and 1/√(σ² + ε) (N,) of the rows of x (…, n): x̂ centred then scaled in
-    the first n columns of a fresh array (from the workspace: every entry written here) whose last
-    column is ones (the bias's column, below)."""
+    a contiguous scratch array, then copied into the first n columns of a fresh array (from the
+    workspace: every entry written here) whose last column is ones (the bias's column, below).
+    (The row-broadcast passes run ~1.5× slower on the strided columns of [x̂ | 1] than on a
+    contiguous array; the copy costs less than the difference.)"""
     n = x.shape[-1]
     rows = np.ascontiguousarray(x).reshape(-1, n)
     mean = (sum_last(rows) / n).astype(x.dtype, copy=False)
-    augmented = _empty((rows.shape[0], n + 1), x.dtype)
-    augmented[:, n] = 1.0
-    x_hat = np.subtract(rows, mean[:, None], out=augmented[:, :n])
+    x_hat = np.subtract(rows, mean[:, None], out=_empty(rows.shape, x.dtype))
     variance = np.einsum("ij,ij->i", x_hat, x_hat) / n
     rstd = (1.0 / np.sqrt(variance + eps)).astype(x.dtype, copy=False)
     x_hat *= rstd[:, None]
+    augmented = _empty((rows.shape[0], n + 1), x.dtype)
+    augmented[:, n] = 1.0
+    augmented[:, :n] = x_hat
     return augmented, rstd
 
 
