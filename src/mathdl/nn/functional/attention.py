@@ -143,16 +143,14 @@ def _blocks(mask, length, source):
     return blocks
 
 
-def _transposed(x, keys):
-    """The first ``keys`` rows of x (…, S, d) transposed into a C-contiguous (…, d, keys) array
-    (from the workspace), the right-hand factor of Q Kᵀ and Ō Vᵀ. OpenBLAS multiplies the many
+def _transposed(x, keys, scale):
+    """s·xᵀ for the first ``keys`` rows of x (…, S, d): a C-contiguous (…, d, keys) array (from
+    the workspace), the right-hand factor of Q (s·Kᵀ) and Ō (s·Vᵀ). OpenBLAS multiplies the many
     small matrices of attention about twice as fast when the right factor's rows are contiguous
     than when it is a transposed view (measured on (32 × 32)(32 × 64) products); the copy costs
-    a fraction of that."""
-    part = x[..., :keys, :]
-    out = _empty(part.shape[:-2] + (part.shape[-1], keys), part.dtype)
-    np.copyto(out, np.swapaxes(part, -1, -2))
-    return out
+    a fraction of that, and the scale s rides in it (no pass of its own over the scores)."""
+    part = np.swapaxes(x[..., :keys, :], -1, -2)
+    return np.multiply(part, scale, out=_empty(part.shape, part.dtype))
 
 
 def _attention_forward(q, k, v, mask, scale, blocks, out):
@@ -160,10 +158,9 @@ def _attention_forward(q, k, v, mask, scale, blocks, out):
     blocks of A, each (…, stop − start, keys) and contiguous (elementwise passes over a strided
     view of one (…, L, S) buffer cost several times more)."""
     weights, binary = [], mask is None or _zero_or_minus_inf(mask)  # (checked once, not per block)
-    k_t = _transposed(k, blocks[-1][2])
+    k_t = _transposed(k, blocks[-1][2], scale)
     for start, stop, keys in blocks:
-        scores = np.matmul(q[..., start:stop, :], k_t[..., :keys])
-        scores *= scale
+        scores = np.matmul(q[..., start:stop, :], k_t[..., :keys])  # Q Kᵀ·s
         _masked_softmax_rows_(scores, None if mask is None else mask[..., start:stop, :keys], binary)
         np.matmul(scores, v[..., :keys, :], out=out[..., start:stop, :])
         weights.append(scores)
@@ -173,7 +170,8 @@ def _attention_forward(q, k, v, mask, scale, blocks, out):
 def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
     """Writes Q̄, K̄, V̄ (module docstring; any may be None) into the given arrays, block by block.
 
-    Per query block: S̄ = A ⊙ (Ā − rowsum(Ā ⊙ A))·s, Q̄ = S̄ K; its rows' shares of V̄ = Aᵀ Ō and
+    Per query block: S̄ = A ⊙ (s·Ā − rowsum(s·Ā ⊙ A)) (= A ⊙ (Ā − rowsum(Ā ⊙ A))·s, with s·Ā = Ō (s·Vᵀ)
+    from the scaled copy of Vᵀ), Q̄ = S̄ K; its rows' shares of V̄ = Aᵀ Ō and
     K̄ = S̄ᵀ Q go to the keys it sees (the last block, which sees the most keys, writes them, the
     others add to them). Keys no query sees get zero gradients. S̄ and the shares of the blocks
     live in two scratch buffers allocated once (``_scratch``; from the workspace).
@@ -181,14 +179,13 @@ def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
     lead, seen = weights[-1].shape[:-2], blocks[-1][2]
     g_scores = _empty((max(a.size for a in weights),), weights[-1].dtype)
     share = _empty((math.prod(lead) * seen * max(q.shape[-1], v.shape[-1]),), g_scores.dtype)
-    v_t = _transposed(v, seen)
+    v_t = _transposed(v, seen, scale)
     for (start, stop, keys), a in reversed(list(zip(blocks, weights))):
         g_rows = g[..., start:stop, :]
         g_s = _scratch(g_scores, a.shape)
-        np.matmul(g_rows, v_t[..., :keys], out=g_s)  # Ā, then S̄ in place
+        np.matmul(g_rows, v_t[..., :keys], out=g_s)  # s·Ā, then S̄ = A ⊙ (s·Ā − rowsum(s·Ā ⊙ A))
         g_s -= np.einsum("...ij,...ij->...i", g_s, a)[..., None]
         g_s *= a
-        g_s *= scale
         if g_q is not None:
             np.matmul(g_s, k[..., :keys, :], out=g_q[..., start:stop, :])
         for target, left, right in ((g_v, a, g_rows), (g_k, g_s, q[..., start:stop, :])):
