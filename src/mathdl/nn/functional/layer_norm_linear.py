@@ -25,7 +25,7 @@ from mathdl.autograd.function import Function, _wrap
 from mathdl.autograd.tensor import Tensor
 from mathdl.nn.functional.linear import _empty, _matmul, linear, linear_relu, relu_
 from mathdl.nn.functional.normalization import layer_norm
-from mathdl.ops.blas_sums import sum_last, sum_leading
+from mathdl.ops.blas_sums import sum_last
 
 # After the ReLU, backward forms z̄ = ȳ ⊙ [y > 0] in blocks of rows of about this many bytes.
 _BLOCK_BYTES = 2**20
@@ -87,11 +87,14 @@ class LayerNormLinearFunction(Function):
         g = np.ascontiguousarray(gy.array).reshape(-1, weight.shape[0])
         w = weight.array
         folded = w * gamma.array  # W' = W diag γ
-        centred = folded - folded.mean(axis=1, keepdims=True) if x.requires_grad else None
+        centred = None
+        if x.requires_grad:  # W' − mean(W') (each row's mean over the n inputs, a GEMV)
+            centred = np.subtract(folded, (sum_last(folded) / w.shape[1])[:, None], out=folded)
         product, g_hat = self._products(g, centred)  # [P | Σₙ z̄ₙ] = z̄ᵀ [x̂ | 1],  z̄ (W' − mean(W'))
         product, g_sum = product[:, :-1], product[:, -1]
-        g_weight = product * gamma.array + np.outer(g_sum, beta.array)
-        g_gamma = sum_leading(w * product)
+        g_weight = np.multiply(product, gamma.array)
+        g_weight += np.multiply.outer(g_sum, beta.array)
+        g_gamma = np.einsum("ij,ij->j", w, product)
         g_x = self._input_grad(g_hat) if x.requires_grad else None
         grads = (g_x, g_gamma, g_sum @ w, g_weight, np.ascontiguousarray(g_sum))
         return tuple(None if a is None else _wrap(a, False) for a in grads)
