@@ -173,14 +173,16 @@ def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
     Per query block: S̄ = A ⊙ (s·Ā − rowsum(s·Ā ⊙ A)) (= A ⊙ (Ā − rowsum(Ā ⊙ A))·s, with s·Ā = Ō (s·Vᵀ)
     from the scaled copy of Vᵀ), Q̄ = S̄ K; its rows' shares of V̄ = Aᵀ Ō and
     K̄ = S̄ᵀ Q go to the keys it sees (the last block, which sees the most keys, writes them, the
-    others add to them). Keys no query sees get zero gradients. S̄ and the shares of the blocks
-    live in two scratch buffers allocated once (``_scratch``; from the workspace).
+    others add to them). Keys no query sees get zero gradients. S̄ lives in one scratch buffer
+    allocated once (``_scratch``; from the workspace), the shares of the other blocks in a second
+    one (``_shares``).
     """
     lead, seen = weights[-1].shape[:-2], blocks[-1][2]
     g_scores = _empty((max(a.size for a in weights),), weights[-1].dtype)
-    share = _empty((math.prod(lead) * seen * max(q.shape[-1], v.shape[-1]),), g_scores.dtype)
     v_t = _transposed(v, seen, scale)
-    for (start, stop, keys), a in reversed(list(zip(blocks, weights))):
+    order = list(reversed(list(zip(blocks, weights))))
+    share = None
+    for index, ((start, stop, keys), a) in enumerate(order):
         g_rows = g[..., start:stop, :]
         g_s = _scratch(g_scores, a.shape)
         np.matmul(g_rows, v_t[..., :keys], out=g_s)  # s·Ā, then S̄ = A ⊙ (s·Ā − rowsum(s·Ā ⊙ A))
@@ -188,6 +190,8 @@ def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
         g_s *= a
         if g_q is not None:
             np.matmul(g_s, k[..., :keys, :], out=g_q[..., start:stop, :])
+        if keys < seen and share is None:
+            share = _shares(blocks, lead, max(q.shape[-1], v.shape[-1]), v_t, index == len(order) - 1)
         for target, left, right in ((g_v, a, g_rows), (g_k, g_s, q[..., start:stop, :])):
             if target is None:
                 continue
@@ -199,6 +203,16 @@ def _attention_backward(q, k, v, weights, g, scale, blocks, g_q, g_k, g_v):
     for target in (g_k, g_v):
         if target is not None:
             target[..., seen:, :] = 0.0
+
+
+def _shares(blocks, lead, width, v_t, last):
+    """The flat scratch buffer for the shares of K̄ and V̄ of the blocks that see fewer keys than
+    the last block: (…, keys, width) at most. On the final block (``last``) the copy of Vᵀ is no
+    longer read, so its memory serves when it is big enough (two blocks, the causal case: the
+    backward then holds no more than it did before that copy existed)."""
+    size = math.prod(lead) * max(keys for _, _, keys in blocks if keys < blocks[-1][2]) * width
+    flat = v_t.reshape(-1)
+    return flat if last and flat.size >= size else _empty((size,), v_t.dtype)
 
 
 def _scratch(buffer, shape):
