@@ -110,14 +110,17 @@ def _row_shift(rows, index, labels):
     """The shift cₙ (N, 1) of each row's log-sum-exp, logsumexp(zₙ) = cₙ + log Σ_c exp(z_{n,c} − cₙ).
 
     When all the scores lie within half the exponent range of each other (max − min below
-    −½ log tiny), cₙ is the target's own score z_{n,tₙ}: every exp(z − cₙ) is then a normal
-    number (no overflow, no underflow), and the sum holds exp(0) = 1, so log Σ ≥ 0 is the loss
-    itself with no cancellation. Otherwise (and for NaN or ±∞ scores) cₙ is the row max, the
+    −½ log tiny, and low enough that C terms below 1/√tiny cannot overflow their sum), cₙ is the
+    target's own score z_{n,tₙ}: every exp(z − cₙ) is then a normal number, and the sum holds
+    exp(0) = 1, so log Σ ≥ 0 is the loss itself with no cancellation. Otherwise (and for NaN or ±∞ scores) cₙ is the row max, the
     textbook shift; the reduction along the short class axis it needs costs about twice the exp.
     """
     if rows.size:
         high, low = float(rows.max()), float(rows.min())
-        if high - low < -0.5 * np.log(np.finfo(rows.dtype).tiny):
+        info = np.finfo(rows.dtype)
+        # each exp(z − cₙ) < 1/√tiny, and C of them must not overflow (half precision, many classes)
+        bound = min(-0.5 * np.log(info.tiny), np.log(info.max) - np.log(rows.shape[1]) - 1.0)
+        if high - low < bound:
             return rows[index, labels][:, None]
     return rows.max(axis=1, keepdims=True)
 
