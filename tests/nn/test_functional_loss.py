@@ -117,6 +117,20 @@ def test_cross_entropy_target_shift_and_row_max_shift_agree(rng, dtype):
     np.testing.assert_allclose(narrow_z.grad.array, wide_z.grad.array[:40], **tol)
 
 
+def test_cross_entropy_half_precision_with_many_classes_stays_finite(rng):
+    """float16 with 2000 classes: exp(z − z_t) terms up to 1/√tiny = 128 would overflow their sum,
+    so the row max is the shift there."""
+    labels = rng.integers(0, 2000, 8)
+    z = rng.uniform(3.5, 4.5, (8, 2000)).astype(np.float16)  # a range within half the exponent range
+    z[np.arange(8), labels] = 0.0  # each target far below its row: Σ exp(z − z_t) > 2000 e^3.5
+    z64 = z.astype(np.float64)
+    top = z64.max(1)
+    want = top + np.log(np.exp(z64 - top[:, None]).sum(1)) - z64[np.arange(8), labels]
+    got = F.cross_entropy(md.tensor(z), labels, reduction="none")
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.array.astype(np.float64), want, rtol=5e-3)
+
+
 def test_cross_entropy_errors_name_the_problem():
     z = md.randn(3, 4)
     with pytest.raises(ValueError, match="label 7 is out of range for 4 classes"):
