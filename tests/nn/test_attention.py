@@ -235,3 +235,36 @@ def test_multihead_self_attention_takes_the_packed_path(rng):
     assert isinstance(out.creator.inputs[0].creator, PackedSelfAttention)
     reference = mha(x, x, x, attn_mask=mask, need_weights=True)[0]  # split heads, attend, merge
     np.testing.assert_allclose(out.array, reference.array, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        (
+            (2, 3, 12, 6),
+            (2, 3, 12, 6),
+            (2, 3, 12, 2),
+        ),  # values narrower than keys: K̄'s shares get their own buffer
+        ((2, 3, 12, 4), (1, 1, 12, 4), (1, 1, 12, 4)),  # keys and values broadcast over the batch and heads
+        ((2, 12, 4), (2, 12, 4), (2, 12, 5)),  # values wider than keys: the shares fit the copy of Vᵀ
+    ],
+    ids=["narrow values", "broadcast keys", "wide values"],
+)
+def test_causal_blocks_agree_with_the_composed_map(rng, dtype, shapes):
+    """The causal fast path (query blocks, scaled copies of Kᵀ and Vᵀ, the blocks' shares of K̄ and
+    V̄ in the copy of Vᵀ when it is big enough, else in a buffer of their own) against the
+    composed softmax(Q Kᵀ·s + M) V, values and gradients."""
+    from mathdl.nn.functional.attention import ScaledDotProductAttention, _attend, _blocks
+
+    mask = np.triu(np.full((12, 12), -np.inf, dtype=dtype), k=1)
+    assert len(_blocks(mask, 12, 12)) == 2
+    q, k, v = (md.tensor(rng.standard_normal(s), dtype=dtype, requires_grad=True) for s in shapes)
+    g = md.tensor(rng.standard_normal(shapes[0][:-1] + (shapes[2][-1],)), dtype=dtype)
+    fast = ScaledDotProductAttention(mask, 0.4)(q, k, v)
+    composed = _attend(q, k, v, mask, 0.0, False, 0.4)[0]
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fast.array, composed.array, **tol)
+    for a, b in zip(md.grad([fast], [q, k, v], [g]), md.grad([composed], [q, k, v], [g])):
+        assert a.dtype == dtype and a.shape == b.shape
+        np.testing.assert_allclose(a.array, b.array, **tol)

@@ -95,6 +95,42 @@ def test_cross_entropy_is_stable_for_huge_logits():
     np.testing.assert_allclose(z.grad.array, [[1, -1, 0]], atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_target_shift_and_row_max_shift_agree(rng, dtype):
+    """Scores within half the exponent range of each other shift each row by its target's score;
+    a batch with a wider range (the extra last row) takes the row max: same losses and gradients,
+    both as close to a float64 log-sum-exp as the dtype allows."""
+    z = (rng.standard_normal((40, 7)) * 4).astype(dtype)
+    labels = rng.integers(0, 7, 40)
+    wide = np.concatenate([z, np.array([[1e4, 0, 0, 0, 0, 0, -1e4]], dtype=dtype)])
+    narrow_z, wide_z = md.tensor(z, requires_grad=True), md.tensor(wide, requires_grad=True)
+    narrow = F.cross_entropy(narrow_z, labels, reduction="none")
+    full = F.cross_entropy(wide_z, np.append(labels, 1), reduction="none")
+    z64 = z.astype(np.float64)
+    top = z64.max(1)
+    want = top + np.log(np.exp(z64 - top[:, None]).sum(1)) - z64[np.arange(40), labels]
+    tol = dict(rtol=2e-6, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(narrow.array, want, **tol)
+    np.testing.assert_allclose(full.array[:40], want, **tol)
+    narrow.sum().backward()
+    full.sum().backward()
+    np.testing.assert_allclose(narrow_z.grad.array, wide_z.grad.array[:40], **tol)
+
+
+def test_cross_entropy_half_precision_with_many_classes_stays_finite(rng):
+    """float16 with 2000 classes: exp(z − z_t) terms up to 1/√tiny = 128 would overflow their sum,
+    so the row max is the shift there."""
+    labels = rng.integers(0, 2000, 8)
+    z = rng.uniform(3.5, 4.5, (8, 2000)).astype(np.float16)  # a range within half the exponent range
+    z[np.arange(8), labels] = 0.0  # each target far below its row: Σ exp(z − z_t) > 2000 e^3.5
+    z64 = z.astype(np.float64)
+    top = z64.max(1)
+    want = top + np.log(np.exp(z64 - top[:, None]).sum(1)) - z64[np.arange(8), labels]
+    got = F.cross_entropy(md.tensor(z), labels, reduction="none")
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.array.astype(np.float64), want, rtol=5e-3)
+
+
 def test_cross_entropy_errors_name_the_problem():
     z = md.randn(3, 4)
     with pytest.raises(ValueError, match="label 7 is out of range for 4 classes"):

@@ -42,3 +42,21 @@ def test_relu_backward_blocks_agree_with_composed(monkeypatch, block_bytes):
     composed = md.grad([y], xs, [cotangent], create_graph=True)
     for a, b in zip(fast, composed):
         np.testing.assert_allclose(a.array, b.array, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2048, 512), (3, 2**14 + 5), (7,), (0, 4)])
+def test_relu_in_place_equals_maximum_with_zero(dtype, shape):
+    from mathdl.nn.functional.linear import relu_
+
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal(shape).astype(dtype)
+    if a.size:
+        a.reshape(-1)[:3] = [np.nan, -np.inf, np.inf]
+    want = np.maximum(a, 0)
+    assert relu_(a) is a
+    np.testing.assert_array_equal(a, want)
+    strided = rng.standard_normal((6, 8)).astype(dtype)[:, ::2]  # not contiguous: still in place
+    want = np.maximum(strided, 0)
+    relu_(strided)
+    np.testing.assert_array_equal(strided, want)

@@ -17,6 +17,7 @@ from mathdl.autograd import grad_mode
 from mathdl.autograd.function import Function, as_tensor
 from mathdl.autograd.tensor import Tensor
 from mathdl.ops import elementwise, reduction
+from mathdl.ops.blas_sums import sum_last
 from mathdl.ops.reduction import sum as reduction_sum
 from mathdl.ops.shape import unsqueeze
 from mathdl.typing import TensorLike
@@ -105,6 +106,25 @@ def _from_class_last(rows, shape):
 
 
 # ----- cross entropy ------------------------------------------------------------------------------
+def _row_shift(rows, index, labels):
+    """The shift cₙ (N, 1) of each row's log-sum-exp, logsumexp(zₙ) = cₙ + log Σ_c exp(z_{n,c} − cₙ).
+
+    When all the scores lie within half the exponent range of each other (max − min below
+    −½ log tiny, and low enough that C terms below 1/√tiny cannot overflow their sum), cₙ is the
+    target's own score z_{n,tₙ}: every exp(z − cₙ) is then a normal number, and the sum holds
+    exp(0) = 1, so log Σ ≥ 0 is the loss itself with no cancellation. Otherwise (and for NaN or ±∞ scores) cₙ is the row max, the
+    textbook shift; the reduction along the short class axis it needs costs about twice the exp.
+    """
+    if rows.size:
+        high, low = float(rows.max()), float(rows.min())
+        info = np.finfo(rows.dtype)
+        # each exp(z − cₙ) < 1/√tiny, and C of them must not overflow (half precision, many classes)
+        bound = min(-0.5 * np.log(info.tiny), np.log(info.max) - np.log(rows.shape[1]) - 1.0)
+        if high - low < bound:
+            return rows[index, labels][:, None]
+    return rows.max(axis=1, keepdims=True)
+
+
 class CrossEntropy(Function):
     """Fused log-softmax + negative log-likelihood with class-index targets (see the module doc).
 
@@ -124,13 +144,14 @@ class CrossEntropy(Function):
 
     def forward(self, z):
         rows = _to_class_last(z)
-        shifted = rows - rows.max(axis=1, keepdims=True)
+        flat_labels = self.labels.reshape(-1)
+        index = np.arange(rows.shape[0])
+        shifted = rows - _row_shift(rows, index, flat_labels)
         exps = np.exp(shifted)
-        sums = exps.sum(axis=1, keepdims=True)
+        sums = sum_last(exps)[:, None]
         exps /= sums
         self.probabilities = exps
-        flat_labels = self.labels.reshape(-1)
-        picked = shifted[np.arange(rows.shape[0]), flat_labels]
+        picked = shifted[index, flat_labels]
         log_sums = np.log(sums)
         nll = (log_sums[:, 0] - picked).reshape(self.labels.shape)
         losses = nll * self.coefficients
