@@ -60,3 +60,37 @@ def test_relu_in_place_equals_maximum_with_zero(dtype, shape):
     want = np.maximum(strided, 0)
     relu_(strided)
     np.testing.assert_array_equal(strided, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 0, 1, 2), (1, 2, 3, 0)])
+def test_relu_array_in_any_dense_layout_equals_maximum_with_zero(dtype, order):
+    """relu_array on arrays laid out like a convolution's (C, H, W, N) memory behind an NCHW view,
+    into a separate buffer of the same layout and in place; and a mismatched layout falls back."""
+    from mathdl.ops.elementwise import relu_array
+
+    rng = np.random.default_rng(3)
+    shape = (5, 7, 9, 61)  # 19,215 elements: one whole zero row and a ragged tail
+    memory = rng.standard_normal(tuple(shape[a] for a in order)).astype(dtype)
+    x = memory.transpose(np.argsort(order))
+    x[0, 0, 0, :3] = [np.nan, -np.inf, np.inf]
+    want = np.maximum(x, 0)
+    out = np.empty_like(memory).transpose(np.argsort(order))
+    assert relu_array(x, out) is out
+    np.testing.assert_array_equal(out, want)
+    other = np.empty(shape, dtype)[:, :, :, ::-1]  # a different layout: NumPy's own loop
+    np.testing.assert_array_equal(relu_array(x, other), want)
+    assert relu_array(x, x) is x
+    np.testing.assert_array_equal(x, want)
+
+
+def test_relu_function_on_a_pooled_conv_layout_matches_maximum():
+    import mathdl as md
+
+    rng = np.random.default_rng(4)
+    memory = rng.standard_normal((32, 28, 28, 64)).astype(np.float32)  # (C, H, W, N), 6.4 MB
+    x = md.tensor(memory.transpose(3, 0, 1, 2), requires_grad=True)
+    y = md.relu(x)
+    np.testing.assert_array_equal(y.array, np.maximum(x.array, 0))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.array, (x.array > 0).astype(np.float32))
