@@ -301,7 +301,7 @@ class PackedSelfAttention(Function):
             out = _attend(*split_heads(qkv, 3, self.heads), self.mask, 0.0, False, self.scale)[0]
             out = ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (batch, length, width // 3))
             return grad(out, [qkv], g_out, create_graph=True)[0]
-        g_qkv = np.empty(qkv.shape, dtype=qkv.dtype)
+        g_qkv = _empty(qkv.shape, qkv.dtype)  # (from the workspace: a free buffer of the step)
         g_heads = _head_views(np.ascontiguousarray(g_out.array), 1, self.heads)[0]
         _attention_backward(
             *_head_views(qkv.array, 3, self.heads),
