@@ -67,7 +67,7 @@ def test_relu_in_place_equals_maximum_with_zero(dtype, shape):
 def test_relu_array_in_any_dense_layout_equals_maximum_with_zero(dtype, order):
     """relu_array on arrays laid out like a convolution's (C, H, W, N) memory behind an NCHW view,
     into a separate buffer of the same layout and in place; and a mismatched layout falls back."""
-    from mathdl.ops.elementwise import relu_array
+    from mathdl.ops.dense_layout import relu_array
 
     rng = np.random.default_rng(3)
     shape = (5, 7, 9, 61)  # 19,215 elements: one whole zero row and a ragged tail

@@ -29,7 +29,7 @@ from mathdl.autograd.tensor import Tensor
 from mathdl.ops import workspace
 from mathdl.ops.arithmetic import matmul
 from mathdl.ops.blas_sums import sum_leading
-from mathdl.ops.elementwise import relu_array
+from mathdl.ops.dense_layout import relu_array
 from mathdl.ops.reduction import sum as tensor_sum
 from mathdl.ops.shape import reshape
 from mathdl.typing import TensorLike
@@ -47,7 +47,7 @@ def _matmul(a, b):
 
 def relu_(a):
     """max(a, 0) in place on an array a (the same values as ``np.maximum(a, 0)``, NaN kept);
-    returns a. (``ops.elementwise.relu_array``: compared with a row of zeros, NumPy's fast loop.)"""
+    returns a. (``ops.dense_layout.relu_array``: compared with a row of zeros, NumPy's fast loop.)"""
     return relu_array(a, a)
 
 
