@@ -234,3 +234,30 @@ def test_weight_gradient_in_row_blocks_equals_the_window_sum(rng, monkeypatch, c
     # blocks of two output rows (and a last one of one): K·W_out·N·8 bytes per row, N = 3
     monkeypatch.setattr(conv_arrays, "CHUNK_BYTES", 2 * channels * 9 * 6 * 3 * 8)
     test_weight_gradient_equals_the_window_sum(rng, channels, out_channels)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("min_run", [1, 10**9])  # col2im's window adds unbuffered / NumPy-buffered
+def test_col2im_input_gradient_with_and_without_numpy_buffering(rng, monkeypatch, dtype, stride, min_run):
+    from mathdl.ops import conv_arrays
+
+    monkeypatch.setattr(conv_arrays, "UNBUFFERED_MIN_RUN", min_run)
+    # more output than input channels: the input gradient is Wᵀ·Ȳ scattered by col2im
+    x = md.tensor(rng.standard_normal((40, 3, 9, 7)).astype(dtype), requires_grad=True)
+    w = rng.standard_normal((6, 3, 3, 3)).astype(dtype)
+    y = conv2d(x, w, stride=stride, padding=1)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    bufsize = np.getbufsize()
+    y.backward(md.tensor(gy))
+    assert np.getbufsize() == bufsize  # NumPy's buffer size is restored
+    assert x.grad.dtype == dtype
+    expected = np.zeros((40, 3, 9 + 2, 7 + 2))
+    ho, wo = gy.shape[2:]
+    for u in range(3):
+        for v in range(3):
+            expected[
+                :, :, u : u + stride * (ho - 1) + 1 : stride, v : v + stride * (wo - 1) + 1 : stride
+            ] += np.einsum("noij,oc->ncij", gy.astype(np.float64), w[:, :, u, v].astype(np.float64))
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(x.grad.array, expected[:, :, 1:-1, 1:-1], rtol=tolerance, atol=tolerance)
