@@ -12,6 +12,7 @@ switch: every op's forward calls NumPy directly, so a GPU array module (CuPy) wo
 threaded through each op, not set here (``mathdl.devices`` refuses any device but the CPU).
 """
 
+import functools
 import os
 
 import numpy
@@ -147,3 +148,30 @@ def apply_default_num_threads(ranks_on_node):
     set_num_threads(n)
     _threads["chosen"] = None  # a default, not the user's choice: the next group may change it
     return n
+
+
+# ----- BLAS kernels ------------------------------------------------------------------------------
+
+
+@functools.cache
+def blas_small_matrix_kernels():
+    """Whether NumPy's BLAS computes small products (m·n·k ≤ 10⁶) with kernels that read both
+    operands in place, so that cutting a product into such blocks can be faster than one call.
+
+    OpenBLAS has these small-matrix kernels for its AVX-512 x86 cores (SkylakeX and later), picked
+    at run time from the CPU, and packs both operands of every product otherwise. So: True when
+    NumPy is built on OpenBLAS and the CPU has the AVX-512 set of those cores (NumPy's own CPU
+    feature ``AVX512_SKX``); False for any other BLAS or CPU. On an AVX2 (Haswell-kernel) CPU the
+    LSTM's per-step δ·W_hh cut into 8 × 64 blocks ran 0.68× the speed of the whole product
+    (``benchmarks/lstm_products.py``), so the recurrent ops cut their products only where this
+    holds.
+
+    >>> isinstance(blas_small_matrix_kernels(), bool)
+    True
+    """
+    try:
+        blas = str(numpy.__config__.CONFIG["Build Dependencies"]["blas"]["name"])
+        from numpy._core._multiarray_umath import __cpu_features__
+    except (AttributeError, ImportError, KeyError, TypeError):  # another NumPy build: assume not
+        return False
+    return "openblas" in blas.lower() and bool(__cpu_features__.get("AVX512_SKX", False))

@@ -251,15 +251,33 @@ def test_release_buffers_empties_the_cache(rng, monkeypatch):
     assert len(workspace._pool()) == 0 and release_buffers() == 0
 
 
-def test_product_blocks_for_the_step_products():
+def test_product_blocks_for_the_step_products(monkeypatch):
+    from mathdl.nn.functional import recurrent
     from mathdl.nn.functional.recurrent import _product_blocks
 
+    monkeypatch.setattr(recurrent, "_CUT_STEP_PRODUCTS", True)  # a BLAS with small-matrix kernels
     assert _product_blocks(32, 256, 256) == (32, 64)  # h W_hhᵀ: all rows, 64-column blocks
     assert _product_blocks(32, 1024, 256) == (8, 64)  # δ W_hh: 8 rows of 1024 fit with 64 columns
     assert _product_blocks(64, 2048, 512) == (8, 32)
     assert _product_blocks(3, 40, 100) == (3, 50)  # widest divisor of H up to 64
     assert _product_blocks(32, 508, 127) == (32, 127)  # no divisor in [16, 64]: whole
     assert _product_blocks(2, 6, 6) == (2, 6)  # below 16 columns: whole
+    monkeypatch.setattr(recurrent, "_CUT_STEP_PRODUCTS", False)  # packing BLAS: never cut
+    assert _product_blocks(32, 1024, 256) == (32, 256)
+    assert _product_blocks(32, 256, 256) == (32, 256)
+
+
+def test_blas_small_matrix_kernels_follows_the_blas_and_the_cpu(monkeypatch):
+    import numpy
+
+    from mathdl import backend
+
+    found = backend.blas_small_matrix_kernels()
+    assert isinstance(found, bool)
+    from numpy._core._multiarray_umath import __cpu_features__
+
+    blas = numpy.__config__.CONFIG["Build Dependencies"]["blas"]["name"]
+    assert found == ("openblas" in blas.lower() and __cpu_features__.get("AVX512_SKX", False))
 
 
 @pytest.mark.parametrize("small_product", [2**12, 2**14])  # cuts the forward's, then BPTT's products
@@ -272,6 +290,7 @@ def test_lstm_products_cut_into_blocks_give_the_whole_products_result(
     x = md.tensor(rng.standard_normal((5, 16, 8)))
     whole_loss, whole = _lstm_step(lstm, x)
     monkeypatch.setattr(recurrent, "_SMALL_PRODUCT", small_product)
+    monkeypatch.setattr(recurrent, "_CUT_STEP_PRODUCTS", True)
     blocks = [recurrent._product_blocks(16, 32, 32), recurrent._product_blocks(16, 128, 32)]
     assert blocks != [(16, 32), (16, 32)]
     loss, cut = _lstm_step(lstm, x)

@@ -13,6 +13,7 @@ from mathdl import ops
 from mathdl.autograd import grad_mode
 from mathdl.autograd.engine import grad as autograd_grad
 from mathdl.autograd.function import Function, _wrap
+from mathdl.backend import blas_small_matrix_kernels
 from mathdl.ops import workspace
 from mathdl.ops.blas_sums import sum_leading
 
@@ -36,8 +37,11 @@ _empty = workspace.activation
 # small-matrix kernels on AVX-512 CPUs, which read both operands in place; a larger product first
 # packs both operands, and a recurrence's per-step product (B×H by H×4H, or B×4H by 4H×H) is
 # mostly that packing of all of W_hh for a few rows. Cut into blocks under that size, the step's
-# products ran about 1.3× faster (benchmarks/lstm_products.py).
+# products ran about 1.3× faster there (benchmarks/lstm_products.py). Without those kernels (an
+# AVX2 CPU: OpenBLAS's Haswell kernels) every block is packed on its own and the cut backward
+# product ran 0.68× the speed of the whole one, so the products are cut only where the kernels are.
 _SMALL_PRODUCT = 10**6
+_CUT_STEP_PRODUCTS = blas_small_matrix_kernels()
 _FACTOR_STEPS = 8  # steps whose backward factors are computed together (arrays still in cache)
 
 
@@ -45,8 +49,11 @@ def _product_blocks(rows, inner, width):
     """The blocks (m, n) that a (rows, inner) × (inner, width) product is cut into: n the widest
     divisor of ``width`` up to 64, from 16 on, for which some divisor m of ``rows`` from
     min(8, rows) on has m·inner·n ≤ ``_SMALL_PRODUCT``, and m the largest such; the whole product
-    if there is none. (Measured on (32, 1024) × (1024, 256): 8 × 64 blocks 148 µs, 16 × 32 155,
+    if there is none, or if the BLAS has no small-matrix kernels (``_CUT_STEP_PRODUCTS``).
+    (Measured with those kernels on (32, 1024) × (1024, 256): 8 × 64 blocks 148 µs, 16 × 32 155,
     32 × 16 158, 2 × 256 248; columns narrower than 16 or wider than 64 were slower.)"""
+    if not _CUT_STEP_PRODUCTS:
+        return rows, width
     for n in range(min(width, 64), 15, -1):
         if width % n:
             continue
