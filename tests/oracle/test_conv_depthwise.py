@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import mathdl as md
+from mathdl.autograd.gradcheck import gradcheck
+from mathdl.ops import conv_depthwise
 from mathdl.ops.conv_arrays import Geometry, _padding, _pair
 from mathdl.ops.conv_depthwise import banded
 from mathdl.ops.convolution import conv2d
@@ -76,3 +78,49 @@ def test_depthwise_float32(torch, rng):
     assert y.dtype == np.float32
     ty = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding=1, groups=6)
     np.testing.assert_allclose(y.array, ty.numpy(), rtol=1e-5, atol=1e-5)
+
+
+# Blocks of g output rows per product: odd heights leave a shorter last block, and with padding,
+# stride and dilation the first and last blocks read only part of their band rows.
+BLOCK_GRID = list(
+    itertools.product([2, 3], [(3, 1, 1, 1), (3, 2, 1, 1), (3, 1, 2, 2), ((3, 2), 2, (3, 0), 1)])
+)
+
+
+@pytest.mark.parametrize("block,spec", BLOCK_GRID)
+@pytest.mark.parametrize("chwn", [False, True])
+def test_depthwise_row_blocks_match_torch(torch, rng, monkeypatch, block, spec, chwn):
+    monkeypatch.setattr(conv_depthwise, "FORWARD_BLOCK_ROWS", block)
+    monkeypatch.setattr(conv_depthwise, "GRAD_BLOCK_ROWS", block)
+    kernel, stride, padding, dilation = spec
+    k = kernel if isinstance(kernel, tuple) else (kernel, kernel)
+    x, w, b = rng.standard_normal((3, 4, 11, 7)), rng.standard_normal((4, 1) + k), rng.standard_normal(4)
+    mine = [md.tensor(_chwn(x) if chwn else x, requires_grad=True)]
+    mine += [md.tensor(w, requires_grad=True), md.tensor(b, requires_grad=True)]
+    ref = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    y = conv2d(*mine, stride=stride, padding=padding, dilation=dilation, groups=4)
+    ty = torch.nn.functional.conv2d(*ref, stride=stride, padding=padding, dilation=dilation, groups=4)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    gy = rng.standard_normal(y.shape)
+    y.backward(md.tensor(_chwn(gy) if chwn else gy))
+    ty.backward(torch.tensor(gy))
+    for a, t in zip(mine, ref):
+        np.testing.assert_allclose(a.grad.array, t.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("block", [1, 2, 3])
+def test_depthwise_row_blocks_gradcheck(rng, monkeypatch, block):
+    """Float64 finite differences through blocks of g rows (a 7-row output: a shorter last block)."""
+    monkeypatch.setattr(conv_depthwise, "FORWARD_BLOCK_ROWS", block)
+    monkeypatch.setattr(conv_depthwise, "GRAD_BLOCK_ROWS", block)
+    x = md.tensor(rng.standard_normal((2, 3, 7, 6)), requires_grad=True)
+    w = md.tensor(rng.standard_normal((3, 1, 3, 3)), requires_grad=True)
+    assert gradcheck(lambda x, w: conv2d(x, w, padding=1, groups=3), [x, w])
+
+
+def test_placement_of_a_block_starts_with_that_of_fewer_rows():
+    """A shorter last block uses the top-left corner of the g-row band."""
+    g = Geometry((3, 3), (2, 1), ((1, 1), (1, 1)), (1, 2), 4)
+    three, one = conv_depthwise._placement(g, 9, 7, 3), conv_depthwise._placement(g, 9, 7, 1)
+    np.testing.assert_array_equal(three[:, :7, : one.shape[2]], one)
+    assert three.shape == (9, 3 * 7, (2 * 2 + 3) * 9)  # R_g = s(g − 1) + R rows
