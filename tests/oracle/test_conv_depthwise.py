@@ -23,6 +23,23 @@ def _chwn(x):
     return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
 
 
+def _assert_like_torch(torch, rng, arrays, chwn, **conv):
+    """conv2d(x, w, b, **conv) and its three gradients against PyTorch's in float64 (x and ȳ handed
+    over in (C, H, W, N) memory when ``chwn``)."""
+    x, w, b = arrays
+    mine = [md.tensor(_chwn(x) if chwn else x, requires_grad=True)]
+    mine += [md.tensor(w, requires_grad=True), md.tensor(b, requires_grad=True)]
+    ref = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    y = conv2d(*mine, **conv)
+    ty = torch.nn.functional.conv2d(*ref, **conv)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    gy = rng.standard_normal(y.shape)
+    y.backward(md.tensor(_chwn(gy) if chwn else gy))
+    ty.backward(torch.tensor(gy))
+    for a, t in zip(mine, ref):
+        np.testing.assert_allclose(a.grad.array, t.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.parametrize("kernel,stride,padding,dilation,chwn", GRID)
 def test_depthwise_matches_torch(torch, rng, kernel, stride, padding, dilation, chwn):
     k = kernel if isinstance(kernel, tuple) else (kernel, kernel)
@@ -34,17 +51,9 @@ def test_depthwise_matches_torch(torch, rng, kernel, stride, padding, dilation, 
     )
     geometry = Geometry(k, *pairs, groups=5)
     assert banded(geometry, x.shape, w.shape)
-    mine = [md.tensor(_chwn(x) if chwn else x, requires_grad=True)]
-    mine += [md.tensor(w, requires_grad=True), md.tensor(b, requires_grad=True)]
-    ref = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
-    y = conv2d(*mine, stride=stride, padding=padding, dilation=dilation, groups=5)
-    ty = torch.nn.functional.conv2d(*ref, stride=stride, padding=padding, dilation=dilation, groups=5)
-    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-10, atol=1e-10)
-    gy = rng.standard_normal(y.shape)
-    y.backward(md.tensor(_chwn(gy) if chwn else gy))
-    ty.backward(torch.tensor(gy))
-    for a, t in zip(mine, ref):
-        np.testing.assert_allclose(a.grad.array, t.grad.numpy(), rtol=1e-10, atol=1e-10)
+    _assert_like_torch(
+        torch, rng, (x, w, b), chwn, stride=stride, padding=padding, dilation=dilation, groups=5
+    )
 
 
 def test_band_gate():
@@ -95,17 +104,9 @@ def test_depthwise_row_blocks_match_torch(torch, rng, monkeypatch, block, spec, 
     kernel, stride, padding, dilation = spec
     k = kernel if isinstance(kernel, tuple) else (kernel, kernel)
     x, w, b = rng.standard_normal((3, 4, 11, 7)), rng.standard_normal((4, 1) + k), rng.standard_normal(4)
-    mine = [md.tensor(_chwn(x) if chwn else x, requires_grad=True)]
-    mine += [md.tensor(w, requires_grad=True), md.tensor(b, requires_grad=True)]
-    ref = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
-    y = conv2d(*mine, stride=stride, padding=padding, dilation=dilation, groups=4)
-    ty = torch.nn.functional.conv2d(*ref, stride=stride, padding=padding, dilation=dilation, groups=4)
-    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-10, atol=1e-10)
-    gy = rng.standard_normal(y.shape)
-    y.backward(md.tensor(_chwn(gy) if chwn else gy))
-    ty.backward(torch.tensor(gy))
-    for a, t in zip(mine, ref):
-        np.testing.assert_allclose(a.grad.array, t.grad.numpy(), rtol=1e-10, atol=1e-10)
+    _assert_like_torch(
+        torch, rng, (x, w, b), chwn, stride=stride, padding=padding, dilation=dilation, groups=4
+    )
 
 
 @pytest.mark.parametrize("block", [1, 2, 3])
