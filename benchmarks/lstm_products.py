@@ -7,8 +7,9 @@ adjoints (B, 4H) by W_hh (4H, H). The fused LSTM (``mathdl.nn.functional.recurre
 into the (rows, columns) blocks ``_product_blocks`` picks, each a product of at most 10⁶
 multiply-adds, which OpenBLAS's small-matrix kernels (AVX-512 CPUs) compute without first packing
 both operands; where the BLAS has no such kernels (``mathdl.backend.blas_small_matrix_kernels``)
-the LSTM keeps the products whole, and this script still times the blocks it would cut into. Printed per product: microseconds per call and GFLOP/s whole and cut, and the
-1024³ GEMM rate measured in the same process (best of five runs of ``--repeats`` calls each).
+the LSTM keeps the products whole, and this script still times the blocks it would cut into.
+Printed per product: microseconds per call and GFLOP/s whole and cut, and the 1024³ GEMM rate
+measured in the same process (best of five runs of ``--repeats`` calls each).
 """
 
 import argparse

@@ -130,7 +130,7 @@ def _row_blocks(geometry, in_h, out_h, block):
         size = min(block, out_h - first)
         a = sh * first - top
         key = (size, max(0, -a), min(sh * (size - 1) + dh * (kh - 1) + 1, in_h - a))
-        if runs and runs[-1][2:] == key and runs[-1][0] + runs[-1][1] * block == first:
+        if runs and runs[-1][2:] == key:  # the last run ends where this block starts
             runs[-1] = (runs[-1][0], runs[-1][1] + 1) + key
         else:
             runs.append((first, 1) + key)
