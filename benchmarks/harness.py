@@ -35,6 +35,7 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
@@ -272,14 +273,19 @@ def machine_facts():
     try:
         import threadpoolctl
 
+        blas = [info for info in threadpoolctl.threadpool_info() if info.get("user_api") == "blas"]
         facts["blas"] = [
             f"{info.get('internal_api')} {info.get('version')} ({info.get('architecture')}), "
             f"{info.get('num_threads')} threads"
-            for info in threadpoolctl.threadpool_info()
-            if info.get("user_api") == "blas"
+            for info in blas
         ]
+        facts["blas_kernels"] = [f"{info.get('internal_api')}-{info.get('architecture')}" for info in blas]
     except ImportError:
         facts["blas"] = ["threadpoolctl not installed"]
+    # NumPy's ufunc loops (exp, tanh, …) are compiled per instruction set and picked at import: the
+    # level found here (X86_V3 = AVX2, X86_V4 = AVX-512) changes their speed as the BLAS kernels do
+    found = np.show_config(mode="dicts").get("SIMD Extensions", {}).get("found", [])
+    facts["numpy_simd"] = list(found)
     try:
         import torch
 
@@ -290,7 +296,28 @@ def machine_facts():
     import mathdl
 
     facts["mathdl"] = getattr(mathdl, "__version__", "source")
+    facts["commit"] = _commit()
     return facts
+
+
+def _commit():
+    """The git commit the benchmarked code is at (``+ changes`` when the tree differs from it), or
+    None outside a git checkout: a results file then says which code it measured."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=folder, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + (" + changes" if changed else "")
 
 
 # ----- the command line every benchmark script shares --------------------------------------------

@@ -114,11 +114,27 @@ def _table(rows, show_threads=False):
 def _facts(payload):
     facts = payload["facts"]
     blas = "; ".join(facts.get("blas", []))
-    return [
+    lines = [
         f"- date: {facts['date']}",
         f"- CPU: {facts['cpu']}, {facts['cores']} cores",
         f"- Python {facts['python']}, NumPy {facts['numpy']} ({blas}), PyTorch {facts.get('torch')}",
     ]
+    if facts.get("commit"):
+        lines.append(f"- code: mathdl at git commit {facts['commit']}")
+    if facts.get("numpy_simd"):
+        lines.append(f"- NumPy's ufunc loops: {', '.join(facts['numpy_simd'])}")
+    return lines
+
+
+def archive_name(facts):
+    """The name of this run's copy in ``benchmarks/results/``, one per BLAS kernel set: the same
+    code gives different ratios on an AVX2 (OpenBLAS Haswell) and an AVX-512 (SkylakeX) machine,
+    and a run on one must not replace the record of the other. None when the kernels are unknown."""
+    kernels = [k for k in facts.get("blas_kernels", []) if k and "None" not in k]
+    if not kernels:
+        return None
+    name = "+".join(kernels)
+    return "RESULTS-" + "".join(c if c.isalnum() or c in "+-_." else "_" for c in name) + ".md"
 
 
 def _limits(rows):

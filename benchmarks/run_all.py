@@ -10,6 +10,9 @@ each row each side keeps its fastest run; the ratio pairs those runs pass by pas
 benchmark (one thread). The results file states the machine, versions, thread settings, date and
 load, every ratio with its spread, and the targets of issue 17 with the figure each was judged on.
 ``--quick`` is a smoke run (small blocks, 3 passes, part of an epoch): its numbers are not results.
+A full run (no ``--quick``, ``--only`` or ``--output``) also writes its file to
+``benchmarks/results/RESULTS-<BLAS kernels>.md`` (e.g. ``RESULTS-openblas-Haswell.md``): the latest
+run on each kernel set, since the same code gives different ratios on AVX2 and AVX-512 machines.
 """
 
 import argparse
@@ -22,6 +25,7 @@ import tempfile
 import harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUTPUT = os.path.join(HERE, "RESULTS.md")
 SPEED = ["op_overhead", "char_lstm", "transformer_lm", "cnn_lenet", "conv2d_layers", "mlp_keras_example"]
 
 
@@ -69,7 +73,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", default="1,2", help="thread counts tried for the best setting")
     parser.add_argument("--only", default=None, help="comma-separated subset of " + ",".join(SPEED))
-    parser.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
+    parser.add_argument("--output", default=DEFAULT_OUTPUT)
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory benchmark")
     args = parser.parse_args(argv)
     counts = sorted({int(t) for t in args.threads.split(",")} | {1})
@@ -92,11 +96,16 @@ def main(argv=None):
             )
             with open(out, encoding="utf-8") as handle:
                 memory = json.load(handle)["memory"]
-    from report import render
+    from report import archive_name, render
 
     text = render(results, memory, counts, args, load_before, uptime())
     harness.write_atomic(args.output, text)
     print(f"wrote {args.output}")
+    name = archive_name(next(iter(results.values()))[1]["facts"]) if results else None
+    if name and not args.quick and args.only is None and args.output == DEFAULT_OUTPUT:
+        archived = os.path.join(HERE, "results", name)
+        harness.write_atomic(archived, text)
+        print(f"wrote {archived} (this kernel set's latest full run)")
 
 
 if __name__ == "__main__":

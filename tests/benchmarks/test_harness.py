@@ -107,3 +107,18 @@ def test_targets_judge_the_one_thread_rows():
     assert checks["conv2d layer depthwise 64 3x3 p1 @14 g64"] is False
     assert checks["conv2d layer table geometric mean"] is False  # √(0.5 · 3) ≈ 1.22 > 1.0
     assert checks["peak training memory, LSTM LM step"] is False
+
+
+def test_archive_name_is_one_file_per_blas_kernel_set():
+    assert report.archive_name({"blas_kernels": ["openblas-Haswell"]}) == "RESULTS-openblas-Haswell.md"
+    assert report.archive_name({"blas_kernels": ["openblas-SkylakeX"]}) == "RESULTS-openblas-SkylakeX.md"
+    assert report.archive_name({"blas_kernels": ["mkl-Skylake AVX/512"]}) == "RESULTS-mkl-Skylake_AVX_512.md"
+    assert report.archive_name({"blas_kernels": ["openblas-None"]}) is None
+    assert report.archive_name({"blas": ["threadpoolctl not installed"]}) is None
+
+
+def test_facts_name_numpy_simd_level_when_known():
+    facts = {"date": "d", "cpu": "c", "cores": 2, "python": "3.11", "numpy": "2", "blas": ["b"]}
+    assert not any("ufunc" in line for line in report._facts({"facts": facts}))
+    lines = report._facts({"facts": dict(facts, numpy_simd=["X86_V3"])})
+    assert lines[-1] == "- NumPy's ufunc loops: X86_V3"
