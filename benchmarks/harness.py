@@ -209,8 +209,13 @@ def gemm_side(size=1024, repeats=3):
 
 def gemm_rate_of(times, flops):
     """GFLOP/s from the per-pass times of a ``gemm_side``: the median rate and its min–max."""
-    rates = sorted(flops / t / 1e9 for t in times)
-    return {"median": statistics.median(rates), "min": rates[0], "max": rates[-1]}
+    return _rates(flops / t / 1e9 for t in times)
+
+
+def _rates(values):
+    """A GEMM rate summary (as ``gemm_rate_of``) of per-pass rates in GFLOP/s."""
+    rates = sorted(values)
+    return {"median": statistics.median(rates), "min": rates[0], "max": rates[-1], "values": rates}
 
 
 def split_gemm(times, cpu, flops, name="GEMM"):
@@ -362,11 +367,44 @@ def limits(result, gflop, rate, rate_cpu=None):
     result.update(gflop=gflop, gemm_gflops=rate["median"], gemm_range=[rate["min"], rate["max"]])
     result["limit_seconds"] = gflop / rate["median"]
     result["peak_fraction"] = result["limit_seconds"] / ours
+    result["gemm_rates"] = list(rate.get("values", []))  # per pass (``pool_rows`` pools them)
     if rate_cpu is not None and "cpu_times" in result:
         ours_cpu = statistics.median(result["cpu_times"][result["subject"]])
         result["gemm_gflops_cpu"] = rate_cpu["median"]
         result["peak_fraction_cpu"] = gflop / rate_cpu["median"] / ours_cpu
+        result["gemm_rates_cpu"] = list(rate_cpu.get("values", []))
     return result
+
+
+def pool_rows(row_lists):
+    """The rows of one benchmark script run in several processes (``row_lists``: each process's
+    rows, in the same order), as one set of rows over all their passes: per side the passes of
+    every process, the ratios paired pass by pass as in one process, the physical limit from all
+    the GEMM passes. Each row also keeps ``process_ratios``: the subject's median ratio against
+    each side in every process, whose spread shows how much a single process's figure can move
+    (PyTorch's time for the same step varies between processes on a shared machine)."""
+    pooled = []
+    for rows in zip(*row_lists):
+        first = rows[0]
+        if any((r["benchmark"], r["case"]) != (first["benchmark"], first["case"]) for r in rows):
+            raise ValueError("pool_rows: the processes' rows do not match")
+        times = {side: [t for r in rows for t in r["times"][side]] for side in first["times"]}
+        cpu = None
+        if all("cpu_times" in r for r in rows):
+            cpu = {side: [t for r in rows for t in r["cpu_times"][side]] for side in first["cpu_times"]}
+        extra = {key: first[key] for key in ("loss_check",) if key in first}
+        result = row(first["benchmark"], first["case"], times, first["unit"], first["subject"], cpu, **extra)
+        result["process_ratios"] = {
+            side: [r["ratios"][side]["ratio"] for r in rows] for side in first["ratios"]
+        }
+        if "gflop" in first and all(r.get("gemm_rates") for r in rows):
+            rate = _rates([v for r in rows for v in r["gemm_rates"]])
+            rate_cpu = None
+            if cpu is not None and all(r.get("gemm_rates_cpu") for r in rows):
+                rate_cpu = _rates([v for r in rows for v in r["gemm_rates_cpu"]])
+            limits(result, first["gflop"], rate, rate_cpu)
+        pooled.append(result)
+    return pooled
 
 
 def print_row(result):

@@ -38,6 +38,7 @@ def targets(rows, memory):
         stats = row["ratios"][reference]
         name = benchmark if case is None else f"{benchmark} {case}"
         figure = f"{harness.format_ratio(stats)} vs {reference}{_cpu_figure(row, reference)}"
+        figure += _process_figure(row, reference)
         checks.append((f"{name} ≤ {bound}× PyTorch", figure, stats["ratio"] <= bound))
     conv = [row for row in rows if row["benchmark"] == "conv2d layer"]
     if conv:
@@ -76,6 +77,14 @@ def targets(rows, memory):
             )
         )
     return checks
+
+
+def _process_figure(row, side):
+    """'; per process a–b× (n)' when the row pools several processes (``harness.pool_rows``)."""
+    ratios = row.get("process_ratios", {}).get(side, [])
+    if len(ratios) < 2:
+        return ""
+    return f"; per process {min(ratios):.2f}–{max(ratios):.2f}× ({len(ratios)} processes)"
 
 
 def _cpu_figure(row, side):
@@ -156,14 +165,17 @@ def _limits(rows):
     return lines
 
 
-def render(results, memory, counts, args, load_before, load_after):
+def render(results, memory, counts, args, load_before, load_after, best_runs=None):
+    """The results file. ``results`` {script: {threads: payload}} (one thread: the processes
+    pooled); ``best_runs`` the same with one process per thread count, which the best-thread
+    setting compares (default ``results``)."""
     one = [row for name in results for row in results[name][1]["rows"]]
     first = next(iter(results.values()))[1] if results else None
     best = []
     from run_all import best_rows
 
     for name in results:
-        best.extend(best_rows(results[name]))
+        best.extend(best_rows((best_runs or results)[name]))
     lines = ["# Benchmark results", ""]
     lines.append(
         "Written by `python benchmarks/run_all.py"
@@ -176,9 +188,12 @@ def render(results, memory, counts, args, load_before, load_after):
     if first is not None:
         lines += _facts(first)
     lines += [f"- load before: `{load_before}`", f"- load after: `{load_after}`"]
+    processes = getattr(args, "processes", None) or 1
     lines += [
         f"- settings: one thread each (BLAS and torch), and each side's best of {counts} threads, each count "
         "in its own process (OPENBLAS/OMP/MKL_NUM_THREADS and torch.set_num_threads)",
+        f"- processes: with one thread each, every script ran in {processes} process(es), taken in turns; a row"
+        " pools their passes, and a target also gives the range of the processes' own ratios",
         "- method (benchmarks/harness.py): same weights and data on every side, the losses checked to agree, "
         "warm-up, blocks of steps in rotating order, medians over ≥ 5 passes; a ratio is the ratio of medians, "
         "its range the min–max of the pass-by-pass ratios",

@@ -3,8 +3,10 @@
     python benchmarks/run_all.py [--quick] [--threads 1,2] [--only char_lstm,conv2d_layers]
         [--output benchmarks/RESULTS.md]
 
-Settings. *One thread each*: every script runs in a subprocess with OPENBLAS_NUM_THREADS,
-OMP_NUM_THREADS and MKL_NUM_THREADS set to 1 and ``torch.set_num_threads(1)``. *Each side's best
+Settings. *One thread each*: every script runs in ``--processes`` subprocesses (default 3, taken
+in turns across the scripts) with OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and MKL_NUM_THREADS set to
+1 and ``torch.set_num_threads(1)``; a row pools the passes of all its processes
+(``harness.pool_rows``) and also lists each process's own ratio. *Each side's best
 thread count*: the scripts run again with every count in ``--threads`` (default 1 and 2), and for
 each row each side keeps its fastest run; the ratio pairs those runs pass by pass. Then the memory
 benchmark (one thread). The results file states the machine, versions, thread settings, date and
@@ -29,9 +31,9 @@ DEFAULT_OUTPUT = os.path.join(HERE, "RESULTS.md")
 SPEED = ["op_overhead", "char_lstm", "transformer_lm", "cnn_lenet", "conv2d_layers", "mlp_keras_example"]
 
 
-def run_script(name, threads, quick, folder):
+def run_script(name, threads, quick, folder, process=0):
     """Run one benchmark script in a subprocess with ``threads`` threads; returns its JSON."""
-    out = os.path.join(folder, f"{name}-{threads}.json")
+    out = os.path.join(folder, f"{name}-{threads}-{process}.json")
     env = dict(os.environ)
     for variable in harness.THREAD_VARIABLES:
         env[variable] = str(threads)
@@ -75,14 +77,36 @@ def main(argv=None):
     parser.add_argument("--only", default=None, help="comma-separated subset of " + ",".join(SPEED))
     parser.add_argument("--output", default=DEFAULT_OUTPUT)
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory benchmark")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="processes per script in the one-thread setting, their passes pooled (default 3; --quick: 1)",
+    )
     args = parser.parse_args(argv)
+    if args.processes is None:
+        args.processes = 1 if args.quick else 3
+    if args.processes < 1:
+        parser.error(f"--processes must be at least 1, got {args.processes}")
     counts = sorted({int(t) for t in args.threads.split(",")} | {1})
     names = SPEED if args.only is None else [n for n in args.only.split(",") if n]
     load_before = uptime()
+    processes = args.processes
     results = {}
     with tempfile.TemporaryDirectory() as folder:
+        # one thread each: every script in ``processes`` processes, taken in turns (a slow spell of
+        # the machine then falls on several scripts' single processes, not on all of one script's)
+        single = {name: [] for name in names}
+        for process in range(processes):
+            for name in names:
+                single[name].append(run_script(name, 1, args.quick, folder, process))
+        best_runs = {}
         for name in names:
-            results[name] = {t: run_script(name, t, args.quick, folder) for t in counts}
+            pooled = dict(single[name][0], rows=harness.pool_rows([p["rows"] for p in single[name]]))
+            more = {t: run_script(name, t, args.quick, folder) for t in counts if t != 1}
+            results[name] = {1: pooled, **more}
+            # the best-thread setting pairs one process per count, pass by pass (the first at one thread)
+            best_runs[name] = {1: single[name][0], **more}
         memory = None
         if not args.no_memory:
             print("$ memory.py", flush=True)
@@ -98,7 +122,7 @@ def main(argv=None):
                 memory = json.load(handle)["memory"]
     from report import archive_name, render
 
-    text = render(results, memory, counts, args, load_before, uptime())
+    text = render(results, memory, counts, args, load_before, uptime(), best_runs)
     harness.write_atomic(args.output, text)
     print(f"wrote {args.output}")
     name = archive_name(next(iter(results.values()))[1]["facts"]) if results else None

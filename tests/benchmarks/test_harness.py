@@ -122,3 +122,43 @@ def test_facts_name_numpy_simd_level_when_known():
     assert not any("ufunc" in line for line in report._facts({"facts": facts}))
     lines = report._facts({"facts": dict(facts, numpy_simd=["X86_V3"])})
     assert lines[-1] == "- NumPy's ufunc loops: X86_V3"
+
+
+def _process_row(mathdl, pytorch, gemm_seconds=None):
+    row = harness.row(
+        "Transformer LM step",
+        "c",
+        {"mathdl": mathdl, "pytorch": pytorch},
+        cpu={"mathdl": mathdl, "pytorch": pytorch},
+        loss_check="ok",
+    )
+    if gemm_seconds is not None:
+        rate = harness.gemm_rate_of(gemm_seconds, 2e9)
+        harness.limits(row, 1.0, rate, rate)
+    return row
+
+
+def test_pool_rows_pools_passes_and_keeps_each_process_ratio():
+    first = _process_row([1.0, 1.0, 1.0], [2.0, 2.0, 2.0], gemm_seconds=[1.0, 1.0, 1.0])  # 2 GFLOP/s
+    second = _process_row([1.0, 1.0, 1.0], [1.0, 1.0, 1.0], gemm_seconds=[0.5, 0.5, 0.5])  # 4 GFLOP/s
+    (pooled,) = harness.pool_rows([[first], [second]])
+    assert pooled["times"]["mathdl"] == [1.0] * 6 and pooled["times"]["pytorch"] == [2.0] * 3 + [1.0] * 3
+    assert pooled["process_ratios"] == {"pytorch": [0.5, 1.0]}
+    ratio = pooled["ratios"]["pytorch"]
+    assert ratio["ratio"] == 1.0 / 1.5 and (ratio["min"], ratio["max"]) == (0.5, 1.0)  # median of 1,1,1,2,2,2
+    assert pooled["cpu_ratios"]["pytorch"]["ratio"] == ratio["ratio"] and pooled["loss_check"] == "ok"
+    assert pooled["gemm_gflops"] == 3.0 and pooled["gemm_range"] == [2.0, 4.0]  # all six GEMM passes
+    assert pooled["limit_seconds"] == 1.0 / 3.0 and pooled["peak_fraction"] == pooled["limit_seconds"] / 1.0
+    with pytest.raises(ValueError, match="do not match"):
+        harness.pool_rows([[first], [harness.row("LSTM LM step", "c", {"mathdl": [1.0], "pytorch": [1.0]})]])
+
+
+def test_targets_give_the_range_of_the_processes_ratios():
+    (pooled,) = harness.pool_rows(
+        [[_process_row([1.0] * 3, [2.0] * 3)], [_process_row([1.0] * 3, [1.0] * 3)]]
+    )
+    (check,) = [c for c in report.targets([pooled], None) if c[0].startswith("Transformer")]
+    assert check[1].endswith("; per process 0.50–1.00× (2 processes)")
+    single = _process_row([1.0] * 3, [2.0] * 3)
+    (check,) = [c for c in report.targets([single], None) if c[0].startswith("Transformer")]
+    assert "per process" not in check[1]
