@@ -1,7 +1,7 @@
 """Run every speed benchmark in two settings and write benchmarks/RESULTS.md (atomically).
 
-    python benchmarks/run_all.py [--quick] [--threads 1,2] [--only char_lstm,conv2d_layers]
-        [--output benchmarks/RESULTS.md]
+    python benchmarks/run_all.py [--quick] [--threads 1,2] [--processes 3]
+        [--only char_lstm,conv2d_layers] [--output benchmarks/RESULTS.md]
 
 Settings. *One thread each*: every script runs in ``--processes`` subprocesses (default 3, taken
 in turns across the scripts) with OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and MKL_NUM_THREADS set to
