@@ -162,3 +162,11 @@ def test_targets_give_the_range_of_the_processes_ratios():
     single = _process_row([1.0] * 3, [2.0] * 3)
     (check,) = [c for c in report.targets([single], None) if c[0].startswith("Transformer")]
     assert "per process" not in check[1]
+
+
+def test_run_all_refuses_fewer_than_one_process(capsys):
+    import run_all
+
+    with pytest.raises(SystemExit):
+        run_all.main(["--processes", "0", "--no-memory", "--only", ""])
+    assert "--processes must be at least 1, got 0" in capsys.readouterr().err
