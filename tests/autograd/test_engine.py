@@ -261,6 +261,21 @@ def test_leaf_grads_never_alias():
     assert e.grad.item() == -2.0
 
 
+def test_backward_reads_the_callers_gradient_without_taking_it():
+    # backward(gradient) reads the caller's array through a read-only view (no copy): a leaf it
+    # reaches unchanged gets a copy, accumulation reads it, and the caller's array stays its own
+    x = md.tensor([1.0, 2.0], requires_grad=True)
+    upstream = np.array([[3.0, 4.0]], dtype=x.dtype)  # x's dtype: handed over without conversion
+    x.reshape(1, 2).backward(upstream)
+    assert not np.shares_memory(x.grad.array, upstream) and x.grad.array.flags.writeable
+    x.reshape(1, 2).backward(md.Tensor(upstream))  # accumulated into the leaf's own buffer
+    np.testing.assert_array_equal(x.grad.array, [6.0, 8.0])
+    np.testing.assert_array_equal(upstream, [[3.0, 4.0]])
+    assert upstream.flags.writeable
+    upstream[0, 0] = 0.0  # the caller may still write its array
+    np.testing.assert_array_equal(x.grad.array, [6.0, 8.0])
+
+
 def test_create_graph_grads_do_not_alias_either():
     a = md.tensor([1.0, 2.0], requires_grad=True)
     b = md.tensor([3.0, 4.0], requires_grad=True)

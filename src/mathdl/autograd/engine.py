@@ -311,6 +311,13 @@ def _root_buffer(array):
     return id(array)
 
 
+def _read_only(array):
+    """A view of ``array`` that cannot be written through."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 def _check_grad_output(y, gy, where):
     if gy is None:
         if y.array.size != 1:
@@ -344,9 +351,10 @@ def backward(
         )
     gy = _check_grad_output(y, grad, "backward")
     if grad is not None and not create_graph:
-        # the caller keeps its array; ours may become a .grad (order "K": in the caller's memory
-        # layout, e.g. the (C, H, W, N) one a convolution's gradient products read fastest)
-        gy = _wrap(gy.array.copy(order="K"), False)
+        # The caller keeps its array: the pass reads it through a read-only view (no copy, in the
+        # caller's memory layout), and a gradient that reaches a leaf unchanged is copied there
+        # (the handout below copies read-only arrays), so no .grad ever aliases the caller's array.
+        gy = _wrap(_read_only(gy.array), False)
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         if not inputs:
